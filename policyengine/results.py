@@ -1,0 +1,252 @@
+"""The data types passed between pipeline stages.
+
+Every stage (loader, schema, review, evaluate, matrix, report, evidence) hands its
+result forward as one of these frozen dataclasses. This module imports nothing from
+the rest of the package, so that any stage and any report format can depend on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How bad a failing check is; `--fail-on` compares against it."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 1 for low: larger is worse."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+
+
+class Level(StrEnum):
+    """Whether a diagnostic makes a model invalid (error) or only informs (warning)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class ControlStatus(StrEnum):
+    """The status of one framework control for one model (controls.md)."""
+
+    SATISFIED = "satisfied"
+    PARTIAL = "partial"
+    NOT_SATISFIED = "not_satisfied"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+    NOT_ASSESSED = "not_assessed"
+
+
+class ReviewStatus(StrEnum):
+    """The review verdict of a model on the as-of date (controls.md, review rules)."""
+
+    CURRENT = "current"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    REVIEW_REQUIRED = "review_required"
+    NEVER_REVIEWED = "never_reviewed"
+
+    @property
+    def rank(self) -> int:
+        """Larger is worse; the verdict of a model is the worst of its rules."""
+        return _REVIEW_RANK[self]
+
+
+_REVIEW_RANK = {
+    ReviewStatus.CURRENT: 0,
+    ReviewStatus.DUE_SOON: 1,
+    ReviewStatus.OVERDUE: 2,
+    ReviewStatus.REVIEW_REQUIRED: 3,
+    ReviewStatus.NEVER_REVIEWED: 4,
+}
+
+
+class ReviewRule(StrEnum):
+    """The four review rules of controls.md."""
+
+    CALENDAR = "calendar"
+    CHANGE = "change"
+    ATLAS = "atlas"
+    RED_TEAM = "red_team"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found in a user's file: located, and never an exception."""
+
+    file: str
+    """Path of the file, relative to the repository root when inside it (POSIX separators)."""
+    line: int
+    """1-based line of the offending node (or its nearest located parent); 0 if unknown."""
+    column: int
+    """1-based column of the offending node; 0 if unknown."""
+    message: str
+    """One sentence, naming the object, saying what is wrong."""
+    pointer: str = ""
+    """JSON pointer (RFC 6901) into the document, "" for the whole file."""
+    level: Level = Level.ERROR
+    """`error` makes the model invalid; `warning` does not."""
+    code: str = ""
+    """Stable category: `yaml`, `schema`, `reference`, `atlas`, `path`, `config`, ..."""
+
+    def render(self) -> str:
+        """Compiler-style line: `path:line:col: error: message`."""
+        return f"{self.file}:{self.line}:{self.column}: {self.level.value}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One `deny` result of a check for one model, located in the model file."""
+
+    check_id: str
+    """Stable check id, e.g. `TM-SCORE-002`."""
+    severity: Severity
+    """Severity of the check that produced it."""
+    message: str
+    """The policy's message, e.g. `threat T-2 has no assumption`."""
+    pointer: str
+    """JSON pointer into the model of the object the finding is about."""
+    line: int
+    """1-based line of that object (nearest located parent); 0 if unknown."""
+    column: int
+    """1-based column of that object; 0 if unknown."""
+    controls: tuple[str, ...]
+    """Control ids (`framework/ID`) this finding counts against."""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The result of one check for one model."""
+
+    check_id: str
+    """Stable check id."""
+    title: str
+    """Title from the check's METADATA."""
+    severity: Severity
+    """Severity from the check's METADATA."""
+    applicable: bool
+    """False when the policy put the id in `not_applicable`."""
+    findings: tuple[Finding, ...]
+    """Deny results; empty means the check passed (when applicable)."""
+
+    @property
+    def passed(self) -> bool:
+        """Applicable and no finding."""
+        return self.applicable and not self.findings
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """The status of one control for one model, with what it was derived from."""
+
+    control_id: str
+    """`framework/ID`, e.g. `nist-ai-rmf/MAP 5.1`, `iso42001/A.7.5`, `atlas/AML.T0051`."""
+    framework: str
+    """`nist-ai-rmf`, `iso42001` or `atlas`."""
+    status: ControlStatus
+    """Derived status (controls.md)."""
+    checks: tuple[str, ...]
+    """Ids of the checks mapped to this control, sorted."""
+    findings: tuple[Finding, ...]
+    """Findings of those checks that count against this control."""
+    evidence: tuple[str, ...] = ()
+    """JSON pointers into the model (or evidence paths) that support the status."""
+    note: str = ""
+    """Why a control is waived or not applicable (the model's reason), or other context."""
+
+
+@dataclass(frozen=True)
+class ReviewReason:
+    """One rule's contribution to a review verdict."""
+
+    rule: ReviewRule
+    """Which rule fired (or could not be evaluated)."""
+    status: ReviewStatus | None
+    """What the rule says; None when the rule could not be evaluated (see `message`)."""
+    message: str
+    """A sentence a developer understands: what changed and which review it needs."""
+    details: Mapping[str, object] = field(default_factory=dict)
+    """Machine-readable facts: asset id and change, commit, author, date, ATLAS ids, ..."""
+
+
+@dataclass(frozen=True)
+class ReviewVerdict:
+    """The review verdict of one model on the as-of date."""
+
+    status: ReviewStatus
+    """The worst status of all rules."""
+    due: date | None
+    """Calendar due date (last review + cadence), None when never reviewed."""
+    days_left: int | None
+    """Days from the as-of date to `due` (negative when overdue); None without `due`."""
+    reasons: tuple[ReviewReason, ...]
+    """Every rule that fired or could not be evaluated, in rule order."""
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """Everything the run found about one threat-model file."""
+
+    path: str
+    """File path relative to the repository root."""
+    model_id: str
+    """`metadata.id`, or "" when the file did not load far enough."""
+    owner: str
+    """`metadata.owner`, or ""."""
+    diagnostics: tuple[Diagnostic, ...]
+    """Load, schema and reference problems, errors and warnings, in file order."""
+    checks: tuple[CheckOutcome, ...] = ()
+    """Check outcomes, sorted by check id; empty for invalid models or `validate`."""
+    controls: tuple[ControlResult, ...] = ()
+    """Control results, sorted by framework then catalog order."""
+    review: ReviewVerdict | None = None
+    """Review verdict, when review rules were run."""
+
+    @property
+    def valid(self) -> bool:
+        """True when no diagnostic is an error."""
+        return not any(d.level is Level.ERROR for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The result of one command run over a set of models."""
+
+    models: tuple[ModelReport, ...]
+    """One report per threat-model file, sorted by path."""
+    as_of: date
+    """The date the rules used."""
+    skipped: int = 0
+    """YAML files under the given folders that are not threat models."""
+    frameworks: tuple[str, ...] = ()
+    """Frameworks evaluated (`nist-ai-rmf`, `iso42001`, `atlas`)."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Problems not tied to one model (a path that does not exist, config warnings)."""
+
+
+def exit_status(run: RunResult, fail_on: Severity) -> int:
+    """0 when nothing is at or above `fail_on`, 1 otherwise (invalid models always count).
+
+    Exit status 2 (the tool could not do its job) never comes from here: it is the CLI's
+    answer to an exception.
+    """
+    if any(d.level is Level.ERROR for d in run.diagnostics):
+        return 1
+    for model in run.models:
+        if not model.valid:
+            return 1
+        for check in model.checks:
+            if check.findings and check.severity.rank >= fail_on.rank:
+                return 1
+    return 0
