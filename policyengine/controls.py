@@ -1,0 +1,146 @@
+"""Control status: from the outcomes of the checks mapped to each control (controls.md).
+
+Pure functions. For one model and one control: every mapped, applicable check passed:
+`satisfied`; some passed and some failed: `partial`; all failed: `not_satisfied`; none
+applicable: `not_applicable`; no check mapped at all: `not_assessed`. Then the model's own
+scoping applies: a `compliance.not_applicable` entry with a reason makes the control
+`not_applicable`, and a waiver that has not expired makes a failing control `waived`.
+An expired waiver waives nothing (a check reports it as a finding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .results import CheckOutcome, ControlResult, ControlStatus, Finding
+
+
+@dataclass(frozen=True)
+class Scoping:
+    """What the model itself says about controls, with the as-of facts already applied."""
+
+    not_applicable: Mapping[str, tuple[str, str]]
+    """Control key -> (reason, JSON pointer of the entry)."""
+    waivers: Mapping[str, tuple[str, str]]
+    """Control key -> (reason, JSON pointer) of waivers that have not expired."""
+    attestations: Mapping[str, tuple[str, ...]]
+    """Control key -> JSON pointers and evidence paths of its attestations."""
+
+
+def scoping_of(model: Mapping[str, Any], waiver_expired: Sequence[bool]) -> Scoping:
+    """Read `compliance.not_applicable`, `.waivers` and `.attestations` of a loaded model.
+
+    `waiver_expired[i]` says whether `compliance.waivers[i]` expired before the as-of date.
+    ATLAS techniques ruled out become control keys `atlas/<id>`.
+    """
+    compliance = model.get("compliance") or {}
+    not_applicable: dict[str, tuple[str, str]] = {}
+    for i, entry in enumerate(compliance.get("not_applicable") or []):
+        key = entry.get("control") or (
+            f"atlas/{entry['technique']}" if entry.get("technique") else None
+        )
+        if key and key not in not_applicable:
+            not_applicable[key] = (str(entry.get("reason", "")), f"/compliance/not_applicable/{i}")
+    waivers: dict[str, tuple[str, str]] = {}
+    for i, entry in enumerate(compliance.get("waivers") or []):
+        expired = waiver_expired[i] if i < len(waiver_expired) else True
+        key = entry.get("control")
+        if key and not expired and key not in waivers:
+            waivers[key] = (str(entry.get("reason", "")), f"/compliance/waivers/{i}")
+    attestations: dict[str, list[str]] = {}
+    for i, entry in enumerate(compliance.get("attestations") or []):
+        key = entry.get("control")
+        if key:
+            refs = attestations.setdefault(key, [])
+            refs.append(f"/compliance/attestations/{i}")
+            if entry.get("evidence"):
+                refs.append(str(entry["evidence"]))
+    return Scoping(
+        not_applicable=not_applicable,
+        waivers=waivers,
+        attestations={k: tuple(v) for k, v in attestations.items()},
+    )
+
+
+def _counts_against(finding: Finding, key: str) -> bool:
+    return key in finding.controls
+
+
+def status_from_checks(outcomes: Sequence[CheckOutcome], key: str) -> ControlStatus:
+    """The status one control gets from the outcomes of the checks mapped to it.
+
+    A check fails for the control when it has a finding that counts against this control;
+    findings scoped to another control of the same check do not.
+    """
+    if not outcomes:
+        return ControlStatus.NOT_ASSESSED
+    applicable = [o for o in outcomes if o.applicable]
+    if not applicable:
+        return ControlStatus.NOT_APPLICABLE
+    failed = sum(1 for o in applicable if any(_counts_against(f, key) for f in o.findings))
+    if failed == 0:
+        return ControlStatus.SATISFIED
+    if failed == len(applicable):
+        return ControlStatus.NOT_SATISFIED
+    return ControlStatus.PARTIAL
+
+
+def derive_controls(
+    outcomes: Sequence[CheckOutcome],
+    check_controls: Mapping[str, Sequence[str]],
+    catalog: Sequence[tuple[str, str]],
+    scoping: Scoping,
+) -> tuple[ControlResult, ...]:
+    """One `ControlResult` per catalog control, in catalog order.
+
+    `check_controls` maps a check id to the control keys its METADATA names; a check whose
+    finding names a control outside its METADATA (for example an expired waiver) counts for
+    that control too. `catalog` lists `(framework, key)` for every control in scope.
+    """
+    by_control: dict[str, dict[str, CheckOutcome]] = {}
+    by_id = {o.check_id: o for o in outcomes}
+    for check_id, keys in check_controls.items():
+        outcome = by_id.get(check_id)
+        if outcome is None:
+            continue
+        for key in keys:
+            by_control.setdefault(key, {})[check_id] = outcome
+    for o in outcomes:
+        for f in o.findings:
+            for key in f.controls:
+                by_control.setdefault(key, {})[o.check_id] = o
+
+    results = []
+    for framework, key in catalog:
+        mapped = [by_control[key][cid] for cid in sorted(by_control.get(key, {}))]
+        status = status_from_checks(mapped, key)
+        findings = tuple(f for o in mapped for f in o.findings if _counts_against(f, key))
+        evidence = scoping.attestations.get(key, ())
+        note = ""
+        if key in scoping.not_applicable:
+            note, pointer = scoping.not_applicable[key]
+            status = ControlStatus.NOT_APPLICABLE
+            evidence = (pointer, *evidence)
+        elif key in scoping.waivers and status in _WAIVABLE:
+            note, pointer = scoping.waivers[key]
+            status = ControlStatus.WAIVED
+            evidence = (pointer, *evidence)
+        results.append(
+            ControlResult(
+                control_id=key,
+                framework=framework,
+                status=status,
+                checks=tuple(o.check_id for o in mapped),
+                findings=findings,
+                evidence=evidence,
+                note=note,
+            )
+        )
+    return tuple(results)
+
+
+_WAIVABLE = frozenset(
+    {ControlStatus.NOT_SATISFIED, ControlStatus.PARTIAL, ControlStatus.NOT_ASSESSED}
+)

@@ -1,0 +1,234 @@
+"""Evaluation: builds the policy input, runs the engine once per model, collects outcomes.
+
+The policy input is `{"model": ..., "facts": ...}` (policies/README.md). Facts are what
+Rego cannot compute portably on both engines: dates as day numbers and booleans, ATLAS
+catalog facts, and whether evidence files exist. Dates never reach Rego as strings to
+parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from .errors import PolicyError
+from .results import CheckOutcome, Finding, ReviewStatus, Severity
+
+_EPOCH = date(1970, 1, 1)
+
+
+class _Technique(Protocol):
+    parent: str | None
+    retired: bool
+
+
+class AtlasFacts(Protocol):
+    """The part of `atlas.AtlasCatalog` evaluation reads."""
+
+    version: str
+
+    def lookup(self, tid: str) -> Any:
+        """The technique with this id, or None."""
+
+    def current_id(self, tid: str) -> str | None:
+        """The id to use now, or None when unknown."""
+
+
+class CheckInfo(Protocol):
+    """The part of `policyset.CheckMeta` evaluation reads."""
+
+    id: str
+    title: str
+    severity: Severity
+
+    def control_keys(self) -> tuple[str, ...]:
+        """`framework/ID` keys the check evidences."""
+
+
+class Locator(Protocol):
+    """The part of `loader.Document` evaluation reads."""
+
+    def locate(self, parts: Sequence[str | int]) -> tuple[int, int]:
+        """(line, column) of the node at `parts`, or of its nearest located parent."""
+
+
+def day_number(d: date) -> int:
+    """Days since 1970-01-01."""
+    return (d - _EPOCH).days
+
+
+def _date(value: object) -> date | None:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def evidence_paths(model: Mapping[str, Any]) -> list[str]:
+    """Every repository path the model names as evidence: controls, SBOMs, attestations."""
+    paths: set[str] = set()
+    for control in model.get("controls") or []:
+        paths.update(str(p) for p in control.get("evidence") or [])
+    for asset in model.get("assets") or []:
+        if asset.get("sbom"):
+            paths.add(str(asset["sbom"]))
+    compliance = model.get("compliance") or {}
+    for attestation in compliance.get("attestations") or []:
+        if attestation.get("evidence"):
+            paths.add(str(attestation["evidence"]))
+    return sorted(paths)
+
+
+def _atlas_ids(model: Mapping[str, Any]) -> set[str]:
+    ids: set[str] = set()
+    for threat in model.get("threats") or []:
+        ids.update(str(t) for t in threat.get("atlas") or [])
+    for exercise in model.get("red_team") or []:
+        ids.update(str(t) for t in (exercise.get("scope") or {}).get("atlas") or [])
+        for finding in exercise.get("findings") or []:
+            ids.update(str(t) for t in finding.get("atlas") or [])
+    for entry in (model.get("compliance") or {}).get("not_applicable") or []:
+        if entry.get("technique"):
+            ids.add(str(entry["technique"]))
+    return ids
+
+
+def _atlas_facts(model: Mapping[str, Any], atlas: AtlasFacts) -> dict[str, Any]:
+    techniques = {}
+    for tid in sorted(_atlas_ids(model)):
+        found = atlas.lookup(tid)
+        techniques[tid] = {
+            "valid": found is not None,
+            "retired": bool(found is not None and found.retired),
+            "current_id": atlas.current_id(tid) or "",
+            "parent": (found.parent or "") if found is not None else "",
+        }
+    return {"version": atlas.version, "techniques": techniques}
+
+
+def build_facts(
+    model: Mapping[str, Any],
+    *,
+    as_of: date,
+    review_status: ReviewStatus,
+    cadence_days: int,
+    atlas: AtlasFacts,
+    evidence_exists: Callable[[str], bool],
+) -> dict[str, Any]:
+    """The `input.facts` object for one model (see policies/README.md for every field).
+
+    `cadence_days` is the length of the model's review window in days; `evidence_exists`
+    answers whether a repository-relative path is a file inside the repository.
+    """
+    today = day_number(as_of)
+    threats = {}
+    for t in model.get("threats") or []:
+        likelihood, impact = t.get("likelihood"), t.get("impact")
+        risk = likelihood * impact if isinstance(likelihood, int) and isinstance(impact, int) else 0
+        expires = _date((t.get("acceptance") or {}).get("expires"))
+        expired = t.get("status") == "accepted" and (expires is None or expires < as_of)
+        threats[str(t.get("id"))] = {"risk": risk, "acceptance_expired": expired}
+    compliance = model.get("compliance") or {}
+    waivers = []
+    for w in compliance.get("waivers") or []:
+        expires = _date(w.get("expires"))
+        days_left = (expires - as_of).days if expires else -1
+        waivers.append({"expired": expires is None or expires < as_of, "days_left": days_left})
+    attestations = []
+    for a in compliance.get("attestations") or []:
+        dated = _date(a.get("date"))
+        age = (as_of - dated).days if dated else -1
+        attestations.append(
+            {
+                "age_days": age,
+                "within_cadence": dated is not None and 0 <= age <= cadence_days,
+                "evidence_exists": bool(a.get("evidence")) and evidence_exists(str(a["evidence"])),
+            }
+        )
+    red_team = {}
+    for exercise in model.get("red_team") or []:
+        dated = _date(exercise.get("date"))
+        red_team[str(exercise.get("id"))] = {
+            "age_days": (as_of - dated).days if dated else 100_000
+        }
+    return {
+        "as_of_day": today,
+        "review": {"status": review_status.value, "cadence_days": cadence_days},
+        "threats": threats,
+        "waivers": waivers,
+        "attestations": attestations,
+        "red_team": red_team,
+        "evidence": {p: evidence_exists(p) for p in evidence_paths(model)},
+        "atlas": _atlas_facts(model, atlas),
+    }
+
+
+def policy_input(model: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The document a policy sees. Free `x-` keys at the top level are left out."""
+    lean = {k: v for k, v in model.items() if not str(k).startswith("x-")}
+    return {"model": lean, "facts": dict(facts)}
+
+
+def json_pointer(parts: Sequence[object]) -> str:
+    """RFC 6901 pointer for a path array: `["threats", 3, "assumptions"]` -> `/threats/3/assumptions`."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def collect_outcomes(
+    deny: Sequence[Mapping[str, Any]],
+    not_applicable: frozenset[str] | set[str],
+    checks: Mapping[str, CheckInfo],
+    doc: Locator,
+    in_scope: Callable[[CheckInfo], bool] = lambda _: True,
+) -> tuple[CheckOutcome, ...]:
+    """One `CheckOutcome` per check in scope, sorted by id, from an engine's raw answer.
+
+    Raises `PolicyError` when a policy denies with a `rule_id` no METADATA declares: a
+    finding nobody can map to a control would otherwise vanish from the matrix.
+    """
+    findings: dict[str, list[Finding]] = {}
+    for d in deny:
+        rule_id = str(d.get("rule_id", ""))
+        meta = checks.get(rule_id)
+        if meta is None:
+            raise PolicyError(
+                f"a policy denied with rule_id {rule_id!r}, which no check METADATA declares "
+                f"(message: {d.get('msg')!r})"
+            )
+        raw_path = d.get("path")
+        parts = [p for p in raw_path if isinstance(p, str | int)] if isinstance(raw_path, list) else []
+        line, column = doc.locate(parts)
+        control = d.get("control")
+        findings.setdefault(rule_id, []).append(
+            Finding(
+                check_id=rule_id,
+                severity=meta.severity,
+                message=str(d.get("msg", "")),
+                pointer=json_pointer(parts),
+                line=line,
+                column=column,
+                controls=(str(control),) if control else meta.control_keys(),
+            )
+        )
+    outcomes = []
+    for check_id in sorted(checks):
+        meta = checks[check_id]
+        if not in_scope(meta):
+            continue
+        found = sorted(
+            findings.get(check_id, []), key=lambda f: (f.line, f.column, f.pointer, f.message)
+        )
+        applicable = check_id not in not_applicable or bool(found)
+        outcomes.append(
+            CheckOutcome(
+                check_id=check_id,
+                title=meta.title,
+                severity=meta.severity,
+                applicable=applicable,
+                findings=tuple(found),
+            )
+        )
+    return tuple(outcomes)
