@@ -1,0 +1,242 @@
+"""The orchestrator: wires the stages together for `validate` and `check`. No rules here.
+
+load -> validate -> facts (atlas, review) -> evaluate (engine) -> control status -> RunResult.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import bundled
+from .atlas import AtlasCatalog, catalog_for_repo
+from .catalog import ControlCatalog, load_controls
+from .config import Config
+from .controls import derive_controls, scoping_of
+from .engine import Engine, make_engine
+from .evaluate import build_facts, collect_outcomes, policy_input
+from .loader import Document
+from .policyset import CheckMeta, PolicySet, load_policy_set
+from .results import ModelReport, ReviewStatus, ReviewVerdict, RunResult
+from .validate import validate_paths
+
+FRAMEWORKS = ("nist-ai-rmf", "iso42001", "atlas")
+"""Every framework the engine knows, in report order."""
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which Rego engine evaluates, and how to reach it."""
+
+    name: str = "embedded"
+    """`embedded` (regopy, in process) or `opa` (an OPA server)."""
+    opa_url: str | None = None
+    """The OPA server's URL, for `opa`."""
+    token: str | None = None
+    """Bearer token for the OPA server."""
+    use_loaded: bool = False
+    """Query the policies the OPA server already holds instead of loading ours."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything a `check` run needs beyond the paths."""
+
+    config: Config
+    """The repository config (root, globs, defaults)."""
+    as_of: date
+    """The date the rules use."""
+    frameworks: tuple[str, ...] = FRAMEWORKS
+    """Frameworks to evaluate (a model's `system.frameworks` narrows NIST and ISO further)."""
+    engine: EngineChoice = field(default_factory=EngineChoice)
+    """The engine to use."""
+    extra_policy_dirs: tuple[Path, ...] = ()
+    """`--policy` folders, in addition to the bundled policies and the config's."""
+
+
+Reviewer = Callable[[Document], ReviewVerdict]
+"""Gives the review verdict of a loaded, valid model (review.py with git facts)."""
+
+
+def _catalogs(config: Config) -> tuple[AtlasCatalog, ControlCatalog]:
+    return catalog_for_repo(config.root, config.atlas_catalog), load_controls()
+
+
+def _validated(
+    paths: Sequence[Path], config: Config, atlas: AtlasCatalog, controls: ControlCatalog
+) -> Any:
+    return validate_paths(
+        paths,
+        root=config.root,
+        globs=config.models,
+        control_ids=controls.ids(),
+        atlas=atlas,
+    )
+
+
+def run_validate(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
+    """Schema and reference checks only: one report per file, diagnostics and nothing else."""
+    atlas, controls = _catalogs(config)
+    validated = _validated(paths, config, atlas, controls)
+    models = tuple(
+        ModelReport(
+            path=f.path,
+            model_id=_meta(f.document, "id"),
+            owner=_meta(f.document, "owner"),
+            diagnostics=f.diagnostics,
+        )
+        for f in validated.files
+    )
+    return RunResult(
+        models=models,
+        as_of=as_of,
+        skipped=validated.skipped,
+        diagnostics=validated.diagnostics,
+    )
+
+
+def _meta(doc: Document | None, key: str) -> str:
+    if doc is None or not isinstance(doc.data, dict):
+        return ""
+    meta = doc.data.get("metadata")
+    value = meta.get(key) if isinstance(meta, dict) else None
+    return str(value) if value is not None else ""
+
+
+def policy_dirs(config: Config, extra: Sequence[Path]) -> list[Path]:
+    """The bundled policies, then the config's `policies:`, then `--policy` folders."""
+    dirs = [bundled.policies_dir(), *config.policies, *extra]
+    seen: list[Path] = []
+    for d in dirs:
+        if d.resolve() not in [s.resolve() for s in seen]:
+            seen.append(d)
+    return seen
+
+
+def _model_frameworks(model: Mapping[str, Any], wanted: Sequence[str]) -> tuple[str, ...]:
+    declared = (model.get("system") or {}).get("frameworks")
+    if not declared:
+        return tuple(wanted)
+    return tuple(fw for fw in wanted if fw == "atlas" or fw in declared)
+
+
+def _in_scope(frameworks: Sequence[str]) -> Callable[[CheckMeta], bool]:
+    def check(meta: CheckMeta) -> bool:
+        return not meta.controls or any(fw in frameworks for fw in meta.controls)
+
+    return check
+
+
+def _evidence_exists(root: Path) -> Callable[[str], bool]:
+    resolved_root = root.resolve()
+
+    def exists(rel: str) -> bool:
+        if not rel or Path(rel).is_absolute():
+            return False
+        target = (resolved_root / rel).resolve()
+        return target.is_relative_to(resolved_root) and target.is_file()
+
+    return exists
+
+
+def run_check(
+    paths: Sequence[Path],
+    options: RunOptions,
+    reviewer: Reviewer,
+    cadence_days: Callable[[Document], int],
+    engine: Engine | None = None,
+) -> RunResult:
+    """Validate, then evaluate every valid model; invalid models are reported, not evaluated.
+
+    `reviewer` gives each model's review verdict (it feeds ISO 8.2 and MEASURE 3.1);
+    `cadence_days` the length of its review window. Raises `PolicyError` for broken
+    policies and `EngineError` when the engine fails: never a partial result.
+    """
+    config = options.config
+    atlas, controls = _catalogs(config)
+    validated = _validated(paths, config, atlas, controls)
+    policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
+    exists = _evidence_exists(config.root)
+
+    valid = [f for f in validated.files if f.document is not None and f.valid]
+    verdicts = {f.path: reviewer(f.document) for f in valid}
+    inputs = []
+    for f in valid:
+        doc = f.document
+        facts = build_facts(
+            doc.data,
+            as_of=options.as_of,
+            review_status=verdicts[f.path].status,
+            cadence_days=cadence_days(doc),
+            atlas=atlas,
+            evidence_exists=exists,
+        )
+        inputs.append(policy_input(doc.data, facts))
+    outputs = _evaluate(policy_set, inputs, options.engine, engine)
+    answers = {f.path: (f.document, out, inp) for f, out, inp in zip(valid, outputs, inputs, strict=True)}
+
+    reports = []
+    for f in validated.files:
+        if f.path not in answers:
+            reports.append(
+                ModelReport(
+                    path=f.path,
+                    model_id=_meta(f.document, "id"),
+                    owner=_meta(f.document, "owner"),
+                    diagnostics=f.diagnostics,
+                )
+            )
+            continue
+        doc, out, inp = answers[f.path]
+        frameworks = _model_frameworks(doc.data, options.frameworks)
+        outcomes = collect_outcomes(
+            out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks)
+        )
+        catalog = [(c.framework, c.key) for c in controls.controls if c.framework in frameworks]
+        scoping = scoping_of(doc.data, [w["expired"] for w in inp["facts"]["waivers"]])
+        check_controls = {cid: meta.control_keys() for cid, meta in policy_set.checks.items()}
+        reports.append(
+            ModelReport(
+                path=f.path,
+                model_id=_meta(doc, "id"),
+                owner=_meta(doc, "owner"),
+                diagnostics=f.diagnostics,
+                checks=outcomes,
+                controls=derive_controls(outcomes, check_controls, catalog, scoping),
+                review=verdicts[f.path],
+            )
+        )
+    return RunResult(
+        models=tuple(reports),
+        as_of=options.as_of,
+        skipped=validated.skipped,
+        frameworks=tuple(options.frameworks),
+        diagnostics=validated.diagnostics,
+    )
+
+
+def _evaluate(
+    policy_set: PolicySet,
+    inputs: list[dict[str, Any]],
+    choice: EngineChoice,
+    engine: Engine | None,
+) -> list[Any]:
+    if not inputs:
+        return []
+    if engine is not None:
+        return engine.evaluate(policy_set, inputs)
+    own = make_engine(
+        choice.name, opa_url=choice.opa_url, token=choice.token, use_loaded=choice.use_loaded
+    )
+    try:
+        return own.evaluate(policy_set, inputs)
+    finally:
+        own.close()
+
+
+def never_reviewed_verdict() -> ReviewVerdict:
+    """The verdict used when review rules are not run at all (tests, `--no-review`)."""
+    return ReviewVerdict(status=ReviewStatus.NEVER_REVIEWED, due=None, days_left=None, reasons=())
