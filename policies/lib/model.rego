@@ -1,0 +1,155 @@
+package lib.model
+
+# Helpers over a threat model and its facts, shared by the policy packs.
+# They take the model (and facts) as arguments and never read input.
+
+import data.lib.result
+
+# METADATA
+# description: The risk threshold at or above which a threat needs a treatment.
+high_risk_threshold := 10
+
+# METADATA
+# description: A field of obj is present and not empty (blank string, empty list or object).
+stated(obj, key) if _non_empty(object.get(obj, key, null))
+
+_non_empty(v) if {
+	is_string(v)
+	trim_space(v) != ""
+}
+
+_non_empty(v) if {
+	is_array(v)
+	count(v) > 0
+}
+
+_non_empty(v) if {
+	is_object(v)
+	count(v) > 0
+}
+
+_non_empty(v) if is_number(v)
+
+_non_empty(v) if is_boolean(v)
+
+# METADATA
+# description: The set of layers the model has a surface for.
+layers(model) := {s.layer | some s in object.get(model, "surfaces", [])}
+
+# METADATA
+# description: The model has a surface of this layer (input_output, retrieval, agentic, model, runtime).
+has_layer(model, layer) if layer in layers(model)
+
+# METADATA
+# description: The layer of the surface with this id (undefined for an unknown surface).
+surface_layer(model, surface_id) := s.layer if {
+	some s in object.get(model, "surfaces", [])
+	s.id == surface_id
+}
+
+# METADATA
+# description: The assets of this type, in model order.
+assets_of_type(model, type) := [a | some a in object.get(model, "assets", []); a.type == type]
+
+# METADATA
+# description: The model has at least one asset of this type.
+has_asset_type(model, type) if count(assets_of_type(model, type)) > 0
+
+# METADATA
+# description: The model declares a control with this id.
+control_exists(model, control_id) if {
+	some c in object.get(model, "controls", [])
+	c.id == control_id
+}
+
+# METADATA
+# description: likelihood x impact of a threat, from the facts (0 when unknown).
+threat_risk(facts, threat) := object.get(facts, ["threats", threat.id, "risk"], 0)
+
+# METADATA
+# description: The threat's risk is at or above the treatment threshold.
+high_risk(facts, threat) if threat_risk(facts, threat) >= high_risk_threshold
+
+# METADATA
+# description: Some threat names the technique or one of its sub-techniques.
+mentions_technique(model, tid) if {
+	some t in object.get(model, "threats", [])
+	some a in object.get(t, "atlas", [])
+	_same_or_sub(a, tid)
+}
+
+_same_or_sub(a, tid) if a == tid
+
+_same_or_sub(a, tid) if startswith(a, concat("", [tid, "."]))
+
+# METADATA
+# description: compliance.not_applicable rules the technique out, with a reason.
+technique_ruled_out(model, tid) if {
+	some e in object.get(model, ["compliance", "not_applicable"], [])
+	object.get(e, "technique", "") == tid
+	stated(e, "reason")
+}
+
+# METADATA
+# description: The technique is named by a threat or ruled out with a reason.
+technique_considered(model, tid) if mentions_technique(model, tid)
+
+technique_considered(model, tid) if technique_ruled_out(model, tid)
+
+# METADATA
+# description: The indices of compliance.attestations entries for a control key ("framework/ID").
+attestation_indices(model, key) := [i |
+	# regopy rejects "some k, v in" inside a comprehension, and does not
+	# enumerate an unbound index inside a built-in call: bind it first.
+	some i
+	a := object.get(model, ["compliance", "attestations"], [])[i]
+	object.get(a, "control", "") == key
+]
+
+# METADATA
+# description: Attestation i is dated within the review cadence and its evidence file exists.
+valid_attestation(facts, i) if {
+	fact := object.get(facts, ["attestations", i], {})
+	object.get(fact, "within_cadence", false) == true
+	object.get(fact, "evidence_exists", false) == true
+}
+
+# METADATA
+# description: The control key ("framework/ID") has a valid attestation in the model.
+has_valid_attestation(model, facts, key) if {
+	some i in attestation_indices(model, key)
+	valid_attestation(facts, i)
+}
+
+# METADATA
+# description: The deny findings of an attestation check over control keys, one per missing or invalid attestation.
+attestation_denials(rule_id, model, facts, keys) := _missing(rule_id, model, keys) | _invalid(rule_id, model, facts, keys)
+
+_missing(rule_id, model, keys) := {f |
+	some key in keys
+	count(attestation_indices(model, key)) == 0
+	msg := sprintf("control %s has no attestation", [key])
+	f := result.deny_control(rule_id, msg, ["compliance", "attestations"], key)
+}
+
+_invalid(rule_id, model, facts, keys) := {f |
+	some key in keys
+	not has_valid_attestation(model, facts, key)
+	some i in attestation_indices(model, key)
+	some reason in _attestation_problems(facts, i)
+	msg := sprintf("attestation for %s %s", [key, reason])
+	f := result.deny_control(rule_id, msg, ["compliance", "attestations", i], key)
+}
+
+_attestation_problems(facts, i) := {p |
+	some p in ["is not dated within the review cadence", "cites an evidence file that does not exist"]
+	_attestation_problem(facts, i, p)
+}
+
+_attestation_problem(facts, i, "is not dated within the review cadence") if {
+	object.get(facts, ["attestations", i, "within_cadence"], false) != true
+}
+
+_attestation_problem(facts, i, "cites an evidence file that does not exist") if {
+	object.get(facts, ["attestations", i, "evidence_exists"], false) != true
+}

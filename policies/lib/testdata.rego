@@ -1,0 +1,178 @@
+package lib.testdata
+
+# One minimal valid threat model (format v1) and its facts, on 2026-11-01.
+# Every check of the built-in packs passes on it. Tests change only the part
+# under test, with object.union, and override input.model / input.facts.
+
+# METADATA
+# description: Controls met by attestation in the test model (NIST AI RMF and ISO/IEC 42001).
+attested_controls := [
+	"nist-ai-rmf/MAP 1.2", "nist-ai-rmf/MAP 1.3", "nist-ai-rmf/MAP 1.4", "nist-ai-rmf/MAP 1.6",
+	"nist-ai-rmf/MAP 2.3", "nist-ai-rmf/MAP 3.1", "nist-ai-rmf/MAP 3.2", "nist-ai-rmf/MAP 3.4",
+	"nist-ai-rmf/MAP 5.2", "nist-ai-rmf/MEASURE 2.2", "nist-ai-rmf/MEASURE 2.3",
+	"nist-ai-rmf/MEASURE 2.5", "nist-ai-rmf/MEASURE 2.6", "nist-ai-rmf/MEASURE 2.8",
+	"nist-ai-rmf/MEASURE 2.9", "nist-ai-rmf/MEASURE 2.11", "nist-ai-rmf/MEASURE 2.12",
+	"nist-ai-rmf/MEASURE 2.13", "nist-ai-rmf/MEASURE 3.2", "nist-ai-rmf/MEASURE 3.3",
+	"nist-ai-rmf/MEASURE 4.1", "nist-ai-rmf/MEASURE 4.2", "nist-ai-rmf/MEASURE 4.3",
+	"iso42001/6.1.4", "iso42001/8.4", "iso42001/A.2.2", "iso42001/A.2.3", "iso42001/A.2.4",
+	"iso42001/A.3.3", "iso42001/A.4.6", "iso42001/A.5.2", "iso42001/A.5.3", "iso42001/A.5.4",
+	"iso42001/A.5.5", "iso42001/A.6.1.2", "iso42001/A.6.1.3", "iso42001/A.6.2.5",
+	"iso42001/A.6.2.7", "iso42001/A.6.2.8", "iso42001/A.7.2", "iso42001/A.7.4", "iso42001/A.7.6",
+	"iso42001/A.8.2", "iso42001/A.8.3", "iso42001/A.8.4", "iso42001/A.8.5", "iso42001/A.9.3",
+	"iso42001/A.10.4",
+]
+
+_attestation_evidence := "docs/governance/ai-management-system.md"
+
+_attestations := [a |
+	some key in attested_controls
+	a := {"control": key, "evidence": _attestation_evidence, "by": "AI governance board", "date": "2026-10-15"}
+]
+
+# METADATA
+# description: A minimal valid threat model on which every built-in check passes.
+model := {
+	"apiVersion": "policyengine/v1",
+	"kind": "ThreatModel",
+	"metadata": {"id": "demo-assistant", "name": "Demo Assistant", "owner": "ai-platform-team", "version": "1.0.0"},
+	"system": {
+		"description": "LLM assistant that answers product questions from the help center.",
+		"intended_purpose": "Answer customer questions about the product from help-center articles.",
+		"out_of_scope_uses": ["legal advice"],
+		"deployment_context": "Public web chat for signed-in customers.",
+		"users": ["customers"],
+		"ai_tasks": ["generation", "retrieval"],
+		"human_oversight": "Support agents review flagged conversations daily.",
+		"risk_tolerance": "low",
+		"frameworks": ["nist-ai-rmf", "iso42001"],
+	},
+	"assets": [
+		{
+			"id": "base-model", "type": "base_model", "name": "hosted foundation model", "version": "2026-06-01",
+			"supplier": "third_party", "hosting": {"provider": "cloud model API", "region": "eu-west"},
+			"procurement_reviewed": true,
+		},
+		{
+			"id": "chat-api", "type": "inference_api", "name": "chat endpoint",
+			"exposure": "authenticated", "authentication": "oauth2", "rate_limit": "60/min per user",
+		},
+		{
+			"id": "kb", "type": "retrieval_corpus", "name": "help-center articles", "store": "pgvector 0.8",
+			"ingestion_paths": [{"id": "cms-sync", "source": "help-center CMS", "writers": ["docs-team"], "reviewed_before_publish": true}],
+		},
+		{
+			"id": "serving-stack", "type": "ml_library", "name": "serving dependencies",
+			"components": [{"name": "litellm", "version": "1.52.0"}], "sbom": "sbom/serving.cdx.json",
+		},
+	],
+	"surfaces": [
+		{
+			"id": "chat-io", "layer": "input_output", "assets": ["chat-api", "base-model"],
+			"interfaces": [{"id": "web-chat", "who": "signed-in customers", "access": "authenticated"}],
+		},
+		{"id": "kb-retrieval", "layer": "retrieval", "assets": ["kb"]},
+		{"id": "runtime", "layer": "runtime", "assets": ["serving-stack"]},
+	],
+	"threats": [
+		{
+			"id": "T-001", "title": "Jailbreak makes the assistant ignore its instructions", "surface": "chat-io",
+			"atlas": ["AML.T0051", "AML.T0054"], "stride": ["elevation_of_privilege"],
+			"likelihood": 4, "impact": 3, "prerequisites": ["query_access"],
+			"assumptions": ["Any signed-in customer can send free text."],
+			"mitigations": ["C-01"], "status": "mitigating",
+			"validation": {"status": "confirmed", "findings": ["RT-2026-09/F-1"]},
+		},
+		{
+			"id": "T-002", "title": "System prompt or other customers' data leaks in answers", "surface": "chat-io",
+			"atlas": ["AML.T0056", "AML.T0057"], "stride": ["information_disclosure"],
+			"likelihood": 2, "impact": 3, "prerequisites": ["query_access"],
+			"assumptions": ["The prompt holds no customer data."],
+			"mitigations": ["C-01"], "status": "mitigated", "validation": {"status": "untested"},
+		},
+		{
+			"id": "T-003", "title": "Poisoned help-center article injects instructions", "surface": "kb-retrieval",
+			"atlas": ["AML.T0051.001", "AML.T0070", "AML.T0071"], "stride": ["tampering"],
+			"likelihood": 3, "impact": 4, "prerequisites": ["content_write_access"],
+			"assumptions": ["Only the docs team can publish articles, after review."],
+			"mitigations": ["C-02"], "status": "mitigated", "validation": {"status": "not_reproduced"},
+		},
+		{
+			"id": "T-004", "title": "Compromised serving dependency", "surface": "runtime",
+			"atlas": ["AML.T0010.001"], "stride": ["tampering"],
+			"likelihood": 2, "impact": 5, "prerequisites": ["supply_chain_access"],
+			"assumptions": ["Dependencies are pinned by hash."],
+			"mitigations": ["C-03"], "status": "mitigated", "validation": {"status": "not_reproduced"},
+		},
+	],
+	"controls": [
+		{
+			"id": "C-01", "title": "Output filter and hardened system prompt", "kind": "preventive",
+			"status": "implemented", "owner": "ai-platform-team", "evidence": ["docs/controls/output-filter.md"],
+		},
+		{
+			"id": "C-02", "title": "Articles are reviewed before they are indexed", "kind": "preventive",
+			"status": "verified", "owner": "docs-team", "evidence": ["docs/controls/article-review.md"],
+		},
+		{
+			"id": "C-03", "title": "Hash-pinned dependencies; SBOM diffed on every build", "kind": "detective",
+			"status": "implemented", "owner": "platform-security", "evidence": ["docs/controls/sbom-diff.md"],
+		},
+	],
+	"red_team": [{
+		"id": "RT-2026-09", "date": "2026-09-01", "performed_by": "external security firm", "independent": true,
+		"scope": {"surfaces": ["chat-io", "kb-retrieval", "runtime"], "atlas": ["AML.T0051", "AML.T0054"]},
+		"findings": [{
+			"id": "F-1", "title": "Role-play prompt bypassed the refusal policy", "atlas": ["AML.T0054"],
+			"severity": "medium", "threats": ["T-001"],
+			"remediation": {"status": "in_progress", "ticket": "SEC-1", "due": "2026-12-01"},
+		}],
+	}],
+	"review": {
+		"cadence": "quarterly", "last_reviewed": "2026-10-01", "reviewed_by": ["security architecture"],
+		"atlas_version": "5.6.1", "history": [{"date": "2026-10-01", "reason": "initial"}],
+	},
+	"compliance": {
+		"not_applicable": [{"technique": "AML.T0010.003", "reason": "The hosted model is used through the provider's API; no weights are loaded."}],
+		"attestations": _attestations,
+		"waivers": [],
+	},
+}
+
+_techniques := {
+	"AML.T0051": "", "AML.T0054": "", "AML.T0056": "", "AML.T0057": "",
+	"AML.T0051.001": "AML.T0051", "AML.T0070": "", "AML.T0071": "",
+	"AML.T0010.001": "AML.T0010", "AML.T0010.003": "AML.T0010",
+}
+
+# METADATA
+# description: The facts Python computes for the test model on 2026-11-01 (day 20758).
+facts := {
+	"as_of_day": 20758,
+	"review": {"status": "current", "cadence_days": 92},
+	"threats": {
+		"T-001": {"risk": 12, "acceptance_expired": false},
+		"T-002": {"risk": 6, "acceptance_expired": false},
+		"T-003": {"risk": 12, "acceptance_expired": false},
+		"T-004": {"risk": 10, "acceptance_expired": false},
+	},
+	"waivers": [],
+	"attestations": [f |
+		some _a in _attestations
+		f := {"age_days": 17, "within_cadence": true, "evidence_exists": true}
+	],
+	"red_team": {"RT-2026-09": {"age_days": 61}},
+	"evidence": {
+		"docs/controls/output-filter.md": true,
+		"docs/controls/article-review.md": true,
+		"docs/controls/sbom-diff.md": true,
+		"sbom/serving.cdx.json": true,
+		_attestation_evidence: true,
+	},
+	"atlas": {
+		"version": "5.6.1",
+		"techniques": {id: t |
+			some id, parent in _techniques
+			t := {"valid": true, "retired": false, "current_id": id, "parent": parent}
+		},
+	},
+}
