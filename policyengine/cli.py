@@ -15,14 +15,12 @@ import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import PolicyEngineError, UsageError
 
 logger = logging.getLogger("policyengine")
-
-_FORMATS_REPORT = ["text", "json"]
-
 
 # --- shared option groups -------------------------------------------------------------
 
@@ -123,6 +121,84 @@ def _today(args: argparse.Namespace) -> date:
 # --- subcommands ----------------------------------------------------------------------
 
 
+def _repository(args: argparse.Namespace) -> tuple[Any, list[Path]]:
+    """The repository config and the paths to look at (the config's globs when none given)."""
+    from .config import find_root, load_config
+
+    paths: list[Path] = list(getattr(args, "paths", []) or [])
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
+    if args.config is not None:
+        root = args.config.resolve().parent
+    else:
+        start = paths[0] if paths else Path.cwd()
+        root = find_root(start if start.is_dir() else start.parent)
+    config = load_config(root, args.config)
+    if not paths:
+        paths = [config.root]
+    return config, paths
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .pipeline import run_validate
+    from .report import OutputFormat
+    from .results import exit_status
+
+    config, paths = _repository(args)
+    run = run_validate(paths, config, _today(args))
+    _emit(OutputFormat(args.format).formatter().render(run), args.output)
+    return exit_status(run, config.fail_on)
+
+
+def _engine_choice(args: argparse.Namespace, config: Any) -> Any:
+    from .pipeline import EngineChoice
+
+    name = args.engine or config.engine
+    url = args.opa_url or config.opa_url
+    if name == "opa" and not url:
+        raise UsageError("--engine opa needs --opa-url URL (or engine.opa_url in the config)")
+    return EngineChoice(
+        name=name,
+        opa_url=url,
+        token=args.opa_token or os.environ.get("POLICYENGINE_OPA_TOKEN") or None,
+        use_loaded=args.opa_use_loaded or config.opa_use_loaded,
+    )
+
+
+def _frameworks(args: argparse.Namespace, config: Any) -> tuple[str, ...]:
+    from .pipeline import FRAMEWORKS
+
+    wanted = args.framework or list(config.frameworks)
+    unknown = sorted(set(wanted) - set(FRAMEWORKS))
+    if unknown:
+        raise UsageError(
+            f"unknown framework {', '.join(unknown)} (known: {', '.join(FRAMEWORKS)})"
+        )
+    return tuple(fw for fw in FRAMEWORKS if fw in wanted)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .pipeline import RunOptions, run_check
+    from .report import OutputFormat
+    from .results import Severity, exit_status
+
+    config, paths = _repository(args)
+    as_of = _today(args)
+    options = RunOptions(
+        config=config,
+        as_of=as_of,
+        frameworks=_frameworks(args, config),
+        engine=_engine_choice(args, config),
+        extra_policy_dirs=tuple(args.policy),
+    )
+    reviewer, cadence_days = _review_stage(args, config, as_of)
+    run = run_check(paths, options, reviewer, cadence_days)
+    _emit(OutputFormat(args.format).formatter().render(run), args.output)
+    fail_on = Severity(args.fail_on) if args.fail_on else config.fail_on
+    return exit_status(run, fail_on)
+
+
 def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         raise UsageError(f"`policyengine {name}` is not available in this version")
@@ -140,6 +216,24 @@ def _build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show tracebacks and debug logging"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("validate", help="check models against the schema and references")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    _add_output_options(p, ["text", "json"])
+    _add_config_options(p)
+    _add_date_options(p)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("check", help="validate, evaluate the policies and the review rules")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    _add_output_options(p, ["text", "json"])
+    _add_config_options(p)
+    _add_date_options(p)
+    _add_engine_options(p)
+    p.add_argument("--base", default=None, metavar="REF", help="pull-request mode: compare with REF")
+    p.add_argument("--head", default=None, metavar="REF", help="with --base: the head (default: the working tree)")
+    p.add_argument("--changed-only", action="store_true", help="with --base: evaluate only changed models")
+    p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
     p.set_defaults(func=_not_yet("schema"))

@@ -1,0 +1,111 @@
+"""Control status derivation: the table of controls.md, waivers and scoping."""
+
+from __future__ import annotations
+
+import pytest
+
+from policyengine.controls import derive_controls, scoping_of, status_from_checks
+from policyengine.results import CheckOutcome, ControlStatus, Finding, Severity
+
+KEY = "nist-ai-rmf/MEASURE 2.7"
+OTHER = "iso42001/9.1"
+
+
+def _finding(check: str, controls: tuple[str, ...] = (KEY,)) -> Finding:
+    return Finding(check, Severity.HIGH, f"{check} failed", "/red_team", 3, 1, controls)
+
+
+def _outcome(
+    check: str, *, applicable: bool = True, fails: bool = False, controls: tuple[str, ...] = (KEY,)
+) -> CheckOutcome:
+    findings = (_finding(check, controls),) if fails else ()
+    return CheckOutcome(check, check, Severity.HIGH, applicable, findings)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        ([], ControlStatus.NOT_ASSESSED),
+        ([_outcome("A"), _outcome("B")], ControlStatus.SATISFIED),
+        ([_outcome("A"), _outcome("B", fails=True)], ControlStatus.PARTIAL),
+        ([_outcome("A", fails=True), _outcome("B", fails=True)], ControlStatus.NOT_SATISFIED),
+        ([_outcome("A", applicable=False)], ControlStatus.NOT_APPLICABLE),
+        ([_outcome("A", applicable=False), _outcome("B", fails=True)], ControlStatus.NOT_SATISFIED),
+        ([_outcome("A", fails=True, controls=(OTHER,))], ControlStatus.SATISFIED),
+    ],
+    ids=[
+        "no-check",
+        "all-pass",
+        "some-fail",
+        "all-fail",
+        "none-applicable",
+        "inapplicable-ignored",
+        "finding-for-other-control",
+    ],
+)
+def test_status_table(outcomes: list[CheckOutcome], expected: ControlStatus) -> None:
+    assert status_from_checks(outcomes, KEY) is expected
+
+
+MODEL = {
+    "compliance": {
+        "not_applicable": [
+            {"control": "iso42001/A.7.6", "reason": "no training data"},
+            {"technique": "AML.T0010.003", "reason": "hosted model"},
+        ],
+        "waivers": [
+            {"control": KEY, "reason": "scheduled", "expires": "2027-03-31"},
+            {"control": OTHER, "reason": "lapsed", "expires": "2026-01-31"},
+        ],
+        "attestations": [{"control": "nist-ai-rmf/MEASURE 2.12", "evidence": "docs/e.md"}],
+    }
+}
+
+
+def test_scoping_reads_not_applicable_waivers_and_attestations() -> None:
+    s = scoping_of(MODEL, [False, True])
+    assert s.not_applicable == {
+        "iso42001/A.7.6": ("no training data", "/compliance/not_applicable/0"),
+        "atlas/AML.T0010.003": ("hosted model", "/compliance/not_applicable/1"),
+    }
+    assert s.waivers == {KEY: ("scheduled", "/compliance/waivers/0")}
+    assert s.attestations == {
+        "nist-ai-rmf/MEASURE 2.12": ("/compliance/attestations/0", "docs/e.md")
+    }
+
+
+def test_derive_applies_waiver_only_while_it_runs_and_only_to_failing_controls() -> None:
+    outcomes = [_outcome("A", fails=True), _outcome("B", fails=True, controls=(OTHER,))]
+    check_controls = {"A": (KEY,), "B": (OTHER,)}
+    catalog = [
+        ("nist-ai-rmf", KEY),
+        ("iso42001", OTHER),
+        ("iso42001", "iso42001/A.7.6"),
+        ("nist-ai-rmf", "nist-ai-rmf/MAP 1.1"),
+    ]
+    results = derive_controls(outcomes, check_controls, catalog, scoping_of(MODEL, [False, True]))
+    by_key = {r.control_id: r for r in results}
+    assert [r.control_id for r in results] == [k for _, k in catalog]
+    assert by_key[KEY].status is ControlStatus.WAIVED
+    assert by_key[KEY].note == "scheduled"
+    assert by_key[KEY].evidence == ("/compliance/waivers/0",)
+    # the waiver of OTHER expired: the control stays not satisfied
+    assert by_key[OTHER].status is ControlStatus.NOT_SATISFIED
+    assert by_key["iso42001/A.7.6"].status is ControlStatus.NOT_APPLICABLE
+    assert by_key["iso42001/A.7.6"].note == "no training data"
+    assert by_key["nist-ai-rmf/MAP 1.1"].status is ControlStatus.NOT_ASSESSED
+
+
+def test_satisfied_control_is_not_shown_as_waived() -> None:
+    results = derive_controls(
+        [_outcome("A")], {"A": (KEY,)}, [("nist-ai-rmf", KEY)], scoping_of(MODEL, [False, False])
+    )
+    assert results[0].status is ControlStatus.SATISFIED
+
+
+def test_finding_naming_a_control_outside_metadata_counts_for_it() -> None:
+    outcome = _outcome("W", fails=True, controls=(KEY,))
+    results = derive_controls(
+        [outcome], {"W": (OTHER,)}, [("nist-ai-rmf", KEY), ("iso42001", OTHER)], scoping_of({}, [])
+    )
+    assert [r.status for r in results] == [ControlStatus.NOT_SATISFIED, ControlStatus.SATISFIED]
