@@ -1,0 +1,153 @@
+"""Rego evaluation behind one small interface: `Engine.evaluate(policy_set, inputs)`.
+
+Two engines implement it: `EmbeddedEngine` (regopy, in process, the default) and
+`OpaEngine` (an OPA server over HTTP). Both hand back the same plain shape,
+`EngineOutput`, built from the aggregated `{"deny": [...], "not_applicable": [...]}` that
+the policy set's generated `policyengine.main.result` rule answers for one input.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import EngineError, UsageError
+from ..policyset import PolicySet
+
+__all__ = ["Engine", "EngineOutput", "input_json", "make_engine"]
+
+
+@dataclass(frozen=True)
+class EngineOutput:
+    """What the policies answered for one input."""
+
+    deny: tuple[Mapping[str, Any], ...]
+    """Deny objects (`rule_id`, `msg`, `path`, optional `control`), sorted by
+    `(rule_id, path, msg, control)` so that both engines give the same order."""
+    not_applicable: frozenset[str]
+    """Ids of the checks that do not apply to this input."""
+
+    @classmethod
+    def from_json(cls, value: object) -> EngineOutput:
+        """Validate and normalise one aggregated result; raises `EngineError` on a bad shape."""
+        if not isinstance(value, dict):
+            raise EngineError(f"policy result is not an object: {_short(value)}")
+        deny = value.get("deny", [])
+        na = value.get("not_applicable", [])
+        if not isinstance(deny, list) or not isinstance(na, list):
+            raise EngineError(f"policy result has no deny/not_applicable sets: {_short(value)}")
+        for d in deny:
+            if (
+                not isinstance(d, dict)
+                or not isinstance(d.get("rule_id"), str)
+                or not isinstance(d.get("msg"), str)
+                or not isinstance(d.get("path"), list)
+                or not isinstance(d.get("control", ""), str)
+            ):
+                raise EngineError(
+                    "a policy denied with a malformed result (expected "
+                    '{"rule_id": text, "msg": text, "path": [..]}, built with '
+                    f"lib.result.deny): {_short(d)}"
+                )
+        for n in na:
+            if not isinstance(n, str):
+                raise EngineError(f"not_applicable holds a non-text value: {_short(n)}")
+        return cls(deny=tuple(sorted(deny, key=_deny_key)), not_applicable=frozenset(na))
+
+
+def _deny_key(d: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    path = json.dumps(d["path"], sort_keys=True, separators=(",", ":"))
+    rest = json.dumps(d, sort_keys=True, separators=(",", ":"))
+    return (d["rule_id"], path, d["msg"], rest)
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, default=repr)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def input_json(value: Mapping[str, Any]) -> str:
+    """The input as compact JSON text; raises `EngineError` when it is not pure JSON.
+
+    Only `dict` (text keys), `list`, `str`, `int`, finite `float`, `bool` and `None` pass:
+    a `datetime.date` from YAML or a NaN is a bug upstream, reported, never coerced.
+    """
+    _check_json(value, "input")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _check_json(value: object, where: str) -> None:
+    stack: list[tuple[object, str]] = [(value, where)]
+    while stack:
+        v, at = stack.pop()
+        if v is None or isinstance(v, str | bool | int):
+            continue
+        if isinstance(v, float):
+            if v != v or v in (float("inf"), float("-inf")):
+                raise EngineError(f"policy input is not JSON: {at} is {v!r}")
+            continue
+        if isinstance(v, dict):
+            for k, item in v.items():
+                if not isinstance(k, str):
+                    raise EngineError(f"policy input is not JSON: {at} has a key {k!r}")
+                stack.append((item, f"{at}.{k}"))
+            continue
+        if isinstance(v, list | tuple):
+            stack.extend((item, f"{at}[{i}]") for i, item in enumerate(v))
+            continue
+        raise EngineError(
+            f"policy input is not JSON: {at} is a {type(v).__name__} ({v!r}); "
+            "convert it to text or a number before evaluation"
+        )
+
+
+class Engine(ABC):
+    """Evaluates a policy set against inputs; one `EngineOutput` per input, same order."""
+
+    @abstractmethod
+    def evaluate(
+        self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
+    ) -> list[EngineOutput]:
+        """Evaluate every input (`{"model": ..., "facts": ...}`).
+
+        Raises `PolicyError` when the policies do not compile, `EngineError` when the
+        evaluation fails (never a partial result), `EngineUnavailable` when the engine
+        cannot be reached.
+        """
+
+    def close(self) -> None:  # noqa: B027 (optional hook, default does nothing)
+        """Release what the engine holds (interpreters, HTTP sessions)."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_engine(
+    name: str,
+    *,
+    opa_url: str | None = None,
+    token: str | None = None,
+    use_loaded: bool = False,
+) -> Engine:
+    """The engine called `name` (`embedded` or `opa`); raises `UsageError` otherwise.
+
+    `opa` needs `opa_url`; `token` is sent as a bearer token; with `use_loaded` the OPA
+    engine queries the policies the server already holds instead of loading the set.
+    """
+    if name == "embedded":
+        from .embedded import EmbeddedEngine
+
+        return EmbeddedEngine()
+    if name == "opa":
+        if not opa_url:
+            raise UsageError("--engine opa needs --opa-url URL (e.g. http://127.0.0.1:8181)")
+        from .opa import OpaEngine
+
+        return OpaEngine(opa_url, token=token, use_loaded=use_loaded)
+    raise UsageError(f"unknown engine {name!r}: use embedded or opa")
