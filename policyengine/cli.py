@@ -230,9 +230,11 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     _add_date_options(p)
     _add_engine_options(p)
-    p.add_argument("--base", default=None, metavar="REF", help="pull-request mode: compare with REF")
-    p.add_argument("--head", default=None, metavar="REF", help="with --base: the head (default: the working tree)")
-    p.add_argument("--changed-only", action="store_true", help="with --base: evaluate only changed models")
+    p.add_argument("--base", metavar="REF", help="pull-request mode: compare with REF")
+    p.add_argument("--head", metavar="REF", help="with --base: the head (default: working tree)")
+    p.add_argument(
+        "--changed-only", action="store_true", help="with --base: evaluate only changed models"
+    )
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")

@@ -173,7 +173,7 @@ def policy_input(model: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str
 
 
 def json_pointer(parts: Sequence[object]) -> str:
-    """RFC 6901 pointer for a path array: `["threats", 3, "assumptions"]` -> `/threats/3/assumptions`."""
+    """RFC 6901 pointer of a path array: `["threats", 3]` -> `/threats/3`."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
@@ -199,7 +199,8 @@ def collect_outcomes(
                 f"(message: {d.get('msg')!r})"
             )
         raw_path = d.get("path")
-        parts = [p for p in raw_path if isinstance(p, str | int)] if isinstance(raw_path, list) else []
+        path_list = raw_path if isinstance(raw_path, list) else []
+        parts = [p for p in path_list if isinstance(p, str | int)]
         line, column = doc.locate(parts)
         control = d.get("control")
         findings.setdefault(rule_id, []).append(
