@@ -1,0 +1,645 @@
+"""Loads threat-model YAML safely into JSON data with a source position for every node.
+
+The loader reads bytes, decodes them (UTF-8, with or without a BOM; UTF-16/32 with a
+BOM), pulls YAML events from libyaml's C parser (the pure-Python parser where libyaml is
+missing) and builds the data and the positions in one iterative pass: no Python
+recursion, so no nesting depth can crash it. Plain scalars are resolved with the YAML 1.2
+core schema (`on`, `no`, `1_000`, `1:20` and dates stay strings). Duplicate keys, tags
+other than the core ones, multiple documents, alias expansion beyond a budget, files over
+10 MB and nesting deeper than 100 levels are rejected. Every problem is an
+`errors.InvalidDocument` carrying a located `Diagnostic`: the only exception that
+leaves this module.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InvalidDocument
+from .results import Diagnostic, Level
+
+MAX_BYTES = 10 * 1024 * 1024
+"""Largest file the loader reads (10 MB); larger files are rejected before reading."""
+MAX_DEPTH = 100
+"""Deepest nesting of mappings and sequences accepted."""
+MAX_ALIAS_NODES = 100_000
+"""Most nodes that aliases may expand to in one file (a billion-laughs guard)."""
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+Part = str | int
+Pointer = tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded YAML file: its JSON data and where each node was written."""
+
+    path: str
+    """Repository-relative POSIX path when under the root, else the path as given."""
+    data: Any
+    """JSON types only (dict, list, str, int, float, bool, None); dates stay strings."""
+    positions: Mapping[Pointer, tuple[int, int]] = field(repr=False)
+    """Pointer parts -> (line, column), 1-based. A mapping member is located at its key."""
+
+    def locate(self, parts: Sequence[Part]) -> tuple[int, int]:
+        """(line, column) of the node at `parts`, or of its nearest located parent.
+
+        The root, and anything with no located parent, is (1, 1).
+        """
+        key = tuple(parts)
+        positions = self.positions
+        while key:
+            found = positions.get(key)
+            if found is not None:
+                return found
+            key = key[:-1]
+        return (1, 1)
+
+    def locate_pointer(self, pointer: str) -> tuple[int, int]:
+        """(line, column) of an RFC 6901 JSON pointer such as `/threats/3/assumptions`."""
+        return self.locate(pointer_parts(pointer, self.data))
+
+
+def pointer_parts(pointer: str, data: Any = None) -> Pointer:
+    """Split an RFC 6901 pointer into parts; numeric parts index lists in `data` as ints."""
+    if not pointer:
+        return ()
+    parts: list[Part] = []
+    node = data
+    for raw in pointer.lstrip("/").split("/") if pointer.startswith("/") else pointer.split("/"):
+        text = raw.replace("~1", "/").replace("~0", "~")
+        part: Part = text
+        if isinstance(node, list) and text.isdigit():
+            part = int(text)
+            node = node[part] if part < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(text)
+        else:
+            node = None
+            if text.isdigit() and data is None:
+                part = int(text)
+        parts.append(part)
+    return tuple(parts)
+
+
+def to_pointer(parts: Sequence[Part]) -> str:
+    """The RFC 6901 pointer of `parts` (`""` for the root)."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def is_threat_model(data: object) -> bool:
+    """True when `data` is a mapping whose `kind` is `ThreatModel`."""
+    return isinstance(data, dict) and data.get("kind") == "ThreatModel"
+
+
+# --- decoding ---------------------------------------------------------------------------
+
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def _fail(path: str, line: int, column: int, message: str, pointer: str = "") -> InvalidDocument:
+    return InvalidDocument(
+        Diagnostic(path, max(line, 1), max(column, 1), message, pointer, Level.ERROR, "yaml")
+    )
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _decode(content: bytes, path: str) -> str:
+    if content.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
+    elif content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = content.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8-sig":
+            raise _fail(
+                path,
+                1,
+                1,
+                f"the file has a {encoding} byte-order mark but is not valid "
+                f"{encoding}: {exc.reason}",
+            ) from None
+        good = content[: exc.start].decode("utf-8", errors="replace")
+        line, column = _line_col(good, len(good))
+        raise _fail(
+            path,
+            line,
+            column,
+            f"the file is not valid UTF-8: byte 0x{content[exc.start]:02x} "
+            f"at offset {exc.start} (save the file as UTF-8)",
+        ) from None
+    if encoding != "utf-8-sig" and text.startswith("\ufeff"):
+        text = text[1:]
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        line, column = _line_col(text, bad.start())
+        raise _fail(
+            path,
+            line,
+            column,
+            f"the file contains the control character "
+            f"U+{ord(bad.group()):04X}, which YAML does not allow",
+        )
+    return text
+
+
+# --- scalars: the YAML 1.2 core schema --------------------------------------------------
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_INT_OCT = re.compile(r"0o[0-7]+\Z")
+_INT_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_MAYBE_SPECIAL = frozenset("0123456789+-.~nNtTfF")
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset({_TAG + "str", _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null"})
+_MAP_TAGS = frozenset({None, "!", _TAG + "map"})
+_SEQ_TAGS = frozenset({None, "!", _TAG + "seq"})
+
+
+def _resolve_plain(value: str) -> Any:
+    """A plain scalar's value under the core schema; `.inf` and `.nan` stay strings."""
+    if not value or value[0] not in _MAYBE_SPECIAL:
+        return value
+    if value in _NULLS:
+        return None
+    flag = _BOOLS.get(value)
+    if flag is not None:
+        return flag
+    if _INT.match(value):
+        return int(value)
+    if _INT_OCT.match(value):
+        return int(value[2:], 8)
+    if _INT_HEX.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
+
+
+def _tagged(value: str, tag: str) -> Any:
+    """The value of a scalar with an explicit core tag, or None when it does not fit."""
+    kind = tag[len(_TAG) :]
+    if kind == "str":
+        return value
+    resolved = _resolve_plain(value)
+    ok = {
+        "int": isinstance(resolved, int) and not isinstance(resolved, bool),
+        "float": isinstance(resolved, (int, float)) and not isinstance(resolved, bool),
+        "bool": isinstance(resolved, bool),
+        "null": resolved is None,
+    }[kind]
+    if not ok:
+        raise ValueError(kind)
+    return float(resolved) if kind == "float" else resolved
+
+
+# --- events -> data + positions ---------------------------------------------------------
+
+
+def _size(value: Any) -> int:
+    """Number of nodes in an already built value (iterative; for the alias budget)."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _describe_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
+def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
+    """Run the parser over `text` and build (data, positions) in one pass."""
+    from yaml import events as ev
+
+    loader = _Loader(text)
+    positions: dict[Pointer, tuple[int, int]] = {}
+    anchors: dict[str, Any] = {}
+    anchor_sizes: dict[str, int] = {}
+    open_anchors: dict[str, tuple[int, Pointer]] = {}
+    alias_budget = MAX_ALIAS_NODES
+    # Each frame: [container, parts, pending_key (maps) or None, anchor or None]
+    stack: list[list[Any]] = []
+    root: Any = None
+    have_root = False
+    documents = 0
+
+    scalar_t, map_t, seq_t = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+    map_end_t, seq_end_t, alias_t = ev.MappingEndEvent, ev.SequenceEndEvent, ev.AliasEvent
+    doc_start_t, stream_end_t = ev.DocumentStartEvent, ev.StreamEndEvent
+
+    def slot(event: Any) -> tuple[Pointer, bool]:
+        """Where the next value goes: its parts, and whether it is a mapping key."""
+        if not stack:
+            return (), False
+        frame = stack[-1]
+        container = frame[0]
+        if isinstance(container, list):
+            parts = (*frame[1], len(container))
+            mark = event.start_mark
+            positions[parts] = (mark.line + 1, mark.column + 1)
+            return parts, False
+        if frame[2] is None:
+            return frame[1], True
+        return (*frame[1], frame[2]), False
+
+    def place(value: Any, parts: Pointer) -> None:
+        nonlocal root, have_root
+        if not stack:
+            root, have_root = value, True
+            return
+        frame = stack[-1]
+        container = frame[0]
+        if isinstance(container, list):
+            container.append(value)
+        else:
+            container[frame[2]] = value
+            frame[2] = None
+
+    get_event = loader.get_event
+    try:
+        while True:
+            event = get_event()
+            etype = type(event)
+            if etype is scalar_t:
+                parts, is_key = slot(event)
+                mark = event.start_mark
+                tag = event.tag
+                if is_key:
+                    if tag is not None and tag != "!" and tag not in _SCALAR_TAGS:
+                        raise _fail(
+                            path,
+                            mark.line + 1,
+                            mark.column + 1,
+                            f"unsupported tag {_describe_tag(tag)} on a key",
+                        )
+                    key = event.value
+                    frame = stack[-1]
+                    kparts = (*parts, key)
+                    if key in frame[0]:
+                        first = positions.get(kparts, (0, 0))
+                        raise _fail(
+                            path,
+                            mark.line + 1,
+                            mark.column + 1,
+                            f"duplicate key '{key}' (first defined at line {first[0]})",
+                            to_pointer(kparts),
+                        )
+                    positions[kparts] = (mark.line + 1, mark.column + 1)
+                    frame[2] = key
+                    if event.anchor is not None:
+                        anchors[event.anchor] = key
+                        anchor_sizes[event.anchor] = 1
+                    continue
+                if tag is None:
+                    value = _resolve_plain(event.value) if event.implicit[0] else event.value
+                elif tag == "!":
+                    value = event.value
+                elif tag in _SCALAR_TAGS:
+                    try:
+                        value = _tagged(event.value, tag)
+                    except ValueError:
+                        raise _fail(
+                            path,
+                            mark.line + 1,
+                            mark.column + 1,
+                            f"'{event.value}' is not a valid {_describe_tag(tag)}",
+                            to_pointer(parts),
+                        ) from None
+                else:
+                    raise _fail(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"unsupported tag {_describe_tag(tag)}: only plain YAML data "
+                        "(no custom or language-specific tags) is accepted",
+                        to_pointer(parts),
+                    )
+                if event.anchor is not None:
+                    anchors[event.anchor] = value
+                    anchor_sizes[event.anchor] = 1
+                place(value, parts)
+            elif etype is map_t or etype is seq_t:
+                parts, is_key = slot(event)
+                mark = event.start_mark
+                if is_key:
+                    raise _fail(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "a mapping key must be a plain scalar, not a "
+                        + ("mapping" if etype is map_t else "list"),
+                    )
+                tag = event.tag
+                if tag not in (_MAP_TAGS if etype is map_t else _SEQ_TAGS):
+                    raise _fail(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"unsupported tag {_describe_tag(tag)}: only plain YAML data "
+                        "(no custom or language-specific tags) is accepted",
+                        to_pointer(parts),
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    raise _fail(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"nesting is deeper than {MAX_DEPTH} levels",
+                        to_pointer(parts),
+                    )
+                container: Any = {} if etype is map_t else []
+                place(container, parts)
+                if event.anchor is not None:
+                    anchors[event.anchor] = container
+                    open_anchors[event.anchor] = (len(stack), parts)
+                stack.append([container, parts, None, event.anchor])
+            elif etype is map_end_t or etype is seq_end_t:
+                frame = stack.pop()
+                anchor = frame[3]
+                if anchor is not None and open_anchors.get(anchor, (None,))[0] == len(stack):
+                    del open_anchors[anchor]
+                    anchor_sizes[anchor] = _size(frame[0])
+            elif etype is alias_t:
+                parts, is_key = slot(event)
+                mark = event.start_mark
+                if is_key:
+                    raise _fail(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "an alias cannot be used as a mapping key",
+                    )
+                name = event.anchor
+                if name not in anchors:
+                    raise _fail(path, mark.line + 1, mark.column + 1, f"unknown alias *{name}")
+                if name in open_anchors:
+                    raise _fail(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"alias *{name} refers to a node that contains it (recursive)",
+                    )
+                alias_budget -= anchor_sizes[name]
+                if alias_budget < 0:
+                    raise _fail(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"aliases expand to more than {MAX_ALIAS_NODES} nodes "
+                        "(an alias bomb?); write the data out instead",
+                        to_pointer(parts),
+                    )
+                place(anchors[name], parts)
+            elif etype is doc_start_t:
+                documents += 1
+                if documents > 1:
+                    mark = event.start_mark
+                    raise _fail(
+                        path,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "the file holds more than one YAML document; "
+                        "put one threat model in each file",
+                    )
+            elif etype is stream_end_t:
+                break
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        raise _fail(path, line, column, f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        position = getattr(exc, "position", None)
+        line, column = _line_col(text, position) if isinstance(position, int) else (1, 1)
+        raise _fail(path, line, column, f"YAML error: {getattr(exc, 'reason', exc)}") from None
+    finally:
+        loader.dispose()
+    if not have_root:
+        raise _fail(
+            path,
+            1,
+            1,
+            "the file is empty; a threat model is a YAML mapping "
+            "starting with `apiVersion: policyengine/v1`",
+        )
+    return root, positions
+
+
+def parse_document(content: bytes, path: str) -> Document:
+    """Parse `content` (the bytes of the file at `path`) into a Document.
+
+    Raises `errors.InvalidDocument` (and nothing else) when the bytes are not one YAML
+    document whose top level is a mapping, within the size, depth and alias limits.
+    """
+    if len(content) > MAX_BYTES:
+        raise _fail(
+            path,
+            1,
+            1,
+            f"the file is {len(content) / 1e6:.1f} MB; the limit is "
+            f"{MAX_BYTES // (1024 * 1024)} MB",
+        )
+    text = _decode(content, path)
+    try:
+        data, positions = _build(text, path)
+    except InvalidDocument:
+        raise
+    except RecursionError:  # NOTE: defensive; the builder is iterative
+        raise _fail(path, 1, 1, f"nesting is deeper than {MAX_DEPTH} levels") from None
+    if not isinstance(data, dict):
+        kind = "list" if isinstance(data, list) else "null" if data is None else "scalar"
+        if data is None and not text.strip(" \t\r\n\ufeff"):
+            raise _fail(path, 1, 1, "the file is empty")
+        raise _fail(path, 1, 1, f"the top level must be a mapping (found a {kind})")
+    return Document(path, data, positions)
+
+
+def display_path(path: Path, root: Path) -> str:
+    """`path` relative to `root` with POSIX separators when inside it, else as given."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+def _read(path: Path, shown: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise _fail(
+                shown,
+                1,
+                1,
+                f"the file is {size / 1e6:.1f} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB",
+            )
+        with path.open("rb") as fh:
+            return fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise _fail(shown, 1, 1, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def load_document(path: Path, root: Path) -> Document:
+    """Read and parse the file at `path`; its Document's path is relative to `root`.
+
+    Raises `errors.InvalidDocument` for unreadable, too large or malformed files.
+    """
+    shown = display_path(path, root)
+    return parse_document(_read(path, shown), shown)
+
+
+# --- discovery --------------------------------------------------------------------------
+
+_CONFIG_NAME = ".policyengine.yaml"
+_YAML_SUFFIXES = (".yaml", ".yml")
+_MENTION = "ThreatModel"
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The threat models found under the given paths, and what went wrong finding them."""
+
+    documents: tuple[Document, ...]
+    """Threat models that loaded, sorted by path."""
+    diagnostics: tuple[Diagnostic, ...]
+    """Files that failed to load, named files that are not threat models, missing paths."""
+    skipped: int
+    """YAML files under folders (or matched by globs) that are not threat models."""
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """YAML files under `folder`, hidden folders and the repo config excluded, sorted."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(_YAML_SUFFIXES) and name != _CONFIG_NAME:
+                yield Path(dirpath) / name
+
+
+def _mentions(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024 * 1024)
+    except OSError:
+        return False
+    return _MENTION.encode() in head or _MENTION.encode("utf-16-le") in head
+
+
+def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Discovery:
+    """Find and load the threat models named by `paths` and `globs` (relative to `root`).
+
+    A named file must be a threat model (else an error). Under a folder or a glob, YAML
+    files that are not threat models are counted in `skipped`, and a file that fails to
+    load is reported only when its text mentions `ThreatModel`. Hidden folders are never
+    walked. With neither paths nor globs, `root` is walked. Never raises for user input.
+    """
+    named: list[Path] = []
+    found: list[Path] = []
+    diagnostics: list[Diagnostic] = []
+    for given in paths:
+        if given.is_dir():
+            found.extend(_walk(given))
+        elif given.is_file():
+            named.append(given)
+        else:
+            diagnostics.append(
+                Diagnostic(
+                    display_path(given, root),
+                    0,
+                    0,
+                    "no such file or folder",
+                    "",
+                    Level.ERROR,
+                    "path",
+                )
+            )
+    for pattern in globs:
+        matches = sorted(root.glob(pattern))
+        if not matches:
+            diagnostics.append(
+                Diagnostic(
+                    pattern,
+                    0,
+                    0,
+                    f"the models glob '{pattern}' matches no file",
+                    "",
+                    Level.WARNING,
+                    "config",
+                )
+            )
+        for match in matches:
+            if any(part.startswith(".") for part in match.relative_to(root).parts[:-1]):
+                continue
+            if match.is_dir():
+                found.extend(_walk(match))
+            elif match.is_file() and fnmatch.fnmatch(match.name, "*.y*ml"):
+                if match.name != _CONFIG_NAME:
+                    found.append(match)
+    if not paths and not globs:
+        found.extend(_walk(root))
+
+    documents: dict[str, Document] = {}
+    seen: set[Path] = set()
+    skipped = 0
+    for path, explicit in [(p, True) for p in named] + [(p, False) for p in found]:
+        real = path.resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        shown = display_path(path, root)
+        if not explicit and not _mentions(path):
+            skipped += 1
+            continue
+        try:
+            doc = load_document(path, root)
+        except InvalidDocument as exc:
+            diagnostics.append(exc.diagnostic)
+            continue
+        if is_threat_model(doc.data):
+            documents[doc.path] = doc
+        elif explicit:
+            diagnostics.append(
+                Diagnostic(
+                    shown,
+                    1,
+                    1,
+                    "not a threat model: the top level has no `kind: ThreatModel`",
+                    "",
+                    Level.ERROR,
+                    "yaml",
+                )
+            )
+        else:
+            skipped += 1
+    diagnostics.sort(key=lambda d: (d.file, d.line, d.column, d.message))
+    return Discovery(tuple(documents[k] for k in sorted(documents)), tuple(diagnostics), skipped)

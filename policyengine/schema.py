@@ -1,0 +1,190 @@
+"""Validates a loaded threat model against the JSON Schema, with located, readable errors.
+
+The schema (`schemas/threat-model.schema.json`, draft 2020-12) is read and compiled once.
+Each jsonschema error becomes a `Diagnostic` at the line and column of the offending node,
+with a message that names the object (`unknown field 'likelyhood' in threat T-003`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .bundled import schemas_dir
+from .errors import CatalogError
+from .loader import Document, Part, to_pointer
+from .results import Diagnostic, Level
+
+SCHEMA_FILE = "threat-model.schema.json"
+"""File name of the threat-model schema in `bundled.schemas_dir()`."""
+
+_SECTION_NOUNS = {
+    "assets": "asset",
+    "surfaces": "surface",
+    "threats": "threat",
+    "controls": "control",
+    "red_team": "red-team exercise",
+    "findings": "finding",
+    "ingestion_paths": "ingestion path",
+    "interfaces": "interface",
+    "waivers": "waiver",
+    "attestations": "attestation",
+    "not_applicable": "not_applicable entry",
+}
+
+_PATTERN_HINTS = {
+    "^(nist-ai-rmf|iso42001|atlas)/[A-Za-z0-9][A-Za-z0-9 ._-]*$": (
+        "is not a control id written FRAMEWORK/ID (e.g. nist-ai-rmf/MAP 5.1, iso42001/A.7.5)"
+    ),
+    "^AML\\.T[0-9]{4}(\\.[0-9]{3})?$": (
+        "is not an ATLAS technique id (AML.Tnnnn or AML.Tnnnn.nnn)"
+    ),
+    "^[A-Za-z0-9][A-Za-z0-9._:-]*$": (
+        "is not a valid id (letters, digits, '.', '_', ':' and '-', starting with a letter "
+        "or digit)"
+    ),
+    "^[^/\\s]+/[^/\\s]+$": "is not a finding reference written EXERCISE/FINDING (e.g. RT-1/F-3)",
+    "^[0-9a-fA-F]{64}$": "is not a SHA-256 hash (64 hex digits)",
+    "^LLM[0-9]{2}$": "is not an OWASP LLM id (LLM01 .. LLM10)",
+}
+
+
+def schema_text() -> str:
+    """The threat-model JSON Schema, as the published file's text.
+
+    Raises `errors.CatalogError` when the bundled schema file is missing.
+    """
+    path = schemas_dir() / SCHEMA_FILE
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"the threat-model schema is missing: {path} ({exc})") from None
+
+
+@cache
+def _validator() -> Any:
+    schema = json.loads(schema_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def _show(parts: Sequence[Part]) -> str:
+    return "/".join(str(p) for p in parts) if parts else "the top level"
+
+
+def describe(data: Any, parts: Sequence[Part]) -> str:
+    """Name the object at `parts` for a message: `threat T-003`, `threats/2/validation`."""
+    node = data
+    best = ""
+    best_end = 0
+    for index, part in enumerate(parts):
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            break
+        noun = (
+            _SECTION_NOUNS.get(str(parts[index - 1])) if index and isinstance(part, int) else None
+        )
+        if noun is not None:
+            ident = node.get("id") if isinstance(node, dict) else None
+            if isinstance(ident, str) and ident:
+                best, best_end = f"{noun} {ident}", index + 1
+            else:
+                best, best_end = f"{noun} {_show(parts[: index + 1])}", index + 1
+    if not best:
+        return _show(parts)
+    rest = parts[best_end:]
+    return f"{best} ({_show(rest)})" if rest else best
+
+
+def _message(error: ValidationError, parts: Sequence[Part]) -> str:
+    where = _show(parts)
+    validator = error.validator
+    value = error.validator_value
+    instance = error.instance
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"missing required field '{missing}' in {where}"
+    if validator == "format" and value == "date":
+        return f"{where}: {instance!r} is not a valid date (YYYY-MM-DD that exists)"
+    if validator == "pattern" and value in _PATTERN_HINTS:
+        return f"{where}: {instance!r} {_PATTERN_HINTS[value]}"
+    if validator == "type":
+        hint = ""
+        if value == "string" and isinstance(instance, (int, float, bool)):
+            hint = " (quote the value in YAML)"
+        shown = (
+            json.dumps(instance)
+            if not isinstance(instance, (dict, list))
+            else ("a mapping" if isinstance(instance, dict) else "a list")
+        )
+        return f"{where}: {shown} is not of type '{value}'{hint}"
+    if validator == "const":
+        return f"{where}: must be {value!r}, not {instance!r}"
+    if validator == "oneOf" and parts and parts[-1] == "cadence":
+        return f"{where}: must be monthly, quarterly, semiannual, annual or {{days: N}}"
+    if validator == "oneOf" and isinstance(instance, dict):
+        keys = [next(iter(s["required"])) for s in value if "required" in s]
+        if keys:
+            return f"{where}: needs exactly one of " + " or ".join(f"'{k}'" for k in keys)
+    return f"{where}: {error.message}"
+
+
+def validate_schema(doc: Document) -> list[Diagnostic]:
+    """Schema errors of `doc`, each located at its node, sorted by line and column.
+
+    Returns an empty list for a valid model. Raises `errors.CatalogError` only when the
+    bundled schema itself is missing.
+    """
+    diagnostics: list[Diagnostic] = []
+    for error in _validator().iter_errors(doc.data):
+        parts: tuple[Part, ...] = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {})
+            for key in sorted(k for k in error.instance if k not in known):
+                if key.startswith("x-"):
+                    continue
+                key_parts = (*parts, key)
+                line, column = doc.locate(key_parts)
+                message = (
+                    f"unknown field '{key}' in {describe(doc.data, parts)} "
+                    "(fields starting with x- are free)"
+                )
+                diagnostics.append(
+                    Diagnostic(
+                        doc.path,
+                        line,
+                        column,
+                        message,
+                        to_pointer(key_parts),
+                        Level.ERROR,
+                        "schema",
+                    )
+                )
+            continue
+        line, column = doc.locate(parts)
+        diagnostics.append(
+            Diagnostic(
+                doc.path,
+                line,
+                column,
+                _message(error, parts),
+                to_pointer(parts),
+                Level.ERROR,
+                "schema",
+            )
+        )
+    diagnostics.sort(key=lambda d: (d.line, d.column, d.message))
+    return diagnostics
+
+
+def invalid_pointers(diagnostics: Sequence[Diagnostic]) -> frozenset[str]:
+    """JSON pointers of the nodes that schema errors are about (for skipping references)."""
+    return frozenset(d.pointer for d in diagnostics)
