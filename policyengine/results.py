@@ -192,6 +192,8 @@ class ReviewVerdict:
     """Days from the as-of date to `due` (negative when overdue); None without `due`."""
     reasons: tuple[ReviewReason, ...]
     """Every rule that fired or could not be evaluated, in rule order."""
+    last_reviewed: date | None = None
+    """`review.last_reviewed` of the model, None when never reviewed (for status views)."""
 
 
 @dataclass(frozen=True)
