@@ -370,8 +370,8 @@ _YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 def _release_problem(path: Path, what: str) -> CatalogError:
     return CatalogError(
-        f"{path}: not a MITRE ATLAS release ({what}); expected the ATLAS.yaml of "
-        "mitre-atlas/atlas-data with `version` and `matrices[0].tactics`/`.techniques`"
+        f"{path}: not a MITRE ATLAS release: {what} (expected the ATLAS.yaml of "
+        "mitre-atlas/atlas-data: `version`, `matrices[0].tactics`, `matrices[0].techniques`)"
     )
 
 
@@ -542,15 +542,11 @@ def load_any(path: Path) -> AtlasCatalog:
         data = None
     if isinstance(data, dict) and data.get("format") == CATALOG_FORMAT:
         return _catalog_from_json(data, str(path))
-    if isinstance(data, dict) and "matrices" not in data or isinstance(data, list):
-        raise CatalogError(
-            f"{path}: unknown format: neither a policyengine ATLAS catalog (JSON with "
-            f"`format: {CATALOG_FORMAT}`) nor a MITRE ATLAS.yaml release"
-        )
     try:
         return catalog_from_release(path)
     except CatalogError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
         raise CatalogError(
-            f"{path}: unknown format: neither a policyengine ATLAS catalog nor a MITRE "
-            f"ATLAS.yaml release ({exc})"
+            f"{path}: unknown format: neither a policyengine ATLAS catalog (JSON with "
+            f"`format: {CATALOG_FORMAT}`) nor a MITRE ATLAS.yaml release ({reason})"
         ) from None

@@ -172,9 +172,7 @@ def _frameworks(args: argparse.Namespace, config: Any) -> tuple[str, ...]:
     wanted = args.framework or list(config.frameworks)
     unknown = sorted(set(wanted) - set(FRAMEWORKS))
     if unknown:
-        raise UsageError(
-            f"unknown framework {', '.join(unknown)} (known: {', '.join(FRAMEWORKS)})"
-        )
+        raise UsageError(f"unknown framework {', '.join(unknown)} (known: {', '.join(FRAMEWORKS)})")
     return tuple(fw for fw in FRAMEWORKS if fw in wanted)
 
 
@@ -199,6 +197,164 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return exit_status(run, fail_on)
 
 
+def _atlas_root(args: argparse.Namespace) -> Path:
+    from .config import find_root
+
+    config: Path | None = getattr(args, "config", None)
+    return config.resolve().parent if config is not None else find_root(Path.cwd())
+
+
+def _cmd_atlas_list(args: argparse.Namespace) -> int:
+    import json
+
+    from .atlas import catalog_for_repo, parse_version
+    from .config import load_config
+
+    root = _atlas_root(args)
+    config = load_config(root, args.config)
+    catalog = catalog_for_repo(config.root, config.atlas_catalog)
+    if args.tactic is not None and args.tactic not in catalog.tactics:
+        raise UsageError(
+            f"unknown tactic {args.tactic} (known: {', '.join(sorted(catalog.tactics))})"
+        )
+    if args.since is not None:
+        parse_version(args.since)
+        techniques = catalog.added_since(args.since)
+    else:
+        techniques = catalog.active()
+    if args.tactic is not None:
+        techniques = [t for t in techniques if args.tactic in t.tactics]
+    if args.format == "json":
+        doc = {
+            "schema_version": 1,
+            "atlas_version": catalog.version,
+            "techniques": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "parent": t.parent,
+                    "tactics": list(t.tactics),
+                    "maturity": t.maturity,
+                    "first_release": t.first_release,
+                    "former_names": list(t.former_names),
+                }
+                for t in techniques
+            ],
+        }
+        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    else:
+        text = "".join(f"{t.id:<14} {t.first_release:<8} {t.name}\n" for t in techniques)
+    _emit(text, None)
+    return 0
+
+
+def _render_atlas_diff(change: Any, old_version: str, new_version: str, fmt: str) -> str:
+    import json
+
+    if fmt == "json":
+        doc = {
+            "schema_version": 1,
+            "old": old_version,
+            "new": new_version,
+            "added": list(change.added),
+            "retired": list(change.retired),
+            "renamed": [{"id": i, "old": o, "new": n} for i, o, n in change.renamed],
+        }
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    lines = [f"ATLAS {old_version} -> {new_version}"]
+    lines.append(f"added ({len(change.added)}):")
+    lines.extend(f"  {tid}" for tid in change.added)
+    lines.append(f"retired ({len(change.retired)}):")
+    lines.extend(f"  {tid}" for tid in change.retired)
+    lines.append(f"renamed ({len(change.renamed)}):")
+    lines.extend(f"  {tid}: {old} -> {new}" for tid, old, new in change.renamed)
+    return "\n".join(lines) + "\n"
+
+
+def _cmd_atlas_diff(args: argparse.Namespace) -> int:
+    from .atlas import diff, load_any
+
+    old, new = load_any(args.old), load_any(args.new)
+    _emit(_render_atlas_diff(diff(old, new), old.version, new.version, args.format), None)
+    return 0
+
+
+def _cmd_atlas_import(args: argparse.Namespace) -> int:
+    from .atlas import import_release, load_catalog, parse_version, save_catalog
+    from .config import load_config
+
+    if args.release is not None:
+        parse_version(args.release)
+    root = _atlas_root(args)
+    config = load_config(root, args.config)
+    target: Path = args.catalog if args.catalog is not None else root / config.atlas_catalog
+    start = load_catalog(target) if target.is_file() else load_catalog(None)
+    merged, change = import_release(start, args.file, args.release)
+    save_catalog(merged, target)
+    summary = _render_atlas_diff(change, start.version, merged.version, "text")
+    print(f"policyengine: wrote {target}", file=sys.stderr)
+    sys.stderr.write(summary)
+    return 0
+
+
+def _policy_dirs(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
+    """(folders whose tests run, support folders): POLICY_DIRs with the bundled `lib`,
+    else the bundled policies plus the config's `policies:` folders."""
+    from .bundled import policies_dir
+    from .config import find_root, load_config
+
+    bundled = policies_dir()
+    given: list[Path] = list(args.policy_dirs)
+    for d in given:
+        if not d.is_dir():
+            raise UsageError(f"{d}: no such policy folder")
+    if given:
+        inside = any(d.resolve() == bundled.resolve() for d in given)
+        return given, [] if inside else [bundled / "lib"]
+    root = args.config.resolve().parent if args.config is not None else find_root(Path.cwd())
+    config = load_config(root, args.config)
+    return [bundled, *config.policies], []
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from .policytest import exit_code, render_json, render_text, run_policy_tests
+
+    dirs, support = _policy_dirs(args)
+    results = run_policy_tests(dirs, support=support)
+    text = (
+        render_json(results)
+        if args.format == "json"
+        else render_text(results, verbose=args.verbose)
+    )
+    _emit(text, args.output)
+    return exit_code(results)
+
+
+def _cmd_bundle_build(args: argparse.Namespace) -> int:
+    from .bundle import build_bundle
+    from .bundled import catalog_dir
+    from .policyset import load_policy_set
+
+    dirs, support = _policy_dirs(args)
+    policy_set = load_policy_set([*support, *dirs])
+    catalogs = {p.stem: p for p in sorted(catalog_dir().glob("*.json"))}
+    data = build_bundle(policy_set, catalogs)
+    target = args.out.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    logger.info(
+        "wrote %s (%d modules, %d checks)", target, len(policy_set.modules), len(policy_set.checks)
+    )
+    return 0
+
+
 def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         raise UsageError(f"`policyengine {name}` is not available in this version")
@@ -212,9 +368,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Policy-as-code compliance engine for AI threat models.",
     )
     parser.add_argument("--version", action="version", version=f"policyengine {__version__}")
-    parser.add_argument(
-        "--debug", action="store_true", help="show tracebacks and debug logging"
-    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("validate", help="check models against the schema and references")
@@ -236,6 +390,63 @@ def _build_parser() -> argparse.ArgumentParser:
         "--changed-only", action="store_true", help="with --base: evaluate only changed models"
     )
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("atlas", help="the MITRE ATLAS catalog: list, diff, import")
+    atlas_sub = p.add_subparsers(dest="atlas_command", metavar="ACTION", required=True)
+    q = atlas_sub.add_parser("list", help="list the catalog's active techniques")
+    q.add_argument("--tactic", metavar="ID", default=None, help="only techniques of tactic ID")
+    q.add_argument(
+        "--since", metavar="VERSION", default=None, help="only techniques first released after"
+    )
+    q.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    _add_config_options(q)
+    q.set_defaults(func=_cmd_atlas_list)
+    q = atlas_sub.add_parser("diff", help="compare two catalogs or MITRE ATLAS.yaml releases")
+    q.add_argument("old", type=Path, metavar="OLD")
+    q.add_argument("new", type=Path, metavar="NEW")
+    q.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    q.set_defaults(func=_cmd_atlas_diff)
+    q = atlas_sub.add_parser("import", help="merge a MITRE ATLAS.yaml release into the catalog")
+    q.add_argument("file", type=Path, metavar="FILE")
+    q.add_argument(
+        "--release", metavar="VERSION", default=None, help="the release (default: from FILE)"
+    )
+    q.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="catalog to update (default: config atlas_catalog)",
+    )
+    _add_config_options(q)
+    q.set_defaults(func=_cmd_atlas_import)
+
+    p = sub.add_parser("test", help="run the Rego unit tests on the embedded engine")
+    p.add_argument(
+        "policy_dirs",
+        nargs="*",
+        type=Path,
+        metavar="POLICY_DIR",
+        help="policy folders (default: the bundled policies and the config's policies:)",
+    )
+    _add_output_options(p, ["text", "json"])
+    _add_config_options(p)
+    p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
+    p.set_defaults(func=_cmd_test)
+
+    p = sub.add_parser("bundle", help="OPA bundle of the policy set")
+    bundle_sub = p.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+    q = bundle_sub.add_parser("build", help="write an OPA bundle (tar.gz) of the policies")
+    q.add_argument(
+        "policy_dirs",
+        nargs="*",
+        type=Path,
+        metavar="POLICY_DIR",
+        help="policy folders (default: the bundled policies and the config's policies:)",
+    )
+    q.add_argument("--out", type=Path, required=True, metavar="FILE", help="bundle file")
+    _add_config_options(q)
+    q.set_defaults(func=_cmd_bundle_build)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
     p.set_defaults(func=_not_yet("schema"))

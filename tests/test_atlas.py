@@ -368,8 +368,8 @@ def test_import_marks_missing_ids_retired_and_records_renames(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("- a\n- b\n", r"not a MITRE ATLAS release \(the top level is not a mapping\)"),
-        ("version: 1.0.0\n", r"not a MITRE ATLAS release \(no `matrices` list\)"),
+        ("- a\n- b\n", r"not a MITRE ATLAS release: the top level is not a mapping \("),
+        ("version: 1.0.0\n", r"not a MITRE ATLAS release: no `matrices` list \("),
         (
             "version: 1.0.0\nmatrices: [{tactics: [], techniques: [{id: 3}]}]\n",
             r"`matrices\[0\]\.techniques\[0\]` has no string id/name",
