@@ -1,0 +1,36 @@
+package nist_ai_rmf.map1_context
+
+# MAP 1: the context of the system is established (purpose, users, risk tolerance).
+
+import data.lib.model
+import data.lib.result
+
+# METADATA
+# description: Both checks apply to every model.
+not_applicable := set()
+
+# METADATA
+# title: Intended purpose, deployment context and users are all stated
+# description: Without purpose, setting and users no risk in the model can be judged in context.
+# custom:
+#   id: TM-CTX-001
+#   severity: high
+#   controls: {nist-ai-rmf: ["MAP 1.1"]}
+deny contains finding if {
+	some field in ["intended_purpose", "deployment_context", "users"]
+	not model.stated(object.get(input.model, "system", {}), field)
+	msg := sprintf("system does not state its %s", [field])
+	finding := result.deny("TM-CTX-001", msg, ["system", field])
+}
+
+# METADATA
+# title: The risk tolerance is declared
+# description: Scores mean little until the organisation says how much risk this system may carry.
+# custom:
+#   id: TM-CTX-002
+#   severity: medium
+#   controls: {nist-ai-rmf: ["MAP 1.5"]}
+deny contains finding if {
+	not object.get(input.model, ["system", "risk_tolerance"], "") in {"low", "medium", "high"}
+	finding := result.deny("TM-CTX-002", "system does not declare a risk tolerance of low, medium or high", ["system", "risk_tolerance"])
+}

@@ -1,0 +1,48 @@
+package nist_ai_rmf.map2_categorization
+
+# MAP 2 and MAP 3: the system is categorised (tasks), its limits and its human oversight stated.
+
+import data.lib.model
+import data.lib.result
+
+# METADATA
+# description: The three checks apply to every model.
+not_applicable := set()
+
+_system := object.get(input.model, "system", {})
+
+# METADATA
+# title: The AI tasks of the system are listed
+# description: Generation, retrieval, classification or tool use each bring their own risks.
+# custom:
+#   id: TM-CTX-003
+#   severity: medium
+#   controls: {nist-ai-rmf: ["MAP 2.1"]}
+deny contains finding if {
+	not model.stated(_system, "ai_tasks")
+	finding := result.deny("TM-CTX-003", "system lists no ai_tasks", ["system", "ai_tasks"])
+}
+
+# METADATA
+# title: Human oversight of the system's outputs is described
+# description: Who reviews or can override what the system does, and when.
+# custom:
+#   id: TM-CTX-004
+#   severity: high
+#   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.5"]}
+deny contains finding if {
+	not model.stated(_system, "human_oversight")
+	finding := result.deny("TM-CTX-004", "system does not describe its human_oversight", ["system", "human_oversight"])
+}
+
+# METADATA
+# title: Out-of-scope uses are listed
+# description: Stating what the system must not be used for bounds its application scope and knowledge limits.
+# custom:
+#   id: TM-CTX-005
+#   severity: medium
+#   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.3"]}
+deny contains finding if {
+	not model.stated(_system, "out_of_scope_uses")
+	finding := result.deny("TM-CTX-005", "system lists no out_of_scope_uses", ["system", "out_of_scope_uses"])
+}

@@ -1,0 +1,60 @@
+package nist_ai_rmf.map2_categorization_test
+
+import data.lib.testdata
+import data.nist_ai_rmf.map2_categorization
+
+# object.union merges objects deeply, so removing a key needs object.remove on both levels.
+_without(field) := object.union(object.remove(testdata.model, ["system"]), {"system": object.remove(testdata.model.system, [field])})
+
+_ids(id) := {f | some f in map2_categorization.deny; f.rule_id == id}
+
+test_missing_ai_tasks_denied if {
+	m := _without("ai_tasks")
+	_ids("TM-CTX-003") == {{"rule_id": "TM-CTX-003", "msg": "system lists no ai_tasks", "path": ["system", "ai_tasks"]}} with input.model as m
+}
+
+test_listed_ai_tasks_pass if {
+	m := testdata.model
+	count(_ids("TM-CTX-003")) == 0 with input.model as m
+}
+
+test_ai_tasks_check_always_applies if {
+	m := _without("ai_tasks")
+	not "TM-CTX-003" in map2_categorization.not_applicable with input.model as m
+}
+
+test_missing_human_oversight_denied if {
+	m := _without("human_oversight")
+	_ids("TM-CTX-004") == {{
+		"rule_id": "TM-CTX-004", "msg": "system does not describe its human_oversight",
+		"path": ["system", "human_oversight"],
+	}} with input.model as m
+}
+
+test_described_human_oversight_passes if {
+	m := testdata.model
+	count(_ids("TM-CTX-004")) == 0 with input.model as m
+}
+
+test_human_oversight_check_always_applies if {
+	m := _without("human_oversight")
+	not "TM-CTX-004" in map2_categorization.not_applicable with input.model as m
+}
+
+test_missing_out_of_scope_uses_denied if {
+	m := object.union(testdata.model, {"system": {"out_of_scope_uses": []}})
+	_ids("TM-CTX-005") == {{
+		"rule_id": "TM-CTX-005", "msg": "system lists no out_of_scope_uses",
+		"path": ["system", "out_of_scope_uses"],
+	}} with input.model as m
+}
+
+test_listed_out_of_scope_uses_pass if {
+	m := testdata.model
+	count(_ids("TM-CTX-005")) == 0 with input.model as m
+}
+
+test_out_of_scope_check_always_applies if {
+	m := _without("out_of_scope_uses")
+	not "TM-CTX-005" in map2_categorization.not_applicable with input.model as m
+}
