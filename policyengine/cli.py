@@ -355,6 +355,13 @@ def _cmd_bundle_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import schema_text
+
+    _emit(schema_text(), None)
+    return 0
+
+
 def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         raise UsageError(f"`policyengine {name}` is not available in this version")
@@ -449,7 +456,7 @@ def _build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_cmd_bundle_build)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
-    p.set_defaults(func=_not_yet("schema"))
+    p.set_defaults(func=_cmd_schema)
 
     return parser
 

@@ -77,8 +77,12 @@ def _show(parts: Sequence[Part]) -> str:
     return "/".join(str(p) for p in parts) if parts else "the top level"
 
 
-def describe(data: Any, parts: Sequence[Part]) -> str:
-    """Name the object at `parts` for a message: `threat T-003`, `threats/2/validation`."""
+def describe(data: Any, parts: Sequence[Part], *, object_only: bool = False) -> str:
+    """Name the object at `parts` for a message: `threat T-003`, `threats/2/validation`.
+
+    With `object_only`, name only the innermost listed object that contains `parts`
+    (`threat T-003`, `finding RT-1/F-3`), without the field path under it.
+    """
     node = data
     best = ""
     best_end = 0
@@ -92,16 +96,20 @@ def describe(data: Any, parts: Sequence[Part]) -> str:
         noun = (
             _SECTION_NOUNS.get(str(parts[index - 1])) if index and isinstance(part, int) else None
         )
-        if noun is not None:
-            ident = node.get("id") if isinstance(node, dict) else None
-            if isinstance(ident, str) and ident:
-                best, best_end = f"{noun} {ident}", index + 1
-            else:
-                best, best_end = f"{noun} {_show(parts[: index + 1])}", index + 1
+        if noun is None:
+            continue
+        ident = node.get("id") if isinstance(node, dict) else None
+        if isinstance(ident, str) and ident:
+            if noun == "finding" and best.startswith("red-team exercise "):
+                ident = f"{best.removeprefix('red-team exercise ')}/{ident}"
+            best = f"{noun} {ident}"
+        else:
+            best = f"{noun} {_show(parts[: index + 1])}"
+        best_end = index + 1
     if not best:
         return _show(parts)
     rest = parts[best_end:]
-    return f"{best} ({_show(rest)})" if rest else best
+    return f"{best} ({_show(rest)})" if rest and not object_only else best
 
 
 def _message(error: ValidationError, parts: Sequence[Part]) -> str:

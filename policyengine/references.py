@@ -1,0 +1,305 @@
+"""Cross-reference checks of a threat model: unique ids, resolvable references, safe paths.
+
+Every id a model refers to must exist (assets, surfaces, controls, threats, red-team
+findings, framework controls, ATLAS techniques), ids are unique per section, and every
+file path a model names stays inside the repository. ATLAS ids that the catalog marks as
+retired or renamed are warnings naming the id to use now. The checks read only the
+parts of the model whose shape is right, so they never raise on schema-invalid data.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Collection, Iterator, Sequence
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, Protocol
+
+from .loader import Document, Part, to_pointer
+from .results import Diagnostic, Level
+from .schema import describe
+
+
+class TechniqueInfo(Protocol):
+    """What the checks read of an ATLAS technique (`atlas.Technique` fits)."""
+
+    @property
+    def id(self) -> str:
+        """The technique id."""
+
+    @property
+    def retired(self) -> bool:
+        """True when it is no longer in the current release."""
+
+    @property
+    def replaced_by(self) -> str | None:
+        """The id that replaced it, when known."""
+
+
+class AtlasLookup(Protocol):
+    """What the checks need of an ATLAS catalog (`atlas.AtlasCatalog` fits)."""
+
+    def lookup(self, tid: str) -> TechniqueInfo | None:
+        """The technique with this id (active or retired), or None when unknown."""
+
+    def current_id(self, tid: str) -> str | None:
+        """The id to use today for `tid`; None when unknown or retired without successor."""
+
+
+_SECTIONS = ("assets", "surfaces", "threats", "controls", "red_team")
+
+
+def _items(data: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    value = data.get(key) if isinstance(data, dict) else None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _strings(value: Any) -> Iterator[tuple[int, str]]:
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                yield index, item
+
+
+def _ids(items: Sequence[tuple[int, dict[str, Any]]]) -> set[str]:
+    return {item["id"] for _, item in items if isinstance(item.get("id"), str)}
+
+
+class _Checker:
+    """Collects the diagnostics of one document."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.out: list[Diagnostic] = []
+
+    def add(
+        self, parts: Sequence[Part], message: str, code: str, level: Level = Level.ERROR
+    ) -> None:
+        line, column = self.doc.locate(parts)
+        self.out.append(
+            Diagnostic(self.doc.path, line, column, message, to_pointer(parts), level, code)
+        )
+
+    def where(self, parts: Sequence[Part]) -> str:
+        return describe(self.doc.data, parts, object_only=True)
+
+    def unique(
+        self, items: Sequence[tuple[int, dict[str, Any]]], base: Part | tuple[Part, ...], noun: str
+    ) -> None:
+        prefix = base if isinstance(base, tuple) else (base,)
+        first: dict[str, int] = {}
+        for index, item in items:
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in first:
+                line = self.doc.locate((*prefix, first[ident], "id"))[0]
+                self.add(
+                    (*prefix, index, "id"),
+                    f"duplicate {noun} id '{ident}' (first used at line {line})",
+                    "reference",
+                )
+            else:
+                first[ident] = index
+
+    def resolve(self, parts: Sequence[Part], value: str, known: Collection[str], noun: str) -> None:
+        if value not in known:
+            owner = self.where(parts)
+            self.add(parts, f"{owner} refers to unknown {noun} '{value}'", "reference")
+
+
+def _check_atlas(chk: _Checker, atlas: AtlasLookup, parts: Sequence[Part], tid: str) -> None:
+    owner = chk.where(parts)
+    tech = atlas.lookup(tid)
+    current = atlas.current_id(tid)
+    if tech is None and current is None:
+        chk.add(
+            parts,
+            f"{owner} names ATLAS technique '{tid}', which is not in the ATLAS catalog",
+            "atlas",
+        )
+        return
+    if current == tid and (tech is None or not tech.retired):
+        return
+    if current is not None:
+        chk.add(
+            parts,
+            f"{owner} names ATLAS technique '{tid}', which is retired or renamed; use {current}",
+            "atlas",
+            Level.WARNING,
+        )
+    else:
+        chk.add(
+            parts,
+            f"{owner} names ATLAS technique '{tid}', which is retired with no "
+            "replacement in the catalog",
+            "atlas",
+            Level.WARNING,
+        )
+
+
+def _check_control(
+    chk: _Checker, atlas: AtlasLookup, control_ids: Collection[str], parts: Sequence[Part], cid: str
+) -> None:
+    if cid.startswith("atlas/"):
+        _check_atlas(chk, atlas, parts, cid[len("atlas/") :])
+    elif control_ids and cid not in control_ids:
+        chk.add(
+            parts,
+            f"{chk.where(parts)} names control '{cid}', which is not in the control catalogs",
+            "reference",
+        )
+
+
+def path_problem(root: Path, value: str) -> str | None:
+    """Why the repo-relative `value` is not a safe path inside `root`, or None when it is.
+
+    Absolute paths, paths whose `..` parts leave the repository and paths through a
+    symlink that points outside `root` are rejected; a missing file is not a problem here.
+    """
+    if not value:
+        return "is empty"
+    if (
+        PurePosixPath(value).is_absolute()
+        or PureWindowsPath(value).is_absolute()
+        or (PureWindowsPath(value).drive)
+    ):
+        return "is absolute; write it relative to the repository root"
+    normal = posixpath.normpath(value.replace("\\", "/"))
+    if normal == ".." or normal.startswith("../"):
+        return "leaves the repository through '..'"
+    real_root = root.resolve()
+    try:
+        target = (real_root / normal).resolve()
+    except (OSError, RuntimeError):
+        return "cannot be resolved (a symlink loop?)"
+    if not target.is_relative_to(real_root):
+        return "points outside the repository through a symlink"
+    return None
+
+
+def _check_path(chk: _Checker, root: Path, parts: Sequence[Part], value: str) -> None:
+    problem = path_problem(root, value)
+    if problem is not None:
+        owner = chk.where(parts)
+        chk.add(parts, f"path '{value}' in {owner} {problem}", "path")
+
+
+def check_references(
+    doc: Document, *, root: Path, control_ids: Collection[str], atlas: AtlasLookup
+) -> list[Diagnostic]:
+    """Reference, uniqueness, ATLAS and path problems of `doc`, sorted by line and column.
+
+    `control_ids` are the known framework controls (`nist-ai-rmf/MAP 1.1`, ...); when
+    empty, non-ATLAS control references are not checked. `atlas/...` control ids and every
+    ATLAS technique id are checked against `atlas`. Never raises for any data.
+    """
+    chk = _Checker(doc)
+    data = doc.data
+    if not isinstance(data, dict):
+        return []
+    sections = {name: list(_items(data, name)) for name in _SECTIONS}
+    nouns = {
+        "assets": "asset",
+        "surfaces": "surface",
+        "threats": "threat",
+        "controls": "control",
+        "red_team": "red-team exercise",
+    }
+    for name in _SECTIONS:
+        chk.unique(sections[name], name, nouns[name])
+    asset_ids = _ids(sections["assets"])
+    surface_ids = _ids(sections["surfaces"])
+    threat_ids = _ids(sections["threats"])
+    control_set = _ids(sections["controls"])
+    findings: dict[str, set[str]] = {}
+    for _, ex in sections["red_team"]:
+        if isinstance(ex.get("id"), str):
+            findings.setdefault(ex["id"], set()).update(_ids(list(_items(ex, "findings"))))
+
+    for i, asset in sections["assets"]:
+        base = ("assets", i)
+        chk.unique(
+            list(_items(asset, "ingestion_paths")), (*base, "ingestion_paths"), "ingestion path"
+        )
+        if isinstance(asset.get("derived_from"), str):
+            chk.resolve((*base, "derived_from"), asset["derived_from"], asset_ids, "asset")
+        for key in ("trained_on", "inputs", "outputs"):
+            for j, ref in _strings(asset.get(key)):
+                chk.resolve((*base, key, j), ref, asset_ids, "asset")
+        if isinstance(asset.get("sbom"), str):
+            _check_path(chk, root, (*base, "sbom"), asset["sbom"])
+
+    for i, surface in sections["surfaces"]:
+        base = ("surfaces", i)
+        chk.unique(list(_items(surface, "interfaces")), (*base, "interfaces"), "interface")
+        for j, ref in _strings(surface.get("assets")):
+            chk.resolve((*base, "assets", j), ref, asset_ids, "asset")
+
+    for i, threat in sections["threats"]:
+        base = ("threats", i)
+        if isinstance(threat.get("surface"), str):
+            chk.resolve((*base, "surface"), threat["surface"], surface_ids, "surface")
+        for j, ref in _strings(threat.get("mitigations")):
+            chk.resolve((*base, "mitigations", j), ref, control_set, "control")
+        for j, tid in _strings(threat.get("atlas")):
+            _check_atlas(chk, atlas, (*base, "atlas", j), tid)
+        validation = threat.get("validation")
+        if isinstance(validation, dict):
+            for j, ref in _strings(validation.get("findings")):
+                parts = (*base, "validation", "findings", j)
+                exercise, _, finding_id = ref.partition("/")
+                if exercise not in findings:
+                    chk.add(
+                        parts,
+                        f"{chk.where(base)} refers to finding '{ref}' of unknown "
+                        f"red-team exercise '{exercise}'",
+                        "reference",
+                    )
+                elif finding_id not in findings[exercise]:
+                    chk.add(
+                        parts,
+                        f"{chk.where(base)} refers to unknown finding '{finding_id}' "
+                        f"of red-team exercise '{exercise}'",
+                        "reference",
+                    )
+
+    for i, control in sections["controls"]:
+        for j, path in _strings(control.get("evidence")):
+            _check_path(chk, root, ("controls", i, "evidence", j), path)
+
+    for i, ex in sections["red_team"]:
+        base = ("red_team", i)
+        items = list(_items(ex, "findings"))
+        chk.unique(items, (*base, "findings"), "finding")
+        scope = ex.get("scope")
+        if isinstance(scope, dict):
+            for j, ref in _strings(scope.get("surfaces")):
+                chk.resolve((*base, "scope", "surfaces", j), ref, surface_ids, "surface")
+            for j, tid in _strings(scope.get("atlas")):
+                _check_atlas(chk, atlas, (*base, "scope", "atlas", j), tid)
+        for k, finding in items:
+            fbase = (*base, "findings", k)
+            for j, ref in _strings(finding.get("threats")):
+                chk.resolve((*fbase, "threats", j), ref, threat_ids, "threat")
+            for j, tid in _strings(finding.get("atlas")):
+                _check_atlas(chk, atlas, (*fbase, "atlas", j), tid)
+        if isinstance(ex.get("report"), str):
+            _check_path(chk, root, (*base, "report"), ex["report"])
+
+    compliance = data.get("compliance")
+    if isinstance(compliance, dict):
+        for key in ("not_applicable", "attestations", "waivers"):
+            for i, entry in _items(compliance, key):
+                cbase: tuple[Part, ...] = ("compliance", key, i)
+                if isinstance(entry.get("control"), str):
+                    _check_control(chk, atlas, control_ids, (*cbase, "control"), entry["control"])
+                if key == "not_applicable" and isinstance(entry.get("technique"), str):
+                    _check_atlas(chk, atlas, (*cbase, "technique"), entry["technique"])
+                if key == "attestations" and isinstance(entry.get("evidence"), str):
+                    _check_path(chk, root, (*cbase, "evidence"), entry["evidence"])
+
+    chk.out.sort(key=lambda d: (d.line, d.column, d.message))
+    return chk.out

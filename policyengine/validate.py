@@ -1,0 +1,125 @@
+"""The validate stage: discovery, loading, schema and reference checks, per file.
+
+Ties `loader`, `schema` and `references` together and hands forward one `FileResult`
+per threat-model file (its Document, or None when it did not load, and its diagnostics),
+plus the skipped count and the run-level diagnostics. No rules of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .loader import Document, discover
+from .references import AtlasLookup, check_references
+from .results import Diagnostic, Level, ModelReport
+from .schema import validate_schema
+
+
+def _order(d: Diagnostic) -> tuple[int, int, str, str]:
+    return (d.line, d.column, d.message, d.pointer)
+
+
+def _under(pointer: str, prefixes: Collection[str]) -> bool:
+    return any(pointer == p or pointer.startswith(p + "/") for p in prefixes)
+
+
+def validate_document(
+    doc: Document, *, root: Path, control_ids: Collection[str], atlas: AtlasLookup
+) -> tuple[Diagnostic, ...]:
+    """Schema and reference diagnostics of one loaded document, sorted by line and column.
+
+    Reference checks skip the parts of the model that have a schema error (a node, or
+    anything under it), so one mistake is reported once. Deterministic.
+    """
+    schema_errors = validate_schema(doc)
+    broken = {d.pointer for d in schema_errors if d.pointer}
+    refs = check_references(doc, root=root, control_ids=control_ids, atlas=atlas)
+    kept = [d for d in refs if not _under(d.pointer, broken)]
+    return tuple(sorted([*schema_errors, *kept], key=_order))
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The validation result of one threat-model file."""
+
+    path: str
+    """Repository-relative POSIX path of the file."""
+    document: Document | None
+    """The loaded document; None when the file did not load (see `diagnostics`)."""
+    diagnostics: tuple[Diagnostic, ...]
+    """Load, schema and reference diagnostics, errors and warnings, in file order."""
+
+    @property
+    def valid(self) -> bool:
+        """True when the file loaded and no diagnostic is an error."""
+        return self.document is not None and not any(
+            d.level is Level.ERROR for d in self.diagnostics
+        )
+
+    def _meta(self, key: str) -> str:
+        data = self.document.data if self.document is not None else None
+        meta = data.get("metadata") if isinstance(data, dict) else None
+        value = meta.get(key) if isinstance(meta, dict) else None
+        return value if isinstance(value, str) else ""
+
+    @property
+    def model_id(self) -> str:
+        """`metadata.id`, or "" when missing or the file did not load."""
+        return self._meta("id")
+
+    @property
+    def owner(self) -> str:
+        """`metadata.owner`, or ""."""
+        return self._meta("owner")
+
+    def to_report(self) -> ModelReport:
+        """A `ModelReport` with the path, model id, owner and diagnostics only."""
+        return ModelReport(self.path, self.model_id, self.owner, self.diagnostics)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The result of validating every threat model under some paths."""
+
+    files: tuple[FileResult, ...]
+    """One result per threat-model file (loaded or not), sorted by path."""
+    skipped: int
+    """YAML files under the given folders that are not threat models."""
+    diagnostics: tuple[Diagnostic, ...]
+    """Run-level problems: missing paths, globs that match nothing."""
+
+
+def validate_paths(
+    paths: Sequence[Path],
+    *,
+    root: Path,
+    globs: Sequence[str] = (),
+    control_ids: Collection[str],
+    atlas: AtlasLookup,
+) -> Validation:
+    """Discover, load and validate the threat models named by `paths` and `globs`.
+
+    A file that failed to load (or a named file that is not a threat model) is a
+    `FileResult` with `document=None`; problems without a file line (a path that does
+    not exist) are run-level. Never raises for user input.
+    """
+    found = discover(paths, root, globs)
+    files: dict[str, FileResult] = {}
+    run_level: list[Diagnostic] = []
+    for diag in found.diagnostics:
+        if diag.line == 0:
+            run_level.append(diag)
+            continue
+        prior = files.get(diag.file)
+        extra = prior.diagnostics if prior is not None else ()
+        files[diag.file] = FileResult(diag.file, None, tuple(sorted((*extra, diag), key=_order)))
+    for doc in found.documents:
+        diagnostics = validate_document(doc, root=root, control_ids=control_ids, atlas=atlas)
+        files[doc.path] = FileResult(doc.path, doc, diagnostics)
+    return Validation(
+        tuple(files[k] for k in sorted(files)),
+        found.skipped,
+        tuple(sorted(run_level, key=lambda d: (d.file, d.message))),
+    )
