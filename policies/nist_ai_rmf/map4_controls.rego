@@ -1,0 +1,48 @@
+package nist_ai_rmf.map4_controls
+
+# MAP 4.2 and MEASURE 2.4: the controls a threat relies on are in place, and something watches production.
+
+import data.lib.result
+
+_controls := {c.id: c | some c in object.get(input.model, "controls", [])}
+
+_mitigated_threats := [t | some t in object.get(input.model, "threats", []); t.status == "mitigated"]
+
+# METADATA
+# description: TM-CTRL-001 needs a threat marked mitigated.
+not_applicable contains "TM-CTRL-001" if count(_mitigated_threats) == 0
+
+# METADATA
+# title: Threats marked mitigated rely only on controls in place
+# description: A threat is not mitigated while one of its controls is still planned.
+# custom:
+#   id: TM-CTRL-001
+#   severity: high
+#   controls: {nist-ai-rmf: ["MAP 4.2", "MEASURE 1.2"], iso42001: ["8.3"]}
+deny contains finding if {
+	some i, t in input.model.threats
+	t.status == "mitigated"
+	some j, cid in t.mitigations
+	status := _controls[cid].status
+	not status in {"implemented", "verified"}
+	msg := sprintf("threat %s is marked mitigated but control %s is %s", [t.id, cid, status])
+	finding := result.deny("TM-CTRL-001", msg, ["threats", i, "mitigations", j])
+}
+
+# METADATA
+# title: A detective control is in operation
+# description: Some implemented or verified control detects misuse or failure in production.
+# custom:
+#   id: TM-CTRL-002
+#   severity: medium
+#   controls: {nist-ai-rmf: ["MEASURE 2.4"]}
+deny contains finding if {
+	not _detective_in_operation
+	finding := result.deny("TM-CTRL-002", "no detective control is implemented or verified", ["controls"])
+}
+
+_detective_in_operation if {
+	some c in object.get(input.model, "controls", [])
+	c.kind == "detective"
+	c.status in {"implemented", "verified"}
+}

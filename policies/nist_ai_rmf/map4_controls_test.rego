@@ -1,0 +1,43 @@
+package nist_ai_rmf.map4_controls_test
+
+import data.lib.testdata
+import data.nist_ai_rmf.map4_controls
+
+_ids(id) := {f | some f in map4_controls.deny; f.rule_id == id}
+
+_planned(c) := object.union(c, {"status": "planned"})
+
+test_mitigated_threat_with_planned_control_denied if {
+	cs := testdata.model.controls
+	m := object.union(testdata.model, {"controls": [cs[0], _planned(cs[1]), _planned(cs[2])]})
+	_ids("TM-CTRL-001") == {
+		{"rule_id": "TM-CTRL-001", "msg": "threat T-003 is marked mitigated but control C-02 is planned", "path": ["threats", 2, "mitigations", 0]},
+		{"rule_id": "TM-CTRL-001", "msg": "threat T-004 is marked mitigated but control C-03 is planned", "path": ["threats", 3, "mitigations", 0]},
+	} with input.model as m
+}
+
+test_mitigated_threats_with_controls_in_place_pass if {
+	m := testdata.model
+	count(_ids("TM-CTRL-001")) == 0 with input.model as m
+}
+
+test_no_mitigated_threat_not_applicable if {
+	m := object.union(testdata.model, {"threats": [testdata.model.threats[0]]})
+	"TM-CTRL-001" in map4_controls.not_applicable with input.model as m
+}
+
+test_no_detective_control_in_operation_denied if {
+	cs := testdata.model.controls
+	m := object.union(testdata.model, {"controls": [cs[0], cs[1], _planned(cs[2])]})
+	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "msg": "no detective control is implemented or verified", "path": ["controls"]}} with input.model as m
+}
+
+test_detective_control_in_operation_passes if {
+	m := testdata.model
+	count(_ids("TM-CTRL-002")) == 0 with input.model as m
+}
+
+test_detective_control_check_always_applies if {
+	m := testdata.model
+	not "TM-CTRL-002" in map4_controls.not_applicable with input.model as m
+}
