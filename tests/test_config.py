@@ -1,0 +1,261 @@
+"""Tests of `.policyengine.yaml`: defaults, normalization, located errors, find_root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policyengine.config import Config, ReviewDefaults, find_root, load_config
+from policyengine.errors import ConfigError
+from policyengine.results import Severity
+
+
+def _write(root: Path, text: str) -> Path:
+    path = root / ".policyengine.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    root = tmp_path.resolve()
+    assert load_config(tmp_path) == Config(
+        root=root,
+        path=None,
+        models=(),
+        frameworks=("nist-ai-rmf", "iso42001", "atlas"),
+        fail_on=Severity.LOW,
+        review=ReviewDefaults(cadence="quarterly", remind_before=14),
+        engine="embedded",
+        opa_url=None,
+        opa_use_loaded=False,
+        policies=(),
+        evidence_dir=root / "evidence",
+        atlas_catalog=".policyengine/atlas-catalog.json",
+    )
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"], ids=["empty", "comment", "{}"])
+def test_an_empty_file_gives_the_defaults(tmp_path: Path, text: str) -> None:
+    path = _write(tmp_path, text)
+    config = load_config(tmp_path)
+    assert config.path == path
+    assert config.fail_on is Severity.LOW
+    assert config.review == ReviewDefaults("quarterly", 14)
+
+
+def test_a_full_config_is_normalized(tmp_path: Path) -> None:
+    (tmp_path / "rules" / "extra").mkdir(parents=True)
+    _write(
+        tmp_path,
+        """\
+models: ["models/**/*.yaml", "other.yaml"]
+frameworks: [atlas, nist-ai-rmf, atlas]
+fail_on: high
+review:
+  cadence: {days: 45}
+  remind_before: 7
+engine:
+  name: opa
+  opa_url: http://127.0.0.1:8181
+  opa_use_loaded: true
+policies: [rules/extra, ./rules/../rules/extra]
+evidence_dir: out/evidence
+atlas_catalog: ./catalogs/../atlas.json
+""",
+    )
+    root = tmp_path.resolve()
+    config = load_config(tmp_path)
+    assert config.models == ("models/**/*.yaml", "other.yaml")
+    assert config.frameworks == ("nist-ai-rmf", "atlas")  # framework order, no duplicates
+    assert config.fail_on is Severity.HIGH
+    assert config.review == ReviewDefaults(cadence=45, remind_before=7)
+    assert (config.engine, config.opa_url, config.opa_use_loaded) == (
+        "opa",
+        "http://127.0.0.1:8181",
+        True,
+    )
+    assert config.policies == (root / "rules" / "extra", root / "rules" / "extra")
+    assert config.evidence_dir == root / "out" / "evidence"
+    assert config.atlas_catalog == "atlas.json"
+
+
+def test_partial_sections_keep_their_other_defaults(tmp_path: Path) -> None:
+    _write(tmp_path, "review:\n  cadence: annual\nengine:\n  opa_use_loaded: true\n")
+    config = load_config(tmp_path)
+    assert config.review == ReviewDefaults("annual", 14)
+    assert (config.engine, config.opa_url, config.opa_use_loaded) == ("embedded", None, True)
+
+
+def test_explicit_path(tmp_path: Path) -> None:
+    other = tmp_path / "conf" / "pe.yaml"
+    other.parent.mkdir()
+    other.write_text("fail_on: critical\n", encoding="utf-8")
+    config = load_config(tmp_path, other)
+    assert (config.path, config.fail_on) == (other, Severity.CRITICAL)
+
+
+def test_explicit_path_missing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, tmp_path / "nope.yaml")
+    assert str(info.value) == f"config file not found: {tmp_path / 'nope.yaml'}"
+
+
+# Each case: the file's text and the exact message after "<file>:".
+ERRORS = [
+    ("bogus: 1\n", "1:1: `bogus` is not a known key"),
+    ("review:\n  every: 3\n", "2:3: `review.every` is not a known key"),
+    (
+        "fail_on: severe\n",
+        "1:1: `fail_on` must be one of critical, high, medium, low (got 'severe')",
+    ),
+    ("fail_on: 3\n", "1:1: `fail_on` must be a string (got 3)"),
+    ("models: a.yaml\n", "1:1: `models` must be a list (got 'a.yaml')"),
+    ("models: [a.yaml, 3]\n", "1:18: `models[1]` must be a string (got 3)"),
+    (
+        "frameworks:\n  - atlas\n  - nist\n",
+        "3:5: `frameworks[1]` must be one of nist-ai-rmf, iso42001, atlas (got 'nist')",
+    ),
+    ("frameworks: []\n", "1:1: `frameworks` must not be empty"),
+    (
+        "review:\n  cadence: weekly\n",
+        "2:3: `review.cadence` must be one of monthly, quarterly, semiannual, annual "
+        "or a mapping {days: N} with N >= 1",
+    ),
+    (
+        "review:\n  cadence: {days: 0}\n",
+        "2:3: `review.cadence` must be one of monthly, quarterly, semiannual, annual "
+        "or a mapping {days: N} with N >= 1",
+    ),
+    ("review:\n  remind_before: -1\n", "2:3: `review.remind_before` must be at least 0 (got -1)"),
+    ("review: quarterly\n", "1:1: `review` must be a mapping (got 'quarterly')"),
+    ("engine:\n  name: wasm\n", "2:3: `engine.name` must be one of embedded, opa (got 'wasm')"),
+    (
+        "engine: {opa_url: 'ftp://x'}\n",
+        "1:10: `engine.opa_url` must be an http:// or https:// URL (got 'ftp://x')",
+    ),
+    (
+        "engine:\n  opa_use_loaded: 'yes'\n",
+        "2:3: `engine.opa_use_loaded` must be true or false (got 'yes')",
+    ),
+    ("evidence_dir: ''\n", "1:1: `evidence_dir` must not be empty"),
+    (
+        "evidence_dir: 2024-01-01\n",
+        "1:1: `evidence_dir` must be a string (got datetime.date(2024, 1, 1))",
+    ),
+    ("fail_on: high\nfail_on: low\n", "2:1: `fail_on` is given twice"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    ERRORS,
+    ids=[
+        "unknown-key",
+        "unknown-nested-key",
+        "bad-value",
+        "wrong-type",
+        "not-a-list",
+        "bad-item-type",
+        "bad-item",
+        "no-frameworks",
+        "bad-cadence",
+        "zero-days",
+        "negative-remind",
+        "section-not-mapping",
+        "bad-engine",
+        "bad-url",
+        "bad-bool",
+        "empty-path",
+        "date-not-string",
+        "duplicate-key",
+    ],
+)
+def test_errors_name_file_key_and_position(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value) == f"{path}:{message}"
+
+
+def test_every_error_is_reported_in_file_order(tmp_path: Path) -> None:
+    path = _write(tmp_path, "zeta: 1\nfail_on: x\nalpha: 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value) == (
+        f"{path}:1:1: `zeta` is not a known key\n"
+        f"{path}:2:1: `fail_on` must be one of critical, high, medium, low (got 'x')\n"
+        f"{path}:3:1: `alpha` is not a known key"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "position", "value"),
+    [
+        ("policies: [ok, ../outside]\n", "policies[1]", "1:16", "../outside"),
+        ("evidence_dir: /tmp\n", "evidence_dir", "1:1", "/tmp"),
+        ("atlas_catalog: ../cat.json\n", "atlas_catalog", "1:1", "../cat.json"),
+    ],
+    ids=["policy", "evidence-absolute", "catalog"],
+)
+def test_paths_must_stay_inside_the_root(
+    tmp_path: Path, text: str, key: str, position: str, value: str
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    path = _write(root, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(root)
+    assert str(info.value) == (
+        f"{path}:{position}: `{key}` is outside the repository root {root.resolve()} "
+        f"(got {value!r})"
+    )
+
+
+def test_invalid_yaml_names_the_position(tmp_path: Path) -> None:
+    path = _write(tmp_path, "models: [a\nfail_on: low\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith(f"{path}:2:")
+    assert ": not valid YAML (" in str(info.value)
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    path = _write(tmp_path, "- models\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value) == f"{path}:1:1: the config must be a mapping of keys (got list)"
+
+
+def test_unsafe_yaml_tags_are_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, "fail_on: !!python/object/apply:os.system ['true']\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith(f"{path}:1:10: not valid YAML (")
+
+
+# --- find_root --------------------------------------------------------------------------
+
+
+def test_find_root_prefers_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    assert find_root(sub) == tmp_path.resolve()
+    _write(tmp_path / "a", "")
+    assert find_root(sub) == (tmp_path / "a").resolve()
+    model = sub / "m.yaml"
+    model.write_text("", encoding="utf-8")
+    assert find_root(model) == (tmp_path / "a").resolve()
+
+
+def test_find_root_falls_back_to_start(tmp_path: Path) -> None:
+    start = tmp_path / "x"
+    start.mkdir()
+    marked = [
+        d
+        for d in [start.resolve(), *start.resolve().parents]
+        if (d / ".git").exists() or (d / ".policyengine.yaml").exists()
+    ]
+    assert marked == [], f"test precondition: no root markers above {start}"
+    assert find_root(start) == start.resolve()
