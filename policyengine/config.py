@@ -176,9 +176,9 @@ def _duplicates(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[A
 
 
 def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    out = str(path[0]) if path else ""
+    for part in path[1:]:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
     return out
 
 
