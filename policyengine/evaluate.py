@@ -10,47 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
+from .atlas import AtlasCatalog
 from .errors import PolicyError
+from .loader import Document
+from .policyset import CheckMeta
 from .results import CheckOutcome, Finding, ReviewStatus, Severity
 
 _EPOCH = date(1970, 1, 1)
-
-
-class _Technique(Protocol):
-    parent: str | None
-    retired: bool
-
-
-class AtlasFacts(Protocol):
-    """The part of `atlas.AtlasCatalog` evaluation reads."""
-
-    version: str
-
-    def lookup(self, tid: str) -> Any:
-        """The technique with this id, or None."""
-
-    def current_id(self, tid: str) -> str | None:
-        """The id to use now, or None when unknown."""
-
-
-class CheckInfo(Protocol):
-    """The part of `policyset.CheckMeta` evaluation reads."""
-
-    id: str
-    title: str
-    severity: Severity
-
-    def control_keys(self) -> tuple[str, ...]:
-        """`framework/ID` keys the check evidences."""
-
-
-class Locator(Protocol):
-    """The part of `loader.Document` evaluation reads."""
-
-    def locate(self, parts: Sequence[str | int]) -> tuple[int, int]:
-        """(line, column) of the node at `parts`, or of its nearest located parent."""
 
 
 def day_number(d: date) -> int:
@@ -96,7 +64,7 @@ def _atlas_ids(model: Mapping[str, Any]) -> set[str]:
     return ids
 
 
-def _atlas_facts(model: Mapping[str, Any], atlas: AtlasFacts) -> dict[str, Any]:
+def _atlas_facts(model: Mapping[str, Any], atlas: AtlasCatalog) -> dict[str, Any]:
     techniques = {}
     for tid in sorted(_atlas_ids(model)):
         found = atlas.lookup(tid)
@@ -115,7 +83,7 @@ def build_facts(
     as_of: date,
     review_status: ReviewStatus,
     cadence_days: int,
-    atlas: AtlasFacts,
+    atlas: AtlasCatalog,
     evidence_exists: Callable[[str], bool],
 ) -> dict[str, Any]:
     """The `input.facts` object for one model (see policies/README.md for every field).
@@ -151,9 +119,7 @@ def build_facts(
     red_team = {}
     for exercise in model.get("red_team") or []:
         dated = _date(exercise.get("date"))
-        red_team[str(exercise.get("id"))] = {
-            "age_days": (as_of - dated).days if dated else 100_000
-        }
+        red_team[str(exercise.get("id"))] = {"age_days": (as_of - dated).days if dated else 100_000}
     return {
         "as_of_day": today,
         "review": {"status": review_status.value, "cadence_days": cadence_days},
@@ -180,9 +146,9 @@ def json_pointer(parts: Sequence[object]) -> str:
 def collect_outcomes(
     deny: Sequence[Mapping[str, Any]],
     not_applicable: frozenset[str] | set[str],
-    checks: Mapping[str, CheckInfo],
-    doc: Locator,
-    in_scope: Callable[[CheckInfo], bool] = lambda _: True,
+    checks: Mapping[str, CheckMeta],
+    doc: Document,
+    in_scope: Callable[[CheckMeta], bool] = lambda _: True,
 ) -> tuple[CheckOutcome, ...]:
     """One `CheckOutcome` per check in scope, sorted by id, from an engine's raw answer.
 
