@@ -34,7 +34,7 @@ test_mentions_technique_counts_sub_techniques if {
 test_technique_ruled_out_needs_a_reason if {
 	model.technique_ruled_out(testdata.model, "AML.T0010.003")
 	model.technique_considered(testdata.model, "AML.T0010.003")
-	m := object.union(testdata.model, {"compliance": {"not_applicable": [{"technique": "AML.T0010.003", "reason": " "}]}})
+	m := testdata.patched(testdata.model, ["compliance", "not_applicable", 0, "reason"], " ")
 	not model.technique_ruled_out(m, "AML.T0010.003")
 }
 

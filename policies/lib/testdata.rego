@@ -3,6 +3,13 @@ package lib.testdata
 # One minimal valid threat model (format v1) and its facts, on 2026-11-01.
 # Every check of the built-in packs passes on it. Tests change only the part
 # under test, with object.union, and override input.model / input.facts.
+#
+# Three regopy 1.5.2 traps (OPA passes, regopy fails silently):
+# - object.union is shallow: patch nested fields with patched()/without() below.
+# - "with input.model as testdata.model" sees an empty input: bind first,
+#   "m := testdata.model" then "with input.model as m".
+# - "every x in xs { not f(x) }" can be wrong; "some k, v in" inside a
+#   comprehension does not compile; use count([...]) == 0 and "some i; x := xs[i]".
 
 # METADATA
 # description: Controls met by attestation in the test model (NIST AI RMF and ISO/IEC 42001).
@@ -176,3 +183,14 @@ facts := {
 		},
 	},
 }
+
+# regopy 1.5.2's object.union is shallow (OPA's merges nested objects), so tests
+# patch nested fields with these two helpers; object.union only at the top level.
+
+# METADATA
+# description: obj with the value at path (an array of keys and indices) set; parents must exist.
+patched(obj, path, value) := json.patch(obj, [{"op": "add", "path": path, "value": value}])
+
+# METADATA
+# description: obj without the value at path (an array of keys and indices).
+without(obj, path) := json.patch(obj, [{"op": "remove", "path": path}])

@@ -3,8 +3,7 @@ package nist_ai_rmf.map2_categorization_test
 import data.lib.testdata
 import data.nist_ai_rmf.map2_categorization
 
-# object.union merges objects deeply, so removing a key needs object.remove on both levels.
-_without(field) := object.union(object.remove(testdata.model, ["system"]), {"system": object.remove(testdata.model.system, [field])})
+_without(field) := testdata.without(testdata.model, ["system", field])
 
 _ids(id) := {f | some f in map2_categorization.deny; f.rule_id == id}
 
@@ -42,7 +41,7 @@ test_human_oversight_check_always_applies if {
 }
 
 test_missing_out_of_scope_uses_denied if {
-	m := object.union(testdata.model, {"system": {"out_of_scope_uses": []}})
+	m := testdata.patched(testdata.model, ["system", "out_of_scope_uses"], [])
 	_ids("TM-CTX-005") == {{
 		"rule_id": "TM-CTX-005", "msg": "system lists no out_of_scope_uses",
 		"path": ["system", "out_of_scope_uses"],

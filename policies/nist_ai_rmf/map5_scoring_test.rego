@@ -1,0 +1,65 @@
+package nist_ai_rmf.map5_scoring_test
+
+import data.lib.testdata
+import data.nist_ai_rmf.map5_scoring
+
+_ids(id) := {f | some f in map5_scoring.deny; f.rule_id == id}
+
+_threats(ts) := object.union(testdata.model, {"threats": ts})
+
+_t := testdata.model.threats
+
+test_unscored_threat_without_assumption_denied if {
+	bare := object.remove(_t[1], ["likelihood", "assumptions"])
+	m := _threats([_t[0], object.union(bare, {"impact": 7})])
+	_ids("TM-SCORE-001") == {
+		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no likelihood from 1 to 5", "path": ["threats", 1, "likelihood"]},
+		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no impact from 1 to 5", "path": ["threats", 1, "impact"]},
+		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no assumption", "path": ["threats", 1, "assumptions"]},
+	} with input.model as m
+}
+
+test_scored_threats_with_assumptions_pass if {
+	m := testdata.model
+	count(_ids("TM-SCORE-001")) == 0 with input.model as m
+}
+
+test_no_threats_scoring_not_applicable if {
+	m := _threats([])
+	"TM-SCORE-001" in map5_scoring.not_applicable with input.model as m
+}
+
+test_untreated_high_risks_denied if {
+	expired := object.union(_t[0], {"mitigations": [], "status": "accepted", "acceptance": {"approved_by": "CISO", "expires": "2026-10-01"}})
+	unapproved := object.union(_t[2], {"mitigations": ["C-99"], "status": "accepted"})
+	open := object.union(_t[3], {"mitigations": [], "status": "open"})
+	m := _threats([expired, _t[1], unapproved, open])
+	f := testdata.patched(testdata.facts, ["threats", "T-001", "acceptance_expired"], true)
+	_ids("TM-TREAT-001") == {
+		{"rule_id": "TM-TREAT-001", "msg": "threat T-001 (risk 12) has no treatment: its acceptance has expired", "path": ["threats", 0]},
+		{"rule_id": "TM-TREAT-001", "msg": "threat T-003 (risk 12) has no treatment: its acceptance names no approver", "path": ["threats", 2]},
+		{
+			"rule_id": "TM-TREAT-001",
+			"msg": "threat T-004 (risk 10) has no treatment: no mitigation names a control, and it is neither accepted nor transferred",
+			"path": ["threats", 3],
+		},
+	} with input.model as m with input.facts as f
+}
+
+test_accepted_and_transferred_high_risks_pass if {
+	accepted := object.union(_t[0], {"mitigations": [], "status": "accepted", "acceptance": {"approved_by": "CISO", "expires": "2027-01-31"}})
+	transferred := object.union(_t[2], {"mitigations": [], "status": "transferred"})
+	m := _threats([accepted, _t[1], transferred, _t[3]])
+	f := testdata.facts
+	count(_ids("TM-TREAT-001")) == 0 with input.model as m with input.facts as f
+}
+
+test_no_high_risk_treatment_not_applicable if {
+	m := testdata.model
+	f := json.patch(testdata.facts, [
+		{"op": "add", "path": ["threats", "T-001", "risk"], "value": 9},
+		{"op": "add", "path": ["threats", "T-003", "risk"], "value": 4},
+		{"op": "add", "path": ["threats", "T-004", "risk"], "value": 8},
+	])
+	"TM-TREAT-001" in map5_scoring.not_applicable with input.model as m with input.facts as f
+}
