@@ -1,0 +1,108 @@
+package atlas.agentic
+
+import data.lib.model
+import data.lib.result
+
+# Techniques that every model with an agentic surface must consider (controls.md).
+_agentic_techniques := {
+	"AML.T0053": "AI Agent Tool Invocation",
+	"AML.T0086": "Exfiltration via AI Agent Tool Invocation",
+}
+
+# Permission levels that let a tool change or delete data.
+_write_permissions := {"write", "read_write", "admin"}
+
+# Asset types on which memory: true makes an agent with memory.
+_memory_types := {"agent_tool", "base_model", "fine_tuned_model"}
+
+# METADATA
+# title: An agentic surface has its tool-invocation techniques considered
+# description: >-
+#   An agent that calls tools can be steered into calling them for the attacker, including
+#   to send data out. Each technique (or a sub-technique) must appear in a threat, or be
+#   ruled out with a reason.
+# custom:
+#   id: TM-ATLAS-005
+#   severity: high
+#   controls:
+#     atlas: ["AML.T0053", "AML.T0086"]
+#     nist-ai-rmf: ["MAP 4.1"]
+deny contains finding if {
+	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
+	count(_agentic_surfaces) > 0
+	some tid, name in _agentic_techniques
+	not model.technique_considered(input.model, tid)
+	msg := sprintf("model has an agentic surface but no threat considers %s (%s)", [tid, name])
+	finding := result.deny_control("TM-ATLAS-005", msg, min(_agentic_surfaces), concat("/", ["atlas", tid]))
+}
+
+# METADATA
+# title: An agent tool with write permissions has data destruction considered
+# description: >-
+#   A tool that can write, change or delete lets a steered agent destroy data.
+#   AML.T0101 (or a sub-technique) must appear in a threat, or be ruled out with a reason.
+#   Permissions write, read_write and admin count as write permissions.
+# custom:
+#   id: TM-ATLAS-006
+#   severity: high
+#   controls:
+#     atlas: ["AML.T0101"]
+#     nist-ai-rmf: ["MAP 4.1"]
+deny contains finding if {
+	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
+	count(_writing_tools) > 0
+	not model.technique_considered(input.model, "AML.T0101")
+	msg := "model has an agent tool with write permissions but no threat considers AML.T0101 (Data Destruction via AI Agent Tool Invocation)"
+	finding := result.deny_control("TM-ATLAS-006", msg, min(_writing_tools), "atlas/AML.T0101")
+}
+
+# METADATA
+# title: An agent with memory has context poisoning considered
+# description: >-
+#   Memory that persists across sessions lets one poisoned interaction steer later ones.
+#   AML.T0080 (or a sub-technique) must appear in a threat, or be ruled out with a reason,
+#   when an agent tool or a model asset says memory: true.
+# custom:
+#   id: TM-ATLAS-007
+#   severity: medium
+#   controls:
+#     atlas: ["AML.T0080"]
+#     nist-ai-rmf: ["MAP 4.1"]
+deny contains finding if {
+	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
+	count(_memories) > 0
+	not model.technique_considered(input.model, "AML.T0080")
+	msg := "model has an agent with memory but no threat considers AML.T0080 (AI Agent Context Poisoning)"
+	finding := result.deny_control("TM-ATLAS-007", msg, min(_memories), "atlas/AML.T0080")
+}
+
+not_applicable contains "TM-ATLAS-005" if count(_agentic_surfaces) == 0
+
+not_applicable contains "TM-ATLAS-006" if count(_writing_tools) == 0
+
+not_applicable contains "TM-ATLAS-007" if count(_memories) == 0
+
+_agentic_surfaces contains ["surfaces", i] if {
+	some i, surface in input.model.surfaces
+	surface.layer == "agentic"
+}
+
+_writing_tools contains ["assets", i, "permissions"] if {
+	some i, asset in input.model.assets
+	asset.type == "agent_tool"
+	_writes(asset.permissions)
+}
+
+_writes(permissions) if permissions in _write_permissions
+
+_writes(permissions) if {
+	is_array(permissions)
+	some permission in permissions
+	permission in _write_permissions
+}
+
+_memories contains ["assets", i, "memory"] if {
+	some i, asset in input.model.assets
+	asset.type in _memory_types
+	asset.memory == true
+}

@@ -1,0 +1,97 @@
+package atlas.io_surface_test
+
+import data.atlas.io_surface
+import data.lib.testdata
+
+_public_api := {"id": "public-api", "type": "inference_api", "name": "open endpoint", "exposure": "public", "authentication": "api_key"}
+
+# No sprintf here: regopy 1.5.2 quotes a string argument of a function in sprintf("%s").
+_finding(id, msg, tid, path) := {"rule_id": id, "msg": msg, "path": path, "control": concat("/", ["atlas", tid])}
+
+test_io_surface_without_techniques_denied if {
+	m := object.union(testdata.model, {"threats": []})
+	f := testdata.facts
+	io_surface.deny == {
+		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0051 (LLM Prompt Injection)", "AML.T0051", ["surfaces", 0]),
+		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0054 (LLM Jailbreak)", "AML.T0054", ["surfaces", 0]),
+		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0056 (Extract LLM System Prompt)", "AML.T0056", ["surfaces", 0]),
+		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0057 (LLM Data Leakage)", "AML.T0057", ["surfaces", 0]),
+	} with input.model as m
+		with input.facts as f
+}
+
+test_io_surface_with_techniques_allowed if {
+	m := testdata.model
+	f := testdata.facts
+	every d in io_surface.deny {
+		d.rule_id != "TM-ATLAS-001"
+	} with input.model as m
+		with input.facts as f
+}
+
+test_io_surface_sub_technique_and_ruled_out_allowed if {
+	threat := {"id": "T-1", "surface": "chat-io", "atlas": ["AML.T0051.000", "AML.T0054"]}
+	ruled_out := [
+		{"technique": "AML.T0056", "reason": "The prompt is public."},
+		{"technique": "AML.T0057", "reason": "The model sees no private data."},
+	]
+	m := object.union(testdata.model, {"threats": [threat], "compliance": {"not_applicable": ruled_out}})
+	f := testdata.facts
+	count(io_surface.deny) == 0 with input.model as m with input.facts as f
+}
+
+test_ruled_out_without_reason_denied if {
+	threat := {"id": "T-1", "surface": "chat-io", "atlas": ["AML.T0051", "AML.T0054", "AML.T0056"]}
+	m := object.union(testdata.model, {"threats": [threat], "compliance": {"not_applicable": [{"technique": "AML.T0057", "reason": ""}]}})
+	f := testdata.facts
+	io_surface.deny == {_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0057 (LLM Data Leakage)", "AML.T0057", ["surfaces", 0])} with input.model as m
+		with input.facts as f
+}
+
+test_no_io_surface_not_applicable if {
+	m := object.union(testdata.model, {"surfaces": array.slice(testdata.model.surfaces, 1, 3), "threats": []})
+	f := testdata.facts
+	"TM-ATLAS-001" in io_surface.not_applicable with input.model as m with input.facts as f
+	count(io_surface.deny) == 0 with input.model as m with input.facts as f
+}
+
+test_public_api_without_techniques_denied if {
+	m := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [_public_api])})
+	f := testdata.facts
+	io_surface.deny == {
+		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0040 (AI Model Inference API Access)", "AML.T0040", ["assets", 4]),
+		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0024 (Exfiltration via AI Inference API)", "AML.T0024", ["assets", 4]),
+		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0029 (Denial of AI Service)", "AML.T0029", ["assets", 4]),
+		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0034 (Cost Harvesting)", "AML.T0034", ["assets", 4]),
+	} with input.model as m
+		with input.facts as f
+}
+
+test_unauthenticated_api_denied if {
+	api := {"id": "internal-api", "type": "inference_api", "exposure": "internal", "authentication": "none"}
+	threat := {"id": "T-9", "surface": "chat-io", "atlas": ["AML.T0040", "AML.T0024", "AML.T0029"]}
+	m := object.union(testdata.model, {
+		"assets": array.concat(testdata.model.assets, [api]),
+		"threats": array.concat(testdata.model.threats, [threat]),
+	})
+	f := testdata.facts
+	io_surface.deny == {_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0034 (Cost Harvesting)", "AML.T0034", ["assets", 4])} with input.model as m
+		with input.facts as f
+}
+
+test_public_api_with_techniques_allowed if {
+	threat := {"id": "T-9", "surface": "chat-io", "atlas": ["AML.T0040", "AML.T0024.002", "AML.T0029", "AML.T0034.000"]}
+	m := object.union(testdata.model, {
+		"assets": array.concat(testdata.model.assets, [_public_api]),
+		"threats": array.concat(testdata.model.threats, [threat]),
+	})
+	f := testdata.facts
+	count(io_surface.deny) == 0 with input.model as m with input.facts as f
+	not "TM-ATLAS-002" in io_surface.not_applicable with input.model as m with input.facts as f
+}
+
+test_authenticated_api_not_applicable if {
+	m := testdata.model
+	f := testdata.facts
+	"TM-ATLAS-002" in io_surface.not_applicable with input.model as m with input.facts as f
+}

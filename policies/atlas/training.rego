@@ -1,0 +1,70 @@
+package atlas.training
+
+import data.lib.model
+import data.lib.result
+
+# Techniques that a training or fine-tuning pipeline, or a dataset, puts in scope (controls.md).
+_training_techniques := {
+	"AML.T0020": "Poison Training Data",
+	"AML.T0018": "Manipulate AI Model",
+}
+
+# Asset types that make training data part of the system.
+_training_types := {"training_pipeline", "fine_tuning_pipeline", "dataset"}
+
+# METADATA
+# title: Training data has poisoning and model manipulation considered
+# description: >-
+#   A model trained or fine-tuned here can be poisoned through its data or manipulated
+#   through the pipeline. Each technique (or a sub-technique) must appear in a threat, or be
+#   ruled out with a reason, when the model lists a training or fine-tuning pipeline or a
+#   dataset.
+# custom:
+#   id: TM-ATLAS-008
+#   severity: high
+#   controls:
+#     atlas: ["AML.T0020", "AML.T0018"]
+#     nist-ai-rmf: ["MAP 4.1"]
+deny contains finding if {
+	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
+	count(_training_assets) > 0
+	some tid, name in _training_techniques
+	not model.technique_considered(input.model, tid)
+	msg := sprintf("model has a training or fine-tuning pipeline or a dataset but no threat considers %s (%s)", [tid, name])
+	finding := result.deny_control("TM-ATLAS-008", msg, min(_training_assets), concat("/", ["atlas", tid]))
+}
+
+# METADATA
+# title: A dataset open to writers has published poisoned datasets considered
+# description: >-
+#   When anyone can add to a dataset, an attacker can publish poisoned data into it.
+#   AML.T0019 (or a sub-technique) must appear in a threat, or be ruled out with a reason,
+#   for a dataset whose ingestion.access_controlled is not true.
+# custom:
+#   id: TM-ATLAS-009
+#   severity: high
+#   controls:
+#     atlas: ["AML.T0019"]
+#     nist-ai-rmf: ["MAP 4.1"]
+deny contains finding if {
+	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
+	count(_open_datasets) > 0
+	not model.technique_considered(input.model, "AML.T0019")
+	msg := "model has a dataset without access-controlled ingestion but no threat considers AML.T0019 (Publish Poisoned Datasets)"
+	finding := result.deny_control("TM-ATLAS-009", msg, min(_open_datasets), "atlas/AML.T0019")
+}
+
+not_applicable contains "TM-ATLAS-008" if count(_training_assets) == 0
+
+not_applicable contains "TM-ATLAS-009" if count(_open_datasets) == 0
+
+_training_assets contains ["assets", i] if {
+	some i, asset in input.model.assets
+	asset.type in _training_types
+}
+
+_open_datasets contains ["assets", i] if {
+	some i, asset in input.model.assets
+	asset.type == "dataset"
+	not asset.ingestion.access_controlled == true
+}

@@ -1,0 +1,70 @@
+package atlas.training_test
+
+import data.atlas.training
+import data.lib.testdata
+
+_dataset := {"id": "ds", "type": "dataset", "ingestion": {"access_controlled": true, "writers": ["ml"]}}
+
+_open_dataset := {"id": "scraped", "type": "dataset", "ingestion": {"access_controlled": false}}
+
+_with_asset(asset) := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [asset])})
+
+_with_threat(m, atlas) := object.union(m, {"threats": array.concat(m.threats, [{"id": "T-9", "surface": "runtime", "atlas": atlas}])})
+
+test_dataset_without_techniques_denied if {
+	m := _with_asset(_dataset)
+	f := testdata.facts
+	training.deny == {
+		{
+			"rule_id": "TM-ATLAS-008", "path": ["assets", 4], "control": "atlas/AML.T0020",
+			"msg": "model has a training or fine-tuning pipeline or a dataset but no threat considers AML.T0020 (Poison Training Data)",
+		},
+		{
+			"rule_id": "TM-ATLAS-008", "path": ["assets", 4], "control": "atlas/AML.T0018",
+			"msg": "model has a training or fine-tuning pipeline or a dataset but no threat considers AML.T0018 (Manipulate AI Model)",
+		},
+	} with input.model as m
+		with input.facts as f
+}
+
+test_pipeline_with_techniques_allowed if {
+	m := _with_threat(_with_asset({"id": "ft", "type": "fine_tuning_pipeline"}), ["AML.T0020", "AML.T0018.000"])
+	f := testdata.facts
+	count(training.deny) == 0 with input.model as m with input.facts as f
+	not "TM-ATLAS-008" in training.not_applicable with input.model as m with input.facts as f
+}
+
+test_no_training_assets_not_applicable if {
+	m := testdata.model
+	f := testdata.facts
+	"TM-ATLAS-008" in training.not_applicable with input.model as m with input.facts as f
+}
+
+test_open_dataset_without_publish_poisoned_denied if {
+	m := _with_threat(_with_asset(_open_dataset), ["AML.T0020", "AML.T0018"])
+	f := testdata.facts
+	training.deny == {{
+		"rule_id": "TM-ATLAS-009", "path": ["assets", 4], "control": "atlas/AML.T0019",
+		"msg": "model has a dataset without access-controlled ingestion but no threat considers AML.T0019 (Publish Poisoned Datasets)",
+	}} with input.model as m
+		with input.facts as f
+}
+
+test_dataset_without_ingestion_record_denied if {
+	m := _with_threat(_with_asset({"id": "raw", "type": "dataset"}), ["AML.T0020", "AML.T0018"])
+	f := testdata.facts
+	{d.rule_id | some d in training.deny} == {"TM-ATLAS-009"} with input.model as m with input.facts as f
+}
+
+test_open_dataset_with_publish_poisoned_allowed if {
+	m := _with_threat(_with_asset(_open_dataset), ["AML.T0020", "AML.T0018", "AML.T0019"])
+	f := testdata.facts
+	count(training.deny) == 0 with input.model as m with input.facts as f
+	not "TM-ATLAS-009" in training.not_applicable with input.model as m with input.facts as f
+}
+
+test_access_controlled_dataset_not_applicable if {
+	m := _with_asset(_dataset)
+	f := testdata.facts
+	"TM-ATLAS-009" in training.not_applicable with input.model as m with input.facts as f
+}
