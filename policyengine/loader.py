@@ -157,7 +157,7 @@ def _decode(content: bytes, path: str) -> str:
             line,
             column,
             f"the file contains the control character "
-            f"U+{ord(bad.group()):04X}, which YAML does not allow",
+            f"U+{ord(bad.group()):04X}, which YAML does not allow (is it a binary file?)",
         )
     return text
 
@@ -180,7 +180,9 @@ _SEQ_TAGS = frozenset({None, "!", _TAG + "seq"})
 
 def _resolve_plain(value: str) -> Any:
     """A plain scalar's value under the core schema; `.inf` and `.nan` stay strings."""
-    if not value or value[0] not in _MAYBE_SPECIAL:
+    if not value:
+        return None
+    if value[0] not in _MAYBE_SPECIAL:
         return value
     if value in _NULLS:
         return None
@@ -436,6 +438,8 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = exc.problem or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit (1000 flow levels) hit first
+            raise _fail(path, line, column, f"nesting is deeper than {MAX_DEPTH} levels") from None
         if exc.context:
             problem = f"{problem} ({exc.context})"
         raise _fail(path, line, column, f"YAML syntax error: {problem}") from None

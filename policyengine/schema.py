@@ -96,15 +96,15 @@ def describe(data: Any, parts: Sequence[Part], *, object_only: bool = False) -> 
         noun = (
             _SECTION_NOUNS.get(str(parts[index - 1])) if index and isinstance(part, int) else None
         )
-        if noun is None:
+        if noun is None or not isinstance(node, dict):
             continue
-        ident = node.get("id") if isinstance(node, dict) else None
+        ident = node.get("id")
         if isinstance(ident, str) and ident:
             if noun == "finding" and best.startswith("red-team exercise "):
                 ident = f"{best.removeprefix('red-team exercise ')}/{ident}"
             best = f"{noun} {ident}"
         else:
-            best = f"{noun} {_show(parts[: index + 1])}"
+            best = f"the {noun} at {_show(parts[: index + 1])}"
         best_end = index + 1
     if not best:
         return _show(parts)
@@ -112,13 +112,14 @@ def describe(data: Any, parts: Sequence[Part], *, object_only: bool = False) -> 
     return f"{best} ({_show(rest)})" if rest and not object_only else best
 
 
-def _message(error: ValidationError, parts: Sequence[Part]) -> str:
+def _message(error: ValidationError, parts: Sequence[Part], data: Any) -> str:
     where = _show(parts)
     validator = error.validator
     value = error.validator_value
     instance = error.instance
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
+        where = describe(data, parts) if parts else "the top level"
         return f"missing required field '{missing}' in {where}"
     if validator == "format" and value == "date":
         return f"{where}: {instance!r} is not a valid date (YYYY-MM-DD that exists)"
@@ -183,7 +184,7 @@ def validate_schema(doc: Document) -> list[Diagnostic]:
                 doc.path,
                 line,
                 column,
-                _message(error, parts),
+                _message(error, parts, doc.data),
                 to_pointer(parts),
                 Level.ERROR,
                 "schema",
