@@ -1,0 +1,517 @@
+"""The review rules of controls.md: the review verdict of one model on an as-of date.
+
+Four rules, each a pure function of the model and precomputed facts:
+
+1. calendar: `due` = `review.last_reviewed` + cadence, clamped to the month's end;
+   after it `overdue`, within `remind_before` days of it `due_soon`, and without a
+   `last_reviewed` `never_reviewed`;
+2. change: trigger fields changed since the review commit (`gitfacts.ChangeFacts`);
+3. ATLAS: techniques first released after `review.atlas_version` that the ATLAS
+   completeness table makes relevant to this model;
+4. red team: an exercise after the last review has a finding that names no threat.
+
+The verdict is the worst status of the rules (`ReviewStatus.rank`). A rule that cannot be
+evaluated contributes a reason with `status=None` that says why and how to fix it, so
+nothing passes silently. No I/O here: git and the catalog are read by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from dateutil.relativedelta import relativedelta
+
+from .errors import CatalogError
+from .results import ReviewReason, ReviewRule, ReviewStatus, ReviewVerdict
+
+if TYPE_CHECKING:
+    from .atlas import AtlasCatalog
+    from .gitfacts import ChangeFacts
+
+Cadence = str | int | Mapping[str, Any]
+"""A review cadence: `monthly`, `quarterly`, `semiannual`, `annual`, `{days: N}` (model) or
+`N` days (config)."""
+
+CADENCE_MONTHS: Mapping[str, int] = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+"""Calendar months per named cadence."""
+
+DEFAULT_CADENCE = "quarterly"
+"""The cadence when neither the model nor the config names one."""
+
+DEFAULT_REMIND_BEFORE = 14
+"""Days before the due date from which a review is `due_soon`."""
+
+
+# --- calendar -------------------------------------------------------------------------
+
+
+def cadence_label(cadence: Cadence) -> str:
+    """`quarterly`, or `every 30 days` for `{days: 30}` (or `30`); raises ValueError when
+    the cadence is not one of those."""
+    return _cadence(cadence)[0]
+
+
+def _cadence(cadence: Cadence) -> tuple[str, relativedelta | timedelta]:
+    """The label of a cadence and the step it adds; raises ValueError when invalid."""
+    if isinstance(cadence, str):
+        if cadence not in CADENCE_MONTHS:
+            raise ValueError(
+                f"unknown review cadence {cadence!r} (expected one of "
+                f"{', '.join(CADENCE_MONTHS)}, or {{days: N}})"
+            )
+        return cadence, relativedelta(months=CADENCE_MONTHS[cadence])
+    days: object = cadence
+    if isinstance(cadence, Mapping):
+        extra = [k for k in cadence if k != "days" and not str(k).startswith("x-")]
+        days = cadence.get("days") if not extra else None
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ValueError(f"unknown review cadence {cadence!r} (expected a name or {{days: N}})")
+    if days < 1:
+        raise ValueError(f"review cadence of {days} days must be at least 1 day")
+    return f"every {days} days", timedelta(days=days)
+
+
+def due_date(last: date, cadence: Cadence) -> date:
+    """The calendar due date of a review done on `last`.
+
+    Named cadences add calendar months and clamp to the last day of the target month
+    (Nov 30 + 3 months = Feb 28, or Feb 29 in a leap year; Jan 31 + 1 month = Feb 28/29);
+    `{days: N}` (or the config's plain `N`) adds N days. Raises ValueError for an unknown
+    cadence.
+    """
+    due: date = last + _cadence(cadence)[1]
+    return due
+
+
+def parse_day(value: Any) -> date | None:
+    """A `YYYY-MM-DD` string (or a YAML date) as a date; None when it is not one."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _section(model: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = model.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _items(model: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = model.get(key)
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, Mapping)]
+
+
+def _days(n: int) -> str:
+    return "1 day" if abs(n) == 1 else f"{abs(n)} days"
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    due: date | None
+    days_left: int | None
+    reason: ReviewReason | None
+
+
+def _calendar_rule(
+    model: Mapping[str, Any], as_of: date, cadence_default: Cadence, remind_before: int
+) -> _Calendar:
+    review = _section(model, "review")
+    raw_last = review.get("last_reviewed")
+    if raw_last is None:
+        return _Calendar(
+            None,
+            None,
+            ReviewReason(
+                ReviewRule.CALENDAR,
+                ReviewStatus.NEVER_REVIEWED,
+                "the model has never been reviewed: review it and record the date in "
+                "review.last_reviewed",
+                {},
+            ),
+        )
+    last = parse_day(raw_last)
+    cadence: Cadence = review.get("cadence", cadence_default)
+    try:
+        label = cadence_label(cadence)
+    except (ValueError, TypeError) as exc:
+        return _Calendar(None, None, _unknown_calendar(f"{exc}: fix review.cadence"))
+    if last is None:
+        return _Calendar(
+            None,
+            None,
+            _unknown_calendar(
+                f"review.last_reviewed {raw_last!r} is not a date (YYYY-MM-DD): fix it"
+            ),
+        )
+    due = due_date(last, cadence)
+    days_left = (due - as_of).days
+    details: dict[str, object] = {
+        "last_reviewed": last.isoformat(),
+        "cadence": label,
+        "due": due.isoformat(),
+        "days_left": days_left,
+    }
+    since = f"last reviewed {last.isoformat()}, {label}"
+    if days_left < 0:
+        reason = ReviewReason(
+            ReviewRule.CALENDAR,
+            ReviewStatus.OVERDUE,
+            f"review was due on {due.isoformat()}, {_days(days_left)} ago ({since})",
+            details,
+        )
+    elif days_left <= remind_before:
+        when = "today" if days_left == 0 else f"in {_days(days_left)}"
+        reason = ReviewReason(
+            ReviewRule.CALENDAR,
+            ReviewStatus.DUE_SOON,
+            f"review is due on {due.isoformat()}, {when} ({since})",
+            details,
+        )
+    else:
+        return _Calendar(due, days_left, None)
+    return _Calendar(due, days_left, reason)
+
+
+def _unknown_calendar(message: str) -> ReviewReason:
+    return ReviewReason(ReviewRule.CALENDAR, None, f"calendar rule not evaluated: {message}", {})
+
+
+# --- change ---------------------------------------------------------------------------
+
+
+def _change_rule(changes: ChangeFacts | None) -> list[ReviewReason]:
+    if changes is None:
+        return [
+            ReviewReason(
+                ReviewRule.CHANGE,
+                None,
+                "change rule not evaluated: no git history was read for this model "
+                "(run from inside the repository's clone)",
+                {},
+            )
+        ]
+    if changes.unknown:
+        return [
+            ReviewReason(
+                ReviewRule.CHANGE, None, f"change rule not evaluated: {changes.unknown}", {}
+            )
+        ]
+    reasons = []
+    review = changes.review_commit
+    for change in changes.changes:
+        where = "in the working tree (not committed)"
+        details: dict[str, object] = {
+            "asset": change.asset,
+            "asset_type": change.asset_type,
+            "change": change.kind.value,
+            "field": change.field,
+            "old": change.old,
+            "new": change.new,
+            "baseline": changes.baseline,
+            "review_commit": review.sha if review is not None else None,
+            "commit": None,
+            "author": None,
+            "date": None,
+        }
+        if change.introduced is not None:
+            c = change.introduced
+            where = f"in commit {c.short} by {c.author} on {c.date}"
+            details.update({"commit": c.sha, "author": c.author, "date": c.date})
+        after = (
+            f"since the review recorded in commit {review.short} ({review.date})"
+            if review is not None
+            else f"since {changes.baseline}"
+        )
+        reasons.append(
+            ReviewReason(
+                ReviewRule.CHANGE,
+                ReviewStatus.REVIEW_REQUIRED,
+                f"{change.describe()} {where}, {after}: review the threat model",
+                details,
+            )
+        )
+    return reasons
+
+
+# --- ATLAS ----------------------------------------------------------------------------
+
+
+def _assets_of(model: Mapping[str, Any], *types: str) -> Iterator[Mapping[str, Any]]:
+    return (a for a in _items(model, "assets") if a.get("type") in types)
+
+
+def _has_layer(model: Mapping[str, Any], layer: str) -> bool:
+    return any(s.get("layer") == layer for s in _items(model, "surfaces"))
+
+
+def _open_api(model: Mapping[str, Any]) -> bool:
+    return any(
+        a.get("exposure") == "public" or a.get("authentication") in (None, "", "none")
+        for a in _assets_of(model, "inference_api")
+    )
+
+
+def _unreviewed_ingestion(model: Mapping[str, Any]) -> bool:
+    for corpus in _assets_of(model, "retrieval_corpus"):
+        paths = corpus.get("ingestion_paths")
+        if isinstance(paths, list) and any(
+            isinstance(p, Mapping) and p.get("reviewed_before_publish") is False for p in paths
+        ):
+            return True
+    return False
+
+
+def _write_tool(model: Mapping[str, Any]) -> bool:
+    for tool in _assets_of(model, "agent_tool"):
+        perms = tool.get("permissions")
+        values = perms if isinstance(perms, list) else [perms]
+        if any(isinstance(v, str) and ("write" in v or v == "admin") for v in values):
+            return True
+    return False
+
+
+_MODEL_ASSETS = ("base_model", "fine_tuned_model")
+
+
+def _memory(model: Mapping[str, Any]) -> bool:
+    return any(a.get("memory") is True for a in _assets_of(model, "agent_tool", *_MODEL_ASSETS))
+
+
+def _training(model: Mapping[str, Any]) -> bool:
+    return any(_assets_of(model, "training_pipeline", "fine_tuning_pipeline", "dataset"))
+
+
+def _open_dataset(model: Mapping[str, Any]) -> bool:
+    for dataset in _assets_of(model, "dataset"):
+        ingestion = dataset.get("ingestion")
+        if not (isinstance(ingestion, Mapping) and ingestion.get("access_controlled") is True):
+            return True
+    return False
+
+
+def _external_model(model: Mapping[str, Any]) -> bool:
+    return any(
+        a.get("supplier") in ("third_party", "open_weights")
+        for a in _assets_of(model, *_MODEL_ASSETS)
+    )
+
+
+def _runtime(model: Mapping[str, Any]) -> bool:
+    return _has_layer(model, "runtime") or any(_assets_of(model, "ml_library"))
+
+
+def _open_weights_files(model: Mapping[str, Any]) -> bool:
+    return any(
+        a.get("supplier") == "open_weights" and a.get("loaded_from_files") is True
+        for a in _assets_of(model, *_MODEL_ASSETS)
+    )
+
+
+@dataclass(frozen=True)
+class AtlasCondition:
+    """One row of the ATLAS completeness table (controls.md)."""
+
+    description: str
+    """The condition in the model, as the table words it."""
+    holds: Callable[[Mapping[str, Any]], bool]
+    """Whether it holds for a model."""
+    techniques: tuple[str, ...]
+    """The techniques it puts in scope (each, or one of its sub-techniques)."""
+
+
+ATLAS_CONDITIONS: tuple[AtlasCondition, ...] = (
+    AtlasCondition(
+        "an input_output surface",
+        lambda m: _has_layer(m, "input_output"),
+        ("AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"),
+    ),
+    AtlasCondition(
+        "an inference API with exposure public, or no authentication",
+        _open_api,
+        ("AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"),
+    ),
+    AtlasCondition(
+        "a retrieval surface",
+        lambda m: _has_layer(m, "retrieval"),
+        ("AML.T0051.001", "AML.T0070", "AML.T0071"),
+    ),
+    AtlasCondition(
+        "a retrieval ingestion path with reviewed_before_publish: false",
+        _unreviewed_ingestion,
+        ("AML.T0066",),
+    ),
+    AtlasCondition(
+        "an agentic surface", lambda m: _has_layer(m, "agentic"), ("AML.T0053", "AML.T0086")
+    ),
+    AtlasCondition("an agent tool with write permissions", _write_tool, ("AML.T0101",)),
+    AtlasCondition("an agent with memory", _memory, ("AML.T0080",)),
+    AtlasCondition(
+        "a training or fine-tuning pipeline, or a dataset", _training, ("AML.T0020", "AML.T0018")
+    ),
+    AtlasCondition(
+        "a dataset whose ingestion is not access-controlled", _open_dataset, ("AML.T0019",)
+    ),
+    AtlasCondition("a third-party or open-weights model", _external_model, ("AML.T0010.003",)),
+    AtlasCondition("a runtime surface or an ml_library asset", _runtime, ("AML.T0010.001",)),
+    AtlasCondition(
+        "an open-weights model loaded from files", _open_weights_files, ("AML.T0011.000",)
+    ),
+)
+"""The ATLAS completeness table of controls.md, row by row."""
+
+
+def relevant_techniques(model: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Technique ids the completeness table puts in scope, each with the conditions (by
+    description, in table order) that do so."""
+    out: dict[str, list[str]] = {}
+    for condition in ATLAS_CONDITIONS:
+        if condition.holds(model):
+            for tid in condition.techniques:
+                out.setdefault(tid, []).append(condition.description)
+    return out
+
+
+def _atlas_rule(model: Mapping[str, Any], atlas: AtlasCatalog | None) -> list[ReviewReason]:
+    if atlas is None:
+        return [_unknown_atlas("no ATLAS catalog was loaded")]
+    version = _section(model, "review").get("atlas_version")
+    if version is None:
+        return [
+            _unknown_atlas(
+                "review.atlas_version is not set: record the ATLAS release the threats were "
+                "checked against"
+            )
+        ]
+    try:
+        added = atlas.added_since(str(version))
+    except CatalogError as exc:
+        return [_unknown_atlas(f"review.atlas_version: {exc}")]
+    relevant = relevant_techniques(model)
+    hits = []
+    for tech in added:
+        listed = tech.id if tech.id in relevant else tech.parent
+        if listed is None or listed not in relevant:
+            continue
+        parent = atlas.lookup(tech.parent) if tech.parent else None
+        hits.append(
+            {
+                "id": tech.id,
+                "name": f"{parent.name}: {tech.name}" if parent is not None else tech.name,
+                "first_release": tech.first_release,
+                "listed": listed,
+                "conditions": list(relevant[listed]),
+            }
+        )
+    if not hits:
+        return []
+    names = ", ".join(f"{h['id']} {h['name']} ({h['first_release']})" for h in hits)
+    return [
+        ReviewReason(
+            ReviewRule.ATLAS,
+            ReviewStatus.REVIEW_REQUIRED,
+            f"ATLAS techniques released after {version} apply to this model: {names}; "
+            f"consider them and update review.atlas_version to {atlas.version}",
+            {"atlas_version": str(version), "catalog_version": atlas.version, "techniques": hits},
+        )
+    ]
+
+
+def _unknown_atlas(message: str) -> ReviewReason:
+    return ReviewReason(ReviewRule.ATLAS, None, f"ATLAS rule not evaluated: {message}", {})
+
+
+# --- red team -------------------------------------------------------------------------
+
+
+def _red_team_rule(model: Mapping[str, Any]) -> list[ReviewReason]:
+    last = parse_day(_section(model, "review").get("last_reviewed"))
+    threat_ids = {t.get("id") for t in _items(model, "threats") if isinstance(t.get("id"), str)}
+    validated: set[str] = set()
+    for threat in _items(model, "threats"):
+        findings = _section(threat, "validation").get("findings")
+        if isinstance(findings, list):
+            validated.update(f for f in findings if isinstance(f, str))
+    reasons = []
+    for exercise in _items(model, "red_team"):
+        when = parse_day(exercise.get("date"))
+        if when is None or (last is not None and when <= last):
+            continue
+        for finding in _items(exercise, "findings"):
+            ref = f"{exercise.get('id', '?')}/{finding.get('id', '?')}"
+            named = finding.get("threats")
+            names = [t for t in named if isinstance(t, str)] if isinstance(named, list) else []
+            if any(t in threat_ids for t in names) or ref in validated:
+                continue
+            title = finding.get("title")
+            about = f" ({title})" if isinstance(title, str) and title else ""
+            after = f", after the last review on {last.isoformat()}" if last else ""
+            reasons.append(
+                ReviewReason(
+                    ReviewRule.RED_TEAM,
+                    ReviewStatus.REVIEW_REQUIRED,
+                    f"red-team finding {ref}{about} of {when.isoformat()}{after} names no "
+                    f"threat of the model: add the threat it found, or map it to one",
+                    {
+                        "finding": ref,
+                        "exercise": exercise.get("id"),
+                        "date": when.isoformat(),
+                        "threats": names,
+                    },
+                )
+            )
+    return reasons
+
+
+# --- verdict --------------------------------------------------------------------------
+
+
+def review_model(
+    model: Mapping[str, Any],
+    *,
+    as_of: date,
+    cadence_default: Cadence = DEFAULT_CADENCE,
+    remind_before: int = DEFAULT_REMIND_BEFORE,
+    atlas: AtlasCatalog | None,
+    changes: ChangeFacts | None,
+) -> ReviewVerdict:
+    """The review verdict of `model` (parsed threat model, JSON types) on `as_of`.
+
+    `cadence_default` applies when the model has no `review.cadence`; `remind_before` (days)
+    when it has no `review.remind_before`. `atlas` is the catalog in use and `changes` the
+    model's git facts (None: the rule is reported as not evaluated). The status is the
+    worst of the rules; `reasons` lists every rule that fired or could not be evaluated,
+    in rule order (calendar, change, ATLAS, red team).
+    """
+    own = _section(model, "review").get("remind_before")
+    if isinstance(own, int) and not isinstance(own, bool):
+        remind_before = own
+    cal = _calendar_rule(model, as_of, cadence_default, remind_before)
+    reasons: list[ReviewReason] = [cal.reason] if cal.reason is not None else []
+    if _section(model, "review").get("last_reviewed") is not None:
+        reasons.extend(_change_rule(changes))
+    reasons.extend(_atlas_rule(model, atlas))
+    reasons.extend(_red_team_rule(model))
+    return ReviewVerdict(
+        status=worst(r.status for r in reasons),
+        due=cal.due,
+        days_left=cal.days_left,
+        reasons=tuple(reasons),
+        last_reviewed=parse_day(_section(model, "review").get("last_reviewed")),
+    )
+
+
+def worst(statuses: Iterator[ReviewStatus | None] | Sequence[ReviewStatus | None]) -> ReviewStatus:
+    """The worst of `statuses` by `ReviewStatus.rank`, ignoring None; `current` when empty."""
+    known = [s for s in statuses if s is not None]
+    return max(known, key=lambda s: s.rank, default=ReviewStatus.CURRENT)

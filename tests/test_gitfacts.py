@@ -1,0 +1,432 @@
+"""gitfacts: the review commit, semantic diffs, renames, shallow clones, PR-mode helpers.
+
+Every test builds a real git repository in tmp_path with GitPython, with commits at
+chosen dates by chosen authors.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import git
+import pytest
+import yaml
+
+from policyengine.errors import GitError
+from policyengine.gitfacts import (
+    NO_REPO_FIX,
+    SHALLOW_FIX,
+    Change,
+    ChangeKind,
+    change_facts,
+    changed_model_paths,
+    collect_change_facts,
+    diff_models,
+    model_at,
+)
+from policyengine.loader import parse_document
+
+MODEL = "models/support.yaml"
+ALICE = git.Actor("Alice Reviewer", "alice@example.com")
+BOB = git.Actor("Bob Builder", "bob@example.com")
+
+
+@pytest.fixture(scope="module")
+def example(shared_dir: Path) -> str:
+    """The format example: a realistic model with every trigger asset type."""
+    return (shared_dir / "design" / "threat-model.example.yaml").read_text(encoding="utf-8")
+
+
+def edit(text: str, old: str, new: str) -> str:
+    """Replace `old` (which must occur exactly once) by `new`."""
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+    return text.replace(old, new)
+
+
+def _stamp(day: str) -> str:
+    """Git's internal date format, 10:00 UTC on `day`."""
+    moment = datetime.fromisoformat(f"{day}T10:00:00+00:00")
+    return f"{int(moment.timestamp())} +0000"
+
+
+class Repo:
+    """A git repository in tmp_path with helpers to commit files at given dates."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.repo = git.Repo.init(root)
+        with self.repo.config_writer() as cw:
+            cw.set_value("user", "name", "Test")
+            cw.set_value("user", "email", "test@example.com")
+
+    def write(self, path: str, text: str) -> None:
+        file = self.root / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+
+    def commit(
+        self, files: dict[str, str], when: str, author: git.Actor = ALICE, msg: str = "edit"
+    ) -> str:
+        for path, text in files.items():
+            self.write(path, text)
+        self.repo.index.add(list(files))
+        stamp = _stamp(when)
+        c = self.repo.index.commit(
+            msg, author=author, committer=author, author_date=stamp, commit_date=stamp
+        )
+        return c.hexsha
+
+    def move(self, old: str, new: str, when: str) -> str:
+        (self.root / new).parent.mkdir(parents=True, exist_ok=True)
+        self.repo.git.mv(old, new)
+        stamp = _stamp(when)
+        return self.repo.index.commit(
+            "move", author=BOB, committer=BOB, author_date=stamp, commit_date=stamp
+        ).hexsha
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return Repo(tmp_path / "repo")
+
+
+def reviewed(repo: Repo, example: str, when: str = "2026-10-02") -> tuple[str, str]:
+    """Two commits: the model before its review, then the commit recording the review."""
+    before = edit(example, "last_reviewed: 2026-10-02", "last_reviewed: 2026-07-01")
+    repo.commit({MODEL: before}, "2026-07-01", BOB, "initial model")
+    text = edit(example, "last_reviewed: 2026-10-02", f"last_reviewed: {when}")
+    sha = repo.commit({MODEL: text}, when, ALICE, "quarterly review")
+    return text, sha
+
+
+def test_review_commit_is_the_commit_that_set_last_reviewed(repo: Repo, example: str) -> None:
+    text, sha = reviewed(repo, example)
+    # later commits that keep the value do not move the baseline
+    repo.commit({MODEL: edit(text, "name: Customer Support Assistant", "name: CSA")}, "2026-10-20")
+    facts = change_facts(repo.root, MODEL)
+    assert facts.evaluated
+    assert facts.changes == ()
+    assert facts.review_commit is not None
+    assert facts.review_commit.sha == sha
+    assert facts.review_commit.author == "Alice Reviewer"
+    assert facts.review_commit.date == "2026-10-02"
+    assert facts.baseline == f"commit {sha[:10]}"
+
+
+def test_version_change_is_attributed_to_its_commit(repo: Repo, example: str) -> None:
+    text, _ = reviewed(repo, example)
+    prose = edit(text, "name: nightly fine-tune job", "name: the nightly fine-tune job")
+    repo.commit({MODEL: prose}, "2026-10-10", ALICE)
+    changed = edit(prose, 'version: "2025-08-01"', 'version: "2025-12-01"')
+    sha = repo.commit({MODEL: changed}, "2026-11-03", BOB, "new base model")
+    repo.commit(
+        {MODEL: edit(changed, "owner: ai-platform-team\n", "owner: ai-team\n")}, "2026-11-04"
+    )
+    facts = change_facts(repo.root, MODEL)
+    assert [(c.asset, c.kind, c.old, c.new) for c in facts.changes] == [
+        ("base-model", ChangeKind.VERSION_CHANGED, "2025-08-01", "2025-12-01")
+    ]
+    introduced = facts.changes[0].introduced
+    assert introduced is not None
+    assert (introduced.sha, introduced.author, introduced.date) == (
+        sha,
+        "Bob Builder",
+        "2026-11-03",
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # reordering the actions of a tool
+        (
+            "actions: [read_order, cancel_order, change_address]",
+            "actions: [change_address, read_order, cancel_order]",
+        ),
+        # prose of a trigger asset
+        (
+            "blast_radius: Cancel or redirect any order of the signed-in customer.",
+            "blast_radius: Cancel or redirect any order of the customer who is signed in.",
+        ),
+        # quoting style of a version
+        ('version: "3"', "version: '3'"),
+        # a comment
+        ("    permissions: write", "    permissions: write   # reviewed by security"),
+        # a threat's prose and score: not a trigger field
+        ("likelihood: 4                   # 1", "likelihood: 5                   # 1"),
+    ],
+    ids=["reorder-actions", "prose", "quotes", "comment", "threat-score"],
+)
+def test_edits_that_never_trigger(repo: Repo, example: str, old: str, new: str) -> None:
+    text, _ = reviewed(repo, example)
+    repo.commit({MODEL: edit(text, old, new)}, "2026-11-01")
+    assert change_facts(repo.root, MODEL).changes == ()
+
+
+def test_reformatting_the_whole_file_never_triggers(repo: Repo, example: str) -> None:
+    text, _ = reviewed(repo, example)
+    data = yaml.safe_load(text)
+    data["assets"] = list(reversed(data["assets"]))  # reorder assets too
+    reformatted = yaml.safe_dump(data, default_flow_style=True, sort_keys=True, width=60)
+    repo.commit({MODEL: reformatted}, "2026-11-01")
+    facts = change_facts(repo.root, MODEL)
+    assert facts.evaluated
+    assert facts.changes == ()
+
+
+def test_each_trigger_field_is_detected(repo: Repo, example: str) -> None:
+    text, _ = reviewed(repo, example)
+    changed = edit(text, 'version: "3"', 'version: "4"')
+    changed = edit(changed, "trained_on: [ft-dataset]", "trained_on: [ft-dataset, chats]")
+    changed = edit(changed, "change_address]", "change_address, refund]")
+    changed = edit(changed, "permissions: write", "permissions: admin")
+    changed = edit(
+        changed,
+        "      - {id: ticket-notes, source: agent notes, writers: [all support agents], "
+        "reviewed_before_publish: false}\n",
+        "      - {id: forum, source: community forum, reviewed_before_publish: false}\n",
+    )
+    changed = edit(
+        changed,
+        "  - id: ft-pipeline\n    type: fine_tuning_pipeline\n    name: nightly fine-tune job\n"
+        "    access_controlled: true\n",
+        "",
+    )
+    changed = edit(
+        changed,
+        "  - id: serving-stack\n",
+        "  - id: chats\n    type: dataset\n    version: '1'\n  - id: serving-stack\n",
+    )
+    repo.commit({MODEL: changed}, "2026-11-01", BOB)
+    got = {
+        (c.asset, c.kind, c.field, str(c.old), str(c.new))
+        for c in change_facts(repo.root, MODEL).changes
+    }
+    assert got == {
+        ("chats", ChangeKind.ADDED, "", "None", "1"),
+        ("ft-pipeline", ChangeKind.REMOVED, "", "None", "None"),
+        ("kb", ChangeKind.INGESTION_PATH_ADDED, "ingestion_paths", "None", "forum"),
+        ("kb", ChangeKind.INGESTION_PATH_REMOVED, "ingestion_paths", "ticket-notes", "None"),
+        ("order-tool", ChangeKind.ACTIONS_CHANGED, "actions",
+         "['cancel_order', 'change_address', 'read_order']",
+         "['cancel_order', 'change_address', 'read_order', 'refund']"),
+        ("order-tool", ChangeKind.PERMISSIONS_CHANGED, "permissions", "write", "admin"),
+        ("support-ft", ChangeKind.INPUTS_CHANGED, "trained_on", "['ft-dataset']",
+         "['chats', 'ft-dataset']"),
+        ("support-ft", ChangeKind.VERSION_CHANGED, "version", "3", "4"),
+    }  # fmt: skip
+
+
+def test_changes_before_the_latest_review_do_not_count(repo: Repo, example: str) -> None:
+    text, _ = reviewed(repo, example)
+    changed = edit(text, 'version: "3"', 'version: "4"')
+    repo.commit({MODEL: changed}, "2026-10-10")
+    sha = repo.commit(
+        {MODEL: edit(changed, "last_reviewed: 2026-10-02", "last_reviewed: 2026-10-11")},
+        "2026-10-11",
+    )
+    facts = change_facts(repo.root, MODEL)
+    assert facts.changes == ()
+    assert facts.review_commit is not None and facts.review_commit.sha == sha
+
+
+def test_rename_is_followed(repo: Repo, example: str) -> None:
+    text, sha = reviewed(repo, example)
+    repo.move(MODEL, "models/assistant/support.yaml", "2026-10-05")
+    new_path = "models/assistant/support.yaml"
+    repo.commit({new_path: edit(text, 'version: "3"', 'version: "4"')}, "2026-10-06", BOB)
+    facts = change_facts(repo.root, new_path)
+    assert facts.review_commit is not None and facts.review_commit.sha == sha
+    assert facts.path_history == (MODEL,)
+    assert [(c.asset, c.kind) for c in facts.changes] == [
+        ("support-ft", ChangeKind.VERSION_CHANGED)
+    ]
+
+
+def test_staged_rename_is_followed(repo: Repo, example: str) -> None:
+    text, sha = reviewed(repo, example)
+    repo.repo.git.mv(MODEL, "moved.yaml")
+    facts = change_facts(repo.root, "moved.yaml")
+    assert facts.review_commit is not None and facts.review_commit.sha == sha
+    assert facts.changes == ()
+
+
+def test_working_tree_change_is_compared_with_the_review_commit(repo: Repo, example: str) -> None:
+    text, sha = reviewed(repo, example)
+    repo.write(MODEL, edit(text, "permissions: write", "permissions: read"))
+    facts = change_facts(repo.root, MODEL)
+    assert facts.review_commit is not None and facts.review_commit.sha == sha
+    assert len(facts.changes) == 1
+    assert facts.changes[0].kind is ChangeKind.PERMISSIONS_CHANGED
+    assert facts.changes[0].introduced is None  # only in the working tree
+
+
+def test_current_data_from_the_loader_is_used(repo: Repo, example: str) -> None:
+    text, _ = reviewed(repo, example)
+    changed = edit(text, "permissions: write", "permissions: read")
+    repo.write(MODEL, changed)
+    current = parse_document(changed.encode(), MODEL).data  # dates stay strings
+    facts = collect_change_facts(repo.root, [MODEL], {MODEL: current})[MODEL]
+    assert [c.kind for c in facts.changes] == [ChangeKind.PERMISSIONS_CHANGED]
+
+
+def test_review_recorded_in_the_working_tree_is_the_baseline(repo: Repo, example: str) -> None:
+    text, _ = reviewed(repo, example)
+    changed = edit(text, 'version: "3"', 'version: "4"')
+    repo.commit({MODEL: changed}, "2026-11-01")
+    repo.write(MODEL, edit(changed, "last_reviewed: 2026-10-02", "last_reviewed: 2026-11-02"))
+    facts = change_facts(repo.root, MODEL)
+    assert facts.evaluated
+    assert facts.changes == ()
+    assert facts.review_commit is None
+    assert facts.baseline == "the working tree"
+
+
+def test_uncommitted_file_has_no_changes(repo: Repo, example: str) -> None:
+    repo.commit({"README.yaml": "x: 1\n"}, "2026-01-01")
+    repo.write("new.yaml", example)
+    facts = change_facts(repo.root, "new.yaml")
+    assert facts.evaluated and facts.changes == ()
+    assert facts.baseline == "the working tree"
+
+
+def test_repository_without_commits(repo: Repo, example: str) -> None:
+    repo.write(MODEL, example)
+    facts = change_facts(repo.root, MODEL)
+    assert facts.evaluated and facts.changes == ()
+
+
+def test_flow_style_review_record(repo: Repo, example: str) -> None:
+    start = example.index("\nreview:\n") + 1
+    end = example.index("\n# Scoping")
+    flow = (
+        example[:start]
+        + "review: {cadence: quarterly, last_reviewed: '2026-10-02', atlas_version: 5.6.1}\n"
+        + example[end:]
+    )
+    older = edit(flow, "'2026-10-02'", "'2026-07-01'")
+    repo.commit({MODEL: older}, "2026-07-01")
+    sha = repo.commit({MODEL: flow}, "2026-10-02")
+    repo.commit({MODEL: edit(flow, "permissions: write", "permissions: read")}, "2026-10-03")
+    facts = change_facts(repo.root, MODEL)
+    assert facts.review_commit is not None and facts.review_commit.sha == sha
+    assert [c.kind for c in facts.changes] == [ChangeKind.PERMISSIONS_CHANGED]
+
+
+def test_no_last_reviewed_means_no_baseline(repo: Repo, example: str) -> None:
+    text = edit(example, "  last_reviewed: 2026-10-02\n", "")
+    repo.commit({MODEL: text}, "2026-07-01")
+    facts = change_facts(repo.root, MODEL)
+    assert facts.evaluated and facts.changes == () and facts.review_commit is None
+
+
+def test_not_a_repository_is_unknown(tmp_path: Path, example: str) -> None:
+    (tmp_path / "m.yaml").write_text(example, encoding="utf-8")
+    facts = change_facts(tmp_path, "m.yaml")
+    assert not facts.evaluated
+    assert facts.unknown == NO_REPO_FIX
+
+
+def test_shallow_clone_is_unknown(repo: Repo, example: str, tmp_path: Path) -> None:
+    text, _ = reviewed(repo, example)
+    repo.commit({MODEL: edit(text, 'version: "3"', 'version: "4"')}, "2026-11-01")
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True
+    )
+    facts = change_facts(clone, MODEL)
+    assert not facts.evaluated
+    assert facts.unknown == SHALLOW_FIX
+    assert "fetch-depth: 0" in facts.unknown
+
+
+def test_unparseable_review_version_stops_the_walk(repo: Repo, example: str) -> None:
+    repo.commit({MODEL: "review: [unclosed\n"}, "2026-06-01")
+    text, sha = reviewed(repo, example)
+    facts = change_facts(repo.root, MODEL)
+    assert facts.review_commit is not None and facts.review_commit.sha == sha
+
+
+# --- pull-request mode -----------------------------------------------------------------
+
+
+def test_model_at_a_ref_and_missing(repo: Repo, example: str) -> None:
+    text, sha = reviewed(repo, example)
+    repo.commit({MODEL: edit(text, 'version: "3"', 'version: "4"')}, "2026-11-01")
+    old = model_at(repo.root, sha, MODEL)
+    new = model_at(repo.root, "HEAD", MODEL)
+    assert old is not None and new is not None
+    assert old["review"]["last_reviewed"] == "2026-10-02"  # JSON types, as the loader gives
+    assert old["assets"][1]["version"] == "3"
+    assert new["assets"][1]["version"] == "4"
+    assert model_at(repo.root, "HEAD", "models/other.yaml") is None
+    assert [c.kind for c in diff_models(old, new)] == [ChangeKind.VERSION_CHANGED]
+
+
+def test_model_at_follows_a_rename(repo: Repo, example: str) -> None:
+    _, sha = reviewed(repo, example)
+    repo.move(MODEL, "renamed.yaml", "2026-10-05")
+    old = model_at(repo.root, sha, "renamed.yaml")
+    assert old is not None and old["metadata"]["id"] == "support-assistant"
+
+
+def test_model_at_unknown_ref_is_a_git_error(repo: Repo, example: str) -> None:
+    reviewed(repo, example)
+    with pytest.raises(GitError, match="unknown git ref 'no-such-branch'"):
+        model_at(repo.root, "no-such-branch", MODEL)
+
+
+def test_model_at_invalid_yaml_is_a_git_error(repo: Repo) -> None:
+    repo.commit({MODEL: "a: [unclosed\n"}, "2026-01-01")
+    with pytest.raises(GitError, match="at HEAD is not valid YAML"):
+        model_at(repo.root, "HEAD", MODEL)
+
+
+def test_model_at_outside_a_repository_is_a_git_error(tmp_path: Path) -> None:
+    with pytest.raises(GitError, match="not in a git repository"):
+        model_at(tmp_path, "HEAD", "m.yaml")
+
+
+def test_changed_model_paths(repo: Repo, example: str) -> None:
+    _, base = reviewed(repo, example)
+    repo.repo.git.branch("base", base)
+    repo.commit({"models/b.yaml": example, "notes.txt": "x"}, "2026-11-01")
+    assert changed_model_paths(repo.root, "base", "HEAD") == ["models/b.yaml"]
+    repo.write("models/c.yml", example)  # untracked: counts for the working tree only
+    assert changed_model_paths(repo.root, "base") == ["models/b.yaml", "models/c.yml"]
+    assert changed_model_paths(repo.root / "models", "base") == ["b.yaml", "c.yml"]
+
+
+# --- the diff itself --------------------------------------------------------------------
+
+
+def test_diff_models_treats_a_type_change_as_remove_and_add() -> None:
+    old = {"assets": [{"id": "m", "type": "base_model", "version": 1}]}
+    new = {"assets": [{"id": "m", "type": "fine_tuned_model", "version": "1"}]}
+    assert diff_models(old, new) == [
+        Change("m", "base_model", ChangeKind.REMOVED, "1", None),
+        Change("m", "fine_tuned_model", ChangeKind.ADDED, None, "1"),
+    ]
+
+
+def test_diff_models_ignores_non_trigger_assets_and_number_quoting() -> None:
+    old = {
+        "assets": [
+            {"id": "a", "type": "inference_api"},
+            {"id": "m", "type": "base_model", "version": 3},
+        ]
+    }
+    new = {"assets": [{"id": "m", "type": "base_model", "version": "3"}]}
+    assert diff_models(old, new) == []
+    assert diff_models(None, new) == [Change("m", "base_model", ChangeKind.ADDED, None, "3")]
+
+
+def test_change_describe() -> None:
+    c = Change(
+        "kb", "retrieval_corpus", ChangeKind.INGESTION_PATH_ADDED, None, "forum", "ingestion_paths"
+    )
+    assert c.describe() == "retrieval corpus kb: ingestion path forum was added"
+    c = Change("t", "agent_tool", ChangeKind.ACTIONS_CHANGED, ["a"], ["a", "b"], "actions")
+    assert c.describe() == "agent tool t: actions changed from [a] to [a, b]"
