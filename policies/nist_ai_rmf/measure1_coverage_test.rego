@@ -1,0 +1,80 @@
+package nist_ai_rmf.measure1_coverage_test
+
+import data.lib.testdata
+import data.nist_ai_rmf.measure1_coverage
+
+_ids(id) := {f | some f in measure1_coverage.deny; f.rule_id == id}
+
+_t := testdata.model.threats
+
+_threats(ts) := object.union(testdata.model, {"threats": ts})
+
+test_threat_without_atlas_denied if {
+	m := testdata.patched(testdata.model, ["threats", 1, "atlas"], [])
+	_ids("TM-THREAT-001") == {{"rule_id": "TM-THREAT-001", "msg": "threat T-002 names no ATLAS technique", "path": ["threats", 1, "atlas"]}} with input.model as m
+}
+
+test_atlas_mapped_threats_pass if {
+	m := testdata.model
+	count(_ids("TM-THREAT-001")) == 0 with input.model as m
+}
+
+test_no_threats_atlas_mapping_not_applicable if {
+	m := _threats([])
+	"TM-THREAT-001" in measure1_coverage.not_applicable with input.model as m
+}
+
+test_surface_without_threat_denied if {
+	m := _threats([_t[0], _t[1]])
+	_ids("TM-THREAT-002") == {
+		{"rule_id": "TM-THREAT-002", "msg": "surface kb-retrieval has no threat", "path": ["surfaces", 1]},
+		{"rule_id": "TM-THREAT-002", "msg": "surface runtime has no threat", "path": ["surfaces", 2]},
+	} with input.model as m
+}
+
+test_every_surface_with_threat_passes if {
+	m := testdata.model
+	count(_ids("TM-THREAT-002")) == 0 with input.model as m
+}
+
+test_no_surfaces_not_applicable if {
+	m := object.union(testdata.model, {"surfaces": []})
+	"TM-THREAT-002" in measure1_coverage.not_applicable with input.model as m
+}
+
+test_privacy_not_examined_denied if {
+	m := _threats([_t[0], object.union(_t[1], {"stride": ["tampering"], "atlas": ["AML.T0056"]})])
+	_ids("TM-THREAT-003") == {{
+		"rule_id": "TM-THREAT-003", "msg": "no threat covers information disclosure or AML.T0057 data leakage",
+		"path": ["threats"],
+	}} with input.model as m
+}
+
+test_data_leakage_technique_counts_as_privacy if {
+	m := _threats([_t[0], object.union(_t[1], {"stride": ["tampering"]})])
+	count(_ids("TM-THREAT-003")) == 0 with input.model as m
+}
+
+test_privacy_not_applicable_without_io_or_retrieval if {
+	m := object.union(testdata.model, {"surfaces": [testdata.model.surfaces[2]], "threats": [_t[3]]})
+	"TM-THREAT-003" in measure1_coverage.not_applicable with input.model as m
+	count(_ids("TM-THREAT-003")) == 0 with input.model as m
+}
+
+test_untested_high_risk_denied if {
+	m := testdata.patched(testdata.model, ["threats", 3, "validation", "status"], "untested")
+	f := testdata.facts
+	_ids("TM-EVAL-001") == {{"rule_id": "TM-EVAL-001", "msg": "threat T-004 (risk 10) has not been validated", "path": ["threats", 3, "validation"]}} with input.model as m with input.facts as f
+}
+
+test_validated_high_risks_pass if {
+	m := testdata.model
+	f := testdata.facts
+	count(_ids("TM-EVAL-001")) == 0 with input.model as m with input.facts as f
+}
+
+test_no_high_risk_validation_not_applicable if {
+	m := testdata.model
+	f := testdata.patched(testdata.facts, ["threats"], {})
+	"TM-EVAL-001" in measure1_coverage.not_applicable with input.model as m with input.facts as f
+}

@@ -1,0 +1,28 @@
+package nist_ai_rmf.measure3_review
+
+# MEASURE 3.1 and ISO 8.2: risks are re-assessed on schedule and after significant change.
+
+import data.lib.result
+
+# METADATA
+# description: The review check applies to every model.
+not_applicable := set()
+
+# METADATA
+# title: The threat model review is current
+# description: The review verdict (calendar, change, ATLAS and red-team rules) is current or due soon.
+# custom:
+#   id: TM-REVIEW-001
+#   severity: high
+#   controls: {nist-ai-rmf: ["MEASURE 3.1"], iso42001: ["8.2"]}
+deny contains finding if {
+	status := object.get(input.facts, ["review", "status"], "never_reviewed")
+	not status in {"current", "due_soon"}
+	finding := result.deny("TM-REVIEW-001", sprintf("the threat model review is %s", [_words(status)]), ["review"])
+}
+
+# regopy 1.5.2 quotes the result of replace() inside sprintf(): spell the statuses out.
+_words(status) := object.get(
+	{"overdue": "overdue", "review_required": "review required", "never_reviewed": "never reviewed"},
+	status, status,
+)
