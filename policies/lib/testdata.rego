@@ -10,6 +10,8 @@ package lib.testdata
 #   "m := testdata.model" then "with input.model as m".
 # - "every x in xs { not f(x) }" can be wrong; "some k, v in" inside a
 #   comprehension does not compile; use count([...]) == 0 and "some i; x := xs[i]".
+# - sprintf("%s") quotes strings built by replace()/concat(): format literals or input.
+# - a function whose body uses "with" returns garbage: bind and use "with" in the test.
 
 # METADATA
 # description: Controls met by attestation in the test model (NIST AI RMF and ISO/IEC 42001).

@@ -1,0 +1,48 @@
+package nist_ai_rmf.attestations_test
+
+import data.lib.testdata
+import data.nist_ai_rmf.attestations
+
+_atts := testdata.model.compliance.attestations
+
+test_missing_and_stale_attestations_denied if {
+	# Keep every attestation but MAP 1.2 (index 0), and make MAP 1.3 (index 1) stale.
+	m := testdata.patched(testdata.model, ["compliance", "attestations"], array.slice(_atts, 1, count(_atts)))
+	f := testdata.patched(testdata.facts, ["attestations", 0, "within_cadence"], false)
+	attestations.deny == {
+		{
+			"rule_id": "TM-ATTEST-001", "msg": "control nist-ai-rmf/MAP 1.2 has no attestation",
+			"path": ["compliance", "attestations"], "control": "nist-ai-rmf/MAP 1.2",
+		},
+		{
+			"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.3 is not dated within the review cadence",
+			"path": ["compliance", "attestations", 0], "control": "nist-ai-rmf/MAP 1.3",
+		},
+	} with input.model as m with input.facts as f
+}
+
+test_attestation_without_evidence_denied if {
+	m := testdata.model
+	f := testdata.patched(testdata.facts, ["attestations", 3, "evidence_exists"], false)
+	attestations.deny == {{
+		"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.6 cites an evidence file that does not exist",
+		"path": ["compliance", "attestations", 3], "control": "nist-ai-rmf/MAP 1.6",
+	}} with input.model as m with input.facts as f
+}
+
+test_no_attestations_deny_every_listed_control if {
+	m := testdata.patched(testdata.model, ["compliance", "attestations"], [])
+	f := testdata.patched(testdata.facts, ["attestations"], [])
+	count(attestations.deny) == 23 with input.model as m with input.facts as f
+}
+
+test_valid_attestations_pass if {
+	m := testdata.model
+	f := testdata.facts
+	count(attestations.deny) == 0 with input.model as m with input.facts as f
+}
+
+test_attestation_check_always_applies if {
+	m := testdata.model
+	not "TM-ATTEST-001" in attestations.not_applicable with input.model as m
+}
