@@ -1,0 +1,384 @@
+"""review: the four review rules of controls.md, each firing and not firing, and the verdict."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policyengine.atlas import AtlasCatalog, load_catalog
+from policyengine.gitfacts import ChangeFacts, ChangeKind, CommitInfo, diff_models
+from policyengine.loader import parse_document
+from policyengine.results import ReviewRule, ReviewStatus
+from policyengine.review import (
+    ATLAS_CONDITIONS,
+    cadence_label,
+    due_date,
+    relevant_techniques,
+    review_model,
+)
+
+AS_OF = date(2026, 11, 1)
+NO_CHANGES = ChangeFacts(baseline="commit 0123456789")
+
+
+@pytest.fixture(scope="module")
+def catalog() -> AtlasCatalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def example_data(shared_dir: Path) -> dict[str, Any]:
+    path = shared_dir / "design" / "threat-model.example.yaml"
+    data: dict[str, Any] = parse_document(path.read_bytes(), "example.yaml").data
+    return data
+
+
+@pytest.fixture
+def model(example_data: dict[str, Any]) -> dict[str, Any]:
+    """A fresh copy of the example model (reviewed 2026-10-02, quarterly, ATLAS 5.6.1)."""
+    return copy.deepcopy(example_data)
+
+
+def verdict(model: dict[str, Any], catalog: AtlasCatalog, as_of: date = AS_OF, **kw: Any) -> Any:
+    kw.setdefault("changes", NO_CHANGES)
+    return review_model(model, as_of=as_of, atlas=catalog, **kw)
+
+
+# --- calendar -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("last", "cadence", "due"),
+    [
+        (date(2025, 11, 30), "quarterly", date(2026, 2, 28)),
+        (date(2027, 11, 30), "quarterly", date(2028, 2, 29)),
+        (date(2024, 2, 29), "annual", date(2025, 2, 28)),
+        (date(2023, 2, 28), "annual", date(2024, 2, 28)),
+        (date(2026, 1, 31), "monthly", date(2026, 2, 28)),
+        (date(2028, 1, 31), "monthly", date(2028, 2, 29)),
+        (date(2026, 8, 31), "semiannual", date(2027, 2, 28)),
+        (date(2026, 3, 31), "quarterly", date(2026, 6, 30)),
+        (date(2026, 12, 31), {"days": 1}, date(2027, 1, 1)),
+        (date(2026, 1, 1), 90, date(2026, 4, 1)),
+    ],
+    ids=[
+        "nov30+3m",
+        "nov30+3m-leap",
+        "feb29+12m",
+        "feb28+12m-to-leap",
+        "jan31+1m",
+        "jan31+1m-leap",
+        "aug31+6m",
+        "mar31+3m",
+        "days",
+        "config-int-days",
+    ],
+)
+def test_due_date_clamps_to_month_end(last: date, cadence: Any, due: date) -> None:
+    assert due_date(last, cadence) == due
+
+
+@pytest.mark.parametrize(
+    "cadence", ["weekly", {"days": 0}, {"days": "7"}, {"weeks": 1}, True], ids=str
+)
+def test_unknown_cadence_raises(cadence: Any) -> None:
+    with pytest.raises(ValueError, match="cadence"):
+        due_date(date(2026, 1, 1), cadence)
+
+
+def test_cadence_label() -> None:
+    assert cadence_label("annual") == "annual"
+    assert cadence_label({"days": 30, "x-note": "audit"}) == "every 30 days"
+
+
+@pytest.mark.parametrize(
+    ("as_of", "status", "days_left"),
+    [
+        (date(2026, 12, 18), ReviewStatus.CURRENT, 15),
+        (date(2026, 12, 19), ReviewStatus.DUE_SOON, 14),
+        (date(2027, 1, 2), ReviewStatus.DUE_SOON, 0),
+        (date(2027, 1, 3), ReviewStatus.OVERDUE, -1),
+    ],
+    ids=["15-days-left", "14-days-left", "due-today", "one-day-late"],
+)
+def test_calendar_boundaries(
+    model: dict[str, Any], catalog: AtlasCatalog, as_of: date, status: ReviewStatus, days_left: int
+) -> None:
+    v = verdict(model, catalog, as_of)
+    assert (v.status, v.due, v.days_left) == (status, date(2027, 1, 2), days_left)
+    assert v.last_reviewed == date(2026, 10, 2)
+    rules = [(r.rule, r.status) for r in v.reasons]
+    assert rules == ([] if status is ReviewStatus.CURRENT else [(ReviewRule.CALENDAR, status)])
+
+
+def test_overdue_message_names_dates(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    (reason,) = verdict(model, catalog, date(2027, 1, 12)).reasons
+    assert reason.message == (
+        "review was due on 2027-01-02, 10 days ago (last reviewed 2026-10-02, quarterly)"
+    )
+    assert reason.details["due"] == "2027-01-02"
+
+
+def test_cadence_from_model_then_config(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    del model["review"]["cadence"]
+    assert verdict(model, catalog, cadence_default="monthly").due == date(2026, 11, 2)
+    assert verdict(model, catalog, cadence_default=30).due == date(2026, 11, 1)
+    model["review"]["cadence"] = {"days": 10}
+    assert verdict(model, catalog, cadence_default="annual").due == date(2026, 10, 12)
+
+
+def test_remind_before_from_model_overrides_config(
+    model: dict[str, Any], catalog: AtlasCatalog
+) -> None:
+    as_of = date(2026, 12, 3)  # 30 days before the due date
+    assert verdict(model, catalog, as_of, remind_before=14).status is ReviewStatus.CURRENT
+    assert verdict(model, catalog, as_of, remind_before=30).status is ReviewStatus.DUE_SOON
+    model["review"]["remind_before"] = 7
+    assert verdict(model, catalog, as_of, remind_before=30).status is ReviewStatus.CURRENT
+
+
+def test_never_reviewed(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    del model["review"]["last_reviewed"]
+    v = verdict(model, catalog, changes=None)
+    assert v.status is ReviewStatus.NEVER_REVIEWED
+    assert (v.due, v.days_left, v.last_reviewed) == (None, None, None)
+    assert [r.rule for r in v.reasons] == [ReviewRule.CALENDAR]
+
+
+def test_bad_cadence_is_reported_not_passed(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    model["review"]["cadence"] = "weekly"
+    v = verdict(model, catalog)
+    (reason,) = v.reasons
+    assert reason.rule is ReviewRule.CALENDAR and reason.status is None
+    assert "unknown review cadence 'weekly'" in reason.message
+    assert "fix review.cadence" in reason.message
+
+
+# --- change ---------------------------------------------------------------------------
+
+
+def test_change_rule_fires_with_who_and_when(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    new = copy.deepcopy(model)
+    new["assets"][0]["version"] = "2025-12-01"
+    change = diff_models(model, new)[0]
+    commit = CommitInfo("a" * 40, "Bob Builder", "bob@example.com", "2026-10-20")
+    review = CommitInfo("b" * 40, "Alice", "alice@example.com", "2026-10-02")
+    facts = ChangeFacts((replace(change, introduced=commit),), review, "commit bbbbbbbbbb")
+    v = verdict(new, catalog, changes=facts)
+    assert v.status is ReviewStatus.REVIEW_REQUIRED
+    (reason,) = v.reasons
+    assert reason.rule is ReviewRule.CHANGE
+    assert reason.message == (
+        "base model base-model: version changed from 2025-08-01 to 2025-12-01 in commit "
+        "aaaaaaaaaa by Bob Builder on 2026-10-20, since the review recorded in commit "
+        "bbbbbbbbbb (2026-10-02): review the threat model"
+    )
+    assert reason.details["change"] == ChangeKind.VERSION_CHANGED.value
+    assert reason.details["commit"] == "a" * 40
+    assert reason.details["author"] == "Bob Builder"
+    assert reason.details["review_commit"] == "b" * 40
+
+
+def test_no_change_no_reason(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    assert verdict(model, catalog).reasons == ()
+
+
+@pytest.mark.parametrize(
+    ("facts", "why"),
+    [
+        (None, "no git history was read"),
+        (ChangeFacts(unknown="git history is shallow: fetch the full history"), "shallow"),
+    ],
+    ids=["no-facts", "shallow"],
+)
+def test_change_rule_unknown_is_never_silent(
+    model: dict[str, Any], catalog: AtlasCatalog, facts: ChangeFacts | None, why: str
+) -> None:
+    v = verdict(model, catalog, changes=facts)
+    assert v.status is ReviewStatus.CURRENT
+    (reason,) = v.reasons
+    assert reason.rule is ReviewRule.CHANGE and reason.status is None
+    assert reason.message.startswith("change rule not evaluated: ")
+    assert why in reason.message
+
+
+# --- ATLAS ----------------------------------------------------------------------------
+
+
+def test_atlas_rule_fires_for_relevant_new_techniques(
+    model: dict[str, Any], catalog: AtlasCatalog
+) -> None:
+    model["review"]["atlas_version"] = "4.9.0"
+    v = verdict(model, catalog)
+    assert v.status is ReviewStatus.REVIEW_REQUIRED
+    (reason,) = v.reasons
+    assert reason.rule is ReviewRule.ATLAS
+    techniques = reason.details["techniques"]
+    assert isinstance(techniques, list)
+    ids = [t["id"] for t in techniques]
+    # the model has agentic, write-tool and input_output surfaces: these are new since 4.9.0
+    assert "AML.T0086" in ids and "AML.T0101" in ids
+    # a new sub-technique of a listed technique counts, named with its parent
+    sub = next(t for t in techniques if t["id"] == "AML.T0051.002")
+    assert sub["listed"] == "AML.T0051"
+    assert sub["name"] == "LLM Prompt Injection: Triggered"
+    assert sub["first_release"] == "5.0.0"
+    # a new technique that no condition of this model lists does not
+    assert "AML.T0080" not in ids  # no memory: true anywhere
+    assert all(catalog.lookup(i) is not None for i in ids)
+    assert "AML.T0086 Exfiltration via AI Agent Tool Invocation (5.0.0)" in reason.message
+    assert reason.details["atlas_version"] == "4.9.0"
+
+
+def test_atlas_rule_silent_when_current(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    model["review"]["atlas_version"] = catalog.version
+    assert verdict(model, catalog).reasons == ()
+
+
+def test_atlas_memory_condition(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    model["review"]["atlas_version"] = "4.9.0"
+    model["assets"][6]["memory"] = True
+    (reason,) = verdict(model, catalog).reasons
+    techniques = reason.details["techniques"]
+    assert isinstance(techniques, list)
+    assert "AML.T0080" in [t["id"] for t in techniques]
+
+
+@pytest.mark.parametrize(
+    ("atlas_version", "expect"),
+    [(None, "review.atlas_version is not set"), ("five", "not an ATLAS version")],
+    ids=["missing", "malformed"],
+)
+def test_atlas_rule_unknown(
+    model: dict[str, Any], catalog: AtlasCatalog, atlas_version: str | None, expect: str
+) -> None:
+    if atlas_version is None:
+        del model["review"]["atlas_version"]
+    else:
+        model["review"]["atlas_version"] = atlas_version
+    (reason,) = verdict(model, catalog).reasons
+    assert reason.rule is ReviewRule.ATLAS and reason.status is None
+    assert expect in reason.message
+
+
+def test_atlas_rule_without_catalog(model: dict[str, Any]) -> None:
+    v = review_model(model, as_of=AS_OF, atlas=None, changes=NO_CHANGES)
+    assert [(r.rule, r.status) for r in v.reasons] == [(ReviewRule.ATLAS, None)]
+
+
+CONDITION_MODELS: list[tuple[dict[str, Any], set[str]]] = [
+    ({"surfaces": [{"layer": "input_output"}]},
+     {"AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"}),
+    ({"assets": [{"type": "inference_api", "exposure": "public", "authentication": "oauth2"}]},
+     {"AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"}),
+    ({"assets": [{"type": "inference_api", "exposure": "internal"}]},
+     {"AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"}),
+    ({"assets": [{"type": "inference_api", "exposure": "internal", "authentication": "mtls"}]},
+     set()),
+    ({"surfaces": [{"layer": "retrieval"}]}, {"AML.T0051.001", "AML.T0070", "AML.T0071"}),
+    ({"assets": [{"type": "retrieval_corpus",
+                  "ingestion_paths": [{"id": "a", "reviewed_before_publish": False}]}]},
+     {"AML.T0066"}),
+    ({"assets": [{"type": "retrieval_corpus",
+                  "ingestion_paths": [{"id": "a", "reviewed_before_publish": True}]}]}, set()),
+    ({"surfaces": [{"layer": "agentic"}]}, {"AML.T0053", "AML.T0086"}),
+    ({"assets": [{"type": "agent_tool", "permissions": "write"}]}, {"AML.T0101"}),
+    ({"assets": [{"type": "agent_tool", "permissions": "read"}]}, set()),
+    ({"assets": [{"type": "agent_tool", "memory": True}]}, {"AML.T0080"}),
+    ({"assets": [{"type": "training_pipeline"}]}, {"AML.T0020", "AML.T0018"}),
+    ({"assets": [{"type": "dataset", "ingestion": {"access_controlled": True}}]},
+     {"AML.T0020", "AML.T0018"}),
+    ({"assets": [{"type": "dataset"}]}, {"AML.T0020", "AML.T0018", "AML.T0019"}),
+    ({"assets": [{"type": "base_model", "supplier": "third_party"}]}, {"AML.T0010.003"}),
+    ({"assets": [{"type": "base_model", "supplier": "first_party"}]}, set()),
+    ({"surfaces": [{"layer": "runtime"}]}, {"AML.T0010.001"}),
+    ({"assets": [{"type": "ml_library"}]}, {"AML.T0010.001"}),
+    ({"assets": [{"type": "base_model", "supplier": "open_weights", "loaded_from_files": True}]},
+     {"AML.T0010.003", "AML.T0011.000"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("model", "expected"), CONDITION_MODELS, ids=range(len(CONDITION_MODELS)))
+def test_completeness_table(model: dict[str, Any], expected: set[str]) -> None:
+    assert set(relevant_techniques(model)) == expected
+
+
+def test_every_table_technique_is_in_the_catalog(catalog: AtlasCatalog) -> None:
+    listed = [t for c in ATLAS_CONDITIONS for t in c.techniques]
+    assert len(ATLAS_CONDITIONS) == 12
+    assert [t for t in listed if catalog.current_id(t) != t] == []
+
+
+# --- red team -------------------------------------------------------------------------
+
+
+def add_exercise(model: dict[str, Any], day: str, findings: list[dict[str, Any]]) -> None:
+    model["red_team"].append(
+        {"id": "RT-2026-10", "date": day, "performed_by": "x", "findings": findings}
+    )
+
+
+@pytest.mark.parametrize(
+    "finding",
+    [{"id": "F-1", "title": "tool leaks tokens"}, {"id": "F-1", "threats": []},
+     {"id": "F-1", "threats": ["T-999"]}],
+    ids=["missing", "empty", "unknown-threat"],
+)  # fmt: skip
+def test_red_team_rule_fires(
+    model: dict[str, Any], catalog: AtlasCatalog, finding: dict[str, Any]
+) -> None:
+    add_exercise(model, "2026-10-20", [finding, {"id": "F-2", "threats": ["T-001"]}])
+    v = verdict(model, catalog)
+    assert v.status is ReviewStatus.REVIEW_REQUIRED
+    (reason,) = v.reasons
+    assert reason.rule is ReviewRule.RED_TEAM
+    assert reason.details["finding"] == "RT-2026-10/F-1"
+    assert "red-team finding RT-2026-10/F-1" in reason.message
+    assert "after the last review on 2026-10-02" in reason.message
+
+
+@pytest.mark.parametrize(
+    ("day", "finding"),
+    [
+        ("2026-10-02", {"id": "F-1", "threats": []}),  # same day as the review
+        ("2026-09-01", {"id": "F-1", "threats": []}),  # before the review
+        ("2026-10-20", {"id": "F-1", "threats": ["T-002"]}),
+    ],
+    ids=["same-day", "before-review", "names-a-threat"],
+)
+def test_red_team_rule_silent(
+    model: dict[str, Any], catalog: AtlasCatalog, day: str, finding: dict[str, Any]
+) -> None:
+    add_exercise(model, day, [finding])
+    assert verdict(model, catalog).reasons == ()
+
+
+def test_red_team_finding_mapped_from_a_threat(
+    model: dict[str, Any], catalog: AtlasCatalog
+) -> None:
+    add_exercise(model, "2026-10-20", [{"id": "F-1", "threats": []}])
+    model["threats"][2]["validation"] = {"status": "confirmed", "findings": ["RT-2026-10/F-1"]}
+    assert verdict(model, catalog).reasons == ()
+
+
+# --- verdict --------------------------------------------------------------------------
+
+
+def test_verdict_is_the_worst_and_keeps_every_reason(
+    model: dict[str, Any], catalog: AtlasCatalog
+) -> None:
+    model["review"]["atlas_version"] = "4.9.0"
+    add_exercise(model, "2026-10-20", [{"id": "F-1"}])
+    v = verdict(model, catalog, date(2027, 2, 1), changes=None)
+    assert v.status is ReviewStatus.REVIEW_REQUIRED
+    assert [(r.rule, r.status) for r in v.reasons] == [
+        (ReviewRule.CALENDAR, ReviewStatus.OVERDUE),
+        (ReviewRule.CHANGE, None),
+        (ReviewRule.ATLAS, ReviewStatus.REVIEW_REQUIRED),
+        (ReviewRule.RED_TEAM, ReviewStatus.REVIEW_REQUIRED),
+    ]
