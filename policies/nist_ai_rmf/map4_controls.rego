@@ -35,7 +35,7 @@ deny contains finding if {
 # custom:
 #   id: TM-CTRL-002
 #   severity: medium
-#   controls: {nist-ai-rmf: ["MEASURE 2.4"]}
+#   controls: {nist-ai-rmf: ["MEASURE 2.4"], iso42001: ["A.6.2.6"]}
 deny contains finding if {
 	not _detective_in_operation
 	finding := result.deny("TM-CTRL-002", "no detective control is implemented or verified", ["controls"])
