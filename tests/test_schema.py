@@ -1,0 +1,249 @@
+"""Tests of the threat-model JSON Schema and of schema validation messages."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from policyengine.cli import main
+from policyengine.loader import load_document, parse_document
+from policyengine.schema import describe, schema_text, validate_schema
+
+DATA = Path(__file__).resolve().parent / "data"
+SCHEMA: dict[str, Any] = json.loads(schema_text())
+
+
+def _render(name: str) -> list[str]:
+    return [d.render() for d in validate_schema(load_document(DATA / "bad" / f"{name}.yaml", DATA))]
+
+
+# --- the schema itself ----------------------------------------------------------------
+
+
+def test_schema_is_valid_draft_2020_12_with_an_id() -> None:
+    Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert SCHEMA["$id"] == "https://policyengine.dev/schemas/threat-model/v1.json"
+
+
+def _objects(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        if "properties" in node:
+            yield where, node
+        for key, value in node.items():
+            yield from _objects(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _objects(value, f"{where}/{index}")
+
+
+def test_every_property_has_a_description() -> None:
+    missing = [
+        f"{where}/{name}"
+        for where, obj in _objects(SCHEMA)
+        for name, prop in obj["properties"].items()
+        if not prop.get("description")
+    ]
+    assert missing == []
+
+
+def test_every_object_is_closed_but_accepts_x_keys() -> None:
+    loose = [
+        where
+        for where, obj in _objects(SCHEMA)
+        if obj.get("additionalProperties") is not False or "^x-" not in obj["patternProperties"]
+    ]
+    assert loose == []
+
+
+def _comment_vocabularies(example: str) -> list[tuple[str, list[str]]]:
+    """(field, values) for each `field: value  # a | b | c` comment of the example."""
+    found: list[tuple[str, list[str]]] = []
+    field = ""
+    for line in example.splitlines():
+        m = re.match(r"\s*(?:- )?(?:\{)?(\w+):[^#]*#\s*(.*)$", line)
+        cont = re.match(r"\s*#\s*\|\s*(.*)$", line)
+        if m and "|" in m.group(2):
+            field = m.group(1)
+            found.append((field, []))
+            text = m.group(2)
+        elif cont and found:
+            text = cont.group(1)
+        else:
+            continue
+        values = [v.strip().split()[0] for v in text.split("|") if v.strip()]
+        found[-1][1].extend(v for v in values if re.fullmatch(r"[a-z_]+", v))
+    return found
+
+
+def _enums(node: Any) -> Iterator[list[str]]:
+    if isinstance(node, dict):
+        if isinstance(node.get("enum"), list):
+            yield node["enum"]
+        for value in node.values():
+            yield from _enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _enums(value)
+
+
+def test_every_vocabulary_in_the_example_comments_is_an_enum(shared_dir: Path) -> None:
+    example = (shared_dir / "design" / "threat-model.example.yaml").read_text()
+    vocabularies = _comment_vocabularies(example)
+    assert len(vocabularies) >= 10
+    enums = [set(e) for e in _enums(SCHEMA)]
+    for field, values in vocabularies:
+        assert any(set(values) <= e for e in enums), f"{field}: {values} is not a schema enum"
+
+
+def test_example_is_valid_unchanged(shared_dir: Path) -> None:
+    doc = load_document(shared_dir / "design" / "threat-model.example.yaml", shared_dir)
+    assert validate_schema(doc) == []
+
+
+def test_minimal_good_model_is_valid() -> None:
+    assert validate_schema(load_document(DATA / "good" / "minimal.yaml", DATA)) == []
+
+
+def test_schema_command_prints_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == SCHEMA
+    assert err == ""
+
+
+# --- golden messages ------------------------------------------------------------------
+
+GOLDEN = {
+    "unknown_field": [
+        "bad/unknown_field.yaml:40:5: error: unknown field 'likelyhood' in threat T-1 "
+        "(fields starting with x- are free)"
+    ],
+    "wrong_type": [
+        "bad/wrong_type.yaml:23:5: error: assets/2/version: 3 is not of type 'string' "
+        "(quote the value in YAML)",
+        "bad/wrong_type.yaml:38:5: error: threats/0/title: a list is not of type 'string'",
+        "bad/wrong_type.yaml:42:5: error: threats/0/impact: 7 is greater than the maximum of 5",
+    ],
+    "bad_date": [
+        "bad/bad_date.yaml:53:5: error: red_team/0/date: '2026-02-30' is not a valid date "
+        "(YYYY-MM-DD that exists)"
+    ],
+    "waiver_without_expires": [
+        "bad/waiver_without_expires.yaml:65:7: error: missing required field 'expires' in "
+        "the waiver at compliance/waivers/0"
+    ],
+    "bad_enum": [
+        "bad/bad_enum.yaml:33:5: error: surfaces/0/layer: 'prompt' is not one of "
+        "['input_output', 'retrieval', 'agentic', 'model', 'runtime']",
+        "bad/bad_enum.yaml:48:5: error: controls/0/kind: 'preventative' is not one of "
+        "['preventive', 'detective', 'corrective']",
+        "bad/bad_enum.yaml:59:3: error: review/cadence: must be monthly, quarterly, semiannual, "
+        "annual or {days: N}",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN), ids=sorted(GOLDEN))
+def test_schema_errors_are_located_and_readable(name: str) -> None:
+    assert _render(name) == GOLDEN[name]
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        (
+            "compliance:\n  waivers:\n    - {control: nist-ai-rmf/MAP 1.1, expires: 2027-01-01}\n",
+            "x.yaml:3:7: error: missing required field 'reason' in the waiver at "
+            "compliance/waivers/0",
+        ),
+        (
+            "compliance:\n  not_applicable:\n    - {reason: not used}\n",
+            "x.yaml:3:7: error: compliance/not_applicable/0: needs exactly one of 'control' or "
+            "'technique'",
+        ),
+        (
+            "compliance:\n  not_applicable:\n    - {control: iso42001/A.7.6}\n",
+            "x.yaml:3:7: error: missing required field 'reason' in the not_applicable entry at "
+            "compliance/not_applicable/0",
+        ),
+        (
+            "compliance:\n  attestations:\n    - {control: MAP 1.1, evidence: a.md, by: me, "
+            "date: 2026-01-01}\n",
+            "x.yaml:3:8: error: compliance/attestations/0/control: 'MAP 1.1' is not a control "
+            "id written FRAMEWORK/ID (e.g. nist-ai-rmf/MAP 5.1, iso42001/A.7.5)",
+        ),
+        (
+            "threats:\n  - {id: T-1, title: t, atlas: [T0051]}\n",
+            "x.yaml:2:33: error: threats/0/atlas/0: 'T0051' is not an ATLAS technique id "
+            "(AML.Tnnnn or AML.Tnnnn.nnn)",
+        ),
+        (
+            "threats:\n  - {id: T-1, title: t, likelihood: 0}\n",
+            "x.yaml:2:25: error: threats/0/likelihood: 0 is less than the minimum of 1",
+        ),
+        (
+            "review: {last_reviewed: 2026-13-01}\n",
+            "x.yaml:1:10: error: review/last_reviewed: '2026-13-01' is not a valid date "
+            "(YYYY-MM-DD that exists)",
+        ),
+        (
+            "assets:\n  - {id: a, type: model, name: n}\n",
+            "x.yaml:2:13: error: assets/0/type: 'model' is not one of ['base_model', "
+            "'fine_tuned_model', 'dataset', 'training_pipeline', 'fine_tuning_pipeline', "
+            "'inference_api', 'retrieval_corpus', 'vector_store', 'embedding_model', "
+            "'agent_tool', 'ml_library', 'serving_infrastructure', 'third_party_service']",
+        ),
+    ],
+    ids=[
+        "waiver-no-reason",
+        "na-neither",
+        "na-no-reason",
+        "control-id",
+        "atlas-id",
+        "score-low",
+        "month-13",
+        "asset-type",
+    ],
+)
+def test_schema_message_table(yaml_text: str, expected: str) -> None:
+    head = "apiVersion: policyengine/v1\nkind: ThreatModel\nmetadata: {id: m, name: M, owner: o}\n"
+    doc = parse_document((head + yaml_text).encode(), "x.yaml")
+    rendered = [d.render() for d in validate_schema(doc)]
+    line = int(expected.split(":")[1]) + 3
+    assert rendered == [expected.replace(expected.split(":")[1], str(line), 1)]
+
+
+def test_missing_top_level_fields_are_located_at_the_start() -> None:
+    doc = parse_document(b"kind: ThreatModel\n", "x.yaml")
+    assert [d.render() for d in validate_schema(doc)] == [
+        "x.yaml:1:1: error: missing required field 'apiVersion' in the top level",
+        "x.yaml:1:1: error: missing required field 'metadata' in the top level",
+    ]
+
+
+def test_x_keys_are_free_everywhere() -> None:
+    doc = load_document(DATA / "good" / "minimal.yaml", DATA)
+    data = doc.data
+    data["x-top"] = 1
+    data["threats"][0]["x-jira"] = {"any": ["thing"]}
+    data["review"]["x-note"] = None
+    assert validate_schema(doc) == []
+
+
+def test_describe_names_objects_by_id() -> None:
+    doc = load_document(DATA / "good" / "minimal.yaml", DATA)
+    assert describe(doc.data, ("threats", 0, "validation")) == "threat T-1 (validation)"
+    assert describe(doc.data, ("red_team", 0, "findings", 0, "threats", 0)) == (
+        "finding RT-1/F-1 (threats/0)"
+    )
+    assert describe(doc.data, ("red_team", 0, "findings", 0), object_only=True) == (
+        "finding RT-1/F-1"
+    )
+    assert describe(doc.data, ("review", "cadence")) == "review/cadence"

@@ -1,0 +1,113 @@
+"""Tests of the validate stage: schema then references, per file, over a repository."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policyengine.atlas import AtlasCatalog, load_catalog
+from policyengine.loader import load_document, parse_document
+from policyengine.results import Level, ModelReport
+from policyengine.validate import validate_document, validate_paths
+
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLE_CONTROLS = frozenset(
+    {"iso42001/A.7.6", "nist-ai-rmf/MEASURE 2.12", "nist-ai-rmf/MEASURE 2.11"}
+)
+
+
+@pytest.fixture(scope="module")
+def atlas() -> AtlasCatalog:
+    """The real ATLAS catalog shipped with the package."""
+    return load_catalog()
+
+
+def test_example_validates_unchanged_with_no_diagnostic(
+    shared_dir: Path, atlas: AtlasCatalog
+) -> None:
+    doc = load_document(shared_dir / "design" / "threat-model.example.yaml", shared_dir)
+    found = validate_document(doc, root=shared_dir, control_ids=EXAMPLE_CONTROLS, atlas=atlas)
+    assert found == ()
+
+
+def test_references_inside_schema_invalid_parts_are_not_repeated(atlas: AtlasCatalog) -> None:
+    text = (
+        "apiVersion: policyengine/v1\nkind: ThreatModel\nmetadata: {id: m, name: M, owner: o}\n"
+        "threats:\n  - {id: T-1, surface: nowhere}\n  - {id: T-2, title: t, surface: gone}\n"
+    )
+    doc = parse_document(text.encode(), "m.yaml")
+    found = validate_document(doc, root=DATA, control_ids=EXAMPLE_CONTROLS, atlas=atlas)
+    assert [d.render() for d in found] == [
+        "m.yaml:5:5: error: missing required field 'title' in threat T-1",
+        "m.yaml:6:25: error: threat T-2 refers to unknown surface 'gone'",
+    ]
+    assert [d.code for d in found] == ["schema", "reference"]
+
+
+def test_diagnostics_are_sorted_and_deterministic(atlas: AtlasCatalog) -> None:
+    doc = load_document(DATA / "bad" / "dangling_references.yaml", DATA)
+    first = validate_document(doc, root=DATA, control_ids=EXAMPLE_CONTROLS, atlas=atlas)
+    again = validate_document(doc, root=DATA, control_ids=EXAMPLE_CONTROLS, atlas=atlas)
+    assert first == again
+    assert [(d.line, d.column) for d in first] == sorted((d.line, d.column) for d in first)
+
+
+def _repo(root: Path) -> None:
+    models = root / "models"
+    models.mkdir()
+    shutil.copy(DATA / "good" / "minimal.yaml", models / "good.yaml")
+    shutil.copy(DATA / "bad" / "atlas_ids.yaml", models / "warned.yaml")
+    shutil.copy(DATA / "bad" / "duplicate_key.yaml", models / "dup.yaml")
+    (models / "dup.yaml").write_text("kind: ThreatModel\n" + (models / "dup.yaml").read_text())
+    (models / "ci.yaml").write_text("on: push\n")
+
+
+def test_validate_paths_gives_one_result_per_model_file(
+    tmp_path: Path, atlas: AtlasCatalog
+) -> None:
+    _repo(tmp_path)
+    result = validate_paths(
+        [tmp_path / "models", tmp_path / "nope"],
+        root=tmp_path,
+        control_ids=EXAMPLE_CONTROLS,
+        atlas=atlas,
+    )
+    assert [(f.path, f.valid, f.document is not None) for f in result.files] == [
+        ("models/dup.yaml", False, False),
+        ("models/good.yaml", True, True),
+        ("models/warned.yaml", False, True),
+    ]
+    assert result.files[0].diagnostics[0].render() == (
+        "models/dup.yaml:5:3: error: duplicate key 'id' (first defined at line 3)"
+    )
+    assert result.skipped == 1
+    assert [d.render() for d in result.diagnostics] == ["nope:0:0: error: no such file or folder"]
+
+
+def test_file_result_turns_into_a_model_report(tmp_path: Path, atlas: AtlasCatalog) -> None:
+    _repo(tmp_path)
+    result = validate_paths(
+        [],
+        root=tmp_path,
+        globs=["models/good.yaml", "models/dup.yaml"],
+        control_ids=EXAMPLE_CONTROLS,
+        atlas=atlas,
+    )
+    reports = [f.to_report() for f in result.files]
+    assert reports[1] == ModelReport("models/good.yaml", "minimal", "team-a", ())
+    assert reports[0].model_id == "" and not reports[0].valid
+
+
+def test_warnings_alone_keep_a_model_valid(tmp_path: Path, atlas: AtlasCatalog) -> None:
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        (DATA / "good" / "minimal.yaml")
+        .read_text()
+        .replace("[AML.T0051]\n    likelihood", "[AML.T0045]\n    likelihood")
+    )
+    result = validate_paths([model], root=tmp_path, control_ids=EXAMPLE_CONTROLS, atlas=atlas)
+    (only,) = result.files
+    assert [d.level for d in only.diagnostics] == [Level.WARNING]
+    assert only.valid and only.to_report().valid
