@@ -28,12 +28,10 @@ _memory_types := {"agent_tool", "base_model", "fine_tuned_model"}
 #     atlas: ["AML.T0053", "AML.T0086"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_agentic_surfaces) > 0
 	some tid, name in _agentic_techniques
 	not model.technique_considered(input.model, tid)
 	msg := sprintf("model has an agentic surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-005", msg, min(_agentic_surfaces), concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-005", msg, ["surfaces", _first(_agentic_surfaces)], concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -49,11 +47,9 @@ deny contains finding if {
 #     atlas: ["AML.T0101"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_writing_tools) > 0
 	not model.technique_considered(input.model, "AML.T0101")
 	msg := "model has an agent tool with write permissions but no threat considers AML.T0101 (Data Destruction via AI Agent Tool Invocation)"
-	finding := result.deny_control("TM-ATLAS-006", msg, min(_writing_tools), "atlas/AML.T0101")
+	finding := result.deny_control("TM-ATLAS-006", msg, ["assets", _first(_writing_tools), "permissions"], "atlas/AML.T0101")
 }
 
 # METADATA
@@ -69,11 +65,9 @@ deny contains finding if {
 #     atlas: ["AML.T0080"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_memories) > 0
 	not model.technique_considered(input.model, "AML.T0080")
 	msg := "model has an agent with memory but no threat considers AML.T0080 (AI Agent Context Poisoning)"
-	finding := result.deny_control("TM-ATLAS-007", msg, min(_memories), "atlas/AML.T0080")
+	finding := result.deny_control("TM-ATLAS-007", msg, ["assets", _first(_memories), "memory"], "atlas/AML.T0080")
 }
 
 not_applicable contains "TM-ATLAS-005" if count(_agentic_surfaces) == 0
@@ -82,12 +76,12 @@ not_applicable contains "TM-ATLAS-006" if count(_writing_tools) == 0
 
 not_applicable contains "TM-ATLAS-007" if count(_memories) == 0
 
-_agentic_surfaces contains ["surfaces", i] if {
+_agentic_surfaces contains i if {
 	some i, surface in input.model.surfaces
 	surface.layer == "agentic"
 }
 
-_writing_tools contains ["assets", i, "permissions"] if {
+_writing_tools contains i if {
 	some i, asset in input.model.assets
 	asset.type == "agent_tool"
 	_writes(asset.permissions)
@@ -101,8 +95,16 @@ _writes(permissions) if {
 	permission in _write_permissions
 }
 
-_memories contains ["assets", i, "memory"] if {
+_memories contains i if {
 	some i, asset in input.model.assets
 	asset.type in _memory_types
 	asset.memory == true
+}
+
+# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
+_first(indices) := i if {
+	some i in indices
+	every j in indices {
+		i <= j
+	}
 }

@@ -32,12 +32,10 @@ _api_techniques := {
 #     atlas: ["AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_io_surfaces) > 0
 	some tid, name in _io_techniques
 	not model.technique_considered(input.model, tid)
 	msg := sprintf("model has an input_output surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-001", msg, min(_io_surfaces), concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-001", msg, ["surfaces", _first(_io_surfaces)], concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -54,24 +52,22 @@ deny contains finding if {
 #     atlas: ["AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_open_apis) > 0
 	some tid, name in _api_techniques
 	not model.technique_considered(input.model, tid)
 	msg := sprintf("model has a public or unauthenticated inference API but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-002", msg, min(_open_apis), concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-002", msg, ["assets", _first(_open_apis)], concat("/", ["atlas", tid]))
 }
 
 not_applicable contains "TM-ATLAS-001" if count(_io_surfaces) == 0
 
 not_applicable contains "TM-ATLAS-002" if count(_open_apis) == 0
 
-_io_surfaces contains ["surfaces", i] if {
+_io_surfaces contains i if {
 	some i, surface in input.model.surfaces
 	surface.layer == "input_output"
 }
 
-_open_apis contains ["assets", i] if {
+_open_apis contains i if {
 	some i, asset in input.model.assets
 	asset.type == "inference_api"
 	_open(asset)
@@ -80,3 +76,11 @@ _open_apis contains ["assets", i] if {
 _open(asset) if asset.exposure == "public"
 
 _open(asset) if object.get(asset, "authentication", "none") in {"none", "", null}
+
+# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
+_first(indices) := i if {
+	some i in indices
+	every j in indices {
+		i <= j
+	}
+}

@@ -23,12 +23,10 @@ _retrieval_techniques := {
 #     atlas: ["AML.T0051.001", "AML.T0070", "AML.T0071"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_retrieval_surfaces) > 0
 	some tid, name in _retrieval_techniques
 	not model.technique_considered(input.model, tid)
 	msg := sprintf("model has a retrieval surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-003", msg, min(_retrieval_surfaces), concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-003", msg, ["surfaces", _first(_retrieval_surfaces)], concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -45,24 +43,36 @@ deny contains finding if {
 #     atlas: ["AML.T0066"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_unreviewed_paths) > 0
 	not model.technique_considered(input.model, "AML.T0066")
 	msg := "model has an ingestion path without review before publishing but no threat considers AML.T0066 (Retrieval Content Crafting)"
-	finding := result.deny_control("TM-ATLAS-004", msg, min(_unreviewed_paths), "atlas/AML.T0066")
+	finding := result.deny_control("TM-ATLAS-004", msg, _first_unreviewed_path, "atlas/AML.T0066")
 }
 
 not_applicable contains "TM-ATLAS-003" if count(_retrieval_surfaces) == 0
 
 not_applicable contains "TM-ATLAS-004" if count(_unreviewed_paths) == 0
 
-_retrieval_surfaces contains ["surfaces", i] if {
+_retrieval_surfaces contains i if {
 	some i, surface in input.model.surfaces
 	surface.layer == "retrieval"
 }
 
-_unreviewed_paths contains ["assets", i, "ingestion_paths", j] if {
+# [asset index, ingestion path index] of every path not reviewed before publishing.
+_unreviewed_paths contains [i, j] if {
 	some i, asset in input.model.assets
 	some j, ingestion in asset.ingestion_paths
 	not ingestion.reviewed_before_publish == true
+}
+
+_first_unreviewed_path := ["assets", i, "ingestion_paths", j] if {
+	i := _first({pair[0] | some pair in _unreviewed_paths})
+	j := _first({pair[1] | some pair in _unreviewed_paths; pair[0] == i})
+}
+
+# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
+_first(indices) := i if {
+	some i in indices
+	every j in indices {
+		i <= j
+	}
 }

@@ -19,11 +19,9 @@ _model_types := {"base_model", "fine_tuned_model", "embedding_model"}
 #     atlas: ["AML.T0010.003"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_external_models) > 0
 	not model.technique_considered(input.model, "AML.T0010.003")
 	msg := "model has a third-party or open-weights model but no threat considers AML.T0010.003 (AI Supply Chain Compromise: Model)"
-	finding := result.deny_control("TM-ATLAS-010", msg, min(_external_models), "atlas/AML.T0010.003")
+	finding := result.deny_control("TM-ATLAS-010", msg, ["assets", _first(_external_models)], "atlas/AML.T0010.003")
 }
 
 # METADATA
@@ -39,11 +37,9 @@ deny contains finding if {
 #     atlas: ["AML.T0010.001"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_software_supply) > 0
 	not model.technique_considered(input.model, "AML.T0010.001")
 	msg := "model has a runtime surface or an ML library but no threat considers AML.T0010.001 (AI Supply Chain Compromise: AI Software)"
-	finding := result.deny_control("TM-ATLAS-011", msg, min(_software_supply), "atlas/AML.T0010.001")
+	finding := result.deny_control("TM-ATLAS-011", msg, _software_supply_path, "atlas/AML.T0010.001")
 }
 
 # METADATA
@@ -60,38 +56,49 @@ deny contains finding if {
 #     atlas: ["AML.T0011.000"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_loaded_weights) > 0
 	not model.technique_considered(input.model, "AML.T0011.000")
 	msg := "model has an open-weights model loaded from files but no threat considers AML.T0011.000 (User Execution: Unsafe AI Artifacts)"
-	finding := result.deny_control("TM-ATLAS-012", msg, min(_loaded_weights), "atlas/AML.T0011.000")
+	finding := result.deny_control("TM-ATLAS-012", msg, ["assets", _first(_loaded_weights)], "atlas/AML.T0011.000")
 }
 
 not_applicable contains "TM-ATLAS-010" if count(_external_models) == 0
 
-not_applicable contains "TM-ATLAS-011" if count(_software_supply) == 0
+not_applicable contains "TM-ATLAS-011" if count(_runtime_surfaces) + count(_ml_libraries) == 0
 
 not_applicable contains "TM-ATLAS-012" if count(_loaded_weights) == 0
 
-_external_models contains ["assets", i] if {
+_external_models contains i if {
 	some i, asset in input.model.assets
 	asset.type in _model_types
 	asset.supplier in {"third_party", "open_weights"}
 }
 
-_software_supply contains ["surfaces", i] if {
+_runtime_surfaces contains i if {
 	some i, surface in input.model.surfaces
 	surface.layer == "runtime"
 }
 
-_software_supply contains ["assets", i] if {
+_ml_libraries contains i if {
 	some i, asset in input.model.assets
 	asset.type == "ml_library"
 }
 
-_loaded_weights contains ["assets", i] if {
+# Points at the first runtime surface, or else at the first ML library.
+_software_supply_path := ["surfaces", _first(_runtime_surfaces)] if count(_runtime_surfaces) > 0
+
+_software_supply_path := ["assets", _first(_ml_libraries)] if count(_runtime_surfaces) == 0
+
+_loaded_weights contains i if {
 	some i, asset in input.model.assets
 	asset.type in _model_types
 	asset.supplier == "open_weights"
 	object.get(asset, "loaded_from_files", true) == true
+}
+
+# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
+_first(indices) := i if {
+	some i in indices
+	every j in indices {
+		i <= j
+	}
 }

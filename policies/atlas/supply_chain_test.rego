@@ -35,7 +35,7 @@ test_ml_library_without_software_supply_chain_denied if {
 	m := object.union(testdata.model, {"threats": array.slice(testdata.model.threats, 0, 3)})
 	f := testdata.facts
 	supply_chain.deny == {{
-		"rule_id": "TM-ATLAS-011", "path": ["assets", 3], "control": "atlas/AML.T0010.001",
+		"rule_id": "TM-ATLAS-011", "path": ["surfaces", 2], "control": "atlas/AML.T0010.001",
 		"msg": "model has a runtime surface or an ML library but no threat considers AML.T0010.001 (AI Supply Chain Compromise: AI Software)",
 	}} with input.model as m
 		with input.facts as f

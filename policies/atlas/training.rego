@@ -26,12 +26,10 @@ _training_types := {"training_pipeline", "fine_tuning_pipeline", "dataset"}
 #     atlas: ["AML.T0020", "AML.T0018"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_training_assets) > 0
 	some tid, name in _training_techniques
 	not model.technique_considered(input.model, tid)
 	msg := sprintf("model has a training or fine-tuning pipeline or a dataset but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-008", msg, min(_training_assets), concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-008", msg, ["assets", _first(_training_assets)], concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -47,24 +45,30 @@ deny contains finding if {
 #     atlas: ["AML.T0019"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	# regopy 1.5.2 does not fail a body on min() of an empty set: guard first.
-	count(_open_datasets) > 0
 	not model.technique_considered(input.model, "AML.T0019")
 	msg := "model has a dataset without access-controlled ingestion but no threat considers AML.T0019 (Publish Poisoned Datasets)"
-	finding := result.deny_control("TM-ATLAS-009", msg, min(_open_datasets), "atlas/AML.T0019")
+	finding := result.deny_control("TM-ATLAS-009", msg, ["assets", _first(_open_datasets)], "atlas/AML.T0019")
 }
 
 not_applicable contains "TM-ATLAS-008" if count(_training_assets) == 0
 
 not_applicable contains "TM-ATLAS-009" if count(_open_datasets) == 0
 
-_training_assets contains ["assets", i] if {
+_training_assets contains i if {
 	some i, asset in input.model.assets
 	asset.type in _training_types
 }
 
-_open_datasets contains ["assets", i] if {
+_open_datasets contains i if {
 	some i, asset in input.model.assets
 	asset.type == "dataset"
 	not asset.ingestion.access_controlled == true
+}
+
+# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
+_first(indices) := i if {
+	some i in indices
+	every j in indices {
+		i <= j
+	}
 }

@@ -68,3 +68,12 @@ test_access_controlled_dataset_not_applicable if {
 	f := testdata.facts
 	"TM-ATLAS-009" in training.not_applicable with input.model as m with input.facts as f
 }
+
+test_path_names_the_first_trigger_by_number if {
+	fillers := [{"id": sprintf("tool-%d", [n]), "type": "agent_tool"} | some n in numbers.range(1, 6)]
+	assets := array.concat(array.concat(testdata.model.assets, [_dataset]), array.concat(fillers, [_open_dataset]))
+	m := object.union(testdata.model, {"assets": assets})
+	f := testdata.facts
+	{[d.rule_id, d.path] | some d in training.deny} == {["TM-ATLAS-008", ["assets", 4]], ["TM-ATLAS-009", ["assets", 11]]} with input.model as m
+		with input.facts as f
+}

@@ -1,0 +1,39 @@
+package iso42001.attestations
+
+import data.lib.model
+
+# ISO/IEC 42001 controls that only the organisation's own documents can meet: policies,
+# processes, roles, competences, communication. The threat model carries an attestation.
+_attested := [
+	"iso42001/A.2.2", "iso42001/A.2.3", "iso42001/A.2.4",
+	"iso42001/A.3.3",
+	"iso42001/A.4.6",
+	"iso42001/A.5.2", "iso42001/A.5.5",
+	"iso42001/A.6.1.2", "iso42001/A.6.1.3", "iso42001/A.6.2.5", "iso42001/A.6.2.8",
+	"iso42001/A.7.6",
+	"iso42001/A.8.3", "iso42001/A.8.4", "iso42001/A.8.5",
+	"iso42001/A.9.3",
+	"iso42001/A.10.4",
+]
+
+# METADATA
+# description: TM-ATTEST-002 applies to every model.
+not_applicable := set()
+
+# METADATA
+# title: Organisational ISO/IEC 42001 controls are attested
+# description: >-
+#   AI policy, reporting of concerns, competences, the impact assessment process, responsible
+#   development and use objectives, deployment planning, event logging, data preparation,
+#   external reporting and communication to users and customers are met by organisation
+#   documents. Each needs an entry in compliance.attestations dated within the review
+#   cadence whose evidence file exists. Each missing or invalid attestation is one finding
+#   against its control only.
+# custom:
+#   id: TM-ATTEST-002
+#   severity: medium
+#   controls:
+#     iso42001: ["A.2.2", "A.2.3", "A.2.4", "A.3.3", "A.4.6", "A.5.2", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.5", "A.6.2.8", "A.7.6", "A.8.3", "A.8.4", "A.8.5", "A.9.3", "A.10.4"]
+deny contains finding if {
+	some finding in model.attestation_denials("TM-ATTEST-002", input.model, input.facts, _attested)
+}

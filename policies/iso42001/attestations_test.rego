@@ -1,0 +1,53 @@
+package iso42001.attestations_test
+
+import data.iso42001.attestations
+import data.lib.testdata
+
+# Index of the iso42001/A.2.2 attestation in the test model.
+_a22 := 25
+
+test_missing_attestation_denied if {
+	kept := [a | some a in testdata.model.compliance.attestations; a.control != "iso42001/A.2.2"]
+	m := testdata.patched(testdata.model, ["compliance", "attestations"], kept)
+	f := testdata.facts
+	attestations.deny == {{
+		"rule_id": "TM-ATTEST-002",
+		"msg": "control iso42001/A.2.2 has no attestation",
+		"path": ["compliance", "attestations"],
+		"control": "iso42001/A.2.2",
+	}} with input.model as m
+		with input.facts as f
+}
+
+test_stale_attestation_without_evidence_denied if {
+	testdata.model.compliance.attestations[_a22].control == "iso42001/A.2.2"
+	m := testdata.model
+	f := testdata.patched(testdata.facts, ["attestations", _a22], {"age_days": 200, "within_cadence": false, "evidence_exists": false})
+	attestations.deny == {
+		{
+			"rule_id": "TM-ATTEST-002",
+			"msg": "attestation for iso42001/A.2.2 is not dated within the review cadence",
+			"path": ["compliance", "attestations", 25],
+			"control": "iso42001/A.2.2",
+		},
+		{
+			"rule_id": "TM-ATTEST-002",
+			"msg": "attestation for iso42001/A.2.2 cites an evidence file that does not exist",
+			"path": ["compliance", "attestations", 25],
+			"control": "iso42001/A.2.2",
+		},
+	} with input.model as m
+		with input.facts as f
+}
+
+test_valid_attestations_allowed if {
+	m := testdata.model
+	f := testdata.facts
+	count(attestations.deny) == 0 with input.model as m with input.facts as f
+}
+
+test_attestations_apply_to_every_model if {
+	f := testdata.facts
+	not "TM-ATTEST-002" in attestations.not_applicable with input.model as {} with input.facts as f
+	count(attestations.deny) == 17 with input.model as {} with input.facts as f
+}

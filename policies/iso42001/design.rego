@@ -1,0 +1,35 @@
+package iso42001.design
+
+import data.lib.result
+
+# METADATA
+# description: TM-ISO-040 applies to every model.
+not_applicable := set()
+
+# METADATA
+# title: The design is documented as assets on attack surfaces
+# description: >-
+#   Design and development are documented when the model inventories the system's assets
+#   and every asset sits on at least one attack surface: an asset on no surface was left out
+#   of the threat analysis.
+# custom:
+#   id: TM-ISO-040
+#   severity: medium
+#   controls: {iso42001: ["A.6.2.3"]}
+deny contains finding if {
+	some part in ["assets", "surfaces"]
+	count(object.get(input.model, part, [])) == 0
+	finding := result.deny("TM-ISO-040", sprintf("model lists no %s", [part]), [part])
+}
+
+deny contains finding if {
+	some i, asset in input.model.assets
+	not _on_surface(asset.id)
+	msg := sprintf("asset %s is on no attack surface", [asset.id])
+	finding := result.deny("TM-ISO-040", msg, ["assets", i])
+}
+
+_on_surface(id) if {
+	some surface in input.model.surfaces
+	id in surface.assets
+}

@@ -1,0 +1,31 @@
+package iso42001.design_test
+
+import data.iso42001.design
+import data.lib.testdata
+
+test_asset_on_no_surface_denied if {
+	m := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [{"id": "orphan", "type": "agent_tool"}])})
+	f := testdata.facts
+	design.deny == {{"rule_id": "TM-ISO-040", "msg": "asset orphan is on no attack surface", "path": ["assets", 4]}} with input.model as m
+		with input.facts as f
+}
+
+test_empty_inventory_denied if {
+	f := testdata.facts
+	design.deny == {
+		{"rule_id": "TM-ISO-040", "msg": "model lists no assets", "path": ["assets"]},
+		{"rule_id": "TM-ISO-040", "msg": "model lists no surfaces", "path": ["surfaces"]},
+	} with input.model as {"assets": [], "surfaces": []}
+		with input.facts as f
+}
+
+test_every_asset_on_a_surface_allowed if {
+	m := testdata.model
+	f := testdata.facts
+	count(design.deny) == 0 with input.model as m with input.facts as f
+}
+
+test_design_applies_to_every_model if {
+	f := testdata.facts
+	not "TM-ISO-040" in design.not_applicable with input.model as {} with input.facts as f
+}

@@ -1,0 +1,63 @@
+package iso42001.impact
+
+import data.lib.model
+import data.lib.result
+
+# METADATA
+# title: The impact assessment has recorded results
+# description: >-
+#   An AI system impact assessment is performed and its results retained when the threat
+#   model lists at least one assessed threat; an empty threat list assesses nothing.
+#   Scores and assumptions of each threat are judged by the risk-assessment checks.
+# custom:
+#   id: TM-ISO-010
+#   severity: high
+#   controls: {iso42001: ["6.1.4", "8.4", "A.5.3", "A.5.4"]}
+deny contains finding if {
+	count(object.get(input.model, "threats", [])) == 0
+	finding := result.deny("TM-ISO-010", "model lists no threat, so no impact is assessed", ["threats"])
+}
+
+# Permission levels that let a tool change or delete data.
+_write_permissions := {"write", "read_write", "admin"}
+
+# METADATA
+# title: Agent tools that can write state their blast radius and human approval
+# description: >-
+#   The impact of an agent's actions on people is assessed when every tool that can change
+#   data says the worst an attacker could do through it (blast_radius) and when a person
+#   must approve its actions (human_approval, which may be "none" as a stated decision).
+# custom:
+#   id: TM-ISO-011
+#   severity: high
+#   controls: {iso42001: ["6.1.4", "8.4", "A.5.4", "A.9.2"]}
+deny contains finding if {
+	some i, tool in input.model.assets
+	_writing_tool(tool)
+	some field in ["blast_radius", "human_approval"]
+	not model.stated(tool, field)
+	msg := sprintf("agent tool %s with write permissions does not state its %s", [tool.id, field])
+	finding := result.deny("TM-ISO-011", msg, ["assets", i, field])
+}
+
+not_applicable contains "TM-ISO-011" if {
+	not _has_writing_tool
+}
+
+_has_writing_tool if {
+	some asset in input.model.assets
+	_writing_tool(asset)
+}
+
+_writing_tool(asset) if {
+	asset.type == "agent_tool"
+	_writes(asset.permissions)
+}
+
+_writes(permissions) if permissions in _write_permissions
+
+_writes(permissions) if {
+	is_array(permissions)
+	some permission in permissions
+	permission in _write_permissions
+}

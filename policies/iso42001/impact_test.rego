@@ -1,0 +1,57 @@
+package iso42001.impact_test
+
+import data.iso42001.impact
+import data.lib.testdata
+
+_tool := {"id": "order-tool", "type": "agent_tool", "actions": ["cancel_order"], "permissions": "write"}
+
+_with_tool(patch) := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [object.union(_tool, patch)])})
+
+test_no_threat_denied if {
+	m := object.union(testdata.model, {"threats": []})
+	f := testdata.facts
+	impact.deny == {{"rule_id": "TM-ISO-010", "msg": "model lists no threat, so no impact is assessed", "path": ["threats"]}} with input.model as m
+		with input.facts as f
+}
+
+test_assessed_threats_allowed if {
+	m := testdata.model
+	f := testdata.facts
+	count(impact.deny) == 0 with input.model as m with input.facts as f
+}
+
+test_impact_results_apply_to_every_model if {
+	f := testdata.facts
+	not "TM-ISO-010" in impact.not_applicable with input.model as {} with input.facts as f
+}
+
+test_writing_tool_without_impact_statement_denied if {
+	m := _with_tool({})
+	f := testdata.facts
+	impact.deny == {
+		{
+			"rule_id": "TM-ISO-011",
+			"msg": "agent tool order-tool with write permissions does not state its blast_radius",
+			"path": ["assets", 4, "blast_radius"],
+		},
+		{
+			"rule_id": "TM-ISO-011",
+			"msg": "agent tool order-tool with write permissions does not state its human_approval",
+			"path": ["assets", 4, "human_approval"],
+		},
+	} with input.model as m
+		with input.facts as f
+}
+
+test_writing_tool_with_impact_statement_allowed if {
+	m := _with_tool({"permissions": ["read", "admin"], "blast_radius": "Cancel any order of the caller.", "human_approval": "above 500 EUR"})
+	f := testdata.facts
+	count(impact.deny) == 0 with input.model as m with input.facts as f
+	not "TM-ISO-011" in impact.not_applicable with input.model as m with input.facts as f
+}
+
+test_read_only_tool_not_applicable if {
+	m := _with_tool({"permissions": "read"})
+	f := testdata.facts
+	"TM-ISO-011" in impact.not_applicable with input.model as m with input.facts as f
+}

@@ -1,0 +1,64 @@
+package iso42001.system_test
+
+import data.iso42001.system
+import data.lib.testdata
+
+test_missing_description_and_blank_purpose_denied if {
+	m := testdata.patched(testdata.without(testdata.model, ["system", "description"]), ["system", "intended_purpose"], "  ")
+	f := testdata.facts
+	system.deny == {
+		{"rule_id": "TM-ISO-001", "msg": "system.description is not stated", "path": ["system", "description"]},
+		{"rule_id": "TM-ISO-001", "msg": "system.intended_purpose is not stated", "path": ["system", "intended_purpose"]},
+	} with input.model as m
+		with input.facts as f
+}
+
+test_described_system_allowed if {
+	m := testdata.model
+	f := testdata.facts
+	count(system.deny) == 0 with input.model as m with input.facts as f
+}
+
+test_system_description_applies_to_every_model if {
+	f := testdata.facts
+	not "TM-ISO-001" in system.not_applicable with input.model as {} with input.facts as f
+	{d.rule_id | some d in system.deny} == {"TM-ISO-001"} with input.model as {} with input.facts as f
+}
+
+test_interface_without_access_denied if {
+	m := testdata.patched(testdata.model, ["surfaces", 0, "interfaces"], [{"id": "web-chat", "who": "customers"}])
+	f := testdata.facts
+	system.deny == {{
+		"rule_id": "TM-ISO-004",
+		"msg": "interface web-chat of surface chat-io does not state access",
+		"path": ["surfaces", 0, "interfaces", 0, "access"],
+	}} with input.model as m
+		with input.facts as f
+}
+
+test_io_surface_without_interfaces_denied if {
+	m := testdata.without(testdata.model, ["surfaces", 0, "interfaces"])
+	f := testdata.facts
+	system.deny == {{
+		"rule_id": "TM-ISO-004",
+		"msg": "input_output surface chat-io documents no interface",
+		"path": ["surfaces", 0, "interfaces"],
+	}} with input.model as m
+		with input.facts as f
+}
+
+test_documented_interfaces_allowed if {
+	m := testdata.model
+	f := testdata.facts
+	not "TM-ISO-004" in system.not_applicable with input.model as m with input.facts as f
+	every d in system.deny {
+		d.rule_id != "TM-ISO-004"
+	} with input.model as m
+		with input.facts as f
+}
+
+test_no_io_surface_not_applicable if {
+	m := object.union(testdata.model, {"surfaces": array.slice(testdata.model.surfaces, 1, 3)})
+	f := testdata.facts
+	"TM-ISO-004" in system.not_applicable with input.model as m with input.facts as f
+}
