@@ -1,42 +1,38 @@
 package team.owners
 
-# The platform team's own rule: an agent tool that can change something outside the
-# model (permissions: write) names the human approval step that gates it.
+# Our risk policy: a threat scored 15 or more (likelihood x impact) has a named owner who
+# reports on it to the monthly risk meeting until it is mitigated, transferred or accepted.
 
+import data.lib.model
 import data.lib.result
 
+# The risk at or above which our policy asks for a named threat owner.
+_severe_risk := 15
+
 # METADATA
-# title: Every agent tool with write permissions names its human approval step
+# title: Every threat with risk 15 or more names its owner
 # description: >-
-#   Our agent policy requires a named human approval step (who approves, above which
-#   threshold) for any tool that can change data, so that the blast radius stays bounded.
+#   Severe threats are tracked by a named owner between reviews. A threat whose risk
+#   (likelihood x impact) is 15 or more states owner (a person, team or role).
 # custom:
 #   id: TM-TEAM-001
-#   severity: high
-#   controls: {nist-ai-rmf: ["MAP 3.5"]}
+#   severity: medium
+#   controls: {nist-ai-rmf: ["MEASURE 3.1"]}
 deny contains finding if {
-	some i, a in input.model.assets
-	_writing_tool(a)
-	not _approval_named(a)
-	finding := result.deny(
-		"TM-TEAM-001",
-		sprintf("agent tool %s has write permissions but no human_approval", [a.id]),
-		["assets", i, "human_approval"],
-	)
+	some i, t in input.model.threats
+	_severe(t)
+	not model.stated(t, "owner")
+	msg := sprintf("threat %s (risk %d) names no owner", [t.id, model.threat_risk(input.facts, t)])
+	finding := result.deny("TM-TEAM-001", msg, ["threats", i, "owner"])
 }
 
 not_applicable contains "TM-TEAM-001" if {
-	not _has_writing_tool
+	not _has_severe
 }
 
-_has_writing_tool if {
-	some a in object.get(input.model, "assets", [])
-	_writing_tool(a)
+_has_severe if {
+	some t in object.get(input.model, "threats", [])
+	_severe(t)
 }
 
-_writing_tool(a) if {
-	a.type == "agent_tool"
-	object.get(a, "permissions", "") == "write"
-}
-
-_approval_named(a) if trim_space(object.get(a, "human_approval", "")) != ""
+_severe(t) if model.threat_risk(input.facts, t) >= _severe_risk

@@ -2,44 +2,59 @@ package team.owners_test
 
 import data.team.owners
 
-_read_tool := {"id": "kb-search", "type": "agent_tool", "actions": ["search"], "permissions": "read"}
+# NOTE: regopy 1.5.2 sees an empty input when "with" names a rule directly
+# (policies/lib/testdata.rego): every override is bound to a local first.
 
-_write_tool := {"id": "orders", "type": "agent_tool", "actions": ["cancel_order"], "permissions": "write"}
+_threats := [
+	{"id": "T-1", "title": "injection", "likelihood": 4, "impact": 4},
+	{"id": "T-2", "title": "leak", "likelihood": 2, "impact": 3},
+]
 
-test_write_tool_without_approval_denied if {
-	m := {"assets": [_read_tool, _write_tool]}
-	owners.deny == {{
-		"rule_id": "TM-TEAM-001",
-		"msg": "agent tool orders has write permissions but no human_approval",
-		"path": ["assets", 1, "human_approval"],
-	}} with input.model as m
+_facts := {"threats": {"T-1": {"risk": 16}, "T-2": {"risk": 6}}}
+
+_denied := {{
+	"rule_id": "TM-TEAM-001",
+	"msg": "threat T-1 (risk 16) names no owner",
+	"path": ["threats", 0, "owner"],
+}}
+
+test_severe_threat_without_owner_denied if {
+	m := {"threats": _threats}
+	f := _facts
+	want := _denied
+	denies := owners.deny with input.model as m with input.facts as f
+	denies == want
 }
 
-test_blank_approval_denied if {
-	m := {"assets": [object.union(_write_tool, {"human_approval": "  "})]}
-	owners.deny == {{
-		"rule_id": "TM-TEAM-001",
-		"msg": "agent tool orders has write permissions but no human_approval",
-		"path": ["assets", 0, "human_approval"],
-	}} with input.model as m
+test_blank_owner_denied if {
+	m := {"threats": [object.union(_threats[0], {"owner": "  "}), _threats[1]]}
+	f := _facts
+	want := _denied
+	denies := owners.deny with input.model as m with input.facts as f
+	denies == want
 }
 
-test_write_tool_with_approval_passes if {
-	m := {"assets": [object.union(_write_tool, {"human_approval": "above 500 EUR"})]}
-	denies := owners.deny with input.model as m
-	every f in denies {
-		f.rule_id != "TM-TEAM-001"
-	}
-	inapplicable := owners.not_applicable with input.model as m
+test_severe_threat_with_owner_passes if {
+	m := {"threats": [object.union(_threats[0], {"owner": "orders-team"}), _threats[1]]}
+	f := _facts
+	denies := owners.deny with input.model as m with input.facts as f
+	count([d | some d in denies; d.rule_id == "TM-TEAM-001"]) == 0
+	inapplicable := owners.not_applicable with input.model as m with input.facts as f
 	not "TM-TEAM-001" in inapplicable
 }
 
-test_read_only_tools_not_applicable if {
-	m := {"assets": [_read_tool]}
-	"TM-TEAM-001" in owners.not_applicable with input.model as m
-	count(owners.deny) == 0 with input.model as m
+test_no_severe_threat_not_applicable if {
+	m := {"threats": [_threats[1]]}
+	f := _facts
+	inapplicable := owners.not_applicable with input.model as m with input.facts as f
+	"TM-TEAM-001" in inapplicable
+	denies := owners.deny with input.model as m with input.facts as f
+	count(denies) == 0
 }
 
-test_no_assets_not_applicable if {
-	"TM-TEAM-001" in owners.not_applicable with input.model as {}
+test_risk_read_from_facts_only if {
+	# Without facts the risk is unknown (0): the check does not apply.
+	m := {"threats": _threats}
+	inapplicable := owners.not_applicable with input.model as m with input.facts as {}
+	"TM-TEAM-001" in inapplicable
 }
