@@ -31,7 +31,7 @@ BATCH_PATH = "policyengine/main/batch"
 """Data path of the batch rule: `input.batch` (a list of inputs) to a list of results."""
 
 _PACKAGE_RE = re.compile(r"^package\s+([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$")
-_RULE_RE = re.compile(r"^(deny|not_applicable)\s+contains\b")
+_RULE_RE = re.compile(r"^(deny|not_applicable)\b\s*(?:contains\b|if\b|:=|=|\[|\{)")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 

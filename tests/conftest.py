@@ -24,3 +24,82 @@ def shared_dir() -> Path:
     """../shared beside the repository (design notes, ATLAS releases); required."""
     assert SHARED.is_dir(), f"../shared is missing beside the repository: {SHARED}"
     return SHARED
+
+
+# --- OPA: a real `opa run --server` on 127.0.0.1 for tests marked `opa` -----------------
+
+from collections.abc import Iterator  # noqa: E402
+
+
+def opa_binary() -> str | None:
+    """The OPA binary: $POLICYENGINE_OPA, else `opa` on PATH, else ~/go/bin/opa."""
+    import os
+    import shutil
+
+    for candidate in (
+        os.environ.get("POLICYENGINE_OPA"),
+        shutil.which("opa"),
+        str(Path.home() / "go" / "bin" / "opa"),
+    ):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def opa_bin() -> str:
+    """Path of the OPA binary; fails in CI (env CI set) and skips elsewhere when missing."""
+    import os
+
+    found = opa_binary()
+    if found is None:
+        message = "OPA binary not found (set POLICYENGINE_OPA or put `opa` on PATH)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def start_opa(binary: str, *extra: str) -> tuple[object, str]:
+    """Start `opa run --server` on a free 127.0.0.1 port; (process, base URL) once healthy."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [binary, "run", "--server", "--addr", f"127.0.0.1:{port}", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"opa exited with {proc.returncode}: {err}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
+                if resp.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("opa did not become healthy within 20 s")
+
+
+@pytest.fixture(scope="session")
+def opa_server(opa_bin: str) -> Iterator[str]:
+    """The base URL of a real OPA server for the session; killed afterwards."""
+    import subprocess
+
+    proc, url = start_opa(opa_bin)
+    assert isinstance(proc, subprocess.Popen)
+    try:
+        yield url
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -113,7 +113,10 @@ def _read_output(impl: Any) -> list[dict[str, Any]]:
     except RegoError as exc:
         raise EngineError(f"the embedded engine failed: {exc}") from exc
     except json.JSONDecodeError as exc:
-        raise EngineError(f"the embedded engine gave an unreadable output: {exc}") from exc
+        raise EngineError(
+            f"the embedded engine gave an unreadable output ({exc}); regopy 1.5.2 does not "
+            'escape " or \\ inside strings: a policy message must not contain them'
+        ) from exc
     finally:
         _rs.rego_free_output(impl)
 

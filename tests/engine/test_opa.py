@@ -1,0 +1,135 @@
+"""The OPA engine against a real `opa run --server` on 127.0.0.1, and its failure modes."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import start_opa
+
+from policyengine.bundle import build_bundle
+from policyengine.engine.embedded import EmbeddedEngine
+from policyengine.engine.opa import OpaEngine
+from policyengine.errors import EngineError, EngineUnavailable, PolicyError, UsageError
+from policyengine.policyset import load_policy_set
+
+from .test_embedded import BASIC, EXPECTED, MODEL
+
+pytestmark = pytest.mark.opa
+
+
+def test_load_and_batch_evaluate(opa_server: str) -> None:
+    ps = load_policy_set([BASIC])
+    engine = OpaEngine(opa_server, batch_size=2)
+    inputs = [MODEL, {"model": {}, "facts": {}}, MODEL]
+    out = engine.evaluate(ps, inputs)
+    assert out == EmbeddedEngine().evaluate(ps, inputs)
+    assert out[0] == EXPECTED
+    engine.close()
+
+
+def test_compile_error_names_file_row_col(opa_server: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rego"
+    bad.write_text("package bad\n\ndeny contains x if {\n\tx := nosuch(1)\n}\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as info:
+        OpaEngine(opa_server).evaluate(load_policy_set([tmp_path]), [{}])
+    assert f"{bad}:4:" in str(info.value)
+    assert "nosuch" in str(info.value)
+
+
+def test_reload_replaces_stale_policies(opa_server: str, tmp_path: Path) -> None:
+    (tmp_path / "a.rego").write_text('package a\n\ndeny contains "x" if false\n')
+    ps_a = load_policy_set([tmp_path])
+    engine = OpaEngine(opa_server)
+    engine.evaluate(ps_a, [{}])
+    out = engine.evaluate(load_policy_set([BASIC]), [MODEL])
+    assert out == [EXPECTED]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_connection_refused_is_unavailable() -> None:
+    engine = OpaEngine(f"http://127.0.0.1:{_free_port()}", timeout=2)
+    with pytest.raises(EngineUnavailable, match="cannot connect to OPA.*Tip:"):
+        engine.evaluate(load_policy_set([BASIC]), [MODEL])
+
+
+def test_bad_url_is_usage_error() -> None:
+    with pytest.raises(UsageError):
+        OpaEngine("127.0.0.1:8181")
+
+
+def test_wrong_path_answers_404(opa_server: str) -> None:
+    engine = OpaEngine(f"{opa_server}/not/opa", use_loaded=True)
+    with pytest.raises(EngineUnavailable, match="HTTP 404"):
+        engine.evaluate(load_policy_set([BASIC]), [MODEL])
+
+
+@pytest.fixture
+def http_500() -> Iterator[str]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _fail(self) -> None:
+            self.send_response(500)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"boom")
+
+        do_GET = do_PUT = do_POST = _fail  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_error_is_unavailable(http_500: str) -> None:
+    ps = load_policy_set([BASIC])
+    with pytest.raises(EngineUnavailable, match="HTTP 500"):
+        OpaEngine(http_500).evaluate(ps, [MODEL])
+    with pytest.raises(EngineUnavailable, match="HTTP 500.*boom"):
+        OpaEngine(http_500, use_loaded=True).evaluate(ps, [MODEL])
+
+
+def test_use_loaded_without_policies_is_engine_error(opa_bin: str) -> None:
+    proc, url = start_opa(opa_bin)
+    assert isinstance(proc, subprocess.Popen)
+    try:
+        with pytest.raises(EngineError, match="holds no policyengine policies"):
+            OpaEngine(url, use_loaded=True).evaluate(load_policy_set([BASIC]), [MODEL])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_bundle_served_by_opa_answers_like_embedded(opa_bin: str, tmp_path: Path) -> None:
+    ps = load_policy_set([BASIC])
+    catalog = tmp_path / "c.json"
+    catalog.write_text('{"controls": []}')
+    data = build_bundle(ps, {"c": catalog})
+    assert data == build_bundle(ps, {"c": catalog}), "bundle bytes are deterministic"
+    bundle = tmp_path / "bundle.tar.gz"
+    bundle.write_bytes(data)
+    proc, url = start_opa(opa_bin, "--bundle", str(bundle))
+    assert isinstance(proc, subprocess.Popen)
+    try:
+        out = OpaEngine(url, use_loaded=True).evaluate(ps, [MODEL, {"model": {}}])
+    finally:
+        proc.kill()
+        proc.wait()
+    assert out == EmbeddedEngine().evaluate(ps, [MODEL, {"model": {}}])

@@ -1,0 +1,128 @@
+"""Loading a policy set: packages, checks from METADATA, and strict errors with file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policyengine.errors import PolicyError
+from policyengine.policyset import load_policy_set
+from policyengine.results import Severity
+
+BASIC = Path(__file__).parent / "engine" / "data" / "basic"
+
+CHECK = """package p.q
+
+# METADATA
+# title: A check
+# custom:
+#   id: {id}
+#   severity: {severity}
+#   controls: {controls}
+deny contains "x" if false
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _check(**kw: str) -> str:
+    values = {"id": "TM-X-001", "severity": "high", "controls": '{iso42001: ["6.1.2"]}'}
+    return CHECK.format(**{**values, **kw})
+
+
+def test_basic_set_reads_modules_tests_and_checks() -> None:
+    ps = load_policy_set([BASIC])
+    assert list(ps.modules) == ["basic/checks/scoring.rego", "basic/lib/result.rego"]
+    assert list(ps.tests) == ["basic/checks/scoring_test.rego"]
+    assert ps.packages == ("checks.scoring",)
+    assert ps.not_applicable_packages == ("checks.scoring",)
+    first = ps.checks["TM-TEST-001"]
+    assert first.severity is Severity.HIGH
+    assert first.line == 5
+    assert first.package == "checks.scoring"
+    assert first.description.startswith("Scores are only")
+    assert first.control_keys() == ("iso42001/6.1.2", "nist-ai-rmf/MAP 5.1")
+    assert ps.checks["TM-TEST-002"].controls == {"iso42001": ("6.1.3",)}
+    assert len(ps.digest) == 64
+    assert load_policy_set([BASIC]).digest == ps.digest
+
+
+def test_digest_changes_with_a_module(tmp_path: Path) -> None:
+    _write(tmp_path, "a.rego", _check())
+    before = load_policy_set([tmp_path]).digest
+    _write(tmp_path, "a.rego", _check() + "\n# changed\n")
+    assert load_policy_set([tmp_path]).digest != before
+
+
+def test_aggregator_unions_every_package() -> None:
+    text = load_policy_set([BASIC]).aggregator(batch=True)
+    assert "package policyengine.main" in text
+    assert "deny := set() | data.checks.scoring.deny" in text
+    assert "batch := [r | some x in input.batch" in text
+    assert "batch" not in load_policy_set([BASIC]).aggregator()
+
+
+def test_same_folder_name_twice_gets_unique_prefixes(tmp_path: Path) -> None:
+    _write(tmp_path / "one" / "policies", "a.rego", "package a\n")
+    _write(tmp_path / "two" / "policies", "b.rego", "package b\n")
+    ps = load_policy_set([tmp_path / "one" / "policies", tmp_path / "two" / "policies"])
+    assert list(ps.modules) == ["policies/a.rego", "policies~2/b.rego"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        (_check(severity="urgent"), 3, "custom.severity must be"),
+        (_check(controls='["6.1.2"]'), 3, "custom.controls must be"),
+        (_check(controls="{iso42001: []}"), 3, "non-empty list"),
+        (_check(id="'bad id'"), 3, "custom.id must be"),
+        (
+            "package p\n\n# METADATA\n# title: x\n# custom:\n#   id: [unclosed\n",
+            6,
+            "not valid YAML",
+        ),
+        ("package p\n\n# METADATA\n# custom:\n#   id: TM-X-009\n", 3, "has no `title`"),
+        ("package p\n# METADATA\n# custom: 3\n", 2, "must be a mapping"),
+        ("deny contains 1 if true\n", 1, "expected a `package`"),
+    ],
+    ids=["severity", "controls-list", "controls-empty", "id", "yaml", "title", "custom", "pkg"],
+)
+def test_bad_metadata_names_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    path = _write(tmp_path, "bad.rego", text)
+    with pytest.raises(PolicyError) as info:
+        load_policy_set([tmp_path])
+    assert f"{path}:{line}:" in str(info.value)
+    assert words in str(info.value)
+
+
+def test_duplicate_id_across_folders_names_both(tmp_path: Path) -> None:
+    first = _write(tmp_path / "a", "x.rego", _check())
+    second = _write(tmp_path / "b", "y.rego", _check().replace("package p.q", "package r"))
+    with pytest.raises(PolicyError) as info:
+        load_policy_set([tmp_path / "a", tmp_path / "b"])
+    assert f"{second}:3: check id TM-X-001 is already declared at {first}:3" in str(info.value)
+
+
+def test_description_only_metadata_is_not_a_check(tmp_path: Path) -> None:
+    _write(tmp_path, "lib.rego", "package lib\n\n# METADATA\n# description: helper\nf(x) := x\n")
+    assert load_policy_set([tmp_path]).checks == {}
+
+
+def test_missing_folder_and_reserved_package(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="does not exist"):
+        load_policy_set([tmp_path / "nope"])
+    _write(tmp_path, "m.rego", "package policyengine.main\n")
+    with pytest.raises(PolicyError, match="reserved"):
+        load_policy_set([tmp_path])
+
+
+def test_real_policies_load(repo_root: Path) -> None:
+    ps = load_policy_set([repo_root / "policies"])
+    assert ps.checks, "the bundled policies declare checks"
+    assert all(c.controls for c in ps.checks.values())

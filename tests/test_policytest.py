@@ -1,0 +1,110 @@
+"""`policyengine test`: Rego tests on regopy, one child process per file, crash-safe."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policyengine.cli import main
+from policyengine.policytest import Outcome, exit_code, render_json, render_text, run_policy_tests
+
+BASIC = Path(__file__).parent / "engine" / "data" / "basic"
+
+SEGV_TEST = """package checks.crash_test
+
+import data.checks.scoring
+
+test_whole_input_override if {
+\tcount(scoring.deny) == 1 with input as {"model": {"threats": [{"id": "T-9"}]}}
+}
+"""
+
+FAILING_TEST = """package checks.more_test
+
+import data.checks.scoring
+
+test_wrong_expectation if {
+\tcount(scoring.deny) == 5 with input.model as {"threats": [{"id": "T-9"}]}
+}
+
+test_undefined if {
+\tscoring.nosuch with input.model as {}
+}
+
+test_passes if {
+\tcount(scoring.deny) == 1 with input.model as {"threats": [{"id": "T-9"}]}
+}
+"""
+
+
+@pytest.fixture
+def policies(tmp_path: Path) -> Path:
+    target = tmp_path / "basic"
+    shutil.copytree(BASIC, target)
+    return target
+
+
+def test_all_pass() -> None:
+    results = run_policy_tests([BASIC])
+    assert [r.name for r in results] == [
+        "test_threat_without_assumption_denied",
+        "test_threat_with_assumption_passes",
+        "test_no_threats_not_applicable",
+        "test_high_risk_without_owner_denied",
+    ]
+    assert all(r.outcome is Outcome.PASS for r in results)
+    assert exit_code(results) == 0
+
+
+def test_failures_and_crash_are_reported_per_test(policies: Path) -> None:
+    (policies / "checks" / "more_test.rego").write_text(FAILING_TEST)
+    (policies / "checks" / "crash_test.rego").write_text(SEGV_TEST)
+    results = run_policy_tests([policies])
+    by_name = {r.name: r for r in results}
+    assert by_name["test_wrong_expectation"].outcome is Outcome.FAIL
+    assert by_name["test_undefined"].outcome is Outcome.FAIL
+    assert by_name["test_undefined"].message == "undefined"
+    assert by_name["test_passes"].outcome is Outcome.PASS
+    crash = by_name["test_whole_input_override"]
+    assert crash.outcome is Outcome.ERROR
+    assert "crashed (SIGSEGV)" in crash.message
+    assert crash.file.endswith("crash_test.rego")
+    assert exit_code(results) == 1
+    text = render_text(results)
+    assert "FAIL: " in text and "ERROR: " in text and "test_passes" not in text
+    doc = json.loads(render_json(results))
+    assert doc["summary"] == {"total": 8, "pass": 5, "fail": 2, "error": 1}
+
+
+def test_compile_error_in_test_file_is_an_error(policies: Path) -> None:
+    (policies / "checks" / "broken_test.rego").write_text("package broken_test\n\ntest_x if {\n")
+    results = run_policy_tests([policies])
+    broken = [r for r in results if r.file.endswith("broken_test.rego")]
+    assert [r.outcome for r in broken] == [Outcome.ERROR]
+    assert "broken_test.rego:" in broken[0].message
+
+
+def test_cli_exit_status_and_formats(policies: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", str(policies), "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "PASS: 4/4, FAIL: 0, ERROR: 0" in out
+    (policies / "checks" / "more_test.rego").write_text(FAILING_TEST)
+    assert main(["test", str(policies), "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"]["fail"] == 2
+
+
+def test_cli_bad_metadata_is_tool_failure(
+    policies: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (policies / "checks" / "bad.rego").write_text("package bad\n# METADATA\n# custom: [\n")
+    assert main(["test", str(policies)]) == 2
+    assert "bad.rego:" in capsys.readouterr().err
+
+
+def test_cli_bundle_build_is_deterministic(tmp_path: Path) -> None:
+    assert main(["bundle", "build", str(BASIC), "--out", str(tmp_path / "a.tar.gz")]) == 0
+    assert main(["bundle", "build", str(BASIC), "--out", str(tmp_path / "b.tar.gz")]) == 0
+    assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
