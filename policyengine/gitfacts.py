@@ -15,10 +15,12 @@ clone) is not an error but a `ChangeFacts` whose `unknown` says why and how to f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -367,10 +369,14 @@ def _last_reviewed_text(text: str) -> str | None:
     mentions = text.count("last_reviewed")
     if mentions == 0:
         return None
-    found = _LAST_REVIEWED_RE.findall(text)
-    if len(found) == 1 and mentions == 1:
-        dq, sq, plain = found[0]
-        return str(dq or sq or plain)
+    if mentions == 1:
+        at = text.find("last_reviewed")
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        found = _LAST_REVIEWED_RE.search(text, start, end if end >= 0 else len(text))
+        if found is not None:
+            dq, sq, plain = found.groups()
+            return str(dq or sq or plain)
     return _last_reviewed_of(_parse_model(text))
 
 
@@ -388,30 +394,56 @@ def _assets_block(text: str) -> str | None:
     merge key in it (an alias could point outside the block). Then equal blocks mean equal
     assets, and the block parses on its own.
     """
-    starts = [m.start() for m in re.finditer(r"(?m)^assets[ \t]*:", text)]
+    starts = [i for i in _find_all(text, "assets") if _is_top_key(text, i, "assets")]
     if len(starts) != 1:
         return None
-    lines = text[starts[0] :].splitlines(keepends=True)
-    end = 1
-    for line in lines[1:]:
-        if line.startswith(("---", "...")):
+    pos = text.find("\n", starts[0])
+    while pos >= 0:
+        line = pos + 1
+        nxt = text.startswith
+        if nxt(("---", "..."), line):
             break
-        if line[:1] in ("", " ", "\t", "#", "\n", "\r") or line.startswith(("- ", "-\n")):
-            end += 1
-            continue
-        break
-    block = "".join(lines[:end])
+        if line < len(text) and not (
+            text[line] in " \t#\n\r" or nxt("- ", line) or nxt("-\n", line)
+        ):
+            break
+        pos = text.find("\n", line)
+    block = text[starts[0] : pos + 1 if pos >= 0 else len(text)]
     if "*" in block or "<<" in block or "&" in block:
         return None
     return block
 
 
-def _assets_view(text: str) -> Any:
-    """The model reduced to what `diff_models` reads, parsing as little as possible."""
+def _find_all(text: str, word: str) -> Iterator[int]:
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
+def _is_top_key(text: str, at: int, word: str) -> bool:
+    """True when `word` at `at` starts a line and is followed by optional blanks and `:`."""
+    if at > 0 and text[at - 1] != "\n":
+        return False
+    rest = at + len(word)
+    while rest < len(text) and text[rest] in " \t":
+        rest += 1
+    return rest < len(text) and text[rest] == ":"
+
+
+def _assets_view(text: str, cache: dict[str, Any] | None = None) -> Any:
+    """The model reduced to what `diff_models` reads, parsing as little as possible.
+
+    `cache` maps an `assets:` block's text to its parse, so unchanged blocks parse once.
+    """
     block = _assets_block(text)
     if block is not None:
+        if cache is not None and block in cache:
+            return cache[block]
         parsed = _parse_yaml(block)
         if isinstance(parsed, Mapping) and set(parsed) == {"assets"}:
+            if cache is not None:
+                cache[block] = parsed
             return parsed
     return _parse_model(text)
 
@@ -484,6 +516,51 @@ class _Git:
         self.repo.close()
 
 
+def _blob_id(text: str) -> str:
+    """The git blob id of `text` as UTF-8 (what `git hash-object` would print)."""
+    data = text.encode("utf-8")
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _git_executable() -> str:
+    import git as gitlib
+
+    return str(gitlib.Git.GIT_PYTHON_GIT_EXECUTABLE or "git")
+
+
+class _BlobReader:
+    """Reads many blobs with one `git cat-file --batch` process per call."""
+
+    def __init__(self, g: _Git) -> None:
+        self.g = g
+
+    def read(self, shas: Sequence[str]) -> dict[str, str]:
+        """sha -> text (UTF-8, undecodable bytes replaced); GitError when one is missing."""
+        unique = list(dict.fromkeys(shas))
+        if not unique:
+            return {}
+        try:
+            proc = subprocess.run(
+                [_git_executable(), "cat-file", "--batch"],
+                cwd=self.g.top,
+                input="".join(f"{sha}\n" for sha in unique).encode(),
+                capture_output=True,
+                check=True,
+            )
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise GitError(f"git cat-file failed in {self.g.top}: {exc}") from None
+        data, pos, out = proc.stdout, 0, {}
+        for sha in unique:
+            end = data.index(b"\n", pos)
+            header = data[pos:end].split()
+            if len(header) != 3:
+                raise GitError(f"git cat-file could not read object {sha} in {self.g.top}")
+            size = int(header[2])
+            out[sha] = data[end + 1 : end + 1 + size].decode("utf-8", errors="replace")
+            pos = end + 1 + size + 1
+        return out
+
+
 def _open(root: Path) -> _Git | None:
     """The repository that holds `root`, or None when `root` is in none."""
     import git as gitlib
@@ -548,53 +625,86 @@ def _versions(hist: _History, path: str) -> Iterator[_Version]:
             return
 
 
-def _facts_for(
-    g: _Git, hist: _History, path: str, text: str, current: Any, renamed_from: str | None
-) -> ChangeFacts:
-    """Change facts of one model: `path` relative to the work-tree top, `text` its content
-    in the working tree and `current` that content parsed (or None to parse it here)."""
-    now = _last_reviewed_of(current) if current is not None else _last_reviewed_text(text)
-    if now is None:
-        return ChangeFacts(baseline="", unknown="")
-    versions = list(_versions(hist, renamed_from or path))
-    history = tuple(dict.fromkeys(v.path for v in versions if v.path != path))
-    review_idx = -1
-    for i, version in enumerate(versions):
-        version.text = g.blob(version.blob)
-        try:
-            value = _last_reviewed_text(version.text)
-        except _UNPARSEABLE:
-            value = None
-        if value != now:
-            break
-        review_idx = i
-    if review_idx < 0:
-        return ChangeFacts(baseline="the working tree", path_history=history)
-    review = versions[review_idx]
-    now_block, base_block = _assets_block(text), _assets_block(review.text)
+@dataclass
+class _Walk:
+    """The search for one model's review commit, newest version first."""
+
+    path: str
+    """The model's path relative to the root (the caller's key)."""
+    text: str
+    """Its content in the working tree."""
+    current: Any
+    """That content parsed by the caller, or None."""
+    now: str | None
+    """Its `review.last_reviewed` now."""
+    versions: list[_Version]
+    """Committed versions, newest first, renames followed."""
+    history: tuple[str, ...]
+    """Earlier paths of the file, newest first."""
+    review_idx: int = -1
+    """Index in `versions` of the oldest version of the newest run with `now`'s value."""
+    pos: int = 0
+    """Next version to read."""
+    done: bool = False
+    """True once the version before the review commit (or the oldest) was read."""
+
+
+def _walk_all(reader: _BlobReader, walks: Sequence[_Walk]) -> None:
+    """Read versions round by round (one `cat-file --batch` per round) until each walk
+    finds the first version whose `last_reviewed` differs from the current one."""
+    active = [w for w in walks if w.now is not None and w.versions]
+    while active:
+        texts = reader.read([w.versions[w.pos].blob for w in active if not w.versions[w.pos].text])
+        still = []
+        for w in active:
+            version = w.versions[w.pos]
+            version.text = version.text or texts[version.blob]
+            try:
+                value = _last_reviewed_text(version.text)
+            except _UNPARSEABLE:
+                value = None
+            if value != w.now:
+                w.done = True
+                continue
+            w.review_idx = w.pos
+            w.pos += 1
+            if w.pos < len(w.versions):
+                still.append(w)
+        active = still
+
+
+def _conclude(w: _Walk, cache: dict[str, Any]) -> ChangeFacts:
+    """The change facts of one walked model."""
+    if w.now is None:
+        return ChangeFacts()
+    if w.review_idx < 0:
+        return ChangeFacts(baseline="the working tree", path_history=w.history)
+    review = w.versions[w.review_idx]
+    base = f"commit {review.commit.short}"
+    now_block, base_block = _assets_block(w.text), _assets_block(review.text)
     if now_block is not None and now_block == base_block:
-        return ChangeFacts((), review.commit, f"commit {review.commit.short}", "", history)
+        return ChangeFacts((), review.commit, base, "", w.history)
     try:
-        base_model = _assets_view(review.text)
+        base_model = _assets_view(review.text, cache)
     except _UNPARSEABLE as exc:
         return ChangeFacts(
             review_commit=review.commit,
             unknown=f"{review.path} in commit {review.commit.short} (the review commit) does "
             f"not load ({_first_line(exc)}): the change rule needs that version",
-            path_history=history,
+            path_history=w.history,
         )
     try:
-        now_model = current if current is not None else _assets_view(text)
+        now_model = w.current if w.current is not None else _assets_view(w.text, cache)
     except _UNPARSEABLE as exc:
         return ChangeFacts(
             review_commit=review.commit,
             unknown=f"the model does not load ({_first_line(exc)}): fix it first",
-            path_history=history,
+            path_history=w.history,
         )
     changes = diff_models(base_model, now_model)
     if changes:
-        changes = _attribute(changes, base_model, versions[:review_idx], g)
-    return ChangeFacts(tuple(changes), review.commit, f"commit {review.commit.short}", "", history)
+        changes = _attribute(changes, base_model, w.versions[: w.review_idx], cache)
+    return ChangeFacts(tuple(changes), review.commit, base, "", w.history)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -603,26 +713,24 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _attribute(
-    changes: list[Change], base: Any, newer: Sequence[_Version], g: _Git
+    changes: list[Change], base: Any, newer: Sequence[_Version], cache: dict[str, Any]
 ) -> list[Change]:
-    """Set `introduced` on each change: the oldest commit after the review that made it."""
-    from dataclasses import replace
+    """Set `introduced` on each change: the oldest commit after the review that made it.
 
-    pending = {c.key: c for c in changes}
+    `newer` are the versions after the review commit, newest first, their text read.
+    """
+    pending = {c.key for c in changes}
     found: dict[tuple[str, str, str, str], CommitInfo] = {}
     for version in reversed(newer):
         if not pending:
             break
-        if not version.text:
-            version.text = g.blob(version.blob)
         try:
-            seen = {c.key for c in diff_models(base, _assets_view(version.text))}
+            seen = {c.key for c in diff_models(base, _assets_view(version.text, cache))}
         except _UNPARSEABLE:
             continue
-        for key in list(pending):
-            if key in seen:
-                found[key] = version.commit
-                del pending[key]
+        for key in pending & seen:
+            found[key] = version.commit
+        pending -= seen
     return [replace(c, introduced=found.get(c.key)) for c in changes]
 
 
@@ -652,6 +760,7 @@ def collect_change_facts(
         hist = _read_log(g) if has_head else _History()
         renames = _staged_renames(g) if has_head else {}
         out: dict[str, ChangeFacts] = {}
+        walks: list[_Walk] = []
         for p in wanted:
             file = (root / p).resolve()
             try:
@@ -662,9 +771,19 @@ def collect_change_facts(
             rel = g.rel(file)
             data = current.get(p) if current is not None else None
             try:
-                out[p] = _facts_for(g, hist, rel, text, data, renames.get(rel))
+                now = _last_reviewed_of(data) if data is not None else _last_reviewed_text(text)
             except _UNPARSEABLE as exc:
                 out[p] = ChangeFacts(unknown=f"{p} does not load: {_first_line(exc)}")
+                continue
+            versions = list(_versions(hist, renames.get(rel, rel)))
+            history = tuple(dict.fromkeys(v.path for v in versions if v.path != rel))
+            if versions and versions[0].blob == _blob_id(text):
+                versions[0].text = text  # unchanged since the last commit: no need to read
+            walks.append(_Walk(p, text, data, now, versions, history))
+        _walk_all(_BlobReader(g), walks)
+        cache: dict[str, Any] = {}
+        for w in walks:
+            out[w.path] = _conclude(w, cache)
         return out
     finally:
         g.close()
