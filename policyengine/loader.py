@@ -550,13 +550,16 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def _mentions(path: Path) -> bool:
+def _mentions(content: bytes) -> bool:
+    return _MENTION.encode() in content or _MENTION.encode("utf-16-le") in content
+
+
+def _head(path: Path) -> bytes:
     try:
         with path.open("rb") as fh:
-            head = fh.read(1024 * 1024)
+            return fh.read(1024 * 1024)
     except OSError:
-        return False
-    return _MENTION.encode() in head or _MENTION.encode("utf-16-le") in head
+        return b""
 
 
 def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Discovery:
@@ -621,11 +624,19 @@ def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Di
             continue
         seen.add(real)
         shown = display_path(path, root)
-        if not explicit and not _mentions(path):
+        try:
+            content = _read(path, shown)
+        except InvalidDocument as exc:  # too large or unreadable: report it if it is ours
+            if explicit or _mentions(_head(path)):
+                diagnostics.append(exc.diagnostic)
+            else:
+                skipped += 1
+            continue
+        if not explicit and not _mentions(content):
             skipped += 1
             continue
         try:
-            doc = load_document(path, root)
+            doc = parse_document(content, shown)
         except InvalidDocument as exc:
             diagnostics.append(exc.diagnostic)
             continue

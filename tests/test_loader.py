@@ -289,3 +289,19 @@ def test_discover_with_no_paths_walks_the_root(tmp_path: Path) -> None:
     found = discover([], tmp_path)
     assert [d.path for d in found.documents] == ["models/a.yaml", "models/team/b.yml"]
     assert found.diagnostics == ()
+
+
+def test_oversized_file_under_a_folder_is_reported_only_when_it_is_a_model(
+    tmp_path: Path,
+) -> None:
+    ours = tmp_path / "ours.yaml"
+    ours.write_text("kind: ThreatModel\n")
+    other = tmp_path / "other.yaml"
+    for path in (ours, other):
+        with path.open("ab") as fh:
+            fh.truncate(11 * 1024 * 1024)
+    found = discover([tmp_path], tmp_path)
+    assert [d.render() for d in found.diagnostics] == [
+        "ours.yaml:1:1: error: the file is 11.5 MB; the limit is 10 MB"
+    ]
+    assert found.skipped == 1
