@@ -190,8 +190,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         engine=_engine_choice(args, config),
         extra_policy_dirs=tuple(args.policy),
     )
-    reviewer, cadence_days = _review_stage(args, config, as_of)
-    run = run_check(paths, options, reviewer, cadence_days)
+    run = run_check(paths, options)
     _emit(OutputFormat(args.format).formatter().render(run), args.output)
     fail_on = Severity(args.fail_on) if args.fail_on else config.fail_on
     return exit_status(run, fail_on)
@@ -362,6 +361,71 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review_run(args: argparse.Namespace) -> Any:
+    """Load the models and run the review rules only (status, remind): a RunResult."""
+    from .atlas import catalog_for_repo
+    from .gitfacts import collect_change_facts
+    from .loader import discover
+    from .results import RunResult
+    from .review import review_documents
+
+    config, paths = _repository(args)
+    found = discover(paths if args.paths else [], config.root, () if args.paths else config.models)
+    docs = found.documents
+    facts = collect_change_facts(
+        config.root, [d.path for d in docs], {d.path: d.data for d in docs}
+    )
+    models = review_documents(
+        docs,
+        as_of=_today(args),
+        cadence_default=config.review.cadence,
+        remind_before=config.review.remind_before,
+        atlas=catalog_for_repo(config.root, config.atlas_catalog),
+        changes=facts,
+    )
+    for diagnostic in found.diagnostics:
+        logger.warning("%s", diagnostic.render())
+    return RunResult(
+        models=models, as_of=_today(args), skipped=found.skipped, diagnostics=found.diagnostics
+    ), config
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .report.status import StatusFormat, render_status, summary_line
+    from .results import Level, ReviewStatus
+
+    run, _ = _review_run(args)
+    _emit(render_status(run, StatusFormat(args.format)), args.output)
+    print(f"policyengine: {summary_line(run)}", file=sys.stderr)
+    failing = {ReviewStatus.OVERDUE, ReviewStatus.REVIEW_REQUIRED, ReviewStatus.NEVER_REVIEWED}
+    bad = any(m.review is not None and m.review.status in failing for m in run.models)
+    broken = any(d.level is Level.ERROR for d in run.diagnostics)
+    return 1 if bad or broken else 0
+
+
+def _cmd_remind(args: argparse.Namespace) -> int:
+    from .report.remind import RemindFormat, due_models, render_remind
+    from .results import Level
+
+    run, config = _review_run(args)
+    within = args.within if args.within is not None else config.review.remind_before
+    _emit(render_remind(run, RemindFormat(args.format), within), args.output)
+    due = due_models(run, within)
+    print(f"policyengine: {len(due)} of {len(run.models)} models to review", file=sys.stderr)
+    broken = any(d.level is Level.ERROR for d in run.diagnostics)
+    return 1 if due or broken else 0
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"days must be 0 or more: {value}")
+    return value
+
+
 def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         raise UsageError(f"`policyengine {name}` is not available in this version")
@@ -454,6 +518,27 @@ def _build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", type=Path, required=True, metavar="FILE", help="bundle file")
     _add_config_options(q)
     q.set_defaults(func=_cmd_bundle_build)
+
+    p = sub.add_parser("status", help="review staleness of each model (review rules only)")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    _add_output_options(p, ["text", "json", "markdown", "csv"])
+    _add_config_options(p)
+    _add_date_options(p)
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("remind", help="reviews due soon, overdue or required, by owner")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    p.add_argument(
+        "--within",
+        type=_days,
+        default=None,
+        metavar="DAYS",
+        help="also list reviews due within DAYS (default: review.remind_before, else 14)",
+    )
+    _add_output_options(p, ["text", "markdown", "json", "ics"])
+    _add_config_options(p)
+    _add_date_options(p)
+    p.set_defaults(func=_cmd_remind)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
     p.set_defaults(func=_cmd_schema)

@@ -16,7 +16,7 @@ from .atlas import AtlasCatalog
 from .errors import PolicyError
 from .loader import Document
 from .policyset import CheckMeta
-from .results import CheckOutcome, Finding, ReviewStatus, Severity
+from .results import CheckOutcome, Finding, ReviewStatus
 
 _EPOCH = date(1970, 1, 1)
 
@@ -143,6 +143,20 @@ def json_pointer(parts: Sequence[object]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def _counted_against(meta: CheckMeta, control: str | None) -> tuple[str, ...]:
+    """The controls a finding counts against.
+
+    A finding that names one control narrows the check within that control's framework
+    only: a missing ATLAS technique fails `atlas/<id>` and still fails the NIST or ISO
+    controls the check evidences, but not the other ATLAS techniques of the same check.
+    """
+    keys = meta.control_keys()
+    if control is None:
+        return keys
+    framework = control.split("/", 1)[0]
+    return tuple(sorted({control, *(k for k in keys if not k.startswith(framework + "/"))}))
+
+
 def collect_outcomes(
     deny: Sequence[Mapping[str, Any]],
     not_applicable: frozenset[str] | set[str],
@@ -177,7 +191,7 @@ def collect_outcomes(
                 pointer=json_pointer(parts),
                 line=line,
                 column=column,
-                controls=(str(control),) if control else meta.control_keys(),
+                controls=_counted_against(meta, str(control) if control else None),
             )
         )
     outcomes = []

@@ -18,10 +18,12 @@ from .config import Config
 from .controls import derive_controls, scoping_of
 from .engine import Engine, make_engine
 from .evaluate import build_facts, collect_outcomes, policy_input
+from .gitfacts import collect_change_facts
 from .loader import Document
 from .policyset import CheckMeta, PolicySet, load_policy_set
-from .results import ModelReport, ReviewStatus, ReviewVerdict, RunResult
-from .validate import validate_paths
+from .results import ModelReport, ReviewVerdict, RunResult
+from .review import Cadence, due_date, parse_day, review_model
+from .validate import Validation, validate_paths
 
 FRAMEWORKS = ("nist-ai-rmf", "iso42001", "atlas")
 """Every framework the engine knows, in report order."""
@@ -57,17 +59,13 @@ class RunOptions:
     """`--policy` folders, in addition to the bundled policies and the config's."""
 
 
-Reviewer = Callable[[Document], ReviewVerdict]
-"""Gives the review verdict of a loaded, valid model (review.py with git facts)."""
-
-
 def _catalogs(config: Config) -> tuple[AtlasCatalog, ControlCatalog]:
     return catalog_for_repo(config.root, config.atlas_catalog), load_controls()
 
 
 def _validated(
     paths: Sequence[Path], config: Config, atlas: AtlasCatalog, controls: ControlCatalog
-) -> Any:
+) -> Validation:
     return validate_paths(
         paths,
         root=config.root,
@@ -81,29 +79,13 @@ def run_validate(paths: Sequence[Path], config: Config, as_of: date) -> RunResul
     """Schema and reference checks only: one report per file, diagnostics and nothing else."""
     atlas, controls = _catalogs(config)
     validated = _validated(paths, config, atlas, controls)
-    models = tuple(
-        ModelReport(
-            path=f.path,
-            model_id=_meta(f.document, "id"),
-            owner=_meta(f.document, "owner"),
-            diagnostics=f.diagnostics,
-        )
-        for f in validated.files
-    )
+    models = tuple(f.to_report() for f in validated.files)
     return RunResult(
         models=models,
         as_of=as_of,
         skipped=validated.skipped,
         diagnostics=validated.diagnostics,
     )
-
-
-def _meta(doc: Document | None, key: str) -> str:
-    if doc is None or not isinstance(doc.data, dict):
-        return ""
-    meta = doc.data.get("metadata")
-    value = meta.get(key) if isinstance(meta, dict) else None
-    return str(value) if value is not None else ""
 
 
 def policy_dirs(config: Config, extra: Sequence[Path]) -> list[Path]:
@@ -142,18 +124,43 @@ def _evidence_exists(root: Path) -> Callable[[str], bool]:
     return exists
 
 
+def _cadence_days(model: Mapping[str, Any], default: Cadence, as_of: date) -> int:
+    """Days in the model's review window: from its last review (or the as-of date) to due."""
+    review = model.get("review") or {}
+    start = parse_day(review.get("last_reviewed")) or as_of
+    return (due_date(start, review.get("cadence") or default) - start).days
+
+
+def review_verdicts(
+    documents: Sequence[Document], config: Config, as_of: date, atlas: AtlasCatalog
+) -> dict[str, ReviewVerdict]:
+    """The review verdict of each valid model, with git change facts from one history pass."""
+    changes = collect_change_facts(
+        config.root, [d.path for d in documents], {d.path: d.data for d in documents}
+    )
+    return {
+        d.path: review_model(
+            d.data,
+            as_of=as_of,
+            cadence_default=config.review.cadence,
+            remind_before=config.review.remind_before,
+            atlas=atlas,
+            changes=changes.get(d.path),
+        )
+        for d in documents
+    }
+
+
 def run_check(
     paths: Sequence[Path],
     options: RunOptions,
-    reviewer: Reviewer,
-    cadence_days: Callable[[Document], int],
     engine: Engine | None = None,
 ) -> RunResult:
     """Validate, then evaluate every valid model; invalid models are reported, not evaluated.
 
-    `reviewer` gives each model's review verdict (it feeds ISO 8.2 and MEASURE 3.1);
-    `cadence_days` the length of its review window. Raises `PolicyError` for broken
-    policies and `EngineError` when the engine fails: never a partial result.
+    The review verdict of each model feeds ISO 8.2 and MEASURE 3.1. Raises `PolicyError`
+    for broken policies, `EngineError` when the engine fails (never a partial result) and
+    `GitError` when git itself fails.
     """
     config = options.config
     atlas, controls = _catalogs(config)
@@ -161,48 +168,42 @@ def run_check(
     policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
     exists = _evidence_exists(config.root)
 
-    valid = [f for f in validated.files if f.document is not None and f.valid]
-    verdicts = {f.path: reviewer(f.document) for f in valid}
+    valid = [(f, f.document) for f in validated.files if f.document is not None and f.valid]
+    verdicts = review_verdicts([doc for _, doc in valid], config, options.as_of, atlas)
     inputs = []
-    for f in valid:
-        doc = f.document
+    for f, doc in valid:
         facts = build_facts(
             doc.data,
             as_of=options.as_of,
             review_status=verdicts[f.path].status,
-            cadence_days=cadence_days(doc),
+            cadence_days=_cadence_days(doc.data, config.review.cadence, options.as_of),
             atlas=atlas,
             evidence_exists=exists,
         )
         inputs.append(policy_input(doc.data, facts))
     outputs = _evaluate(policy_set, inputs, options.engine, engine)
-    answers = {f.path: (f.document, out, inp) for f, out, inp in zip(valid, outputs, inputs, strict=True)}
+    answers = {
+        f.path: (doc, out, inp) for (f, doc), out, inp in zip(valid, outputs, inputs, strict=True)
+    }
 
     reports = []
     for f in validated.files:
         if f.path not in answers:
-            reports.append(
-                ModelReport(
-                    path=f.path,
-                    model_id=_meta(f.document, "id"),
-                    owner=_meta(f.document, "owner"),
-                    diagnostics=f.diagnostics,
-                )
-            )
+            reports.append(f.to_report())
             continue
         doc, out, inp = answers[f.path]
         frameworks = _model_frameworks(doc.data, options.frameworks)
         outcomes = collect_outcomes(
             out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks)
         )
-        catalog = [(c.framework, c.key) for c in controls.controls if c.framework in frameworks]
+        catalog = [(fw, c.key) for fw in frameworks for c in controls.controls if c.framework == fw]
         scoping = scoping_of(doc.data, [w["expired"] for w in inp["facts"]["waivers"]])
         check_controls = {cid: meta.control_keys() for cid, meta in policy_set.checks.items()}
         reports.append(
             ModelReport(
                 path=f.path,
-                model_id=_meta(doc, "id"),
-                owner=_meta(doc, "owner"),
+                model_id=f.model_id,
+                owner=f.owner,
                 diagnostics=f.diagnostics,
                 checks=outcomes,
                 controls=derive_controls(outcomes, check_controls, catalog, scoping),
@@ -235,8 +236,3 @@ def _evaluate(
         return own.evaluate(policy_set, inputs)
     finally:
         own.close()
-
-
-def never_reviewed_verdict() -> ReviewVerdict:
-    """The verdict used when review rules are not run at all (tests, `--no-review`)."""
-    return ReviewVerdict(status=ReviewStatus.NEVER_REVIEWED, due=None, days_left=None, reasons=())
