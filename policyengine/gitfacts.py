@@ -768,7 +768,11 @@ def collect_change_facts(
             except (OSError, UnicodeDecodeError) as exc:
                 out[p] = ChangeFacts(unknown=f"cannot read {p}: {exc}")
                 continue
-            rel = g.rel(file)
+            try:
+                rel = g.rel(file)
+            except GitError as exc:
+                out[p] = ChangeFacts(unknown=f"{exc}: keep models inside the repository")
+                continue
             data = current.get(p) if current is not None else None
             try:
                 now = _last_reviewed_of(data) if data is not None else _last_reviewed_text(text)

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 from dateutil.relativedelta import relativedelta
 
 from .errors import CatalogError
-from .results import ReviewReason, ReviewRule, ReviewStatus, ReviewVerdict
+from .results import ModelReport, ReviewReason, ReviewRule, ReviewStatus, ReviewVerdict
 
 if TYPE_CHECKING:
     from .atlas import AtlasCatalog
     from .gitfacts import ChangeFacts
+    from .loader import Document
 
 Cadence = str | int | Mapping[str, Any]
 """A review cadence: `monthly`, `quarterly`, `semiannual`, `annual`, `{days: N}` (model) or
@@ -515,3 +516,46 @@ def worst(statuses: Iterator[ReviewStatus | None] | Sequence[ReviewStatus | None
     """The worst of `statuses` by `ReviewStatus.rank`, ignoring None; `current` when empty."""
     known = [s for s in statuses if s is not None]
     return max(known, key=lambda s: s.rank, default=ReviewStatus.CURRENT)
+
+
+def _meta(data: Any, key: str) -> str:
+    meta = data.get("metadata") if isinstance(data, Mapping) else None
+    value = meta.get(key) if isinstance(meta, Mapping) else None
+    return str(value) if value is not None else ""
+
+
+def review_documents(
+    documents: Sequence[Document],
+    *,
+    as_of: date,
+    cadence_default: Cadence = DEFAULT_CADENCE,
+    remind_before: int = DEFAULT_REMIND_BEFORE,
+    atlas: AtlasCatalog | None,
+    changes: Mapping[str, ChangeFacts] | None,
+) -> tuple[ModelReport, ...]:
+    """One report per loaded model, sorted by path: id, owner and review verdict.
+
+    `changes` maps a document's path to its git facts (`gitfacts.collect_change_facts`);
+    a path missing from it gets the change rule reported as not evaluated.
+    """
+    reports = []
+    for doc in sorted(documents, key=lambda d: d.path):
+        data = doc.data if isinstance(doc.data, Mapping) else {}
+        verdict = review_model(
+            data,
+            as_of=as_of,
+            cadence_default=cadence_default,
+            remind_before=remind_before,
+            atlas=atlas,
+            changes=changes.get(doc.path) if changes is not None else None,
+        )
+        reports.append(
+            ModelReport(
+                path=doc.path,
+                model_id=_meta(data, "id"),
+                owner=_meta(data, "owner"),
+                diagnostics=(),
+                review=verdict,
+            )
+        )
+    return tuple(reports)
