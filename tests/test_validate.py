@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from policyengine.atlas import AtlasCatalog, load_catalog
+from policyengine.catalog import load_controls
 from policyengine.loader import load_document, parse_document
 from policyengine.results import Level, ModelReport
 from policyengine.validate import validate_document, validate_paths
@@ -111,3 +112,12 @@ def test_warnings_alone_keep_a_model_valid(tmp_path: Path, atlas: AtlasCatalog) 
     (only,) = result.files
     assert [d.level for d in only.diagnostics] == [Level.WARNING]
     assert only.valid and only.to_report().valid
+
+
+def test_example_is_valid_against_the_real_control_catalogs(
+    shared_dir: Path, atlas: AtlasCatalog
+) -> None:
+    doc = load_document(shared_dir / "design" / "threat-model.example.yaml", shared_dir)
+    control_ids = load_controls().ids()
+    assert EXAMPLE_CONTROLS <= control_ids
+    assert validate_document(doc, root=shared_dir, control_ids=control_ids, atlas=atlas) == ()
