@@ -1,0 +1,232 @@
+"""`policyengine status` and `policyengine remind` end to end, on real git repositories."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import git
+import icalendar
+import pytest
+
+from policyengine.cli import main
+
+ALICE = git.Actor("Alice Reviewer", "alice@example.com")
+BOB = git.Actor("Bob Builder", "bob@example.com")
+
+
+def _stamp(day: str) -> str:
+    return f"{int(datetime.fromisoformat(f'{day}T10:00:00+00:00').timestamp())} +0000"
+
+
+def _commit(repo: git.Repo, root: Path, files: dict[str, str], day: str, who: git.Actor) -> str:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    repo.index.add(list(files))
+    stamp = _stamp(day)
+    return repo.index.commit(
+        "c", author=who, committer=who, author_date=stamp, commit_date=stamp
+    ).hexsha
+
+
+@pytest.fixture
+def example(shared_dir: Path) -> str:
+    return (shared_dir / "design" / "threat-model.example.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, example: str) -> Path:
+    """Two models: `support` reviewed 2026-10-02 quarterly; `search` (owner search-team)
+    reviewed 2026-06-01 monthly."""
+    root = tmp_path / "repo"
+    r = git.Repo.init(root)
+    search = (
+        example.replace("id: support-assistant", "id: search-bot")
+        .replace("owner: ai-platform-team ", "owner: search-team ")
+        .replace("last_reviewed: 2026-10-02", "last_reviewed: 2026-06-01")
+        .replace("cadence: quarterly ", "cadence: monthly ")
+    )
+    _commit(
+        r, root, {"models/support.yaml": example, "models/search.yaml": search}, "2026-10-02", ALICE
+    )
+    r.close()
+    return root
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_status_text_and_exit_1_when_a_review_is_overdue(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["status", str(repo), "--as-of", "2026-10-10"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "Review status as of 2026-10-10"
+    search = next(line for line in lines if line.startswith("models/search.yaml"))
+    assert search.split()[1:] == [
+        "search-bot",
+        "search-team",
+        "2026-06-01",
+        "2026-07-01",
+        "-101",
+        "overdue",
+    ]
+    support = next(line for line in lines if line.startswith("models/support.yaml"))
+    assert support.split()[-1] == "current"
+    assert "policyengine: 2 models: 1 current, 1 overdue" in err
+
+
+def test_status_exit_0_when_all_current(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["status", str(repo / "models" / "support.yaml"), "--as-of", "2026-10-10"], capsys
+    )
+    assert code == 0
+    assert "support-assistant" in out and "search-bot" not in out
+
+
+def test_status_json_to_a_file(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "out" / "status.json"
+    code, out, _ = run(
+        ["status", str(repo), "--as-of", "2026-12-25", "-f", "json", "-o", str(target)], capsys
+    )
+    assert out == ""
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert [m["id"] for m in doc["models"]] == ["search-bot", "support-assistant"]
+    support = doc["models"][1]
+    assert (support["status"], support["due"], support["days_left"]) == (
+        "due_soon",
+        "2027-01-02",
+        8,
+    )
+    assert code == 1  # search-bot is overdue
+
+
+def test_status_shows_a_change_with_commit_and_author(
+    repo: Path, example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    r = git.Repo(repo)
+    changed = example.replace("permissions: write", "permissions: admin")
+    sha = _commit(r, repo, {"models/support.yaml": changed}, "2026-10-20", BOB)
+    r.close()
+    code, out, _ = run(
+        ["status", str(repo / "models" / "support.yaml"), "--as-of", "2026-10-21", "-f", "json"],
+        capsys,
+    )
+    assert code == 1
+    (model,) = json.loads(out)["models"]
+    assert model["status"] == "review_required"
+    (reason,) = model["reasons"]
+    assert reason["rule"] == "change"
+    assert reason["details"]["asset"] == "order-tool"
+    assert reason["details"]["change"] == "permissions_changed"
+    assert (reason["details"]["old"], reason["details"]["new"]) == ("write", "admin")
+    assert (reason["details"]["commit"], reason["details"]["author"]) == (sha, "Bob Builder")
+    assert reason["details"]["date"] == "2026-10-20"
+
+
+def test_status_on_a_shallow_clone_says_the_change_rule_was_not_evaluated(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(clone)], check=True)
+    code, out, _ = run(
+        ["status", str(clone / "models" / "support.yaml"), "--as-of", "2026-10-10"], capsys
+    )
+    assert code == 0  # an unknown rule is shown, never counted as a failure or a pass
+    assert (
+        "[not evaluated] change rule not evaluated: git history is shallow: fetch the full "
+        "history (actions/checkout fetch-depth: 0)"
+    ) in out
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "csv"])
+def test_status_other_formats(repo: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["status", str(repo), "--as-of", "2026-10-10", "-f", fmt], capsys)
+    assert code == 1
+    assert "search-bot" in out and "overdue" in out
+
+
+def test_config_defaults_and_globs(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (repo / "models" / "support.yaml").read_text(encoding="utf-8")
+    text = text.replace("  cadence: quarterly ", "  x-cadence: removed ")
+    (repo / "models" / "support.yaml").write_text(text, encoding="utf-8")
+    (repo / ".policyengine.yaml").write_text(
+        "models: [models/support.yaml]\nreview: {cadence: monthly, remind_before: 3}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(repo)
+    code, out, _ = run(["status", "--as-of", "2026-10-29", "-f", "json"], capsys)
+    (model,) = json.loads(out)["models"]
+    assert (model["due"], model["status"]) == ("2026-11-02", "current")  # 4 days > 3
+    assert code == 0
+    code, out, _ = run(["remind", "--as-of", "2026-10-30"], capsys)
+    assert code == 1 and "support-assistant  due_soon" in out
+
+
+def test_remind_nothing_due_exits_0(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        ["remind", str(repo / "models" / "support.yaml"), "--as-of", "2026-10-10"], capsys
+    )
+    assert code == 0
+    assert "Nothing is due." in out
+    assert "0 of 1 models to review" in err
+
+
+def test_remind_within_widens_the_window(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(repo / "models" / "support.yaml")
+    code, out, _ = run(
+        ["remind", path, "--as-of", "2026-10-10", "--within", "84", "-f", "markdown"], capsys
+    )
+    assert code == 1
+    assert (
+        "- [ ] **support-assistant** (`models/support.yaml`): current, due 2027-01-02 (in 84 days)"
+        in out
+    )
+    code, _, _ = run(["remind", path, "--as-of", "2026-10-10", "--within", "83"], capsys)
+    assert code == 0
+
+
+def test_remind_ics_file_groups_owners(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "reviews.ics"
+    code, out, _ = run(
+        ["remind", str(repo), "--as-of", "2026-12-25", "-f", "ics", "-o", str(target)], capsys
+    )
+    assert code == 1 and out == ""
+    cal = icalendar.Calendar.from_ical(target.read_bytes())
+    owners = sorted(str(e["x-policyengine-owner"]) for e in cal.walk("VEVENT"))
+    assert owners == ["ai-platform-team", "search-team"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["remind", "--within", "-3"],
+        ["remind", "--within", "soon"],
+        ["status", "--as-of", "2026-02-30"],
+    ],
+    ids=["negative-days", "not-a-number", "no-such-date"],
+)
+def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["status", str(tmp_path / "nope.yaml")], capsys)
+    assert code == 2 and out == ""
+    assert "no such file or folder" in err
