@@ -110,17 +110,20 @@ _NON_PRINTABLE = re.compile(
 
 
 def _fail(path: str, line: int, column: int, message: str, pointer: str = "") -> InvalidDocument:
+    """The loader's exception for a problem at (line, column), clamped to 1-based."""
     return InvalidDocument(
         Diagnostic(path, max(line, 1), max(column, 1), message, pointer, Level.ERROR, "yaml")
     )
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of character `index` in `text`."""
     line = text.count("\n", 0, index) + 1
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _decode(content: bytes, path: str) -> str:
+    """Bytes to text: UTF-8 (BOM optional), UTF-16/32 with a BOM; no control characters."""
     if content.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         encoding = "utf-32"
     elif content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -235,6 +238,7 @@ def _size(value: Any) -> int:
 
 
 def _describe_tag(tag: str) -> str:
+    """A tag as the user wrote it: `!!python/object` rather than the full URI."""
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
@@ -274,6 +278,7 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
         return (*frame[1], frame[2]), False
 
     def place(value: Any, parts: Pointer) -> None:
+        """Put a finished value into the open container (or make it the root)."""
         nonlocal root, have_root
         if not stack:
             root, have_root = value, True
@@ -498,6 +503,7 @@ def display_path(path: Path, root: Path) -> str:
 
 
 def _read(path: Path, shown: str) -> bytes:
+    """The file's bytes; size checked with stat before reading."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -551,10 +557,12 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 def _mentions(content: bytes) -> bool:
+    """True when the bytes name `ThreatModel` (UTF-8 or UTF-16-LE)."""
     return _MENTION.encode() in content or _MENTION.encode("utf-16-le") in content
 
 
 def _head(path: Path) -> bytes:
+    """The first megabyte of a file (empty when unreadable)."""
     try:
         with path.open("rb") as fh:
             return fh.read(1024 * 1024)

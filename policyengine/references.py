@@ -49,6 +49,7 @@ _SECTIONS = ("assets", "surfaces", "threats", "controls", "red_team")
 
 
 def _items(data: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, item) of the mapping items of the list `data[key]`; nothing when malformed."""
     value = data.get(key) if isinstance(data, dict) else None
     if isinstance(value, list):
         for index, item in enumerate(value):
@@ -57,6 +58,7 @@ def _items(data: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _strings(value: Any) -> Iterator[tuple[int, str]]:
+    """(index, text) of the string items of a list; nothing when not a list."""
     if isinstance(value, list):
         for index, item in enumerate(value):
             if isinstance(item, str):
@@ -64,6 +66,7 @@ def _strings(value: Any) -> Iterator[tuple[int, str]]:
 
 
 def _ids(items: Sequence[tuple[int, dict[str, Any]]]) -> set[str]:
+    """The string ids of the items."""
     return {item["id"] for _, item in items if isinstance(item.get("id"), str)}
 
 

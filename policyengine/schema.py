@@ -68,12 +68,14 @@ def schema_text() -> str:
 
 @cache
 def _validator() -> Any:
+    """The compiled Draft 2020-12 validator with a FormatChecker (built once)."""
     schema = json.loads(schema_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
 def _show(parts: Sequence[Part]) -> str:
+    """`threats/2/likelihood` for parts, `the top level` for the root."""
     return "/".join(str(p) for p in parts) if parts else "the top level"
 
 
@@ -113,6 +115,7 @@ def describe(data: Any, parts: Sequence[Part], *, object_only: bool = False) -> 
 
 
 def _message(error: ValidationError, parts: Sequence[Part], data: Any) -> str:
+    """A message a user understands for one jsonschema error at `parts`."""
     where = _show(parts)
     validator = error.validator
     value = error.validator_value

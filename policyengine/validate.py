@@ -18,10 +18,12 @@ from .schema import validate_schema
 
 
 def _order(d: Diagnostic) -> tuple[int, int, str, str]:
+    """Sort key: file order, then message, then pointer (deterministic)."""
     return (d.line, d.column, d.message, d.pointer)
 
 
 def _under(pointer: str, prefixes: Collection[str]) -> bool:
+    """True when `pointer` is one of `prefixes` or inside one of them."""
     return any(pointer == p or pointer.startswith(p + "/") for p in prefixes)
 
 
