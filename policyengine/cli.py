@@ -190,7 +190,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
         engine=_engine_choice(args, config),
         extra_policy_dirs=tuple(args.policy),
     )
-    run = run_check(paths, options)
+    if args.base:
+        from .pr import run_pull_request
+
+        run = run_pull_request(
+            paths, options, base=args.base, head=args.head, changed_only=args.changed_only
+        )
+    elif args.head or args.changed_only:
+        raise UsageError("--head and --changed-only need --base REF")
+    else:
+        run = run_check(paths, options)
     _emit(OutputFormat(args.format).formatter().render(run), args.output)
     fail_on = Severity(args.fail_on) if args.fail_on else config.fail_on
     return exit_status(run, fail_on)

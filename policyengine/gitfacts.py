@@ -894,3 +894,31 @@ def changed_model_paths(root: Path, base: str, head: str | None = None) -> list[
         return sorted(out)
     finally:
         g.close()
+
+
+def export_tree(root: Path, ref: str, dest: Path) -> Path:
+    """Write the files under `root` as they are at `ref` into `dest`; returns the copy of root.
+
+    Used by pull-request mode to evaluate the base (or a head ref) exactly like a working
+    tree, evidence files included, without touching the user's checkout. Reads with one
+    `git archive`; raises GitError for an unknown ref or a git failure.
+    """
+    import io
+    import tarfile
+
+    g = _require(root)
+    try:
+        sha = _verify(g, ref)
+        sub = root.resolve().relative_to(g.top.resolve()).as_posix()
+        args = [_git_executable(), "archive", "--format=tar", sha]
+        if sub != ".":
+            args.append(sub)
+        try:
+            proc = subprocess.run(args, cwd=g.top, capture_output=True, check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise GitError(f"git archive {ref} failed in {g.top}: {exc}") from None
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+            tar.extractall(dest, filter="data")
+        return dest / sub if sub != "." else dest
+    finally:
+        g.close()

@@ -222,6 +222,42 @@ class ModelReport:
 
 
 @dataclass(frozen=True)
+class ModelDelta:
+    """How one model differs between the base and the head of a pull request."""
+
+    path: str
+    """File path (the head's; the base's when the model was removed)."""
+    model_id: str
+    """`metadata.id` (head, else base)."""
+    change: str
+    """`added`, `removed`, `changed` or `unchanged`."""
+    threats_added: tuple[str, ...] = ()
+    """Threat ids only in the head."""
+    threats_removed: tuple[str, ...] = ()
+    """Threat ids only in the base."""
+    threats_rescored: tuple[tuple[str, int, int], ...] = ()
+    """(threat id, base risk, head risk) where likelihood x impact changed."""
+    control_changes: tuple[tuple[str, str, str], ...] = ()
+    """(control key, base status, head status) for every control whose status changed."""
+    trigger_changes: tuple[str, ...] = ()
+    """Review-trigger changes between base and head (asset added, tool permissions, ...)."""
+    findings: tuple[Finding, ...] = ()
+    """What fails the pull request: regressions from satisfied, changes needing a review."""
+
+
+@dataclass(frozen=True)
+class PullRequestDelta:
+    """The delta report of `check --base REF`."""
+
+    base: str
+    """The base ref as given."""
+    head: str
+    """The head ref as given, or `working tree`."""
+    models: tuple[ModelDelta, ...]
+    """One entry per model present on either side, sorted by path."""
+
+
+@dataclass(frozen=True)
 class RunResult:
     """The result of one command run over a set of models."""
 
@@ -235,6 +271,8 @@ class RunResult:
     """Frameworks evaluated (`nist-ai-rmf`, `iso42001`, `atlas`)."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Problems not tied to one model (a path that does not exist, config warnings)."""
+    delta: PullRequestDelta | None = None
+    """Pull-request mode only: what changed between the base and the head."""
 
 
 def exit_status(run: RunResult, fail_on: Severity) -> int:
@@ -245,6 +283,10 @@ def exit_status(run: RunResult, fail_on: Severity) -> int:
     """
     if any(d.level is Level.ERROR for d in run.diagnostics):
         return 1
+    if run.delta is not None:
+        for delta in run.delta.models:
+            if any(f.severity.rank >= fail_on.rank for f in delta.findings):
+                return 1
     for model in run.models:
         if not model.valid:
             return 1

@@ -12,6 +12,7 @@ from ..results import (
     Diagnostic,
     Finding,
     ModelReport,
+    PullRequestDelta,
     ReviewVerdict,
     RunResult,
     Severity,
@@ -99,6 +100,31 @@ def _plain(value: object) -> Any:
     return str(value)
 
 
+def _delta(d: PullRequestDelta) -> dict[str, Any]:
+    return {
+        "base": d.base,
+        "head": d.head,
+        "models": [
+            {
+                "path": m.path,
+                "id": m.model_id,
+                "change": m.change,
+                "threats_added": list(m.threats_added),
+                "threats_removed": list(m.threats_removed),
+                "threats_rescored": [
+                    {"threat": t, "base_risk": b, "head_risk": h} for t, b, h in m.threats_rescored
+                ],
+                "control_changes": [
+                    {"control": c, "base": b, "head": h} for c, b, h in m.control_changes
+                ],
+                "trigger_changes": list(m.trigger_changes),
+                "findings": [_finding(f) for f in m.findings],
+            }
+            for m in d.models
+        ],
+    }
+
+
 def _model(m: ModelReport) -> dict[str, Any]:
     return {
         "path": m.path,
@@ -149,4 +175,6 @@ class JsonFormatter(Formatter):
             "models": [_model(m) for m in run.models],
             "summary": summarize(run),
         }
+        if run.delta is not None:
+            doc["pull_request"] = _delta(run.delta)
         return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..results import ControlStatus, ModelReport, ReviewVerdict, RunResult
+from ..results import ControlStatus, ModelReport, PullRequestDelta, ReviewVerdict, RunResult
 from . import Formatter
 from .json import summarize
 
@@ -55,6 +55,28 @@ def _model_lines(m: ModelReport) -> list[str]:
     return lines
 
 
+def _delta_lines(d: PullRequestDelta) -> list[str]:
+    lines = [f"pull request: {d.base} -> {d.head}"]
+    for m in d.models:
+        if m.change == "unchanged":
+            continue
+        lines.append(f"  {m.path}: {m.change}")
+        if m.threats_added:
+            lines.append(f"    threats added: {', '.join(m.threats_added)}")
+        if m.threats_removed:
+            lines.append(f"    threats removed: {', '.join(m.threats_removed)}")
+        for tid, old, new in m.threats_rescored:
+            lines.append(f"    threat {tid} rescored: risk {old} -> {new}")
+        for key, old_status, new_status in m.control_changes:
+            lines.append(f"    {key}: {old_status} -> {new_status}")
+        lines.extend(f"    review trigger: {t}" for t in m.trigger_changes)
+        lines.extend(
+            f"  {m.path}:{f.line}:{f.column}: {f.severity.value}: {f.check_id} {f.message}"
+            for f in m.findings
+        )
+    return lines
+
+
 class TextFormatter(Formatter):
     """`--format text` (the default)."""
 
@@ -63,11 +85,12 @@ class TextFormatter(Formatter):
         lines = [d.render() for d in run.diagnostics]
         for m in run.models:
             lines.extend(_model_lines(m))
+        if run.delta is not None:
+            lines.extend(_delta_lines(run.delta))
         s = summarize(run)
         found = ", ".join(f"{n} {sev}" for sev, n in s["findings"].items() if n) or "no findings"
         skipped = f", {s['skipped_files']} other YAML files skipped" if s["skipped_files"] else ""
         lines.append(
-            f"{s['models']} models ({s['valid']} valid, {s['invalid']} invalid){skipped}; "
-            f"{found}"
+            f"{s['models']} models ({s['valid']} valid, {s['invalid']} invalid){skipped}; {found}"
         )
         return "\n".join(lines) + "\n"
