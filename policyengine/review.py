@@ -28,7 +28,7 @@ from .errors import CatalogError
 from .results import ModelReport, ReviewReason, ReviewRule, ReviewStatus, ReviewVerdict
 
 if TYPE_CHECKING:
-    from .atlas import AtlasCatalog
+    from .atlas import AtlasCatalog, Technique
     from .gitfacts import ChangeFacts
     from .loader import Document
 
@@ -383,7 +383,11 @@ def relevant_techniques(model: Mapping[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def _atlas_rule(model: Mapping[str, Any], atlas: AtlasCatalog | None) -> list[ReviewReason]:
+def _atlas_rule(
+    model: Mapping[str, Any],
+    atlas: AtlasCatalog | None,
+    added_since: Callable[[str], list[Technique]] | None = None,
+) -> list[ReviewReason]:
     if atlas is None:
         return [_unknown_atlas("no ATLAS catalog was loaded")]
     version = _section(model, "review").get("atlas_version")
@@ -395,7 +399,7 @@ def _atlas_rule(model: Mapping[str, Any], atlas: AtlasCatalog | None) -> list[Re
             )
         ]
     try:
-        added = atlas.added_since(str(version))
+        added = (added_since or atlas.added_since)(str(version))
     except CatalogError as exc:
         return [_unknown_atlas(f"review.atlas_version: {exc}")]
     relevant = relevant_techniques(model)
@@ -485,6 +489,7 @@ def review_model(
     remind_before: int = DEFAULT_REMIND_BEFORE,
     atlas: AtlasCatalog | None,
     changes: ChangeFacts | None,
+    _added_since: Callable[[str], list[Technique]] | None = None,
 ) -> ReviewVerdict:
     """The review verdict of `model` (parsed threat model, JSON types) on `as_of`.
 
@@ -501,7 +506,7 @@ def review_model(
     reasons: list[ReviewReason] = [cal.reason] if cal.reason is not None else []
     if _section(model, "review").get("last_reviewed") is not None:
         reasons.extend(_change_rule(changes))
-    reasons.extend(_atlas_rule(model, atlas))
+    reasons.extend(_atlas_rule(model, atlas, _added_since))
     reasons.extend(_red_team_rule(model))
     return ReviewVerdict(
         status=worst(r.status for r in reasons),
@@ -538,6 +543,14 @@ def review_documents(
     `changes` maps a document's path to its git facts (`gitfacts.collect_change_facts`);
     a path missing from it gets the change rule reported as not evaluated.
     """
+    memo: dict[str, list[Technique]] = {}
+
+    def added_since(version: str) -> list[Technique]:
+        # One catalog scan per ATLAS version, not per model.
+        if version not in memo and atlas is not None:
+            memo[version] = atlas.added_since(version)
+        return memo[version]
+
     reports = []
     for doc in sorted(documents, key=lambda d: d.path):
         data = doc.data if isinstance(doc.data, Mapping) else {}
@@ -548,6 +561,7 @@ def review_documents(
             remind_before=remind_before,
             atlas=atlas,
             changes=changes.get(doc.path) if changes is not None else None,
+            _added_since=added_since,
         )
         reports.append(
             ModelReport(
