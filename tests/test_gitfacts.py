@@ -6,6 +6,7 @@ chosen dates by chosen authors.
 
 from __future__ import annotations
 
+import copy
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 import git
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from policyengine.errors import GitError
 from policyengine.gitfacts import (
@@ -430,3 +433,19 @@ def test_change_describe() -> None:
     assert c.describe() == "retrieval corpus kb: ingestion path forum was added"
     c = Change("t", "agent_tool", ChangeKind.ACTIONS_CHANGED, ["a"], ["a", "b"], "actions")
     assert c.describe() == "agent tool t: actions changed from [a] to [a, b]"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_reordering_never_changes_the_diff(example: str, data: st.DataObject) -> None:
+    old = parse_document(example.encode(), "m.yaml").data
+    new = copy.deepcopy(old)
+    new["assets"] = data.draw(st.permutations(new["assets"]))
+    for asset in new["assets"]:
+        for key in ("actions", "trained_on", "ingestion_paths"):
+            if isinstance(asset.get(key), list):
+                asset[key] = data.draw(st.permutations(asset[key]))
+    assert diff_models(old, new) == []
+    assert diff_models(new, old) == []
