@@ -134,10 +134,7 @@ def _repository(args: argparse.Namespace) -> tuple[Any, list[Path]]:
     else:
         start = paths[0] if paths else Path.cwd()
         root = find_root(start if start.is_dir() else start.parent)
-    config = load_config(root, args.config)
-    if not paths:
-        paths = [config.root]
-    return config, paths
+    return load_config(root, args.config), paths
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

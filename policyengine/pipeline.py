@@ -66,10 +66,12 @@ def _catalogs(config: Config) -> tuple[AtlasCatalog, ControlCatalog]:
 def _validated(
     paths: Sequence[Path], config: Config, atlas: AtlasCatalog, controls: ControlCatalog
 ) -> Validation:
+    # The config's `models` globs say where models live when no PATH is given; a PATH
+    # given on the command line replaces them.
     return validate_paths(
         paths,
         root=config.root,
-        globs=config.models,
+        globs=() if paths else config.models,
         control_ids=controls.ids(),
         atlas=atlas,
     )

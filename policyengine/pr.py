@@ -163,7 +163,7 @@ def _side(
 ) -> tuple[RunResult, dict[str, Document]]:
     config = replace(options.config, root=root, policies=options.config.policies)
     targets = [root / p for p in paths if (root / p).exists()]
-    if not targets:
+    if paths and not targets:
         return RunResult(models=(), as_of=options.as_of), {}
     run = run_check(targets, replace(options, config=config))
     docs = {}
@@ -173,6 +173,10 @@ def _side(
         except InvalidDocument:
             continue  # reported in the run already; nothing to compare
     return run, docs
+
+
+def _under(path: str, prefix: str) -> bool:
+    return prefix in (".", "") or path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 def _data(doc: Document | None) -> Mapping[str, Any]:
@@ -194,10 +198,16 @@ def run_pull_request(
     """
     config: Config = options.config
     root = config.root
-    wanted = _relative(paths, root) if paths else ["."]
+    wanted = _relative(paths, root)
     if changed_only:
         changed = set(changed_model_paths(root, base, head))
-        wanted = sorted(changed)
+        wanted = sorted(c for c in changed if not wanted or any(_under(c, w) for w in wanted))
+        if not wanted:
+            return RunResult(
+                models=(),
+                as_of=options.as_of,
+                delta=PullRequestDelta(base, head or "working tree", ()),
+            )
     with tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp:
         base_root = export_tree(root, base, Path(tmp) / "base")
         head_root = root if head is None else export_tree(root, head, Path(tmp) / "head")

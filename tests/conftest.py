@@ -103,3 +103,13 @@ def opa_server(opa_bin: str) -> Iterator[str]:
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-golden` rewrites the golden files under tests/golden/ (review the diff)."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden files instead of comparing",
+    )

@@ -1,0 +1,188 @@
+"""`policyengine validate` and `check` end to end, in process, on the bundled examples."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+GOLDEN = REPO / "tests" / "golden"
+AS_OF = ["--as-of", "2026-11-27"]
+
+sys.path.insert(0, str(REPO / "scripts"))
+from make_example_history import build_history  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def examples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples outside any git repository, so runs do not depend on our history."""
+    dest = tmp_path_factory.mktemp("ex") / "examples"
+    shutil.copytree(EXAMPLES, dest)
+    return dest
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update or not path.exists():
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"differs from {path}"
+
+
+def test_validate_examples_passes(capsys: pytest.CaptureFixture[str], examples_copy: Path) -> None:
+    code, out, err = _run(capsys, "validate", str(examples_copy), *AS_OF)
+    assert code == 0, out
+    assert out.endswith("3 models (3 valid, 0 invalid); no findings\n")
+    assert err == ""
+
+
+def test_check_examples_text_golden(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, request: pytest.FixtureRequest
+) -> None:
+    code, out, err = _run(capsys, "check", str(examples_copy), *AS_OF)
+    assert code == 1  # the coding agent and the partner classifier have high findings
+    assert "models/partner-classifier.yaml:64:5: high: TM-SUPPLY-001" in out
+    assert (
+        "models/coding-agent.yaml:129:5: high: TM-SCORE-001 threat T-104 has no assumption" in out
+    )
+    _golden("check-examples.txt", out, request.config.getoption("--update-golden"))
+
+
+def test_check_examples_json_contract(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, request: pytest.FixtureRequest
+) -> None:
+    code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1
+    assert doc["schema_version"] == 1
+    assert [m["id"] for m in doc["models"]] == [
+        "coding-agent",
+        "partner-classifier",
+        "support-assistant",
+    ]
+    support = doc["models"][2]
+    statuses = {c["control"]: c["status"] for c in support["controls"]}
+    assert statuses["nist-ai-rmf/MEASURE 2.11"] == "waived"
+    assert statuses["iso42001/6.1.2"] == "satisfied"
+    assert support["review"]["status"] == "current"
+    partner = {c["control"]: c for c in doc["models"][1]["controls"]}
+    assert partner["iso42001/A.7.5"]["status"] == "not_satisfied"
+    assert partner["nist-ai-rmf/MEASURE 2.11"]["status"] == "not_satisfied"  # waiver expired
+    _golden("check-examples.json", out, request.config.getoption("--update-golden"))
+
+
+def test_check_is_byte_identical(capsys: pytest.CaptureFixture[str], examples_copy: Path) -> None:
+    first = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")[1]
+    second = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")[1]
+    assert first == second
+
+
+def test_output_file_written_whole(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "out" / "report.json"
+    code, out, _ = _run(
+        capsys, "check", str(examples_copy), *AS_OF, "-f", "json", "-o", str(target)
+    )
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["summary"]["models"] == 3
+    assert [p.name for p in target.parent.iterdir()] == ["report.json"]
+
+
+def test_fail_on_critical_passes_examples(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path
+) -> None:
+    code, _, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--fail-on", "critical")
+    assert code == 0
+
+
+def test_invalid_model_reported_and_others_evaluated(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(examples_copy, repo)
+    bad = repo / "models" / "broken.yaml"
+    bad.write_text("apiVersion: policyengine/v1\nkind: ThreatModel\nmetadata: {id: x\n")
+    code, out, err = _run(capsys, "check", str(repo), *AS_OF, "--fail-on", "critical")
+    assert code == 1
+    assert "models/broken.yaml:4:1: error: YAML syntax error" in out
+    assert "4 models (3 valid, 1 invalid)" in out
+    assert "Traceback" not in err
+
+
+def test_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "check", "/nonexistent/models", *AS_OF)
+    assert code == 2 and out == ""
+    assert err.startswith("policyengine: error: /nonexistent/models: no such file or folder")
+
+
+def test_opa_engine_without_url_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path
+) -> None:
+    code, _, err = _run(capsys, "check", str(examples_copy), *AS_OF, "--engine", "opa")
+    assert code == 2
+    assert "--engine opa needs --opa-url" in err
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples with a git history whose last commit adds an agent tool unreviewed."""
+    dest = tmp_path_factory.mktemp("hist") / "repo"
+    build_history(dest)
+    return dest
+
+
+def test_pull_request_adding_a_tool_without_review_fails(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(history)
+    code, out, _ = _run(capsys, "check", "--base", "HEAD~1", *AS_OF, "--fail-on", "critical")
+    assert code == 1
+    assert "pull request: HEAD~1 -> working tree" in out
+    assert "review trigger: agent tool voucher-tool was added" in out
+    assert "critical: PR-REVIEW-001 this change needs a review of the threat model" in out
+    assert "iso42001/8.2: satisfied -> not_satisfied" in out
+
+
+def test_pull_request_prose_only_change_passes_review_rule(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(history)
+    code, out, _ = _run(
+        capsys, "check", "--base", "HEAD~2", "--head", "HEAD~1", *AS_OF, "-f", "json"
+    )
+    delta = json.loads(out)["pull_request"]
+    support = next(m for m in delta["models"] if m["id"] == "support-assistant")
+    assert support["trigger_changes"] == []
+    assert support["findings"] == []
+
+
+def test_pull_request_changed_only_evaluates_changed_models(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(history)
+    code, out, _ = _run(capsys, "check", "--base", "HEAD~1", "--changed-only", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    assert [m["path"] for m in doc["models"]] == ["models/support-assistant.yaml"]
+    assert code == 1
+
+
+def test_unknown_base_ref_is_a_tool_error(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(history)
+    code, out, err = _run(capsys, "check", "--base", "no-such-ref", *AS_OF)
+    assert code == 2 and out == ""
+    assert "unknown git ref 'no-such-ref'" in err
