@@ -3,6 +3,9 @@ package atlas.agentic
 import data.lib.model
 import data.lib.result
 
+# The techniques the model considers, computed once for every check below.
+_considered := model.considered_techniques(input.model)
+
 # Techniques that every model with an agentic surface must consider (controls.md).
 _agentic_techniques := {
 	"AML.T0053": "AI Agent Tool Invocation",
@@ -29,7 +32,7 @@ _memory_types := {"agent_tool", "base_model", "fine_tuned_model"}
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
 	some tid, name in _agentic_techniques
-	not model.technique_considered(input.model, tid)
+	not tid in _considered
 	msg := sprintf("model has an agentic surface but no threat considers %s (%s)", [tid, name])
 	finding := result.deny_control("TM-ATLAS-005", msg, ["surfaces", _first(_agentic_surfaces)], concat("/", ["atlas", tid]))
 }
@@ -47,7 +50,7 @@ deny contains finding if {
 #     atlas: ["AML.T0101"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not model.technique_considered(input.model, "AML.T0101")
+	not "AML.T0101" in _considered
 	msg := "model has an agent tool with write permissions but no threat considers AML.T0101 (Data Destruction via AI Agent Tool Invocation)"
 	finding := result.deny_control("TM-ATLAS-006", msg, ["assets", _first(_writing_tools), "permissions"], "atlas/AML.T0101")
 }
@@ -65,7 +68,7 @@ deny contains finding if {
 #     atlas: ["AML.T0080"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not model.technique_considered(input.model, "AML.T0080")
+	not "AML.T0080" in _considered
 	msg := "model has an agent with memory but no threat considers AML.T0080 (AI Agent Context Poisoning)"
 	finding := result.deny_control("TM-ATLAS-007", msg, ["assets", _first(_memories), "memory"], "atlas/AML.T0080")
 }

@@ -3,6 +3,9 @@ package atlas.io_surface
 import data.lib.model
 import data.lib.result
 
+# The techniques the model considers, computed once for every check below.
+_considered := model.considered_techniques(input.model)
+
 # Techniques that every model with an input_output surface must consider (controls.md).
 _io_techniques := {
 	"AML.T0051": "LLM Prompt Injection",
@@ -33,7 +36,7 @@ _api_techniques := {
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
 	some tid, name in _io_techniques
-	not model.technique_considered(input.model, tid)
+	not tid in _considered
 	msg := sprintf("model has an input_output surface but no threat considers %s (%s)", [tid, name])
 	finding := result.deny_control("TM-ATLAS-001", msg, ["surfaces", _first(_io_surfaces)], concat("/", ["atlas", tid]))
 }
@@ -53,7 +56,7 @@ deny contains finding if {
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
 	some tid, name in _api_techniques
-	not model.technique_considered(input.model, tid)
+	not tid in _considered
 	msg := sprintf("model has a public or unauthenticated inference API but no threat considers %s (%s)", [tid, name])
 	finding := result.deny_control("TM-ATLAS-002", msg, ["assets", _first(_open_apis)], concat("/", ["atlas", tid]))
 }

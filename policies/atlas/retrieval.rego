@@ -3,6 +3,9 @@ package atlas.retrieval
 import data.lib.model
 import data.lib.result
 
+# The techniques the model considers, computed once for every check below.
+_considered := model.considered_techniques(input.model)
+
 # Techniques that every model with a retrieval surface must consider (controls.md).
 _retrieval_techniques := {
 	"AML.T0051.001": "LLM Prompt Injection: Indirect",
@@ -24,7 +27,7 @@ _retrieval_techniques := {
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
 	some tid, name in _retrieval_techniques
-	not model.technique_considered(input.model, tid)
+	not tid in _considered
 	msg := sprintf("model has a retrieval surface but no threat considers %s (%s)", [tid, name])
 	finding := result.deny_control("TM-ATLAS-003", msg, ["surfaces", _first(_retrieval_surfaces)], concat("/", ["atlas", tid]))
 }
@@ -43,7 +46,7 @@ deny contains finding if {
 #     atlas: ["AML.T0066"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not model.technique_considered(input.model, "AML.T0066")
+	not "AML.T0066" in _considered
 	msg := "model has an ingestion path without review before publishing but no threat considers AML.T0066 (Retrieval Content Crafting)"
 	finding := result.deny_control("TM-ATLAS-004", msg, _first_unreviewed_path, "atlas/AML.T0066")
 }

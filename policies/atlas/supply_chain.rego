@@ -3,6 +3,9 @@ package atlas.supply_chain
 import data.lib.model
 import data.lib.result
 
+# The techniques the model considers, computed once for every check below.
+_considered := model.considered_techniques(input.model)
+
 # Asset types that are models.
 _model_types := {"base_model", "fine_tuned_model", "embedding_model"}
 
@@ -19,7 +22,7 @@ _model_types := {"base_model", "fine_tuned_model", "embedding_model"}
 #     atlas: ["AML.T0010.003"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not model.technique_considered(input.model, "AML.T0010.003")
+	not "AML.T0010.003" in _considered
 	msg := "model has a third-party or open-weights model but no threat considers AML.T0010.003 (AI Supply Chain Compromise: Model)"
 	finding := result.deny_control("TM-ATLAS-010", msg, ["assets", _first(_external_models)], "atlas/AML.T0010.003")
 }
@@ -37,7 +40,7 @@ deny contains finding if {
 #     atlas: ["AML.T0010.001"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not model.technique_considered(input.model, "AML.T0010.001")
+	not "AML.T0010.001" in _considered
 	msg := "model has a runtime surface or an ML library but no threat considers AML.T0010.001 (AI Supply Chain Compromise: AI Software)"
 	finding := result.deny_control("TM-ATLAS-011", msg, _software_supply_path, "atlas/AML.T0010.001")
 }
@@ -56,7 +59,7 @@ deny contains finding if {
 #     atlas: ["AML.T0011.000"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not model.technique_considered(input.model, "AML.T0011.000")
+	not "AML.T0011.000" in _considered
 	msg := "model has an open-weights model loaded from files but no threat considers AML.T0011.000 (User Execution: Unsafe AI Artifacts)"
 	finding := result.deny_control("TM-ATLAS-012", msg, ["assets", _first(_loaded_weights)], "atlas/AML.T0011.000")
 }

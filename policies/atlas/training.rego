@@ -3,6 +3,9 @@ package atlas.training
 import data.lib.model
 import data.lib.result
 
+# The techniques the model considers, computed once for every check below.
+_considered := model.considered_techniques(input.model)
+
 # Techniques that a training or fine-tuning pipeline, or a dataset, puts in scope (controls.md).
 _training_techniques := {
 	"AML.T0020": "Poison Training Data",
@@ -27,7 +30,7 @@ _training_types := {"training_pipeline", "fine_tuning_pipeline", "dataset"}
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
 	some tid, name in _training_techniques
-	not model.technique_considered(input.model, tid)
+	not tid in _considered
 	msg := sprintf("model has a training or fine-tuning pipeline or a dataset but no threat considers %s (%s)", [tid, name])
 	finding := result.deny_control("TM-ATLAS-008", msg, ["assets", _first(_training_assets)], concat("/", ["atlas", tid]))
 }
@@ -45,7 +48,7 @@ deny contains finding if {
 #     atlas: ["AML.T0019"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not model.technique_considered(input.model, "AML.T0019")
+	not "AML.T0019" in _considered
 	msg := "model has a dataset without access-controlled ingestion but no threat considers AML.T0019 (Publish Poisoned Datasets)"
 	finding := result.deny_control("TM-ATLAS-009", msg, ["assets", _first(_open_datasets)], "atlas/AML.T0019")
 }

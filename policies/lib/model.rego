@@ -72,29 +72,46 @@ high_risk(facts, threat) if threat_risk(facts, threat) >= high_risk_threshold
 
 # METADATA
 # description: Some threat names the technique or one of its sub-techniques.
-mentions_technique(model, tid) if {
-	some t in object.get(model, "threats", [])
-	some a in object.get(t, "atlas", [])
-	_same_or_sub(a, tid)
+mentions_technique(model, tid) if tid in named_techniques(model)
+
+# METADATA
+# description: >-
+#   The ATLAS ids the threats name, with every parent of each (AML.T0051 for AML.T0051.001),
+#   so that a technique is named when it or a sub-technique is. Bind it once per package:
+#   one pass over the threats instead of one per technique.
+named_techniques(model) := named | _parents(named) if {
+	named := {a | some t in object.get(model, "threats", []); some a in object.get(t, "atlas", [])}
 }
 
-_same_or_sub(a, tid) if a == tid
-
-_same_or_sub(a, tid) if startswith(a, concat("", [tid, "."]))
+# Every proper prefix of an id that ends before a dot.
+_parents(ids) := {p |
+	some a in ids
+	parts := split(a, ".")
+	count(parts) > 1
+	some k in numbers.range(1, count(parts) - 1)
+	p := concat(".", array.slice(parts, 0, k))
+}
 
 # METADATA
 # description: compliance.not_applicable rules the technique out, with a reason.
-technique_ruled_out(model, tid) if {
+technique_ruled_out(model, tid) if tid in ruled_out_techniques(model)
+
+# METADATA
+# description: The techniques compliance.not_applicable rules out with a reason.
+ruled_out_techniques(model) := {object.get(e, "technique", "") |
 	some e in object.get(model, ["compliance", "not_applicable"], [])
-	object.get(e, "technique", "") == tid
 	stated(e, "reason")
 }
 
 # METADATA
-# description: The technique is named by a threat or ruled out with a reason.
-technique_considered(model, tid) if mentions_technique(model, tid)
+# description: >-
+#   The techniques the model considers: named by a threat (or through a sub-technique) or
+#   ruled out with a reason. Bind it once per package and test membership.
+considered_techniques(model) := named_techniques(model) | ruled_out_techniques(model)
 
-technique_considered(model, tid) if technique_ruled_out(model, tid)
+# METADATA
+# description: The technique is named by a threat or ruled out with a reason.
+technique_considered(model, tid) if tid in considered_techniques(model)
 
 # METADATA
 # description: The indices of compliance.attestations entries for a control key ("framework/ID").

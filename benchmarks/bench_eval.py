@@ -1,0 +1,171 @@
+"""Benchmark of policy evaluation: the shipped policies over models of 40 and 200 threats.
+
+Scales the example model up (its threats repeated with distinct ids), builds each input
+as `policyengine check` does (`build_facts`, `policy_input`), then times, side by side:
+
+- the embedded engine (regopy): the policy set compiled once, then one query per model;
+- `opa eval --format json` per model, process start included (the same modules plus the
+  generated aggregator, the same input file), and the ratio embedded / opa eval.
+
+It also checks that both engines give the same deny and not_applicable sets.
+
+    python benchmarks/bench_eval.py [--threats 40 200] [--repeat 5] [--opa PATH] [--profile]
+
+`--profile` adds the cost of each package alone on the embedded engine (the lib modules
+plus that package, compiled for `data.<package>.deny`), slowest first.
+
+Issue 3's budget: a model of 200 threats costs at most a few tens of milliseconds on the
+embedded engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from regopy import rego_shared as _rs  # noqa: E402
+
+from policyengine.atlas import load_catalog  # noqa: E402
+from policyengine.engine import EngineOutput  # noqa: E402
+from policyengine.engine.embedded import EmbeddedEngine, compile_modules  # noqa: E402
+from policyengine.evaluate import build_facts, policy_input  # noqa: E402
+from policyengine.loader import load_document  # noqa: E402
+from policyengine.policyset import (  # noqa: E402
+    AGGREGATOR_MODULE,
+    AGGREGATOR_PACKAGE,
+    PolicySet,
+    load_policy_set,
+)
+from policyengine.results import ReviewStatus  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT.parent / "shared/design/threat-model.example.yaml"
+POLICIES = ROOT / "policies"
+AS_OF = date(2026, 11, 27)
+
+
+def scaled_model(base: Mapping[str, Any], threats: int) -> dict[str, Any]:
+    """The example model with `threats` threats: its own repeated, ids T-000, T-001, ..."""
+    model = copy.deepcopy(dict(base))
+    own = model["threats"]
+    model["threats"] = [dict(own[i % len(own)], id=f"T-{i:03d}") for i in range(threats)]
+    return model
+
+
+def model_input(model: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy input of a model, as `policyengine check` builds it (every file exists)."""
+    facts = build_facts(
+        model,
+        as_of=AS_OF,
+        review_status=ReviewStatus.CURRENT,
+        cadence_days=92,
+        atlas=load_catalog(),
+        evidence_exists=lambda _path: True,
+    )
+    return policy_input(model, facts)
+
+
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    """The median wall time of `repeat` runs of `run`, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def opa_output(opa: str, bundle: Path, input_file: Path) -> EngineOutput:
+    """One `opa eval` process over the written modules and input file."""
+    proc = subprocess.run(
+        [opa, "eval", "--format", "json", "-d", str(bundle), "-i", str(input_file)]
+        + [f"data.{AGGREGATOR_PACKAGE}.result"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    value = json.loads(proc.stdout)["result"][0]["expressions"][0]["value"]
+    return EngineOutput.from_json(value)
+
+
+def write_bundle(policy_set: PolicySet, folder: Path) -> None:
+    """The policy set's modules and its aggregator as .rego files (no data files)."""
+    modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator()}
+    for name, source in modules.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source, encoding="utf-8")
+
+
+def package_costs(
+    policy_set: PolicySet, value: Mapping[str, Any], repeat: int
+) -> list[tuple[float, str]]:
+    """The embedded cost of each package alone (lib modules plus the package), in seconds."""
+    text = json.dumps(value, separators=(",", ":"))
+    libs = {n: s for n, s in policy_set.modules.items() if "/lib/" in n}
+    costs = []
+    for package in policy_set.deny_packages:
+        own = {n: s for n, s in policy_set.modules.items() if f"\npackage {package}\n" in f"\n{s}"}
+        interp = compile_modules({**libs, **own}, policy_set.files)
+        bundle = interp.build(f"x := data.{package}.deny")
+        interp.set_input_term(text)
+
+        def run(interp: Any = interp, bundle: Any = bundle) -> None:
+            _rs.rego_free_output(_rs.rego_bundle_query(interp._impl, bundle._impl))
+
+        costs.append((best_of(repeat, run), package))
+    return sorted(costs, reverse=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; prints one line per model size (and per package with --profile)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threats", type=int, nargs="+", default=[40, 200])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--opa", default=shutil.which("opa") or "/root/go/bin/opa")
+    parser.add_argument("--profile", action="store_true", help="print each package's cost")
+    args = parser.parse_args(argv)
+
+    base = load_document(EXAMPLE, EXAMPLE.parent).data
+    policy_set = load_policy_set([POLICIES])
+    engine = EmbeddedEngine()
+    engine.evaluate(policy_set, [model_input(scaled_model(base, 1))])  # compile once
+    print(f"{'threats':>7}  {'embedded':>10}  {'opa eval':>10}  {'ratio':>6}  denies")
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "bundle"
+        write_bundle(policy_set, bundle)
+        for n in args.threats:
+            value = model_input(scaled_model(base, n))
+            input_file = Path(tmp) / f"input-{n}.json"
+            input_file.write_text(json.dumps(value), encoding="utf-8")
+            embedded = engine.evaluate(policy_set, [value])[0]
+            t_emb = best_of(args.repeat, partial(engine.evaluate, policy_set, [value]))
+            opa = opa_output(args.opa, bundle, input_file)
+            t_opa = best_of(args.repeat, partial(opa_output, args.opa, bundle, input_file))
+            same = "same" if embedded == opa else "DIFFERENT"
+            print(
+                f"{n:>7}  {t_emb * 1000:>8.1f}ms  {t_opa * 1000:>8.1f}ms  "
+                f"{t_emb / t_opa:>6.2f}  {len(embedded.deny)} ({same} on both engines)"
+            )
+            if args.profile:
+                for cost, package in package_costs(policy_set, value, args.repeat):
+                    print(f"         {cost * 1000:>8.1f}ms  {package}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
