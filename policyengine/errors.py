@@ -9,7 +9,10 @@ that called the library.
 
 from __future__ import annotations
 
-from .results import Diagnostic
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # results.py pulls in dataclasses; `--version` should not pay for it
+    from .results import Diagnostic
 
 
 class PolicyEngineError(Exception):
