@@ -186,3 +186,29 @@ def test_unknown_base_ref_is_a_tool_error(
     code, out, err = _run(capsys, "check", "--base", "no-such-ref", *AS_OF)
     assert code == 2 and out == ""
     assert "unknown git ref 'no-such-ref'" in err
+
+
+def test_history_status_and_ics_reminders(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import icalendar
+
+    monkeypatch.chdir(history)
+    code, out, _ = _run(capsys, "status", *AS_OF, "--format", "json")
+    verdicts = {m["id"]: m["status"] for m in json.loads(out)["models"]}
+    assert verdicts == {
+        "coding-agent": "overdue",
+        "partner-classifier": "current",
+        "support-assistant": "review_required",
+    }
+    assert code == 1
+    code, out, _ = _run(capsys, "remind", *AS_OF, "--format", "ics")
+    assert code == 1
+    calendar = icalendar.Calendar.from_ical(out)
+    events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    assert sorted(events) == [
+        "Threat-model review: coding-agent (overdue)",
+        "Threat-model review: support-assistant (review_required)",
+    ]
+    support = events["Threat-model review: support-assistant (review_required)"]
+    assert "voucher-tool" in str(support["DESCRIPTION"])
