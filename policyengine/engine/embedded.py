@@ -7,27 +7,42 @@ that answers `policyengine.main.result`; then one query per model. Every regopy 
 with guards, because reading an undefined or error output through regopy's `Output` class
 can abort the process. rego-cpp writes compile errors to stdout whatever its log level, so
 stdout (file descriptor 1) is pointed at /dev/null while it works.
+
+Many inputs (more than `PARALLEL_MIN`) on a machine with more than one CPU are evaluated in
+a pool of worker processes (spawn context) that each compile the policy set once and then
+evaluate chunks of inputs; outputs come back in input order. A worker that fails or dies
+fails the whole call with `EngineError` (a policy that does not compile, `PolicyError`):
+never a partial result.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
+import multiprocessing
 import os
+import pickle
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import regopy
 from regopy import Interpreter, RegoError
 from regopy import rego_shared as _rs
 
-from ..errors import EngineError, PolicyError
+from ..errors import EngineError, PolicyEngineError, PolicyError, UsageError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
 from . import Engine, EngineOutput, input_json
 
-__all__ = ["EmbeddedEngine", "compile_modules", "query_json"]
+__all__ = ["PARALLEL_MIN", "EmbeddedEngine", "compile_modules", "query_json"]
+
+PARALLEL_MIN = 8
+"""Up to this many inputs are evaluated in process; more go to the worker pool (if any)."""
+_CHUNKS_PER_WORKER = 4  # several chunks per worker, so a slow chunk does not idle the others
 
 _QUERY = f"x := data.{AGGREGATOR_PACKAGE}.result"
 _ERROR_NODE = 1801  # rego-cpp node kind of an error message (ErrorMsg), as observed
@@ -153,9 +168,9 @@ def query_json(
 class _Compiled:
     """One policy set, compiled: the interpreter and its plan for the result query."""
 
-    def __init__(self, policy_set: PolicySet) -> None:
-        self.modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator()}
-        self.files = {**policy_set.files, AGGREGATOR_MODULE: AGGREGATOR_MODULE}
+    def __init__(self, modules: Mapping[str, str], files: Mapping[str, str]) -> None:
+        self.modules = modules
+        self.files = files
         self.interp = compile_modules(self.modules, self.files)
         with quiet_stdout():
             try:
@@ -187,22 +202,137 @@ class _Compiled:
         return EngineOutput.from_json(bindings["x"])
 
 
-class EmbeddedEngine(Engine):
-    """regopy in process: compiles each policy set once, then one query per input."""
+def _sources(policy_set: PolicySet) -> tuple[dict[str, str], dict[str, str]]:
+    """The modules to compile (the policy set's plus the aggregator) and their file names."""
+    modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator()}
+    files = {**policy_set.files, AGGREGATOR_MODULE: AGGREGATOR_MODULE}
+    return modules, files
 
-    def __init__(self) -> None:
+
+# --- worker processes -------------------------------------------------------------------
+
+_worker_compiled: _Compiled | PolicyEngineError | None = None
+"""In a worker process: the policy set it compiled, or why it could not."""
+
+
+def _init_worker(modules: Mapping[str, str], files: Mapping[str, str]) -> None:
+    """Pool initializer: compile the policy set once per worker process.
+
+    A compile failure is kept and raised by every chunk, so the caller sees the
+    `PolicyError` itself instead of a broken pool.
+    """
+    global _worker_compiled
+    try:
+        _worker_compiled = _Compiled(modules, files)
+    except PolicyEngineError as exc:
+        _worker_compiled = exc
+
+
+def _evaluate_chunk(values: Sequence[Mapping[str, Any]]) -> list[EngineOutput]:
+    """In a worker process: evaluate a chunk of inputs in order."""
+    compiled = _worker_compiled
+    if compiled is None:
+        raise EngineError("an embedded engine worker has no compiled policies (a bug)")
+    if isinstance(compiled, PolicyEngineError):
+        raise compiled
+    return [compiled.evaluate(value) for value in values]
+
+
+def _chunks(inputs: Sequence[Mapping[str, Any]], workers: int) -> list[Sequence[Mapping[str, Any]]]:
+    size = max(1, math.ceil(len(inputs) / (workers * _CHUNKS_PER_WORKER)))
+    return [inputs[i : i + size] for i in range(0, len(inputs), size)]
+
+
+class EmbeddedEngine(Engine):
+    """regopy in process: compiles each policy set once, then one query per input.
+
+    `workers` is the number of worker processes for large batches: None means
+    `os.cpu_count()`, 1 means always in process. Batches of at most `PARALLEL_MIN` inputs
+    are always evaluated in process, so a single model costs what it did without workers.
+    Raises `UsageError` when `workers` is less than 1.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise UsageError(f"workers must be 1 or more (got {workers})")
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        """Worker processes for batches of more than `PARALLEL_MIN` inputs (1: none)."""
         self._compiled: dict[str, _Compiled] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_key: tuple[str, int] = ("", 0)
 
     def evaluate(
         self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
     ) -> list[EngineOutput]:
         """One output per input, in order (see `Engine.evaluate`)."""
+        if self.workers > 1 and len(inputs) > PARALLEL_MIN:
+            return self._evaluate_parallel(policy_set, inputs)
         compiled = self._compiled.get(policy_set.digest)
         if compiled is None:
-            compiled = _Compiled(policy_set)
+            compiled = _Compiled(*_sources(policy_set))
             self._compiled = {policy_set.digest: compiled}
         return [compiled.evaluate(value) for value in inputs]
 
+    def _pool_for(self, policy_set: PolicySet, workers: int) -> ProcessPoolExecutor:
+        key = (policy_set.digest, workers)
+        if self._pool is not None and self._pool_key == key:
+            return self._pool
+        self._shutdown_pool()
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=_sources(policy_set),
+        )
+        self._pool_key = key
+        return self._pool
+
+    def _evaluate_parallel(
+        self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
+    ) -> list[EngineOutput]:
+        workers = min(self.workers, math.ceil(len(inputs) / PARALLEL_MIN))
+        pool = self._pool_for(policy_set, workers)
+        futures: list[Future[list[EngineOutput]]] = []
+        try:
+            futures = [pool.submit(_evaluate_chunk, chunk) for chunk in _chunks(inputs, workers)]
+            outputs: list[EngineOutput] = []
+            for future in futures:
+                outputs.extend(future.result())
+        except PolicyEngineError:
+            self._abandon(futures)
+            raise
+        except BrokenProcessPool as exc:
+            self._abandon(futures)
+            self._shutdown_pool()
+            raise EngineError(
+                "an embedded engine worker process died while evaluating "
+                f"({exc}); no results were kept. Rerun with one worker "
+                "(EmbeddedEngine(workers=1)) to find the model that crashes regopy"
+            ) from None
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            self._abandon(futures)
+            raise EngineError(
+                f"could not hand the inputs to the embedded engine workers: {exc}"
+            ) from None
+        if len(outputs) != len(inputs):
+            raise EngineError(
+                f"the embedded engine workers returned {len(outputs)} results for "
+                f"{len(inputs)} inputs (a bug)"
+            )
+        return outputs
+
+    @staticmethod
+    def _abandon(futures: Sequence[Future[list[EngineOutput]]]) -> None:
+        for future in futures:
+            future.cancel()
+
+    def _shutdown_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+        self._pool_key = ("", 0)
+
     def close(self) -> None:
-        """Drop the compiled interpreters."""
+        """Drop the compiled interpreters and stop the worker processes."""
         self._compiled = {}
+        self._shutdown_pool()
