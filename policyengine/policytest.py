@@ -1,9 +1,12 @@
 """Runs the Rego unit tests (`test_*` rules of `*_test.rego` files) on the embedded engine.
 
-Each test file runs in a child process (`python -m policyengine.policytest --child ...`)
-with every non-test module of the policy set plus that file, so that a regopy crash
-(SIGSEGV on `with input as {...}`) becomes a failed test that names the file instead of
-killing the run. Results are per test: `pass`, `fail` (false or undefined) or `error`.
+Test files run in child processes (`python -m policyengine.policytest --child ...`), one
+child per policy folder, so that a regopy crash (SIGSEGV on `with input as {...}`) becomes
+a failed test instead of killing the run; the files of a batch that crashed run again one
+per child, so the error names the file. A child compiles the policy set with the batch's
+test files once and evaluates every test package with a single query, because regopy
+re-plans every module on each query: per-test queries made the bundled suite take a minute.
+Results are per test: `pass`, `fail` (false or undefined) or `error`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -74,8 +77,31 @@ def _package_of(source: str) -> str:
     return m.group(1) if m else ""
 
 
+def _result_of(
+    file: str, package: str, name: str, line: int, values: Sequence[object]
+) -> TestResult:
+    if list(values) == [True]:
+        return TestResult(file, package, name, line, Outcome.PASS)
+    why = "undefined" if not values else f"evaluated to {json.dumps(values[0])}"
+    return TestResult(file, package, name, line, Outcome.FAIL, why)
+
+
+def _from_package(
+    file: str, package: str, source: str, value: Mapping[str, object]
+) -> list[TestResult]:
+    """Results of one file from the value of its whole package (absent rule: undefined)."""
+    return [
+        _result_of(file, package, name, line, [value[name]] if name in value else [])
+        for name, line in _tests_of(source)
+    ]
+
+
 def run_file(policy_set: PolicySet, module: str) -> list[TestResult]:
-    """Run the tests of one test module in this process (the child's job)."""
+    """Run the tests of one test module in this process.
+
+    One query for the whole test package; when that query fails, one query per test, so
+    an error is reported on the test that raised it.
+    """
     from .engine.embedded import compile_modules, query_json
 
     source = policy_set.tests[module]
@@ -86,6 +112,13 @@ def run_file(policy_set: PolicySet, module: str) -> list[TestResult]:
         interp = compile_modules(modules, policy_set.files)
     except PolicyEngineError as exc:
         return [TestResult(file, package, "", 1, Outcome.ERROR, exc.diagnostics())]
+    try:
+        answer = query_json(interp, f"x := data.{package}", modules, policy_set.files)
+    except PolicyEngineError:
+        answer = []
+    value = answer[0].get("bindings", {}).get("x") if len(answer) == 1 else None
+    if isinstance(value, dict):
+        return _from_package(file, package, source, value)
     results: list[TestResult] = []
     for name, line in _tests_of(source):
         try:
@@ -94,53 +127,112 @@ def run_file(policy_set: PolicySet, module: str) -> list[TestResult]:
             results.append(TestResult(file, package, name, line, Outcome.ERROR, exc.diagnostics()))
             continue
         values = [r.get("expressions", [None])[0] for r in answer]
-        if values == [True]:
-            results.append(TestResult(file, package, name, line, Outcome.PASS))
-        else:
-            why = "undefined" if not values else f"evaluated to {json.dumps(values[0])}"
-            results.append(TestResult(file, package, name, line, Outcome.FAIL, why))
+        results.append(_result_of(file, package, name, line, values))
     return results
 
 
-def _run_child(dirs: Sequence[Path], policy_set: PolicySet, module: str) -> list[TestResult]:
+def run_files(policy_set: PolicySet, modules: Sequence[str]) -> list[TestResult]:
+    """Run the tests of several test modules in this process (a child's job).
+
+    The policy set and every test module are compiled together and each test package is
+    read with one query. When that does not work (a file does not compile, a package is
+    shared by two files, the query fails), each file runs on its own with `run_file`.
+    """
+    from .engine.embedded import compile_modules, query_json
+
+    packages = [_package_of(policy_set.tests[m]) for m in modules]
+    if len(modules) > 1 and len(set(packages)) == len(packages) and all(packages):
+        combined = {**policy_set.modules, **{m: policy_set.tests[m] for m in modules}}
+        query = "; ".join(f"x{i} := data.{pkg}" for i, pkg in enumerate(packages))
+        try:
+            interp = compile_modules(combined, policy_set.files)
+            answer = query_json(interp, query, combined, policy_set.files)
+        except PolicyEngineError:
+            answer = []
+        bindings = answer[0].get("bindings", {}) if len(answer) == 1 else {}
+        values = [bindings.get(f"x{i}") for i in range(len(modules))]
+        if all(isinstance(v, dict) for v in values):
+            return [
+                r
+                for m, pkg, v in zip(modules, packages, values, strict=True)
+                if isinstance(v, dict)
+                for r in _from_package(policy_set.file_of(m), pkg, policy_set.tests[m], v)
+            ]
+    return [r for m in modules for r in run_file(policy_set, m)]
+
+
+def _crash_reason(returncode: int, stderr: str) -> str:
+    if returncode < 0:
+        try:
+            sig = signal.Signals(-returncode).name
+        except ValueError:
+            sig = f"signal {-returncode}"
+        why = f"the embedded engine crashed ({sig}) running this file"
+        if sig == "SIGSEGV":
+            why += " (regopy 1.5.2 crashes on `with input as {...}`: override input.model)"
+        return why
+    tail = (stderr.strip().splitlines() or ["no output"])[-1]
+    return f"the test runner failed (exit {returncode}): {tail}"
+
+
+def _file_error(policy_set: PolicySet, module: str, why: str) -> list[TestResult]:
     source = policy_set.tests[module]
     file = policy_set.file_of(module)
     package = _package_of(source)
+    names = _tests_of(source) or [("", 1)]
+    return [TestResult(file, package, name, line, Outcome.ERROR, why) for name, line in names]
+
+
+def _run_child(
+    dirs: Sequence[Path], policy_set: PolicySet, modules: Sequence[str]
+) -> list[TestResult]:
+    """Run `modules` in one child; a batch that crashes runs again one file per child."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    cmd = [sys.executable, "-m", "policyengine.policytest", "--child", module]
+    cmd = [sys.executable, "-m", "policyengine.policytest"]
+    for module in modules:
+        cmd += ["--child", module]
     cmd += [str(d) for d in dirs]
     try:
         proc = subprocess.run(
             cmd, capture_output=True, text=True, env=env, timeout=_CHILD_TIMEOUT, check=False
         )
     except subprocess.TimeoutExpired:
+        if len(modules) > 1:
+            return [r for m in modules for r in _run_child(dirs, policy_set, [m])]
         why = f"the embedded engine did not finish this file within {_CHILD_TIMEOUT:.0f} s"
-        return [TestResult(file, package, "", 1, Outcome.ERROR, why)]
+        return [
+            TestResult(
+                policy_set.file_of(modules[0]),
+                _package_of(policy_set.tests[modules[0]]),
+                "",
+                1,
+                Outcome.ERROR,
+                why,
+            )
+        ]
     for line in proc.stdout.splitlines():
         if line.startswith(_MARK) and proc.returncode == 0:
             rows = json.loads(line[len(_MARK) :])
             return [TestResult(**{**r, "outcome": Outcome(r["outcome"])}) for r in rows]
-    if proc.returncode < 0:
-        try:
-            sig = signal.Signals(-proc.returncode).name
-        except ValueError:
-            sig = f"signal {-proc.returncode}"
-        why = f"the embedded engine crashed ({sig}) running this file"
-        if sig == "SIGSEGV":
-            why += " (regopy 1.5.2 crashes on `with input as {...}`: override input.model)"
-    else:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        why = f"the test runner failed (exit {proc.returncode}): {tail}"
-    names = _tests_of(source) or [("", 1)]
-    return [TestResult(file, package, name, line, Outcome.ERROR, why) for name, line in names]
+    if len(modules) > 1:
+        return [r for m in modules for r in _run_child(dirs, policy_set, [m])]
+    return _file_error(policy_set, modules[0], _crash_reason(proc.returncode, proc.stderr))
+
+
+def _batches(modules: Sequence[str]) -> list[list[str]]:
+    """Test modules grouped by folder (module names are `<prefix>/<posix path>`)."""
+    groups: dict[str, list[str]] = {}
+    for module in modules:
+        groups.setdefault(module.rpartition("/")[0], []).append(module)
+    return [groups[key] for key in sorted(groups)]
 
 
 def run_policy_tests(
     dirs: Sequence[Path], *, support: Sequence[Path] = (), jobs: int | None = None
 ) -> list[TestResult]:
-    """Run every `*_test.rego` under `dirs`, each file in a child process.
+    """Run every `*_test.rego` under `dirs`, in child processes (one per folder).
 
     The modules of `support` folders (e.g. the bundled `lib`, which custom checks import)
     are loaded too, but their tests are not run. Returns the results sorted by file, then
@@ -152,10 +244,13 @@ def run_policy_tests(
     # support folders come first, so their module names are the same in both sets
     support_tests = set(load_policy_set(support).tests) if support else set()
     modules = [m for m in policy_set.tests if m not in support_tests]
-    workers = max(1, min(jobs or (os.cpu_count() or 1), len(modules) or 1))
+    batches = _batches(modules)
+    workers = max(1, min(jobs or (os.cpu_count() or 1), len(batches) or 1))
+    # largest batches first, so the last child to start is a short one
+    batches.sort(key=len, reverse=True)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        batches = list(pool.map(lambda m: _run_child(every, policy_set, m), modules))
-    results = [r for batch in batches for r in batch]
+        done = list(pool.map(lambda b: _run_child(every, policy_set, b), batches))
+    results = [r for batch in done for r in batch]
     return sorted(results, key=lambda r: (r.file, r.line, r.name))
 
 
@@ -202,14 +297,15 @@ def render_json(results: Sequence[TestResult]) -> str:
 
 def _child(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="policyengine.policytest")
-    parser.add_argument("--child", required=True, metavar="MODULE")
+    parser.add_argument("--child", required=True, action="append", metavar="MODULE")
     parser.add_argument("dirs", nargs="+", type=Path)
     args = parser.parse_args(argv)
     try:
         policy_set = load_policy_set(args.dirs)
-        if args.child not in policy_set.tests:
-            raise PolicyError(f"no test module {args.child!r} in {args.dirs}")
-        results = run_file(policy_set, args.child)
+        missing = [m for m in args.child if m not in policy_set.tests]
+        if missing:
+            raise PolicyError(f"no test module {missing[0]!r} in {args.dirs}")
+        results = run_files(policy_set, args.child)
     except PolicyEngineError as exc:
         print(exc.diagnostics(), file=sys.stderr)
         return 2
