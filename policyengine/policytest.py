@@ -11,7 +11,6 @@ Results are per test: `pass`, `fail` (false or undefined) or `error`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -295,19 +294,42 @@ def render_json(results: Sequence[TestResult]) -> str:
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
+def _child_args(argv: Sequence[str]) -> tuple[list[str], list[Path]]:
+    """`--child MODULE` (repeated) and the policy folders; ValueError when malformed.
+
+    A private protocol between `run_policy_tests` and its children, so no argparse (the
+    CLI lives in cli.py only).
+    """
+    modules: list[str] = []
+    dirs: list[Path] = []
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--child":
+            if not rest:
+                raise ValueError("--child needs a MODULE")
+            modules.append(rest.pop(0))
+        else:
+            dirs.append(Path(arg))
+    if not modules or not dirs:
+        raise ValueError("usage: python -m policyengine.policytest --child MODULE... DIR...")
+    return modules, dirs
+
+
 def _child(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="policyengine.policytest")
-    parser.add_argument("--child", required=True, action="append", metavar="MODULE")
-    parser.add_argument("dirs", nargs="+", type=Path)
-    args = parser.parse_args(argv)
     try:
-        policy_set = load_policy_set(args.dirs)
-        missing = [m for m in args.child if m not in policy_set.tests]
+        modules, dirs = _child_args(argv)
+    except ValueError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    try:
+        policy_set = load_policy_set(dirs)
+        missing = [m for m in modules if m not in policy_set.tests]
         if missing:
-            raise PolicyError(f"no test module {missing[0]!r} in {args.dirs}")
-        results = run_files(policy_set, args.child)
+            raise PolicyError(f"no test module {missing[0]!r} in {[str(d) for d in dirs]}")
+        results = run_files(policy_set, modules)
     except PolicyEngineError as exc:
-        print(exc.diagnostics(), file=sys.stderr)
+        sys.stderr.write(exc.diagnostics() + "\n")
         return 2
     rows = [{**asdict(r), "outcome": r.outcome.value} for r in results]
     sys.stdout.write(_MARK + json.dumps(rows) + "\n")
