@@ -1,0 +1,435 @@
+"""Benchmark of the whole tool against DESIGN.md's performance budget, side by side in one run.
+
+Writes a synthetic repository (`generate.make_repo`: N models of T threats, K commits),
+then measures, in this order, and prints one table:
+
+- floor: read and parse every model file with libyaml (`yaml.CSafeLoader`), one process;
+- check, in process: `pipeline.run_check` with the repository config and an engine of
+  `--workers` processes (imports and the ATLAS/control catalogs are warm; policies are not);
+- check, subprocess: `python -m policyengine check` (process start and imports included);
+- check over a local `opa run --server` on 127.0.0.1 (in process), when `--engine opa` or
+  an `opa` binary is found ($POLICYENGINE_OPA, `opa` on PATH, /root/go/bin/opa);
+- `policyengine --version` (subprocess, best of 5);
+- `policyengine status` over the history (subprocess);
+- a pull-request check of the one changed model: `check --base HEAD~1 --changed-only`
+  (subprocess, best of 3);
+- peak memory of the `check` subprocess: its ru_maxrss (largest single process) and the
+  sum over it and its worker processes (sampled from /proc every 20 ms).
+
+Each check time is also given as a ratio to the floor. Timings are wall-clock seconds on a
+machine that may be shared: the load average is printed before and after.
+
+    python benchmarks/bench_check.py [--models 100] [--threats 40] [--commits 500]
+        [--workers N] [--engine embedded|opa] [--as-of 2026-11-27] [--keep DIR]
+
+The full budget run is `--models 1000 --commits 5000` (tens of minutes today).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import SyntheticRepo, make_repo  # noqa: E402
+
+from policyengine.config import load_config  # noqa: E402
+from policyengine.engine import Engine  # noqa: E402
+from policyengine.engine.embedded import EmbeddedEngine  # noqa: E402
+from policyengine.engine.opa import OpaEngine  # noqa: E402
+from policyengine.pipeline import RunOptions, run_check  # noqa: E402
+from policyengine.results import RunResult  # noqa: E402
+
+BUDGET_CHECK_RATIO = 2.0
+"""A full check within this many times the floor."""
+BUDGET_PR_S = 1.0
+"""A pull-request check of one changed model, seconds."""
+BUDGET_STATUS_S = 5.0
+"""`status` over the history, seconds ("a few seconds")."""
+BUDGET_VERSION_S = 0.2
+"""`policyengine --version`, seconds."""
+BUDGET_MEMORY_MB = 300.0
+"""Peak memory of a check, MB."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table."""
+
+    what: str
+    """What was measured."""
+    value: float
+    """Seconds, or MB for memory rows."""
+    unit: str
+    """`s` or `MB`."""
+    ratio: float | None = None
+    """Ratio to the floor, for check rows."""
+    budget: str = ""
+    """The budget, as text."""
+    met: bool | None = None
+    """Whether the budget is met; None when the row has no budget."""
+    note: str = ""
+    """What the run found (exit status, findings), to show it did the work."""
+
+
+@dataclass(frozen=True)
+class Proc:
+    """A finished subprocess."""
+
+    seconds: float
+    """Wall-clock time."""
+    returncode: int
+    """Exit status."""
+    maxrss_mb: float
+    """ru_maxrss of the process (the largest of it and its waited-for children), MB."""
+    tree_peak_mb: float
+    """Peak of the summed RSS of the process and its descendants, sampled, MB."""
+    stdout: str
+    """What it wrote to stdout."""
+    stderr: str
+    """What it wrote to stderr."""
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return 0
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return out
+
+
+def run_proc(argv: Sequence[str], cwd: Path) -> Proc:
+    """Run `argv` in `cwd` with the package importable; time it and watch its memory."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=out, stderr=err)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], sum(_rss_kb(p) for p in _tree(proc.pid)))
+                done.wait(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Proc(
+            seconds=seconds,
+            returncode=proc.returncode,
+            maxrss_mb=usage.ru_maxrss / 1024,
+            tree_peak_mb=peak[0] / 1024,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+        )
+
+
+def best_of(n: int, argv: Sequence[str], cwd: Path) -> Proc:
+    """The fastest of `n` runs."""
+    return min((run_proc(argv, cwd) for _ in range(n)), key=lambda p: p.seconds)
+
+
+def floor_seconds(repo: SyntheticRepo, repeat: int = 3) -> float:
+    """Best time to read and parse every model with libyaml in this process."""
+    paths = [repo.root / p for p in repo.model_paths]
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for path in paths:
+            yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _summary(run: RunResult) -> str:
+    findings = sum(len(f.findings) for m in run.models for f in m.checks)
+    valid = sum(1 for m in run.models if m.valid)
+    return f"{valid}/{len(run.models)} valid, {findings} findings"
+
+
+def check_in_process(repo: SyntheticRepo, as_of: date, engine: Engine) -> tuple[float, str]:
+    """Seconds of one `run_check` over the repository, and what it found."""
+    options = RunOptions(config=load_config(repo.root, None), as_of=as_of)
+    t0 = time.perf_counter()
+    try:
+        run = run_check([], options, engine)
+    finally:
+        engine.close()
+    return time.perf_counter() - t0, _summary(run)
+
+
+def opa_binary() -> str | None:
+    """$POLICYENGINE_OPA, `opa` on PATH, or /root/go/bin/opa, if executable."""
+    for candidate in (
+        os.environ.get("POLICYENGINE_OPA"),
+        shutil.which("opa"),
+        str(Path.home() / "go" / "bin" / "opa"),
+        "/root/go/bin/opa",
+    ):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def start_opa(binary: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`opa run --server` on a free 127.0.0.1 port; (process, URL) once healthy."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [binary, "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
+                if resp.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    raise SystemExit(f"opa at {url} did not become healthy within 20 s")
+
+
+def _verdict(met: bool | None) -> str:
+    return "" if met is None else ("met" if met else "MISSED")
+
+
+def render(rows: Sequence[Row]) -> str:
+    """The table, plain text, one row a line."""
+    header = ("measure", "value", "x floor", "budget", "", "note")
+    lines = [header]
+    for r in rows:
+        value = f"{r.value:.3f} {r.unit}" if r.unit == "s" else f"{r.value:.0f} {r.unit}"
+        ratio = f"{r.ratio:.1f}x" if r.ratio is not None else ""
+        lines.append((r.what, value, ratio, r.budget, _verdict(r.met), r.note))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _ratio_row(what: str, seconds: float, floor: float, note: str) -> Row:
+    ratio = seconds / floor
+    return Row(what, seconds, "s", ratio, f"<= {BUDGET_CHECK_RATIO:.0f}x", ratio <= 2.0, note)
+
+
+def measure(args: argparse.Namespace, repo: SyntheticRepo) -> list[Row]:
+    """Every measurement, in the documented order."""
+    py = sys.executable
+    as_of = args.as_of.isoformat()
+    rows: list[Row] = []
+    floor = floor_seconds(repo)
+    rows.append(Row(f"floor: libyaml load of {len(repo.model_paths)} models", floor, "s", 1.0))
+
+    binary = opa_binary()
+    opa: tuple[subprocess.Popen[bytes], str] | None = None
+    if args.engine == "opa" or (binary is not None and not args.no_opa):
+        if binary is None:
+            raise SystemExit("--engine opa: no opa binary (set POLICYENGINE_OPA)")
+        opa = start_opa(binary)
+    try:
+        engine_argv: list[str] = []
+        engine: Engine
+        if args.engine == "opa" and opa is not None:
+            engine_argv = ["--engine", "opa", "--opa-url", opa[1]]
+            engine, label = OpaEngine(opa[1]), "opa server"
+        else:
+            embedded = EmbeddedEngine(workers=args.workers)
+            engine, label = embedded, f"embedded, {embedded.workers} workers"
+        seconds, note = check_in_process(repo, args.as_of, engine)
+        rows.append(_ratio_row(f"check, in process ({label})", seconds, floor, note))
+
+        check = run_proc(
+            [
+                py,
+                "-m",
+                "policyengine",
+                "check",
+                "--as-of",
+                as_of,
+                *engine_argv,
+                "-f",
+                "json",
+                "-o",
+                str(args.scratch / "check.json"),
+            ],
+            repo.root,
+        )
+        rows.append(
+            _ratio_row(
+                f"check, subprocess ({args.engine})",
+                check.seconds,
+                floor,
+                f"exit {check.returncode}",
+            )
+        )
+        if opa is not None and args.engine != "opa":
+            seconds, note = check_in_process(repo, args.as_of, OpaEngine(opa[1]))
+            rows.append(_ratio_row("check, in process (local opa server)", seconds, floor, note))
+    finally:
+        if opa is not None:
+            opa[0].terminate()
+            opa[0].wait()
+
+    version = best_of(5, [py, "-m", "policyengine", "--version"], repo.root)
+    ok = version.seconds < BUDGET_VERSION_S
+    rows.append(
+        Row(
+            "policyengine --version (best of 5)",
+            version.seconds,
+            "s",
+            None,
+            f"< {BUDGET_VERSION_S} s",
+            ok,
+            version.stdout.strip(),
+        )
+    )
+    if repo.base_ref:
+        status = run_proc([py, "-m", "policyengine", "status", "--as-of", as_of], repo.root)
+        rows.append(
+            Row(
+                f"status over {args.commits} commits",
+                status.seconds,
+                "s",
+                None,
+                f"<= {BUDGET_STATUS_S:.0f} s",
+                status.seconds <= BUDGET_STATUS_S,
+                f"exit {status.returncode}",
+            )
+        )
+        pr = best_of(
+            3,
+            [
+                py,
+                "-m",
+                "policyengine",
+                "check",
+                "--as-of",
+                as_of,
+                *engine_argv,
+                "--base",
+                repo.base_ref,
+                "--changed-only",
+            ],
+            repo.root,
+        )
+        flagged = "PR-REVIEW-001" in pr.stdout
+        rows.append(
+            Row(
+                "check --base HEAD~1 --changed-only (best of 3)",
+                pr.seconds,
+                "s",
+                None,
+                f"< {BUDGET_PR_S:.0f} s",
+                pr.seconds < BUDGET_PR_S,
+                f"exit {pr.returncode}, review finding: {'yes' if flagged else 'NO'}",
+            )
+        )
+    rows.append(
+        Row(
+            "peak memory of the check subprocess (ru_maxrss)",
+            check.maxrss_mb,
+            "MB",
+            None,
+            f"< {BUDGET_MEMORY_MB:.0f} MB",
+            check.maxrss_mb < BUDGET_MEMORY_MB,
+            "largest single process",
+        )
+    )
+    rows.append(
+        Row(
+            "peak memory, process + workers (sampled)",
+            check.tree_peak_mb,
+            "MB",
+            None,
+            f"< {BUDGET_MEMORY_MB:.0f} MB",
+            check.tree_peak_mb < BUDGET_MEMORY_MB,
+            "sum of RSS",
+        )
+    )
+    return rows
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def main() -> int:
+    """Build the repository, measure, print the table."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--models", type=int, default=100)
+    parser.add_argument("--threats", type=int, default=40)
+    parser.add_argument("--commits", type=int, default=500)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="embedded engine workers (default: CPUs)"
+    )
+    parser.add_argument("--engine", choices=["embedded", "opa"], default="embedded")
+    parser.add_argument("--no-opa", action="store_true", help="skip the local OPA server row")
+    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 27))
+    parser.add_argument("--keep", type=Path, default=None, help="write the repository here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        args.scratch = Path(tmp)
+        root = args.keep if args.keep is not None else Path(tmp) / "repo"
+        t0 = time.perf_counter()
+        repo = make_repo(root, models=args.models, threats=args.threats, commits=args.commits)
+        built = time.perf_counter() - t0
+        print(
+            f"repository: {args.models} models x {args.threats} threats, {args.commits} commits "
+            f"(written in {built:.1f} s); {os.cpu_count()} CPUs; {_load()}",
+            flush=True,
+        )
+        rows = measure(args, repo)
+    print(render(rows))
+    print(f"after: {_load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
