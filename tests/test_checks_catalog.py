@@ -1,0 +1,168 @@
+"""Every bundled check is declared once, tested, emitted only where declared, and mapped to
+catalog controls; every catalog control is judged by some check (never `not_assessed`)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policyengine.bundled import catalog_dir, policies_dir
+from policyengine.catalog import ControlCatalog, load_controls
+from policyengine.errors import PolicyError
+from policyengine.policyset import PolicySet, load_policy_set
+
+_ID = re.compile(r"TM-[A-Z]+-\d{3}")
+_ID_LITERAL = re.compile(r'"(TM-[A-Za-z0-9_.-]+)"')
+_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
+_TEST_RULE = re.compile(r"^test_\w+")
+_DENY_CONTROL = re.compile(r'result\.deny_control\(\s*"(TM-[^"]+)".*,\s*"([^"]+)"\)\s*$')
+
+
+@pytest.fixture(scope="module")
+def policy_set() -> PolicySet:
+    return load_policy_set([policies_dir()])
+
+
+@pytest.fixture(scope="module")
+def catalog() -> ControlCatalog:
+    return load_controls()
+
+
+def _sources(*, tests: bool) -> dict[Path, str]:
+    return {
+        p: p.read_text(encoding="utf-8")
+        for p in sorted(policies_dir().rglob("*.rego"))
+        if p.name.endswith("_test.rego") == tests
+    }
+
+
+def _test_bodies(source: str) -> list[str]:
+    """The text of each `test_*` rule: from its head to the next top-level line."""
+    bodies: list[str] = []
+    current: list[str] | None = None
+    for line in source.splitlines():
+        if _TEST_RULE.match(line):
+            if current is not None:
+                bodies.append("\n".join(current))
+            current = [line]
+        elif current is not None and line and not line[0].isspace() and line != "}":
+            bodies.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    if current is not None:
+        bodies.append("\n".join(current))
+    return bodies
+
+
+def test_bundled_set_declares_checks(policy_set: PolicySet) -> None:
+    assert len(policy_set.checks) >= 40
+    assert "TM-SCORE-001" in policy_set.checks
+
+
+def test_check_ids_are_well_formed(policy_set: PolicySet) -> None:
+    assert sorted(i for i in policy_set.checks if not _ID.fullmatch(i)) == []
+
+
+def test_every_metadata_id_is_one_check(policy_set: PolicySet) -> None:
+    """As many `custom.id`s in the sources as checks loaded: nothing merged or dropped."""
+    declared = [
+        m.group(1)
+        for source in _sources(tests=False).values()
+        for m in re.finditer(r"^#\s+id:\s*(\S+)\s*$", source, re.MULTILINE)
+    ]
+    assert sorted(declared) == sorted(policy_set.checks)
+
+
+def test_loader_rejects_a_duplicate_id(tmp_path: Path) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    scoring = policies_dir() / "nist_ai_rmf" / "map5_scoring.rego"
+    shutil.copy(scoring, team / "copy.rego")
+    with pytest.raises(PolicyError, match=r"check id TM-SCORE-001 is already declared at"):
+        load_policy_set([policies_dir(), team])
+
+
+def test_every_declared_id_is_exercised_by_a_test(policy_set: PolicySet) -> None:
+    bodies = [b for source in _sources(tests=True).values() for b in _test_bodies(source)]
+    untested = sorted(i for i in policy_set.checks if not any(f'"{i}"' in b for b in bodies))
+    assert untested == []
+
+
+def test_test_bodies_are_found() -> None:
+    source = 'package p\n\ntest_a if {\n\tx == "TM-A-001"\n}\n\n_h := 1\n\ntest_b if true\n'
+    assert _test_bodies(source) == ['test_a if {\n\tx == "TM-A-001"\n}\n', "test_b if true"]
+
+
+def test_every_emitted_id_is_declared_in_its_package(policy_set: PolicySet) -> None:
+    """Every `"TM-..."` literal of a policy (deny, deny_control, not_applicable, lists) is a
+    check declared by the same package."""
+    wrong = []
+    for path, source in _sources(tests=False).items():
+        package = _PACKAGE.search(source)
+        assert package, path
+        for number, line in enumerate(source.splitlines(), start=1):
+            if line.lstrip().startswith("#"):
+                continue
+            for check_id in _ID_LITERAL.findall(line):
+                meta = policy_set.checks.get(check_id)
+                if meta is None or meta.package != package.group(1):
+                    wrong.append(f"{path.relative_to(policies_dir())}:{number}: {check_id}")
+    assert wrong == []
+
+
+def test_not_applicable_and_deny_are_read_from_the_sources() -> None:
+    """The literal scan above sees the three ways a policy emits an id."""
+    text = "\n".join(_sources(tests=False).values())
+    assert re.search(r'result\.deny\("TM-', text)
+    assert re.search(r'result\.deny_control\("TM-', text)
+    assert re.search(r'not_applicable contains "TM-', text)
+
+
+def test_scoped_findings_name_a_control_of_their_check(policy_set: PolicySet) -> None:
+    """A literal control in `result.deny_control(id, ..., "fw/ID")` is one of id's controls."""
+    seen, wrong = 0, []
+    for path, source in _sources(tests=False).items():
+        for number, line in enumerate(source.splitlines(), start=1):
+            m = _DENY_CONTROL.search(line)
+            if m is None:
+                continue
+            seen += 1
+            check_id, control = m.groups()
+            if control not in policy_set.checks[check_id].control_keys():
+                wrong.append(f"{path.name}:{number}: {check_id} -> {control}")
+    assert seen > 0
+    assert wrong == []
+
+
+def test_metadata_names_only_catalog_controls(
+    policy_set: PolicySet, catalog: ControlCatalog
+) -> None:
+    unknown = sorted(
+        f"{meta.id}: {key}"
+        for meta in policy_set.checks.values()
+        for key in meta.control_keys()
+        if key not in catalog.ids()
+    )
+    assert unknown == []
+
+
+def test_every_catalog_control_is_mapped_by_a_check(
+    policy_set: PolicySet, catalog: ControlCatalog
+) -> None:
+    """So the bundled set never reports a control as `not_assessed`."""
+    mapped = {key for meta in policy_set.checks.values() for key in meta.control_keys()}
+    assert sorted(catalog.ids() - mapped) == []
+
+
+def test_catalog_covers_the_three_frameworks(catalog: ControlCatalog) -> None:
+    assert sorted(p.stem for p in catalog_dir().glob("*.json")) == [
+        "atlas",
+        "iso42001",
+        "nist_ai_rmf",
+    ]
+    assert {c.framework for c in catalog.controls} == {"atlas", "iso42001", "nist-ai-rmf"}
+    assert catalog.get("atlas/AML.T0051") is not None
