@@ -1,0 +1,155 @@
+"""`policyengine check --engine opa` against a real `opa run --server` on 127.0.0.1: the same
+bytes and exit status as the embedded engine, a clean exit 2 when OPA is unreachable, and
+`--opa-use-loaded` against a server started with our bundle."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import start_opa
+
+from policyengine.cli import main
+
+pytestmark = pytest.mark.opa
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = ["--as-of", "2026-11-27"]
+
+
+@pytest.fixture(scope="module")
+def examples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples outside any git repository (with their config and team policies)."""
+    dest = tmp_path_factory.mktemp("ex") / "examples"
+    shutil.copytree(REPO / "examples", dest)
+    return dest
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def embedded_json(examples_copy: Path) -> tuple[int, str]:
+    """Exit status and JSON report of the embedded engine on the examples."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["check", str(examples_copy), *AS_OF, "--format", "json"])
+    return code, out.getvalue()
+
+
+def test_opa_engine_gives_the_same_bytes_as_embedded(
+    capsys: pytest.CaptureFixture[str],
+    examples_copy: Path,
+    opa_server: str,
+    embedded_json: tuple[int, str],
+) -> None:
+    code, out, err = _run(
+        capsys,
+        "check",
+        str(examples_copy),
+        *AS_OF,
+        "--format",
+        "json",
+        "--engine",
+        "opa",
+        "--opa-url",
+        opa_server,
+    )
+    assert (code, out) == embedded_json
+    assert code == 1
+    assert '"TM-SUPPLY-001"' in out
+    assert "Traceback" not in err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def test_unreachable_opa_is_a_tool_failure(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path
+) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+    code, out, err = _run(
+        capsys, "check", str(examples_copy), *AS_OF, "--engine", "opa", "--opa-url", url
+    )
+    assert code == 2
+    assert out == ""
+    assert f"policyengine: error: cannot connect to OPA at {url}" in err
+    assert "opa run --server" in err  # says what to try next
+    assert "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def bundle_server(opa_bin: str, examples_copy: Path) -> Iterator[str]:
+    """An OPA server started with `--bundle FILE`, FILE from `policyengine bundle build`."""
+    bundle = examples_copy.parent / "policies.tar.gz"
+    config = examples_copy / ".policyengine.yaml"
+    assert main(["bundle", "build", "--config", str(config), "--out", str(bundle)]) == 0
+    proc, url = start_opa(opa_bin, "--bundle", str(bundle))
+    assert isinstance(proc, subprocess.Popen)
+    try:
+        yield url
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def test_opa_use_loaded_bundle_gives_the_same_bytes_as_embedded(
+    capsys: pytest.CaptureFixture[str],
+    examples_copy: Path,
+    bundle_server: str,
+    embedded_json: tuple[int, str],
+) -> None:
+    code, out, err = _run(
+        capsys,
+        "check",
+        str(examples_copy),
+        *AS_OF,
+        "--format",
+        "json",
+        "--engine",
+        "opa",
+        "--opa-url",
+        bundle_server,
+        "--opa-use-loaded",
+    )
+    assert (code, out) == embedded_json
+    assert '"TM-TEAM-' in out  # the team check of examples/policies came from the bundle
+    assert "Traceback" not in err
+
+
+def test_opa_use_loaded_without_our_policies_is_a_tool_failure(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, opa_bin: str
+) -> None:
+    proc, url = start_opa(opa_bin)
+    assert isinstance(proc, subprocess.Popen)
+    try:
+        code, out, err = _run(
+            capsys,
+            "check",
+            str(examples_copy),
+            *AS_OF,
+            "--engine",
+            "opa",
+            "--opa-url",
+            url,
+            "--opa-use-loaded",
+        )
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    assert (code, out) == (2, "")
+    assert "the server holds no policyengine policies" in err
+    assert "Traceback" not in err
