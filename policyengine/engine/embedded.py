@@ -42,6 +42,17 @@ __all__ = ["PARALLEL_MIN", "EmbeddedEngine", "compile_modules", "query_json"]
 
 PARALLEL_MIN = 8
 """Up to this many inputs are evaluated in process; more go to the worker pool (if any)."""
+_WORKER_FAILURES = (
+    pickle.PicklingError,
+    TypeError,
+    AttributeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    RuntimeError,
+    OSError,
+    MemoryError,
+)
 _CHUNKS_PER_WORKER = 4  # several chunks per worker, so a slow chunk does not idle the others
 
 _QUERY = f"x := data.{AGGREGATOR_PACKAGE}.result"
@@ -309,10 +320,12 @@ class EmbeddedEngine(Engine):
                 f"({exc}); no results were kept. Rerun with one worker "
                 "(EmbeddedEngine(workers=1)) to find the model that crashes regopy"
             ) from None
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        except _WORKER_FAILURES as exc:
+            # An input that does not pickle, or a bug in a worker: still never partial.
             self._abandon(futures)
             raise EngineError(
-                f"could not hand the inputs to the embedded engine workers: {exc}"
+                f"an embedded engine worker failed ({type(exc).__name__}: {exc}); "
+                "no results were kept"
             ) from None
         if len(outputs) != len(inputs):
             raise EngineError(

@@ -140,3 +140,12 @@ def test_workers_must_be_positive() -> None:
     with pytest.raises(UsageError, match="workers"):
         EmbeddedEngine(workers=0)
     assert EmbeddedEngine().workers == (os.cpu_count() or 1)
+
+
+def test_input_that_cannot_reach_a_worker_is_engine_error() -> None:
+    bad: list[dict[str, Any]] = [*SMALL[:10], {"model": {"f": lambda: 0}, "facts": {}}]
+    basic = load_policy_set([BASIC])
+    with EmbeddedEngine(workers=2) as engine:
+        with pytest.raises(EngineError, match="no results were kept"):
+            engine.evaluate(basic, bad)
+        assert len(engine.evaluate(basic, SMALL)) == len(SMALL)
