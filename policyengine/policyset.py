@@ -232,7 +232,28 @@ def _checks(source: str, path: Path, package: str) -> list[CheckMeta]:
             found.append(_check(meta, custom, path, start, package))
         elif custom is not None and not isinstance(custom, dict):
             raise PolicyError(f"{path}:{start}: METADATA `custom` must be a mapping")
+        elif _annotates_deny(lines, i):
+            raise PolicyError(
+                f"{path}:{start}: the METADATA above this deny rule has no custom.id: a check "
+                "needs custom.id, custom.severity and custom.controls"
+            )
+    if not found and any(_DENY_RE.match(line) for line in lines):
+        first = next(n for n, line in enumerate(lines, start=1) if _DENY_RE.match(line))
+        raise PolicyError(
+            f"{path}:{first}: package {package} has a deny rule but no check METADATA "
+            "(a # METADATA block with custom.id, custom.severity and custom.controls)"
+        )
     return found
+
+
+_DENY_RE = re.compile(r"^deny\b(?!\s*\()")  # a deny rule, not a function named deny
+
+
+def _annotates_deny(lines: Sequence[str], i: int) -> bool:
+    """Whether the first code line at or after `i` (blank lines skipped) starts a deny rule."""
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i < len(lines) and bool(_DENY_RE.match(lines[i]))
 
 
 def _parse_block(text: str, path: Path, line: int) -> dict[str, Any]:
