@@ -80,7 +80,7 @@ def test_order_follows_the_inputs_on_every_call() -> None:
 
 
 def test_policy_set_that_does_not_compile_raises_policy_error(tmp_path: Path) -> None:
-    (tmp_path / "p.rego").write_text("package p\n\ndeny contains x if {\n  x := \n}\n")
+    (tmp_path / "p.rego").write_text("package p\n\n_helper if {\n  x := \n}\n")
     broken = load_policy_set([tmp_path])
     many: list[dict[str, Any]] = [{"model": {}, "facts": {}}] * (PARALLEL_MIN + 4)
     for workers in (1, 2):
