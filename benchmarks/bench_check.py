@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -258,6 +259,34 @@ def _ratio_row(what: str, seconds: float, floor: float, note: str) -> Row:
     return Row(what, seconds, "s", ratio, f"<= {BUDGET_CHECK_RATIO:.0f}x", ratio <= 2.0, note)
 
 
+def _full_checks(
+    args: argparse.Namespace,
+    repo: SyntheticRepo,
+    floor: float,
+    opa: tuple[subprocess.Popen[bytes], str] | None,
+    engine_argv: list[str],
+    rows: list[Row],
+) -> Proc:
+    """The check rows (in process, subprocess, local OPA); returns the subprocess run."""
+    engine: Engine
+    if args.engine == "opa" and opa is not None:
+        engine, label = OpaEngine(opa[1]), "opa server"
+    else:
+        embedded = EmbeddedEngine(workers=args.workers)
+        engine, label = embedded, f"embedded, {embedded.workers} workers"
+    seconds, note = check_in_process(repo, args.as_of, engine)
+    rows.append(_ratio_row(f"check, in process ({label})", seconds, floor, note))
+    argv = [sys.executable, "-m", "policyengine", "check", "--as-of", args.as_of.isoformat()]
+    out = str(args.scratch / "check.json")
+    check = run_proc([*argv, *engine_argv, "-f", "json", "-o", out], repo.root)
+    what = f"check, subprocess ({args.engine})"
+    rows.append(_ratio_row(what, check.seconds, floor, f"exit {check.returncode}"))
+    if opa is not None and args.engine != "opa":
+        seconds, note = check_in_process(repo, args.as_of, OpaEngine(opa[1]))
+        rows.append(_ratio_row("check, in process (local opa server)", seconds, floor, note))
+    return check
+
+
 def measure(args: argparse.Namespace, repo: SyntheticRepo) -> list[Row]:
     """Every measurement, in the documented order."""
     py = sys.executable
@@ -266,51 +295,19 @@ def measure(args: argparse.Namespace, repo: SyntheticRepo) -> list[Row]:
     floor = floor_seconds(repo)
     rows.append(Row(f"floor: libyaml load of {len(repo.model_paths)} models", floor, "s", 1.0))
 
+    check: Proc | None = None
+    engine_argv: list[str] = []
     binary = opa_binary()
     opa: tuple[subprocess.Popen[bytes], str] | None = None
-    if args.engine == "opa" or (binary is not None and not args.no_opa):
+    if args.engine == "opa" or (binary is not None and not args.no_opa and not args.no_check):
         if binary is None:
             raise SystemExit("--engine opa: no opa binary (set POLICYENGINE_OPA)")
         opa = start_opa(binary)
     try:
-        engine_argv: list[str] = []
-        engine: Engine
         if args.engine == "opa" and opa is not None:
             engine_argv = ["--engine", "opa", "--opa-url", opa[1]]
-            engine, label = OpaEngine(opa[1]), "opa server"
-        else:
-            embedded = EmbeddedEngine(workers=args.workers)
-            engine, label = embedded, f"embedded, {embedded.workers} workers"
-        seconds, note = check_in_process(repo, args.as_of, engine)
-        rows.append(_ratio_row(f"check, in process ({label})", seconds, floor, note))
-
-        check = run_proc(
-            [
-                py,
-                "-m",
-                "policyengine",
-                "check",
-                "--as-of",
-                as_of,
-                *engine_argv,
-                "-f",
-                "json",
-                "-o",
-                str(args.scratch / "check.json"),
-            ],
-            repo.root,
-        )
-        rows.append(
-            _ratio_row(
-                f"check, subprocess ({args.engine})",
-                check.seconds,
-                floor,
-                f"exit {check.returncode}",
-            )
-        )
-        if opa is not None and args.engine != "opa":
-            seconds, note = check_in_process(repo, args.as_of, OpaEngine(opa[1]))
-            rows.append(_ratio_row("check, in process (local opa server)", seconds, floor, note))
+        if not args.no_check:
+            check = _full_checks(args, repo, floor, opa, engine_argv, rows)
     finally:
         if opa is not None:
             opa[0].terminate()
@@ -370,28 +367,29 @@ def measure(args: argparse.Namespace, repo: SyntheticRepo) -> list[Row]:
                 f"exit {pr.returncode}, review finding: {'yes' if flagged else 'NO'}",
             )
         )
-    rows.append(
-        Row(
-            "peak memory of the check subprocess (ru_maxrss)",
-            check.maxrss_mb,
-            "MB",
-            None,
-            f"< {BUDGET_MEMORY_MB:.0f} MB",
-            check.maxrss_mb < BUDGET_MEMORY_MB,
-            "largest single process",
+    if check is not None:
+        rows.append(
+            Row(
+                "peak memory of the check subprocess (ru_maxrss)",
+                check.maxrss_mb,
+                "MB",
+                None,
+                f"< {BUDGET_MEMORY_MB:.0f} MB",
+                check.maxrss_mb < BUDGET_MEMORY_MB,
+                "largest single process",
+            )
         )
-    )
-    rows.append(
-        Row(
-            "peak memory, process + workers (sampled)",
-            check.tree_peak_mb,
-            "MB",
-            None,
-            f"< {BUDGET_MEMORY_MB:.0f} MB",
-            check.tree_peak_mb < BUDGET_MEMORY_MB,
-            "sum of RSS",
+        rows.append(
+            Row(
+                "peak memory, process + workers (sampled)",
+                check.tree_peak_mb,
+                "MB",
+                None,
+                f"< {BUDGET_MEMORY_MB:.0f} MB",
+                check.tree_peak_mb < BUDGET_MEMORY_MB,
+                "sum of RSS",
+            )
         )
-    )
     return rows
 
 
@@ -411,9 +409,16 @@ def main() -> int:
     )
     parser.add_argument("--engine", choices=["embedded", "opa"], default="embedded")
     parser.add_argument("--no-opa", action="store_true", help="skip the local OPA server row")
+    parser.add_argument(
+        "--no-check",
+        action="store_true",
+        help="skip the full-check and memory rows (floor, --version, status and PR only)",
+    )
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 27))
     parser.add_argument("--keep", type=Path, default=None, help="write the repository here")
     args = parser.parse_args()
+    # NOTE: a SIGTERM becomes SystemExit so that the OPA server and temporary files go too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         args.scratch = Path(tmp)
         root = args.keep if args.keep is not None else Path(tmp) / "repo"
