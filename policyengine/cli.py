@@ -556,11 +556,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 findings, 2 tool failure)."""
     parser = _build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="policyengine: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # NOTE: the handler goes on our package logger only, so that third-party loggers
+    # (urllib3's retry warnings under opa-python-client) do not reach the user's stderr.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("policyengine: %(levelname)s: %(message)s"))
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG if args.debug else logging.INFO)
     try:
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)

@@ -111,9 +111,9 @@ class OpaEngine(Engine):
         wanted = {POLICY_ID_PREFIX + name: src for name, src in modules.items()}
         with self._talking("a policy list request"):
             current = self._client.get_policies_list()
-            for pid in sorted(current):
-                if pid.startswith(POLICY_ID_PREFIX) and pid not in wanted:
-                    self._client.delete_policy(pid)
+        self._delete_stale(
+            sorted(p for p in current if p.startswith(POLICY_ID_PREFIX) and p not in wanted)
+        )
         pending = dict(wanted)
         while pending:
             failed: dict[str, RegoParseError] = {}
@@ -132,6 +132,24 @@ class OpaEngine(Engine):
             if len(failed) == len(pending):
                 raise PolicyError(self._rejected(failed, policy_set))
             pending = {pid: wanted[pid] for pid in failed}
+
+    def _delete_stale(self, stale: list[str]) -> None:
+        """Delete modules of an earlier set, in rounds: OPA refuses to delete a module that
+        another stale module still calls, so dependents go first."""
+        while stale:
+            kept: list[str] = []
+            for pid in stale:
+                try:
+                    with self._talking(f"deleting stale policy {pid}"):
+                        self._client.delete_policy(pid)
+                except EngineError:
+                    kept.append(pid)
+            if len(kept) == len(stale):
+                raise EngineError(
+                    f"OPA at {self.url} refused to delete the stale policies {', '.join(kept)}; "
+                    "delete them by hand (DELETE /v1/policies/ID) or restart the server"
+                )
+            stale = kept
 
     def _rejected(self, failed: Mapping[str, RegoParseError], policy_set: PolicySet) -> str:
         lines: list[tuple[bool, str]] = []

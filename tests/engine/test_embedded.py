@@ -44,8 +44,15 @@ def test_make_engine_names() -> None:
         make_engine("wasm")
 
 
+_CHECK = (
+    "# METADATA\n# title: t\n# custom:\n#   id: TM-TEST-900\n#   severity: low\n"
+    '#   controls: {iso42001: ["6.1.2"]}\n'
+)
+"""A check METADATA block (6 lines): the policy-set loader refuses a deny without one."""
+
+
 def _single(tmp_path: Path, body: str) -> EmbeddedEngine:
-    (tmp_path / "p.rego").write_text(f"package p\n\n{body}\n", encoding="utf-8")
+    (tmp_path / "p.rego").write_text(f"package p\n\n{_CHECK}{body}\n", encoding="utf-8")
     return EmbeddedEngine()
 
 
@@ -53,7 +60,7 @@ def test_compile_error_names_file_line_and_column(tmp_path: Path) -> None:
     engine = _single(tmp_path, "deny contains x if {\n  x := \n}")
     with pytest.raises(PolicyError) as info:
         engine.evaluate(load_policy_set([tmp_path]), [{"model": {}}])
-    assert f"{tmp_path / 'p.rego'}:4:5: Invalid assignment operator" in str(info.value)
+    assert f"{tmp_path / 'p.rego'}:10:5: Invalid assignment operator" in str(info.value)
 
 
 @pytest.mark.parametrize(

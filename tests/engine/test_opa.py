@@ -35,20 +35,30 @@ def test_load_and_batch_evaluate(opa_server: str) -> None:
 
 def test_compile_error_names_file_row_col(opa_server: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.rego"
-    bad.write_text("package bad\n\ndeny contains x if {\n\tx := nosuch(1)\n}\n", encoding="utf-8")
+    bad.write_text(
+        "package bad\n\n" + _CHECK + "deny contains x if {\n\tx := nosuch(1)\n}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(PolicyError) as info:
         OpaEngine(opa_server).evaluate(load_policy_set([tmp_path]), [{}])
-    assert f"{bad}:4:" in str(info.value)
+    assert f"{bad}:10:" in str(info.value)
     assert "nosuch" in str(info.value)
 
 
 def test_reload_replaces_stale_policies(opa_server: str, tmp_path: Path) -> None:
-    (tmp_path / "a.rego").write_text('package a\n\ndeny contains "x" if false\n')
+    (tmp_path / "a.rego").write_text("package a\n\n" + _CHECK + 'deny contains "x" if false\n')
     ps_a = load_policy_set([tmp_path])
     engine = OpaEngine(opa_server)
     engine.evaluate(ps_a, [{}])
     out = engine.evaluate(load_policy_set([BASIC]), [MODEL])
     assert out == [EXPECTED]
+
+
+_CHECK = (
+    "# METADATA\n# title: t\n# custom:\n#   id: TM-TEST-900\n#   severity: low\n"
+    '#   controls: {iso42001: ["6.1.2"]}\n'
+)
+"""A check METADATA block (6 lines): the policy-set loader refuses a deny without one."""
 
 
 def _free_port() -> int:
@@ -133,3 +143,17 @@ def test_bundle_served_by_opa_answers_like_embedded(opa_bin: str, tmp_path: Path
         proc.kill()
         proc.wait()
     assert out == EmbeddedEngine().evaluate(ps, [MODEL, {"model": {}}])
+
+
+def test_reload_replaces_a_set_whose_library_other_stale_modules_call(
+    opa_server: str, tmp_path: Path
+) -> None:
+    lib = tmp_path / "one" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "h.rego").write_text("package lib.h\n\nyes(x) if x == 1\n")
+    (tmp_path / "one" / "z.rego").write_text(  # sorts after lib/: deleted last
+        "package z\n\nimport data.lib.h\n\n" + _CHECK + 'deny contains "x" if h.yes(2)\n'
+    )
+    engine = OpaEngine(opa_server)
+    engine.evaluate(load_policy_set([tmp_path / "one"]), [{}])
+    assert engine.evaluate(load_policy_set([BASIC]), [MODEL]) == [EXPECTED]
