@@ -896,11 +896,12 @@ def changed_model_paths(root: Path, base: str, head: str | None = None) -> list[
         g.close()
 
 
-def export_tree(root: Path, ref: str, dest: Path) -> Path:
+def export_tree(root: Path, ref: str, dest: Path, paths: Sequence[str] | None = None) -> Path:
     """Write the files under `root` as they are at `ref` into `dest`; returns the copy of root.
 
     Used by pull-request mode to evaluate the base (or a head ref) exactly like a working
-    tree, evidence files included, without touching the user's checkout. Reads with one
+    tree, evidence files included, without touching the user's checkout. `paths` (relative
+    to `root`) limits the copy to those files, where they exist at `ref`. Reads with one
     `git archive`; raises GitError for an unknown ref or a git failure.
     """
     import io
@@ -911,7 +912,16 @@ def export_tree(root: Path, ref: str, dest: Path) -> Path:
         sha = _verify(g, ref)
         sub = root.resolve().relative_to(g.top.resolve()).as_posix()
         args = [_git_executable(), "archive", "--format=tar", sha]
-        if sub != ".":
+        prefix = "" if sub == "." else sub + "/"
+        if paths is not None:
+            listed = g.run("ls-tree", "-r", "-z", "--name-only", sha, "--", sub)
+            present = {n for n in listed.split("\x00") if n}
+            args.append("--")
+            args.extend(sorted(present & {prefix + p for p in paths}))
+            if len(args) == 5:  # nothing to copy
+                dest.mkdir(parents=True, exist_ok=True)
+                return dest / sub if sub != "." else dest
+        elif sub != ".":
             args.append(sub)
         try:
             proc = subprocess.run(args, cwd=g.top, capture_output=True, check=True)

@@ -9,6 +9,8 @@ package, so one query per model answers everything.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -256,9 +258,18 @@ def _annotates_deny(lines: Sequence[str], i: int) -> bool:
     return i < len(lines) and bool(_DENY_RE.match(lines[i]))
 
 
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=4096)
+def _load_yaml(text: str) -> Any:
+    """Safe YAML with libyaml where present; cached, since one run may load a set twice."""
+    return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+
+
 def _parse_block(text: str, path: Path, line: int) -> dict[str, Any]:
     try:
-        value = yaml.safe_load(text)
+        value = copy.deepcopy(_load_yaml(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = line + 1 + mark.line if mark is not None else line

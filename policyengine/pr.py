@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .errors import InvalidDocument
-from .gitfacts import changed_model_paths, diff_models, export_tree
+from .engine import Engine, make_engine
+from .errors import GitError, InvalidDocument
+from .evaluate import evidence_paths
+from .gitfacts import changed_model_paths, diff_models, export_tree, model_at
 from .loader import Document, load_document
 from .pipeline import RunOptions, run_check
 from .results import (
@@ -159,13 +161,13 @@ def _relative(paths: Sequence[Path], root: Path) -> list[str]:
 
 
 def _side(
-    paths: list[str], root: Path, options: RunOptions
+    paths: list[str], root: Path, options: RunOptions, engine: Engine
 ) -> tuple[RunResult, dict[str, Document]]:
     config = replace(options.config, root=root, policies=options.config.policies)
     targets = [root / p for p in paths if (root / p).exists()]
     if paths and not targets:
         return RunResult(models=(), as_of=options.as_of), {}
-    run = run_check(targets, replace(options, config=config))
+    run = run_check(targets, replace(options, config=config), engine)
     docs = {}
     for m in run.models:
         try:
@@ -173,6 +175,19 @@ def _side(
         except InvalidDocument:
             continue  # reported in the run already; nothing to compare
     return run, docs
+
+
+def _needed_files(root: Path, ref: str, models: Sequence[str]) -> list[str]:
+    """The model files and the evidence files they name at `ref`: all a base side reads."""
+    needed = set(models)
+    for path in models:
+        try:
+            model = model_at(root, ref, path)
+        except GitError:
+            continue  # not valid YAML at the base: it is reported, not evaluated
+        if isinstance(model, dict):
+            needed.update(evidence_paths(model))
+    return sorted(needed)
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -209,10 +224,19 @@ def run_pull_request(
                 delta=PullRequestDelta(base, head or "working tree", ()),
             )
     with tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp:
-        base_root = export_tree(root, base, Path(tmp) / "base")
+        needed = _needed_files(root, base, wanted) if changed_only else None
+        base_root = export_tree(root, base, Path(tmp) / "base", needed)
         head_root = root if head is None else export_tree(root, head, Path(tmp) / "head")
-        base_run, base_docs = _side(wanted, base_root, options)
-        head_run, head_docs = _side(wanted, head_root, options)
+        # One engine for both sides: the policy set is compiled (or loaded into OPA) once.
+        choice = options.engine
+        engine = make_engine(
+            choice.name, opa_url=choice.opa_url, token=choice.token, use_loaded=choice.use_loaded
+        )
+        try:
+            base_run, base_docs = _side(wanted, base_root, options, engine)
+            head_run, head_docs = _side(wanted, head_root, options, engine)
+        finally:
+            engine.close()
     base_reports = {m.path: m for m in base_run.models}
     head_reports = {m.path: m for m in head_run.models}
     deltas = []
