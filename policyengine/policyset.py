@@ -270,6 +270,10 @@ def _load_yaml(text: str) -> Any:
 def _parse_block(text: str, path: Path, line: int) -> dict[str, Any]:
     try:
         value = copy.deepcopy(_load_yaml(text))
+    except yaml.YAMLError:
+        value = None  # reparsed below with the pure-Python loader, whose marks are exact
+    try:
+        value = value if value is not None else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = line + 1 + mark.line if mark is not None else line
