@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import bundled
 from .errors import CatalogError
@@ -109,3 +111,36 @@ def _control(path: Path, framework: str, n: int, entry: object) -> Control:
         group=entry["group"],
         judged_by=entry["judged_by"],
     )
+
+
+def crosswalk(check_controls: Mapping[str, Mapping[str, Sequence[str]]]) -> dict[str, Any]:
+    """The NIST AI RMF to ISO/IEC 42001 crosswalk that the checks' METADATA implies.
+
+    `check_controls` maps a check id to its `custom.controls` (framework -> control ids).
+    Two controls are paired when one check evidences both; each pair lists those checks.
+    Deterministic: pairs sorted by NIST id, then ISO id. This is what
+    `policies/catalog/crosswalk.json` holds (a test keeps the file in step).
+    """
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for check_id, controls in check_controls.items():
+        for nist in controls.get("nist-ai-rmf", ()):
+            for iso in controls.get("iso42001", ()):
+                pairs.setdefault((nist, iso), set()).add(check_id)
+
+    def order(control: str) -> list[tuple[int, int, str]]:
+        parts = control.replace(" ", ".").split(".")
+        return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
+
+    return {
+        "description": (
+            "NIST AI RMF subcategories and ISO/IEC 42001 controls evidenced by the same "
+            "check, derived from the checks' METADATA; regenerate with "
+            "`python scripts/build_crosswalk.py`."
+        ),
+        "pairs": [
+            {"nist-ai-rmf": nist, "iso42001": iso, "checks": sorted(checks)}
+            for (nist, iso), checks in sorted(
+                pairs.items(), key=lambda kv: (order(kv[0][0]), order(kv[0][1]))
+            )
+        ],
+    }

@@ -61,7 +61,10 @@ def test_bundled_catalogs_have_every_control_in_scope() -> None:
 
 def test_catalog_files_have_no_duplicate_ids(repo_root: Path) -> None:
     for path in sorted((repo_root / "policies" / "catalog").glob("*.json")):
-        ids = [c["id"] for c in json.loads(path.read_text(encoding="utf-8"))["controls"]]
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if "framework" not in doc:
+            continue  # crosswalk.json: derived from METADATA, tested in test_crosswalk.py
+        ids = [c["id"] for c in doc["controls"]]
         assert len(ids) == len(set(ids)), path.name
 
 
