@@ -161,6 +161,7 @@ def test_every_catalog_control_is_mapped_by_a_check(
 def test_catalog_covers_the_three_frameworks(catalog: ControlCatalog) -> None:
     assert sorted(p.stem for p in catalog_dir().glob("*.json")) == [
         "atlas",
+        "crosswalk",
         "iso42001",
         "nist_ai_rmf",
     ]
