@@ -5,16 +5,36 @@ package nist_ai_rmf.map5_scoring
 import data.lib.model
 import data.lib.result
 
-_threats := object.get(input.model, "threats", [])
-
 # METADATA
 # description: Scoring needs threats; treatment needs a threat at or above the risk threshold.
-not_applicable contains "TM-SCORE-001" if count(_threats) == 0
+not_applicable contains "TM-SCORE-001" if count([1 | some _ in input.model.threats]) == 0
 
-# regopy 1.5.2 gets "every x in xs { not f(x) }" wrong: count instead.
-not_applicable contains "TM-TREAT-001" if count(_high_risk_threats) == 0
+not_applicable contains "TM-TREAT-001" if not model.any_high_risk(model.threat_facts(input.facts, [t.id | some t in input.model.threats]))
 
-_high_risk_threats := [t | some t in _threats; model.high_risk(input.facts, t)]
+# Each check first keeps, in one comprehension, the threats it may report (see lib.model).
+
+# [index, field] of each likelihood or impact that is not a score from 1 to 5.
+_unscored := [[i, field] |
+	some i
+	t := input.model.threats[i]
+	some field in ["likelihood", "impact"]
+	not object.get(t, field, null) in {1, 2, 3, 4, 5}
+]
+
+_without_assumptions := [i | some i; t := input.model.threats[i]; count(object.get(t, "assumptions", [])) == 0]
+
+_control_ids := {c.id | some c in input.model.controls}
+
+_untreated := [i | some i; t := input.model.threats[i]; not _treated(t)]
+
+_untreated_facts := model.threat_facts(input.facts, [input.model.threats[i].id | some i in _untreated])
+
+# [index, risk] of each untreated threat at or above the risk threshold.
+_untreated_high_risks := [[i, r] |
+	some i in _untreated
+	r := model.risk_of(_untreated_facts, input.model.threats[i].id)
+	r >= model.high_risk_threshold
+]
 
 # METADATA
 # title: Every threat has a likelihood, an impact and at least one assumption
@@ -24,16 +44,15 @@ _high_risk_threats := [t | some t in _threats; model.high_risk(input.facts, t)]
 #   severity: high
 #   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
 deny contains finding if {
-	some i, t in _threats
-	some field in ["likelihood", "impact"]
-	not object.get(t, field, null) in {1, 2, 3, 4, 5}
+	some [i, field] in _unscored
+	t := input.model.threats[i]
 	msg := sprintf("threat %s has no %s from 1 to 5", [t.id, field])
 	finding := result.deny("TM-SCORE-001", msg, ["threats", i, field])
 }
 
 deny contains finding if {
-	some i, t in _threats
-	count(object.get(t, "assumptions", [])) == 0
+	some i in _without_assumptions
+	t := input.model.threats[i]
 	finding := result.deny("TM-SCORE-001", sprintf("threat %s has no assumption", [t.id]), ["threats", i, "assumptions"])
 }
 
@@ -45,16 +64,15 @@ deny contains finding if {
 #   severity: high
 #   controls: {iso42001: ["6.1.3", "8.3"]}
 deny contains finding if {
-	some i, t in _threats
-	model.high_risk(input.facts, t)
-	not _treated(t)
-	msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, model.threat_risk(input.facts, t), _why_untreated(t)])
+	some [i, risk] in _untreated_high_risks
+	t := input.model.threats[i]
+	msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, risk, _why_untreated(t)])
 	finding := result.deny("TM-TREAT-001", msg, ["threats", i])
 }
 
 _treated(t) if {
-	some cid in object.get(t, "mitigations", [])
-	model.control_exists(input.model, cid)
+	some cid in t.mitigations
+	cid in _control_ids
 }
 
 _treated(t) if {

@@ -6,22 +6,37 @@ package nist_ai_rmf.measure1_coverage
 import data.lib.model
 import data.lib.result
 
-_threats := object.get(input.model, "threats", [])
-
-_surfaces := object.get(input.model, "surfaces", [])
+# Lists are read by reference, never copied (see lib.model).
 
 # METADATA
 # description: Each check needs the part of the model it reads.
-not_applicable contains "TM-THREAT-001" if count(_threats) == 0
+not_applicable contains "TM-THREAT-001" if count([1 | some _ in input.model.threats]) == 0
 
-not_applicable contains "TM-THREAT-002" if count(_surfaces) == 0
+not_applicable contains "TM-THREAT-002" if count([1 | some _ in input.model.surfaces]) == 0
 
 not_applicable contains "TM-THREAT-003" if {
 	not model.has_layer(input.model, "input_output")
 	not model.has_layer(input.model, "retrieval")
 }
 
-not_applicable contains "TM-EVAL-001" if count([t | some t in _threats; model.high_risk(input.facts, t)]) == 0
+not_applicable contains "TM-EVAL-001" if not model.any_high_risk(model.threat_facts(input.facts, [t.id | some t in input.model.threats]))
+
+# Each check first keeps, in one comprehension, the threats it may report (see lib.model).
+
+_without_atlas := [i | some i; t := input.model.threats[i]; count(object.get(t, "atlas", [])) == 0]
+
+_threat_surfaces := [t.surface | some t in input.model.threats]
+
+_unvalidated := [i | some i; t := input.model.threats[i]; not object.get(t, ["validation", "status"], "untested") in {"confirmed", "not_reproduced"}]
+
+# [index, risk] of each unvalidated threat at or above the risk threshold.
+_unvalidated_high_risks := [[i, r] |
+	some i in _unvalidated
+	r := model.risk_of(_unvalidated_facts, input.model.threats[i].id)
+	r >= model.high_risk_threshold
+]
+
+_unvalidated_facts := model.threat_facts(input.facts, [input.model.threats[i].id | some i in _unvalidated])
 
 # METADATA
 # title: Every threat names at least one ATLAS technique
@@ -31,8 +46,8 @@ not_applicable contains "TM-EVAL-001" if count([t | some t in _threats; model.hi
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
 deny contains finding if {
-	some i, t in _threats
-	count(object.get(t, "atlas", [])) == 0
+	some i in _without_atlas
+	t := input.model.threats[i]
 	finding := result.deny("TM-THREAT-001", sprintf("threat %s names no ATLAS technique", [t.id]), ["threats", i, "atlas"])
 }
 
@@ -44,8 +59,8 @@ deny contains finding if {
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
 deny contains finding if {
-	some i, s in _surfaces
-	count([t | some t in _threats; t.surface == s.id]) == 0
+	some i, s in input.model.surfaces
+	not s.id in _threat_surfaces
 	finding := result.deny("TM-THREAT-002", sprintf("surface %s has no threat", [s.id]), ["surfaces", i])
 }
 
@@ -62,12 +77,9 @@ deny contains finding if {
 	finding := result.deny("TM-THREAT-003", "no threat covers information disclosure or AML.T0057 data leakage", ["threats"])
 }
 
-_privacy_examined if {
-	some t in _threats
-	"information_disclosure" in object.get(t, "stride", [])
-}
+_privacy_examined if count([t | some t in input.model.threats; "information_disclosure" in object.get(t, "stride", [])]) > 0
 
-_privacy_examined if model.mentions_technique(input.model, "AML.T0057")
+_privacy_examined if "AML.T0057" in model.named_techniques(input.model)
 
 # METADATA
 # title: Every threat with risk 10 or more has been validated
@@ -77,9 +89,8 @@ _privacy_examined if model.mentions_technique(input.model, "AML.T0057")
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.2"]}
 deny contains finding if {
-	some i, t in _threats
-	model.high_risk(input.facts, t)
-	not object.get(t, ["validation", "status"], "untested") in {"confirmed", "not_reproduced"}
-	msg := sprintf("threat %s (risk %d) has not been validated", [t.id, model.threat_risk(input.facts, t)])
+	some [i, risk] in _unvalidated_high_risks
+	t := input.model.threats[i]
+	msg := sprintf("threat %s (risk %d) has not been validated", [t.id, risk])
 	finding := result.deny("TM-EVAL-001", msg, ["threats", i, "validation"])
 }
