@@ -4,8 +4,10 @@ Pure functions. For one model and one control: every mapped, applicable check pa
 `satisfied`; some passed and some failed: `partial`; all failed: `not_satisfied`; none
 applicable: `not_applicable`; no check mapped at all: `not_assessed`. Then the model's own
 scoping applies: a `compliance.not_applicable` entry with a reason makes the control
-`not_applicable`, and a waiver that has not expired makes a failing control `waived`.
-An expired waiver waives nothing (a check reports it as a finding).
+`not_applicable`, and a waiver that has not expired makes the control `waived` (checks
+may pass only because they excuse a waived control, such as a missing attestation, so a
+waived control is never shown as satisfied). An expired waiver waives nothing (a check
+reports it as a finding).
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def derive_controls(
             note, pointer = scoping.not_applicable[key]
             status = ControlStatus.NOT_APPLICABLE
             evidence = (pointer, *evidence)
-        elif key in scoping.waivers and status in _WAIVABLE:
+        elif key in scoping.waivers:
             note, pointer = scoping.waivers[key]
             status = ControlStatus.WAIVED
             evidence = (pointer, *evidence)
@@ -140,7 +142,3 @@ def derive_controls(
         )
     return tuple(results)
 
-
-_WAIVABLE = frozenset(
-    {ControlStatus.NOT_SATISFIED, ControlStatus.PARTIAL, ControlStatus.NOT_ASSESSED}
-)

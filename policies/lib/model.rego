@@ -165,7 +165,28 @@ has_valid_attestation(model, facts, key) if {
 
 # METADATA
 # description: The deny findings of an attestation check over control keys, one per missing or invalid attestation.
-attestation_denials(rule_id, model, facts, keys) := _missing(rule_id, model, keys) | _invalid(rule_id, model, facts, keys)
+attestation_denials(rule_id, model, facts, keys) := _missing(rule_id, model, needed) | _invalid(rule_id, model, facts, needed) if {
+	# A control the model scopes out, or waives with a waiver still running, needs no attestation.
+	excused := _excused(model, facts)
+	needed := {k | some k in keys; not k in excused}
+}
+
+_excused(model, facts) := _scoped_out(model) | _waived(model, facts)
+
+_scoped_out(model) := {e.control |
+	some e in object.get(model, ["compliance", "not_applicable"], [])
+	stated(e, "reason")
+}
+
+_waived(model, facts) := {w.control |
+	# regopy rejects "some i, w in" inside a comprehension: bind the index first.
+	waivers := object.get(model, ["compliance", "waivers"], [])
+	waiver_facts := object.get(facts, "waivers", [])
+	some i
+	w := waivers[i]
+	count(waiver_facts) > i
+	waiver_facts[i].expired == false
+}
 
 _missing(rule_id, model, keys) := {f |
 	some key in keys

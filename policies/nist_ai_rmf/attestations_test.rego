@@ -46,3 +46,29 @@ test_attestation_check_always_applies if {
 	m := testdata.model
 	not "TM-ATTEST-001" in attestations.not_applicable with input.model as m
 }
+
+test_scoped_out_or_waived_controls_need_no_attestation if {
+	# Drop MAP 1.2 (index 0) and MAP 1.3 (index 1); scope out the first, waive the second.
+	m1 := testdata.patched(testdata.model, ["compliance", "attestations"], array.slice(_atts, 2, count(_atts)))
+	m2 := testdata.patched(m1, ["compliance", "not_applicable"], [{"control": "nist-ai-rmf/MAP 1.2", "reason": "r"}])
+	m := testdata.patched(m2, ["compliance", "waivers"], [{
+		"control": "nist-ai-rmf/MAP 1.3", "reason": "r",
+		"approved_by": "board", "expires": "2027-03-31",
+	}])
+	f := testdata.patched(testdata.facts, ["waivers"], [{"expired": false, "days_left": 120}])
+	count(attestations.deny) == 0 with input.model as m with input.facts as f
+}
+
+test_expired_waiver_still_needs_an_attestation if {
+	m1 := testdata.patched(testdata.model, ["compliance", "attestations"], array.slice(_atts, 2, count(_atts)))
+	m2 := testdata.patched(m1, ["compliance", "not_applicable"], [{"control": "nist-ai-rmf/MAP 1.2", "reason": "r"}])
+	m := testdata.patched(m2, ["compliance", "waivers"], [{
+		"control": "nist-ai-rmf/MAP 1.3", "reason": "r",
+		"approved_by": "board", "expires": "2026-01-31",
+	}])
+	f := testdata.patched(testdata.facts, ["waivers"], [{"expired": true, "days_left": -300}])
+	attestations.deny == {{
+		"rule_id": "TM-ATTEST-001", "msg": "control nist-ai-rmf/MAP 1.3 has no attestation",
+		"path": ["compliance", "attestations"], "control": "nist-ai-rmf/MAP 1.3",
+	}} with input.model as m with input.facts as f
+}

@@ -29,7 +29,7 @@ deny contains finding if {
 # custom:
 #   id: TM-CTX-004
 #   severity: high
-#   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.5"]}
+#   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.5"], iso42001: ["6.1.4", "8.4", "A.9.2"]}
 deny contains finding if {
 	not model.stated(_system, "human_oversight")
 	finding := result.deny("TM-CTX-004", "system does not describe its human_oversight", ["system", "human_oversight"])

@@ -87,7 +87,7 @@ _privacy_examined if "AML.T0057" in model.named_techniques(input.model)
 # custom:
 #   id: TM-EVAL-001
 #   severity: medium
-#   controls: {nist-ai-rmf: ["MEASURE 1.2"]}
+#   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1"]}
 deny contains finding if {
 	some [i, risk] in _unvalidated_high_risks
 	t := input.model.threats[i]

@@ -45,7 +45,7 @@ deny contains finding if {
 # custom:
 #   id: TM-REDTEAM-002
 #   severity: high
-#   controls: {nist-ai-rmf: ["MEASURE 2.7"]}
+#   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["9.1", "A.6.2.4"]}
 deny contains finding if {
 	count([rt | some rt in _exercises; _recent(rt)]) == 0
 	finding := result.deny("TM-REDTEAM-002", "no red-team exercise within the last 365 days", ["red_team"])

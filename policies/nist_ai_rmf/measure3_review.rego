@@ -18,11 +18,15 @@ not_applicable := set()
 deny contains finding if {
 	status := object.get(input.facts, ["review", "status"], "never_reviewed")
 	not status in {"current", "due_soon"}
-	finding := result.deny("TM-REVIEW-001", sprintf("the threat model review is %s", [_words(status)]), ["review"])
+	finding := result.deny("TM-REVIEW-001", _sentence(status), ["review"])
 }
 
-# regopy 1.5.2 quotes the result of replace() inside sprintf(): spell the statuses out.
-_words(status) := object.get(
-	{"overdue": "overdue", "review_required": "review required", "never_reviewed": "never reviewed"},
-	status, status,
+# Whole sentences: regopy 1.5.2 quotes a looked-up string inside sprintf().
+_sentence(status) := object.get(
+	{
+		"overdue": "the threat model review is overdue",
+		"review_required": "the threat model needs a review: the system, ATLAS or a red team changed since the last one",
+		"never_reviewed": "the threat model has never been reviewed",
+	},
+	status, sprintf("the threat model review status is %s", [status]),
 )

@@ -12,12 +12,12 @@ test_overdue_review_denied if {
 
 test_review_required_denied if {
 	f := testdata.patched(testdata.facts, ["review", "status"], "review_required")
-	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model review is review required", "path": ["review"]}} with input.facts as f
+	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model needs a review: the system, ATLAS or a red team changed since the last one", "path": ["review"]}} with input.facts as f
 }
 
 test_never_reviewed_denied if {
 	f := testdata.patched(testdata.facts, ["review", "status"], "never_reviewed")
-	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model review is never reviewed", "path": ["review"]}} with input.facts as f
+	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model has never been reviewed", "path": ["review"]}} with input.facts as f
 }
 
 test_current_review_passes if {
