@@ -141,4 +141,3 @@ def derive_controls(
             )
         )
     return tuple(results)
-
