@@ -44,7 +44,10 @@ _untreated_high_risks := [[i, r] |
 #   severity: high
 #   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
 deny contains finding if {
-	some [i, field] in _unscored
+	# Not "some [i, field] in": regopy then scans every threat for each pair (see lib.model).
+	some pair in _unscored
+	i := pair[0]
+	field := pair[1]
 	t := input.model.threats[i]
 	msg := sprintf("threat %s has no %s from 1 to 5", [t.id, field])
 	finding := result.deny("TM-SCORE-001", msg, ["threats", i, field])
@@ -64,9 +67,10 @@ deny contains finding if {
 #   severity: high
 #   controls: {iso42001: ["6.1.3", "8.3"]}
 deny contains finding if {
-	some [i, risk] in _untreated_high_risks
+	some pair in _untreated_high_risks
+	i := pair[0]
 	t := input.model.threats[i]
-	msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, risk, _why_untreated(t)])
+	msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, pair[1], _why_untreated(t)])
 	finding := result.deny("TM-TREAT-001", msg, ["threats", i])
 }
 

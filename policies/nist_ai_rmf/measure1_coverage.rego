@@ -89,8 +89,10 @@ _privacy_examined if "AML.T0057" in model.named_techniques(input.model)
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1"]}
 deny contains finding if {
-	some [i, risk] in _unvalidated_high_risks
+	# Not "some [i, risk] in": regopy then scans every threat for each pair (see lib.model).
+	some pair in _unvalidated_high_risks
+	i := pair[0]
 	t := input.model.threats[i]
-	msg := sprintf("threat %s (risk %d) has not been validated", [t.id, risk])
+	msg := sprintf("threat %s (risk %d) has not been validated", [t.id, pair[1]])
 	finding := result.deny("TM-EVAL-001", msg, ["threats", i, "validation"])
 }
