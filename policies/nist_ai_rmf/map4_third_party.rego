@@ -69,10 +69,17 @@ deny contains finding if {
 }
 
 _covered(asset_id) if {
-	some s in object.get(input.model, "surfaces", [])
+	some s in input.model.surfaces
 	asset_id in object.get(s, "assets", [])
-	some t in object.get(input.model, "threats", [])
-	t.surface == s.id
-	some cid in object.get(t, "mitigations", [])
-	model.control_exists(input.model, cid)
+	s.id in _mitigated_surfaces
 }
+
+# The surface of each threat with a mitigation naming a declared control, in one pass over
+# the threats (a comprehension, see lib.model), repeats kept: a short array is cheaper than a set.
+_mitigated_surfaces := [t.surface |
+	some t in input.model.threats
+	some cid in t.mitigations
+	cid in _control_ids
+]
+
+_control_ids := {c.id | some c in input.model.controls}
