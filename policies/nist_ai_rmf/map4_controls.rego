@@ -4,13 +4,26 @@ package nist_ai_rmf.map4_controls
 
 import data.lib.result
 
-_controls := {c.id: c | some c in object.get(input.model, "controls", [])}
+# Lists are read by reference, never copied, and the threats are filtered in
+# comprehensions, not rule bodies (see lib.model).
 
-_mitigated_threats := [t | some t in object.get(input.model, "threats", []); t.status == "mitigated"]
+_controls := {c.id: c | some c in input.model.controls}
+
+_mitigated := [i | some i; t := input.model.threats[i]; t.status == "mitigated"]
+
+# [threat index, mitigation index, control status] of each control a mitigated threat
+# relies on that is not in place.
+_relied_on_not_in_place := [[i, j, status] |
+	some i in _mitigated
+	some j
+	cid := input.model.threats[i].mitigations[j]
+	status := _controls[cid].status
+	not status in {"implemented", "verified"}
+]
 
 # METADATA
 # description: TM-CTRL-001 needs a threat marked mitigated.
-not_applicable contains "TM-CTRL-001" if count(_mitigated_threats) == 0
+not_applicable contains "TM-CTRL-001" if count(_mitigated) == 0
 
 # METADATA
 # title: Threats marked mitigated rely only on controls in place
@@ -20,12 +33,13 @@ not_applicable contains "TM-CTRL-001" if count(_mitigated_threats) == 0
 #   severity: high
 #   controls: {nist-ai-rmf: ["MAP 4.2", "MEASURE 1.2"], iso42001: ["8.3"]}
 deny contains finding if {
-	some i, t in input.model.threats
-	t.status == "mitigated"
-	some j, cid in t.mitigations
-	status := _controls[cid].status
-	not status in {"implemented", "verified"}
-	msg := sprintf("threat %s is marked mitigated but control %s is %s", [t.id, cid, status])
+	# Not "some [i, j, status] in": regopy then scans every threat for each entry.
+	some entry in _relied_on_not_in_place
+	i := entry[0]
+	j := entry[1]
+	t := input.model.threats[i]
+	cid := t.mitigations[j]
+	msg := sprintf("threat %s is marked mitigated but control %s is %s", [t.id, cid, entry[2]])
 	finding := result.deny("TM-CTRL-001", msg, ["threats", i, "mitigations", j])
 }
 
@@ -42,7 +56,7 @@ deny contains finding if {
 }
 
 _detective_in_operation if {
-	some c in object.get(input.model, "controls", [])
+	some c in input.model.controls
 	c.kind == "detective"
 	c.status in {"implemented", "verified"}
 }
