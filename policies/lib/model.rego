@@ -165,10 +165,13 @@ has_valid_attestation(model, facts, key) if {
 
 # METADATA
 # description: The deny findings of an attestation check over control keys, one per missing or invalid attestation.
-attestation_denials(rule_id, model, facts, keys) := _missing(rule_id, model, needed) | _invalid(rule_id, model, facts, needed) if {
+attestation_denials(rule_id, model, facts, keys) := _missing(rule_id, needed, attestations) | _invalid(rule_id, facts, needed, attestations) if {
 	# A control the model scopes out, or waives with a waiver still running, needs no attestation.
 	excused := _excused(model, facts)
 	needed := {k | some k in keys; not k in excused}
+
+	# The attestations are read once here, not once per control key.
+	attestations := object.get(model, ["compliance", "attestations"], [])
 }
 
 _excused(model, facts) := _scoped_out(model) | _waived(model, facts)
@@ -188,20 +191,46 @@ _waived(model, facts) := {w.control |
 	waiver_facts[i].expired == false
 }
 
-_missing(rule_id, model, keys) := {f |
+_missing(rule_id, keys, attestations) := {f |
+	attested := {object.get(a, "control", "") | some a in attestations}
 	some key in keys
-	count(attestation_indices(model, key)) == 0
+	not key in attested
 	msg := sprintf("control %s has no attestation", [key])
 	f := result.deny_control(rule_id, msg, ["compliance", "attestations"], key)
 }
 
-_invalid(rule_id, model, facts, keys) := {f |
-	some key in keys
-	not has_valid_attestation(model, facts, key)
-	some i in attestation_indices(model, key)
+_invalid(rule_id, facts, keys, attestations) := {f |
+	# The indices first: regopy would otherwise look up the facts of every attestation.
+	some i in _invalid_indices(facts, keys, attestations)
+	key := attestations[i].control
 	some reason in _attestation_problems(facts, i)
 	msg := sprintf("attestation for %s %s", [key, reason])
 	f := result.deny_control(rule_id, msg, ["compliance", "attestations", i], key)
+}
+
+# The indices of the attestations for keys without a valid one.
+_invalid_indices(facts, keys, attestations) := [i |
+	valid := _validly_attested(facts, keys, attestations)
+
+	# regopy does not enumerate an unbound index inside a built-in call: bind it first.
+	some i
+	a := attestations[i]
+	key := object.get(a, "control", "")
+	key in keys
+	not key in valid
+]
+
+# The control keys among keys with a valid attestation.
+_validly_attested(facts, keys, attestations) := {key |
+	# regopy does not enumerate an unbound index inside a built-in call: bind it first.
+	some i
+	a := attestations[i]
+	key := object.get(a, "control", "")
+	key in keys
+
+	# Tests may give fewer attestation facts, and regopy looks them up for every index.
+	count(object.get(facts, "attestations", [])) > i
+	valid_attestation(facts, i)
 }
 
 _attestation_problems(facts, i) := {p |
