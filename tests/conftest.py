@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -91,18 +92,22 @@ def start_opa(binary: str, *extra: str) -> tuple[object, str]:
     raise RuntimeError("opa did not become healthy within 20 s")
 
 
-@pytest.fixture(scope="session")
-def opa_server(opa_bin: str) -> Iterator[str]:
-    """The base URL of a real OPA server for the session; killed afterwards."""
-    import subprocess
-
-    proc, url = start_opa(opa_bin)
-    assert isinstance(proc, subprocess.Popen)
+@contextlib.contextmanager
+def running_opa(binary: str, *extra: str) -> Iterator[str]:
+    """A real `opa run --server` on 127.0.0.1 (extra arguments appended), killed on exit."""
+    proc, url = start_opa(binary, *extra)
     try:
         yield url
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def opa_server(opa_bin: str) -> Iterator[str]:
+    """The base URL of a real OPA server for the session; killed afterwards."""
+    with running_opa(opa_bin) as url:
+        yield url
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

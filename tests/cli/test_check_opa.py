@@ -8,12 +8,11 @@ import contextlib
 import io
 import shutil
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import start_opa
+from conftest import running_opa
 
 from policyengine.cli import main
 
@@ -46,27 +45,10 @@ def embedded_json(examples_copy: Path) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def own_opa(opa_bin: str) -> Iterator[str]:
-    """A fresh OPA server for this module.
-
-    NOTE: not the session `opa_server`: the examples' policy set it would leave behind
-    makes the next `OpaEngine.load` of an unrelated set fail (OPA refuses to delete a
-    stale library module that other stale modules still call; reported to the lead).
-    """
-    proc, url = start_opa(opa_bin)
-    assert isinstance(proc, subprocess.Popen)
-    try:
-        yield url
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 def test_opa_engine_gives_the_same_bytes_as_embedded(
     capsys: pytest.CaptureFixture[str],
     examples_copy: Path,
-    own_opa: str,
+    opa_server: str,
     embedded_json: tuple[int, str],
 ) -> None:
     code, out, err = _run(
@@ -79,7 +61,7 @@ def test_opa_engine_gives_the_same_bytes_as_embedded(
         "--engine",
         "opa",
         "--opa-url",
-        own_opa,
+        opa_server,
     )
     assert (code, out) == embedded_json
     assert code == 1
@@ -114,13 +96,8 @@ def bundle_server(opa_bin: str, examples_copy: Path) -> Iterator[str]:
     bundle = examples_copy.parent / "policies.tar.gz"
     config = examples_copy / ".policyengine.yaml"
     assert main(["bundle", "build", "--config", str(config), "--out", str(bundle)]) == 0
-    proc, url = start_opa(opa_bin, "--bundle", str(bundle))
-    assert isinstance(proc, subprocess.Popen)
-    try:
+    with running_opa(opa_bin, "--bundle", str(bundle)) as url:
         yield url
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def test_opa_use_loaded_bundle_gives_the_same_bytes_as_embedded(
@@ -150,9 +127,7 @@ def test_opa_use_loaded_bundle_gives_the_same_bytes_as_embedded(
 def test_opa_use_loaded_without_our_policies_is_a_tool_failure(
     capsys: pytest.CaptureFixture[str], examples_copy: Path, opa_bin: str
 ) -> None:
-    proc, url = start_opa(opa_bin)
-    assert isinstance(proc, subprocess.Popen)
-    try:
+    with running_opa(opa_bin) as url:
         code, out, err = _run(
             capsys,
             "check",
@@ -164,9 +139,6 @@ def test_opa_use_loaded_without_our_policies_is_a_tool_failure(
             url,
             "--opa-use-loaded",
         )
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
     assert (code, out) == (2, "")
     assert "the server holds no policyengine policies" in err
     assert "Traceback" not in err

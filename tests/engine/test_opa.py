@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import start_opa
+from conftest import running_opa, start_opa
 
 from policyengine.bundle import build_bundle
 from policyengine.engine.embedded import EmbeddedEngine
@@ -146,7 +146,7 @@ def test_bundle_served_by_opa_answers_like_embedded(opa_bin: str, tmp_path: Path
 
 
 def test_reload_replaces_a_set_whose_library_other_stale_modules_call(
-    opa_server: str, tmp_path: Path
+    opa_bin: str, tmp_path: Path
 ) -> None:
     lib = tmp_path / "one" / "lib"
     lib.mkdir(parents=True)
@@ -154,6 +154,7 @@ def test_reload_replaces_a_set_whose_library_other_stale_modules_call(
     (tmp_path / "one" / "z.rego").write_text(  # sorts after lib/: deleted last
         "package z\n\nimport data.lib.h\n\n" + _CHECK + 'deny contains "x" if h.yes(2)\n'
     )
-    engine = OpaEngine(opa_server)
-    engine.evaluate(load_policy_set([tmp_path / "one"]), [{}])
-    assert engine.evaluate(load_policy_set([BASIC]), [MODEL]) == [EXPECTED]
+    with running_opa(opa_bin) as url:
+        engine = OpaEngine(url)
+        engine.evaluate(load_policy_set([tmp_path / "one"]), [{}])
+        assert engine.evaluate(load_policy_set([BASIC]), [MODEL]) == [EXPECTED]
