@@ -83,6 +83,9 @@ class PolicySet:
     """Packages that define `deny`, sorted."""
     not_applicable_packages: tuple[str, ...] = ()
     """Packages that define `not_applicable`, sorted."""
+    test_support: Mapping[str, str] = field(default_factory=dict)
+    """Module name to source of test-only data (`testdata.rego`): loaded with the tests,
+    never into an engine that evaluates models, nor into a bundle."""
 
     def aggregator(self, *, batch: bool = False) -> str:
         """The generated module of package `policyengine.main`.
@@ -125,6 +128,10 @@ def aggregator_source(
     return "\n".join(lines) + "\n"
 
 
+TEST_SUPPORT_FILE = "testdata.rego"
+"""A policy folder's shared test data: a module for the tests only."""
+
+
 def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
     """Read every `*.rego` file under `dirs` (sorted) into a `PolicySet`.
 
@@ -134,6 +141,7 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
     """
     modules: dict[str, str] = {}
     tests: dict[str, str] = {}
+    support: dict[str, str] = {}
     files: dict[str, str] = {}
     checks: dict[str, CheckMeta] = {}
     deny_pkgs: set[str] = set()
@@ -153,6 +161,9 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
             files[name] = str(path)
             if path.name.endswith("_test.rego"):
                 tests[name] = source
+                continue
+            if path.name == TEST_SUPPORT_FILE:
+                support[name] = source
                 continue
             if package == AGGREGATOR_PACKAGE:
                 raise PolicyError(f"{path}: package {package} is reserved for policyengine")
@@ -181,6 +192,7 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
         files=dict(sorted(files.items())),
         deny_packages=tuple(sorted(deny_pkgs)),
         not_applicable_packages=tuple(sorted(na_pkgs)),
+        test_support=dict(sorted(support.items())),
     )
 
 

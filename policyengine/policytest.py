@@ -106,7 +106,7 @@ def run_file(policy_set: PolicySet, module: str) -> list[TestResult]:
     source = policy_set.tests[module]
     file = policy_set.file_of(module)
     package = _package_of(source)
-    modules = {**policy_set.modules, module: source}
+    modules = {**policy_set.modules, **policy_set.test_support, module: source}
     try:
         interp = compile_modules(modules, policy_set.files)
     except PolicyEngineError as exc:
@@ -141,7 +141,11 @@ def run_files(policy_set: PolicySet, modules: Sequence[str]) -> list[TestResult]
 
     packages = [_package_of(policy_set.tests[m]) for m in modules]
     if len(modules) > 1 and len(set(packages)) == len(packages) and all(packages):
-        combined = {**policy_set.modules, **{m: policy_set.tests[m] for m in modules}}
+        combined = {
+            **policy_set.modules,
+            **policy_set.test_support,
+            **{m: policy_set.tests[m] for m in modules},
+        }
         query = "; ".join(f"x{i} := data.{pkg}" for i, pkg in enumerate(packages))
         try:
             interp = compile_modules(combined, policy_set.files)

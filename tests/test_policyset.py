@@ -126,3 +126,12 @@ def test_real_policies_load(repo_root: Path) -> None:
     ps = load_policy_set([repo_root / "policies"])
     assert ps.checks, "the bundled policies declare checks"
     assert all(c.controls for c in ps.checks.values())
+
+
+def test_testdata_is_for_tests_only() -> None:
+    """Shared test data never reaches an engine or a bundle, but the tests still get it."""
+    from policyengine.bundled import policies_dir
+
+    ps = load_policy_set([policies_dir()])
+    assert not any(name.endswith("/testdata.rego") for name in ps.modules)
+    assert list(ps.test_support) == ["policies/lib/testdata.rego"]
