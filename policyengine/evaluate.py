@@ -20,6 +20,9 @@ from .results import CheckOutcome, Finding, ReviewStatus
 
 _EPOCH = date(1970, 1, 1)
 
+HIGH_RISK_THRESHOLD = 10
+"""The risk at or above which a threat needs a treatment (`high_risk_threshold` in lib.model)."""
+
 
 def day_number(d: date) -> int:
     """Days since 1970-01-01."""
@@ -64,6 +67,21 @@ def _atlas_ids(model: Mapping[str, Any]) -> set[str]:
     return ids
 
 
+def mentioned_techniques(model: Mapping[str, Any]) -> list[str]:
+    """The ATLAS ids the threats name, with every proper prefix that ends before a dot.
+
+    `AML.T0051.001` brings `AML.T0051` (and `AML`), so that a technique counts as named when
+    one of its sub-techniques is. Sorted, no repeats: policies test membership in it instead
+    of building the set themselves (slow on the embedded engine).
+    """
+    ids: set[str] = set()
+    for threat in model.get("threats") or []:
+        for named in threat.get("atlas") or []:
+            parts = str(named).split(".")
+            ids.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+    return sorted(ids)
+
+
 def _atlas_facts(model: Mapping[str, Any], atlas: AtlasCatalog) -> dict[str, Any]:
     techniques = {}
     for tid in sorted(_atlas_ids(model)):
@@ -74,7 +92,11 @@ def _atlas_facts(model: Mapping[str, Any], atlas: AtlasCatalog) -> dict[str, Any
             "current_id": atlas.current_id(tid) or "",
             "parent": (found.parent or "") if found is not None else "",
         }
-    return {"version": atlas.version, "techniques": techniques}
+    return {
+        "version": atlas.version,
+        "techniques": techniques,
+        "mentioned": mentioned_techniques(model),
+    }
 
 
 def build_facts(
@@ -93,12 +115,14 @@ def build_facts(
     """
     today = day_number(as_of)
     threats = {}
+    risks = []
     for t in model.get("threats") or []:
         likelihood, impact = t.get("likelihood"), t.get("impact")
         risk = likelihood * impact if isinstance(likelihood, int) and isinstance(impact, int) else 0
         expires = _date((t.get("acceptance") or {}).get("expires"))
         expired = t.get("status") == "accepted" and (expires is None or expires < as_of)
         threats[str(t.get("id"))] = {"risk": risk, "acceptance_expired": expired}
+        risks.append(risk)
     compliance = model.get("compliance") or {}
     waivers = []
     for w in compliance.get("waivers") or []:
@@ -124,6 +148,8 @@ def build_facts(
         "as_of_day": today,
         "review": {"status": review_status.value, "cadence_days": cadence_days},
         "threats": threats,
+        "threat_risks": risks,
+        "high_risk_indices": [i for i, risk in enumerate(risks) if risk >= HIGH_RISK_THRESHOLD],
         "waivers": waivers,
         "attestations": attestations,
         "red_team": red_team,

@@ -164,6 +164,8 @@ facts := {
 		"T-003": {"risk": 12, "acceptance_expired": false},
 		"T-004": {"risk": 10, "acceptance_expired": false},
 	},
+	"threat_risks": [12, 6, 12, 10],
+	"high_risk_indices": [0, 2, 3],
 	"waivers": [],
 	"attestations": [f |
 		some _a in _attestations
@@ -183,7 +185,35 @@ facts := {
 			some id, parent in _techniques
 			t := {"valid": true, "retired": false, "current_id": id, "parent": parent}
 		},
+		"mentioned": [
+			"AML", "AML.T0010", "AML.T0010.001", "AML.T0051", "AML.T0051.001", "AML.T0054",
+			"AML.T0056", "AML.T0057", "AML.T0070", "AML.T0071",
+		],
 	},
+}
+
+# METADATA
+# description: >-
+#   The facts for model m: f with the facts Python derives from the threats (threat_risks,
+#   high_risk_indices, atlas.mentioned) recomputed for m's threats, risks read from f.threats.
+#   A test that changes the threats passes facts_for(m, testdata.facts) as input.facts.
+facts_for(m, f) := object.union(f, {
+	"threat_risks": risks,
+	"high_risk_indices": [i | some i; r := risks[i]; r >= 10],
+	"atlas": {"version": f.atlas.version, "techniques": f.atlas.techniques, "mentioned": _mentioned(m)},
+}) if {
+	risks := [object.get(f, ["threats", t.id, "risk"], 0) | some t in m.threats]
+}
+
+# The ids the threats of m name, with every proper prefix that ends before a dot, in no
+# set order (Python sorts them; the packs only test membership). regopy 1.5.2: sort()
+# inside a function is undefined, and strings from concat() compare unequal to literals.
+_mentioned(m) := [p | some p in _named_and_parents(m)]
+
+_named_and_parents(m) := {p |
+	some t in m.threats
+	some a in t.atlas
+	some p in array.concat([a], [substring(a, 0, n) | some n in indexof_n(a, ".")])
 }
 
 # regopy 1.5.2's object.union is shallow (OPA's merges nested objects), so tests
