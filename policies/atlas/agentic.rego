@@ -4,7 +4,7 @@ import data.lib.model
 import data.lib.result
 
 # The techniques the model considers, computed once for every check below.
-_considered := model.considered_techniques(input.model)
+_considered := model.considered(input.model, input.facts)
 
 # Techniques that every model with an agentic surface must consider (controls.md).
 _agentic_techniques := {

@@ -15,7 +15,8 @@ _with_threat(m, atlas) := object.union(m, {"threats": array.concat(m.threats, [{
 
 test_agentic_surface_without_techniques_denied if {
 	m := object.union(testdata.model, {"surfaces": array.concat(testdata.model.surfaces, [_agentic_surface])})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	agentic.deny == {
 		{
 			"rule_id": "TM-ATLAS-005", "path": ["surfaces", 3], "control": "atlas/AML.T0053",
@@ -32,20 +33,23 @@ test_agentic_surface_without_techniques_denied if {
 test_agentic_surface_with_techniques_allowed if {
 	m0 := object.union(testdata.model, {"surfaces": array.concat(testdata.model.surfaces, [_agentic_surface])})
 	m := _with_threat(m0, ["AML.T0053", "AML.T0086"])
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(agentic.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-005" in agentic.not_applicable with input.model as m with input.facts as f
 }
 
 test_no_agentic_surface_not_applicable if {
 	m := testdata.model
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-005" in agentic.not_applicable with input.model as m with input.facts as f
 }
 
 test_writing_tool_without_data_destruction_denied if {
 	m := _with_asset(_writing_tool)
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	agentic.deny == {{
 		"rule_id": "TM-ATLAS-006", "path": ["assets", 4, "permissions"], "control": "atlas/AML.T0101",
 		"msg": "model has an agent tool with write permissions but no threat considers AML.T0101 (Data Destruction via AI Agent Tool Invocation)",
@@ -55,26 +59,30 @@ test_writing_tool_without_data_destruction_denied if {
 
 test_admin_in_permission_list_denied if {
 	m := _with_asset({"id": "admin-tool", "type": "agent_tool", "permissions": ["read", "admin"]})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	{d.rule_id | some d in agentic.deny} == {"TM-ATLAS-006"} with input.model as m with input.facts as f
 }
 
 test_writing_tool_with_data_destruction_allowed if {
 	m := _with_threat(_with_asset(_writing_tool), ["AML.T0101"])
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(agentic.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-006" in agentic.not_applicable with input.model as m with input.facts as f
 }
 
 test_read_only_tool_not_applicable if {
 	m := _with_asset({"id": "lookup", "type": "agent_tool", "permissions": "read"})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-006" in agentic.not_applicable with input.model as m with input.facts as f
 }
 
 test_memory_without_context_poisoning_denied if {
 	m := _with_asset(_memory_tool)
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	agentic.deny == {{
 		"rule_id": "TM-ATLAS-007", "path": ["assets", 4, "memory"], "control": "atlas/AML.T0080",
 		"msg": "model has an agent with memory but no threat considers AML.T0080 (AI Agent Context Poisoning)",
@@ -84,13 +92,15 @@ test_memory_without_context_poisoning_denied if {
 
 test_memory_with_context_poisoning_allowed if {
 	m := _with_threat(_with_asset(_memory_tool), ["AML.T0080.000"])
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(agentic.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-007" in agentic.not_applicable with input.model as m with input.facts as f
 }
 
 test_memory_on_other_asset_not_applicable if {
 	m := _with_asset({"id": "ds", "type": "dataset", "memory": true})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-007" in agentic.not_applicable with input.model as m with input.facts as f
 }

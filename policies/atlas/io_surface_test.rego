@@ -10,7 +10,8 @@ _finding(id, msg, tid, path) := {"rule_id": id, "msg": msg, "path": path, "contr
 
 test_io_surface_without_techniques_denied if {
 	m := object.union(testdata.model, {"threats": []})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	io_surface.deny == {
 		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0051 (LLM Prompt Injection)", "AML.T0051", ["surfaces", 0]),
 		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0054 (LLM Jailbreak)", "AML.T0054", ["surfaces", 0]),
@@ -22,7 +23,8 @@ test_io_surface_without_techniques_denied if {
 
 test_io_surface_with_techniques_allowed if {
 	m := testdata.model
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	every d in io_surface.deny {
 		d.rule_id != "TM-ATLAS-001"
 	} with input.model as m
@@ -36,28 +38,32 @@ test_io_surface_sub_technique_and_ruled_out_allowed if {
 		{"technique": "AML.T0057", "reason": "The model sees no private data."},
 	]
 	m := object.union(testdata.model, {"threats": [threat], "compliance": {"not_applicable": ruled_out}})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(io_surface.deny) == 0 with input.model as m with input.facts as f
 }
 
 test_ruled_out_without_reason_denied if {
 	threat := {"id": "T-1", "surface": "chat-io", "atlas": ["AML.T0051", "AML.T0054", "AML.T0056"]}
 	m := object.union(testdata.model, {"threats": [threat], "compliance": {"not_applicable": [{"technique": "AML.T0057", "reason": ""}]}})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	io_surface.deny == {_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0057 (LLM Data Leakage)", "AML.T0057", ["surfaces", 0])} with input.model as m
 		with input.facts as f
 }
 
 test_no_io_surface_not_applicable if {
 	m := object.union(testdata.model, {"surfaces": array.slice(testdata.model.surfaces, 1, 3), "threats": []})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-001" in io_surface.not_applicable with input.model as m with input.facts as f
 	count(io_surface.deny) == 0 with input.model as m with input.facts as f
 }
 
 test_public_api_without_techniques_denied if {
 	m := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [_public_api])})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	io_surface.deny == {
 		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0040 (AI Model Inference API Access)", "AML.T0040", ["assets", 4]),
 		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0024 (Exfiltration via AI Inference API)", "AML.T0024", ["assets", 4]),
@@ -74,7 +80,8 @@ test_unauthenticated_api_denied if {
 		"assets": array.concat(testdata.model.assets, [api]),
 		"threats": array.concat(testdata.model.threats, [threat]),
 	})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	io_surface.deny == {_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0034 (Cost Harvesting)", "AML.T0034", ["assets", 4])} with input.model as m
 		with input.facts as f
 }
@@ -85,13 +92,15 @@ test_public_api_with_techniques_allowed if {
 		"assets": array.concat(testdata.model.assets, [_public_api]),
 		"threats": array.concat(testdata.model.threats, [threat]),
 	})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(io_surface.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-002" in io_surface.not_applicable with input.model as m with input.facts as f
 }
 
 test_authenticated_api_not_applicable if {
 	m := testdata.model
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-002" in io_surface.not_applicable with input.model as m with input.facts as f
 }

@@ -14,7 +14,8 @@ _notes_corpus := {
 test_retrieval_without_techniques_denied if {
 	threats := array.concat(array.slice(testdata.model.threats, 0, 2), array.slice(testdata.model.threats, 3, 4))
 	m := object.union(testdata.model, {"threats": threats})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	retrieval.deny == {
 		{
 			"rule_id": "TM-ATLAS-003", "path": ["surfaces", 1], "control": "atlas/AML.T0051.001",
@@ -34,21 +35,24 @@ test_retrieval_without_techniques_denied if {
 
 test_retrieval_with_techniques_allowed if {
 	m := testdata.model
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(retrieval.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-003" in retrieval.not_applicable with input.model as m with input.facts as f
 }
 
 test_no_retrieval_surface_not_applicable if {
 	m := object.union(testdata.model, {"surfaces": [testdata.model.surfaces[0], testdata.model.surfaces[2]], "threats": []})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-003" in retrieval.not_applicable with input.model as m with input.facts as f
 	count(retrieval.deny) == 0 with input.model as m with input.facts as f
 }
 
 test_unreviewed_ingestion_path_denied if {
 	m := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [_notes_corpus])})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	retrieval.deny == {{
 		"rule_id": "TM-ATLAS-004", "path": ["assets", 4, "ingestion_paths", 1], "control": "atlas/AML.T0066",
 		"msg": "model has an ingestion path without review before publishing but no threat considers AML.T0066 (Retrieval Content Crafting)",
@@ -59,7 +63,8 @@ test_unreviewed_ingestion_path_denied if {
 test_ingestion_path_without_review_field_denied if {
 	corpus := {"id": "wiki", "type": "retrieval_corpus", "ingestion_paths": [{"id": "wiki-sync", "source": "wiki"}]}
 	m := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [corpus])})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	{d.path | some d in retrieval.deny} == {["assets", 4, "ingestion_paths", 0]} with input.model as m
 		with input.facts as f
 }
@@ -70,13 +75,15 @@ test_unreviewed_ingestion_path_considered_allowed if {
 		"assets": array.concat(testdata.model.assets, [_notes_corpus]),
 		"threats": array.concat(testdata.model.threats, [threat]),
 	})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(retrieval.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-004" in retrieval.not_applicable with input.model as m with input.facts as f
 }
 
 test_reviewed_ingestion_paths_not_applicable if {
 	m := testdata.model
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-004" in retrieval.not_applicable with input.model as m with input.facts as f
 }

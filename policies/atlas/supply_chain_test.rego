@@ -9,7 +9,8 @@ _with_asset(asset) := object.union(testdata.model, {"assets": array.concat(testd
 
 test_third_party_model_without_supply_chain_denied if {
 	m := object.union(testdata.model, {"compliance": {"not_applicable": []}})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	supply_chain.deny == {{
 		"rule_id": "TM-ATLAS-010", "path": ["assets", 0], "control": "atlas/AML.T0010.003",
 		"msg": "model has a third-party or open-weights model but no threat considers AML.T0010.003 (AI Supply Chain Compromise: Model)",
@@ -19,7 +20,8 @@ test_third_party_model_without_supply_chain_denied if {
 
 test_third_party_model_ruled_out_allowed if {
 	m := testdata.model
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(supply_chain.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-010" in supply_chain.not_applicable with input.model as m with input.facts as f
 }
@@ -27,13 +29,15 @@ test_third_party_model_ruled_out_allowed if {
 test_first_party_model_not_applicable if {
 	base := object.union(testdata.model.assets[0], {"supplier": "first_party"})
 	m := object.union(testdata.model, {"assets": array.concat([base], array.slice(testdata.model.assets, 1, 4))})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-010" in supply_chain.not_applicable with input.model as m with input.facts as f
 }
 
 test_ml_library_without_software_supply_chain_denied if {
 	m := object.union(testdata.model, {"threats": array.slice(testdata.model.threats, 0, 3)})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	supply_chain.deny == {{
 		"rule_id": "TM-ATLAS-011", "path": ["surfaces", 2], "control": "atlas/AML.T0010.001",
 		"msg": "model has a runtime surface or an ML library but no threat considers AML.T0010.001 (AI Supply Chain Compromise: AI Software)",
@@ -43,7 +47,8 @@ test_ml_library_without_software_supply_chain_denied if {
 
 test_ml_library_with_software_supply_chain_allowed if {
 	m := testdata.model
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(supply_chain.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-011" in supply_chain.not_applicable with input.model as m with input.facts as f
 }
@@ -53,13 +58,15 @@ test_no_runtime_not_applicable if {
 		"assets": array.slice(testdata.model.assets, 0, 3),
 		"surfaces": array.slice(testdata.model.surfaces, 0, 2),
 	})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-011" in supply_chain.not_applicable with input.model as m with input.facts as f
 }
 
 test_open_weights_without_unsafe_artifacts_denied if {
 	m := _with_asset(_open_model)
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	supply_chain.deny == {{
 		"rule_id": "TM-ATLAS-012", "path": ["assets", 4], "control": "atlas/AML.T0011.000",
 		"msg": "model has an open-weights model loaded from files but no threat considers AML.T0011.000 (User Execution: Unsafe AI Artifacts)",
@@ -70,13 +77,15 @@ test_open_weights_without_unsafe_artifacts_denied if {
 test_open_weights_with_unsafe_artifacts_allowed if {
 	m0 := _with_asset(object.union(_open_model, {"loaded_from_files": true}))
 	m := object.union(m0, {"threats": array.concat(m0.threats, [{"id": "T-9", "surface": "runtime", "atlas": ["AML.T0011.000"]}])})
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(supply_chain.deny) == 0 with input.model as m with input.facts as f
 	not "TM-ATLAS-012" in supply_chain.not_applicable with input.model as m with input.facts as f
 }
 
 test_open_weights_through_api_not_applicable if {
 	m := _with_asset(object.union(_open_model, {"loaded_from_files": false}))
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-012" in supply_chain.not_applicable with input.model as m with input.facts as f
 }
