@@ -19,7 +19,7 @@ not_applicable contains "TM-THREAT-003" if {
 	not model.has_layer(input.model, "retrieval")
 }
 
-not_applicable contains "TM-EVAL-001" if not model.any_high_risk(model.threat_facts(input.facts, [t.id | some t in input.model.threats]))
+not_applicable contains "TM-EVAL-001" if count(input.facts.high_risk_indices) == 0
 
 # Each check first keeps, in one comprehension, the threats it may report (see lib.model).
 
@@ -27,16 +27,10 @@ _without_atlas := [i | some i; t := input.model.threats[i]; count(object.get(t, 
 
 _threat_surfaces := [t.surface | some t in input.model.threats]
 
-_unvalidated := [i | some i; t := input.model.threats[i]; not object.get(t, ["validation", "status"], "untested") in {"confirmed", "not_reproduced"}]
+# The indices of the threats at or above the risk threshold that have not been validated.
+_unvalidated_high_risks := [i | some i in input.facts.high_risk_indices; not _validated(input.model.threats[i])]
 
-# [index, risk] of each unvalidated threat at or above the risk threshold.
-_unvalidated_high_risks := [[i, r] |
-	some i in _unvalidated
-	r := model.risk_of(_unvalidated_facts, input.model.threats[i].id)
-	r >= model.high_risk_threshold
-]
-
-_unvalidated_facts := model.threat_facts(input.facts, [input.model.threats[i].id | some i in _unvalidated])
+_validated(t) if object.get(t, ["validation", "status"], "untested") in {"confirmed", "not_reproduced"}
 
 # METADATA
 # title: Every threat names at least one ATLAS technique
@@ -79,7 +73,7 @@ deny contains finding if {
 
 _privacy_examined if count([t | some t in input.model.threats; "information_disclosure" in object.get(t, "stride", [])]) > 0
 
-_privacy_examined if "AML.T0057" in model.named_techniques(input.model)
+_privacy_examined if "AML.T0057" in input.facts.atlas.mentioned
 
 # METADATA
 # title: Every threat with risk 10 or more has been validated
@@ -89,10 +83,8 @@ _privacy_examined if "AML.T0057" in model.named_techniques(input.model)
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1"]}
 deny contains finding if {
-	# Not "some [i, risk] in": regopy then scans every threat for each pair (see lib.model).
-	some pair in _unvalidated_high_risks
-	i := pair[0]
+	some i in _unvalidated_high_risks
 	t := input.model.threats[i]
-	msg := sprintf("threat %s (risk %d) has not been validated", [t.id, pair[1]])
+	msg := sprintf("threat %s (risk %d) has not been validated", [t.id, input.facts.threat_risks[i]])
 	finding := result.deny("TM-EVAL-001", msg, ["threats", i, "validation"])
 }

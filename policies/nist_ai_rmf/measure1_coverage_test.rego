@@ -44,37 +44,46 @@ test_no_surfaces_not_applicable if {
 
 test_privacy_not_examined_denied if {
 	m := _threats([_t[0], object.union(_t[1], {"stride": ["tampering"], "atlas": ["AML.T0056"]})])
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	_ids("TM-THREAT-003") == {{
 		"rule_id": "TM-THREAT-003", "msg": "no threat covers information disclosure or AML.T0057 data leakage",
 		"path": ["threats"],
-	}} with input.model as m
+	}} with input.model as m with input.facts as f
 }
 
 test_data_leakage_technique_counts_as_privacy if {
 	m := _threats([_t[0], object.union(_t[1], {"stride": ["tampering"]})])
-	count(_ids("TM-THREAT-003")) == 0 with input.model as m
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	count(_ids("TM-THREAT-003")) == 0 with input.model as m with input.facts as f
 }
 
 test_privacy_not_applicable_without_io_or_retrieval if {
 	m := object.union(testdata.model, {"surfaces": [testdata.model.surfaces[2]], "threats": [_t[3]]})
-	"TM-THREAT-003" in measure1_coverage.not_applicable with input.model as m
-	count(_ids("TM-THREAT-003")) == 0 with input.model as m
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	"TM-THREAT-003" in measure1_coverage.not_applicable with input.model as m with input.facts as f
+	count(_ids("TM-THREAT-003")) == 0 with input.model as m with input.facts as f
 }
 
 test_untested_high_risk_denied if {
 	m := testdata.patched(testdata.model, ["threats", 3, "validation", "status"], "untested")
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	_ids("TM-EVAL-001") == {{"rule_id": "TM-EVAL-001", "msg": "threat T-004 (risk 10) has not been validated", "path": ["threats", 3, "validation"]}} with input.model as m with input.facts as f
 }
 
 test_validated_high_risks_pass if {
 	m := testdata.model
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(_ids("TM-EVAL-001")) == 0 with input.model as m with input.facts as f
 }
 
 test_no_high_risk_validation_not_applicable if {
 	m := testdata.model
-	f := testdata.patched(testdata.facts, ["threats"], {})
+	f0 := testdata.patched(testdata.facts, ["threats"], {})
+	f := testdata.facts_for(m, f0)
 	"TM-EVAL-001" in measure1_coverage.not_applicable with input.model as m with input.facts as f
 }
