@@ -9,32 +9,36 @@ import data.lib.result
 # description: Scoring needs threats; treatment needs a threat at or above the risk threshold.
 not_applicable contains "TM-SCORE-001" if count([1 | some _ in input.model.threats]) == 0
 
-not_applicable contains "TM-TREAT-001" if not model.any_high_risk(model.threat_facts(input.facts, [t.id | some t in input.model.threats]))
+not_applicable contains "TM-TREAT-001" if count(input.facts.high_risk_indices) == 0
 
 # Each check first keeps, in one comprehension, the threats it may report (see lib.model).
 
-# [index, field] of each likelihood or impact that is not a score from 1 to 5.
+# [index, field] of each likelihood or impact that is not a score from 1 to 5, looked for
+# only in the threats that fail _scored (one call per threat instead of one per field).
 _unscored := [[i, field] |
-	some i
-	t := input.model.threats[i]
+	some i in _badly_scored
 	some field in ["likelihood", "impact"]
-	not object.get(t, field, null) in {1, 2, 3, 4, 5}
+	not object.get(input.model.threats[i], field, null) in _scores
 ]
+
+_badly_scored := [i | some i; t := input.model.threats[i]; not _scored(t)]
+
+_scored(t) if {
+	t.likelihood in _scores
+	t.impact in _scores
+}
+
+_scores := {1, 2, 3, 4, 5}
 
 _without_assumptions := [i | some i; t := input.model.threats[i]; count(object.get(t, "assumptions", [])) == 0]
 
 _control_ids := {c.id | some c in input.model.controls}
 
-_untreated := [i | some i; t := input.model.threats[i]; not _treated(t)]
+# The indices of the threats at or above the risk threshold without a treatment, in two
+# steps: regopy passes the threat to each body of a function, so one body per call.
+_untreated_high_risks := [i | some i in _unmitigated_high_risks; not _accepted_or_transferred(input.model.threats[i])]
 
-_untreated_facts := model.threat_facts(input.facts, [input.model.threats[i].id | some i in _untreated])
-
-# [index, risk] of each untreated threat at or above the risk threshold.
-_untreated_high_risks := [[i, r] |
-	some i in _untreated
-	r := model.risk_of(_untreated_facts, input.model.threats[i].id)
-	r >= model.high_risk_threshold
-]
+_unmitigated_high_risks := [i | some i in input.facts.high_risk_indices; not _mitigated(input.model.threats[i])]
 
 # METADATA
 # title: Every threat has a likelihood, an impact and at least one assumption
@@ -67,25 +71,26 @@ deny contains finding if {
 #   severity: high
 #   controls: {iso42001: ["6.1.3", "8.3"]}
 deny contains finding if {
-	some pair in _untreated_high_risks
-	i := pair[0]
+	some i in _untreated_high_risks
 	t := input.model.threats[i]
-	msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, pair[1], _why_untreated(t)])
+	msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, input.facts.threat_risks[i], _why_untreated(t)])
 	finding := result.deny("TM-TREAT-001", msg, ["threats", i])
 }
 
-_treated(t) if {
+# A threat is treated by a mitigation naming a declared control (_mitigated), or by an
+# approved unexpired acceptance or a transfer (_accepted_or_transferred).
+_mitigated(t) if {
 	some cid in t.mitigations
 	cid in _control_ids
 }
 
-_treated(t) if {
+_accepted_or_transferred(t) if {
 	t.status == "accepted"
 	model.stated(object.get(t, "acceptance", {}), "approved_by")
 	not _acceptance_expired(t)
 }
 
-_treated(t) if t.status == "transferred"
+_accepted_or_transferred(t) if t.status == "transferred"
 
 _acceptance_expired(t) if object.get(input.facts, ["threats", t.id, "acceptance_expired"], true) != false
 

@@ -34,7 +34,8 @@ test_untreated_high_risks_denied if {
 	unapproved := object.union(_t[2], {"mitigations": ["C-99"], "status": "accepted"})
 	open := object.union(_t[3], {"mitigations": [], "status": "open"})
 	m := _threats([expired, _t[1], unapproved, open])
-	f := testdata.patched(testdata.facts, ["threats", "T-001", "acceptance_expired"], true)
+	f0 := testdata.patched(testdata.facts, ["threats", "T-001", "acceptance_expired"], true)
+	f := testdata.facts_for(m, f0)
 	_ids("TM-TREAT-001") == {
 		{"rule_id": "TM-TREAT-001", "msg": "threat T-001 (risk 12) has no treatment: its acceptance has expired", "path": ["threats", 0]},
 		{"rule_id": "TM-TREAT-001", "msg": "threat T-003 (risk 12) has no treatment: its acceptance names no approver", "path": ["threats", 2]},
@@ -50,16 +51,18 @@ test_accepted_and_transferred_high_risks_pass if {
 	accepted := object.union(_t[0], {"mitigations": [], "status": "accepted", "acceptance": {"approved_by": "CISO", "expires": "2027-01-31"}})
 	transferred := object.union(_t[2], {"mitigations": [], "status": "transferred"})
 	m := _threats([accepted, _t[1], transferred, _t[3]])
-	f := testdata.facts
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
 	count(_ids("TM-TREAT-001")) == 0 with input.model as m with input.facts as f
 }
 
 test_no_high_risk_treatment_not_applicable if {
 	m := testdata.model
-	f := json.patch(testdata.facts, [
+	f0 := json.patch(testdata.facts, [
 		{"op": "add", "path": ["threats", "T-001", "risk"], "value": 9},
 		{"op": "add", "path": ["threats", "T-003", "risk"], "value": 4},
 		{"op": "add", "path": ["threats", "T-004", "risk"], "value": 8},
 	])
+	f := testdata.facts_for(m, f0)
 	"TM-TREAT-001" in map5_scoring.not_applicable with input.model as m with input.facts as f
 }
