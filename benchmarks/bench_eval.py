@@ -11,8 +11,10 @@ It also checks that both engines give the same deny and not_applicable sets.
 
     python benchmarks/bench_eval.py [--threats 40 200] [--repeat 5] [--opa PATH] [--profile]
 
-`--profile` adds the cost of each package alone on the embedded engine (the lib modules
-plus that package, compiled for `data.<package>.deny`), slowest first.
+`--profile` adds, on the embedded engine, the cost of reading the input alone (regopy's
+`set_input_term`, paid on every query and growing with the input's size), of the whole
+query once the input is set, and of each package alone (the lib modules plus that
+package, compiled for `data.<package>.deny`), slowest first.
 
 Issue 3's budget: a model of 200 threats costs at most a few tens of milliseconds on the
 embedded engine.
@@ -131,6 +133,22 @@ def package_costs(
     return sorted(costs, reverse=True)
 
 
+def input_and_query_costs(
+    policy_set: PolicySet, value: Mapping[str, Any], repeat: int
+) -> tuple[float, float]:
+    """The embedded cost of setting the input, then of the result query alone, in seconds."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator()}
+    interp = compile_modules(modules, policy_set.files)
+    bundle = interp.build(f"x := data.{AGGREGATOR_PACKAGE}.result")
+    t_input = best_of(repeat, partial(interp.set_input_term, text))
+
+    def run() -> None:
+        _rs.rego_free_output(_rs.rego_bundle_query(interp._impl, bundle._impl))
+
+    return t_input, best_of(repeat, run)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; prints one line per model size (and per package with --profile)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -162,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{t_emb / t_opa:>6.2f}  {len(embedded.deny)} ({same} on both engines)"
             )
             if args.profile:
+                t_input, t_query = input_and_query_costs(policy_set, value, args.repeat)
+                print(f"         {t_input * 1000:>8.1f}ms  (reading the input: set_input_term)")
+                print(f"         {t_query * 1000:>8.1f}ms  (the whole query, input already set)")
                 for cost, package in package_costs(policy_set, value, args.repeat):
                     print(f"         {cost * 1000:>8.1f}ms  {package}")
     return 0
