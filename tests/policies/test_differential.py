@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from conftest import running_opa
 
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.engine.opa import OpaEngine
@@ -61,46 +61,44 @@ def _to_json(value: Any) -> Any:
 
 
 def _inputs(repo_root: Path, shared_dir: Path) -> list[dict[str, Any]]:
-    models = [shared_dir / "design" / "threat-model.example.yaml"]
+    """The design example and every example model, with the facts `check` would build."""
+    from datetime import date
+
+    from policyengine.atlas import load_catalog
+    from policyengine.evaluate import build_facts, policy_input
+    from policyengine.loader import load_document
+    from policyengine.results import ReviewStatus
+
+    design = shared_dir / "design" / "threat-model.example.yaml"
     examples = repo_root / "examples"
-    if examples.is_dir():
-        models += sorted(
-            p
-            for p in examples.rglob("*.yaml")
-            if "kind: ThreatModel" in p.read_text(encoding="utf-8", errors="replace")
-        )
-    facts = {
-        "as_of_day": 20600,
-        "review": {"status": "current", "cadence_days": 92},
-        "threats": {},
-        "waivers": [],
-        "attestations": [],
-        "red_team": {},
-        "evidence": {},
-        "atlas": {"techniques": {}, "version": "5.6.1"},
-    }
+    models = [(design, design.parent)] + [
+        (p, examples) for p in sorted((examples / "models").glob("*.yaml"))
+    ]
+    atlas = load_catalog()
     inputs = []
-    for path in models:
-        model = _to_json(yaml.safe_load(path.read_text(encoding="utf-8")))
-        compliance = model.get("compliance", {}) if isinstance(model, dict) else {}
-        n_att = len(compliance.get("attestations", []) or [])
-        n_waiver = len(compliance.get("waivers", []) or [])
-        model_facts = {
-            **facts,
-            "attestations": [{"age_days": 10, "within_cadence": True, "evidence_exists": True}]
-            * n_att,
-            "waivers": [{"expired": False, "days_left": 30}] * n_waiver,
-        }
-        inputs.append({"model": model, "facts": model_facts})
-    inputs.append({"model": {}, "facts": facts})
+    for path, root in models:
+        data = load_document(path, root).data
+        for status in (ReviewStatus.CURRENT, ReviewStatus.REVIEW_REQUIRED):
+            facts = build_facts(
+                data,
+                as_of=date(2026, 11, 27),
+                review_status=status,
+                cadence_days=92,
+                atlas=atlas,
+                evidence_exists=lambda rel, root=root: (root / rel).is_file(),
+            )
+            inputs.append(_to_json(policy_input(data, facts)))
     return inputs
 
 
-def test_example_models_agree(opa_server: str, repo_root: Path, shared_dir: Path) -> None:
-    ps = load_policy_set([repo_root / "policies"])
+def test_example_models_agree(opa_bin: str, repo_root: Path, shared_dir: Path) -> None:
+    ps = load_policy_set([repo_root / "policies", repo_root / "examples" / "policies"])
     inputs = _inputs(repo_root, shared_dir)
-    embedded = EmbeddedEngine().evaluate(ps, inputs)
-    opa = OpaEngine(opa_server).evaluate(ps, inputs)
+    embedded = EmbeddedEngine(workers=1).evaluate(ps, inputs)
+    # NOTE: a server of its own: on the session server, after other tests loaded other
+    # policy sets, OPA has answered a policy PUT only after the 30 s client timeout.
+    with running_opa(opa_bin) as url:
+        opa = OpaEngine(url).evaluate(ps, inputs)
     assert any(out.deny for out in embedded), "the inputs exercise at least one check"
     for i, (ours, theirs) in enumerate(zip(embedded, opa, strict=True)):
         assert ours == theirs, f"input {i} differs"
