@@ -194,10 +194,13 @@ class _Compiled:
             raise PolicyError("policies do not compile (the embedded engine gave no reason)")
 
     def evaluate(self, value: Mapping[str, Any]) -> EngineOutput:
-        text = input_json(value)
+        input_json(value)  # raises EngineError when the input is not pure JSON
         with quiet_stdout():
             try:
-                self.interp.set_input_term(text)
+                # NOTE: regopy 1.5.2's set_input_term gets slower on every call on a reused
+                # interpreter (200 threats: 85 -> 310 ms over five calls); set_input with
+                # the dict stays flat (~70-90 ms).
+                self.interp.set_input(dict(value))
                 impl = _rs.rego_bundle_query(self.interp._impl, self.bundle._impl)
             except RegoError as exc:
                 raise EngineError(f"the embedded engine failed: {exc}") from exc
