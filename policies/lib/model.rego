@@ -180,13 +180,16 @@ has_valid_attestation(model, facts, key) if {
 
 # METADATA
 # description: The deny findings of an attestation check over control keys, one per missing or invalid attestation.
-attestation_denials(rule_id, model, facts, keys) := _missing(rule_id, needed, attestations) | _invalid(rule_id, facts, needed, attestations) if {
+attestation_denials(rule_id, model, facts, keys) := _missing(rule_id, needed, controls) | _invalid(rule_id, needed, controls, problems) if {
+	# Small arrays, read once: regopy copies a function's arguments on every call, so the
+	# helpers below never get the whole model or facts.
+	attestations := object.get(model, ["compliance", "attestations"], [])
+	controls := [object.get(a, "control", "") | some a in attestations]
+	problems := _problems_by_index(object.get(facts, "attestations", []), count(controls))
+
 	# A control the model scopes out, or waives with a waiver still running, needs no attestation.
 	excused := _excused(model, facts)
 	needed := {k | some k in keys; not k in excused}
-
-	# The attestations are read once here, not once per control key.
-	attestations := object.get(model, ["compliance", "attestations"], [])
 }
 
 _excused(model, facts) := _scoped_out(model) | _waived(model, facts)
@@ -206,57 +209,45 @@ _waived(model, facts) := {w.control |
 	waiver_facts[i].expired == false
 }
 
-_missing(rule_id, keys, attestations) := {f |
-	attested := {object.get(a, "control", "") | some a in attestations}
+# For each attestation index, the list of what is wrong with it (empty: valid).
+# Tests may give fewer attestation facts than attestations: a missing fact is a problem.
+_problems_by_index(att_facts, n) := [p |
+	some i in numbers.range(0, n - 1)
+	p := _problems_of(att_facts, i)
+]
+
+_problems_of(att_facts, i) := _fact_problems(att_facts[i]) if count(att_facts) > i
+
+_problems_of(att_facts, i) := _all_problems if count(att_facts) <= i
+
+_all_problems := _fact_problems({})
+
+_fact_problems(fact) := array.concat(
+	_unless(fact, "within_cadence", "is not dated within the review cadence"),
+	_unless(fact, "evidence_exists", "cites an evidence file that does not exist"),
+)
+
+_unless(fact, key, problem) := [problem] if object.get(fact, key, false) != true
+
+_unless(fact, key, _) := [] if object.get(fact, key, false) == true
+
+_missing(rule_id, keys, controls) := {f |
+	attested := {c | some c in controls}
 	some key in keys
 	not key in attested
 	msg := sprintf("control %s has no attestation", [key])
 	f := result.deny_control(rule_id, msg, ["compliance", "attestations"], key)
 }
 
-_invalid(rule_id, facts, keys, attestations) := {f |
-	# The indices first: regopy would otherwise look up the facts of every attestation.
-	some i in _invalid_indices(facts, keys, attestations)
-	key := attestations[i].control
-	some reason in _attestation_problems(facts, i)
-	msg := sprintf("attestation for %s %s", [key, reason])
-	f := result.deny_control(rule_id, msg, ["compliance", "attestations", i], key)
-}
-
-# The indices of the attestations for keys without a valid one.
-_invalid_indices(facts, keys, attestations) := [i |
-	valid := _validly_attested(facts, keys, attestations)
-
-	# regopy does not enumerate an unbound index inside a built-in call: bind it first.
+_invalid(rule_id, keys, controls, problems) := {f |
+	valid := {controls[i] | some i; count(problems[i]) == 0}
 	some i
-	a := attestations[i]
-	key := object.get(a, "control", "")
+	key := controls[i]
 	key in keys
 	not key in valid
-]
+	some reason in problems[i]
 
-# The control keys among keys with a valid attestation.
-_validly_attested(facts, keys, attestations) := {key |
-	# regopy does not enumerate an unbound index inside a built-in call: bind it first.
-	some i
-	a := attestations[i]
-	key := object.get(a, "control", "")
-	key in keys
-
-	# Tests may give fewer attestation facts, and regopy looks them up for every index.
-	count(object.get(facts, "attestations", [])) > i
-	valid_attestation(facts, i)
-}
-
-_attestation_problems(facts, i) := {p |
-	some p in ["is not dated within the review cadence", "cites an evidence file that does not exist"]
-	_attestation_problem(facts, i, p)
-}
-
-_attestation_problem(facts, i, "is not dated within the review cadence") if {
-	object.get(facts, ["attestations", i, "within_cadence"], false) != true
-}
-
-_attestation_problem(facts, i, "cites an evidence file that does not exist") if {
-	object.get(facts, ["attestations", i, "evidence_exists"], false) != true
+	# concat, not sprintf: regopy 1.5.2 quotes a string taken from an array inside sprintf.
+	msg := concat(" ", ["attestation for", key, reason])
+	f := result.deny_control(rule_id, msg, ["compliance", "attestations", i], key)
 }
