@@ -237,6 +237,18 @@ def _size(value: Any) -> int:
     return count
 
 
+def _unsupported_tag(path: str, mark: Any, tag: str, parts: Pointer) -> InvalidDocument:
+    """The error for a custom or language-specific tag, located at the tagged node."""
+    return _fail(
+        path,
+        mark.line + 1,
+        mark.column + 1,
+        f"unsupported tag {_describe_tag(tag)}: only plain YAML data "
+        "(no custom or language-specific tags) is accepted",
+        to_pointer(parts),
+    )
+
+
 def _describe_tag(tag: str) -> str:
     """A tag as the user wrote it: `!!python/object` rather than the full URI."""
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
@@ -342,14 +354,7 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                             to_pointer(parts),
                         ) from None
                 else:
-                    raise _fail(
-                        path,
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"unsupported tag {_describe_tag(tag)}: only plain YAML data "
-                        "(no custom or language-specific tags) is accepted",
-                        to_pointer(parts),
-                    )
+                    raise _unsupported_tag(path, mark, tag, parts)
                 if event.anchor is not None:
                     anchors[event.anchor] = value
                     anchor_sizes[event.anchor] = 1
@@ -367,14 +372,7 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                     )
                 tag = event.tag
                 if tag not in (_MAP_TAGS if etype is map_t else _SEQ_TAGS):
-                    raise _fail(
-                        path,
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"unsupported tag {_describe_tag(tag)}: only plain YAML data "
-                        "(no custom or language-specific tags) is accepted",
-                        to_pointer(parts),
-                    )
+                    raise _unsupported_tag(path, mark, tag, parts)
                 if len(stack) >= MAX_DEPTH:
                     raise _fail(
                         path,
