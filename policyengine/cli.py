@@ -432,13 +432,6 @@ def _days(text: str) -> int:
     return value
 
 
-def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        raise UsageError(f"`policyengine {name}` is not available in this version")
-
-    return run
-
-
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policyengine",

@@ -116,6 +116,11 @@ def _fail(path: str, line: int, column: int, message: str, pointer: str = "") ->
     )
 
 
+def _fail_at(path: str, mark: Any, message: str, pointer: str = "") -> InvalidDocument:
+    """`_fail` at a libyaml mark (0-based line and column)."""
+    return _fail(path, mark.line + 1, mark.column + 1, message, pointer)
+
+
 def _line_col(text: str, index: int) -> tuple[int, int]:
     """1-based (line, column) of character `index` in `text`."""
     line = text.count("\n", 0, index) + 1
@@ -239,10 +244,9 @@ def _size(value: Any) -> int:
 
 def _unsupported_tag(path: str, mark: Any, tag: str, parts: Pointer) -> InvalidDocument:
     """The error for a custom or language-specific tag, located at the tagged node."""
-    return _fail(
+    return _fail_at(
         path,
-        mark.line + 1,
-        mark.column + 1,
+        mark,
         f"unsupported tag {_describe_tag(tag)}: only plain YAML data "
         "(no custom or language-specific tags) is accepted",
         to_pointer(parts),
@@ -314,10 +318,9 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                 tag = event.tag
                 if is_key:
                     if tag is not None and tag != "!" and tag not in _SCALAR_TAGS:
-                        raise _fail(
+                        raise _fail_at(
                             path,
-                            mark.line + 1,
-                            mark.column + 1,
+                            mark,
                             f"unsupported tag {_describe_tag(tag)} on a key",
                         )
                     key = event.value
@@ -325,10 +328,9 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                     kparts = (*parts, key)
                     if key in frame[0]:
                         first = positions.get(kparts, (0, 0))
-                        raise _fail(
+                        raise _fail_at(
                             path,
-                            mark.line + 1,
-                            mark.column + 1,
+                            mark,
                             f"duplicate key '{key}' (first defined at line {first[0]})",
                             to_pointer(kparts),
                         )
@@ -346,10 +348,9 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                     try:
                         value = _tagged(event.value, tag)
                     except ValueError:
-                        raise _fail(
+                        raise _fail_at(
                             path,
-                            mark.line + 1,
-                            mark.column + 1,
+                            mark,
                             f"'{event.value}' is not a valid {_describe_tag(tag)}",
                             to_pointer(parts),
                         ) from None
@@ -363,10 +364,9 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                 parts, is_key = slot(event)
                 mark = event.start_mark
                 if is_key:
-                    raise _fail(
+                    raise _fail_at(
                         path,
-                        mark.line + 1,
-                        mark.column + 1,
+                        mark,
                         "a mapping key must be a plain scalar, not a "
                         + ("mapping" if etype is map_t else "list"),
                     )
@@ -374,10 +374,9 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                 if tag not in (_MAP_TAGS if etype is map_t else _SEQ_TAGS):
                     raise _unsupported_tag(path, mark, tag, parts)
                 if len(stack) >= MAX_DEPTH:
-                    raise _fail(
+                    raise _fail_at(
                         path,
-                        mark.line + 1,
-                        mark.column + 1,
+                        mark,
                         f"nesting is deeper than {MAX_DEPTH} levels",
                         to_pointer(parts),
                     )
@@ -397,28 +396,25 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                 parts, is_key = slot(event)
                 mark = event.start_mark
                 if is_key:
-                    raise _fail(
+                    raise _fail_at(
                         path,
-                        mark.line + 1,
-                        mark.column + 1,
+                        mark,
                         "an alias cannot be used as a mapping key",
                     )
                 name = event.anchor
                 if name not in anchors:
-                    raise _fail(path, mark.line + 1, mark.column + 1, f"unknown alias *{name}")
+                    raise _fail_at(path, mark, f"unknown alias *{name}")
                 if name in open_anchors:
-                    raise _fail(
+                    raise _fail_at(
                         path,
-                        mark.line + 1,
-                        mark.column + 1,
+                        mark,
                         f"alias *{name} refers to a node that contains it (recursive)",
                     )
                 alias_budget -= anchor_sizes[name]
                 if alias_budget < 0:
-                    raise _fail(
+                    raise _fail_at(
                         path,
-                        mark.line + 1,
-                        mark.column + 1,
+                        mark,
                         f"aliases expand to more than {MAX_ALIAS_NODES} nodes "
                         "(an alias bomb?); write the data out instead",
                         to_pointer(parts),
@@ -428,10 +424,9 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
                 documents += 1
                 if documents > 1:
                     mark = event.start_mark
-                    raise _fail(
+                    raise _fail_at(
                         path,
-                        mark.line + 1,
-                        mark.column + 1,
+                        mark,
                         "the file holds more than one YAML document; "
                         "put one threat model in each file",
                     )
