@@ -99,6 +99,14 @@ def _atlas_facts(model: Mapping[str, Any], atlas: AtlasCatalog) -> dict[str, Any
     }
 
 
+def threat_risk(threat: Mapping[str, Any]) -> int:
+    """Likelihood x impact of a threat; 0 when either is missing or not an integer."""
+    likelihood, impact = threat.get("likelihood"), threat.get("impact")
+    if isinstance(likelihood, int) and isinstance(impact, int):
+        return likelihood * impact
+    return 0
+
+
 def build_facts(
     model: Mapping[str, Any],
     *,
@@ -117,8 +125,7 @@ def build_facts(
     threats = {}
     risks = []
     for t in model.get("threats") or []:
-        likelihood, impact = t.get("likelihood"), t.get("impact")
-        risk = likelihood * impact if isinstance(likelihood, int) and isinstance(impact, int) else 0
+        risk = threat_risk(t)
         expires = _date((t.get("acceptance") or {}).get("expires"))
         expired = t.get("status") == "accepted" and (expires is None or expires < as_of)
         threats[str(t.get("id"))] = {"risk": risk, "acceptance_expired": expired}

@@ -18,7 +18,7 @@ from typing import Any
 from .config import Config
 from .engine import Engine, make_engine
 from .errors import GitError, InvalidDocument
-from .evaluate import evidence_paths
+from .evaluate import evidence_paths, threat_risk
 from .gitfacts import changed_model_paths, diff_models, export_tree, model_at
 from .loader import Document, load_document
 from .pipeline import RunOptions, run_check
@@ -40,12 +40,7 @@ REGRESSION_CHECK_ID = "PR-REGRESSION-001"
 
 
 def _threats(model: Mapping[str, Any]) -> dict[str, int]:
-    out = {}
-    for t in model.get("threats") or []:
-        likelihood, impact = t.get("likelihood"), t.get("impact")
-        ok = isinstance(likelihood, int) and isinstance(impact, int)
-        out[str(t.get("id"))] = likelihood * impact if ok else 0
-    return out
+    return {str(t.get("id")): threat_risk(t) for t in model.get("threats") or []}
 
 
 def _last_reviewed(model: Mapping[str, Any]) -> object:
