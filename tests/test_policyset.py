@@ -60,10 +60,10 @@ def test_digest_changes_with_a_module(tmp_path: Path) -> None:
     assert load_policy_set([tmp_path]).digest != before
 
 
-def test_aggregator_unions_every_package() -> None:
+def test_aggregator_lists_every_package_set() -> None:
     text = load_policy_set([BASIC]).aggregator(batch=True)
     assert "package policyengine.main" in text
-    assert "deny := set() | data.checks.scoring.deny" in text
+    assert "deny := [data.checks.scoring.deny]" in text
     assert "batch := [r | some x in input.batch" in text
     assert "batch" not in load_policy_set([BASIC]).aggregator()
 

@@ -226,3 +226,16 @@ patched(obj, path, value) := json.patch(obj, [{"op": "add", "path": path, "value
 # METADATA
 # description: obj without the value at path (an array of keys and indices).
 without(obj, path) := json.patch(obj, [{"op": "remove", "path": path}])
+
+# METADATA
+# description: >-
+#   The single findings in a package's deny set: a batch made by lib.result.each becomes one
+#   finding per item (with its rule_id), a single finding stays as it is. Tests assert on these.
+found(deny) := {f |
+	some d in deny
+	some f in _items(d)
+}
+
+_items(d) := [object.union({"rule_id": d.rule_id}, item) | some item in d.each] if is_array(d.each)
+
+_items(d) := [d] if not d.each

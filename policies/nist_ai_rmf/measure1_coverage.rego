@@ -39,10 +39,12 @@ _validated(t) if object.get(t, ["validation", "status"], "untested") in {"confir
 #   id: TM-THREAT-001
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
-deny contains finding if {
-	some i in _without_atlas
-	t := input.model.threats[i]
-	finding := result.deny("TM-THREAT-001", sprintf("threat %s names no ATLAS technique", [t.id]), ["threats", i, "atlas"])
+deny contains result.each("TM-THREAT-001", found) if {
+	found := [result.at(sprintf("threat %s names no ATLAS technique", [t.id]), ["threats", i, "atlas"]) |
+		some i in _without_atlas
+		t := input.model.threats[i]
+	]
+	count(found) > 0
 }
 
 # METADATA
@@ -52,10 +54,13 @@ deny contains finding if {
 #   id: TM-THREAT-002
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
-deny contains finding if {
-	some i, s in input.model.surfaces
-	not s.id in _threat_surfaces
-	finding := result.deny("TM-THREAT-002", sprintf("surface %s has no threat", [s.id]), ["surfaces", i])
+deny contains result.each("TM-THREAT-002", found) if {
+	found := [result.at(sprintf("surface %s has no threat", [s.id]), ["surfaces", i]) |
+		some i
+		s := input.model.surfaces[i]
+		not s.id in _threat_surfaces
+	]
+	count(found) > 0
 }
 
 # METADATA
@@ -82,9 +87,11 @@ _privacy_examined if "AML.T0057" in input.facts.atlas.mentioned
 #   id: TM-EVAL-001
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1"]}
-deny contains finding if {
-	some i in _unvalidated_high_risks
-	t := input.model.threats[i]
-	msg := sprintf("threat %s (risk %d) has not been validated", [t.id, input.facts.threat_risks[i]])
-	finding := result.deny("TM-EVAL-001", msg, ["threats", i, "validation"])
+deny contains result.each("TM-EVAL-001", found) if {
+	found := [result.at(msg, ["threats", i, "validation"]) |
+		some i in _unvalidated_high_risks
+		t := input.model.threats[i]
+		msg := sprintf("threat %s (risk %d) has not been validated", [t.id, input.facts.threat_risks[i]])
+	]
+	count(found) > 0
 }

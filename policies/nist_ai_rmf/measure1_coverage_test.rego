@@ -3,7 +3,7 @@ package nist_ai_rmf.measure1_coverage_test
 import data.lib.testdata
 import data.nist_ai_rmf.measure1_coverage
 
-_ids(id) := {f | some f in measure1_coverage.deny; f.rule_id == id}
+_ids(id) := {f | some f in testdata.found(measure1_coverage.deny); f.rule_id == id}
 
 _t := testdata.model.threats
 

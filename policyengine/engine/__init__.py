@@ -32,30 +32,70 @@ class EngineOutput:
 
     @classmethod
     def from_json(cls, value: object) -> EngineOutput:
-        """Validate and normalise one aggregated result; raises `EngineError` on a bad shape."""
+        """Validate and normalise one aggregated result; raises `EngineError` on a bad shape.
+
+        `value` holds one set (a JSON array) per package. A deny element is one finding
+        (`lib.result.deny`) or a batch of one check's findings (`lib.result.each`), which
+        is expanded here into one finding per item; equal findings are kept once.
+        """
         if not isinstance(value, dict):
             raise EngineError(f"policy result is not an object: {_short(value)}")
-        deny = value.get("deny", [])
-        na = value.get("not_applicable", [])
-        if not isinstance(deny, list) or not isinstance(na, list):
+        deny_sets = value.get("deny", [])
+        na_sets = value.get("not_applicable", [])
+        if not _list_of_lists(deny_sets) or not _list_of_lists(na_sets):
             raise EngineError(f"policy result has no deny/not_applicable sets: {_short(value)}")
-        for d in deny:
-            if (
-                not isinstance(d, dict)
-                or not isinstance(d.get("rule_id"), str)
-                or not isinstance(d.get("msg"), str)
-                or not isinstance(d.get("path"), list)
-                or not isinstance(d.get("control", ""), str)
-            ):
-                raise EngineError(
-                    "a policy denied with a malformed result (expected "
-                    '{"rule_id": text, "msg": text, "path": [..]}, built with '
-                    f"lib.result.deny): {_short(d)}"
-                )
-        for n in na:
+        found: dict[str, Mapping[str, Any]] = {}
+        for element in (d for s in deny_sets for d in s):
+            for finding in _findings(element):
+                found.setdefault(json.dumps(finding, sort_keys=True), finding)
+        na: set[str] = set()
+        for n in (n for s in na_sets for n in s):
             if not isinstance(n, str):
                 raise EngineError(f"not_applicable holds a non-text value: {_short(n)}")
-        return cls(deny=tuple(sorted(deny, key=_deny_key)), not_applicable=frozenset(na))
+            na.add(n)
+        return cls(deny=tuple(sorted(found.values(), key=_deny_key)), not_applicable=frozenset(na))
+
+
+def _list_of_lists(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, list) for v in value)
+
+
+_MALFORMED = (
+    "a policy denied with a malformed result (expected "
+    '{"rule_id": text, "msg": text, "path": [..]} built with lib.result.deny, or '
+    '{"rule_id": text, "each": [{"msg": text, "path": [..]}, ..]} built with lib.result.each)'
+)
+
+
+_ITEM_KEYS = frozenset({"msg", "path", "control"})
+
+
+def _findings(element: object) -> list[dict[str, Any]]:
+    """The findings of one deny element: itself, or the items of a batch with its rule_id."""
+    if isinstance(element, dict) and "each" in element:
+        rule_id, items = element.get("rule_id"), element["each"]
+        if (
+            set(element) != {"rule_id", "each"}
+            or not isinstance(rule_id, str)
+            or not isinstance(items, list)
+            or not all(isinstance(i, dict) and set(i) <= _ITEM_KEYS for i in items)
+        ):
+            raise EngineError(f"{_MALFORMED}: {_short(element)}")
+        findings: list[object] = [{"rule_id": rule_id, **i} for i in items]
+    else:
+        findings = [element]
+    checked: list[dict[str, Any]] = []
+    for d in findings:
+        if (
+            not isinstance(d, dict)
+            or not isinstance(d.get("rule_id"), str)
+            or not isinstance(d.get("msg"), str)
+            or not isinstance(d.get("path"), list)
+            or not isinstance(d.get("control", ""), str)
+        ):
+            raise EngineError(f"{_MALFORMED}: {_short(d)}")
+        checked.append(d)
+    return checked
 
 
 def _deny_key(d: Mapping[str, Any]) -> tuple[str, str, str, str]:

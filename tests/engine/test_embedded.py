@@ -96,12 +96,57 @@ def test_malformed_deny_object_is_engine_error(tmp_path: Path) -> None:
         engine.evaluate(load_policy_set([tmp_path]), [{}])
 
 
-def test_input_must_be_pure_json() -> None:
+def test_batch_of_findings_is_expanded_and_deduplicated(tmp_path: Path) -> None:
+    body = (
+        'deny contains {"rule_id": "TM-TEST-900", "each": [\n'
+        '  {"msg": "b", "path": ["threats", 1]},\n'
+        '  {"msg": "a", "path": ["threats", 0], "control": "iso42001/6.1.2"},\n'
+        '  {"msg": "b", "path": ["threats", 1]},\n'
+        "]} if true\n\n"
+        'deny contains {"rule_id": "TM-TEST-900", "msg": "b", "path": ["threats", 1]} if true'
+    )
+    engine = _single(tmp_path, body)
+    [out] = engine.evaluate(load_policy_set([tmp_path]), [{}])
+    assert out.deny == (
+        {"rule_id": "TM-TEST-900", "msg": "a", "path": ["threats", 0], "control": "iso42001/6.1.2"},
+        {"rule_id": "TM-TEST-900", "msg": "b", "path": ["threats", 1]},
+    )
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        '{"rule_id": "TM-TEST-900", "each": [{"msg": "a"}]}',
+        '{"rule_id": "TM-TEST-900", "each": [{"msg": "a", "path": [], "rule_id": "X"}]}',
+        '{"rule_id": "TM-TEST-900", "each": "a"}',
+        '{"each": [{"msg": "a", "path": []}]}',
+    ],
+    ids=["item-without-path", "item-with-rule-id", "each-not-array", "no-rule-id"],
+)
+def test_malformed_batch_is_engine_error(tmp_path: Path, element: str) -> None:
+    engine = _single(tmp_path, f"deny contains {element} if true")
+    with pytest.raises(EngineError, match="lib.result.each"):
+        engine.evaluate(load_policy_set([tmp_path]), [{}])
+
+
+@pytest.mark.parametrize(
+    ("model", "words"),
+    [
+        ({"day": date(2026, 1, 1)}, r"input\.model\.day is a date"),
+        ({"x": [1.0, float("nan")]}, r"input\.model\.x\[1\] is nan"),
+        ({"x-cost": 2**64}, r"input\.model\.x-cost is 18446744073709551616, beyond the 64-bit"),
+        ({"title": "a\0b"}, r"input\.model\.title holds a NUL character"),
+        ({1: "a"}, r"input\.model has the key 1"),
+    ],
+    ids=["date", "nan", "big-int", "nul", "int-key"],
+)
+def test_input_regopy_cannot_read_is_a_located_error(
+    model: dict[object, object], words: str
+) -> None:
+    # regopy's own input conversion truncates the last two silently (2**64 reads as 0).
     ps = load_policy_set([BASIC])
-    with pytest.raises(EngineError, match=r"input\.model\.day is a date"):
-        EmbeddedEngine().evaluate(ps, [{"model": {"day": date(2026, 1, 1)}}])
-    with pytest.raises(EngineError, match="nan"):
-        EmbeddedEngine().evaluate(ps, [{"model": {"x": float("nan")}}])
+    with pytest.raises(EngineError, match=words):
+        EmbeddedEngine().evaluate(ps, [{"model": model}])
 
 
 def test_compile_output_stays_off_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
