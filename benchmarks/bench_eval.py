@@ -11,9 +11,13 @@ It also checks that both engines give the same deny and not_applicable sets.
 
     python benchmarks/bench_eval.py [--threats 40 200] [--repeat 5] [--opa PATH] [--profile]
 
-`--profile` adds, on the embedded engine, the cost of reading the input alone (regopy's
-`set_input_term`, paid on every query and growing with the input's size), of the whole
-query once the input is set, and of each package alone (the lib modules plus that
+Two models of each size: `complete`, the example's threats as they are (few findings), and
+`gaps`, where every other threat lacks its ATLAS ids, assumptions, validation, mitigations
+and likelihood (one finding or more per such threat: the costly case for a policy engine).
+
+`--profile` adds, on the embedded engine, the cost of reading the input alone (built
+through regopy's C API, paid on every query and growing with the input's size), of the
+whole query once the input is set, and of each package alone (the lib modules plus that
 package, compiled for `data.<package>.deny`), slowest first.
 
 Issue 3's budget: a model of 200 threats costs at most a few tens of milliseconds on the
@@ -44,6 +48,7 @@ from regopy import rego_shared as _rs  # noqa: E402
 from policyengine.atlas import load_catalog  # noqa: E402
 from policyengine.engine import EngineOutput  # noqa: E402
 from policyengine.engine.embedded import EmbeddedEngine, compile_modules  # noqa: E402
+from policyengine.engine.embedded import _input_handle as input_handle  # noqa: E402
 from policyengine.evaluate import build_facts, policy_input  # noqa: E402
 from policyengine.loader import load_document  # noqa: E402
 from policyengine.policyset import (  # noqa: E402
@@ -68,6 +73,16 @@ def scaled_model(base: Mapping[str, Any], threats: int) -> dict[str, Any]:
     return model
 
 
+def with_gaps(model: Mapping[str, Any]) -> dict[str, Any]:
+    """The model with every other threat stripped of what the checks look for."""
+    gapped = copy.deepcopy(dict(model))
+    for i, threat in enumerate(gapped["threats"]):
+        if i % 2:
+            for key in ("atlas", "assumptions", "validation", "mitigations", "likelihood"):
+                threat.pop(key, None)
+    return gapped
+
+
 def model_input(model: Mapping[str, Any]) -> dict[str, Any]:
     """The policy input of a model, as `policyengine check` builds it (every file exists)."""
     facts = build_facts(
@@ -81,7 +96,7 @@ def model_input(model: Mapping[str, Any]) -> dict[str, Any]:
     return policy_input(model, facts)
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> float:
+def median_time(repeat: int, run: Callable[[], object]) -> float:
     """The median wall time of `repeat` runs of `run`, in seconds."""
     times = []
     for _ in range(repeat):
@@ -117,19 +132,20 @@ def package_costs(
     policy_set: PolicySet, value: Mapping[str, Any], repeat: int
 ) -> list[tuple[float, str]]:
     """The embedded cost of each package alone (lib modules plus the package), in seconds."""
-    text = json.dumps(value, separators=(",", ":"))
     libs = {n: s for n, s in policy_set.modules.items() if "/lib/" in n}
     costs = []
     for package in policy_set.deny_packages:
         own = {n: s for n, s in policy_set.modules.items() if f"\npackage {package}\n" in f"\n{s}"}
         interp = compile_modules({**libs, **own}, policy_set.files)
         bundle = interp.build(f"x := data.{package}.deny")
-        interp.set_input_term(text)
+        handle = input_handle(value)
+        _rs.rego_set_input(interp._impl, handle)
+        _rs.rego.regoFreeInput(handle)
 
         def run(interp: Any = interp, bundle: Any = bundle) -> None:
             _rs.rego_free_output(_rs.rego_bundle_query(interp._impl, bundle._impl))
 
-        costs.append((best_of(repeat, run), package))
+        costs.append((median_time(repeat, run), package))
     return sorted(costs, reverse=True)
 
 
@@ -137,16 +153,21 @@ def input_and_query_costs(
     policy_set: PolicySet, value: Mapping[str, Any], repeat: int
 ) -> tuple[float, float]:
     """The embedded cost of setting the input, then of the result query alone, in seconds."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator()}
     interp = compile_modules(modules, policy_set.files)
     bundle = interp.build(f"x := data.{AGGREGATOR_PACKAGE}.result")
-    t_input = best_of(repeat, partial(interp.set_input_term, text))
+
+    def set_input() -> None:
+        handle = input_handle(value)
+        _rs.rego_set_input(interp._impl, handle)
+        _rs.rego.regoFreeInput(handle)
+
+    t_input = median_time(repeat, set_input)
 
     def run() -> None:
         _rs.rego_free_output(_rs.rego_bundle_query(interp._impl, bundle._impl))
 
-    return t_input, best_of(repeat, run)
+    return t_input, median_time(repeat, run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,29 +183,31 @@ def main(argv: list[str] | None = None) -> int:
     policy_set = load_policy_set([POLICIES])
     engine = EmbeddedEngine()
     engine.evaluate(policy_set, [model_input(scaled_model(base, 1))])  # compile once
-    print(f"{'threats':>7}  {'embedded':>10}  {'opa eval':>10}  {'ratio':>6}  denies")
+    print(f"{'model':>8}  {'threats':>7}  {'embedded':>10}  {'opa eval':>10}  {'ratio':>6}  denies")
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "bundle"
         write_bundle(policy_set, bundle)
         for n in args.threats:
-            value = model_input(scaled_model(base, n))
-            input_file = Path(tmp) / f"input-{n}.json"
-            input_file.write_text(json.dumps(value), encoding="utf-8")
-            embedded = engine.evaluate(policy_set, [value])[0]
-            t_emb = best_of(args.repeat, partial(engine.evaluate, policy_set, [value]))
-            opa = opa_output(args.opa, bundle, input_file)
-            t_opa = best_of(args.repeat, partial(opa_output, args.opa, bundle, input_file))
-            same = "same" if embedded == opa else "DIFFERENT"
-            print(
-                f"{n:>7}  {t_emb * 1000:>8.1f}ms  {t_opa * 1000:>8.1f}ms  "
-                f"{t_emb / t_opa:>6.2f}  {len(embedded.deny)} ({same} on both engines)"
-            )
-            if args.profile:
-                t_input, t_query = input_and_query_costs(policy_set, value, args.repeat)
-                print(f"         {t_input * 1000:>8.1f}ms  (reading the input: set_input_term)")
-                print(f"         {t_query * 1000:>8.1f}ms  (the whole query, input already set)")
-                for cost, package in package_costs(policy_set, value, args.repeat):
-                    print(f"         {cost * 1000:>8.1f}ms  {package}")
+            for kind, model in (("complete", scaled_model(base, n)), ("gaps", None)):
+                model = model if model is not None else with_gaps(scaled_model(base, n))
+                value = model_input(model)
+                input_file = Path(tmp) / f"input-{kind}-{n}.json"
+                input_file.write_text(json.dumps(value), encoding="utf-8")
+                embedded = engine.evaluate(policy_set, [value])[0]
+                t_emb = median_time(args.repeat, partial(engine.evaluate, policy_set, [value]))
+                opa = opa_output(args.opa, bundle, input_file)
+                t_opa = median_time(args.repeat, partial(opa_output, args.opa, bundle, input_file))
+                same = "same" if embedded == opa else "DIFFERENT"
+                print(
+                    f"{kind:>8}  {n:>7}  {t_emb * 1000:>8.1f}ms  {t_opa * 1000:>8.1f}ms  "
+                    f"{t_emb / t_opa:>6.2f}  {len(embedded.deny)} ({same} on both engines)"
+                )
+                if args.profile:
+                    t_input, t_query = input_and_query_costs(policy_set, value, args.repeat)
+                    print(f"{'':>18}{t_input * 1000:>8.1f}ms  (reading the input)")
+                    print(f"{'':>18}{t_query * 1000:>8.1f}ms  (the whole query, input already set)")
+                    for cost, package in package_costs(policy_set, value, args.repeat)[:8]:
+                        print(f"{'':>18}{cost * 1000:>8.1f}ms  {package}")
     return 0
 
 

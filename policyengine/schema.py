@@ -92,9 +92,12 @@ def _inline_refs(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:
 
 @cache
 def _validator() -> Any:
-    """The compiled Draft 2020-12 validator with a FormatChecker (built once)."""
+    """The compiled Draft 2020-12 validator with a FormatChecker (built once).
+
+    The bundled schema is not checked against the meta-schema here: that costs ~0.35 s a
+    process, and `tests/test_schema.py` checks the schema that ships.
+    """
     schema = json.loads(schema_text())
-    Draft202012Validator.check_schema(schema)
     flat = _inline_refs(schema, schema.get("$defs", {}))
     return Draft202012Validator(flat, format_checker=FormatChecker())
 
