@@ -1,10 +1,7 @@
 package atlas.agentic
 
-import data.lib.model
 import data.lib.result
-
-# The techniques the model considers, computed once for every check below.
-_considered := model.considered(input.model, input.facts)
+import data.lib.techniques
 
 # Techniques that every model with an agentic surface must consider (controls.md).
 _agentic_techniques := {
@@ -31,10 +28,11 @@ _memory_types := {"agent_tool", "base_model", "fine_tuned_model"}
 #     atlas: ["AML.T0053", "AML.T0086"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
+	count(_agentic_surfaces) > 0
 	some tid, name in _agentic_techniques
-	not tid in _considered
+	not tid in techniques.considered
 	msg := sprintf("model has an agentic surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-005", msg, ["surfaces", _first(_agentic_surfaces)], concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-005", msg, ["surfaces", _agentic_surfaces[0]], concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -50,9 +48,10 @@ deny contains finding if {
 #     atlas: ["AML.T0101"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not "AML.T0101" in _considered
+	count(_writing_tools) > 0
+	not "AML.T0101" in techniques.considered
 	msg := "model has an agent tool with write permissions but no threat considers AML.T0101 (Data Destruction via AI Agent Tool Invocation)"
-	finding := result.deny_control("TM-ATLAS-006", msg, ["assets", _first(_writing_tools), "permissions"], "atlas/AML.T0101")
+	finding := result.deny_control("TM-ATLAS-006", msg, ["assets", _writing_tools[0], "permissions"], "atlas/AML.T0101")
 }
 
 # METADATA
@@ -68,9 +67,10 @@ deny contains finding if {
 #     atlas: ["AML.T0080"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not "AML.T0080" in _considered
+	count(_memories) > 0
+	not "AML.T0080" in techniques.considered
 	msg := "model has an agent with memory but no threat considers AML.T0080 (AI Agent Context Poisoning)"
-	finding := result.deny_control("TM-ATLAS-007", msg, ["assets", _first(_memories), "memory"], "atlas/AML.T0080")
+	finding := result.deny_control("TM-ATLAS-007", msg, ["assets", _memories[0], "memory"], "atlas/AML.T0080")
 }
 
 not_applicable contains "TM-ATLAS-005" if count(_agentic_surfaces) == 0
@@ -79,16 +79,16 @@ not_applicable contains "TM-ATLAS-006" if count(_writing_tools) == 0
 
 not_applicable contains "TM-ATLAS-007" if count(_memories) == 0
 
-_agentic_surfaces contains i if {
-	some i, surface in input.model.surfaces
-	surface.layer == "agentic"
-}
+# The indices below are arrays in model order, so [0] is the first: regopy builds a
+# set (partial rule) slower, and its min() orders numbers as text (10 < 2).
+_agentic_surfaces := [i | some i; input.model.surfaces[i].layer == "agentic"]
 
-_writing_tools contains i if {
-	some i, asset in input.model.assets
+_writing_tools := [i |
+	some i
+	asset := input.model.assets[i]
 	asset.type == "agent_tool"
 	_writes(asset.permissions)
-}
+]
 
 _writes(permissions) if permissions in _write_permissions
 
@@ -98,16 +98,9 @@ _writes(permissions) if {
 	permission in _write_permissions
 }
 
-_memories contains i if {
-	some i, asset in input.model.assets
-	asset.type in _memory_types
+_memories := [i |
+	some i
+	asset := input.model.assets[i]
 	asset.memory == true
-}
-
-# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
-_first(indices) := i if {
-	some i in indices
-	every j in indices {
-		i <= j
-	}
-}
+	asset.type in _memory_types
+]

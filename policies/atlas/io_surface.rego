@@ -1,10 +1,7 @@
 package atlas.io_surface
 
-import data.lib.model
 import data.lib.result
-
-# The techniques the model considers, computed once for every check below.
-_considered := model.considered(input.model, input.facts)
+import data.lib.techniques
 
 # Techniques that every model with an input_output surface must consider (controls.md).
 _io_techniques := {
@@ -35,10 +32,11 @@ _api_techniques := {
 #     atlas: ["AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
+	count(_io_surfaces) > 0
 	some tid, name in _io_techniques
-	not tid in _considered
+	not tid in techniques.considered
 	msg := sprintf("model has an input_output surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-001", msg, ["surfaces", _first(_io_surfaces)], concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-001", msg, ["surfaces", _io_surfaces[0]], concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -55,35 +53,30 @@ deny contains finding if {
 #     atlas: ["AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
+	count(_open_apis) > 0
 	some tid, name in _api_techniques
-	not tid in _considered
+	not tid in techniques.considered
 	msg := sprintf("model has a public or unauthenticated inference API but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-002", msg, ["assets", _first(_open_apis)], concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-002", msg, ["assets", _open_apis[0]], concat("/", ["atlas", tid]))
 }
 
 not_applicable contains "TM-ATLAS-001" if count(_io_surfaces) == 0
 
 not_applicable contains "TM-ATLAS-002" if count(_open_apis) == 0
 
-_io_surfaces contains i if {
-	some i, surface in input.model.surfaces
-	surface.layer == "input_output"
-}
+# The indices below are arrays in model order, so [0] is the first: regopy builds a
+# set (partial rule) slower, and its min() orders numbers as text (10 < 2).
+_io_surfaces := [i | some i; input.model.surfaces[i].layer == "input_output"]
 
-_open_apis contains i if {
-	some i, asset in input.model.assets
+_open_apis := [i |
+	some i
+	asset := input.model.assets[i]
 	asset.type == "inference_api"
 	_open(asset)
-}
+]
 
 _open(asset) if asset.exposure == "public"
 
-_open(asset) if object.get(asset, "authentication", "none") in {"none", "", null}
+_open(asset) if object.get(asset, "authentication", "none") in _no_authentication
 
-# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
-_first(indices) := i if {
-	some i in indices
-	every j in indices {
-		i <= j
-	}
-}
+_no_authentication := {"none", "", null}

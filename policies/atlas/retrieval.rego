@@ -1,10 +1,7 @@
 package atlas.retrieval
 
-import data.lib.model
 import data.lib.result
-
-# The techniques the model considers, computed once for every check below.
-_considered := model.considered(input.model, input.facts)
+import data.lib.techniques
 
 # Techniques that every model with a retrieval surface must consider (controls.md).
 _retrieval_techniques := {
@@ -26,10 +23,11 @@ _retrieval_techniques := {
 #     atlas: ["AML.T0051.001", "AML.T0070", "AML.T0071"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
+	count(_retrieval_surfaces) > 0
 	some tid, name in _retrieval_techniques
-	not tid in _considered
+	not tid in techniques.considered
 	msg := sprintf("model has a retrieval surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-003", msg, ["surfaces", _first(_retrieval_surfaces)], concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-003", msg, ["surfaces", _retrieval_surfaces[0]], concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -46,36 +44,23 @@ deny contains finding if {
 #     atlas: ["AML.T0066"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not "AML.T0066" in _considered
+	count(_unreviewed_paths) > 0
+	not "AML.T0066" in techniques.considered
 	msg := "model has an ingestion path without review before publishing but no threat considers AML.T0066 (Retrieval Content Crafting)"
-	finding := result.deny_control("TM-ATLAS-004", msg, _first_unreviewed_path, "atlas/AML.T0066")
+	finding := result.deny_control("TM-ATLAS-004", msg, _unreviewed_paths[0], "atlas/AML.T0066")
 }
 
 not_applicable contains "TM-ATLAS-003" if count(_retrieval_surfaces) == 0
 
 not_applicable contains "TM-ATLAS-004" if count(_unreviewed_paths) == 0
 
-_retrieval_surfaces contains i if {
-	some i, surface in input.model.surfaces
-	surface.layer == "retrieval"
-}
+# The indices below are arrays in model order, so [0] is the first: regopy builds a
+# set (partial rule) slower, and its min() orders numbers as text (10 < 2).
+_retrieval_surfaces := [i | some i; input.model.surfaces[i].layer == "retrieval"]
 
-# [asset index, ingestion path index] of every path not reviewed before publishing.
-_unreviewed_paths contains [i, j] if {
-	some i, asset in input.model.assets
-	some j, ingestion in asset.ingestion_paths
+# The path of every ingestion path not reviewed before publishing, by asset then path.
+_unreviewed_paths := [["assets", i, "ingestion_paths", j] |
+	some i, j
+	ingestion := input.model.assets[i].ingestion_paths[j]
 	not ingestion.reviewed_before_publish == true
-}
-
-_first_unreviewed_path := ["assets", i, "ingestion_paths", j] if {
-	i := _first({pair[0] | some pair in _unreviewed_paths})
-	j := _first({pair[1] | some pair in _unreviewed_paths; pair[0] == i})
-}
-
-# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
-_first(indices) := i if {
-	some i in indices
-	every j in indices {
-		i <= j
-	}
-}
+]

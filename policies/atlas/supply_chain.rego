@@ -1,10 +1,7 @@
 package atlas.supply_chain
 
-import data.lib.model
 import data.lib.result
-
-# The techniques the model considers, computed once for every check below.
-_considered := model.considered(input.model, input.facts)
+import data.lib.techniques
 
 # Asset types that are models.
 _model_types := {"base_model", "fine_tuned_model", "embedding_model"}
@@ -22,9 +19,10 @@ _model_types := {"base_model", "fine_tuned_model", "embedding_model"}
 #     atlas: ["AML.T0010.003"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not "AML.T0010.003" in _considered
+	count(_external_models) > 0
+	not "AML.T0010.003" in techniques.considered
 	msg := "model has a third-party or open-weights model but no threat considers AML.T0010.003 (AI Supply Chain Compromise: Model)"
-	finding := result.deny_control("TM-ATLAS-010", msg, ["assets", _first(_external_models)], "atlas/AML.T0010.003")
+	finding := result.deny_control("TM-ATLAS-010", msg, ["assets", _external_models[0]], "atlas/AML.T0010.003")
 }
 
 # METADATA
@@ -40,7 +38,7 @@ deny contains finding if {
 #     atlas: ["AML.T0010.001"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not "AML.T0010.001" in _considered
+	not "AML.T0010.001" in techniques.considered
 	msg := "model has a runtime surface or an ML library but no threat considers AML.T0010.001 (AI Supply Chain Compromise: AI Software)"
 	finding := result.deny_control("TM-ATLAS-011", msg, _software_supply_path, "atlas/AML.T0010.001")
 }
@@ -59,9 +57,10 @@ deny contains finding if {
 #     atlas: ["AML.T0011.000"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not "AML.T0011.000" in _considered
+	count(_loaded_weights) > 0
+	not "AML.T0011.000" in techniques.considered
 	msg := "model has an open-weights model loaded from files but no threat considers AML.T0011.000 (User Execution: Unsafe AI Artifacts)"
-	finding := result.deny_control("TM-ATLAS-012", msg, ["assets", _first(_loaded_weights)], "atlas/AML.T0011.000")
+	finding := result.deny_control("TM-ATLAS-012", msg, ["assets", _loaded_weights[0]], "atlas/AML.T0011.000")
 }
 
 not_applicable contains "TM-ATLAS-010" if count(_external_models) == 0
@@ -70,38 +69,33 @@ not_applicable contains "TM-ATLAS-011" if count(_runtime_surfaces) + count(_ml_l
 
 not_applicable contains "TM-ATLAS-012" if count(_loaded_weights) == 0
 
-_external_models contains i if {
-	some i, asset in input.model.assets
+# The indices below are arrays in model order, so [0] is the first: regopy builds a
+# set (partial rule) slower, and its min() orders numbers as text (10 < 2).
+_external_models := [i |
+	some i
+	asset := input.model.assets[i]
+	asset.supplier in _external_suppliers
 	asset.type in _model_types
-	asset.supplier in {"third_party", "open_weights"}
-}
+]
 
-_runtime_surfaces contains i if {
-	some i, surface in input.model.surfaces
-	surface.layer == "runtime"
-}
+_external_suppliers := {"third_party", "open_weights"}
 
-_ml_libraries contains i if {
-	some i, asset in input.model.assets
-	asset.type == "ml_library"
-}
+_runtime_surfaces := [i | some i; input.model.surfaces[i].layer == "runtime"]
+
+_ml_libraries := [i | some i; input.model.assets[i].type == "ml_library"]
 
 # Points at the first runtime surface, or else at the first ML library.
-_software_supply_path := ["surfaces", _first(_runtime_surfaces)] if count(_runtime_surfaces) > 0
+_software_supply_path := ["surfaces", _runtime_surfaces[0]] if count(_runtime_surfaces) > 0
 
-_software_supply_path := ["assets", _first(_ml_libraries)] if count(_runtime_surfaces) == 0
+_software_supply_path := ["assets", _ml_libraries[0]] if {
+	count(_runtime_surfaces) == 0
+	count(_ml_libraries) > 0
+}
 
-_loaded_weights contains i if {
-	some i, asset in input.model.assets
-	asset.type in _model_types
+_loaded_weights := [i |
+	some i
+	asset := input.model.assets[i]
 	asset.supplier == "open_weights"
+	asset.type in _model_types
 	object.get(asset, "loaded_from_files", true) == true
-}
-
-# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
-_first(indices) := i if {
-	some i in indices
-	every j in indices {
-		i <= j
-	}
-}
+]

@@ -1,10 +1,7 @@
 package atlas.training
 
-import data.lib.model
 import data.lib.result
-
-# The techniques the model considers, computed once for every check below.
-_considered := model.considered(input.model, input.facts)
+import data.lib.techniques
 
 # Techniques that a training or fine-tuning pipeline, or a dataset, puts in scope (controls.md).
 _training_techniques := {
@@ -29,10 +26,11 @@ _training_types := {"training_pipeline", "fine_tuning_pipeline", "dataset"}
 #     atlas: ["AML.T0020", "AML.T0018"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
+	count(_training_assets) > 0
 	some tid, name in _training_techniques
-	not tid in _considered
+	not tid in techniques.considered
 	msg := sprintf("model has a training or fine-tuning pipeline or a dataset but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-008", msg, ["assets", _first(_training_assets)], concat("/", ["atlas", tid]))
+	finding := result.deny_control("TM-ATLAS-008", msg, ["assets", _training_assets[0]], concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -48,30 +46,24 @@ deny contains finding if {
 #     atlas: ["AML.T0019"]
 #     nist-ai-rmf: ["MAP 4.1"]
 deny contains finding if {
-	not "AML.T0019" in _considered
+	count(_open_datasets) > 0
+	not "AML.T0019" in techniques.considered
 	msg := "model has a dataset without access-controlled ingestion but no threat considers AML.T0019 (Publish Poisoned Datasets)"
-	finding := result.deny_control("TM-ATLAS-009", msg, ["assets", _first(_open_datasets)], "atlas/AML.T0019")
+	finding := result.deny_control("TM-ATLAS-009", msg, ["assets", _open_datasets[0]], "atlas/AML.T0019")
 }
 
 not_applicable contains "TM-ATLAS-008" if count(_training_assets) == 0
 
 not_applicable contains "TM-ATLAS-009" if count(_open_datasets) == 0
 
-_training_assets contains i if {
-	some i, asset in input.model.assets
-	asset.type in _training_types
-}
+# The indices below are arrays in model order, so [0] is the first: regopy builds a
+# set (partial rule) slower, and its min() orders numbers as text (10 < 2).
+# Bind the asset first: regopy does not enumerate an unbound index inside `in`.
+_training_assets := [i | some i; asset := input.model.assets[i]; asset.type in _training_types]
 
-_open_datasets contains i if {
-	some i, asset in input.model.assets
+_open_datasets := [i |
+	some i
+	asset := input.model.assets[i]
 	asset.type == "dataset"
 	not asset.ingestion.access_controlled == true
-}
-
-# The smallest index in a set. Not min(): regopy 1.5.2 orders numbers in a set as text (10 < 2).
-_first(indices) := i if {
-	some i in indices
-	every j in indices {
-		i <= j
-	}
-}
+]
