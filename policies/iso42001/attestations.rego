@@ -1,6 +1,7 @@
 package iso42001.attestations
 
-import data.lib.model
+import data.lib.attestation
+import data.lib.result
 
 # ISO/IEC 42001 controls that only the organisation's own documents can meet: policies,
 # processes, roles, competences, communication. The threat model carries an attestation.
@@ -34,6 +35,7 @@ not_applicable := set()
 #   severity: medium
 #   controls:
 #     iso42001: ["A.2.2", "A.2.3", "A.2.4", "A.3.3", "A.4.6", "A.5.2", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.5", "A.6.2.8", "A.7.6", "A.8.3", "A.8.4", "A.8.5", "A.9.3", "A.10.4"]
-deny contains finding if {
-	some finding in model.attestation_denials("TM-ATTEST-002", input.model, input.facts, _attested)
+deny contains result.each("TM-ATTEST-002", found) if {
+	found := attestation.findings(_attested)
+	count(found) > 0
 }

@@ -10,7 +10,7 @@ test_missing_attestation_denied if {
 	kept := [a | some a in testdata.model.compliance.attestations; a.control != "iso42001/A.2.2"]
 	m := testdata.patched(testdata.model, ["compliance", "attestations"], kept)
 	f := testdata.facts
-	attestations.deny == {{
+	testdata.found(attestations.deny) == {{
 		"rule_id": "TM-ATTEST-002",
 		"msg": "control iso42001/A.2.2 has no attestation",
 		"path": ["compliance", "attestations"],
@@ -23,7 +23,7 @@ test_stale_attestation_without_evidence_denied if {
 	testdata.model.compliance.attestations[_a22].control == "iso42001/A.2.2"
 	m := testdata.model
 	f := testdata.patched(testdata.facts, ["attestations", _a22], {"age_days": 200, "within_cadence": false, "evidence_exists": false})
-	attestations.deny == {
+	testdata.found(attestations.deny) == {
 		{
 			"rule_id": "TM-ATTEST-002",
 			"msg": "attestation for iso42001/A.2.2 is not dated within the review cadence",
@@ -43,11 +43,11 @@ test_stale_attestation_without_evidence_denied if {
 test_valid_attestations_allowed if {
 	m := testdata.model
 	f := testdata.facts
-	count(attestations.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(attestations.deny)) == 0 with input.model as m with input.facts as f
 }
 
 test_attestations_apply_to_every_model if {
 	f := testdata.facts
 	not "TM-ATTEST-002" in attestations.not_applicable with input.model as {} with input.facts as f
-	count(attestations.deny) == 17 with input.model as {} with input.facts as f
+	count(testdata.found(attestations.deny)) == 17 with input.model as {} with input.facts as f
 }

@@ -3,11 +3,12 @@ package nist_ai_rmf.attestations
 # The NIST AI RMF subcategories that only organisation documents can show
 # (policies/catalog/COVERAGE.md says why), each met by a valid attestation.
 
-import data.lib.model
+import data.lib.attestation
+import data.lib.result
 
 # The catalog keys of the controls listed in the METADATA below (kept equal by tests/test_catalog.py).
-# Literal keys: regopy 1.5.2 quotes strings built by concat() when sprintf formats them.
-_attested := {
+# An array: a set of 23 strings already costs regopy ~0.5 ms to build.
+_attested := [
 	"nist-ai-rmf/MAP 1.2",
 	"nist-ai-rmf/MAP 1.3",
 	"nist-ai-rmf/MAP 1.4",
@@ -31,7 +32,7 @@ _attested := {
 	"nist-ai-rmf/MEASURE 4.1",
 	"nist-ai-rmf/MEASURE 4.2",
 	"nist-ai-rmf/MEASURE 4.3",
-}
+]
 
 # METADATA
 # description: The attestation check applies to every model.
@@ -48,6 +49,7 @@ not_applicable := set()
 #       "MAP 3.4", "MAP 5.2", "MEASURE 2.2", "MEASURE 2.3", "MEASURE 2.5", "MEASURE 2.6",
 #       "MEASURE 2.8", "MEASURE 2.9", "MEASURE 2.11", "MEASURE 2.12", "MEASURE 2.13",
 #       "MEASURE 3.2", "MEASURE 3.3", "MEASURE 4.1", "MEASURE 4.2", "MEASURE 4.3"]
-deny contains finding if {
-	some finding in model.attestation_denials("TM-ATTEST-001", input.model, input.facts, _attested)
+deny contains result.each("TM-ATTEST-001", found) if {
+	found := attestation.findings(_attested)
+	count(found) > 0
 }

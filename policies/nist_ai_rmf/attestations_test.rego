@@ -9,7 +9,7 @@ test_missing_and_stale_attestations_denied if {
 	# Keep every attestation but MAP 1.2 (index 0), and make MAP 1.3 (index 1) stale.
 	m := testdata.patched(testdata.model, ["compliance", "attestations"], array.slice(_atts, 1, count(_atts)))
 	f := testdata.patched(testdata.facts, ["attestations", 0, "within_cadence"], false)
-	attestations.deny == {
+	testdata.found(attestations.deny) == {
 		{
 			"rule_id": "TM-ATTEST-001", "msg": "control nist-ai-rmf/MAP 1.2 has no attestation",
 			"path": ["compliance", "attestations"], "control": "nist-ai-rmf/MAP 1.2",
@@ -24,7 +24,7 @@ test_missing_and_stale_attestations_denied if {
 test_attestation_without_evidence_denied if {
 	m := testdata.model
 	f := testdata.patched(testdata.facts, ["attestations", 3, "evidence_exists"], false)
-	attestations.deny == {{
+	testdata.found(attestations.deny) == {{
 		"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.6 cites an evidence file that does not exist",
 		"path": ["compliance", "attestations", 3], "control": "nist-ai-rmf/MAP 1.6",
 	}} with input.model as m with input.facts as f
@@ -33,13 +33,13 @@ test_attestation_without_evidence_denied if {
 test_no_attestations_deny_every_listed_control if {
 	m := testdata.patched(testdata.model, ["compliance", "attestations"], [])
 	f := testdata.patched(testdata.facts, ["attestations"], [])
-	count(attestations.deny) == 23 with input.model as m with input.facts as f
+	count(testdata.found(attestations.deny)) == 23 with input.model as m with input.facts as f
 }
 
 test_valid_attestations_pass if {
 	m := testdata.model
 	f := testdata.facts
-	count(attestations.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(attestations.deny)) == 0 with input.model as m with input.facts as f
 }
 
 test_attestation_check_always_applies if {
@@ -56,7 +56,7 @@ test_scoped_out_or_waived_controls_need_no_attestation if {
 		"approved_by": "board", "expires": "2027-03-31",
 	}])
 	f := testdata.patched(testdata.facts, ["waivers"], [{"expired": false, "days_left": 120}])
-	count(attestations.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(attestations.deny)) == 0 with input.model as m with input.facts as f
 }
 
 test_expired_waiver_still_needs_an_attestation if {
@@ -67,8 +67,31 @@ test_expired_waiver_still_needs_an_attestation if {
 		"approved_by": "board", "expires": "2026-01-31",
 	}])
 	f := testdata.patched(testdata.facts, ["waivers"], [{"expired": true, "days_left": -300}])
-	attestations.deny == {{
+	testdata.found(attestations.deny) == {{
 		"rule_id": "TM-ATTEST-001", "msg": "control nist-ai-rmf/MAP 1.3 has no attestation",
 		"path": ["compliance", "attestations"], "control": "nist-ai-rmf/MAP 1.3",
 	}} with input.model as m with input.facts as f
+}
+
+test_a_valid_attestation_covers_a_stale_one_of_the_same_control if {
+	# A second, stale attestation of MAP 1.2 (index 0) is no finding while the first is valid.
+	m := testdata.patched(testdata.model, ["compliance", "attestations", "-"], _atts[0])
+	f := testdata.patched(testdata.facts, ["attestations", "-"], {"age_days": 400, "within_cadence": false, "evidence_exists": true})
+	count(testdata.found(attestations.deny)) == 0 with input.model as m with input.facts as f
+}
+
+test_a_stale_attestation_is_a_finding_when_no_other_is_valid if {
+	m := testdata.patched(testdata.model, ["compliance", "attestations", "-"], _atts[0])
+	f1 := testdata.patched(testdata.facts, ["attestations", "-"], {"age_days": 400, "within_cadence": false, "evidence_exists": true})
+	f := testdata.patched(f1, ["attestations", 0, "evidence_exists"], false)
+	testdata.found(attestations.deny) == {
+		{
+			"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.2 cites an evidence file that does not exist",
+			"path": ["compliance", "attestations", 0], "control": "nist-ai-rmf/MAP 1.2",
+		},
+		{
+			"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.2 is not dated within the review cadence",
+			"path": ["compliance", "attestations", 48], "control": "nist-ai-rmf/MAP 1.2",
+		},
+	} with input.model as m with input.facts as f
 }

@@ -1,0 +1,94 @@
+package lib.attestation
+
+# What the attestation checks (nist_ai_rmf.attestations, iso42001.attestations) read from
+# compliance.attestations, compliance.not_applicable, compliance.waivers and their facts.
+# Rules, not functions over the model: regopy computes a rule once per query and shares it
+# across packages, where a function copies the model and facts on every call (see
+# lib.model). Collections that grow with the attestations are arrays (lib.result says why).
+
+import data.lib.model
+import data.lib.result
+
+# METADATA
+# description: The control key ("framework/ID") of each compliance.attestations entry, in model order ("" when missing).
+controls := [object.get(a, "control", "") | some a in input.model.compliance.attestations]
+
+# METADATA
+# description: >-
+#   Each attestation as [index, control key, problems]: what is wrong with it, empty when
+#   it is dated within the review cadence and its evidence file exists. Tests may give fewer
+#   attestation facts than attestations: a missing fact has both problems.
+entries := [[i, c, _problems(i)] |
+	some i
+	c := controls[i]
+]
+
+# Each problem of attestation i: the fact that must be true, and what is wrong otherwise.
+_checks := [
+	["within_cadence", "is not dated within the review cadence"],
+	["evidence_exists", "cites an evidence file that does not exist"],
+]
+
+_problems(i) := [problem |
+	fact := _fact(i)
+	some check in _checks
+	not fact[check[0]] == true
+	problem := check[1]
+]
+
+# Indexing past the end of an array is an error on regopy, not undefined: count first.
+_fact(i) := input.facts.attestations[i] if count(_att_facts) > i
+
+_fact(i) := {} if count(_att_facts) <= i
+
+_att_facts := input.facts.attestations
+
+default _att_facts := []
+
+# METADATA
+# description: The control keys with at least one valid attestation.
+valid := [e[1] | some e in entries; count(e[2]) == 0]
+
+# METADATA
+# description: >-
+#   The control keys that need no attestation: scoped out in compliance.not_applicable with
+#   a reason, or waived by a waiver that has not expired. A small set.
+excused := _scoped_out | _waived
+
+_scoped_out := {e.control |
+	some e in input.model.compliance.not_applicable
+	model.stated(e, "reason")
+}
+
+# Zip waivers and their facts by index: "some i; w := waivers[i]" then facts[i] is a join
+# that regopy enumerates in full.
+_waived := {waivers[i].control |
+	waivers := input.model.compliance.waivers
+	waiver_facts := input.facts.waivers
+	count(waivers) > 0 # numbers.range(0, -1) is [0, -1]
+	some i in numbers.range(0, count(waivers) - 1)
+	count(waiver_facts) > i
+	waiver_facts[i].expired == false
+}
+
+# METADATA
+# description: >-
+#   The findings of an attestation check over its control keys (an array of "framework/ID"),
+#   as lib.result.at_control items: each key not excused with no attestation, and each
+#   problem of each attestation of a key not excused that has no valid attestation.
+findings(keys) := array.concat(
+	[result.at_control(concat("", ["control ", key, " has no attestation"]), ["compliance", "attestations"], key) |
+		some key in keys
+		not key in excused
+		not key in controls
+	],
+	[result.at_control(concat(" ", ["attestation for", key, reason]), ["compliance", "attestations", e[0]], key) |
+		some e in entries
+		count(e[2]) > 0
+		key := e[1]
+		key in keys
+		not key in excused
+		not key in valid
+		some reason in e[2]
+	],
+)
