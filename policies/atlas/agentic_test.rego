@@ -104,3 +104,20 @@ test_memory_on_other_asset_not_applicable if {
 	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-007" in agentic.not_applicable with input.model as m with input.facts as f
 }
+
+test_path_names_the_first_trigger_by_number if {
+	# Assets 4-8 read-only tools, 9 and 11 writing tools, 10 and 12 memory: 9 before 11
+	# (not ordered as text) and the first agentic surface of two.
+	fillers := [{"id": sprintf("ro-%d", [n]), "type": "agent_tool", "permissions": "read"} | some n in numbers.range(1, 5)]
+	tail := [_writing_tool, _memory_tool, _writing_tool, _memory_tool]
+	surfaces := array.concat(testdata.model.surfaces, [_agentic_surface, _agentic_surface])
+	m := object.union(testdata.model, {"assets": array.concat(array.concat(testdata.model.assets, fillers), tail), "surfaces": surfaces})
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	{[d.rule_id, d.path] | some d in agentic.deny} == {
+		["TM-ATLAS-005", ["surfaces", 3]],
+		["TM-ATLAS-006", ["assets", 9, "permissions"]],
+		["TM-ATLAS-007", ["assets", 10, "memory"]],
+	} with input.model as m
+		with input.facts as f
+}

@@ -104,3 +104,16 @@ test_authenticated_api_not_applicable if {
 	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-002" in io_surface.not_applicable with input.model as m with input.facts as f
 }
+
+test_path_names_the_first_open_api_by_number if {
+	# Assets 4-8 authenticated APIs, 9 and 11 open ones: 9 before 11 (not ordered as text).
+	fillers := [a |
+		some n in numbers.range(1, 5)
+		a := {"id": sprintf("api-%d", [n]), "type": "inference_api", "exposure": "internal", "authentication": "oauth2"}
+	]
+	tail := [_public_api, testdata.model.assets[1], _public_api]
+	m := object.union(testdata.model, {"assets": array.concat(array.concat(testdata.model.assets, fillers), tail)})
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	{d.path | some d in io_surface.deny} == {["assets", 9]} with input.model as m with input.facts as f
+}

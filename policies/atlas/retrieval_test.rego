@@ -87,3 +87,13 @@ test_reviewed_ingestion_paths_not_applicable if {
 	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-004" in retrieval.not_applicable with input.model as m with input.facts as f
 }
+
+test_path_names_the_first_unreviewed_path_by_asset_then_path if {
+	later := {"id": "wiki", "type": "retrieval_corpus", "ingestion_paths": [{"id": "wiki-sync", "reviewed_before_publish": false}]}
+	assets := array.concat(testdata.model.assets, [_notes_corpus, later])
+	m := object.union(testdata.model, {"assets": assets})
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	{d.path | some d in retrieval.deny} == {["assets", 4, "ingestion_paths", 1]} with input.model as m
+		with input.facts as f
+}

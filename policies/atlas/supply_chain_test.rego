@@ -89,3 +89,15 @@ test_open_weights_through_api_not_applicable if {
 	f := testdata.facts_for(m, f0)
 	"TM-ATLAS-012" in supply_chain.not_applicable with input.model as m with input.facts as f
 }
+
+test_ml_library_without_runtime_surface_denied_at_the_library if {
+	m := object.union(testdata.model, {
+		"surfaces": array.slice(testdata.model.surfaces, 0, 2),
+		"threats": array.slice(testdata.model.threats, 0, 3),
+	})
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	{[d.rule_id, d.path] | some d in supply_chain.deny} == {["TM-ATLAS-011", ["assets", 3]]} with input.model as m
+		with input.facts as f
+	not "TM-ATLAS-011" in supply_chain.not_applicable with input.model as m with input.facts as f
+}
