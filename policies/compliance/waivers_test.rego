@@ -1,6 +1,7 @@
 package compliance.waivers_test
 
 import data.compliance.waivers
+import data.lib.testdata
 
 _model := {"compliance": {"waivers": [
 	{"control": "nist-ai-rmf/MEASURE 2.11", "reason": "r", "approved_by": "board", "expires": "2026-01-31"},
@@ -9,7 +10,7 @@ _model := {"compliance": {"waivers": [
 
 test_expired_waiver_denied if {
 	m := _model
-	waivers.deny == {{
+	testdata.found(waivers.deny) == {{
 		"rule_id": "TM-WAIVER-001",
 		"msg": "waiver of nist-ai-rmf/MEASURE 2.11 expired on 2026-01-31",
 		"path": ["compliance", "waivers", 0, "expires"],
@@ -20,7 +21,7 @@ test_expired_waiver_denied if {
 
 test_current_waivers_allowed if {
 	m := _model
-	count(waivers.deny) == 0 with input.model as m
+	count(testdata.found(waivers.deny)) == 0 with input.model as m
 		with input.facts as {"waivers": [{"expired": false, "days_left": 1}, {"expired": false, "days_left": 120}]}
 }
 
@@ -33,4 +34,24 @@ test_waivers_applicable_when_present if {
 	m := _model
 	not "TM-WAIVER-001" in waivers.not_applicable with input.model as m
 		with input.facts as {"waivers": [{"expired": false, "days_left": 1}, {"expired": false, "days_left": 1}]}
+}
+
+test_every_expired_waiver_denied_and_missing_facts_ignored if {
+	# Three waivers, two facts: the third waiver has no fact and is not judged.
+	m := {"compliance": {"waivers": array.concat(_model.compliance.waivers, [{"control": "iso42001/A.2.2", "expires": "2020-01-01"}])}}
+	testdata.found(waivers.deny) == {
+		{
+			"rule_id": "TM-WAIVER-001",
+			"msg": "waiver of nist-ai-rmf/MEASURE 2.11 expired on 2026-01-31",
+			"path": ["compliance", "waivers", 0, "expires"],
+			"control": "nist-ai-rmf/MEASURE 2.11",
+		},
+		{
+			"rule_id": "TM-WAIVER-001",
+			"msg": "waiver of iso42001/A.7.6 expired on 2027-03-31",
+			"path": ["compliance", "waivers", 1, "expires"],
+			"control": "iso42001/A.7.6",
+		},
+	} with input.model as m
+		with input.facts as {"waivers": [{"expired": true, "days_left": -300}, {"expired": true, "days_left": -1}]}
 }

@@ -6,13 +6,13 @@ import data.lib.testdata
 test_asset_on_no_surface_denied if {
 	m := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [{"id": "orphan", "type": "agent_tool"}])})
 	f := testdata.facts
-	design.deny == {{"rule_id": "TM-ISO-040", "msg": "asset orphan is on no attack surface", "path": ["assets", 4]}} with input.model as m
+	testdata.found(design.deny) == {{"rule_id": "TM-ISO-040", "msg": "asset orphan is on no attack surface", "path": ["assets", 4]}} with input.model as m
 		with input.facts as f
 }
 
 test_empty_inventory_denied if {
 	f := testdata.facts
-	design.deny == {
+	testdata.found(design.deny) == {
 		{"rule_id": "TM-ISO-040", "msg": "model lists no assets", "path": ["assets"]},
 		{"rule_id": "TM-ISO-040", "msg": "model lists no surfaces", "path": ["surfaces"]},
 	} with input.model as {"assets": [], "surfaces": []}
@@ -22,7 +22,7 @@ test_empty_inventory_denied if {
 test_every_asset_on_a_surface_allowed if {
 	m := testdata.model
 	f := testdata.facts
-	count(design.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(design.deny)) == 0 with input.model as m with input.facts as f
 }
 
 test_design_applies_to_every_model if {

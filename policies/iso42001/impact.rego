@@ -14,9 +14,20 @@ import data.lib.result
 #   severity: high
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.3", "A.5.4"]}
 deny contains finding if {
-	# Counted by reference: object.get would copy the threats (see lib.model).
-	count([1 | some _ in input.model.threats]) == 0
+	not _has_threat
 	finding := result.deny("TM-ISO-010", "model lists no threat, so no impact is assessed", ["threats"])
+}
+
+# count() of the list read by reference: object.get would copy the threats (see lib.model),
+# a comprehension visit each. A list or object with an entry, as "some _ in" would find.
+_has_threat if {
+	is_array(input.model.threats)
+	count(input.model.threats) > 0
+}
+
+_has_threat if {
+	is_object(input.model.threats)
+	count(input.model.threats) > 0
 }
 
 # Permission levels that let a tool change or delete data.
@@ -32,28 +43,29 @@ _write_permissions := {"write", "read_write", "admin"}
 #   id: TM-ISO-011
 #   severity: high
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.4", "A.9.2"]}
-deny contains finding if {
-	some i, tool in input.model.assets
-	_writing_tool(tool)
-	some field in ["blast_radius", "human_approval"]
-	not model.stated(tool, field)
-	msg := sprintf("agent tool %s with write permissions does not state its %s", [tool.id, field])
-	finding := result.deny("TM-ISO-011", msg, ["assets", i, field])
+deny contains result.each("TM-ISO-011", found) if {
+	found := [result.at(msg, ["assets", i, field]) |
+		some i in _writing_tools
+		tool := input.model.assets[i]
+		some field in ["blast_radius", "human_approval"]
+		not model.stated(tool, field)
+		msg := sprintf("agent tool %s with write permissions does not state its %s", [tool.id, field])
+	]
+	count(found) > 0
 }
 
 not_applicable contains "TM-ISO-011" if {
-	not _has_writing_tool
+	count(_writing_tools) == 0
 }
 
-_has_writing_tool if {
-	some asset in input.model.assets
-	_writing_tool(asset)
-}
-
-_writing_tool(asset) if {
+# The indices of the agent tools that can write, found once for the check and its
+# applicability (lib.result says why findings come in a batch).
+_writing_tools := [i |
+	some i
+	asset := input.model.assets[i]
 	asset.type == "agent_tool"
 	_writes(asset.permissions)
-}
+]
 
 _writes(permissions) if permissions in _write_permissions
 

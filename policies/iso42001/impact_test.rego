@@ -10,14 +10,21 @@ _with_tool(patch) := object.union(testdata.model, {"assets": array.concat(testda
 test_no_threat_denied if {
 	m := object.union(testdata.model, {"threats": []})
 	f := testdata.facts
-	impact.deny == {{"rule_id": "TM-ISO-010", "msg": "model lists no threat, so no impact is assessed", "path": ["threats"]}} with input.model as m
+	testdata.found(impact.deny) == {{"rule_id": "TM-ISO-010", "msg": "model lists no threat, so no impact is assessed", "path": ["threats"]}} with input.model as m
+		with input.facts as f
+}
+
+test_missing_threat_list_denied if {
+	m := object.remove(testdata.model, ["threats"])
+	f := testdata.facts
+	testdata.found(impact.deny) == {{"rule_id": "TM-ISO-010", "msg": "model lists no threat, so no impact is assessed", "path": ["threats"]}} with input.model as m
 		with input.facts as f
 }
 
 test_assessed_threats_allowed if {
 	m := testdata.model
 	f := testdata.facts
-	count(impact.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(impact.deny)) == 0 with input.model as m with input.facts as f
 }
 
 test_impact_results_apply_to_every_model if {
@@ -28,7 +35,7 @@ test_impact_results_apply_to_every_model if {
 test_writing_tool_without_impact_statement_denied if {
 	m := _with_tool({})
 	f := testdata.facts
-	impact.deny == {
+	testdata.found(impact.deny) == {
 		{
 			"rule_id": "TM-ISO-011",
 			"msg": "agent tool order-tool with write permissions does not state its blast_radius",
@@ -46,7 +53,7 @@ test_writing_tool_without_impact_statement_denied if {
 test_writing_tool_with_impact_statement_allowed if {
 	m := _with_tool({"permissions": ["read", "admin"], "blast_radius": "Cancel any order of the caller.", "human_approval": "above 500 EUR"})
 	f := testdata.facts
-	count(impact.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(impact.deny)) == 0 with input.model as m with input.facts as f
 	not "TM-ISO-011" in impact.not_applicable with input.model as m with input.facts as f
 }
 

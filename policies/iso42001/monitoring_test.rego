@@ -6,7 +6,7 @@ import data.lib.testdata
 test_untracked_finding_denied if {
 	m := testdata.patched(testdata.model, ["red_team", 0, "findings", 0, "remediation"], {"status": "open"})
 	f := testdata.facts
-	monitoring.deny == {{
+	testdata.found(monitoring.deny) == {{
 		"rule_id": "TM-ISO-050",
 		"msg": "red-team finding RT-2026-09/F-1 does not record its remediation ticket",
 		"path": ["red_team", 0, "findings", 0, "remediation", "ticket"],
@@ -17,7 +17,7 @@ test_untracked_finding_denied if {
 test_finding_without_remediation_denied if {
 	m := testdata.without(testdata.model, ["red_team", 0, "findings", 0, "remediation"])
 	f := testdata.facts
-	{d.path | some d in monitoring.deny} == {
+	{d.path | some d in testdata.found(monitoring.deny)} == {
 		["red_team", 0, "findings", 0, "remediation", "status"],
 		["red_team", 0, "findings", 0, "remediation", "ticket"],
 	} with input.model as m
@@ -27,7 +27,7 @@ test_finding_without_remediation_denied if {
 test_tracked_findings_allowed if {
 	m := testdata.model
 	f := testdata.facts
-	count(monitoring.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(monitoring.deny)) == 0 with input.model as m with input.facts as f
 	not "TM-ISO-050" in monitoring.not_applicable with input.model as m with input.facts as f
 }
 

@@ -6,6 +6,14 @@ import data.lib.result
 # Asset types whose exact version decides what the system is.
 _versioned_types := {"base_model", "fine_tuned_model", "embedding_model", "dataset"}
 
+# The indices of the assets each check looks at, found in one pass over the assets (a
+# rule-body loop over every asset per check costs regopy far more). Findings come in
+# lib.result.each batches (lib.result says why). Bind the element before testing it:
+# regopy does not enumerate "some i" inside "xs[i].type in types" (a built-in call).
+_versioned := [i | some i; asset := input.model.assets[i]; asset.type in _versioned_types]
+
+_libraries := [i | some i; asset := input.model.assets[i]; asset.type == "ml_library"]
+
 # METADATA
 # title: Every model and dataset asset records its version
 # description: >-
@@ -15,12 +23,14 @@ _versioned_types := {"base_model", "fine_tuned_model", "embedding_model", "datas
 #   id: TM-ISO-030
 #   severity: medium
 #   controls: {iso42001: ["A.4.2"]}
-deny contains finding if {
-	some i, asset in input.model.assets
-	asset.type in _versioned_types
-	not model.stated(asset, "version")
-	msg := sprintf("%s %s does not record its version", [asset.type, asset.id])
-	finding := result.deny("TM-ISO-030", msg, ["assets", i, "version"])
+deny contains result.each("TM-ISO-030", found) if {
+	found := [result.at(msg, ["assets", i, "version"]) |
+		some i in _versioned
+		asset := input.model.assets[i]
+		not model.stated(asset, "version")
+		msg := sprintf("%s %s does not record its version", [asset.type, asset.id])
+	]
+	count(found) > 0
 }
 
 # METADATA
@@ -32,22 +42,23 @@ deny contains finding if {
 #   id: TM-ISO-031
 #   severity: medium
 #   controls: {iso42001: ["A.4.4"]}
-deny contains finding if {
-	some i, asset in input.model.assets
-	asset.type == "ml_library"
-	not _pinned(asset)
-	not asset.sbom
-	msg := sprintf("ML library %s lists no pinned components and no SBOM", [asset.id])
-	finding := result.deny("TM-ISO-031", msg, ["assets", i])
-}
-
-deny contains finding if {
-	some i, asset in input.model.assets
-	asset.type == "ml_library"
-	asset.sbom
-	not input.facts.evidence[asset.sbom] == true
-	msg := sprintf("SBOM %s of ML library %s does not exist", [asset.sbom, asset.id])
-	finding := result.deny("TM-ISO-031", msg, ["assets", i, "sbom"])
+deny contains result.each("TM-ISO-031", found) if {
+	undocumented := [result.at(msg, ["assets", i]) |
+		some i in _libraries
+		asset := input.model.assets[i]
+		not _pinned(asset)
+		not asset.sbom
+		msg := sprintf("ML library %s lists no pinned components and no SBOM", [asset.id])
+	]
+	no_sbom := [result.at(msg, ["assets", i, "sbom"]) |
+		some i in _libraries
+		asset := input.model.assets[i]
+		asset.sbom
+		not input.facts.evidence[asset.sbom] == true
+		msg := sprintf("SBOM %s of ML library %s does not exist", [asset.sbom, asset.id])
+	]
+	found := array.concat(undocumented, no_sbom)
+	count(found) > 0
 }
 
 # METADATA
@@ -66,20 +77,23 @@ deny contains finding if {
 	finding := result.deny("TM-ISO-032", msg, ["surfaces"])
 }
 
-deny contains finding if {
-	some i, asset in input.model.assets
-	asset.type == "base_model"
-	count(object.get(asset, "hosting", {})) == 0
-	msg := sprintf("base model %s does not record its hosting", [asset.id])
-	finding := result.deny("TM-ISO-032", msg, ["assets", i, "hosting"])
+deny contains result.each("TM-ISO-032", found) if {
+	found := [result.at(msg, ["assets", i, "hosting"]) |
+		some i
+		asset := input.model.assets[i]
+		asset.type == "base_model"
+		count(object.get(asset, "hosting", {})) == 0
+		msg := sprintf("base model %s does not record its hosting", [asset.id])
+	]
+	count(found) > 0
 }
 
 not_applicable contains "TM-ISO-030" if {
-	not _has_type(_versioned_types)
+	count(_versioned) == 0
 }
 
 not_applicable contains "TM-ISO-031" if {
-	not _has_type({"ml_library"})
+	count(_libraries) == 0
 }
 
 _documents_runtime if {
@@ -87,16 +101,15 @@ _documents_runtime if {
 	surface.layer == "runtime"
 }
 
-_documents_runtime if _has_type({"serving_infrastructure", "ml_library"})
+_documents_runtime if count(_libraries) > 0
 
-_has_type(types) if {
+_documents_runtime if {
 	some asset in input.model.assets
-	asset.type in types
+	asset.type == "serving_infrastructure"
 }
 
+# Every component states a version (a count, not "every": regopy gets "every" wrong).
 _pinned(asset) if {
 	count(object.get(asset, "components", [])) > 0
-	every component in asset.components {
-		model.stated(component, "version")
-	}
+	count([c | some c in asset.components; not model.stated(c, "version")]) == 0
 }

@@ -6,7 +6,7 @@ import data.lib.testdata
 test_model_without_version_denied if {
 	m := testdata.without(testdata.model, ["assets", 0, "version"])
 	f := testdata.facts
-	resources.deny == {{
+	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-030",
 		"msg": "base_model base-model does not record its version",
 		"path": ["assets", 0, "version"],
@@ -17,7 +17,7 @@ test_model_without_version_denied if {
 test_versioned_models_allowed if {
 	m := testdata.model
 	f := testdata.facts
-	count(resources.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(resources.deny)) == 0 with input.model as m with input.facts as f
 	not "TM-ISO-030" in resources.not_applicable with input.model as m with input.facts as f
 }
 
@@ -30,7 +30,7 @@ test_no_model_or_dataset_not_applicable if {
 test_ml_library_without_components_or_sbom_denied if {
 	m := testdata.without(testdata.without(testdata.model, ["assets", 3, "components"]), ["assets", 3, "sbom"])
 	f := testdata.facts
-	resources.deny == {{
+	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-031",
 		"msg": "ML library serving-stack lists no pinned components and no SBOM",
 		"path": ["assets", 3],
@@ -41,7 +41,7 @@ test_ml_library_without_components_or_sbom_denied if {
 test_missing_sbom_file_denied if {
 	m := testdata.patched(testdata.model, ["assets", 3, "components"], [{"name": "litellm"}])
 	f := object.union(testdata.facts, {"evidence": object.union(testdata.facts.evidence, {"sbom/serving.cdx.json": false})})
-	resources.deny == {{
+	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-031",
 		"msg": "SBOM sbom/serving.cdx.json of ML library serving-stack does not exist",
 		"path": ["assets", 3, "sbom"],
@@ -52,7 +52,7 @@ test_missing_sbom_file_denied if {
 test_pinned_components_without_sbom_allowed if {
 	m := testdata.without(testdata.model, ["assets", 3, "sbom"])
 	f := testdata.facts
-	count(resources.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(resources.deny)) == 0 with input.model as m with input.facts as f
 	not "TM-ISO-031" in resources.not_applicable with input.model as m with input.facts as f
 }
 
@@ -65,7 +65,7 @@ test_no_ml_library_not_applicable if {
 test_base_model_without_hosting_denied if {
 	m := testdata.without(testdata.model, ["assets", 0, "hosting"])
 	f := testdata.facts
-	resources.deny == {{
+	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-032",
 		"msg": "base model base-model does not record its hosting",
 		"path": ["assets", 0, "hosting"],
@@ -79,7 +79,7 @@ test_no_runtime_documented_denied if {
 		"surfaces": array.slice(testdata.model.surfaces, 0, 2),
 	})
 	f := testdata.facts
-	resources.deny == {{
+	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-032",
 		"msg": "model documents no runtime surface, serving infrastructure or ML library",
 		"path": ["surfaces"],

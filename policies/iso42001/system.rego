@@ -15,10 +15,16 @@ import data.lib.result
 #   controls: {iso42001: ["A.6.2.2", "A.9.4"]}
 deny contains finding if {
 	some field in ["description", "intended_purpose"]
-	not model.stated(input.model, ["system", field])
+	not model.stated(_system, field)
 	msg := sprintf("system.%s is not stated", [field])
 	finding := result.deny("TM-ISO-001", msg, ["system", field])
 }
+
+# The system section, or none: given to model.stated instead of the whole model, which a
+# function call would copy.
+_system := input.model.system
+
+default _system := {}
 
 # METADATA
 # title: Input/output surfaces document their interfaces
@@ -30,29 +36,30 @@ deny contains finding if {
 #   id: TM-ISO-004
 #   severity: medium
 #   controls: {iso42001: ["A.6.2.7", "A.8.2"]}
-deny contains finding if {
-	some i, surface in input.model.surfaces
-	surface.layer == "input_output"
-	count(object.get(surface, "interfaces", [])) == 0
-	msg := sprintf("input_output surface %s documents no interface", [surface.id])
-	finding := result.deny("TM-ISO-004", msg, ["surfaces", i, "interfaces"])
-}
-
-deny contains finding if {
-	some i, surface in input.model.surfaces
-	surface.layer == "input_output"
-	some j, interface in surface.interfaces
-	some field in ["who", "access"]
-	not model.stated(interface, field)
-	msg := sprintf("interface %v of surface %s does not state %s", [object.get(interface, "id", j), surface.id, field])
-	finding := result.deny("TM-ISO-004", msg, ["surfaces", i, "interfaces", j, field])
+deny contains result.each("TM-ISO-004", found) if {
+	no_interface := [result.at(msg, ["surfaces", i, "interfaces"]) |
+		some i in _io_surfaces
+		surface := input.model.surfaces[i]
+		count(object.get(surface, "interfaces", [])) == 0
+		msg := sprintf("input_output surface %s documents no interface", [surface.id])
+	]
+	unstated := [result.at(msg, ["surfaces", i, "interfaces", j, field]) |
+		some i in _io_surfaces
+		surface := input.model.surfaces[i]
+		some j
+		interface := surface.interfaces[j]
+		some field in ["who", "access"]
+		not model.stated(interface, field)
+		msg := sprintf("interface %v of surface %s does not state %s", [object.get(interface, "id", j), surface.id, field])
+	]
+	found := array.concat(no_interface, unstated)
+	count(found) > 0
 }
 
 not_applicable contains "TM-ISO-004" if {
-	not _has_io_surface
+	count(_io_surfaces) == 0
 }
 
-_has_io_surface if {
-	some surface in input.model.surfaces
-	surface.layer == "input_output"
-}
+# The indices of the input_output surfaces, found once. Findings come in a
+# lib.result.each batch (lib.result says why).
+_io_surfaces := [i | some i; surface := input.model.surfaces[i]; surface.layer == "input_output"]

@@ -6,7 +6,7 @@ import data.lib.testdata
 test_missing_description_and_blank_purpose_denied if {
 	m := testdata.patched(testdata.without(testdata.model, ["system", "description"]), ["system", "intended_purpose"], "  ")
 	f := testdata.facts
-	system.deny == {
+	testdata.found(system.deny) == {
 		{"rule_id": "TM-ISO-001", "msg": "system.description is not stated", "path": ["system", "description"]},
 		{"rule_id": "TM-ISO-001", "msg": "system.intended_purpose is not stated", "path": ["system", "intended_purpose"]},
 	} with input.model as m
@@ -16,19 +16,19 @@ test_missing_description_and_blank_purpose_denied if {
 test_described_system_allowed if {
 	m := testdata.model
 	f := testdata.facts
-	count(system.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(system.deny)) == 0 with input.model as m with input.facts as f
 }
 
 test_system_description_applies_to_every_model if {
 	f := testdata.facts
 	not "TM-ISO-001" in system.not_applicable with input.model as {} with input.facts as f
-	{d.rule_id | some d in system.deny} == {"TM-ISO-001"} with input.model as {} with input.facts as f
+	{d.rule_id | some d in testdata.found(system.deny)} == {"TM-ISO-001"} with input.model as {} with input.facts as f
 }
 
 test_interface_without_access_denied if {
 	m := testdata.patched(testdata.model, ["surfaces", 0, "interfaces"], [{"id": "web-chat", "who": "customers"}])
 	f := testdata.facts
-	system.deny == {{
+	testdata.found(system.deny) == {{
 		"rule_id": "TM-ISO-004",
 		"msg": "interface web-chat of surface chat-io does not state access",
 		"path": ["surfaces", 0, "interfaces", 0, "access"],
@@ -39,7 +39,7 @@ test_interface_without_access_denied if {
 test_io_surface_without_interfaces_denied if {
 	m := testdata.without(testdata.model, ["surfaces", 0, "interfaces"])
 	f := testdata.facts
-	system.deny == {{
+	testdata.found(system.deny) == {{
 		"rule_id": "TM-ISO-004",
 		"msg": "input_output surface chat-io documents no interface",
 		"path": ["surfaces", 0, "interfaces"],
@@ -51,7 +51,7 @@ test_documented_interfaces_allowed if {
 	m := testdata.model
 	f := testdata.facts
 	not "TM-ISO-004" in system.not_applicable with input.model as m with input.facts as f
-	every d in system.deny {
+	every d in testdata.found(system.deny) {
 		d.rule_id != "TM-ISO-004"
 	} with input.model as m
 		with input.facts as f

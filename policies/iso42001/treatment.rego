@@ -12,12 +12,14 @@ import data.lib.result
 #   id: TM-ISO-060
 #   severity: medium
 #   controls: {iso42001: ["8.3"]}
-deny contains finding if {
-	some i, control in input.model.controls
-	object.get(control, "status", "planned") == "planned"
-	not model.stated(control, "due")
-	msg := sprintf("planned control %s has no due date", [control.id])
-	finding := result.deny("TM-ISO-060", msg, ["controls", i, "due"])
+deny contains result.each("TM-ISO-060", found) if {
+	found := [result.at(msg, ["controls", i, "due"]) |
+		some i in _planned
+		control := input.model.controls[i]
+		not model.stated(control, "due")
+		msg := sprintf("planned control %s has no due date", [control.id])
+	]
+	count(found) > 0
 }
 
 # METADATA
@@ -29,21 +31,23 @@ deny contains finding if {
 #   id: TM-ISO-061
 #   severity: high
 #   controls: {iso42001: ["8.3", "A.6.2.4"]}
-deny contains finding if {
-	some i, control in input.model.controls
-	control.status == "verified"
-	count(object.get(control, "evidence", [])) == 0
-	msg := sprintf("verified control %s names no evidence", [control.id])
-	finding := result.deny("TM-ISO-061", msg, ["controls", i, "evidence"])
-}
-
-deny contains finding if {
-	some i, control in input.model.controls
-	control.status == "verified"
-	some j, path in control.evidence
-	not input.facts.evidence[path] == true
-	msg := sprintf("evidence %s of verified control %s does not exist", [path, control.id])
-	finding := result.deny("TM-ISO-061", msg, ["controls", i, "evidence", j])
+deny contains result.each("TM-ISO-061", found) if {
+	no_evidence := [result.at(msg, ["controls", i, "evidence"]) |
+		some i in _verified
+		control := input.model.controls[i]
+		count(object.get(control, "evidence", [])) == 0
+		msg := sprintf("verified control %s names no evidence", [control.id])
+	]
+	missing := [result.at(msg, ["controls", i, "evidence", j]) |
+		some i in _verified
+		control := input.model.controls[i]
+		some j
+		path := control.evidence[j]
+		not input.facts.evidence[path] == true
+		msg := sprintf("evidence %s of verified control %s does not exist", [path, control.id])
+	]
+	found := array.concat(no_evidence, missing)
+	count(found) > 0
 }
 
 # METADATA
@@ -60,27 +64,30 @@ deny contains finding if {
 	finding := result.deny("TM-ISO-062", "metadata.owner names no accountable owner", ["metadata", "owner"])
 }
 
-deny contains finding if {
-	some i, control in input.model.controls
-	not model.stated(control, "owner")
-	msg := sprintf("control %s has no owner", [control.id])
-	finding := result.deny("TM-ISO-062", msg, ["controls", i, "owner"])
+deny contains result.each("TM-ISO-062", found) if {
+	found := [result.at(msg, ["controls", i, "owner"]) |
+		some i
+		control := input.model.controls[i]
+		not model.stated(control, "owner")
+		msg := sprintf("control %s has no owner", [control.id])
+	]
+	count(found) > 0
 }
 
 not_applicable contains "TM-ISO-060" if {
-	not _has_planned_control
-}
-
-_has_planned_control if {
-	some control in input.model.controls
-	object.get(control, "status", "planned") == "planned"
+	count(_planned) == 0
 }
 
 not_applicable contains "TM-ISO-061" if {
-	not _has_verified_control
+	count(_verified) == 0
 }
 
-_has_verified_control if {
-	some control in input.model.controls
-	control.status == "verified"
-}
+# The indices of the planned and of the verified controls, each found once for its check
+# and its applicability. Findings come in lib.result.each batches (lib.result says why).
+_planned := [i |
+	some i
+	control := input.model.controls[i]
+	object.get(control, "status", "planned") == "planned"
+]
+
+_verified := [i | some i; control := input.model.controls[i]; control.status == "verified"]

@@ -6,14 +6,14 @@ import data.lib.testdata
 test_planned_control_without_due_denied if {
 	m := testdata.patched(testdata.model, ["controls", 0, "status"], "planned")
 	f := testdata.facts
-	treatment.deny == {{"rule_id": "TM-ISO-060", "msg": "planned control C-01 has no due date", "path": ["controls", 0, "due"]}} with input.model as m
+	testdata.found(treatment.deny) == {{"rule_id": "TM-ISO-060", "msg": "planned control C-01 has no due date", "path": ["controls", 0, "due"]}} with input.model as m
 		with input.facts as f
 }
 
 test_planned_control_with_due_allowed if {
 	m := testdata.patched(testdata.patched(testdata.model, ["controls", 0, "status"], "planned"), ["controls", 0, "due"], "2026-12-15")
 	f := testdata.facts
-	count(treatment.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(treatment.deny)) == 0 with input.model as m with input.facts as f
 	not "TM-ISO-060" in treatment.not_applicable with input.model as m with input.facts as f
 }
 
@@ -26,7 +26,7 @@ test_no_planned_control_not_applicable if {
 test_verified_control_with_missing_evidence_denied if {
 	m := testdata.model
 	f := object.union(testdata.facts, {"evidence": object.union(testdata.facts.evidence, {"docs/controls/article-review.md": false})})
-	treatment.deny == {{
+	testdata.found(treatment.deny) == {{
 		"rule_id": "TM-ISO-061",
 		"msg": "evidence docs/controls/article-review.md of verified control C-02 does not exist",
 		"path": ["controls", 1, "evidence", 0],
@@ -37,7 +37,7 @@ test_verified_control_with_missing_evidence_denied if {
 test_verified_control_without_evidence_denied if {
 	m := testdata.without(testdata.model, ["controls", 1, "evidence"])
 	f := testdata.facts
-	treatment.deny == {{
+	testdata.found(treatment.deny) == {{
 		"rule_id": "TM-ISO-061",
 		"msg": "verified control C-02 names no evidence",
 		"path": ["controls", 1, "evidence"],
@@ -48,7 +48,7 @@ test_verified_control_without_evidence_denied if {
 test_verified_control_with_evidence_allowed if {
 	m := testdata.model
 	f := testdata.facts
-	count(treatment.deny) == 0 with input.model as m with input.facts as f
+	count(testdata.found(treatment.deny)) == 0 with input.model as m with input.facts as f
 	not "TM-ISO-061" in treatment.not_applicable with input.model as m with input.facts as f
 }
 
@@ -61,7 +61,7 @@ test_no_verified_control_not_applicable if {
 test_missing_owners_denied if {
 	m := testdata.without(testdata.without(testdata.model, ["metadata", "owner"]), ["controls", 2, "owner"])
 	f := testdata.facts
-	treatment.deny == {
+	testdata.found(treatment.deny) == {
 		{"rule_id": "TM-ISO-062", "msg": "metadata.owner names no accountable owner", "path": ["metadata", "owner"]},
 		{"rule_id": "TM-ISO-062", "msg": "control C-03 has no owner", "path": ["controls", 2, "owner"]},
 	} with input.model as m
@@ -71,7 +71,7 @@ test_missing_owners_denied if {
 test_owned_controls_allowed if {
 	m := testdata.model
 	f := testdata.facts
-	every d in treatment.deny {
+	every d in testdata.found(treatment.deny) {
 		d.rule_id != "TM-ISO-062"
 	} with input.model as m
 		with input.facts as f
