@@ -87,3 +87,17 @@ test_no_high_risk_validation_not_applicable if {
 	f := testdata.facts_for(m, f0)
 	"TM-EVAL-001" in measure1_coverage.not_applicable with input.model as m with input.facts as f
 }
+
+test_high_risk_without_validation_denied if {
+	m := testdata.without(testdata.model, ["threats", 3, "validation"])
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	_ids("TM-EVAL-001") == {{"rule_id": "TM-EVAL-001", "msg": "threat T-004 (risk 10) has not been validated", "path": ["threats", 3, "validation"]}} with input.model as m with input.facts as f
+}
+
+test_threat_without_atlas_field_denied if {
+	m := testdata.without(testdata.model, ["threats", 0, "atlas"])
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	_ids("TM-THREAT-001") == {{"rule_id": "TM-THREAT-001", "msg": "threat T-001 names no ATLAS technique", "path": ["threats", 0, "atlas"]}} with input.model as m with input.facts as f
+}
