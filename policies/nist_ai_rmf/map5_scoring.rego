@@ -5,40 +5,46 @@ package nist_ai_rmf.map5_scoring
 import data.lib.model
 import data.lib.result
 
+# Speed on regopy (see lib.model and lib.result): findings that grow with the threats are
+# reported as one result.each batch; each check is one comprehension over the threats or
+# facts.high_risk_indices, on lists bound to local variables first (regopy looks up
+# `threats[i]` several times faster than `input.model.threats[i]`).
+
 # METADATA
 # description: Scoring needs threats; treatment needs a threat at or above the risk threshold.
-not_applicable contains "TM-SCORE-001" if count([1 | some _ in input.model.threats]) == 0
+not_applicable contains "TM-SCORE-001" if not _has_threats
 
 not_applicable contains "TM-TREAT-001" if count(input.facts.high_risk_indices) == 0
 
-# Each check first keeps, in one comprehension, the threats it may report (see lib.model).
-
-# [index, field] of each likelihood or impact that is not a score from 1 to 5, looked for
-# only in the threats that fail _scored (one call per threat instead of one per field).
-_unscored := [[i, field] |
-	some i in _badly_scored
-	some field in ["likelihood", "impact"]
-	not object.get(input.model.threats[i], field, null) in _scores
-]
-
-_badly_scored := [i | some i; t := input.model.threats[i]; not _scored(t)]
-
-_scored(t) if {
-	t.likelihood in _scores
-	t.impact in _scores
-}
+# count() of a missing list is undefined: the rule is then false.
+_has_threats if count(input.model.threats) > 0
 
 _scores := {1, 2, 3, 4, 5}
 
-_without_assumptions := [i | some i; t := input.model.threats[i]; count(object.get(t, "assumptions", [])) == 0]
+_score_fields := ["likelihood", "impact"]
 
-_control_ids := {c.id | some c in input.model.controls}
+# The usual case, every threat scored, in two built-in calls per field instead of a set
+# lookup per threat and field: the list of likelihoods (or impacts), one per threat, prints
+# as single digits 1 to 5 only when each is an integer from 1 to 5 (a missing one is left
+# out of the list, so the counts differ).
+_all_scored if {
+	threats := input.model.threats
+	likelihoods := [t.likelihood | some t in threats]
+	impacts := [t.impact | some t in threats]
+	count(likelihoods) == count(threats)
+	count(impacts) == count(threats)
+	regex.match(`^\[([1-5],)*[1-5]\]$`, json.marshal(likelihoods))
+	regex.match(`^\[([1-5],)*[1-5]\]$`, json.marshal(impacts))
+}
 
-# The indices of the threats at or above the risk threshold without a treatment, in two
-# steps: regopy passes the threat to each body of a function, so one body per call.
-_untreated_high_risks := [i | some i in _unmitigated_high_risks; not _accepted_or_transferred(input.model.threats[i])]
-
-_unmitigated_high_risks := [i | some i in input.facts.high_risk_indices; not _mitigated(input.model.threats[i])]
+# The usual case, every threat with an assumption, in one built-in call: a missing list is
+# left out of the counts.
+_all_assumed if {
+	threats := input.model.threats
+	counts := [count(t.assumptions) | some t in threats]
+	count(counts) == count(threats)
+	not 0 in counts
+}
 
 # METADATA
 # title: Every threat has a likelihood, an impact and at least one assumption
@@ -47,20 +53,27 @@ _unmitigated_high_risks := [i | some i in input.facts.high_risk_indices; not _mi
 #   id: TM-SCORE-001
 #   severity: high
 #   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
-deny contains finding if {
-	# Not "some [i, field] in": regopy then scans every threat for each pair (see lib.model).
-	some pair in _unscored
-	i := pair[0]
-	field := pair[1]
-	t := input.model.threats[i]
-	msg := sprintf("threat %s has no %s from 1 to 5", [t.id, field])
-	finding := result.deny("TM-SCORE-001", msg, ["threats", i, field])
+deny contains result.each("TM-SCORE-001", found) if {
+	not _all_scored
+	threats := input.model.threats
+	found := [result.at(sprintf("threat %s has no %s from 1 to 5", [t.id, field]), ["threats", i, field]) |
+		some i
+		t := threats[i]
+		some field in _score_fields
+		not object.get(t, field, null) in _scores
+	]
+	count(found) > 0
 }
 
-deny contains finding if {
-	some i in _without_assumptions
-	t := input.model.threats[i]
-	finding := result.deny("TM-SCORE-001", sprintf("threat %s has no assumption", [t.id]), ["threats", i, "assumptions"])
+deny contains result.each("TM-SCORE-001", found) if {
+	not _all_assumed
+	threats := input.model.threats
+	found := [result.at(sprintf("threat %s has no assumption", [t.id]), ["threats", i, "assumptions"]) |
+		some i
+		t := threats[i]
+		count(object.get(t, "assumptions", [])) == 0
+	]
+	count(found) > 0
 }
 
 # METADATA
@@ -70,19 +83,24 @@ deny contains finding if {
 #   id: TM-TREAT-001
 #   severity: high
 #   controls: {iso42001: ["6.1.3", "8.3"]}
-deny contains finding if {
-	some i in _untreated_high_risks
-	t := input.model.threats[i]
-	msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, input.facts.threat_risks[i], _why_untreated(t)])
-	finding := result.deny("TM-TREAT-001", msg, ["threats", i])
+deny contains result.each("TM-TREAT-001", found) if {
+	threats := input.model.threats
+	risks := input.facts.threat_risks
+
+	# A threat is treated by a mitigation naming a declared control (tested first, inline:
+	# regopy copies a function's arguments), or by an approved unexpired acceptance or a
+	# transfer. Not `not f(t.mitigations)`: OPA skips the threat when the list is missing.
+	found := [result.at(msg, ["threats", i]) |
+		some i in input.facts.high_risk_indices
+		t := threats[i]
+		count([1 | some cid in t.mitigations; _declared[cid]]) == 0
+		not _accepted_or_transferred(t)
+		msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, risks[i], _why_untreated(t)])
+	]
+	count(found) > 0
 }
 
-# A threat is treated by a mitigation naming a declared control (_mitigated), or by an
-# approved unexpired acceptance or a transfer (_accepted_or_transferred).
-_mitigated(t) if {
-	some cid in t.mitigations
-	cid in _control_ids
-}
+_declared := {c.id: true | some c in input.model.controls}
 
 _accepted_or_transferred(t) if {
 	t.status == "accepted"
@@ -92,7 +110,8 @@ _accepted_or_transferred(t) if {
 
 _accepted_or_transferred(t) if t.status == "transferred"
 
-_acceptance_expired(t) if object.get(input.facts, ["threats", t.id, "acceptance_expired"], true) != false
+# Expired unless the facts say false (a missing fact counts as expired).
+_acceptance_expired(t) if not input.facts.threats[t.id].acceptance_expired == false
 
 _why_untreated(t) := "its acceptance names no approver" if {
 	t.status == "accepted"

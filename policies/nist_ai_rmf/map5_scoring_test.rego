@@ -3,7 +3,7 @@ package nist_ai_rmf.map5_scoring_test
 import data.lib.testdata
 import data.nist_ai_rmf.map5_scoring
 
-_ids(id) := {f | some f in map5_scoring.deny; f.rule_id == id}
+_ids(id) := {f | some f in testdata.found(map5_scoring.deny); f.rule_id == id}
 
 _threats(ts) := object.union(testdata.model, {"threats": ts})
 
@@ -65,4 +65,29 @@ test_no_high_risk_treatment_not_applicable if {
 	])
 	f := testdata.facts_for(m, f0)
 	"TM-TREAT-001" in map5_scoring.not_applicable with input.model as m with input.facts as f
+}
+
+test_fractional_and_text_scores_denied if {
+	m := _threats([_t[0], object.union(_t[1], {"likelihood": 2.5, "impact": "3"})])
+	_ids("TM-SCORE-001") == {
+		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no likelihood from 1 to 5", "path": ["threats", 1, "likelihood"]},
+		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no impact from 1 to 5", "path": ["threats", 1, "impact"]},
+	} with input.model as m
+}
+
+test_empty_assumptions_denied if {
+	m := _threats([_t[0], object.union(_t[1], {"assumptions": []})])
+	_ids("TM-SCORE-001") == {{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no assumption", "path": ["threats", 1, "assumptions"]}} with input.model as m
+}
+
+test_high_risk_without_mitigations_list_denied if {
+	open := object.union(object.remove(_t[3], ["mitigations"]), {"status": "open"})
+	m := _threats([_t[0], _t[1], _t[2], open])
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	_ids("TM-TREAT-001") == {{
+		"rule_id": "TM-TREAT-001",
+		"msg": "threat T-004 (risk 10) has no treatment: no mitigation names a control, and it is neither accepted nor transferred",
+		"path": ["threats", 3],
+	}} with input.model as m with input.facts as f
 }
