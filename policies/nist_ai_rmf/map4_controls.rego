@@ -4,26 +4,17 @@ package nist_ai_rmf.map4_controls
 
 import data.lib.result
 
-# Lists are read by reference, never copied, and the threats are filtered in
-# comprehensions, not rule bodies (see lib.model).
+# Speed on regopy (see lib.model and lib.result): the few controls are read first, and the
+# threats only when some control is not in place; findings come as one result.each batch.
 
-_controls := {c.id: c | some c in input.model.controls}
+_in_place := {"implemented", "verified"}
 
-_mitigated := [i | some i; t := input.model.threats[i]; t.status == "mitigated"]
-
-# [threat index, mitigation index, control status] of each control a mitigated threat
-# relies on that is not in place.
-_relied_on_not_in_place := [[i, j, status] |
-	some i in _mitigated
-	some j
-	cid := input.model.threats[i].mitigations[j]
-	status := _controls[cid].status
-	not status in {"implemented", "verified"}
-]
+# The status of each declared control that is not in place (usually none).
+_not_in_place := {c.id: c.status | some c in input.model.controls; not c.status in _in_place}
 
 # METADATA
 # description: TM-CTRL-001 needs a threat marked mitigated.
-not_applicable contains "TM-CTRL-001" if count(_mitigated) == 0
+not_applicable contains "TM-CTRL-001" if not "mitigated" in [t.status | some t in input.model.threats]
 
 # METADATA
 # title: Threats marked mitigated rely only on controls in place
@@ -32,15 +23,19 @@ not_applicable contains "TM-CTRL-001" if count(_mitigated) == 0
 #   id: TM-CTRL-001
 #   severity: high
 #   controls: {nist-ai-rmf: ["MAP 4.2", "MEASURE 1.2"], iso42001: ["8.3"]}
-deny contains finding if {
-	# Not "some [i, j, status] in": regopy then scans every threat for each entry.
-	some entry in _relied_on_not_in_place
-	i := entry[0]
-	j := entry[1]
-	t := input.model.threats[i]
-	cid := t.mitigations[j]
-	msg := sprintf("threat %s is marked mitigated but control %s is %s", [t.id, cid, entry[2]])
-	finding := result.deny("TM-CTRL-001", msg, ["threats", i, "mitigations", j])
+deny contains result.each("TM-CTRL-001", found) if {
+	count(_not_in_place) > 0
+	threats := input.model.threats
+	found := [result.at(msg, ["threats", i, "mitigations", j]) |
+		some i
+		t := threats[i]
+		t.status == "mitigated"
+		some j
+		cid := t.mitigations[j]
+		status := _not_in_place[cid]
+		msg := sprintf("threat %s is marked mitigated but control %s is %s", [t.id, cid, status])
+	]
+	count(found) > 0
 }
 
 # METADATA
@@ -58,5 +53,5 @@ deny contains finding if {
 _detective_in_operation if {
 	some c in input.model.controls
 	c.kind == "detective"
-	c.status in {"implemented", "verified"}
+	c.status in _in_place
 }

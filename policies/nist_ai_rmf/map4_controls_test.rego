@@ -3,7 +3,7 @@ package nist_ai_rmf.map4_controls_test
 import data.lib.testdata
 import data.nist_ai_rmf.map4_controls
 
-_ids(id) := {f | some f in map4_controls.deny; f.rule_id == id}
+_ids(id) := {f | some f in testdata.found(map4_controls.deny); f.rule_id == id}
 
 _planned(c) := object.union(c, {"status": "planned"})
 
@@ -40,4 +40,10 @@ test_detective_control_in_operation_passes if {
 test_detective_control_check_always_applies if {
 	m := testdata.model
 	not "TM-CTRL-002" in map4_controls.not_applicable with input.model as m
+}
+
+test_control_without_status_not_reported if {
+	cs := testdata.model.controls
+	m := object.union(testdata.model, {"controls": [cs[0], object.remove(cs[1], ["status"]), cs[2]]})
+	count(_ids("TM-CTRL-001")) == 0 with input.model as m
 }

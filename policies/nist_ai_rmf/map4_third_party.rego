@@ -5,20 +5,24 @@ package nist_ai_rmf.map4_third_party
 import data.lib.model
 import data.lib.result
 
-_external(a) if object.get(a, "supplier", "") in {"third_party", "open_weights"}
+# Speed on regopy (see lib.model and lib.result): the few assets are read first, and the
+# threats only on the surfaces that hold an external asset; findings come as result.each
+# batches.
+
+_external_suppliers := {"third_party", "open_weights"}
+
+_external(a) if object.get(a, "supplier", "") in _external_suppliers
 
 _external(a) if a.type == "third_party_service"
 
-_has_external if {
-	some a in object.get(input.model, "assets", [])
-	_external(a)
-}
+# The indices of the third-party and open-weights assets.
+_external_indices := [i | some i; a := input.model.assets[i]; _external(a)]
 
 # METADATA
 # description: Both checks need a third-party or open-weights asset.
 not_applicable contains id if {
-	not _has_external
-	some id in {"TM-SUPPLY-001", "TM-SUPPLY-002"}
+	count(_external_indices) == 0
+	some id in ["TM-SUPPLY-001", "TM-SUPPLY-002"]
 }
 
 # METADATA
@@ -28,14 +32,16 @@ not_applicable contains id if {
 #   id: TM-SUPPLY-001
 #   severity: high
 #   controls: {nist-ai-rmf: ["MAP 4.1"], iso42001: ["A.10.2", "A.10.3"]}
-deny contains finding if {
-	some i, a in input.model.assets
-	_external(a)
-	some problem in _procurement_problems(a)
-	finding := result.deny("TM-SUPPLY-001", sprintf("asset %s %s", [a.id, problem.msg]), ["assets", i, problem.field])
+deny contains result.each("TM-SUPPLY-001", found) if {
+	assets := input.model.assets
+	found := [result.at(sprintf("asset %s %s", [a.id, problem.msg]), ["assets", i, problem.field]) |
+		some i in _external_indices
+		a := assets[i]
+		some problem in _all_procurement_problems
+		_has_problem(a, problem.field, problem.msg)
+	]
+	count(found) > 0
 }
-
-_procurement_problems(a) := {p | some p in _all_procurement_problems; _has_problem(a, p.field, p.msg)}
 
 _all_procurement_problems := [
 	{"field": "supplier", "msg": "states no supplier"},
@@ -60,12 +66,14 @@ _has_problem(a, "procurement_reviewed", "records no procurement review") if {
 #   id: TM-SUPPLY-002
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MAP 4.2"]}
-deny contains finding if {
-	some i, a in input.model.assets
-	_external(a)
-	not _covered(a.id)
-	msg := sprintf("third-party asset %s has no threat with a mitigating control", [a.id])
-	finding := result.deny("TM-SUPPLY-002", msg, ["assets", i])
+deny contains result.each("TM-SUPPLY-002", found) if {
+	assets := input.model.assets
+	found := [result.at(sprintf("third-party asset %s has no threat with a mitigating control", [a.id]), ["assets", i]) |
+		some i in _external_indices
+		a := assets[i]
+		not _covered(a.id)
+	]
+	count(found) > 0
 }
 
 _covered(asset_id) if {
@@ -74,12 +82,28 @@ _covered(asset_id) if {
 	s.id in _mitigated_surfaces
 }
 
-# The surface of each threat with a mitigation naming a declared control, in one pass over
-# the threats (a comprehension, see lib.model), repeats kept: a short array is cheaper than a set.
-_mitigated_surfaces := [t.surface |
-	some t in input.model.threats
-	some cid in t.mitigations
-	cid in _control_ids
-]
+_external_ids := {input.model.assets[i].id | some i in _external_indices}
 
-_control_ids := {c.id | some c in input.model.controls}
+# The surfaces that hold an external asset (few), keyed for a cheap lookup per threat.
+_external_surfaces := {s.id: true |
+	some s in input.model.surfaces
+	some asset_id in object.get(s, "assets", [])
+	asset_id in _external_ids
+}
+
+# Those of the surfaces above with a threat whose mitigation names a declared control: the
+# other threats are skipped after one lookup, and the mitigations of a threat alone go to
+# the helper (regopy copies a function's arguments).
+_mitigated_surfaces := {t.surface |
+	threats := input.model.threats
+	some t in threats
+	_external_surfaces[t.surface]
+	_names_control(t.mitigations)
+}
+
+_declared := {c.id: true | some c in input.model.controls}
+
+_names_control(mitigations) if {
+	some cid in mitigations
+	_declared[cid]
+}

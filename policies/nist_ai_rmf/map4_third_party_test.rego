@@ -3,7 +3,7 @@ package nist_ai_rmf.map4_third_party_test
 import data.lib.testdata
 import data.nist_ai_rmf.map4_third_party
 
-_ids(id) := {f | some f in map4_third_party.deny; f.rule_id == id}
+_ids(id) := {f | some f in testdata.found(map4_third_party.deny); f.rule_id == id}
 
 _with_assets(assets) := object.union(testdata.model, {"assets": assets})
 
