@@ -9,6 +9,15 @@ import data.lib.result
 # description: Both checks apply to every model.
 not_applicable := set()
 
+# Read by reference: object.get(input.model, ...) would copy the whole model on regopy.
+default _system := {}
+
+_system := input.model.system
+
+_risk_tolerances := {"low", "medium", "high"}
+
+_context_fields := ["intended_purpose", "deployment_context", "users"]
+
 # METADATA
 # title: Intended purpose, deployment context and users are all stated
 # description: Without purpose, setting and users no risk in the model can be judged in context.
@@ -17,8 +26,8 @@ not_applicable := set()
 #   severity: high
 #   controls: {nist-ai-rmf: ["MAP 1.1"]}
 deny contains finding if {
-	some field in ["intended_purpose", "deployment_context", "users"]
-	not model.stated(object.get(input.model, "system", {}), field)
+	some field in _context_fields
+	not model.stated(_system, field)
 	msg := sprintf("system does not state its %s", [field])
 	finding := result.deny("TM-CTX-001", msg, ["system", field])
 }
@@ -31,6 +40,6 @@ deny contains finding if {
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MAP 1.5"]}
 deny contains finding if {
-	not object.get(input.model, ["system", "risk_tolerance"], "") in {"low", "medium", "high"}
+	not object.get(_system, "risk_tolerance", "") in _risk_tolerances
 	finding := result.deny("TM-CTX-002", "system does not declare a risk tolerance of low, medium or high", ["system", "risk_tolerance"])
 }

@@ -9,7 +9,10 @@ import data.lib.result
 # description: The three checks apply to every model.
 not_applicable := set()
 
-_system := object.get(input.model, "system", {})
+# Read by reference: object.get(input.model, ...) would copy the whole model on regopy.
+default _system := {}
+
+_system := input.model.system
 
 # METADATA
 # title: The AI tasks of the system are listed

@@ -5,27 +5,36 @@ package nist_ai_rmf.measure2_redteam
 import data.lib.model
 import data.lib.result
 
-_exercises := object.get(input.model, "red_team", [])
+# Read by reference, with no helper that gets the model or the facts (regopy copies a
+# function's arguments and what object.get reads, see lib.model); findings that grow with
+# the surfaces or exercises come as result.each batches.
+default _exercises := []
 
-# An exercise dated within the last 365 days (not in the future).
+_exercises := input.model.red_team
+
+# An exercise dated within the last 365 days (not in the future); no age fact: not recent.
 _recent(rt) if {
-	age := object.get(input.facts, ["red_team", rt.id, "age_days"], -1)
+	age := input.facts.red_team[rt.id].age_days
 	age >= 0
 	age <= 365
 }
 
-_recent_layers := {layer |
+_recent_layers := {s.layer |
 	some rt in _exercises
 	_recent(rt)
 	some sid in object.get(rt, ["scope", "surfaces"], [])
-	layer := model.surface_layer(input.model, sid)
+	some s in input.model.surfaces
+	s.id == sid
 }
 
 # METADATA
 # description: Scope needs an exercise; layer coverage needs a surface.
 not_applicable contains "TM-REDTEAM-004" if count(_exercises) == 0
 
-not_applicable contains "TM-REDTEAM-003" if count(object.get(input.model, "surfaces", [])) == 0
+not_applicable contains "TM-REDTEAM-003" if not _has_surfaces
+
+# count() of a missing list is undefined: the rule is then false.
+_has_surfaces if count(input.model.surfaces) > 0
 
 # METADATA
 # title: At least one red-team exercise is independent
@@ -58,11 +67,15 @@ deny contains finding if {
 #   id: TM-REDTEAM-003
 #   severity: high
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"]}
-deny contains finding if {
-	some i, s in input.model.surfaces
-	not s.layer in _recent_layers
-	msg := sprintf("surface %s (layer %s) is in no red-team scope within the last 365 days", [s.id, s.layer])
-	finding := result.deny("TM-REDTEAM-003", msg, ["surfaces", i])
+deny contains result.each("TM-REDTEAM-003", found) if {
+	surfaces := input.model.surfaces
+	found := [result.at(msg, ["surfaces", i]) |
+		some i
+		s := surfaces[i]
+		not s.layer in _recent_layers
+		msg := sprintf("surface %s (layer %s) is in no red-team scope within the last 365 days", [s.id, s.layer])
+	]
+	count(found) > 0
 }
 
 # METADATA
@@ -72,14 +85,22 @@ deny contains finding if {
 #   id: TM-REDTEAM-004
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 2.1"]}
-deny contains finding if {
-	some i, rt in _exercises
-	not model.stated(rt, "performed_by")
-	finding := result.deny("TM-REDTEAM-004", sprintf("red-team exercise %s does not state performed_by", [rt.id]), ["red_team", i, "performed_by"])
+deny contains result.each("TM-REDTEAM-004", found) if {
+	exercises := _exercises
+	found := [result.at(sprintf("red-team exercise %s does not state performed_by", [rt.id]), ["red_team", i, "performed_by"]) |
+		some i
+		rt := exercises[i]
+		not model.stated(rt, "performed_by")
+	]
+	count(found) > 0
 }
 
-deny contains finding if {
-	some i, rt in _exercises
-	count(object.get(rt, ["scope", "surfaces"], [])) == 0
-	finding := result.deny("TM-REDTEAM-004", sprintf("red-team exercise %s names no surface in its scope", [rt.id]), ["red_team", i, "scope"])
+deny contains result.each("TM-REDTEAM-004", found) if {
+	exercises := _exercises
+	found := [result.at(sprintf("red-team exercise %s names no surface in its scope", [rt.id]), ["red_team", i, "scope"]) |
+		some i
+		rt := exercises[i]
+		count(object.get(rt, ["scope", "surfaces"], [])) == 0
+	]
+	count(found) > 0
 }

@@ -3,7 +3,7 @@ package nist_ai_rmf.measure2_redteam_test
 import data.lib.testdata
 import data.nist_ai_rmf.measure2_redteam
 
-_ids(id) := {f | some f in measure2_redteam.deny; f.rule_id == id}
+_ids(id) := {f | some f in testdata.found(measure2_redteam.deny); f.rule_id == id}
 
 _rt := testdata.model.red_team[0]
 
@@ -83,4 +83,10 @@ test_scoped_exercise_passes if {
 test_no_exercise_scope_not_applicable if {
 	m := object.union(testdata.model, {"red_team": []})
 	"TM-REDTEAM-004" in measure2_redteam.not_applicable with input.model as m
+}
+
+test_exercise_without_age_fact_is_not_recent if {
+	m := testdata.model
+	f := testdata.patched(testdata.facts, ["red_team"], {})
+	_ids("TM-REDTEAM-002") == {{"rule_id": "TM-REDTEAM-002", "msg": "no red-team exercise within the last 365 days", "path": ["red_team"]}} with input.model as m with input.facts as f
 }
