@@ -12,9 +12,12 @@ _in_place := {"implemented", "verified"}
 # The status of each declared control that is not in place (usually none).
 _not_in_place := {c.id: c.status | some c in input.model.controls; not c.status in _in_place}
 
+# The indices of the threats marked mitigated: one pass, shared by both rules of TM-CTRL-001.
+_mitigated := [i | some i; t := input.model.threats[i]; t.status == "mitigated"]
+
 # METADATA
 # description: TM-CTRL-001 needs a threat marked mitigated.
-not_applicable contains "TM-CTRL-001" if not "mitigated" in [t.status | some t in input.model.threats]
+not_applicable contains "TM-CTRL-001" if count(_mitigated) == 0
 
 # METADATA
 # title: Threats marked mitigated rely only on controls in place
@@ -27,9 +30,8 @@ deny contains result.each("TM-CTRL-001", found) if {
 	count(_not_in_place) > 0
 	threats := input.model.threats
 	found := [result.at(msg, ["threats", i, "mitigations", j]) |
-		some i
+		some i in _mitigated
 		t := threats[i]
-		t.status == "mitigated"
 		some j
 		cid := t.mitigations[j]
 		status := _not_in_place[cid]

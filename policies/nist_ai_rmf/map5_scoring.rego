@@ -37,8 +37,7 @@ _all_scored if {
 	regex.match(`^\[([1-5],)*[1-5]\]$`, json.marshal(impacts))
 }
 
-# The usual case, every threat with an assumption, in one built-in call: a missing list is
-# left out of the counts.
+# The same for assumptions: one column, one built-in call (a missing list is left out).
 _all_assumed if {
 	threats := input.model.threats
 	counts := [count(t.assumptions) | some t in threats]

@@ -41,6 +41,7 @@ _has_io_or_retrieval if "retrieval" in _layers
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
 deny contains result.each("TM-THREAT-001", found) if {
+	not _all_named
 	threats := input.model.threats
 	found := [result.at(sprintf("threat %s names no ATLAS technique", [t.id]), ["threats", i, "atlas"]) |
 		some i
@@ -48,6 +49,15 @@ deny contains result.each("TM-THREAT-001", found) if {
 		count(object.get(t, "atlas", [])) == 0
 	]
 	count(found) > 0
+}
+
+# The usual case, every threat names a technique, on one column and one built-in call
+# (a threat without the list is left out of the counts); the pass above only when it fails.
+_all_named if {
+	threats := input.model.threats
+	counts := [count(t.atlas) | some t in threats]
+	count(counts) == count(threats)
+	not 0 in counts
 }
 
 # METADATA
