@@ -10,7 +10,7 @@ _threats := [
 	{"id": "T-2", "title": "leak", "likelihood": 2, "impact": 3},
 ]
 
-_facts := {"threats": {"T-1": {"risk": 16}, "T-2": {"risk": 6}}}
+_facts := {"threat_risks": [16, 6]}
 
 _denied := {{
 	"rule_id": "TM-TEAM-001",
@@ -45,7 +45,7 @@ test_severe_threat_with_owner_passes if {
 
 test_no_severe_threat_not_applicable if {
 	m := {"threats": [_threats[1]]}
-	f := _facts
+	f := {"threat_risks": [6]}
 	inapplicable := owners.not_applicable with input.model as m with input.facts as f
 	"TM-TEAM-001" in inapplicable
 	denies := owners.deny with input.model as m with input.facts as f
