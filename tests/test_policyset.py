@@ -68,6 +68,17 @@ def test_aggregator_lists_every_package_set() -> None:
     assert "batch" not in load_policy_set([BASIC]).aggregator()
 
 
+def test_one_pack_rule_per_top_level_name(tmp_path: Path) -> None:
+    _write(tmp_path, "a.rego", "package team.a\n\nnot_applicable := set()\n")
+    _write(tmp_path, "b.rego", "package team.b\n\nnot_applicable := set()\n")
+    _write(tmp_path, "c.rego", "package extra.c\n\nnot_applicable := set()\n")
+    ps = load_policy_set([tmp_path])
+    assert ps.packs() == ("pack_0", "pack_1")
+    text = ps.aggregator()
+    assert "# The packages named extra.*\npack_0 :=" in text
+    assert "not_applicable := [data.team.a.not_applicable, data.team.b.not_applicable]" in text
+
+
 def test_same_folder_name_twice_gets_unique_prefixes(tmp_path: Path) -> None:
     _write(tmp_path / "one" / "policies", "a.rego", "package a\n")
     _write(tmp_path / "two" / "policies", "b.rego", "package b\n")

@@ -1,7 +1,8 @@
 """The embedded engine: regopy (Microsoft's rego-cpp) in process.
 
 One fresh `Interpreter` per policy set, its modules compiled once (`build`) into a plan
-that answers `policyengine.main.result`; then one query per model. Every regopy failure
+with one entry point per policy pack (the aggregator's `pack_N` rules); then, per model,
+the input is set once and each pack queried in turn. Every regopy failure
 (a compile error, an `<error>` output, an undefined result) becomes a `PolicyError` or an
 `EngineError`; no regopy exception leaves this module. Outputs are read through the C API
 with guards, because reading an undefined or error output through regopy's `Output` class
@@ -55,7 +56,6 @@ _WORKER_FAILURES = (
 )
 _CHUNKS_PER_WORKER = 4  # several chunks per worker, so a slow chunk does not idle the others
 
-_QUERY = f"x := data.{AGGREGATOR_PACKAGE}.result"
 _ERROR_NODE = 1801  # rego-cpp node kind of an error message (ErrorMsg), as observed
 _ERROR_RE = re.compile(r"\(error (\d+):")
 _MSG_RE = re.compile(r"\(errormsg (\d+):")
@@ -276,15 +276,23 @@ def query_json(
 
 
 class _Compiled:
-    """One policy set, compiled: the interpreter and its plan for the result query."""
+    """One policy set, compiled: the interpreter and its plan for the per-pack rules."""
 
-    def __init__(self, modules: Mapping[str, str], files: Mapping[str, str]) -> None:
+    def __init__(
+        self, modules: Mapping[str, str], files: Mapping[str, str], packs: Sequence[str]
+    ) -> None:
         self.modules = modules
         self.files = files
+        self.entrypoints = [f"{AGGREGATOR_PACKAGE.replace('.', '/')}/{pack}" for pack in packs]
+        """One query per pack (see `PolicySet.aggregator`): regopy slows down as one query
+        evaluates more rules."""
         self.interp = compile_modules(self.modules, self.files)
+        self.bundle: Any = None
+        if not self.entrypoints:
+            return
         with quiet_stdout():
             try:
-                self.bundle = self.interp.build(_QUERY)
+                self.bundle = self.interp.build(None, self.entrypoints)
             except RegoError as exc:
                 raise PolicyError(
                     "policies do not compile: " + compile_error(str(exc), self.modules, self.files)
@@ -297,31 +305,49 @@ class _Compiled:
         # interpreter (200 threats: 85 -> 310 ms over five calls); an input built through
         # the C API stays flat.
         handle = _input_handle(value)
+        answers: dict[str, list[Any]] = {"deny": [], "not_applicable": []}
         with quiet_stdout():
             try:
                 _rs.rego_set_input(self.interp._impl, handle)
-                impl = _rs.rego_bundle_query(self.interp._impl, self.bundle._impl)
             except RegoError as exc:
                 raise EngineError(f"the embedded engine failed: {exc}") from exc
             finally:
                 _rs.rego.regoFreeInput(handle)
-            results = _read_output(impl)
-        if not results:
-            raise EngineError(
-                f"data.{AGGREGATOR_PACKAGE}.result is undefined: a policy package defines "
-                "deny or not_applicable as something other than a set"
-            )
-        bindings = results[0].get("bindings", {})
-        if "x" not in bindings:
-            raise EngineError(f"the embedded engine gave no result: {results[0]!r:.200}")
-        return EngineOutput.from_json(bindings["x"])
+            for entrypoint in self.entrypoints:
+                try:
+                    impl = _rs.rego_bundle_query_entrypoint(
+                        self.interp._impl, self.bundle._impl, entrypoint
+                    )
+                except RegoError as exc:
+                    raise EngineError(f"the embedded engine failed: {exc}") from exc
+                pack = _pack_answer(_read_output(impl), entrypoint)
+                for key, sets in answers.items():
+                    sets.extend(pack[key])
+        return EngineOutput.from_json(answers)
 
 
-def _sources(policy_set: PolicySet) -> tuple[dict[str, str], dict[str, str]]:
-    """The modules to compile (the policy set's plus the aggregator) and their file names."""
+def _pack_answer(results: list[dict[str, Any]], entrypoint: str) -> dict[str, list[Any]]:
+    """The `{"deny": [..], "not_applicable": [..]}` of one pack rule's output."""
+    if not results:
+        raise EngineError(
+            f"data.{entrypoint.replace('/', '.')} is undefined: a policy package defines "
+            "deny or not_applicable as something other than a set"
+        )
+    expressions = results[0].get("expressions")
+    value = expressions[0] if isinstance(expressions, list) and expressions else None
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(key), list) for key in ("deny", "not_applicable")
+    ):
+        raise EngineError(f"the embedded engine gave no result: {results[0]!r:.200}")
+    return value
+
+
+def _sources(policy_set: PolicySet) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
+    """The modules to compile (the policy set's plus the aggregator), their file names and
+    the aggregator's pack rules."""
     modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator()}
     files = {**policy_set.files, AGGREGATOR_MODULE: AGGREGATOR_MODULE}
-    return modules, files
+    return modules, files, policy_set.packs()
 
 
 # --- worker processes -------------------------------------------------------------------
@@ -330,7 +356,9 @@ _worker_compiled: _Compiled | PolicyEngineError | None = None
 """In a worker process: the policy set it compiled, or why it could not."""
 
 
-def _init_worker(modules: Mapping[str, str], files: Mapping[str, str]) -> None:
+def _init_worker(
+    modules: Mapping[str, str], files: Mapping[str, str], packs: Sequence[str]
+) -> None:
     """Pool initializer: compile the policy set once per worker process.
 
     A compile failure is kept and raised by every chunk, so the caller sees the
@@ -338,7 +366,7 @@ def _init_worker(modules: Mapping[str, str], files: Mapping[str, str]) -> None:
     """
     global _worker_compiled
     try:
-        _worker_compiled = _Compiled(modules, files)
+        _worker_compiled = _Compiled(modules, files, packs)
     except PolicyEngineError as exc:
         _worker_compiled = exc
 
