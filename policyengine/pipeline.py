@@ -115,13 +115,19 @@ def _in_scope(frameworks: Sequence[str]) -> Callable[[CheckMeta], bool]:
 
 
 def _evidence_exists(root: Path) -> Callable[[str], bool]:
+    """Whether a repository-relative path names a file inside `root`, asked once per path
+    in a run (models cite the same evidence files again and again)."""
     resolved_root = root.resolve()
+    known: dict[str, bool] = {}
 
     def exists(rel: str) -> bool:
-        if not rel or Path(rel).is_absolute():
-            return False
-        target = (resolved_root / rel).resolve()
-        return target.is_relative_to(resolved_root) and target.is_file()
+        if rel not in known:
+            if not rel or Path(rel).is_absolute():
+                known[rel] = False
+            else:
+                target = (resolved_root / rel).resolve()
+                known[rel] = target.is_relative_to(resolved_root) and target.is_file()
+        return known[rel]
 
     return exists
 

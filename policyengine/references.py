@@ -76,6 +76,9 @@ class _Checker:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.out: list[Diagnostic] = []
+        self.path_problems: dict[str, str | None] = {}
+        """`path_problem` of each path value already checked in this document: a model
+        cites the same evidence file many times, and resolving it touches the disk."""
 
     def add(
         self, parts: Sequence[Part], message: str, code: str, level: Level = Level.ERROR
@@ -184,7 +187,9 @@ def path_problem(root: Path, value: str) -> str | None:
 
 
 def _check_path(chk: _Checker, root: Path, parts: Sequence[Part], value: str) -> None:
-    problem = path_problem(root, value)
+    if value not in chk.path_problems:
+        chk.path_problems[value] = path_problem(root, value)
+    problem = chk.path_problems[value]
     if problem is not None:
         owner = chk.where(parts)
         chk.add(parts, f"path '{value}' in {owner} {problem}", "path")
