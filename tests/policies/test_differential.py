@@ -102,3 +102,91 @@ def test_example_models_agree(opa_bin: str, repo_root: Path, shared_dir: Path) -
     assert any(out.deny for out in embedded), "the inputs exercise at least one check"
     for i, (ours, theirs) in enumerate(zip(embedded, opa, strict=True)):
         assert ours == theirs, f"input {i} differs"
+
+
+# Seeded mutations of the example models: each drops or changes what a check reads, so
+# that the comparison covers failing paths too (the Rego tests cover each check alone; the
+# packs are written around regopy's costs and traps, where the engines are easy to split).
+_THREAT_FIELDS = (
+    "atlas",
+    "assumptions",
+    "validation",
+    "mitigations",
+    "likelihood",
+    "impact",
+    "stride",
+    "surface",
+)
+_SECTIONS = ("surfaces", "controls", "red_team", "assets")
+
+
+def _mutant(model: dict[str, Any], rng: Any) -> dict[str, Any]:
+    import copy
+
+    m = copy.deepcopy(model)
+    threats = m.get("threats", [])
+    for t in threats:
+        if rng.random() < 0.4:
+            t.pop(rng.choice(_THREAT_FIELDS), None)
+        if rng.random() < 0.3:
+            t["status"] = rng.choice(["open", "mitigating", "mitigated", "accepted", "transferred"])
+        if rng.random() < 0.2:
+            t["validation"] = {"status": rng.choice(["untested", "confirmed", "not_reproduced"])}
+    system = m.get("system", {})
+    for _ in range(2):
+        if system and rng.random() < 0.4:
+            system.pop(rng.choice(sorted(system)))
+    for c in m.get("controls", []):
+        if rng.random() < 0.3:
+            c["status"] = rng.choice(["planned", "implemented", "verified"])
+    if rng.random() < 0.3:
+        section = rng.choice(_SECTIONS)
+        items = m.get(section, [])
+        if items:
+            del items[rng.randrange(len(items))]
+    compliance = m.get("compliance", {})
+    for key in ("attestations", "not_applicable", "waivers"):
+        entries = compliance.get(key, [])
+        if entries and rng.random() < 0.4:
+            del entries[rng.randrange(len(entries)) :]
+    return m
+
+
+def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, shared_dir: Path) -> None:
+    import random
+    from datetime import date
+
+    from policyengine.atlas import load_catalog
+    from policyengine.evaluate import build_facts, policy_input
+    from policyengine.loader import load_document
+    from policyengine.results import ReviewStatus
+
+    ps = load_policy_set([repo_root / "policies"])
+    atlas = load_catalog()
+    design = shared_dir / "design" / "threat-model.example.yaml"
+    bases = [load_document(design, design.parent).data] + [
+        load_document(p, repo_root / "examples").data
+        for p in sorted((repo_root / "examples" / "models").glob("*.yaml"))
+    ]
+    rng = random.Random(20261127)
+    inputs = []
+    for k in range(60):
+        model = _mutant(bases[k % len(bases)], rng)
+        facts = build_facts(
+            model,
+            as_of=date(2026, 11, 27),
+            review_status=rng.choice(list(ReviewStatus)),
+            cadence_days=92,
+            atlas=atlas,
+            evidence_exists=lambda rel: rng.random() < 0.8,
+        )
+        inputs.append(_to_json(policy_input(model, facts)))
+    embedded = EmbeddedEngine(workers=1).evaluate(ps, inputs)
+    with running_opa(opa_bin) as url:
+        opa = OpaEngine(url).evaluate(ps, inputs)
+    fired = {d["rule_id"] for out in embedded for d in out.deny}
+    assert len(fired) >= 40, f"the mutants exercise only {sorted(fired)}"
+    for i, (ours, theirs) in enumerate(zip(embedded, opa, strict=True)):
+        only_ours = [d for d in ours.deny if d not in theirs.deny]
+        only_opa = [d for d in theirs.deny if d not in ours.deny]
+        assert ours == theirs, f"mutant {i}: regopy only {only_ours}, OPA only {only_opa}"
