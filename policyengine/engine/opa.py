@@ -192,7 +192,15 @@ class OpaEngine(Engine):
                 raise EngineError(
                     f"OPA at {self.url}: data.{AGGREGATOR_PACKAGE}.batch is undefined ({hint})"
                 )
-            outputs.extend(EngineOutput.from_json(r) for r in results)
+            try:
+                outputs.extend(EngineOutput.from_json(r) for r in results)
+            except EngineError as exc:
+                if not self.use_loaded:
+                    raise
+                raise EngineError(
+                    f"OPA at {self.url}: {exc} (was its bundle built by another version of "
+                    "policyengine? rebuild it with `policyengine bundle build`)"
+                ) from None
         return outputs
 
     def close(self) -> None:

@@ -145,6 +145,21 @@ def test_bundle_served_by_opa_answers_like_embedded(opa_bin: str, tmp_path: Path
     assert out == EmbeddedEngine().evaluate(ps, [MODEL, {"model": {}}])
 
 
+def test_bundle_of_another_version_is_named(opa_bin: str, tmp_path: Path) -> None:
+    # The aggregator of policyengine 0.1.0 before per-package sets: deny was their union.
+    (tmp_path / "main.rego").write_text(
+        "package policyengine.main\n\n"
+        'result := {"deny": {{"rule_id": "X", "msg": "m", "path": []}},\n'
+        '\t"not_applicable": set()}\n\n'
+        "batch := [r | some x in input.batch; r := result with input as x]\n",
+        encoding="utf-8",
+    )
+    with running_opa(opa_bin, str(tmp_path / "main.rego")) as url:
+        engine = OpaEngine(url, use_loaded=True)
+        with pytest.raises(EngineError, match="another version of policyengine"):
+            engine.evaluate(load_policy_set([BASIC]), [MODEL])
+
+
 def test_reload_replaces_a_set_whose_library_other_stale_modules_call(
     opa_bin: str, tmp_path: Path
 ) -> None:
