@@ -97,6 +97,10 @@ class PolicySet:
         """
         return aggregator_source(self.deny_packages, self.not_applicable_packages, batch=batch)
 
+    def programs(self) -> tuple[Program, ...]:
+        """One small program per package that answers (see `Program`), by package name."""
+        return _programs(self)
+
     def packs(self) -> tuple[str, ...]:
         """The aggregator's per-pack rules (`pack_0`, ...), one per top-level package name."""
         return tuple(
@@ -107,6 +111,77 @@ class PolicySet:
     def file_of(self, module: str) -> str:
         """The file path of a module name (the name itself when unknown)."""
         return self.files.get(module, module)
+
+
+@dataclass(frozen=True)
+class Program:
+    """What the embedded engine compiles for one package that answers: that package's
+    modules, the modules of every package they name (`data.lib.result`, transitively), and
+    a `policyengine.main` module whose `result` is the package's answer.
+
+    regopy evaluates every rule more slowly the more rules the compiled program holds (a
+    200-iteration loop: 1.6 ms alone, 2.9 ms beside 400 other rules), so each package runs
+    in a program of its own. A module that reads `data` dynamically (`data[x]`) gets every
+    module.
+    """
+
+    package: str
+    """The package whose `deny` and `not_applicable` the program answers."""
+    modules: Mapping[str, str]
+    """Module name to source, the generated `AGGREGATOR_MODULE` included."""
+
+
+_DATA_REF_RE = re.compile(r"(?<![\w.])data\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+_DYNAMIC_DATA_RE = re.compile(r"(?<![\w.])data(?!\.[A-Za-z_])(?![\w])")
+_LITERAL_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`')
+
+
+def _programs(policy_set: PolicySet) -> tuple[Program, ...]:
+    package_of = {name: _package(source, Path(name)) for name, source in policy_set.modules.items()}
+    answering = set(policy_set.deny_packages) | set(policy_set.not_applicable_packages)
+    dynamic = any(
+        _DYNAMIC_DATA_RE.search(_without_comments(policy_set.modules[n])) for n in package_of
+    )
+    programs = []
+    covered: set[str] = set()
+    for package in sorted(answering):
+        chosen = set(package_of) if dynamic else _closure(policy_set, package_of, package)
+        covered |= chosen
+        deny = [package] if package in policy_set.deny_packages else []
+        na = [package] if package in policy_set.not_applicable_packages else []
+        modules = {n: policy_set.modules[n] for n in sorted(chosen)}
+        modules[AGGREGATOR_MODULE] = aggregator_source(deny, na, batch=False)
+        programs.append(Program(package, modules))
+    # Modules no check reaches are compiled too (answering nothing), so that a broken one
+    # is an error as it is on OPA.
+    rest = sorted(set(package_of) - covered)
+    if rest:
+        reached = set().union(*(_closure(policy_set, package_of, package_of[n]) for n in rest))
+        modules = {n: policy_set.modules[n] for n in sorted(reached)}
+        modules[AGGREGATOR_MODULE] = aggregator_source([], [], batch=False)
+        programs.append(Program(", ".join(sorted({package_of[n] for n in rest})), modules))
+    return tuple(programs)
+
+
+def _closure(policy_set: PolicySet, package_of: Mapping[str, str], package: str) -> set[str]:
+    """The modules of `package` and every module their `data.` references reach."""
+    chosen = {n for n, pkg in package_of.items() if pkg == package}
+    todo = list(chosen)
+    while todo:
+        source = _without_comments(policy_set.modules[todo.pop()])
+        for ref in _DATA_REF_RE.findall(source):
+            for name, pkg in package_of.items():
+                named = ref == pkg or ref.startswith(pkg + ".") or pkg.startswith(ref + ".")
+                if named and name not in chosen:
+                    chosen.add(name)
+                    todo.append(name)
+    return chosen
+
+
+def _without_comments(source: str) -> str:
+    """`source` without its string literals and comments, for finding `data` references."""
+    code = _LITERAL_RE.sub('""', source)
+    return "\n".join(line.split("#", 1)[0] for line in code.splitlines())
 
 
 def _packs(

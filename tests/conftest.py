@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,20 @@ SHARED = REPO.parent / "shared"
 ASSETS = Path(__file__).resolve().parent / "data"
 
 assert ASSETS.is_dir(), f"test data folder missing: {ASSETS}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _engine_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The embedded engine's cache of compiled programs in a temporary folder, never the
+    user's ~/.cache (inherited by worker processes and subprocesses through the env)."""
+    folder = tmp_path_factory.mktemp("engine-cache")
+    before = os.environ.get("POLICYENGINE_CACHE_DIR")
+    os.environ["POLICYENGINE_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["POLICYENGINE_CACHE_DIR"]
+    else:
+        os.environ["POLICYENGINE_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

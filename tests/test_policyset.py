@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from policyengine.errors import PolicyError
-from policyengine.policyset import load_policy_set
+from policyengine.policyset import AGGREGATOR_MODULE, load_policy_set
 from policyengine.results import Severity
 
 BASIC = Path(__file__).parent / "engine" / "data" / "basic"
@@ -77,6 +77,45 @@ def test_one_pack_rule_per_top_level_name(tmp_path: Path) -> None:
     text = ps.aggregator()
     assert "# The packages named extra.*\npack_0 :=" in text
     assert "not_applicable := [data.team.a.not_applicable, data.team.b.not_applicable]" in text
+
+
+def test_each_package_gets_a_program_of_the_modules_it_reaches(tmp_path: Path) -> None:
+    _write(tmp_path, "lib.rego", "package lib.x\n\nok := true\n")
+    _write(tmp_path, "other.rego", "package lib.y\n\nno := false\n")
+    _write(
+        tmp_path,
+        "a.rego",
+        "package team.a\n\nimport data.lib.x\n\n# data.lib.y in a comment\n"
+        'note := "data.lib.y in a string"\n\nnot_applicable contains "A" if x.ok\n',
+    )
+    _write(
+        tmp_path, "b.rego", 'package team.b\n\nnot_applicable contains "B" if data.team.a.note\n'
+    )
+    programs = {p.package: p for p in load_policy_set([tmp_path]).programs()}
+    assert sorted(programs) == ["lib.y", "team.a", "team.b"]
+    prefix = tmp_path.name
+    assert list(programs["team.a"].modules) == [
+        f"{prefix}/a.rego",
+        f"{prefix}/lib.rego",
+        AGGREGATOR_MODULE,
+    ]
+    assert list(programs["team.b"].modules) == [
+        f"{prefix}/a.rego",
+        f"{prefix}/b.rego",
+        f"{prefix}/lib.rego",
+        AGGREGATOR_MODULE,
+    ]
+    # lib.y is reached by no check: compiled on its own, so that an error in it is seen.
+    assert list(programs["lib.y"].modules) == [f"{prefix}/other.rego", AGGREGATOR_MODULE]
+
+
+def test_a_dynamic_data_reference_gets_every_module(tmp_path: Path) -> None:
+    _write(tmp_path, "lib.rego", "package lib.x\n\nok := true\n")
+    _write(
+        tmp_path, "a.rego", 'package team.a\n\nnot_applicable contains "A" if data[input.p].x.ok\n'
+    )
+    [program] = load_policy_set([tmp_path]).programs()
+    assert len(program.modules) == 3
 
 
 def test_same_folder_name_twice_gets_unique_prefixes(tmp_path: Path) -> None:

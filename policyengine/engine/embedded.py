@@ -19,6 +19,7 @@ never a partial result.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import multiprocessing
@@ -29,6 +30,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 import regopy
@@ -36,10 +38,10 @@ from regopy import Interpreter, RegoError
 from regopy import rego_shared as _rs
 
 from ..errors import EngineError, PolicyEngineError, PolicyError, UsageError
-from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
+from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet, Program
 from . import Engine, EngineOutput
 
-__all__ = ["PARALLEL_MIN", "EmbeddedEngine", "compile_modules", "query_json"]
+__all__ = ["PARALLEL_MIN", "EmbeddedEngine", "cache_dir", "compile_modules", "query_json"]
 
 PARALLEL_MIN = 8
 """Up to this many inputs are evaluated in process; more go to the worker pool (if any)."""
@@ -275,30 +277,109 @@ def query_json(
         return _read_output(impl)
 
 
+_RESULT_ENTRYPOINT = f"{AGGREGATOR_PACKAGE.replace('.', '/')}/result"
+_CACHE_FORMAT = "1"
+"""Part of every cache key: bump it when what a program holds changes."""
+
+
+def cache_dir() -> Path | None:
+    """Where compiled programs are kept between runs, or None for no cache.
+
+    `$POLICYENGINE_CACHE_DIR` (empty: no cache), else `$XDG_CACHE_HOME/policyengine`, else
+    `~/.cache/policyengine`.
+    """
+    chosen = os.environ.get("POLICYENGINE_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "policyengine"
+
+
+def _program_key(program: Program) -> str:
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{regopy.__version__}\0".encode())
+    for name, source in program.modules.items():
+        digest.update(f"{name}\0{source}\0".encode())
+    return digest.hexdigest()
+
+
+class _Bundle:
+    """A compiled program: regopy's bundle handle, freed with this object."""
+
+    def __init__(self, handle: Any, owner: Any = None) -> None:
+        self.handle = handle
+        self._owner = owner  # the regopy Bundle (and its interpreter) the handle belongs to
+
+    def __del__(self) -> None:
+        if self._owner is None and self.handle:
+            _rs.rego.regoFreeBundle(self.handle)
+
+
 class _Compiled:
-    """One policy set, compiled: the interpreter and its plan for the per-pack rules."""
+    """One policy set, compiled: a program per package (`PolicySet.programs`), each its own
+    regopy bundle, all queried against one interpreter that holds the input.
+
+    Compiled programs are kept in `cache_dir()` under a key of their sources and the
+    regopy version, with a sha256 beside each file: a later process loads the 23 bundled
+    programs in ~15 ms instead of compiling them in ~350 ms. A cache that cannot be read,
+    written or trusted is ignored: the program is compiled.
+    """
 
     def __init__(
-        self, modules: Mapping[str, str], files: Mapping[str, str], packs: Sequence[str]
+        self, programs: Sequence[Program], files: Mapping[str, str], cache: Path | None
     ) -> None:
-        self.modules = modules
         self.files = files
-        self.entrypoints = [f"{AGGREGATOR_PACKAGE.replace('.', '/')}/{pack}" for pack in packs]
-        """One query per pack (see `PolicySet.aggregator`): regopy slows down as one query
-        evaluates more rules."""
-        self.interp = compile_modules(self.modules, self.files)
-        self.bundle: Any = None
-        if not self.entrypoints:
-            return
+        self.runner = Interpreter()
+        self.runner.strict_built_in_errors = True
+        self.programs = [(p.package, self._bundle(p, cache)) for p in programs]
+
+    def _bundle(self, program: Program, cache: Path | None) -> _Bundle:
+        key = _program_key(program)
+        if cache is not None:
+            loaded = self._load(cache, key)
+            if loaded is not None:
+                return loaded
+        interp = compile_modules(program.modules, self.files)
         with quiet_stdout():
             try:
-                self.bundle = self.interp.build(None, self.entrypoints)
+                bundle = interp.build(None, [_RESULT_ENTRYPOINT])
             except RegoError as exc:
                 raise PolicyError(
-                    "policies do not compile: " + compile_error(str(exc), self.modules, self.files)
+                    "policies do not compile: "
+                    + compile_error(str(exc), program.modules, self.files)
                 ) from exc
-        if not self.bundle.ok():
+        if not bundle.ok():
             raise PolicyError("policies do not compile (the embedded engine gave no reason)")
+        if cache is not None:
+            self._save(cache, key, interp, bundle)
+        return _Bundle(bundle._impl, owner=(bundle, interp))
+
+    def _load(self, cache: Path, key: str) -> _Bundle | None:
+        path, sums = cache / f"{key}.rbb", cache / f"{key}.sha256"
+        try:
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != sums.read_text(encoding="ascii").strip():
+                return None
+            with quiet_stdout():
+                handle = _rs.rego.regoBundleLoadBinary(self.runner._impl, str(path).encode())
+        except (OSError, ValueError, RegoError):
+            return None
+        return _Bundle(handle) if handle else None
+
+    @staticmethod
+    def _save(cache: Path, key: str, interp: Interpreter, bundle: Any) -> None:
+        part = cache / f".{key}.{os.getpid()}.part"
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            with quiet_stdout():
+                _rs.rego_bundle_save_binary(interp._impl, str(part), bundle._impl)
+            digest = hashlib.sha256(part.read_bytes()).hexdigest()
+            os.replace(part, cache / f"{key}.rbb")
+            sums = cache / f".{key}.{os.getpid()}.sha256"
+            sums.write_text(digest + "\n", encoding="ascii")
+            os.replace(sums, cache / f"{key}.sha256")
+        except (OSError, RegoError):
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
 
     def evaluate(self, value: Mapping[str, Any]) -> EngineOutput:
         # NOTE: regopy 1.5.2's set_input_term gets slower on every call on a reused
@@ -308,30 +389,29 @@ class _Compiled:
         answers: dict[str, list[Any]] = {"deny": [], "not_applicable": []}
         with quiet_stdout():
             try:
-                _rs.rego_set_input(self.interp._impl, handle)
+                _rs.rego_set_input(self.runner._impl, handle)
             except RegoError as exc:
                 raise EngineError(f"the embedded engine failed: {exc}") from exc
             finally:
                 _rs.rego.regoFreeInput(handle)
-            for entrypoint in self.entrypoints:
+            for package, bundle in self.programs:
                 try:
                     impl = _rs.rego_bundle_query_entrypoint(
-                        self.interp._impl, self.bundle._impl, entrypoint
+                        self.runner._impl, bundle.handle, _RESULT_ENTRYPOINT
                     )
                 except RegoError as exc:
                     raise EngineError(f"the embedded engine failed: {exc}") from exc
-                pack = _pack_answer(_read_output(impl), entrypoint)
+                answer = _package_answer(_read_output(impl), package)
                 for key, sets in answers.items():
-                    sets.extend(pack[key])
+                    sets.extend(answer[key])
         return EngineOutput.from_json(answers)
 
 
-def _pack_answer(results: list[dict[str, Any]], entrypoint: str) -> dict[str, list[Any]]:
-    """The `{"deny": [..], "not_applicable": [..]}` of one pack rule's output."""
+def _package_answer(results: list[dict[str, Any]], package: str) -> dict[str, list[Any]]:
+    """The `{"deny": [..], "not_applicable": [..]}` of one program's output."""
     if not results:
         raise EngineError(
-            f"data.{entrypoint.replace('/', '.')} is undefined: a policy package defines "
-            "deny or not_applicable as something other than a set"
+            f"package {package} defines deny or not_applicable as something other than a set"
         )
     expressions = results[0].get("expressions")
     value = expressions[0] if isinstance(expressions, list) and expressions else None
@@ -342,12 +422,12 @@ def _pack_answer(results: list[dict[str, Any]], entrypoint: str) -> dict[str, li
     return value
 
 
-def _sources(policy_set: PolicySet) -> tuple[dict[str, str], dict[str, str], tuple[str, ...]]:
-    """The modules to compile (the policy set's plus the aggregator), their file names and
-    the aggregator's pack rules."""
-    modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator()}
+def _sources(
+    policy_set: PolicySet,
+) -> tuple[tuple[Program, ...], dict[str, str], Path | None]:
+    """The programs to compile, the file of each module (for messages) and the cache."""
     files = {**policy_set.files, AGGREGATOR_MODULE: AGGREGATOR_MODULE}
-    return modules, files, policy_set.packs()
+    return policy_set.programs(), files, cache_dir()
 
 
 # --- worker processes -------------------------------------------------------------------
@@ -356,9 +436,7 @@ _worker_compiled: _Compiled | PolicyEngineError | None = None
 """In a worker process: the policy set it compiled, or why it could not."""
 
 
-def _init_worker(
-    modules: Mapping[str, str], files: Mapping[str, str], packs: Sequence[str]
-) -> None:
+def _init_worker(programs: Sequence[Program], files: Mapping[str, str], cache: Path | None) -> None:
     """Pool initializer: compile the policy set once per worker process.
 
     A compile failure is kept and raised by every chunk, so the caller sees the
@@ -366,7 +444,7 @@ def _init_worker(
     """
     global _worker_compiled
     try:
-        _worker_compiled = _Compiled(modules, files, packs)
+        _worker_compiled = _Compiled(programs, files, cache)
     except PolicyEngineError as exc:
         _worker_compiled = exc
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from policyengine.engine import EngineOutput, make_engine
-from policyengine.engine.embedded import EmbeddedEngine
+from policyengine.engine.embedded import EmbeddedEngine, cache_dir
 from policyengine.errors import EngineError, PolicyError, UsageError
 from policyengine.policyset import load_policy_set
 
@@ -52,6 +53,42 @@ def test_answers_of_every_pack_are_merged(tmp_path: Path) -> None:
     assert out.deny == ({"rule_id": "TM-TEST-900", "msg": "a", "path": []},)
     assert out.not_applicable == frozenset()
     assert skipped.not_applicable == frozenset({"TM-TEST-900"})
+
+
+def test_compiled_programs_are_cached_and_a_bad_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(cache))
+    ps = load_policy_set([BASIC])
+    inputs = [MODEL, {"model": {}, "facts": {}}]
+    first = EmbeddedEngine(workers=1).evaluate(ps, inputs)
+    bundles = sorted(cache.glob("*.rbb"))
+    assert len(bundles) == len(ps.programs())
+    assert all((b.with_suffix(".sha256")).is_file() for b in bundles)
+    assert not list(cache.glob(".*")), "no temporary file is left behind"
+    stamps = [b.stat().st_mtime_ns for b in bundles]
+    assert EmbeddedEngine(workers=1).evaluate(ps, inputs) == first
+    assert [b.stat().st_mtime_ns for b in bundles] == stamps, "loaded, not compiled again"
+    # A truncated bundle no longer matches its sha256: compiled again, same answers.
+    bundles[0].write_bytes(bundles[0].read_bytes()[:100])
+    assert EmbeddedEngine(workers=1).evaluate(ps, inputs) == first
+    assert hashlib.sha256(bundles[0].read_bytes()).hexdigest() == (
+        bundles[0].with_suffix(".sha256").read_text().strip()
+    )
+
+
+def test_no_cache_when_the_folder_is_empty_or_unwritable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ps = load_policy_set([BASIC])
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", "")
+    assert cache_dir() is None
+    assert EmbeddedEngine(workers=1).evaluate(ps, [MODEL]) == [EXPECTED]
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(blocker / "cache"))
+    assert EmbeddedEngine(workers=1).evaluate(ps, [MODEL]) == [EXPECTED]
 
 
 def test_make_engine_names() -> None:
