@@ -18,28 +18,30 @@ controls := [object.get(a, "control", "") | some a in input.model.compliance.att
 #   Each attestation as [index, control key, problems]: what is wrong with it, empty when
 #   it is dated within the review cadence and its evidence file exists. Tests may give fewer
 #   attestation facts than attestations: a missing fact has both problems.
-entries := [[i, c, _problems(i)] |
-	some i
-	c := controls[i]
+entries := [[i, controls[i], problems] |
+	# Bound once: each reference to a rule holding the facts copies them (~1 ms for 46).
+	facts := _att_facts
+	n := count(facts)
+	some i in _indices
+
+	# The fact of attestation i, or none: indexing past the end is an error on regopy.
+	held := [f | i < n; f := facts[i]]
+	problems := [check[1] |
+		some check in _checks
+		count([1 | some f in held; f[check[0]] == true]) == 0
+	]
 ]
 
-# Each problem of attestation i: the fact that must be true, and what is wrong otherwise.
+# The indices of compliance.attestations (numbers.range(0, -1) would be [0, -1]).
+_indices := numbers.range(0, count(controls) - 1) if count(controls) > 0
+
+default _indices := []
+
+# Each problem an attestation can have: the fact that must be true, and what is wrong otherwise.
 _checks := [
 	["within_cadence", "is not dated within the review cadence"],
 	["evidence_exists", "cites an evidence file that does not exist"],
 ]
-
-_problems(i) := [problem |
-	fact := _fact(i)
-	some check in _checks
-	not fact[check[0]] == true
-	problem := check[1]
-]
-
-# Indexing past the end of an array is an error on regopy, not undefined: count first.
-_fact(i) := input.facts.attestations[i] if count(_att_facts) > i
-
-_fact(i) := {} if count(_att_facts) <= i
 
 _att_facts := input.facts.attestations
 
