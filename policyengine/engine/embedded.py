@@ -308,10 +308,13 @@ class _Bundle:
     def __init__(self, handle: Any, owner: Any = None) -> None:
         self.handle = handle
         self._owner = owner  # the regopy Bundle (and its interpreter) the handle belongs to
+        # Bound now: at interpreter exit the module's globals may already be gone.
+        self._free = _rs.rego.regoFreeBundle if owner is None and handle else None
 
     def __del__(self) -> None:
-        if self._owner is None and self.handle:
-            _rs.rego.regoFreeBundle(self.handle)
+        if self._free is not None:
+            self._free(self.handle)
+            self._free = None
 
 
 class _Compiled:

@@ -89,6 +89,33 @@ def test_check_is_byte_identical(capsys: pytest.CaptureFixture[str], examples_co
     assert first == second
 
 
+def test_a_process_ending_with_compiled_programs_alive_is_quiet(tmp_path: Path) -> None:
+    # Programs still alive when a process ends (the worker processes, then the main one;
+    # a cold and a warm cache: compiled, then loaded) must not print "Exception ignored
+    # in ..." from a finaliser.
+    import os
+    import subprocess
+
+    script = (
+        "from pathlib import Path\n"
+        "from policyengine.engine.embedded import EmbeddedEngine\n"
+        "from policyengine.policyset import load_policy_set\n"
+        f"ps = load_policy_set([Path({str(REPO / 'policies')!r})])\n"
+        "engine = EmbeddedEngine(workers=2)\n"
+        "print(len(engine.evaluate(ps, [{'model': {}, 'facts': {}}] * 12)))\n"
+        "engine.close()\n"
+        "single = EmbeddedEngine(workers=1)\n"
+        "print(len(single.evaluate(ps, [{'model': {}, 'facts': {}}])))\n"
+    )
+    env = {**os.environ, "POLICYENGINE_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    for _ in ("cold", "warm"):
+        proc = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
+        )
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "12\n1\n", "")
+    assert list((tmp_path / "cache").glob("*.rbb")), "the first run filled the cache"
+
+
 def test_output_file_written_whole(
     capsys: pytest.CaptureFixture[str], examples_copy: Path, tmp_path: Path
 ) -> None:
