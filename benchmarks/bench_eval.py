@@ -15,10 +15,10 @@ Two models of each size: `complete`, the example's threats as they are (few find
 `gaps`, where every other threat lacks its ATLAS ids, assumptions, validation, mitigations
 and likelihood (one finding or more per such threat: the costly case for a policy engine).
 
-`--profile` adds, on the embedded engine, the cost of reading the input alone (built
-through regopy's C API, paid on every query and growing with the input's size), of the
-pack queries once the input is set, and of each package alone (the lib modules plus that
-package, compiled for `data.<package>.deny`), slowest first.
+`--profile` adds, on the embedded engine's own compiled programs (one per package), the
+cost of building and setting the input (through regopy's C API, growing with the input's
+size), of every program's query once the input is set, and of each package's program,
+slowest first.
 
 Issue 3's budget: a model of 200 threats costs at most a few tens of milliseconds on the
 embedded engine.
@@ -46,8 +46,11 @@ from regopy import rego_shared as _rs  # noqa: E402
 
 from policyengine.atlas import load_catalog  # noqa: E402
 from policyengine.engine import EngineOutput  # noqa: E402
-from policyengine.engine.embedded import EmbeddedEngine, compile_modules  # noqa: E402
+from policyengine.engine.embedded import _RESULT_ENTRYPOINT as ENTRYPOINT  # noqa: E402
+from policyengine.engine.embedded import EmbeddedEngine  # noqa: E402
+from policyengine.engine.embedded import _Compiled as Compiled  # noqa: E402
 from policyengine.engine.embedded import _input_handle as input_handle  # noqa: E402
+from policyengine.engine.embedded import _sources as engine_sources  # noqa: E402
 from policyengine.evaluate import build_facts, policy_input  # noqa: E402
 from policyengine.loader import load_document  # noqa: E402
 from policyengine.policyset import (  # noqa: E402
@@ -142,51 +145,31 @@ def write_bundle(policy_set: PolicySet, folder: Path) -> None:
         target.write_text(source, encoding="utf-8")
 
 
-def package_costs(
+def profile(
     policy_set: PolicySet, value: Mapping[str, Any], repeat: int
-) -> list[tuple[float, str]]:
-    """The embedded cost of each package alone (lib modules plus the package), in seconds."""
-    libs = {n: s for n, s in policy_set.modules.items() if "/lib/" in n}
-    costs = []
-    for package in policy_set.deny_packages:
-        own = {n: s for n, s in policy_set.modules.items() if f"\npackage {package}\n" in f"\n{s}"}
-        interp = compile_modules({**libs, **own}, policy_set.files)
-        bundle = interp.build(f"x := data.{package}.deny")
-        handle = input_handle(value)
-        _rs.rego_set_input(interp._impl, handle)
-        _rs.rego.regoFreeInput(handle)
-
-        def run(interp: Any = interp, bundle: Any = bundle) -> None:
-            _rs.rego_free_output(_rs.rego_bundle_query(interp._impl, bundle._impl))
-
-        costs.append((best_of(repeat, run), package))
-    return sorted(costs, reverse=True)
-
-
-def input_and_query_costs(
-    policy_set: PolicySet, value: Mapping[str, Any], repeat: int
-) -> tuple[float, float]:
-    """The embedded cost of setting the input, then of the pack queries alone (as the
-    engine runs them, one per policy pack), in seconds."""
-    modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator()}
-    interp = compile_modules(modules, policy_set.files)
-    entrypoints = [f"{AGGREGATOR_PACKAGE.replace('.', '/')}/{p}" for p in policy_set.packs()]
-    bundle = interp.build(None, entrypoints)
+) -> tuple[float, float, list[tuple[float, str]]]:
+    """On the engine's own compiled programs: the cost of building and setting the input,
+    of all program queries once it is set, and of each package's program, in seconds."""
+    compiled = Compiled(*engine_sources(policy_set))
 
     def set_input() -> None:
         handle = input_handle(value)
-        _rs.rego_set_input(interp._impl, handle)
+        _rs.rego_set_input(compiled.runner._impl, handle)
         _rs.rego.regoFreeInput(handle)
 
     t_input = best_of(repeat, set_input)
 
-    def run() -> None:
-        for entrypoint in entrypoints:
-            _rs.rego_free_output(
-                _rs.rego_bundle_query_entrypoint(interp._impl, bundle._impl, entrypoint)
-            )
+    def query(bundle: Any) -> None:
+        _rs.rego_free_output(
+            _rs.rego_bundle_query_entrypoint(compiled.runner._impl, bundle.handle, ENTRYPOINT)
+        )
 
-    return t_input, best_of(repeat, run)
+    def query_all() -> None:
+        for _, bundle in compiled.programs:
+            query(bundle)
+
+    costs = [(best_of(repeat, partial(query, b)), package) for package, b in compiled.programs]
+    return t_input, best_of(repeat, query_all), sorted(costs, reverse=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,12 +208,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"{t_emb / t_opa:>6.2f}  {len(embedded.deny)} ({same} on both engines)"
                 )
                 if args.profile:
-                    t_input, t_query = input_and_query_costs(policy_set, value, args.repeat)
-                    print(f"{'':>18}{t_input * 1000:>8.1f}ms  (reading the input)")
-                    print(
-                        f"{'':>18}{t_query * 1000:>8.1f}ms  (the pack queries, input already set)"
-                    )
-                    for cost, package in package_costs(policy_set, value, args.repeat)[:8]:
+                    t_input, t_query, costs = profile(policy_set, value, args.repeat)
+                    print(f"{'':>18}{t_input * 1000:>8.1f}ms  (building and setting the input)")
+                    print(f"{'':>18}{t_query * 1000:>8.1f}ms  (every program's query, input set)")
+                    for cost, package in costs[:8]:
                         print(f"{'':>18}{cost * 1000:>8.1f}ms  {package}")
     return 0
 
