@@ -68,17 +68,6 @@ def test_aggregator_lists_every_package_set() -> None:
     assert "batch" not in load_policy_set([BASIC]).aggregator()
 
 
-def test_one_pack_rule_per_top_level_name(tmp_path: Path) -> None:
-    _write(tmp_path, "a.rego", "package team.a\n\nnot_applicable := set()\n")
-    _write(tmp_path, "b.rego", "package team.b\n\nnot_applicable := set()\n")
-    _write(tmp_path, "c.rego", "package extra.c\n\nnot_applicable := set()\n")
-    ps = load_policy_set([tmp_path])
-    assert ps.packs() == ("pack_0", "pack_1")
-    text = ps.aggregator()
-    assert "# The packages named extra.*\npack_0 :=" in text
-    assert "not_applicable := [data.team.a.not_applicable, data.team.b.not_applicable]" in text
-
-
 def test_each_package_gets_a_program_of_the_modules_it_reaches(tmp_path: Path) -> None:
     _write(tmp_path, "lib.rego", "package lib.x\n\nok := true\n")
     _write(tmp_path, "other.rego", "package lib.y\n\nno := false\n")

@@ -1,8 +1,8 @@
 """The embedded engine: regopy (Microsoft's rego-cpp) in process.
 
-One fresh `Interpreter` per policy set, its modules compiled once (`build`) into a plan
-with one entry point per policy pack (the aggregator's `pack_N` rules); then, per model,
-the input is set once and each pack queried in turn. Every regopy failure
+Each package that answers is compiled once into a program of its own (`PolicySet.programs`,
+a regopy bundle, kept in `cache_dir()` between runs); per model, the input is set once on
+one interpreter and every program queried against it. Every regopy failure
 (a compile error, an `<error>` output, an undefined result) becomes a `PolicyError` or an
 `EngineError`; no regopy exception leaves this module. Outputs are read through the C API
 with guards, because reading an undefined or error output through regopy's `Output` class
@@ -10,7 +10,7 @@ can abort the process. rego-cpp writes compile errors to stdout whatever its log
 stdout (file descriptor 1) is pointed at /dev/null while it works.
 
 Many inputs (more than `PARALLEL_MIN`) on a machine with more than one CPU are evaluated in
-a pool of worker processes (spawn context) that each compile the policy set once and then
+a pool of worker processes (spawn context) that each compile (or load) the programs once and then
 evaluate chunks of inputs; outputs come back in input order. A worker that fails or dies
 fails the whole call with `EngineError` (a policy that does not compile, `PolicyError`):
 never a partial result.

@@ -37,8 +37,8 @@ def test_one_output_per_input_in_order() -> None:
     assert out == [EXPECTED, EngineOutput((), frozenset({"TM-TEST-001"})), EXPECTED]
 
 
-def test_answers_of_every_pack_are_merged(tmp_path: Path) -> None:
-    # Two top-level names, so two pack queries on the embedded engine.
+def test_answers_of_every_program_are_merged(tmp_path: Path) -> None:
+    # Two packages, so two programs on the embedded engine.
     (tmp_path / "a.rego").write_text(
         f'package one.a\n\n{_CHECK}deny contains {{"rule_id": "TM-TEST-900", '
         '"msg": "a", "path": []} if true\n',
@@ -48,7 +48,7 @@ def test_answers_of_every_pack_are_merged(tmp_path: Path) -> None:
         'package two.b\n\nnot_applicable contains "TM-TEST-900" if input.skip\n', encoding="utf-8"
     )
     ps = load_policy_set([tmp_path])
-    assert len(ps.packs()) == 2
+    assert [p.package for p in ps.programs()] == ["one.a", "two.b"]
     [out, skipped] = EmbeddedEngine(workers=1).evaluate(ps, [{}, {"skip": True}])
     assert out.deny == ({"rule_id": "TM-TEST-900", "msg": "a", "path": []},)
     assert out.not_applicable == frozenset()
