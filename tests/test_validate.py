@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,3 +123,45 @@ def test_example_is_valid_against_the_real_control_catalogs(
     control_ids = load_controls().ids()
     assert EXAMPLE_CONTROLS <= control_ids
     assert validate_document(doc, root=shared_dir, control_ids=control_ids, atlas=atlas) == ()
+
+
+_RECORDING: dict[str, Any] = {}
+"""For `_recording_validate`: the real worker function and the file it logs pids to."""
+
+
+def _recording_validate(index: int) -> Any:
+    # Module level, so that the pool sends it to the forked workers by name; they inherit
+    # _RECORDING from the test process.
+    with _RECORDING["log"].open("a", encoding="utf-8") as log:
+        log.write(f"{os.getpid()}\n")
+    return _RECORDING["real"](index)
+
+
+def test_many_documents_are_checked_in_forked_workers_with_the_same_answers(
+    tmp_path: Path, atlas: AtlasCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import policyengine.validate as stage
+
+    models = tmp_path / "models"
+    models.mkdir()
+    sources = sorted((DATA / "bad").glob("*.yaml")) + sorted((DATA / "good").glob("*.yaml"))
+    for k in range(3):
+        for src in sources:
+            shutil.copy(src, models / f"{k}-{src.name}")
+
+    def run() -> list[tuple[str, bool, tuple[str, ...]]]:
+        result = validate_paths([models], root=tmp_path, control_ids=EXAMPLE_CONTROLS, atlas=atlas)
+        return [(f.path, f.valid, tuple(d.render() for d in f.diagnostics)) for f in result.files]
+
+    monkeypatch.setattr(stage, "PARALLEL_MIN", 10_000)
+    in_process = run()
+    log = tmp_path / "pids"
+    monkeypatch.setitem(_RECORDING, "log", log)
+    monkeypatch.setitem(_RECORDING, "real", stage._validate_forked)
+    monkeypatch.setattr(stage, "_validate_forked", _recording_validate)
+    monkeypatch.setattr(stage, "PARALLEL_MIN", 4)
+    forked = run()
+    pids = set(log.read_text(encoding="utf-8").split())
+    assert pids and str(os.getpid()) not in pids, "the documents went to forked workers"
+    assert forked == in_process
+    assert sum(1 for _, valid, _ in forked if valid) >= 3
