@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -111,15 +112,15 @@ def _validate_documents(
     """`validate_document` of each document, in order.
 
     Schema and reference checks cost ~20-30 ms a 40-threat model in pure Python, so more
-    than `PARALLEL_MIN` documents are split over forked processes (one per CPU) where the
-    platform forks; workers inherit the loaded documents. Anything that goes wrong with the
+    than `PARALLEL_MIN` documents are split over forked processes (one per CPU, at most
+    four) on Linux; workers inherit the loaded documents. Anything that goes wrong with the
     pool falls back to checking in process: the answers are the same either way.
     """
     cpus = os.cpu_count() or 1
     if (
         len(docs) <= PARALLEL_MIN
         or cpus < 2
-        or "fork" not in mp.get_all_start_methods()
+        or not sys.platform.startswith("linux")  # fork is unsafe on macOS, absent on Windows
         or threading.active_count() > 1  # forking beside a live thread can deadlock
     ):
         return [validate_document(d, root=root, control_ids=control_ids, atlas=atlas) for d in docs]
