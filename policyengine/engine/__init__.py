@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EngineError, UsageError
 from ..policyset import PolicySet
 
-__all__ = ["Engine", "EngineOutput", "input_json", "make_engine"]
+__all__ = ["Engine", "EngineOutput", "input_json", "json_problem", "make_engine"]
 
 
 @dataclass(frozen=True)
@@ -115,33 +115,40 @@ def input_json(value: Mapping[str, Any]) -> str:
     Only `dict` (text keys), `list`, `str`, `int`, finite `float`, `bool` and `None` pass:
     a `datetime.date` from YAML or a NaN is a bug upstream, reported, never coerced.
     """
-    _check_json(value, "input")
+    problem = json_problem(value)
+    if problem is not None:
+        raise EngineError(f"policy input is not JSON: {problem}")
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def _check_json(value: object, where: str) -> None:
+def json_problem(
+    value: object, where: str = "input", also: Callable[[object], str | None] | None = None
+) -> str | None:
+    """`input.a.b[2] is nan`: the first part of `value` that is not JSON, or that `also`
+    refuses (an engine's own limits, given each JSON value and key), or None.
+    """
     stack: list[tuple[object, str]] = [(value, where)]
     while stack:
         v, at = stack.pop()
-        if v is None or isinstance(v, str | bool | int):
-            continue
-        if isinstance(v, float):
-            if v != v or v in (float("inf"), float("-inf")):
-                raise EngineError(f"policy input is not JSON: {at} is {v!r}")
-            continue
+        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            return f"{at} is {v!r}"
+        if not (v is None or isinstance(v, str | bool | int | float | dict | list | tuple)):
+            return (
+                f"{at} is a {type(v).__name__} ({v!r}); "
+                "convert it to text or a number before evaluation"
+            )
+        if also is not None and (why := also(v)) is not None:
+            return f"{at} {why}"
         if isinstance(v, dict):
             for k, item in v.items():
                 if not isinstance(k, str):
-                    raise EngineError(f"policy input is not JSON: {at} has a key {k!r}")
+                    return f"{at} has the key {k!r}"
+                if also is not None and (why := also(k)) is not None:
+                    return f"{at} has a key that {why}"
                 stack.append((item, f"{at}.{k}"))
-            continue
-        if isinstance(v, list | tuple):
+        elif isinstance(v, list | tuple):
             stack.extend((item, f"{at}[{i}]") for i, item in enumerate(v))
-            continue
-        raise EngineError(
-            f"policy input is not JSON: {at} is a {type(v).__name__} ({v!r}); "
-            "convert it to text or a number before evaluation"
-        )
+    return None
 
 
 class Engine(ABC):

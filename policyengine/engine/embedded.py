@@ -39,7 +39,7 @@ from regopy import rego_shared as _rs
 
 from ..errors import EngineError, PolicyEngineError, PolicyError, UsageError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet, Program
-from . import Engine, EngineOutput
+from . import Engine, EngineOutput, json_problem
 
 __all__ = ["PARALLEL_MIN", "EmbeddedEngine", "cache_dir", "compile_modules", "query_json"]
 
@@ -152,8 +152,8 @@ def _read_output(impl: Any) -> list[dict[str, Any]]:
 _INT64 = (-(2**63), 2**63 - 1)
 
 
-def _unreadable(v: object) -> str | None:
-    """Why regopy cannot read the scalar or key `v` faithfully, or None when it can."""
+def _regopy_limit(v: object) -> str | None:
+    """Why regopy would not read the JSON value or key `v` faithfully, or None."""
     kind = type(v)
     if kind is str:
         return "holds a NUL character, which regopy cannot read" if "\0" in v else None  # type: ignore[operator]
@@ -162,32 +162,14 @@ def _unreadable(v: object) -> str | None:
         if low <= v <= high:  # type: ignore[operator]
             return None
         return f"is {v}, beyond the 64-bit integers regopy reads (use --engine opa)"
-    if kind is float:
-        return None if math.isfinite(v) else f"is {v!r}, which JSON cannot hold"  # type: ignore[arg-type]
-    if kind is bool or v is None:
+    if kind in (float, bool, dict, list) or v is None:
         return None
-    return f"is a {kind.__name__}, which JSON cannot hold"
-
-
-def _locate(value: object) -> str:
-    """`input.a.b[2]: why` for the first part of `value` regopy cannot read faithfully."""
-    stack: list[tuple[object, str]] = [(value, "input")]
-    while stack:
-        v, at = stack.pop()
-        if type(v) is dict:
-            for k, x in v.items():
-                if type(k) is not str or _unreadable(k):
-                    return f"{at} has the key {k!r}, which regopy cannot read"
-                stack.append((x, f"{at}.{k}"))
-        elif type(v) is list:
-            stack.extend((x, f"{at}[{n}]") for n, x in enumerate(v))
-        elif (why := _unreadable(v)) is not None:
-            return f"{at} {why}"
-    return "input cannot be read"
+    return f"is a {kind.__name__}, which regopy cannot read"
 
 
 class _Unreadable(Exception):
-    """A part of the input regopy cannot read faithfully (located afterwards by `_locate`)."""
+    """A part of the input regopy cannot read faithfully (located afterwards by
+    `json_problem` with `_regopy_limit`)."""
 
 
 def _input_handle(value: Mapping[str, Any]) -> Any:
@@ -239,9 +221,8 @@ def _input_handle(value: Mapping[str, Any]) -> Any:
         add(value if type(value) is dict else dict(value))
     except _Unreadable:
         lib.regoFreeInput(handle)
-        raise EngineError(
-            f"the embedded engine cannot read the policy input: {_locate(value)}"
-        ) from None
+        problem = json_problem(value, also=_regopy_limit) or "a value of an unknown kind"
+        raise EngineError(f"the embedded engine cannot read the policy input: {problem}") from None
     except BaseException:
         lib.regoFreeInput(handle)
         raise
