@@ -131,14 +131,24 @@ _LITERAL_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`')
 
 def _programs(policy_set: PolicySet) -> tuple[Program, ...]:
     package_of = {name: _package(source, Path(name)) for name, source in policy_set.modules.items()}
+    code = {name: _without_comments(source) for name, source in policy_set.modules.items()}
+    dynamic = any(_DYNAMIC_DATA_RE.search(text) for text in code.values())
+    # The modules each module names through `data.` (a package, a parent or a child of one).
+    reaches = {
+        name: {
+            other
+            for ref in set(_DATA_REF_RE.findall(text))
+            for other, pkg in package_of.items()
+            if ref == pkg or ref.startswith(pkg + ".") or pkg.startswith(ref + ".")
+        }
+        for name, text in code.items()
+    }
     answering = set(policy_set.deny_packages) | set(policy_set.not_applicable_packages)
-    dynamic = any(
-        _DYNAMIC_DATA_RE.search(_without_comments(policy_set.modules[n])) for n in package_of
-    )
     programs = []
     covered: set[str] = set()
     for package in sorted(answering):
-        chosen = set(package_of) if dynamic else _closure(policy_set, package_of, package)
+        own = {n for n, pkg in package_of.items() if pkg == package}
+        chosen = set(package_of) if dynamic else _closure(own, reaches)
         covered |= chosen
         deny = [package] if package in policy_set.deny_packages else []
         na = [package] if package in policy_set.not_applicable_packages else []
@@ -147,27 +157,22 @@ def _programs(policy_set: PolicySet) -> tuple[Program, ...]:
         programs.append(Program(package, modules))
     # Modules no check reaches are compiled too (answering nothing), so that a broken one
     # is an error as it is on OPA.
-    rest = sorted(set(package_of) - covered)
+    rest = set(package_of) - covered
     if rest:
-        reached = set().union(*(_closure(policy_set, package_of, package_of[n]) for n in rest))
-        modules = {n: policy_set.modules[n] for n in sorted(reached)}
+        modules = {n: policy_set.modules[n] for n in sorted(_closure(rest, reaches))}
         modules[AGGREGATOR_MODULE] = aggregator_source([], [], batch=False)
         programs.append(Program(", ".join(sorted({package_of[n] for n in rest})), modules))
     return tuple(programs)
 
 
-def _closure(policy_set: PolicySet, package_of: Mapping[str, str], package: str) -> set[str]:
-    """The modules of `package` and every module their `data.` references reach."""
-    chosen = {n for n, pkg in package_of.items() if pkg == package}
+def _closure(start: set[str], reaches: Mapping[str, set[str]]) -> set[str]:
+    """The modules `start` holds and every module they reach, transitively."""
+    chosen = set(start)
     todo = list(chosen)
     while todo:
-        source = _without_comments(policy_set.modules[todo.pop()])
-        for ref in _DATA_REF_RE.findall(source):
-            for name, pkg in package_of.items():
-                named = ref == pkg or ref.startswith(pkg + ".") or pkg.startswith(ref + ".")
-                if named and name not in chosen:
-                    chosen.add(name)
-                    todo.append(name)
+        for name in reaches[todo.pop()] - chosen:
+            chosen.add(name)
+            todo.append(name)
     return chosen
 
 
