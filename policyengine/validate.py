@@ -101,9 +101,9 @@ class Validation:
 PARALLEL_MIN = 16
 """Up to this many documents are validated in process; more in forked worker processes."""
 
-_forked: tuple[Sequence[Document], Path, Collection[str], AtlasLookup] | None = None
-"""What forked workers validate, inherited from the parent (nothing is pickled but indices
-and the diagnostics coming back)."""
+_batch: tuple[Sequence[Document], Path, Collection[str], AtlasLookup] | None = None
+"""The documents `_validate_at` checks, with the root, control ids and ATLAS lookup. Set
+before forking, so that workers inherit it (only indices and diagnostics cross)."""
 
 
 def _validate_documents(
@@ -117,29 +117,31 @@ def _validate_documents(
     pool falls back to checking in process: the answers are the same either way.
     """
     cpus = os.cpu_count() or 1
-    if (
-        len(docs) <= PARALLEL_MIN
-        or cpus < 2
-        or not sys.platform.startswith("linux")  # fork is unsafe on macOS, absent on Windows
-        or threading.active_count() > 1  # forking beside a live thread can deadlock
-    ):
-        return [validate_document(d, root=root, control_ids=control_ids, atlas=atlas) for d in docs]
-    global _forked
-    _forked = (docs, root, control_ids, atlas)
+    parallel = (
+        len(docs) > PARALLEL_MIN
+        and cpus >= 2
+        and sys.platform.startswith("linux")  # fork is unsafe on macOS, absent on Windows
+        and threading.active_count() == 1  # forking beside a live thread can deadlock
+    )
+    global _batch
+    _batch = (docs, root, control_ids, atlas)
     try:
-        with mp.get_context("fork").Pool(min(cpus, 4)) as pool:
-            return pool.map(_validate_forked, range(len(docs)), chunksize=4)
-    except (OSError, mp.ProcessError, pickle.PicklingError):
-        return [validate_document(d, root=root, control_ids=control_ids, atlas=atlas) for d in docs]
+        if parallel:
+            try:
+                with mp.get_context("fork").Pool(min(cpus, 4)) as pool:
+                    return pool.map(_validate_at, range(len(docs)), chunksize=4)
+            except (OSError, mp.ProcessError, pickle.PicklingError):
+                pass  # checked in process below
+        return [_validate_at(i) for i in range(len(docs))]
     finally:
-        _forked = None
+        _batch = None
 
 
-def _validate_forked(index: int) -> tuple[Diagnostic, ...]:
-    """In a forked worker: validate the document at `index` of the inherited batch."""
-    if _forked is None:
-        raise RuntimeError("no documents to validate in this worker (a bug)")
-    docs, root, control_ids, atlas = _forked
+def _validate_at(index: int) -> tuple[Diagnostic, ...]:
+    """Validate the document at `index` of `_batch` (in process or in a forked worker)."""
+    if _batch is None:
+        raise RuntimeError("no documents to validate (a bug)")
+    docs, root, control_ids, atlas = _batch
     return validate_document(docs[index], root=root, control_ids=control_ids, atlas=atlas)
 
 

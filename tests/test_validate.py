@@ -157,8 +157,8 @@ def test_many_documents_are_checked_in_forked_workers_with_the_same_answers(
     in_process = run()
     log = tmp_path / "pids"
     monkeypatch.setitem(_RECORDING, "log", log)
-    monkeypatch.setitem(_RECORDING, "real", stage._validate_forked)
-    monkeypatch.setattr(stage, "_validate_forked", _recording_validate)
+    monkeypatch.setitem(_RECORDING, "real", stage._validate_at)
+    monkeypatch.setattr(stage, "_validate_at", _recording_validate)
     monkeypatch.setattr(stage, "PARALLEL_MIN", 4)
     forked = run()
     pids = set(log.read_text(encoding="utf-8").split())
