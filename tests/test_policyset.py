@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.errors import PolicyError
 from policyengine.policyset import AGGREGATOR_MODULE, load_policy_set
 from policyengine.results import Severity
@@ -96,6 +97,43 @@ def test_each_package_gets_a_program_of_the_modules_it_reaches(tmp_path: Path) -
     ]
     # lib.y is reached by no check: compiled on its own, so that an error in it is seen.
     assert list(programs["lib.y"].modules) == [f"{prefix}/other.rego", AGGREGATOR_MODULE]
+
+
+def test_packages_reaching_one_module_that_reads_input_share_a_program(tmp_path: Path) -> None:
+    # lib.facts computes a rule from the input: one program computes it once for both
+    # readers. lib.fn has functions only: its readers keep programs of their own.
+    _write(tmp_path, "facts.rego", "package lib.facts\n\nnames := [t.id | some t in input.items]\n")
+    _write(tmp_path, "fn.rego", "package lib.fn\n\ntwice(x) := 2 * x\n")
+    for name, lib, cond in (
+        ("a", "facts", 'names[0] == "x"'),
+        ("b", "facts", "names[1]"),
+        ("c", "fn", "twice(2) == 4"),
+        ("d", "fn", "twice(2) == 5"),
+    ):
+        _write(
+            tmp_path,
+            f"{name}.rego",
+            f"package team.{name}\n\nimport data.lib.{lib}\n\n"
+            f'not_applicable contains "{name.upper()}" if {lib}.{cond}\n',
+        )
+    programs = {p.package: p for p in load_policy_set([tmp_path]).programs()}
+    assert sorted(programs) == ["team.a, team.b", "team.c", "team.d"]
+    prefix = tmp_path.name
+    assert list(programs["team.a, team.b"].modules) == [
+        f"{prefix}/a.rego",
+        f"{prefix}/b.rego",
+        f"{prefix}/facts.rego",
+        AGGREGATOR_MODULE,
+    ]
+    aggregator = programs["team.a, team.b"].modules[AGGREGATOR_MODULE]
+    both = "not_applicable := [data.team.a.not_applicable, data.team.b.not_applicable]"
+    assert both in aggregator
+    with EmbeddedEngine(workers=1) as engine:
+        [one, two] = engine.evaluate(
+            load_policy_set([tmp_path]), [{"items": [{"id": "x"}]}, {"items": [{"id": "y"}] * 2}]
+        )
+    assert one.not_applicable == frozenset({"A", "C"})
+    assert two.not_applicable == frozenset({"B", "C"})
 
 
 def test_a_dynamic_data_reference_gets_every_module(tmp_path: Path) -> None:

@@ -44,16 +44,21 @@ class EngineOutput:
         na_sets = value.get("not_applicable", [])
         if not _list_of_lists(deny_sets) or not _list_of_lists(na_sets):
             raise EngineError(f"policy result has no deny/not_applicable sets: {_short(value)}")
-        found: dict[str, Mapping[str, Any]] = {}
+        # One serialisation per finding serves both the duplicate test and the order.
+        found: dict[str, tuple[tuple[str, str, str, str], Mapping[str, Any]]] = {}
         for element in (d for s in deny_sets for d in s):
             for finding in _findings(element):
-                found.setdefault(json.dumps(finding, sort_keys=True), finding)
+                key = _deny_key(finding)
+                found.setdefault(key[3], (key, finding))
         na: set[str] = set()
         for n in (n for s in na_sets for n in s):
             if not isinstance(n, str):
                 raise EngineError(f"not_applicable holds a non-text value: {_short(n)}")
             na.add(n)
-        return cls(deny=tuple(sorted(found.values(), key=_deny_key)), not_applicable=frozenset(na))
+        return cls(
+            deny=tuple(f for _, f in sorted(found.values(), key=lambda kf: kf[0])),
+            not_applicable=frozenset(na),
+        )
 
 
 def _list_of_lists(value: object) -> bool:

@@ -399,9 +399,8 @@ class _Compiled:
 def _package_answer(results: list[dict[str, Any]], package: str) -> dict[str, list[Any]]:
     """The `{"deny": [..], "not_applicable": [..]}` of one program's output."""
     if not results:
-        raise EngineError(
-            f"package {package} defines deny or not_applicable as something other than a set"
-        )
+        which = f"one of the packages {package}" if ", " in package else f"package {package}"
+        raise EngineError(f"{which} defines deny or not_applicable as something other than a set")
     expressions = results[0].get("expressions")
     value = expressions[0] if isinstance(expressions, list) and expressions else None
     if not isinstance(value, dict) or not all(
