@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import EngineError, UsageError
 from ..policyset import PolicySet
 
-__all__ = ["Engine", "EngineOutput", "input_json", "json_problem", "make_engine"]
+__all__ = ["Engine", "EngineOutput", "json_problem", "make_engine"]
 
 
 @dataclass(frozen=True)
@@ -112,18 +112,6 @@ def _deny_key(d: Mapping[str, Any]) -> tuple[str, str, str, str]:
 def _short(value: object) -> str:
     text = json.dumps(value, sort_keys=True, default=repr)
     return text if len(text) <= 200 else text[:197] + "..."
-
-
-def input_json(value: Mapping[str, Any]) -> str:
-    """The input as compact JSON text; raises `EngineError` when it is not pure JSON.
-
-    Only `dict` (text keys), `list`, `str`, `int`, finite `float`, `bool` and `None` pass:
-    a `datetime.date` from YAML or a NaN is a bug upstream, reported, never coerced.
-    """
-    problem = json_problem(value)
-    if problem is not None:
-        raise EngineError(f"policy input is not JSON: {problem}")
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def json_problem(

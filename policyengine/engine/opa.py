@@ -26,7 +26,7 @@ from opa_client.opa import OpaClient
 
 from ..errors import EngineError, EngineUnavailable, PolicyError, UsageError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
-from . import Engine, EngineOutput, input_json
+from . import Engine, EngineOutput, json_problem
 
 __all__ = ["OpaEngine", "POLICY_ID_PREFIX"]
 
@@ -178,7 +178,11 @@ class OpaEngine(Engine):
         outputs: list[EngineOutput] = []
         for start in range(0, len(inputs), self.batch_size):
             chunk = inputs[start : start + self.batch_size]
-            payload = [json.loads(input_json(value)) for value in chunk]
+            for value in chunk:  # refused here, not as a half-sent batch
+                problem = json_problem(value)
+                if problem is not None:
+                    raise EngineError(f"policy input is not JSON: {problem}")
+            payload = list(chunk)
             with self._talking("a batch query"):
                 answer = self._client.query_rule({"batch": payload}, AGGREGATOR_PACKAGE, "batch")
             results = answer.get("result") if isinstance(answer, dict) else None

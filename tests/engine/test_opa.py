@@ -7,6 +7,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,19 @@ def test_load_and_batch_evaluate(opa_server: str) -> None:
     out = engine.evaluate(ps, inputs)
     assert out == EmbeddedEngine().evaluate(ps, inputs)
     assert out[0] == EXPECTED
+    engine.close()
+
+
+def test_an_input_that_is_not_json_fails_the_whole_batch(opa_server: str) -> None:
+    # The same refusal as on the embedded engine: named, before anything is sent.
+    ps = load_policy_set([BASIC])
+    engine = OpaEngine(opa_server)
+    bad = {"model": {"threats": [{"id": "T-1", "day": date(2026, 1, 1)}]}, "facts": {}}
+    with pytest.raises(EngineError, match=r"input\.model\.threats\[0\]\.day is a date"):
+        engine.evaluate(ps, [MODEL, bad])
+    with pytest.raises(EngineError, match=r"input\.facts\.x is nan"):
+        engine.evaluate(ps, [{"model": {}, "facts": {"x": float("nan")}}])
+    assert engine.evaluate(ps, [MODEL]) == [EXPECTED]
     engine.close()
 
 
