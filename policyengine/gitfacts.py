@@ -574,7 +574,17 @@ def _open(root: Path) -> _Git | None:
     return _Git(repo)
 
 
-def _read_log(g: _Git) -> _History:
+_FOLLOW_MAX = 4
+"""Up to this many models, each model's history is read on its own (`git log --follow`:
+~0.07 s on 5,000 commits) instead of the history of every YAML file at once (~0.45 s with
+its parsing): a pull-request check asks about the one or two models it changed."""
+
+
+def _read_log(g: _Git, follow: str | None = None) -> _History:
+    """The history of every YAML file, or with `follow` of that one file, renames followed."""
+    where = (
+        ("--follow", "HEAD", "--", follow) if follow is not None else ("HEAD", "--", *_MODEL_GLOBS)
+    )
     raw = g.run(
         "log",
         "-z",
@@ -582,9 +592,7 @@ def _read_log(g: _Git) -> _History:
         "--no-abbrev",
         "-M",
         "--format=%x1e%H%x1f%an%x1f%ae%x1f%as",
-        "HEAD",
-        "--",
-        *_MODEL_GLOBS,
+        *where,
         strip_newline_in_stdout=False,
     )
     return _parse_log(raw)
@@ -739,7 +747,8 @@ def collect_change_facts(
     paths: Iterable[str],
     current: Mapping[str, Any] | None = None,
 ) -> dict[str, ChangeFacts]:
-    """Change facts for each model file, from one pass over the repository's history.
+    """Change facts for each model file, from one pass over the repository's history (or,
+    for a few files, one pass over the history of each: `_FOLLOW_MAX`).
 
     `paths` are relative to `root` (POSIX). `current` maps a path to the model as loaded
     from the working tree (JSON types); a path missing from it is read and parsed here.
@@ -757,7 +766,7 @@ def collect_change_facts(
         if g.is_shallow():
             return {p: ChangeFacts(unknown=SHALLOW_FIX) for p in wanted}
         has_head = g.has_head()
-        hist = _read_log(g) if has_head else _History()
+        shared = _read_log(g) if has_head and len(wanted) > _FOLLOW_MAX else _History()
         renames = _staged_renames(g) if has_head else {}
         out: dict[str, ChangeFacts] = {}
         walks: list[_Walk] = []
@@ -779,7 +788,9 @@ def collect_change_facts(
             except _UNPARSEABLE as exc:
                 out[p] = ChangeFacts(unknown=f"{p} does not load: {_first_line(exc)}")
                 continue
-            versions = list(_versions(hist, renames.get(rel, rel)))
+            name = renames.get(rel, rel)
+            hist = _read_log(g, follow=name) if has_head and len(wanted) <= _FOLLOW_MAX else shared
+            versions = list(_versions(hist, name))
             history = tuple(dict.fromkeys(v.path for v in versions if v.path != rel))
             if versions and versions[0].blob == _blob_id(text):
                 versions[0].text = text  # unchanged since the last commit: no need to read

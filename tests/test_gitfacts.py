@@ -449,3 +449,46 @@ def test_reordering_never_changes_the_diff(example: str, data: st.DataObject) ->
                 asset[key] = data.draw(st.permutations(asset[key]))
     assert diff_models(old, new) == []
     assert diff_models(new, old) == []
+
+
+def test_one_history_per_model_gives_the_facts_of_the_whole_history(
+    repo: Repo, example: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A few models are read with `git log --follow` each, many with one log of every YAML
+    # file (gitfacts._FOLLOW_MAX). Both must agree on renames (one a folder move, one staged
+    # and not committed), edits before and after reviews, a deleted and re-added path and a
+    # file not committed at all.
+    from policyengine import gitfacts
+
+    text, _ = reviewed(repo, example)
+    other = edit(text, "id: support-assistant", "id: other-assistant")
+    repo.commit({"models/other.yaml": other, "models/gone.yaml": other}, "2026-10-03", BOB)
+    repo.move(MODEL, "models/assistant/support.yaml", "2026-10-05")
+    moved = "models/assistant/support.yaml"
+    repo.commit({moved: edit(text, 'version: "3"', 'version: "4"')}, "2026-10-06", BOB)
+    repo.commit(
+        {"models/other.yaml": edit(other, "permissions: write", "permissions: read")},
+        "2026-10-07",
+    )
+    repo.repo.index.remove(["models/gone.yaml"], working_tree=True)
+    repo.commit({}, "2026-10-08", BOB, "remove")
+    repo.commit(
+        {"models/gone.yaml": edit(other, "last_reviewed: 2026-10-02", "last_reviewed: 2026-10-09")},
+        "2026-10-09",
+    )
+    repo.repo.git.mv("models/other.yaml", "models/renamed-other.yaml")
+    repo.write("models/new.yaml", example)
+    paths = [moved, "models/renamed-other.yaml", "models/gone.yaml", "models/new.yaml"]
+
+    monkeypatch.setattr(gitfacts, "_FOLLOW_MAX", 0)
+    whole = collect_change_facts(repo.root, paths)
+    monkeypatch.setattr(gitfacts, "_FOLLOW_MAX", len(paths))
+    each = collect_change_facts(repo.root, paths)
+    assert each == whole
+    assert [c.kind for c in whole[moved].changes] == [ChangeKind.VERSION_CHANGED]
+    assert whole[moved].path_history == (MODEL,)
+    assert [c.kind for c in whole["models/renamed-other.yaml"].changes] == [
+        ChangeKind.PERMISSIONS_CHANGED
+    ]
+    assert whole["models/gone.yaml"].review_commit is not None
+    assert whole["models/new.yaml"].baseline == "the working tree"
