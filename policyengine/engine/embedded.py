@@ -308,7 +308,7 @@ class _Compiled:
     regopy bundle, all queried against one interpreter that holds the input.
 
     Compiled programs are kept in `cache_dir()` under a key of their sources and the
-    regopy version, with a sha256 beside each file: a later process loads the 23 bundled
+    regopy version, with a sha256 beside each file: a later process loads the 18 bundled
     programs in ~15 ms instead of compiling them in ~350 ms. A cache that cannot be read,
     written or trusted is ignored: the program is compiled.
     """
