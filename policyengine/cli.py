@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -95,10 +96,19 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
 # --- output ---------------------------------------------------------------------------
 
 
-def _emit(text: str, output: Path | None) -> None:
-    """Write the report whole: stdout, or FILE via a temporary file and a rename."""
+def _emit(text: str | Iterable[str], output: Path | None) -> None:
+    """Write the report whole: FILE via a temporary file and a rename; stdout only once
+    every piece is made (spooled to a temporary file beyond 16 MB), so that a failure
+    never leaves half a report on either."""
+    pieces = [text] if isinstance(text, str) else text
     if output is None:
-        sys.stdout.write(text)
+        with tempfile.SpooledTemporaryFile(
+            max_size=16 << 20, mode="w+", encoding="utf-8", newline=""
+        ) as spool:
+            for piece in pieces:
+                spool.write(piece)
+            spool.seek(0)
+            shutil.copyfileobj(spool, sys.stdout)
         sys.stdout.flush()
         return
     target = output.resolve()
@@ -106,7 +116,8 @@ def _emit(text: str, output: Path | None) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+            for piece in pieces:
+                fh.write(piece)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -144,7 +155,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     config, paths = _repository(args)
     run = run_validate(paths, config, _today(args))
-    _emit(OutputFormat(args.format).formatter().render(run), args.output)
+    _emit(OutputFormat(args.format).formatter().pieces(run), args.output)
     return exit_status(run, config.fail_on)
 
 
@@ -197,7 +208,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("--head and --changed-only need --base REF")
     else:
         run = run_check(paths, options)
-    _emit(OutputFormat(args.format).formatter().render(run), args.output)
+    _emit(OutputFormat(args.format).formatter().pieces(run), args.output)
     fail_on = Severity(args.fail_on) if args.fail_on else config.fail_on
     return exit_status(run, fail_on)
 

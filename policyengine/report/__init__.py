@@ -8,6 +8,7 @@ member of `OutputFormat` and golden files (an exhaustiveness test checks all thr
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import assert_never
 
@@ -20,6 +21,11 @@ class Formatter(ABC):
     @abstractmethod
     def render(self, run: RunResult) -> str:
         """The whole report as text (ends with a newline)."""
+
+    def pieces(self, run: RunResult) -> Iterator[str]:
+        """The same text in pieces, so that a large report is written without being held
+        whole; joined, they are `render(run)`. By default, one piece."""
+        yield self.render(run)
 
 
 class OutputFormat(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from ..results import (
@@ -161,20 +162,46 @@ def summarize(run: RunResult) -> dict[str, Any]:
     }
 
 
+_MODELS = "\0models\0"
+"""Stands for the model list while the rest of the document is encoded."""
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
 class JsonFormatter(Formatter):
     """`--format json`: one object, keys sorted, two-space indent, trailing newline."""
 
     def render(self, run: RunResult) -> str:
         """The report as a JSON document."""
+        return "".join(self.pieces(run))
+
+    def pieces(self, run: RunResult) -> Iterator[str]:
+        """The document one model at a time: each model is turned into JSON and indented
+        to its place alone, so neither the whole document nor its text is held at once
+        (1,000 models make ~100 MB of text). The bytes are those of `json.dumps` of the
+        whole document with the same options: JSON text has no raw newline inside a
+        string, so indenting every line of a model's text is exact."""
         doc = {
             "schema_version": SCHEMA_VERSION,
             "tool": "policyengine",
             "as_of": run.as_of.isoformat(),
             "frameworks": list(run.frameworks),
             "errors": [_diagnostic(d) | {"file": d.file} for d in run.diagnostics],
-            "models": [_model(m) for m in run.models],
+            "models": _MODELS,
             "summary": summarize(run),
         }
         if run.delta is not None:
             doc["pull_request"] = _delta(run.delta)
-        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        # The only place a raw newline can be followed by `  "models": "`: not in a string.
+        marker = '\n  "models": ' + json.dumps(_MODELS)
+        head, _, tail = _dumps(doc).partition(marker)
+        yield head + '\n  "models": '
+        if not run.models:
+            yield "[]"
+        for i, m in enumerate(run.models):
+            yield ("[\n    " if i == 0 else ",\n    ") + _dumps(_model(m)).replace("\n", "\n    ")
+        if run.models:
+            yield "\n  ]"
+        yield tail + "\n"
