@@ -582,8 +582,11 @@ its parsing): a pull-request check asks about the one or two models it changed."
 
 def _read_log(g: _Git, follow: str | None = None) -> _History:
     """The history of every YAML file, or with `follow` of that one file, renames followed."""
+    # `:(literal)`: a file named `[ab].yaml` is that file, not also a pattern for `a.yaml`.
     where = (
-        ("--follow", "HEAD", "--", follow) if follow is not None else ("HEAD", "--", *_MODEL_GLOBS)
+        ("--follow", "HEAD", "--", f":(literal){follow}")
+        if follow is not None
+        else ("HEAD", "--", *_MODEL_GLOBS)
     )
     raw = g.run(
         "log",

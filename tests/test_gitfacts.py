@@ -456,8 +456,8 @@ def test_one_history_per_model_gives_the_facts_of_the_whole_history(
 ) -> None:
     # A few models are read with `git log --follow` each, many with one log of every YAML
     # file (gitfacts._FOLLOW_MAX). Both must agree on renames (one a folder move, one staged
-    # and not committed), edits before and after reviews, a deleted and re-added path and a
-    # file not committed at all.
+    # and not committed), edits before and after reviews, a deleted and re-added path, a
+    # file not committed at all and a file name that is also a pattern.
     from policyengine import gitfacts
 
     text, _ = reviewed(repo, example)
@@ -476,9 +476,20 @@ def test_one_history_per_model_gives_the_facts_of_the_whole_history(
         {"models/gone.yaml": edit(other, "last_reviewed: 2026-10-02", "last_reviewed: 2026-10-09")},
         "2026-10-09",
     )
+    # A name that is also a pattern: `[ab].yaml` would match `a.yaml`, edited afterwards.
+    repo.commit({"models/[ab].yaml": other, "models/a.yaml": other}, "2026-10-10")
+    repo.commit(
+        {"models/a.yaml": edit(other, "permissions: write", "permissions: read")}, "2026-10-11"
+    )
     repo.repo.git.mv("models/other.yaml", "models/renamed-other.yaml")
     repo.write("models/new.yaml", example)
-    paths = [moved, "models/renamed-other.yaml", "models/gone.yaml", "models/new.yaml"]
+    paths = [
+        moved,
+        "models/renamed-other.yaml",
+        "models/gone.yaml",
+        "models/new.yaml",
+        "models/[ab].yaml",
+    ]
 
     monkeypatch.setattr(gitfacts, "_FOLLOW_MAX", 0)
     whole = collect_change_facts(repo.root, paths)
@@ -492,3 +503,4 @@ def test_one_history_per_model_gives_the_facts_of_the_whole_history(
     ]
     assert whole["models/gone.yaml"].review_commit is not None
     assert whole["models/new.yaml"].baseline == "the working tree"
+    assert whole["models/[ab].yaml"].changes == ()
