@@ -563,14 +563,32 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Discovery:
-    """Find and load the threat models named by `paths` and `globs` (relative to `root`).
+@dataclass(frozen=True)
+class Candidate:
+    """A file that may hold a threat model, found but not read yet."""
 
-    A named file must be a threat model (else an error). Under a folder or a glob, YAML
-    files that are not threat models are counted in `skipped`, and a file that fails to
-    load is reported only when its text mentions `ThreatModel`. Hidden folders are never
-    walked. With neither paths nor globs, `root` is walked. Never raises for user input.
-    """
+    path: Path
+    """The file."""
+    shown: str
+    """Its path as reports show it (`display_path`)."""
+    explicit: bool
+    """Named on the command line: it must be a threat model (else an error)."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The files `find_models` found, and the paths and globs that found nothing."""
+
+    candidates: tuple[Candidate, ...]
+    """Each file once, named files first, then in walk order."""
+    diagnostics: tuple[Diagnostic, ...]
+    """Missing paths (errors) and globs that match no file (warnings)."""
+
+
+def find_models(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Listing:
+    """The files that may be threat models under `paths` and `globs` (relative to `root`),
+    without reading them. Hidden folders are never walked. With neither paths nor globs,
+    `root` is walked."""
     named: list[Path] = []
     found: list[Path] = []
     diagnostics: list[Diagnostic] = []
@@ -615,47 +633,66 @@ def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Di
                     found.append(match)
     if not paths and not globs:
         found.extend(_walk(root))
-
-    documents: dict[str, Document] = {}
+    candidates: list[Candidate] = []
     seen: set[Path] = set()
-    skipped = 0
     for path, explicit in [(p, True) for p in named] + [(p, False) for p in found]:
         real = path.resolve()
-        if real in seen:
-            continue
-        seen.add(real)
-        shown = display_path(path, root)
-        try:
-            content = _read(path, shown)
-        except InvalidDocument as exc:  # too large or unreadable: report it if it is ours
-            if explicit or _mentions(_head(path)):
-                diagnostics.append(exc.diagnostic)
-            else:
-                skipped += 1
-            continue
-        if not explicit and not _mentions(content):
+        if real not in seen:
+            seen.add(real)
+            candidates.append(Candidate(path, display_path(path, root), explicit))
+    return Listing(tuple(candidates), tuple(diagnostics))
+
+
+def load_candidate(candidate: Candidate) -> Document | Diagnostic | None:
+    """Read one candidate: its Document, the Diagnostic that says why it is not one, or
+    None when it is a YAML file that is not a threat model (skipped). A file found under
+    a folder or a glob that fails to load is reported only when its text mentions
+    `ThreatModel`. Never raises for user input."""
+    path, shown, explicit = candidate.path, candidate.shown, candidate.explicit
+    try:
+        content = _read(path, shown)
+    except InvalidDocument as exc:  # too large or unreadable: report it if it is ours
+        return exc.diagnostic if explicit or _mentions(_head(path)) else None
+    if not explicit and not _mentions(content):
+        return None
+    try:
+        doc = parse_document(content, shown)
+    except InvalidDocument as exc:
+        return exc.diagnostic
+    if is_threat_model(doc.data):
+        return doc
+    if not explicit:
+        return None
+    return Diagnostic(
+        shown,
+        1,
+        1,
+        "not a threat model: the top level has no `kind: ThreatModel`",
+        "",
+        Level.ERROR,
+        "yaml",
+    )
+
+
+def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Discovery:
+    """Find and load the threat models named by `paths` and `globs` (relative to `root`).
+
+    A named file must be a threat model (else an error). Under a folder or a glob, YAML
+    files that are not threat models are counted in `skipped`, and a file that fails to
+    load is reported only when its text mentions `ThreatModel`. Hidden folders are never
+    walked. With neither paths nor globs, `root` is walked. Never raises for user input.
+    """
+    listing = find_models(paths, root, globs)
+    documents: dict[str, Document] = {}
+    diagnostics = list(listing.diagnostics)
+    skipped = 0
+    for candidate in listing.candidates:
+        loaded = load_candidate(candidate)
+        if loaded is None:
             skipped += 1
-            continue
-        try:
-            doc = parse_document(content, shown)
-        except InvalidDocument as exc:
-            diagnostics.append(exc.diagnostic)
-            continue
-        if is_threat_model(doc.data):
-            documents[doc.path] = doc
-        elif explicit:
-            diagnostics.append(
-                Diagnostic(
-                    shown,
-                    1,
-                    1,
-                    "not a threat model: the top level has no `kind: ThreatModel`",
-                    "",
-                    Level.ERROR,
-                    "yaml",
-                )
-            )
+        elif isinstance(loaded, Diagnostic):
+            diagnostics.append(loaded)
         else:
-            skipped += 1
+            documents[loaded.path] = loaded
     diagnostics.sort(key=lambda d: (d.file, d.line, d.column, d.message))
     return Discovery(tuple(documents[k] for k in sorted(documents)), tuple(diagnostics), skipped)
