@@ -5,7 +5,11 @@ load -> validate -> facts (atlas, review) -> evaluate (engine) -> control status
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,14 +20,15 @@ from .atlas import AtlasCatalog, catalog_for_repo
 from .catalog import ControlCatalog, load_controls
 from .config import Config
 from .controls import derive_controls, scoping_of
-from .engine import Engine, make_engine
+from .engine import Engine, EngineOutput, make_engine
+from .errors import EngineError, PolicyEngineError
 from .evaluate import build_facts, collect_outcomes, policy_input
-from .gitfacts import collect_change_facts
-from .loader import Document
+from .gitfacts import ChangeFacts, collect_change_facts
+from .loader import Candidate, Document, Listing, find_models, load_candidate
 from .policyset import CheckMeta, PolicySet, load_policy_set
-from .results import ModelReport, ReviewVerdict, RunResult
+from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
 from .review import Cadence, due_date, parse_day, review_model
-from .validate import Validation, validate_paths
+from .validate import FileResult, Validation, validate_document, validate_paths
 
 FRAMEWORKS = ("nist-ai-rmf", "iso42001", "atlas")
 """Every framework the engine knows, in report order."""
@@ -146,17 +151,70 @@ def review_verdicts(
     changes = collect_change_facts(
         config.root, [d.path for d in documents], {d.path: d.data for d in documents}
     )
-    return {
-        d.path: review_model(
-            d.data,
-            as_of=as_of,
-            cadence_default=config.review.cadence,
-            remind_before=config.review.remind_before,
-            atlas=atlas,
-            changes=changes.get(d.path),
-        )
-        for d in documents
-    }
+    return {d.path: _verdict(d, config, as_of, atlas, changes.get(d.path)) for d in documents}
+
+
+def _verdict(
+    doc: Document, config: Config, as_of: date, atlas: AtlasCatalog, changes: ChangeFacts | None
+) -> ReviewVerdict:
+    return review_model(
+        doc.data,
+        as_of=as_of,
+        cadence_default=config.review.cadence,
+        remind_before=config.review.remind_before,
+        atlas=atlas,
+        changes=changes,
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What checking one model needs besides the model: made once per run (and once in
+    each worker process)."""
+
+    options: RunOptions
+    atlas: AtlasCatalog
+    controls: ControlCatalog
+    policy_set: PolicySet
+
+
+def _model_input(
+    doc: Document, verdict: ReviewVerdict, run: _Run, exists: Callable[[str], bool]
+) -> dict[str, Any]:
+    config, as_of = run.options.config, run.options.as_of
+    facts = build_facts(
+        doc.data,
+        as_of=as_of,
+        review_status=verdict.status,
+        cadence_days=_cadence_days(doc.data, config.review.cadence, as_of),
+        atlas=run.atlas,
+        evidence_exists=exists,
+    )
+    return policy_input(doc.data, facts)
+
+
+def _model_report(
+    f: FileResult, out: EngineOutput, inp: Mapping[str, Any], verdict: ReviewVerdict, run: _Run
+) -> ModelReport:
+    """The report of a valid model from what the policies answered."""
+    doc, policy_set = f.document, run.policy_set
+    assert doc is not None  # only valid files are evaluated
+    frameworks = _model_frameworks(doc.data, run.options.frameworks)
+    outcomes = collect_outcomes(
+        out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks)
+    )
+    catalog = [(fw, c.key) for fw in frameworks for c in run.controls.controls if c.framework == fw]
+    scoping = scoping_of(doc.data, [w["expired"] for w in inp["facts"]["waivers"]])
+    check_controls = {cid: meta.control_keys() for cid, meta in policy_set.checks.items()}
+    return ModelReport(
+        path=f.path,
+        model_id=f.model_id,
+        owner=f.owner,
+        diagnostics=f.diagnostics,
+        checks=outcomes,
+        controls=derive_controls(outcomes, check_controls, catalog, scoping),
+        review=verdict,
+    )
 
 
 def run_check(
@@ -168,62 +226,155 @@ def run_check(
 
     The review verdict of each model feeds ISO 8.2 and MEASURE 3.1. Raises `PolicyError`
     for broken policies, `EngineError` when the engine fails (never a partial result) and
-    `GitError` when git itself fails.
+    `GitError` when git itself fails. Many models on the embedded engine (more than
+    `WORKER_MIN` a worker) are checked end to end in its worker processes
+    (`_check_in_workers`): the same result, in less time and memory.
     """
     config = options.config
     atlas, controls = _catalogs(config)
-    validated = _validated(paths, config, atlas, controls)
     policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
+    run = _Run(options, atlas, controls, policy_set)
+    processes = _worker_processes(options, engine)
+    if processes > 1:
+        listing = find_models(paths, config.root, () if paths else config.models)
+        workers = min(processes, -(-len(listing.candidates) // WORKER_MIN))
+        if workers > 1:
+            return _check_in_workers(listing, run, workers)
+    validated = _validated(paths, config, atlas, controls)
     exists = _evidence_exists(config.root)
 
-    valid = [(f, f.document) for f in validated.files if f.document is not None and f.valid]
-    verdicts = review_verdicts([doc for _, doc in valid], config, options.as_of, atlas)
-    inputs = []
-    for f, doc in valid:
-        facts = build_facts(
-            doc.data,
-            as_of=options.as_of,
-            review_status=verdicts[f.path].status,
-            cadence_days=_cadence_days(doc.data, config.review.cadence, options.as_of),
-            atlas=atlas,
-            evidence_exists=exists,
-        )
-        inputs.append(policy_input(doc.data, facts))
-    outputs = _evaluate(policy_set, inputs, options.engine, engine)
-    answers = {
-        f.path: (doc, out, inp) for (f, doc), out, inp in zip(valid, outputs, inputs, strict=True)
-    }
-
-    reports = []
-    for f in validated.files:
-        if f.path not in answers:
-            reports.append(f.to_report())
-            continue
-        doc, out, inp = answers[f.path]
-        frameworks = _model_frameworks(doc.data, options.frameworks)
-        outcomes = collect_outcomes(
-            out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks)
-        )
-        catalog = [(fw, c.key) for fw in frameworks for c in controls.controls if c.framework == fw]
-        scoping = scoping_of(doc.data, [w["expired"] for w in inp["facts"]["waivers"]])
-        check_controls = {cid: meta.control_keys() for cid, meta in policy_set.checks.items()}
-        reports.append(
-            ModelReport(
-                path=f.path,
-                model_id=f.model_id,
-                owner=f.owner,
-                diagnostics=f.diagnostics,
-                checks=outcomes,
-                controls=derive_controls(outcomes, check_controls, catalog, scoping),
-                review=verdicts[f.path],
-            )
-        )
+    valid = [f for f in validated.files if f.document is not None and f.valid]
+    verdicts = review_verdicts(
+        [f.document for f in valid if f.document is not None], config, options.as_of, atlas
+    )
+    inputs = [
+        _model_input(f.document, verdicts[f.path], run, exists)
+        for f in valid
+        if f.document is not None
+    ]
+    outputs = _evaluate(run.policy_set, inputs, options.engine, engine)
+    answers = {f.path: (out, inp) for f, out, inp in zip(valid, outputs, inputs, strict=True)}
+    reports = [
+        _model_report(f, *answers[f.path], verdicts[f.path], run)
+        if f.path in answers
+        else f.to_report()
+        for f in validated.files
+    ]
     return RunResult(
         models=tuple(reports),
         as_of=options.as_of,
         skipped=validated.skipped,
         frameworks=tuple(options.frameworks),
         diagnostics=validated.diagnostics,
+    )
+
+
+# --- many models: end to end in worker processes --------------------------------------
+
+WORKER_MIN = 16
+"""Candidate files per worker process below which a run stays in one process."""
+_CHUNK = 8
+"""Files per task sent to a worker: small, so that both workers finish together."""
+
+_worker_state: tuple[_Run, Engine, Callable[[str], bool]] | PolicyEngineError | None = None
+"""In a worker process: the run, its own in-process engine and evidence lookup."""
+
+
+def _worker_processes(options: RunOptions, engine: Engine | None) -> int:
+    """How many processes may check models end to end: the embedded engine's worker count
+    (the CPUs when the run makes its own engine); 1 for OPA."""
+    from .engine.embedded import EmbeddedEngine
+
+    if engine is None:
+        return (os.cpu_count() or 1) if options.engine.name == "embedded" else 1
+    return engine.workers if isinstance(engine, EmbeddedEngine) else 1
+
+
+def _init_worker(options: RunOptions, policy_set: PolicySet) -> None:
+    """Pool initializer: the catalogs read again (as the main process read them) and one
+    in-process engine, its programs compiled (or loaded from the cache) once. A policy
+    error is kept and raised by every task."""
+    from .engine.embedded import EmbeddedEngine
+
+    global _worker_state
+    run = _Run(options, *_catalogs(options.config), policy_set)
+    engine = EmbeddedEngine(workers=1)
+    try:
+        engine.prepare(run.policy_set)
+    except PolicyEngineError as exc:
+        _worker_state = exc
+        return
+    _worker_state = (run, engine, _evidence_exists(run.options.config.root))
+
+
+def _check_chunk(
+    chunk: Sequence[tuple[Candidate, ChangeFacts | None]],
+) -> list[ModelReport | None]:
+    """In a worker: each file read, validated, judged and evaluated; None when skipped."""
+    state = _worker_state
+    if state is None:
+        raise EngineError("a check worker has nothing to check with (a bug)")
+    if isinstance(state, PolicyEngineError):
+        raise state
+    run, engine, exists = state
+    config = run.options.config
+    out: list[ModelReport | None] = []
+    for candidate, changes in chunk:
+        loaded = load_candidate(candidate)
+        if loaded is None:
+            out.append(None)
+            continue
+        if isinstance(loaded, Diagnostic):
+            out.append(FileResult(loaded.file, None, (loaded,)).to_report())
+            continue
+        diagnostics = validate_document(
+            loaded, root=config.root, control_ids=run.controls.ids(), atlas=run.atlas
+        )
+        f = FileResult(loaded.path, loaded, diagnostics)
+        if not f.valid:
+            out.append(f.to_report())
+            continue
+        verdict = _verdict(loaded, config, run.options.as_of, run.atlas, changes)
+        inp = _model_input(loaded, verdict, run, exists)
+        [answer] = engine.evaluate(run.policy_set, [inp])
+        out.append(_model_report(f, answer, inp, verdict, run))
+    return out
+
+
+def _check_in_workers(listing: Listing, run: _Run, workers: int) -> RunResult:
+    """`run_check` with each model read, validated, judged and evaluated in one of
+    `workers` processes (spawned: safe beside threads and on every platform); only the
+    reports come back. The git history is read here while the workers start, once.
+    Never a partial result: a failing or dying worker fails the run."""
+    config = run.options.config
+    candidates = listing.candidates
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(run.options, run.policy_set),
+    )
+    futures: list[Future[list[ModelReport | None]]] = []
+    try:
+        pool.submit(int)  # start the workers now, while the history is read
+        changes = collect_change_facts(config.root, [c.shown for c in candidates])
+        for start in range(0, len(candidates), _CHUNK):
+            chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]
+            futures.append(pool.submit(_check_chunk, chunk))
+        results = [r for future in futures for r in future.result()]
+    except BrokenProcessPool as exc:
+        raise EngineError(f"a check worker process died ({exc}); no results were kept") from None
+    finally:
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+    reports = sorted((r for r in results if r is not None), key=lambda r: r.path)
+    return RunResult(
+        models=tuple(reports),
+        as_of=run.options.as_of,
+        skipped=sum(1 for r in results if r is None),
+        frameworks=tuple(run.options.frameworks),
+        diagnostics=tuple(sorted(listing.diagnostics, key=lambda d: (d.file, d.message))),
     )
 
 

@@ -476,11 +476,17 @@ class EmbeddedEngine(Engine):
         """One output per input, in order (see `Engine.evaluate`)."""
         if self.workers > 1 and len(inputs) > PARALLEL_MIN:
             return self._evaluate_parallel(policy_set, inputs)
+        compiled = self.prepare(policy_set)
+        return [compiled.evaluate(value) for value in inputs]
+
+    def prepare(self, policy_set: PolicySet) -> _Compiled:
+        """Compile `policy_set` in this process now (or load it from the cache), once;
+        `PolicyError` when it does not compile."""
         compiled = self._compiled.get(policy_set.digest)
         if compiled is None:
             compiled = _Compiled(*_sources(policy_set))
             self._compiled = {policy_set.digest: compiled}
-        return [compiled.evaluate(value) for value in inputs]
+        return compiled
 
     def _pool_for(self, policy_set: PolicySet, workers: int) -> ProcessPoolExecutor:
         key = (policy_set.digest, workers)

@@ -1,0 +1,102 @@
+"""A run over many models is checked end to end in worker processes: the same report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from policyengine import pipeline
+from policyengine.config import load_config
+from policyengine.engine.embedded import EmbeddedEngine
+from policyengine.errors import PolicyError
+from policyengine.pipeline import RunOptions, run_check
+from policyengine.report.json import JsonFormatter
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+AS_OF = date(2026, 11, 27)
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples plus 36 renamed copies of their models, a YAML file that is not a model,
+    a broken one, an invalid one, in git, with one copy's asset changed since."""
+    root = tmp_path_factory.mktemp("many") / "repo"
+    shutil.copytree(EXAMPLES, root)
+    models = root / "models"
+    for source in sorted(models.glob("*.yaml")):
+        text = source.read_text(encoding="utf-8")
+        name = source.stem
+        for i in range(12):
+            copy = text.replace(f"\n  id: {name}\n", f"\n  id: {name}-{i}\n", 1)
+            (models / "copies").mkdir(exist_ok=True)
+            (models / "copies" / f"{name}-{i}.yaml").write_text(copy, encoding="utf-8")
+    (models / "notes.yaml").write_text("title: not a model\n", encoding="utf-8")
+    (models / "broken.yaml").write_text("kind: ThreatModel\nfoo: [unclosed\n", encoding="utf-8")
+    invalid = (models / "coding-agent.yaml").read_text(encoding="utf-8")
+    (models / "invalid.yaml").write_text(
+        invalid.replace("\n  id: coding-agent\n", "\n  id: 7\n", 1), encoding="utf-8"
+    )
+    repo = git.Repo.init(root)
+    with repo.config_writer() as cw:
+        cw.set_value("user", "name", "Test")
+        cw.set_value("user", "email", "test@example.com")
+    repo.git.add(A=True)
+    repo.index.commit("models")
+    changed = models / "copies" / "support-assistant-3.yaml"
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace('version: "3"', 'version: "4"', 1), encoding="utf-8")
+    return root
+
+
+def _report(root: Path, engine: EmbeddedEngine) -> str:
+    options = RunOptions(config=load_config(root), as_of=AS_OF)
+    with engine:
+        return JsonFormatter().render(run_check([], options, engine))
+
+
+def test_workers_give_the_report_of_one_process(
+    many: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = _report(many, EmbeddedEngine(workers=1))
+    calls: list[int] = []
+    original = pipeline._check_in_workers
+
+    def spy(*args: Any) -> Any:
+        calls.append(args[2])
+        return original(*args)
+
+    monkeypatch.setattr(pipeline, "_check_in_workers", spy)
+    two = _report(many, EmbeddedEngine(workers=2))
+    assert calls == [2], "more than 32 files on two workers go to the worker path"
+    assert two == one
+    # The run is not trivially equal: every kind of file is in it.
+    assert '"models/broken.yaml"' in one and '"models/invalid.yaml"' in one
+    assert '"skipped_files": 1' in one
+    assert one.count('"valid": true') == 39
+    # The change rule ran on git history in both: the copy whose asset changed says so.
+    reports = {m["path"]: m for m in json.loads(one)["models"]}
+    change = {
+        path: [r for r in reports[path]["review"]["reasons"] if r["rule"] == "change"]
+        for path in (
+            "models/copies/support-assistant-3.yaml",
+            "models/copies/support-assistant-2.yaml",
+        )
+    }
+    assert "support-ft" in change["models/copies/support-assistant-3.yaml"][0]["message"]
+    assert change["models/copies/support-assistant-2.yaml"] == []
+
+
+def test_a_policy_error_in_the_workers_fails_the_run(many: Path, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(many, root, ignore=shutil.ignore_patterns(".git"))
+    (root / "policies" / "team" / "broken.rego").write_text(
+        "package team.broken\n\ndeny contains x if {\n\tx := nosuch(1)\n}\n", encoding="utf-8"
+    )
+    with pytest.raises(PolicyError, match="broken.rego"):
+        _report(root, EmbeddedEngine(workers=2))
