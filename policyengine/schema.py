@@ -3,6 +3,13 @@
 The schema (`schemas/threat-model.schema.json`, draft 2020-12) is read and compiled once.
 Each jsonschema error becomes a `Diagnostic` at the line and column of the offending node,
 with a message that names the object (`unknown field 'likelyhood' in threat T-003`).
+
+A model is first checked by jsonschema-rs (the same schema, formats checked, ~0.1 ms a
+40-threat model against ~20 ms for jsonschema): when it finds the model valid, there is
+nothing to report. Only a model it rejects goes through jsonschema, whose errors the
+diagnostics are made from, so that messages do not depend on the accelerator. It is never
+more lenient: jsonschema-rs reads `$` in a pattern as the end of the text, where Python
+also accepts a trailing newline (tests/test_schema.py holds the two to that).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
@@ -102,6 +110,21 @@ def _validator() -> Any:
     return Draft202012Validator(flat, format_checker=FormatChecker())
 
 
+@cache
+def _accelerator() -> Any:
+    """jsonschema-rs's validator for the same schema, formats checked (built once)."""
+    return jsonschema_rs.validator_for(json.loads(schema_text()), validate_formats=True)
+
+
+def quickly_valid(data: Any) -> bool:
+    """True when jsonschema-rs finds `data` valid; False when it does not, or cannot read
+    it (then jsonschema decides)."""
+    try:
+        return bool(_accelerator().is_valid(data))
+    except Exception:  # noqa: BLE001 - any failure of the accelerator means: ask jsonschema
+        return False
+
+
 def _show(parts: Sequence[Part]) -> str:
     """`threats/2/likelihood` for parts, `the top level` for the root."""
     return "/".join(str(p) for p in parts) if parts else "the top level"
@@ -183,6 +206,8 @@ def validate_schema(doc: Document) -> list[Diagnostic]:
     Returns an empty list for a valid model. Raises `errors.CatalogError` only when the
     bundled schema itself is missing.
     """
+    if quickly_valid(doc.data):
+        return []
     diagnostics: list[Diagnostic] = []
     for error in _validator().iter_errors(doc.data):
         parts: tuple[Part, ...] = tuple(error.absolute_path)

@@ -247,3 +247,78 @@ def test_describe_names_objects_by_id() -> None:
         "finding RT-1/F-1"
     )
     assert describe(doc.data, ("review", "cadence")) == "review/cadence"
+
+
+# --- the accelerator ------------------------------------------------------------------
+
+_ODD_VALUES: list[Any] = [
+    None, True, 0, -1, 5, 6, 1.5, 1.0, 2**70, "", "x", "2026-02-30", "2026-2-3", "20261127",
+    "2026-W48-5", "2026-11-27", "2026-11-27T10:00:00", "a\nb", "id\n", [], {}, ["x"],
+    {"days": 30}, {"days": 0}, {"days": 1.5}, "AML.T0051.001", "mitigated", "LLM01",
+    float("nan"), float("inf"),
+]  # fmt: skip
+
+
+def _mutants(count: int, seed: int) -> Iterator[Any]:
+    """Copies of the example models with one to three nodes replaced, removed or added."""
+    import copy
+    import random
+
+    rnd = random.Random(seed)
+    bases = [
+        load_document(p, p.parent).data
+        for p in sorted((DATA.parent.parent / "examples" / "models").glob("*.yaml"))
+    ]
+
+    def paths(node: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        if at:
+            yield at
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        for key, value in items:
+            yield from paths(value, (*at, key))
+
+    for _ in range(count):
+        model = copy.deepcopy(rnd.choice(bases))
+        for _ in range(rnd.randint(1, 3)):
+            path = rnd.choice(list(paths(model)))
+            parent = model
+            for part in path[:-1]:
+                parent = parent[part]
+            how = rnd.random()
+            if how < 0.6:
+                parent[path[-1]] = copy.deepcopy(rnd.choice(_ODD_VALUES))
+            elif how < 0.8:
+                del parent[path[-1]]
+            elif isinstance(parent, dict):
+                parent[rnd.choice(["x-note", "extra", "X-a"])] = rnd.choice(_ODD_VALUES)
+        yield model
+
+
+def test_the_accelerator_never_passes_what_jsonschema_rejects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # validate_schema trusts jsonschema-rs when it says valid: over 400 broken copies of
+    # the examples, the diagnostics must be those of jsonschema alone.
+    from policyengine import schema
+    from policyengine.loader import Document
+
+    quick = schema.quickly_valid
+    example = load_document(DATA.parent.parent / "examples/models/coding-agent.yaml", DATA)
+    assert quick(example.data)
+    assert not quick({"apiVersion": "policyengine/v1"})
+    docs = [Document("m.yaml", data, {}) for data in _mutants(400, seed=11)]
+    fast = [validate_schema(d) for d in docs]
+    monkeypatch.setattr(schema, "quickly_valid", lambda data: False)
+    slow = [validate_schema(d) for d in docs]
+    assert fast == slow
+    passed = [d for d, found in zip(docs, slow, strict=True) if not found]
+    assert 0 < len(passed) < len(docs) // 2, "the mutants must include valid and invalid models"
+    # Where jsonschema-rs is stricter (a trailing newline before `$`), jsonschema decides.
+    stricter = [d for d in passed if not quick(d.data)]
+    assert all(r"\n" in json.dumps(d.data) for d in stricter)
