@@ -5,6 +5,7 @@ load -> validate -> facts (atlas, review) -> evaluate (engine) -> control status
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,7 @@ from .catalog import ControlCatalog, load_controls
 from .config import Config
 from .controls import derive_controls, scoping_of
 from .engine import Engine, EngineOutput, make_engine
-from .errors import EngineError, PolicyEngineError
+from .errors import EngineError, PolicyEngineError, PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
 from .gitfacts import ChangeFacts, collect_change_facts
 from .loader import Candidate, Document, Listing, find_models, load_candidate
@@ -290,15 +291,27 @@ def _worker_processes(options: RunOptions, engine: Engine | None) -> int:
     return engine.workers if isinstance(engine, EmbeddedEngine) else 1
 
 
-def _init_worker(options: RunOptions, policy_set: PolicySet) -> None:
-    """Pool initializer: the catalogs read again (as the main process read them) and one
+def _init_worker(options: RunOptions, digest: str) -> None:
+    """Pool initializer: the catalogs and policies read again (as the main process read
+    them: sending them would hold the main process until the worker has started) and one
     in-process engine, its programs compiled (or loaded from the cache) once. A policy
-    error is kept and raised by every task."""
+    error, or policies changed since the main process read them, is kept and raised by
+    every task."""
     from .engine.embedded import EmbeddedEngine
 
     global _worker_state
+    try:
+        policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
+    except PolicyEngineError as exc:
+        _worker_state = exc
+        return
+    if policy_set.digest != digest:
+        _worker_state = PolicyError("the policy files changed while the check ran: run it again")
+        return
     run = _Run(options, *_catalogs(options.config), policy_set)
     engine = EmbeddedEngine(workers=1)
+    # Freed before the interpreter tears modules down: regopy's own finalizer needs them.
+    atexit.register(engine.close)
     try:
         engine.prepare(run.policy_set)
     except PolicyEngineError as exc:
@@ -352,11 +365,12 @@ def _check_in_workers(listing: Listing, run: _Run, workers: int) -> RunResult:
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(run.options, run.policy_set),
+        initargs=(run.options, run.policy_set.digest),
     )
     futures: list[Future[list[ModelReport | None]]] = []
     try:
-        pool.submit(int)  # start the workers now, while the history is read
+        for _ in range(workers):  # start every worker now, while the history is read
+            pool.submit(int)
         changes = collect_change_facts(config.root, [c.shown for c in candidates])
         for start in range(0, len(candidates), _CHUNK):
             chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]

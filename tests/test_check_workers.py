@@ -100,3 +100,18 @@ def test_a_policy_error_in_the_workers_fails_the_run(many: Path, tmp_path: Path)
     )
     with pytest.raises(PolicyError, match="broken.rego"):
         _report(root, EmbeddedEngine(workers=2))
+
+
+def test_a_worker_refuses_policies_changed_since_the_run_read_them(
+    many: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers read the policies again; if they differ from what the main process read,
+    # every task fails instead of judging some models by other rules.
+    from policyengine.loader import find_models
+
+    options = RunOptions(config=load_config(many), as_of=AS_OF)
+    monkeypatch.setattr(pipeline, "_worker_state", None)
+    pipeline._init_worker(options, "not-the-digest")
+    [candidate, *_] = find_models([], many, options.config.models).candidates
+    with pytest.raises(PolicyError, match="changed while the check ran"):
+        pipeline._check_chunk([(candidate, None)])
