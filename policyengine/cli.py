@@ -380,31 +380,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _review_run(args: argparse.Namespace) -> Any:
     """Load the models and run the review rules only (status, remind): a RunResult."""
-    from .atlas import catalog_for_repo
-    from .gitfacts import collect_change_facts
-    from .loader import discover
-    from .results import RunResult
-    from .review import review_documents
+    from .pipeline import run_review
 
     config, paths = _repository(args)
-    found = discover(paths if args.paths else [], config.root, () if args.paths else config.models)
-    docs = found.documents
-    facts = collect_change_facts(
-        config.root, [d.path for d in docs], {d.path: d.data for d in docs}
-    )
-    models = review_documents(
-        docs,
-        as_of=_today(args),
-        cadence_default=config.review.cadence,
-        remind_before=config.review.remind_before,
-        atlas=catalog_for_repo(config.root, config.atlas_catalog),
-        changes=facts,
-    )
-    for diagnostic in found.diagnostics:
+    run = run_review(paths if args.paths else [], config, _today(args))
+    for diagnostic in run.diagnostics:
         logger.warning("%s", diagnostic.render())
-    return RunResult(
-        models=models, as_of=_today(args), skipped=found.skipped, diagnostics=found.diagnostics
-    ), config
+    return run, config
 
 
 def _cmd_status(args: argparse.Namespace) -> int:

@@ -25,10 +25,10 @@ from .engine import Engine, EngineOutput, make_engine
 from .errors import EngineError, PolicyEngineError, PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
 from .gitfacts import ChangeFacts, collect_change_facts
-from .loader import Candidate, Document, Listing, find_models, load_candidate
+from .loader import Candidate, Document, Listing, discover, find_models, load_candidate
 from .policyset import CheckMeta, PolicySet, load_policy_set
 from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
-from .review import Cadence, due_date, parse_day, review_model
+from .review import Cadence, due_date, parse_day, review_documents, review_model
 from .validate import FileResult, Validation, validate_document, validate_paths
 
 FRAMEWORKS = ("nist-ai-rmf", "iso42001", "atlas")
@@ -409,3 +409,113 @@ def _evaluate(
         return own.evaluate(policy_set, inputs)
     finally:
         own.close()
+
+
+# --- review only (status, remind) --------------------------------------------------------
+
+
+def run_review(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
+    """Load the models and apply the review rules only (`status`, `remind`): one report
+    per model with its verdict; files that do not load are run-level diagnostics. More
+    than `WORKER_MIN` files a CPU are read and judged in worker processes, the git history
+    read once here meanwhile: the same result."""
+    atlas = catalog_for_repo(config.root, config.atlas_catalog)
+    globs = () if paths else config.models
+    listing = find_models(paths, config.root, globs)
+    workers = min(os.cpu_count() or 1, -(-len(listing.candidates) // WORKER_MIN))
+    if workers > 1:
+        return _review_in_workers(listing, config, as_of, workers)
+    found = discover(paths, config.root, globs)
+    docs = found.documents
+    facts = collect_change_facts(
+        config.root, [d.path for d in docs], {d.path: d.data for d in docs}
+    )
+    models = review_documents(
+        docs,
+        as_of=as_of,
+        cadence_default=config.review.cadence,
+        remind_before=config.review.remind_before,
+        atlas=atlas,
+        changes=facts,
+    )
+    return RunResult(
+        models=models, as_of=as_of, skipped=found.skipped, diagnostics=found.diagnostics
+    )
+
+
+_review_state: tuple[Config, date, AtlasCatalog] | None = None
+"""In a review worker process: the config, the as-of date and the ATLAS catalog."""
+
+
+def _init_review_worker(config: Config, as_of: date) -> None:
+    global _review_state
+    _review_state = (config, as_of, catalog_for_repo(config.root, config.atlas_catalog))
+
+
+def _review_chunk(
+    chunk: Sequence[tuple[Candidate, ChangeFacts | None]],
+) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int]:
+    """In a worker: the chunk's files read and judged: reports, load problems, skipped."""
+    if _review_state is None:
+        raise EngineError("a review worker has nothing to review with (a bug)")
+    config, as_of, atlas = _review_state
+    docs: list[Document] = []
+    problems: list[Diagnostic] = []
+    skipped = 0
+    changes: dict[str, ChangeFacts] = {}
+    for candidate, facts in chunk:
+        loaded = load_candidate(candidate)
+        if loaded is None:
+            skipped += 1
+        elif isinstance(loaded, Diagnostic):
+            problems.append(loaded)
+        else:
+            docs.append(loaded)
+            if facts is not None:
+                changes[loaded.path] = facts
+    reports = review_documents(
+        docs,
+        as_of=as_of,
+        cadence_default=config.review.cadence,
+        remind_before=config.review.remind_before,
+        atlas=atlas,
+        changes=changes,
+    )
+    return reports, problems, skipped
+
+
+def _review_in_workers(listing: Listing, config: Config, as_of: date, workers: int) -> RunResult:
+    """`run_review` with the files read and judged in `workers` spawned processes."""
+    candidates = listing.candidates
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_review_worker,
+        initargs=(config, as_of),
+    )
+    futures: list[Future[tuple[tuple[ModelReport, ...], list[Diagnostic], int]]] = []
+    try:
+        for _ in range(workers):  # start every worker now, while the history is read
+            pool.submit(int)
+        changes = collect_change_facts(config.root, [c.shown for c in candidates])
+        for start in range(0, len(candidates), _CHUNK):
+            chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]
+            futures.append(pool.submit(_review_chunk, chunk))
+        results = [future.result() for future in futures]
+    except BrokenProcessPool as exc:
+        raise EngineError(f"a review worker process died ({exc}); no results were kept") from None
+    finally:
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+    models = sorted((m for reports, _, _ in results for m in reports), key=lambda m: m.path)
+    diagnostics = sorted(
+        [*listing.diagnostics, *(d for _, problems, _ in results for d in problems)],
+        key=lambda d: (d.file, d.line, d.column, d.message),
+    )
+    return RunResult(
+        models=tuple(models),
+        as_of=as_of,
+        skipped=sum(skipped for _, _, skipped in results),
+        diagnostics=tuple(diagnostics),
+    )

@@ -115,3 +115,30 @@ def test_a_worker_refuses_policies_changed_since_the_run_read_them(
     [candidate, *_] = find_models([], many, options.config.models).candidates
     with pytest.raises(PolicyError, match="changed while the check ran"):
         pipeline._check_chunk([(candidate, None)])
+
+
+def test_review_in_workers_gives_the_review_of_one_process(
+    many: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(many)
+    calls: list[int] = []
+    original = pipeline._review_in_workers
+
+    def spy(*args: Any) -> Any:
+        calls.append(args[3])
+        return original(*args)
+
+    monkeypatch.setattr(pipeline, "_review_in_workers", spy)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    two = pipeline.run_review([], config, AS_OF)
+    assert calls == [2]
+    monkeypatch.setattr(pipeline, "WORKER_MIN", 10_000)
+    one = pipeline.run_review([], config, AS_OF)
+    assert calls == [2], "with a high threshold the review stays in one process"
+    assert two == one
+    assert len(one.models) == 40  # the broken file is a diagnostic, the notes are skipped
+    assert one.skipped == 1
+    assert [d.file for d in one.diagnostics] == ["models/broken.yaml"]
+    changed = next(m for m in one.models if m.path == "models/copies/support-assistant-3.yaml")
+    assert changed.review is not None
+    assert any("support-ft" in r.message for r in changed.review.reasons)
