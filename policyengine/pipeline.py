@@ -1,6 +1,12 @@
-"""The orchestrator: wires the stages together for `validate` and `check`. No rules here.
+"""The orchestrator: wires the stages together for `validate`, `check`, `status` and
+`remind`. No rules here.
 
 load -> validate -> facts (atlas, review) -> evaluate (engine) -> control status -> RunResult.
+
+A run over many models takes each model through those stages in worker processes
+(`_check_in_workers`, `_review_in_workers`): nothing but reports comes back, so the main
+process never holds every model; it reads the git history once meanwhile. The result is
+the one process's result, which the tests hold it to.
 """
 
 from __future__ import annotations
