@@ -683,10 +683,20 @@ def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Di
     walked. With neither paths nor globs, `root` is walked. Never raises for user input.
     """
     listing = find_models(paths, root, globs)
+    found = load_candidates(listing.candidates)
+    diagnostics = sorted(
+        [*listing.diagnostics, *found.diagnostics],
+        key=lambda d: (d.file, d.line, d.column, d.message),
+    )
+    return Discovery(found.documents, tuple(diagnostics), found.skipped)
+
+
+def load_candidates(candidates: Sequence[Candidate]) -> Discovery:
+    """`load_candidate` of each: the documents sorted by path, the diagnostics in order."""
     documents: dict[str, Document] = {}
-    diagnostics = list(listing.diagnostics)
+    diagnostics: list[Diagnostic] = []
     skipped = 0
-    for candidate in listing.candidates:
+    for candidate in candidates:
         loaded = load_candidate(candidate)
         if loaded is None:
             skipped += 1
@@ -694,5 +704,4 @@ def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Di
             diagnostics.append(loaded)
         else:
             documents[loaded.path] = loaded
-    diagnostics.sort(key=lambda d: (d.file, d.line, d.column, d.message))
     return Discovery(tuple(documents[k] for k in sorted(documents)), tuple(diagnostics), skipped)

@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import bundled
 from .atlas import AtlasCatalog, catalog_for_repo
@@ -31,7 +31,15 @@ from .engine import Engine, EngineOutput, make_engine
 from .errors import EngineError, PolicyEngineError, PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
 from .gitfacts import ChangeFacts, collect_change_facts
-from .loader import Candidate, Document, Listing, discover, find_models, load_candidate
+from .loader import (
+    Candidate,
+    Document,
+    Listing,
+    discover,
+    find_models,
+    load_candidate,
+    load_candidates,
+)
 from .policyset import CheckMeta, PolicySet, load_policy_set
 from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
 from .review import Cadence, due_date, parse_day, review_documents, review_model
@@ -283,6 +291,11 @@ WORKER_MIN = 16
 _CHUNK = 8
 """Files per task sent to a worker: small, so that both workers finish together."""
 
+_Chunk = Sequence[tuple[Candidate, ChangeFacts | None]]
+"""Some candidate files, each with its git change facts."""
+_T = TypeVar("_T")
+
+
 _worker_state: tuple[_Run, Engine, Callable[[str], bool]] | PolicyEngineError | None = None
 """In a worker process: the run, its own in-process engine and evidence lookup."""
 
@@ -326,9 +339,7 @@ def _init_worker(options: RunOptions, digest: str) -> None:
     _worker_state = (run, engine, _evidence_exists(run.options.config.root))
 
 
-def _check_chunk(
-    chunk: Sequence[tuple[Candidate, ChangeFacts | None]],
-) -> list[ModelReport | None]:
+def _check_chunk(chunk: _Chunk) -> list[ModelReport | None]:
     """In a worker: each file read, validated, judged and evaluated; None when skipped."""
     state = _worker_state
     if state is None:
@@ -362,32 +373,12 @@ def _check_chunk(
 
 def _check_in_workers(listing: Listing, run: _Run, workers: int) -> RunResult:
     """`run_check` with each model read, validated, judged and evaluated in one of
-    `workers` processes (spawned: safe beside threads and on every platform); only the
-    reports come back. The git history is read here while the workers start, once.
-    Never a partial result: a failing or dying worker fails the run."""
-    config = run.options.config
-    candidates = listing.candidates
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(run.options, run.policy_set.digest),
+    `workers` processes; only the reports come back."""
+    initargs = (run.options, run.policy_set.digest)
+    chunks = _in_workers(
+        listing, run.options.config.root, workers, _init_worker, initargs, _check_chunk
     )
-    futures: list[Future[list[ModelReport | None]]] = []
-    try:
-        for _ in range(workers):  # start every worker now, while the history is read
-            pool.submit(int)
-        changes = collect_change_facts(config.root, [c.shown for c in candidates])
-        for start in range(0, len(candidates), _CHUNK):
-            chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]
-            futures.append(pool.submit(_check_chunk, chunk))
-        results = [r for future in futures for r in future.result()]
-    except BrokenProcessPool as exc:
-        raise EngineError(f"a check worker process died ({exc}); no results were kept") from None
-    finally:
-        for future in futures:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+    results = [r for chunk in chunks for r in chunk]
     reports = sorted((r for r in results if r is not None), key=lambda r: r.path)
     return RunResult(
         models=tuple(reports),
@@ -396,6 +387,42 @@ def _check_in_workers(listing: Listing, run: _Run, workers: int) -> RunResult:
         frameworks=tuple(run.options.frameworks),
         diagnostics=tuple(sorted(listing.diagnostics, key=lambda d: (d.file, d.message))),
     )
+
+
+def _in_workers(
+    listing: Listing,
+    root: Path,
+    workers: int,
+    initializer: Callable[..., None],
+    initargs: tuple[Any, ...],
+    task: Callable[[_Chunk], _T],
+) -> list[_T]:
+    """`task` over the candidates `_CHUNK` at a time, each with its change facts, in
+    `workers` spawned processes (safe beside threads and on every platform); the answers
+    in order. The workers start first, and the git history is read here while they do.
+    Never a partial result: a failing or dying worker fails the run."""
+    candidates = listing.candidates
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=initializer,
+        initargs=initargs,
+    )
+    futures: list[Future[_T]] = []
+    try:
+        for _ in range(workers):  # start every worker now
+            pool.submit(int)
+        changes = collect_change_facts(root, [c.shown for c in candidates])
+        for start in range(0, len(candidates), _CHUNK):
+            chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]
+            futures.append(pool.submit(task, chunk))
+        return [future.result() for future in futures]
+    except BrokenProcessPool as exc:
+        raise EngineError(f"a worker process died ({exc}); no results were kept") from None
+    finally:
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _evaluate(
@@ -436,16 +463,26 @@ def run_review(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
     facts = collect_change_facts(
         config.root, [d.path for d in docs], {d.path: d.data for d in docs}
     )
-    models = review_documents(
+    models = _reviews(docs, config, as_of, atlas, facts)
+    return RunResult(
+        models=models, as_of=as_of, skipped=found.skipped, diagnostics=found.diagnostics
+    )
+
+
+def _reviews(
+    docs: Sequence[Document],
+    config: Config,
+    as_of: date,
+    atlas: AtlasCatalog,
+    changes: Mapping[str, ChangeFacts],
+) -> tuple[ModelReport, ...]:
+    return review_documents(
         docs,
         as_of=as_of,
         cadence_default=config.review.cadence,
         remind_before=config.review.remind_before,
         atlas=atlas,
-        changes=facts,
-    )
-    return RunResult(
-        models=models, as_of=as_of, skipped=found.skipped, diagnostics=found.diagnostics
+        changes=changes,
     )
 
 
@@ -458,62 +495,22 @@ def _init_review_worker(config: Config, as_of: date) -> None:
     _review_state = (config, as_of, catalog_for_repo(config.root, config.atlas_catalog))
 
 
-def _review_chunk(
-    chunk: Sequence[tuple[Candidate, ChangeFacts | None]],
-) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int]:
+def _review_chunk(chunk: _Chunk) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int]:
     """In a worker: the chunk's files read and judged: reports, load problems, skipped."""
     if _review_state is None:
         raise EngineError("a review worker has nothing to review with (a bug)")
     config, as_of, atlas = _review_state
-    docs: list[Document] = []
-    problems: list[Diagnostic] = []
-    skipped = 0
-    changes: dict[str, ChangeFacts] = {}
-    for candidate, facts in chunk:
-        loaded = load_candidate(candidate)
-        if loaded is None:
-            skipped += 1
-        elif isinstance(loaded, Diagnostic):
-            problems.append(loaded)
-        else:
-            docs.append(loaded)
-            if facts is not None:
-                changes[loaded.path] = facts
-    reports = review_documents(
-        docs,
-        as_of=as_of,
-        cadence_default=config.review.cadence,
-        remind_before=config.review.remind_before,
-        atlas=atlas,
-        changes=changes,
-    )
-    return reports, problems, skipped
+    found = load_candidates([candidate for candidate, _ in chunk])
+    changes = {c.shown: facts for c, facts in chunk if facts is not None}
+    reports = _reviews(found.documents, config, as_of, atlas, changes)
+    return reports, list(found.diagnostics), found.skipped
 
 
 def _review_in_workers(listing: Listing, config: Config, as_of: date, workers: int) -> RunResult:
-    """`run_review` with the files read and judged in `workers` spawned processes."""
-    candidates = listing.candidates
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_review_worker,
-        initargs=(config, as_of),
+    """`run_review` with the files read and judged in `workers` processes."""
+    results = _in_workers(
+        listing, config.root, workers, _init_review_worker, (config, as_of), _review_chunk
     )
-    futures: list[Future[tuple[tuple[ModelReport, ...], list[Diagnostic], int]]] = []
-    try:
-        for _ in range(workers):  # start every worker now, while the history is read
-            pool.submit(int)
-        changes = collect_change_facts(config.root, [c.shown for c in candidates])
-        for start in range(0, len(candidates), _CHUNK):
-            chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]
-            futures.append(pool.submit(_review_chunk, chunk))
-        results = [future.result() for future in futures]
-    except BrokenProcessPool as exc:
-        raise EngineError(f"a review worker process died ({exc}); no results were kept") from None
-    finally:
-        for future in futures:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
     models = sorted((m for reports, _, _ in results for m in reports), key=lambda m: m.path)
     diagnostics = sorted(
         [*listing.diagnostics, *(d for _, problems, _ in results for d in problems)],
