@@ -8,8 +8,7 @@ A model is first checked by jsonschema-rs (the same schema, formats checked, ~0.
 40-threat model against ~20 ms for jsonschema): when it finds the model valid, there is
 nothing to report. Only a model it rejects goes through jsonschema, whose errors the
 diagnostics are made from, so that messages do not depend on the accelerator. It is never
-more lenient: jsonschema-rs reads `$` in a pattern as the end of the text, where Python
-also accepts a trailing newline (tests/test_schema.py holds the two to that).
+more lenient (tests/test_schema.py holds the two to that).
 """
 
 from __future__ import annotations
@@ -98,6 +97,27 @@ def _inline_refs(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:
     return {k: _inline_refs(v, defs, depth) for k, v in node.items()}
 
 
+_PYTHON_END = r"\Z"
+
+
+def _anchored(node: Any) -> Any:
+    """The schema with each `pattern` ending in `$` ending in `\\Z` instead.
+
+    JSON Schema patterns are ECMA-262, where `$` is the end of the text; Python's `re`
+    (which jsonschema uses) also lets `$` match before a final newline, so `id: |` block
+    text (`T-001\\n`) passed `^...$`. `\\Z` is Python's end of the text.
+    """
+    if isinstance(node, list):
+        return [_anchored(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _anchored(v) for k, v in node.items()}
+    pattern = node.get("pattern")
+    if isinstance(pattern, str) and pattern.endswith("$") and not pattern.endswith("\\$"):
+        out["pattern"] = pattern[:-1] + _PYTHON_END
+    return out
+
+
 @cache
 def _validator() -> Any:
     """The compiled Draft 2020-12 validator with a FormatChecker (built once).
@@ -106,7 +126,7 @@ def _validator() -> Any:
     process, and `tests/test_schema.py` checks the schema that ships.
     """
     schema = json.loads(schema_text())
-    flat = _inline_refs(schema, schema.get("$defs", {}))
+    flat = _anchored(_inline_refs(schema, schema.get("$defs", {})))
     return Draft202012Validator(flat, format_checker=FormatChecker())
 
 
@@ -177,6 +197,8 @@ def _message(error: ValidationError, parts: Sequence[Part], data: Any) -> str:
         return f"missing required field '{missing}' in {where}"
     if validator == "format" and value == "date":
         return f"{where}: {instance!r} is not a valid date (YYYY-MM-DD that exists)"
+    if validator == "pattern" and isinstance(value, str) and value.endswith(_PYTHON_END):
+        value = value[: -len(_PYTHON_END)] + "$"  # as the schema writes it (`_anchored`)
     if validator == "pattern" and value in _PATTERN_HINTS:
         return f"{where}: {instance!r} {_PATTERN_HINTS[value]}"
     if validator == "type":
