@@ -98,7 +98,27 @@ def _validated(
 
 
 def run_validate(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
-    """Schema and reference checks only: one report per file, diagnostics and nothing else."""
+    """Schema and reference checks only: one report per file, diagnostics and nothing else.
+    More than `WORKER_MIN` files a CPU are read and checked in worker processes."""
+    listing = find_models(paths, config.root, () if paths else config.models)
+    workers = min(os.cpu_count() or 1, -(-len(listing.candidates) // WORKER_MIN))
+    if workers > 1:
+        chunks = _in_workers(
+            listing,
+            config.root,
+            workers,
+            _init_validate_worker,
+            (config,),
+            _validate_chunk,
+            history=False,
+        )
+        results = [r for chunk in chunks for r in chunk]
+        return RunResult(
+            models=tuple(sorted((r for r in results if r is not None), key=lambda r: r.path)),
+            as_of=as_of,
+            skipped=sum(1 for r in results if r is None),
+            diagnostics=tuple(sorted(listing.diagnostics, key=lambda d: (d.file, d.message))),
+        )
     atlas, controls = _catalogs(config)
     validated = _validated(paths, config, atlas, controls)
     models = tuple(f.to_report() for f in validated.files)
@@ -354,20 +374,47 @@ def _check_chunk(chunk: _Chunk) -> list[ModelReport | None]:
         if loaded is None:
             out.append(None)
             continue
-        if isinstance(loaded, Diagnostic):
-            out.append(FileResult(loaded.file, None, (loaded,)).to_report())
-            continue
-        diagnostics = validate_document(
-            loaded, root=config.root, control_ids=run.controls.ids(), atlas=run.atlas
-        )
-        f = FileResult(loaded.path, loaded, diagnostics)
-        if not f.valid:
+        f = _validated_file(loaded, config.root, run.atlas, run.controls)
+        if f.document is None or not f.valid:
             out.append(f.to_report())
             continue
-        verdict = _verdict(loaded, config, run.options.as_of, run.atlas, changes)
-        inp = _model_input(loaded, verdict, run, exists)
+        verdict = _verdict(f.document, config, run.options.as_of, run.atlas, changes)
+        inp = _model_input(f.document, verdict, run, exists)
         [answer] = engine.evaluate(run.policy_set, [inp])
         out.append(_model_report(f, answer, inp, verdict, run))
+    return out
+
+
+def _validated_file(
+    loaded: Document | Diagnostic, root: Path, atlas: AtlasCatalog, controls: ControlCatalog
+) -> FileResult:
+    """A loaded file validated, or the reason it did not load, as a `FileResult`."""
+    if isinstance(loaded, Diagnostic):
+        return FileResult(loaded.file, None, (loaded,))
+    diagnostics = validate_document(loaded, root=root, control_ids=controls.ids(), atlas=atlas)
+    return FileResult(loaded.path, loaded, diagnostics)
+
+
+_validate_state: tuple[Path, AtlasCatalog, ControlCatalog] | None = None
+"""In a validate worker process: the repository root and the catalogs."""
+
+
+def _init_validate_worker(config: Config) -> None:
+    global _validate_state
+    _validate_state = (config.root, *_catalogs(config))
+
+
+def _validate_chunk(chunk: _Chunk) -> list[ModelReport | None]:
+    """In a worker: each file read and validated; None when skipped."""
+    if _validate_state is None:
+        raise EngineError("a validate worker has nothing to validate with (a bug)")
+    root, atlas, controls = _validate_state
+    out: list[ModelReport | None] = []
+    for candidate, _ in chunk:
+        loaded = load_candidate(candidate)
+        out.append(
+            None if loaded is None else _validated_file(loaded, root, atlas, controls).to_report()
+        )
     return out
 
 
@@ -396,11 +443,13 @@ def _in_workers(
     initializer: Callable[..., None],
     initargs: tuple[Any, ...],
     task: Callable[[_Chunk], _T],
+    *,
+    history: bool = True,
 ) -> list[_T]:
-    """`task` over the candidates `_CHUNK` at a time, each with its change facts, in
-    `workers` spawned processes (safe beside threads and on every platform); the answers
-    in order. The workers start first, and the git history is read here while they do.
-    Never a partial result: a failing or dying worker fails the run."""
+    """`task` over the candidates `_CHUNK` at a time, each with its change facts (None
+    without `history`), in `workers` spawned processes (safe beside threads and on every
+    platform); the answers in order. The workers start first, and the git history is read
+    here while they do. Never a partial result: a failing or dying worker fails the run."""
     candidates = listing.candidates
     pool = ProcessPoolExecutor(
         max_workers=workers,
@@ -412,7 +461,7 @@ def _in_workers(
     try:
         for _ in range(workers):  # start every worker now
             pool.submit(int)
-        changes = collect_change_facts(root, [c.shown for c in candidates])
+        changes = collect_change_facts(root, [c.shown for c in candidates]) if history else {}
         for start in range(0, len(candidates), _CHUNK):
             chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]
             futures.append(pool.submit(task, chunk))

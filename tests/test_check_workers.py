@@ -142,3 +142,28 @@ def test_review_in_workers_gives_the_review_of_one_process(
     changed = next(m for m in one.models if m.path == "models/copies/support-assistant-3.yaml")
     assert changed.review is not None
     assert any("support-ft" in r.message for r in changed.review.reasons)
+
+
+def test_validate_in_workers_gives_the_result_of_one_process(
+    many: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(many)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    calls: list[bool] = []
+    original = pipeline._in_workers
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("history", True))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_in_workers", spy)
+    two = pipeline.run_validate([], config, AS_OF)
+    assert calls == [False], "validate reads no git history"
+    monkeypatch.setattr(pipeline, "WORKER_MIN", 10_000)
+    one = pipeline.run_validate([], config, AS_OF)
+    assert calls == [False]
+    assert two == one
+    assert one.skipped == 1
+    broken = {m.path: m for m in one.models}
+    assert broken["models/broken.yaml"].diagnostics and broken["models/invalid.yaml"].diagnostics
+    assert sum(1 for m in one.models if not m.diagnostics) == 39
