@@ -256,6 +256,7 @@ def run_check(
     paths: Sequence[Path],
     options: RunOptions,
     engine: Engine | None = None,
+    policy_set: PolicySet | None = None,
 ) -> RunResult:
     """Validate, then evaluate every valid model; invalid models are reported, not evaluated.
 
@@ -263,11 +264,13 @@ def run_check(
     for broken policies, `EngineError` when the engine fails (never a partial result) and
     `GitError` when git itself fails. Many models on the embedded engine (more than
     `WORKER_MIN` a worker) are checked end to end in its worker processes
-    (`_check_in_workers`): the same result, in less time and memory.
+    (`_check_in_workers`): the same result, in less time and memory. `policy_set` is the
+    policies when the caller has read them already (a pull request checks two sides).
     """
     config = options.config
     atlas, controls = _catalogs(config)
-    policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
+    if policy_set is None:
+        policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
     run = _Run(options, atlas, controls, policy_set)
     processes = _worker_processes(options, engine)
     if processes > 1:

@@ -21,7 +21,8 @@ from .errors import GitError, InvalidDocument
 from .evaluate import evidence_paths, threat_risk
 from .gitfacts import changed_model_paths, diff_models, export_tree, model_at
 from .loader import Document, load_document
-from .pipeline import RunOptions, run_check
+from .pipeline import RunOptions, policy_dirs, run_check
+from .policyset import PolicySet, load_policy_set
 from .results import (
     ControlStatus,
     Finding,
@@ -156,13 +157,13 @@ def _relative(paths: Sequence[Path], root: Path) -> list[str]:
 
 
 def _side(
-    paths: list[str], root: Path, options: RunOptions, engine: Engine
+    paths: list[str], root: Path, options: RunOptions, engine: Engine, policy_set: PolicySet
 ) -> tuple[RunResult, dict[str, Document]]:
     config = replace(options.config, root=root, policies=options.config.policies)
     targets = [root / p for p in paths if (root / p).exists()]
     if paths and not targets:
         return RunResult(models=(), as_of=options.as_of), {}
-    run = run_check(targets, replace(options, config=config), engine)
+    run = run_check(targets, replace(options, config=config), engine, policy_set)
     docs = {}
     for m in run.models:
         try:
@@ -227,9 +228,11 @@ def run_pull_request(
         engine = make_engine(
             choice.name, opa_url=choice.opa_url, token=choice.token, use_loaded=choice.use_loaded
         )
+        # And one read of the policies: the working tree's, for both sides.
+        policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
         try:
-            base_run, base_docs = _side(wanted, base_root, options, engine)
-            head_run, head_docs = _side(wanted, head_root, options, engine)
+            base_run, base_docs = _side(wanted, base_root, options, engine, policy_set)
+            head_run, head_docs = _side(wanted, head_root, options, engine, policy_set)
         finally:
             engine.close()
     base_reports = {m.path: m for m in base_run.models}
