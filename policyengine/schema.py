@@ -16,16 +16,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 
 from .bundled import schemas_dir
 from .errors import CatalogError
 from .loader import Document, Part, to_pointer
 from .results import Diagnostic, Level
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "threat-model.schema.json"
 """File name of the threat-model schema in `bundled.schemas_dir()`."""
@@ -125,6 +126,9 @@ def _validator() -> Any:
     The bundled schema is not checked against the meta-schema here: that costs ~0.35 s a
     process, and `tests/test_schema.py` checks the schema that ships.
     """
+    # Imported here: ~0.17 s a process, and only a model jsonschema-rs rejects needs it.
+    from jsonschema import Draft202012Validator, FormatChecker
+
     schema = json.loads(schema_text())
     flat = _anchored(_inline_refs(schema, schema.get("$defs", {})))
     return Draft202012Validator(flat, format_checker=FormatChecker())
