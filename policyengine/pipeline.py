@@ -32,6 +32,7 @@ from .errors import EngineError, PolicyEngineError, PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
 from .gitfacts import ChangeFacts, collect_change_facts
 from .loader import (
+    MAX_BYTES,
     Candidate,
     Document,
     Listing,
@@ -464,7 +465,9 @@ def _in_workers(
     try:
         for _ in range(workers):  # start every worker now
             pool.submit(int)
-        changes = collect_change_facts(root, [c.shown for c in candidates]) if history else {}
+        # Only files the loader would read: not, say, a 2 GB YAML file the walk found.
+        readable = [c.shown for c in candidates if _within_limit(c.path)]
+        changes = collect_change_facts(root, readable) if history else {}
         for start in range(0, len(candidates), _CHUNK):
             chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]
             futures.append(pool.submit(task, chunk))
@@ -475,6 +478,13 @@ def _in_workers(
         for future in futures:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _within_limit(path: Path) -> bool:
+    try:
+        return path.stat().st_size <= MAX_BYTES
+    except OSError:
+        return False
 
 
 def _evaluate(

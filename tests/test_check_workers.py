@@ -167,3 +167,26 @@ def test_validate_in_workers_gives_the_result_of_one_process(
     broken = {m.path: m for m in one.models}
     assert broken["models/broken.yaml"].diagnostics and broken["models/invalid.yaml"].diagnostics
     assert sum(1 for m in one.models if not m.diagnostics) == 39
+
+
+def test_workers_read_no_history_for_a_file_too_large_to_be_a_model(
+    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(many, root, ignore=shutil.ignore_patterns(".git"))
+    with (root / "models" / "huge.yaml").open("w", encoding="utf-8") as fh:
+        fh.write("# generated data, not a threat model\n")
+        fh.write("rows:\n" + "  - 0123456789abcdef0123456789abcdef\n" * 330_000)  # ~11 MB
+    asked: list[str] = []
+    original = pipeline.collect_change_facts
+
+    def spy(root: Path, paths: list[str], *args: Any) -> Any:
+        asked.extend(paths)
+        return original(root, paths, *args)
+
+    monkeypatch.setattr(pipeline, "collect_change_facts", spy)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    run = pipeline.run_review([], load_config(root), AS_OF)
+    assert "models/copies/coding-agent-0.yaml" in asked
+    assert "models/huge.yaml" not in asked
+    assert run.skipped == 2  # the notes and the huge file: neither mentions ThreatModel
