@@ -102,7 +102,7 @@ def run_validate(paths: Sequence[Path], config: Config, as_of: date) -> RunResul
     """Schema and reference checks only: one report per file, diagnostics and nothing else.
     More than `WORKER_MIN` files a CPU are read and checked in worker processes."""
     listing = find_models(paths, config.root, () if paths else config.models)
-    workers = min(os.cpu_count() or 1, -(-len(listing.candidates) // WORKER_MIN))
+    workers = min(_cpus(), -(-len(listing.candidates) // WORKER_MIN))
     if workers > 1:
         chunks = _in_workers(
             listing,
@@ -312,6 +312,8 @@ def run_check(
 
 WORKER_MIN = 16
 """Candidate files per worker process below which a run stays in one process."""
+MAX_WORKERS = 8
+"""At most this many worker processes (~60-100 MB each), whatever the CPU count."""
 _CHUNK = 8
 """Files per task sent to a worker: small, so that both workers finish together."""
 
@@ -330,8 +332,18 @@ def _worker_processes(options: RunOptions, engine: Engine | None) -> int:
     from .engine.embedded import EmbeddedEngine
 
     if engine is None:
-        return (os.cpu_count() or 1) if options.engine.name == "embedded" else 1
-    return engine.workers if isinstance(engine, EmbeddedEngine) else 1
+        return _cpus() if options.engine.name == "embedded" else 1
+    return min(engine.workers, MAX_WORKERS) if isinstance(engine, EmbeddedEngine) else 1
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the OS says), at most
+    `MAX_WORKERS`: a container often reports every CPU of its host."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        count = os.cpu_count() or 1
+    return max(1, min(count, MAX_WORKERS))
 
 
 def _init_worker(options: RunOptions, digest: str) -> None:
@@ -517,7 +529,7 @@ def run_review(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
     atlas = catalog_for_repo(config.root, config.atlas_catalog)
     globs = () if paths else config.models
     listing = find_models(paths, config.root, globs)
-    workers = min(os.cpu_count() or 1, -(-len(listing.candidates) // WORKER_MIN))
+    workers = min(_cpus(), -(-len(listing.candidates) // WORKER_MIN))
     if workers > 1:
         return _review_in_workers(listing, config, as_of, workers)
     found = discover(paths, config.root, globs)

@@ -129,7 +129,7 @@ def test_review_in_workers_gives_the_review_of_one_process(
         return original(*args)
 
     monkeypatch.setattr(pipeline, "_review_in_workers", spy)
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
     two = pipeline.run_review([], config, AS_OF)
     assert calls == [2]
     monkeypatch.setattr(pipeline, "WORKER_MIN", 10_000)
@@ -148,7 +148,7 @@ def test_validate_in_workers_gives_the_result_of_one_process(
     many: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = load_config(many)
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
     calls: list[bool] = []
     original = pipeline._in_workers
 
@@ -185,8 +185,20 @@ def test_workers_read_no_history_for_a_file_too_large_to_be_a_model(
         return original(root, paths, *args)
 
     monkeypatch.setattr(pipeline, "collect_change_facts", spy)
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
     run = pipeline.run_review([], load_config(root), AS_OF)
     assert "models/copies/coding-agent-0.yaml" in asked
     assert "models/huge.yaml" not in asked
     assert run.skipped == 2  # the notes and the huge file: neither mentions ThreatModel
+
+
+def test_workers_follow_the_cpus_the_process_may_use_up_to_eight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert pipeline._cpus() == pipeline.MAX_WORKERS == 8
+    monkeypatch.setattr(pipeline.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert pipeline._cpus() == 3
+    options = RunOptions(config=load_config(EXAMPLES), as_of=AS_OF)
+    assert pipeline._worker_processes(options, EmbeddedEngine(workers=32)) == 8
+    assert pipeline._worker_processes(options, EmbeddedEngine(workers=1)) == 1
