@@ -762,15 +762,49 @@ def collect_change_facts(
     fix. Raises GitError when git itself fails.
     """
     wanted = sorted(set(paths))
-    g = _open(root)
-    if g is None:
-        return {p: ChangeFacts(unknown=NO_REPO_FIX) for p in wanted}
-    try:
-        if g.is_shallow():
-            return {p: ChangeFacts(unknown=SHALLOW_FIX) for p in wanted}
-        has_head = g.has_head()
-        shared = _read_log(g) if has_head and len(wanted) > _FOLLOW_MAX else _History()
-        renames = _staged_renames(g) if has_head else {}
+    with ChangeHistory(root, len(wanted)) as history:
+        return history.facts(wanted, current)
+
+
+class ChangeHistory:
+    """A repository's history, read once, asked for the change facts of a few files at a
+    time (`facts`, as `collect_change_facts` answers): a run hands its models to worker
+    processes a batch at a time while the next batch's facts are found. `expected` is how
+    many files will be asked about in all (a few: each file's own history is read).
+    Raises GitError when git itself fails."""
+
+    def __init__(self, root: Path, expected: int) -> None:
+        self.root = root
+        self._g = _open(root)
+        self._unknown: str | None = NO_REPO_FIX if self._g is None else None
+        self._has_head = False
+        self._follow = expected <= _FOLLOW_MAX
+        self._shared = _History()
+        self._renames: dict[str, str] = {}
+        self._cache: dict[str, Any] = {}
+        if self._g is None:
+            return
+        try:
+            if self._g.is_shallow():
+                self._unknown = SHALLOW_FIX
+                return
+            self._has_head = self._g.has_head()
+            if self._has_head:
+                self._shared = _History() if self._follow else _read_log(self._g)
+                self._renames = _staged_renames(self._g)
+        except BaseException:
+            self.close()
+            raise
+
+    def facts(
+        self, paths: Iterable[str], current: Mapping[str, Any] | None = None
+    ) -> dict[str, ChangeFacts]:
+        """Change facts for each of `paths` (see `collect_change_facts`)."""
+        wanted = sorted(set(paths))
+        g = self._g
+        if g is None or self._unknown is not None:
+            return {p: ChangeFacts(unknown=self._unknown or NO_REPO_FIX) for p in wanted}
+        root = self.root
         out: dict[str, ChangeFacts] = {}
         walks: list[_Walk] = []
         for p in wanted:
@@ -791,20 +825,29 @@ def collect_change_facts(
             except _UNPARSEABLE as exc:
                 out[p] = ChangeFacts(unknown=f"{p} does not load: {_first_line(exc)}")
                 continue
-            name = renames.get(rel, rel)
-            hist = _read_log(g, follow=name) if has_head and len(wanted) <= _FOLLOW_MAX else shared
+            name = self._renames.get(rel, rel)
+            follow = self._has_head and self._follow
+            hist = _read_log(g, follow=name) if follow else self._shared
             versions = list(_versions(hist, name))
             history = tuple(dict.fromkeys(v.path for v in versions if v.path != rel))
             if versions and versions[0].blob == _blob_id(text):
                 versions[0].text = text  # unchanged since the last commit: no need to read
             walks.append(_Walk(p, text, data, now, versions, history))
         _walk_all(_BlobReader(g), walks)
-        cache: dict[str, Any] = {}
         for w in walks:
-            out[w.path] = _conclude(w, cache)
+            out[w.path] = _conclude(w, self._cache)
         return out
-    finally:
-        g.close()
+
+    def close(self) -> None:
+        if self._g is not None:
+            self._g.close()
+            self._g = None
+
+    def __enter__(self) -> ChangeHistory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def change_facts(root: Path, path: str, current: Any = None) -> ChangeFacts:

@@ -12,6 +12,7 @@ the one process's result, which the tests hold it to.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -30,7 +31,7 @@ from .controls import derive_controls, scoping_of
 from .engine import Engine, EngineOutput, make_engine
 from .errors import EngineError, PolicyEngineError, PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
-from .gitfacts import ChangeFacts, collect_change_facts
+from .gitfacts import ChangeFacts, ChangeHistory, collect_change_facts
 from .loader import (
     MAX_BYTES,
     Candidate,
@@ -316,6 +317,8 @@ MAX_WORKERS = 8
 """At most this many worker processes (~60-100 MB each), whatever the CPU count."""
 _CHUNK = 8
 """Files per task sent to a worker: small, so that both workers finish together."""
+_BATCH = 64
+"""Files whose git change facts are found together before their chunks are sent."""
 
 _Chunk = Sequence[tuple[Candidate, ChangeFacts | None]]
 """Some candidate files, each with its git change facts."""
@@ -477,12 +480,17 @@ def _in_workers(
     try:
         for _ in range(workers):  # start every worker now
             pool.submit(int)
-        # Only files the loader would read: not, say, a 2 GB YAML file the walk found.
-        readable = [c.shown for c in candidates if _within_limit(c.path)]
-        changes = collect_change_facts(root, readable) if history else {}
-        for start in range(0, len(candidates), _CHUNK):
-            chunk = [(c, changes.get(c.shown)) for c in candidates[start : start + _CHUNK]]
-            futures.append(pool.submit(task, chunk))
+        with ChangeHistory(root, len(candidates)) if history else contextlib.nullcontext() as git:
+            # A batch's facts, then its chunks to the workers: they start on the first
+            # batch while the next one's facts are found.
+            for first in range(0, len(candidates), _BATCH):
+                batch = candidates[first : first + _BATCH]
+                # Only files the loader would read: not, say, a 2 GB YAML file.
+                readable = [c.shown for c in batch if _within_limit(c.path)]
+                changes = git.facts(readable) if git is not None else {}
+                for start in range(0, len(batch), _CHUNK):
+                    chunk = [(c, changes.get(c.shown)) for c in batch[start : start + _CHUNK]]
+                    futures.append(pool.submit(task, chunk))
         return [future.result() for future in futures]
     except BrokenProcessPool as exc:
         raise EngineError(f"a worker process died ({exc}); no results were kept") from None

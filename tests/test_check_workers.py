@@ -72,6 +72,7 @@ def test_workers_give_the_report_of_one_process(
         return original(*args)
 
     monkeypatch.setattr(pipeline, "_check_in_workers", spy)
+    monkeypatch.setattr(pipeline, "_BATCH", 8)  # six batches of git facts, one history read
     two = _report(many, EmbeddedEngine(workers=2))
     assert calls == [2], "more than 32 files on two workers go to the worker path"
     assert two == one
@@ -130,6 +131,7 @@ def test_review_in_workers_gives_the_review_of_one_process(
 
     monkeypatch.setattr(pipeline, "_review_in_workers", spy)
     monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
+    monkeypatch.setattr(pipeline, "_BATCH", 16)
     two = pipeline.run_review([], config, AS_OF)
     assert calls == [2]
     monkeypatch.setattr(pipeline, "WORKER_MIN", 10_000)
@@ -178,13 +180,13 @@ def test_workers_read_no_history_for_a_file_too_large_to_be_a_model(
         fh.write("# generated data, not a threat model\n")
         fh.write("rows:\n" + "  - 0123456789abcdef0123456789abcdef\n" * 330_000)  # ~11 MB
     asked: list[str] = []
-    original = pipeline.collect_change_facts
+    original = pipeline.ChangeHistory.facts
 
-    def spy(root: Path, paths: list[str], *args: Any) -> Any:
+    def spy(self: Any, paths: list[str], *args: Any) -> Any:
         asked.extend(paths)
-        return original(root, paths, *args)
+        return original(self, paths, *args)
 
-    monkeypatch.setattr(pipeline, "collect_change_facts", spy)
+    monkeypatch.setattr(pipeline.ChangeHistory, "facts", spy)
     monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
     run = pipeline.run_review([], load_config(root), AS_OF)
     assert "models/copies/coding-agent-0.yaml" in asked
