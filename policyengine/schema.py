@@ -120,6 +120,13 @@ def _anchored(node: Any) -> Any:
 
 
 @cache
+def _schema() -> dict[str, Any]:
+    """The bundled schema, parsed once for both validators (read only, never changed)."""
+    schema: dict[str, Any] = json.loads(schema_text())
+    return schema
+
+
+@cache
 def _validator() -> Any:
     """The compiled Draft 2020-12 validator with a FormatChecker (built once).
 
@@ -129,7 +136,7 @@ def _validator() -> Any:
     # Imported here: ~0.17 s a process, and only a model jsonschema-rs rejects needs it.
     from jsonschema import Draft202012Validator, FormatChecker
 
-    schema = json.loads(schema_text())
+    schema = _schema()
     flat = _anchored(_inline_refs(schema, schema.get("$defs", {})))
     return Draft202012Validator(flat, format_checker=FormatChecker())
 
@@ -137,7 +144,7 @@ def _validator() -> Any:
 @cache
 def _accelerator() -> Any:
     """jsonschema-rs's validator for the same schema, formats checked (built once)."""
-    return jsonschema_rs.validator_for(json.loads(schema_text()), validate_formats=True)
+    return jsonschema_rs.validator_for(_schema(), validate_formats=True)
 
 
 def quickly_valid(data: Any) -> bool:
