@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,7 +45,7 @@ from .loader import (
 from .policyset import CheckMeta, PolicySet, load_policy_set
 from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
 from .review import Cadence, due_date, parse_day, review_documents, review_model
-from .validate import FileResult, Validation, validate_document, validate_paths
+from .validate import FileResult, Validation, validate_file, validate_paths
 
 FRAMEWORKS = ("nist-ai-rmf", "iso42001", "atlas")
 """Every framework the engine knows, in report order."""
@@ -102,8 +102,9 @@ def _validated(
 def run_validate(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
     """Schema and reference checks only: one report per file, diagnostics and nothing else.
     More than `WORKER_MIN` files a CPU are read and checked in worker processes."""
+    atlas, controls = _catalogs(config)  # here too for worker runs: errors named at once
     listing = find_models(paths, config.root, () if paths else config.models)
-    workers = min(_cpus(), -(-len(listing.candidates) // WORKER_MIN))
+    workers = _workers_for(listing, _cpus())
     if workers > 1:
         chunks = _in_workers(
             listing,
@@ -114,14 +115,7 @@ def run_validate(paths: Sequence[Path], config: Config, as_of: date) -> RunResul
             _validate_chunk,
             history=False,
         )
-        results = [r for chunk in chunks for r in chunk]
-        return RunResult(
-            models=tuple(sorted((r for r in results if r is not None), key=lambda r: r.path)),
-            as_of=as_of,
-            skipped=sum(1 for r in results if r is None),
-            diagnostics=tuple(sorted(listing.diagnostics, key=lambda d: (d.file, d.message))),
-        )
-    atlas, controls = _catalogs(config)
+        return _collected(listing, chunks, as_of)
     validated = _validated(paths, config, atlas, controls)
     models = tuple(f.to_report() for f in validated.files)
     return RunResult(
@@ -270,30 +264,24 @@ def run_check(
     policies when the caller has read them already (a pull request checks two sides).
     """
     config = options.config
-    atlas, controls = _catalogs(config)
+    atlas, controls = _catalogs(config)  # here too for worker runs: errors named at once
     if policy_set is None:
         policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
-    run = _Run(options, atlas, controls, policy_set)
     processes = _worker_processes(options, engine)
     if processes > 1:
         listing = find_models(paths, config.root, () if paths else config.models)
-        workers = min(processes, -(-len(listing.candidates) // WORKER_MIN))
+        workers = _workers_for(listing, processes)
         if workers > 1:
-            return _check_in_workers(listing, run, workers)
+            return _check_in_workers(listing, options, policy_set, workers)
+    run = _Run(options, atlas, controls, policy_set)
     validated = _validated(paths, config, atlas, controls)
     exists = _evidence_exists(config.root)
 
-    valid = [f for f in validated.files if f.document is not None and f.valid]
-    verdicts = review_verdicts(
-        [f.document for f in valid if f.document is not None], config, options.as_of, atlas
-    )
-    inputs = [
-        _model_input(f.document, verdicts[f.path], run, exists)
-        for f in valid
-        if f.document is not None
-    ]
-    outputs = _evaluate(run.policy_set, inputs, options.engine, engine)
-    answers = {f.path: (out, inp) for f, out, inp in zip(valid, outputs, inputs, strict=True)}
+    valid = [(f, f.document) for f in validated.files if f.document is not None and f.valid]
+    verdicts = review_verdicts([doc for _, doc in valid], config, options.as_of, atlas)
+    inputs = [_model_input(doc, verdicts[f.path], run, exists) for f, doc in valid]
+    outputs = _evaluate(policy_set, inputs, options.engine, engine)
+    answers = {f.path: (out, inp) for (f, _), out, inp in zip(valid, outputs, inputs, strict=True)}
     reports = [
         _model_report(f, *answers[f.path], verdicts[f.path], run)
         if f.path in answers
@@ -393,7 +381,7 @@ def _check_chunk(chunk: _Chunk) -> list[ModelReport | None]:
         if loaded is None:
             out.append(None)
             continue
-        f = _validated_file(loaded, config.root, run.atlas, run.controls)
+        f = validate_file(loaded, root=config.root, control_ids=run.controls.ids(), atlas=run.atlas)
         if f.document is None or not f.valid:
             out.append(f.to_report())
             continue
@@ -402,16 +390,6 @@ def _check_chunk(chunk: _Chunk) -> list[ModelReport | None]:
         [answer] = engine.evaluate(run.policy_set, [inp])
         out.append(_model_report(f, answer, inp, verdict, run))
     return out
-
-
-def _validated_file(
-    loaded: Document | Diagnostic, root: Path, atlas: AtlasCatalog, controls: ControlCatalog
-) -> FileResult:
-    """A loaded file validated, or the reason it did not load, as a `FileResult`."""
-    if isinstance(loaded, Diagnostic):
-        return FileResult(loaded.file, None, (loaded,))
-    diagnostics = validate_document(loaded, root=root, control_ids=controls.ids(), atlas=atlas)
-    return FileResult(loaded.path, loaded, diagnostics)
 
 
 _validate_state: tuple[Path, AtlasCatalog, ControlCatalog] | None = None
@@ -429,30 +407,44 @@ def _validate_chunk(chunk: _Chunk) -> list[ModelReport | None]:
         raise EngineError("a validate worker has nothing to validate with (a bug)")
     root, atlas, controls = _validate_state
     out: list[ModelReport | None] = []
+    ids = controls.ids()
     for candidate, _ in chunk:
         loaded = load_candidate(candidate)
-        out.append(
-            None if loaded is None else _validated_file(loaded, root, atlas, controls).to_report()
-        )
+        if loaded is None:
+            out.append(None)
+        else:
+            out.append(validate_file(loaded, root=root, control_ids=ids, atlas=atlas).to_report())
     return out
 
 
-def _check_in_workers(listing: Listing, run: _Run, workers: int) -> RunResult:
+def _check_in_workers(
+    listing: Listing, options: RunOptions, policy_set: PolicySet, workers: int
+) -> RunResult:
     """`run_check` with each model read, validated, judged and evaluated in one of
     `workers` processes; only the reports come back."""
-    initargs = (run.options, run.policy_set.digest)
-    chunks = _in_workers(
-        listing, run.options.config.root, workers, _init_worker, initargs, _check_chunk
-    )
+    initargs = (options, policy_set.digest)
+    root = options.config.root
+    chunks = _in_workers(listing, root, workers, _init_worker, initargs, _check_chunk)
+    return replace(_collected(listing, chunks, options.as_of), frameworks=tuple(options.frameworks))
+
+
+def _collected(
+    listing: Listing, chunks: Sequence[Sequence[ModelReport | None]], as_of: date
+) -> RunResult:
+    """The run of the workers' reports (None for a skipped file), sorted by path."""
     results = [r for chunk in chunks for r in chunk]
-    reports = sorted((r for r in results if r is not None), key=lambda r: r.path)
     return RunResult(
-        models=tuple(reports),
-        as_of=run.options.as_of,
+        models=tuple(sorted((r for r in results if r is not None), key=lambda r: r.path)),
+        as_of=as_of,
         skipped=sum(1 for r in results if r is None),
-        frameworks=tuple(run.options.frameworks),
         diagnostics=tuple(sorted(listing.diagnostics, key=lambda d: (d.file, d.message))),
     )
+
+
+def _workers_for(listing: Listing, processes: int) -> int:
+    """Worker processes for the files of `listing`: one per `WORKER_MIN` of them, at
+    most `processes`."""
+    return min(processes, -(-len(listing.candidates) // WORKER_MIN))
 
 
 def _in_workers(
@@ -537,7 +529,7 @@ def run_review(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
     atlas = catalog_for_repo(config.root, config.atlas_catalog)
     globs = () if paths else config.models
     listing = find_models(paths, config.root, globs)
-    workers = min(_cpus(), -(-len(listing.candidates) // WORKER_MIN))
+    workers = _workers_for(listing, _cpus())
     if workers > 1:
         return _review_in_workers(listing, config, as_of, workers)
     found = discover(paths, config.root, globs)

@@ -68,7 +68,7 @@ def test_workers_give_the_report_of_one_process(
     original = pipeline._check_in_workers
 
     def spy(*args: Any) -> Any:
-        calls.append(args[2])
+        calls.append(args[3])
         return original(*args)
 
     monkeypatch.setattr(pipeline, "_check_in_workers", spy)
