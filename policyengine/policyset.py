@@ -189,12 +189,12 @@ def _sharing(
             package = group_of[package]
         return package
 
+    reads_input = {name for name, text in code.items() if _INPUT_RE.search(text)}
     first_reader: dict[str, str] = {}
     for package in sorted(reached):
-        for name in sorted(reached[package]):
-            if _INPUT_RE.search(code[name]):
-                other = first_reader.setdefault(name, package)
-                group_of[root(package)] = root(other)
+        for name in sorted(reached[package] & reads_input):
+            other = first_reader.setdefault(name, package)
+            group_of[root(package)] = root(other)
     groups: dict[str, list[str]] = {}
     for package in sorted(reached):
         groups.setdefault(root(package), []).append(package)
@@ -213,7 +213,8 @@ def _closure(start: set[str], reaches: Mapping[str, set[str]]) -> set[str]:
 
 
 def _without_comments(source: str) -> str:
-    """`source` without its string literals and comments, for finding `data` references."""
+    """`source` without its string literals and comments, for finding `data` and `input`
+    references."""
     code = _LITERAL_RE.sub('""', source)
     return "\n".join(line.split("#", 1)[0] for line in code.splitlines())
 
