@@ -509,8 +509,13 @@ def _evaluate(
         return []
     if engine is not None:
         return engine.evaluate(policy_set, inputs)
+    # A run that gets here is small (`WORKER_MIN`) or has one CPU: it stays in one process.
     own = make_engine(
-        choice.name, opa_url=choice.opa_url, token=choice.token, use_loaded=choice.use_loaded
+        choice.name,
+        opa_url=choice.opa_url,
+        token=choice.token,
+        use_loaded=choice.use_loaded,
+        workers=1,
     )
     try:
         return own.evaluate(policy_set, inputs)

@@ -204,3 +204,27 @@ def test_workers_follow_the_cpus_the_process_may_use_up_to_eight(
     options = RunOptions(config=load_config(EXAMPLES), as_of=AS_OF)
     assert pipeline._worker_processes(options, EmbeddedEngine(workers=32)) == 8
     assert pipeline._worker_processes(options, EmbeddedEngine(workers=1)) == 1
+
+
+def test_a_small_run_stays_in_one_process(
+    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 12 models: fewer than WORKER_MIN a worker, and starting the engine's own pool of
+    # workers would cost more than evaluating them here.
+    from policyengine.engine.embedded import PARALLEL_MIN
+
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, root)
+    for i in range(9):
+        source = many / "models" / "copies" / f"coding-agent-{i}.yaml"
+        shutil.copy(source, root / "models" / source.name)
+    assert PARALLEL_MIN < 12 <= pipeline.WORKER_MIN
+
+    def no_pool(*args: Any) -> Any:
+        raise AssertionError("a small run started worker processes")
+
+    monkeypatch.setattr(EmbeddedEngine, "_evaluate_parallel", no_pool)
+    monkeypatch.setattr(pipeline, "_in_workers", no_pool)
+    monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
+    run = run_check([], RunOptions(config=load_config(root), as_of=AS_OF))
+    assert len(run.models) == 12 and all(m.valid for m in run.models)

@@ -174,16 +174,18 @@ def make_engine(
     opa_url: str | None = None,
     token: str | None = None,
     use_loaded: bool = False,
+    workers: int | None = None,
 ) -> Engine:
     """The engine called `name` (`embedded` or `opa`); raises `UsageError` otherwise.
 
     `opa` needs `opa_url`; `token` is sent as a bearer token; with `use_loaded` the OPA
     engine queries the policies the server already holds instead of loading the set.
+    `workers` is the embedded engine's worker processes (None: one per CPU).
     """
     if name == "embedded":
         from .embedded import EmbeddedEngine
 
-        return EmbeddedEngine()
+        return EmbeddedEngine(workers=workers)
     if name == "opa":
         if not opa_url:
             raise UsageError("--engine opa needs --opa-url URL (e.g. http://127.0.0.1:8181)")
