@@ -8,7 +8,7 @@ then measures, in this order, and prints one table:
   `--workers` processes (imports and the ATLAS/control catalogs are warm; policies are not);
 - check, subprocess: `python -m policyengine check` (process start and imports included);
 - check over a local `opa run --server` on 127.0.0.1 (in process), when `--engine opa` or
-  an `opa` binary is found ($POLICYENGINE_OPA, `opa` on PATH, /root/go/bin/opa);
+  an `opa` binary is found ($POLICYENGINE_OPA, `opa` on PATH, ~/go/bin/opa);
 - `policyengine --version` (subprocess, best of 5);
 - `policyengine status` over the history (subprocess);
 - a pull-request check of the one changed model: `check --base HEAD~1 --changed-only`
@@ -221,12 +221,11 @@ def check_in_process(repo: SyntheticRepo, as_of: date, engine: Engine) -> tuple[
 
 
 def opa_binary() -> str | None:
-    """$POLICYENGINE_OPA, `opa` on PATH, or /root/go/bin/opa, if executable."""
+    """$POLICYENGINE_OPA, `opa` on PATH, or ~/go/bin/opa, if executable."""
     for candidate in (
         os.environ.get("POLICYENGINE_OPA"),
         shutil.which("opa"),
         str(Path.home() / "go" / "bin" / "opa"),
-        "/root/go/bin/opa",
     ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate

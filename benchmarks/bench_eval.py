@@ -63,7 +63,7 @@ from policyengine.policyset import (  # noqa: E402
 from policyengine.results import ReviewStatus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT.parent / "shared/design/threat-model.example.yaml"
+EXAMPLE = ROOT / "tests/data/design/threat-model.example.yaml"
 POLICIES = ROOT / "policies"
 AS_OF = date(2026, 11, 27)
 
@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threats", type=int, nargs="+", default=[40, 200])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--opa", default=shutil.which("opa") or "/root/go/bin/opa")
+    parser.add_argument(
+        "--opa", default=shutil.which("opa") or str(Path.home() / "go" / "bin" / "opa")
+    )
     parser.add_argument("--profile", action="store_true", help="print each package's cost")
     args = parser.parse_args(argv)
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from policyengine.gitfacts import collect_change_facts  # noqa: E402
 
-EXAMPLE = Path(__file__).resolve().parent.parent.parent / "shared/design/threat-model.example.yaml"
+EXAMPLE = Path(__file__).resolve().parent.parent / "tests/data/design/threat-model.example.yaml"
 
 THREAT = """  - id: T-{n:03d}
     title: Synthetic threat {n} against the assistant

@@ -1,6 +1,7 @@
 """Build the shipped ATLAS catalog (`policyengine/data/atlas-catalog.json`).
 
-Facts only, no descriptions. Sources, in `../shared/reference/atlas` by default:
+Facts only, no descriptions. Sources, in `tests/data/atlas/` of this repository by default
+(copied there with MITRE's Apache-2.0 licence; see its SOURCE.md):
 
 - `atlas_tactics.csv`, `atlas_techniques.csv`: id, name, parent, tactic ids (a
   sub-technique's are its parent's), maturity, first release (`<=3.0.0` = already in
@@ -14,7 +15,9 @@ Facts only, no descriptions. Sources, in `../shared/reference/atlas` by default:
   since 5.6.1 added no ids, so the catalog version is given here.
 
 Run from the repository root:
-    python scripts/build_atlas_catalog.py [--reference DIR] [--check]
+    python scripts/build_atlas_catalog.py [RELEASE] [--reference DIR] [--check]
+RELEASE is the MITRE release file to cross-check against (default: ATLAS-5.6.1.yaml in the
+reference folder); --reference is the folder of the fact CSVs (default: tests/data/atlas).
 `--check` fails (exit 1) when the shipped file differs from a fresh build.
 """
 
@@ -33,6 +36,7 @@ from policyengine import atlas  # noqa: E402
 
 CATALOG_VERSION = "5.6.1"
 RELEASE_FILE = "ATLAS-5.6.1.yaml"
+DEFAULT_REFERENCE = REPO / "tests" / "data" / "atlas"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -44,8 +48,9 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(";") if part.strip())
 
 
-def build(reference: Path) -> atlas.AtlasCatalog:
-    """The catalog from the reference CSVs, cross-checked against the 5.6.1 release."""
+def build(reference: Path, release: Path | None = None) -> atlas.AtlasCatalog:
+    """The catalog from the reference CSVs in `reference`, cross-checked against the 5.6.1
+    release file (`release`, default `reference/ATLAS-5.6.1.yaml`)."""
     tactics = {
         r["tactic_id"]: atlas.Tactic(
             id=r["tactic_id"],
@@ -94,7 +99,8 @@ def build(reference: Path) -> atlas.AtlasCatalog:
         tactics=MappingProxyType(dict(sorted(tactics.items()))),
         techniques=MappingProxyType(dict(sorted(techniques.items()))),
     )
-    _cross_check(catalog, atlas.catalog_from_release(reference / RELEASE_FILE, CATALOG_VERSION))
+    release_file = release if release is not None else reference / RELEASE_FILE
+    _cross_check(catalog, atlas.catalog_from_release(release_file, CATALOG_VERSION))
     return catalog
 
 
@@ -133,11 +139,12 @@ def main() -> int:
     """Build (or with --check, verify) the shipped catalog; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--reference", type=Path, default=REPO.parent / "shared" / "reference" / "atlas"
+        "release", type=Path, nargs="?", default=None, help="the MITRE ATLAS release file"
     )
+    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="fact CSVs")
     parser.add_argument("--check", action="store_true", help="verify, do not write")
     args = parser.parse_args()
-    catalog = build(args.reference)
+    catalog = build(args.reference, args.release)
     if args.check:
         current = atlas.SHIPPED_CATALOG.read_text(encoding="utf-8")
         if current != atlas.dumps_catalog(catalog):

@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: paths to the repository, the shared design folder and OPA."""
+"""Shared pytest fixtures: paths to the repository, its test data and OPA."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 ASSETS = Path(__file__).resolve().parent / "data"
 
 assert ASSETS.is_dir(), f"test data folder missing: {ASSETS}"
@@ -36,10 +35,15 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """../shared beside the repository (design notes, ATLAS releases); required."""
-    assert SHARED.is_dir(), f"../shared is missing beside the repository: {SHARED}"
-    return SHARED
+def design_example() -> Path:
+    """The format's reference example, byte-identical to the design notes' copy."""
+    return ASSETS / "design" / "threat-model.example.yaml"
+
+
+@pytest.fixture(scope="session")
+def atlas_reference() -> Path:
+    """MITRE ATLAS releases 4.9.0 and 5.6.1 and the facts extracted from them (Apache-2.0)."""
+    return ASSETS / "atlas"
 
 
 # --- OPA: a real `opa run --server` on 127.0.0.1 for tests marked `opa` -----------------

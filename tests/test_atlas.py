@@ -13,8 +13,8 @@ from policyengine.errors import CatalogError
 
 
 @pytest.fixture(scope="module")
-def ref(shared_dir: Path) -> Path:
-    return shared_dir / "reference" / "atlas"
+def ref(atlas_reference: Path) -> Path:
+    return atlas_reference
 
 
 @pytest.fixture(scope="module")

@@ -37,9 +37,9 @@ BOB = git.Actor("Bob Builder", "bob@example.com")
 
 
 @pytest.fixture(scope="module")
-def example(shared_dir: Path) -> str:
+def example(design_example: Path) -> str:
     """The format example: a realistic model with every trigger asset type."""
-    return (shared_dir / "design" / "threat-model.example.yaml").read_text(encoding="utf-8")
+    return design_example.read_text(encoding="utf-8")
 
 
 def edit(text: str, old: str, new: str) -> str:

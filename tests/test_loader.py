@@ -180,9 +180,9 @@ def test_byte_order_marks_are_accepted(name: str) -> None:
     assert doc.locate(("metadata", "id")) == (3, 12)
 
 
-def test_example_loads_unchanged_with_positions(shared_dir: Path) -> None:
-    path = shared_dir / "design" / "threat-model.example.yaml"
-    doc = load_document(path, shared_dir)
+def test_example_loads_unchanged_with_positions(design_example: Path) -> None:
+    path = design_example
+    doc = load_document(path, design_example.parent.parent)
     assert doc.path == "design/threat-model.example.yaml"
     assert is_threat_model(doc.data)
     assert doc.data["review"]["last_reviewed"] == "2026-10-02"

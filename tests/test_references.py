@@ -77,12 +77,17 @@ def test_reference_problems_are_located_and_readable(name: str, atlas: AtlasCata
 
 
 def test_good_model_and_example_have_no_reference_problem(
-    atlas: AtlasCatalog, shared_dir: Path
+    atlas: AtlasCatalog, design_example: Path
 ) -> None:
     good = load_document(DATA / "good" / "minimal.yaml", DATA)
     assert check_references(good, root=DATA, control_ids=CONTROLS, atlas=atlas) == []
-    example = load_document(shared_dir / "design" / "threat-model.example.yaml", shared_dir)
-    assert check_references(example, root=shared_dir, control_ids=CONTROLS, atlas=atlas) == []
+    example = load_document(design_example, design_example.parent.parent)
+    assert (
+        check_references(
+            example, root=design_example.parent.parent, control_ids=CONTROLS, atlas=atlas
+        )
+        == []
+    )
 
 
 def test_retired_id_is_a_warning_with_code_atlas(atlas: AtlasCatalog) -> None:

@@ -32,8 +32,8 @@ def catalog() -> AtlasCatalog:
 
 
 @pytest.fixture(scope="module")
-def example_data(shared_dir: Path) -> dict[str, Any]:
-    path = shared_dir / "design" / "threat-model.example.yaml"
+def example_data(design_example: Path) -> dict[str, Any]:
+    path = design_example
     data: dict[str, Any] = parse_document(path.read_bytes(), "example.yaml").data
     return data
 

@@ -93,8 +93,8 @@ def _enums(node: Any) -> Iterator[list[str]]:
             yield from _enums(value)
 
 
-def test_every_vocabulary_in_the_example_comments_is_an_enum(shared_dir: Path) -> None:
-    example = (shared_dir / "design" / "threat-model.example.yaml").read_text()
+def test_every_vocabulary_in_the_example_comments_is_an_enum(design_example: Path) -> None:
+    example = design_example.read_text()
     vocabularies = _comment_vocabularies(example)
     assert len(vocabularies) >= 10
     enums = [set(e) for e in _enums(SCHEMA)]
@@ -102,8 +102,8 @@ def test_every_vocabulary_in_the_example_comments_is_an_enum(shared_dir: Path) -
         assert any(set(values) <= e for e in enums), f"{field}: {values} is not a schema enum"
 
 
-def test_example_is_valid_unchanged(shared_dir: Path) -> None:
-    doc = load_document(shared_dir / "design" / "threat-model.example.yaml", shared_dir)
+def test_example_is_valid_unchanged(design_example: Path) -> None:
+    doc = load_document(design_example, design_example.parent.parent)
     assert validate_schema(doc) == []
 
 

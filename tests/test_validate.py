@@ -28,10 +28,12 @@ def atlas() -> AtlasCatalog:
 
 
 def test_example_validates_unchanged_with_no_diagnostic(
-    shared_dir: Path, atlas: AtlasCatalog
+    design_example: Path, atlas: AtlasCatalog
 ) -> None:
-    doc = load_document(shared_dir / "design" / "threat-model.example.yaml", shared_dir)
-    found = validate_document(doc, root=shared_dir, control_ids=EXAMPLE_CONTROLS, atlas=atlas)
+    doc = load_document(design_example, design_example.parent.parent)
+    found = validate_document(
+        doc, root=design_example.parent.parent, control_ids=EXAMPLE_CONTROLS, atlas=atlas
+    )
     assert found == ()
 
 
@@ -117,12 +119,17 @@ def test_warnings_alone_keep_a_model_valid(tmp_path: Path, atlas: AtlasCatalog) 
 
 
 def test_example_is_valid_against_the_real_control_catalogs(
-    shared_dir: Path, atlas: AtlasCatalog
+    design_example: Path, atlas: AtlasCatalog
 ) -> None:
-    doc = load_document(shared_dir / "design" / "threat-model.example.yaml", shared_dir)
+    doc = load_document(design_example, design_example.parent.parent)
     control_ids = load_controls().ids()
     assert EXAMPLE_CONTROLS <= control_ids
-    assert validate_document(doc, root=shared_dir, control_ids=control_ids, atlas=atlas) == ()
+    assert (
+        validate_document(
+            doc, root=design_example.parent.parent, control_ids=control_ids, atlas=atlas
+        )
+        == ()
+    )
 
 
 _RECORDING: dict[str, Any] = {}

@@ -12,8 +12,8 @@ from policyengine.cli import main
 
 
 @pytest.fixture(scope="module")
-def ref(shared_dir: Path) -> Path:
-    return shared_dir / "reference" / "atlas"
+def ref(atlas_reference: Path) -> Path:
+    return atlas_reference
 
 
 @pytest.fixture

@@ -33,8 +33,8 @@ def _commit(repo: git.Repo, root: Path, files: dict[str, str], day: str, who: gi
 
 
 @pytest.fixture
-def example(shared_dir: Path) -> str:
-    return (shared_dir / "design" / "threat-model.example.yaml").read_text(encoding="utf-8")
+def example(design_example: Path) -> str:
+    return design_example.read_text(encoding="utf-8")
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def _to_json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _inputs(repo_root: Path, shared_dir: Path) -> list[dict[str, Any]]:
+def _inputs(repo_root: Path, design_example: Path) -> list[dict[str, Any]]:
     """The design example and every example model, with the facts `check` would build."""
     from datetime import date
 
@@ -69,7 +69,7 @@ def _inputs(repo_root: Path, shared_dir: Path) -> list[dict[str, Any]]:
     from policyengine.loader import load_document
     from policyengine.results import ReviewStatus
 
-    design = shared_dir / "design" / "threat-model.example.yaml"
+    design = design_example
     examples = repo_root / "examples"
     models = [(design, design.parent)] + [
         (p, examples) for p in sorted((examples / "models").glob("*.yaml"))
@@ -91,9 +91,9 @@ def _inputs(repo_root: Path, shared_dir: Path) -> list[dict[str, Any]]:
     return inputs
 
 
-def test_example_models_agree(opa_bin: str, repo_root: Path, shared_dir: Path) -> None:
+def test_example_models_agree(opa_bin: str, repo_root: Path, design_example: Path) -> None:
     ps = load_policy_set([repo_root / "policies", repo_root / "examples" / "policies"])
-    inputs = _inputs(repo_root, shared_dir)
+    inputs = _inputs(repo_root, design_example)
     embedded = EmbeddedEngine(workers=1).evaluate(ps, inputs)
     # NOTE: a server of its own: on the session server, after other tests loaded other
     # policy sets, OPA has answered a policy PUT only after the 30 s client timeout.
@@ -152,7 +152,7 @@ def _mutant(model: dict[str, Any], rng: Any) -> dict[str, Any]:
     return m
 
 
-def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, shared_dir: Path) -> None:
+def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, design_example: Path) -> None:
     import random
     from datetime import date
 
@@ -163,7 +163,7 @@ def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, shared_dir:
 
     ps = load_policy_set([repo_root / "policies"])
     atlas = load_catalog()
-    design = shared_dir / "design" / "threat-model.example.yaml"
+    design = design_example
     bases = [load_document(design, design.parent).data] + [
         load_document(p, repo_root / "examples").data
         for p in sorted((repo_root / "examples" / "models").glob("*.yaml"))
