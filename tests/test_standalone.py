@@ -39,8 +39,8 @@ _ALLOWED_CLIMBS = {
     ("tests/test_config.py", "../atlas.json"),
     ("tests/test_config.py", "../outside"),
     ("tests/test_config.py", "../cat.json"),
-    ("tests/test_standalone.py", "../shared"),
 }
+_SELF = "tests/test_standalone.py"  # the scanner's own patterns and cases
 
 
 def _tracked_files() -> list[str]:
@@ -63,7 +63,6 @@ def _problems(name: str, text: str) -> list[str]:
     found = [
         f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)!r}"
         for m in _FOREIGN.finditer(text)
-        if name != "tests/test_standalone.py"
     ]
     folder = (REPO / name).parent
     for m in _CLIMB.finditer(text):
@@ -81,7 +80,7 @@ def test_no_tracked_file_refers_outside_the_repository() -> None:
         if path.is_symlink() or not path.is_file():
             continue
         text = _text(path)
-        if text is not None:
+        if text is not None and name != _SELF:
             problems.extend(_problems(name, text))
     assert problems == []
 
