@@ -4,24 +4,19 @@
 load -> validate -> facts (atlas, review) -> evaluate (engine) -> control status -> RunResult.
 
 A run over many models takes each model through those stages in worker processes
-(`_check_in_workers`, `_review_in_workers`): nothing but reports comes back, so the main
-process never holds every model; it reads the git history once meanwhile. The result is
-the one process's result, which the tests hold it to.
+(`workers.SpawnPool`; `_check_in_workers`, `_review_in_workers`): nothing but reports
+comes back, so the main process never holds every model; it reads the git history once
+meanwhile. The result is the one process's result, which the tests hold it to.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
-import multiprocessing
-import os
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from . import bundled
 from .atlas import AtlasCatalog, catalog_for_repo
@@ -29,7 +24,7 @@ from .catalog import ControlCatalog, load_controls
 from .config import Config
 from .controls import derive_controls, scoping_of
 from .engine import Engine, EngineOutput, make_engine
-from .errors import EngineError, PolicyEngineError, PolicyError
+from .errors import PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
 from .gitfacts import ChangeFacts, ChangeHistory, collect_change_facts
 from .loader import (
@@ -46,6 +41,7 @@ from .policyset import CheckMeta, PolicySet, load_policy_set
 from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
 from .review import Cadence, due_date, parse_day, review_documents, review_model
 from .validate import FileResult, Validation, validate_file, validate_paths
+from .workers import FILES_PER_WORKER, SpawnPool, worker_count
 
 FRAMEWORKS = ("nist-ai-rmf", "iso42001", "atlas")
 """Every framework the engine knows, in report order."""
@@ -79,6 +75,8 @@ class RunOptions:
     """The engine to use."""
     extra_policy_dirs: tuple[Path, ...] = ()
     """`--policy` folders, in addition to the bundled policies and the config's."""
+    workers: int = 0
+    """Worker processes asked for (`--workers`): 0 automatic, 1 in process."""
 
 
 def _catalogs(config: Config) -> tuple[AtlasCatalog, ControlCatalog]:
@@ -86,7 +84,11 @@ def _catalogs(config: Config) -> tuple[AtlasCatalog, ControlCatalog]:
 
 
 def _validated(
-    paths: Sequence[Path], config: Config, atlas: AtlasCatalog, controls: ControlCatalog
+    paths: Sequence[Path],
+    config: Config,
+    atlas: AtlasCatalog,
+    controls: ControlCatalog,
+    workers: int,
 ) -> Validation:
     # The config's `models` globs say where models live when no PATH is given; a PATH
     # given on the command line replaces them.
@@ -96,27 +98,32 @@ def _validated(
         globs=() if paths else config.models,
         control_ids=controls.ids(),
         atlas=atlas,
+        workers=workers,
     )
 
 
-def run_validate(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
+def _workers_for(listing: Listing, requested: int) -> int:
+    """Worker processes for the files of `listing` (`workers.worker_count`)."""
+    return worker_count(requested, len(listing.candidates), FILES_PER_WORKER)
+
+
+def run_validate(
+    paths: Sequence[Path], config: Config, as_of: date, *, workers: int = 0
+) -> RunResult:
     """Schema and reference checks only: one report per file, diagnostics and nothing else.
-    More than `WORKER_MIN` files a CPU are read and checked in worker processes."""
+
+    `workers` is the worker processes asked for (0 automatic, 1 in process): more than
+    `FILES_PER_WORKER` files a worker are read and checked in worker processes.
+    """
     atlas, controls = _catalogs(config)  # here too for worker runs: errors named at once
     listing = find_models(paths, config.root, () if paths else config.models)
-    workers = _workers_for(listing, _cpus())
-    if workers > 1:
-        chunks = _in_workers(
-            listing,
-            config.root,
-            workers,
-            _init_validate_worker,
-            (config,),
-            _validate_chunk,
-            history=False,
-        )
+    count = _workers_for(listing, workers)
+    if count > 1:
+        with SpawnPool(count, _init_validate, (config,), what="validate") as pool:
+            pool.start()
+            chunks = pool.map(_validate_chunk, _chunks(listing.candidates, None))
         return _collected(listing, chunks, as_of)
-    validated = _validated(paths, config, atlas, controls)
+    validated = _validated(paths, config, atlas, controls, workers)
     models = tuple(f.to_report() for f in validated.files)
     return RunResult(
         models=models,
@@ -259,22 +266,23 @@ def run_check(
     The review verdict of each model feeds ISO 8.2 and MEASURE 3.1. Raises `PolicyError`
     for broken policies, `EngineError` when the engine fails (never a partial result) and
     `GitError` when git itself fails. Many models on the embedded engine (more than
-    `WORKER_MIN` a worker) are checked end to end in its worker processes
-    (`_check_in_workers`): the same result, in less time and memory. `policy_set` is the
+    `FILES_PER_WORKER` a worker, `options.workers` asked for) are checked end to end in
+    worker processes (`_check_in_workers`): the same result, in less time and memory.
+    Fewer are checked in this process, with `engine` when given. `policy_set` is the
     policies when the caller has read them already (a pull request checks two sides).
     """
     config = options.config
     atlas, controls = _catalogs(config)  # here too for worker runs: errors named at once
     if policy_set is None:
         policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
-    processes = _worker_processes(options, engine)
-    if processes > 1:
+    processes = _processes(options, engine)
+    if processes != 1:
         listing = find_models(paths, config.root, () if paths else config.models)
         workers = _workers_for(listing, processes)
         if workers > 1:
             return _check_in_workers(listing, options, policy_set, workers)
     run = _Run(options, atlas, controls, policy_set)
-    validated = _validated(paths, config, atlas, controls)
+    validated = _validated(paths, config, atlas, controls, options.workers)
     exists = _evidence_exists(config.root)
 
     valid = [(f, f.document) for f in validated.files if f.document is not None and f.valid]
@@ -299,10 +307,6 @@ def run_check(
 
 # --- many models: end to end in worker processes --------------------------------------
 
-WORKER_MIN = 16
-"""Candidate files per worker process below which a run stays in one process."""
-MAX_WORKERS = 8
-"""At most this many worker processes (~60-100 MB each), whatever the CPU count."""
 _CHUNK = 8
 """Files per task sent to a worker: small, so that both workers finish together."""
 _BATCH = 64
@@ -310,69 +314,44 @@ _BATCH = 64
 
 _Chunk = Sequence[tuple[Candidate, ChangeFacts | None]]
 """Some candidate files, each with its git change facts."""
-_T = TypeVar("_T")
+_Facts = Callable[[list[str]], Mapping[str, ChangeFacts]]
+"""The git change facts of some files (`ChangeHistory.facts`)."""
 
 
-_worker_state: tuple[_Run, Engine, Callable[[str], bool]] | PolicyEngineError | None = None
-"""In a worker process: the run, its own in-process engine and evidence lookup."""
-
-
-def _worker_processes(options: RunOptions, engine: Engine | None) -> int:
-    """How many processes may check models end to end: the embedded engine's worker count
-    (the CPUs when the run makes its own engine); 1 for OPA."""
+def _processes(options: RunOptions, engine: Engine | None) -> int:
+    """The worker processes a run asks for (`RunOptions.workers`; 0 automatic): those of
+    the embedded engine; 1 for OPA, which evaluates in its own server."""
     from .engine.embedded import EmbeddedEngine
 
-    if engine is None:
-        return _cpus() if options.engine.name == "embedded" else 1
-    return min(engine.workers, MAX_WORKERS) if isinstance(engine, EmbeddedEngine) else 1
+    embedded = isinstance(engine, EmbeddedEngine) or (
+        engine is None and options.engine.name == "embedded"
+    )
+    return options.workers if embedded else 1
 
 
-def _cpus() -> int:
-    """The CPUs this process may run on (its affinity, where the OS says), at most
-    `MAX_WORKERS`: a container often reports every CPU of its host."""
-    try:
-        count = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        count = os.cpu_count() or 1
-    return max(1, min(count, MAX_WORKERS))
-
-
-def _init_worker(options: RunOptions, digest: str) -> None:
-    """Pool initializer: the catalogs and policies read again (as the main process read
-    them: sending them would hold the main process until the worker has started) and one
-    in-process engine, its programs compiled (or loaded from the cache) once. A policy
-    error, or policies changed since the main process read them, is kept and raised by
-    every task."""
+def _init_check(options: RunOptions, digest: str) -> tuple[_Run, Engine, Callable[[str], bool]]:
+    """A check worker's state: the catalogs and policies read again (as the main process
+    read them: sending them would hold the main process until the worker has started)
+    and one in-process engine, its programs compiled (or loaded from the cache) once.
+    Raises `PolicyError` for a policy error, or policies changed since the main process
+    read them."""
     from .engine.embedded import EmbeddedEngine
 
-    global _worker_state
-    try:
-        policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
-    except PolicyEngineError as exc:
-        _worker_state = exc
-        return
+    policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
     if policy_set.digest != digest:
-        _worker_state = PolicyError("the policy files changed while the check ran: run it again")
-        return
+        raise PolicyError("the policy files changed while the check ran: run it again")
     run = _Run(options, *_catalogs(options.config), policy_set)
     engine = EmbeddedEngine(workers=1)
     # Freed before the interpreter tears modules down: regopy's own finalizer needs them.
     atexit.register(engine.close)
-    try:
-        engine.prepare(run.policy_set)
-    except PolicyEngineError as exc:
-        _worker_state = exc
-        return
-    _worker_state = (run, engine, _evidence_exists(run.options.config.root))
+    engine.prepare(run.policy_set)
+    return run, engine, _evidence_exists(run.options.config.root)
 
 
-def _check_chunk(chunk: _Chunk) -> list[ModelReport | None]:
+def _check_chunk(
+    state: tuple[_Run, Engine, Callable[[str], bool]], chunk: _Chunk
+) -> list[ModelReport | None]:
     """In a worker: each file read, validated, judged and evaluated; None when skipped."""
-    state = _worker_state
-    if state is None:
-        raise EngineError("a check worker has nothing to check with (a bug)")
-    if isinstance(state, PolicyEngineError):
-        raise state
     run, engine, exists = state
     config = run.options.config
     out: list[ModelReport | None] = []
@@ -392,20 +371,16 @@ def _check_chunk(chunk: _Chunk) -> list[ModelReport | None]:
     return out
 
 
-_validate_state: tuple[Path, AtlasCatalog, ControlCatalog] | None = None
-"""In a validate worker process: the repository root and the catalogs."""
+def _init_validate(config: Config) -> tuple[Path, AtlasCatalog, ControlCatalog]:
+    """A validate worker's state: the repository root and the catalogs."""
+    return (config.root, *_catalogs(config))
 
 
-def _init_validate_worker(config: Config) -> None:
-    global _validate_state
-    _validate_state = (config.root, *_catalogs(config))
-
-
-def _validate_chunk(chunk: _Chunk) -> list[ModelReport | None]:
+def _validate_chunk(
+    state: tuple[Path, AtlasCatalog, ControlCatalog], chunk: _Chunk
+) -> list[ModelReport | None]:
     """In a worker: each file read and validated; None when skipped."""
-    if _validate_state is None:
-        raise EngineError("a validate worker has nothing to validate with (a bug)")
-    root, atlas, controls = _validate_state
+    root, atlas, controls = state
     out: list[ModelReport | None] = []
     ids = controls.ids()
     for candidate, _ in chunk:
@@ -422,9 +397,9 @@ def _check_in_workers(
 ) -> RunResult:
     """`run_check` with each model read, validated, judged and evaluated in one of
     `workers` processes; only the reports come back."""
-    initargs = (options, policy_set.digest)
-    root = options.config.root
-    chunks = _in_workers(listing, root, workers, _init_worker, initargs, _check_chunk)
+    with SpawnPool(workers, _init_check, (options, policy_set.digest), what="check") as pool:
+        pool.start()
+        chunks = pool.map(_check_chunk, _with_history(options.config.root, listing.candidates))
     return replace(_collected(listing, chunks, options.as_of), frameworks=tuple(options.frameworks))
 
 
@@ -441,55 +416,26 @@ def _collected(
     )
 
 
-def _workers_for(listing: Listing, processes: int) -> int:
-    """Worker processes for the files of `listing`: one per `WORKER_MIN` of them, at
-    most `processes`."""
-    return min(processes, -(-len(listing.candidates) // WORKER_MIN))
+def _chunks(
+    candidates: Sequence[Candidate], facts: _Facts | None, batch: int = _BATCH
+) -> Iterator[_Chunk]:
+    """The candidates `_CHUNK` at a time, each with its git change facts (None without
+    `facts`), found `batch` files at a time as the chunks are asked for: the workers
+    start on the first batch while the next one's facts are found. Only files the loader
+    would read are asked about (not, say, a 2 GB YAML file)."""
+    for first in range(0, len(candidates), batch):
+        files = candidates[first : first + batch]
+        readable = [c.shown for c in files if _within_limit(c.path)]
+        changes = facts(readable) if facts is not None and readable else {}
+        for start in range(0, len(files), _CHUNK):
+            yield [(c, changes.get(c.shown)) for c in files[start : start + _CHUNK]]
 
 
-def _in_workers(
-    listing: Listing,
-    root: Path,
-    workers: int,
-    initializer: Callable[..., None],
-    initargs: tuple[Any, ...],
-    task: Callable[[_Chunk], _T],
-    *,
-    history: bool = True,
-) -> list[_T]:
-    """`task` over the candidates `_CHUNK` at a time, each with its change facts (None
-    without `history`), in `workers` spawned processes (safe beside threads and on every
-    platform); the answers in order. The workers start first, and the git history is read
-    here while they do. Never a partial result: a failing or dying worker fails the run."""
-    candidates = listing.candidates
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=initializer,
-        initargs=initargs,
-    )
-    futures: list[Future[_T]] = []
-    try:
-        for _ in range(workers):  # start every worker now
-            pool.submit(int)
-        with ChangeHistory(root, len(candidates)) if history else contextlib.nullcontext() as git:
-            # A batch's facts, then its chunks to the workers: they start on the first
-            # batch while the next one's facts are found.
-            for first in range(0, len(candidates), _BATCH):
-                batch = candidates[first : first + _BATCH]
-                # Only files the loader would read: not, say, a 2 GB YAML file.
-                readable = [c.shown for c in batch if _within_limit(c.path)]
-                changes = git.facts(readable) if git is not None else {}
-                for start in range(0, len(batch), _CHUNK):
-                    chunk = [(c, changes.get(c.shown)) for c in batch[start : start + _CHUNK]]
-                    futures.append(pool.submit(task, chunk))
-        return [future.result() for future in futures]
-    except BrokenProcessPool as exc:
-        raise EngineError(f"a worker process died ({exc}); no results were kept") from None
-    finally:
-        for future in futures:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+def _with_history(root: Path, candidates: Sequence[Candidate]) -> Iterator[_Chunk]:
+    """`_chunks` with the facts of the repository's history at `root`, read once here
+    (while the workers start) and closed once every chunk is made."""
+    with ChangeHistory(root, len(candidates)) as git:
+        yield from _chunks(candidates, git.facts)
 
 
 def _within_limit(path: Path) -> bool:
@@ -509,7 +455,8 @@ def _evaluate(
         return []
     if engine is not None:
         return engine.evaluate(policy_set, inputs)
-    # A run that gets here is small (`WORKER_MIN`) or has one CPU: it stays in one process.
+    # A run that gets here is small (`FILES_PER_WORKER`), has one CPU or was asked to stay
+    # in one process: so it does.
     own = make_engine(
         choice.name,
         opa_url=choice.opa_url,
@@ -526,17 +473,22 @@ def _evaluate(
 # --- review only (status, remind) --------------------------------------------------------
 
 
-def run_review(paths: Sequence[Path], config: Config, as_of: date) -> RunResult:
+def run_review(
+    paths: Sequence[Path], config: Config, as_of: date, *, workers: int = 0
+) -> RunResult:
     """Load the models and apply the review rules only (`status`, `remind`): one report
-    per model with its verdict; files that do not load are run-level diagnostics. More
-    than `WORKER_MIN` files a CPU are read and judged in worker processes, the git history
-    read once here meanwhile: the same result."""
+    per model with its verdict; files that do not load are run-level diagnostics.
+
+    `workers` is the worker processes asked for (0 automatic, 1 in process): more than
+    `FILES_PER_WORKER` files a worker are read and judged in worker processes, the git
+    history read once here meanwhile: the same result.
+    """
     atlas = catalog_for_repo(config.root, config.atlas_catalog)
     globs = () if paths else config.models
     listing = find_models(paths, config.root, globs)
-    workers = _workers_for(listing, _cpus())
-    if workers > 1:
-        return _review_in_workers(listing, config, as_of, workers)
+    count = _workers_for(listing, workers)
+    if count > 1:
+        return _review_in_workers(listing, config, as_of, count)
     found = discover(paths, config.root, globs)
     docs = found.documents
     facts = collect_change_facts(
@@ -565,20 +517,16 @@ def _reviews(
     )
 
 
-_review_state: tuple[Config, date, AtlasCatalog] | None = None
-"""In a review worker process: the config, the as-of date and the ATLAS catalog."""
+def _init_review(config: Config, as_of: date) -> tuple[Config, date, AtlasCatalog]:
+    """A review worker's state: the config, the as-of date and the ATLAS catalog."""
+    return config, as_of, catalog_for_repo(config.root, config.atlas_catalog)
 
 
-def _init_review_worker(config: Config, as_of: date) -> None:
-    global _review_state
-    _review_state = (config, as_of, catalog_for_repo(config.root, config.atlas_catalog))
-
-
-def _review_chunk(chunk: _Chunk) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int]:
+def _review_chunk(
+    state: tuple[Config, date, AtlasCatalog], chunk: _Chunk
+) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int]:
     """In a worker: the chunk's files read and judged: reports, load problems, skipped."""
-    if _review_state is None:
-        raise EngineError("a review worker has nothing to review with (a bug)")
-    config, as_of, atlas = _review_state
+    config, as_of, atlas = state
     found = load_candidates([candidate for candidate, _ in chunk])
     changes = {c.shown: facts for c, facts in chunk if facts is not None}
     reports = _reviews(found.documents, config, as_of, atlas, changes)
@@ -587,9 +535,9 @@ def _review_chunk(chunk: _Chunk) -> tuple[tuple[ModelReport, ...], list[Diagnost
 
 def _review_in_workers(listing: Listing, config: Config, as_of: date, workers: int) -> RunResult:
     """`run_review` with the files read and judged in `workers` processes."""
-    results = _in_workers(
-        listing, config.root, workers, _init_review_worker, (config, as_of), _review_chunk
-    )
+    with SpawnPool(workers, _init_review, (config, as_of), what="review") as pool:
+        pool.start()
+        results = pool.map(_review_chunk, _with_history(config.root, listing.candidates))
     models = sorted((m for reports, _, _ in results for m in reports), key=lambda m: m.path)
     diagnostics = sorted(
         [*listing.diagnostics, *(d for _, problems, _ in results for d in problems)],

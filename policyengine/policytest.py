@@ -18,13 +18,13 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from .errors import PolicyEngineError, PolicyError
 from .policyset import PolicySet, load_policy_set
+from .workers import thread_map, worker_count
 
 __all__ = ["Outcome", "TestResult", "render_json", "render_text", "run_policy_tests"]
 
@@ -233,14 +233,16 @@ def _batches(modules: Sequence[str]) -> list[list[str]]:
 
 
 def run_policy_tests(
-    dirs: Sequence[Path], *, support: Sequence[Path] = (), jobs: int | None = None
+    dirs: Sequence[Path], *, support: Sequence[Path] = (), workers: int = 0
 ) -> list[TestResult]:
-    """Run every `*_test.rego` under `dirs`, in child processes (one per folder).
+    """Run every `*_test.rego` under `dirs`, in child processes (one per folder), as many
+    at a time as `workers` allows (`workers.worker_count`: 0 one per CPU; 1 one after
+    the other).
 
     The modules of `support` folders (e.g. the bundled `lib`, which custom checks import)
     are loaded too, but their tests are not run. Returns the results sorted by file, then
     line. Raises `PolicyError` when the policy set does not load (bad METADATA, missing
-    folder).
+    folder), `UsageError` when `workers` is negative.
     """
     every = [*support, *dirs]
     policy_set = load_policy_set(every)
@@ -248,11 +250,10 @@ def run_policy_tests(
     support_tests = set(load_policy_set(support).tests) if support else set()
     modules = [m for m in policy_set.tests if m not in support_tests]
     batches = _batches(modules)
-    workers = max(1, min(jobs or (os.cpu_count() or 1), len(batches) or 1))
+    count = worker_count(workers, len(batches), 1)
     # largest batches first, so the last child to start is a short one
     batches.sort(key=len, reverse=True)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(lambda b: _run_child(every, policy_set, b), batches))
+    done = thread_map(lambda b: _run_child(every, policy_set, b), batches, count)
     results = [r for batch in done for r in batch]
     return sorted(results, key=lambda r: (r.file, r.line, r.name))
 

@@ -224,9 +224,15 @@ def run_pull_request(
         base_root = export_tree(root, base, Path(tmp) / "base", needed)
         head_root = root if head is None else export_tree(root, head, Path(tmp) / "head")
         # One engine for both sides: the policy set is compiled (or loaded into OPA) once.
+        # It evaluates in this process: a side with many models is checked in worker
+        # processes of its own (`run_check`, `options.workers`), a small one stays here.
         choice = options.engine
         engine = make_engine(
-            choice.name, opa_url=choice.opa_url, token=choice.token, use_loaded=choice.use_loaded
+            choice.name,
+            opa_url=choice.opa_url,
+            token=choice.token,
+            use_loaded=choice.use_loaded,
+            workers=1,
         )
         # And one read of the policies: the working tree's, for both sides.
         policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))

@@ -7,19 +7,16 @@ plus the skipped count and the run-level diagnostics. No rules of its own.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-import pickle
-import sys
-import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .loader import Document, discover
 from .references import AtlasLookup, check_references
 from .results import Diagnostic, Level, ModelReport
 from .schema import validate_schema
+from .workers import DOCUMENTS_PER_WORKER, fork_map, worker_count
 
 
 def _order(d: Diagnostic) -> tuple[int, int, str, str]:
@@ -113,57 +110,6 @@ class Validation:
     """Run-level problems: missing paths, globs that match nothing."""
 
 
-PARALLEL_MIN = 80
-"""Up to this many documents are validated in process; more in forked worker processes
-(measured: forking pays from ~70 documents, now that a model takes ~1.2 ms to check)."""
-
-_batch: tuple[Sequence[Document], Path, Collection[str], AtlasLookup] | None = None
-"""The documents `_validate_at` checks, with the root, control ids and ATLAS lookup. Set
-before forking, so that workers inherit it (only indices and diagnostics cross)."""
-
-
-def _validate_documents(
-    docs: Sequence[Document], root: Path, control_ids: Collection[str], atlas: AtlasLookup
-) -> list[tuple[Diagnostic, ...]]:
-    """`validate_document` of each document, in order.
-
-    Schema and reference checks cost ~1.2 ms a 40-threat model (jsonschema-rs answers for
-    a valid one), so only more than `PARALLEL_MIN` documents are split over forked
-    processes (one per CPU, at most four) on Linux; workers inherit the loaded documents.
-    A large run of `check`, `validate` or `status` reads and checks its models in worker
-    processes of its own instead (`pipeline`); this serves the OPA engine and smaller runs.
-    Anything that goes wrong with the pool falls back to checking in process: the answers
-    are the same either way.
-    """
-    cpus = os.cpu_count() or 1
-    parallel = (
-        len(docs) > PARALLEL_MIN
-        and cpus >= 2
-        and sys.platform.startswith("linux")  # fork is unsafe on macOS, absent on Windows
-        and threading.active_count() == 1  # forking beside a live thread can deadlock
-    )
-    global _batch
-    _batch = (docs, root, control_ids, atlas)
-    try:
-        if parallel:
-            try:
-                with mp.get_context("fork").Pool(min(cpus, 4)) as pool:
-                    return pool.map(_validate_at, range(len(docs)), chunksize=4)
-            except (OSError, mp.ProcessError, pickle.PicklingError):
-                pass  # checked in process below
-        return [_validate_at(i) for i in range(len(docs))]
-    finally:
-        _batch = None
-
-
-def _validate_at(index: int) -> tuple[Diagnostic, ...]:
-    """Validate the document at `index` of `_batch` (in process or in a forked worker)."""
-    if _batch is None:
-        raise RuntimeError("no documents to validate (a bug)")
-    docs, root, control_ids, atlas = _batch
-    return validate_document(docs[index], root=root, control_ids=control_ids, atlas=atlas)
-
-
 def validate_paths(
     paths: Sequence[Path],
     *,
@@ -171,12 +117,20 @@ def validate_paths(
     globs: Sequence[str] = (),
     control_ids: Collection[str],
     atlas: AtlasLookup,
+    workers: int = 0,
 ) -> Validation:
     """Discover, load and validate the threat models named by `paths` and `globs`.
 
     A file that failed to load (or a named file that is not a threat model) is a
     `FileResult` with `document=None`; problems without a file line (a path that does
     not exist) are run-level. Never raises for user input.
+
+    `workers` is the worker processes asked for (0 automatic, 1 in process). Schema and
+    reference checks cost ~1.2 ms a 40-threat model, so only more than
+    `DOCUMENTS_PER_WORKER` loaded documents a worker are checked in forked processes
+    (`workers.fork_map`, Linux). A large run of `check`, `validate` or `status` reads and
+    checks its models in worker processes of its own instead (`pipeline`); this serves the
+    OPA engine and smaller runs. The answers are the same either way.
     """
     found = discover(paths, root, globs)
     files: dict[str, FileResult] = {}
@@ -188,7 +142,9 @@ def validate_paths(
         prior = files.get(diag.file)
         extra = prior.diagnostics if prior is not None else ()
         files[diag.file] = FileResult(diag.file, None, tuple(sorted((*extra, diag), key=_order)))
-    checked = _validate_documents(found.documents, root, control_ids, atlas)
+    check = partial(validate_document, root=root, control_ids=control_ids, atlas=atlas)
+    count = worker_count(workers, len(found.documents), DOCUMENTS_PER_WORKER)
+    checked = fork_map(check, found.documents, count)
     for doc, diagnostics in zip(found.documents, checked, strict=True):
         files[doc.path] = FileResult(doc.path, doc, diagnostics)
     return Validation(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
 
@@ -32,6 +33,25 @@ def _engine_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def repo_root() -> Path:
     """The repository checkout."""
     return REPO
+
+
+@pytest.fixture
+def pools() -> Iterator[list[str]]:
+    """The worker pools started while the test runs, as `policyengine.workers` logs them
+    at debug level (`check: started 2 worker processes`)."""
+    started: list[str] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            started.append(record.getMessage())
+
+    logger = logging.getLogger("policyengine.workers")
+    handler, level = Recorder(logging.DEBUG), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield started
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

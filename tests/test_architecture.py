@@ -2,8 +2,9 @@
 
 Imports point one way (`results` imports nothing of ours; `report/*` and `controls` see
 only `results`; engines never see the pipeline, the CLI or the report), `cli.py` owns the
-process (argparse, `sys.exit`, `sys.argv`, today's date, `print`), no grab-bag modules,
-and every report format has a formatter and golden files.
+process (argparse, `sys.exit`, `sys.argv`, today's date, `print`), `workers.py` owns
+every pool of processes, no grab-bag modules, and every report format has a formatter and
+golden files.
 """
 
 from __future__ import annotations
@@ -251,6 +252,13 @@ def test_rules_catch_violations() -> None:
 def test_no_grab_bag_modules() -> None:
     banned = {"utils.py", "helpers.py", "common.py", "util.py", "misc.py"}
     assert sorted(m.rel for m in MODULES if m.path.name in banned) == []
+
+
+def test_only_workers_starts_pools_of_processes() -> None:
+    """`workers.py` is the one home of parallel work: every process or thread pool."""
+    pools = ("multiprocessing", "concurrent.futures", "threading")
+    users = sorted(m.rel for m in MODULES if any(_in(n, *pools) for n in _imports(m)))
+    assert users == ["workers.py"]
 
 
 def test_every_module_has_a_docstring() -> None:

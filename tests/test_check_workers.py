@@ -1,4 +1,8 @@
-"""A run over many models is checked end to end in worker processes: the same report."""
+"""A run over many models is checked end to end in worker processes: the same report.
+
+Which pools a run starts is read from what `policyengine.workers` logs at debug level
+(the `pools` fixture): the worker count is an argument, never a patched name.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,20 @@ import json
 import shutil
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import git
 import pytest
 
 from policyengine import pipeline
+from policyengine.bundled import policies_dir
 from policyengine.config import load_config
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.errors import PolicyError
+from policyengine.loader import find_models
 from policyengine.pipeline import RunOptions, run_check
+from policyengine.policyset import load_policy_set
 from policyengine.report.json import JsonFormatter
+from policyengine.workers import FILES_PER_WORKER, INPUTS_PER_WORKER
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 AS_OF = date(2026, 11, 27)
@@ -54,27 +61,16 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _report(root: Path, engine: EmbeddedEngine) -> str:
-    options = RunOptions(config=load_config(root), as_of=AS_OF)
-    with engine:
-        return JsonFormatter().render(run_check([], options, engine))
+def _report(root: Path, workers: int) -> str:
+    options = RunOptions(config=load_config(root), as_of=AS_OF, workers=workers)
+    return JsonFormatter().render(run_check([], options))
 
 
-def test_workers_give_the_report_of_one_process(
-    many: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    one = _report(many, EmbeddedEngine(workers=1))
-    calls: list[int] = []
-    original = pipeline._check_in_workers
-
-    def spy(*args: Any) -> Any:
-        calls.append(args[3])
-        return original(*args)
-
-    monkeypatch.setattr(pipeline, "_check_in_workers", spy)
-    monkeypatch.setattr(pipeline, "_BATCH", 8)  # six batches of git facts, one history read
-    two = _report(many, EmbeddedEngine(workers=2))
-    assert calls == [2], "more than 32 files on two workers go to the worker path"
+def test_workers_give_the_report_of_one_process(many: Path, pools: list[str]) -> None:
+    one = _report(many, workers=1)
+    assert pools == [], "--workers 1 stays in one process"
+    two = _report(many, workers=2)
+    assert pools == ["check: started 2 worker processes"], "42 files on two workers"
     assert two == one
     # The run is not trivially equal: every kind of file is in it.
     assert '"models/broken.yaml"' in one and '"models/invalid.yaml"' in one
@@ -93,6 +89,24 @@ def test_workers_give_the_report_of_one_process(
     assert change["models/copies/support-assistant-2.yaml"] == []
 
 
+def test_git_facts_are_found_a_batch_at_a_time_with_the_same_answers(many: Path) -> None:
+    candidates = find_models([], many, load_config(many).models).candidates
+    asked: list[list[str]] = []
+
+    def facts(paths: list[str]) -> dict[str, object]:
+        asked.append(paths)
+        return {p: f"facts of {p}" for p in paths}
+
+    batched = [pair for chunk in pipeline._chunks(candidates, facts, batch=8) for pair in chunk]
+    assert len(candidates) == 42
+    assert [len(paths) for paths in asked] == [8, 8, 8, 8, 8, 2]
+    whole = [pair for chunk in pipeline._chunks(candidates, facts) for pair in chunk]
+    assert len(asked) == 7, "one batch of 64 holds the 42 files"
+    assert batched == whole
+    assert [c for c, _ in whole] == list(candidates)
+    assert all(f == f"facts of {c.shown}" for c, f in whole)
+
+
 def test_a_policy_error_in_the_workers_fails_the_run(many: Path, tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(many, root, ignore=shutil.ignore_patterns(".git"))
@@ -100,43 +114,23 @@ def test_a_policy_error_in_the_workers_fails_the_run(many: Path, tmp_path: Path)
         "package team.broken\n\ndeny contains x if {\n\tx := nosuch(1)\n}\n", encoding="utf-8"
     )
     with pytest.raises(PolicyError, match="broken.rego"):
-        _report(root, EmbeddedEngine(workers=2))
+        _report(root, workers=2)
 
 
-def test_a_worker_refuses_policies_changed_since_the_run_read_them(
-    many: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_worker_refuses_policies_changed_since_the_run_read_them(many: Path) -> None:
     # Workers read the policies again; if they differ from what the main process read,
     # every task fails instead of judging some models by other rules.
-    from policyengine.loader import find_models
-
     options = RunOptions(config=load_config(many), as_of=AS_OF)
-    monkeypatch.setattr(pipeline, "_worker_state", None)
-    pipeline._init_worker(options, "not-the-digest")
-    [candidate, *_] = find_models([], many, options.config.models).candidates
     with pytest.raises(PolicyError, match="changed while the check ran"):
-        pipeline._check_chunk([(candidate, None)])
+        pipeline._init_check(options, "not-the-digest")
 
 
-def test_review_in_workers_gives_the_review_of_one_process(
-    many: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_review_in_workers_gives_the_review_of_one_process(many: Path, pools: list[str]) -> None:
     config = load_config(many)
-    calls: list[int] = []
-    original = pipeline._review_in_workers
-
-    def spy(*args: Any) -> Any:
-        calls.append(args[3])
-        return original(*args)
-
-    monkeypatch.setattr(pipeline, "_review_in_workers", spy)
-    monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
-    monkeypatch.setattr(pipeline, "_BATCH", 16)
-    two = pipeline.run_review([], config, AS_OF)
-    assert calls == [2]
-    monkeypatch.setattr(pipeline, "WORKER_MIN", 10_000)
-    one = pipeline.run_review([], config, AS_OF)
-    assert calls == [2], "with a high threshold the review stays in one process"
+    two = pipeline.run_review([], config, AS_OF, workers=2)
+    assert pools == ["review: started 2 worker processes"]
+    one = pipeline.run_review([], config, AS_OF, workers=1)
+    assert len(pools) == 1, "with one worker the review stays in one process"
     assert two == one
     assert len(one.models) == 40  # the broken file is a diagnostic, the notes are skipped
     assert one.skipped == 1
@@ -146,24 +140,12 @@ def test_review_in_workers_gives_the_review_of_one_process(
     assert any("support-ft" in r.message for r in changed.review.reasons)
 
 
-def test_validate_in_workers_gives_the_result_of_one_process(
-    many: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_validate_in_workers_gives_the_result_of_one_process(many: Path, pools: list[str]) -> None:
     config = load_config(many)
-    monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
-    calls: list[bool] = []
-    original = pipeline._in_workers
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs.get("history", True))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "_in_workers", spy)
-    two = pipeline.run_validate([], config, AS_OF)
-    assert calls == [False], "validate reads no git history"
-    monkeypatch.setattr(pipeline, "WORKER_MIN", 10_000)
-    one = pipeline.run_validate([], config, AS_OF)
-    assert calls == [False]
+    two = pipeline.run_validate([], config, AS_OF, workers=2)
+    assert pools == ["validate: started 2 worker processes"]
+    one = pipeline.run_validate([], config, AS_OF, workers=1)
+    assert len(pools) == 1
     assert two == one
     assert one.skipped == 1
     broken = {m.path: m for m in one.models}
@@ -172,59 +154,57 @@ def test_validate_in_workers_gives_the_result_of_one_process(
 
 
 def test_workers_read_no_history_for_a_file_too_large_to_be_a_model(
-    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    many: Path, tmp_path: Path
 ) -> None:
     root = tmp_path / "repo"
     shutil.copytree(many, root, ignore=shutil.ignore_patterns(".git"))
     with (root / "models" / "huge.yaml").open("w", encoding="utf-8") as fh:
         fh.write("# generated data, not a threat model\n")
         fh.write("rows:\n" + "  - 0123456789abcdef0123456789abcdef\n" * 330_000)  # ~11 MB
+    candidates = find_models([], root, load_config(root).models).candidates
     asked: list[str] = []
-    original = pipeline.ChangeHistory.facts
 
-    def spy(self: Any, paths: list[str], *args: Any) -> Any:
+    def facts(paths: list[str]) -> dict[str, object]:
         asked.extend(paths)
-        return original(self, paths, *args)
+        return {}
 
-    monkeypatch.setattr(pipeline.ChangeHistory, "facts", spy)
-    monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
-    run = pipeline.run_review([], load_config(root), AS_OF)
+    chunks = list(pipeline._chunks(candidates, facts))
+    assert "models/huge.yaml" in [c.shown for chunk in chunks for c, _ in chunk]
     assert "models/copies/coding-agent-0.yaml" in asked
     assert "models/huge.yaml" not in asked
+    run = pipeline.run_review([], load_config(root), AS_OF, workers=2)
     assert run.skipped == 2  # the notes and the huge file: neither mentions ThreatModel
 
 
-def test_workers_follow_the_cpus_the_process_may_use_up_to_eight(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(pipeline.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
-    assert pipeline._cpus() == pipeline.MAX_WORKERS == 8
-    monkeypatch.setattr(pipeline.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
-    assert pipeline._cpus() == 3
-    options = RunOptions(config=load_config(EXAMPLES), as_of=AS_OF)
-    assert pipeline._worker_processes(options, EmbeddedEngine(workers=32)) == 8
-    assert pipeline._worker_processes(options, EmbeddedEngine(workers=1)) == 1
-
-
-def test_a_small_run_stays_in_one_process(
-    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # 12 models: fewer than WORKER_MIN a worker, and starting the engine's own pool of
-    # workers would cost more than evaluating them here.
-    from policyengine.engine.embedded import PARALLEL_MIN
-
-    root = tmp_path / "repo"
+@pytest.fixture(scope="module")
+def twelve(many: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples and nine copies of the coding agent, in git, with one copy changed:
+    more models than the embedded engine's pool takes, fewer than a run's workers take."""
+    root = tmp_path_factory.mktemp("twelve") / "repo"
     shutil.copytree(EXAMPLES, root)
     for i in range(9):
         source = many / "models" / "copies" / f"coding-agent-{i}.yaml"
         shutil.copy(source, root / "models" / source.name)
-    assert PARALLEL_MIN < 12 <= pipeline.WORKER_MIN
+    repo = git.Repo.init(root)
+    with repo.config_writer() as cw:
+        cw.set_value("user", "name", "Test")
+        cw.set_value("user", "email", "test@example.com")
+    repo.git.add(A=True)
+    repo.index.commit("models")
+    changed = root / "models" / "coding-agent-4.yaml"
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("likelihood: 4", "likelihood: 5", 1), encoding="utf-8")
+    assert INPUTS_PER_WORKER < 12 <= FILES_PER_WORKER
+    return root
 
-    def no_pool(*args: Any) -> Any:
-        raise AssertionError("a small run started worker processes")
 
-    monkeypatch.setattr(EmbeddedEngine, "_evaluate_parallel", no_pool)
-    monkeypatch.setattr(pipeline, "_in_workers", no_pool)
-    monkeypatch.setattr(pipeline, "_cpus", lambda: 2)
-    run = run_check([], RunOptions(config=load_config(root), as_of=AS_OF))
+def test_a_small_run_stays_in_one_process(twelve: Path, pools: list[str]) -> None:
+    # 12 models: fewer than FILES_PER_WORKER a worker, and starting the engine's own pool
+    # of workers would cost more than evaluating them here.
+    run = run_check([], RunOptions(config=load_config(twelve), as_of=AS_OF, workers=2))
     assert len(run.models) == 12 and all(m.valid for m in run.models)
+    assert pools == []
+    # What a pool would have looked like: the engine's, asked for two workers.
+    with EmbeddedEngine(workers=2) as engine:
+        engine.evaluate(load_policy_set([policies_dir()]), [{"model": {}, "facts": {}}] * 12)
+    assert pools == ["the embedded engine: started 2 worker processes"]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,6 +12,7 @@ from policyengine.catalog import load_controls
 from policyengine.loader import load_document, parse_document
 from policyengine.results import Level, ModelReport
 from policyengine.validate import validate_document, validate_paths
+from policyengine.workers import DOCUMENTS_PER_WORKER
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE_CONTROLS = frozenset(
@@ -132,43 +131,27 @@ def test_example_is_valid_against_the_real_control_catalogs(
     )
 
 
-_RECORDING: dict[str, Any] = {}
-"""For `_recording_validate`: the real worker function and the file it logs pids to."""
-
-
-def _recording_validate(index: int) -> Any:
-    # Module level, so that the pool sends it to the forked workers by name; they inherit
-    # _RECORDING from the test process.
-    with _RECORDING["log"].open("a", encoding="utf-8") as log:
-        log.write(f"{os.getpid()}\n")
-    return _RECORDING["real"](index)
-
-
 def test_many_documents_are_checked_in_forked_workers_with_the_same_answers(
-    tmp_path: Path, atlas: AtlasCatalog, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, atlas: AtlasCatalog, pools: list[str]
 ) -> None:
-    import policyengine.validate as stage
-
     models = tmp_path / "models"
     models.mkdir()
     sources = sorted((DATA / "bad").glob("*.yaml")) + sorted((DATA / "good").glob("*.yaml"))
-    for k in range(3):
+    for k in range(7):
         for src in sources:
             shutil.copy(src, models / f"{k}-{src.name}")
 
-    def run() -> list[tuple[str, bool, tuple[str, ...]]]:
-        result = validate_paths([models], root=tmp_path, control_ids=EXAMPLE_CONTROLS, atlas=atlas)
+    def run(workers: int) -> list[tuple[str, bool, tuple[str, ...]]]:
+        result = validate_paths(
+            [models], root=tmp_path, control_ids=EXAMPLE_CONTROLS, atlas=atlas, workers=workers
+        )
         return [(f.path, f.valid, tuple(d.render() for d in f.diagnostics)) for f in result.files]
 
-    monkeypatch.setattr(stage, "PARALLEL_MIN", 10_000)
-    in_process = run()
-    log = tmp_path / "pids"
-    monkeypatch.setitem(_RECORDING, "log", log)
-    monkeypatch.setitem(_RECORDING, "real", stage._validate_at)
-    monkeypatch.setattr(stage, "_validate_at", _recording_validate)
-    monkeypatch.setattr(stage, "PARALLEL_MIN", 4)
-    forked = run()
-    pids = set(log.read_text(encoding="utf-8").split())
-    assert pids and str(os.getpid()) not in pids, "the documents went to forked workers"
+    in_process = run(1)
+    assert pools == []
+    forked = run(2)
+    [started] = pools
+    assert started.endswith("documents: forked 2 worker processes")
+    assert int(started.split()[0]) > DOCUMENTS_PER_WORKER
     assert forked == in_process
-    assert sum(1 for _, valid, _ in forked if valid) >= 3
+    assert sum(1 for _, valid, _ in forked if valid) >= 7

@@ -174,13 +174,13 @@ def make_engine(
     opa_url: str | None = None,
     token: str | None = None,
     use_loaded: bool = False,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> Engine:
     """The engine called `name` (`embedded` or `opa`); raises `UsageError` otherwise.
 
     `opa` needs `opa_url`; `token` is sent as a bearer token; with `use_loaded` the OPA
     engine queries the policies the server already holds instead of loading the set.
-    `workers` is the embedded engine's worker processes (None: one per CPU).
+    `workers` is the embedded engine's worker processes (1: in process; 0: one per CPU).
     """
     if name == "embedded":
         from .embedded import EmbeddedEngine

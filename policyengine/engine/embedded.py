@@ -9,11 +9,11 @@ with guards, because reading an undefined or error output through regopy's `Outp
 can abort the process. rego-cpp writes compile errors to stdout whatever its log level, so
 stdout (file descriptor 1) is pointed at /dev/null while it works.
 
-Many inputs (more than `PARALLEL_MIN`) on a machine with more than one CPU are evaluated in
-a pool of worker processes (spawn context) that each compile (or load) the programs once and then
-evaluate chunks of inputs; outputs come back in input order. A worker that fails or dies
-fails the whole call with `EngineError` (a policy that does not compile, `PolicyError`):
-never a partial result.
+An engine asked for more than one worker evaluates many inputs (more than
+`workers.INPUTS_PER_WORKER` a worker) in a `workers.SpawnPool` whose processes each compile
+(or load) the programs once and then evaluate chunks of inputs; outputs come back in input
+order. A worker that fails or dies fails the whole call with `EngineError` (a policy that
+does not compile, `PolicyError`): never a partial result.
 """
 
 from __future__ import annotations
@@ -22,14 +22,10 @@ import contextlib
 import hashlib
 import json
 import math
-import multiprocessing
 import os
-import pickle
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -37,25 +33,13 @@ import regopy
 from regopy import Interpreter, RegoError
 from regopy import rego_shared as _rs
 
-from ..errors import EngineError, PolicyEngineError, PolicyError, UsageError
+from ..errors import EngineError, PolicyError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet, Program
+from ..workers import INPUTS_PER_WORKER, SpawnPool, processes, worker_count
 from . import Engine, EngineOutput, json_problem
 
-__all__ = ["PARALLEL_MIN", "EmbeddedEngine", "cache_dir", "compile_modules", "query_json"]
+__all__ = ["EmbeddedEngine", "cache_dir", "compile_modules", "query_json"]
 
-PARALLEL_MIN = 8
-"""Up to this many inputs are evaluated in process; more go to the worker pool (if any)."""
-_WORKER_FAILURES = (
-    pickle.PicklingError,
-    TypeError,
-    AttributeError,
-    ValueError,
-    KeyError,
-    IndexError,
-    RuntimeError,
-    OSError,
-    MemoryError,
-)
 _CHUNKS_PER_WORKER = 4  # several chunks per worker, so a slow chunk does not idle the others
 
 _ERROR_NODE = 1801  # rego-cpp node kind of an error message (ErrorMsg), as observed
@@ -420,30 +404,9 @@ def _sources(
 
 # --- worker processes -------------------------------------------------------------------
 
-_worker_compiled: _Compiled | PolicyEngineError | None = None
-"""In a worker process: the policy set it compiled, or why it could not."""
 
-
-def _init_worker(programs: Sequence[Program], files: Mapping[str, str], cache: Path | None) -> None:
-    """Pool initializer: compile the policy set once per worker process.
-
-    A compile failure is kept and raised by every chunk, so the caller sees the
-    `PolicyError` itself instead of a broken pool.
-    """
-    global _worker_compiled
-    try:
-        _worker_compiled = _Compiled(programs, files, cache)
-    except PolicyEngineError as exc:
-        _worker_compiled = exc
-
-
-def _evaluate_chunk(values: Sequence[Mapping[str, Any]]) -> list[EngineOutput]:
-    """In a worker process: evaluate a chunk of inputs in order."""
-    compiled = _worker_compiled
-    if compiled is None:
-        raise EngineError("an embedded engine worker has no compiled policies (a bug)")
-    if isinstance(compiled, PolicyEngineError):
-        raise compiled
+def _evaluate_chunk(compiled: _Compiled, values: Sequence[Mapping[str, Any]]) -> list[EngineOutput]:
+    """In a worker process (set up with `_Compiled`): evaluate a chunk of inputs in order."""
     return [compiled.evaluate(value) for value in values]
 
 
@@ -455,27 +418,26 @@ def _chunks(inputs: Sequence[Mapping[str, Any]], workers: int) -> list[Sequence[
 class EmbeddedEngine(Engine):
     """regopy in process: compiles each policy set once, then one query per input.
 
-    `workers` is the number of worker processes for large batches: None means
-    `os.cpu_count()`, 1 means always in process. Batches of at most `PARALLEL_MIN` inputs
-    are always evaluated in process, so a single model costs what it did without workers.
-    Raises `UsageError` when `workers` is less than 1.
+    `workers` is the worker processes asked for large batches (`workers.worker_count`):
+    1 (the default) means always in process, 0 one per CPU. Batches of at most
+    `INPUTS_PER_WORKER` inputs are always evaluated in process, so a single model costs
+    what it did without workers. Raises `UsageError` when `workers` is negative.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
-        if workers is not None and workers < 1:
-            raise UsageError(f"workers must be 1 or more (got {workers})")
-        self.workers = workers if workers is not None else (os.cpu_count() or 1)
-        """Worker processes for batches of more than `PARALLEL_MIN` inputs (1: none)."""
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = processes(workers)
+        """Worker processes for batches of more than `INPUTS_PER_WORKER` inputs (1: none)."""
         self._compiled: dict[str, _Compiled] = {}
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: SpawnPool[_Compiled] | None = None
         self._pool_key: tuple[str, int] = ("", 0)
 
     def evaluate(
         self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
     ) -> list[EngineOutput]:
         """One output per input, in order (see `Engine.evaluate`)."""
-        if self.workers > 1 and len(inputs) > PARALLEL_MIN:
-            return self._evaluate_parallel(policy_set, inputs)
+        workers = worker_count(self.workers, len(inputs), INPUTS_PER_WORKER)
+        if workers > 1:
+            return self._evaluate_parallel(policy_set, inputs, workers)
         compiled = self.prepare(policy_set)
         return [compiled.evaluate(value) for value in inputs]
 
@@ -488,49 +450,28 @@ class EmbeddedEngine(Engine):
             self._compiled = {policy_set.digest: compiled}
         return compiled
 
-    def _pool_for(self, policy_set: PolicySet, workers: int) -> ProcessPoolExecutor:
+    def _pool_for(self, policy_set: PolicySet, workers: int) -> SpawnPool[_Compiled]:
         key = (policy_set.digest, workers)
-        if self._pool is not None and self._pool_key == key:
+        if self._pool is not None and self._pool_key == key and not self._pool.broken:
             return self._pool
         self._shutdown_pool()
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=_sources(policy_set),
-        )
+        self._pool = SpawnPool(workers, _Compiled, _sources(policy_set), what="the embedded engine")
         self._pool_key = key
         return self._pool
 
     def _evaluate_parallel(
-        self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
+        self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]], workers: int
     ) -> list[EngineOutput]:
-        workers = min(self.workers, math.ceil(len(inputs) / PARALLEL_MIN))
         pool = self._pool_for(policy_set, workers)
-        futures: list[Future[list[EngineOutput]]] = []
         try:
-            futures = [pool.submit(_evaluate_chunk, chunk) for chunk in _chunks(inputs, workers)]
-            outputs: list[EngineOutput] = []
-            for future in futures:
-                outputs.extend(future.result())
-        except PolicyEngineError:
-            self._abandon(futures)
-            raise
-        except BrokenProcessPool as exc:
-            self._abandon(futures)
-            self._shutdown_pool()
-            raise EngineError(
-                "an embedded engine worker process died while evaluating "
-                f"({exc}); no results were kept. Rerun with one worker "
-                "(EmbeddedEngine(workers=1)) to find the model that crashes regopy"
-            ) from None
-        except _WORKER_FAILURES as exc:
-            # An input that does not pickle, or a bug in a worker: still never partial.
-            self._abandon(futures)
-            raise EngineError(
-                f"an embedded engine worker failed ({type(exc).__name__}: {exc}); "
-                "no results were kept"
-            ) from None
+            outputs = [
+                out
+                for chunk in pool.map(_evaluate_chunk, _chunks(inputs, workers))
+                for out in chunk
+            ]
+        finally:
+            if pool.broken:
+                self._shutdown_pool()
         if len(outputs) != len(inputs):
             raise EngineError(
                 f"the embedded engine workers returned {len(outputs)} results for "
@@ -538,14 +479,9 @@ class EmbeddedEngine(Engine):
             )
         return outputs
 
-    @staticmethod
-    def _abandon(futures: Sequence[Future[list[EngineOutput]]]) -> None:
-        for future in futures:
-            future.cancel()
-
     def _shutdown_pool(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
         self._pool = None
         self._pool_key = ("", 0)
 

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 from policyengine.atlas import load_catalog
-from policyengine.engine.embedded import PARALLEL_MIN, EmbeddedEngine
+from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.errors import EngineError, PolicyError, UsageError
 from policyengine.evaluate import build_facts, policy_input
 from policyengine.loader import load_document
 from policyengine.policyset import PolicySet, load_policy_set
 from policyengine.results import ReviewStatus
+from policyengine.workers import INPUTS_PER_WORKER, cpus
 
 AS_OF = date(2026, 11, 27)
 BASIC = Path(__file__).parent / "data" / "basic"
@@ -61,7 +62,7 @@ def inputs(repo_root: Path) -> list[dict[str, Any]]:
 def test_workers_give_the_same_outputs_in_the_same_order(
     policy_set: PolicySet, inputs: list[dict[str, Any]]
 ) -> None:
-    assert len(inputs) > PARALLEL_MIN
+    assert len(inputs) > INPUTS_PER_WORKER
     with EmbeddedEngine(workers=1) as one:
         expected = one.evaluate(policy_set, inputs)
     with EmbeddedEngine(workers=2) as two:
@@ -82,7 +83,7 @@ def test_order_follows_the_inputs_on_every_call() -> None:
 def test_policy_set_that_does_not_compile_raises_policy_error(tmp_path: Path) -> None:
     (tmp_path / "p.rego").write_text("package p\n\n_helper if {\n  x := \n}\n")
     broken = load_policy_set([tmp_path])
-    many: list[dict[str, Any]] = [{"model": {}, "facts": {}}] * (PARALLEL_MIN + 4)
+    many: list[dict[str, Any]] = [{"model": {}, "facts": {}}] * (INPUTS_PER_WORKER + 4)
     for workers in (1, 2):
         with EmbeddedEngine(workers=workers) as engine, pytest.raises(PolicyError) as info:
             engine.evaluate(broken, many)
@@ -129,17 +130,19 @@ def test_worker_killed_is_engine_error_and_the_next_call_works() -> None:
 def test_small_batches_and_one_worker_stay_in_process() -> None:
     basic = load_policy_set([BASIC])
     with EmbeddedEngine(workers=2) as engine:
-        engine.evaluate(basic, SMALL[:PARALLEL_MIN])
+        engine.evaluate(basic, SMALL[:INPUTS_PER_WORKER])
         assert _workers() == []
     with EmbeddedEngine(workers=1) as engine:
         engine.evaluate(basic, SMALL)
         assert _workers() == []
 
 
-def test_workers_must_be_positive() -> None:
+def test_workers_default_to_in_process_and_zero_means_one_per_cpu() -> None:
     with pytest.raises(UsageError, match="workers"):
-        EmbeddedEngine(workers=0)
-    assert EmbeddedEngine().workers == (os.cpu_count() or 1)
+        EmbeddedEngine(workers=-1)
+    assert EmbeddedEngine().workers == 1
+    assert EmbeddedEngine(workers=0).workers == cpus()
+    assert EmbeddedEngine(workers=32).workers == 8
 
 
 def test_input_that_cannot_reach_a_worker_is_engine_error() -> None:

@@ -1,0 +1,234 @@
+"""Parallel work: how many worker processes a run gets, and every pool that runs them.
+
+The worker count is asked for (`--workers N`: 0 automatic, 1 in process) and decided
+here once: automatic is the CPUs this process may run on, never more than
+`MAX_WORKERS`, and never more than one worker per minimum batch (`FILES_PER_WORKER`,
+`INPUTS_PER_WORKER`, `DOCUMENTS_PER_WORKER`), so a small run stays in one process.
+
+Three kinds of pool, for three kinds of work:
+
+- `SpawnPool`: spawned processes (safe beside threads, on every platform), each set up
+  once (policies compiled, catalogs read) and then given chunks of work; the pipeline's
+  end-to-end runs and the embedded engine's batches.
+- `fork_map`: forked processes that inherit the items (only indices and answers cross);
+  schema and reference checks of many loaded documents, on Linux.
+- `thread_map`: threads, for tasks that each run a child process of their own (the Rego
+  unit tests).
+
+A worker that fails or dies fails the whole call: never a partial result.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Generic, TypeVar
+
+from .errors import EngineError, PolicyEngineError, UsageError
+
+logger = logging.getLogger(__name__)
+
+MAX_WORKERS = 8
+"""At most this many worker processes (~60-100 MB each), whatever the CPU count."""
+FILES_PER_WORKER = 16
+"""Model files a worker takes end to end (`check`, `validate`, `status`, `remind`) for
+it to pay for its start: up to this many files a run stays in one process."""
+INPUTS_PER_WORKER = 8
+"""Policy inputs an embedded engine worker evaluates for it to pay for its start."""
+DOCUMENTS_PER_WORKER = 80
+"""Loaded documents a forked worker checks against the schema and references for it to
+pay for the fork (measured: ~70, a model taking ~1.2 ms)."""
+
+_S = TypeVar("_S")
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+_FAILURES = (
+    pickle.PicklingError,
+    TypeError,
+    AttributeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    RuntimeError,
+    OSError,
+    MemoryError,
+)
+"""What a task that does not reach its worker (an input that does not pickle), or a bug
+in a worker, raises through its future."""
+
+
+def cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the OS says), at most
+    `MAX_WORKERS`: a container often reports every CPU of its host."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        count = os.cpu_count() or 1
+    return max(1, min(count, MAX_WORKERS))
+
+
+def processes(requested: int, *, available: int = 0) -> int:
+    """The most worker processes `requested` (`--workers`) allows: 0 automatic
+    (`available` CPUs, by default `cpus()`), 1 in process, N at most N; never more than
+    `MAX_WORKERS`. Raises `UsageError` when `requested` is negative."""
+    if requested < 0:
+        raise UsageError(f"--workers must be 0 (automatic) or more (got {requested})")
+    return max(1, min(requested or available or cpus(), MAX_WORKERS))
+
+
+def worker_count(requested: int, items: int, per_worker: int, *, available: int = 0) -> int:
+    """Worker processes for `items` pieces of work, 1 meaning in process: as many as
+    `requested` allows (`processes`), but no more than one per `per_worker` items, so
+    that a run of at most `per_worker` items stays in one process. Raises `UsageError`
+    when `requested` is negative."""
+    return max(1, min(processes(requested, available=available), -(-items // per_worker)))
+
+
+# --- spawned processes, set up once --------------------------------------------------------
+
+_state: Any = None
+"""In a spawned worker: what its setup returned, or the `PolicyEngineError` it raised."""
+_set_up = False
+"""In a spawned worker: whether its setup ran."""
+
+
+def _start(setup: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """Pool initializer: the worker's state made once. A `PolicyEngineError` (a policy
+    that does not compile) is kept and raised by every task, so that the caller sees it
+    instead of a broken pool."""
+    global _state, _set_up
+    try:
+        _state = setup(*args)
+    except PolicyEngineError as exc:
+        _state = exc
+    _set_up = True
+
+
+def _run(task: Callable[[Any, Any], _R], chunk: Any) -> _R:
+    """In a spawned worker: `task(state, chunk)`."""
+    if not _set_up:
+        raise RuntimeError("a worker process was not set up (a bug)")
+    if isinstance(_state, PolicyEngineError):
+        raise _state
+    return task(_state, chunk)
+
+
+class SpawnPool(Generic[_S]):
+    """`workers` spawned processes, each set up once with `setup(*args)` (its state:
+    compiled policies, catalogs); `map` hands them chunks of work. Module-level functions
+    only (they cross by name). `close` stops them; the pool is a context manager."""
+
+    def __init__(
+        self, workers: int, setup: Callable[..., _S], args: tuple[Any, ...], *, what: str
+    ) -> None:
+        self.workers = workers
+        """How many processes."""
+        self.broken = False
+        """A worker died: the pool takes no more work."""
+        self._what = what
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(setup, args),
+        )
+        logger.debug("%s: started %d worker processes", what, workers)
+
+    def start(self) -> None:
+        """Start every worker now (they set up while the caller prepares the work)."""
+        for _ in range(self.workers):
+            self._pool.submit(int)
+
+    def map(self, task: Callable[[_S, _T], _R], chunks: Iterable[_T]) -> list[_R]:
+        """`task(state, chunk)` for each chunk, in the workers; the answers in order.
+
+        Chunks are sent as `chunks` yields them, so the workers start on the first while
+        the next is made. Raises what a task raised when it is a `PolicyEngineError`, and
+        `EngineError` when a worker died or a chunk could not reach it; the other tasks
+        are cancelled, and nothing is returned.
+        """
+        futures: list[Future[_R]] = []
+        try:
+            futures.extend(self._pool.submit(_run, task, chunk) for chunk in chunks)
+            return [future.result() for future in futures]
+        except BrokenProcessPool as exc:
+            self.broken = True
+            raise EngineError(
+                f"{self._what}: a worker process died ({exc}); no results were kept. Run "
+                "again with --workers 1 to find the model that crashes it"
+            ) from None
+        except PolicyEngineError:
+            raise
+        except _FAILURES as exc:
+            raise EngineError(
+                f"{self._what}: a worker failed ({type(exc).__name__}: {exc}); no results were kept"
+            ) from None
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        """Stop the workers (after the work they have started)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> SpawnPool[_S]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --- forked processes that inherit the work ---------------------------------------------
+
+_forked: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+"""The task and items of the running `fork_map`, set before forking so that the workers
+inherit them."""
+
+
+def _forked_at(index: int) -> Any:
+    """In a forked worker: the inherited task on the item at `index`."""
+    if _forked is None:
+        raise RuntimeError("a forked worker has nothing to work on (a bug)")
+    task, items = _forked
+    return task(items[index])
+
+
+def fork_map(task: Callable[[_T], _R], items: Sequence[_T], workers: int) -> list[_R]:
+    """`task` on each item, in order: in `workers` forked processes that inherit `task`
+    and `items` (any function, even a closure; only indices and answers cross), else in
+    process. Forks only on Linux (fork is unsafe on macOS, absent on Windows) and with no
+    other thread running (forking beside a live thread can deadlock); a pool that cannot
+    start falls back to this process: the answers are the same either way."""
+    parallel = workers > 1 and sys.platform.startswith("linux") and threading.active_count() == 1
+    if parallel:
+        global _forked
+        _forked = (task, items)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                logger.debug("%d documents: forked %d worker processes", len(items), workers)
+                return pool.map(_forked_at, range(len(items)), chunksize=4)
+        except (OSError, multiprocessing.ProcessError, pickle.PicklingError):
+            pass  # done in process below
+        finally:
+            _forked = None
+    return [task(item) for item in items]
+
+
+# --- threads that each run a child process ----------------------------------------------
+
+
+def thread_map(task: Callable[[_T], _R], items: Sequence[_T], workers: int) -> list[_R]:
+    """`task` on each item, in order, `workers` at a time on threads: for tasks that
+    each run a child process of their own; one at a time when `workers` is 1."""
+    if workers <= 1:
+        return [task(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(task, items))

@@ -1,0 +1,62 @@
+"""The worker count and the pools of `policyengine.workers`, on their own."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from policyengine.errors import UsageError
+from policyengine.workers import MAX_WORKERS, cpus, fork_map, processes, thread_map, worker_count
+
+
+def test_cpus_are_those_the_process_may_run_on_at_most_eight() -> None:
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert cpus() == min(allowed or 1, MAX_WORKERS) and MAX_WORKERS == 8
+
+
+@pytest.mark.parametrize(
+    ("requested", "available", "expected"),
+    [(0, 64, 8), (0, 3, 3), (0, 1, 1), (1, 64, 1), (2, 1, 2), (5, 3, 5), (32, 2, 8)],
+    ids=["auto-64-cpus", "auto-3-cpus", "auto-1-cpu", "one", "two", "five", "capped"],
+)
+def test_processes_follow_the_request_and_the_cpus(
+    requested: int, available: int, expected: int
+) -> None:
+    assert processes(requested, available=available) == expected
+
+
+@pytest.mark.parametrize(
+    ("requested", "items", "expected"),
+    [(0, 16, 1), (0, 17, 2), (0, 33, 3), (0, 1000, 4), (1, 1000, 1), (2, 1000, 2), (0, 0, 1)],
+    ids=["at-the-minimum", "above-it", "three-batches", "all-cpus", "in-process", "two", "none"],
+)
+def test_a_worker_takes_at_least_a_minimum_batch(requested: int, items: int, expected: int) -> None:
+    assert worker_count(requested, items, 16, available=4) == expected
+
+
+def test_a_negative_request_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="--workers"):
+        worker_count(-1, 100, 16)
+
+
+def _square_in(values: list[int]) -> object:
+    return lambda i: (values[i] ** 2, os.getpid())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+def test_fork_map_runs_a_closure_in_forked_workers_in_order() -> None:
+    values = list(range(40))
+    square = _square_in(values)  # a closure: it reaches the workers by inheritance
+    forked = fork_map(square, range(40), 2)  # type: ignore[arg-type]
+    assert [v for v, _ in forked] == [v * v for v in values]
+    assert os.getpid() not in {pid for _, pid in forked}
+    here = fork_map(square, range(40), 1)  # type: ignore[arg-type]
+    assert {pid for _, pid in here} == {os.getpid()}
+
+
+def test_thread_map_keeps_the_order() -> None:
+    assert thread_map(str, [3, 1, 2], 2) == ["3", "1", "2"]
+    assert thread_map(Path, ["a"], 1) == [Path("a")]
