@@ -4,9 +4,10 @@ Writes a synthetic repository (`generate.make_repo`: N models of T threats, K co
 then measures, in this order, and prints one table:
 
 - floor: read and parse every model file with libyaml (`yaml.CSafeLoader`), one process;
-- check, in process: `pipeline.run_check` with the repository config and an engine of
-  `--workers` processes (imports and the ATLAS/control catalogs are warm; policies are not);
-- check, subprocess: `python -m policyengine check` (process start and imports included);
+- check, in process: `pipeline.run_check` with the repository config and `--workers`
+  worker processes (imports and the ATLAS/control catalogs are warm; policies are not);
+- check, subprocess: `python -m policyengine check --workers N` (process start and imports
+  included);
 - check over a local `opa run --server` on 127.0.0.1 (in process), when `--engine opa` or
   an `opa` binary is found ($POLICYENGINE_OPA, `opa` on PATH, ~/go/bin/opa);
 - `policyengine --version` (subprocess, best of 5);
@@ -57,6 +58,7 @@ from policyengine.engine.embedded import EmbeddedEngine  # noqa: E402
 from policyengine.engine.opa import OpaEngine  # noqa: E402
 from policyengine.pipeline import RunOptions, run_check  # noqa: E402
 from policyengine.results import RunResult  # noqa: E402
+from policyengine.workers import processes  # noqa: E402
 
 BUDGET_CHECK_RATIO = 2.0
 """A full check within this many times the floor."""
@@ -209,9 +211,12 @@ def _summary(run: RunResult) -> str:
     return f"{valid}/{len(run.models)} valid, {findings} findings"
 
 
-def check_in_process(repo: SyntheticRepo, as_of: date, engine: Engine) -> tuple[float, str]:
-    """Seconds of one `run_check` over the repository, and what it found."""
-    options = RunOptions(config=load_config(repo.root, None), as_of=as_of)
+def check_in_process(
+    repo: SyntheticRepo, as_of: date, engine: Engine, workers: int = 0
+) -> tuple[float, str]:
+    """Seconds of one `run_check` over the repository with `workers` worker processes
+    (0: one per CPU), and what it found."""
+    options = RunOptions(config=load_config(repo.root, None), as_of=as_of, workers=workers)
     t0 = time.perf_counter()
     try:
         run = run_check([], options, engine)
@@ -293,13 +298,13 @@ def _full_checks(
     if args.engine == "opa" and opa is not None:
         engine, label = OpaEngine(opa[1]), "opa server"
     else:
-        embedded = EmbeddedEngine(workers=args.workers)
-        engine, label = embedded, f"embedded, {embedded.workers} workers"
-    seconds, note = check_in_process(repo, args.as_of, engine)
+        engine, label = EmbeddedEngine(), f"embedded, {processes(args.workers)} workers"
+    seconds, note = check_in_process(repo, args.as_of, engine, args.workers)
     rows.append(_ratio_row(f"check, in process ({label})", seconds, floor, note))
     argv = [sys.executable, "-m", "policyengine", "check", "--as-of", args.as_of.isoformat()]
     out = str(args.scratch / "check.json")
-    check = run_proc([*argv, *engine_argv, "-f", "json", "-o", out], repo.root)
+    workers = ["--workers", str(args.workers)]
+    check = run_proc([*argv, *engine_argv, *workers, "-f", "json", "-o", out], repo.root)
     what = f"check, subprocess ({args.engine})"
     rows.append(_ratio_row(what, check.seconds, floor, f"exit {check.returncode}"))
     if opa is not None and args.engine != "opa":
@@ -426,7 +431,7 @@ def main() -> int:
     parser.add_argument("--threats", type=int, default=40)
     parser.add_argument("--commits", type=int, default=500)
     parser.add_argument(
-        "--workers", type=int, default=None, help="embedded engine workers (default: CPUs)"
+        "--workers", type=int, default=0, help="worker processes (default 0: one per CPU)"
     )
     parser.add_argument("--engine", choices=["embedded", "opa"], default="embedded")
     parser.add_argument("--no-opa", action="store_true", help="skip the local OPA server row")

@@ -58,6 +58,26 @@ def _add_date_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of workers: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"workers must be 0 (automatic) or more: {value}")
+    return value
+
+
+def _add_worker_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=0,
+        metavar="N",
+        help="worker processes for a large run: 0 one per CPU, at most 8 (default); 1 in process",
+    )
+
+
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["embedded", "opa"], default=None, help="Rego engine")
     p.add_argument("--opa-url", default=None, help="OPA server URL, e.g. http://127.0.0.1:8181")
@@ -154,7 +174,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .results import exit_status
 
     config, paths = _repository(args)
-    run = run_validate(paths, config, _today(args))
+    run = run_validate(paths, config, _today(args), workers=args.workers)
     _emit(OutputFormat(args.format).formatter().pieces(run), args.output)
     return exit_status(run, config.fail_on)
 
@@ -197,6 +217,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         frameworks=_frameworks(args, config),
         engine=_engine_choice(args, config),
         extra_policy_dirs=tuple(args.policy),
+        workers=args.workers,
     )
     if args.base:
         from .pr import run_pull_request
@@ -336,7 +357,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
     from .policytest import exit_code, render_json, render_text, run_policy_tests
 
     dirs, support = _policy_dirs(args)
-    results = run_policy_tests(dirs, support=support)
+    results = run_policy_tests(dirs, support=support, workers=args.workers)
     text = (
         render_json(results)
         if args.format == "json"
@@ -383,7 +404,7 @@ def _review_run(args: argparse.Namespace) -> Any:
     from .pipeline import run_review
 
     config, paths = _repository(args)
-    run = run_review(paths if args.paths else [], config, _today(args))
+    run = run_review(paths if args.paths else [], config, _today(args), workers=args.workers)
     for diagnostic in run.diagnostics:
         logger.warning("%s", diagnostic.render())
     return run, config
@@ -439,6 +460,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_output_options(p, ["text", "json"])
     _add_config_options(p)
     _add_date_options(p)
+    _add_worker_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("check", help="validate, evaluate the policies and the review rules")
@@ -447,6 +469,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     _add_date_options(p)
     _add_engine_options(p)
+    _add_worker_options(p)
     p.add_argument("--base", metavar="REF", help="pull-request mode: compare with REF")
     p.add_argument("--head", metavar="REF", help="with --base: the head (default: working tree)")
     p.add_argument(
@@ -495,6 +518,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_output_options(p, ["text", "json"])
     _add_config_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
+    _add_worker_options(p)
     p.set_defaults(func=_cmd_test)
 
     p = sub.add_parser("bundle", help="OPA bundle of the policy set")
@@ -516,6 +540,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_output_options(p, ["text", "json", "markdown", "csv"])
     _add_config_options(p)
     _add_date_options(p)
+    _add_worker_options(p)
     p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("remind", help="reviews due soon, overdue or required, by owner")
@@ -530,6 +555,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_output_options(p, ["text", "markdown", "json", "ics"])
     _add_config_options(p)
     _add_date_options(p)
+    _add_worker_options(p)
     p.set_defaults(func=_cmd_remind)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")

@@ -16,6 +16,7 @@ import pytest
 
 from policyengine import pipeline
 from policyengine.bundled import policies_dir
+from policyengine.cli import main
 from policyengine.config import load_config
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.errors import PolicyError
@@ -208,3 +209,33 @@ def test_a_small_run_stays_in_one_process(twelve: Path, pools: list[str]) -> Non
     with EmbeddedEngine(workers=2) as engine:
         engine.evaluate(load_policy_set([policies_dir()]), [{"model": {}, "facts": {}}] * 12)
     assert pools == ["the embedded engine: started 2 worker processes"]
+
+
+def test_a_small_pull_request_check_stays_in_one_process(
+    twelve: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `check --base` evaluates both sides with one engine of its own: below the threshold
+    # it evaluates them here (it once started one worker per CPU for 12 models).
+    argv = ["check", str(twelve), "--base", "HEAD", "--as-of", "2026-11-27", "-f", "json"]
+    code = main(["--debug", *argv, "--workers", "2"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    doc = json.loads(out)
+    assert len(doc["models"]) == 12
+    [changed] = [m for m in doc["pull_request"]["models"] if m["change"] == "changed"]
+    assert changed["path"] == "models/coding-agent-4.yaml"
+    assert "worker processes" not in err
+    assert main([*argv, "--workers", "1"]) == code
+    assert capsys.readouterr().out == out
+
+
+@pytest.mark.parametrize("command", ["validate", "check", "status", "remind", "test"])
+def test_every_parallel_command_takes_workers_and_refuses_a_negative_count(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--workers", "-1"])
+    assert info.value.code == 2
+    assert (
+        "argument --workers: workers must be 0 (automatic) or more: -1" in capsys.readouterr().err
+    )
