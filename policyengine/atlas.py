@@ -16,9 +16,7 @@ Only `load_catalog`, `catalog_for_repo`, `read_release`, `catalog_from_release`,
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from .atomic import write_whole
 from .errors import CatalogError
 
 SHIPPED_CATALOG = Path(__file__).resolve().parent / "data" / "atlas-catalog.json"
@@ -223,19 +222,9 @@ def save_catalog(catalog: AtlasCatalog, path: Path) -> None:
 
     Raises CatalogError when the file cannot be written.
     """
-    text = dumps_catalog(catalog)
-    target = path.resolve()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        write_whole(path, dumps_catalog(catalog))
     except OSError as exc:
-        raise CatalogError(f"cannot write the ATLAS catalog {path}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise CatalogError(f"cannot write the ATLAS catalog {path}: {exc.strerror}") from exc
 
 

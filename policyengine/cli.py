@@ -131,17 +131,9 @@ def _emit(text: str | Iterable[str], output: Path | None) -> None:
             shutil.copyfileobj(spool, sys.stdout)
         sys.stdout.flush()
         return
-    target = output.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            for piece in pieces:
-                fh.write(piece)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .atomic import write_whole
+
+    write_whole(output, pieces)
 
 
 def _today(args: argparse.Namespace) -> date:
@@ -195,7 +187,7 @@ def _engine_choice(args: argparse.Namespace, config: Any) -> Any:
 
 
 def _frameworks(args: argparse.Namespace, config: Any) -> tuple[str, ...]:
-    from .pipeline import FRAMEWORKS
+    from .config import FRAMEWORKS
 
     wanted = args.framework or list(config.frameworks)
     unknown = sorted(set(wanted) - set(FRAMEWORKS))
@@ -368,6 +360,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_bundle_build(args: argparse.Namespace) -> int:
+    from .atomic import write_whole
     from .bundle import build_bundle
     from .bundled import catalog_dir
     from .policyset import load_policy_set
@@ -377,15 +370,7 @@ def _cmd_bundle_build(args: argparse.Namespace) -> int:
     catalogs = {p.stem: p for p in sorted(catalog_dir().glob("*.json"))}
     data = build_bundle(policy_set, catalogs)
     target = args.out.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_whole(target, data)
     logger.info(
         "wrote %s (%d modules, %d checks)", target, len(policy_set.modules), len(policy_set.checks)
     )

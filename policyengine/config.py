@@ -23,7 +23,7 @@ CONFIG_NAME = ".policyengine.yaml"
 """The config file's name at the repository root."""
 
 FRAMEWORKS = ("nist-ai-rmf", "iso42001", "atlas")
-"""The frameworks a config may select, in report order."""
+"""Every framework the engine knows (and a config may select), in report order."""
 
 CADENCES = ("monthly", "quarterly", "semiannual", "annual")
 """The named review cadences."""

@@ -21,7 +21,7 @@ from typing import Any
 from . import bundled
 from .atlas import AtlasCatalog, catalog_for_repo
 from .catalog import ControlCatalog, load_controls
-from .config import Config
+from .config import FRAMEWORKS, Config
 from .controls import derive_controls, scoping_of
 from .engine import Engine, EngineOutput, make_engine
 from .errors import PolicyError
@@ -42,9 +42,6 @@ from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
 from .review import Cadence, due_date, parse_day, review_documents, review_model
 from .validate import FileResult, Validation, validate_file, validate_paths
 from .workers import FILES_PER_WORKER, SpawnPool, worker_count
-
-FRAMEWORKS = ("nist-ai-rmf", "iso42001", "atlas")
-"""Every framework the engine knows, in report order."""
 
 
 @dataclass(frozen=True)
