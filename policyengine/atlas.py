@@ -27,6 +27,8 @@ import yaml
 
 from .atomic import write_whole
 from .errors import CatalogError
+from .results import CatalogDiff as CatalogDiff
+from .results import Technique as Technique
 
 SHIPPED_CATALOG = Path(__file__).resolve().parent / "data" / "atlas-catalog.json"
 """The catalog shipped with the package (ATLAS 5.6.1)."""
@@ -66,51 +68,6 @@ class Tactic:
     """Its position in the ATLAS matrix, from 1."""
     first_release: str
     """The first ATLAS release that contained it (`<=3.0.0`: the first tracked one)."""
-
-
-@dataclass(frozen=True)
-class Technique:
-    """One ATLAS technique or sub-technique, active or retired."""
-
-    id: str
-    """The technique id, e.g. `AML.T0051` or `AML.T0051.001`."""
-    name: str
-    """Its current name (for a retired one: its last name)."""
-    parent: str | None
-    """The parent technique id of a sub-technique; None for a top-level technique."""
-    tactics: tuple[str, ...]
-    """The tactic ids it serves (a sub-technique's are its parent's); may be empty when
-    the source did not say (retired ids)."""
-    maturity: str
-    """`feasible`, `demonstrated` or `realized`; empty when the source did not say."""
-    first_release: str
-    """The first ATLAS release that contained it (`<=X.Y.Z`: already in the first one
-    the catalog tracks)."""
-    retired: bool = False
-    """True when it is no longer in the current release."""
-    retired_in: str | None = None
-    """The first release without it, for a retired technique."""
-    replaced_by: str | None = None
-    """The id that replaced it, when the release notes name one."""
-    former_names: tuple[str, ...] = ()
-    """Names it had in earlier releases, oldest first."""
-
-
-@dataclass(frozen=True)
-class CatalogDiff:
-    """What changed from one catalog to another (technique ids only)."""
-
-    added: tuple[str, ...]
-    """Ids active in the new catalog and not active in the old one, sorted."""
-    retired: tuple[str, ...]
-    """Ids active in the old catalog and not active in the new one, sorted."""
-    renamed: tuple[tuple[str, str, str], ...]
-    """(id, old name, new name) for ids active in both whose name changed, sorted."""
-
-    @property
-    def empty(self) -> bool:
-        """True when nothing changed."""
-        return not (self.added or self.retired or self.renamed)
 
 
 def _freeze(items: Iterable[tuple[str, Any]]) -> Mapping[str, Any]:

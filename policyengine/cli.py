@@ -1,8 +1,9 @@
 """The command line: argument parsing, stdout/stderr, exit status. Nothing else.
 
 `cli.py` owns the process: it is the only module that reads `sys.argv`, writes to
-stdout, calls `date.today()` or decides the exit status. Each subcommand is one
-`_cmd_<name>(args) -> int` that calls library functions.
+stdout or calls `date.today()`. Each subcommand is one `_cmd_<name>(args) -> int` that
+calls library functions for its report, then `_report`, which renders it through the
+`report` formatters and returns `results.exit_status` of it.
 """
 
 from __future__ import annotations
@@ -13,23 +14,27 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import PolicyEngineError, UsageError
+
+if TYPE_CHECKING:
+    from .results import Report, Severity
 
 logger = logging.getLogger("policyengine")
 
 # --- shared option groups -------------------------------------------------------------
 
 
-def _add_output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    p.add_argument(
-        "--format", "-f", choices=list(formats), default=formats[0], help="report format"
-    )
+def _add_output_options(p: argparse.ArgumentParser, command: str) -> None:
+    from .report import FORMATS_OF
+
+    formats = [f.value for f in FORMATS_OF[command]]
+    p.add_argument("--format", "-f", choices=formats, default=formats[0], help="report format")
     p.add_argument(
         "--output", "-o", type=Path, default=None, help="write the report to FILE, not stdout"
     )
@@ -136,6 +141,15 @@ def _emit(text: str | Iterable[str], output: Path | None) -> None:
     write_whole(output, pieces)
 
 
+def _report(args: argparse.Namespace, report: Report, fail_on: Severity | None = None) -> int:
+    """Render `report` in `--format` to `--output` (else stdout); its exit status."""
+    from .report import OutputFormat
+    from .results import Severity, exit_status
+
+    _emit(OutputFormat(args.format).formatter().pieces(report), getattr(args, "output", None))
+    return exit_status(report, fail_on if fail_on is not None else Severity.LOW)
+
+
 def _today(args: argparse.Namespace) -> date:
     as_of: date | None = getattr(args, "as_of", None)
     return as_of if as_of is not None else date.today()
@@ -162,13 +176,11 @@ def _repository(args: argparse.Namespace) -> tuple[Any, list[Path]]:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .pipeline import run_validate
-    from .report import OutputFormat
-    from .results import exit_status
 
     config, paths = _repository(args)
-    run = run_validate(paths, config, _today(args), workers=args.workers)
-    _emit(OutputFormat(args.format).formatter().pieces(run), args.output)
-    return exit_status(run, config.fail_on)
+    return _report(
+        args, run_validate(paths, config, _today(args), workers=args.workers), config.fail_on
+    )
 
 
 def _engine_choice(args: argparse.Namespace, config: Any) -> Any:
@@ -198,8 +210,7 @@ def _frameworks(args: argparse.Namespace, config: Any) -> tuple[str, ...]:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, run_check
-    from .report import OutputFormat
-    from .results import Severity, exit_status
+    from .results import Severity
 
     config, paths = _repository(args)
     as_of = _today(args)
@@ -221,9 +232,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("--head and --changed-only need --base REF")
     else:
         run = run_check(paths, options)
-    _emit(OutputFormat(args.format).formatter().pieces(run), args.output)
-    fail_on = Severity(args.fail_on) if args.fail_on else config.fail_on
-    return exit_status(run, fail_on)
+    return _report(args, run, Severity(args.fail_on) if args.fail_on else config.fail_on)
 
 
 def _atlas_root(args: argparse.Namespace) -> Path:
@@ -234,10 +243,9 @@ def _atlas_root(args: argparse.Namespace) -> Path:
 
 
 def _cmd_atlas_list(args: argparse.Namespace) -> int:
-    import json
-
     from .atlas import catalog_for_repo, parse_version
     from .config import load_config
+    from .results import AtlasListing
 
     root = _atlas_root(args)
     config = load_config(root, args.config)
@@ -253,64 +261,22 @@ def _cmd_atlas_list(args: argparse.Namespace) -> int:
         techniques = catalog.active()
     if args.tactic is not None:
         techniques = [t for t in techniques if args.tactic in t.tactics]
-    if args.format == "json":
-        doc = {
-            "schema_version": 1,
-            "atlas_version": catalog.version,
-            "techniques": [
-                {
-                    "id": t.id,
-                    "name": t.name,
-                    "parent": t.parent,
-                    "tactics": list(t.tactics),
-                    "maturity": t.maturity,
-                    "first_release": t.first_release,
-                    "former_names": list(t.former_names),
-                }
-                for t in techniques
-            ],
-        }
-        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    else:
-        text = "".join(f"{t.id:<14} {t.first_release:<8} {t.name}\n" for t in techniques)
-    _emit(text, None)
-    return 0
-
-
-def _render_atlas_diff(change: Any, old_version: str, new_version: str, fmt: str) -> str:
-    import json
-
-    if fmt == "json":
-        doc = {
-            "schema_version": 1,
-            "old": old_version,
-            "new": new_version,
-            "added": list(change.added),
-            "retired": list(change.retired),
-            "renamed": [{"id": i, "old": o, "new": n} for i, o, n in change.renamed],
-        }
-        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    lines = [f"ATLAS {old_version} -> {new_version}"]
-    lines.append(f"added ({len(change.added)}):")
-    lines.extend(f"  {tid}" for tid in change.added)
-    lines.append(f"retired ({len(change.retired)}):")
-    lines.extend(f"  {tid}" for tid in change.retired)
-    lines.append(f"renamed ({len(change.renamed)}):")
-    lines.extend(f"  {tid}: {old} -> {new}" for tid, old, new in change.renamed)
-    return "\n".join(lines) + "\n"
+    return _report(args, AtlasListing(catalog.version, tuple(techniques)))
 
 
 def _cmd_atlas_diff(args: argparse.Namespace) -> int:
     from .atlas import diff, load_any
+    from .results import AtlasChange
 
     old, new = load_any(args.old), load_any(args.new)
-    _emit(_render_atlas_diff(diff(old, new), old.version, new.version, args.format), None)
-    return 0
+    return _report(args, AtlasChange(old.version, new.version, diff(old, new)))
 
 
 def _cmd_atlas_import(args: argparse.Namespace) -> int:
     from .atlas import import_release, load_catalog, parse_version, save_catalog
     from .config import load_config
+    from .report.text import TextFormatter
+    from .results import AtlasChange
 
     if args.release is not None:
         parse_version(args.release)
@@ -320,7 +286,7 @@ def _cmd_atlas_import(args: argparse.Namespace) -> int:
     start = load_catalog(target) if target.is_file() else load_catalog(None)
     merged, change = import_release(start, args.file, args.release)
     save_catalog(merged, target)
-    summary = _render_atlas_diff(change, start.version, merged.version, "text")
+    summary = TextFormatter().render(AtlasChange(start.version, merged.version, change))
     print(f"policyengine: wrote {target}", file=sys.stderr)
     sys.stderr.write(summary)
     return 0
@@ -346,17 +312,12 @@ def _policy_dirs(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    from .policytest import exit_code, render_json, render_text, run_policy_tests
+    from .policytest import run_policy_tests
+    from .results import PolicyTestReport
 
     dirs, support = _policy_dirs(args)
     results = run_policy_tests(dirs, support=support, workers=args.workers)
-    text = (
-        render_json(results)
-        if args.format == "json"
-        else render_text(results, verbose=args.verbose)
-    )
-    _emit(text, args.output)
-    return exit_code(results)
+    return _report(args, PolicyTestReport(tuple(results), show_passing=args.verbose))
 
 
 def _cmd_bundle_build(args: argparse.Namespace) -> int:
@@ -396,29 +357,24 @@ def _review_run(args: argparse.Namespace) -> Any:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from .report.status import StatusFormat, render_status, summary_line
-    from .results import Level, ReviewStatus
+    from .report.text import status_summary_line
+    from .results import StatusReport
 
     run, _ = _review_run(args)
-    _emit(render_status(run, StatusFormat(args.format)), args.output)
-    print(f"policyengine: {summary_line(run)}", file=sys.stderr)
-    failing = {ReviewStatus.OVERDUE, ReviewStatus.REVIEW_REQUIRED, ReviewStatus.NEVER_REVIEWED}
-    bad = any(m.review is not None and m.review.status in failing for m in run.models)
-    broken = any(d.level is Level.ERROR for d in run.diagnostics)
-    return 1 if bad or broken else 0
+    code = _report(args, StatusReport(run))
+    print(f"policyengine: {status_summary_line(run)}", file=sys.stderr)
+    return code
 
 
 def _cmd_remind(args: argparse.Namespace) -> int:
-    from .report.remind import RemindFormat, due_models, render_remind
-    from .results import Level
+    from .reminders import remind_report
 
     run, config = _review_run(args)
     within = args.within if args.within is not None else config.review.remind_before
-    _emit(render_remind(run, RemindFormat(args.format), within), args.output)
-    due = due_models(run, within)
-    print(f"policyengine: {len(due)} of {len(run.models)} models to review", file=sys.stderr)
-    broken = any(d.level is Level.ERROR for d in run.diagnostics)
-    return 1 if due or broken else 0
+    report = remind_report(run, within)
+    code = _report(args, report)
+    print(f"policyengine: {report.count} of {len(run.models)} models to review", file=sys.stderr)
+    return code
 
 
 def _days(text: str) -> int:
@@ -442,7 +398,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check models against the schema and references")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    _add_output_options(p, ["text", "json"])
+    _add_output_options(p, "validate")
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)
@@ -450,7 +406,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate, evaluate the policies and the review rules")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    _add_output_options(p, ["text", "json"])
+    _add_output_options(p, "check")
     _add_config_options(p)
     _add_date_options(p)
     _add_engine_options(p)
@@ -469,13 +425,13 @@ def _build_parser() -> argparse.ArgumentParser:
     q.add_argument(
         "--since", metavar="VERSION", default=None, help="only techniques first released after"
     )
-    q.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    _add_output_options(q, "atlas list")
     _add_config_options(q)
     q.set_defaults(func=_cmd_atlas_list)
     q = atlas_sub.add_parser("diff", help="compare two catalogs or MITRE ATLAS.yaml releases")
     q.add_argument("old", type=Path, metavar="OLD")
     q.add_argument("new", type=Path, metavar="NEW")
-    q.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    _add_output_options(q, "atlas diff")
     q.set_defaults(func=_cmd_atlas_diff)
     q = atlas_sub.add_parser("import", help="merge a MITRE ATLAS.yaml release into the catalog")
     q.add_argument("file", type=Path, metavar="FILE")
@@ -500,7 +456,7 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="POLICY_DIR",
         help="policy folders (default: the bundled policies and the config's policies:)",
     )
-    _add_output_options(p, ["text", "json"])
+    _add_output_options(p, "test")
     _add_config_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     _add_worker_options(p)
@@ -522,7 +478,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="review staleness of each model (review rules only)")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    _add_output_options(p, ["text", "json", "markdown", "csv"])
+    _add_output_options(p, "status")
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)
@@ -537,7 +493,7 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="also list reviews due within DAYS (default: review.remind_before, else 14)",
     )
-    _add_output_options(p, ["text", "markdown", "json", "ics"])
+    _add_output_options(p, "remind")
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)

@@ -18,48 +18,20 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from enum import StrEnum
+from dataclasses import asdict
 from pathlib import Path
 
 from .errors import PolicyEngineError, PolicyError
 from .policyset import PolicySet, load_policy_set
+from .results import Outcome, TestResult
 from .workers import thread_map, worker_count
 
-__all__ = ["Outcome", "TestResult", "render_json", "render_text", "run_policy_tests"]
+__all__ = ["Outcome", "TestResult", "run_policy_tests"]
 
 _TEST_RE = re.compile(r"^(test_[A-Za-z0-9_]*)\b")
 _PACKAGE_RE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _MARK = "POLICYENGINE-TEST-RESULTS:"
 _CHILD_TIMEOUT = 300.0
-
-
-class Outcome(StrEnum):
-    """The result of one Rego test."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class TestResult:
-    """One Rego test (or, with an empty `name`, a file that could not run)."""
-
-    __test__ = False  # not a pytest class
-
-    file: str
-    """Path of the `*_test.rego` file."""
-    package: str
-    """Rego package of the test, e.g. `checks.scoring_test`."""
-    name: str
-    """Rule name, e.g. `test_threat_without_assumption_denied`; "" for a file failure."""
-    line: int
-    """1-based line of the rule (of the package line for a file failure)."""
-    outcome: Outcome
-    """pass, fail (false or undefined) or error (the engine failed or crashed)."""
-    message: str = ""
-    """Why it failed or erred; "" when it passed."""
 
 
 def _tests_of(source: str) -> list[tuple[str, int]]:
@@ -256,47 +228,6 @@ def run_policy_tests(
     done = thread_map(lambda b: _run_child(every, policy_set, b), batches, count)
     results = [r for batch in done for r in batch]
     return sorted(results, key=lambda r: (r.file, r.line, r.name))
-
-
-def exit_code(results: Sequence[TestResult]) -> int:
-    """0 when every test passed, 1 otherwise."""
-    return 0 if all(r.outcome is Outcome.PASS for r in results) else 1
-
-
-def _label(r: TestResult) -> str:
-    name = f"data.{r.package}.{r.name}" if r.name else f"data.{r.package}"
-    return f"{r.file}:{r.line}: {name}"
-
-
-def render_text(results: Sequence[TestResult], *, verbose: bool = False) -> str:
-    """Failures and errors (every test with `verbose`), then a summary line."""
-    lines: list[str] = []
-    for r in results:
-        if r.outcome is Outcome.PASS and not verbose:
-            continue
-        lines.append(f"{r.outcome.value.upper()}: {_label(r)}")
-        if r.message:
-            lines.append(f"  {r.message}")
-    passed = sum(r.outcome is Outcome.PASS for r in results)
-    failed = sum(r.outcome is Outcome.FAIL for r in results)
-    errors = sum(r.outcome is Outcome.ERROR for r in results)
-    if lines:
-        lines.append("-" * 60)
-    lines.append(f"PASS: {passed}/{len(results)}, FAIL: {failed}, ERROR: {errors}")
-    return "\n".join(lines) + "\n"
-
-
-def render_json(results: Sequence[TestResult]) -> str:
-    """`{"schema_version": 1, "tests": [...], "summary": {...}}`, sorted keys."""
-    doc = {
-        "schema_version": 1,
-        "tests": [{**asdict(r), "outcome": r.outcome.value} for r in results],
-        "summary": {
-            "total": len(results),
-            **{o.value: sum(r.outcome is o for r in results) for o in Outcome},
-        },
-    }
-    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
 def _child_args(argv: Sequence[str]) -> tuple[list[str], list[Path]]:

@@ -1,8 +1,9 @@
-"""The data types passed between pipeline stages.
+"""The data types passed between pipeline stages, and the exit status of every command.
 
 Every stage (loader, schema, review, evaluate, matrix, report, evidence) hands its
-result forward as one of these frozen dataclasses. This module imports nothing from
-the rest of the package, so that any stage and any report format can depend on it.
+result forward as one of these frozen dataclasses; each command ends with one `Report`,
+which a formatter renders and `exit_status` judges. This module imports nothing from the
+rest of the package, so that any stage and any report format can depend on it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import assert_never
 
 
 class Severity(StrEnum):
@@ -275,13 +277,195 @@ class RunResult:
     """Pull-request mode only: what changed between the base and the head."""
 
 
-def exit_status(run: RunResult, fail_on: Severity) -> int:
-    """0 when nothing is at or above `fail_on`, 1 otherwise (invalid models always count).
+class Outcome(StrEnum):
+    """The result of one Rego test."""
 
-    Exit status 2 (the tool could not do its job) never comes from here: it is the CLI's
-    answer to an exception.
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One Rego test (or, with an empty `name`, a file that could not run)."""
+
+    __test__ = False  # not a pytest class
+
+    file: str
+    """Path of the `*_test.rego` file."""
+    package: str
+    """Rego package of the test, e.g. `checks.scoring_test`."""
+    name: str
+    """Rule name, e.g. `test_threat_without_assumption_denied`; "" for a file failure."""
+    line: int
+    """1-based line of the rule (of the package line for a file failure)."""
+    outcome: Outcome
+    """pass, fail (false or undefined) or error (the engine failed or crashed)."""
+    message: str = ""
+    """Why it failed or erred; "" when it passed."""
+
+
+@dataclass(frozen=True)
+class Technique:
+    """One ATLAS technique or sub-technique, active or retired."""
+
+    id: str
+    """The technique id, e.g. `AML.T0051` or `AML.T0051.001`."""
+    name: str
+    """Its current name (for a retired one: its last name)."""
+    parent: str | None
+    """The parent technique id of a sub-technique; None for a top-level technique."""
+    tactics: tuple[str, ...]
+    """The tactic ids it serves (a sub-technique's are its parent's); may be empty when
+    the source did not say (retired ids)."""
+    maturity: str
+    """`feasible`, `demonstrated` or `realized`; empty when the source did not say."""
+    first_release: str
+    """The first ATLAS release that contained it (`<=X.Y.Z`: already in the first one
+    the catalog tracks)."""
+    retired: bool = False
+    """True when it is no longer in the current release."""
+    retired_in: str | None = None
+    """The first release without it, for a retired technique."""
+    replaced_by: str | None = None
+    """The id that replaced it, when the release notes name one."""
+    former_names: tuple[str, ...] = ()
+    """Names it had in earlier releases, oldest first."""
+
+
+@dataclass(frozen=True)
+class CatalogDiff:
+    """What changed from one ATLAS catalog to another (technique ids only)."""
+
+    added: tuple[str, ...]
+    """Ids active in the new catalog and not active in the old one, sorted."""
+    retired: tuple[str, ...]
+    """Ids active in the old catalog and not active in the new one, sorted."""
+    renamed: tuple[tuple[str, str, str], ...]
+    """(id, old name, new name) for ids active in both whose name changed, sorted."""
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing changed."""
+        return not (self.added or self.retired or self.renamed)
+
+
+# --- the report of each command ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """`policyengine status`: the review verdict of every model of a run."""
+
+    run: RunResult
+    """The models with their review verdicts (review rules only), sorted by path."""
+
+
+@dataclass(frozen=True)
+class OwnerGroup:
+    """The models one owner has to review."""
+
+    owner: str
+    """`metadata.owner`, or `(no owner)`."""
+    models: tuple[ModelReport, ...]
+    """Most urgent first: never reviewed, then by due date, then by path."""
+
+
+@dataclass(frozen=True)
+class RemindReport:
+    """`policyengine remind`: the reviews to do, grouped by owner."""
+
+    run: RunResult
+    """Every model looked at, with its review verdict."""
+    within: int
+    """The window in days: a review due within it is listed even when still current."""
+    groups: tuple[OwnerGroup, ...]
+    """The models to remind of, by owner (owners sorted, `(no owner)` last)."""
+
+    @property
+    def count(self) -> int:
+        """How many models are listed."""
+        return sum(len(g.models) for g in self.groups)
+
+
+@dataclass(frozen=True)
+class PolicyTestReport:
+    """`policyengine test`: the result of every Rego unit test."""
+
+    results: tuple[TestResult, ...]
+    """Sorted by file, then line, then name."""
+    show_passing: bool = False
+    """List passing tests too (`--verbose`), not only failures and errors."""
+
+
+@dataclass(frozen=True)
+class AtlasListing:
+    """`policyengine atlas list`: active techniques of the catalog in use."""
+
+    version: str
+    """The ATLAS release of the catalog."""
+    techniques: tuple[Technique, ...]
+    """The techniques selected, sorted by id."""
+
+
+@dataclass(frozen=True)
+class AtlasChange:
+    """`policyengine atlas diff` (and the summary of `atlas import`)."""
+
+    old_version: str
+    """The ATLAS release compared from."""
+    new_version: str
+    """The ATLAS release compared to."""
+    diff: CatalogDiff
+    """Techniques added, retired and renamed."""
+
+
+Report = RunResult | StatusReport | RemindReport | PolicyTestReport | AtlasListing | AtlasChange
+"""What a command hands to a formatter: `RunResult` for `validate` and `check`."""
+
+
+_REVIEW_FAILS = frozenset(
+    {ReviewStatus.OVERDUE, ReviewStatus.REVIEW_REQUIRED, ReviewStatus.NEVER_REVIEWED}
+)
+"""Verdicts that make `status` exit 1 (due_soon and current do not)."""
+
+
+def _broken(run: RunResult) -> bool:
+    return any(d.level is Level.ERROR for d in run.diagnostics)
+
+
+def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
+    """The exit status of the command that made `report`: 0 nothing to act on, 1 otherwise.
+
+    - `validate`/`check`: 1 when an invalid model or a finding at or above `fail_on` (a
+      pull request's delta findings included) or a run-level error diagnostic.
+    - `status`: 1 when a model is overdue, review_required or never_reviewed, or a run-level
+      error diagnostic.
+    - `remind`: 1 when any review is listed, or a run-level error diagnostic.
+    - `test`: 1 when any Rego test failed or errored.
+    - `atlas list`/`atlas diff`: always 0.
+
+    `fail_on` applies to findings only. Exit status 2 (the tool could not do its job) never
+    comes from here: it is the CLI's answer to an exception.
     """
-    if any(d.level is Level.ERROR for d in run.diagnostics):
+    match report:
+        case RunResult():
+            return _run_status(report, fail_on)
+        case StatusReport(run=run):
+            bad = any(m.review is not None and m.review.status in _REVIEW_FAILS for m in run.models)
+            return 1 if bad or _broken(run) else 0
+        case RemindReport():
+            return 1 if report.groups or _broken(report.run) else 0
+        case PolicyTestReport():
+            return 0 if all(r.outcome is Outcome.PASS for r in report.results) else 1
+        case AtlasListing() | AtlasChange():
+            return 0
+        case _:
+            assert_never(report)
+
+
+def _run_status(run: RunResult, fail_on: Severity) -> int:
+    if _broken(run):
         return 1
     if run.delta is not None:
         for delta in run.delta.models:

@@ -3,8 +3,8 @@
 Imports point one way (`results` imports nothing of ours; `report/*` and `controls` see
 only `results`; engines never see the pipeline, the CLI or the report), `cli.py` owns the
 process (argparse, `sys.exit`, `sys.argv`, today's date, `print`), `workers.py` owns
-every pool of processes, no grab-bag modules, and every report format has a formatter and
-golden files.
+every pool of processes, no grab-bag modules, and every format of every command has a
+formatter and golden files.
 """
 
 from __future__ import annotations
@@ -17,24 +17,34 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.report import OutputFormat
+from policyengine.reminders import remind_report
+from policyengine.report import FORMATS_OF, OutputFormat
 from policyengine.results import (
+    AtlasChange,
+    AtlasListing,
+    CatalogDiff,
     CheckOutcome,
     ControlResult,
     ControlStatus,
     Diagnostic,
     Finding,
     ModelReport,
+    Outcome,
+    PolicyTestReport,
+    Report,
     ReviewStatus,
     ReviewVerdict,
     RunResult,
     Severity,
+    StatusReport,
+    Technique,
+    TestResult,
 )
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "policyengine"
 GOLDEN = REPO / "tests" / "golden"
-CHECK_TESTS = REPO / "tests" / "cli" / "test_check.py"
+CLI_TESTS = REPO / "tests" / "cli"
 
 
 @dataclass(frozen=True)
@@ -267,8 +277,17 @@ def test_every_module_has_a_docstring() -> None:
 
 # --- report formats: formatter, golden file, compared by the CLI test ---------------------
 
-_GOLDEN_EXT = {OutputFormat.TEXT: "txt", OutputFormat.JSON: "json"}
+_GOLDEN_EXT = {
+    OutputFormat.TEXT: "txt",
+    OutputFormat.JSON: "json",
+    OutputFormat.MARKDOWN: "md",
+    OutputFormat.CSV: "csv",
+    OutputFormat.ICS: "ics",
+}
 """Extension of each format's golden file; a new format must add its own."""
+
+_PAIRS = [(command, fmt) for command, formats in FORMATS_OF.items() for fmt in formats]
+"""Every (command, format) the CLI offers."""
 
 
 def _small_run() -> RunResult:
@@ -300,7 +319,7 @@ def _small_run() -> RunResult:
                 (finding,),
             ),
         ),
-        review=ReviewVerdict(ReviewStatus.CURRENT, date(2027, 1, 2), 36, (), date(2026, 10, 2)),
+        review=ReviewVerdict(ReviewStatus.DUE_SOON, date(2026, 12, 2), 5, (), date(2026, 9, 2)),
     )
     broken = ModelReport(
         path="models/b.yaml",
@@ -311,54 +330,98 @@ def _small_run() -> RunResult:
     return RunResult(models=(model, broken), as_of=date(2026, 11, 27), frameworks=("nist-ai-rmf",))
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat), ids=lambda f: f.value)
-def test_every_format_renders(fmt: OutputFormat) -> None:
-    text = fmt.formatter().render(_small_run())
+def _sample(command: str) -> tuple[Report, str]:
+    """A small report of `command` and a text every format of it must show."""
+    run = _small_run()
+    technique = Technique("AML.T0051", "LLM Prompt Injection", None, ("AML.TA0005",), "", "4.0.0")
+    match command:
+        case "validate" | "check":
+            return run, "models/b.yaml"
+        case "status":
+            return StatusReport(run), "models/a.yaml"
+        case "remind":
+            return remind_report(run, 14), "models/a.yaml"
+        case "test":
+            result = TestResult("p/x_test.rego", "x_test", "test_y", 3, Outcome.FAIL, "undefined")
+            return PolicyTestReport((result,)), "test_y"
+        case "atlas list":
+            return AtlasListing("5.6.1", (technique,)), "AML.T0051"
+        case "atlas diff":
+            return AtlasChange("5.4.0", "5.6.1", CatalogDiff(("AML.T0051",), (), ())), "AML.T0051"
+    raise AssertionError(f"add a sample report of command {command!r}")
+
+
+@pytest.mark.parametrize("pair", _PAIRS, ids=lambda p: f"{p[0]}-{p[1].value}")
+def test_every_format_of_every_command_renders(pair: tuple[str, OutputFormat]) -> None:
+    command, fmt = pair
+    report, shown = _sample(command)
+    text = fmt.formatter().render(report)
     assert text.endswith("\n")
-    assert "TM-SCORE-002" in text
-    assert "models/b.yaml" in text
-    assert text == fmt.formatter().render(_small_run())
+    assert shown in text
+    assert text == "".join(fmt.formatter().pieces(report)) == fmt.formatter().render(report)
 
 
-def _golden_formats() -> dict[str, str]:
-    """Golden file name to the `--format` of the `check` run that test_check.py compares."""
-    tree = ast.parse(CHECK_TESTS.read_text(encoding="utf-8"))
-    compared: dict[str, str] = {}
-    for func in tree.body:
-        if not isinstance(func, ast.FunctionDef):
-            continue
-        calls = [n for n in ast.walk(func) if isinstance(n, ast.Call)]
-        names = [
-            c.args[0].value
-            for c in calls
-            if ast.unparse(c.func) == "_golden"
-            and c.args
-            and isinstance(c.args[0], ast.Constant)
-            and isinstance(c.args[0].value, str)
-        ]
-        runs = [c for c in calls if ast.unparse(c.func) == "_run"]
-        for name in names:
-            for run in runs:
-                argv = [a.value for a in run.args if isinstance(a, ast.Constant)]
-                if "check" not in argv:
-                    continue
-                fmt = "text"
-                for flag in ("--format", "-f"):
-                    if flag in argv[:-1]:
-                        fmt = str(argv[argv.index(flag) + 1])
-                compared[name] = fmt
+@pytest.mark.parametrize("fmt", list(OutputFormat), ids=lambda f: f.value)
+def test_every_format_is_offered_and_refuses_what_it_cannot_show(fmt: OutputFormat) -> None:
+    offered = [command for command, f in _PAIRS if f is fmt]
+    assert offered, f"no command offers --format {fmt.value}"
+    for command in FORMATS_OF:
+        if command not in offered:
+            with pytest.raises(TypeError, match="has no view of"):
+                fmt.formatter().render(_sample(command)[0])
+
+
+def _command_of(argv: list[str]) -> str:
+    return " ".join(argv[:2]) if argv[:1] == ["atlas"] else argv[0]
+
+
+def _golden_formats() -> dict[str, tuple[str, str]]:
+    """Golden file name to the (command, `--format`) of the run a CLI test compares it with:
+    every `_golden("name", ...)` call of a test function in tests/cli/, with that function's
+    `_run(capsys, "command", ...)` call."""
+    compared: dict[str, tuple[str, str]] = {}
+    for path in sorted(CLI_TESTS.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in tree.body:
+            if not isinstance(func, ast.FunctionDef):
+                continue
+            calls = [n for n in ast.walk(func) if isinstance(n, ast.Call)]
+            names = [
+                c.args[0].value
+                for c in calls
+                if ast.unparse(c.func) == "_golden"
+                and c.args
+                and isinstance(c.args[0], ast.Constant)
+                and isinstance(c.args[0].value, str)
+            ]
+            runs = [c for c in calls if ast.unparse(c.func) == "_run"]
+            for name in names:
+                for run in runs:
+                    argv = [str(a.value) for a in run.args if isinstance(a, ast.Constant)]
+                    if not argv or _command_of(argv) not in FORMATS_OF:
+                        continue
+                    fmt = FORMATS_OF[_command_of(argv)][0].value
+                    for flag in ("--format", "-f"):
+                        if flag in argv[:-1]:
+                            fmt = argv[argv.index(flag) + 1]
+                    compared[name] = (_command_of(argv), fmt)
     return compared
 
 
 def test_golden_formats_are_read_from_the_cli_tests() -> None:
-    assert _golden_formats()["check-examples.json"] == "json"
+    found = _golden_formats()
+    assert found["check-examples.json"] == ("check", "json")
+    assert found["check-examples.txt"] == ("check", "text")
+    assert found["atlas-diff.txt"] == ("atlas diff", "text")
+    assert found["remind-examples.ics"] == ("remind", "ics")
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat), ids=lambda f: f.value)
-def test_every_format_has_a_golden_file_compared_by_the_cli_tests(fmt: OutputFormat) -> None:
+@pytest.mark.parametrize("pair", _PAIRS, ids=lambda p: f"{p[0]}-{p[1].value}")
+def test_every_format_of_every_command_has_a_golden_file(pair: tuple[str, OutputFormat]) -> None:
+    command, fmt = pair
     assert fmt in _GOLDEN_EXT, f"add the golden file extension of format {fmt.value}"
-    name = f"check-examples.{_GOLDEN_EXT[fmt]}"
-    assert (GOLDEN / name).is_file(), f"missing golden file tests/golden/{name}"
-    assert _golden_formats().get(name) == fmt.value, (
-        f"tests/cli/test_check.py does not compare {name} with a `check --format {fmt.value}` run"
-    )
+    names = [n for n, compared in _golden_formats().items() if compared == (command, fmt.value)]
+    assert names, f"no test in tests/cli/ compares a `{command} --format {fmt.value}` golden file"
+    for name in names:
+        assert name.endswith(f".{_GOLDEN_EXT[fmt]}"), name
+        assert (GOLDEN / name).is_file(), f"missing golden file tests/golden/{name}"

@@ -9,7 +9,22 @@ from pathlib import Path
 import pytest
 
 from policyengine.cli import main
-from policyengine.policytest import Outcome, exit_code, render_json, render_text, run_policy_tests
+from policyengine.policytest import Outcome, TestResult, run_policy_tests
+from policyengine.report import OutputFormat
+from policyengine.results import PolicyTestReport, exit_status
+
+
+def exit_code(results: list[TestResult]) -> int:
+    return exit_status(PolicyTestReport(tuple(results)))
+
+
+def render_text(results: list[TestResult]) -> str:
+    return OutputFormat.TEXT.formatter().render(PolicyTestReport(tuple(results)))
+
+
+def render_json(results: list[TestResult]) -> str:
+    return OutputFormat.JSON.formatter().render(PolicyTestReport(tuple(results)))
+
 
 BASIC = Path(__file__).parent / "engine" / "data" / "basic"
 

@@ -1,27 +1,53 @@
-"""The versioned JSON report (`schema_version` 1), documented in the README."""
+"""The versioned JSON reports, documented in the README: one document per command.
+
+Every document carries `schema_version`, bumped on any change to its shape: the
+`check`/`validate` report (`SCHEMA_VERSION`), `status` and `remind`
+(`REVIEW_SCHEMA_VERSION`), `test` and `atlas list`/`atlas diff` (`TOOL_SCHEMA_VERSION`).
+A review verdict has one JSON shape everywhere (`review_json`); a rule that could not run
+has the status `"unknown"`.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from typing import Any, assert_never
 
 from ..results import (
+    AtlasChange,
+    AtlasListing,
     CheckOutcome,
     ControlResult,
     Diagnostic,
     Finding,
     ModelReport,
+    Outcome,
+    PolicyTestReport,
     PullRequestDelta,
+    RemindReport,
+    Report,
+    ReviewStatus,
     ReviewVerdict,
     RunResult,
     Severity,
+    StatusReport,
 )
 from . import Formatter
 
 SCHEMA_VERSION = 1
-"""Bumped on any change to the shape of the JSON report."""
+"""Version of the `check` and `validate` JSON report; bumped on any change to its shape."""
+
+REVIEW_SCHEMA_VERSION = 2
+"""Version of the `status` and `remind` JSON reports. 2: a rule that could not run has
+the status `"unknown"` (it was `null`), as in the `check` report."""
+
+TOOL_SCHEMA_VERSION = 1
+"""Version of the `test`, `atlas list` and `atlas diff` JSON reports."""
+
+UNKNOWN = "unknown"
+"""The status of a review rule that could not run (a shallow clone, no git history)."""
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:
@@ -70,8 +96,10 @@ def _control(c: ControlResult) -> dict[str, Any]:
     }
 
 
-def review_to_json(v: ReviewVerdict) -> dict[str, Any]:
-    """The JSON shape of a review verdict (shared with the status and remind reports)."""
+def review_json(v: ReviewVerdict) -> dict[str, Any]:
+    """The JSON shape of a review verdict, the same in the check, status and remind reports:
+    `{status, due, days_left, reasons: [{rule, status, message, details}]}`, where a rule
+    that could not run has the status `"unknown"`."""
     return {
         "status": v.status.value,
         "due": v.due.isoformat() if v.due else None,
@@ -79,7 +107,7 @@ def review_to_json(v: ReviewVerdict) -> dict[str, Any]:
         "reasons": [
             {
                 "rule": r.rule.value,
-                "status": r.status.value if r.status else "unknown",
+                "status": r.status.value if r.status is not None else UNKNOWN,
                 "message": r.message,
                 "details": _plain(r.details),
             }
@@ -135,7 +163,7 @@ def _model(m: ModelReport) -> dict[str, Any]:
         "errors": [_diagnostic(d) for d in m.diagnostics],
         "checks": [_check(c) for c in m.checks],
         "controls": [_control(c) for c in m.controls],
-        "review": review_to_json(m.review) if m.review else None,
+        "review": review_json(m.review) if m.review else None,
     }
 
 
@@ -170,38 +198,153 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
+# --- status and remind ----------------------------------------------------------------
+
+_NO_REVIEW: dict[str, Any] = {"status": None, "due": None, "days_left": None, "reasons": []}
+
+
+def _review_model(model: ModelReport) -> dict[str, Any]:
+    """One model's review, flat: path, id, owner, last review and the verdict's fields."""
+    review = model.review
+    last = review.last_reviewed if review is not None else None
+    return {
+        "path": model.path,
+        "id": model.model_id,
+        "owner": model.owner,
+        "last_reviewed": last.isoformat() if last is not None else None,
+    } | (review_json(review) if review is not None else dict(_NO_REVIEW))
+
+
+def review_summary(models: Sequence[ModelReport]) -> dict[str, int]:
+    """Count of models per review status, every status listed, in rank order."""
+    counts = Counter(m.review.status for m in models if m.review is not None)
+    return {s.value: counts.get(s, 0) for s in sorted(ReviewStatus, key=lambda s: s.rank)}
+
+
+def _status_doc(run: RunResult) -> dict[str, Any]:
+    return {
+        "schema_version": REVIEW_SCHEMA_VERSION,
+        "as_of": run.as_of.isoformat(),
+        "models": [_review_model(m) for m in run.models],
+        "summary": review_summary(run.models),
+        "diagnostics": [
+            {"file": d.file, "line": d.line, "column": d.column, "level": d.level.value,
+             "message": d.message}
+            for d in run.diagnostics
+        ],
+    }  # fmt: skip
+
+
+def _remind_doc(report: RemindReport) -> dict[str, Any]:
+    return {
+        "schema_version": REVIEW_SCHEMA_VERSION,
+        "as_of": report.run.as_of.isoformat(),
+        "within_days": report.within,
+        "count": report.count,
+        "owners": [
+            {"owner": g.owner, "models": [_review_model(m) for m in g.models]}
+            for g in report.groups
+        ],
+    }
+
+
+# --- test and atlas ----------------------------------------------------------------------
+
+
+def _test_doc(report: PolicyTestReport) -> dict[str, Any]:
+    results = report.results
+    return {
+        "schema_version": TOOL_SCHEMA_VERSION,
+        "tests": [{**asdict(r), "outcome": r.outcome.value} for r in results],
+        "summary": {
+            "total": len(results),
+            **{o.value: sum(r.outcome is o for r in results) for o in Outcome},
+        },
+    }
+
+
+def _atlas_list_doc(report: AtlasListing) -> dict[str, Any]:
+    return {
+        "schema_version": TOOL_SCHEMA_VERSION,
+        "atlas_version": report.version,
+        "techniques": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "parent": t.parent,
+                "tactics": list(t.tactics),
+                "maturity": t.maturity,
+                "first_release": t.first_release,
+                "former_names": list(t.former_names),
+            }
+            for t in report.techniques
+        ],
+    }
+
+
+def _atlas_change_doc(report: AtlasChange) -> dict[str, Any]:
+    change = report.diff
+    return {
+        "schema_version": TOOL_SCHEMA_VERSION,
+        "old": report.old_version,
+        "new": report.new_version,
+        "added": list(change.added),
+        "retired": list(change.retired),
+        "renamed": [{"id": i, "old": o, "new": n} for i, o, n in change.renamed],
+    }
+
+
 class JsonFormatter(Formatter):
     """`--format json`: one object, keys sorted, two-space indent, trailing newline."""
 
-    def render(self, run: RunResult) -> str:
-        """The report as a JSON document."""
-        return "".join(self.pieces(run))
+    def render(self, report: Report) -> str:
+        """The report as one JSON document."""
+        return "".join(self.pieces(report))
 
-    def pieces(self, run: RunResult) -> Iterator[str]:
-        """The document one model at a time: each model is turned into JSON and indented
-        to its place alone, so neither the whole document nor its text is held at once
-        (1,000 models make ~100 MB of text). The bytes are those of `json.dumps` of the
-        whole document with the same options: JSON text has no raw newline inside a
-        string, so indenting every line of a model's text is exact."""
-        doc = {
-            "schema_version": SCHEMA_VERSION,
-            "tool": "policyengine",
-            "as_of": run.as_of.isoformat(),
-            "frameworks": list(run.frameworks),
-            "errors": [_diagnostic(d) | {"file": d.file} for d in run.diagnostics],
-            "models": _MODELS,
-            "summary": summarize(run),
-        }
-        if run.delta is not None:
-            doc["pull_request"] = _delta(run.delta)
-        # The only place a raw newline can be followed by `  "models": "`: not in a string.
-        marker = '\n  "models": ' + json.dumps(_MODELS)
-        head, _, tail = _dumps(doc).partition(marker)
-        yield head + '\n  "models": '
-        if not run.models:
-            yield "[]"
-        for i, m in enumerate(run.models):
-            yield ("[\n    " if i == 0 else ",\n    ") + _dumps(_model(m)).replace("\n", "\n    ")
-        if run.models:
-            yield "\n  ]"
-        yield tail + "\n"
+    def pieces(self, report: Report) -> Iterator[str]:
+        """The document in pieces: a check run one model at a time, others whole."""
+        match report:
+            case RunResult():
+                yield from _run_pieces(report)
+            case StatusReport():
+                yield _dumps(_status_doc(report.run)) + "\n"
+            case RemindReport():
+                yield _dumps(_remind_doc(report)) + "\n"
+            case PolicyTestReport():
+                yield _dumps(_test_doc(report)) + "\n"
+            case AtlasListing():
+                yield _dumps(_atlas_list_doc(report)) + "\n"
+            case AtlasChange():
+                yield _dumps(_atlas_change_doc(report)) + "\n"
+            case _:
+                assert_never(report)
+
+
+def _run_pieces(run: RunResult) -> Iterator[str]:
+    """The check report one model at a time: each model is turned into JSON and indented
+    to its place alone, so neither the whole document nor its text is held at once (1,000
+    models make ~100 MB of text). The bytes are those of `json.dumps` of the whole
+    document with the same options: JSON text has no raw newline inside a string, so
+    indenting every line of a model's text is exact."""
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": "policyengine",
+        "as_of": run.as_of.isoformat(),
+        "frameworks": list(run.frameworks),
+        "errors": [_diagnostic(d) | {"file": d.file} for d in run.diagnostics],
+        "models": _MODELS,
+        "summary": summarize(run),
+    }
+    if run.delta is not None:
+        doc["pull_request"] = _delta(run.delta)
+    # The only place a raw newline can be followed by `  "models": "`: not in a string.
+    marker = '\n  "models": ' + json.dumps(_MODELS)
+    head, _, tail = _dumps(doc).partition(marker)
+    yield head + '\n  "models": '
+    if not run.models:
+        yield "[]"
+    for i, m in enumerate(run.models):
+        yield ("[\n    " if i == 0 else ",\n    ") + _dumps(_model(m)).replace("\n", "\n    ")
+    if run.models:
+        yield "\n  ]"
+    yield tail + "\n"

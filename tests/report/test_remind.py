@@ -1,4 +1,4 @@
-"""report/remind.py: which models are reminded, grouping by owner, and every format.
+"""remind: which models are reminded (reminders.py), grouping by owner, and every format.
 
 The iCalendar output is parsed back with icalendar and, independently, with vobject.
 """
@@ -12,26 +12,29 @@ from datetime import date, datetime, timedelta
 import icalendar
 import pytest
 
-from policyengine.report.remind import (
-    RemindFormat,
-    due_models,
-    event_uid,
-    group_by_owner,
-    render_remind,
-)
+from policyengine.reminders import due_models, group_by_owner, remind_report
+from policyengine.report import FORMATS_OF, OutputFormat
+from policyengine.report.ics import event_uid
 from policyengine.results import (
     ModelReport,
+    RemindReport,
     ReviewReason,
     ReviewRule,
     ReviewStatus,
     ReviewVerdict,
     RunResult,
+    exit_status,
 )
 
 # NOTE: vobject ships no type hints; through import_module its attributes are Any.
 vobject = importlib.import_module("vobject")
 
 AS_OF = date(2026, 11, 1)
+
+
+def render_remind(run: RunResult, fmt: OutputFormat, within: int) -> str:
+    """The `remind` report of `run` in `fmt`, as the CLI renders it."""
+    return fmt.formatter().render(remind_report(run, within))
 
 
 def verdict(status: ReviewStatus, due: date | None, *reasons: str) -> ReviewVerdict:
@@ -78,7 +81,7 @@ def test_grouped_by_owner_most_urgent_first() -> None:
 
 
 def test_markdown_is_an_issue_body_with_one_checklist_line_per_model() -> None:
-    out = render_remind(sample_run(), RemindFormat.MARKDOWN, 14)
+    out = render_remind(sample_run(), OutputFormat.MARKDOWN, 14)
     checklist = [line for line in out.splitlines() if line.startswith("- [ ] ")]
     assert len(checklist) == 4
     assert "- [ ] **beta** (`m/b.yaml`): overdue, due 2026-10-01 (31 days ago)" in checklist
@@ -88,28 +91,28 @@ def test_markdown_is_an_issue_body_with_one_checklist_line_per_model() -> None:
 
 
 def test_text() -> None:
-    out = render_remind(sample_run(), RemindFormat.TEXT, 14)
+    out = render_remind(sample_run(), OutputFormat.TEXT, 14)
     assert out.startswith("4 threat-model reviews to do as of 2026-11-01")
     assert "  delta  due_soon  due 2026-11-10 (in 9 days)  m/d.yaml" in out.splitlines()
 
 
 def test_nothing_due() -> None:
     run = RunResult(models=sample_run().models[:1], as_of=AS_OF)
-    assert "Nothing is due." in render_remind(run, RemindFormat.TEXT, 14)
-    doc = json.loads(render_remind(run, RemindFormat.JSON, 14))
+    assert "Nothing is due." in render_remind(run, OutputFormat.TEXT, 14)
+    doc = json.loads(render_remind(run, OutputFormat.JSON, 14))
     assert doc["count"] == 0 and doc["owners"] == []
 
 
 def test_json() -> None:
-    doc = json.loads(render_remind(sample_run(), RemindFormat.JSON, 14))
-    assert doc["schema_version"] == 1
+    doc = json.loads(render_remind(sample_run(), OutputFormat.JSON, 14))
+    assert doc["schema_version"] == 2
     assert doc["within_days"] == 14 and doc["count"] == 4
     assert [o["owner"] for o in doc["owners"]] == ["team-a", "team-b", "(no owner)"]
     assert doc["owners"][1]["models"][0]["reasons"][0]["message"] == "late"
 
 
 def test_ics_parses_with_icalendar() -> None:
-    out = render_remind(sample_run(), RemindFormat.ICS, 14)
+    out = render_remind(sample_run(), OutputFormat.ICS, 14)
     cal = icalendar.Calendar.from_ical(out)
     events = {str(e["x-policyengine-path"]): e for e in cal.walk("VEVENT")}
     assert sorted(events) == ["m/b.yaml", "m/c.yaml", "m/d.yaml", "m/e.yaml"]
@@ -130,7 +133,7 @@ def test_ics_parses_with_icalendar() -> None:
 
 
 def test_ics_parses_with_vobject() -> None:
-    out = render_remind(sample_run(), RemindFormat.ICS, 14)
+    out = render_remind(sample_run(), OutputFormat.ICS, 14)
     cal = vobject.readOne(out)
     events = cal.contents["vevent"]
     assert len(events) == 4
@@ -142,8 +145,8 @@ def test_ics_parses_with_vobject() -> None:
 
 
 def test_ics_is_deterministic_and_uids_are_stable() -> None:
-    first = render_remind(sample_run(), RemindFormat.ICS, 14)
-    assert first == render_remind(sample_run(), RemindFormat.ICS, 14)
+    first = render_remind(sample_run(), OutputFormat.ICS, 14)
+    assert first == render_remind(sample_run(), OutputFormat.ICS, 14)
     # a later run (new due date, new status) keeps the UID, so calendars update the event
     later = RunResult(
         models=(
@@ -152,11 +155,19 @@ def test_ics_is_deterministic_and_uids_are_stable() -> None:
         ),
         as_of=AS_OF,
     )  # fmt: skip
-    cal = icalendar.Calendar.from_ical(render_remind(later, RemindFormat.ICS, 14))
+    cal = icalendar.Calendar.from_ical(render_remind(later, OutputFormat.ICS, 14))
     (event,) = cal.walk("VEVENT")
     assert str(event["uid"]) == event_uid(sample_run().models[1])
 
 
-@pytest.mark.parametrize("fmt", list(RemindFormat), ids=str)
-def test_every_format_ends_with_a_newline(fmt: RemindFormat) -> None:
+@pytest.mark.parametrize("fmt", FORMATS_OF["remind"], ids=str)
+def test_every_format_ends_with_a_newline(fmt: OutputFormat) -> None:
     assert render_remind(sample_run(), fmt, 14).endswith("\n")
+
+
+def test_exit_status_is_1_exactly_when_a_review_is_listed() -> None:
+    assert exit_status(remind_report(sample_run(), 14)) == 1
+    nothing = RunResult(models=sample_run().models[:1], as_of=AS_OF)
+    assert exit_status(remind_report(nothing, 14)) == 0
+    assert exit_status(remind_report(nothing, 40)) == 1  # alpha is due in 40 days
+    assert isinstance(remind_report(nothing, 40), RemindReport)

@@ -1,4 +1,4 @@
-"""report/status.py: the status table in text, JSON, Markdown and CSV, from a fixed run."""
+"""status: the review table in text, JSON, Markdown and CSV, from a fixed run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from policyengine.report.status import StatusFormat, render_status, summary_line
+from policyengine.report import FORMATS_OF, OutputFormat
+from policyengine.report.text import status_summary_line as summary_line
 from policyengine.results import (
     ModelReport,
     ReviewReason,
@@ -17,9 +18,16 @@ from policyengine.results import (
     ReviewStatus,
     ReviewVerdict,
     RunResult,
+    StatusReport,
+    exit_status,
 )
 
 AS_OF = date(2026, 11, 1)
+
+
+def render_status(run: RunResult, fmt: OutputFormat) -> str:
+    """The `status` report of `run` in `fmt`, as the CLI renders it."""
+    return fmt.formatter().render(StatusReport(run))
 
 
 def sample_run() -> RunResult:
@@ -58,7 +66,7 @@ def sample_run() -> RunResult:
 
 
 def test_text_table_is_aligned_with_reasons_under_each_model() -> None:
-    out = render_status(sample_run(), StatusFormat.TEXT)
+    out = render_status(sample_run(), OutputFormat.TEXT)
     lines = out.splitlines()
     assert lines[0] == "Review status as of 2026-11-01"
     header = lines[2]
@@ -75,8 +83,8 @@ def test_text_table_is_aligned_with_reasons_under_each_model() -> None:
 
 
 def test_json_shape() -> None:
-    doc = json.loads(render_status(sample_run(), StatusFormat.JSON))
-    assert doc["schema_version"] == 1
+    doc = json.loads(render_status(sample_run(), OutputFormat.JSON))
+    assert doc["schema_version"] == 2
     assert doc["as_of"] == "2026-11-01"
     b = doc["models"][1]
     assert b == {
@@ -90,7 +98,7 @@ def test_json_shape() -> None:
         "reasons": [
             {"rule": "calendar", "status": "overdue", "message": "review was due | late",
              "details": {}},
-            {"rule": "change", "status": None, "message": "change rule not evaluated: shallow",
+            {"rule": "change", "status": "unknown", "message": "change rule not evaluated: shallow",
              "details": {}},
             {"rule": "red_team", "status": "review_required",
              "message": "red-team finding RT-1/F-1 names no threat",
@@ -108,7 +116,7 @@ def test_json_shape() -> None:
 
 
 def test_markdown_escapes_pipes_and_has_one_row_per_model() -> None:
-    out = render_status(sample_run(), StatusFormat.MARKDOWN)
+    out = render_status(sample_run(), OutputFormat.MARKDOWN)
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     assert len(rows) == 4  # header + 3 models
     assert "review was due \\| late" in rows[2]
@@ -116,7 +124,7 @@ def test_markdown_escapes_pipes_and_has_one_row_per_model() -> None:
 
 
 def test_csv_round_trips() -> None:
-    out = render_status(sample_run(), StatusFormat.CSV)
+    out = render_status(sample_run(), OutputFormat.CSV)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["id"] for r in rows] == ["alpha", "beta", "gamma"]
     assert rows[1]["days_left"] == "-31"
@@ -124,13 +132,31 @@ def test_csv_round_trips() -> None:
     assert rows[2]["due"] == ""
 
 
-@pytest.mark.parametrize("fmt", list(StatusFormat), ids=str)
-def test_output_is_deterministic(fmt: StatusFormat) -> None:
+@pytest.mark.parametrize("fmt", FORMATS_OF["status"], ids=str)
+def test_output_is_deterministic(fmt: OutputFormat) -> None:
     assert render_status(sample_run(), fmt) == render_status(sample_run(), fmt)
     assert render_status(sample_run(), fmt).endswith("\n")
 
 
 def test_empty_run() -> None:
     run = RunResult(models=(), as_of=AS_OF)
-    assert "(no threat models found)" in render_status(run, StatusFormat.TEXT)
+    assert "(no threat models found)" in render_status(run, OutputFormat.TEXT)
     assert summary_line(run) == "0 models"
+
+
+def test_a_verdict_has_the_same_json_in_status_and_check() -> None:
+    # One function renders a review verdict: a rule that could not run is "unknown" in
+    # both reports, and the status report's model is the check report's verdict, flat.
+    run = sample_run()
+    status = json.loads(render_status(run, OutputFormat.JSON))
+    check = json.loads(OutputFormat.JSON.formatter().render(run))
+    for flat, model in zip(status["models"], check["models"], strict=True):
+        review = model["review"]
+        assert {k: flat[k] for k in review} == review
+    assert check["models"][1]["review"]["reasons"][1]["status"] == "unknown"
+
+
+def test_exit_status_is_1_when_a_review_is_overdue_required_or_missing() -> None:
+    run = sample_run()
+    assert exit_status(StatusReport(run)) == 1
+    assert exit_status(StatusReport(RunResult(models=run.models[:1], as_of=AS_OF))) == 0

@@ -1,0 +1,234 @@
+"""Golden files of every command but `check` (see test_check.py), in every format it offers.
+
+Each test runs one command in process with a fixed `--as-of` and compares stdout byte for
+byte with a file in tests/golden/ (`pytest --update-golden` rewrites them). The
+exhaustiveness test in test_architecture.py reads the `_golden` and `_run` calls of the
+tests in tests/cli/ and fails when a command lacks the golden file of one of its formats.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from policyengine import atlas
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+GOLDEN = REPO / "tests" / "golden"
+BASIC = REPO / "tests" / "engine" / "data" / "basic"
+AS_OF = "2026-11-27"
+
+FAILING_TEST = """package checks.more_test
+
+import data.checks.scoring
+
+test_wrong_expectation if {
+\tcount(scoring.deny) == 5 with input.model as {"threats": [{"id": "T-9"}]}
+}
+
+test_undefined if {
+\tscoring.nosuch with input.model as {}
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples outside any git repository (the change rule says it cannot run)."""
+    dest = tmp_path_factory.mktemp("ex") / "examples"
+    shutil.copytree(EXAMPLES, dest)
+    return dest
+
+
+@pytest.fixture
+def in_examples(examples: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The examples copy as the working directory: paths in reports are relative to it."""
+    monkeypatch.chdir(examples)
+    return examples
+
+
+@pytest.fixture
+def in_policies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`basic/` (four passing tests) plus a file of two failing ones, under the working
+    directory."""
+    shutil.copytree(BASIC, tmp_path / "basic")
+    (tmp_path / "basic" / "checks" / "more_test.rego").write_text(FAILING_TEST, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def in_catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`old.json`: the shipped catalog as 5.4.0 would have had it (no technique first
+    released after 5.4.0, one former name, one technique since retired) and `new.json`,
+    the shipped catalog."""
+    shipped = atlas.load_catalog()
+    techniques = {
+        tid: t
+        for tid, t in shipped.techniques.items()
+        if atlas.parse_version(t.first_release) <= atlas.parse_version("5.4.0")
+    }
+    techniques["AML.T0051"] = replace(techniques["AML.T0051"], name="LLM Prompt Injection (old)")
+    techniques["AML.T9999"] = atlas.Technique("AML.T9999", "Gone", None, (), "", "4.0.0")
+    old = replace(shipped, version="5.4.0", techniques=MappingProxyType(techniques))
+    atlas.save_catalog(old, tmp_path / "old.json")
+    atlas.save_catalog(shipped, tmp_path / "new.json")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.write_bytes(text.encode("utf-8"))
+    assert path.is_file(), f"missing {path}: run pytest --update-golden and review it"
+    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+
+
+@pytest.fixture
+def update(request: pytest.FixtureRequest) -> bool:
+    """`pytest --update-golden`."""
+    return bool(request.config.getoption("--update-golden"))
+
+
+# --- validate -------------------------------------------------------------------------------
+
+
+def test_validate_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "validate", "--as-of", AS_OF)
+    assert code == 0
+    _golden("validate-examples.txt", out, update)
+
+
+def test_validate_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "validate", "--as-of", AS_OF, "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["valid"] == 3
+    _golden("validate-examples.json", out, update)
+
+
+# --- status: coding-agent is overdue; git history is missing, so the change rule is unknown
+
+
+def test_status_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, err = _run(capsys, "status", "--as-of", AS_OF)
+    assert code == 1
+    assert err == "policyengine: 3 models: 2 current, 1 overdue\n"
+    _golden("status-examples.txt", out, update)
+
+
+def test_status_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "status", "--as-of", AS_OF, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["schema_version"] == 2
+    change = [r for m in doc["models"] for r in m["reasons"] if r["rule"] == "change"]
+    assert len(change) == 3 and {r["status"] for r in change} == {"unknown"}
+    _golden("status-examples.json", out, update)
+
+
+def test_status_markdown(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool
+) -> None:
+    code, out, _ = _run(capsys, "status", "--as-of", AS_OF, "--format", "markdown")
+    assert code == 1
+    _golden("status-examples.md", out, update)
+
+
+def test_status_csv(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "status", "--as-of", AS_OF, "--format", "csv")
+    assert code == 1
+    _golden("status-examples.csv", out, update)
+
+
+# --- remind: within 60 days, support-assistant (due in 36 days) joins coding-agent ----------
+
+
+def test_remind_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, err = _run(capsys, "remind", "--as-of", AS_OF, "--within", "60")
+    assert code == 1
+    assert err == "policyengine: 2 of 3 models to review\n"
+    _golden("remind-examples.txt", out, update)
+
+
+def test_remind_markdown(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool
+) -> None:
+    code, out, _ = _run(capsys, "remind", "--as-of", AS_OF, "--within", "60", "-f", "markdown")
+    assert code == 1
+    _golden("remind-examples.md", out, update)
+
+
+def test_remind_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "remind", "--as-of", AS_OF, "--within", "60", "-f", "json")
+    assert code == 1 and json.loads(out)["count"] == 2
+    _golden("remind-examples.json", out, update)
+
+
+def test_remind_ics(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "remind", "--as-of", AS_OF, "--within", "60", "-f", "ics")
+    assert code == 1 and out.count("BEGIN:VEVENT") == 2
+    _golden("remind-examples.ics", out, update)
+
+
+# --- test: four passing Rego tests and two failing ones -------------------------------------
+
+
+def test_test_text(in_policies: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "test", "basic", "--verbose")
+    assert code == 1
+    _golden("test-basic.txt", out, update)
+
+
+def test_test_json(in_policies: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "test", "basic", "--format", "json")
+    assert code == 1
+    assert json.loads(out)["summary"] == {"total": 6, "pass": 4, "fail": 2, "error": 0}
+    _golden("test-basic.json", out, update)
+
+
+# --- atlas ------------------------------------------------------------------------------------
+
+
+def test_atlas_list_text(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool
+) -> None:
+    code, out, _ = _run(capsys, "atlas", "list", "--since", "5.4.0")
+    assert code == 0
+    _golden("atlas-list-since-5.4.0.txt", out, update)
+
+
+def test_atlas_list_json(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool
+) -> None:
+    code, out, _ = _run(capsys, "atlas", "list", "--since", "5.4.0", "--format", "json")
+    assert code == 0
+    _golden("atlas-list-since-5.4.0.json", out, update)
+
+
+def test_atlas_diff_text(
+    in_catalogs: Path, capsys: pytest.CaptureFixture[str], update: bool
+) -> None:
+    code, out, _ = _run(capsys, "atlas", "diff", "old.json", "new.json")
+    assert code == 0
+    assert "  AML.T9999" in out and "  AML.T0051: LLM Prompt Injection (old) -> " in out
+    _golden("atlas-diff.txt", out, update)
+
+
+def test_atlas_diff_json(
+    in_catalogs: Path, capsys: pytest.CaptureFixture[str], update: bool
+) -> None:
+    code, out, _ = _run(capsys, "atlas", "diff", "old.json", "new.json", "--format", "json")
+    assert code == 0 and json.loads(out)["retired"] == ["AML.T9999"]
+    _golden("atlas-diff.json", out, update)
