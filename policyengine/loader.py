@@ -17,7 +17,7 @@ import codecs
 import fnmatch
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,28 +258,66 @@ def _describe_tag(tag: str) -> str:
     return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
-def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
-    """Run the parser over `text` and build (data, positions) in one pass."""
-    from yaml import events as ev
+class _Builder:
+    """Builds (data, positions) from the parser's events in one iterative pass.
 
-    loader = _Loader(text)
-    positions: dict[Pointer, tuple[int, int]] = {}
-    anchors: dict[str, Any] = {}
-    anchor_sizes: dict[str, int] = {}
-    open_anchors: dict[str, tuple[int, Pointer]] = {}
-    alias_budget = MAX_ALIAS_NODES
-    # Each frame: [container, parts, pending_key (maps) or None, anchor or None]
-    stack: list[list[Any]] = []
-    root: Any = None
-    have_root = False
-    documents = 0
+    One method per kind of event; a stack of open containers stands in for recursion,
+    so no nesting depth can crash it. Every problem raises `InvalidDocument`.
+    """
 
-    scalar_t, map_t, seq_t = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
-    map_end_t, seq_end_t, alias_t = ev.MappingEndEvent, ev.SequenceEndEvent, ev.AliasEvent
-    doc_start_t, stream_end_t = ev.DocumentStartEvent, ev.StreamEndEvent
+    def __init__(self, path: str) -> None:
+        self.path = path
+        """The file's path as diagnostics show it."""
+        self.positions: dict[Pointer, tuple[int, int]] = {}
+        """Pointer parts -> (line, column), 1-based."""
+        self.anchors: dict[str, Any] = {}
+        """Anchor name -> the value it names."""
+        self.anchor_sizes: dict[str, int] = {}
+        """Anchor name -> nodes its value holds (what an alias to it costs)."""
+        self.open_anchors: dict[str, tuple[int, Pointer]] = {}
+        """Anchors on containers not closed yet (an alias to one is recursive)."""
+        self.alias_budget = MAX_ALIAS_NODES
+        """Nodes that aliases may still expand to."""
+        self.stack: list[list[Any]] = []
+        """Open containers: [container, parts, pending key (maps) or None, anchor or None]."""
+        self.root: Any = None
+        """The document's value, once `have_root`."""
+        self.have_root = False
+        """True once the document's top-level value has been placed."""
+        self.documents = 0
+        """Documents started so far (more than one is an error)."""
 
-    def slot(event: Any) -> tuple[Pointer, bool]:
+    def run(self, get_event: Callable[[], Any]) -> None:
+        """Pull events until the end of the stream, building as they come."""
+        from yaml import events as ev
+
+        handlers: dict[type, Callable[[Any], None]] = {
+            ev.ScalarEvent: self.on_scalar,
+            ev.MappingStartEvent: self.on_mapping_start,
+            ev.SequenceStartEvent: self.on_sequence_start,
+            ev.MappingEndEvent: self.on_end,
+            ev.SequenceEndEvent: self.on_end,
+            ev.AliasEvent: self.on_alias,
+            ev.DocumentStartEvent: self.on_document_start,
+        }
+        # Scalars are most events: they skip the table.
+        scalar_t, on_scalar, stream_end_t = ev.ScalarEvent, self.on_scalar, ev.StreamEndEvent
+        handler_for = handlers.get
+        while True:
+            event = get_event()
+            etype = type(event)
+            if etype is scalar_t:
+                on_scalar(event)
+                continue
+            if etype is stream_end_t:
+                return
+            handler = handler_for(etype)
+            if handler is not None:
+                handler(event)
+
+    def slot(self, event: Any) -> tuple[Pointer, bool]:
         """Where the next value goes: its parts, and whether it is a mapping key."""
+        stack = self.stack
         if not stack:
             return (), False
         frame = stack[-1]
@@ -287,19 +325,18 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
         if isinstance(container, list):
             parts = (*frame[1], len(container))
             mark = event.start_mark
-            positions[parts] = (mark.line + 1, mark.column + 1)
+            self.positions[parts] = (mark.line + 1, mark.column + 1)
             return parts, False
         if frame[2] is None:
             return frame[1], True
         return (*frame[1], frame[2]), False
 
-    def place(value: Any, parts: Pointer) -> None:
+    def place(self, value: Any, parts: Pointer) -> None:
         """Put a finished value into the open container (or make it the root)."""
-        nonlocal root, have_root
-        if not stack:
-            root, have_root = value, True
+        if not self.stack:
+            self.root, self.have_root = value, True
             return
-        frame = stack[-1]
+        frame = self.stack[-1]
         container = frame[0]
         if isinstance(container, list):
             container.append(value)
@@ -307,163 +344,164 @@ def _build(text: str, path: str) -> tuple[Any, dict[Pointer, tuple[int, int]]]:
             container[frame[2]] = value
             frame[2] = None
 
-    get_event = loader.get_event
-    try:
-        while True:
-            event = get_event()
-            etype = type(event)
-            if etype is scalar_t:
-                parts, is_key = slot(event)
-                mark = event.start_mark
-                tag = event.tag
-                if is_key:
-                    if tag is not None and tag != "!" and tag not in _SCALAR_TAGS:
-                        raise _fail_at(
-                            path,
-                            mark,
-                            f"unsupported tag {_describe_tag(tag)} on a key",
-                        )
-                    key = event.value
-                    frame = stack[-1]
-                    kparts = (*parts, key)
-                    if key in frame[0]:
-                        first = positions.get(kparts, (0, 0))
-                        raise _fail_at(
-                            path,
-                            mark,
-                            f"duplicate key '{key}' (first defined at line {first[0]})",
-                            to_pointer(kparts),
-                        )
-                    positions[kparts] = (mark.line + 1, mark.column + 1)
-                    frame[2] = key
-                    if event.anchor is not None:
-                        anchors[event.anchor] = key
-                        anchor_sizes[event.anchor] = 1
-                    continue
-                if tag is None:
-                    value = _resolve_plain(event.value) if event.implicit[0] else event.value
-                elif tag == "!":
-                    value = event.value
-                elif tag in _SCALAR_TAGS:
-                    try:
-                        value = _tagged(event.value, tag)
-                    except ValueError:
-                        raise _fail_at(
-                            path,
-                            mark,
-                            f"'{event.value}' is not a valid {_describe_tag(tag)}",
-                            to_pointer(parts),
-                        ) from None
-                else:
-                    raise _unsupported_tag(path, mark, tag, parts)
-                if event.anchor is not None:
-                    anchors[event.anchor] = value
-                    anchor_sizes[event.anchor] = 1
-                place(value, parts)
-            elif etype is map_t or etype is seq_t:
-                parts, is_key = slot(event)
-                mark = event.start_mark
-                if is_key:
-                    raise _fail_at(
-                        path,
-                        mark,
-                        "a mapping key must be a plain scalar, not a "
-                        + ("mapping" if etype is map_t else "list"),
-                    )
-                tag = event.tag
-                if tag not in (_MAP_TAGS if etype is map_t else _SEQ_TAGS):
-                    raise _unsupported_tag(path, mark, tag, parts)
-                if len(stack) >= MAX_DEPTH:
-                    raise _fail_at(
-                        path,
-                        mark,
-                        f"nesting is deeper than {MAX_DEPTH} levels",
-                        to_pointer(parts),
-                    )
-                container: Any = {} if etype is map_t else []
-                place(container, parts)
-                if event.anchor is not None:
-                    anchors[event.anchor] = container
-                    open_anchors[event.anchor] = (len(stack), parts)
-                stack.append([container, parts, None, event.anchor])
-            elif etype is map_end_t or etype is seq_end_t:
-                frame = stack.pop()
-                anchor = frame[3]
-                if anchor is not None and open_anchors.get(anchor, (None,))[0] == len(stack):
-                    del open_anchors[anchor]
-                    anchor_sizes[anchor] = _size(frame[0])
-            elif etype is alias_t:
-                parts, is_key = slot(event)
-                mark = event.start_mark
-                if is_key:
-                    raise _fail_at(
-                        path,
-                        mark,
-                        "an alias cannot be used as a mapping key",
-                    )
-                name = event.anchor
-                if name not in anchors:
-                    raise _fail_at(path, mark, f"unknown alias *{name}")
-                if name in open_anchors:
-                    raise _fail_at(
-                        path,
-                        mark,
-                        f"alias *{name} refers to a node that contains it (recursive)",
-                    )
-                alias_budget -= anchor_sizes[name]
-                if alias_budget < 0:
-                    raise _fail_at(
-                        path,
-                        mark,
-                        f"aliases expand to more than {MAX_ALIAS_NODES} nodes "
-                        "(an alias bomb?); write the data out instead",
-                        to_pointer(parts),
-                    )
-                place(anchors[name], parts)
-            elif etype is doc_start_t:
-                documents += 1
-                if documents > 1:
-                    mark = event.start_mark
-                    raise _fail_at(
-                        path,
-                        mark,
-                        "the file holds more than one YAML document; "
-                        "put one threat model in each file",
-                    )
-            elif etype is stream_end_t:
-                break
-    except yaml.MarkedYAMLError as exc:
+    def anchor(self, name: str | None, value: Any) -> None:
+        """Remember a scalar (or key) under its anchor, if it has one."""
+        if name is not None:
+            self.anchors[name] = value
+            self.anchor_sizes[name] = 1
+
+    def on_scalar(self, event: Any) -> None:
+        """A scalar: a mapping key, or a value placed where it belongs."""
+        parts, is_key = self.slot(event)
+        if is_key:
+            self.on_key(event, parts)
+            return
+        value = self.scalar_value(event, parts)
+        self.anchor(event.anchor, value)
+        self.place(value, parts)
+
+    def on_key(self, event: Any, parts: Pointer) -> None:
+        """A mapping key: plain text, not given before in this mapping."""
+        mark = event.start_mark
+        tag = event.tag
+        if tag is not None and tag != "!" and tag not in _SCALAR_TAGS:
+            raise _fail_at(self.path, mark, f"unsupported tag {_describe_tag(tag)} on a key")
+        key = event.value
+        frame = self.stack[-1]
+        kparts = (*parts, key)
+        if key in frame[0]:
+            first = self.positions.get(kparts, (0, 0))
+            raise _fail_at(
+                self.path,
+                mark,
+                f"duplicate key '{key}' (first defined at line {first[0]})",
+                to_pointer(kparts),
+            )
+        self.positions[kparts] = (mark.line + 1, mark.column + 1)
+        frame[2] = key
+        self.anchor(event.anchor, key)
+
+    def scalar_value(self, event: Any, parts: Pointer) -> Any:
+        """The value of a scalar: plain ones by the core schema, tagged ones checked."""
+        tag = event.tag
+        if tag is None:
+            return _resolve_plain(event.value) if event.implicit[0] else event.value
+        if tag == "!":
+            return event.value
+        if tag in _SCALAR_TAGS:
+            try:
+                return _tagged(event.value, tag)
+            except ValueError:
+                raise _fail_at(
+                    self.path,
+                    event.start_mark,
+                    f"'{event.value}' is not a valid {_describe_tag(tag)}",
+                    to_pointer(parts),
+                ) from None
+        raise _unsupported_tag(self.path, event.start_mark, tag, parts)
+
+    def on_mapping_start(self, event: Any) -> None:
+        """A mapping opens."""
+        self.push(event, {}, _MAP_TAGS, "mapping")
+
+    def on_sequence_start(self, event: Any) -> None:
+        """A list opens."""
+        self.push(event, [], _SEQ_TAGS, "list")
+
+    def push(self, event: Any, container: Any, tags: frozenset[str | None], noun: str) -> None:
+        """Place a new container and push it, within the depth limit."""
+        parts, is_key = self.slot(event)
+        mark = event.start_mark
+        if is_key:
+            raise _fail_at(self.path, mark, f"a mapping key must be a plain scalar, not a {noun}")
+        if event.tag not in tags:
+            raise _unsupported_tag(self.path, mark, event.tag, parts)
+        if len(self.stack) >= MAX_DEPTH:
+            raise _fail_at(
+                self.path, mark, f"nesting is deeper than {MAX_DEPTH} levels", to_pointer(parts)
+            )
+        self.place(container, parts)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = container
+            self.open_anchors[event.anchor] = (len(self.stack), parts)
+        self.stack.append([container, parts, None, event.anchor])
+
+    def on_end(self, event: Any) -> None:
+        """A mapping or list closes: an anchor on it now knows its size."""
+        frame = self.stack.pop()
+        anchor = frame[3]
+        if anchor is not None and self.open_anchors.get(anchor, (None,))[0] == len(self.stack):
+            del self.open_anchors[anchor]
+            self.anchor_sizes[anchor] = _size(frame[0])
+
+    def on_alias(self, event: Any) -> None:
+        """An alias: the anchored value again, charged to the alias budget."""
+        parts, is_key = self.slot(event)
+        mark = event.start_mark
+        if is_key:
+            raise _fail_at(self.path, mark, "an alias cannot be used as a mapping key")
+        name = event.anchor
+        if name not in self.anchors:
+            raise _fail_at(self.path, mark, f"unknown alias *{name}")
+        if name in self.open_anchors:
+            raise _fail_at(
+                self.path, mark, f"alias *{name} refers to a node that contains it (recursive)"
+            )
+        self.alias_budget -= self.anchor_sizes[name]
+        if self.alias_budget < 0:
+            raise _fail_at(
+                self.path,
+                mark,
+                f"aliases expand to more than {MAX_ALIAS_NODES} nodes "
+                "(an alias bomb?); write the data out instead",
+                to_pointer(parts),
+            )
+        self.place(self.anchors[name], parts)
+
+    def on_document_start(self, event: Any) -> None:
+        """A document starts: only one is allowed."""
+        self.documents += 1
+        if self.documents > 1:
+            raise _fail_at(
+                self.path,
+                event.start_mark,
+                "the file holds more than one YAML document; put one threat model in each file",
+            )
+
+
+def _syntax_error(path: str, text: str, exc: yaml.YAMLError) -> InvalidDocument:
+    """The located error for a parser (or reader) failure."""
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = exc.problem or "invalid YAML"
         if "nesting depth" in problem:  # libyaml's own limit (1000 flow levels) hit first
-            raise _fail(path, line, column, f"nesting is deeper than {MAX_DEPTH} levels") from None
+            return _fail(path, line, column, f"nesting is deeper than {MAX_DEPTH} levels")
         if exc.context:
             problem = f"{problem} ({exc.context})"
-        raise _fail(path, line, column, f"YAML syntax error: {problem}") from None
+        return _fail(path, line, column, f"YAML syntax error: {problem}")
+    position = getattr(exc, "position", None)
+    line, column = _line_col(text, position) if isinstance(position, int) else (1, 1)
+    return _fail(path, line, column, f"YAML error: {getattr(exc, 'reason', exc)}")
+
+
+def _build(text: str, path: str) -> _Builder:
+    """Run the parser over `text` and build (data, positions) in one pass."""
+    builder = _Builder(path)
+    loader = _Loader(text)
+    try:
+        builder.run(loader.get_event)
     except yaml.YAMLError as exc:
-        position = getattr(exc, "position", None)
-        line, column = _line_col(text, position) if isinstance(position, int) else (1, 1)
-        raise _fail(path, line, column, f"YAML error: {getattr(exc, 'reason', exc)}") from None
+        raise _syntax_error(path, text, exc) from None
+    except RecursionError:  # NOTE: defensive; the builder is iterative
+        raise _fail(path, 1, 1, f"nesting is deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
-    if not have_root:
-        raise _fail(
-            path,
-            1,
-            1,
-            "the file is empty; a threat model is a YAML mapping "
-            "starting with `apiVersion: policyengine/v1`",
-        )
-    return root, positions
+    return builder
 
 
-def parse_document(content: bytes, path: str) -> Document:
-    """Parse `content` (the bytes of the file at `path`) into a Document.
-
-    Raises `errors.InvalidDocument` (and nothing else) when the bytes are not one YAML
-    document whose top level is a mapping, within the size, depth and alias limits.
-    """
+def _text(content: bytes, path: str) -> str:
+    """The decoded text of `content`, within the size limit."""
     if len(content) > MAX_BYTES:
         raise _fail(
             path,
@@ -472,19 +510,43 @@ def parse_document(content: bytes, path: str) -> Document:
             f"the file is {len(content) / 1e6:.1f} MB; the limit is "
             f"{MAX_BYTES // (1024 * 1024)} MB",
         )
-    text = _decode(content, path)
-    try:
-        data, positions = _build(text, path)
-    except InvalidDocument:
-        raise
-    except RecursionError:  # NOTE: defensive; the builder is iterative
-        raise _fail(path, 1, 1, f"nesting is deeper than {MAX_DEPTH} levels") from None
+    return _decode(content, path)
+
+
+def parse_yaml(content: bytes, path: str) -> Document | None:
+    """Parse `content` (the bytes of the file at `path`) as one YAML document of any shape.
+
+    None when the file holds no document (empty, or only comments). The same rules and
+    limits as `parse_document` otherwise; raises `errors.InvalidDocument` (and nothing
+    else) for a problem.
+    """
+    built = _build(_text(content, path), path)
+    return Document(path, built.root, built.positions) if built.have_root else None
+
+
+def parse_document(content: bytes, path: str) -> Document:
+    """Parse `content` (the bytes of the file at `path`) into a Document.
+
+    Raises `errors.InvalidDocument` (and nothing else) when the bytes are not one YAML
+    document whose top level is a mapping, within the size, depth and alias limits.
+    """
+    text = _text(content, path)
+    built = _build(text, path)
+    if not built.have_root:
+        raise _fail(
+            path,
+            1,
+            1,
+            "the file is empty; a threat model is a YAML mapping "
+            "starting with `apiVersion: policyengine/v1`",
+        )
+    data = built.root
     if not isinstance(data, dict):
         kind = "list" if isinstance(data, list) else "null" if data is None else "scalar"
         if data is None and not text.strip(" \t\r\n\ufeff"):
             raise _fail(path, 1, 1, "the file is empty")
         raise _fail(path, 1, 1, f"the top level must be a mapping (found a {kind})")
-    return Document(path, data, positions)
+    return Document(path, data, built.positions)
 
 
 def display_path(path: Path, root: Path) -> str:
