@@ -1,9 +1,11 @@
 """The repository config, `.policyengine.yaml`: found, validated with Cerberus, normalized.
 
-`load_config` reads the file with safe YAML, validates it against one Cerberus schema
-(unknown keys and wrong types are errors that name the file, the key and its
-line:column), fills the defaults, and resolves repository paths (they must stay inside
-the repository root). Without a file, every default applies.
+`load_config` reads the file once with the loader models use (YAML 1.2 core schema, so
+`on`, `yes`, `0777` and `1_000` mean what they mean in a model; duplicate keys, custom
+tags, alias bombs, deep nesting and files over 10 MB rejected with line:column),
+validates it against one Cerberus schema (unknown keys and wrong types are errors that
+name the file, the key and its line:column), fills the defaults, and resolves repository
+paths (they must stay inside the repository root). Without a file, every default applies.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from cerberus import Validator
 
-from .errors import ConfigError
+from .errors import ConfigError, InvalidDocument
+from .loader import MAX_BYTES, Document, parse_yaml
 from .results import Severity
 
 CONFIG_NAME = ".policyengine.yaml"
@@ -148,33 +150,6 @@ def find_root(start: Path) -> Path:
     return begin
 
 
-def _positions(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, yaml.Mark]]:
-    """(document path, mark) for every key of every mapping and every list item."""
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            yield (*path, key), key_node.start_mark
-            yield from _positions(value_node, (*path, key))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            yield (*path, i), item.start_mark
-            yield from _positions(item, (*path, i))
-
-
-def _duplicates(node: yaml.Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key is not None and key in seen:
-                yield (*path, key)
-            seen.add(key)
-            yield from _duplicates(value_node, (*path, key))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            yield from _duplicates(item, (*path, i))
-
-
 def _dotted(path: tuple[Any, ...]) -> str:
     out = str(path[0]) if path else ""
     for part in path[1:]:
@@ -185,19 +160,12 @@ def _dotted(path: tuple[Any, ...]) -> str:
 class _Located:
     """Builds ConfigErrors that name the file, the key and its line:column."""
 
-    def __init__(self, file: Path, node: yaml.Node | None) -> None:
+    def __init__(self, file: Path, doc: Document | None) -> None:
         self.file = file
-        self.marks: dict[tuple[Any, ...], yaml.Mark] = (
-            dict(_positions(node)) if node is not None else {}
-        )
-        self.duplicates: list[tuple[Any, ...]] = list(_duplicates(node)) if node is not None else []
+        self.doc = doc
 
     def where(self, path: tuple[Any, ...]) -> tuple[int, int]:
-        for n in range(len(path), 0, -1):
-            mark = self.marks.get(path[:n])
-            if mark is not None:
-                return mark.line + 1, mark.column + 1
-        return 1, 1
+        return self.doc.locate(path) if self.doc is not None else (1, 1)
 
     def line(self, path: tuple[Any, ...], problem: str) -> tuple[int, int, str]:
         line, col = self.where(path)
@@ -240,23 +208,20 @@ def _leaf_errors(errors: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
             yield path, _problem(error)
 
 
-def _read(file: Path) -> tuple[Any, yaml.Node | None]:
+def _read(file: Path) -> Document | None:
+    """The config file parsed once by the models' loader; None when it holds no document."""
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as fh:
+            content = fh.read(MAX_BYTES + 1)  # the loader rejects a larger file
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"cannot read the config file {file}: {exc}") from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        raise ConfigError(f"{file}{where}: not valid YAML ({exc.problem})") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML ({exc})") from None
-    return data, node
+        return parse_yaml(content, str(file))
+    except InvalidDocument as exc:
+        d = exc.diagnostic
+        raise ConfigError(f"{d.file}:{d.line}:{d.column}: {d.message}") from None
 
 
 def _inside(root: Path, text: str, located: _Located, path: tuple[Any, ...]) -> Path:
@@ -273,9 +238,6 @@ def _validate(data: Any, located: _Located) -> dict[str, Any]:
         raise ConfigError(
             f"{located.file}:1:1: the config must be a mapping of keys (got {type(data).__name__})"
         )
-    duplicates = sorted(located.line(path, "is given twice") for path in located.duplicates)
-    if duplicates:
-        raise ConfigError("\n".join(msg for _, _, msg in duplicates))
     validator = Validator(_SCHEMA)
     if validator.validate(dict(data)):
         normalized: dict[str, Any] = validator.document
@@ -298,9 +260,9 @@ def load_config(root: Path, path: Path | None = None) -> Config:
         doc = _validate({}, located)
         file_used: Path | None = None
     else:
-        data, node = _read(file)
-        located = _Located(file, node)
-        doc = _validate(data, located)
+        loaded = _read(file)
+        located = _Located(file, loaded)
+        doc = _validate(loaded.data if loaded is not None else None, located)
         file_used = file
     review = doc["review"]
     cadence = review["cadence"]
