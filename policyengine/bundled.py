@@ -31,8 +31,3 @@ def schemas_dir() -> Path:
 def catalog_dir() -> Path:
     """The folder of the control catalogs (`policies/catalog/`)."""
     return policies_dir() / "catalog"
-
-
-def data_dir() -> Path:
-    """The package's own data folder (`policyengine/data/`), e.g. the ATLAS catalog."""
-    return _PACKAGE / "data"

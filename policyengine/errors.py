@@ -47,10 +47,6 @@ class GitError(PolicyEngineError):
     """A git operation failed (not a repository, unknown ref, ...)."""
 
 
-class EvidenceError(PolicyEngineError):
-    """An evidence pack could not be written or does not verify."""
-
-
 class CatalogError(PolicyEngineError):
     """A catalog (ATLAS, controls) is missing, unreadable or in an unknown format."""
 

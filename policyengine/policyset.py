@@ -27,10 +27,6 @@ AGGREGATOR_PACKAGE = "policyengine.main"
 """Package of the generated module whose `result` holds every package's answers."""
 AGGREGATOR_MODULE = "_policyengine/main.rego"
 """Module name of the generated aggregator (never clashes: `_` is not a folder we load)."""
-RESULT_PATH = "policyengine/main/result"
-"""Data path of the aggregated result, for HTTP APIs (`POST /v1/data/...`)."""
-BATCH_PATH = "policyengine/main/batch"
-"""Data path of the batch rule: `input.batch` (a list of inputs) to a list of results."""
 
 _PACKAGE_RE = re.compile(r"^package\s+([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$")
 _RULE_RE = re.compile(r"^(deny|not_applicable)\b\s*(?:contains\b|if\b|:=|=|\[|\{)")

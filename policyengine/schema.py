@@ -281,8 +281,3 @@ def validate_schema(doc: Document) -> list[Diagnostic]:
         )
     diagnostics.sort(key=lambda d: (d.line, d.column, d.message))
     return diagnostics
-
-
-def invalid_pointers(diagnostics: Sequence[Diagnostic]) -> frozenset[str]:
-    """JSON pointers of the nodes that schema errors are about (for skipping references)."""
-    return frozenset(d.pointer for d in diagnostics)
