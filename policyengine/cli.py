@@ -1,9 +1,13 @@
-"""The command line: argument parsing, stdout/stderr, exit status. Nothing else.
+"""The command line: argument parsing, stdout/stderr, the process's exit status.
 
-`cli.py` owns the process: it is the only module that reads `sys.argv`, writes to
-stdout or calls `date.today()`. Each subcommand is one `_cmd_<name>(args) -> int` that
-calls library functions for its report, then `_report`, which renders it through the
-`report` formatters and returns `results.exit_status` of it.
+`cli.py` owns the process: it is the only module that parses the user's arguments,
+calls `date.today()`, configures logging or turns an exception into exit status 2. Each
+subcommand is one `_cmd_<name>(args) -> int` that calls library functions for its
+report, then `_report`, which renders it through the `report` formatters and returns
+`results.exit_status` of it; `main` prints a `PolicyEngineError` as
+`policyengine: error: ...` and anything else as an internal error, never a traceback
+(`--debug` shows it). A report reaches stdout (or `--output FILE`, replaced whole) only
+once it is complete; progress and summaries go to stderr.
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
-"""Evaluation: builds the policy input, runs the engine once per model, collects outcomes.
+"""What a policy sees of a model, and what its answer means: the input and the outcomes.
 
-The policy input is `{"model": ..., "facts": ...}` (policies/README.md). Facts are what
-Rego cannot compute portably on both engines: dates as day numbers and booleans, ATLAS
-catalog facts, and whether evidence files exist. Dates never reach Rego as strings to
-parse.
+`build_facts` and `policy_input` make the policy input `{"model": ..., "facts": ...}`
+(policies/README.md). Facts are what Rego cannot compute portably on both engines: dates
+as day numbers and booleans, threat risks, ATLAS catalog facts, and whether evidence files
+exist. Dates never reach Rego as strings to parse. `collect_outcomes` turns an engine's
+raw answer (deny objects, not-applicable ids) into one `CheckOutcome` per check, each
+finding located in the model file and counted against its controls. No engine runs here:
+the pipeline sends the inputs to one.
 """
 
 from __future__ import annotations

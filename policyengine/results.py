@@ -1,9 +1,14 @@
 """The data types passed between pipeline stages, and the exit status of every command.
 
-Every stage (loader, schema, review, evaluate, matrix, report, evidence) hands its
-result forward as one of these frozen dataclasses; each command ends with one `Report`,
-which a formatter renders and `exit_status` judges. This module imports nothing from the
-rest of the package, so that any stage and any report format can depend on it.
+The stages hand their results forward as these frozen dataclasses: the loader, the
+schema and the reference checks report `Diagnostic`s; `review` gives a `ReviewVerdict`;
+`evaluate` gives `CheckOutcome`s and their `Finding`s; `controls` derives
+`ControlResult`s; `pr` gives a `PullRequestDelta`; the pipeline gathers one
+`ModelReport` per file into a `RunResult`. Each command ends with one `Report`, which a
+formatter renders and `exit_status` judges. The closed vocabularies (`Severity`,
+`Level`, `ControlStatus`, `ReviewStatus`, `ReviewRule`, `Outcome`) are `StrEnum`s whose
+values are the JSON strings. This module imports nothing from the rest of the package,
+so that any stage and any report format can depend on it.
 """
 
 from __future__ import annotations
