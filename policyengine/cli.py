@@ -114,12 +114,22 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         default=[],
         help="evaluate only this framework (nist-ai-rmf, iso42001, atlas; repeatable)",
     )
+
+
+def _add_fail_on_option(p: argparse.ArgumentParser, default: str) -> None:
     p.add_argument(
         "--fail-on",
         choices=["critical", "high", "medium", "low"],
         default=None,
-        help="lowest severity that fails the run (default: config, else low)",
+        help=f"lowest severity that fails the run (default: {default})",
     )
+
+
+def _fail_on(args: argparse.Namespace, config: Any) -> Any:
+    """`--fail-on`, else the config's `fail_on` (which defaults to low)."""
+    from .results import Severity
+
+    return Severity(args.fail_on) if args.fail_on else config.fail_on
 
 
 # --- output ---------------------------------------------------------------------------
@@ -183,7 +193,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     config, paths = _repository(args)
     return _report(
-        args, run_validate(paths, config, _today(args), workers=args.workers), config.fail_on
+        args,
+        run_validate(paths, config, _today(args), workers=args.workers),
+        _fail_on(args, config),
     )
 
 
@@ -214,7 +226,6 @@ def _frameworks(args: argparse.Namespace, config: Any) -> tuple[str, ...]:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, run_check
-    from .results import Severity
 
     config, paths = _repository(args)
     as_of = _today(args)
@@ -236,7 +247,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("--head and --changed-only need --base REF")
     else:
         run = run_check(paths, options)
-    return _report(args, run, Severity(args.fail_on) if args.fail_on else config.fail_on)
+    return _report(args, run, _fail_on(args, config))
 
 
 def _atlas_root(args: argparse.Namespace) -> Path:
@@ -360,12 +371,19 @@ def _review_run(args: argparse.Namespace) -> Any:
     return run, config
 
 
+def _review_fail_on(args: argparse.Namespace) -> Any:
+    """`--fail-on` of status and remind, else low: the config's `fail_on` is for check runs."""
+    from .results import Severity
+
+    return Severity(args.fail_on) if args.fail_on else Severity.LOW
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from .report.text import status_summary_line
     from .results import StatusReport
 
     run, _ = _review_run(args)
-    code = _report(args, StatusReport(run))
+    code = _report(args, StatusReport(run), _review_fail_on(args))
     print(f"policyengine: {status_summary_line(run)}", file=sys.stderr)
     return code
 
@@ -376,7 +394,7 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     run, config = _review_run(args)
     within = args.within if args.within is not None else config.review.remind_before
     report = remind_report(run, within)
-    code = _report(args, report)
+    code = _report(args, report, _review_fail_on(args))
     print(f"policyengine: {report.count} of {len(run.models)} models to review", file=sys.stderr)
     return code
 
@@ -406,6 +424,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)
+    _add_fail_on_option(p, "config, else low")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("check", help="validate, evaluate the policies and the review rules")
@@ -415,6 +434,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_date_options(p)
     _add_engine_options(p)
     _add_worker_options(p)
+    _add_fail_on_option(p, "config, else low")
     p.add_argument("--base", metavar="REF", help="pull-request mode: compare with REF")
     p.add_argument("--head", metavar="REF", help="with --base: the head (default: working tree)")
     p.add_argument(
@@ -486,6 +506,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)
+    _add_fail_on_option(p, "low")
     p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("remind", help="reviews due soon, overdue or required, by owner")
@@ -501,6 +522,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)
+    _add_fail_on_option(p, "low")
     p.set_defaults(func=_cmd_remind)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")

@@ -13,7 +13,7 @@ so that any stage and any report format can depend on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -429,10 +429,21 @@ Report = RunResult | StatusReport | RemindReport | PolicyTestReport | AtlasListi
 """What a command hands to a formatter: `RunResult` for `validate` and `check`."""
 
 
-_REVIEW_FAILS = frozenset(
-    {ReviewStatus.OVERDUE, ReviewStatus.REVIEW_REQUIRED, ReviewStatus.NEVER_REVIEWED}
-)
-"""Verdicts that make `status` exit 1 (due_soon and current do not)."""
+_REVIEW_SEVERITY = {
+    ReviewStatus.OVERDUE: Severity.HIGH,
+    ReviewStatus.REVIEW_REQUIRED: Severity.HIGH,
+    ReviewStatus.NEVER_REVIEWED: Severity.HIGH,
+}
+
+
+def review_severity(status: ReviewStatus) -> Severity | None:
+    """How bad a review verdict is, for `--fail-on` in `status` and `remind`.
+
+    `high` for `overdue`, `review_required` and `never_reviewed`: the severity of the
+    check TM-REVIEW-001 that `check` reports for them. None for `current` and `due_soon`,
+    which that check passes.
+    """
+    return _REVIEW_SEVERITY.get(status)
 
 
 def _broken(run: RunResult) -> bool:
@@ -444,29 +455,45 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
 
     - `validate`/`check`: 1 when an invalid model or a finding at or above `fail_on` (a
       pull request's delta findings included) or a run-level error diagnostic.
-    - `status`: 1 when a model is overdue, review_required or never_reviewed, or a run-level
-      error diagnostic.
-    - `remind`: 1 when any review is listed, or a run-level error diagnostic.
+    - `status`: 1 when a model's verdict is at or above `fail_on` (`review_severity`:
+      overdue, review_required and never_reviewed are high), or a run-level error
+      diagnostic.
+    - `remind`: the same, a listed review (due within the window) being at least low; so
+      at the default `low`, 1 when any review is listed.
     - `test`: 1 when any Rego test failed or errored.
     - `atlas list`/`atlas diff`: always 0.
 
-    `fail_on` applies to findings only. Exit status 2 (the tool could not do its job) never
+    Exit status 2 (the tool could not do its job) never
     comes from here: it is the CLI's answer to an exception.
     """
     match report:
         case RunResult():
             return _run_status(report, fail_on)
         case StatusReport(run=run):
-            bad = any(m.review is not None and m.review.status in _REVIEW_FAILS for m in run.models)
-            return 1 if bad or _broken(run) else 0
-        case RemindReport():
-            return 1 if report.groups or _broken(report.run) else 0
+            return _review_status(run, fail_on, listed=())
+        case RemindReport(run=run, groups=groups):
+            return _review_status(run, fail_on, listed=[m for g in groups for m in g.models])
         case PolicyTestReport():
             return 0 if all(r.outcome is Outcome.PASS for r in report.results) else 1
         case AtlasListing() | AtlasChange():
             return 0
         case _:
             assert_never(report)
+
+
+def _review_status(run: RunResult, fail_on: Severity, listed: Sequence[ModelReport]) -> int:
+    """`status` and `remind`: a verdict at or above `fail_on`; a model in `listed` (a
+    reminder) counts as at least low."""
+    if _broken(run):
+        return 1
+    reminded = {m.path for m in listed}
+    for model in run.models:
+        severity = review_severity(model.review.status) if model.review is not None else None
+        if severity is None and model.path in reminded:
+            severity = Severity.LOW
+        if severity is not None and severity.rank >= fail_on.rank:
+            return 1
+    return 0
 
 
 def _run_status(run: RunResult, fail_on: Severity) -> int:

@@ -149,6 +149,22 @@ def test_invalid_model_reported_and_others_evaluated(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("fail_on", ["critical", "low"])
+def test_validate_takes_fail_on_and_an_invalid_model_always_fails(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, tmp_path: Path, fail_on: str
+) -> None:
+    """validate reports no severities: at any --fail-on, valid models pass and an invalid
+    one fails."""
+    code, _, _ = _run(capsys, "validate", str(examples_copy), *AS_OF, "--fail-on", fail_on)
+    assert code == 0
+    repo = tmp_path / "repo"
+    shutil.copytree(examples_copy, repo)
+    (repo / "models" / "broken.yaml").write_text("kind: ThreatModel\nmetadata: [\n")
+    code, out, _ = _run(capsys, "validate", str(repo), *AS_OF, "--fail-on", fail_on)
+    assert code == 1
+    assert "models/broken.yaml:3:1: error: YAML syntax error" in out
+
+
 def test_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(capsys, "check", "/nonexistent/models", *AS_OF)
     assert code == 2 and out == ""

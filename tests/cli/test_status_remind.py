@@ -11,7 +11,10 @@ import git
 import icalendar
 import pytest
 
+from policyengine.bundled import policies_dir
 from policyengine.cli import main
+from policyengine.policyset import load_policy_set
+from policyengine.results import ReviewStatus, Severity, review_severity
 
 ALICE = git.Actor("Alice Reviewer", "alice@example.com")
 BOB = git.Actor("Bob Builder", "bob@example.com")
@@ -230,3 +233,89 @@ def test_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     code, out, err = run(["status", str(tmp_path / "nope.yaml")], capsys)
     assert code == 2 and out == ""
     assert "no such file or folder" in err
+
+
+# --- --fail-on: review verdicts as severities ---------------------------------------------
+
+
+def test_a_failing_review_verdict_has_the_severity_check_gives_it() -> None:
+    """status and remind rank overdue, review_required and never_reviewed as `check`
+    does: the severity of TM-REVIEW-001, the check that fails on them."""
+    review_check = load_policy_set([policies_dir()]).checks["TM-REVIEW-001"]
+    failing = {ReviewStatus.OVERDUE, ReviewStatus.REVIEW_REQUIRED, ReviewStatus.NEVER_REVIEWED}
+    for status in ReviewStatus:
+        expected = review_check.severity if status in failing else None
+        assert review_severity(status) == expected, status
+    assert review_check.severity is Severity.HIGH
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"),
+    [(None, 1), ("low", 1), ("high", 1), ("critical", 0)],
+    ids=["default-low", "low", "high", "critical"],
+)
+def test_status_fails_on_an_overdue_review_at_or_below_high(
+    repo: Path, capsys: pytest.CaptureFixture[str], fail_on: str | None, code: int
+) -> None:
+    flags = ["--fail-on", fail_on] if fail_on else []
+    got, out, _ = run(["status", str(repo), "--as-of", "2026-10-10", *flags], capsys)
+    assert "overdue" in out  # search-bot
+    assert got == code
+
+
+def test_status_never_fails_on_due_soon(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    support = str(repo / "models" / "support.yaml")
+    code, out, _ = run(["status", support, "--as-of", "2026-12-25", "--fail-on", "low"], capsys)
+    assert out.splitlines()[-1].split()[-1] == "due_soon"
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"),
+    [(None, 1), ("low", 1), ("medium", 0), ("critical", 0)],
+    ids=["default-low", "low", "medium", "critical"],
+)
+def test_remind_counts_an_upcoming_review_as_low(
+    repo: Path, capsys: pytest.CaptureFixture[str], fail_on: str | None, code: int
+) -> None:
+    support = str(repo / "models" / "support.yaml")
+    flags = ["--fail-on", fail_on] if fail_on else []
+    got, out, _ = run(["remind", support, "--as-of", "2026-12-25", *flags], capsys)
+    assert "support-assistant" in out and "due_soon" in out
+    assert got == code
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"), [("high", 1), ("critical", 0)], ids=["high", "critical"]
+)
+def test_remind_counts_an_overdue_review_as_high(
+    repo: Path, capsys: pytest.CaptureFixture[str], fail_on: str, code: int
+) -> None:
+    search = str(repo / "models" / "search.yaml")
+    got, out, _ = run(["remind", search, "--as-of", "2026-10-10", "--fail-on", fail_on], capsys)
+    assert "search-bot" in out and "overdue" in out
+    assert got == code
+
+
+def test_status_and_remind_ignore_the_configs_fail_on(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The config's fail_on is for check runs: a reminder still fails remind."""
+    (repo / ".policyengine.yaml").write_text("fail_on: critical\n", encoding="utf-8")
+    code, _, _ = run(["status", str(repo), "--as-of", "2026-10-10"], capsys)
+    assert code == 1
+    code, _, _ = run(["remind", str(repo / "models"), "--as-of", "2026-12-25"], capsys)
+    assert code == 1
+
+
+def test_a_file_that_does_not_load_fails_at_any_fail_on(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "models" / "broken.yaml").write_text("kind: ThreatModel\nmetadata: [\n")
+    support = str(repo / "models" / "support.yaml")
+    broken = str(repo / "models" / "broken.yaml")
+    for command in ("status", "remind"):
+        argv = [command, support, broken, "--as-of", "2026-10-10", "--fail-on", "critical"]
+        code, _, err = run(argv, capsys)
+        assert code == 1, command
+        assert "broken.yaml:3:1" in err
