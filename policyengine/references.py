@@ -10,7 +10,8 @@ parts of the model whose shape is right, so they never raise on schema-invalid d
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Protocol
 
@@ -195,6 +196,169 @@ def _check_path(chk: _Checker, root: Path, parts: Sequence[Part], value: str) ->
         chk.add(parts, f"path '{value}' in {owner} {problem}", "path")
 
 
+_NOUNS = {
+    "assets": "asset",
+    "surfaces": "surface",
+    "threats": "threat",
+    "controls": "control",
+    "red_team": "red-team exercise",
+}
+"""How messages name an item of each section."""
+
+_Items = list[tuple[int, dict[str, Any]]]
+"""(index, item) of a section's mapping items."""
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The ids a model defines, that its references must name."""
+
+    assets: set[str]
+    """Asset ids."""
+    surfaces: set[str]
+    """Surface ids."""
+    threats: set[str]
+    """Threat ids."""
+    controls: set[str]
+    """The model's own control ids."""
+    findings: dict[str, set[str]]
+    """Red-team exercise id -> the ids of its findings."""
+
+    @classmethod
+    def of(cls, sections: Mapping[str, _Items]) -> _Known:
+        """The ids defined in `sections` (from `_items` of each of `_SECTIONS`)."""
+        findings: dict[str, set[str]] = {}
+        for _, ex in sections["red_team"]:
+            if isinstance(ex.get("id"), str):
+                findings.setdefault(ex["id"], set()).update(_ids(list(_items(ex, "findings"))))
+        return cls(
+            assets=_ids(sections["assets"]),
+            surfaces=_ids(sections["surfaces"]),
+            threats=_ids(sections["threats"]),
+            controls=_ids(sections["controls"]),
+            findings=findings,
+        )
+
+
+def _check_assets(chk: _Checker, assets: _Items, known: _Known, root: Path) -> None:
+    """Unique ingestion paths, lineage that names assets, SBOM paths inside the root."""
+    for i, asset in assets:
+        base = ("assets", i)
+        chk.unique(
+            list(_items(asset, "ingestion_paths")), (*base, "ingestion_paths"), "ingestion path"
+        )
+        if isinstance(asset.get("derived_from"), str):
+            chk.resolve((*base, "derived_from"), asset["derived_from"], known.assets, "asset")
+        for key in ("trained_on", "inputs", "outputs"):
+            for j, ref in _strings(asset.get(key)):
+                chk.resolve((*base, key, j), ref, known.assets, "asset")
+        if isinstance(asset.get("sbom"), str):
+            _check_path(chk, root, (*base, "sbom"), asset["sbom"])
+
+
+def _check_surfaces(chk: _Checker, surfaces: _Items, known: _Known) -> None:
+    """Unique interfaces, and the assets a surface exposes exist."""
+    for i, surface in surfaces:
+        base = ("surfaces", i)
+        chk.unique(list(_items(surface, "interfaces")), (*base, "interfaces"), "interface")
+        for j, ref in _strings(surface.get("assets")):
+            chk.resolve((*base, "assets", j), ref, known.assets, "asset")
+
+
+def _check_threats(chk: _Checker, threats: _Items, known: _Known, atlas: AtlasLookup) -> None:
+    """A threat's surface, mitigations, ATLAS ids and validating findings exist."""
+    for i, threat in threats:
+        base = ("threats", i)
+        if isinstance(threat.get("surface"), str):
+            chk.resolve((*base, "surface"), threat["surface"], known.surfaces, "surface")
+        for j, ref in _strings(threat.get("mitigations")):
+            chk.resolve((*base, "mitigations", j), ref, known.controls, "control")
+        for j, tid in _strings(threat.get("atlas")):
+            _check_atlas(chk, atlas, (*base, "atlas", j), tid)
+        validation = threat.get("validation")
+        if isinstance(validation, dict):
+            _check_validation(chk, base, validation, known.findings)
+
+
+def _check_validation(
+    chk: _Checker,
+    base: tuple[Part, ...],
+    validation: dict[str, Any],
+    findings: Mapping[str, set[str]],
+) -> None:
+    """Each `exercise/finding` a threat's validation cites names a red-team finding."""
+    for j, ref in _strings(validation.get("findings")):
+        parts = (*base, "validation", "findings", j)
+        exercise, _, finding_id = ref.partition("/")
+        if exercise not in findings:
+            chk.add(
+                parts,
+                f"{chk.where(base)} refers to finding '{ref}' of unknown "
+                f"red-team exercise '{exercise}'",
+                "reference",
+            )
+        elif finding_id not in findings[exercise]:
+            chk.add(
+                parts,
+                f"{chk.where(base)} refers to unknown finding '{finding_id}' "
+                f"of red-team exercise '{exercise}'",
+                "reference",
+            )
+
+
+def _check_controls(chk: _Checker, controls: _Items, root: Path) -> None:
+    """Evidence paths of the model's controls stay inside the root."""
+    for i, control in controls:
+        for j, path in _strings(control.get("evidence")):
+            _check_path(chk, root, ("controls", i, "evidence", j), path)
+
+
+def _check_red_team(
+    chk: _Checker, exercises: _Items, known: _Known, atlas: AtlasLookup, root: Path
+) -> None:
+    """Unique findings; scope, findings' threats and ATLAS ids exist; report paths are safe."""
+    for i, ex in exercises:
+        base = ("red_team", i)
+        items = list(_items(ex, "findings"))
+        chk.unique(items, (*base, "findings"), "finding")
+        scope = ex.get("scope")
+        if isinstance(scope, dict):
+            for j, ref in _strings(scope.get("surfaces")):
+                chk.resolve((*base, "scope", "surfaces", j), ref, known.surfaces, "surface")
+            for j, tid in _strings(scope.get("atlas")):
+                _check_atlas(chk, atlas, (*base, "scope", "atlas", j), tid)
+        for k, finding in items:
+            fbase = (*base, "findings", k)
+            for j, ref in _strings(finding.get("threats")):
+                chk.resolve((*fbase, "threats", j), ref, known.threats, "threat")
+            for j, tid in _strings(finding.get("atlas")):
+                _check_atlas(chk, atlas, (*fbase, "atlas", j), tid)
+        if isinstance(ex.get("report"), str):
+            _check_path(chk, root, (*base, "report"), ex["report"])
+
+
+def _check_compliance(
+    chk: _Checker,
+    compliance: Any,
+    control_ids: Collection[str],
+    atlas: AtlasLookup,
+    root: Path,
+) -> None:
+    """Framework controls and ATLAS techniques named in `compliance` exist; attestation
+    evidence paths are safe."""
+    if not isinstance(compliance, dict):
+        return
+    for key in ("not_applicable", "attestations", "waivers"):
+        for i, entry in _items(compliance, key):
+            cbase: tuple[Part, ...] = ("compliance", key, i)
+            if isinstance(entry.get("control"), str):
+                _check_control(chk, atlas, control_ids, (*cbase, "control"), entry["control"])
+            if key == "not_applicable" and isinstance(entry.get("technique"), str):
+                _check_atlas(chk, atlas, (*cbase, "technique"), entry["technique"])
+            if key == "attestations" and isinstance(entry.get("evidence"), str):
+                _check_path(chk, root, (*cbase, "evidence"), entry["evidence"])
+
+
 def check_references(
     doc: Document, *, root: Path, control_ids: Collection[str], atlas: AtlasLookup
 ) -> list[Diagnostic]:
@@ -204,110 +368,19 @@ def check_references(
     empty, non-ATLAS control references are not checked. `atlas/...` control ids and every
     ATLAS technique id are checked against `atlas`. Never raises for any data.
     """
-    chk = _Checker(doc)
     data = doc.data
     if not isinstance(data, dict):
         return []
+    chk = _Checker(doc)
     sections = {name: list(_items(data, name)) for name in _SECTIONS}
-    nouns = {
-        "assets": "asset",
-        "surfaces": "surface",
-        "threats": "threat",
-        "controls": "control",
-        "red_team": "red-team exercise",
-    }
     for name in _SECTIONS:
-        chk.unique(sections[name], name, nouns[name])
-    asset_ids = _ids(sections["assets"])
-    surface_ids = _ids(sections["surfaces"])
-    threat_ids = _ids(sections["threats"])
-    control_set = _ids(sections["controls"])
-    findings: dict[str, set[str]] = {}
-    for _, ex in sections["red_team"]:
-        if isinstance(ex.get("id"), str):
-            findings.setdefault(ex["id"], set()).update(_ids(list(_items(ex, "findings"))))
-
-    for i, asset in sections["assets"]:
-        base = ("assets", i)
-        chk.unique(
-            list(_items(asset, "ingestion_paths")), (*base, "ingestion_paths"), "ingestion path"
-        )
-        if isinstance(asset.get("derived_from"), str):
-            chk.resolve((*base, "derived_from"), asset["derived_from"], asset_ids, "asset")
-        for key in ("trained_on", "inputs", "outputs"):
-            for j, ref in _strings(asset.get(key)):
-                chk.resolve((*base, key, j), ref, asset_ids, "asset")
-        if isinstance(asset.get("sbom"), str):
-            _check_path(chk, root, (*base, "sbom"), asset["sbom"])
-
-    for i, surface in sections["surfaces"]:
-        base = ("surfaces", i)
-        chk.unique(list(_items(surface, "interfaces")), (*base, "interfaces"), "interface")
-        for j, ref in _strings(surface.get("assets")):
-            chk.resolve((*base, "assets", j), ref, asset_ids, "asset")
-
-    for i, threat in sections["threats"]:
-        base = ("threats", i)
-        if isinstance(threat.get("surface"), str):
-            chk.resolve((*base, "surface"), threat["surface"], surface_ids, "surface")
-        for j, ref in _strings(threat.get("mitigations")):
-            chk.resolve((*base, "mitigations", j), ref, control_set, "control")
-        for j, tid in _strings(threat.get("atlas")):
-            _check_atlas(chk, atlas, (*base, "atlas", j), tid)
-        validation = threat.get("validation")
-        if isinstance(validation, dict):
-            for j, ref in _strings(validation.get("findings")):
-                parts = (*base, "validation", "findings", j)
-                exercise, _, finding_id = ref.partition("/")
-                if exercise not in findings:
-                    chk.add(
-                        parts,
-                        f"{chk.where(base)} refers to finding '{ref}' of unknown "
-                        f"red-team exercise '{exercise}'",
-                        "reference",
-                    )
-                elif finding_id not in findings[exercise]:
-                    chk.add(
-                        parts,
-                        f"{chk.where(base)} refers to unknown finding '{finding_id}' "
-                        f"of red-team exercise '{exercise}'",
-                        "reference",
-                    )
-
-    for i, control in sections["controls"]:
-        for j, path in _strings(control.get("evidence")):
-            _check_path(chk, root, ("controls", i, "evidence", j), path)
-
-    for i, ex in sections["red_team"]:
-        base = ("red_team", i)
-        items = list(_items(ex, "findings"))
-        chk.unique(items, (*base, "findings"), "finding")
-        scope = ex.get("scope")
-        if isinstance(scope, dict):
-            for j, ref in _strings(scope.get("surfaces")):
-                chk.resolve((*base, "scope", "surfaces", j), ref, surface_ids, "surface")
-            for j, tid in _strings(scope.get("atlas")):
-                _check_atlas(chk, atlas, (*base, "scope", "atlas", j), tid)
-        for k, finding in items:
-            fbase = (*base, "findings", k)
-            for j, ref in _strings(finding.get("threats")):
-                chk.resolve((*fbase, "threats", j), ref, threat_ids, "threat")
-            for j, tid in _strings(finding.get("atlas")):
-                _check_atlas(chk, atlas, (*fbase, "atlas", j), tid)
-        if isinstance(ex.get("report"), str):
-            _check_path(chk, root, (*base, "report"), ex["report"])
-
-    compliance = data.get("compliance")
-    if isinstance(compliance, dict):
-        for key in ("not_applicable", "attestations", "waivers"):
-            for i, entry in _items(compliance, key):
-                cbase: tuple[Part, ...] = ("compliance", key, i)
-                if isinstance(entry.get("control"), str):
-                    _check_control(chk, atlas, control_ids, (*cbase, "control"), entry["control"])
-                if key == "not_applicable" and isinstance(entry.get("technique"), str):
-                    _check_atlas(chk, atlas, (*cbase, "technique"), entry["technique"])
-                if key == "attestations" and isinstance(entry.get("evidence"), str):
-                    _check_path(chk, root, (*cbase, "evidence"), entry["evidence"])
-
+        chk.unique(sections[name], name, _NOUNS[name])
+    known = _Known.of(sections)
+    _check_assets(chk, sections["assets"], known, root)
+    _check_surfaces(chk, sections["surfaces"], known)
+    _check_threats(chk, sections["threats"], known, atlas)
+    _check_controls(chk, sections["controls"], root)
+    _check_red_team(chk, sections["red_team"], known, atlas, root)
+    _check_compliance(chk, data.get("compliance"), control_ids, atlas, root)
     chk.out.sort(key=lambda d: (d.line, d.column, d.message))
     return chk.out
