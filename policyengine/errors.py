@@ -2,7 +2,9 @@
 
 Problems in a user's threat models are data (`results.Diagnostic`), not exceptions.
 These exceptions are failures of the tool to do its job: a bad config, a policy that
-does not compile, an unreachable engine, a git failure. `cli.main` prints
+does not compile, an unreachable engine, a worker process that died, a git failure. A
+broken invariant (a bug) is not one of them: it stays a plain exception, which `cli.main`
+reports as an internal error. `cli.main` prints
 `diagnostics()` and exits with status 2; no third-party exception leaves the module
 that called the library.
 """
@@ -45,6 +47,11 @@ class EngineUnavailable(EngineError):
 
 class GitError(PolicyEngineError):
     """A git operation failed (not a repository, unknown ref, ...)."""
+
+
+class WorkerError(PolicyEngineError):
+    """A worker process died (killed, out of memory, a crash in a native library) or
+    could not take its work, so the run kept no results."""
 
 
 class CatalogError(PolicyEngineError):

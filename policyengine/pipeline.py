@@ -261,9 +261,10 @@ def run_check(
     """Validate, then evaluate every valid model; invalid models are reported, not evaluated.
 
     The review verdict of each model feeds ISO 8.2 and MEASURE 3.1. Raises `PolicyError`
-    for broken policies, `EngineError` when the engine fails (never a partial result) and
-    `GitError` when git itself fails. Many models on the embedded engine (more than
-    `FILES_PER_WORKER` a worker, `options.workers` asked for) are checked end to end in
+    for broken policies, `EngineError` when the engine fails and `WorkerError` when a
+    worker process dies (never a partial result), and `GitError` when git itself fails.
+    Many models on the embedded engine (more than `FILES_PER_WORKER` a worker,
+    `options.workers` asked for) are checked end to end in
     worker processes (`_check_in_workers`): the same result, in less time and memory.
     Fewer are checked in this process, with `engine` when given. `policy_set` is the
     policies when the caller has read them already (a pull request checks two sides).

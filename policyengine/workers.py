@@ -31,7 +31,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, TypeVar
 
-from .errors import EngineError, PolicyEngineError, UsageError
+from .errors import PolicyEngineError, UsageError, WorkerError
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +127,19 @@ class SpawnPool(Generic[_S]):
     only (they cross by name). `close` stops them; the pool is a context manager."""
 
     def __init__(
-        self, workers: int, setup: Callable[..., _S], args: tuple[Any, ...], *, what: str
+        self,
+        workers: int,
+        setup: Callable[..., _S],
+        args: tuple[Any, ...],
+        *,
+        what: str,
+        error: type[PolicyEngineError] = WorkerError,
     ) -> None:
         self.workers = workers
         """How many processes."""
+        self.error = error
+        """What `map` raises when a worker dies or cannot take its work: `WorkerError`,
+        or the error of the component the pool stands for (`EngineError` for an engine)."""
         self.broken = False
         """A worker died: the pool takes no more work."""
         self._what = what
@@ -152,7 +161,7 @@ class SpawnPool(Generic[_S]):
 
         Chunks are sent as `chunks` yields them, so the workers start on the first while
         the next is made. Raises what a task raised when it is a `PolicyEngineError`, and
-        `EngineError` when a worker died or a chunk could not reach it; the other tasks
+        `self.error` when a worker died or a chunk could not reach it; the other tasks
         are cancelled, and nothing is returned.
         """
         futures: list[Future[_R]] = []
@@ -161,14 +170,14 @@ class SpawnPool(Generic[_S]):
             return [future.result() for future in futures]
         except BrokenProcessPool as exc:
             self.broken = True
-            raise EngineError(
+            raise self.error(
                 f"{self._what}: a worker process died ({exc}); no results were kept. Run "
                 "again with --workers 1 to find the model that crashes it"
             ) from None
         except PolicyEngineError:
             raise
         except _FAILURES as exc:
-            raise EngineError(
+            raise self.error(
                 f"{self._what}: a worker failed ({type(exc).__name__}: {exc}); no results were kept"
             ) from None
         finally:

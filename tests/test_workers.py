@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
 import pytest
 
-from policyengine.errors import UsageError
-from policyengine.workers import MAX_WORKERS, cpus, fork_map, processes, thread_map, worker_count
+from policyengine.errors import EngineError, PolicyEngineError, UsageError, WorkerError
+from policyengine.workers import (
+    MAX_WORKERS,
+    SpawnPool,
+    cpus,
+    fork_map,
+    processes,
+    thread_map,
+    worker_count,
+)
 
 
 def test_cpus_are_those_the_process_may_run_on_at_most_eight() -> None:
@@ -60,3 +69,15 @@ def test_fork_map_runs_a_closure_in_forked_workers_in_order() -> None:
 def test_thread_map_keeps_the_order() -> None:
     assert thread_map(str, [3, 1, 2], 2) == ["3", "1", "2"]
     assert thread_map(Path, ["a"], 1) == [Path("a")]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_a_dead_worker_is_a_worker_error_the_cli_reports() -> None:
+    """Each worker's state is its own pid, and the task kills it: the pool reports a
+    `WorkerError`, a user-visible failure (exit 2 with its message), not an engine's."""
+    with SpawnPool(2, os.getpid, (), what="validate") as pool:
+        with pytest.raises(WorkerError, match=r"^validate: a worker process died .*--workers 1"):
+            pool.map(os.kill, [signal.SIGKILL])
+        assert pool.broken
+    assert issubclass(WorkerError, PolicyEngineError)
+    assert not issubclass(WorkerError, EngineError)

@@ -455,7 +455,9 @@ class EmbeddedEngine(Engine):
         if self._pool is not None and self._pool_key == key and not self._pool.broken:
             return self._pool
         self._shutdown_pool()
-        self._pool = SpawnPool(workers, _Compiled, _sources(policy_set), what="the embedded engine")
+        self._pool = SpawnPool(
+            workers, _Compiled, _sources(policy_set), what="the embedded engine", error=EngineError
+        )
         self._pool_key = key
         return self._pool
 
