@@ -113,34 +113,97 @@ def _control(path: Path, framework: str, n: int, entry: object) -> Control:
     )
 
 
-def crosswalk(check_controls: Mapping[str, Mapping[str, Sequence[str]]]) -> dict[str, Any]:
-    """The NIST AI RMF to ISO/IEC 42001 crosswalk that the checks' METADATA implies.
+def _order(control: str) -> list[tuple[int, int, str]]:
+    """Sort key of a control id: numbers as numbers (`MAP 10.1` after `MAP 9.1`)."""
+    parts = control.replace(" ", ".").split(".")
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
 
-    `check_controls` maps a check id to its `custom.controls` (framework -> control ids).
-    Two controls are paired when one check evidences both; each pair lists those checks.
-    Deterministic: pairs sorted by NIST id, then ISO id. This is what
-    `policies/catalog/crosswalk.json` holds (a test keeps the file in step).
+
+def _pair_key(pair: tuple[str, str]) -> tuple[list[tuple[int, int, str]], ...]:
+    return (_order(pair[0]), _order(pair[1]))
+
+
+PUBLISHED_SOURCE = (
+    "NIST AI RMF to ISO/IEC FDIS 42001 AI Management system Crosswalk, listed on the NIST AI "
+    "Resource Center (airc.nist.gov), provided by Microsoft; ids only "
+    "(policies/catalog/reference/SOURCE.md)"
+)
+"""Where the published pairs come from, as the crosswalk file states it."""
+
+
+def crosswalk(
+    check_controls: Mapping[str, Mapping[str, Sequence[str]]],
+    published: Sequence[Mapping[str, str]] = (),
+) -> dict[str, Any]:
+    """The NIST AI RMF to ISO/IEC 42001 crosswalk document (`policies/catalog/crosswalk.json`).
+
+    `published` are the rows of the published crosswalk (`nist_id`, `iso_id`, `source_page`):
+    the crosswalk proper, each pair marked `uncertain` where the source is. `check_controls`
+    maps a check id to its `custom.controls` (framework -> control ids); two controls
+    evidenced by one check form a separate, labelled list (`evidenced_by_same_checks`) with
+    those checks and whether the published crosswalk also pairs them. Deterministic: pairs
+    sorted by NIST id, then ISO id. A test keeps the shipped file in step.
     """
-    pairs: dict[tuple[str, str], set[str]] = {}
+    rows = {(r["nist_id"], r["iso_id"]): r.get("source_page") == "uncertain" for r in published}
+    derived: dict[tuple[str, str], set[str]] = {}
     for check_id, controls in check_controls.items():
         for nist in controls.get("nist-ai-rmf", ()):
             for iso in controls.get("iso42001", ()):
-                pairs.setdefault((nist, iso), set()).add(check_id)
-
-    def order(control: str) -> list[tuple[int, int, str]]:
-        parts = control.replace(" ", ".").split(".")
-        return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
-
+                derived.setdefault((nist, iso), set()).add(check_id)
     return {
-        "description": (
-            "NIST AI RMF subcategories and ISO/IEC 42001 controls evidenced by the same "
-            "check, derived from the checks' METADATA; regenerate with "
-            "`python scripts/build_crosswalk.py`."
-        ),
-        "pairs": [
-            {"nist-ai-rmf": nist, "iso42001": iso, "checks": sorted(checks)}
-            for (nist, iso), checks in sorted(
-                pairs.items(), key=lambda kv: (order(kv[0][0]), order(kv[0][1]))
-            )
-        ],
+        "published": {
+            "source": PUBLISHED_SOURCE,
+            "pairs": [
+                {"nist-ai-rmf": nist, "iso42001": iso, "uncertain": uncertain}
+                for (nist, iso), uncertain in sorted(rows.items(), key=lambda kv: _pair_key(kv[0]))
+            ],
+        },
+        "evidenced_by_same_checks": {
+            "description": (
+                "Not a crosswalk: NIST AI RMF subcategories and ISO/IEC 42001 controls that one "
+                "of our checks evidences together, derived from the checks' METADATA; "
+                "regenerate with `python scripts/build_crosswalk.py`."
+            ),
+            "pairs": [
+                {
+                    "nist-ai-rmf": nist,
+                    "iso42001": iso,
+                    "checks": sorted(checks),
+                    "published": (nist, iso) in rows,
+                }
+                for (nist, iso), checks in sorted(derived.items(), key=lambda kv: _pair_key(kv[0]))
+            ],
+        },
     }
+
+
+@dataclass(frozen=True)
+class Crosswalk:
+    """The published NIST AI RMF to ISO/IEC 42001 pairs, looked up both ways."""
+
+    pairs: tuple[tuple[str, str], ...]
+    """(NIST id, ISO id) pairs as published, sorted."""
+
+    def counterparts(self, key: str) -> tuple[str, ...]:
+        """The other framework's keys paired with `key` (`nist-ai-rmf/MAP 5.1` gives
+        `iso42001/...` keys and back); empty for any other framework or an unpaired id."""
+        framework, _, cid = key.partition("/")
+        if framework == "nist-ai-rmf":
+            return tuple(f"iso42001/{iso}" for nist, iso in self.pairs if nist == cid)
+        if framework == "iso42001":
+            return tuple(f"nist-ai-rmf/{nist}" for nist, iso in self.pairs if iso == cid)
+        return ()
+
+
+def load_crosswalk(folder: Path | None = None) -> Crosswalk:
+    """The published crosswalk from `crosswalk.json` in `folder` (default: the bundled
+    catalogs). Raises CatalogError when the file is missing or malformed."""
+    path = (folder or bundled.catalog_dir()) / "crosswalk.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        pairs = tuple(
+            (str(p["nist-ai-rmf"]), str(p["iso42001"])) for p in doc["published"]["pairs"]
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CatalogError(f"{path}: not a crosswalk file ({exc})") from exc
+    return Crosswalk(pairs=pairs)

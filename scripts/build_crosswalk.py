@@ -1,11 +1,14 @@
-"""Writes policies/catalog/crosswalk.json from the bundled checks' METADATA.
+"""Writes policies/catalog/crosswalk.json: the published NIST AI RMF to ISO/IEC 42001 pairs
+(policies/catalog/reference/nist_iso42001_crosswalk.csv) and, labelled apart, the pairs the
+bundled checks' METADATA evidences together.
 
-Run after changing any check's `custom.controls`; tests/test_crosswalk.py fails until the
-file is in step.
+Run after changing the CSV or any check's `custom.controls`; tests/test_crosswalk.py fails
+until the file is in step.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
@@ -17,12 +20,19 @@ from policyengine.catalog import crosswalk  # noqa: E402
 from policyengine.policyset import load_policy_set  # noqa: E402
 
 TARGET = REPO / "policies" / "catalog" / "crosswalk.json"
+PUBLISHED = REPO / "policies" / "catalog" / "reference" / "nist_iso42001_crosswalk.csv"
+
+
+def published_rows() -> list[dict[str, str]]:
+    """The rows of the published crosswalk CSV."""
+    with PUBLISHED.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def render() -> str:
     """The crosswalk file's text for the policies in this checkout."""
     checks = load_policy_set([REPO / "policies"]).checks
-    doc = crosswalk({cid: meta.controls for cid, meta in checks.items()})
+    doc = crosswalk({cid: meta.controls for cid, meta in checks.items()}, published_rows())
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
