@@ -87,6 +87,14 @@ def _add_worker_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept a run that finds no threat model (by default it is an error, exit 2)",
+    )
+
+
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["embedded", "opa"], default=None, help="Rego engine")
     p.add_argument("--opa-url", default=None, help="OPA server URL, e.g. http://127.0.0.1:8181")
@@ -188,15 +196,31 @@ def _repository(args: argparse.Namespace) -> tuple[Any, list[Path]]:
     return load_config(root, args.config), paths
 
 
+def _require_models(args: argparse.Namespace, run: Any, config: Any, paths: list[Path]) -> None:
+    """A run that found no threat model is a mistake (a wrong path or glob), not a pass:
+    UsageError (exit 2) naming where it looked, unless `--allow-empty`."""
+    if run.models or args.allow_empty:
+        return
+    if paths:
+        where = "under " + ", ".join(str(p) for p in paths)
+    elif config.models:
+        where = "with the config's models globs " + ", ".join(config.models)
+    else:
+        where = f"under {config.root}"
+    raise UsageError(
+        f"no threat model found {where} (a threat model is a YAML file whose top level has "
+        "`kind: ThreatModel`); check the paths and the `models` globs in .policyengine.yaml, "
+        "or pass --allow-empty to accept an empty run"
+    )
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .pipeline import run_validate
 
     config, paths = _repository(args)
-    return _report(
-        args,
-        run_validate(paths, config, _today(args), workers=args.workers),
-        _fail_on(args, config),
-    )
+    run = run_validate(paths, config, _today(args), workers=args.workers)
+    _require_models(args, run, config, paths)
+    return _report(args, run, _fail_on(args, config))
 
 
 def _engine_choice(args: argparse.Namespace, config: Any) -> Any:
@@ -247,6 +271,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("--head and --changed-only need --base REF")
     else:
         run = run_check(paths, options)
+        _require_models(args, run, config, paths)
     return _report(args, run, _fail_on(args, config))
 
 
@@ -366,6 +391,7 @@ def _review_run(args: argparse.Namespace) -> Any:
 
     config, paths = _repository(args)
     run = run_review(paths if args.paths else [], config, _today(args), workers=args.workers)
+    _require_models(args, run, config, paths)
     for diagnostic in run.diagnostics:
         logger.warning("%s", diagnostic.render())
     return run, config
@@ -424,6 +450,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)
+    _add_model_options(p)
     _add_fail_on_option(p, "config, else low")
     p.set_defaults(func=_cmd_validate)
 
@@ -434,6 +461,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_date_options(p)
     _add_engine_options(p)
     _add_worker_options(p)
+    _add_model_options(p)
     _add_fail_on_option(p, "config, else low")
     p.add_argument("--base", metavar="REF", help="pull-request mode: compare with REF")
     p.add_argument("--head", metavar="REF", help="with --base: the head (default: working tree)")
@@ -506,6 +534,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)
+    _add_model_options(p)
     _add_fail_on_option(p, "low")
     p.set_defaults(func=_cmd_status)
 
@@ -522,6 +551,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     _add_date_options(p)
     _add_worker_options(p)
+    _add_model_options(p)
     _add_fail_on_option(p, "low")
     p.set_defaults(func=_cmd_remind)
 

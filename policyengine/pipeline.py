@@ -24,7 +24,7 @@ from .catalog import ControlCatalog, load_controls
 from .config import FRAMEWORKS, Config
 from .controls import derive_controls, scoping_of
 from .engine import Engine, EngineOutput, make_engine
-from .errors import PolicyError
+from .errors import InvalidDocument, PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
 from .gitfacts import ChangeFacts, ChangeHistory, collect_change_facts
 from .loader import (
@@ -36,11 +36,12 @@ from .loader import (
     find_models,
     load_candidate,
     load_candidates,
+    load_document,
 )
 from .policyset import CheckMeta, PolicySet, load_policy_set
 from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
 from .review import Cadence, due_date, parse_day, review_documents, review_model
-from .validate import FileResult, Validation, validate_file, validate_paths
+from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
 from .workers import FILES_PER_WORKER, SpawnPool, worker_count
 
 
@@ -104,6 +105,28 @@ def _workers_for(listing: Listing, requested: int) -> int:
     return worker_count(requested, len(listing.candidates), FILES_PER_WORKER)
 
 
+def _unique_ids(run: RunResult, root: Path) -> RunResult:
+    """`run` with an error on each model whose `metadata.id` another model also uses
+    (`validate.duplicate_ids`); such a model is invalid, so it is not judged."""
+
+    def locate(path: str) -> tuple[int, int]:
+        try:
+            return load_document(root / path, root).locate(["metadata", "id"])
+        except InvalidDocument:
+            return (0, 0)
+
+    found = duplicate_ids(run.models, locate)
+    if not found:
+        return run
+    models = tuple(
+        replace(m, diagnostics=(*m.diagnostics, found[m.path]), checks=(), controls=(), review=None)
+        if m.path in found
+        else m
+        for m in run.models
+    )
+    return replace(run, models=models)
+
+
 def run_validate(
     paths: Sequence[Path], config: Config, as_of: date, *, workers: int = 0
 ) -> RunResult:
@@ -119,15 +142,16 @@ def run_validate(
         with SpawnPool(count, _init_validate, (config,), what="validate") as pool:
             pool.start()
             chunks = pool.map(_validate_chunk, _chunks(listing.candidates, None))
-        return _collected(listing, chunks, as_of)
+        return _unique_ids(_collected(listing, chunks, as_of), config.root)
     validated = _validated(paths, config, atlas, controls, workers)
     models = tuple(f.to_report() for f in validated.files)
-    return RunResult(
+    run = RunResult(
         models=models,
         as_of=as_of,
         skipped=validated.skipped,
         diagnostics=validated.diagnostics,
     )
+    return _unique_ids(run, config.root)
 
 
 def policy_dirs(config: Config, extra: Sequence[Path]) -> list[Path]:
@@ -278,7 +302,9 @@ def run_check(
         listing = find_models(paths, config.root, () if paths else config.models)
         workers = _workers_for(listing, processes)
         if workers > 1:
-            return _check_in_workers(listing, options, policy_set, workers)
+            return _unique_ids(
+                _check_in_workers(listing, options, policy_set, workers), config.root
+            )
     run = _Run(options, atlas, controls, policy_set)
     validated = _validated(paths, config, atlas, controls, options.workers)
     exists = _evidence_exists(config.root)
@@ -294,13 +320,14 @@ def run_check(
         else f.to_report()
         for f in validated.files
     ]
-    return RunResult(
+    run_result = RunResult(
         models=tuple(reports),
         as_of=options.as_of,
         skipped=validated.skipped,
         frameworks=tuple(options.frameworks),
         diagnostics=validated.diagnostics,
     )
+    return _unique_ids(run_result, config.root)
 
 
 # --- many models: end to end in worker processes --------------------------------------

@@ -7,7 +7,7 @@ plus the skipped count and the run-level diagnostics. No rules of its own.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -152,3 +152,34 @@ def validate_paths(
         found.skipped,
         tuple(sorted(run_level, key=lambda d: (d.file, d.message))),
     )
+
+
+def duplicate_ids(
+    models: Sequence[ModelReport], locate: Callable[[str], tuple[int, int]]
+) -> dict[str, Diagnostic]:
+    """An error for every model whose `metadata.id` another model in the run also uses,
+    naming the others: ids key findings, reviews and evidence, so two files with one id
+    would be judged as one system. `locate(path)` gives the (line, column) of the file's
+    `metadata.id`. Keys are model paths; models without an id are not compared."""
+    by_id: dict[str, list[str]] = {}
+    for model in models:
+        if model.model_id:
+            by_id.setdefault(model.model_id, []).append(model.path)
+    found: dict[str, Diagnostic] = {}
+    for model_id, paths in by_id.items():
+        if len(paths) < 2:
+            continue
+        for path in paths:
+            others = ", ".join(p for p in sorted(paths) if p != path)
+            line, column = locate(path)
+            found[path] = Diagnostic(
+                path,
+                line,
+                column,
+                f"metadata.id '{model_id}' is also the id of {others}: "
+                "each threat model needs an id of its own",
+                "/metadata/id",
+                Level.ERROR,
+                "reference",
+            )
+    return found

@@ -1,0 +1,98 @@
+"""Repository-level validation: one `metadata.id` per model, and a run that finds no model
+is an error (exit 2) unless `--allow-empty`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL = REPO / "examples" / "models" / "support-assistant.yaml"
+AS_OF = ["--as-of", "2026-11-27"]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _id_line(text: str) -> int:
+    lines = text.splitlines()
+    meta = lines.index("metadata:")
+    return next(i for i in range(meta, len(lines)) if lines[i].strip().startswith("id:")) + 1
+
+
+@pytest.fixture
+def twins(tmp_path: Path) -> Path:
+    """Two copies of one model (the same metadata.id) and a third with an id of its own."""
+    shutil.copytree(REPO / "examples", tmp_path / "repo")
+    models = tmp_path / "repo" / "models"
+    shutil.copy(MODEL, models / "support-assistant-copy.yaml")
+    return tmp_path / "repo"
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_reused_id_is_an_error_on_every_file_naming_the_other(
+    capsys: pytest.CaptureFixture[str], twins: Path, command: str, workers: str
+) -> None:
+    code, out, _ = _run(
+        capsys, command, str(twins), *AS_OF, "--format", "json", "--workers", workers
+    )
+    assert code == 1
+    models = {m["path"]: m for m in json.loads(out)["models"]}
+    line = _id_line(MODEL.read_text(encoding="utf-8"))
+    pair = ("models/support-assistant.yaml", "models/support-assistant-copy.yaml")
+    for path, other in (pair, pair[::-1]):
+        errors = [e for e in models[path]["errors"] if "metadata.id" in e["message"]]
+        assert [(e["line"], e["pointer"]) for e in errors] == [(line, "/metadata/id")]
+        assert other in errors[0]["message"]
+        assert models[path]["valid"] is False
+    others = [p for p in models if p not in pair]
+    assert others and all(models[p]["valid"] for p in others)
+
+
+def test_ids_that_differ_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    shutil.copytree(REPO / "examples", tmp_path / "repo")
+    code, out, _ = _run(capsys, "validate", str(tmp_path / "repo"), *AS_OF)
+    assert code == 0, out
+    assert "metadata.id" not in out
+
+
+@pytest.mark.parametrize("command", ["validate", "check", "status", "remind"])
+def test_a_run_that_finds_no_model_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "values.yaml").write_text("replicas: 3\n", encoding="utf-8")
+    code, out, err = _run(capsys, command, str(tmp_path), *AS_OF)
+    assert code == 2
+    assert out == ""
+    assert f"no threat model found under {tmp_path}" in err
+    assert "--allow-empty" in err
+    assert "internal error" not in err
+
+
+@pytest.mark.parametrize("command", ["validate", "check", "status", "remind"])
+def test_allow_empty_accepts_an_empty_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    code, _, err = _run(capsys, command, str(tmp_path), *AS_OF, "--allow-empty")
+    assert code == 0, err
+
+
+def test_a_config_glob_that_finds_nothing_names_the_glob(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(REPO / "examples", tmp_path / "repo")
+    repo = tmp_path / "repo"
+    (repo / ".policyengine.yaml").write_text("models: ['model/*.yaml']\n", encoding="utf-8")
+    monkeypatch.chdir(repo)
+    code, out, err = _run(capsys, "check", *AS_OF)
+    assert code == 2
+    assert "with the config's models globs model/*.yaml" in err
