@@ -1,40 +1,64 @@
-"""Git facts for the change rule: versions of model files and semantic diffs between them.
+"""Git facts for the change rule: the versions of model files in a repository's history.
 
 For each model file this module finds the commit that last set `review.last_reviewed` to
 its current value (following renames), and compares the model as it was there with the
-model now (the working tree), field by field on parsed YAML: only the trigger fields of
-controls.md ("Review rules", rule 2) count, so reformatting, reordering and prose edits
-never trigger. It also serves pull-request mode: a model at any ref, the semantic diff of
-two versions and the model files changed between two refs.
+model now (the working tree). Every version is read by the project's loader and compared
+as a parsed model (`modeldiff`): no text is matched, so an escaped key, a flow list or an
+anchor never hides a change. It also serves pull-request mode: a model at any ref and the
+model files changed between two refs.
 
-It reads the history in one pass (`git log --raw -M` over the YAML files, blobs through
-one `git cat-file --batch` process), never a checkout per commit. Every GitPython or git
-failure is wrapped in `errors.GitError` here; missing history (no repository, a shallow
-clone) is not an error but a `ChangeFacts` whose `unknown` says why and how to fix it.
+This is the I/O side (git only); what a version says and what changed between two is
+`modeldiff`, pure. It reads the history in one pass (`git log --raw -M` over the YAML
+files, blobs through one `git cat-file --batch` process), never a checkout per commit.
+Every GitPython or git failure is wrapped in `errors.GitError` here; missing history (no
+repository, a shallow clone) is not an error but a `ChangeFacts` whose `unknown` says why
+and how to fix it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from .errors import GitError, InvalidDocument
-from .loader import parse_document
+from .loader import Document, parse_document
+from .modeldiff import (
+    TRIGGER_TYPES,
+    Change,
+    ChangeFacts,
+    ChangeKind,
+    CommitInfo,
+    VersionView,
+    derive_version,
+    diff_models,
+    document_view,
+    read_version,
+    view_of,
+)
 
 if TYPE_CHECKING:
     import git
 
-_YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+__all__ = [
+    "NO_REPO_FIX",
+    "SHALLOW_FIX",
+    "TRIGGER_TYPES",
+    "Change",
+    "ChangeFacts",
+    "ChangeHistory",
+    "ChangeKind",
+    "CommitInfo",
+    "changed_model_paths",
+    "change_facts",
+    "collect_change_facts",
+    "diff_models",
+    "export_tree",
+    "model_at",
+]
 
 _MODEL_GLOBS = ("*.yaml", "*.yml")
 """Pathspecs of the history pass: every YAML file, so renames between folders are seen."""
@@ -47,236 +71,6 @@ NO_REPO_FIX = (
     "review; run inside a clone with its full history"
 )
 """The `unknown` reason when the models are not in a git repository."""
-
-
-# --- semantic diff --------------------------------------------------------------------
-
-
-class ChangeKind(StrEnum):
-    """What happened to a trigger asset between two versions of a model."""
-
-    ADDED = "added"
-    REMOVED = "removed"
-    VERSION_CHANGED = "version_changed"
-    INPUTS_CHANGED = "inputs_changed"
-    ACTIONS_CHANGED = "actions_changed"
-    PERMISSIONS_CHANGED = "permissions_changed"
-    INGESTION_PATH_ADDED = "ingestion_path_added"
-    INGESTION_PATH_REMOVED = "ingestion_path_removed"
-
-
-@dataclass(frozen=True)
-class CommitInfo:
-    """One commit, as much as a review reason shows of it."""
-
-    sha: str
-    """Full 40-hex commit id."""
-    author: str
-    """Author name."""
-    email: str
-    """Author e-mail."""
-    date: str
-    """Author date, `YYYY-MM-DD` (the author's own time zone)."""
-
-    @property
-    def short(self) -> str:
-        """The first 10 hex digits of the commit id."""
-        return self.sha[:10]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One semantic change of a trigger field of a model (controls.md, review rule 2)."""
-
-    asset: str
-    """Id of the asset that changed."""
-    asset_type: str
-    """Its `type` (`base_model`, `dataset`, `agent_tool`, `retrieval_corpus`, ...)."""
-    kind: ChangeKind
-    """What changed."""
-    old: str | list[str] | None = None
-    """The old value (normalised: strings, sorted lists); None for an addition."""
-    new: str | list[str] | None = None
-    """The new value (normalised); None for a removal."""
-    field: str = ""
-    """The field that changed (`version`, `trained_on`, `inputs`, `actions`,
-    `permissions`, `ingestion_paths`); "" for an asset added or removed."""
-    introduced: CommitInfo | None = None
-    """The first commit after the baseline that made this change; None when it is only in
-    the working tree, or when it was not looked for (pull-request diffs)."""
-
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        """Identity of the change regardless of where it was introduced."""
-        return (self.asset, self.kind.value, self.field, json.dumps(self.new, sort_keys=True))
-
-    def describe(self) -> str:
-        """A short phrase: `agent tool order-tool: actions changed from [a] to [a, b]`."""
-        what = f"{self.asset_type.replace('_', ' ')} {self.asset}"
-        match self.kind:
-            case ChangeKind.ADDED:
-                return f"{what} was added"
-            case ChangeKind.REMOVED:
-                return f"{what} was removed"
-            case ChangeKind.INGESTION_PATH_ADDED:
-                return f"{what}: ingestion path {self.new} was added"
-            case ChangeKind.INGESTION_PATH_REMOVED:
-                return f"{what}: ingestion path {self.old} was removed"
-            case (
-                ChangeKind.VERSION_CHANGED
-                | ChangeKind.INPUTS_CHANGED
-                | ChangeKind.ACTIONS_CHANGED
-                | ChangeKind.PERMISSIONS_CHANGED
-            ):
-                return f"{what}: {self.field} changed from {_show(self.old)} to {_show(self.new)}"
-
-
-def _show(value: str | list[str] | None) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, list):
-        return "[" + ", ".join(value) + "]"
-    return value
-
-
-_MODEL_TYPES = frozenset({"base_model", "fine_tuned_model"})
-_TRAINING_TYPES = frozenset({"training_pipeline", "fine_tuning_pipeline", "dataset"})
-_TOOL_TYPES = frozenset({"agent_tool"})
-_RETRIEVAL_TYPES = frozenset({"retrieval_corpus"})
-TRIGGER_TYPES = _MODEL_TYPES | _TRAINING_TYPES | _TOOL_TYPES | _RETRIEVAL_TYPES
-"""Asset types whose changes can require a review."""
-
-_INPUT_FIELDS = ("trained_on", "inputs")
-"""Training inputs: of a pipeline or dataset, and of a fine-tuned model (its fine-tuning)."""
-
-
-def _scalar(value: Any) -> str | None:
-    """A scalar as the string a reader sees: `3` and `"3"` and a date all compare as text."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, str | int | float):
-        return str(value)
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _norm(value: Any) -> str | list[str] | None:
-    """Normalise a field for comparison: lists become sorted sets, scalars strings."""
-    if isinstance(value, list | tuple):
-        return sorted({_scalar(v) or "" for v in value})
-    return _scalar(value)
-
-
-def _assets_by_id(model: Any) -> dict[str, Mapping[str, Any]]:
-    assets = model.get("assets") if isinstance(model, Mapping) else None
-    out: dict[str, Mapping[str, Any]] = {}
-    if not isinstance(assets, list):
-        return out
-    for asset in assets:
-        if isinstance(asset, Mapping) and isinstance(asset.get("id"), str):
-            out.setdefault(asset["id"], asset)
-    return out
-
-
-def _path_key(path: Any) -> str:
-    if isinstance(path, Mapping):
-        for key in ("id", "source"):
-            if isinstance(path.get(key), str):
-                return str(path[key])
-        return json.dumps(path, sort_keys=True, default=str)
-    return _scalar(path) or ""
-
-
-def _ingestion_paths(asset: Mapping[str, Any]) -> set[str]:
-    paths = asset.get("ingestion_paths")
-    if not isinstance(paths, list):
-        return set()
-    return {_path_key(p) for p in paths}
-
-
-def _asset_changes(
-    aid: str, atype: str, old: Mapping[str, Any], new: Mapping[str, Any]
-) -> list[Change]:
-    changes: list[Change] = []
-
-    def compare(name: str, kind: ChangeKind) -> None:
-        before, after = _norm(old.get(name)), _norm(new.get(name))
-        if before != after:
-            changes.append(Change(aid, atype, kind, before, after, name))
-
-    if atype in _MODEL_TYPES or atype in _TRAINING_TYPES:
-        compare("version", ChangeKind.VERSION_CHANGED)
-    if atype in _TRAINING_TYPES or atype == "fine_tuned_model":
-        for name in _INPUT_FIELDS:
-            compare(name, ChangeKind.INPUTS_CHANGED)
-    if atype in _TOOL_TYPES:
-        compare("actions", ChangeKind.ACTIONS_CHANGED)
-        compare("permissions", ChangeKind.PERMISSIONS_CHANGED)
-    if atype in _RETRIEVAL_TYPES:
-        before, after = _ingestion_paths(old), _ingestion_paths(new)
-        changes.extend(
-            Change(aid, atype, ChangeKind.INGESTION_PATH_ADDED, None, p, "ingestion_paths")
-            for p in sorted(after - before)
-        )
-        changes.extend(
-            Change(aid, atype, ChangeKind.INGESTION_PATH_REMOVED, p, None, "ingestion_paths")
-            for p in sorted(before - after)
-        )
-    return changes
-
-
-def diff_models(old: Any, new: Any) -> list[Change]:
-    """The trigger-field changes from model `old` to model `new` (parsed YAML, JSON types).
-
-    Assets are matched by id, so reordering never counts; lists of actions and inputs
-    compare as sets; prose fields are never read. An asset whose type changed counts as
-    removed and added. Returns the changes sorted by asset id, then kind; `introduced` is
-    None on every change. Either side may be None (no model), meaning no assets.
-    """
-    before, after = _assets_by_id(old), _assets_by_id(new)
-    changes: list[Change] = []
-    for aid in sorted(before.keys() | after.keys()):
-        a, b = before.get(aid), after.get(aid)
-        atype_a = str(a.get("type", "")) if a is not None else ""
-        atype_b = str(b.get("type", "")) if b is not None else ""
-        if a is not None and b is not None and atype_a == atype_b:
-            if atype_a in TRIGGER_TYPES:
-                changes.extend(_asset_changes(aid, atype_a, a, b))
-            continue
-        if a is not None and atype_a in TRIGGER_TYPES:
-            changes.append(Change(aid, atype_a, ChangeKind.REMOVED, _norm(a.get("version")), None))
-        if b is not None and atype_b in TRIGGER_TYPES:
-            changes.append(Change(aid, atype_b, ChangeKind.ADDED, None, _norm(b.get("version"))))
-    return changes
-
-
-# --- change facts ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChangeFacts:
-    """What the change rule needs about one model file."""
-
-    changes: tuple[Change, ...] = ()
-    """Trigger changes since the review baseline, sorted by asset id then kind."""
-    review_commit: CommitInfo | None = None
-    """The commit that last set `review.last_reviewed` to its current value; None when the
-    working tree set it (not committed yet) or when the model has no `last_reviewed`."""
-    baseline: str = ""
-    """What was compared with the model now, for messages: `commit 1a2b3c4d5e`,
-    `the working tree` (the review is not committed yet), `ref origin/main`."""
-    unknown: str = ""
-    """Non-empty when the rule could not be evaluated: why, and the fix."""
-    path_history: tuple[str, ...] = ()
-    """Earlier paths of the file (renames followed), newest first; empty when never moved."""
-
-    @property
-    def evaluated(self) -> bool:
-        """True when the change rule could be evaluated."""
-        return not self.unknown
 
 
 @dataclass(frozen=True)
@@ -340,122 +134,18 @@ def _parse_log(raw: str) -> _History:
     return hist
 
 
-_LAST_REVIEWED_RE = re.compile(
-    r"""(?m)(?:^[ \t]*|[{,][ \t]*)last_reviewed[ \t]*:[ \t]*"""
-    r"""(?:"([^"\n]*)"|'([^'\n]*)'|([^\s,}#]+))"""
-)
-
-
-def _parse_yaml(text: str) -> Any:
-    """Parse a cut-out block (no anchors or aliases) with libyaml: fast."""
-    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - CSafeLoader is a safe loader
-
-
-def _parse_model(text: str, path: str = "<git>") -> Any:
-    """Parse a whole model with the project's loader: JSON types, size and alias limits."""
-    return parse_document(text.encode("utf-8"), path).data
-
-
-_UNPARSEABLE = (yaml.YAMLError, InvalidDocument, RecursionError)
-"""What parsing a version from history can raise: that version is unusable, not fatal."""
-
-
-def _last_reviewed_text(text: str) -> str | None:
-    """`review.last_reviewed` as written, from the text when unambiguous, else parsed.
-
-    Returns None when the model has none; raises one of `_UNPARSEABLE` when it must parse and the
-    text is not YAML.
-    """
-    mentions = text.count("last_reviewed")
-    if mentions == 0:
-        return None
-    if mentions == 1:
-        at = text.find("last_reviewed")
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        found = _LAST_REVIEWED_RE.search(text, start, end if end >= 0 else len(text))
-        if found is not None:
-            dq, sq, plain = found.groups()
-            return str(dq or sq or plain)
-    return _last_reviewed_of(_parse_model(text))
-
-
-def _last_reviewed_of(model: Any) -> str | None:
-    review = model.get("review") if isinstance(model, Mapping) else None
-    if not isinstance(review, Mapping):
-        return None
-    return _scalar(review.get("last_reviewed"))
-
-
-def _assets_block(text: str) -> str | None:
-    """The text of the top-level `assets:` block, or None when it cannot be cut out safely.
-
-    Safe means: block style, exactly one `assets:` key at column 0, and no anchor, alias or
-    merge key in it (an alias could point outside the block). Then equal blocks mean equal
-    assets, and the block parses on its own.
-    """
-    starts = [i for i in _find_all(text, "assets") if _is_top_key(text, i, "assets")]
-    if len(starts) != 1:
-        return None
-    pos = text.find("\n", starts[0])
-    while pos >= 0:
-        line = pos + 1
-        nxt = text.startswith
-        if nxt(("---", "..."), line):
-            break
-        if line < len(text) and not (
-            text[line] in " \t#\n\r" or nxt("- ", line) or nxt("-\n", line)
-        ):
-            break
-        pos = text.find("\n", line)
-    block = text[starts[0] : pos + 1 if pos >= 0 else len(text)]
-    if "*" in block or "<<" in block or "&" in block:
-        return None
-    return block
-
-
-def _find_all(text: str, word: str) -> Iterator[int]:
-    at = text.find(word)
-    while at >= 0:
-        yield at
-        at = text.find(word, at + 1)
-
-
-def _is_top_key(text: str, at: int, word: str) -> bool:
-    """True when `word` at `at` starts a line and is followed by optional blanks and `:`."""
-    if at > 0 and text[at - 1] != "\n":
-        return False
-    rest = at + len(word)
-    while rest < len(text) and text[rest] in " \t":
-        rest += 1
-    return rest < len(text) and text[rest] == ":"
-
-
-def _assets_view(text: str, cache: dict[str, Any] | None = None) -> Any:
-    """The model reduced to what `diff_models` reads, parsing as little as possible.
-
-    `cache` maps an `assets:` block's text to its parse, so unchanged blocks parse once.
-    """
-    block = _assets_block(text)
-    if block is not None:
-        if cache is not None and block in cache:
-            return cache[block]
-        parsed = _parse_yaml(block)
-        if isinstance(parsed, Mapping) and set(parsed) == {"assets"}:
-            if cache is not None:
-                cache[block] = parsed
-            return parsed
-    return _parse_model(text)
-
-
 @dataclass
 class _Version:
     """One committed version of a model file."""
 
     commit: CommitInfo
+    """The commit that wrote it."""
     path: str
+    """Its path in that commit."""
     blob: str
-    text: str = ""
+    """Its blob id."""
+    view: VersionView | None = None
+    """What it says, once read."""
 
 
 class _Git:
@@ -480,7 +170,7 @@ class _Git:
             raise GitError(f"git {args[0]} failed in {self.top}: {exc}") from None
         return out
 
-    def blob(self, sha: str) -> str:
+    def blob(self, sha: str) -> bytes:
         import git as gitlib
 
         try:
@@ -489,7 +179,7 @@ class _Git:
             raise GitError(
                 f"git cat-file could not read object {sha} in {self.top}: {exc}"
             ) from None
-        return bytes(data).decode("utf-8", errors="replace")
+        return bytes(data)
 
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
@@ -516,9 +206,8 @@ class _Git:
         self.repo.close()
 
 
-def _blob_id(text: str) -> str:
-    """The git blob id of `text` as UTF-8 (what `git hash-object` would print)."""
-    data = text.encode("utf-8")
+def _blob_id(data: bytes) -> str:
+    """The git blob id of `data` (what `git hash-object` would print)."""
     return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
@@ -534,8 +223,8 @@ class _BlobReader:
     def __init__(self, g: _Git) -> None:
         self.g = g
 
-    def read(self, shas: Sequence[str]) -> dict[str, str]:
-        """sha -> text (UTF-8, undecodable bytes replaced); GitError when one is missing."""
+    def read(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """sha -> content; GitError when one is missing."""
         unique = list(dict.fromkeys(shas))
         if not unique:
             return {}
@@ -556,7 +245,7 @@ class _BlobReader:
             if len(header) != 3:
                 raise GitError(f"git cat-file could not read object {sha} in {self.g.top}")
             size = int(header[2])
-            out[sha] = data[end + 1 : end + 1 + size].decode("utf-8", errors="replace")
+            out[sha] = data[end + 1 : end + 1 + size]
             pos = end + 1 + size + 1
         return out
 
@@ -642,12 +331,8 @@ class _Walk:
 
     path: str
     """The model's path relative to the root (the caller's key)."""
-    text: str
-    """Its content in the working tree."""
-    current: Any
-    """That content parsed by the caller, or None."""
-    now: str | None
-    """Its `review.last_reviewed` now."""
+    view: VersionView
+    """The model now (the working tree), parsed."""
     versions: list[_Version]
     """Committed versions, newest first, renames followed."""
     history: tuple[str, ...]
@@ -656,26 +341,26 @@ class _Walk:
     """Index in `versions` of the oldest version of the newest run with `now`'s value."""
     pos: int = 0
     """Next version to read."""
-    done: bool = False
-    """True once the version before the review commit (or the oldest) was read."""
 
 
 def _walk_all(reader: _BlobReader, walks: Sequence[_Walk]) -> None:
     """Read versions round by round (one `cat-file --batch` per round) until each walk
-    finds the first version whose `last_reviewed` differs from the current one."""
-    active = [w for w in walks if w.now is not None and w.versions]
+    finds the first version whose parsed `last_reviewed` differs from the current one."""
+    active = [w for w in walks if w.view.last_reviewed is not None and w.versions]
     while active:
-        texts = reader.read([w.versions[w.pos].blob for w in active if not w.versions[w.pos].text])
+        wanted = [w for w in active if w.versions[w.pos].view is None]
+        contents = reader.read([w.versions[w.pos].blob for w in wanted])
+        for w in wanted:
+            # From the newer neighbour when an edit of single scalars says it exactly,
+            # else parsed whole (a copy of a blob met twice is read once).
+            version = w.versions[w.pos]
+            content = contents[version.blob]
+            newer = w.versions[w.pos - 1].view if w.pos else w.view
+            derived = derive_version(newer, content) if newer is not None else None
+            version.view = derived or read_version(content, version.path)
         still = []
         for w in active:
-            version = w.versions[w.pos]
-            version.text = version.text or texts[version.blob]
-            try:
-                value = _last_reviewed_text(version.text)
-            except _UNPARSEABLE:
-                value = None
-            if value != w.now:
-                w.done = True
+            if _view(w.versions[w.pos]).last_reviewed != w.view.last_reviewed:
                 continue
             w.review_idx = w.pos
             w.pos += 1
@@ -684,61 +369,43 @@ def _walk_all(reader: _BlobReader, walks: Sequence[_Walk]) -> None:
         active = still
 
 
-def _conclude(w: _Walk, cache: dict[str, Any]) -> ChangeFacts:
+def _view(version: _Version) -> VersionView:
+    if version.view is None:
+        raise GitError(f"{version.path} in commit {version.commit.short} was not read (a bug)")
+    return version.view
+
+
+def _conclude(w: _Walk) -> ChangeFacts:
     """The change facts of one walked model."""
-    if w.now is None:
+    if w.view.last_reviewed is None:
         return ChangeFacts()
     if w.review_idx < 0:
         return ChangeFacts(baseline="the working tree", path_history=w.history)
     review = w.versions[w.review_idx]
     base = f"commit {review.commit.short}"
-    now_block, base_block = _assets_block(w.text), _assets_block(review.text)
-    if now_block is not None and now_block == base_block:
-        return ChangeFacts((), review.commit, base, "", w.history)
-    try:
-        base_model = _assets_view(review.text, cache)
-    except _UNPARSEABLE as exc:
-        return ChangeFacts(
-            review_commit=review.commit,
-            unknown=f"{review.path} in commit {review.commit.short} (the review commit) does "
-            f"not load ({_first_line(exc)}): the change rule needs that version",
-            path_history=w.history,
-        )
-    try:
-        now_model = w.current if w.current is not None else _assets_view(w.text, cache)
-    except _UNPARSEABLE as exc:
-        return ChangeFacts(
-            review_commit=review.commit,
-            unknown=f"the model does not load ({_first_line(exc)}): fix it first",
-            path_history=w.history,
-        )
-    changes = diff_models(base_model, now_model)
+    base_view = _view(review)
+    # The review commit's version has `last_reviewed` equal to the current value, so it
+    # loaded: its view is a parsed model.
+    changes = diff_models(base_view.model, w.view.model)
     if changes:
-        changes = _attribute(changes, base_model, w.versions[: w.review_idx], cache)
+        changes = _attribute(changes, base_view.model, w.versions[: w.review_idx])
     return ChangeFacts(tuple(changes), review.commit, base, "", w.history)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _attribute(
-    changes: list[Change], base: Any, newer: Sequence[_Version], cache: dict[str, Any]
-) -> list[Change]:
+def _attribute(changes: list[Change], base: Any, newer: Sequence[_Version]) -> list[Change]:
     """Set `introduced` on each change: the oldest commit after the review that made it.
 
-    `newer` are the versions after the review commit, newest first, their text read.
+    `newer` are the versions after the review commit, newest first, each read.
     """
     pending = {c.key for c in changes}
     found: dict[tuple[str, str, str, str], CommitInfo] = {}
     for version in reversed(newer):
         if not pending:
             break
-        try:
-            seen = {c.key for c in diff_models(base, _assets_view(version.text, cache))}
-        except _UNPARSEABLE:
+        view = _view(version)
+        if view.error:
             continue
+        seen = {c.key for c in diff_models(base, view.model)}
         for key in pending & seen:
             found[key] = version.commit
         pending -= seen
@@ -754,7 +421,8 @@ def collect_change_facts(
     for a few files, one pass over the history of each: `_FOLLOW_MAX`).
 
     `paths` are relative to `root` (POSIX). `current` maps a path to the model as loaded
-    from the working tree (JSON types); a path missing from it is read and parsed here.
+    from the working tree (a loader `Document`, or its data); a path missing from it is
+    read and parsed here. Every version is compared as the loader parses it.
     The baseline of each model is the commit that last set `review.last_reviewed` to its
     current value, the renames of the file followed; a model whose value is set only in
     the working tree (or not committed at all) has the working tree as baseline and no
@@ -781,7 +449,6 @@ class ChangeHistory:
         self._follow = expected <= _FOLLOW_MAX
         self._shared = _History()
         self._renames: dict[str, str] = {}
-        self._cache: dict[str, Any] = {}
         if self._g is None:
             return
         try:
@@ -810,8 +477,8 @@ class ChangeHistory:
         for p in wanted:
             file = (root / p).resolve()
             try:
-                text = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
+                content = file.read_bytes()
+            except OSError as exc:
                 out[p] = ChangeFacts(unknown=f"cannot read {p}: {exc}")
                 continue
             try:
@@ -820,22 +487,24 @@ class ChangeHistory:
                 out[p] = ChangeFacts(unknown=f"{exc}: keep models inside the repository")
                 continue
             data = current.get(p) if current is not None else None
-            try:
-                now = _last_reviewed_of(data) if data is not None else _last_reviewed_text(text)
-            except _UNPARSEABLE as exc:
-                out[p] = ChangeFacts(unknown=f"{p} does not load: {_first_line(exc)}")
+            if isinstance(data, Document):
+                view = document_view(data, content)
+            else:
+                view = view_of(data) if data is not None else read_version(content, p)
+            if view.error:
+                out[p] = ChangeFacts(unknown=f"{p} does not load: {view.error}")
                 continue
             name = self._renames.get(rel, rel)
             follow = self._has_head and self._follow
             hist = _read_log(g, follow=name) if follow else self._shared
             versions = list(_versions(hist, name))
             history = tuple(dict.fromkeys(v.path for v in versions if v.path != rel))
-            if versions and versions[0].blob == _blob_id(text):
-                versions[0].text = text  # unchanged since the last commit: no need to read
-            walks.append(_Walk(p, text, data, now, versions, history))
+            if versions and versions[0].blob == _blob_id(content):
+                versions[0].view = view  # unchanged since the last commit: no need to read
+            walks.append(_Walk(p, view, versions, history))
         _walk_all(_BlobReader(g), walks)
         for w in walks:
-            out[w.path] = _conclude(w, self._cache)
+            out[w.path] = _conclude(w)
         return out
 
     def close(self) -> None:
@@ -910,9 +579,9 @@ def model_at(root: Path, ref: str, path: str) -> Any | None:
             if not listing:
                 continue
             blob = listing.split("\t", 1)[0].split()[2]
-            text = g.blob(blob)
+            content = g.blob(blob)
             try:
-                return _parse_model(text, name)
+                return parse_document(content, name).data
             except InvalidDocument as exc:
                 raise GitError(f"{name} at {ref} is not valid YAML: {exc}") from None
         return None

@@ -1,0 +1,423 @@
+"""The pure side of the change rule: what a version of a model says, and what changed.
+
+Everything here is a function of text or parsed models (no git, no files): reading one
+committed version exactly as the loader reads a model (`read_version`: the same parser, so
+an escaped key, a flow list or an anchor reads as it does everywhere else), the semantic
+diff of two models' trigger fields (`diff_models`, controls.md review rule 2) and the
+facts the change rule hands to `review` (`ChangeFacts`). `gitfacts` finds the versions
+and calls this.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from .errors import InvalidDocument
+from .loader import (
+    MAX_BYTES,
+    Document,
+    _resolve_plain,  # the loader's own plain-scalar rules (YAML 1.2 core)
+    parse_document,
+)
+
+# --- semantic diff --------------------------------------------------------------------
+
+
+class ChangeKind(StrEnum):
+    """What happened to a trigger asset between two versions of a model."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    VERSION_CHANGED = "version_changed"
+    INPUTS_CHANGED = "inputs_changed"
+    ACTIONS_CHANGED = "actions_changed"
+    PERMISSIONS_CHANGED = "permissions_changed"
+    INGESTION_PATH_ADDED = "ingestion_path_added"
+    INGESTION_PATH_REMOVED = "ingestion_path_removed"
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """One commit, as much as a review reason shows of it."""
+
+    sha: str
+    """Full 40-hex commit id."""
+    author: str
+    """Author name."""
+    email: str
+    """Author e-mail."""
+    date: str
+    """Author date, `YYYY-MM-DD` (the author's own time zone)."""
+
+    @property
+    def short(self) -> str:
+        """The first 10 hex digits of the commit id."""
+        return self.sha[:10]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One semantic change of a trigger field of a model (controls.md, review rule 2)."""
+
+    asset: str
+    """Id of the asset that changed."""
+    asset_type: str
+    """Its `type` (`base_model`, `dataset`, `agent_tool`, `retrieval_corpus`, ...)."""
+    kind: ChangeKind
+    """What changed."""
+    old: str | list[str] | None = None
+    """The old value (normalised: strings, sorted lists); None for an addition."""
+    new: str | list[str] | None = None
+    """The new value (normalised); None for a removal."""
+    field: str = ""
+    """The field that changed (`version`, `trained_on`, `inputs`, `actions`,
+    `permissions`, `ingestion_paths`); "" for an asset added or removed."""
+    introduced: CommitInfo | None = None
+    """The first commit after the baseline that made this change; None when it is only in
+    the working tree, or when it was not looked for (pull-request diffs)."""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Identity of the change regardless of where it was introduced."""
+        return (self.asset, self.kind.value, self.field, json.dumps(self.new, sort_keys=True))
+
+    def describe(self) -> str:
+        """A short phrase: `agent tool order-tool: actions changed from [a] to [a, b]`."""
+        what = f"{self.asset_type.replace('_', ' ')} {self.asset}"
+        match self.kind:
+            case ChangeKind.ADDED:
+                return f"{what} was added"
+            case ChangeKind.REMOVED:
+                return f"{what} was removed"
+            case ChangeKind.INGESTION_PATH_ADDED:
+                return f"{what}: ingestion path {self.new} was added"
+            case ChangeKind.INGESTION_PATH_REMOVED:
+                return f"{what}: ingestion path {self.old} was removed"
+            case (
+                ChangeKind.VERSION_CHANGED
+                | ChangeKind.INPUTS_CHANGED
+                | ChangeKind.ACTIONS_CHANGED
+                | ChangeKind.PERMISSIONS_CHANGED
+            ):
+                return f"{what}: {self.field} changed from {_show(self.old)} to {_show(self.new)}"
+
+
+def _show(value: str | list[str] | None) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    return value
+
+
+_MODEL_TYPES = frozenset({"base_model", "fine_tuned_model"})
+_TRAINING_TYPES = frozenset({"training_pipeline", "fine_tuning_pipeline", "dataset"})
+_TOOL_TYPES = frozenset({"agent_tool"})
+_RETRIEVAL_TYPES = frozenset({"retrieval_corpus"})
+TRIGGER_TYPES = _MODEL_TYPES | _TRAINING_TYPES | _TOOL_TYPES | _RETRIEVAL_TYPES
+"""Asset types whose changes can require a review."""
+
+_INPUT_FIELDS = ("trained_on", "inputs")
+"""Training inputs: of a pipeline or dataset, and of a fine-tuned model (its fine-tuning)."""
+
+
+def _scalar(value: Any) -> str | None:
+    """A scalar as the string a reader sees: `3` and `"3"` and a date all compare as text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _norm(value: Any) -> str | list[str] | None:
+    """Normalise a field for comparison: lists become sorted sets, scalars strings."""
+    if isinstance(value, list | tuple):
+        return sorted({_scalar(v) or "" for v in value})
+    return _scalar(value)
+
+
+def _assets_by_id(model: Any) -> dict[str, Mapping[str, Any]]:
+    assets = model.get("assets") if isinstance(model, Mapping) else None
+    out: dict[str, Mapping[str, Any]] = {}
+    if not isinstance(assets, list):
+        return out
+    for asset in assets:
+        if isinstance(asset, Mapping) and isinstance(asset.get("id"), str):
+            out.setdefault(asset["id"], asset)
+    return out
+
+
+def _path_key(path: Any) -> str:
+    if isinstance(path, Mapping):
+        for key in ("id", "source"):
+            if isinstance(path.get(key), str):
+                return str(path[key])
+        return json.dumps(path, sort_keys=True, default=str)
+    return _scalar(path) or ""
+
+
+def _ingestion_paths(asset: Mapping[str, Any]) -> set[str]:
+    paths = asset.get("ingestion_paths")
+    if not isinstance(paths, list):
+        return set()
+    return {_path_key(p) for p in paths}
+
+
+def _asset_changes(
+    aid: str, atype: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[Change]:
+    changes: list[Change] = []
+
+    def compare(name: str, kind: ChangeKind) -> None:
+        before, after = _norm(old.get(name)), _norm(new.get(name))
+        if before != after:
+            changes.append(Change(aid, atype, kind, before, after, name))
+
+    if atype in _MODEL_TYPES or atype in _TRAINING_TYPES:
+        compare("version", ChangeKind.VERSION_CHANGED)
+    if atype in _TRAINING_TYPES or atype == "fine_tuned_model":
+        for name in _INPUT_FIELDS:
+            compare(name, ChangeKind.INPUTS_CHANGED)
+    if atype in _TOOL_TYPES:
+        compare("actions", ChangeKind.ACTIONS_CHANGED)
+        compare("permissions", ChangeKind.PERMISSIONS_CHANGED)
+    if atype in _RETRIEVAL_TYPES:
+        before, after = _ingestion_paths(old), _ingestion_paths(new)
+        changes.extend(
+            Change(aid, atype, ChangeKind.INGESTION_PATH_ADDED, None, p, "ingestion_paths")
+            for p in sorted(after - before)
+        )
+        changes.extend(
+            Change(aid, atype, ChangeKind.INGESTION_PATH_REMOVED, p, None, "ingestion_paths")
+            for p in sorted(before - after)
+        )
+    return changes
+
+
+def diff_models(old: Any, new: Any) -> list[Change]:
+    """The trigger-field changes from model `old` to model `new` (parsed YAML, JSON types).
+
+    Assets are matched by id, so reordering never counts; lists of actions and inputs
+    compare as sets; prose fields are never read. An asset whose type changed counts as
+    removed and added. Returns the changes sorted by asset id, then kind; `introduced` is
+    None on every change. Either side may be None (no model), meaning no assets.
+    """
+    before, after = _assets_by_id(old), _assets_by_id(new)
+    changes: list[Change] = []
+    for aid in sorted(before.keys() | after.keys()):
+        a, b = before.get(aid), after.get(aid)
+        atype_a = str(a.get("type", "")) if a is not None else ""
+        atype_b = str(b.get("type", "")) if b is not None else ""
+        if a is not None and b is not None and atype_a == atype_b:
+            if atype_a in TRIGGER_TYPES:
+                changes.extend(_asset_changes(aid, atype_a, a, b))
+            continue
+        if a is not None and atype_a in TRIGGER_TYPES:
+            changes.append(Change(aid, atype_a, ChangeKind.REMOVED, _norm(a.get("version")), None))
+        if b is not None and atype_b in TRIGGER_TYPES:
+            changes.append(Change(aid, atype_b, ChangeKind.ADDED, None, _norm(b.get("version"))))
+    return changes
+
+
+# --- change facts ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """What the change rule needs about one model file."""
+
+    changes: tuple[Change, ...] = ()
+    """Trigger changes since the review baseline, sorted by asset id then kind."""
+    review_commit: CommitInfo | None = None
+    """The commit that last set `review.last_reviewed` to its current value; None when the
+    working tree set it (not committed yet) or when the model has no `last_reviewed`."""
+    baseline: str = ""
+    """What was compared with the model now, for messages: `commit 1a2b3c4d5e`,
+    `the working tree` (the review is not committed yet), `ref origin/main`."""
+    unknown: str = ""
+    """Non-empty when the rule could not be evaluated: why, and the fix."""
+    path_history: tuple[str, ...] = ()
+    """Earlier paths of the file (renames followed), newest first; empty when never moved."""
+
+    @property
+    def evaluated(self) -> bool:
+        """True when the change rule could be evaluated."""
+        return not self.unknown
+
+
+# --- one version of a model -------------------------------------------------------------
+
+
+def last_reviewed_of(model: Any) -> str | None:
+    """`review.last_reviewed` of a parsed model as text (`_scalar`); None when absent."""
+    review = model.get("review") if isinstance(model, Mapping) else None
+    if not isinstance(review, Mapping):
+        return None
+    return _scalar(review.get("last_reviewed"))
+
+
+Pointer = tuple[str | int, ...]
+"""Parts of a path into a parsed model: keys and list indexes."""
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """What the change rule reads of one version of a model file, parsed."""
+
+    last_reviewed: str | None
+    """Its `review.last_reviewed` (`last_reviewed_of`); None when absent or not loadable."""
+    model: Any
+    """The model reduced to what `diff_models` reads (`{"assets": ...}`); None when the
+    version does not load."""
+    error: str = ""
+    """Why the version does not load (first line of the loader's message); "" when it does."""
+    lines: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    """Its text split at newlines, when `derive_version` may start from it: UTF-8 with no
+    byte-order mark, loaded, and without any `*` (so without aliases)."""
+    keys: Mapping[tuple[int, int], Pointer] = field(default_factory=dict, repr=False, compare=False)
+    """(line, column) of each mapping key, 0-based -> the pointer of its member."""
+
+
+def view_of(model: Any) -> VersionView:
+    """The view of a model already parsed by the loader (JSON types)."""
+    assets = model.get("assets") if isinstance(model, Mapping) else None
+    return VersionView(last_reviewed_of(model), {"assets": assets})
+
+
+def read_version(content: bytes, path: str = "<git>") -> VersionView:
+    """One version of a model file, read by the project's loader (`loader.parse_document`)
+    exactly as a model in the working tree is: the same keys, escapes, flow and block
+    styles, anchors and limits, so that no spelling reads differently in history. A
+    version that does not load gives a view with `error` set; never raises."""
+    try:
+        doc = parse_document(content, path)
+    except InvalidDocument as exc:
+        return VersionView(None, None, first_line(exc))
+    return document_view(doc, content)
+
+
+def document_view(doc: Document, content: bytes) -> VersionView:
+    """The view of `doc`, loaded from `content`, that `derive_version` can start from."""
+    view = view_of(doc.data)
+    if content.startswith(codecs.BOM_UTF8) or b"*" in content:
+        return view
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return view
+    keys = {
+        (line - 1, column - 1): parts
+        for parts, (line, column) in doc.positions.items()
+        if parts and isinstance(parts[-1], str)
+    }
+    return replace(view, lines=tuple(text.split("\n")), keys=keys)
+
+
+# A line that holds one mapping member and nothing else: indentation, an optional `- `,
+# a plain key, and one single-line scalar made only of characters that cannot start,
+# end or nest anything (no flow indicators, quotes inside quotes, escapes, anchors,
+# aliases, tags, comments or `: `).
+_SAFE_LINE = re.compile(
+    r"( *)((?:- )?)([A-Za-z0-9_][A-Za-z0-9_-]*): "
+    r"(?:([A-Za-z0-9._/()+=;~^$][A-Za-z0-9 ._/()+=;~^$-]*(?<! ))"
+    r'|"([A-Za-z0-9 ._/()+=;~^$:,-]*)"'
+    r"|'([A-Za-z0-9 ._/()+=;~^$:,-]*)')"
+)
+_LAST_REVIEWED: Pointer = ("review", "last_reviewed")
+
+
+def _line_value(match: re.Match[str]) -> Any:
+    plain, double, single = match.group(4, 5, 6)
+    return _resolve_plain(plain) if plain is not None else double if double is not None else single
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def derive_version(known: VersionView, content: bytes) -> VersionView | None:
+    """The view of `content` from the view of a neighbouring version, without parsing,
+    when that is exact; None when it cannot tell (then parse it with `read_version`).
+
+    Exact means: the two texts have the same lines but for lines that each hold one mapping
+    member (`_SAFE_LINE`) whose key the loader placed at that line and column in `known`,
+    with the same indentation, dash and key on both sides, and a single-line scalar that
+    accounts for the whole old value. Such an edit changes that one scalar and nothing
+    else, so the new view is the old one with the value replaced. The differential test
+    in tests/properties holds this to `read_version` over many YAML spellings.
+    """
+    lines = known.lines
+    if lines is None or len(content) > MAX_BYTES or b"*" in content:
+        return None
+    if content.startswith(codecs.BOM_UTF8):
+        return None
+    try:
+        new_lines = content.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    if len(new_lines) != len(lines):
+        return None
+    last, model = known.last_reviewed, known.model
+    for number, (old, new) in enumerate(zip(lines, new_lines, strict=True)):
+        if old == new:
+            continue
+        before, after = _SAFE_LINE.fullmatch(old), _SAFE_LINE.fullmatch(new)
+        if before is None or after is None or before.group(1, 2, 3) != after.group(1, 2, 3):
+            return None
+        column = len(before.group(1)) + len(before.group(2))
+        parts = known.keys.get((number, column))
+        if parts is None or parts[-1] != before.group(3):
+            return None
+        old_value, new_value = _line_value(before), _line_value(after)
+        if parts == _LAST_REVIEWED:
+            if last != _scalar(old_value):
+                return None
+            last = _scalar(new_value)
+        elif _LAST_REVIEWED[: len(parts)] == parts:
+            return None
+        elif parts[0] == "assets":
+            model = _replaced(model, parts, old_value, new_value)
+            if model is _MISMATCH:
+                return None
+    return VersionView(last, model, "", tuple(new_lines), known.keys)
+
+
+_MISMATCH: Any = object()
+"""`_replaced`'s answer when the value found is not the old one."""
+
+
+def _replaced(model: Any, parts: Pointer, old: Any, new: Any) -> Any:
+    """`model` with the value at `parts` replaced by `new`, copying only the containers on
+    the way; `_MISMATCH` when the value there is not `old` (or there is none)."""
+    if not parts:
+        return new if _same(model, old) else _MISMATCH
+    head, rest = parts[0], parts[1:]
+    if isinstance(model, dict) and isinstance(head, str) and head in model:
+        inner = _replaced(model[head], rest, old, new)
+        return _MISMATCH if inner is _MISMATCH else {**model, head: inner}
+    if isinstance(model, list) and isinstance(head, int) and 0 <= head < len(model):
+        inner = _replaced(model[head], rest, old, new)
+        if inner is _MISMATCH:
+            return _MISMATCH
+        copy = list(model)
+        copy[head] = inner
+        return copy
+    return _MISMATCH
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
