@@ -181,7 +181,10 @@ def _today(args: argparse.Namespace) -> date:
 
 
 def _repository(args: argparse.Namespace) -> tuple[Any, list[Path]]:
-    """The repository config and the paths to look at (the config's globs when none given)."""
+    """The repository config and the paths to look at (the config's globs when none given).
+    `--allow-unknown-history` goes into the config here: the file itself cannot set it."""
+    from dataclasses import replace
+
     from .config import find_root, load_config
 
     paths: list[Path] = list(getattr(args, "paths", []) or [])
@@ -193,7 +196,19 @@ def _repository(args: argparse.Namespace) -> tuple[Any, list[Path]]:
     else:
         start = paths[0] if paths else Path.cwd()
         root = find_root(start if start.is_dir() else start.parent)
-    return load_config(root, args.config), paths
+    config = load_config(root, args.config)
+    if getattr(args, "allow_unknown_history", False):
+        config = replace(config, review=replace(config.review, allow_unknown_history=True))
+    return config, paths
+
+
+def _add_history_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-unknown-history",
+        action="store_true",
+        help="do not fail when the change rule cannot read the git history (a shallow clone, "
+        "no repository); it is reported as not evaluated instead",
+    )
 
 
 def _require_models(args: argparse.Namespace, run: Any, config: Any, paths: list[Path]) -> None:
@@ -463,6 +478,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_worker_options(p)
     _add_model_options(p)
     _add_fail_on_option(p, "config, else low")
+    _add_history_options(p)
     p.add_argument("--base", metavar="REF", help="pull-request mode: compare with REF")
     p.add_argument("--head", metavar="REF", help="with --base: the head (default: working tree)")
     p.add_argument(
@@ -536,6 +552,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_worker_options(p)
     _add_model_options(p)
     _add_fail_on_option(p, "low")
+    _add_history_options(p)
     p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("remind", help="reviews due soon, overdue or required, by owner")
@@ -553,6 +570,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_worker_options(p)
     _add_model_options(p)
     _add_fail_on_option(p, "low")
+    _add_history_options(p)
     p.set_defaults(func=_cmd_remind)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")

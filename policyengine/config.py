@@ -101,6 +101,10 @@ class ReviewDefaults:
     """`monthly`, `quarterly`, `semiannual` or `annual`; an int is a number of days."""
     remind_before: int
     """Days before the due date from which a review is `due_soon`."""
+    allow_unknown_history: bool = False
+    """Let a change rule that could not read the git history pass (`--allow-unknown-history`).
+    Set only from the command line, never from the config file: a pull request must not
+    be able to loosen its own gate."""
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from .loader import (
 )
 from .policyset import CheckMeta, PolicySet, load_policy_set
 from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
-from .review import Cadence, due_date, parse_day, review_documents, review_model
+from .review import cadence_days, review_documents, review_model
 from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
 from .workers import FILES_PER_WORKER, SpawnPool, worker_count
 
@@ -196,19 +196,12 @@ def _evidence_exists(root: Path) -> Callable[[str], bool]:
     return exists
 
 
-def _cadence_days(model: Mapping[str, Any], default: Cadence, as_of: date) -> int:
-    """Days in the model's review window: from its last review (or the as-of date) to due."""
-    review = model.get("review") or {}
-    start = parse_day(review.get("last_reviewed")) or as_of
-    return (due_date(start, review.get("cadence") or default) - start).days
-
-
 def review_verdicts(
     documents: Sequence[Document], config: Config, as_of: date, atlas: AtlasCatalog
 ) -> dict[str, ReviewVerdict]:
     """The review verdict of each valid model, with git change facts from one history pass."""
     changes = collect_change_facts(
-        config.root, [d.path for d in documents], {d.path: d.data for d in documents}
+        config.root, [d.path for d in documents], {d.path: d for d in documents}
     )
     return {d.path: _verdict(d, config, as_of, atlas, changes.get(d.path)) for d in documents}
 
@@ -223,6 +216,7 @@ def _verdict(
         remind_before=config.review.remind_before,
         atlas=atlas,
         changes=changes,
+        allow_unknown_history=config.review.allow_unknown_history,
     )
 
 
@@ -245,7 +239,7 @@ def _model_input(
         doc.data,
         as_of=as_of,
         review_status=verdict.status,
-        cadence_days=_cadence_days(doc.data, config.review.cadence, as_of),
+        cadence_days=cadence_days(doc.data, config.review.cadence, as_of),
         atlas=run.atlas,
         evidence_exists=exists,
     )
@@ -516,9 +510,7 @@ def run_review(
         return _review_in_workers(listing, config, as_of, count)
     found = discover(paths, config.root, globs)
     docs = found.documents
-    facts = collect_change_facts(
-        config.root, [d.path for d in docs], {d.path: d.data for d in docs}
-    )
+    facts = collect_change_facts(config.root, [d.path for d in docs], {d.path: d for d in docs})
     models = _reviews(docs, config, as_of, atlas, facts)
     return RunResult(
         models=models, as_of=as_of, skipped=found.skipped, diagnostics=found.diagnostics
@@ -539,6 +531,7 @@ def _reviews(
         remind_before=config.review.remind_before,
         atlas=atlas,
         changes=changes,
+        allow_unknown_history=config.review.allow_unknown_history,
     )
 
 

@@ -160,6 +160,10 @@ def _side(
     paths: list[str], root: Path, options: RunOptions, engine: Engine, policy_set: PolicySet
 ) -> tuple[RunResult, dict[str, Document]]:
     config = replace(options.config, root=root, policies=options.config.policies)
+    if root != options.config.root:
+        # An exported tree has no history: on that side the change rule is the pull
+        # request's own diff (PR-REVIEW-001), not a gap in the history.
+        config = replace(config, review=replace(config.review, allow_unknown_history=True))
     targets = [root / p for p in paths if (root / p).exists()]
     if paths and not targets:
         return RunResult(models=(), as_of=options.as_of), {}

@@ -15,6 +15,7 @@ from .results import ModelReport, OwnerGroup, RemindReport, ReviewStatus, RunRes
 NEEDS_ACTION = frozenset(
     {
         ReviewStatus.DUE_SOON,
+        ReviewStatus.UNKNOWN,
         ReviewStatus.OVERDUE,
         ReviewStatus.REVIEW_REQUIRED,
         ReviewStatus.NEVER_REVIEWED,

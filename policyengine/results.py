@@ -60,6 +60,8 @@ class ReviewStatus(StrEnum):
 
     CURRENT = "current"
     DUE_SOON = "due_soon"
+    UNKNOWN = "unknown"
+    """A rule could not be evaluated (git history missing or unreadable): not a pass."""
     OVERDUE = "overdue"
     REVIEW_REQUIRED = "review_required"
     NEVER_REVIEWED = "never_reviewed"
@@ -73,9 +75,10 @@ class ReviewStatus(StrEnum):
 _REVIEW_RANK = {
     ReviewStatus.CURRENT: 0,
     ReviewStatus.DUE_SOON: 1,
-    ReviewStatus.OVERDUE: 2,
-    ReviewStatus.REVIEW_REQUIRED: 3,
-    ReviewStatus.NEVER_REVIEWED: 4,
+    ReviewStatus.UNKNOWN: 2,
+    ReviewStatus.OVERDUE: 3,
+    ReviewStatus.REVIEW_REQUIRED: 4,
+    ReviewStatus.NEVER_REVIEWED: 5,
 }
 
 
@@ -430,6 +433,7 @@ Report = RunResult | StatusReport | RemindReport | PolicyTestReport | AtlasListi
 
 
 _REVIEW_SEVERITY = {
+    ReviewStatus.UNKNOWN: Severity.HIGH,
     ReviewStatus.OVERDUE: Severity.HIGH,
     ReviewStatus.REVIEW_REQUIRED: Severity.HIGH,
     ReviewStatus.NEVER_REVIEWED: Severity.HIGH,
@@ -439,8 +443,8 @@ _REVIEW_SEVERITY = {
 def review_severity(status: ReviewStatus) -> Severity | None:
     """How bad a review verdict is, for `--fail-on` in `status` and `remind`.
 
-    `high` for `overdue`, `review_required` and `never_reviewed`: the severity of the
-    check TM-REVIEW-001 that `check` reports for them. None for `current` and `due_soon`,
+    `high` for `unknown`, `overdue`, `review_required` and `never_reviewed`: the severity
+    of the check TM-REVIEW-001 that `check` reports for them. None for `current` and `due_soon`,
     which that check passes.
     """
     return _REVIEW_SEVERITY.get(status)
@@ -456,7 +460,7 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
     - `validate`/`check`: 1 when an invalid model or a finding at or above `fail_on` (a
       pull request's delta findings included) or a run-level error diagnostic.
     - `status`: 1 when a model's verdict is at or above `fail_on` (`review_severity`:
-      overdue, review_required and never_reviewed are high), or a run-level error
+      unknown, overdue, review_required and never_reviewed are high), or a run-level error
       diagnostic.
     - `remind`: the same, a listed review (due within the window) being at least low; so
       at the default `low`, 1 when any review is listed.

@@ -10,13 +10,18 @@ Four rules, each a pure function of the model and precomputed facts:
    completeness table makes relevant to this model;
 4. red team: an exercise after the last review has a finding that names no threat.
 
-The verdict is the worst status of the rules (`ReviewStatus.rank`). A rule that cannot be
-evaluated contributes a reason with `status=None` that says why and how to fix it, so
-nothing passes silently. No I/O here: git and the catalog are read by the caller.
+The verdict is the worst status of the rules (`ReviewStatus.rank`). Review data that
+cannot be judged (a cadence or date that is not one, a date after the as-of date, a due
+date past the calendar's end) makes the model `never_reviewed`, never `current`. A change
+rule that could not read the git history makes it `unknown`, which fails like a finding
+unless the caller allows unknown history; other rules that cannot be evaluated contribute
+a reason with `status=None` that says why and how to fix it, so nothing passes silently.
+No I/O here: git and the catalog are read by the caller.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,8 +34,8 @@ from .results import ModelReport, ReviewReason, ReviewRule, ReviewStatus, Review
 
 if TYPE_CHECKING:
     from .atlas import AtlasCatalog, Technique
-    from .gitfacts import ChangeFacts
     from .loader import Document
+    from .modeldiff import ChangeFacts
 
 Cadence = str | int | Mapping[str, Any]
 """A review cadence: `monthly`, `quarterly`, `semiannual`, `annual`, `{days: N}` (model) or
@@ -44,6 +49,9 @@ DEFAULT_CADENCE = "quarterly"
 
 DEFAULT_REMIND_BEFORE = 14
 """Days before the due date from which a review is `due_soon`."""
+
+MIN_CADENCE_DAYS, MAX_CADENCE_DAYS = 1, 3660
+"""The bounds of a cadence in days (as the schema's `review.cadence.days`)."""
 
 
 # --- calendar -------------------------------------------------------------------------
@@ -70,8 +78,10 @@ def _cadence(cadence: Cadence) -> tuple[str, relativedelta | timedelta]:
         days = cadence.get("days") if not extra else None
     if isinstance(days, bool) or not isinstance(days, int):
         raise ValueError(f"unknown review cadence {cadence!r} (expected a name or {{days: N}})")
-    if days < 1:
-        raise ValueError(f"review cadence of {days} days must be at least 1 day")
+    if not MIN_CADENCE_DAYS <= days <= MAX_CADENCE_DAYS:
+        raise ValueError(
+            f"review cadence of {days} days is outside {MIN_CADENCE_DAYS}-{MAX_CADENCE_DAYS} days"
+        )
     return f"every {days} days", timedelta(days=days)
 
 
@@ -81,19 +91,29 @@ def due_date(last: date, cadence: Cadence) -> date:
     Named cadences add calendar months and clamp to the last day of the target month
     (Nov 30 + 3 months = Feb 28, or Feb 29 in a leap year; Jan 31 + 1 month = Feb 28/29);
     `{days: N}` (or the config's plain `N`) adds N days. Raises ValueError for an unknown
-    cadence.
+    cadence, or when the due date would be after 9999-12-31.
     """
-    due: date = last + _cadence(cadence)[1]
+    step = _cadence(cadence)[1]
+    try:
+        due: date = last + step
+    except (OverflowError, ValueError):
+        raise ValueError(
+            f"the review after {last.isoformat()} would be due after 9999-12-31"
+        ) from None
     return due
 
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_day(value: Any) -> date | None:
-    """A `YYYY-MM-DD` string (or a YAML date) as a date; None when it is not one."""
+    """A `YYYY-MM-DD` string (or a YAML date) as a date; None when it is not one: another
+    spelling (`2026-10-2`, `20261002`) or a day that does not exist (`2026-02-29`)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _DAY.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
@@ -146,16 +166,20 @@ def _calendar_rule(
     try:
         label = cadence_label(cadence)
     except (ValueError, TypeError) as exc:
-        return _Calendar(None, None, _unknown_calendar(f"{exc}: fix review.cadence"))
+        return _unjudgeable(f"review.cadence: {exc}: fix review.cadence")
     if last is None:
-        return _Calendar(
-            None,
-            None,
-            _unknown_calendar(
-                f"review.last_reviewed {raw_last!r} is not a date (YYYY-MM-DD): fix it"
-            ),
+        return _unjudgeable(
+            f"review.last_reviewed {raw_last!r} is not a date that exists (YYYY-MM-DD): fix it"
         )
-    due = due_date(last, cadence)
+    if last > as_of:
+        return _unjudgeable(
+            f"review.last_reviewed {last.isoformat()} is after {as_of.isoformat()}: record a "
+            "review once it has taken place"
+        )
+    try:
+        due = due_date(last, cadence)
+    except ValueError as exc:
+        return _unjudgeable(f"{exc}: fix review.cadence")
     days_left = (due - as_of).days
     details: dict[str, object] = {
         "last_reviewed": last.isoformat(),
@@ -184,30 +208,57 @@ def _calendar_rule(
     return _Calendar(due, days_left, reason)
 
 
-def _unknown_calendar(message: str) -> ReviewReason:
-    return ReviewReason(ReviewRule.CALENDAR, None, f"calendar rule not evaluated: {message}", {})
+def _unjudgeable(message: str) -> _Calendar:
+    """Review data the calendar rule cannot judge: the model counts as never reviewed."""
+    return _Calendar(
+        None,
+        None,
+        ReviewReason(
+            ReviewRule.CALENDAR,
+            ReviewStatus.NEVER_REVIEWED,
+            f"the review record cannot be judged: {message}",
+            {},
+        ),
+    )
+
+
+def cadence_days(model: Mapping[str, Any], default: Cadence, as_of: date) -> int:
+    """Days in the model's review window, from its last review (or the as-of date, when
+    that review is not a usable date) to the due date. Never raises: a cadence that is not
+    one falls back to `default`, then to `DEFAULT_CADENCE`, and a window that would end
+    after 9999-12-31 is measured from 2000-01-01."""
+    review = _section(model, "review")
+    start = parse_day(review.get("last_reviewed"))
+    if start is None or start > as_of:
+        start = as_of
+    for cadence in (review.get("cadence") or default, default, DEFAULT_CADENCE):
+        for day in (start, date(2000, 1, 1)):
+            try:
+                return (due_date(day, cadence) - day).days
+            except (ValueError, TypeError):
+                continue
+    return (due_date(date(2000, 1, 1), DEFAULT_CADENCE) - date(2000, 1, 1)).days
 
 
 # --- change ---------------------------------------------------------------------------
 
 
-def _change_rule(changes: ChangeFacts | None) -> list[ReviewReason]:
-    if changes is None:
-        return [
-            ReviewReason(
-                ReviewRule.CHANGE,
-                None,
-                "change rule not evaluated: no git history was read for this model "
-                "(run from inside the repository's clone)",
-                {},
-            )
-        ]
-    if changes.unknown:
-        return [
-            ReviewReason(
-                ReviewRule.CHANGE, None, f"change rule not evaluated: {changes.unknown}", {}
-            )
-        ]
+def _change_rule(changes: ChangeFacts | None, allow_unknown: bool) -> list[ReviewReason]:
+    why = (
+        "no git history was read for this model (run from inside the repository's clone)"
+        if changes is None
+        else changes.unknown
+    )
+    if why:
+        # Unknown is not a pass: the verdict is `unknown` (failing) unless allowed.
+        status = None if allow_unknown else ReviewStatus.UNKNOWN
+        message = (
+            f"change rule not evaluated (allowed by --allow-unknown-history): {why}"
+            if allow_unknown
+            else f"change rule not evaluated: {why} (or accept that with --allow-unknown-history)"
+        )
+        return [ReviewReason(ReviewRule.CHANGE, status, message, {})]
+    assert changes is not None
     reasons = []
     review = changes.review_commit
     for change in changes.changes:
@@ -489,15 +540,17 @@ def review_model(
     remind_before: int = DEFAULT_REMIND_BEFORE,
     atlas: AtlasCatalog | None,
     changes: ChangeFacts | None,
+    allow_unknown_history: bool = False,
     _added_since: Callable[[str], list[Technique]] | None = None,
 ) -> ReviewVerdict:
     """The review verdict of `model` (parsed threat model, JSON types) on `as_of`.
 
     `cadence_default` applies when the model has no `review.cadence`; `remind_before` (days)
     when it has no `review.remind_before`. `atlas` is the catalog in use and `changes` the
-    model's git facts (None: the rule is reported as not evaluated). The status is the
-    worst of the rules; `reasons` lists every rule that fired or could not be evaluated,
-    in rule order (calendar, change, ATLAS, red team).
+    model's git facts (None, or facts whose `unknown` is set: the change rule is `unknown`,
+    a failing verdict, unless `allow_unknown_history`, when it is only reported as not
+    evaluated). The status is the worst of the rules; `reasons` lists every rule that
+    fired or could not be evaluated, in rule order (calendar, change, ATLAS, red team).
     """
     own = _section(model, "review").get("remind_before")
     if isinstance(own, int) and not isinstance(own, bool):
@@ -505,7 +558,7 @@ def review_model(
     cal = _calendar_rule(model, as_of, cadence_default, remind_before)
     reasons: list[ReviewReason] = [cal.reason] if cal.reason is not None else []
     if _section(model, "review").get("last_reviewed") is not None:
-        reasons.extend(_change_rule(changes))
+        reasons.extend(_change_rule(changes, allow_unknown_history))
     reasons.extend(_atlas_rule(model, atlas, _added_since))
     reasons.extend(_red_team_rule(model))
     return ReviewVerdict(
@@ -537,11 +590,12 @@ def review_documents(
     remind_before: int = DEFAULT_REMIND_BEFORE,
     atlas: AtlasCatalog | None,
     changes: Mapping[str, ChangeFacts] | None,
+    allow_unknown_history: bool = False,
 ) -> tuple[ModelReport, ...]:
     """One report per loaded model, sorted by path: id, owner and review verdict.
 
     `changes` maps a document's path to its git facts (`gitfacts.collect_change_facts`);
-    a path missing from it gets the change rule reported as not evaluated.
+    a path missing from it gets the change rule `unknown` (see `review_model`).
     """
     memo: dict[str, list[Technique]] = {}
 
@@ -561,6 +615,7 @@ def review_documents(
             remind_before=remind_before,
             atlas=atlas,
             changes=changes.get(doc.path) if changes is not None else None,
+            allow_unknown_history=allow_unknown_history,
             _added_since=added_since,
         )
         reports.append(

@@ -16,6 +16,7 @@ from policyengine.loader import parse_document
 from policyengine.results import ReviewRule, ReviewStatus
 from policyengine.review import (
     ATLAS_CONDITIONS,
+    cadence_days,
     cadence_label,
     due_date,
     relevant_techniques,
@@ -153,10 +154,48 @@ def test_never_reviewed(model: dict[str, Any], catalog: AtlasCatalog) -> None:
 def test_bad_cadence_is_reported_not_passed(model: dict[str, Any], catalog: AtlasCatalog) -> None:
     model["review"]["cadence"] = "weekly"
     v = verdict(model, catalog)
+    assert v.status is ReviewStatus.NEVER_REVIEWED
     (reason,) = v.reasons
-    assert reason.rule is ReviewRule.CALENDAR and reason.status is None
+    assert reason.rule is ReviewRule.CALENDAR and reason.status is ReviewStatus.NEVER_REVIEWED
     assert "unknown review cadence 'weekly'" in reason.message
     assert "fix review.cadence" in reason.message
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("cadence", {"days": 0}, "outside 1-3660 days"),
+        ("cadence", {"days": 2.5}, "unknown review cadence"),
+        ("cadence", {"days": True}, "unknown review cadence"),
+        ("cadence", {"days": 3_000_000}, "outside 1-3660 days"),
+        ("cadence", None, "unknown review cadence None"),
+        ("last_reviewed", "2026-02-29", "is not a date that exists"),
+        ("last_reviewed", "2026-10-2", "is not a date that exists"),
+        ("last_reviewed", "20261002", "is not a date that exists"),
+        ("last_reviewed", "2099-12-31", "is after 2026-11-27"),
+        ("last_reviewed", "9999-12-31", "is after 2026-11-27"),
+    ],
+)
+def test_review_data_that_cannot_be_judged_is_never_reviewed(
+    model: dict[str, Any], catalog: AtlasCatalog, field: str, value: Any, why: str
+) -> None:
+    model["review"][field] = value
+    v = verdict(model, catalog, date(2026, 11, 27))
+    assert v.status is ReviewStatus.NEVER_REVIEWED
+    assert (v.due, v.days_left) == (None, None)
+    (reason,) = v.reasons
+    assert reason.message.startswith("the review record cannot be judged: ")
+    assert why in reason.message
+
+
+def test_a_due_date_past_the_calendar_is_never_reviewed(
+    model: dict[str, Any], catalog: AtlasCatalog
+) -> None:
+    model["review"].update(last_reviewed="9999-12-01", cadence={"days": 3660})
+    v = verdict(model, catalog, date(9999, 12, 31))
+    assert v.status is ReviewStatus.NEVER_REVIEWED
+    assert "would be due after 9999-12-31" in v.reasons[0].message
+    assert cadence_days(model, "quarterly", date(9999, 12, 31)) == 3660
 
 
 # --- change ---------------------------------------------------------------------------
@@ -200,11 +239,19 @@ def test_change_rule_unknown_is_never_silent(
     model: dict[str, Any], catalog: AtlasCatalog, facts: ChangeFacts | None, why: str
 ) -> None:
     v = verdict(model, catalog, changes=facts)
-    assert v.status is ReviewStatus.CURRENT
+    assert v.status is ReviewStatus.UNKNOWN
     (reason,) = v.reasons
-    assert reason.rule is ReviewRule.CHANGE and reason.status is None
+    assert reason.rule is ReviewRule.CHANGE and reason.status is ReviewStatus.UNKNOWN
     assert reason.message.startswith("change rule not evaluated: ")
     assert why in reason.message
+    assert reason.message.endswith("(or accept that with --allow-unknown-history)")
+    allowed = verdict(model, catalog, changes=facts, allow_unknown_history=True)
+    assert allowed.status is ReviewStatus.CURRENT
+    (reason,) = allowed.reasons
+    assert reason.status is None
+    assert reason.message.startswith(
+        "change rule not evaluated (allowed by --allow-unknown-history): "
+    )
 
 
 # --- ATLAS ----------------------------------------------------------------------------
@@ -378,7 +425,7 @@ def test_verdict_is_the_worst_and_keeps_every_reason(
     assert v.status is ReviewStatus.REVIEW_REQUIRED
     assert [(r.rule, r.status) for r in v.reasons] == [
         (ReviewRule.CALENDAR, ReviewStatus.OVERDUE),
-        (ReviewRule.CHANGE, None),
+        (ReviewRule.CHANGE, ReviewStatus.UNKNOWN),
         (ReviewRule.ATLAS, ReviewStatus.REVIEW_REQUIRED),
         (ReviewRule.RED_TEAM, ReviewStatus.REVIEW_REQUIRED),
     ]

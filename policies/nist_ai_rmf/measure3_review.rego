@@ -31,6 +31,7 @@ _sentence(status) := object.get(
 		"overdue": "the threat model review is overdue",
 		"review_required": "the threat model needs a review: the system, ATLAS or a red team changed since the last one",
 		"never_reviewed": "the threat model has never been reviewed",
+		"unknown": "the threat model review status is unknown: the git history could not be read (fetch it whole: actions/checkout fetch-depth: 0)",
 	},
 	status, sprintf("the threat model review status is %s", [status]),
 )

@@ -20,6 +20,11 @@ test_never_reviewed_denied if {
 	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model has never been reviewed", "path": ["review"]}} with input.facts as f
 }
 
+test_unknown_review_denied if {
+	f := testdata.patched(testdata.facts, ["review", "status"], "unknown")
+	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model review status is unknown: the git history could not be read (fetch it whole: actions/checkout fetch-depth: 0)", "path": ["review"]}} with input.facts as f
+}
+
 test_current_review_passes if {
 	f := testdata.facts
 	count(measure3_review.deny) == 0 with input.facts as f

@@ -7,6 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import git
 import pytest
 
 from policyengine.cli import main
@@ -22,9 +23,15 @@ from make_example_history import build_history  # noqa: E402
 
 @pytest.fixture(scope="module")
 def examples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The examples outside any git repository, so runs do not depend on our history."""
+    """The examples in a repository of their own with one commit, so runs do not depend on
+    our history (and the change rule has a history to read: outside git it is `unknown`)."""
     dest = tmp_path_factory.mktemp("ex") / "examples"
     shutil.copytree(EXAMPLES, dest)
+    repo = git.Repo.init(dest)
+    repo.git.add("--all")
+    who = git.Actor("Examples", "examples@example.com")
+    repo.index.commit("examples", author=who, committer=who)
+    repo.close()
     return dest
 
 

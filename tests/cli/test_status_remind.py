@@ -136,7 +136,7 @@ def test_status_shows_a_change_with_commit_and_author(
     assert reason["details"]["date"] == "2026-10-20"
 
 
-def test_status_on_a_shallow_clone_says_the_change_rule_was_not_evaluated(
+def test_status_on_a_shallow_clone_is_unknown_with_the_fix(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clone = tmp_path / "clone"
@@ -144,9 +144,9 @@ def test_status_on_a_shallow_clone_says_the_change_rule_was_not_evaluated(
     code, out, _ = run(
         ["status", str(clone / "models" / "support.yaml"), "--as-of", "2026-10-10"], capsys
     )
-    assert code == 0  # an unknown rule is shown, never counted as a failure or a pass
+    assert code == 1  # unknown is not a pass (tests/cli/test_review_rules_untrusted.py)
     assert (
-        "[not evaluated] change rule not evaluated: git history is shallow: fetch the full "
+        "[unknown] change rule not evaluated: git history is shallow: fetch the full "
         "history (actions/checkout fetch-depth: 0)"
     ) in out
 

@@ -40,7 +40,7 @@ def test_days_cadence_adds_exactly_n_days(last: date, n: int) -> None:
     assert due_date(last, n) == last + timedelta(days=n)
 
 
-@given(last=days, cadence=named, offset=st.integers(min_value=-800, max_value=800),
+@given(last=days, cadence=named, offset=st.integers(min_value=0, max_value=800),
        remind=st.integers(min_value=0, max_value=60))  # fmt: skip
 def test_calendar_status_follows_days_left(
     last: date, cadence: str, offset: int, remind: int
@@ -58,3 +58,13 @@ def test_calendar_status_follows_days_left(
     else:
         assert calendar_status is None  # current: no calendar reason
     assert v.status.rank >= (calendar_status or ReviewStatus.CURRENT).rank
+
+
+@given(last=days, cadence=named, ahead=st.integers(min_value=1, max_value=800))
+def test_a_review_after_the_as_of_date_is_never_current(
+    last: date, cadence: str, ahead: int
+) -> None:
+    model = {"review": {"last_reviewed": last.isoformat(), "cadence": cadence}}
+    v = review_model(model, as_of=last - timedelta(days=ahead), atlas=None, changes=None)
+    assert v.status is ReviewStatus.NEVER_REVIEWED
+    assert v.reasons[0].status is ReviewStatus.NEVER_REVIEWED

@@ -109,6 +109,7 @@ def test_json_shape() -> None:
     assert doc["summary"] == {
         "current": 1,
         "due_soon": 0,
+        "unknown": 0,
         "overdue": 0,
         "review_required": 1,
         "never_reviewed": 1,
