@@ -29,8 +29,8 @@ def _commit(repo: git.Repo, root: Path, text: str, day: str) -> None:
 
 
 @pytest.fixture
-def example(shared_dir: Path) -> str:
-    return (shared_dir / "design" / "threat-model.example.yaml").read_text(encoding="utf-8")
+def example(design_example: Path) -> str:
+    return design_example.read_text(encoding="utf-8")
 
 
 def _repo(tmp_path: Path, reviewed: str, changed: str) -> Path:

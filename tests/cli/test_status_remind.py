@@ -239,10 +239,15 @@ def test_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_a_failing_review_verdict_has_the_severity_check_gives_it() -> None:
-    """status and remind rank overdue, review_required and never_reviewed as `check`
-    does: the severity of TM-REVIEW-001, the check that fails on them."""
+    """status and remind rank unknown, overdue, review_required and never_reviewed as
+    `check` does: the severity of TM-REVIEW-001, the check that fails on them."""
     review_check = load_policy_set([policies_dir()]).checks["TM-REVIEW-001"]
-    failing = {ReviewStatus.OVERDUE, ReviewStatus.REVIEW_REQUIRED, ReviewStatus.NEVER_REVIEWED}
+    failing = {
+        ReviewStatus.UNKNOWN,
+        ReviewStatus.OVERDUE,
+        ReviewStatus.REVIEW_REQUIRED,
+        ReviewStatus.NEVER_REVIEWED,
+    }
     for status in ReviewStatus:
         expected = review_check.severity if status in failing else None
         assert review_severity(status) == expected, status
