@@ -18,6 +18,7 @@ from typing import Any
 from .atlas import AtlasCatalog
 from .errors import PolicyError
 from .loader import Document
+from .message import TemplateError
 from .policyset import CheckMeta
 from .results import CheckOutcome, Finding, ReviewStatus
 
@@ -193,6 +194,29 @@ def _counted_against(meta: CheckMeta, control: str | None) -> tuple[str, ...]:
     return tuple(sorted({control, *(k for k in keys if not k.startswith(framework + "/"))}))
 
 
+def _message(meta: CheckMeta, finding: Mapping[str, Any], model: Any) -> str:
+    """The text of one finding: its check's template filled from its params, or the legacy
+    `msg` of a check without a template. Raises `PolicyError` on a mismatch."""
+    where = f"{meta.file}:{meta.line}: check {meta.id}"
+    if meta.message is None:
+        if "msg" not in finding:
+            raise PolicyError(
+                f"{where} denied with params but declares no custom.message to render them"
+            )
+        return str(finding["msg"])
+    if "params" not in finding:
+        raise PolicyError(
+            f"{where} declares custom.message, so its findings carry params "
+            "(lib.result.finding or lib.result.item), not msg"
+        )
+    try:
+        return meta.message.render(finding["params"], model if isinstance(model, dict) else {})
+    except TemplateError as exc:
+        raise PolicyError(
+            f"{where}: a finding at {finding.get('path')!r} does not fill custom.message: {exc}"
+        ) from None
+
+
 def collect_outcomes(
     deny: Sequence[Mapping[str, Any]],
     not_applicable: frozenset[str] | set[str],
@@ -202,8 +226,13 @@ def collect_outcomes(
 ) -> tuple[CheckOutcome, ...]:
     """One `CheckOutcome` per check in scope, sorted by id, from an engine's raw answer.
 
-    Raises `PolicyError` when a policy denies with a `rule_id` no METADATA declares: a
-    finding nobody can map to a control would otherwise vanish from the matrix.
+    Each message is rendered from the check's template (`custom.message`) with the
+    finding's params, pointers resolved in the model (`message.Template.render`); a legacy
+    team check without a template gives its own `msg`.
+
+    Raises `PolicyError` when a policy denies with a `rule_id` no METADATA declares (a
+    finding nobody can map to a control would otherwise vanish from the matrix), or with
+    params that do not fill its template.
     """
     findings: dict[str, list[Finding]] = {}
     for d in deny:
@@ -212,7 +241,7 @@ def collect_outcomes(
         if meta is None:
             raise PolicyError(
                 f"a policy denied with rule_id {rule_id!r}, which no check METADATA declares "
-                f"(message: {d.get('msg')!r})"
+                f"(path: {d.get('path')!r})"
             )
         raw_path = d.get("path")
         path_list = raw_path if isinstance(raw_path, list) else []
@@ -223,7 +252,7 @@ def collect_outcomes(
             Finding(
                 check_id=rule_id,
                 severity=meta.severity,
-                message=str(d.get("msg", "")),
+                message=_message(meta, d, doc.data),
                 pointer=json_pointer(parts),
                 line=line,
                 column=column,

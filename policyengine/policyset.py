@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from .errors import PolicyError
+from .message import SELECTOR, Messages, TemplateError
 from .results import Severity
 
 AGGREGATOR_PACKAGE = "policyengine.main"
@@ -53,6 +54,9 @@ class CheckMeta:
     """Path of the .rego file (as found under the policy folder given)."""
     line: int
     """1-based line of the `# METADATA` comment."""
+    message: Messages | None = None
+    """The message templates (`custom.message`); None for a team check that writes its
+    own text in `msg` (the legacy shape)."""
 
     def control_keys(self) -> tuple[str, ...]:
         """Every control as `framework/ID`, sorted."""
@@ -296,7 +300,9 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
                 m = _RULE_RE.match(line)
                 if m:
                     (deny_pkgs if m.group(1) == "deny" else na_pkgs).add(package)
-            for meta in _checks(source, path, package):
+            declared = _checks(source, path, package)
+            _placeholders_provided(declared, source)
+            for meta in declared:
                 if meta.id in checks:
                     first = checks[meta.id]
                     raise PolicyError(
@@ -444,6 +450,7 @@ def _check(
             f"{where}: check {check_id}: custom.severity must be {allowed}, got {severity!r}"
         ) from None
     return CheckMeta(
+        message=_message(custom.get("message"), where, check_id),
         id=check_id,
         title=title.strip(),
         description=description.strip(),
@@ -453,6 +460,46 @@ def _check(
         file=str(path),
         line=line,
     )
+
+
+def _message(value: object, where: str, check_id: str) -> Messages | None:
+    if value is None:
+        return None
+    try:
+        return Messages(value)
+    except TemplateError as exc:
+        raise PolicyError(f"{where}: check {check_id}: custom.message {exc}") from None
+
+
+def _placeholders_provided(metas: Sequence[CheckMeta], source: str) -> None:
+    """Every placeholder of a check's templates is a params key written in the check's rules.
+
+    A static guard against a mismatch between METADATA and Rego: the params object is
+    written in the check's own rules (`{"threat": ["threats", i, "id"]}`), the lines from
+    its METADATA block to the next check's, so each `{name}` must appear there as a
+    `"name":` key; with several templates, `"message":` must be written and each template's
+    name appear as a string. Rendering checks each finding's params again.
+    """
+    lines = source.splitlines()
+    starts = sorted(m.line for m in metas) + [len(lines) + 1]
+    for meta in metas:
+        if meta.message is None:
+            continue
+        end = starts[starts.index(meta.line) + 1]
+        code = "\n".join(
+            line for line in lines[meta.line - 1 : end - 1] if not line.lstrip().startswith("#")
+        )
+        needed = {f'"{n}":' for t in meta.message.templates.values() for n in t.names}
+        if len(meta.message.templates) > 1:
+            needed |= {f'"{SELECTOR}":'} | {f'"{name}"' for name in meta.message.templates}
+        missing = sorted(
+            k for k in needed if not re.search(re.escape(k).replace(":", r"\s*:"), code)
+        )
+        if missing:
+            raise PolicyError(
+                f"{meta.file}:{meta.line}: check {meta.id}: custom.message needs params its "
+                f"rules (up to line {end - 1}) never write: " + ", ".join(missing)
+            )
 
 
 def _controls(value: object, where: str, check_id: str) -> dict[str, tuple[str, ...]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,50 @@ def test_testdata_is_for_tests_only() -> None:
     ps = load_policy_set([policies_dir()])
     assert not any(name.endswith("/testdata.rego") for name in ps.modules)
     assert list(ps.test_support) == ["policies/lib/testdata.rego"]
+
+
+_TEMPLATED = """package p.q
+
+import data.lib.result
+
+# METADATA
+# title: A check
+# custom:
+#   id: TM-X-001
+#   severity: high
+#   controls: {{iso42001: ["6.1.2"]}}
+#   message: {message}
+deny contains result.finding("TM-X-001", ["threats", 0], {params}) if false
+"""
+
+
+def test_message_template_is_read(tmp_path: Path) -> None:
+    _write(tmp_path, "p/q.rego", _TEMPLATED.format(message='"threat {threat} ({risk})"',
+           params='{"threat": ["threats", 0, "id"], "risk": 3}'))  # fmt: skip
+    meta = load_policy_set([tmp_path]).checks["TM-X-001"]
+    assert meta.message is not None
+    model = {"threats": [{"id": 'T "1"\n'}]}
+    assert meta.message.render({"threat": ["threats", 0, "id"], "risk": 3}, model) == (
+        'threat T "1"\n (3)'
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "params", "words"),
+    [
+        ('"threat {threat} has no {field}"', '{"threat": ["threats", 0, "id"]}', '"field":'),
+        ('"threat {threat"', '{"threat": 1}', "stray '{'"),
+        ('"a {Threat}"', '{"Threat": 1}', "stray '{'"),
+        ("{one: a, two: b}", '{"message": "one"}', '"two"'),
+        ("[a]", "{}", "must be text, or a mapping"),
+    ],
+    ids=["placeholder-never-written", "stray-brace", "upper-case-name", "sentence-never-named",
+         "not-text"],
+)  # fmt: skip
+def test_template_that_rules_cannot_fill_fails_the_load(
+    tmp_path: Path, message: str, params: str, words: str
+) -> None:
+    path = _write(tmp_path, "p/q.rego", _TEMPLATED.format(message=message, params=params))
+    with pytest.raises(PolicyError, match=re.escape(words)) as info:
+        load_policy_set([tmp_path])
+    assert f"{path}:5:" in str(info.value)

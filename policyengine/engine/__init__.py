@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import EngineError, UsageError
+from ..message import PLAIN_TEXT, is_plain
 from ..policyset import PolicySet
 
 __all__ = ["Engine", "EngineOutput", "json_problem", "make_engine"]
@@ -25,8 +26,9 @@ class EngineOutput:
     """What the policies answered for one input."""
 
     deny: tuple[Mapping[str, Any], ...]
-    """Deny objects (`rule_id`, `msg`, `path`, optional `control`), sorted by
-    `(rule_id, path, msg, control)` so that both engines give the same order."""
+    """Findings: `rule_id`, `path` and `params` (or, from a legacy team check, `msg`
+    instead of `params`), optional `control`; sorted by `(rule_id, path, params or msg,
+    control)` so that both engines give the same order."""
     not_applicable: frozenset[str]
     """Ids of the checks that do not apply to this input."""
 
@@ -35,8 +37,11 @@ class EngineOutput:
         """Validate and normalise one aggregated result; raises `EngineError` on a bad shape.
 
         `value` holds one set (a JSON array) per package. A deny element is one finding
-        (`lib.result.deny`) or a batch of one check's findings (`lib.result.each`), which
-        is expanded here into one finding per item; equal findings are kept once.
+        (`lib.result.finding`) or a batch of one check's findings (`lib.result.each`),
+        which is expanded here into one finding per item; equal findings are kept once.
+        Every text in it (ids, path keys, params words, legacy messages) must be plain
+        (`message.is_plain`): regopy cannot carry other text faithfully, so both engines
+        refuse it alike.
         """
         if not isinstance(value, dict):
             raise EngineError(f"policy result is not an object: {_short(value)}")
@@ -52,8 +57,10 @@ class EngineOutput:
                 found.setdefault(key[3], (key, finding))
         na: set[str] = set()
         for n in (n for s in na_sets for n in s):
-            if not isinstance(n, str):
-                raise EngineError(f"not_applicable holds a non-text value: {_short(n)}")
+            if not isinstance(n, str) or not is_plain(n):
+                raise EngineError(
+                    f"not_applicable holds a value that is not a plain id: {_short(n)}"
+                )
             na.add(n)
         return cls(
             deny=tuple(f for _, f in sorted(found.values(), key=lambda kf: kf[0])),
@@ -67,12 +74,14 @@ def _list_of_lists(value: object) -> bool:
 
 _MALFORMED = (
     "a policy denied with a malformed result (expected "
-    '{"rule_id": text, "msg": text, "path": [..]} built with lib.result.deny, or '
-    '{"rule_id": text, "each": [{"msg": text, "path": [..]}, ..]} built with lib.result.each)'
+    '{"rule_id": id, "path": [..], "params": {..}} built with lib.result.finding, '
+    '{"rule_id": id, "each": [{"path": [..], "params": {..}}, ..]} built with '
+    "lib.result.each and lib.result.item, or a legacy finding with msg instead of params; "
+    f"every text in it plain: {PLAIN_TEXT}, and params values pointers, numbers or words)"
 )
 
-
-_ITEM_KEYS = frozenset({"msg", "path", "control"})
+_SHAPES = (frozenset({"path", "params"}), frozenset({"path", "msg"}))
+"""The fields of a finding besides `rule_id` and the optional `control`."""
 
 
 def _findings(element: object) -> list[dict[str, Any]]:
@@ -81,32 +90,54 @@ def _findings(element: object) -> list[dict[str, Any]]:
         rule_id, items = element.get("rule_id"), element["each"]
         if (
             set(element) != {"rule_id", "each"}
-            or not isinstance(rule_id, str)
             or not isinstance(items, list)
-            or not all(isinstance(i, dict) and set(i) <= _ITEM_KEYS for i in items)
+            or not all(isinstance(i, dict) and "rule_id" not in i for i in items)
         ):
             raise EngineError(f"{_MALFORMED}: {_short(element)}")
         findings: list[object] = [{"rule_id": rule_id, **i} for i in items]
     else:
         findings = [element]
-    checked: list[dict[str, Any]] = []
     for d in findings:
-        if (
-            not isinstance(d, dict)
-            or not isinstance(d.get("rule_id"), str)
-            or not isinstance(d.get("msg"), str)
-            or not isinstance(d.get("path"), list)
-            or not isinstance(d.get("control", ""), str)
-        ):
+        if not _well_formed(d):
             raise EngineError(f"{_MALFORMED}: {_short(d)}")
-        checked.append(d)
-    return checked
+    return findings  # type: ignore[return-value]  # checked by _well_formed
+
+
+def _well_formed(d: object) -> bool:
+    if not isinstance(d, dict) or frozenset(d) - {"rule_id", "control"} not in _SHAPES:
+        return False
+    return (
+        _plain(d.get("rule_id"))
+        and _pointer(d["path"])
+        and ("control" not in d or _plain(d["control"]))
+        and ("msg" not in d or _plain(d["msg"]))
+        and ("params" not in d or _params(d["params"]))
+    )
+
+
+def _plain(value: object) -> bool:
+    return isinstance(value, str) and is_plain(value)
+
+
+def _pointer(value: object) -> bool:
+    return isinstance(value, list) and all(
+        _plain(k) or (isinstance(k, int) and not isinstance(k, bool)) for k in value
+    )
+
+
+def _params(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        _plain(k)
+        and (_plain(v) or _pointer(v) or (isinstance(v, int | float) and not isinstance(v, bool)))
+        for k, v in value.items()
+    )
 
 
 def _deny_key(d: Mapping[str, Any]) -> tuple[str, str, str, str]:
     path = json.dumps(d["path"], sort_keys=True, separators=(",", ":"))
+    said = json.dumps(d.get("params", d.get("msg")), sort_keys=True, separators=(",", ":"))
     rest = json.dumps(d, sort_keys=True, separators=(",", ":"))
-    return (d["rule_id"], path, d["msg"], rest)
+    return (d["rule_id"], path, said, rest)
 
 
 def _short(value: object) -> str:

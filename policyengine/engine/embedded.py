@@ -19,18 +19,18 @@ does not compile, `PolicyError`): never a partial result.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
-import json
 import math
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import regopy
-from regopy import Interpreter, RegoError
+from regopy import Interpreter, NodeKind, RegoError
 from regopy import rego_shared as _rs
 
 from ..errors import EngineError, PolicyError
@@ -120,17 +120,89 @@ def _read_output(impl: Any) -> list[dict[str, Any]]:
             raise EngineError("the embedded engine failed: " + ("; ".join(msgs) or text.strip()))
         if text.strip() == "undefined":
             return []
-        value = json.loads(text)
-        return value if isinstance(value, list) else [value]
+        value = _node_value(_rs.rego_output_node(impl))
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise EngineError(f"the embedded engine gave an unreadable output: {text[:200]!r}")
+        return value
     except RegoError as exc:
         raise EngineError(f"the embedded engine failed: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise EngineError(
-            f"the embedded engine gave an unreadable output ({exc}); regopy 1.5.2 does not "
-            'escape " or \\ inside strings: a policy message must not contain them'
-        ) from exc
     finally:
         _rs.rego_free_output(impl)
+
+
+# NOTE: regopy 1.5.2 writes strings into its text output without escaping them, so a quote
+# in a model string could end a string early and rewrite the result. The output is read
+# from its node tree instead, where the structure cannot be forged. A string node holds
+# the text as read from the input, a literal as written in the source (escapes kept), or
+# the result of a built-in such as concat() wrapped in quotes; a plain string (no quote,
+# backslash or control character, the only text policies may return: `message.is_plain`)
+# is the same in all three once the wrapping quotes go, and any other text is refused by
+# `EngineOutput.from_json` on both engines alike.
+_K = NodeKind
+_SCALARS: dict[int, Callable[[str], object]] = {
+    _K.Int.value: int,
+    _K.Float.value: float,
+    _K.True_.value: lambda _: True,
+    _K.False_.value: lambda _: False,
+    _K.Boolean.value: lambda text: {"true": True, "false": False}[text],
+    _K.Null.value: lambda _: None,
+    _K.String.value: lambda text: (
+        text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+    ),
+}
+_WRAPPERS = frozenset({_K.Term.value, _K.Scalar.value})
+
+
+def _node_text(ptr: Any) -> str:
+    size = _rs.rego.regoNodeValueSize(ptr)
+    buf = ctypes.create_string_buffer(size)
+    if _rs.rego.regoNodeValue(ptr, buf, size) != 0:
+        raise EngineError("the embedded engine gave a value it cannot read back")
+    return buf.value.decode("utf-8")
+
+
+def _children(ptr: Any) -> list[Any]:
+    get = _rs.rego.regoNodeGet
+    return [get(ptr, i) for i in range(_rs.rego.regoNodeSize(ptr))]
+
+
+def _node_value(ptr: Any) -> object:
+    """The JSON value of one regopy output node (results, terms, bindings, values)."""
+    kind = _rs.rego.regoNodeType(ptr)
+    scalar = _SCALARS.get(kind)
+    if scalar is not None:
+        try:
+            return scalar(_node_text(ptr))
+        except (ValueError, KeyError):
+            raise EngineError("the embedded engine gave a value it cannot read back") from None
+    kids = _children(ptr)
+    if kind in _WRAPPERS and len(kids) == 1:
+        return _node_value(kids[0])
+    if kind in (_K.Array.value, _K.Set.value, _K.Terms.value, _K.Results.value):
+        return [_node_value(k) for k in kids]
+    if kind in (_K.Object.value, _K.Bindings.value):
+        pairs = [_children(k) for k in kids]
+        if not all(len(p) == 2 for p in pairs):
+            raise EngineError("the embedded engine gave an object it cannot read back")
+        return {_key(p[0]): _node_value(p[1]) for p in pairs}
+    if kind == _K.Result.value:
+        parts = {_rs.rego.regoNodeType(k): k for k in kids}
+        terms, bindings = parts.get(_K.Terms.value), parts.get(_K.Bindings.value)
+        return {
+            "expressions": _node_value(terms) if terms is not None else [],
+            "bindings": _node_value(bindings) if bindings is not None else {},
+        }
+    raise EngineError(f"the embedded engine gave a node of unknown kind {kind}")
+
+
+def _key(ptr: Any) -> str:
+    """An object key as JSON writes it: text as is, a number or a boolean as its JSON text."""
+    key = _node_text(ptr) if _rs.rego.regoNodeType(ptr) == _K.Var.value else _node_value(ptr)
+    if isinstance(key, str):
+        return key
+    if isinstance(key, int | float | bool):
+        return str(key).lower() if isinstance(key, bool) else str(key)
+    raise EngineError("the embedded engine gave an object key that is neither text nor a number")
 
 
 _INT64 = (-(2**63), 2**63 - 1)

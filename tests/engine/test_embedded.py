@@ -216,3 +216,27 @@ def test_real_policies_evaluate(repo_root: Path) -> None:
     out = EmbeddedEngine().evaluate(ps, [{"model": {}, "facts": {}}])
     assert len(out) == 1
     assert {d["rule_id"] for d in out[0].deny} <= set(ps.checks)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a"b', "a\\b", "a\nb", 'docs/x.md"}]}]], "deny":[[]], "x":[[{"each":[{"msg":"b'],
+    ids=["quote", "backslash", "newline", "injection"],
+)
+def test_legacy_message_with_model_text_is_an_error_never_a_changed_result(
+    tmp_path: Path, text: str
+) -> None:
+    """A team check without custom.message that puts model text in `msg`: text that regopy
+    cannot carry fails the run (OPA's answer is refused alike), plain text passes."""
+    engine = _single(
+        tmp_path, 'deny contains {"rule_id": "TM-TEST-900", "msg": input.model.s, "path": []}'
+    )
+    ps = load_policy_set([tmp_path])
+    with pytest.raises(EngineError, match="no quote, backslash or control character"):
+        engine.evaluate(ps, [{"model": {"s": text}}])
+    [out] = engine.evaluate(ps, [{"model": {"s": "plain text"}}])
+    assert out.deny == ({"rule_id": "TM-TEST-900", "msg": "plain text", "path": []},)
+    with pytest.raises(EngineError, match="no quote, backslash or control character"):
+        EngineOutput.from_json(
+            {"deny": [[{"rule_id": "TM-TEST-900", "msg": text, "path": []}]], "not_applicable": []}
+        )
