@@ -18,7 +18,8 @@ _ID = re.compile(r"TM-[A-Z]+-\d{3}")
 _ID_LITERAL = re.compile(r'"(TM-[A-Za-z0-9_.-]+)"')
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _TEST_RULE = re.compile(r"^test_\w+")
-_DENY_CONTROL = re.compile(r'result\.deny_control\(\s*"(TM-[^"]+)".*,\s*"([^"]+)"\)\s*$')
+_DENY_CONTROL = re.compile(r'result\.finding_control\(\s*"(TM-[^"]+)".*,\s*"([^"]+)"\)\s*$')
+_LEGACY = re.compile(r"\b(sprintf|result\.(deny|deny_control|at|at_control))\(")
 
 
 @pytest.fixture(scope="module")
@@ -117,13 +118,13 @@ def test_every_emitted_id_is_declared_in_its_package(policy_set: PolicySet) -> N
 def test_not_applicable_and_deny_are_read_from_the_sources() -> None:
     """The literal scan above sees the three ways a policy emits an id."""
     text = "\n".join(_sources(tests=False).values())
-    assert re.search(r'result\.deny\("TM-', text)
-    assert re.search(r'result\.deny_control\("TM-', text)
+    assert re.search(r'result\.finding\("TM-', text)
+    assert re.search(r'result\.finding_control\("TM-', text)
     assert re.search(r'not_applicable contains "TM-', text)
 
 
 def test_scoped_findings_name_a_control_of_their_check(policy_set: PolicySet) -> None:
-    """A literal control in `result.deny_control(id, ..., "fw/ID")` is one of id's controls."""
+    """A literal control in `result.finding_control(id, ..., "fw/ID")` is one of id's controls."""
     seen, wrong = 0, []
     for path, source in _sources(tests=False).items():
         for number, line in enumerate(source.splitlines(), start=1):
@@ -167,3 +168,17 @@ def test_catalog_covers_the_three_frameworks(catalog: ControlCatalog) -> None:
     ]
     assert {c.framework for c in catalog.controls} == {"atlas", "iso42001", "nist-ai-rmf"}
     assert catalog.get("atlas/AML.T0051") is not None
+
+
+def test_bundled_checks_render_their_messages_from_templates(policy_set: PolicySet) -> None:
+    """Every bundled check declares custom.message, and no policy writes text of its own
+    (sprintf, or the legacy msg shapes kept for team checks): engine output carries none."""
+    assert [c.id for c in policy_set.checks.values() if c.message is None] == []
+    legacy = [
+        f"{path.relative_to(policies_dir())}:{number}: {line.strip()}"
+        for path, source in _sources(tests=False).items()
+        if path.name != "result.rego"
+        for number, line in enumerate(source.splitlines(), start=1)
+        if not line.lstrip().startswith("#") and _LEGACY.search(line)
+    ]
+    assert legacy == []

@@ -27,12 +27,13 @@ _memory_types := {"agent_tool", "base_model", "fine_tuned_model"}
 #   controls:
 #     atlas: ["AML.T0053", "AML.T0086"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has an agentic surface but no threat considers {technique} ({name})"
 deny contains finding if {
 	count(_agentic_surfaces) > 0
 	some tid, name in _agentic_techniques
 	not tid in techniques.considered
-	msg := sprintf("model has an agentic surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-005", msg, ["surfaces", _agentic_surfaces[0]], concat("/", ["atlas", tid]))
+	params := {"technique": tid, "name": name}
+	finding := result.finding_control("TM-ATLAS-005", ["surfaces", _agentic_surfaces[0]], params, concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -47,11 +48,11 @@ deny contains finding if {
 #   controls:
 #     atlas: ["AML.T0101"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has an agent tool with write permissions but no threat considers AML.T0101 (Data Destruction via AI Agent Tool Invocation)"
 deny contains finding if {
 	count(_writing_tools) > 0
 	not "AML.T0101" in techniques.considered
-	msg := "model has an agent tool with write permissions but no threat considers AML.T0101 (Data Destruction via AI Agent Tool Invocation)"
-	finding := result.deny_control("TM-ATLAS-006", msg, ["assets", _writing_tools[0], "permissions"], "atlas/AML.T0101")
+	finding := result.finding_control("TM-ATLAS-006", ["assets", _writing_tools[0], "permissions"], {}, "atlas/AML.T0101")
 }
 
 # METADATA
@@ -66,11 +67,11 @@ deny contains finding if {
 #   controls:
 #     atlas: ["AML.T0080"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has an agent with memory but no threat considers AML.T0080 (AI Agent Context Poisoning)"
 deny contains finding if {
 	count(_memories) > 0
 	not "AML.T0080" in techniques.considered
-	msg := "model has an agent with memory but no threat considers AML.T0080 (AI Agent Context Poisoning)"
-	finding := result.deny_control("TM-ATLAS-007", msg, ["assets", _memories[0], "memory"], "atlas/AML.T0080")
+	finding := result.finding_control("TM-ATLAS-007", ["assets", _memories[0], "memory"], {}, "atlas/AML.T0080")
 }
 
 not_applicable contains "TM-ATLAS-005" if count(_agentic_surfaces) == 0

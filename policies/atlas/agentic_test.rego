@@ -20,11 +20,11 @@ test_agentic_surface_without_techniques_denied if {
 	agentic.deny == {
 		{
 			"rule_id": "TM-ATLAS-005", "path": ["surfaces", 3], "control": "atlas/AML.T0053",
-			"msg": "model has an agentic surface but no threat considers AML.T0053 (AI Agent Tool Invocation)",
+			"params": {"technique": "AML.T0053", "name": "AI Agent Tool Invocation"},
 		},
 		{
 			"rule_id": "TM-ATLAS-005", "path": ["surfaces", 3], "control": "atlas/AML.T0086",
-			"msg": "model has an agentic surface but no threat considers AML.T0086 (Exfiltration via AI Agent Tool Invocation)",
+			"params": {"technique": "AML.T0086", "name": "Exfiltration via AI Agent Tool Invocation"},
 		},
 	} with input.model as m
 		with input.facts as f
@@ -52,7 +52,7 @@ test_writing_tool_without_data_destruction_denied if {
 	f := testdata.facts_for(m, f0)
 	agentic.deny == {{
 		"rule_id": "TM-ATLAS-006", "path": ["assets", 4, "permissions"], "control": "atlas/AML.T0101",
-		"msg": "model has an agent tool with write permissions but no threat considers AML.T0101 (Data Destruction via AI Agent Tool Invocation)",
+		"params": {},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -85,7 +85,7 @@ test_memory_without_context_poisoning_denied if {
 	f := testdata.facts_for(m, f0)
 	agentic.deny == {{
 		"rule_id": "TM-ATLAS-007", "path": ["assets", 4, "memory"], "control": "atlas/AML.T0080",
-		"msg": "model has an agent with memory but no threat considers AML.T0080 (AI Agent Context Poisoning)",
+		"params": {},
 	}} with input.model as m
 		with input.facts as f
 }

@@ -31,12 +31,13 @@ _api_techniques := {
 #   controls:
 #     atlas: ["AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has an input_output surface but no threat considers {technique} ({name})"
 deny contains finding if {
 	count(_io_surfaces) > 0
 	some tid, name in _io_techniques
 	not tid in techniques.considered
-	msg := sprintf("model has an input_output surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-001", msg, ["surfaces", _io_surfaces[0]], concat("/", ["atlas", tid]))
+	params := {"technique": tid, "name": name}
+	finding := result.finding_control("TM-ATLAS-001", ["surfaces", _io_surfaces[0]], params, concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -52,12 +53,13 @@ deny contains finding if {
 #   controls:
 #     atlas: ["AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has a public or unauthenticated inference API but no threat considers {technique} ({name})"
 deny contains finding if {
 	count(_open_apis) > 0
 	some tid, name in _api_techniques
 	not tid in techniques.considered
-	msg := sprintf("model has a public or unauthenticated inference API but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-002", msg, ["assets", _open_apis[0]], concat("/", ["atlas", tid]))
+	params := {"technique": tid, "name": name}
+	finding := result.finding_control("TM-ATLAS-002", ["assets", _open_apis[0]], params, concat("/", ["atlas", tid]))
 }
 
 not_applicable contains "TM-ATLAS-001" if count(_io_surfaces) == 0

@@ -5,18 +5,17 @@ import data.lib.testdata
 
 _public_api := {"id": "public-api", "type": "inference_api", "name": "open endpoint", "exposure": "public", "authentication": "api_key"}
 
-# No sprintf here: regopy 1.5.2 quotes a string argument of a function in sprintf("%s").
-_finding(id, msg, tid, path) := {"rule_id": id, "msg": msg, "path": path, "control": concat("/", ["atlas", tid])}
+_finding(id, tid, name, path) := {"rule_id": id, "path": path, "params": {"technique": tid, "name": name}, "control": concat("/", ["atlas", tid])}
 
 test_io_surface_without_techniques_denied if {
 	m := object.union(testdata.model, {"threats": []})
 	f0 := testdata.facts
 	f := testdata.facts_for(m, f0)
 	io_surface.deny == {
-		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0051 (LLM Prompt Injection)", "AML.T0051", ["surfaces", 0]),
-		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0054 (LLM Jailbreak)", "AML.T0054", ["surfaces", 0]),
-		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0056 (Extract LLM System Prompt)", "AML.T0056", ["surfaces", 0]),
-		_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0057 (LLM Data Leakage)", "AML.T0057", ["surfaces", 0]),
+		_finding("TM-ATLAS-001", "AML.T0051", "LLM Prompt Injection", ["surfaces", 0]),
+		_finding("TM-ATLAS-001", "AML.T0054", "LLM Jailbreak", ["surfaces", 0]),
+		_finding("TM-ATLAS-001", "AML.T0056", "Extract LLM System Prompt", ["surfaces", 0]),
+		_finding("TM-ATLAS-001", "AML.T0057", "LLM Data Leakage", ["surfaces", 0]),
 	} with input.model as m
 		with input.facts as f
 }
@@ -48,7 +47,7 @@ test_ruled_out_without_reason_denied if {
 	m := object.union(testdata.model, {"threats": [threat], "compliance": {"not_applicable": [{"technique": "AML.T0057", "reason": ""}]}})
 	f0 := testdata.facts
 	f := testdata.facts_for(m, f0)
-	io_surface.deny == {_finding("TM-ATLAS-001", "model has an input_output surface but no threat considers AML.T0057 (LLM Data Leakage)", "AML.T0057", ["surfaces", 0])} with input.model as m
+	io_surface.deny == {_finding("TM-ATLAS-001", "AML.T0057", "LLM Data Leakage", ["surfaces", 0])} with input.model as m
 		with input.facts as f
 }
 
@@ -65,10 +64,10 @@ test_public_api_without_techniques_denied if {
 	f0 := testdata.facts
 	f := testdata.facts_for(m, f0)
 	io_surface.deny == {
-		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0040 (AI Model Inference API Access)", "AML.T0040", ["assets", 4]),
-		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0024 (Exfiltration via AI Inference API)", "AML.T0024", ["assets", 4]),
-		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0029 (Denial of AI Service)", "AML.T0029", ["assets", 4]),
-		_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0034 (Cost Harvesting)", "AML.T0034", ["assets", 4]),
+		_finding("TM-ATLAS-002", "AML.T0040", "AI Model Inference API Access", ["assets", 4]),
+		_finding("TM-ATLAS-002", "AML.T0024", "Exfiltration via AI Inference API", ["assets", 4]),
+		_finding("TM-ATLAS-002", "AML.T0029", "Denial of AI Service", ["assets", 4]),
+		_finding("TM-ATLAS-002", "AML.T0034", "Cost Harvesting", ["assets", 4]),
 	} with input.model as m
 		with input.facts as f
 }
@@ -82,7 +81,7 @@ test_unauthenticated_api_denied if {
 	})
 	f0 := testdata.facts
 	f := testdata.facts_for(m, f0)
-	io_surface.deny == {_finding("TM-ATLAS-002", "model has a public or unauthenticated inference API but no threat considers AML.T0034 (Cost Harvesting)", "AML.T0034", ["assets", 4])} with input.model as m
+	io_surface.deny == {_finding("TM-ATLAS-002", "AML.T0034", "Cost Harvesting", ["assets", 4])} with input.model as m
 		with input.facts as f
 }
 

@@ -22,12 +22,13 @@ _retrieval_techniques := {
 #   controls:
 #     atlas: ["AML.T0051.001", "AML.T0070", "AML.T0071"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has a retrieval surface but no threat considers {technique} ({name})"
 deny contains finding if {
 	count(_retrieval_surfaces) > 0
 	some tid, name in _retrieval_techniques
 	not tid in techniques.considered
-	msg := sprintf("model has a retrieval surface but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-003", msg, ["surfaces", _retrieval_surfaces[0]], concat("/", ["atlas", tid]))
+	params := {"technique": tid, "name": name}
+	finding := result.finding_control("TM-ATLAS-003", ["surfaces", _retrieval_surfaces[0]], params, concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -43,11 +44,11 @@ deny contains finding if {
 #   controls:
 #     atlas: ["AML.T0066"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has an ingestion path without review before publishing but no threat considers AML.T0066 (Retrieval Content Crafting)"
 deny contains finding if {
 	count(_unreviewed_paths) > 0
 	not "AML.T0066" in techniques.considered
-	msg := "model has an ingestion path without review before publishing but no threat considers AML.T0066 (Retrieval Content Crafting)"
-	finding := result.deny_control("TM-ATLAS-004", msg, _unreviewed_paths[0], "atlas/AML.T0066")
+	finding := result.finding_control("TM-ATLAS-004", _unreviewed_paths[0], {}, "atlas/AML.T0066")
 }
 
 not_applicable contains "TM-ATLAS-003" if count(_retrieval_surfaces) == 0

@@ -19,15 +19,15 @@ test_retrieval_without_techniques_denied if {
 	retrieval.deny == {
 		{
 			"rule_id": "TM-ATLAS-003", "path": ["surfaces", 1], "control": "atlas/AML.T0051.001",
-			"msg": "model has a retrieval surface but no threat considers AML.T0051.001 (LLM Prompt Injection: Indirect)",
+			"params": {"technique": "AML.T0051.001", "name": "LLM Prompt Injection: Indirect"},
 		},
 		{
 			"rule_id": "TM-ATLAS-003", "path": ["surfaces", 1], "control": "atlas/AML.T0070",
-			"msg": "model has a retrieval surface but no threat considers AML.T0070 (RAG Poisoning)",
+			"params": {"technique": "AML.T0070", "name": "RAG Poisoning"},
 		},
 		{
 			"rule_id": "TM-ATLAS-003", "path": ["surfaces", 1], "control": "atlas/AML.T0071",
-			"msg": "model has a retrieval surface but no threat considers AML.T0071 (False RAG Entry Injection)",
+			"params": {"technique": "AML.T0071", "name": "False RAG Entry Injection"},
 		},
 	} with input.model as m
 		with input.facts as f
@@ -55,7 +55,7 @@ test_unreviewed_ingestion_path_denied if {
 	f := testdata.facts_for(m, f0)
 	retrieval.deny == {{
 		"rule_id": "TM-ATLAS-004", "path": ["assets", 4, "ingestion_paths", 1], "control": "atlas/AML.T0066",
-		"msg": "model has an ingestion path without review before publishing but no threat considers AML.T0066 (Retrieval Content Crafting)",
+		"params": {},
 	}} with input.model as m
 		with input.facts as f
 }

@@ -18,11 +18,11 @@ _model_types := {"base_model", "fine_tuned_model", "embedding_model"}
 #   controls:
 #     atlas: ["AML.T0010.003"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has a third-party or open-weights model but no threat considers AML.T0010.003 (AI Supply Chain Compromise: Model)"
 deny contains finding if {
 	count(_external_models) > 0
 	not "AML.T0010.003" in techniques.considered
-	msg := "model has a third-party or open-weights model but no threat considers AML.T0010.003 (AI Supply Chain Compromise: Model)"
-	finding := result.deny_control("TM-ATLAS-010", msg, ["assets", _external_models[0]], "atlas/AML.T0010.003")
+	finding := result.finding_control("TM-ATLAS-010", ["assets", _external_models[0]], {}, "atlas/AML.T0010.003")
 }
 
 # METADATA
@@ -37,10 +37,10 @@ deny contains finding if {
 #   controls:
 #     atlas: ["AML.T0010.001"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has a runtime surface or an ML library but no threat considers AML.T0010.001 (AI Supply Chain Compromise: AI Software)"
 deny contains finding if {
 	not "AML.T0010.001" in techniques.considered
-	msg := "model has a runtime surface or an ML library but no threat considers AML.T0010.001 (AI Supply Chain Compromise: AI Software)"
-	finding := result.deny_control("TM-ATLAS-011", msg, _software_supply_path, "atlas/AML.T0010.001")
+	finding := result.finding_control("TM-ATLAS-011", _software_supply_path, {}, "atlas/AML.T0010.001")
 }
 
 # METADATA
@@ -56,11 +56,11 @@ deny contains finding if {
 #   controls:
 #     atlas: ["AML.T0011.000"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has an open-weights model loaded from files but no threat considers AML.T0011.000 (User Execution: Unsafe AI Artifacts)"
 deny contains finding if {
 	count(_loaded_weights) > 0
 	not "AML.T0011.000" in techniques.considered
-	msg := "model has an open-weights model loaded from files but no threat considers AML.T0011.000 (User Execution: Unsafe AI Artifacts)"
-	finding := result.deny_control("TM-ATLAS-012", msg, ["assets", _loaded_weights[0]], "atlas/AML.T0011.000")
+	finding := result.finding_control("TM-ATLAS-012", ["assets", _loaded_weights[0]], {}, "atlas/AML.T0011.000")
 }
 
 not_applicable contains "TM-ATLAS-010" if count(_external_models) == 0

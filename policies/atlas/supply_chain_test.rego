@@ -13,7 +13,7 @@ test_third_party_model_without_supply_chain_denied if {
 	f := testdata.facts_for(m, f0)
 	supply_chain.deny == {{
 		"rule_id": "TM-ATLAS-010", "path": ["assets", 0], "control": "atlas/AML.T0010.003",
-		"msg": "model has a third-party or open-weights model but no threat considers AML.T0010.003 (AI Supply Chain Compromise: Model)",
+		"params": {},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -40,7 +40,7 @@ test_ml_library_without_software_supply_chain_denied if {
 	f := testdata.facts_for(m, f0)
 	supply_chain.deny == {{
 		"rule_id": "TM-ATLAS-011", "path": ["surfaces", 2], "control": "atlas/AML.T0010.001",
-		"msg": "model has a runtime surface or an ML library but no threat considers AML.T0010.001 (AI Supply Chain Compromise: AI Software)",
+		"params": {},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -69,7 +69,7 @@ test_open_weights_without_unsafe_artifacts_denied if {
 	f := testdata.facts_for(m, f0)
 	supply_chain.deny == {{
 		"rule_id": "TM-ATLAS-012", "path": ["assets", 4], "control": "atlas/AML.T0011.000",
-		"msg": "model has an open-weights model loaded from files but no threat considers AML.T0011.000 (User Execution: Unsafe AI Artifacts)",
+		"params": {},
 	}} with input.model as m
 		with input.facts as f
 }

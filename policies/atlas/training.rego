@@ -25,12 +25,13 @@ _training_types := {"training_pipeline", "fine_tuning_pipeline", "dataset"}
 #   controls:
 #     atlas: ["AML.T0020", "AML.T0018"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has a training or fine-tuning pipeline or a dataset but no threat considers {technique} ({name})"
 deny contains finding if {
 	count(_training_assets) > 0
 	some tid, name in _training_techniques
 	not tid in techniques.considered
-	msg := sprintf("model has a training or fine-tuning pipeline or a dataset but no threat considers %s (%s)", [tid, name])
-	finding := result.deny_control("TM-ATLAS-008", msg, ["assets", _training_assets[0]], concat("/", ["atlas", tid]))
+	params := {"technique": tid, "name": name}
+	finding := result.finding_control("TM-ATLAS-008", ["assets", _training_assets[0]], params, concat("/", ["atlas", tid]))
 }
 
 # METADATA
@@ -45,11 +46,11 @@ deny contains finding if {
 #   controls:
 #     atlas: ["AML.T0019"]
 #     nist-ai-rmf: ["MAP 4.1"]
+#   message: "model has a dataset without access-controlled ingestion but no threat considers AML.T0019 (Publish Poisoned Datasets)"
 deny contains finding if {
 	count(_open_datasets) > 0
 	not "AML.T0019" in techniques.considered
-	msg := "model has a dataset without access-controlled ingestion but no threat considers AML.T0019 (Publish Poisoned Datasets)"
-	finding := result.deny_control("TM-ATLAS-009", msg, ["assets", _open_datasets[0]], "atlas/AML.T0019")
+	finding := result.finding_control("TM-ATLAS-009", ["assets", _open_datasets[0]], {}, "atlas/AML.T0019")
 }
 
 not_applicable contains "TM-ATLAS-008" if count(_training_assets) == 0

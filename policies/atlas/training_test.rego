@@ -18,11 +18,11 @@ test_dataset_without_techniques_denied if {
 	training.deny == {
 		{
 			"rule_id": "TM-ATLAS-008", "path": ["assets", 4], "control": "atlas/AML.T0020",
-			"msg": "model has a training or fine-tuning pipeline or a dataset but no threat considers AML.T0020 (Poison Training Data)",
+			"params": {"technique": "AML.T0020", "name": "Poison Training Data"},
 		},
 		{
 			"rule_id": "TM-ATLAS-008", "path": ["assets", 4], "control": "atlas/AML.T0018",
-			"msg": "model has a training or fine-tuning pipeline or a dataset but no threat considers AML.T0018 (Manipulate AI Model)",
+			"params": {"technique": "AML.T0018", "name": "Manipulate AI Model"},
 		},
 	} with input.model as m
 		with input.facts as f
@@ -49,7 +49,7 @@ test_open_dataset_without_publish_poisoned_denied if {
 	f := testdata.facts_for(m, f0)
 	training.deny == {{
 		"rule_id": "TM-ATLAS-009", "path": ["assets", 4], "control": "atlas/AML.T0019",
-		"msg": "model has a dataset without access-controlled ingestion but no threat considers AML.T0019 (Publish Poisoned Datasets)",
+		"params": {},
 	}} with input.model as m
 		with input.facts as f
 }

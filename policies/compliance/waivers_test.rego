@@ -12,8 +12,8 @@ test_expired_waiver_denied if {
 	m := _model
 	testdata.found(waivers.deny) == {{
 		"rule_id": "TM-WAIVER-001",
-		"msg": "waiver of nist-ai-rmf/MEASURE 2.11 expired on 2026-01-31",
 		"path": ["compliance", "waivers", 0, "expires"],
+		"params": {"control": ["compliance", "waivers", 0, "control"], "expires": ["compliance", "waivers", 0, "expires"]},
 		"control": "nist-ai-rmf/MEASURE 2.11",
 	}} with input.model as m
 		with input.facts as {"waivers": [{"expired": true, "days_left": -300}, {"expired": false, "days_left": 120}]}
@@ -42,14 +42,14 @@ test_every_expired_waiver_denied_and_missing_facts_ignored if {
 	testdata.found(waivers.deny) == {
 		{
 			"rule_id": "TM-WAIVER-001",
-			"msg": "waiver of nist-ai-rmf/MEASURE 2.11 expired on 2026-01-31",
 			"path": ["compliance", "waivers", 0, "expires"],
+			"params": {"control": ["compliance", "waivers", 0, "control"], "expires": ["compliance", "waivers", 0, "expires"]},
 			"control": "nist-ai-rmf/MEASURE 2.11",
 		},
 		{
 			"rule_id": "TM-WAIVER-001",
-			"msg": "waiver of iso42001/A.7.6 expired on 2027-03-31",
 			"path": ["compliance", "waivers", 1, "expires"],
+			"params": {"control": ["compliance", "waivers", 1, "control"], "expires": ["compliance", "waivers", 1, "expires"]},
 			"control": "iso42001/A.7.6",
 		},
 	} with input.model as m

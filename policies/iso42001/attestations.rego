@@ -33,9 +33,17 @@ not_applicable := set()
 # custom:
 #   id: TM-ATTEST-002
 #   severity: medium
+#   message:
+#     missing: "control {control} has no attestation"
+#     invalid: "attestation for {control} {problem}"
 #   controls:
 #     iso42001: ["A.2.2", "A.2.3", "A.2.4", "A.3.3", "A.4.6", "A.5.2", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.5", "A.6.2.8", "A.7.6", "A.8.3", "A.8.4", "A.8.5", "A.9.3", "A.10.4"]
 deny contains result.each("TM-ATTEST-002", found) if {
-	found := attestation.findings(_attested)
+	found := [_item(p) | some p in attestation.problems(_attested)]
 	count(found) > 0
 }
+
+# One finding per problem, against the control of its attestation only.
+_item(p) := result.item_control(p[0], {"message": "missing", "control": p[1]}, p[1]) if p[2] == ""
+
+_item(p) := result.item_control(p[0], {"message": "invalid", "control": p[1], "problem": p[2]}, p[1]) if p[2] != ""

@@ -12,8 +12,8 @@ test_missing_attestation_denied if {
 	f := testdata.facts
 	testdata.found(attestations.deny) == {{
 		"rule_id": "TM-ATTEST-002",
-		"msg": "control iso42001/A.2.2 has no attestation",
 		"path": ["compliance", "attestations"],
+		"params": {"message": "missing", "control": "iso42001/A.2.2"},
 		"control": "iso42001/A.2.2",
 	}} with input.model as m
 		with input.facts as f
@@ -26,14 +26,14 @@ test_stale_attestation_without_evidence_denied if {
 	testdata.found(attestations.deny) == {
 		{
 			"rule_id": "TM-ATTEST-002",
-			"msg": "attestation for iso42001/A.2.2 is not dated within the review cadence",
 			"path": ["compliance", "attestations", 25],
+			"params": {"message": "invalid", "control": "iso42001/A.2.2", "problem": "is not dated within the review cadence"},
 			"control": "iso42001/A.2.2",
 		},
 		{
 			"rule_id": "TM-ATTEST-002",
-			"msg": "attestation for iso42001/A.2.2 cites an evidence file that does not exist",
 			"path": ["compliance", "attestations", 25],
+			"params": {"message": "invalid", "control": "iso42001/A.2.2", "problem": "cites an evidence file that does not exist"},
 			"control": "iso42001/A.2.2",
 		},
 	} with input.model as m

@@ -18,12 +18,12 @@ _datasets := [i | some i; asset := input.model.assets[i]; asset.type == "dataset
 #   id: TM-ISO-020
 #   severity: high
 #   controls: {iso42001: ["A.7.5"]}
+#   message: "dataset {dataset} does not record its provenance source"
 deny contains result.each("TM-ISO-020", found) if {
-	found := [result.at(msg, ["assets", i, "provenance", "source"]) |
+	found := [result.item(["assets", i, "provenance", "source"], {"dataset": ["assets", i, "id"]}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		not model.stated(asset, ["provenance", "source"])
-		msg := sprintf("dataset %s does not record its provenance source", [asset.id])
 	]
 	count(found) > 0
 }
@@ -37,18 +37,17 @@ deny contains result.each("TM-ISO-020", found) if {
 #   id: TM-ISO-021
 #   severity: high
 #   controls: {iso42001: ["A.7.2"]}
+#   message: "dataset {dataset} {problem}"
 deny contains result.each("TM-ISO-021", found) if {
-	uncontrolled := [result.at(msg, ["assets", i, "ingestion", "access_controlled"]) |
+	uncontrolled := [result.item(["assets", i, "ingestion", "access_controlled"], {"dataset": ["assets", i, "id"], "problem": "does not control who can write to it"}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		not asset.ingestion.access_controlled == true
-		msg := sprintf("dataset %s does not control who can write to it", [asset.id])
 	]
-	no_writers := [result.at(msg, ["assets", i, "ingestion", "writers"]) |
+	no_writers := [result.item(["assets", i, "ingestion", "writers"], {"dataset": ["assets", i, "id"], "problem": "names no writers"}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		count(object.get(asset, ["ingestion", "writers"], [])) == 0
-		msg := sprintf("dataset %s names no writers", [asset.id])
 	]
 	found := array.concat(uncontrolled, no_writers)
 	count(found) > 0
@@ -67,13 +66,13 @@ _pinning_fields := [["version", ["version"]], ["provenance.sha256", ["provenance
 #   id: TM-ISO-022
 #   severity: medium
 #   controls: {iso42001: ["A.4.3", "A.7.3"]}
+#   message: "dataset {dataset} does not record {field}"
 deny contains result.each("TM-ISO-022", found) if {
-	found := [result.at(msg, array.concat(["assets", i], field[1])) |
+	found := [result.item(array.concat(["assets", i], field[1]), {"dataset": ["assets", i, "id"], "field": field[0]}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		some field in _pinning_fields
 		not model.stated(asset, field[1])
-		msg := sprintf("dataset %s does not record %s", [asset.id, field[0]])
 	]
 	count(found) > 0
 }
@@ -87,12 +86,12 @@ deny contains result.each("TM-ISO-022", found) if {
 #   id: TM-ISO-023
 #   severity: medium
 #   controls: {iso42001: ["A.7.4"]}
+#   message: "dataset {dataset} states no data quality requirements"
 deny contains result.each("TM-ISO-023", found) if {
-	found := [result.at(msg, ["assets", i, "quality"]) |
+	found := [result.item(["assets", i, "quality"], {"dataset": ["assets", i, "id"]}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		not _has_quality(asset)
-		msg := sprintf("dataset %s states no data quality requirements", [asset.id])
 	]
 	count(found) > 0
 }

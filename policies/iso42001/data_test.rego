@@ -18,8 +18,8 @@ test_dataset_without_provenance_source_denied if {
 	f := testdata.facts
 	testdata.found(datasets.deny) == {{
 		"rule_id": "TM-ISO-020",
-		"msg": "dataset tickets does not record its provenance source",
 		"path": ["assets", 4, "provenance", "source"],
+		"params": {"dataset": ["assets", 4, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -42,8 +42,8 @@ test_open_dataset_denied if {
 	m := _with(testdata.patched(_dataset, ["ingestion"], {"access_controlled": false}))
 	f := testdata.facts
 	testdata.found(datasets.deny) == {
-		{"rule_id": "TM-ISO-021", "msg": "dataset tickets does not control who can write to it", "path": ["assets", 4, "ingestion", "access_controlled"]},
-		{"rule_id": "TM-ISO-021", "msg": "dataset tickets names no writers", "path": ["assets", 4, "ingestion", "writers"]},
+		{"rule_id": "TM-ISO-021", "path": ["assets", 4, "ingestion", "access_controlled"], "params": {"dataset": ["assets", 4, "id"], "problem": "does not control who can write to it"}},
+		{"rule_id": "TM-ISO-021", "path": ["assets", 4, "ingestion", "writers"], "params": {"dataset": ["assets", 4, "id"], "problem": "names no writers"}},
 	} with input.model as m
 		with input.facts as f
 }
@@ -52,8 +52,8 @@ test_unpinned_dataset_denied if {
 	m := _with(testdata.patched(testdata.patched(_dataset, ["version"], ""), ["provenance"], {"source": "ticketing export"}))
 	f := testdata.facts
 	testdata.found(datasets.deny) == {
-		{"rule_id": "TM-ISO-022", "msg": "dataset tickets does not record version", "path": ["assets", 4, "version"]},
-		{"rule_id": "TM-ISO-022", "msg": "dataset tickets does not record provenance.sha256", "path": ["assets", 4, "provenance", "sha256"]},
+		{"rule_id": "TM-ISO-022", "path": ["assets", 4, "version"], "params": {"dataset": ["assets", 4, "id"], "field": "version"}},
+		{"rule_id": "TM-ISO-022", "path": ["assets", 4, "provenance", "sha256"], "params": {"dataset": ["assets", 4, "id"], "field": "provenance.sha256"}},
 	} with input.model as m
 		with input.facts as f
 }
@@ -69,8 +69,8 @@ test_dataset_without_quality_denied if {
 	f := testdata.facts
 	testdata.found(datasets.deny) == {{
 		"rule_id": "TM-ISO-023",
-		"msg": "dataset tickets states no data quality requirements",
 		"path": ["assets", 4, "quality"],
+		"params": {"dataset": ["assets", 4, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }

@@ -16,20 +16,22 @@ not_applicable := set()
 #   id: TM-ISO-040
 #   severity: medium
 #   controls: {iso42001: ["A.6.2.3"]}
+#   message:
+#     empty: "model lists no {part}"
+#     off_surface: "asset {asset} is on no attack surface"
 deny contains finding if {
 	some part in ["assets", "surfaces"]
 	count(object.get(input.model, part, [])) == 0
-	finding := result.deny("TM-ISO-040", sprintf("model lists no %s", [part]), [part])
+	finding := result.finding("TM-ISO-040", [part], {"message": "empty", "part": part})
 }
 
 deny contains result.each("TM-ISO-040", found) if {
 	# One pass over the surfaces, then a lookup per asset (was: every surface per asset).
 	on_surface := [id | some surface in input.model.surfaces; some id in surface.assets]
-	found := [result.at(msg, ["assets", i]) |
+	found := [result.item(["assets", i], {"message": "off_surface", "asset": ["assets", i, "id"]}) |
 		some i
 		asset := input.model.assets[i]
 		not asset.id in on_surface
-		msg := sprintf("asset %s is on no attack surface", [asset.id])
 	]
 	count(found) > 0
 }

@@ -6,15 +6,15 @@ import data.lib.testdata
 test_asset_on_no_surface_denied if {
 	m := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [{"id": "orphan", "type": "agent_tool"}])})
 	f := testdata.facts
-	testdata.found(design.deny) == {{"rule_id": "TM-ISO-040", "msg": "asset orphan is on no attack surface", "path": ["assets", 4]}} with input.model as m
+	testdata.found(design.deny) == {{"rule_id": "TM-ISO-040", "path": ["assets", 4], "params": {"message": "off_surface", "asset": ["assets", 4, "id"]}}} with input.model as m
 		with input.facts as f
 }
 
 test_empty_inventory_denied if {
 	f := testdata.facts
 	testdata.found(design.deny) == {
-		{"rule_id": "TM-ISO-040", "msg": "model lists no assets", "path": ["assets"]},
-		{"rule_id": "TM-ISO-040", "msg": "model lists no surfaces", "path": ["surfaces"]},
+		{"rule_id": "TM-ISO-040", "path": ["assets"], "params": {"message": "empty", "part": "assets"}},
+		{"rule_id": "TM-ISO-040", "path": ["surfaces"], "params": {"message": "empty", "part": "surfaces"}},
 	} with input.model as {"assets": [], "surfaces": []}
 		with input.facts as f
 }

@@ -13,9 +13,10 @@ import data.lib.result
 #   id: TM-ISO-010
 #   severity: high
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.3", "A.5.4"]}
+#   message: "model lists no threat, so no impact is assessed"
 deny contains finding if {
 	not _has_threat
-	finding := result.deny("TM-ISO-010", "model lists no threat, so no impact is assessed", ["threats"])
+	finding := result.finding("TM-ISO-010", ["threats"], {})
 }
 
 # count() of the list read by reference: object.get would copy the threats (see lib.model),
@@ -43,13 +44,13 @@ _write_permissions := {"write", "read_write", "admin"}
 #   id: TM-ISO-011
 #   severity: high
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.4", "A.9.2"]}
+#   message: "agent tool {tool} with write permissions does not state its {field}"
 deny contains result.each("TM-ISO-011", found) if {
-	found := [result.at(msg, ["assets", i, field]) |
+	found := [result.item(["assets", i, field], {"tool": ["assets", i, "id"], "field": field}) |
 		some i in _writing_tools
 		tool := input.model.assets[i]
 		some field in ["blast_radius", "human_approval"]
 		not model.stated(tool, field)
-		msg := sprintf("agent tool %s with write permissions does not state its %s", [tool.id, field])
 	]
 	count(found) > 0
 }

@@ -10,14 +10,14 @@ _with_tool(patch) := object.union(testdata.model, {"assets": array.concat(testda
 test_no_threat_denied if {
 	m := object.union(testdata.model, {"threats": []})
 	f := testdata.facts
-	testdata.found(impact.deny) == {{"rule_id": "TM-ISO-010", "msg": "model lists no threat, so no impact is assessed", "path": ["threats"]}} with input.model as m
+	testdata.found(impact.deny) == {{"rule_id": "TM-ISO-010", "path": ["threats"], "params": {}}} with input.model as m
 		with input.facts as f
 }
 
 test_missing_threat_list_denied if {
 	m := object.remove(testdata.model, ["threats"])
 	f := testdata.facts
-	testdata.found(impact.deny) == {{"rule_id": "TM-ISO-010", "msg": "model lists no threat, so no impact is assessed", "path": ["threats"]}} with input.model as m
+	testdata.found(impact.deny) == {{"rule_id": "TM-ISO-010", "path": ["threats"], "params": {}}} with input.model as m
 		with input.facts as f
 }
 
@@ -38,13 +38,13 @@ test_writing_tool_without_impact_statement_denied if {
 	testdata.found(impact.deny) == {
 		{
 			"rule_id": "TM-ISO-011",
-			"msg": "agent tool order-tool with write permissions does not state its blast_radius",
 			"path": ["assets", 4, "blast_radius"],
+			"params": {"tool": ["assets", 4, "id"], "field": "blast_radius"},
 		},
 		{
 			"rule_id": "TM-ISO-011",
-			"msg": "agent tool order-tool with write permissions does not state its human_approval",
 			"path": ["assets", 4, "human_approval"],
+			"params": {"tool": ["assets", 4, "id"], "field": "human_approval"},
 		},
 	} with input.model as m
 		with input.facts as f

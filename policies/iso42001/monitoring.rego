@@ -13,17 +13,18 @@ import data.lib.result
 #   id: TM-ISO-050
 #   severity: medium
 #   controls: {iso42001: ["9.1"]}
+#   message: "red-team finding {exercise}/{finding} does not record its remediation {field}"
 deny contains result.each("TM-ISO-050", found) if {
 	# One batch (lib.result says why); "some i; x := xs[i]": regopy does not compile
 	# "some i, x in" inside a comprehension.
-	found := [result.at(msg, ["red_team", i, "findings", j, "remediation", field]) |
+	found := [result.item(["red_team", i, "findings", j, "remediation", field], params) |
 		some i
 		exercise := input.model.red_team[i]
 		some j
 		rt_finding := exercise.findings[j]
 		some field in ["status", "ticket"]
 		not model.stated(object.get(rt_finding, "remediation", {}), field)
-		msg := sprintf("red-team finding %s/%s does not record its remediation %s", [exercise.id, rt_finding.id, field])
+		params := {"exercise": ["red_team", i, "id"], "finding": ["red_team", i, "findings", j, "id"], "field": field}
 	]
 	count(found) > 0
 }

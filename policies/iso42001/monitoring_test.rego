@@ -8,8 +8,8 @@ test_untracked_finding_denied if {
 	f := testdata.facts
 	testdata.found(monitoring.deny) == {{
 		"rule_id": "TM-ISO-050",
-		"msg": "red-team finding RT-2026-09/F-1 does not record its remediation ticket",
 		"path": ["red_team", 0, "findings", 0, "remediation", "ticket"],
+		"params": {"exercise": ["red_team", 0, "id"], "finding": ["red_team", 0, "findings", 0, "id"], "field": "ticket"},
 	}} with input.model as m
 		with input.facts as f
 }

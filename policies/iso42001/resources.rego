@@ -23,12 +23,12 @@ _libraries := [i | some i; asset := input.model.assets[i]; asset.type == "ml_lib
 #   id: TM-ISO-030
 #   severity: medium
 #   controls: {iso42001: ["A.4.2"]}
+#   message: "{type} {asset} does not record its version"
 deny contains result.each("TM-ISO-030", found) if {
-	found := [result.at(msg, ["assets", i, "version"]) |
+	found := [result.item(["assets", i, "version"], {"type": ["assets", i, "type"], "asset": ["assets", i, "id"]}) |
 		some i in _versioned
 		asset := input.model.assets[i]
 		not model.stated(asset, "version")
-		msg := sprintf("%s %s does not record its version", [asset.type, asset.id])
 	]
 	count(found) > 0
 }
@@ -42,20 +42,21 @@ deny contains result.each("TM-ISO-030", found) if {
 #   id: TM-ISO-031
 #   severity: medium
 #   controls: {iso42001: ["A.4.4"]}
+#   message:
+#     undocumented: "ML library {asset} lists no pinned components and no SBOM"
+#     no_sbom: "SBOM {sbom} of ML library {asset} does not exist"
 deny contains result.each("TM-ISO-031", found) if {
-	undocumented := [result.at(msg, ["assets", i]) |
+	undocumented := [result.item(["assets", i], {"message": "undocumented", "asset": ["assets", i, "id"]}) |
 		some i in _libraries
 		asset := input.model.assets[i]
 		not _pinned(asset)
 		not asset.sbom
-		msg := sprintf("ML library %s lists no pinned components and no SBOM", [asset.id])
 	]
-	no_sbom := [result.at(msg, ["assets", i, "sbom"]) |
+	no_sbom := [result.item(["assets", i, "sbom"], {"message": "no_sbom", "sbom": ["assets", i, "sbom"], "asset": ["assets", i, "id"]}) |
 		some i in _libraries
 		asset := input.model.assets[i]
 		asset.sbom
 		not input.facts.evidence[asset.sbom] == true
-		msg := sprintf("SBOM %s of ML library %s does not exist", [asset.sbom, asset.id])
 	]
 	found := array.concat(undocumented, no_sbom)
 	count(found) > 0
@@ -71,19 +72,20 @@ deny contains result.each("TM-ISO-031", found) if {
 #   id: TM-ISO-032
 #   severity: low
 #   controls: {iso42001: ["A.4.5"]}
+#   message:
+#     no_runtime: "model documents no runtime surface, serving infrastructure or ML library"
+#     no_hosting: "base model {asset} does not record its hosting"
 deny contains finding if {
 	not _documents_runtime
-	msg := "model documents no runtime surface, serving infrastructure or ML library"
-	finding := result.deny("TM-ISO-032", msg, ["surfaces"])
+	finding := result.finding("TM-ISO-032", ["surfaces"], {"message": "no_runtime"})
 }
 
 deny contains result.each("TM-ISO-032", found) if {
-	found := [result.at(msg, ["assets", i, "hosting"]) |
+	found := [result.item(["assets", i, "hosting"], {"message": "no_hosting", "asset": ["assets", i, "id"]}) |
 		some i
 		asset := input.model.assets[i]
 		asset.type == "base_model"
 		count(object.get(asset, "hosting", {})) == 0
-		msg := sprintf("base model %s does not record its hosting", [asset.id])
 	]
 	count(found) > 0
 }

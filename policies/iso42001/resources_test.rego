@@ -8,8 +8,8 @@ test_model_without_version_denied if {
 	f := testdata.facts
 	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-030",
-		"msg": "base_model base-model does not record its version",
 		"path": ["assets", 0, "version"],
+		"params": {"type": ["assets", 0, "type"], "asset": ["assets", 0, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -32,8 +32,8 @@ test_ml_library_without_components_or_sbom_denied if {
 	f := testdata.facts
 	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-031",
-		"msg": "ML library serving-stack lists no pinned components and no SBOM",
 		"path": ["assets", 3],
+		"params": {"message": "undocumented", "asset": ["assets", 3, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -43,8 +43,8 @@ test_missing_sbom_file_denied if {
 	f := object.union(testdata.facts, {"evidence": object.union(testdata.facts.evidence, {"sbom/serving.cdx.json": false})})
 	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-031",
-		"msg": "SBOM sbom/serving.cdx.json of ML library serving-stack does not exist",
 		"path": ["assets", 3, "sbom"],
+		"params": {"message": "no_sbom", "sbom": ["assets", 3, "sbom"], "asset": ["assets", 3, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -67,8 +67,8 @@ test_base_model_without_hosting_denied if {
 	f := testdata.facts
 	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-032",
-		"msg": "base model base-model does not record its hosting",
 		"path": ["assets", 0, "hosting"],
+		"params": {"message": "no_hosting", "asset": ["assets", 0, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -81,8 +81,8 @@ test_no_runtime_documented_denied if {
 	f := testdata.facts
 	testdata.found(resources.deny) == {{
 		"rule_id": "TM-ISO-032",
-		"msg": "model documents no runtime surface, serving infrastructure or ML library",
 		"path": ["surfaces"],
+		"params": {"message": "no_runtime"},
 	}} with input.model as m
 		with input.facts as f
 }

@@ -13,11 +13,11 @@ import data.lib.result
 #   id: TM-ISO-001
 #   severity: high
 #   controls: {iso42001: ["A.6.2.2", "A.9.4"]}
+#   message: "system.{field} is not stated"
 deny contains finding if {
 	some field in ["description", "intended_purpose"]
 	not model.stated(_system, field)
-	msg := sprintf("system.%s is not stated", [field])
-	finding := result.deny("TM-ISO-001", msg, ["system", field])
+	finding := result.finding("TM-ISO-001", ["system", field], {"field": field})
 }
 
 # The system section, or none: given to model.stated instead of the whole model, which a
@@ -36,21 +36,23 @@ default _system := {}
 #   id: TM-ISO-004
 #   severity: medium
 #   controls: {iso42001: ["A.6.2.7", "A.8.2"]}
+#   message:
+#     no_interface: "input_output surface {surface} documents no interface"
+#     unstated: "interface {interface} of surface {surface} does not state {field}"
 deny contains result.each("TM-ISO-004", found) if {
-	no_interface := [result.at(msg, ["surfaces", i, "interfaces"]) |
+	no_interface := [result.item(["surfaces", i, "interfaces"], {"message": "no_interface", "surface": ["surfaces", i, "id"]}) |
 		some i in _io_surfaces
 		surface := input.model.surfaces[i]
 		count(object.get(surface, "interfaces", [])) == 0
-		msg := sprintf("input_output surface %s documents no interface", [surface.id])
 	]
-	unstated := [result.at(msg, ["surfaces", i, "interfaces", j, field]) |
+	unstated := [result.item(["surfaces", i, "interfaces", j, field], params) |
 		some i in _io_surfaces
 		surface := input.model.surfaces[i]
 		some j
 		interface := surface.interfaces[j]
 		some field in ["who", "access"]
 		not model.stated(interface, field)
-		msg := sprintf("interface %v of surface %s does not state %s", [object.get(interface, "id", j), surface.id, field])
+		params := {"message": "unstated", "interface": _interface_name(interface, i, j), "surface": ["surfaces", i, "id"], "field": field}
 	]
 	found := array.concat(no_interface, unstated)
 	count(found) > 0
@@ -62,4 +64,9 @@ not_applicable contains "TM-ISO-004" if {
 
 # The indices of the input_output surfaces, found once. Findings come in a
 # lib.result.each batch (lib.result says why).
+# An interface is named by its id, or by its index when it has none.
+_interface_name(interface, i, j) := ["surfaces", i, "interfaces", j, "id"] if interface.id
+
+_interface_name(interface, _, j) := j if not interface.id
+
 _io_surfaces := [i | some i; surface := input.model.surfaces[i]; surface.layer == "input_output"]

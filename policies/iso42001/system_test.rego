@@ -7,8 +7,8 @@ test_missing_description_and_blank_purpose_denied if {
 	m := testdata.patched(testdata.without(testdata.model, ["system", "description"]), ["system", "intended_purpose"], "  ")
 	f := testdata.facts
 	testdata.found(system.deny) == {
-		{"rule_id": "TM-ISO-001", "msg": "system.description is not stated", "path": ["system", "description"]},
-		{"rule_id": "TM-ISO-001", "msg": "system.intended_purpose is not stated", "path": ["system", "intended_purpose"]},
+		{"rule_id": "TM-ISO-001", "path": ["system", "description"], "params": {"field": "description"}},
+		{"rule_id": "TM-ISO-001", "path": ["system", "intended_purpose"], "params": {"field": "intended_purpose"}},
 	} with input.model as m
 		with input.facts as f
 }
@@ -30,8 +30,8 @@ test_interface_without_access_denied if {
 	f := testdata.facts
 	testdata.found(system.deny) == {{
 		"rule_id": "TM-ISO-004",
-		"msg": "interface web-chat of surface chat-io does not state access",
 		"path": ["surfaces", 0, "interfaces", 0, "access"],
+		"params": {"message": "unstated", "interface": ["surfaces", 0, "interfaces", 0, "id"], "surface": ["surfaces", 0, "id"], "field": "access"},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -41,8 +41,8 @@ test_io_surface_without_interfaces_denied if {
 	f := testdata.facts
 	testdata.found(system.deny) == {{
 		"rule_id": "TM-ISO-004",
-		"msg": "input_output surface chat-io documents no interface",
 		"path": ["surfaces", 0, "interfaces"],
+		"params": {"message": "no_interface", "surface": ["surfaces", 0, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }

@@ -12,12 +12,12 @@ import data.lib.result
 #   id: TM-ISO-060
 #   severity: medium
 #   controls: {iso42001: ["8.3"]}
+#   message: "planned control {control} has no due date"
 deny contains result.each("TM-ISO-060", found) if {
-	found := [result.at(msg, ["controls", i, "due"]) |
+	found := [result.item(["controls", i, "due"], {"control": ["controls", i, "id"]}) |
 		some i in _planned
 		control := input.model.controls[i]
 		not model.stated(control, "due")
-		msg := sprintf("planned control %s has no due date", [control.id])
 	]
 	count(found) > 0
 }
@@ -31,20 +31,22 @@ deny contains result.each("TM-ISO-060", found) if {
 #   id: TM-ISO-061
 #   severity: high
 #   controls: {iso42001: ["8.3", "A.6.2.4"]}
+#   message:
+#     no_evidence: "verified control {control} names no evidence"
+#     missing: "evidence {evidence} of verified control {control} does not exist"
 deny contains result.each("TM-ISO-061", found) if {
-	no_evidence := [result.at(msg, ["controls", i, "evidence"]) |
+	no_evidence := [result.item(["controls", i, "evidence"], {"message": "no_evidence", "control": ["controls", i, "id"]}) |
 		some i in _verified
 		control := input.model.controls[i]
 		count(object.get(control, "evidence", [])) == 0
-		msg := sprintf("verified control %s names no evidence", [control.id])
 	]
-	missing := [result.at(msg, ["controls", i, "evidence", j]) |
+	missing := [result.item(path, {"message": "missing", "evidence": path, "control": ["controls", i, "id"]}) |
 		some i in _verified
 		control := input.model.controls[i]
 		some j
-		path := control.evidence[j]
-		not input.facts.evidence[path] == true
-		msg := sprintf("evidence %s of verified control %s does not exist", [path, control.id])
+		file := control.evidence[j]
+		not input.facts.evidence[file] == true
+		path := ["controls", i, "evidence", j]
 	]
 	found := array.concat(no_evidence, missing)
 	count(found) > 0
@@ -59,17 +61,19 @@ deny contains result.each("TM-ISO-061", found) if {
 #   id: TM-ISO-062
 #   severity: medium
 #   controls: {iso42001: ["A.3.2", "8.3"]}
+#   message:
+#     system: "metadata.owner names no accountable owner"
+#     control: "control {control} has no owner"
 deny contains finding if {
 	not model.stated(input.model, ["metadata", "owner"])
-	finding := result.deny("TM-ISO-062", "metadata.owner names no accountable owner", ["metadata", "owner"])
+	finding := result.finding("TM-ISO-062", ["metadata", "owner"], {"message": "system"})
 }
 
 deny contains result.each("TM-ISO-062", found) if {
-	found := [result.at(msg, ["controls", i, "owner"]) |
+	found := [result.item(["controls", i, "owner"], {"message": "control", "control": ["controls", i, "id"]}) |
 		some i
 		control := input.model.controls[i]
 		not model.stated(control, "owner")
-		msg := sprintf("control %s has no owner", [control.id])
 	]
 	count(found) > 0
 }

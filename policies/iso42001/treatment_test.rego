@@ -6,7 +6,7 @@ import data.lib.testdata
 test_planned_control_without_due_denied if {
 	m := testdata.patched(testdata.model, ["controls", 0, "status"], "planned")
 	f := testdata.facts
-	testdata.found(treatment.deny) == {{"rule_id": "TM-ISO-060", "msg": "planned control C-01 has no due date", "path": ["controls", 0, "due"]}} with input.model as m
+	testdata.found(treatment.deny) == {{"rule_id": "TM-ISO-060", "path": ["controls", 0, "due"], "params": {"control": ["controls", 0, "id"]}}} with input.model as m
 		with input.facts as f
 }
 
@@ -28,8 +28,8 @@ test_verified_control_with_missing_evidence_denied if {
 	f := object.union(testdata.facts, {"evidence": object.union(testdata.facts.evidence, {"docs/controls/article-review.md": false})})
 	testdata.found(treatment.deny) == {{
 		"rule_id": "TM-ISO-061",
-		"msg": "evidence docs/controls/article-review.md of verified control C-02 does not exist",
 		"path": ["controls", 1, "evidence", 0],
+		"params": {"message": "missing", "evidence": ["controls", 1, "evidence", 0], "control": ["controls", 1, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -39,8 +39,8 @@ test_verified_control_without_evidence_denied if {
 	f := testdata.facts
 	testdata.found(treatment.deny) == {{
 		"rule_id": "TM-ISO-061",
-		"msg": "verified control C-02 names no evidence",
 		"path": ["controls", 1, "evidence"],
+		"params": {"message": "no_evidence", "control": ["controls", 1, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -62,8 +62,8 @@ test_missing_owners_denied if {
 	m := testdata.without(testdata.without(testdata.model, ["metadata", "owner"]), ["controls", 2, "owner"])
 	f := testdata.facts
 	testdata.found(treatment.deny) == {
-		{"rule_id": "TM-ISO-062", "msg": "metadata.owner names no accountable owner", "path": ["metadata", "owner"]},
-		{"rule_id": "TM-ISO-062", "msg": "control C-03 has no owner", "path": ["controls", 2, "owner"]},
+		{"rule_id": "TM-ISO-062", "path": ["metadata", "owner"], "params": {"message": "system"}},
+		{"rule_id": "TM-ISO-062", "path": ["controls", 2, "owner"], "params": {"message": "control", "control": ["controls", 2, "id"]}},
 	} with input.model as m
 		with input.facts as f
 }

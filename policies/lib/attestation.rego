@@ -7,7 +7,6 @@ package lib.attestation
 # lib.model). Collections that grow with the attestations are arrays (lib.result says why).
 
 import data.lib.model
-import data.lib.result
 
 # METADATA
 # description: The control key ("framework/ID") of each compliance.attestations entry, in model order ("" when missing).
@@ -79,15 +78,16 @@ _covered := array.concat(controls, [k | some k in excused])
 
 # METADATA
 # description: >-
-#   The findings of an attestation check over its control keys (an array of "framework/ID"),
-#   as lib.result.at_control items: each key not excused with no attestation, and each
-#   problem of each attestation of a key not excused that has no valid attestation.
-findings(keys) := array.concat(
-	[result.at_control(concat("", ["control ", key, " has no attestation"]), ["compliance", "attestations"], key) |
+#   The problems an attestation check finds over its control keys (an array of
+#   "framework/ID"), each as [path, control key, reason]: each key not excused with no
+#   attestation (reason ""), and each problem of each attestation of a key not excused that
+#   has no valid attestation. The key is always one of `keys`, never text from the model.
+problems(keys) := array.concat(
+	[[["compliance", "attestations"], key, ""] |
 		some key in keys
 		not key in _covered
 	],
-	[result.at_control(concat(" ", ["attestation for", key, reason]), ["compliance", "attestations", e[0]], key) |
+	[[["compliance", "attestations", e[0]], key, reason] |
 		some e in entries
 		count(e[2]) > 0
 		key := e[1]

@@ -66,14 +66,14 @@ test_nothing_excused_without_compliance if {
 	attestation.entries == [] with input.model as {} with input.facts as f
 }
 
-test_findings_for_missing_and_invalid_keys if {
+test_problems_of_missing_and_invalid_keys if {
 	m := _model
 	f := _facts
-	attestation.findings(["fw/A", "fw/B", "fw/M", "fw/S", "fw/W", "fw/X"]) == [
-		{"msg": "control fw/M has no attestation", "path": ["compliance", "attestations"], "control": "fw/M"},
-		{"msg": "control fw/X has no attestation", "path": ["compliance", "attestations"], "control": "fw/X"},
-		{"msg": concat(" ", ["attestation for fw/B", _late]), "path": ["compliance", "attestations", 1], "control": "fw/B"},
-		{"msg": concat(" ", ["attestation for fw/B", _no_file]), "path": ["compliance", "attestations", 2], "control": "fw/B"},
+	attestation.problems(["fw/A", "fw/B", "fw/M", "fw/S", "fw/W", "fw/X"]) == [
+		[["compliance", "attestations"], "fw/M", ""],
+		[["compliance", "attestations"], "fw/X", ""],
+		[["compliance", "attestations", 1], "fw/B", _late],
+		[["compliance", "attestations", 2], "fw/B", _no_file],
 	] with input.model as m
 		with input.facts as f
 }
@@ -82,5 +82,5 @@ test_one_valid_attestation_is_enough if {
 	# regopy 1.5.2 got this wrong in lib.model.attestation_denials ({xs[i] | some i; count(ys[i]) == 0} is empty).
 	m := testdata.patched(_model, ["compliance", "attestations", 3], {"control": "fw/B", "evidence": "b3.md"})
 	f := testdata.patched(_facts, ["attestations", 3], {"within_cadence": true, "evidence_exists": true})
-	attestation.findings(["fw/B"]) == [] with input.model as m with input.facts as f
+	attestation.problems(["fw/B"]) == [] with input.model as m with input.facts as f
 }

@@ -27,9 +27,14 @@ high_risk_threshold := 10
 # description: A field of obj is present and not empty (blank string, empty list or object).
 stated(obj, key) if _non_empty(object.get(obj, key, null))
 
+# A string holds a character that is not white space (Unicode White_Space, as trim_space
+# trims): the class lists U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+# U+205F and U+3000 as the characters themselves.
+# NOTE: regopy 1.5.2's trim_space reads a backslash in the text as an escape ("abc\\"
+# fails with "Invalid escape sequence"); regex.match reads the text as it is.
 _non_empty(v) if {
 	is_string(v)
-	trim_space(v) != ""
+	regex.match(`[^\s\v   -     　]`, v)
 }
 
 _non_empty(v) if {

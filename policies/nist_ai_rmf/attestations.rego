@@ -44,12 +44,20 @@ not_applicable := set()
 # custom:
 #   id: TM-ATTEST-001
 #   severity: medium
+#   message:
+#     missing: "control {control} has no attestation"
+#     invalid: "attestation for {control} {problem}"
 #   controls:
 #     nist-ai-rmf: ["MAP 1.2", "MAP 1.3", "MAP 1.4", "MAP 1.6", "MAP 2.3", "MAP 3.1", "MAP 3.2",
 #       "MAP 3.4", "MAP 5.2", "MEASURE 2.2", "MEASURE 2.3", "MEASURE 2.5", "MEASURE 2.6",
 #       "MEASURE 2.8", "MEASURE 2.9", "MEASURE 2.11", "MEASURE 2.12", "MEASURE 2.13",
 #       "MEASURE 3.2", "MEASURE 3.3", "MEASURE 4.1", "MEASURE 4.2", "MEASURE 4.3"]
 deny contains result.each("TM-ATTEST-001", found) if {
-	found := attestation.findings(_attested)
+	found := [_item(p) | some p in attestation.problems(_attested)]
 	count(found) > 0
 }
+
+# One finding per problem, against the control of its attestation only.
+_item(p) := result.item_control(p[0], {"message": "missing", "control": p[1]}, p[1]) if p[2] == ""
+
+_item(p) := result.item_control(p[0], {"message": "invalid", "control": p[1], "problem": p[2]}, p[1]) if p[2] != ""

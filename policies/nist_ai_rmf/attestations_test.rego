@@ -11,12 +11,12 @@ test_missing_and_stale_attestations_denied if {
 	f := testdata.patched(testdata.facts, ["attestations", 0, "within_cadence"], false)
 	testdata.found(attestations.deny) == {
 		{
-			"rule_id": "TM-ATTEST-001", "msg": "control nist-ai-rmf/MAP 1.2 has no attestation",
-			"path": ["compliance", "attestations"], "control": "nist-ai-rmf/MAP 1.2",
+			"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations"],
+			"params": {"message": "missing", "control": "nist-ai-rmf/MAP 1.2"}, "control": "nist-ai-rmf/MAP 1.2",
 		},
 		{
-			"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.3 is not dated within the review cadence",
-			"path": ["compliance", "attestations", 0], "control": "nist-ai-rmf/MAP 1.3",
+			"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations", 0],
+			"params": {"message": "invalid", "control": "nist-ai-rmf/MAP 1.3", "problem": "is not dated within the review cadence"}, "control": "nist-ai-rmf/MAP 1.3",
 		},
 	} with input.model as m with input.facts as f
 }
@@ -25,8 +25,8 @@ test_attestation_without_evidence_denied if {
 	m := testdata.model
 	f := testdata.patched(testdata.facts, ["attestations", 3, "evidence_exists"], false)
 	testdata.found(attestations.deny) == {{
-		"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.6 cites an evidence file that does not exist",
-		"path": ["compliance", "attestations", 3], "control": "nist-ai-rmf/MAP 1.6",
+		"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations", 3],
+		"params": {"message": "invalid", "control": "nist-ai-rmf/MAP 1.6", "problem": "cites an evidence file that does not exist"}, "control": "nist-ai-rmf/MAP 1.6",
 	}} with input.model as m with input.facts as f
 }
 
@@ -68,8 +68,8 @@ test_expired_waiver_still_needs_an_attestation if {
 	}])
 	f := testdata.patched(testdata.facts, ["waivers"], [{"expired": true, "days_left": -300}])
 	testdata.found(attestations.deny) == {{
-		"rule_id": "TM-ATTEST-001", "msg": "control nist-ai-rmf/MAP 1.3 has no attestation",
-		"path": ["compliance", "attestations"], "control": "nist-ai-rmf/MAP 1.3",
+		"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations"],
+		"params": {"message": "missing", "control": "nist-ai-rmf/MAP 1.3"}, "control": "nist-ai-rmf/MAP 1.3",
 	}} with input.model as m with input.facts as f
 }
 
@@ -86,12 +86,12 @@ test_a_stale_attestation_is_a_finding_when_no_other_is_valid if {
 	f := testdata.patched(f1, ["attestations", 0, "evidence_exists"], false)
 	testdata.found(attestations.deny) == {
 		{
-			"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.2 cites an evidence file that does not exist",
-			"path": ["compliance", "attestations", 0], "control": "nist-ai-rmf/MAP 1.2",
+			"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations", 0],
+			"params": {"message": "invalid", "control": "nist-ai-rmf/MAP 1.2", "problem": "cites an evidence file that does not exist"}, "control": "nist-ai-rmf/MAP 1.2",
 		},
 		{
-			"rule_id": "TM-ATTEST-001", "msg": "attestation for nist-ai-rmf/MAP 1.2 is not dated within the review cadence",
-			"path": ["compliance", "attestations", 48], "control": "nist-ai-rmf/MAP 1.2",
+			"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations", 48],
+			"params": {"message": "invalid", "control": "nist-ai-rmf/MAP 1.2", "problem": "is not dated within the review cadence"}, "control": "nist-ai-rmf/MAP 1.2",
 		},
 	} with input.model as m with input.facts as f
 }

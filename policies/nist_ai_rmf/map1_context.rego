@@ -24,12 +24,12 @@ _context_fields := ["intended_purpose", "deployment_context", "users"]
 # custom:
 #   id: TM-CTX-001
 #   severity: high
+#   message: "system does not state its {field}"
 #   controls: {nist-ai-rmf: ["MAP 1.1"]}
 deny contains finding if {
 	some field in _context_fields
 	not model.stated(_system, field)
-	msg := sprintf("system does not state its %s", [field])
-	finding := result.deny("TM-CTX-001", msg, ["system", field])
+	finding := result.finding("TM-CTX-001", ["system", field], {"field": field})
 }
 
 # METADATA
@@ -38,8 +38,9 @@ deny contains finding if {
 # custom:
 #   id: TM-CTX-002
 #   severity: medium
+#   message: "system does not declare a risk tolerance of low, medium or high"
 #   controls: {nist-ai-rmf: ["MAP 1.5"]}
 deny contains finding if {
 	not object.get(_system, "risk_tolerance", "") in _risk_tolerances
-	finding := result.deny("TM-CTX-002", "system does not declare a risk tolerance of low, medium or high", ["system", "risk_tolerance"])
+	finding := result.finding("TM-CTX-002", ["system", "risk_tolerance"], {})
 }

@@ -10,8 +10,8 @@ _ids(id) := {f | some f in map1_context.deny; f.rule_id == id}
 test_missing_context_denied if {
 	m := _system({"intended_purpose": "", "users": []})
 	_ids("TM-CTX-001") == {
-		{"rule_id": "TM-CTX-001", "msg": "system does not state its intended_purpose", "path": ["system", "intended_purpose"]},
-		{"rule_id": "TM-CTX-001", "msg": "system does not state its users", "path": ["system", "users"]},
+		{"rule_id": "TM-CTX-001", "path": ["system", "intended_purpose"], "params": {"field": "intended_purpose"}},
+		{"rule_id": "TM-CTX-001", "path": ["system", "users"], "params": {"field": "users"}},
 	} with input.model as m
 }
 
@@ -28,8 +28,8 @@ test_context_check_always_applies if {
 test_unknown_risk_tolerance_denied if {
 	m := _system({"risk_tolerance": "moderate"})
 	_ids("TM-CTX-002") == {{
-		"rule_id": "TM-CTX-002", "msg": "system does not declare a risk tolerance of low, medium or high",
-		"path": ["system", "risk_tolerance"],
+		"rule_id": "TM-CTX-002", "path": ["system", "risk_tolerance"],
+		"params": {},
 	}} with input.model as m
 }
 

@@ -20,10 +20,11 @@ _system := input.model.system
 # custom:
 #   id: TM-CTX-003
 #   severity: medium
+#   message: "system lists no ai_tasks"
 #   controls: {nist-ai-rmf: ["MAP 2.1"]}
 deny contains finding if {
 	not model.stated(_system, "ai_tasks")
-	finding := result.deny("TM-CTX-003", "system lists no ai_tasks", ["system", "ai_tasks"])
+	finding := result.finding("TM-CTX-003", ["system", "ai_tasks"], {})
 }
 
 # METADATA
@@ -32,10 +33,11 @@ deny contains finding if {
 # custom:
 #   id: TM-CTX-004
 #   severity: high
+#   message: "system does not describe its human_oversight"
 #   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.5"], iso42001: ["6.1.4", "8.4", "A.9.2"]}
 deny contains finding if {
 	not model.stated(_system, "human_oversight")
-	finding := result.deny("TM-CTX-004", "system does not describe its human_oversight", ["system", "human_oversight"])
+	finding := result.finding("TM-CTX-004", ["system", "human_oversight"], {})
 }
 
 # METADATA
@@ -44,8 +46,9 @@ deny contains finding if {
 # custom:
 #   id: TM-CTX-005
 #   severity: medium
+#   message: "system lists no out_of_scope_uses"
 #   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.3"]}
 deny contains finding if {
 	not model.stated(_system, "out_of_scope_uses")
-	finding := result.deny("TM-CTX-005", "system lists no out_of_scope_uses", ["system", "out_of_scope_uses"])
+	finding := result.finding("TM-CTX-005", ["system", "out_of_scope_uses"], {})
 }

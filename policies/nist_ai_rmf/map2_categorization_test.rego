@@ -9,7 +9,7 @@ _ids(id) := {f | some f in map2_categorization.deny; f.rule_id == id}
 
 test_missing_ai_tasks_denied if {
 	m := _without("ai_tasks")
-	_ids("TM-CTX-003") == {{"rule_id": "TM-CTX-003", "msg": "system lists no ai_tasks", "path": ["system", "ai_tasks"]}} with input.model as m
+	_ids("TM-CTX-003") == {{"rule_id": "TM-CTX-003", "path": ["system", "ai_tasks"], "params": {}}} with input.model as m
 }
 
 test_listed_ai_tasks_pass if {
@@ -25,8 +25,8 @@ test_ai_tasks_check_always_applies if {
 test_missing_human_oversight_denied if {
 	m := _without("human_oversight")
 	_ids("TM-CTX-004") == {{
-		"rule_id": "TM-CTX-004", "msg": "system does not describe its human_oversight",
-		"path": ["system", "human_oversight"],
+		"rule_id": "TM-CTX-004", "path": ["system", "human_oversight"],
+		"params": {},
 	}} with input.model as m
 }
 
@@ -43,8 +43,8 @@ test_human_oversight_check_always_applies if {
 test_missing_out_of_scope_uses_denied if {
 	m := testdata.patched(testdata.model, ["system", "out_of_scope_uses"], [])
 	_ids("TM-CTX-005") == {{
-		"rule_id": "TM-CTX-005", "msg": "system lists no out_of_scope_uses",
-		"path": ["system", "out_of_scope_uses"],
+		"rule_id": "TM-CTX-005", "path": ["system", "out_of_scope_uses"],
+		"params": {},
 	}} with input.model as m
 }
 

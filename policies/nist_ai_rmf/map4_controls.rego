@@ -9,8 +9,13 @@ import data.lib.result
 
 _in_place := {"implemented", "verified"}
 
-# The status of each declared control that is not in place (usually none).
-_not_in_place := {c.id: c.status | some c in input.model.controls; not c.status in _in_place}
+# The index of each declared control that is not in place (usually none), by id.
+_not_in_place := {c.id: k |
+	some k
+	c := input.model.controls[k]
+	status := c.status
+	not status in _in_place
+}
 
 # The indices of the threats marked mitigated: one pass, shared by both rules of TM-CTRL-001.
 _mitigated := [i | some i; t := input.model.threats[i]; t.status == "mitigated"]
@@ -25,17 +30,19 @@ not_applicable contains "TM-CTRL-001" if count(_mitigated) == 0
 # custom:
 #   id: TM-CTRL-001
 #   severity: high
+#   message: "threat {threat} is marked mitigated but control {control} is {status}"
 #   controls: {nist-ai-rmf: ["MAP 4.2", "MEASURE 1.2"], iso42001: ["8.3"]}
 deny contains result.each("TM-CTRL-001", found) if {
 	count(_not_in_place) > 0
 	threats := input.model.threats
-	found := [result.at(msg, ["threats", i, "mitigations", j]) |
+	found := [result.item(path, params) |
 		some i in _mitigated
 		t := threats[i]
 		some j
 		cid := t.mitigations[j]
-		status := _not_in_place[cid]
-		msg := sprintf("threat %s is marked mitigated but control %s is %s", [t.id, cid, status])
+		k := _not_in_place[cid]
+		path := ["threats", i, "mitigations", j]
+		params := {"threat": ["threats", i, "id"], "control": path, "status": ["controls", k, "status"]}
 	]
 	count(found) > 0
 }
@@ -46,10 +53,11 @@ deny contains result.each("TM-CTRL-001", found) if {
 # custom:
 #   id: TM-CTRL-002
 #   severity: medium
+#   message: "no detective control is implemented or verified"
 #   controls: {nist-ai-rmf: ["MEASURE 2.4"], iso42001: ["A.6.2.6"]}
 deny contains finding if {
 	not _detective_in_operation
-	finding := result.deny("TM-CTRL-002", "no detective control is implemented or verified", ["controls"])
+	finding := result.finding("TM-CTRL-002", ["controls"], {})
 }
 
 _detective_in_operation if {

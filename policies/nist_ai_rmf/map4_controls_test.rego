@@ -11,8 +11,14 @@ test_mitigated_threat_with_planned_control_denied if {
 	cs := testdata.model.controls
 	m := object.union(testdata.model, {"controls": [cs[0], _planned(cs[1]), _planned(cs[2])]})
 	_ids("TM-CTRL-001") == {
-		{"rule_id": "TM-CTRL-001", "msg": "threat T-003 is marked mitigated but control C-02 is planned", "path": ["threats", 2, "mitigations", 0]},
-		{"rule_id": "TM-CTRL-001", "msg": "threat T-004 is marked mitigated but control C-03 is planned", "path": ["threats", 3, "mitigations", 0]},
+		{
+			"rule_id": "TM-CTRL-001", "path": ["threats", 2, "mitigations", 0],
+			"params": {"threat": ["threats", 2, "id"], "control": ["threats", 2, "mitigations", 0], "status": ["controls", 1, "status"]},
+		},
+		{
+			"rule_id": "TM-CTRL-001", "path": ["threats", 3, "mitigations", 0],
+			"params": {"threat": ["threats", 3, "id"], "control": ["threats", 3, "mitigations", 0], "status": ["controls", 2, "status"]},
+		},
 	} with input.model as m
 }
 
@@ -29,7 +35,7 @@ test_no_mitigated_threat_not_applicable if {
 test_no_detective_control_in_operation_denied if {
 	cs := testdata.model.controls
 	m := object.union(testdata.model, {"controls": [cs[0], cs[1], _planned(cs[2])]})
-	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "msg": "no detective control is implemented or verified", "path": ["controls"]}} with input.model as m
+	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {}}} with input.model as m
 }
 
 test_detective_control_in_operation_passes if {

@@ -31,10 +31,11 @@ not_applicable contains id if {
 # custom:
 #   id: TM-SUPPLY-001
 #   severity: high
+#   message: "asset {asset} {problem}"
 #   controls: {nist-ai-rmf: ["MAP 4.1"], iso42001: ["A.10.2", "A.10.3"]}
 deny contains result.each("TM-SUPPLY-001", found) if {
 	assets := input.model.assets
-	found := [result.at(sprintf("asset %s %s", [a.id, problem.msg]), ["assets", i, problem.field]) |
+	found := [result.item(["assets", i, problem.field], {"asset": ["assets", i, "id"], "problem": problem.msg}) |
 		some i in _external_indices
 		a := assets[i]
 		some problem in _all_procurement_problems
@@ -65,10 +66,11 @@ _has_problem(a, "procurement_reviewed", "records no procurement review") if {
 # custom:
 #   id: TM-SUPPLY-002
 #   severity: medium
+#   message: "third-party asset {asset} has no threat with a mitigating control"
 #   controls: {nist-ai-rmf: ["MAP 4.2"]}
 deny contains result.each("TM-SUPPLY-002", found) if {
 	assets := input.model.assets
-	found := [result.at(sprintf("third-party asset %s has no threat with a mitigating control", [a.id]), ["assets", i]) |
+	found := [result.item(["assets", i], {"asset": ["assets", i, "id"]}) |
 		some i in _external_indices
 		a := assets[i]
 		not _covered(a.id)

@@ -15,9 +15,9 @@ test_shadow_ai_and_unnamed_supplier_denied if {
 		{"id": "ocr", "type": "third_party_service", "name": "OCR API"},
 	])
 	_ids("TM-SUPPLY-001") == {
-		{"rule_id": "TM-SUPPLY-001", "msg": "asset base-model is shadow AI: procurement_reviewed is false", "path": ["assets", 0, "procurement_reviewed"]},
-		{"rule_id": "TM-SUPPLY-001", "msg": "asset ocr states no supplier", "path": ["assets", 1, "supplier"]},
-		{"rule_id": "TM-SUPPLY-001", "msg": "asset ocr records no procurement review", "path": ["assets", 1, "procurement_reviewed"]},
+		{"rule_id": "TM-SUPPLY-001", "path": ["assets", 0, "procurement_reviewed"], "params": {"asset": ["assets", 0, "id"], "problem": "is shadow AI: procurement_reviewed is false"}},
+		{"rule_id": "TM-SUPPLY-001", "path": ["assets", 1, "supplier"], "params": {"asset": ["assets", 1, "id"], "problem": "states no supplier"}},
+		{"rule_id": "TM-SUPPLY-001", "path": ["assets", 1, "procurement_reviewed"], "params": {"asset": ["assets", 1, "id"], "problem": "records no procurement review"}},
 	} with input.model as m
 }
 
@@ -35,8 +35,8 @@ test_first_party_only_not_applicable if {
 test_uncovered_third_party_asset_denied if {
 	m := object.union(testdata.model, {"threats": [testdata.model.threats[2]]})
 	_ids("TM-SUPPLY-002") == {{
-		"rule_id": "TM-SUPPLY-002", "msg": "third-party asset base-model has no threat with a mitigating control",
-		"path": ["assets", 0],
+		"rule_id": "TM-SUPPLY-002", "path": ["assets", 0],
+		"params": {"asset": ["assets", 0, "id"]},
 	}} with input.model as m
 }
 

@@ -51,11 +51,14 @@ _all_assumed if {
 # custom:
 #   id: TM-SCORE-001
 #   severity: high
+#   message:
+#     unscored: "threat {threat} has no {field} from 1 to 5"
+#     no_assumption: "threat {threat} has no assumption"
 #   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
 deny contains result.each("TM-SCORE-001", found) if {
 	not _all_scored
 	threats := input.model.threats
-	found := [result.at(sprintf("threat %s has no %s from 1 to 5", [t.id, field]), ["threats", i, field]) |
+	found := [result.item(["threats", i, field], {"message": "unscored", "threat": ["threats", i, "id"], "field": field}) |
 		some i
 		t := threats[i]
 		some field in _score_fields
@@ -67,7 +70,7 @@ deny contains result.each("TM-SCORE-001", found) if {
 deny contains result.each("TM-SCORE-001", found) if {
 	not _all_assumed
 	threats := input.model.threats
-	found := [result.at(sprintf("threat %s has no assumption", [t.id]), ["threats", i, "assumptions"]) |
+	found := [result.item(["threats", i, "assumptions"], {"message": "no_assumption", "threat": ["threats", i, "id"]}) |
 		some i
 		t := threats[i]
 		count(object.get(t, "assumptions", [])) == 0
@@ -81,6 +84,7 @@ deny contains result.each("TM-SCORE-001", found) if {
 # custom:
 #   id: TM-TREAT-001
 #   severity: high
+#   message: "threat {threat} (risk {risk}) has no treatment: {why}"
 #   controls: {iso42001: ["6.1.3", "8.3"]}
 deny contains result.each("TM-TREAT-001", found) if {
 	threats := input.model.threats
@@ -89,12 +93,12 @@ deny contains result.each("TM-TREAT-001", found) if {
 	# A threat is treated by a mitigation naming a declared control (tested first, inline:
 	# regopy copies a function's arguments), or by an approved unexpired acceptance or a
 	# transfer. Not `not f(t.mitigations)`: OPA skips the threat when the list is missing.
-	found := [result.at(msg, ["threats", i]) |
+	found := [result.item(["threats", i], params) |
 		some i in input.facts.high_risk_indices
 		t := threats[i]
 		count([1 | some cid in t.mitigations; _declared[cid]]) == 0
 		not _accepted_or_transferred(t)
-		msg := sprintf("threat %s (risk %d) has no treatment: %s", [t.id, risks[i], _why_untreated(t)])
+		params := {"threat": ["threats", i, "id"], "risk": risks[i], "why": _why_untreated(t)}
 	]
 	count(found) > 0
 }

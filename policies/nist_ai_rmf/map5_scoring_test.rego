@@ -13,9 +13,9 @@ test_unscored_threat_without_assumption_denied if {
 	bare := object.remove(_t[1], ["likelihood", "assumptions"])
 	m := _threats([_t[0], object.union(bare, {"impact": 7})])
 	_ids("TM-SCORE-001") == {
-		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no likelihood from 1 to 5", "path": ["threats", 1, "likelihood"]},
-		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no impact from 1 to 5", "path": ["threats", 1, "impact"]},
-		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no assumption", "path": ["threats", 1, "assumptions"]},
+		{"rule_id": "TM-SCORE-001", "path": ["threats", 1, "likelihood"], "params": {"message": "unscored", "threat": ["threats", 1, "id"], "field": "likelihood"}},
+		{"rule_id": "TM-SCORE-001", "path": ["threats", 1, "impact"], "params": {"message": "unscored", "threat": ["threats", 1, "id"], "field": "impact"}},
+		{"rule_id": "TM-SCORE-001", "path": ["threats", 1, "assumptions"], "params": {"message": "no_assumption", "threat": ["threats", 1, "id"]}},
 	} with input.model as m
 }
 
@@ -37,12 +37,12 @@ test_untreated_high_risks_denied if {
 	f0 := testdata.patched(testdata.facts, ["threats", "T-001", "acceptance_expired"], true)
 	f := testdata.facts_for(m, f0)
 	_ids("TM-TREAT-001") == {
-		{"rule_id": "TM-TREAT-001", "msg": "threat T-001 (risk 12) has no treatment: its acceptance has expired", "path": ["threats", 0]},
-		{"rule_id": "TM-TREAT-001", "msg": "threat T-003 (risk 12) has no treatment: its acceptance names no approver", "path": ["threats", 2]},
+		{"rule_id": "TM-TREAT-001", "path": ["threats", 0], "params": {"threat": ["threats", 0, "id"], "risk": 12, "why": "its acceptance has expired"}},
+		{"rule_id": "TM-TREAT-001", "path": ["threats", 2], "params": {"threat": ["threats", 2, "id"], "risk": 12, "why": "its acceptance names no approver"}},
 		{
 			"rule_id": "TM-TREAT-001",
-			"msg": "threat T-004 (risk 10) has no treatment: no mitigation names a control, and it is neither accepted nor transferred",
 			"path": ["threats", 3],
+			"params": {"threat": ["threats", 3, "id"], "risk": 10, "why": "no mitigation names a control, and it is neither accepted nor transferred"},
 		},
 	} with input.model as m with input.facts as f
 }
@@ -70,14 +70,14 @@ test_no_high_risk_treatment_not_applicable if {
 test_fractional_and_text_scores_denied if {
 	m := _threats([_t[0], object.union(_t[1], {"likelihood": 2.5, "impact": "3"})])
 	_ids("TM-SCORE-001") == {
-		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no likelihood from 1 to 5", "path": ["threats", 1, "likelihood"]},
-		{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no impact from 1 to 5", "path": ["threats", 1, "impact"]},
+		{"rule_id": "TM-SCORE-001", "path": ["threats", 1, "likelihood"], "params": {"message": "unscored", "threat": ["threats", 1, "id"], "field": "likelihood"}},
+		{"rule_id": "TM-SCORE-001", "path": ["threats", 1, "impact"], "params": {"message": "unscored", "threat": ["threats", 1, "id"], "field": "impact"}},
 	} with input.model as m
 }
 
 test_empty_assumptions_denied if {
 	m := _threats([_t[0], object.union(_t[1], {"assumptions": []})])
-	_ids("TM-SCORE-001") == {{"rule_id": "TM-SCORE-001", "msg": "threat T-002 has no assumption", "path": ["threats", 1, "assumptions"]}} with input.model as m
+	_ids("TM-SCORE-001") == {{"rule_id": "TM-SCORE-001", "path": ["threats", 1, "assumptions"], "params": {"message": "no_assumption", "threat": ["threats", 1, "id"]}}} with input.model as m
 }
 
 test_high_risk_without_mitigations_list_denied if {
@@ -87,7 +87,7 @@ test_high_risk_without_mitigations_list_denied if {
 	f := testdata.facts_for(m, f0)
 	_ids("TM-TREAT-001") == {{
 		"rule_id": "TM-TREAT-001",
-		"msg": "threat T-004 (risk 10) has no treatment: no mitigation names a control, and it is neither accepted nor transferred",
 		"path": ["threats", 3],
+		"params": {"threat": ["threats", 3, "id"], "risk": 10, "why": "no mitigation names a control, and it is neither accepted nor transferred"},
 	}} with input.model as m with input.facts as f
 }

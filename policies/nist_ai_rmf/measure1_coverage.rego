@@ -39,11 +39,12 @@ _has_io_or_retrieval if "retrieval" in _layers
 # custom:
 #   id: TM-THREAT-001
 #   severity: medium
+#   message: "threat {threat} names no ATLAS technique"
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
 deny contains result.each("TM-THREAT-001", found) if {
 	not _all_named
 	threats := input.model.threats
-	found := [result.at(sprintf("threat %s names no ATLAS technique", [t.id]), ["threats", i, "atlas"]) |
+	found := [result.item(["threats", i, "atlas"], {"threat": ["threats", i, "id"]}) |
 		some i
 		t := threats[i]
 		count(object.get(t, "atlas", [])) == 0
@@ -66,12 +67,13 @@ _all_named if {
 # custom:
 #   id: TM-THREAT-002
 #   severity: medium
+#   message: "surface {surface} has no threat"
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
 deny contains result.each("TM-THREAT-002", found) if {
 	# An array, repeats kept: each of the few surfaces tests membership once.
 	threat_surfaces := [t.surface | some t in input.model.threats]
 	surfaces := input.model.surfaces
-	found := [result.at(sprintf("surface %s has no threat", [s.id]), ["surfaces", i]) |
+	found := [result.item(["surfaces", i], {"surface": ["surfaces", i, "id"]}) |
 		some i
 		s := surfaces[i]
 		not s.id in threat_surfaces
@@ -85,6 +87,7 @@ deny contains result.each("TM-THREAT-002", found) if {
 # custom:
 #   id: TM-THREAT-003
 #   severity: medium
+#   message: "no threat covers information disclosure or AML.T0057 data leakage"
 #   controls: {nist-ai-rmf: ["MEASURE 2.10"]}
 deny contains finding if {
 	_has_io_or_retrieval
@@ -92,7 +95,7 @@ deny contains finding if {
 	# The cheap test first: the threats are read only when no threat names AML.T0057.
 	not "AML.T0057" in input.facts.atlas.mentioned
 	not "information_disclosure" in [s | some t in input.model.threats; some s in t.stride]
-	finding := result.deny("TM-THREAT-003", "no threat covers information disclosure or AML.T0057 data leakage", ["threats"])
+	finding := result.finding("TM-THREAT-003", ["threats"], {})
 }
 
 # METADATA
@@ -101,11 +104,12 @@ deny contains finding if {
 # custom:
 #   id: TM-EVAL-001
 #   severity: medium
+#   message: "threat {threat} (risk {risk}) has not been validated"
 #   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1"]}
 deny contains result.each("TM-EVAL-001", found) if {
 	threats := input.model.threats
 	risks := input.facts.threat_risks
-	found := [result.at(msg, ["threats", i, "validation"]) |
+	found := [result.item(["threats", i, "validation"], {"threat": ["threats", i, "id"], "risk": risks[i]}) |
 		# A bound index is a cheap lookup in both arrays (see lib.model).
 		some i in input.facts.high_risk_indices
 		t := threats[i]
@@ -114,7 +118,6 @@ deny contains result.each("TM-EVAL-001", found) if {
 		# when x is undefined (OPA evaluates the argument outside the negation).
 		not t.validation.status == "confirmed"
 		not t.validation.status == "not_reproduced"
-		msg := sprintf("threat %s (risk %d) has not been validated", [t.id, risks[i]])
 	]
 	count(found) > 0
 }

@@ -11,7 +11,7 @@ _threats(ts) := object.union(testdata.model, {"threats": ts})
 
 test_threat_without_atlas_denied if {
 	m := testdata.patched(testdata.model, ["threats", 1, "atlas"], [])
-	_ids("TM-THREAT-001") == {{"rule_id": "TM-THREAT-001", "msg": "threat T-002 names no ATLAS technique", "path": ["threats", 1, "atlas"]}} with input.model as m
+	_ids("TM-THREAT-001") == {{"rule_id": "TM-THREAT-001", "path": ["threats", 1, "atlas"], "params": {"threat": ["threats", 1, "id"]}}} with input.model as m
 }
 
 test_atlas_mapped_threats_pass if {
@@ -27,8 +27,8 @@ test_no_threats_atlas_mapping_not_applicable if {
 test_surface_without_threat_denied if {
 	m := _threats([_t[0], _t[1]])
 	_ids("TM-THREAT-002") == {
-		{"rule_id": "TM-THREAT-002", "msg": "surface kb-retrieval has no threat", "path": ["surfaces", 1]},
-		{"rule_id": "TM-THREAT-002", "msg": "surface runtime has no threat", "path": ["surfaces", 2]},
+		{"rule_id": "TM-THREAT-002", "path": ["surfaces", 1], "params": {"surface": ["surfaces", 1, "id"]}},
+		{"rule_id": "TM-THREAT-002", "path": ["surfaces", 2], "params": {"surface": ["surfaces", 2, "id"]}},
 	} with input.model as m
 }
 
@@ -47,8 +47,8 @@ test_privacy_not_examined_denied if {
 	f0 := testdata.facts
 	f := testdata.facts_for(m, f0)
 	_ids("TM-THREAT-003") == {{
-		"rule_id": "TM-THREAT-003", "msg": "no threat covers information disclosure or AML.T0057 data leakage",
-		"path": ["threats"],
+		"rule_id": "TM-THREAT-003", "path": ["threats"],
+		"params": {},
 	}} with input.model as m with input.facts as f
 }
 
@@ -71,7 +71,7 @@ test_untested_high_risk_denied if {
 	m := testdata.patched(testdata.model, ["threats", 3, "validation", "status"], "untested")
 	f0 := testdata.facts
 	f := testdata.facts_for(m, f0)
-	_ids("TM-EVAL-001") == {{"rule_id": "TM-EVAL-001", "msg": "threat T-004 (risk 10) has not been validated", "path": ["threats", 3, "validation"]}} with input.model as m with input.facts as f
+	_ids("TM-EVAL-001") == {{"rule_id": "TM-EVAL-001", "path": ["threats", 3, "validation"], "params": {"threat": ["threats", 3, "id"], "risk": 10}}} with input.model as m with input.facts as f
 }
 
 test_validated_high_risks_pass if {
@@ -92,12 +92,12 @@ test_high_risk_without_validation_denied if {
 	m := testdata.without(testdata.model, ["threats", 3, "validation"])
 	f0 := testdata.facts
 	f := testdata.facts_for(m, f0)
-	_ids("TM-EVAL-001") == {{"rule_id": "TM-EVAL-001", "msg": "threat T-004 (risk 10) has not been validated", "path": ["threats", 3, "validation"]}} with input.model as m with input.facts as f
+	_ids("TM-EVAL-001") == {{"rule_id": "TM-EVAL-001", "path": ["threats", 3, "validation"], "params": {"threat": ["threats", 3, "id"], "risk": 10}}} with input.model as m with input.facts as f
 }
 
 test_threat_without_atlas_field_denied if {
 	m := testdata.without(testdata.model, ["threats", 0, "atlas"])
 	f0 := testdata.facts
 	f := testdata.facts_for(m, f0)
-	_ids("TM-THREAT-001") == {{"rule_id": "TM-THREAT-001", "msg": "threat T-001 names no ATLAS technique", "path": ["threats", 0, "atlas"]}} with input.model as m with input.facts as f
+	_ids("TM-THREAT-001") == {{"rule_id": "TM-THREAT-001", "path": ["threats", 0, "atlas"], "params": {"threat": ["threats", 0, "id"]}}} with input.model as m with input.facts as f
 }

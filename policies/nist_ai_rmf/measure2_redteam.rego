@@ -42,10 +42,11 @@ _has_surfaces if count(input.model.surfaces) > 0
 # custom:
 #   id: TM-REDTEAM-001
 #   severity: high
+#   message: "no red-team exercise is marked independent"
 #   controls: {nist-ai-rmf: ["MEASURE 1.3"]}
 deny contains finding if {
 	count([rt | some rt in _exercises; object.get(rt, "independent", false) == true]) == 0
-	finding := result.deny("TM-REDTEAM-001", "no red-team exercise is marked independent", ["red_team"])
+	finding := result.finding("TM-REDTEAM-001", ["red_team"], {})
 }
 
 # METADATA
@@ -54,10 +55,11 @@ deny contains finding if {
 # custom:
 #   id: TM-REDTEAM-002
 #   severity: high
+#   message: "no red-team exercise within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["9.1", "A.6.2.4"]}
 deny contains finding if {
 	count([rt | some rt in _exercises; _recent(rt)]) == 0
-	finding := result.deny("TM-REDTEAM-002", "no red-team exercise within the last 365 days", ["red_team"])
+	finding := result.finding("TM-REDTEAM-002", ["red_team"], {})
 }
 
 # METADATA
@@ -66,14 +68,14 @@ deny contains finding if {
 # custom:
 #   id: TM-REDTEAM-003
 #   severity: high
+#   message: "surface {surface} (layer {layer}) is in no red-team scope within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"]}
 deny contains result.each("TM-REDTEAM-003", found) if {
 	surfaces := input.model.surfaces
-	found := [result.at(msg, ["surfaces", i]) |
+	found := [result.item(["surfaces", i], {"surface": ["surfaces", i, "id"], "layer": ["surfaces", i, "layer"]}) |
 		some i
 		s := surfaces[i]
 		not s.layer in _recent_layers
-		msg := sprintf("surface %s (layer %s) is in no red-team scope within the last 365 days", [s.id, s.layer])
 	]
 	count(found) > 0
 }
@@ -84,10 +86,13 @@ deny contains result.each("TM-REDTEAM-003", found) if {
 # custom:
 #   id: TM-REDTEAM-004
 #   severity: medium
+#   message:
+#     no_performer: "red-team exercise {exercise} does not state performed_by"
+#     no_scope: "red-team exercise {exercise} names no surface in its scope"
 #   controls: {nist-ai-rmf: ["MEASURE 2.1"]}
 deny contains result.each("TM-REDTEAM-004", found) if {
 	exercises := _exercises
-	found := [result.at(sprintf("red-team exercise %s does not state performed_by", [rt.id]), ["red_team", i, "performed_by"]) |
+	found := [result.item(["red_team", i, "performed_by"], {"message": "no_performer", "exercise": ["red_team", i, "id"]}) |
 		some i
 		rt := exercises[i]
 		not model.stated(rt, "performed_by")
@@ -97,7 +102,7 @@ deny contains result.each("TM-REDTEAM-004", found) if {
 
 deny contains result.each("TM-REDTEAM-004", found) if {
 	exercises := _exercises
-	found := [result.at(sprintf("red-team exercise %s names no surface in its scope", [rt.id]), ["red_team", i, "scope"]) |
+	found := [result.item(["red_team", i, "scope"], {"message": "no_scope", "exercise": ["red_team", i, "id"]}) |
 		some i
 		rt := exercises[i]
 		count(object.get(rt, ["scope", "surfaces"], [])) == 0

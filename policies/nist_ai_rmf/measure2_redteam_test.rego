@@ -9,7 +9,7 @@ _rt := testdata.model.red_team[0]
 
 test_no_independent_exercise_denied if {
 	m := testdata.patched(testdata.model, ["red_team", 0, "independent"], false)
-	_ids("TM-REDTEAM-001") == {{"rule_id": "TM-REDTEAM-001", "msg": "no red-team exercise is marked independent", "path": ["red_team"]}} with input.model as m
+	_ids("TM-REDTEAM-001") == {{"rule_id": "TM-REDTEAM-001", "path": ["red_team"], "params": {}}} with input.model as m
 }
 
 test_independent_exercise_passes if {
@@ -25,7 +25,7 @@ test_independence_check_always_applies if {
 test_old_exercise_fails_both_measure_2_7_checks if {
 	m := testdata.model
 	f := testdata.patched(testdata.facts, ["red_team", "RT-2026-09", "age_days"], 400)
-	_ids("TM-REDTEAM-002") == {{"rule_id": "TM-REDTEAM-002", "msg": "no red-team exercise within the last 365 days", "path": ["red_team"]}} with input.model as m with input.facts as f
+	_ids("TM-REDTEAM-002") == {{"rule_id": "TM-REDTEAM-002", "path": ["red_team"], "params": {}}} with input.model as m with input.facts as f
 	count(_ids("TM-REDTEAM-003")) == 3 with input.model as m with input.facts as f
 }
 
@@ -44,8 +44,8 @@ test_uncovered_layer_denied_while_recent_exercise_passes if {
 	m := testdata.patched(testdata.model, ["red_team", 0, "scope", "surfaces"], ["chat-io"])
 	f := testdata.facts
 	_ids("TM-REDTEAM-003") == {
-		{"rule_id": "TM-REDTEAM-003", "msg": "surface kb-retrieval (layer retrieval) is in no red-team scope within the last 365 days", "path": ["surfaces", 1]},
-		{"rule_id": "TM-REDTEAM-003", "msg": "surface runtime (layer runtime) is in no red-team scope within the last 365 days", "path": ["surfaces", 2]},
+		{"rule_id": "TM-REDTEAM-003", "path": ["surfaces", 1], "params": {"surface": ["surfaces", 1, "id"], "layer": ["surfaces", 1, "layer"]}},
+		{"rule_id": "TM-REDTEAM-003", "path": ["surfaces", 2], "params": {"surface": ["surfaces", 2, "id"], "layer": ["surfaces", 2, "layer"]}},
 	} with input.model as m with input.facts as f
 	count(_ids("TM-REDTEAM-002")) == 0 with input.model as m with input.facts as f
 }
@@ -70,8 +70,8 @@ test_layer_coverage_not_applicable_without_surfaces if {
 test_unscoped_exercise_denied if {
 	m := object.union(testdata.model, {"red_team": [testdata.patched(object.remove(_rt, ["performed_by"]), ["scope"], {})]})
 	_ids("TM-REDTEAM-004") == {
-		{"rule_id": "TM-REDTEAM-004", "msg": "red-team exercise RT-2026-09 does not state performed_by", "path": ["red_team", 0, "performed_by"]},
-		{"rule_id": "TM-REDTEAM-004", "msg": "red-team exercise RT-2026-09 names no surface in its scope", "path": ["red_team", 0, "scope"]},
+		{"rule_id": "TM-REDTEAM-004", "path": ["red_team", 0, "performed_by"], "params": {"message": "no_performer", "exercise": ["red_team", 0, "id"]}},
+		{"rule_id": "TM-REDTEAM-004", "path": ["red_team", 0, "scope"], "params": {"message": "no_scope", "exercise": ["red_team", 0, "id"]}},
 	} with input.model as m
 }
 
@@ -88,5 +88,5 @@ test_no_exercise_scope_not_applicable if {
 test_exercise_without_age_fact_is_not_recent if {
 	m := testdata.model
 	f := testdata.patched(testdata.facts, ["red_team"], {})
-	_ids("TM-REDTEAM-002") == {{"rule_id": "TM-REDTEAM-002", "msg": "no red-team exercise within the last 365 days", "path": ["red_team"]}} with input.model as m with input.facts as f
+	_ids("TM-REDTEAM-002") == {{"rule_id": "TM-REDTEAM-002", "path": ["red_team"], "params": {}}} with input.model as m with input.facts as f
 }

@@ -7,22 +7,22 @@ import data.nist_ai_rmf.measure3_review
 
 test_overdue_review_denied if {
 	f := testdata.patched(testdata.facts, ["review", "status"], "overdue")
-	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model review is overdue", "path": ["review"]}} with input.facts as f
+	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "path": ["review"], "params": {"message": "overdue", "status": "overdue"}}} with input.facts as f
 }
 
 test_review_required_denied if {
 	f := testdata.patched(testdata.facts, ["review", "status"], "review_required")
-	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model needs a review: the system, ATLAS or a red team changed since the last one", "path": ["review"]}} with input.facts as f
+	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "path": ["review"], "params": {"message": "review_required", "status": "review_required"}}} with input.facts as f
 }
 
 test_never_reviewed_denied if {
 	f := testdata.patched(testdata.facts, ["review", "status"], "never_reviewed")
-	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model has never been reviewed", "path": ["review"]}} with input.facts as f
+	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "path": ["review"], "params": {"message": "never_reviewed", "status": "never_reviewed"}}} with input.facts as f
 }
 
 test_unknown_review_denied if {
 	f := testdata.patched(testdata.facts, ["review", "status"], "unknown")
-	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "msg": "the threat model review status is unknown: the git history could not be read (fetch it whole: actions/checkout fetch-depth: 0)", "path": ["review"]}} with input.facts as f
+	measure3_review.deny == {{"rule_id": "TM-REVIEW-001", "path": ["review"], "params": {"message": "unknown", "status": "unknown"}}} with input.facts as f
 }
 
 test_current_review_passes if {

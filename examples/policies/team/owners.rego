@@ -18,12 +18,13 @@ _severe_risk := 15
 #   id: TM-TEAM-001
 #   severity: medium
 #   controls: {nist-ai-rmf: ["MEASURE 3.1"]}
+#   message: "threat {threat} (risk {risk}) names no owner"
 deny contains finding if {
 	some i in _severe
 	t := input.model.threats[i]
 	not model.stated(t, "owner")
-	msg := sprintf("threat %s (risk %d) names no owner", [t.id, input.facts.threat_risks[i]])
-	finding := result.deny("TM-TEAM-001", msg, ["threats", i, "owner"])
+	params := {"threat": ["threats", i, "id"], "risk": input.facts.threat_risks[i]}
+	finding := result.finding("TM-TEAM-001", ["threats", i, "owner"], params)
 }
 
 not_applicable contains "TM-TEAM-001" if count(_severe) == 0

@@ -14,8 +14,8 @@ _facts := {"threat_risks": [16, 6]}
 
 _denied := {{
 	"rule_id": "TM-TEAM-001",
-	"msg": "threat T-1 (risk 16) names no owner",
 	"path": ["threats", 0, "owner"],
+	"params": {"threat": ["threats", 0, "id"], "risk": 16},
 }}
 
 test_severe_threat_without_owner_denied if {
