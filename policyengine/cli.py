@@ -222,10 +222,11 @@ def _require_models(args: argparse.Namespace, run: Any, config: Any, paths: list
         where = "with the config's models globs " + ", ".join(config.models)
     else:
         where = f"under {config.root}"
+    near = "".join(f"\n  {d.render()}" for d in run.diagnostics if d.code == "kind")
     raise UsageError(
         f"no threat model found {where} (a threat model is a YAML file whose top level has "
         "`kind: ThreatModel`); check the paths and the `models` globs in .policyengine.yaml, "
-        "or pass --allow-empty to accept an empty run"
+        "or pass --allow-empty to accept an empty run" + near
     )
 
 

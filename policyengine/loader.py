@@ -616,6 +616,62 @@ def _mentions(content: bytes) -> bool:
     return _MENTION.encode() in content or _MENTION.encode("utf-16-le") in content
 
 
+_LOOSE = (b"threatmodel", b"threat_model", b"threat-model")
+
+
+def _mentions_loosely(content: bytes) -> bool:
+    """True when the bytes name a threat model in another spelling (`Threatmodel`,
+    `threat_model`, `threat-model`, any case; UTF-8): a candidate for the near-miss warning."""
+    lowered = content.lower()
+    return any(word in lowered for word in _LOOSE)
+
+
+def _squash(text: str) -> str:
+    return "".join(c for c in text.lower() if c not in "_- ")
+
+
+def near_miss(doc: Document) -> Diagnostic | None:
+    """A warning when `doc` looks meant as a threat model but its top level does not say
+    `kind: ThreatModel` exactly (`Kind: ThreatModel`, `kind: Threatmodel`,
+    `kind: threat_model`, or our `apiVersion` with no `kind`), located at the key, with
+    the fix. None for anything else."""
+    data = doc.data
+    if not isinstance(data, dict) or is_threat_model(data):
+        return None
+    for key, value in data.items():
+        if (
+            isinstance(key, str)
+            and key.lower() == "kind"
+            and isinstance(value, str)
+            and _squash(value) == "threatmodel"
+        ):
+            line, column = doc.locate([key])
+            return Diagnostic(
+                doc.path,
+                line,
+                column,
+                f"`{key}: {value}` is not read as a threat model: write `kind: ThreatModel` "
+                "(the key and the value are case-sensitive)",
+                to_pointer([key]),
+                Level.WARNING,
+                "kind",
+            )
+    api = data.get("apiVersion")
+    if "kind" not in data and isinstance(api, str) and api.startswith("policyengine/"):
+        line, column = doc.locate(["apiVersion"])
+        return Diagnostic(
+            doc.path,
+            line,
+            column,
+            f"`apiVersion: {api}` without `kind` is not read as a threat model: "
+            "add `kind: ThreatModel`",
+            "",
+            Level.WARNING,
+            "kind",
+        )
+    return None
+
+
 def _head(path: Path) -> bytes:
     """The first megabyte of a file (empty when unreadable)."""
     try:
@@ -709,28 +765,34 @@ def load_candidate(candidate: Candidate) -> Document | Diagnostic | None:
     """Read one candidate: its Document, the Diagnostic that says why it is not one, or
     None when it is a YAML file that is not a threat model (skipped). A file found under
     a folder or a glob that fails to load is reported only when its text mentions
-    `ThreatModel`. Never raises for user input."""
+    `ThreatModel`; one that loads and nearly says `kind: ThreatModel` is a warning with
+    the fix (`near_miss`, code `kind`: a run-level diagnostic, not a model). Never raises
+    for user input."""
     path, shown, explicit = candidate.path, candidate.shown, candidate.explicit
     try:
         content = _read(path, shown)
     except InvalidDocument as exc:  # too large or unreadable: report it if it is ours
         return exc.diagnostic if explicit or _mentions(_head(path)) else None
-    if not explicit and not _mentions(content):
+    named = explicit or _mentions(content)
+    if not named and not _mentions_loosely(content):
         return None
     try:
         doc = parse_document(content, shown)
     except InvalidDocument as exc:
-        return exc.diagnostic
+        # A file that only names a threat model in another spelling is not ours to report.
+        return exc.diagnostic if named else None
     if is_threat_model(doc.data):
         return doc
+    miss = near_miss(doc)
     if not explicit:
-        return None
+        return miss
     return Diagnostic(
         shown,
-        1,
-        1,
-        "not a threat model: the top level has no `kind: ThreatModel`",
-        "",
+        miss.line if miss else 1,
+        miss.column if miss else 1,
+        "not a threat model: the top level has no `kind: ThreatModel`"
+        + (f" ({miss.message})" if miss else ""),
+        miss.pointer if miss else "",
         Level.ERROR,
         "yaml",
     )

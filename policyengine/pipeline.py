@@ -427,11 +427,28 @@ def _collected(
 ) -> RunResult:
     """The run of the workers' reports (None for a skipped file), sorted by path."""
     results = [r for chunk in chunks for r in chunk]
+    # A near-miss file (`loader.near_miss`) comes back as a report of its warning alone: it
+    # is a run-level warning, as in one process, not a model.
+    near = [r for r in results if r is not None and _is_near_miss(r)]
+    run_level = [*listing.diagnostics, *(d for r in near for d in r.diagnostics)]
     return RunResult(
-        models=tuple(sorted((r for r in results if r is not None), key=lambda r: r.path)),
+        models=tuple(
+            sorted(
+                (r for r in results if r is not None and not _is_near_miss(r)),
+                key=lambda r: r.path,
+            )
+        ),
         as_of=as_of,
         skipped=sum(1 for r in results if r is None),
-        diagnostics=tuple(sorted(listing.diagnostics, key=lambda d: (d.file, d.message))),
+        diagnostics=tuple(sorted(run_level, key=lambda d: (d.file, d.message))),
+    )
+
+
+def _is_near_miss(report: ModelReport) -> bool:
+    return (
+        not report.model_id
+        and all(d.code == "kind" for d in report.diagnostics)
+        and bool(report.diagnostics)
     )
 
 

@@ -136,7 +136,7 @@ def validate_paths(
     files: dict[str, FileResult] = {}
     run_level: list[Diagnostic] = []
     for diag in found.diagnostics:
-        if diag.line == 0:
+        if diag.line == 0 or diag.code == "kind":  # no file line, or a near-miss warning
             run_level.append(diag)
             continue
         prior = files.get(diag.file)

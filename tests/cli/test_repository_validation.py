@@ -96,3 +96,91 @@ def test_a_config_glob_that_finds_nothing_names_the_glob(
     code, out, err = _run(capsys, "check", *AS_OF)
     assert code == 2
     assert "with the config's models globs model/*.yaml" in err
+
+
+_NEAR = [
+    ("Kind: ThreatModel", "/Kind"),
+    ("kind: Threatmodel", "/kind"),
+    ("kind: threat_model", "/kind"),
+    ("kind: threat-model", "/kind"),
+]
+
+
+def _near_miss_repo(tmp_path: Path, spelling: str) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "examples", repo)
+    text = MODEL.read_text(encoding="utf-8").replace("kind: ThreatModel", spelling, 1)
+    assert text != MODEL.read_text(encoding="utf-8")
+    text = text.replace("id: support-assistant", "id: support-assistant-near", 1)
+    (repo / "models" / "near.yaml").write_text(text, encoding="utf-8")
+    return repo
+
+
+@pytest.mark.parametrize(("spelling", "pointer"), _NEAR, ids=[s for s, _ in _NEAR])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_near_miss_of_the_kind_is_a_located_warning_with_the_fix(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, spelling: str, pointer: str, workers: str
+) -> None:
+    repo = _near_miss_repo(tmp_path, spelling)
+    code, out, _ = _run(
+        capsys, "validate", str(repo), *AS_OF, "--format", "json", "--workers", workers
+    )
+    doc = json.loads(out)
+    assert code == 0  # a warning: the other models still pass
+    assert "models/near.yaml" not in {m["path"] for m in doc["models"]}
+    [warning] = [d for d in doc["errors"] if d["file"] == "models/near.yaml"]
+    assert warning["level"] == "warning"
+    assert warning["pointer"] == pointer
+    assert warning["line"] > 0 and warning["column"] == 1
+    assert "write `kind: ThreatModel`" in warning["message"]
+
+
+def test_a_yaml_file_that_only_mentions_threat_models_is_not_reported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "examples", repo)
+    (repo / "ci.yaml").write_text(
+        "name: threat-model checks\non: [push]\njobs: {x: {runs-on: [ubuntu]}}\n",
+        encoding="utf-8",
+    )
+    (repo / "broken.yaml").write_text("title: threat_model\n  bad: [\n", encoding="utf-8")
+    code, out, _ = _run(capsys, "validate", str(repo), *AS_OF, "--format", "json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["errors"] == []
+    assert {"ci.yaml", "broken.yaml"}.isdisjoint(m["path"] for m in doc["models"])
+
+
+def test_only_a_near_miss_fails_the_empty_run_and_shows_the_fix(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = MODEL.read_text(encoding="utf-8").replace("kind: ThreatModel", "Kind: ThreatModel")
+    (tmp_path / "model.yaml").write_text(text, encoding="utf-8")
+    code, _, err = _run(capsys, "check", str(tmp_path), *AS_OF)
+    assert code == 2
+    assert "model.yaml" in err and "write `kind: ThreatModel`" in err
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_workers_report_reused_ids_and_near_misses_as_one_process_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, pools: list[str]
+) -> None:
+    repo = _near_miss_repo(tmp_path, "Kind: ThreatModel")
+    text = MODEL.read_text(encoding="utf-8")
+    for n in range(36):  # enough files for two workers; two of them share an id
+        model_id = "twin" if n < 2 else f"copy-{n}"
+        copy = text.replace("id: support-assistant", f"id: {model_id}", 1)
+        (repo / "models" / f"copy-{n:02}.yaml").write_text(copy, encoding="utf-8")
+    runs = {}
+    for workers in ("1", "2"):
+        code, out, _ = _run(
+            capsys, command, str(repo), *AS_OF, "--format", "json", "--workers", workers
+        )
+        runs[workers] = (code, out)
+    assert pools == [f"{command}: started 2 worker processes"]
+    assert runs["1"] == runs["2"]
+    doc = json.loads(runs["2"][1])
+    assert [e["file"] for e in doc["errors"]] == ["models/near.yaml"]
+    invalid = sorted(m["path"] for m in doc["models"] if not m["valid"])
+    assert invalid == ["models/copy-00.yaml", "models/copy-01.yaml"]
