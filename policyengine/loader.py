@@ -5,10 +5,10 @@ BOM), pulls YAML events from libyaml's C parser (the pure-Python parser where li
 missing) and builds the data and the positions in one iterative pass: no Python
 recursion, so no nesting depth can crash it. Plain scalars are resolved with the YAML 1.2
 core schema (`on`, `no`, `1_000`, `1:20` and dates stay strings). Duplicate keys, tags
-other than the core ones, multiple documents, alias expansion beyond a budget, files over
-10 MB and nesting deeper than 100 levels are rejected. Every problem is an
-`errors.InvalidDocument` carrying a located `Diagnostic`: the only exception that
-leaves this module.
+other than the core ones, multiple documents, alias expansion beyond a budget (100,000
+nodes and 10 MB of text), files over 10 MB and nesting deeper than 100 levels are
+rejected. Every problem is an `errors.InvalidDocument` carrying a located `Diagnostic`:
+the only exception that leaves this module.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ MAX_DEPTH = 100
 """Deepest nesting of mappings and sequences accepted."""
 MAX_ALIAS_NODES = 100_000
 """Most nodes that aliases may expand to in one file (a billion-laughs guard)."""
+MAX_ALIAS_BYTES = MAX_BYTES
+"""Most bytes of scalar text (keys and values) that aliases may expand to in one file, so
+that a document holds at most twice `MAX_BYTES` of text once its aliases are expanded: a
+few nodes naming a large scalar again and again cost what they expand to."""
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -228,18 +232,32 @@ def _tagged(value: str, tag: str) -> Any:
 # --- events -> data + positions ---------------------------------------------------------
 
 
-def _size(value: Any) -> int:
-    """Number of nodes in an already built value (iterative; for the alias budget)."""
+def _scalar_bytes(value: Any) -> int:
+    """Bytes of text a scalar stands for (its characters; about its digits for a number)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value.bit_length() // 3 + 1  # ~digits, without str() of a huge int
+    return 8
+
+
+def _size(value: Any) -> tuple[int, int]:
+    """(nodes, bytes of scalar text, keys included) of an already built value, for the
+    alias budgets; iterative."""
     count = 0
+    text = 0
     stack = [value]
     while stack:
         item = stack.pop()
         count += 1
         if isinstance(item, dict):
+            text += sum(len(key) for key in item)
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return count
+        else:
+            text += _scalar_bytes(item)
+    return count, text
 
 
 def _unsupported_tag(path: str, mark: Any, tag: str, parts: Pointer) -> InvalidDocument:
@@ -272,12 +290,15 @@ class _Builder:
         """Pointer parts -> (line, column), 1-based."""
         self.anchors: dict[str, Any] = {}
         """Anchor name -> the value it names."""
-        self.anchor_sizes: dict[str, int] = {}
-        """Anchor name -> nodes its value holds (what an alias to it costs)."""
+        self.anchor_sizes: dict[str, tuple[int, int]] = {}
+        """Anchor name -> (nodes, bytes of scalar text) its value holds (what an alias to
+        it costs)."""
         self.open_anchors: dict[str, tuple[int, Pointer]] = {}
         """Anchors on containers not closed yet (an alias to one is recursive)."""
         self.alias_budget = MAX_ALIAS_NODES
         """Nodes that aliases may still expand to."""
+        self.alias_bytes = MAX_ALIAS_BYTES
+        """Bytes of scalar text that aliases may still expand to."""
         self.stack: list[list[Any]] = []
         """Open containers: [container, parts, pending key (maps) or None, anchor or None]."""
         self.root: Any = None
@@ -348,7 +369,7 @@ class _Builder:
         """Remember a scalar (or key) under its anchor, if it has one."""
         if name is not None:
             self.anchors[name] = value
-            self.anchor_sizes[name] = 1
+            self.anchor_sizes[name] = (1, _scalar_bytes(value))
 
     def on_scalar(self, event: Any) -> None:
         """A scalar: a mapping key, or a value placed where it belongs."""
@@ -447,12 +468,22 @@ class _Builder:
             raise _fail_at(
                 self.path, mark, f"alias *{name} refers to a node that contains it (recursive)"
             )
-        self.alias_budget -= self.anchor_sizes[name]
+        nodes, text = self.anchor_sizes[name]
+        self.alias_budget -= nodes
+        self.alias_bytes -= text
         if self.alias_budget < 0:
             raise _fail_at(
                 self.path,
                 mark,
                 f"aliases expand to more than {MAX_ALIAS_NODES} nodes "
+                "(an alias bomb?); write the data out instead",
+                to_pointer(parts),
+            )
+        if self.alias_bytes < 0:
+            raise _fail_at(
+                self.path,
+                mark,
+                f"aliases expand to more than {MAX_ALIAS_BYTES // (1024 * 1024)} MB of text "
                 "(an alias bomb?); write the data out instead",
                 to_pointer(parts),
             )

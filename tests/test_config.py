@@ -285,10 +285,15 @@ def test_yaml_1_1_only_values_are_errors_of_the_yaml_1_2_reading(
             + f"f: [{', '.join(['*e'] * 10)}]\n",
             "5:36: aliases expand to more than 100000 nodes",
         ),
+        (
+            f"x: &x '{'x' * 1024 * 1024}'\nmodels: [" + ", ".join(["*x"] * 20) + "]\n",
+            "2:50: aliases expand to more than 10 MB of text",
+        ),
         ("models: " + "[" * 101 + "]" * 101 + "\n", "1:108: nesting is deeper than 100 levels"),
+        ("models: " + "[" * 5000 + "]" * 5000 + "\n", "1:1008: nesting is deeper than 100 levels"),
         ("fail_on: low\n---\nfail_on: high\n", "2:1: the file holds more than one YAML document"),
     ],
-    ids=["alias-bomb", "too-deep", "two-documents"],
+    ids=["alias-bomb", "alias-bytes", "too-deep", "5000-deep", "two-documents"],
 )
 def test_the_models_limits_apply_to_the_config(tmp_path: Path, text: str, message: str) -> None:
     path = _write(tmp_path, text)

@@ -200,6 +200,42 @@ def test_path_outside_root_is_kept_as_given(tmp_path: Path) -> None:
     assert load_document(model, DATA).path == model.as_posix()
 
 
+def _aliased_scalar(times: int, size: int = 1024 * 1024) -> bytes:
+    """A model-like file naming one `size`-byte scalar, then aliasing it `times` times."""
+    lines = ["kind: ThreatModel", f"big: &big {'x' * size}", "copies:"]
+    lines += ["  - *big"] * times
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_large_scalar_aliased_many_times_is_refused_at_the_alias_over_the_budget() -> None:
+    """Ten 1 MB copies fit the 10 MB budget; the eleventh alias is refused where it is."""
+    assert len(parse_document(_aliased_scalar(10), "m.yaml").data["copies"]) == 10
+    with pytest.raises(InvalidDocument) as info:
+        parse_document(_aliased_scalar(5000), "m.yaml")
+    assert info.value.diagnostic.render() == (
+        "m.yaml:14:5: error: aliases expand to more than 10 MB of text (an alias bomb?); "
+        "write the data out instead"
+    )
+    assert info.value.diagnostic.pointer == "/copies/10"
+
+
+def test_the_byte_budget_counts_keys_and_nested_aliases() -> None:
+    """A mapping of two 1 MB keys, aliased once inside a second anchor: that alias and
+    each alias of the outer anchor cost both keys (2 MB), so the fourth alias of the
+    outer one goes over the 10 MB budget."""
+    key = "k" * (1024 * 1024)
+    text = (
+        f"kind: ThreatModel\ninner: &in\n  ? {key}a\n  : 1\n  ? {key}b\n  : 2\n"
+        "outer: &out [*in]\n" + "".join(f"c{i}: *out\n" for i in range(5))
+    )
+    with pytest.raises(InvalidDocument) as info:
+        parse_document(text.encode(), "m.yaml")
+    assert info.value.diagnostic.render().startswith(
+        "m.yaml:11:5: error: aliases expand to more than 10 MB of text"
+    )
+    assert len(parse_document(text.rsplit("c3", 1)[0].encode(), "m.yaml").data) == 6
+
+
 def test_alias_positions_fall_back_to_the_alias() -> None:
     doc = parse_document(b"a: &x {b: [1, 2]}\nc: *x\n", "x.yaml")
     assert doc.data["c"] == {"b": [1, 2]}
