@@ -18,6 +18,31 @@ from .results import Diagnostic, Level, ModelReport
 from .schema import validate_schema
 from .workers import DOCUMENTS_PER_WORKER, fork_map, worker_count
 
+MAX_THREATS = 5_000
+"""Most threats one model may list. Evaluation time grows linearly up to it (see
+`benchmarks/bench_threats.py`); far beyond it the embedded engine can crash, so a larger
+model is refused before its schema, references or policies are looked at."""
+
+
+def _over_the_ceiling(doc: Document) -> Diagnostic | None:
+    """The error of a model that lists more than `MAX_THREATS` threats, located at its
+    `threats` key; None otherwise."""
+    data = doc.data
+    threats = data.get("threats") if isinstance(data, dict) else None
+    if not isinstance(threats, list) or len(threats) <= MAX_THREATS:
+        return None
+    line, column = doc.locate(("threats",))
+    return Diagnostic(
+        doc.path,
+        line,
+        column,
+        f"the model lists {len(threats):,} threats; the limit is {MAX_THREATS:,} "
+        "(split the system into several threat models)",
+        "/threats",
+        Level.ERROR,
+        "limit",
+    )
+
 
 def _order(d: Diagnostic) -> tuple[int, int, str, str]:
     """Sort key: file order, then message, then pointer (deterministic)."""
@@ -35,8 +60,12 @@ def validate_document(
     """Schema and reference diagnostics of one loaded document, sorted by line and column.
 
     Reference checks skip the parts of the model that have a schema error (a node, or
-    anything under it), so one mistake is reported once. Deterministic.
+    anything under it), so one mistake is reported once. A model of more than
+    `MAX_THREATS` threats gets that one error and no other check. Deterministic.
     """
+    too_many = _over_the_ceiling(doc)
+    if too_many is not None:
+        return (too_many,)
     schema_errors = validate_schema(doc)
     broken = {d.pointer for d in schema_errors if d.pointer}
     refs = check_references(doc, root=root, control_ids=control_ids, atlas=atlas)

@@ -1,0 +1,55 @@
+"""Budgets on untrusted input, end to end: the threat ceiling of a model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from policyengine.cli import main
+from policyengine.loader import load_document
+from policyengine.validate import MAX_THREATS
+
+REPO = Path(__file__).resolve().parents[2]
+MINIMAL = REPO / "tests" / "data" / "good" / "minimal.yaml"
+AS_OF = ["--as-of", "2026-11-27"]
+
+
+def _model_with_threats(folder: Path, count: int) -> Path:
+    """The minimal model with `count` threats (its own, then copies with their own ids),
+    written as JSON, with the evidence it cites."""
+    data = load_document(MINIMAL, MINIMAL.parent).data
+    first = data["threats"][0]
+    data["threats"] = [first] + [dict(first, id=f"T-X{i}") for i in range(count - 1)]
+    (folder / "docs").mkdir(parents=True, exist_ok=True)
+    (folder / "docs" / "filter.md").write_text("filter\n", encoding="utf-8")
+    (folder / ".policyengine.yaml").write_text("fail_on: low\n", encoding="utf-8")
+    path = folder / "model.yaml"
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    return path
+
+
+def test_a_model_over_the_threat_ceiling_is_refused_where_its_threats_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = _model_with_threats(tmp_path, MAX_THREATS + 1)
+    line = model.read_text(encoding="utf-8").splitlines().index(' "threats": [') + 1
+    code = main(["check", str(model), "--config", str(tmp_path / ".policyengine.yaml"), *AS_OF])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"model.yaml:{line}:2: error: the model lists 5,001 threats; the limit is 5,000" in out
+    assert "TM-" not in out  # refused before evaluation
+    assert "internal error" not in err
+
+
+def test_a_model_at_the_threat_ceiling_is_evaluated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """5,000 threats go through the embedded engine (11,500 crashed it), with findings."""
+    model = _model_with_threats(tmp_path, MAX_THREATS)
+    code = main(["check", str(model), "--config", str(tmp_path / ".policyengine.yaml"), *AS_OF])
+    out, err = capsys.readouterr()
+    assert "limit" not in out
+    assert "model.yaml" in out and ": high: TM-" in out
+    assert code == 1, err
