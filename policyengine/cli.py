@@ -16,6 +16,7 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -580,8 +581,44 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the main thread is, so that the run unwinds like Ctrl-C:
+    worker pools kill their workers and a half-written `--output` is removed."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _stdout_gone() -> None:
+    """After a broken pipe: stdout goes nowhere, so that the interpreter's final flush of
+    the report's unwritten rest cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 findings, 2 tool failure)."""
+    """Run the command line; returns the exit status (0 ok, 1 findings, 2 tool failure).
+
+    SIGTERM stops the run like Ctrl-C (exit 2, workers killed, no file left behind) while
+    `main` runs in the main thread; the previous handler is restored on return.
+    """
+    try:
+        previous: Any = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals are the main thread's alone
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     # NOTE: the handler goes on our package logger only, so that third-party loggers
@@ -599,8 +636,20 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"policyengine: error: {exc.diagnostics()}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("policyengine: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        from .workers import terminate_all
+
+        terminate_all()
+        why = "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+        print(f"policyengine: {why}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        _stdout_gone()
+        print(
+            "policyengine: error: stdout was closed before the whole report was written "
+            "(broken pipe); use --output FILE to keep all of it",
+            file=sys.stderr,
+        )
         return 2
     except Exception as exc:
         if args.debug:

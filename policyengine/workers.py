@@ -15,7 +15,9 @@ Three kinds of pool, for three kinds of work:
 - `thread_map`: threads, for tasks that each run a child process of their own (the Rego
   unit tests).
 
-A worker that fails or dies fails the whole call: never a partial result.
+A worker that fails or dies fails the whole call: never a partial result. A run that is
+interrupted (Ctrl-C, or SIGTERM, which `cli.main` turns into an interrupt) kills its workers
+instead of waiting for them: `terminate_all`, and every pool left by an interrupt.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -149,6 +153,7 @@ class SpawnPool(Generic[_S]):
             initializer=_start,
             initargs=(setup, args),
         )
+        _live.add(self)
         logger.debug("%s: started %d worker processes", what, workers)
 
     def start(self) -> None:
@@ -186,13 +191,49 @@ class SpawnPool(Generic[_S]):
 
     def close(self) -> None:
         """Stop the workers (after the work they have started)."""
+        _live.discard(self)
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def terminate(self) -> None:
+        """Kill the workers now, whatever they are doing, and wait until they are gone."""
+        _live.discard(self)
+        # NOTE: ProcessPoolExecutor has no public way to kill its workers before Python
+        # 3.14 (`terminate_workers`); its `_processes` maps pid -> Process.
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
 
     def __enter__(self) -> SpawnPool[_S]:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            self.terminate()  # interrupted: the workers' work is no longer wanted
+        else:
+            self.close()
+
+
+_live: weakref.WeakSet[SpawnPool[Any]] = weakref.WeakSet()
+"""The spawn pools not closed yet (for `terminate_all`)."""
+
+
+def terminate_all() -> None:
+    """Kill the workers of every spawn pool still open (an interrupted run)."""
+    for pool in list(_live):
+        pool.terminate()
+
+
+def _default_sigterm() -> None:
+    """In a forked worker: SIGTERM ends the process again (the parent's handler, which
+    turns it into an interrupt, is not inherited), so that terminating the pool works."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 # --- forked processes that inherit the work ---------------------------------------------
@@ -221,7 +262,9 @@ def fork_map(task: Callable[[_T], _R], items: Sequence[_T], workers: int) -> lis
         global _forked
         _forked = (task, items)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(
+                workers, initializer=_default_sigterm
+            ) as pool:
                 logger.debug("%d documents: forked %d worker processes", len(items), workers)
                 return pool.map(_forked_at, range(len(items)), chunksize=4)
         except (OSError, multiprocessing.ProcessError, pickle.PicklingError):
