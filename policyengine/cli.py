@@ -41,8 +41,36 @@ def _add_output_options(p: argparse.ArgumentParser, command: str) -> None:
     formats = [f.value for f in FORMATS_OF[command]]
     p.add_argument("--format", "-f", choices=formats, default=formats[0], help="report format")
     p.add_argument(
-        "--output", "-o", type=Path, default=None, help="write the report to FILE, not stdout"
+        "--output",
+        "-o",
+        type=_file_path,
+        default=None,
+        help="write the report to FILE, not stdout",
     )
+
+
+def _file_path(text: str) -> Path:
+    """An `--output` or `--out` argument: a path that is not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path: give a file name")
+    return Path(text)
+
+
+def _writable(output: Path | None, flag: str) -> None:
+    """Refuse, before any work, an output path that names a folder."""
+    if output is not None and output.is_dir():
+        raise UsageError(f"{flag} {output}: is a folder; give a file name inside it")
+
+
+def _write(output: Path, content: str | bytes | Iterable[str], flag: str) -> None:
+    """`atomic.write_whole`, with a failure to write as a UsageError naming the path."""
+    from .atomic import write_whole
+
+    _writable(output, flag)
+    try:
+        write_whole(output, content)
+    except OSError as exc:
+        raise UsageError(f"{flag} {output}: cannot write it: {exc.strerror or exc}") from None
 
 
 def _add_config_options(p: argparse.ArgumentParser) -> None:
@@ -96,9 +124,20 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _opa_url(text: str) -> str:
+    from .config import url_problem
+
+    problem = url_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"not a valid URL: {problem} (got {text!r})")
+    return text
+
+
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["embedded", "opa"], default=None, help="Rego engine")
-    p.add_argument("--opa-url", default=None, help="OPA server URL, e.g. http://127.0.0.1:8181")
+    p.add_argument(
+        "--opa-url", type=_opa_url, default=None, help="OPA server URL, e.g. http://127.0.0.1:8181"
+    )
     p.add_argument(
         "--opa-token",
         default=None,
@@ -159,9 +198,7 @@ def _emit(text: str | Iterable[str], output: Path | None) -> None:
             shutil.copyfileobj(spool, sys.stdout)
         sys.stdout.flush()
         return
-    from .atomic import write_whole
-
-    write_whole(output, pieces)
+    _write(output, pieces, "--output")
 
 
 def _report(args: argparse.Namespace, report: Report, fail_on: Severity | None = None) -> int:
@@ -378,17 +415,17 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_bundle_build(args: argparse.Namespace) -> int:
-    from .atomic import write_whole
     from .bundle import build_bundle
     from .bundled import catalog_dir
     from .policyset import load_policy_set
 
+    _writable(args.out, "--out")
     dirs, support = _policy_dirs(args)
     policy_set = load_policy_set([*support, *dirs])
     catalogs = {p.stem: p for p in sorted(catalog_dir().glob("*.json"))}
     data = build_bundle(policy_set, catalogs)
     target = args.out.resolve()
-    write_whole(target, data)
+    _write(target, data, "--out")
     logger.info(
         "wrote %s (%d modules, %d checks)", target, len(policy_set.modules), len(policy_set.checks)
     )
@@ -542,7 +579,7 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="POLICY_DIR",
         help="policy folders (default: the bundled policies and the config's policies:)",
     )
-    q.add_argument("--out", type=Path, required=True, metavar="FILE", help="bundle file")
+    q.add_argument("--out", type=_file_path, required=True, metavar="FILE", help="bundle file")
     _add_config_options(q)
     q.set_defaults(func=_cmd_bundle_build)
 
@@ -629,6 +666,7 @@ def _main(argv: list[str] | None) -> int:
     logger.propagate = False
     logger.setLevel(logging.DEBUG if args.debug else logging.INFO)
     try:
+        _writable(getattr(args, "output", None), "--output")
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except PolicyEngineError as exc:

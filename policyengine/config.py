@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from cerberus import Validator
 
@@ -229,10 +230,54 @@ def _read(file: Path) -> Document | None:
 
 
 def _inside(root: Path, text: str, located: _Located, path: tuple[Any, ...]) -> Path:
-    target = (root / text).resolve()
+    try:
+        target = (root / text).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        raise located.error(
+            path, f"is a symbolic link that never ends (a loop) (got {text!r})"
+        ) from None
     if not target.is_relative_to(root):
         raise located.error(path, f"is outside the repository root {root} (got {text!r})")
     return target
+
+
+def _glob(text: str, located: _Located, path: tuple[Any, ...]) -> str:
+    """A `models` glob that pathlib can run from the root, inside it: relative, no `..`."""
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or PureWindowsPath(text).drive:
+        raise located.error(path, f"must be a glob relative to the repository root (got {text!r})")
+    if ".." in pure.parts:
+        raise located.error(path, f"must stay inside the repository, without '..' (got {text!r})")
+    try:  # pathlib checks a pattern when it starts to match; a missing folder costs nothing
+        next(Path("/nonexistent-policyengine-root").glob(text), None)
+    except (ValueError, NotImplementedError, IndexError) as exc:
+        problem = str(exc) or type(exc).__name__
+        raise located.error(path, f"is not a valid glob: {problem} (got {text!r})") from None
+    return text
+
+
+def _url(text: str | None, located: _Located, path: tuple[Any, ...]) -> str | None:
+    """An OPA URL that parses (a host, a port from 1 to 65535 when given), or None."""
+    problem = url_problem(text) if text is not None else None
+    if problem is not None:
+        raise located.error(path, f"is not a valid URL: {problem} (got {text!r})")
+    return text
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a usable http(s) URL (`http://[::1`, a port over 65535), or None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https"):
+        return "it must start with http:// or https://"
+    if not parts.hostname:
+        return "it names no host"
+    if port == 0:
+        return "port 0"
+    return None
 
 
 def _validate(data: Any, located: _Located) -> dict[str, Any]:
@@ -276,7 +321,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     return Config(
         root=root,
         path=file_used,
-        models=tuple(doc["models"]),
+        models=tuple(_glob(g, located, ("models", i)) for i, g in enumerate(doc["models"])),
         frameworks=frameworks,
         fail_on=Severity(doc["fail_on"]),
         review=ReviewDefaults(
@@ -284,7 +329,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             remind_before=review["remind_before"],
         ),
         engine=engine["name"],
-        opa_url=engine.get("opa_url"),
+        opa_url=_url(engine.get("opa_url"), located, ("engine", "opa_url")),
         opa_use_loaded=engine["opa_use_loaded"],
         policies=tuple(
             _inside(root, p, located, ("policies", i)) for i, p in enumerate(doc["policies"])

@@ -406,7 +406,18 @@ class _Builder:
         """The value of a scalar: plain ones by the core schema, tagged ones checked."""
         tag = event.tag
         if tag is None:
-            return _resolve_plain(event.value) if event.implicit[0] else event.value
+            if not event.implicit[0]:
+                return event.value
+            try:
+                return _resolve_plain(event.value)
+            except ValueError:  # Python refuses int() of more than 4,300 digits
+                raise _fail_at(
+                    self.path,
+                    event.start_mark,
+                    f"a number of {len(event.value):,} characters is too long to read; "
+                    "quote it to keep it as text",
+                    to_pointer(parts),
+                ) from None
         if tag == "!":
             return event.value
         if tag in _SCALAR_TAGS:
@@ -584,7 +595,7 @@ def display_path(path: Path, root: Path) -> str:
     """`path` relative to `root` with POSIX separators when inside it, else as given."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()
 
 
@@ -759,7 +770,23 @@ def find_models(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) ->
                 )
             )
     for pattern in globs:
-        matches = sorted(root.glob(pattern))
+        try:
+            matches = sorted(root.glob(pattern))
+        except (ValueError, NotImplementedError, IndexError, OSError) as exc:
+            # `config.load_config` refuses such globs, located; this is for callers that
+            # pass their own.
+            diagnostics.append(
+                Diagnostic(
+                    pattern,
+                    0,
+                    0,
+                    f"the models glob '{pattern}' is not a relative glob ({exc})",
+                    "",
+                    Level.ERROR,
+                    "config",
+                )
+            )
+            continue
         if not matches:
             diagnostics.append(
                 Diagnostic(
@@ -785,7 +812,21 @@ def find_models(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) ->
     candidates: list[Candidate] = []
     seen: set[Path] = set()
     for path, explicit in [(p, True) for p in named] + [(p, False) for p in found]:
-        real = path.resolve()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+            diagnostics.append(
+                Diagnostic(
+                    display_path(path, root),
+                    0,
+                    0,
+                    "a symbolic link that never reaches a file (a loop); remove it",
+                    "",
+                    Level.ERROR,
+                    "path",
+                )
+            )
+            continue
         if real not in seen:
             seen.add(real)
             candidates.append(Candidate(path, display_path(path, root), explicit))

@@ -7,12 +7,13 @@ plus the skipped count and the run-level diagnostics. No rules of its own.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from .loader import Document, discover
+from .loader import Document, discover, to_pointer
 from .references import AtlasLookup, check_references
 from .results import Diagnostic, Level, ModelReport
 from .schema import validate_schema
@@ -44,6 +45,47 @@ def _over_the_ceiling(doc: Document) -> Diagnostic | None:
     )
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _unreadable_numbers(doc: Document) -> list[Diagnostic]:
+    """An error at each number no policy engine reads exactly: an integer beyond 64 bits
+    (the embedded engine truncates it) or an infinite float (`1e999`; JSON has none)."""
+    found: list[Diagnostic] = []
+    low, high = _INT64
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(doc.data, ())]
+    while stack:
+        value, parts = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, (*parts, k)) for k, v in value.items())
+            continue
+        if isinstance(value, list):
+            stack.extend((v, (*parts, i)) for i, v in enumerate(value))
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if isinstance(value, int) and not low <= value <= high:
+            size = "over" if value > 0 else "under"
+            problem = f"a number {size} the 64-bit integers (-2^63 to 2^63-1) policies can read"
+        elif isinstance(value, float) and not math.isfinite(value):
+            problem = "a number too large for a 64-bit float (it reads as infinity)"
+        else:
+            continue
+        line, column = doc.locate(parts)
+        found.append(
+            Diagnostic(
+                doc.path,
+                line,
+                column,
+                f"{problem}; quote it to keep it as text",
+                to_pointer(parts),
+                Level.ERROR,
+                "limit",
+            )
+        )
+    return found
+
+
 def _order(d: Diagnostic) -> tuple[int, int, str, str]:
     """Sort key: file order, then message, then pointer (deterministic)."""
     return (d.line, d.column, d.message, d.pointer)
@@ -66,7 +108,7 @@ def validate_document(
     too_many = _over_the_ceiling(doc)
     if too_many is not None:
         return (too_many,)
-    schema_errors = validate_schema(doc)
+    schema_errors = [*validate_schema(doc), *_unreadable_numbers(doc)]
     broken = {d.pointer for d in schema_errors if d.pointer}
     refs = check_references(doc, root=root, control_ids=control_ids, atlas=atlas)
     kept = [d for d in refs if not _under(d.pointer, broken)]
