@@ -10,6 +10,7 @@ paths (they must stay inside the repository root). Without a file, every default
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -135,7 +136,8 @@ class Config:
     evidence_dir: Path
     """Where evidence packs go (absolute, inside the root)."""
     atlas_catalog: str
-    """The repository's ATLAS catalog file, relative to the root (POSIX form)."""
+    """The repository's ATLAS catalog file, relative to the root (POSIX form); absolute
+    when a pull request takes it from elsewhere (the base ref's copy)."""
 
 
 def find_root(start: Path) -> Path:
@@ -213,15 +215,19 @@ def _leaf_errors(errors: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
             yield path, _problem(error)
 
 
-def _read(file: Path) -> Document | None:
-    """The config file parsed once by the models' loader; None when it holds no document."""
-    try:
-        with file.open("rb") as fh:
-            content = fh.read(MAX_BYTES + 1)  # the loader rejects a larger file
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {file}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the config file {file}: {exc}") from exc
+def _read(file: Path, text: str | None = None) -> Document | None:
+    """The config file parsed once by the models' loader; None when it holds no document.
+    `text` is its content when it was read elsewhere (`file` then only names it)."""
+    if text is not None:
+        content = text.encode("utf-8")
+    else:
+        try:
+            with file.open("rb") as fh:
+                content = fh.read(MAX_BYTES + 1)  # the loader rejects a larger file
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {file}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read the config file {file}: {exc}") from exc
     try:
         return parse_yaml(content, str(file))
     except InvalidDocument as exc:
@@ -229,13 +235,20 @@ def _read(file: Path) -> Document | None:
         raise ConfigError(f"{d.file}:{d.line}:{d.column}: {d.message}") from None
 
 
-def _inside(root: Path, text: str, located: _Located, path: tuple[Any, ...]) -> Path:
-    try:
-        target = (root / text).resolve()
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
-        raise located.error(
-            path, f"is a symbolic link that never ends (a loop) (got {text!r})"
-        ) from None
+def _inside(
+    root: Path, text: str, located: _Located, path: tuple[Any, ...], lexical: bool = False
+) -> Path:
+    if lexical:
+        # The config came from a git ref, so the working tree's symlinks (which a pull
+        # request controls) do not decide which folder it names.
+        target = Path(os.path.normpath(root / text))
+    else:
+        try:
+            target = (root / text).resolve()
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+            raise located.error(
+                path, f"is a symbolic link that never ends (a loop) (got {text!r})"
+            ) from None
     if not target.is_relative_to(root):
         raise located.error(path, f"is outside the repository root {root} (got {text!r})")
     return target
@@ -295,21 +308,24 @@ def _validate(data: Any, located: _Located) -> dict[str, Any]:
     raise ConfigError("\n".join(msg for _, _, msg in problems))
 
 
-def load_config(root: Path, path: Path | None = None) -> Config:
+def load_config(root: Path, path: Path | None = None, *, text: str | None = None) -> Config:
     """The config of the repository at `root`.
 
     `path` None reads `root/.policyengine.yaml` when it exists, else uses the defaults.
-    Raises ConfigError (file, key, line:column) for unreadable YAML, unknown keys,
-    wrong types or values, and paths outside the root.
+    `text`, when given, is the config's content and `path` only names it in messages (a
+    pull request reads its config from the base ref), and its paths are resolved without
+    following the working tree's symlinks. Raises ConfigError (file, key,
+    line:column) for unreadable YAML, unknown keys, wrong types or values, and paths
+    outside the root.
     """
     root = root.resolve()
     file = path if path is not None else root / CONFIG_NAME
-    if path is None and not file.is_file():
+    if text is None and path is None and not file.is_file():
         located = _Located(file, None)
         doc = _validate({}, located)
         file_used: Path | None = None
     else:
-        loaded = _read(file)
+        loaded = _read(file, text)
         located = _Located(file, loaded)
         doc = _validate(loaded.data if loaded is not None else None, located)
         file_used = file
@@ -317,7 +333,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     cadence = review["cadence"]
     engine = doc["engine"]
     frameworks = tuple(f for f in FRAMEWORKS if f in doc["frameworks"])
-    atlas_catalog = _inside(root, doc["atlas_catalog"], located, ("atlas_catalog",))
+    lexical = text is not None
+    atlas_catalog = _inside(root, doc["atlas_catalog"], located, ("atlas_catalog",), lexical)
     return Config(
         root=root,
         path=file_used,
@@ -332,8 +349,9 @@ def load_config(root: Path, path: Path | None = None) -> Config:
         opa_url=_url(engine.get("opa_url"), located, ("engine", "opa_url")),
         opa_use_loaded=engine["opa_use_loaded"],
         policies=tuple(
-            _inside(root, p, located, ("policies", i)) for i, p in enumerate(doc["policies"])
+            _inside(root, p, located, ("policies", i), lexical)
+            for i, p in enumerate(doc["policies"])
         ),
-        evidence_dir=_inside(root, doc["evidence_dir"], located, ("evidence_dir",)),
+        evidence_dir=_inside(root, doc["evidence_dir"], located, ("evidence_dir",), lexical),
         atlas_catalog=atlas_catalog.relative_to(root).as_posix(),
     )

@@ -18,6 +18,7 @@ and how to fix it.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -656,5 +657,118 @@ def export_tree(root: Path, ref: str, dest: Path, paths: Sequence[str] | None = 
         with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
             tar.extractall(dest, filter="data")
         return dest / sub if sub != "." else dest
+    finally:
+        g.close()
+
+
+@dataclass(frozen=True)
+class TreeChange:
+    """One file a pull request changed, from the merge base to the head (`git diff -M`)."""
+
+    status: str
+    """`A` added, `M` modified, `D` deleted, `R` renamed (or moved), `T` type changed."""
+    old: str | None
+    """Its path at the merge base, relative to the root (POSIX); None when added."""
+    new: str | None
+    """Its path at the head, relative to the root (POSIX); None when deleted."""
+
+
+def _under_root(g: _Git, root: Path, name: str) -> str | None:
+    """A path relative to the top of the work tree, made relative to `root`; None outside."""
+    try:
+        return (g.top / PurePosixPath(name)).relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _top_relative(g: _Git, root: Path, path: str) -> str:
+    """`path` (relative to `root`) relative to the top of the work tree, without following
+    a symlink in the working tree (the head's files do not decide what is read at a ref)."""
+    joined = os.path.normpath(root.resolve() / path)
+    try:
+        return Path(joined).relative_to(g.top).as_posix()
+    except ValueError:
+        raise GitError(f"{path} is outside the git work tree {g.top}") from None
+
+
+def tree_changes(root: Path, base: str, head: str | None = None) -> list[TreeChange]:
+    """Every file under `root` changed from the merge base of `base` and `head` to `head`.
+
+    `head` None means the working tree (untracked files count as added). Renames are
+    git's (`-M`, 50% similar): a file moved into or out of `root` counts as added or
+    deleted. Sorted by (new or old) path. Raises GitError for an unknown ref.
+    """
+    g = _require(root)
+    try:
+        base_sha = _verify(g, base)
+        head_sha = _verify(g, head) if head is not None else _verify(g, "HEAD")
+        merge_base = g.run("merge-base", base_sha, head_sha).strip()
+        args = ["diff", "-z", "--name-status", "-M", "--no-ext-diff", merge_base]
+        if head is not None:
+            args.append(head_sha)
+        tokens = g.run(*args, "--", ".").split("\x00")
+        out: list[TreeChange] = []
+        i = 0
+        while i < len(tokens) and tokens[i]:
+            status = tokens[i][0]
+            if status in "RC":
+                old, new = _under_root(g, root, tokens[i + 1]), _under_root(g, root, tokens[i + 2])
+                i += 3
+                if status == "C":
+                    old = None  # a copy leaves the original in place: only the copy is new
+            else:
+                path = _under_root(g, root, tokens[i + 1])
+                old, new = (None, path) if status == "A" else (path, path)
+                if status == "D":
+                    new = None
+                i += 2
+            kind = "R" if old and new and status in "RC" else status
+            if old is None and new is not None:
+                kind = "A"
+            elif new is None and old is not None:
+                kind = "D"
+            if old is not None or new is not None:
+                out.append(TreeChange(kind, old, new))
+        if head is None:
+            untracked = g.run("ls-files", "-z", "--others", "--exclude-standard", "--", ".")
+            for name in untracked.split("\x00"):
+                # ls-files answers relative to the current folder: ours is the work tree's top
+                path = _under_root(g, root, name) if name else None
+                if path is not None:
+                    out.append(TreeChange("A", None, path))
+        return sorted(out, key=lambda c: (c.new or c.old or "", c.status))
+    finally:
+        g.close()
+
+
+def file_at(root: Path, ref: str, path: str) -> str | None:
+    """The text of the file `path` (relative to `root`) at `ref` (UTF-8, undecodable bytes
+    replaced), or None when it did not exist there. No rename is followed. Raises GitError
+    for an unknown ref."""
+    g = _require(root)
+    try:
+        sha = _verify(g, ref)
+        listing = g.run("ls-tree", "-z", sha, "--", _top_relative(g, root, path))
+        if not listing:
+            return None
+        _mode, kind, blob = listing.split("\t", 1)[0].split()
+        if kind != "blob":
+            return None
+        return g.blob(blob).decode("utf-8", errors="replace")
+    finally:
+        g.close()
+
+
+def tree_files(root: Path, ref: str, folders: Sequence[str]) -> list[str]:
+    """The files under `folders` (relative to `root`) at `ref`, relative to `root`, sorted;
+    none for a folder that did not exist there. Raises GitError for an unknown ref."""
+    if not folders:
+        return []
+    g = _require(root)
+    try:
+        sha = _verify(g, ref)
+        names = [_top_relative(g, root, f) for f in folders]
+        listed = g.run("ls-tree", "-r", "-z", "--name-only", sha, "--", *names)
+        return sorted(p for n in listed.split("\x00") if n and (p := _under_root(g, root, n)))
     finally:
         g.close()

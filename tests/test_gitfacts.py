@@ -23,11 +23,15 @@ from policyengine.gitfacts import (
     SHALLOW_FIX,
     Change,
     ChangeKind,
+    TreeChange,
     change_facts,
     changed_model_paths,
     collect_change_facts,
     diff_models,
+    file_at,
     model_at,
+    tree_changes,
+    tree_files,
 )
 from policyengine.loader import parse_document
 
@@ -400,6 +404,48 @@ def test_changed_model_paths(repo: Repo, example: str) -> None:
     repo.write("models/c.yml", example)  # untracked: counts for the working tree only
     assert changed_model_paths(repo.root, "base") == ["models/b.yaml", "models/c.yml"]
     assert changed_model_paths(repo.root / "models", "base") == ["b.yaml", "c.yml"]
+
+
+def test_tree_changes_follow_renames_and_list_deletions(repo: Repo, example: str) -> None:
+    _, base = reviewed(repo, example)
+    repo.commit({"models/gone.yaml": "a: 1\n", "policies/p.rego": "package p\n"}, "2026-10-03")
+    repo.repo.git.branch("base", "HEAD")
+    repo.move(MODEL, "models/renamed.yaml", "2026-10-04")
+    repo.repo.git.rm("-q", "models/gone.yaml")
+    repo.commit({"policies/p.rego": "package p\n\nx := 1\n"}, "2026-10-05")
+    assert tree_changes(repo.root, "base", "HEAD") == [
+        TreeChange("D", "models/gone.yaml", None),
+        TreeChange("R", MODEL, "models/renamed.yaml"),
+        TreeChange("M", "policies/p.rego", "policies/p.rego"),
+    ]
+    repo.write("new.yaml", "b: 2\n")  # untracked: added, in the working tree only
+    (repo.root / "policies" / "p.rego").unlink()  # deleted without `git rm`
+    assert tree_changes(repo.root, "base") == [
+        TreeChange("D", "models/gone.yaml", None),
+        TreeChange("R", MODEL, "models/renamed.yaml"),
+        TreeChange("A", None, "new.yaml"),
+        TreeChange("D", "policies/p.rego", None),
+    ]
+    # from a subfolder root: paths relative to it, the rest left out
+    assert tree_changes(repo.root / "models", "base", "HEAD") == [
+        TreeChange("D", "gone.yaml", None),
+        TreeChange("R", "support.yaml", "renamed.yaml"),
+    ]
+    with pytest.raises(GitError, match="unknown git ref 'nope'"):
+        tree_changes(repo.root, "nope")
+
+
+def test_file_at_and_tree_files(repo: Repo, example: str) -> None:
+    repo.commit(
+        {".policyengine.yaml": "fail_on: high\n", "p/a.rego": "x", "p/q/b.rego": "y"}, "2026-10-01"
+    )
+    repo.write(".policyengine.yaml", "fail_on: critical\n")
+    assert file_at(repo.root, "HEAD", ".policyengine.yaml") == "fail_on: high\n"
+    assert file_at(repo.root, "HEAD", "missing.yaml") is None
+    assert file_at(repo.root, "HEAD", "p") is None  # a folder is not a file
+    assert tree_files(repo.root, "HEAD", ["p", "nothing"]) == ["p/a.rego", "p/q/b.rego"]
+    assert tree_files(repo.root / "p", "HEAD", ["q"]) == ["q/b.rego"]
+    assert tree_files(repo.root, "HEAD", []) == []
 
 
 # --- the diff itself --------------------------------------------------------------------
