@@ -241,6 +241,8 @@ class ModelDelta:
     """`metadata.id` (head, else base)."""
     change: str
     """`added`, `removed`, `changed` or `unchanged`."""
+    renamed_from: str = ""
+    """The model's path at the base when the pull request moved it; "" otherwise."""
     threats_added: tuple[str, ...] = ()
     """Threat ids only in the head."""
     threats_removed: tuple[str, ...] = ()
@@ -252,7 +254,19 @@ class ModelDelta:
     trigger_changes: tuple[str, ...] = ()
     """Review-trigger changes between base and head (asset added, tool permissions, ...)."""
     findings: tuple[Finding, ...] = ()
-    """What fails the pull request: regressions from satisfied, changes needing a review."""
+    """What fails the pull request: regressions from satisfied, changes needing a review,
+    scope reductions (the model deleted, frameworks dropped, waivers added)."""
+
+
+@dataclass(frozen=True)
+class RepoFinding:
+    """A pull-request finding about a file that is not a model: the config, a policy
+    folder, the ATLAS catalog (a change to what judges pull requests)."""
+
+    path: str
+    """The file or folder, relative to the root (POSIX)."""
+    finding: Finding
+    """The finding; its line and column are 0 (not located in the file)."""
 
 
 @dataclass(frozen=True)
@@ -265,6 +279,12 @@ class PullRequestDelta:
     """The head ref as given, or `working tree`."""
     models: tuple[ModelDelta, ...]
     """One entry per model present on either side, sorted by path."""
+    findings: tuple[RepoFinding, ...] = ()
+    """Changes to the config, the policy folders or the ATLAS catalog, sorted by path."""
+
+    def all_findings(self) -> tuple[Finding, ...]:
+        """Every finding of the delta: the models' in order, then the repository's."""
+        return (*(f for m in self.models for f in m.findings), *(r.finding for r in self.findings))
 
 
 @dataclass(frozen=True)
@@ -504,9 +524,8 @@ def _run_status(run: RunResult, fail_on: Severity) -> int:
     if _broken(run):
         return 1
     if run.delta is not None:
-        for delta in run.delta.models:
-            if any(f.severity.rank >= fail_on.rank for f in delta.findings):
-                return 1
+        if any(f.severity.rank >= fail_on.rank for f in run.delta.all_findings()):
+            return 1
     for model in run.models:
         if not model.valid:
             return 1

@@ -138,6 +138,7 @@ def _delta(d: PullRequestDelta) -> dict[str, Any]:
                 "path": m.path,
                 "id": m.model_id,
                 "change": m.change,
+                "renamed_from": m.renamed_from,
                 "threats_added": list(m.threats_added),
                 "threats_removed": list(m.threats_removed),
                 "threats_rescored": [
@@ -151,6 +152,7 @@ def _delta(d: PullRequestDelta) -> dict[str, Any]:
             }
             for m in d.models
         ],
+        "findings": [{"file": r.path} | _finding(r.finding) for r in d.findings],
     }
 
 
@@ -179,6 +181,8 @@ def summarize(run: RunResult) -> dict[str, Any]:
             controls.setdefault(ctl.framework, Counter())[ctl.status.value] += 1
         if m.review:
             review[m.review.status.value] += 1
+    for f in run.delta.all_findings() if run.delta is not None else ():
+        findings[f.severity.value] += 1
     return {
         "models": len(run.models),
         "valid": sum(1 for m in run.models if m.valid),

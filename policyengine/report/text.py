@@ -17,6 +17,7 @@ from ..results import (
     AtlasChange,
     AtlasListing,
     ControlStatus,
+    Finding,
     ModelReport,
     Outcome,
     PolicyTestReport,
@@ -84,7 +85,8 @@ def _delta_lines(d: PullRequestDelta) -> list[str]:
     for m in d.models:
         if m.change == "unchanged":
             continue
-        lines.append(f"  {m.path}: {m.change}")
+        moved = f" (renamed from {m.renamed_from})" if m.renamed_from else ""
+        lines.append(f"  {m.path}: {m.change}{moved}")
         if m.threats_added:
             lines.append(f"    threats added: {', '.join(m.threats_added)}")
         if m.threats_removed:
@@ -94,11 +96,14 @@ def _delta_lines(d: PullRequestDelta) -> list[str]:
         for key, old_status, new_status in m.control_changes:
             lines.append(f"    {key}: {old_status} -> {new_status}")
         lines.extend(f"    review trigger: {t}" for t in m.trigger_changes)
-        lines.extend(
-            f"  {m.path}:{f.line}:{f.column}: {f.severity.value}: {f.check_id} {f.message}"
-            for f in m.findings
-        )
+        lines.extend(_finding_line(m.path, f) for f in m.findings)
+    lines.extend(_finding_line(r.path, r.finding) for r in d.findings)
     return lines
+
+
+def _finding_line(path: str, f: Finding) -> str:
+    where = f"{path}:{f.line}:{f.column}" if f.line else path
+    return f"  {where}: {f.severity.value}: {f.check_id} {f.message}"
 
 
 def _check_text(run: RunResult) -> str:
