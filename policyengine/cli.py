@@ -218,12 +218,15 @@ def _today(args: argparse.Namespace) -> date:
 # --- subcommands ----------------------------------------------------------------------
 
 
-def _repository(args: argparse.Namespace) -> tuple[Any, list[Path]]:
+def _repository(args: argparse.Namespace, base: str | None = None) -> tuple[Any, list[Path]]:
     """The repository config and the paths to look at (the config's globs when none given).
-    `--allow-unknown-history` goes into the config here: the file itself cannot set it."""
+    `--allow-unknown-history` goes into the config here: the file itself cannot set it.
+
+    With `base` (a pull request), the config is the file as it is at that ref: the pull
+    request does not choose what judges it."""
     from dataclasses import replace
 
-    from .config import find_root, load_config
+    from .config import CONFIG_NAME, find_root, load_config
 
     paths: list[Path] = list(getattr(args, "paths", []) or [])
     for path in paths:
@@ -234,7 +237,12 @@ def _repository(args: argparse.Namespace) -> tuple[Any, list[Path]]:
     else:
         start = paths[0] if paths else Path.cwd()
         root = find_root(start if start.is_dir() else start.parent)
-    config = load_config(root, args.config)
+    if base is not None:
+        from .pr import base_config
+
+        config = base_config(root, base, _config_name(args, root) or CONFIG_NAME)
+    else:
+        config = load_config(root, args.config)
     if getattr(args, "allow_unknown_history", False):
         config = replace(config, review=replace(config.review, allow_unknown_history=True))
     return config, paths
@@ -266,6 +274,16 @@ def _require_models(args: argparse.Namespace, run: Any, config: Any, paths: list
         "`kind: ThreatModel`); check the paths and the `models` globs in .policyengine.yaml, "
         "or pass --allow-empty to accept an empty run" + near
     )
+
+
+def _config_name(args: argparse.Namespace, root: Path) -> str | None:
+    """`--config` relative to the root (POSIX), or None without it."""
+    if args.config is None:
+        return None
+    try:
+        return Path(os.path.abspath(args.config)).relative_to(root.resolve()).as_posix()
+    except ValueError:  # a symlink: the root is the folder of the file it names
+        return Path(args.config).resolve().relative_to(root.resolve()).as_posix()
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -305,7 +323,10 @@ def _frameworks(args: argparse.Namespace, config: Any) -> tuple[str, ...]:
 def _cmd_check(args: argparse.Namespace) -> int:
     from .pipeline import RunOptions, run_check
 
-    config, paths = _repository(args)
+    if args.policies_from is not None and not args.base:
+        raise UsageError("--policies-from needs --base REF")
+    trust_base = bool(args.base) and args.policies_from != "head"
+    config, paths = _repository(args, args.base if trust_base else None)
     as_of = _today(args)
     options = RunOptions(
         config=config,
@@ -316,10 +337,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     if args.base:
+        from .config import CONFIG_NAME
         from .pr import run_pull_request
 
         run = run_pull_request(
-            paths, options, base=args.base, head=args.head, changed_only=args.changed_only
+            paths,
+            options,
+            base=args.base,
+            head=args.head,
+            changed_only=args.changed_only,
+            policies_from=args.policies_from or "base",
+            config_name=_config_name(args, config.root) or CONFIG_NAME,
         )
     elif args.head or args.changed_only:
         raise UsageError("--head and --changed-only need --base REF")
@@ -521,7 +549,16 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", metavar="REF", help="pull-request mode: compare with REF")
     p.add_argument("--head", metavar="REF", help="with --base: the head (default: working tree)")
     p.add_argument(
-        "--changed-only", action="store_true", help="with --base: evaluate only changed models"
+        "--changed-only",
+        action="store_true",
+        help="with --base: evaluate only the models the pull request changed or deleted",
+    )
+    p.add_argument(
+        "--policies-from",
+        choices=["base", "head"],
+        default=None,
+        help="with --base: whose config, policy folders and ATLAS catalog judge the pull "
+        "request (default: base; head lets the pull request change its own gate)",
     )
     p.set_defaults(func=_cmd_check)
 

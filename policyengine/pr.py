@@ -1,26 +1,43 @@
 """Pull-request mode: evaluate the base and the head, and report what the change did.
 
 `check --base REF` evaluates the models at REF and in the working tree (or `--head REF`)
-and reports: models added or removed; threats added, removed or rescored; controls that
-changed status (a regression from `satisfied` is a finding at the failing check's
-severity); and the change rule between base and head, so that a pull request that
-changes a review-trigger field without a new `review.last_reviewed` fails.
+and reports: models added, removed or renamed; threats added, removed or rescored;
+controls that changed status (a regression from `satisfied` is a finding at the failing
+check's severity); the change rule between base and head, so that a pull request that
+changes a review-trigger field without a new `review.last_reviewed` fails; and what the
+pull request does to its own scope and gate.
+
+A pull request is untrusted: the config, the policy folders and the ATLAS catalog that
+judge both sides are the base's (`base_config`, `run_pull_request`), unless the caller
+chooses the head's (`--policies-from head`). A change to any of them, a deleted model, a
+model whose frameworks shrink, or a waiver or `not_applicable` entry added is a finding.
+Renames (git's `-M`) are followed, so a moved model is compared with its old self.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .config import Config
+from .config import CONFIG_NAME, FRAMEWORKS, Config, load_config
 from .engine import Engine, make_engine
-from .errors import GitError, InvalidDocument
+from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
-from .gitfacts import changed_model_paths, diff_models, export_tree, model_at
-from .loader import Document, load_document
+from .gitfacts import (
+    TreeChange,
+    diff_models,
+    export_tree,
+    file_at,
+    model_at,
+    tree_changes,
+    tree_files,
+)
+from .loader import Candidate, Document, load_candidate, load_document
 from .pipeline import RunOptions, policy_dirs, run_check
 from .policyset import PolicySet, load_policy_set
 from .results import (
@@ -29,6 +46,7 @@ from .results import (
     ModelDelta,
     ModelReport,
     PullRequestDelta,
+    RepoFinding,
     RunResult,
     Severity,
 )
@@ -38,6 +56,39 @@ REVIEW_CHECK_ID = "PR-REVIEW-001"
 
 REGRESSION_CHECK_ID = "PR-REGRESSION-001"
 """The id of the finding for a control that was satisfied at the base and is not now."""
+
+REMOVED_CHECK_ID = "PR-SCOPE-001"
+"""A model the pull request deleted, moved out of the config's `models` or made no model."""
+
+FRAMEWORKS_CHECK_ID = "PR-SCOPE-002"
+"""A model whose `system.frameworks` no longer includes a framework it had at the base."""
+
+WAIVER_CHECK_ID = "PR-SCOPE-003"
+"""A waiver the pull request added (or whose expiry it extended)."""
+
+NOT_APPLICABLE_CHECK_ID = "PR-SCOPE-004"
+"""A `compliance.not_applicable` entry the pull request added."""
+
+CONFIG_CHECK_ID = "PR-POLICY-001"
+"""The pull request changes the repository config."""
+
+POLICY_CHECK_ID = "PR-POLICY-002"
+"""The pull request changes a policy folder the config (or `--policy`) names."""
+
+CATALOG_CHECK_ID = "PR-POLICY-003"
+"""The pull request changes the repository's ATLAS catalog."""
+
+POLICIES_FROM = ("base", "head")
+"""Which side's config, policy folders and ATLAS catalog judge a pull request."""
+
+_YAML = (".yaml", ".yml")
+
+Locate = Callable[[Sequence[str | int]], tuple[int, int]]
+"""(line, column) of a path into the head's model; (0, 0) when unknown."""
+
+
+def _nowhere(_: Sequence[str | int]) -> tuple[int, int]:
+    return 0, 0
 
 
 def _threats(model: Mapping[str, Any]) -> dict[str, int]:
@@ -84,15 +135,142 @@ def _regressions(
     return changes, findings
 
 
+# --- scope reductions inside a model ----------------------------------------------------
+
+
+def _frameworks_of(model: Mapping[str, Any]) -> set[str]:
+    """The frameworks a model is evaluated for (none declared: all; ATLAS always)."""
+    declared = (model.get("system") or {}).get("frameworks")
+    if not declared:
+        return set(FRAMEWORKS)
+    return {fw for fw in FRAMEWORKS if fw == "atlas" or fw in declared}
+
+
+def _scoped(model: Mapping[str, Any], key: str) -> dict[str, tuple[int, Mapping[str, Any]]]:
+    """`compliance.<key>` entries by what they scope (control, else technique)."""
+    out: dict[str, tuple[int, Mapping[str, Any]]] = {}
+    for i, entry in enumerate((model.get("compliance") or {}).get(key) or []):
+        if isinstance(entry, Mapping):
+            name = entry.get("control") or entry.get("technique")
+            if name:
+                out.setdefault(str(name), (i, entry))
+    return out
+
+
+def _silenced(head: ModelReport, name: str) -> Severity:
+    """The worst severity among the head's findings against control `name`; at least
+    medium (a waiver or `not_applicable` needs a reviewer even when nothing fails yet)."""
+    worst = Severity.MEDIUM
+    for ctl in head.controls:
+        if ctl.control_id == name:
+            for f in ctl.findings:
+                worst = f.severity if f.severity.rank > worst.rank else worst
+    return worst
+
+
+def _scope_findings(
+    old: Mapping[str, Any], new: Mapping[str, Any], head: ModelReport, locate: Locate
+) -> list[Finding]:
+    """Frameworks dropped, waivers and `not_applicable` entries added between base and head."""
+    findings = []
+    dropped = sorted(_frameworks_of(old) - _frameworks_of(new))
+    if dropped:
+        line, column = locate(["system", "frameworks"])
+        findings.append(
+            Finding(
+                check_id=FRAMEWORKS_CHECK_ID,
+                severity=Severity.HIGH,
+                message=(
+                    f"model {head.model_id} no longer declares {', '.join(dropped)} in "
+                    "system.frameworks: the checks of "
+                    + ("that framework" if len(dropped) == 1 else "those frameworks")
+                    + " stop running on it; dropping a framework needs the approval of "
+                    "the model's owner and the compliance team"
+                ),
+                pointer="/system/frameworks",
+                line=line,
+                column=column,
+                controls=(),
+            )
+        )
+    before, after = _scoped(old, "waivers"), _scoped(new, "waivers")
+    for name, (i, entry) in sorted(after.items()):
+        expires, was = entry.get("expires"), before.get(name, (0, {}))[1].get("expires")
+        if name in before and not (isinstance(expires, str) and isinstance(was, str)):
+            continue
+        if name in before and str(expires) <= str(was):
+            continue
+        what = (
+            f"waives {name} (until {expires})"
+            if name not in before
+            else f"extends the waiver of {name} from {was} to {expires}"
+        )
+        line, column = locate(["compliance", "waivers", i])
+        findings.append(
+            Finding(
+                check_id=WAIVER_CHECK_ID,
+                severity=_silenced(head, name),
+                message=f"the pull request {what}: a waiver hides the control's findings "
+                "from its status and needs the approval of whoever it names",
+                pointer=f"/compliance/waivers/{i}",
+                line=line,
+                column=column,
+                controls=(name,) if "/" in name else (),
+            )
+        )
+    before, after = _scoped(old, "not_applicable"), _scoped(new, "not_applicable")
+    for name, (i, _) in sorted(after.items()):
+        if name in before:
+            continue
+        line, column = locate(["compliance", "not_applicable", i])
+        findings.append(
+            Finding(
+                check_id=NOT_APPLICABLE_CHECK_ID,
+                severity=_silenced(head, name),
+                message=f"the pull request declares {name} not applicable: its checks stop "
+                "counting for this model; a scope decision needs a reviewer",
+                pointer=f"/compliance/not_applicable/{i}",
+                line=line,
+                column=column,
+                controls=(name,) if "/" in name else (),
+            )
+        )
+    return findings
+
+
+def _removed_finding(report: ModelReport, reason: str) -> Finding:
+    return Finding(
+        check_id=REMOVED_CHECK_ID,
+        severity=Severity.HIGH,
+        message=(
+            f"model {report.model_id} ({report.path}) {reason} in this pull request: its "
+            "checks and review rules no longer run; removing a threat model needs the "
+            "approval of its owner"
+        ),
+        pointer="",
+        line=0,
+        column=0,
+        controls=(),
+    )
+
+
 def model_delta(
     path: str,
     base: tuple[ModelReport, Mapping[str, Any]] | None,
     head: tuple[ModelReport, Mapping[str, Any]] | None,
     where: tuple[int, int] = (0, 0),
+    *,
+    renamed_from: str = "",
+    removal: str = "",
+    locate: Locate = _nowhere,
 ) -> ModelDelta:
     """The delta of one model; `base`/`head` are (report, loaded model) or None if absent.
 
-    `where` is the (line, column) of `review.last_reviewed` in the head, for the finding.
+    `where` is the (line, column) of `review.last_reviewed` in the head, for the finding;
+    `locate` finds other places in the head's model. `renamed_from` is the base's path of
+    a model the pull request moved. `removal` says how the pull request removed a model
+    absent from the head ("was deleted"); "" for a model the pull request did not touch
+    (the base moved on), which is reported without a finding.
     """
     if base is None and head is not None:
         return ModelDelta(
@@ -100,7 +278,11 @@ def model_delta(
         )
     if head is None and base is not None:
         return ModelDelta(
-            path, base[0].model_id, "removed", threats_removed=tuple(sorted(_threats(base[1])))
+            path,
+            base[0].model_id,
+            "removed",
+            threats_removed=tuple(sorted(_threats(base[1]))),
+            findings=(_removed_finding(base[0], removal),) if removal else (),
         )
     assert base is not None and head is not None
     (base_report, old), (head_report, new) = base, head
@@ -130,13 +312,20 @@ def model_delta(
                 controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
             )
         )
+    findings.extend(_scope_findings(old, new, head_report, locate))
     changed = bool(
-        old_threats.keys() ^ new_threats.keys() or rescored or controls or triggers or old != new
+        old_threats.keys() ^ new_threats.keys()
+        or rescored
+        or controls
+        or triggers
+        or old != new
+        or renamed_from
     )
     return ModelDelta(
         path=path,
         model_id=head_report.model_id,
         change="changed" if changed else "unchanged",
+        renamed_from=renamed_from,
         threats_added=tuple(sorted(new_threats.keys() - old_threats.keys())),
         threats_removed=tuple(sorted(old_threats.keys() - new_threats.keys())),
         threats_rescored=rescored,
@@ -144,6 +333,232 @@ def model_delta(
         trigger_changes=descriptions,
         findings=tuple(findings),
     )
+
+
+# --- the judge: config, policy folders and ATLAS catalog --------------------------------
+
+
+def base_config(root: Path, base: str, config_name: str = CONFIG_NAME) -> Config:
+    """The config that judges a pull request: `config_name` (relative to `root`) as it is
+    at `base`, its paths resolved under `root`; the defaults when the base has none.
+
+    Raises ConfigError (naming `base:config_name`, the key and its line) when the base's
+    config is invalid, GitError for an unknown ref or no repository.
+    """
+    text = file_at(root, base, config_name)
+    name = Path(f"{base}:{config_name}")
+    if text is None:
+        return replace(load_config(root, name, text=""), path=None)
+    return load_config(root, name, text=text)
+
+
+def _other_config(
+    root: Path, ref: str | None, config_name: str, *, working_tree: bool
+) -> Config | str:
+    """The config at `ref` (the working tree's when `working_tree`), or why it does not load."""
+    try:
+        if not working_tree and ref is not None:
+            text = file_at(root, ref, config_name)
+            name = Path(f"{ref}:{config_name}")
+            if text is None:
+                return replace(load_config(root, name, text=""), path=None)
+            return load_config(root, name, text=text)
+        file = root / config_name
+        return load_config(root, file if file.is_file() else None)
+    except ConfigError as exc:
+        return f"it does not load: {str(exc).splitlines()[0]}"
+
+
+def _rel(path: Path, root: Path) -> str:
+    """`path` relative to `root` (POSIX) without following symlinks; absolute outside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _in_repo(path: Path, root: Path) -> str | None:
+    """`path` relative to `root`, or None when it is outside (given by the CI's author)."""
+    rel = _rel(path, root)
+    return None if rel.startswith("/") else rel
+
+
+def _config_differences(old: Config, new: Config) -> list[str]:
+    """`key: old -> new` for each setting that differs."""
+
+    def view(c: Config) -> dict[str, object]:
+        return {
+            "models": list(c.models),
+            "frameworks": list(c.frameworks),
+            "fail_on": c.fail_on.value,
+            "review.cadence": c.review.cadence,
+            "review.remind_before": c.review.remind_before,
+            "engine.name": c.engine,
+            "engine.opa_url": c.opa_url,
+            "engine.opa_use_loaded": c.opa_use_loaded,
+            "policies": [_rel(p, c.root) for p in c.policies],
+            "evidence_dir": _rel(c.evidence_dir, c.root),
+            "atlas_catalog": c.atlas_catalog,
+        }
+
+    a, b = view(old), view(new)
+    return [f"{k}: {_show(a[k])} -> {_show(b[k])}" for k in a if a[k] != b[k]]
+
+
+def _show(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return "(none)" if value is None else str(value)
+
+
+def _touches(change: TreeChange, target: str) -> bool:
+    return any(p is not None and _under(p, target) for p in (change.old, change.new))
+
+
+def _touched(changes: Sequence[TreeChange], target: str) -> list[str]:
+    """`path status` for each change at or under `target` (`R` shows both paths)."""
+    words = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "T": "modified"}
+    out = []
+    for c in changes:
+        if not _touches(c, target):
+            continue
+        shown = f"{c.old} -> {c.new}" if c.status == "R" else str(c.new or c.old)
+        out.append(f"{shown} {words.get(c.status, c.status)}")
+    return out
+
+
+def _repo_finding(check_id: str, path: str, severity: Severity, message: str) -> RepoFinding:
+    return RepoFinding(path, Finding(check_id, severity, message, "", 0, 0, ()))
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """What judges both sides of a pull request, and what the pull request did to it."""
+
+    config: Config
+    """The config the runs use (the ATLAS catalog path made absolute)."""
+    policy_dirs: tuple[Path, ...]
+    """The policy folders to load, the bundled ones first."""
+    findings: tuple[RepoFinding, ...]
+    """Changes to the config, the policy folders or the catalog."""
+
+
+def _judge(
+    options: RunOptions,
+    changes: Sequence[TreeChange],
+    *,
+    base: str,
+    head: str | None,
+    head_root: Path,
+    dest: Path,
+    policies_from: str,
+    config_name: str,
+) -> _Judge:
+    """The config, policy folders and catalog that judge, exported from the base unless
+    `policies_from` is `head`, and a finding for each of them the pull request changed."""
+    config = options.config
+    root = config.root
+    trusted = policies_from == "base"
+    if trusted:
+        other = _other_config(root, head, config_name, working_tree=head is None)
+    else:
+        other = _other_config(root, base, config_name, working_tree=False)
+    base_side = config if trusted else other
+    judged_by = (
+        "the base's version judged this run"
+        if trusted
+        else "the head's version judged this run (--policies-from head)"
+    )
+    findings = []
+    if any(_touches(c, config_name) for c in changes):
+        if isinstance(other, str):
+            differences = [other]
+        else:
+            old, new = (config, other) if trusted else (other, config)
+            differences = _config_differences(old, new)
+        if differences:
+            only_evidence = all(d.startswith("evidence_dir:") for d in differences)
+            findings.append(
+                _repo_finding(
+                    CONFIG_CHECK_ID,
+                    config_name,
+                    Severity.LOW if only_evidence else Severity.HIGH,
+                    f"the pull request changes the config ({'; '.join(differences)}); "
+                    f"{judged_by}: a change to what judges pull requests needs the approval "
+                    "of the policy owners",
+                )
+            )
+    inside = [
+        rel
+        for p in (*config.policies, *options.extra_policy_dirs)
+        if (rel := _in_repo(p, root)) is not None
+    ]
+    base_folders = (
+        inside
+        if trusted or isinstance(base_side, str)
+        else [rel for p in base_side.policies if (rel := _in_repo(p, root)) is not None]
+    )
+    for folder in sorted(set(inside) | set(base_folders)):
+        touched = [t for t in _touched(changes, folder) if t.split(" ")[0].endswith(".rego")]
+        if touched:
+            findings.append(
+                _repo_finding(
+                    POLICY_CHECK_ID,
+                    folder,
+                    Severity.HIGH,
+                    f"the pull request changes the policy folder {folder} "
+                    f"({', '.join(touched)}); {judged_by}: a change to what judges pull "
+                    "requests needs the approval of the policy owners",
+                )
+            )
+    catalog = config.atlas_catalog
+    touched = _touched(changes, catalog)
+    if touched:
+        findings.append(
+            _repo_finding(
+                CATALOG_CHECK_ID,
+                catalog,
+                Severity.HIGH,
+                f"the pull request changes the ATLAS catalog {catalog}; {judged_by}: a "
+                "change to what judges pull requests needs the approval of the policy owners",
+            )
+        )
+    if not trusted:
+        catalog_file = head_root / catalog
+        return _Judge(
+            replace(config, atlas_catalog=str(catalog_file)),
+            tuple(policy_dirs(config, options.extra_policy_dirs)),
+            tuple(sorted(findings, key=lambda r: (r.path, r.finding.check_id))),
+        )
+    # The base's policy folders and catalog, copied out of git: the working tree is the
+    # pull request's, so nothing it holds (a symlink included) decides what judges it.
+    files = tree_files(root, base, [*inside, catalog])
+    exported = export_tree(root, base, dest, files)
+
+    def mapped(p: Path) -> Path:
+        rel = _in_repo(p, root)
+        if rel is None:
+            return p
+        if not (exported / rel).is_dir():
+            raise PolicyError(
+                f"{rel}: policy folder does not exist at {base} (a pull request is judged "
+                "by the base's policies; --policies-from head uses the head's)"
+            )
+        return exported / rel
+
+    dirs = policy_dirs(
+        replace(config, policies=tuple(mapped(p) for p in config.policies)),
+        [mapped(p) for p in options.extra_policy_dirs],
+    )
+    return _Judge(
+        replace(config, atlas_catalog=str(exported / catalog)),
+        tuple(dirs),
+        tuple(sorted(findings, key=lambda r: (r.path, r.finding.check_id))),
+    )
+
+
+# --- the two sides ---------------------------------------------------------------------
 
 
 def _relative(paths: Sequence[Path], root: Path) -> list[str]:
@@ -157,15 +572,23 @@ def _relative(paths: Sequence[Path], root: Path) -> list[str]:
 
 
 def _side(
-    paths: list[str], root: Path, options: RunOptions, engine: Engine, policy_set: PolicySet
+    paths: list[str] | None,
+    root: Path,
+    options: RunOptions,
+    engine: Engine,
+    policy_set: PolicySet,
+    wanted: list[str],
 ) -> tuple[RunResult, dict[str, Document]]:
-    config = replace(options.config, root=root, policies=options.config.policies)
+    """Run one side: the models at `paths` (changed-only mode), else those under `wanted`
+    or the config's globs, as a normal run would find them."""
+    config = replace(options.config, root=root)
     if root != options.config.root:
         # An exported tree has no history: on that side the change rule is the pull
         # request's own diff (PR-REVIEW-001), not a gap in the history.
         config = replace(config, review=replace(config.review, allow_unknown_history=True))
-    targets = [root / p for p in paths if (root / p).exists()]
-    if paths and not targets:
+    chosen = paths if paths is not None else wanted
+    targets = [root / p for p in chosen if (root / p).exists()]
+    if (paths is not None or chosen) and not targets:
         return RunResult(models=(), as_of=options.as_of), {}
     run = run_check(targets, replace(options, config=config), engine, policy_set)
     docs = {}
@@ -175,6 +598,68 @@ def _side(
         except InvalidDocument:
             continue  # reported in the run already; nothing to compare
     return run, docs
+
+
+def _glob_match(parts: Sequence[str], pattern: Sequence[str]) -> bool:
+    """Whether path segments match glob segments as `Path.glob` does (`**`: any folders)."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_glob_match(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
+    return (
+        bool(parts)
+        and fnmatch.fnmatchcase(parts[0], pattern[0])
+        and _glob_match(parts[1:], pattern[1:])
+    )
+
+
+def _hidden(parts: Sequence[str]) -> bool:
+    return any(p.startswith(".") for p in parts)
+
+
+def found_by(name: str, wanted: Sequence[str], globs: Sequence[str]) -> bool:
+    """Whether `loader.find_models` under `wanted` (else `globs`, else the root) lists the
+    file `name` (relative to the root, POSIX), decided from the name alone: listing costs
+    a walk of the whole tree (~0.4 s over 1,000 models) for the few files a pull request
+    changes. A YAML file walked under a folder is listed unless it is the config or under
+    a hidden folder; a file a glob names, unless a folder above it is hidden."""
+    parts = name.split("/")
+    if not name.endswith(_YAML):
+        return False
+    walkable = parts[-1] != CONFIG_NAME
+    if wanted:
+        for w in wanted:
+            below = [] if w in (".", "") else w.split("/")
+            if name == w or (_under(name, w) and walkable and not _hidden(parts[len(below) : -1])):
+                return True
+        return False
+    if not globs:
+        return walkable and not _hidden(parts[:-1])
+    for glob in globs:
+        pattern = PurePosixPath(glob).parts
+        for k in range(1, len(parts) + 1):
+            if not _glob_match(parts[:k], pattern) or _hidden(parts[: k - 1]):
+                continue
+            if k < len(parts):  # a folder: walked
+                if walkable and not _hidden(parts[k:-1]):
+                    return True
+            elif pattern[-1] != "**" and walkable:  # `**` names folders only
+                return True
+    return False
+
+
+def _selected(root: Path, names: Iterable[str], wanted: list[str], config: Config) -> list[str]:
+    """Those of `names` a normal run would check: listed under `wanted` (else the
+    config's `models` globs) and threat models (or files that mention one and fail to
+    load)."""
+    globs = () if wanted else config.models
+    return sorted(
+        n
+        for n in set(names)
+        if found_by(n, wanted, globs)
+        and (root / n).is_file()
+        and load_candidate(Candidate(root / n, n, False)) is not None
+    )
 
 
 def _needed_files(root: Path, ref: str, models: Sequence[str]) -> list[str]:
@@ -198,6 +683,17 @@ def _data(doc: Document | None) -> Mapping[str, Any]:
     return doc.data if doc is not None and isinstance(doc.data, dict) else {}
 
 
+def _removal(change: TreeChange | None) -> str:
+    """How the pull request removed a model from the run; "" when it did not touch it."""
+    if change is None or change.status == "A":
+        return ""
+    if change.status == "D":
+        return "was deleted"
+    if change.status == "R":
+        return f"was moved to {change.new}, where the run does not select it as a threat model"
+    return "is no longer a threat model the run selects (its content changed)"
+
+
 def run_pull_request(
     paths: Sequence[Path],
     options: RunOptions,
@@ -205,28 +701,54 @@ def run_pull_request(
     base: str,
     head: str | None = None,
     changed_only: bool = False,
+    policies_from: str = "base",
+    config_name: str = CONFIG_NAME,
 ) -> RunResult:
     """Evaluate base and head; the head's run, with the delta attached.
 
-    With `changed_only`, only models changed between the merge base and the head are
+    `options.config` is the config that judges: the base's (`base_config`) when
+    `policies_from` is `base`, and then the policy folders and the ATLAS catalog are read
+    from `base` too; `head` uses the head's. `config_name` is the config file relative to
+    the root. With `changed_only`, only the models the pull request added, changed,
+    renamed or deleted (from the merge base to the head) that the run would select are
     evaluated on either side. Raises GitError for an unknown ref.
     """
-    config: Config = options.config
-    root = config.root
+    if policies_from not in POLICIES_FROM:
+        raise ValueError(f"policies_from must be one of {POLICIES_FROM}, not {policies_from!r}")
+    root = options.config.root
     wanted = _relative(paths, root)
-    if changed_only:
-        changed = set(changed_model_paths(root, base, head))
-        wanted = sorted(c for c in changed if not wanted or any(_under(c, w) for w in wanted))
-        if not wanted:
-            return RunResult(
-                models=(),
-                as_of=options.as_of,
-                delta=PullRequestDelta(base, head or "working tree", ()),
-            )
+    changes = tree_changes(root, base, head)
+    renamed = {c.new: c.old for c in changes if c.status == "R" and c.new and c.old}
+    by_old = {c.old: c for c in changes if c.old is not None}
     with tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp:
-        needed = _needed_files(root, base, wanted) if changed_only else None
-        base_root = export_tree(root, base, Path(tmp) / "base", needed)
         head_root = root if head is None else export_tree(root, head, Path(tmp) / "head")
+        judge = _judge(
+            options,
+            changes,
+            base=base,
+            head=head,
+            head_root=head_root,
+            dest=Path(tmp) / "judge",
+            policies_from=policies_from,
+            config_name=config_name,
+        )
+        options = replace(options, config=judge.config, extra_policy_dirs=())
+        head_paths: list[str] | None = None
+        base_paths: list[str] | None = None
+        needed: list[str] | None = None
+        if changed_only:
+            head_paths = _selected(
+                head_root, (c.new for c in changes if c.new), wanted, judge.config
+            )
+            olds = {c.old for c in changes if c.old and c.status != "A"}
+            olds |= {renamed[h] for h in head_paths if h in renamed}
+            needed = _needed_files(root, base, sorted(o for o in olds if o.endswith(_YAML)))
+        base_root = export_tree(root, base, Path(tmp) / "base", needed)
+        if changed_only:
+            base_paths = _selected(base_root, olds, wanted, judge.config)
+            if not head_paths and not base_paths:
+                delta = PullRequestDelta(base, head or "working tree", (), judge.findings)
+                return RunResult(models=(), as_of=options.as_of, delta=delta)
         # One engine for both sides: the policy set is compiled (or loaded into OPA) once.
         # It evaluates in this process: a side with many models is checked in worker
         # processes of its own (`run_check`, `options.workers`), a small one stays here.
@@ -238,21 +760,39 @@ def run_pull_request(
             use_loaded=choice.use_loaded,
             workers=1,
         )
-        # And one read of the policies: the working tree's, for both sides.
-        policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
+        policy_set = load_policy_set(list(judge.policy_dirs))
         try:
-            base_run, base_docs = _side(wanted, base_root, options, engine, policy_set)
-            head_run, head_docs = _side(wanted, head_root, options, engine, policy_set)
+            base_run, base_docs = _side(base_paths, base_root, options, engine, policy_set, wanted)
+            head_run, head_docs = _side(head_paths, head_root, options, engine, policy_set, wanted)
         finally:
             engine.close()
     base_reports = {m.path: m for m in base_run.models}
     head_reports = {m.path: m for m in head_run.models}
     deltas = []
-    for path in sorted(base_reports.keys() | head_reports.keys()):
-        b = (base_reports[path], _data(base_docs.get(path))) if path in base_reports else None
-        h = (head_reports[path], _data(head_docs.get(path))) if path in head_reports else None
+    paired: set[str] = set()
+    for path in sorted(head_reports):
+        old_path = renamed.get(path, path)
+        if old_path not in base_reports or (old_path != path and old_path in head_reports):
+            old_path = path
+        b = None
+        if old_path in base_reports:
+            paired.add(old_path)
+            b = (base_reports[old_path], _data(base_docs.get(old_path)))
         doc = head_docs.get(path)
         where = doc.locate(["review", "last_reviewed"]) if doc is not None else (0, 0)
-        deltas.append(model_delta(path, b, h, where))
-    delta = PullRequestDelta(base=base, head=head or "working tree", models=tuple(deltas))
+        deltas.append(
+            model_delta(
+                path,
+                b,
+                (head_reports[path], _data(doc)),
+                where,
+                renamed_from=old_path if b is not None and old_path != path else "",
+                locate=doc.locate if doc is not None else _nowhere,
+            )
+        )
+    for path in sorted(base_reports.keys() - paired):
+        b = (base_reports[path], _data(base_docs.get(path)))
+        deltas.append(model_delta(path, b, None, removal=_removal(by_old.get(path))))
+    deltas.sort(key=lambda d: d.path)
+    delta = PullRequestDelta(base, head or "working tree", tuple(deltas), judge.findings)
     return replace(head_run, delta=delta)

@@ -1,0 +1,353 @@
+"""`check --base`: the base judges the pull request (issue 10, item 6).
+
+Each test starts from the example history (`scripts/make_example_history.py`: a config
+with `fail_on: high` and a team policy folder, three models), whose support assistant is
+then reviewed in one more commit, and makes in the working tree the change an attacker's
+pull request would make. The base is HEAD; HEAD~2 is the last commit before an agent tool
+was added without a review.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = ["--as-of", "2026-11-27"]
+CATALOG = REPO / "policyengine" / "data" / "atlas-catalog.json"
+SUPPORT = "models/support-assistant.yaml"
+
+sys.path.insert(0, str(REPO / "scripts"))
+from make_example_history import build_history  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("trust") / "repo"
+    build_history(dest)
+    _edit(dest / SUPPORT, "last_reviewed: 2026-10-02", "last_reviewed: 2026-11-20")
+    repo = git.Repo(dest)
+    repo.git.commit("-q", "-am", "Review the support assistant")
+    repo.close()
+    return dest
+
+
+@pytest.fixture
+def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the history, as the working tree of a pull request."""
+    dest = tmp_path / "repo"
+    shutil.copytree(history, dest, symlinks=True)
+    monkeypatch.chdir(dest)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
+    """Run `check` with `-f json`; (exit status, report, stderr)."""
+    code = main(["check", *argv, *AS_OF, "-f", "json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out else {}, err
+
+
+def _text(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(["check", *argv, *AS_OF])
+    return code, capsys.readouterr().out
+
+
+def _pr_findings(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(file, check id, severity) of every pull-request finding, models' and repository's."""
+    out = [
+        (m["path"], f["check"], f["severity"])
+        for m in doc["pull_request"]["models"]
+        for f in m["findings"]
+    ]
+    out += [(f["file"], f["check"], f["severity"]) for f in doc["pull_request"]["findings"]]
+    return sorted(out)
+
+
+def _model_findings(doc: dict[str, Any], check: str) -> list[str]:
+    return sorted(
+        m["path"] for m in doc["models"] for c in m["checks"] if c["id"] == check and c["findings"]
+    )
+
+
+def test_a_pull_request_raising_fail_on_is_gated_by_the_base(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(pr / ".policyengine.yaml", "fail_on: high", "fail_on: critical")
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1  # the base's fail_on: high, and the models have high findings
+    assert _pr_findings(doc) == [(".policyengine.yaml", "PR-POLICY-001", "high")]
+    message = doc["pull_request"]["findings"][0]["message"]
+    assert "fail_on: high -> critical" in message
+    assert "the base's version judged this run" in message
+    # the finding counts in the summary, as model findings do; a plain run (not a pull
+    # request) uses the working tree's config, whose gate it passes
+    plain = main(["check", *AS_OF, "-f", "json"])
+    base_summary = json.loads(capsys.readouterr().out)["summary"]["findings"]
+    assert plain == 0
+    assert doc["summary"]["findings"]["high"] == base_summary["high"] + 1
+    code, out = _text(capsys, "--base", "HEAD")
+    assert "  .policyengine.yaml: high: PR-POLICY-001 the pull request changes the config" in out
+
+
+def test_fail_on_given_on_the_command_line_wins(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The CI author's `--fail-on` (in the trusted workflow file) still decides."""
+    (pr / "README.md").write_text("prose only\n", encoding="utf-8")
+    code, doc, _ = _check(capsys, "--base", "HEAD", "--fail-on", "critical")
+    assert code == 0 and _pr_findings(doc) == []
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1  # the base config's fail_on: high
+
+
+def test_policies_from_head_lets_the_head_decide_but_still_reports(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(pr / ".policyengine.yaml", "fail_on: high", "fail_on: critical")
+    code, doc, _ = _check(capsys, "--base", "HEAD", "--policies-from", "head")
+    assert code == 0  # the documented risk of the opt-in
+    assert _pr_findings(doc) == [(".policyengine.yaml", "PR-POLICY-001", "high")]
+    assert "--policies-from head" in doc["pull_request"]["findings"][0]["message"]
+
+
+def test_policies_from_needs_base(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    code, _, err = _check(capsys, "--policies-from", "head")
+    assert code == 2 and "--policies-from needs --base REF" in err
+
+
+def test_a_dropped_policy_folder_still_judges(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    _edit(pr / ".policyengine.yaml", "policies: [policies]", "policies: []")
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1
+    assert _model_findings(doc, "TM-TEAM-001") == ["models/coding-agent.yaml"]
+    assert _pr_findings(doc) == [(".policyengine.yaml", "PR-POLICY-001", "high")]
+    assert "policies: [policies] -> []" in doc["pull_request"]["findings"][0]["message"]
+
+
+def test_a_deleted_policy_still_judges(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    git.Repo(pr).git.rm("-q", "policies/team/owners.rego")
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1
+    assert _model_findings(doc, "TM-TEAM-001") == ["models/coding-agent.yaml"]
+    assert _pr_findings(doc) == [("policies", "PR-POLICY-002", "high")]
+    assert "policies/team/owners.rego deleted" in doc["pull_request"]["findings"][0]["message"]
+
+
+def test_a_broken_head_config_is_a_finding_not_a_tool_error(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    with (pr / ".policyengine.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("bogus: 1\n")
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1
+    assert _pr_findings(doc) == [(".policyengine.yaml", "PR-POLICY-001", "high")]
+    assert "`bogus` is not a known key" in doc["pull_request"]["findings"][0]["message"]
+
+
+def test_a_comment_in_the_config_is_no_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    with (pr / ".policyengine.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("# a note\n")
+    _, doc, _ = _check(capsys, "--base", "HEAD")
+    assert _pr_findings(doc) == []
+
+
+def test_an_invalid_base_config_is_a_located_tool_error(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    repo = git.Repo(pr)
+    with (pr / ".policyengine.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("bogus: 1\n")
+    repo.git.commit("-q", "-am", "break the config")
+    code, doc, err = _check(capsys, "--base", "HEAD")
+    assert code == 2 and doc == {}
+    assert "HEAD:.policyengine.yaml:12:1: `bogus` is not a known key" in err
+
+
+def test_the_head_atlas_catalog_does_not_judge(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """A head catalog without AML.T0054 would make two models invalid; the base has none
+    (the shipped catalog judges), so the models stay valid and the change is a finding."""
+    catalog = json.loads(CATALOG.read_text(encoding="utf-8"))
+    del catalog["techniques"]["AML.T0054"]
+    target = pr / ".policyengine" / "atlas-catalog.json"
+    target.parent.mkdir()
+    target.write_text(json.dumps(catalog), encoding="utf-8")
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1
+    assert all(m["valid"] for m in doc["models"])
+    assert _pr_findings(doc) == [(".policyengine/atlas-catalog.json", "PR-POLICY-003", "high")]
+    _, doc, _ = _check(capsys, "--base", "HEAD", "--policies-from", "head")
+    assert not all(m["valid"] for m in doc["models"])
+
+
+def test_frameworks_narrowed_to_atlas_is_a_scope_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(
+        pr / "models" / "support-assistant.yaml",
+        "frameworks: [nist-ai-rmf, iso42001]",
+        "frameworks: [atlas]",
+    )
+    code, doc, _ = _check(capsys, "--base", "HEAD", "--fail-on", "high")
+    assert code == 1
+    assert _pr_findings(doc) == [("models/support-assistant.yaml", "PR-SCOPE-002", "high")]
+    finding = doc["pull_request"]["models"][-1]["findings"][0]
+    assert finding["pointer"] == "/system/frameworks" and finding["line"] == 25
+    assert "no longer declares iso42001, nist-ai-rmf" in finding["message"]
+
+
+def test_a_renamed_model_with_a_new_agent_tool_still_needs_a_review(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    repo = git.Repo(pr)
+    repo.git.reset("-q", "--hard", "HEAD~1")  # the tool added, the review not yet
+    repo.git.mv(SUPPORT, "models/support.yaml")
+    code, doc, _ = _check(capsys, "--base", "HEAD~1")
+    assert code == 1
+    assert ("models/support.yaml", "PR-REVIEW-001", "critical") in _pr_findings(doc)
+    moved = next(m for m in doc["pull_request"]["models"] if m["path"] == "models/support.yaml")
+    assert moved["renamed_from"] == "models/support-assistant.yaml"
+    assert moved["change"] == "changed"
+    assert moved["trigger_changes"] == ["agent tool voucher-tool was added"]
+    assert [m["path"] for m in doc["pull_request"]["models"]] == [
+        "models/coding-agent.yaml",
+        "models/partner-classifier.yaml",
+        "models/support.yaml",
+    ]
+    code, out = _text(capsys, "--base", "HEAD~1")
+    assert "  models/support.yaml: changed (renamed from models/support-assistant.yaml)" in out
+
+
+def test_a_deleted_model_is_a_scope_finding(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    git.Repo(pr).git.rm("-q", "models/partner-classifier.yaml")
+    code, doc, _ = _check(capsys, "--base", "HEAD", "--fail-on", "high")
+    assert code == 1
+    assert _pr_findings(doc) == [("models/partner-classifier.yaml", "PR-SCOPE-001", "high")]
+    code, out = _text(capsys, "--base", "HEAD")
+    assert (
+        "  models/partner-classifier.yaml: high: PR-SCOPE-001 model partner-classifier "
+        "(models/partner-classifier.yaml) was deleted in this pull request"
+    ) in out
+
+
+def test_a_model_that_stops_being_one_is_a_scope_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(pr / "models" / "partner-classifier.yaml", "kind: ThreatModel", "kind: Notes")
+    _, doc, _ = _check(capsys, "--base", "HEAD")
+    assert _pr_findings(doc) == [("models/partner-classifier.yaml", "PR-SCOPE-001", "high")]
+    assert "no longer a threat model" in doc["pull_request"]["models"][1]["findings"][0]["message"]
+
+
+def test_waivers_and_not_applicable_added_are_scope_findings(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    model = pr / "models" / "support-assistant.yaml"
+    _edit(
+        model,
+        "      expires: 2027-03-31\n",
+        "      expires: 2027-03-31\n"
+        "    - control: nist-ai-rmf/MEASURE 2.7\n"
+        "      reason: later\n"
+        "      approved_by: me\n"
+        "      expires: 2027-06-30\n",
+    )
+    _edit(
+        model,
+        "  not_applicable:\n",
+        "  not_applicable:\n    - {control: iso42001/A.6.2.6, reason: not ours}\n",
+    )
+    _, doc, _ = _check(capsys, "--base", "HEAD")
+    findings = _pr_findings(doc)
+    assert ("models/support-assistant.yaml", "PR-SCOPE-003", "medium") in findings
+    assert ("models/support-assistant.yaml", "PR-SCOPE-004", "medium") in findings
+    support = next(m for m in doc["pull_request"]["models"] if m["id"] == "support-assistant")
+    messages = {f["check"]: f["message"] for f in support["findings"]}
+    assert "waives nist-ai-rmf/MEASURE 2.7 (until 2027-06-30)" in messages["PR-SCOPE-003"]
+    assert "declares iso42001/A.6.2.6 not applicable" in messages["PR-SCOPE-004"]
+
+
+def test_an_extended_waiver_is_a_scope_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(pr / "models" / "support-assistant.yaml", "expires: 2027-03-31", "expires: 2029-03-31")
+    _, doc, _ = _check(capsys, "--base", "HEAD")
+    assert _pr_findings(doc) == [("models/support-assistant.yaml", "PR-SCOPE-003", "medium")]
+    message = doc["pull_request"]["models"][-1]["findings"][0]["message"]
+    assert "extends the waiver of nist-ai-rmf/MEASURE 2.11 from 2027-03-31 to 2029-03-31" in message
+
+
+def test_changed_only_selects_models_and_reports_deletions(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """CI workflows, Helm values and the config are not models; a deletion is reported."""
+    workflow = pr / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\njobs: {}\n", encoding="utf-8")
+    (pr / "deploy").mkdir()
+    (pr / "deploy" / "values.yaml").write_text("replicas: 2\n", encoding="utf-8")
+    with (pr / ".policyengine.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("# a note\n")
+    git.Repo(pr).git.rm("-q", "models/coding-agent.yaml")
+    code, doc, _ = _check(capsys, "--base", "HEAD", "--changed-only")
+    assert doc["errors"] == [] and doc["models"] == []
+    assert _pr_findings(doc) == [("models/coding-agent.yaml", "PR-SCOPE-001", "high")]
+    assert doc["pull_request"]["models"][0]["change"] == "removed"
+    assert code == 1
+
+
+def test_changed_only_follows_a_rename(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    repo = git.Repo(pr)
+    repo.git.reset("-q", "--hard", "HEAD~1")
+    repo.git.mv(SUPPORT, "models/support.yaml")
+    code, doc, _ = _check(capsys, "--base", "HEAD~1", "--changed-only")
+    assert [m["path"] for m in doc["models"]] == ["models/support.yaml"]
+    assert _pr_findings(doc)[-1] == ("models/support.yaml", "PR-REVIEW-001", "critical")
+    assert [m["renamed_from"] for m in doc["pull_request"]["models"]] == [
+        "models/support-assistant.yaml"
+    ]
+    assert code == 1
+
+
+def test_moving_a_model_out_of_the_models_globs_is_a_deletion(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    (pr / "attic").mkdir()
+    git.Repo(pr).git.mv("models/partner-classifier.yaml", "attic/partner-classifier.yaml")
+    for extra in ([], ["--changed-only"]):
+        _, doc, _ = _check(capsys, "--base", "HEAD", *extra)
+        assert _pr_findings(doc) == [("models/partner-classifier.yaml", "PR-SCOPE-001", "high")]
+        message = next(f["message"] for m in doc["pull_request"]["models"] for f in m["findings"])
+        assert "was moved to attic/partner-classifier.yaml" in message
+
+
+def test_a_policy_folder_replaced_by_a_symlink_still_judges(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The base's `policies: [policies]` names the base's folder, whatever the head's
+    `policies` now points at (here the docs folder, which holds no checks)."""
+    repo = git.Repo(pr)
+    repo.git.rm("-rq", "policies")
+    (pr / "policies").symlink_to("docs")
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1
+    assert _model_findings(doc, "TM-TEAM-001") == ["models/coding-agent.yaml"]
+    assert ("policies", "PR-POLICY-002", "high") in _pr_findings(doc)

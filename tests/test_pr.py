@@ -1,0 +1,122 @@
+"""Pull-request mode's pure parts: which changed files a run selects, and model deltas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policyengine.loader import find_models
+from policyengine.pr import (
+    FRAMEWORKS_CHECK_ID,
+    NOT_APPLICABLE_CHECK_ID,
+    REMOVED_CHECK_ID,
+    WAIVER_CHECK_ID,
+    found_by,
+    model_delta,
+)
+from policyengine.results import ModelReport, Severity
+
+TREE = [
+    "a.yaml",
+    ".policyengine.yaml",
+    "models/m.yaml",
+    "models/m.yml",
+    "models/notes.txt",
+    "models/.policyengine.yaml",
+    "models/team/x.yaml",
+    "models/team/.hidden/y.yaml",
+    "models/.drafts/z.yaml",
+    ".github/workflows/ci.yml",
+    "deploy/values.yaml",
+    "deploy/chart/templates/t.yaml",
+]
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tree")
+    for name in TREE:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("a: 1\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("wanted", "globs"),
+    [
+        ([], []),
+        ([], ["models/**/*.yaml"]),
+        ([], ["models/*.y*ml"]),
+        ([], ["models"]),
+        ([], ["models/**"]),
+        ([], ["**/*.yaml"]),
+        ([], ["*.yaml", "deploy/*"]),
+        ([], ["models/.drafts/*.yaml", ".github/**/*.yml"]),
+        (["models"], []),
+        (["models/team"], []),
+        (["."], []),
+        (["a.yaml", "deploy"], []),
+    ],
+    ids=lambda v: ",".join(v) or "-",
+)
+def test_found_by_agrees_with_find_models(tree: Path, wanted: list[str], globs: list[str]) -> None:
+    listing = find_models([tree / w for w in wanted], tree, () if wanted else globs)
+    listed = {c.shown for c in listing.candidates}
+    assert {n for n in TREE if found_by(n, wanted, () if wanted else globs)} == listed
+
+
+def _report(path: str) -> ModelReport:
+    return ModelReport(path=path, model_id="m", owner="o", diagnostics=())
+
+
+def _model(**extra: Any) -> dict[str, Any]:
+    return {"system": {"frameworks": ["nist-ai-rmf", "iso42001"]}, "compliance": {}, **extra}
+
+
+def test_model_delta_scope_reductions() -> None:
+    old = _model(
+        compliance={
+            "waivers": [{"control": "nist-ai-rmf/MAP 1.1", "expires": "2027-01-01"}],
+            "not_applicable": [{"technique": "AML.T0051"}],
+        }
+    )
+    new = _model(
+        system={"frameworks": ["iso42001"]},
+        compliance={
+            "waivers": [
+                {"control": "nist-ai-rmf/MAP 1.1", "expires": "2026-12-01"},  # shortened
+                {"control": "iso42001/6.1.2", "expires": "2027-01-01"},
+            ],
+            "not_applicable": [{"technique": "AML.T0051"}, {"technique": "AML.T0054"}],
+        },
+    )
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    found = [(f.check_id, f.severity, f.pointer) for f in delta.findings]
+    assert found == [
+        (FRAMEWORKS_CHECK_ID, Severity.HIGH, "/system/frameworks"),
+        (WAIVER_CHECK_ID, Severity.MEDIUM, "/compliance/waivers/1"),
+        (NOT_APPLICABLE_CHECK_ID, Severity.MEDIUM, "/compliance/not_applicable/1"),
+    ]
+    assert "no longer declares nist-ai-rmf" in delta.findings[0].message
+    # the reverse (scope widened) is no finding
+    back = model_delta("m.yaml", (_report("m.yaml"), new), (_report("m.yaml"), old))
+    assert [f.check_id for f in back.findings] == [WAIVER_CHECK_ID]  # MAP 1.1 extended again
+
+
+def test_no_frameworks_declared_means_all() -> None:
+    old = {"system": {}}
+    new = {"system": {"frameworks": ["nist-ai-rmf", "iso42001"]}}
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    assert delta.findings == ()
+    delta = model_delta("m.yaml", (_report("m.yaml"), new), (_report("m.yaml"), {"system": {}}))
+    assert delta.findings == ()
+
+
+def test_removed_model_is_a_finding_only_when_the_pull_request_removed_it() -> None:
+    base = (_report("m.yaml"), _model())
+    assert model_delta("m.yaml", base, None).findings == ()  # the base moved on
+    delta = model_delta("m.yaml", base, None, removal="was deleted")
+    assert [(f.check_id, f.severity) for f in delta.findings] == [(REMOVED_CHECK_ID, Severity.HIGH)]
+    assert delta.change == "removed"
