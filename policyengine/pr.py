@@ -437,9 +437,10 @@ class _Judge:
     """What judges both sides of a pull request, and what the pull request did to it."""
 
     config: Config
-    """The config the runs use (the ATLAS catalog path made absolute)."""
-    policy_dirs: tuple[Path, ...]
-    """The policy folders to load, the bundled ones first."""
+    """The config the runs use: its policy folders and ATLAS catalog are the copies that
+    judge (absolute paths), so that worker processes read the same ones."""
+    extra_policy_dirs: tuple[Path, ...]
+    """The `--policy` folders that judge (copies, for those inside the repository)."""
     findings: tuple[RepoFinding, ...]
     """Changes to the config, the policy folders or the catalog."""
 
@@ -528,7 +529,7 @@ def _judge(
         catalog_file = head_root / catalog
         return _Judge(
             replace(config, atlas_catalog=str(catalog_file)),
-            tuple(policy_dirs(config, options.extra_policy_dirs)),
+            options.extra_policy_dirs,
             tuple(sorted(findings, key=lambda r: (r.path, r.finding.check_id))),
         )
     # The base's policy folders and catalog, copied out of git: the working tree is the
@@ -547,13 +548,13 @@ def _judge(
             )
         return exported / rel
 
-    dirs = policy_dirs(
-        replace(config, policies=tuple(mapped(p) for p in config.policies)),
-        [mapped(p) for p in options.extra_policy_dirs],
-    )
     return _Judge(
-        replace(config, atlas_catalog=str(exported / catalog)),
-        tuple(dirs),
+        replace(
+            config,
+            policies=tuple(mapped(p) for p in config.policies),
+            atlas_catalog=str(exported / catalog),
+        ),
+        tuple(mapped(p) for p in options.extra_policy_dirs),
         tuple(sorted(findings, key=lambda r: (r.path, r.finding.check_id))),
     )
 
@@ -732,7 +733,7 @@ def run_pull_request(
             policies_from=policies_from,
             config_name=config_name,
         )
-        options = replace(options, config=judge.config, extra_policy_dirs=())
+        options = replace(options, config=judge.config, extra_policy_dirs=judge.extra_policy_dirs)
         head_paths: list[str] | None = None
         base_paths: list[str] | None = None
         needed: list[str] | None = None
@@ -760,7 +761,7 @@ def run_pull_request(
             use_loaded=choice.use_loaded,
             workers=1,
         )
-        policy_set = load_policy_set(list(judge.policy_dirs))
+        policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
         try:
             base_run, base_docs = _side(base_paths, base_root, options, engine, policy_set, wanted)
             head_run, head_docs = _side(head_paths, head_root, options, engine, policy_set, wanted)

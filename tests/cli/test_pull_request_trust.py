@@ -351,3 +351,25 @@ def test_a_policy_folder_replaced_by_a_symlink_still_judges(
     assert code == 1
     assert _model_findings(doc, "TM-TEAM-001") == ["models/coding-agent.yaml"]
     assert ("policies", "PR-POLICY-002", "high") in _pr_findings(doc)
+
+
+def test_worker_processes_read_the_base_policies_too(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """A side with many models is checked in worker processes, which read the policy
+    folders again: the base's copies, not the head's changed ones."""
+    repo = git.Repo(pr)
+    text = (pr / "models" / "coding-agent.yaml").read_text(encoding="utf-8")
+    for i in range(20):
+        copy = text.replace("id: coding-agent", f"id: coding-agent-{i}")
+        (pr / "models" / f"copy-{i:02d}.yaml").write_text(copy, encoding="utf-8")
+    repo.git.add("models")
+    repo.git.commit("-q", "-m", "many models")
+    owners = pr / "policies" / "team" / "owners.rego"
+    owners.write_text(
+        owners.read_text(encoding="utf-8").replace("TM-TEAM-001", "TM-TEAM-009"), encoding="utf-8"
+    )
+    code, doc, err = _check(capsys, "--base", "HEAD", "--workers", "2")
+    assert code == 1, err
+    assert len(_model_findings(doc, "TM-TEAM-001")) == 21
+    assert _pr_findings(doc) == [("policies", "PR-POLICY-002", "high")]
