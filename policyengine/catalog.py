@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,16 @@ class ControlCatalog:
 
     controls: tuple[Control, ...]
     """The controls, in sorted file order and, within a file, in catalog order."""
+    editions: tuple[tuple[str, str, str], ...] = ()
+    """(framework, the catalog's `name`, sha256 hex of its file) of every catalog file
+    read, in the same order: which edition of each catalog a report was made with."""
+
+    def framework_name(self, framework: str) -> str:
+        """The catalog's name of a framework (`ISO/IEC 42001:2023`), else its id."""
+        for fw, name, _ in self.editions:
+            if fw == framework:
+                return name
+        return framework
 
     def ids(self) -> frozenset[str]:
         """The keys (`framework/ID`) of every control."""
@@ -69,28 +80,40 @@ def load_controls(catalog_dir: Path | None = None) -> ControlCatalog:
     if not folder.is_dir():
         raise CatalogError(f"control catalog folder not found: {folder}")
     controls: list[Control] = []
+    editions: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for path in sorted(folder.glob("*.json")):
-        for control in _read_catalog(path):
+        read = _read_catalog(path)
+        if read is None:
+            continue
+        edition, entries = read
+        editions.append(edition)
+        for control in entries:
             if control.key in seen:
                 raise CatalogError(f"{path}: duplicate control {control.key}")
             seen.add(control.key)
             controls.append(control)
-    return ControlCatalog(controls=tuple(controls))
+    return ControlCatalog(controls=tuple(controls), editions=tuple(editions))
 
 
-def _read_catalog(path: Path) -> list[Control]:
+def _read_catalog(path: Path) -> tuple[tuple[str, str, str], list[Control]] | None:
+    """(framework, name, sha256 of the file) and the controls; None for a JSON file that
+    is not a control catalog (the crosswalk)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        document = json.loads(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CatalogError(f"{path}: cannot read control catalog: {exc}") from exc
     if not isinstance(document, dict) or "framework" not in document:
-        return []
+        return None
     framework = document["framework"]
     entries = document.get("controls")
     if not isinstance(framework, str) or not framework or not isinstance(entries, list):
         raise CatalogError(f"{path}: a catalog needs a string 'framework' and a 'controls' list")
-    return [_control(path, framework, n, entry) for n, entry in enumerate(entries)]
+    name = document.get("name")
+    edition = (framework, name if isinstance(name, str) and name else framework)
+    controls = [_control(path, framework, n, entry) for n, entry in enumerate(entries)]
+    return (*edition, hashlib.sha256(data).hexdigest()), controls
 
 
 def _control(path: Path, framework: str, n: int, entry: object) -> Control:

@@ -206,8 +206,25 @@ def _report(args: argparse.Namespace, report: Report, fail_on: Severity | None =
     from .report import OutputFormat
     from .results import Severity, exit_status
 
-    _emit(OutputFormat(args.format).formatter().pieces(report), getattr(args, "output", None))
+    formatter = OutputFormat(args.format).formatter()
+    output = getattr(args, "output", None)
+    if formatter.binary:
+        _emit_binary(b"".join(formatter.encoded(report)), output)
+    else:
+        _emit(formatter.pieces(report), output)
     return exit_status(report, fail_on if fail_on is not None else Severity.LOW)
+
+
+def _emit_binary(data: bytes, output: Path | None) -> None:
+    """Write a binary report (xlsx) whole: to FILE, else to stdout when it is no terminal."""
+    if output is not None:
+        from .atomic import write_whole
+
+        write_whole(output, data)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def _today(args: argparse.Namespace) -> date:
@@ -507,6 +524,39 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     return code
 
 
+def _colour(args: argparse.Namespace) -> bool:
+    """Colour the terminal view: only on a terminal, and never with `NO_COLOR` set
+    (no-color.org: any non-empty value)."""
+    if args.format != "text" or args.output is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _cmd_matrix(args: argparse.Namespace) -> int:
+    from .catalog import load_controls
+    from .matrix import build_matrix
+    from .pipeline import RunOptions, run_check
+    from .results import MatrixReport
+
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        raise UsageError("--format xlsx writes a binary workbook: give --output FILE")
+    config, paths = _repository(args)
+    options = RunOptions(
+        config=config,
+        as_of=_today(args),
+        frameworks=_frameworks(args, config),
+        engine=_engine_choice(args, config),
+        extra_policy_dirs=tuple(args.policy),
+        workers=args.workers,
+    )
+    run = run_check(paths, options)
+    _require_models(args, run, config, paths)
+    for diagnostic in run.diagnostics:
+        logger.warning("%s", diagnostic.render())
+    matrix = build_matrix(run, load_controls())
+    return _report(args, MatrixReport(matrix, colour=_colour(args)))
+
+
 def _days(text: str) -> int:
     try:
         value = int(text)
@@ -648,6 +698,16 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_fail_on_option(p, "low")
     _add_history_options(p)
     p.set_defaults(func=_cmd_remind)
+
+    p = sub.add_parser("matrix", help="control-coverage matrix: controls by models, per framework")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    _add_output_options(p, "matrix")
+    _add_config_options(p)
+    _add_date_options(p)
+    _add_engine_options(p)
+    _add_worker_options(p)
+    _add_model_options(p)
+    p.set_defaults(func=_cmd_matrix)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
     p.set_defaults(func=_cmd_schema)

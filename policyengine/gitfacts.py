@@ -772,3 +772,22 @@ def tree_files(root: Path, ref: str, folders: Sequence[str]) -> list[str]:
         return sorted(p for n in listed.split("\x00") if n and (p := _under_root(g, root, n)))
     finally:
         g.close()
+
+
+# --- provenance -----------------------------------------------------------------------
+
+
+def work_tree_state(root: Path) -> tuple[str | None, bool | None]:
+    """(HEAD commit, dirty) of the repository holding `root`: the full hex commit and
+    whether the work tree differs from it (a tracked file changed or staged, or a file not
+    yet tracked, ignored files aside). (None, None) when `root` is in no repository;
+    (None, dirty) when the repository has no commit yet. Raises GitError when git fails."""
+    g = _open(root)
+    if g is None:
+        return None, None
+    try:
+        commit = g.run("rev-parse", "--verify", "HEAD^{commit}").strip() if g.has_head() else None
+        dirty = bool(g.run("status", "--porcelain", "--untracked-files=normal").strip())
+    finally:
+        g.close()
+    return commit, dirty

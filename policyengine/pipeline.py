@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import bundled
+from . import __version__, bundled
 from .atlas import AtlasCatalog, catalog_for_repo
 from .catalog import ControlCatalog, load_controls
 from .config import FRAMEWORKS, Config
@@ -26,7 +26,7 @@ from .controls import derive_controls, scoping_of
 from .engine import Engine, EngineOutput, make_engine
 from .errors import InvalidDocument, PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
-from .gitfacts import ChangeFacts, ChangeHistory, collect_change_facts
+from .gitfacts import ChangeFacts, ChangeHistory, collect_change_facts, work_tree_state
 from .loader import (
     MAX_BYTES,
     Candidate,
@@ -39,7 +39,7 @@ from .loader import (
     load_document,
 )
 from .policyset import CheckMeta, PolicySet, load_policy_set
-from .results import Diagnostic, ModelReport, ReviewVerdict, RunResult
+from .results import Diagnostic, ModelReport, Provenance, ReviewVerdict, RunResult, ThreatRisk
 from .review import cadence_days, review_documents, review_model
 from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
 from .workers import FILES_PER_WORKER, SpawnPool, worker_count
@@ -79,6 +79,55 @@ class RunOptions:
 
 def _catalogs(config: Config) -> tuple[AtlasCatalog, ControlCatalog]:
     return catalog_for_repo(config.root, config.atlas_catalog), load_controls()
+
+
+def provenance(
+    config: Config,
+    as_of: date,
+    *,
+    policy_set: PolicySet | None = None,
+    atlas: AtlasCatalog | None = None,
+    controls: ControlCatalog | None = None,
+) -> Provenance:
+    """Where a run's report comes from: the tool version, the as-of date, the commit of
+    the repository at `config.root` and whether its work tree was dirty, the policy set's
+    digest, and the ATLAS release and control catalog editions (each with the sha256 of
+    its file, first 12 hex digits). Raises GitError when git fails."""
+    commit, dirty = work_tree_state(config.root)
+    catalogs: list[tuple[str, str]] = []
+    if atlas is not None:
+        catalogs.append(("atlas-catalog", f"ATLAS {atlas.version}"))
+    if controls is not None:
+        catalogs.extend(
+            (framework, f"{name} (sha256 {digest[:12]})")
+            for framework, name, digest in controls.editions
+        )
+    return Provenance(
+        tool_version=__version__,
+        as_of=as_of,
+        commit=commit,
+        dirty=dirty,
+        policy_digest=policy_set.digest if policy_set is not None else None,
+        catalogs=tuple(catalogs),
+    )
+
+
+def _risks(model: Mapping[str, Any]) -> tuple[ThreatRisk, ...]:
+    """The likelihood and impact of each threat of a valid model, in file order."""
+
+    def score(value: Any) -> int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    return tuple(
+        ThreatRisk(
+            threat_id=str(t.get("id", "")),
+            likelihood=score(t.get("likelihood")),
+            impact=score(t.get("impact")),
+            status=str(t.get("status") or ""),
+        )
+        for t in model.get("threats") or ()
+        if isinstance(t, dict)
+    )
 
 
 def _validated(
@@ -142,7 +191,10 @@ def run_validate(
         with SpawnPool(count, _init_validate, (config,), what="validate") as pool:
             pool.start()
             chunks = pool.map(_validate_chunk, _chunks(listing.candidates, None))
-        return _unique_ids(_collected(listing, chunks, as_of), config.root)
+        return replace(
+            _unique_ids(_collected(listing, chunks, as_of), config.root),
+            provenance=provenance(config, as_of, atlas=atlas, controls=controls),
+        )
     validated = _validated(paths, config, atlas, controls, workers)
     models = tuple(f.to_report() for f in validated.files)
     run = RunResult(
@@ -150,6 +202,7 @@ def run_validate(
         as_of=as_of,
         skipped=validated.skipped,
         diagnostics=validated.diagnostics,
+        provenance=provenance(config, as_of, atlas=atlas, controls=controls),
     )
     return _unique_ids(run, config.root)
 
@@ -267,6 +320,7 @@ def _model_report(
         checks=outcomes,
         controls=derive_controls(outcomes, check_controls, catalog, scoping),
         review=verdict,
+        risks=_risks(doc.data),
     )
 
 
@@ -296,8 +350,12 @@ def run_check(
         listing = find_models(paths, config.root, () if paths else config.models)
         workers = _workers_for(listing, processes)
         if workers > 1:
-            return _unique_ids(
-                _check_in_workers(listing, options, policy_set, workers), config.root
+            run_result = _check_in_workers(listing, options, policy_set, workers)
+            return replace(
+                _unique_ids(run_result, config.root),
+                provenance=provenance(
+                    config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
+                ),
             )
     run = _Run(options, atlas, controls, policy_set)
     validated = _validated(paths, config, atlas, controls, options.workers)
@@ -320,6 +378,9 @@ def run_check(
         skipped=validated.skipped,
         frameworks=tuple(options.frameworks),
         diagnostics=validated.diagnostics,
+        provenance=provenance(
+            config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
+        ),
     )
     return _unique_ids(run_result, config.root)
 

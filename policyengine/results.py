@@ -207,6 +207,42 @@ class ReviewVerdict:
 
 
 @dataclass(frozen=True)
+class ThreatRisk:
+    """How one threat of a model is scored: the likelihood-by-impact view of a model."""
+
+    threat_id: str
+    """The threat's id, e.g. `T-001`."""
+    likelihood: int
+    """Likelihood, 1 (rare) .. 5 (almost certain); 0 when the model does not say."""
+    impact: int
+    """Impact, 1 (negligible) .. 5 (severe); 0 when the model does not say."""
+    status: str = ""
+    """The threat's own status (`open`, `mitigated`, ...), "" when not given."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a report comes from, so that an auditor can reproduce it."""
+
+    tool_version: str
+    """The policyengine version that made the report."""
+    as_of: date
+    """The date the rules used."""
+    commit: str | None = None
+    """The commit of the repository the models were read from (full hex); None when the
+    models are in no git repository, or it has no commit yet."""
+    dirty: bool | None = None
+    """True when the work tree differed from `commit` (tracked files changed, or files
+    not yet tracked); None without a repository."""
+    policy_digest: str | None = None
+    """sha256 (hex) of the policy set evaluated (`PolicySet.digest`); None when no policy
+    ran (`validate`, `status`, `remind`)."""
+    catalogs: tuple[tuple[str, str], ...] = ()
+    """(catalog, version) of every catalog read: the ATLAS release, and each control
+    catalog's edition with the sha256 prefix of its file, in a fixed order."""
+
+
+@dataclass(frozen=True)
 class ModelReport:
     """Everything the run found about one threat-model file."""
 
@@ -224,6 +260,9 @@ class ModelReport:
     """Control results, sorted by framework then catalog order."""
     review: ReviewVerdict | None = None
     """Review verdict, when review rules were run."""
+    risks: tuple[ThreatRisk, ...] = ()
+    """The scores of the model's threats, in file order; empty for invalid models or
+    `validate`."""
 
     @property
     def valid(self) -> bool:
@@ -303,6 +342,8 @@ class RunResult:
     """Problems not tied to one model (a path that does not exist, config warnings)."""
     delta: PullRequestDelta | None = None
     """Pull-request mode only: what changed between the base and the head."""
+    provenance: Provenance | None = None
+    """Where the report comes from; None only for runs made without it (unit tests)."""
 
 
 class Outcome(StrEnum):
@@ -448,7 +489,118 @@ class AtlasChange:
     """Techniques added, retired and renamed."""
 
 
-Report = RunResult | StatusReport | RemindReport | PolicyTestReport | AtlasListing | AtlasChange
+@dataclass(frozen=True)
+class MatrixCell:
+    """One control for one model in the matrix: its status and what the status rests on."""
+
+    status: ControlStatus
+    """The control's status for the model."""
+    checks: tuple[str, ...]
+    """Ids of the checks mapped to the control, sorted."""
+    failed: tuple[str, ...]
+    """Ids of those checks with a finding against the control, sorted."""
+    findings: tuple[Finding, ...]
+    """The findings against the control."""
+    evidence: tuple[str, ...] = ()
+    """JSON pointers into the model, or evidence paths, that support the status."""
+    note: str = ""
+    """Why the control is waived or not applicable, or other context."""
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One control of a framework, with one cell per model of the matrix."""
+
+    control: str
+    """`framework/ID`, e.g. `nist-ai-rmf/MAP 5.1`."""
+    id: str
+    """The id as the framework writes it, e.g. `MAP 5.1`."""
+    title: str
+    """Our own short paraphrase of the control (never the standard's text)."""
+    group: str
+    """The category or clause the control belongs to."""
+    judged_by: str
+    """`checks` or `attestation` (the catalog's `judged_by`)."""
+    cells: tuple[MatrixCell | None, ...]
+    """One per model of the matrix, in its order; None where the model has no result for
+    the control (the model is invalid, or does not declare the framework)."""
+
+
+@dataclass(frozen=True)
+class MatrixFramework:
+    """The part of the matrix for one framework."""
+
+    framework: str
+    """Framework id: `nist-ai-rmf`, `iso42001`, `atlas`."""
+    name: str
+    """The catalog's name of it, e.g. `ISO/IEC 42001:2023`."""
+    rows: tuple[MatrixRow, ...]
+    """One per control of the catalog, in catalog order."""
+    totals: Mapping[ControlStatus, int]
+    """Cells of each status over every model, every status listed, in enum order."""
+    model_totals: tuple[Mapping[ControlStatus, int], ...]
+    """The same per model, in the matrix's model order."""
+    unjudged: int = 0
+    """Cells without a result (None)."""
+
+
+@dataclass(frozen=True)
+class MatrixModel:
+    """One column of the matrix: a threat-model file."""
+
+    path: str
+    """File path relative to the repository root."""
+    model_id: str
+    """`metadata.id`, or "" when the file did not load."""
+    owner: str
+    """`metadata.owner`, or ""."""
+    valid: bool
+    """False when the model has errors: its cells have no result."""
+    risks: tuple[ThreatRisk, ...] = ()
+    """Its threats' likelihood and impact, in file order."""
+
+    @property
+    def label(self) -> str:
+        """How a column is headed: the model's id, else its path."""
+        return self.model_id or self.path
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The control-coverage matrix: controls (rows) by models (columns), per framework."""
+
+    models: tuple[MatrixModel, ...]
+    """The columns, sorted by path."""
+    frameworks: tuple[MatrixFramework, ...]
+    """One per framework evaluated, in the run's framework order."""
+    as_of: date
+    """The date the rules used."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Problems of the run not tied to one model."""
+    provenance: Provenance | None = None
+    """Where the matrix comes from."""
+
+
+@dataclass(frozen=True)
+class MatrixReport:
+    """`policyengine matrix`: the matrix, and how the terminal view shows it."""
+
+    matrix: Matrix
+    """The matrix."""
+    colour: bool = False
+    """Colour the terminal view by status (the CLI says yes only on a terminal, without
+    `NO_COLOR`); other formats ignore it."""
+
+
+Report = (
+    RunResult
+    | StatusReport
+    | RemindReport
+    | PolicyTestReport
+    | AtlasListing
+    | AtlasChange
+    | MatrixReport
+)
 """What a command hands to a formatter: `RunResult` for `validate` and `check`."""
 
 
@@ -486,6 +638,8 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
       at the default `low`, 1 when any review is listed.
     - `test`: 1 when any Rego test failed or errored.
     - `atlas list`/`atlas diff`: always 0.
+    - `matrix`: 1 when a model is invalid (its column has no result) or a run-level error
+      diagnostic; the gaps a complete matrix shows never fail it (that is `check`'s job).
 
     Exit status 2 (the tool could not do its job) never
     comes from here: it is the CLI's answer to an exception.
@@ -501,6 +655,8 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
             return 0 if all(r.outcome is Outcome.PASS for r in report.results) else 1
         case AtlasListing() | AtlasChange():
             return 0
+        case MatrixReport(matrix=matrix):
+            return _matrix_status(matrix)
         case _:
             assert_never(report)
 
@@ -533,3 +689,8 @@ def _run_status(run: RunResult, fail_on: Severity) -> int:
             if check.findings and check.severity.rank >= fail_on.rank:
                 return 1
     return 0
+
+
+def _matrix_status(matrix: Matrix) -> int:
+    broken = any(d.level is Level.ERROR for d in matrix.diagnostics)
+    return 1 if broken or not all(m.valid for m in matrix.models) else 0

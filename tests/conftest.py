@@ -157,3 +157,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite golden files instead of comparing",
     )
+
+
+# --- provenance in golden files ----------------------------------------------------------
+
+
+def provenance_placeholders(root: Path) -> dict[str, str]:
+    """The digests a report of the models under `root` carries, each with the placeholder
+    a golden file has in its place: the policy set's sha256 (bundled policies plus the
+    config's) and each control catalog file's sha256, whole and as the 12-digit prefix
+    shown. Computed here from the files themselves, so a golden file stays the same when
+    a policy changes but a report that names the wrong digest still fails."""
+    from policyengine.catalog import load_controls
+    from policyengine.config import load_config
+    from policyengine.pipeline import policy_dirs
+    from policyengine.policyset import load_policy_set
+
+    digest = load_policy_set(policy_dirs(load_config(root, None), ())).digest
+    found = {digest: "<policy-set-sha256>"}
+    for framework, _, sha in load_controls().editions:
+        found[sha] = f"<{framework}-catalog-sha256>"
+        found[sha[:12]] = f"<{framework}-catalog-sha256-prefix>"
+    return found
+
+
+def stable(text: str, placeholders: dict[str, str]) -> str:
+    """`text` with every digest of `placeholders` replaced (longest first)."""
+    for value in sorted(placeholders, key=len, reverse=True):
+        text = text.replace(value, placeholders[value])
+    return text

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from policyengine.catalog import load_controls
+from policyengine.matrix import build_matrix
 from policyengine.reminders import remind_report
-from policyengine.report import FORMATS_OF, OutputFormat
+from policyengine.report import FORMATS_OF, NO_RESULT, STATUS_STYLE, OutputFormat
 from policyengine.results import (
     AtlasChange,
     AtlasListing,
@@ -28,6 +30,7 @@ from policyengine.results import (
     ControlStatus,
     Diagnostic,
     Finding,
+    MatrixReport,
     ModelReport,
     Outcome,
     PolicyTestReport,
@@ -144,6 +147,11 @@ def test_results_imports_nothing_of_ours() -> None:
 def test_views_import_only_results(module: Module) -> None:
     allowed = ("policyengine.results", "policyengine.report")
     assert {n for n in _ours(module) if not _in(n, *allowed)} == set()
+
+
+def test_matrix_imports_only_results_and_the_catalog() -> None:
+    (matrix,) = [m for m in MODULES if m.name == "policyengine.matrix"]
+    assert _ours(matrix) <= {"policyengine.results", "policyengine.catalog"}
 
 
 @pytest.mark.parametrize(
@@ -283,8 +291,11 @@ _GOLDEN_EXT = {
     OutputFormat.MARKDOWN: "md",
     OutputFormat.CSV: "csv",
     OutputFormat.ICS: "ics",
+    OutputFormat.XLSX: "xlsx.txt",
+    OutputFormat.HTML: "html",
 }
-"""Extension of each format's golden file; a new format must add its own."""
+"""Extension of each format's golden file; a new format must add its own. A binary
+format's golden file is a text dump of what a reader of it sees (`.xlsx.txt`)."""
 
 _PAIRS = [(command, fmt) for command, formats in FORMATS_OF.items() for fmt in formats]
 """Every (command, format) the CLI offers."""
@@ -348,6 +359,8 @@ def _sample(command: str) -> tuple[Report, str]:
             return AtlasListing("5.6.1", (technique,)), "AML.T0051"
         case "atlas diff":
             return AtlasChange("5.4.0", "5.6.1", CatalogDiff(("AML.T0051",), (), ())), "AML.T0051"
+        case "matrix":
+            return MatrixReport(build_matrix(run, load_controls())), "MAP 5.1"
     raise AssertionError(f"add a sample report of command {command!r}")
 
 
@@ -355,6 +368,13 @@ def _sample(command: str) -> tuple[Report, str]:
 def test_every_format_of_every_command_renders(pair: tuple[str, OutputFormat]) -> None:
     command, fmt = pair
     report, shown = _sample(command)
+    if fmt.formatter().binary:
+        data = b"".join(fmt.formatter().encoded(report))
+        assert data == b"".join(fmt.formatter().encoded(report)) and data
+        with pytest.raises(TypeError, match="binary"):
+            fmt.formatter().render(report)
+        return
+    assert b"".join(fmt.formatter().encoded(report)) == fmt.formatter().render(report).encode()
     text = fmt.formatter().render(report)
     assert text.endswith("\n")
     assert shown in text
@@ -369,6 +389,16 @@ def test_every_format_is_offered_and_refuses_what_it_cannot_show(fmt: OutputForm
         if command not in offered:
             with pytest.raises(TypeError, match="has no view of"):
                 fmt.formatter().render(_sample(command)[0])
+            with pytest.raises(TypeError, match="has no view of"):
+                b"".join(fmt.formatter().encoded(_sample(command)[0]))
+
+
+def test_every_control_status_has_a_style() -> None:
+    """A status added to `ControlStatus` (say `attested`) needs only its style here to
+    appear, coloured, in every matrix view and total."""
+    assert list(STATUS_STYLE) == list(ControlStatus)
+    symbols = [s.symbol for s in STATUS_STYLE.values()] + [NO_RESULT.symbol]
+    assert len(set(symbols)) == len(symbols) and all(len(s) == 1 for s in symbols)
 
 
 def _command_of(argv: list[str]) -> str:

@@ -6,18 +6,23 @@ Each command ends with one `Report` (results.py): a `RunResult` for `validate` a
 file or knows which engine ran; everything it shows was decided and ordered upstream.
 Each format is one module; `FORMATS_OF` says which formats each command offers. Adding a
 format means a module, a member of `OutputFormat` and golden files for every command that
-offers it (an exhaustiveness test checks all three).
+offers it (an exhaustiveness test checks all three). Text formats give text (`render`);
+a binary one (xlsx) gives bytes only (`encoded`, which every format has).
+
+How each control status is shown (symbol, terminal colour, fill colour) is said once, in
+`STATUS_STYLE`; a test fails when a `ControlStatus` member has no style.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import assert_never
+from typing import ClassVar, assert_never
 
-from ..results import Report
+from ..results import ControlStatus, Report
 
 
 class Formatter(ABC):
@@ -36,6 +41,15 @@ class Formatter(ABC):
         whole; joined, they are `render(report)`. By default, one piece."""
         yield self.render(report)
 
+    binary: ClassVar[bool] = False
+    """True for a format whose output is not text (xlsx): it has `encoded` only."""
+
+    def encoded(self, report: Report) -> Iterator[bytes]:
+        """The bytes written to a file or stdout, in pieces: `pieces` as UTF-8 for a text
+        format; a binary format overrides it."""
+        for piece in self.pieces(report):
+            yield piece.encode("utf-8")
+
 
 class OutputFormat(StrEnum):
     """Every report format (`--format`); `FORMATS_OF` says which command offers which."""
@@ -45,14 +59,18 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
     CSV = "csv"
     ICS = "ics"
+    XLSX = "xlsx"
+    HTML = "html"
 
     def formatter(self) -> Formatter:
         """The formatter for this format."""
         from .csv import CsvFormatter
+        from .html import HtmlFormatter
         from .ics import IcsFormatter
         from .json import JsonFormatter
         from .markdown import MarkdownFormatter
         from .text import TextFormatter
+        from .xlsx import XlsxFormatter
 
         match self:
             case OutputFormat.TEXT:
@@ -65,6 +83,10 @@ class OutputFormat(StrEnum):
                 return CsvFormatter()
             case OutputFormat.ICS:
                 return IcsFormatter()
+            case OutputFormat.XLSX:
+                return XlsxFormatter()
+            case OutputFormat.HTML:
+                return HtmlFormatter()
             case _:
                 assert_never(self)
 
@@ -80,6 +102,7 @@ FORMATS_OF: Mapping[str, tuple[OutputFormat, ...]] = MappingProxyType(
         "test": (_T, _J),
         "atlas list": (_T, _J),
         "atlas diff": (_T, _J),
+        "matrix": (_T, _M, OutputFormat.CSV, _J, OutputFormat.XLSX, OutputFormat.HTML),
     }
 )
 """The formats each command offers, its default first (the CLI's `--format` choices)."""
@@ -88,3 +111,33 @@ FORMATS_OF: Mapping[str, tuple[OutputFormat, ...]] = MappingProxyType(
 def no_view(fmt: OutputFormat, report: Report) -> TypeError:
     """The error a formatter raises for a kind of report its format cannot show."""
     return TypeError(f"the {fmt.value} format has no view of a {type(report).__name__}")
+
+
+@dataclass(frozen=True)
+class StatusStyle:
+    """How one control status is shown in every matrix view."""
+
+    symbol: str
+    """One ASCII character for the terminal's cells (`+` satisfied, `X` not satisfied)."""
+    ansi: str
+    """SGR parameters of its terminal colour, e.g. `32` (green)."""
+    fill: str
+    """Background colour, `RRGGBB` hex, of its cells in xlsx and html."""
+    label: str
+    """How it reads in words (the enum value with spaces)."""
+
+
+STATUS_STYLE: Mapping[ControlStatus, StatusStyle] = MappingProxyType(
+    {
+        ControlStatus.SATISFIED: StatusStyle("+", "32", "C6EFCE", "satisfied"),
+        ControlStatus.PARTIAL: StatusStyle("~", "33", "FFEB9C", "partial"),
+        ControlStatus.NOT_SATISFIED: StatusStyle("X", "31;1", "FFC7CE", "not satisfied"),
+        ControlStatus.NOT_APPLICABLE: StatusStyle("-", "2", "E7E6E6", "not applicable"),
+        ControlStatus.WAIVED: StatusStyle("w", "36", "DDEBF7", "waived"),
+        ControlStatus.NOT_ASSESSED: StatusStyle("?", "35", "EDE1F5", "not assessed"),
+    }
+)
+"""The style of every control status, in `ControlStatus` order."""
+
+NO_RESULT = StatusStyle(".", "2", "FFFFFF", "no result")
+"""The style of a cell without a result (an invalid model, a framework it does not use)."""

@@ -1,4 +1,5 @@
-"""The CSV format: the `status` table, one row per model, for a spreadsheet."""
+"""The CSV format: the `status` table, one row per model, and the `matrix`, one row per
+cell (framework, control, model), for a spreadsheet."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    Matrix,
+    MatrixReport,
     PolicyTestReport,
     RemindReport,
     Report,
@@ -16,7 +19,7 @@ from ..results import (
     StatusReport,
 )
 from . import Formatter, OutputFormat, no_view
-from .text import review_cells
+from .text import commit_label, one_line, review_cells
 
 _COLUMNS = ("path", "id", "owner", "last_reviewed", "due", "days_left", "status", "reasons")
 
@@ -38,7 +41,65 @@ class CsvFormatter(Formatter):
         match report:
             case StatusReport():
                 return _status_csv(report.run)
+            case MatrixReport():
+                return _matrix_csv(report.matrix)
             case RunResult() | RemindReport() | PolicyTestReport() | AtlasListing() | AtlasChange():
                 raise no_view(OutputFormat.CSV, report)
             case _:
                 assert_never(report)
+
+
+_MATRIX_COLUMNS = (
+    "framework", "control", "title", "group", "judged_by", "model_path", "model_id", "status",
+    "checks", "failed", "findings", "evidence", "note",
+    "as_of", "tool_version", "commit", "policy_digest", "catalogs",
+)  # fmt: skip
+"""One row per cell; the provenance columns repeat on every row, so that any row cut out
+of the file still says where it came from."""
+
+_FORMULA = frozenset("=+-@")
+
+
+def cell(value: str) -> str:
+    """A CSV cell of text from a model: on one line, and a `'` in front of text that a
+    spreadsheet would take for a formula (starting with `=`, `+`, `-` or `@`)."""
+    text = one_line(value)
+    return "'" + text if text.lstrip(" ")[:1] in _FORMULA else text
+
+
+def _matrix_csv(matrix: Matrix) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(_MATRIX_COLUMNS)
+    p = matrix.provenance
+    stamp = (
+        [
+            p.as_of.isoformat(),
+            p.tool_version,
+            commit_label(p),
+            p.policy_digest or "",
+            "; ".join(f"{name} {version}" for name, version in p.catalogs),
+        ]
+        if p is not None
+        else [matrix.as_of.isoformat(), "", "", "", ""]
+    )
+    for fw in matrix.frameworks:
+        for row in fw.rows:
+            for model, c in zip(matrix.models, row.cells, strict=True):
+                facts = (
+                    [
+                        c.status.value,
+                        " ".join(c.checks),
+                        " ".join(c.failed),
+                        str(len(c.findings)),
+                        " ".join(c.evidence),
+                        c.note,
+                    ]
+                    if c is not None
+                    else ["", "", "", "", "", ""]
+                )
+                head = [fw.framework, row.id, row.title, row.group, row.judged_by]
+                writer.writerow(
+                    [cell(v) for v in (*head, model.path, model.model_id, *facts, *stamp)]
+                )
+    return buf.getvalue()

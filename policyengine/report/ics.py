@@ -13,6 +13,7 @@ from typing import assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    MatrixReport,
     ModelReport,
     PolicyTestReport,
     RemindReport,
@@ -82,7 +83,14 @@ class IcsFormatter(Formatter):
         match report:
             case RemindReport():
                 return _remind_ics(report)
-            case RunResult() | StatusReport() | PolicyTestReport() | AtlasListing() | AtlasChange():
+            case (
+                RunResult()
+                | StatusReport()
+                | PolicyTestReport()
+                | AtlasListing()
+                | AtlasChange()
+                | MatrixReport()
+            ):
                 raise no_view(OutputFormat.ICS, report)
             case _:
                 assert_never(report)

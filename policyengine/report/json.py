@@ -2,7 +2,9 @@
 
 Every document carries `schema_version`, bumped on any change to its shape: the
 `check`/`validate` report (`SCHEMA_VERSION`), `status` and `remind`
-(`REVIEW_SCHEMA_VERSION`), `test` and `atlas list`/`atlas diff` (`TOOL_SCHEMA_VERSION`).
+(`REVIEW_SCHEMA_VERSION`), `test` and `atlas list`/`atlas diff` (`TOOL_SCHEMA_VERSION`),
+`matrix` (`MATRIX_SCHEMA_VERSION`). The check and matrix reports carry their provenance
+(`provenance_json`).
 A review verdict has one JSON shape everywhere (`review_json`); a rule that could not run
 has the status `"unknown"`.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, assert_never
 
@@ -20,11 +22,16 @@ from ..results import (
     AtlasListing,
     CheckOutcome,
     ControlResult,
+    ControlStatus,
     Diagnostic,
     Finding,
+    Matrix,
+    MatrixCell,
+    MatrixReport,
     ModelReport,
     Outcome,
     PolicyTestReport,
+    Provenance,
     PullRequestDelta,
     RemindReport,
     Report,
@@ -36,8 +43,13 @@ from ..results import (
 )
 from . import Formatter
 
-SCHEMA_VERSION = 1
-"""Version of the `check` and `validate` JSON report; bumped on any change to its shape."""
+SCHEMA_VERSION = 2
+"""Version of the `check` and `validate` JSON report; bumped on any change to its shape.
+2: the report carries its `provenance` (`policy_digest` null for `validate`, which runs
+no policy)."""
+
+MATRIX_SCHEMA_VERSION = 1
+"""Version of the `matrix` JSON report."""
 
 REVIEW_SCHEMA_VERSION = 2
 """Version of the `status` and `remind` JSON reports. 2: a rule that could not run has
@@ -166,6 +178,21 @@ def _model(m: ModelReport) -> dict[str, Any]:
         "checks": [_check(c) for c in m.checks],
         "controls": [_control(c) for c in m.controls],
         "review": review_json(m.review) if m.review else None,
+    }
+
+
+def provenance_json(p: Provenance | None) -> dict[str, Any] | None:
+    """`{tool_version, as_of, commit, dirty, policy_digest, catalogs: {catalog: version}}`,
+    or None for a report made without provenance."""
+    if p is None:
+        return None
+    return {
+        "tool_version": p.tool_version,
+        "as_of": p.as_of.isoformat(),
+        "commit": p.commit,
+        "dirty": p.dirty,
+        "policy_digest": p.policy_digest,
+        "catalogs": dict(p.catalogs),
     }
 
 
@@ -320,6 +347,8 @@ class JsonFormatter(Formatter):
                 yield _dumps(_atlas_list_doc(report)) + "\n"
             case AtlasChange():
                 yield _dumps(_atlas_change_doc(report)) + "\n"
+            case MatrixReport():
+                yield _dumps(_matrix_doc(report.matrix)) + "\n"
             case _:
                 assert_never(report)
 
@@ -338,6 +367,7 @@ def _run_pieces(run: RunResult) -> Iterator[str]:
         "errors": [_diagnostic(d) | {"file": d.file} for d in run.diagnostics],
         "models": _MODELS,
         "summary": summarize(run),
+        "provenance": provenance_json(run.provenance),
     }
     if run.delta is not None:
         doc["pull_request"] = _delta(run.delta)
@@ -352,3 +382,80 @@ def _run_pieces(run: RunResult) -> Iterator[str]:
     if run.models:
         yield "\n  ]"
     yield tail + "\n"
+
+
+# --- matrix ----------------------------------------------------------------------------------
+
+
+def _cell(path: str, cell: MatrixCell | None) -> dict[str, Any]:
+    if cell is None:
+        return {"model": path, "status": None, "checks": [], "failed": [], "findings": [],
+                "evidence": [], "note": ""}  # fmt: skip
+    return {
+        "model": path,
+        "status": cell.status.value,
+        "checks": list(cell.checks),
+        "failed": list(cell.failed),
+        "findings": [_finding(f) for f in cell.findings],
+        "evidence": list(cell.evidence),
+        "note": cell.note,
+    }
+
+
+def _counts(totals: Mapping[ControlStatus, int]) -> dict[str, int]:
+    return {status.value: n for status, n in totals.items()}
+
+
+def _matrix_doc(matrix: Matrix) -> dict[str, Any]:
+    paths = [m.path for m in matrix.models]
+    return {
+        "schema_version": MATRIX_SCHEMA_VERSION,
+        "tool": "policyengine",
+        "as_of": matrix.as_of.isoformat(),
+        "provenance": provenance_json(matrix.provenance),
+        "errors": [_diagnostic(d) | {"file": d.file} for d in matrix.diagnostics],
+        "models": [
+            {
+                "path": m.path,
+                "id": m.model_id,
+                "owner": m.owner,
+                "valid": m.valid,
+                "threats": [
+                    {
+                        "id": r.threat_id,
+                        "likelihood": r.likelihood,
+                        "impact": r.impact,
+                        "status": r.status,
+                    }
+                    for r in m.risks
+                ],
+            }  # fmt: skip
+            for m in matrix.models
+        ],
+        "frameworks": [
+            {
+                "framework": fw.framework,
+                "name": fw.name,
+                "totals": _counts(fw.totals),
+                "unjudged": fw.unjudged,
+                "model_totals": [
+                    {"model": path, "totals": _counts(t)}
+                    for path, t in zip(paths, fw.model_totals, strict=True)
+                ],
+                "controls": [
+                    {
+                        "control": row.control,
+                        "id": row.id,
+                        "title": row.title,
+                        "group": row.group,
+                        "judged_by": row.judged_by,
+                        "cells": [
+                            _cell(path, cell) for path, cell in zip(paths, row.cells, strict=True)
+                        ],
+                    }
+                    for row in fw.rows
+                ],
+            }
+            for fw in matrix.frameworks
+        ],
+    }

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import assert_never
 
 from ..results import (
     AtlasChange,
     AtlasListing,
+    ControlStatus,
+    Matrix,
+    MatrixCell,
+    MatrixFramework,
+    MatrixReport,
     PolicyTestReport,
+    Provenance,
     RemindReport,
     Report,
     RunResult,
@@ -16,6 +24,8 @@ from ..results import (
 )
 from . import Formatter, OutputFormat, no_view
 from .text import (
+    commit_label,
+    one_line,
     reason_label,
     reasons_of,
     remind_heading,
@@ -29,6 +39,27 @@ from .text import (
 def markdown_cell(text: str) -> str:
     """Text safe inside a Markdown table cell (pipes escaped, no line breaks)."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&#!])")
+
+
+def inline(value: str) -> str:
+    """Text from a model shown literally in Markdown: on one line, every character that
+    could start emphasis, a link, an image, a tag, an entity or end a table cell
+    backslash-escaped."""
+    return _SPECIALS.sub(r"\\\1", one_line(value))
+
+
+def code(value: str) -> str:
+    """`value` as a code span no backtick inside can close, safe in a table cell."""
+    body = one_line(value).replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", body)), default=0) + 1)
+    return (
+        f"{fence} {body} {fence}"
+        if body.startswith("`") or body.endswith("`")
+        else (f"{fence}{body}{fence}")
+    )
 
 
 def _status_markdown(run: RunResult) -> str:
@@ -76,7 +107,120 @@ class MarkdownFormatter(Formatter):
                 return _status_markdown(report.run)
             case RemindReport():
                 return _remind_markdown(report)
+            case MatrixReport():
+                return matrix_markdown(report.matrix)
             case RunResult() | PolicyTestReport() | AtlasListing() | AtlasChange():
                 raise no_view(OutputFormat.MARKDOWN, report)
             case _:
                 assert_never(report)
+
+
+# --- matrix ---------------------------------------------------------------------------------
+
+
+def _counts(totals: Mapping[ControlStatus, int]) -> str:
+    return ", ".join(f"{n} {s.value}" for s, n in totals.items() if n) or "no cells"
+
+
+def provenance_markdown(p: Provenance) -> str:
+    """Where the report comes from, as a Markdown list."""
+    lines = [
+        "## Provenance",
+        "",
+        f"- Tool: policyengine {inline(p.tool_version)}",
+        f"- Rules as of: {p.as_of.isoformat()}",
+        f"- Repository commit: {inline(commit_label(p))}",
+    ]
+    if p.policy_digest is not None:
+        lines.append(f"- Policy set: sha256 `{p.policy_digest}`")
+    lines.extend(f"- Catalog {inline(name)}: {inline(version)}" for name, version in p.catalogs)
+    return "\n".join(lines) + "\n"
+
+
+def matrix_models_markdown(matrix: Matrix) -> str:
+    """The columns of the matrix: number, model, path, owner, validity."""
+    lines = ["| # | Model | Path | Owner | Valid |", "|---:|---|---|---|---|"]
+    for i, m in enumerate(matrix.models):
+        valid = "yes" if m.valid else "**no** (no result)"
+        lines.append(
+            f"| {i + 1} | {inline(m.label)} | {code(m.path)} | {inline(m.owner)} | {valid} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _cell_label(cell: MatrixCell | None) -> str:
+    return cell.status.value if cell is not None else "-"
+
+
+def framework_table_markdown(fw: MatrixFramework, matrix: Matrix) -> str:
+    """The framework's controls by models, each cell the status; then the totals."""
+    heads = "".join(f" [{i + 1}] {inline(m.label)} |" for i, m in enumerate(matrix.models))
+    lines = [
+        "| Control | Title |" + heads,
+        "|---|---|" + "---|" * len(matrix.models),
+    ]
+    for row in fw.rows:
+        cells = "".join(f" {_cell_label(c)} |" for c in row.cells)
+        lines.append(f"| {inline(row.id)} | {inline(row.title)} |{cells}")
+    lines.extend(["", f"Totals, all models: {_counts(fw.totals)}."])
+    if fw.unjudged:
+        lines.append(f"Cells without a result: {fw.unjudged}.")
+    lines.append("")
+    for i, totals in enumerate(fw.model_totals):
+        lines.append(f"- [{i + 1}] {inline(matrix.models[i].label)}: {_counts(totals)}")
+    return "\n".join(lines) + "\n"
+
+
+def _cell_lines(label: str, cell: MatrixCell) -> list[str]:
+    facts = [f"**{cell.status.value}**"]
+    if cell.checks:
+        facts.append("checks " + ", ".join(inline(c) for c in cell.checks))
+    if cell.failed:
+        facts.append("failed " + ", ".join(inline(c) for c in cell.failed))
+    if cell.evidence:
+        facts.append("evidence " + ", ".join(code(e) for e in cell.evidence))
+    if cell.note:
+        facts.append("note: " + inline(cell.note))
+    lines = [f"- {label}: " + "; ".join(facts)]
+    lines.extend(
+        f"  - {f.severity.value} {inline(f.check_id)} at line {f.line}, {code(f.pointer or '/')}:"
+        f" {inline(f.message)}"
+        for f in cell.findings
+    )
+    return lines
+
+
+def framework_details_markdown(fw: MatrixFramework, matrix: Matrix) -> str:
+    """Per control, each model's cell: status, checks, failed checks, evidence, note and
+    findings (line and JSON pointer in the model)."""
+    lines: list[str] = []
+    for row in fw.rows:
+        lines.extend(["", f"#### {inline(row.id)}: {inline(row.title)}", ""])
+        lines.append(f"Group {inline(row.group)}; judged by {inline(row.judged_by)}.")
+        lines.append("")
+        for i, cell in enumerate(row.cells):
+            label = f"[{i + 1}] {inline(matrix.models[i].label)}"
+            lines.extend(_cell_lines(label, cell) if cell else [f"- {label}: no result"])
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def framework_heading(fw: MatrixFramework) -> str:
+    """`NIST AI RMF 1.0 (nist-ai-rmf)`, escaped."""
+    return f"{inline(fw.name)} ({inline(fw.framework)})"
+
+
+def matrix_markdown(matrix: Matrix) -> str:
+    """The whole matrix as GitHub-flavoured Markdown: models, then per framework the table,
+    totals and every cell's checks, findings and evidence, then the provenance."""
+    parts = [
+        f"# Control-coverage matrix ({matrix.as_of.isoformat()})\n",
+        matrix_models_markdown(matrix),
+    ]
+    for fw in matrix.frameworks:
+        parts.append(f"## {framework_heading(fw)}\n")
+        parts.append(framework_table_markdown(fw, matrix))
+        parts.append(f"### Cells of {framework_heading(fw)}\n")
+        parts.append(framework_details_markdown(fw, matrix))
+    if matrix.provenance is not None:
+        parts.append(provenance_markdown(matrix.provenance))
+    return "\n".join(parts)

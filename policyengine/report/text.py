@@ -10,7 +10,7 @@ technique per line, or the ids added, retired and renamed. The wording of a revi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import assert_never
 
 from ..results import (
@@ -18,9 +18,14 @@ from ..results import (
     AtlasListing,
     ControlStatus,
     Finding,
+    Matrix,
+    MatrixCell,
+    MatrixFramework,
+    MatrixReport,
     ModelReport,
     Outcome,
     PolicyTestReport,
+    Provenance,
     PullRequestDelta,
     RemindReport,
     Report,
@@ -30,7 +35,7 @@ from ..results import (
     StatusReport,
     TestResult,
 )
-from . import Formatter
+from . import NO_RESULT, STATUS_STYLE, Formatter, StatusStyle
 from .json import review_summary, summarize
 
 _STATUS_ORDER = [
@@ -107,7 +112,8 @@ def _finding_line(path: str, f: Finding) -> str:
 
 
 def _check_text(run: RunResult) -> str:
-    """Per model: diagnostics, failing checks, review verdict, framework lines."""
+    """Per model: diagnostics, failing checks, review verdict, framework lines; then the
+    provenance and the summary line, last."""
     lines = [d.render() for d in run.diagnostics]
     for m in run.models:
         lines.extend(_model_lines(m))
@@ -116,10 +122,41 @@ def _check_text(run: RunResult) -> str:
     s = summarize(run)
     found = ", ".join(f"{n} {sev}" for sev, n in s["findings"].items() if n) or "no findings"
     skipped = f", {s['skipped_files']} other YAML files skipped" if s["skipped_files"] else ""
+    if run.provenance is not None:
+        lines.extend(provenance_lines(run.provenance))
     lines.append(
         f"{s['models']} models ({s['valid']} valid, {s['invalid']} invalid){skipped}; {found}"
     )
     return "\n".join(lines) + "\n"
+
+
+def one_line(value: str) -> str:
+    """Text from a model or a repository on one line: control characters (escape
+    sequences, line breaks) shown as visible escapes, so a field never rewrites the
+    terminal nor starts a line of its own."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in value
+    )
+
+
+def commit_label(p: Provenance) -> str:
+    """`<commit>`, `<commit> (work tree dirty)`, or why there is none."""
+    if p.commit is None:
+        return "none (no commit yet)" if p.dirty is not None else "none (not a git repository)"
+    return p.commit + (" (work tree dirty)" if p.dirty else "")
+
+
+def provenance_lines(p: Provenance) -> list[str]:
+    """Where the report comes from, one fact a line (each under 100 columns)."""
+    lines = [
+        f"made by policyengine {p.tool_version}, rules as of {p.as_of.isoformat()}",
+        f"commit: {commit_label(p)}",
+    ]
+    if p.policy_digest is not None:
+        lines.append(f"policy set: sha256 {p.policy_digest}")
+    lines.extend(f"catalog {name}: {one_line(version)}" for name, version in p.catalogs)
+    return lines
 
 
 # --- status and remind: the review of each model -----------------------------------------
@@ -295,5 +332,101 @@ class TextFormatter(Formatter):
                 return _atlas_list_text(report)
             case AtlasChange():
                 return _atlas_change_text(report)
+            case MatrixReport():
+                return _matrix_text(report.matrix, colour=report.colour)
             case _:
                 assert_never(report)
+
+
+# --- matrix ---------------------------------------------------------------------------------
+
+WIDTH = 100
+"""The terminal view of the matrix fits this many columns."""
+_MIN_TITLE = 20
+"""The narrowest title column: beyond it, models go to another block of columns."""
+
+
+def style_of(cell: MatrixCell | None) -> StatusStyle:
+    """How a cell is shown: its status's style, or `NO_RESULT`."""
+    return STATUS_STYLE[cell.status] if cell is not None else NO_RESULT
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
+
+
+def _paint(text: str, style: StatusStyle, colour: bool) -> str:
+    return f"\x1b[{style.ansi}m{text}\x1b[0m" if colour else text
+
+
+def _counts(totals: Mapping[ControlStatus, int]) -> str:
+    parts = [f"{n} {status.value}" for status, n in totals.items() if n]
+    return ", ".join(parts) or "no cells"
+
+
+def _blocks(count: int, fixed: int) -> list[range]:
+    """Model indexes split into blocks whose columns (3 each) fit beside `fixed` columns
+    and a title of at least `_MIN_TITLE`."""
+    per = max((WIDTH - fixed - _MIN_TITLE) // 3, 1)
+    return [range(i, min(i + per, count)) for i in range(0, max(count, 1), per)]
+
+
+def _framework_text(fw: MatrixFramework, matrix: Matrix, colour: bool) -> list[str]:
+    lines = [f"{one_line(fw.name)} ({fw.framework}): {len(fw.rows)} controls"]
+    idw = max([len("CONTROL"), *(len(one_line(r.id)) for r in fw.rows)])
+    for block in _blocks(len(matrix.models), idw + 2):
+        titlew = WIDTH - idw - 2 - 3 * len(block)
+        header = "".join(f"{i + 1:>3}" for i in block)
+        lines.append(f"{'CONTROL':<{idw}}  {'TITLE':<{titlew}}{header}".rstrip())
+        for row in fw.rows:
+            cells = "".join(
+                "  " + _paint(style_of(row.cells[i]).symbol, style_of(row.cells[i]), colour)
+                for i in block
+            )
+            title = _fit(one_line(row.title), titlew)
+            lines.append(f"{one_line(row.id):<{idw}}  {title:<{titlew}}{cells}")
+    lines.append(_fit(f"  all models: {_counts(fw.totals)}", WIDTH))
+    for i, totals in enumerate(fw.model_totals):
+        label = one_line(matrix.models[i].label)
+        lines.append(_fit(f"  [{i + 1}] {label}: {_counts(totals)}", WIDTH))
+    for row in fw.rows:
+        # One line per control and kind of gap: the models where it is, the checks failed.
+        gaps: dict[tuple[str, tuple[str, ...]], list[tuple[int, int]]] = {}
+        for i, cell in enumerate(row.cells):
+            if cell is not None and cell.failed:
+                key = (cell.status.value, cell.failed)
+                gaps.setdefault(key, []).append((i + 1, len(cell.findings)))
+        for (status, failed), where in gaps.items():
+            n = sum(count for _, count in where)
+            models = ", ".join(f"[{i}]" for i, _ in where)
+            text = (
+                f"  gap: {one_line(row.id)} {status} in {models}: {', '.join(failed)} "
+                f"({n} finding{'' if n == 1 else 's'})"
+            )
+            lines.append(_fit(text, WIDTH))
+    return lines
+
+
+def _matrix_text(matrix: Matrix, colour: bool) -> str:
+    lines = [f"Control-coverage matrix as of {matrix.as_of.isoformat()}", "", "models:"]
+    for i, m in enumerate(matrix.models):
+        invalid = "" if m.valid else " (invalid: no result)"
+        lines.append(_fit(f"  [{i + 1}] {one_line(m.label)}  {one_line(m.path)}{invalid}", WIDTH))
+    if not matrix.models:
+        lines.append("  (no threat models found)")
+    for fw in matrix.frameworks:
+        lines.extend(["", *_framework_text(fw, matrix, colour)])
+    lines.append("")
+    legend, used = "legend:", len("legend:")
+    for style in [*STATUS_STYLE.values(), NO_RESULT]:
+        entry = f"{style.symbol} {style.label}"
+        if used + 2 + len(entry) > WIDTH:
+            lines.append(legend)
+            legend, used = "       ", 7
+        legend += f"  {_paint(style.symbol, style, colour)} {style.label}"
+        used += 2 + len(entry)
+    lines.append(legend)
+    lines.append("checks, findings and evidence of every cell: --format json, markdown, xlsx, html")
+    if matrix.provenance is not None:
+        lines.extend(["", *provenance_lines(matrix.provenance)])
+    return "\n".join(lines) + "\n"

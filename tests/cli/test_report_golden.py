@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
 import git
 import pytest
+from conftest import provenance_placeholders, stable
 
 from policyengine import atlas
 from policyengine.cli import main
@@ -97,7 +99,14 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
+@cache
+def _placeholders() -> dict[str, str]:
+    return provenance_placeholders(EXAMPLES)
+
+
 def _golden(name: str, text: str, update: bool) -> None:
+    """Compare with tests/golden/NAME, the digests of the provenance as placeholders."""
+    text = stable(text, _placeholders())
     path = GOLDEN / name
     if update:
         path.write_bytes(text.encode("utf-8"))

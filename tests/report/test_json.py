@@ -15,6 +15,7 @@ from policyengine.report.json import (
     _delta,
     _diagnostic,
     _model,
+    provenance_json,
     summarize,
 )
 from policyengine.results import (
@@ -25,6 +26,7 @@ from policyengine.results import (
     Finding,
     ModelDelta,
     ModelReport,
+    Provenance,
     PullRequestDelta,
     RunResult,
     Severity,
@@ -45,6 +47,7 @@ def _whole(run: RunResult) -> str:
         "errors": [_diagnostic(d) | {"file": d.file} for d in run.diagnostics],
         "models": [_model(m) for m in run.models],
         "summary": summarize(run),
+        "provenance": provenance_json(run.provenance),
     }
     if run.delta is not None:
         doc["pull_request"] = _delta(run.delta)
@@ -76,13 +79,18 @@ RUN = RunResult(
 DELTA = PullRequestDelta("main", "working tree", (ModelDelta("models/m0.yaml", "m0", AWKWARD),))
 
 
+PROVENANCE = Provenance(
+    "0.1.0", date(2026, 11, 27), "ab" * 20, True, "cd" * 32, (("atlas-catalog", AWKWARD),)
+)
+
+
 @pytest.mark.parametrize(
     "run",
     [
         RUN,
         replace(RUN, models=()),
         replace(RUN, models=RUN.models[:1]),
-        replace(RUN, delta=DELTA),
+        replace(RUN, delta=DELTA, provenance=PROVENANCE),
         replace(RUN, models=(), delta=DELTA),
     ],
     ids=["three-models", "no-model", "one-model", "pull-request", "pull-request-no-model"],

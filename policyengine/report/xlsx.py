@@ -1,0 +1,209 @@
+"""The xlsx format: the `matrix` as an Excel workbook, made with XlsxWriter.
+
+One sheet per framework (controls by models, each cell coloured by its status, the header
+row and the control columns frozen, filters on every column, the totals below), a `cells`
+sheet with one row per cell and its checks, findings and evidence (frozen and filtered
+too), and an `about` sheet with the provenance. Every text is written as a string, never
+as a formula, a number or a link, and on one line. The same matrix gives the same bytes:
+the workbook's creation date is the as-of date and XlsxWriter stamps its zip members with
+a fixed date.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import datetime, time
+from typing import Any, ClassVar, assert_never
+
+import xlsxwriter
+
+from ..results import (
+    AtlasChange,
+    AtlasListing,
+    Matrix,
+    MatrixFramework,
+    MatrixReport,
+    PolicyTestReport,
+    RemindReport,
+    Report,
+    RunResult,
+    StatusReport,
+)
+from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, no_view
+from .text import commit_label, one_line, style_of
+
+_MAX_CELL = 32767
+"""The most characters an Excel cell holds."""
+
+_CELL_COLUMNS = (
+    "framework", "control", "title", "model_path", "model_id", "status", "checks", "failed",
+    "findings", "messages", "evidence", "note",
+)  # fmt: skip
+
+
+def _text(value: str) -> str:
+    text = one_line(value)
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 3] + "..."
+
+
+class _Book:
+    """The workbook being written, with one cell format per status."""
+
+    def __init__(self, matrix: Matrix, out: io.BytesIO) -> None:
+        self.wb = xlsxwriter.Workbook(
+            out,
+            {
+                "in_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        created = datetime.combine(matrix.as_of, time(0, 0))
+        self.wb.set_properties(
+            {
+                "title": f"Control-coverage matrix {matrix.as_of.isoformat()}",
+                "author": "policyengine",
+                "created": created,
+            }
+        )
+        self.bold = self.wb.add_format({"bold": True, "bottom": 1})
+        self.fills = {
+            style.label: self.wb.add_format({"bg_color": f"#{style.fill}", "border": 1})
+            for style in (*STATUS_STYLE.values(), NO_RESULT)
+        }
+
+    def put(self, ws: Any, row: int, col: int, value: str, fmt: Any = None) -> None:
+        ws.write_string(row, col, _text(value), fmt)
+
+
+def _framework_sheet(book: _Book, fw: MatrixFramework, matrix: Matrix) -> None:
+    ws = book.wb.add_worksheet(fw.framework[:31])
+    heads = ["control", "title", "group", "judged_by", *(m.label for m in matrix.models)]
+    for col, head in enumerate(heads):
+        book.put(ws, 0, col, head, book.bold)
+    for r, row in enumerate(fw.rows, start=1):
+        for col, value in enumerate((row.id, row.title, row.group, row.judged_by)):
+            book.put(ws, r, col, value)
+        for i, cell in enumerate(row.cells):
+            style = style_of(cell)
+            label = cell.status.value if cell is not None else ""
+            book.put(ws, r, 4 + i, label, book.fills[style.label])
+    last = len(fw.rows)
+    ws.autofilter(0, 0, last, len(heads) - 1)
+    ws.freeze_panes(1, 2)
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 1, 60)
+    ws.set_column(2, 3, 18)
+    ws.set_column(4, max(4, len(heads) - 1), 16)
+    # The totals, below the filtered rows: one row per status, a column per model.
+    start = last + 2
+    book.put(ws, start, 0, f"totals ({fw.name})", book.bold)
+    book.put(ws, start, 3, "all models", book.bold)
+    for n, status in enumerate(fw.totals, start=start + 1):
+        book.put(ws, n, 0, status.value, book.fills[STATUS_STYLE[status].label])
+        ws.write_number(n, 3, fw.totals[status])
+        for i, totals in enumerate(fw.model_totals):
+            ws.write_number(n, 4 + i, totals[status])
+
+
+def _cells_sheet(book: _Book, matrix: Matrix) -> None:
+    ws = book.wb.add_worksheet("cells")
+    for col, head in enumerate(_CELL_COLUMNS):
+        book.put(ws, 0, col, head, book.bold)
+    r = 0
+    for fw in matrix.frameworks:
+        for row in fw.rows:
+            for model, cell in zip(matrix.models, row.cells, strict=True):
+                r += 1
+                facts = (
+                    (
+                        cell.status.value,
+                        " ".join(cell.checks),
+                        " ".join(cell.failed),
+                        str(len(cell.findings)),
+                        "; ".join(
+                            f"{f.check_id} line {f.line} {f.pointer}: {f.message}"
+                            for f in cell.findings
+                        ),
+                        " ".join(cell.evidence),
+                        cell.note,
+                    )
+                    if cell is not None
+                    else ("", "", "", "", "", "", "")
+                )
+                values = (fw.framework, row.id, row.title, model.path, model.model_id, *facts)
+                for col, value in enumerate(values):
+                    fmt = book.fills[style_of(cell).label] if col == 5 else None
+                    book.put(ws, r, col, value, fmt)
+    ws.autofilter(0, 0, r, len(_CELL_COLUMNS) - 1)
+    ws.freeze_panes(1, 0)
+    ws.set_column(0, len(_CELL_COLUMNS) - 1, 18)
+
+
+def _about_sheet(book: _Book, matrix: Matrix) -> None:
+    ws = book.wb.add_worksheet("about")
+    rows = [("report", "control-coverage matrix"), ("as_of", matrix.as_of.isoformat())]
+    p = matrix.provenance
+    if p is not None:
+        rows.extend(
+            [
+                ("tool_version", p.tool_version),
+                ("commit", commit_label(p)),
+                ("policy_digest", p.policy_digest or ""),
+                *((f"catalog {name}", version) for name, version in p.catalogs),
+            ]
+        )
+    for r, (key, value) in enumerate(rows):
+        book.put(ws, r, 0, key, book.bold)
+        book.put(ws, r, 1, value)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90)
+
+
+def matrix_xlsx(matrix: Matrix) -> bytes:
+    """The workbook's bytes; the same matrix gives the same bytes."""
+    out = io.BytesIO()
+    book = _Book(matrix, out)
+    for fw in matrix.frameworks:
+        _framework_sheet(book, fw, matrix)
+    _cells_sheet(book, matrix)
+    _about_sheet(book, matrix)
+    book.wb.close()
+    return out.getvalue()
+
+
+class XlsxFormatter(Formatter):
+    """`--format xlsx` (`matrix`): a binary format, so `encoded` only."""
+
+    binary: ClassVar[bool] = True
+
+    def render(self, report: Report) -> str:
+        """Raises TypeError: a workbook is not text (use `encoded`); or, for a report the
+        format has no view of, the `no_view` TypeError."""
+        self._check(report)
+        raise TypeError("the xlsx format is binary: use encoded(), not render()")
+
+    def encoded(self, report: Report) -> Iterator[bytes]:
+        """The workbook's bytes, in one piece."""
+        self._check(report)
+        assert isinstance(report, MatrixReport)
+        yield matrix_xlsx(report.matrix)
+
+    @staticmethod
+    def _check(report: Report) -> None:
+        match report:
+            case MatrixReport():
+                return
+            case (
+                RunResult()
+                | StatusReport()
+                | RemindReport()
+                | PolicyTestReport()
+                | AtlasListing()
+                | AtlasChange()
+            ):
+                raise no_view(OutputFormat.XLSX, report)
+            case _:
+                assert_never(report)

@@ -1,0 +1,223 @@
+"""`policyengine matrix` end to end on the bundled examples, in every format it offers.
+
+Each format's output is compared with a golden file (`pytest --update-golden` rewrites
+them); the xlsx workbook is compared as a text dump of what openpyxl reads from it (its
+sheets, cells, fills, frozen panes and filters), and its bytes are compared between two
+runs. Provenance digests are placeholders in the golden files (conftest.stable).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import provenance_placeholders, stable
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+GOLDEN = REPO / "tests" / "golden"
+AS_OF = "2026-11-27"
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples outside any git repository."""
+    dest = tmp_path_factory.mktemp("ex") / "examples"
+    shutil.copytree(EXAMPLES, dest)
+    return dest
+
+
+@pytest.fixture
+def in_examples(examples: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(examples)
+    return examples
+
+
+@pytest.fixture
+def update(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@cache
+def _placeholders() -> dict[str, str]:
+    return provenance_placeholders(EXAMPLES)
+
+
+def _golden(name: str, text: str, update: bool) -> None:
+    text = stable(text, _placeholders())
+    path = GOLDEN / name
+    if update:
+        path.write_bytes(text.encode("utf-8"))
+    assert path.is_file(), f"missing {path}: run pytest --update-golden and review it"
+    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+
+
+def test_matrix_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, err = _run(capsys, "matrix", "--as-of", AS_OF)
+    assert code == 0, err
+    assert "\x1b[" not in out  # not a terminal: no colour
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "MAP 5.1       Likelihood and magnitude of each identified impact documented" in out
+    assert "  gap: AML.T0101 not_satisfied in [1]: TM-ATLAS-006 (1 finding)" in out
+    assert "commit: none (not a git repository)" in out
+    _golden("matrix-examples.txt", out, update)
+
+
+def test_matrix_markdown(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool
+) -> None:
+    code, out, _ = _run(capsys, "matrix", "--as-of", AS_OF, "--format", "markdown")
+    assert code == 0
+    assert "| MAP 5.1 | Likelihood and magnitude of each identified impact documented |" in out
+    assert "## Provenance" in out
+    _golden("matrix-examples.md", out, update)
+
+
+def test_matrix_csv(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "matrix", "--as-of", AS_OF, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["model_id"] for r in rows} == {
+        "coding-agent",
+        "partner-classifier",
+        "support-assistant",
+    }
+    cell = next(r for r in rows if r["control"] == "AML.T0101" and r["model_id"] == "coding-agent")
+    assert (cell["status"], cell["failed"], cell["findings"]) == (
+        "not_satisfied",
+        "TM-ATLAS-006",
+        "1",
+    )
+    assert cell["title"] and all(r["as_of"] == AS_OF for r in rows)
+    _golden("matrix-examples.csv", out, update)
+
+
+def test_matrix_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "matrix", "--as-of", AS_OF, "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1
+    assert [fw["framework"] for fw in doc["frameworks"]] == ["nist-ai-rmf", "iso42001", "atlas"]
+    for fw in doc["frameworks"]:
+        cells = [c for row in fw["controls"] for c in row["cells"]]
+        # the totals count every cell with a result, each status once
+        assert sum(fw["totals"].values()) + fw["unjudged"] == len(cells)
+        assert all(row["title"] for row in fw["controls"])
+    assert doc["provenance"]["policy_digest"] in _placeholders()
+    scores = {t["id"]: (t["likelihood"], t["impact"]) for t in doc["models"][2]["threats"]}
+    assert scores["T-001"] == (4, 4)
+    _golden("matrix-examples.json", out, update)
+
+
+def test_matrix_html(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "matrix", "--as-of", AS_OF, "--format", "html")
+    assert code == 0
+    assert out.startswith("<!DOCTYPE html>")
+    assert "http://" not in out and "https://" not in out  # nothing to load from anywhere
+    assert 'id="filter-framework"' in out and 'class="risk"' in out
+    _golden("matrix-examples.html", out, update)
+
+
+def _dump(path: Path) -> str:
+    """What a spreadsheet shows: every sheet's frozen cell, filter range and cells (value
+    and fill colour)."""
+    book = openpyxl.load_workbook(path)
+    lines = [f"created: {book.properties.created.isoformat()}"]
+    for ws in book.worksheets:
+        lines.append(f"sheet {ws.title}: freeze {ws.freeze_panes}, filter {ws.auto_filter.ref}")
+        for row in ws.iter_rows():
+            cells = []
+            for c in row:
+                if c.value is None:
+                    continue
+                fill = c.fill.fgColor.rgb if c.fill.fill_type == "solid" else ""
+                cells.append(f"{c.coordinate}={c.value!r}" + (f" [{fill}]" if fill else ""))
+            if cells:
+                lines.append("  " + " ".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def test_matrix_xlsx(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    code, out, _ = _run(capsys, "matrix", "--as-of", AS_OF, "-f", "xlsx", "-o", str(first))
+    assert code == 0 and out == ""
+    _run(capsys, "matrix", "--as-of", AS_OF, "-f", "xlsx", "-o", str(second))
+    assert first.read_bytes() == second.read_bytes()  # fixed timestamps: the same bytes
+    book = openpyxl.load_workbook(first)
+    assert book.sheetnames == ["nist-ai-rmf", "iso42001", "atlas", "cells", "about"]
+    nist = book["nist-ai-rmf"]
+    assert nist.freeze_panes == "C2" and nist.auto_filter.ref == "A1:G41"
+    assert nist["A18"].value == "MAP 5.1" and nist["B18"].value.startswith("Likelihood")
+    assert nist["E18"].value == "not_satisfied" and nist["E18"].fill.fgColor.rgb == "FFFFC7CE"
+    _golden("matrix-examples.xlsx.txt", _dump(first), update)
+
+
+def test_matrix_xlsx_is_refused_on_a_terminal(in_examples: Path) -> None:
+    """A workbook is not written to a terminal; colour comes only on a terminal, and
+    never with NO_COLOR."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    code, out = _on_terminal(["matrix", "--as-of", AS_OF, "-f", "xlsx"], env, in_examples)
+    assert code == 2 and "give --output FILE" in out
+    code, out = _on_terminal(["matrix", "--as-of", AS_OF], env, in_examples)
+    assert code == 0 and "\x1b[32m+\x1b[0m" in out
+    code, out = _on_terminal(["matrix", "--as-of", AS_OF], {**env, "NO_COLOR": "1"}, in_examples)
+    assert code == 0 and "\x1b[" not in out and "MAP 5.1" in out
+
+
+def _on_terminal(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    """Run the CLI with stdout and stderr on a pseudo-terminal: (exit status, output)."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "policyengine", *argv],
+        stdout=follower,
+        stderr=follower,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+        env=env,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return proc.wait(timeout=120), b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def test_invalid_model_has_no_result_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "ex")
+    broken = tmp_path / "ex" / "models" / "coding-agent.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8") + "\nunknown_key: 1\n", encoding="utf-8")
+    code, out, _ = _run(capsys, "matrix", str(tmp_path / "ex"), "--as-of", AS_OF, "-f", "json")
+    doc = json.loads(out)
+    assert code == 1
+    assert [m["valid"] for m in doc["models"]] == [False, True, True]
+    first = doc["frameworks"][0]["controls"][0]["cells"]
+    assert first[0]["status"] is None and first[1]["status"] == "satisfied"
