@@ -186,3 +186,15 @@ def stable(text: str, placeholders: dict[str, str]) -> str:
     for value in sorted(placeholders, key=len, reverse=True):
         text = text.replace(value, placeholders[value])
     return text
+
+
+def commit_placeholder(root: Path) -> dict[str, str]:
+    """The HEAD commit of the repository holding `root` (the examples' own one-commit
+    repository, made anew each run), with its placeholder; none outside a repository."""
+    import git
+
+    try:
+        with git.Repo(root, search_parent_directories=True) as repo:
+            return {repo.head.commit.hexsha: "<commit>"}
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return {}

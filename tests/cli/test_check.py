@@ -9,7 +9,7 @@ from pathlib import Path
 
 import git
 import pytest
-from conftest import provenance_placeholders, stable
+from conftest import commit_placeholder, provenance_placeholders, stable
 
 from policyengine.cli import main
 
@@ -60,8 +60,9 @@ def test_check_examples_text_golden(
     capsys: pytest.CaptureFixture[str], examples_copy: Path, request: pytest.FixtureRequest
 ) -> None:
     code, out, err = _run(capsys, "check", str(examples_copy), *AS_OF)
-    assert "commit: none (not a git repository)\n" in out
-    out = stable(out, provenance_placeholders(examples_copy))
+    (commit,) = commit_placeholder(examples_copy)
+    assert f"commit: {commit}\n" in out  # the examples' own repository, clean
+    out = stable(out, provenance_placeholders(examples_copy) | commit_placeholder(examples_copy))
     assert code == 1  # the coding agent and the partner classifier have high findings
     assert "models/partner-classifier.yaml:64:5: high: TM-SUPPLY-001" in out
     assert (
@@ -80,9 +81,10 @@ def test_check_examples_json_contract(
     placeholders = provenance_placeholders(examples_copy)
     assert placeholders[doc["provenance"]["policy_digest"]] == "<policy-set-sha256>"
     assert doc["provenance"]["as_of"] == "2026-11-27"
-    assert doc["provenance"]["commit"] is None and doc["provenance"]["dirty"] is None
+    (commit,) = commit_placeholder(examples_copy)
+    assert doc["provenance"]["commit"] == commit and doc["provenance"]["dirty"] is False
     assert doc["provenance"]["catalogs"]["atlas-catalog"] == "ATLAS 5.6.1"
-    out = stable(out, placeholders)
+    out = stable(out, placeholders | commit_placeholder(examples_copy))
     assert [m["id"] for m in doc["models"]] == [
         "coding-agent",
         "partner-classifier",

@@ -19,9 +19,10 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import git
 import openpyxl
 import pytest
-from conftest import provenance_placeholders, stable
+from conftest import commit_placeholder, provenance_placeholders, stable
 
 from policyengine.cli import main
 
@@ -33,9 +34,14 @@ AS_OF = "2026-11-27"
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The examples outside any git repository."""
+    """The examples in a repository of their own with one commit."""
     dest = tmp_path_factory.mktemp("ex") / "examples"
     shutil.copytree(EXAMPLES, dest)
+    repo = git.Repo.init(dest)
+    repo.git.add("--all")
+    who = git.Actor("Examples", "examples@example.com")
+    repo.index.commit("examples", author=who, committer=who)
+    repo.close()
     return dest
 
 
@@ -62,7 +68,7 @@ def _placeholders() -> dict[str, str]:
 
 
 def _golden(name: str, text: str, update: bool) -> None:
-    text = stable(text, _placeholders())
+    text = stable(text, _placeholders() | commit_placeholder(Path.cwd()))
     path = GOLDEN / name
     if update:
         path.write_bytes(text.encode("utf-8"))
@@ -77,7 +83,8 @@ def test_matrix_text(in_examples: Path, capsys: pytest.CaptureFixture[str], upda
     assert max(len(line) for line in out.splitlines()) <= 100
     assert "MAP 5.1       Likelihood and magnitude of each identified impact documented" in out
     assert "  gap: AML.T0101 not_satisfied in [1]: TM-ATLAS-006 (1 finding)" in out
-    assert "commit: none (not a git repository)" in out
+    (commit,) = commit_placeholder(in_examples)
+    assert f"commit: {commit}\n" in out
     _golden("matrix-examples.txt", out, update)
 
 

@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 import git
 import pytest
-from conftest import provenance_placeholders, stable
+from conftest import commit_placeholder, provenance_placeholders, stable
 
 from policyengine import atlas
 from policyengine.cli import main
@@ -105,8 +105,9 @@ def _placeholders() -> dict[str, str]:
 
 
 def _golden(name: str, text: str, update: bool) -> None:
-    """Compare with tests/golden/NAME, the digests of the provenance as placeholders."""
-    text = stable(text, _placeholders())
+    """Compare with tests/golden/NAME, the digests and the commit of the provenance as
+    placeholders."""
+    text = stable(text, _placeholders() | commit_placeholder(Path.cwd()))
     path = GOLDEN / name
     if update:
         path.write_bytes(text.encode("utf-8"))
