@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from .capabilities import check_policies
 from .errors import PolicyError
 from .message import SELECTOR, Messages, TemplateError
 from .results import Severity
@@ -265,7 +266,10 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
 
     Raises `PolicyError` (naming file and line) for an unreadable file, a file without a
     package, a METADATA block that does not parse, a check without `custom.id`, a valid
-    severity or controls, or a check id declared twice across all folders.
+    severity or controls, a check id declared twice across all folders, or a module
+    that the Rego capability policy refuses (`capabilities.check_policies`: a built-in
+    not on the allow-list, `data` outside the set). Test modules are checked by
+    `policytest`, which runs them.
     """
     modules: dict[str, str] = {}
     tests: dict[str, str] = {}
@@ -310,6 +314,7 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
                         f"at {first.file}:{first.line}"
                     )
                 checks[meta.id] = meta
+    check_policies(modules, files)
     digest = hashlib.sha256()
     for name in sorted(modules):
         digest.update(name.encode() + b"\0" + modules[name].encode() + b"\0")

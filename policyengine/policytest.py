@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from .capabilities import check_policies
 from .errors import PolicyEngineError, PolicyError
 from .policyset import PolicySet, load_policy_set
 from .results import Outcome, TestResult
@@ -32,6 +33,8 @@ _TEST_RE = re.compile(r"^(test_[A-Za-z0-9_]*)\b")
 _PACKAGE_RE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
 _MARK = "POLICYENGINE-TEST-RESULTS:"
 _CHILD_TIMEOUT = 300.0
+_CHILD_ENV = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+"""The environment a test child inherits: nothing else (no tokens, no CI secrets)."""
 
 
 def _tests_of(source: str) -> list[tuple[str, int]]:
@@ -162,7 +165,8 @@ def _run_child(
     dirs: Sequence[Path], policy_set: PolicySet, modules: Sequence[str]
 ) -> list[TestResult]:
     """Run `modules` in one child; a batch that crashes runs again one file per child."""
-    env = dict(os.environ)
+    # The child sees no secret of this process: only what Python needs to start.
+    env = {k: os.environ[k] for k in _CHILD_ENV if k in os.environ}
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     cmd = [sys.executable, "-m", "policyengine.policytest"]
@@ -218,6 +222,10 @@ def run_policy_tests(
     """
     every = [*support, *dirs]
     policy_set = load_policy_set(every)
+    # The tests run too, so they keep to the capability policy like the modules.
+    check_policies(
+        {**policy_set.modules, **policy_set.test_support, **policy_set.tests}, policy_set.files
+    )
     # support folders come first, so their module names are the same in both sets
     support_tests = set(load_policy_set(support).tests) if support else set()
     modules = [m for m in policy_set.tests if m not in support_tests]

@@ -9,7 +9,7 @@ import pytest
 
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.errors import PolicyError
-from policyengine.policyset import AGGREGATOR_MODULE, load_policy_set
+from policyengine.policyset import AGGREGATOR_MODULE, PolicySet, load_policy_set
 from policyengine.results import Severity
 
 BASIC = Path(__file__).parent / "engine" / "data" / "basic"
@@ -137,13 +137,21 @@ def test_packages_reaching_one_module_that_reads_input_share_a_program(tmp_path:
     assert two.not_applicable == frozenset({"B", "C"})
 
 
-def test_a_dynamic_data_reference_gets_every_module(tmp_path: Path) -> None:
-    _write(tmp_path, "lib.rego", "package lib.x\n\nok := true\n")
-    _write(
-        tmp_path, "a.rego", 'package team.a\n\nnot_applicable contains "A" if data[input.p].x.ok\n'
-    )
-    [program] = load_policy_set([tmp_path]).programs()
+def test_a_dynamic_data_reference_gets_every_module() -> None:
+    # load_policy_set refuses data[x] (the capability policy); a set built by hand may hold it.
+    modules = {
+        "p/lib.rego": "package lib.x\n\nok := true\n",
+        "p/a.rego": 'package team.a\n\nnot_applicable contains "A" if data[input.p].x.ok\n',
+    }
+    ps = PolicySet(modules, {}, ("team.a",), "", not_applicable_packages=("team.a",))
+    [program] = ps.programs()
     assert len(program.modules) == 3
+
+
+def test_a_dynamic_data_reference_is_refused_when_loaded(tmp_path: Path) -> None:
+    _write(tmp_path, "a.rego", 'package team.a\n\nnot_applicable contains "A" if data[input.p]\n')
+    with pytest.raises(PolicyError, match=r"a\.rego:3:32: reads data\[\.\.\.\]"):
+        load_policy_set([tmp_path])
 
 
 def test_same_folder_name_twice_gets_unique_prefixes(tmp_path: Path) -> None:
