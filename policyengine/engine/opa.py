@@ -1,16 +1,32 @@
 """The OPA engine: a real OPA server reached through opa-python-client.
 
-It loads every module of a policy set into the server (`PUT /v1/policies/{id}`, ids
-prefixed `policyengine/`), or with `use_loaded` queries what the server already holds
-(for example a bundle from `policyengine bundle build`), and evaluates many models per
-round trip through the generated `policyengine.main.batch` rule. Every opa_client and
-requests exception is turned into a `PolicyError`, `EngineError` or `EngineUnavailable`
-here, with a tip; a failure never yields a partial result.
+It loads every module of a policy set into the server, or with `use_loaded` queries what
+the server already holds (for example a bundle from `policyengine bundle build`), and
+evaluates many models per round trip through the generated `policyengine.main.batch` rule.
+
+A server may be shared by many runs (several repositories, several workers of one run).
+Each engine loads its modules under a prefix of its own, `policyengine_run_<random>`: the
+policy ids are `policyengine/<prefix>/<module>` and every package and `data` reference is
+moved under `data.<prefix>` (`capabilities.namespaced`), so runs neither see, replace nor
+delete each other's rules, and a policy cannot read another tenant's `data`. The engine
+deletes its own modules, and only those, when it is closed.
+
+Every request has a total deadline (`timeout`, seconds), not only a limit per read: a
+server that trickles its answer is abandoned when the deadline passes. Credentials in the
+URL are refused (use a token). Every opa_client and requests exception is turned into a
+`PolicyError`, `EngineError` or `EngineUnavailable` here, with a tip; a failure never
+yields a partial result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import secrets
+import socket
+import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -23,15 +39,21 @@ from opa_client.errors import (
     RegoParseError,
 )
 from opa_client.opa import OpaClient
+from requests.adapters import HTTPAdapter
 
+from ..capabilities import Namespaced, namespaced
 from ..errors import EngineError, EngineUnavailable, PolicyError, UsageError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
 from . import Engine, EngineOutput, json_problem
 
-__all__ = ["OpaEngine", "POLICY_ID_PREFIX"]
+__all__ = ["OpaEngine", "POLICY_ID_PREFIX", "RUN_PREFIX"]
+
+logger = logging.getLogger(__name__)
 
 POLICY_ID_PREFIX = "policyengine/"
 """Prefix of the ids of the policies this engine puts into a server."""
+RUN_PREFIX = "policyengine_run_"
+"""Start of each run's package prefix (and of its policy ids after `POLICY_ID_PREFIX`)."""
 _TIP = "Tip: check the URL and that `opa run --server` is running there, or use --engine embedded."
 
 
@@ -48,6 +70,12 @@ class OpaEngine(Engine):
         batch_size: int = 200,
     ) -> None:
         parts = urlsplit(url)
+        if "@" in parts.netloc:
+            # NOTE: never echo the URL here: it holds a password.
+            raise UsageError(
+                "--opa-url must not carry credentials (user:password@host); give a bearer "
+                "token with --opa-token or $POLICYENGINE_OPA_TOKEN instead"
+            )
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UsageError(f"--opa-url must look like http://HOST:PORT, got {url!r}")
         try:
@@ -57,6 +85,7 @@ class OpaEngine(Engine):
         self.url = url.rstrip("/")
         self.use_loaded = use_loaded
         self.batch_size = max(1, batch_size)
+        self._timeout = timeout
         self._client = OpaClient(
             host=parts.hostname,
             port=port,
@@ -65,10 +94,20 @@ class OpaEngine(Engine):
             timeout=timeout,
             retries=1,
         )
-        prefix = parts.path.rstrip("/")
-        if prefix:  # OPA behind a reverse proxy under a path
-            self._client.root_url = f"{parts.scheme}://{parts.hostname}:{port}{prefix}/v1"
+        # NOTE: opa-python-client offers no total deadline (requests' timeout is per read);
+        # its session gets an adapter that keeps its retries and adds one.
+        session = self._client._session
+        retries = session.get_adapter(f"{parts.scheme}://").max_retries
+        adapter = _DeadlineAdapter(timeout, max_retries=retries)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        path = parts.path.rstrip("/")
+        if path:  # OPA behind a reverse proxy under a path
+            self._client.root_url = f"{parts.scheme}://{parts.hostname}:{port}{path}/v1"
         self._loaded: str | None = None
+        self._run = RUN_PREFIX + secrets.token_hex(8)
+        self._ids: set[str] = set()
+        self._rewritten: dict[str, Namespaced] = {}
 
     # --- error boundary -------------------------------------------------------------
 
@@ -90,7 +129,10 @@ class OpaEngine(Engine):
                 f"cannot connect to OPA at {self.url} ({what}). {_TIP}"
             ) from exc
         except requests.exceptions.Timeout as exc:
-            raise EngineUnavailable(f"OPA at {self.url} timed out ({what}). {_TIP}") from exc
+            raise EngineUnavailable(
+                f"OPA at {self.url} gave no complete answer to {what} within "
+                f"{self._timeout:g} s. {_TIP}"
+            ) from exc
         except requests.exceptions.RequestException as exc:
             raise EngineUnavailable(f"OPA at {self.url} failed ({what}): {exc}. {_TIP}") from exc
         except (ValueError, KeyError, DeletePolicyError) as exc:
@@ -100,20 +142,31 @@ class OpaEngine(Engine):
 
     # --- loading ----------------------------------------------------------------------
 
-    def load(self, policy_set: PolicySet) -> None:
-        """Put every module of `policy_set` (and the aggregator) into the server.
+    @property
+    def run_prefix(self) -> str:
+        """The package prefix of this engine's modules (`policyengine_run_<16 hex>`)."""
+        return self._run
 
-        Policies this engine put there earlier that are not in the set are deleted.
-        Modules go in dependency order (a module that calls a function of one not yet
-        loaded is retried); `PolicyError` names file:row:col of what OPA rejects.
+    def _id_prefix(self) -> str:
+        return f"{POLICY_ID_PREFIX}{self._run}/"
+
+    def load(self, policy_set: PolicySet) -> None:
+        """Put every module of `policy_set` (and the aggregator) into the server, under
+        this engine's run prefix.
+
+        Policies this engine put there earlier that are not in the set are deleted;
+        nobody else's are touched. Modules go in dependency order (a module that calls a
+        function of one not yet loaded is retried); `PolicyError` names file:row:col of
+        what OPA rejects.
         """
         modules = {**policy_set.modules, AGGREGATOR_MODULE: policy_set.aggregator(batch=True)}
-        wanted = {POLICY_ID_PREFIX + name: src for name, src in modules.items()}
+        self._rewritten = {name: namespaced(src, self._run) for name, src in modules.items()}
+        mine = self._id_prefix()
+        wanted = {mine + name: self._rewritten[name].source for name in modules}
         with self._talking("a policy list request"):
             current = self._client.get_policies_list()
-        self._delete_stale(
-            sorted(p for p in current if p.startswith(POLICY_ID_PREFIX) and p not in wanted)
-        )
+        self._delete_stale(sorted(p for p in current if p.startswith(mine) and p not in wanted))
+        self._ids = {p for p in current if p.startswith(mine)}
         pending = dict(wanted)
         while pending:
             failed: dict[str, RegoParseError] = {}
@@ -121,6 +174,7 @@ class OpaEngine(Engine):
                 try:
                     with self._talking(f"loading policy {pid}"):
                         self._client.update_policy_from_string(src, pid, rego_compat=False)
+                    self._ids.add(pid)
                 except RegoParseError as exc:
                     if not exc.errors:  # not a compile error: 401, 403, 500 with a JSON body
                         raise EngineUnavailable(
@@ -142,6 +196,7 @@ class OpaEngine(Engine):
                 try:
                     with self._talking(f"deleting stale policy {pid}"):
                         self._client.delete_policy(pid)
+                    self._ids.discard(pid)
                 except EngineError:
                     kept.append(pid)
             if len(kept) == len(stale):
@@ -157,9 +212,12 @@ class OpaEngine(Engine):
             errors = exc.errors or [{"message": exc.message}]
             for err in errors:
                 loc = err.get("location") or {}
-                name = str(loc.get("file") or pid).removeprefix(POLICY_ID_PREFIX)
-                where = f"{policy_set.file_of(name)}:{loc.get('row', 0)}:{loc.get('col', 0)}"
-                msg = str(err.get("message", ""))
+                name = str(loc.get("file") or pid).removeprefix(self._id_prefix())
+                row, col = int(loc.get("row", 0) or 0), int(loc.get("col", 0) or 0)
+                if name in self._rewritten:
+                    col = self._rewritten[name].original_column(row, col)
+                where = f"{policy_set.file_of(name)}:{row}:{col}"
+                msg = str(err.get("message", "")).replace(f"{self._run}.", "")
                 waiting = "undefined function" in msg or "undefined ref" in msg
                 lines.append((waiting, f"{where}: {err.get('code', 'error')}: {msg}"))
         real = [text for waiting, text in lines if not waiting]
@@ -183,8 +241,9 @@ class OpaEngine(Engine):
                 if problem is not None:
                     raise EngineError(f"policy input is not JSON: {problem}")
             payload = list(chunk)
+            package = AGGREGATOR_PACKAGE if self.use_loaded else f"{self._run}.{AGGREGATOR_PACKAGE}"
             with self._talking("a batch query"):
-                answer = self._client.query_rule({"batch": payload}, AGGREGATOR_PACKAGE, "batch")
+                answer = self._client.query_rule({"batch": payload}, package, "batch")
             results = answer.get("result") if isinstance(answer, dict) else None
             if not isinstance(results, list) or len(results) != len(chunk):
                 hint = (
@@ -208,8 +267,84 @@ class OpaEngine(Engine):
         return outputs
 
     def close(self) -> None:
-        """Close the HTTP session."""
-        self._client.close_connection()
+        """Delete the modules this engine loaded (only those), then close the HTTP session.
+
+        A server that cannot be reached any more keeps them: the failure is logged, not
+        raised, since the run's result is already known.
+        """
+        try:
+            if self._ids:
+                self._delete_stale(sorted(self._ids))
+        except EngineError as exc:
+            logger.warning("could not remove this run's policies from OPA: %s", exc)
+        finally:
+            self._loaded = None
+            self._client.close_connection()
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """A requests adapter whose every request has a total deadline, retries included.
+
+    requests' own timeout limits each read, so a server that sends a byte every half
+    second never times out. Here a timer shuts the connection's socket when the deadline
+    passes, which ends the blocked read at once; the request then raises `Timeout`.
+    """
+
+    def __init__(self, deadline: float, max_retries: Any) -> None:
+        self._deadline = deadline
+        self._conns: weakref.WeakSet[Any] = weakref.WeakSet()
+        super().__init__(max_retries=max_retries)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        conns = self._conns
+
+        def tracked(base: Any) -> Any:
+            class Tracked(base):  # type: ignore[misc]
+                def _new_conn(self) -> Any:
+                    conn = super()._new_conn()
+                    conns.add(conn)
+                    return conn
+
+            return Tracked
+
+        classes = self.poolmanager.pool_classes_by_scheme
+        self.poolmanager.pool_classes_by_scheme = {k: tracked(v) for k, v in classes.items()}
+
+    def _abort(self, expired: threading.Event, finished: threading.Event) -> None:
+        """Past the deadline: shut every socket of this adapter, again and again until the
+        request returns, so that a retry on a new connection ends as quickly."""
+        expired.set()
+        while not finished.is_set():
+            for conn in list(self._conns):
+                sock = getattr(conn, "sock", None)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+            finished.wait(0.05)
+
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        expired, finished = threading.Event(), threading.Event()
+        timer = threading.Timer(self._deadline, self._abort, args=(expired, finished))
+        timer.daemon = True
+        timer.start()
+        late = requests.exceptions.Timeout(
+            f"no complete answer within the deadline of {self._deadline:g} s"
+        )
+        try:
+            response = super().send(request, *args, **kwargs)
+            if not kwargs.get("stream"):
+                _ = response.content  # the body too is read within the deadline
+        except requests.exceptions.RequestException as exc:
+            if expired.is_set():
+                raise late from exc
+            raise
+        finally:
+            finished.set()
+            timer.cancel()
+        if expired.is_set():
+            raise late
+        return response
 
 
 def _body(resp: requests.Response | None) -> str:
