@@ -35,8 +35,9 @@ export POLICYENGINE_OPA="$OPA"
 "$VENV/bin/mypy" policyengine
 
 "$OPA" fmt --list --fail policies/ examples/policies/
-"$OPA" check --strict policies/
-"$OPA" check --strict policies/lib examples/policies/
+CAPS=policyengine/data/rego-capabilities.json
+"$OPA" check --strict --capabilities "$CAPS" policies/
+"$OPA" check --strict --capabilities "$CAPS" policies/lib examples/policies/
 "$OPA" test --ignore "*.json" --ignore "*.md" policies/
 "$OPA" test --ignore "*.json" --ignore "*.md" policies/lib examples/policies/
 
