@@ -284,3 +284,36 @@ def thread_map(task: Callable[[_T], _R], items: Sequence[_T], workers: int) -> l
         return [task(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(task, items))
+
+
+class Watchdog:
+    """A daemon thread that calls `fire` once `seconds` have passed, then every `interval`
+    seconds until `stop()`: the OPA engine's total deadline per request (it shuts the
+    request's sockets, and those of any retry, so a server that trickles cannot hold it).
+    """
+
+    def __init__(self, seconds: float, fire: Callable[[], None], interval: float = 0.05) -> None:
+        self._done = threading.Event()
+        self._expired = threading.Event()
+        self._thread = threading.Thread(
+            target=self._watch, args=(seconds, fire, interval), daemon=True
+        )
+        self._thread.start()
+
+    def _watch(self, seconds: float, fire: Callable[[], None], interval: float) -> None:
+        if self._done.wait(seconds):
+            return
+        self._expired.set()
+        while not self._done.is_set():
+            fire()
+            self._done.wait(interval)
+
+    @property
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        return self._expired.is_set()
+
+    def stop(self) -> bool:
+        """Stop watching; returns whether the deadline had passed."""
+        self._done.set()
+        return self._expired.is_set()

@@ -25,7 +25,6 @@ import json
 import logging
 import secrets
 import socket
-import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,6 +43,7 @@ from requests.adapters import HTTPAdapter
 from ..capabilities import Namespaced, namespaced
 from ..errors import EngineError, EngineUnavailable, PolicyError, UsageError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
+from ..workers import Watchdog
 from . import Engine, EngineOutput, json_problem
 
 __all__ = ["OpaEngine", "POLICY_ID_PREFIX", "RUN_PREFIX"]
@@ -311,23 +311,17 @@ class _DeadlineAdapter(HTTPAdapter):
         classes = self.poolmanager.pool_classes_by_scheme
         self.poolmanager.pool_classes_by_scheme = {k: tracked(v) for k, v in classes.items()}
 
-    def _abort(self, expired: threading.Event, finished: threading.Event) -> None:
-        """Past the deadline: shut every socket of this adapter, again and again until the
-        request returns, so that a retry on a new connection ends as quickly."""
-        expired.set()
-        while not finished.is_set():
-            for conn in list(self._conns):
-                sock = getattr(conn, "sock", None)
-                if sock is not None:
-                    with contextlib.suppress(OSError):
-                        sock.shutdown(socket.SHUT_RDWR)
-            finished.wait(0.05)
+    def _abort(self) -> None:
+        """Past the deadline: shut every socket of this adapter (called again and again
+        until the request returns, so that a retry on a new connection ends as quickly)."""
+        for conn in list(self._conns):
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        expired, finished = threading.Event(), threading.Event()
-        timer = threading.Timer(self._deadline, self._abort, args=(expired, finished))
-        timer.daemon = True
-        timer.start()
+        watchdog = Watchdog(self._deadline, self._abort)
         late = requests.exceptions.Timeout(
             f"no complete answer within the deadline of {self._deadline:g} s"
         )
@@ -336,13 +330,10 @@ class _DeadlineAdapter(HTTPAdapter):
             if not kwargs.get("stream"):
                 _ = response.content  # the body too is read within the deadline
         except requests.exceptions.RequestException as exc:
-            if expired.is_set():
+            if watchdog.stop():
                 raise late from exc
             raise
-        finally:
-            finished.set()
-            timer.cancel()
-        if expired.is_set():
+        if watchdog.stop():
             raise late
         return response
 
