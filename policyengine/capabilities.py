@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .errors import PolicyError
 
@@ -140,15 +140,11 @@ def _known_builtin(name: str) -> bool:
         return True
     if "." in name and name.split(".", 1)[0] not in _NAMESPACES:
         return False  # a field of a variable or rule (`t.id`): no need to ask regopy
-    return bool(_regopy().is_builtin(name))
-
-
-@functools.lru_cache(maxsize=1)
-def _regopy() -> Any:
-    """One regopy interpreter, asked only which names are built-ins."""
     from regopy import Interpreter
 
-    return Interpreter()
+    # NOTE: a fresh interpreter each time (names are cached above): one kept in a global
+    # is freed after regopy's own module at exit, which prints a TypeError.
+    return bool(Interpreter().is_builtin(name))
 
 
 class _Lexer:
