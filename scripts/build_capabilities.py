@@ -45,7 +45,7 @@ OPERATORS = (
 )
 
 USED = (
-    # what the bundled policies, their tests and the examples call
+    # what the bundled policies, their tests and the examples call (sprintf: tests only)
     "array.concat",
     "array.slice",
     "concat",
@@ -58,14 +58,11 @@ USED = (
     "is_string",
     "json.marshal",
     "json.patch",
-    "min",
     "numbers.range",
     "object.get",
     "object.remove",
     "object.union",
     "regex.match",
-    "replace",
-    "sort",
     "sprintf",
     "substring",
     "trim_space",
@@ -92,6 +89,7 @@ PURE = (
     "json.unmarshal",
     "lower",
     "max",
+    "min",
     "numbers.range_step",
     "object.filter",
     "object.keys",
@@ -102,9 +100,11 @@ PURE = (
     "regex.is_valid",
     "regex.replace",
     "regex.split",
+    "replace",
     "round",
     "semver.compare",
     "semver.is_valid",
+    "sort",
     "split",
     "startswith",
     "strings.any_prefix_match",
