@@ -239,6 +239,8 @@ deny contains result.finding("TM-X-001", ["threats", 0], {params}) if false
 
 
 def test_message_template_is_read(tmp_path: Path) -> None:
+    # the package it imports is in the set (the capability policy refuses data elsewhere)
+    _write(tmp_path, "lib/result.rego", "package lib.result\n")
     _write(tmp_path, "p/q.rego", _TEMPLATED.format(message='"threat {threat} ({risk})"',
            params='{"threat": ["threats", 0, "id"], "risk": 3}'))  # fmt: skip
     meta = load_policy_set([tmp_path]).checks["TM-X-001"]
