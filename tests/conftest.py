@@ -104,6 +104,7 @@ def start_opa(binary: str, *extra: str) -> tuple[object, str]:
     """Start `opa run --server` on a free 127.0.0.1 port; (process, base URL) once healthy."""
     import socket
     import subprocess
+    import tempfile
     import time
     import urllib.request
 
@@ -111,15 +112,20 @@ def start_opa(binary: str, *extra: str) -> tuple[object, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
+    # NOTE: OPA's log goes to a file, never to a pipe nobody reads: once the pipe's buffer
+    # filled (a few hundred requests of decision logging), OPA blocked on its next log write
+    # and answered only when a client gave up.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [binary, "run", "--server", "--addr", f"127.0.0.1:{port}", *extra],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
+            log.seek(0)
+            err = log.read().decode(errors="replace")
             raise RuntimeError(f"opa exited with {proc.returncode}: {err}")
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
