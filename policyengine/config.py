@@ -22,6 +22,7 @@ from cerberus import Validator
 from .errors import ConfigError, InvalidDocument
 from .loader import MAX_BYTES, Document, parse_yaml
 from .results import Severity
+from .review import cadence_label, longer_cadence
 
 CONFIG_NAME = ".policyengine.yaml"
 """The config file's name at the repository root."""
@@ -33,6 +34,23 @@ CADENCES = ("monthly", "quarterly", "semiannual", "annual")
 """The named review cadences."""
 
 _SEVERITIES = [s.value for s in Severity]
+
+RISK_TOLERANCES = ("low", "medium", "high")
+"""The values of `system.risk_tolerance`, from the least to the most tolerant."""
+
+_CADENCE_RULE: dict[str, Any] = {
+    "anyof": [
+        {"type": "string", "allowed": list(CADENCES)},
+        {
+            "type": "dict",
+            "schema": {
+                "days": {"type": "integer", "min": 1, "max": 3660, "required": True},
+            },
+        },
+    ],
+}
+
+_THRESHOLD: dict[str, Any] = {"type": "integer", "min": 1, "max": 25}
 
 _SCHEMA: dict[str, Any] = {
     "models": {"type": "list", "default": [], "schema": {"type": "string", "empty": False}},
@@ -47,19 +65,30 @@ _SCHEMA: dict[str, Any] = {
         "type": "dict",
         "default": {},
         "schema": {
-            "cadence": {
-                "default": "quarterly",
-                "anyof": [
-                    {"type": "string", "allowed": list(CADENCES)},
-                    {
-                        "type": "dict",
-                        "schema": {
-                            "days": {"type": "integer", "min": 1, "required": True},
-                        },
-                    },
-                ],
-            },
+            "cadence": {"default": "quarterly", **_CADENCE_RULE},
+            "max_cadence": {"default": "quarterly", **_CADENCE_RULE},
             "remind_before": {"type": "integer", "min": 0, "default": 14},
+        },
+    },
+    "risk": {
+        "type": "dict",
+        "default": {},
+        "schema": {
+            "thresholds": {
+                "type": "dict",
+                "default": {},
+                "schema": {
+                    "low": {**_THRESHOLD, "default": 8},
+                    "medium": {**_THRESHOLD, "default": 10},
+                    "high": {**_THRESHOLD, "default": 15},
+                },
+            },
+            "max_acceptance_days": {"type": "integer", "min": 1, "default": 365},
+            "acceptors": {
+                "type": "list",
+                "default": [],
+                "schema": {"type": "string", "empty": False, "regex": r".*\S.*"},
+            },
         },
     },
     "engine": {
@@ -80,10 +109,13 @@ _SCHEMA: dict[str, Any] = {
     },
 }
 
+_CADENCE_MESSAGE = (
+    "must be one of " + ", ".join(CADENCES) + " or a mapping {days: N} with N from 1 to 3660"
+)
+
 _ANYOF_MESSAGES = {
-    ("review", "cadence"): (
-        "must be one of " + ", ".join(CADENCES) + " or a mapping {days: N} with N >= 1"
-    ),
+    ("review", "cadence"): _CADENCE_MESSAGE,
+    ("review", "max_cadence"): _CADENCE_MESSAGE,
 }
 
 _TYPE_NAMES = {
@@ -107,6 +139,57 @@ class ReviewDefaults:
     """Let a change rule that could not read the git history pass (`--allow-unknown-history`).
     Set only from the command line, never from the config file: a pull request must not
     be able to loosen its own gate."""
+    max_cadence: str | int = "quarterly"
+    """The longest cadence a model may state (same forms as `cadence`): a longer one is a
+    finding (TM-REVIEW-002) and its review falls due at this ceiling instead."""
+
+
+@dataclass(frozen=True)
+class RiskThresholds:
+    """For each `system.risk_tolerance`, the risk (likelihood x impact) at or above which a
+    threat must be treated."""
+
+    low: int = 8
+    medium: int = 10
+    high: int = 15
+
+    def of(self, tolerance: object) -> int:
+        """The threshold of a tolerance; the strictest (lowest) one when the model declares
+        none or one that is not `low`, `medium` or `high`."""
+        if tolerance == "low":
+            return self.low
+        if tolerance == "medium":
+            return self.medium
+        if tolerance == "high":
+            return self.high
+        return min(self.low, self.medium, self.high)
+
+
+@dataclass(frozen=True)
+class RiskCriteria:
+    """The organisation's risk criteria (`risk:` in the config): the treatment threshold of
+    each risk tolerance, the longest risk acceptance and who may accept a risk at or above
+    the threshold."""
+
+    thresholds: RiskThresholds = RiskThresholds()
+    """The treatment threshold of each risk tolerance."""
+    max_acceptance_days: int = 365
+    """The longest a risk acceptance may run, from `acceptance.date` to `expires`."""
+    acceptors: tuple[str, ...] = ()
+    """The roles or names that may accept a risk at or above the threshold (compared without
+    regard to case or runs of spaces). Empty: nobody is authorised, so every such
+    acceptance is a finding until the organisation names its acceptors."""
+
+    def authorizes(self, approver: object) -> bool:
+        """Whether `approver` (an `acceptance.approved_by`) is one of the acceptors."""
+        if not isinstance(approver, str):
+            return False
+        wanted = _folded(approver)
+        return bool(wanted) and any(_folded(a) == wanted for a in self.acceptors)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -125,6 +208,8 @@ class Config:
     """The lowest severity that fails a run."""
     review: ReviewDefaults
     """Review cadence defaults."""
+    risk: RiskCriteria
+    """The organisation's risk criteria."""
     engine: str
     """`embedded` or `opa`."""
     opa_url: str | None
@@ -193,14 +278,18 @@ def _problem(error: Any) -> str:
         return f"must be one of {', '.join(constraint)} (got {value!r})"
     if rule == "min":
         return f"must be at least {constraint} (got {value!r})"
+    if rule == "max":
+        return f"must be at most {constraint} (got {value!r})"
     if rule == "empty":
         return "must not be empty"
     if rule == "nullable":
         return "must have a value"
     if rule == "required":
         return "is required"
-    if rule == "regex":
+    if rule == "regex" and constraint.startswith("http"):
         return f"must be an http:// or https:// URL (got {value!r})"
+    if rule == "regex":
+        return "must not be blank"
     return f"is invalid ({rule}: {constraint!r})"
 
 
@@ -308,6 +397,10 @@ def _validate(data: Any, located: _Located) -> dict[str, Any]:
     raise ConfigError("\n".join(msg for _, _, msg in problems))
 
 
+def _cadence_value(value: Any) -> str | int:
+    return int(value["days"]) if isinstance(value, dict) else str(value)
+
+
 def load_config(root: Path, path: Path | None = None, *, text: str | None = None) -> Config:
     """The config of the repository at `root`.
 
@@ -330,7 +423,22 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
         doc = _validate(loaded.data if loaded is not None else None, located)
         file_used = file
     review = doc["review"]
-    cadence = review["cadence"]
+    cadence = _cadence_value(review["cadence"])
+    max_cadence = _cadence_value(review["max_cadence"])
+    if longer_cadence(cadence, max_cadence):
+        raise located.error(
+            ("review", "cadence"),
+            f"is longer than review.max_cadence ({cadence_label(max_cadence)}): shorten it, "
+            "or raise the ceiling",
+        )
+    risk = doc["risk"]
+    thresholds = RiskThresholds(**risk["thresholds"])
+    if not thresholds.low <= thresholds.medium <= thresholds.high:
+        raise located.error(
+            ("risk", "thresholds"),
+            "must not decrease from low to medium to high (a more tolerant system cannot "
+            "have a lower threshold)",
+        )
     engine = doc["engine"]
     frameworks = tuple(f for f in FRAMEWORKS if f in doc["frameworks"])
     lexical = text is not None
@@ -342,8 +450,14 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
         frameworks=frameworks,
         fail_on=Severity(doc["fail_on"]),
         review=ReviewDefaults(
-            cadence=cadence["days"] if isinstance(cadence, dict) else cadence,
+            cadence=cadence,
             remind_before=review["remind_before"],
+            max_cadence=max_cadence,
+        ),
+        risk=RiskCriteria(
+            thresholds=thresholds,
+            max_acceptance_days=risk["max_acceptance_days"],
+            acceptors=tuple(risk["acceptors"]),
         ),
         engine=engine["name"],
         opa_url=_url(engine.get("opa_url"), located, ("engine", "opa_url")),

@@ -16,16 +16,18 @@ from datetime import date
 from typing import Any
 
 from .atlas import AtlasCatalog
+from .config import RISK_TOLERANCES, RiskCriteria
 from .errors import PolicyError
 from .loader import Document
 from .message import TemplateError
 from .policyset import CheckMeta
 from .results import CheckOutcome, Finding, ReviewStatus
+from .review import DEFAULT_CADENCE, Cadence, cadence_label, longer_cadence, parse_day
 
 _EPOCH = date(1970, 1, 1)
 
-HIGH_RISK_THRESHOLD = 10
-"""The risk at or above which a threat needs a treatment (`high_risk_threshold` in lib.model)."""
+RECENT_DAYS = 365
+"""How old a red-team exercise may be and still count as recent (MEASURE 2.7)."""
 
 
 def day_number(d: date) -> int:
@@ -103,6 +105,94 @@ def _atlas_facts(model: Mapping[str, Any], atlas: AtlasCatalog) -> dict[str, Any
     }
 
 
+def _acceptance_facts(threat: Mapping[str, Any], as_of: date, risk: RiskCriteria) -> dict[str, Any]:
+    acceptance = threat.get("acceptance")
+    acceptance = acceptance if isinstance(acceptance, Mapping) else {}
+    expires = _date(acceptance.get("expires"))
+    start = _date(acceptance.get("date")) or as_of
+    days = (expires - start).days if expires is not None else -1
+    return {
+        "acceptance_expired": threat.get("status") == "accepted"
+        and (expires is None or expires < as_of),
+        "acceptance_days": days,
+        "acceptance_too_long": days > risk.max_acceptance_days,
+        "acceptance_authorized": risk.authorizes(acceptance.get("approved_by")),
+    }
+
+
+def _red_team_findings(model: Mapping[str, Any]) -> dict[str, tuple[int, int, Any]]:
+    """`EXERCISE/FINDING` to (exercise index, finding index, the finding)."""
+    out: dict[str, tuple[int, int, Any]] = {}
+    for e, exercise in enumerate(model.get("red_team") or []):
+        for f, finding in enumerate(exercise.get("findings") or []):
+            out.setdefault(f"{exercise.get('id')}/{finding.get('id')}", (e, f, finding))
+    return out
+
+
+def _recent_scope(model: Mapping[str, Any], as_of: date) -> list[str]:
+    """The ATLAS ids in the scope of the exercises of the last `RECENT_DAYS` days."""
+    ids: set[str] = set()
+    for exercise in model.get("red_team") or []:
+        dated = _date(exercise.get("date"))
+        if dated is not None and 0 <= (as_of - dated).days <= RECENT_DAYS:
+            ids.update(str(t) for t in (exercise.get("scope") or {}).get("atlas") or [])
+    return sorted(ids)
+
+
+def _in_scope(techniques: list[str], scope: list[str]) -> bool:
+    """A technique, one of its sub-techniques or its parent technique is in the scope."""
+    return any(
+        t == s or t.startswith(s + ".") or s.startswith(t + ".") for t in techniques for s in scope
+    )
+
+
+def _validation_facts(
+    threat: Mapping[str, Any], found: Mapping[str, tuple[int, int, Any]], scope: list[str]
+) -> dict[str, Any]:
+    links, open_, unrecorded = [], [], []
+    for ref in (threat.get("validation") or {}).get("findings") or []:
+        if str(ref) not in found:
+            continue  # a dangling reference is a validation error
+        e, f, finding = found[str(ref)]
+        links.append([e, f])
+        remediation = finding.get("remediation") or {}
+        status = remediation.get("status")
+        if not isinstance(status, str):
+            unrecorded.append([e, f])
+            open_.append({"exercise": e, "finding": f, "status": "unrecorded"})
+        elif status != "resolved":
+            open_.append({"exercise": e, "finding": f, "status": status})
+    techniques = [str(t) for t in threat.get("atlas") or []]
+    return {
+        "links": links,
+        "open": open_,
+        "unrecorded": unrecorded,
+        "in_recent_scope": _in_scope(techniques, scope),
+    }
+
+
+def _review_facts(
+    model: Mapping[str, Any],
+    status: ReviewStatus,
+    cadence_days: int,
+    max_cadence: Cadence,
+    as_of: date,
+) -> dict[str, Any]:
+    review = model.get("review") or {}
+    stated = review.get("cadence")
+    start = parse_day(review.get("last_reviewed"))
+    exceeds = stated is not None and longer_cadence(
+        stated, max_cadence, start if start is not None and start <= as_of else as_of
+    )
+    return {
+        "status": status.value,
+        "cadence_days": cadence_days,
+        "cadence_exceeds": exceeds,
+        "cadence": cadence_label(stated) if stated is not None and exceeds else "",
+        "max_cadence": cadence_label(max_cadence),
+    }
+
+
 def threat_risk(threat: Mapping[str, Any]) -> int:
     """Likelihood x impact of a threat; 0 when either is missing or not an integer."""
     likelihood, impact = threat.get("likelihood"), threat.get("impact")
@@ -119,21 +209,31 @@ def build_facts(
     cadence_days: int,
     atlas: AtlasCatalog,
     evidence_exists: Callable[[str], bool],
+    risk: RiskCriteria | None = None,
+    max_cadence: Cadence = DEFAULT_CADENCE,
 ) -> dict[str, Any]:
     """The `input.facts` object for one model (see policies/README.md for every field).
 
     `cadence_days` is the length of the model's review window in days; `evidence_exists`
-    answers whether a repository-relative path is a file inside the repository.
+    answers whether a repository-relative path is a file inside the repository; `risk` the
+    organisation's risk criteria (the defaults when None) and `max_cadence` its longest
+    review cadence.
     """
+    criteria = risk if risk is not None else RiskCriteria()
+    tolerance = (model.get("system") or {}).get("risk_tolerance")
+    tolerance = tolerance if tolerance in RISK_TOLERANCES else None
+    threshold = criteria.thresholds.of(tolerance)
     today = day_number(as_of)
     threats = {}
     risks = []
+    found = _red_team_findings(model)
+    scope = _recent_scope(model, as_of)
+    validation = []
     for t in model.get("threats") or []:
-        risk = threat_risk(t)
-        expires = _date((t.get("acceptance") or {}).get("expires"))
-        expired = t.get("status") == "accepted" and (expires is None or expires < as_of)
-        threats[str(t.get("id"))] = {"risk": risk, "acceptance_expired": expired}
-        risks.append(risk)
+        score = threat_risk(t)
+        threats[str(t.get("id"))] = {"risk": score, **_acceptance_facts(t, as_of, criteria)}
+        risks.append(score)
+        validation.append(_validation_facts(t, found, scope))
     compliance = model.get("compliance") or {}
     waivers = []
     for w in compliance.get("waivers") or []:
@@ -157,10 +257,16 @@ def build_facts(
         red_team[str(exercise.get("id"))] = {"age_days": (as_of - dated).days if dated else 100_000}
     return {
         "as_of_day": today,
-        "review": {"status": review_status.value, "cadence_days": cadence_days},
+        "review": _review_facts(model, review_status, cadence_days, max_cadence, as_of),
+        "risk": {
+            "tolerance": tolerance or "undeclared",
+            "threshold": threshold,
+            "max_acceptance_days": criteria.max_acceptance_days,
+        },
         "threats": threats,
         "threat_risks": risks,
-        "high_risk_indices": [i for i, risk in enumerate(risks) if risk >= HIGH_RISK_THRESHOLD],
+        "high_risk_indices": [i for i, score in enumerate(risks) if score >= threshold],
+        "validation": validation,
         "waivers": waivers,
         "attestations": attestations,
         "red_team": red_team,

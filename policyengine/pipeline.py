@@ -267,6 +267,7 @@ def _verdict(
         as_of=as_of,
         cadence_default=config.review.cadence,
         remind_before=config.review.remind_before,
+        max_cadence=config.review.max_cadence,
         atlas=atlas,
         changes=changes,
         allow_unknown_history=config.review.allow_unknown_history,
@@ -292,9 +293,13 @@ def _model_input(
         doc.data,
         as_of=as_of,
         review_status=verdict.status,
-        cadence_days=cadence_days(doc.data, config.review.cadence, as_of),
+        cadence_days=cadence_days(
+            doc.data, config.review.cadence, as_of, config.review.max_cadence
+        ),
         atlas=run.atlas,
         evidence_exists=exists,
+        risk=config.risk,
+        max_cadence=config.review.max_cadence,
     )
     return policy_input(doc.data, facts)
 
@@ -607,6 +612,7 @@ def _reviews(
         as_of=as_of,
         cadence_default=config.review.cadence,
         remind_before=config.review.remind_before,
+        max_cadence=config.review.max_cadence,
         atlas=atlas,
         changes=changes,
         allow_unknown_history=config.review.allow_unknown_history,

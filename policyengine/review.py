@@ -2,7 +2,8 @@
 
 Four rules, each a pure function of the model and precomputed facts:
 
-1. calendar: `due` = `review.last_reviewed` + cadence, clamped to the month's end;
+1. calendar: `due` = `review.last_reviewed` + cadence (at most the organisation's
+   `review.max_cadence`), clamped to the month's end;
    after it `overdue`, within `remind_before` days of it `due_soon`, and without a
    `last_reviewed` `never_reviewed`;
 2. change: trigger fields changed since the review commit (`gitfacts.ChangeFacts`);
@@ -103,6 +104,27 @@ def due_date(last: date, cadence: Cadence) -> date:
     return due
 
 
+def longer_cadence(cadence: Cadence, ceiling: Cadence, start: date | None = None) -> bool:
+    """Whether a review on `cadence` falls due later than one on `ceiling`, both counted
+    from `start` (default 2001-01-01; from 2000-01-01 when a due date would pass the
+    calendar's end). False when either is not a cadence."""
+    for day in (start or date(2001, 1, 1), date(2000, 1, 1)):
+        try:
+            return due_date(day, cadence) > due_date(day, ceiling)
+        except (ValueError, TypeError):
+            try:
+                cadence_label(cadence)
+                cadence_label(ceiling)
+            except (ValueError, TypeError):
+                return False
+    return False
+
+
+def capped(cadence: Cadence, ceiling: Cadence, start: date | None = None) -> Cadence:
+    """`cadence`, or `ceiling` when `cadence` is longer (see `longer_cadence`)."""
+    return ceiling if longer_cadence(cadence, ceiling, start) else cadence
+
+
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -145,7 +167,11 @@ class _Calendar:
 
 
 def _calendar_rule(
-    model: Mapping[str, Any], as_of: date, cadence_default: Cadence, remind_before: int
+    model: Mapping[str, Any],
+    as_of: date,
+    cadence_default: Cadence,
+    remind_before: int,
+    max_cadence: Cadence,
 ) -> _Calendar:
     review = _section(model, "review")
     raw_last = review.get("last_reviewed")
@@ -176,6 +202,11 @@ def _calendar_rule(
             f"review.last_reviewed {last.isoformat()} is after {as_of.isoformat()}: record a "
             "review once it has taken place"
         )
+    if longer_cadence(cadence, max_cadence, last):
+        # The method's rule: never longer than the organisation's ceiling (TM-REVIEW-002
+        # reports the model's cadence); the review falls due at the ceiling.
+        cadence = max_cadence
+        label = f"{cadence_label(max_cadence)}, the ceiling (review.cadence says {label})"
     try:
         due = due_date(last, cadence)
     except ValueError as exc:
@@ -222,16 +253,22 @@ def _unjudgeable(message: str) -> _Calendar:
     )
 
 
-def cadence_days(model: Mapping[str, Any], default: Cadence, as_of: date) -> int:
+def cadence_days(
+    model: Mapping[str, Any],
+    default: Cadence,
+    as_of: date,
+    max_cadence: Cadence = DEFAULT_CADENCE,
+) -> int:
     """Days in the model's review window, from its last review (or the as-of date, when
-    that review is not a usable date) to the due date. Never raises: a cadence that is not
-    one falls back to `default`, then to `DEFAULT_CADENCE`, and a window that would end
-    after 9999-12-31 is measured from 2000-01-01."""
+    that review is not a usable date) to the due date, at most `max_cadence`. Never raises:
+    a cadence that is not one falls back to `default`, then to `DEFAULT_CADENCE`, and a
+    window that would end after 9999-12-31 is measured from 2000-01-01."""
     review = _section(model, "review")
     start = parse_day(review.get("last_reviewed"))
     if start is None or start > as_of:
         start = as_of
-    for cadence in (review.get("cadence") or default, default, DEFAULT_CADENCE):
+    for stated in (review.get("cadence") or default, default, DEFAULT_CADENCE):
+        cadence = capped(stated, max_cadence, start)
         for day in (start, date(2000, 1, 1)):
             try:
                 return (due_date(day, cadence) - day).days
@@ -538,6 +575,7 @@ def review_model(
     as_of: date,
     cadence_default: Cadence = DEFAULT_CADENCE,
     remind_before: int = DEFAULT_REMIND_BEFORE,
+    max_cadence: Cadence = DEFAULT_CADENCE,
     atlas: AtlasCatalog | None,
     changes: ChangeFacts | None,
     allow_unknown_history: bool = False,
@@ -546,16 +584,18 @@ def review_model(
     """The review verdict of `model` (parsed threat model, JSON types) on `as_of`.
 
     `cadence_default` applies when the model has no `review.cadence`; `remind_before` (days)
-    when it has no `review.remind_before`. `atlas` is the catalog in use and `changes` the
-    model's git facts (None, or facts whose `unknown` is set: the change rule is `unknown`,
-    a failing verdict, unless `allow_unknown_history`, when it is only reported as not
-    evaluated). The status is the worst of the rules; `reasons` lists every rule that
-    fired or could not be evaluated, in rule order (calendar, change, ATLAS, red team).
+    when it has no `review.remind_before`; a cadence longer than `max_cadence` (the
+    organisation's ceiling, quarterly by the method) falls due at the ceiling. `atlas` is
+    the catalog in use and `changes` the model's git facts (None, or facts whose `unknown`
+    is set: the change rule is `unknown`, a failing verdict, unless
+    `allow_unknown_history`, when it is only reported as not evaluated). The status is the
+    worst of the rules; `reasons` lists every rule that fired or could not be evaluated, in
+    rule order (calendar, change, ATLAS, red team).
     """
     own = _section(model, "review").get("remind_before")
     if isinstance(own, int) and not isinstance(own, bool):
         remind_before = own
-    cal = _calendar_rule(model, as_of, cadence_default, remind_before)
+    cal = _calendar_rule(model, as_of, cadence_default, remind_before, max_cadence)
     reasons: list[ReviewReason] = [cal.reason] if cal.reason is not None else []
     if _section(model, "review").get("last_reviewed") is not None:
         reasons.extend(_change_rule(changes, allow_unknown_history))
@@ -588,6 +628,7 @@ def review_documents(
     as_of: date,
     cadence_default: Cadence = DEFAULT_CADENCE,
     remind_before: int = DEFAULT_REMIND_BEFORE,
+    max_cadence: Cadence = DEFAULT_CADENCE,
     atlas: AtlasCatalog | None,
     changes: Mapping[str, ChangeFacts] | None,
     allow_unknown_history: bool = False,
@@ -613,6 +654,7 @@ def review_documents(
             as_of=as_of,
             cadence_default=cadence_default,
             remind_before=remind_before,
+            max_cadence=max_cadence,
             atlas=atlas,
             changes=changes.get(doc.path) if changes is not None else None,
             allow_unknown_history=allow_unknown_history,

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.config import Config, ReviewDefaults, find_root, load_config
+from policyengine.config import (
+    Config,
+    ReviewDefaults,
+    RiskCriteria,
+    RiskThresholds,
+    find_root,
+    load_config,
+)
 from policyengine.errors import ConfigError
 from policyengine.results import Severity
 
@@ -27,7 +34,12 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
         models=(),
         frameworks=("nist-ai-rmf", "iso42001", "atlas"),
         fail_on=Severity.LOW,
-        review=ReviewDefaults(cadence="quarterly", remind_before=14),
+        review=ReviewDefaults(cadence="quarterly", remind_before=14, max_cadence="quarterly"),
+        risk=RiskCriteria(
+            thresholds=RiskThresholds(low=8, medium=10, high=15),
+            max_acceptance_days=365,
+            acceptors=(),
+        ),
         engine="embedded",
         opa_url=None,
         opa_use_loaded=False,
@@ -83,9 +95,13 @@ atlas_catalog: ./catalogs/../atlas.json
 
 
 def test_partial_sections_keep_their_other_defaults(tmp_path: Path) -> None:
-    _write(tmp_path, "review:\n  cadence: annual\nengine:\n  opa_use_loaded: true\n")
+    _write(
+        tmp_path,
+        "review:\n  cadence: annual\n  max_cadence: annual\nengine:\n  opa_use_loaded: true\n",
+    )
     config = load_config(tmp_path)
-    assert config.review == ReviewDefaults("annual", 14)
+    assert config.review == ReviewDefaults("annual", 14, max_cadence="annual")
+    assert config.risk == RiskCriteria()
     assert (config.engine, config.opa_url, config.opa_use_loaded) == ("embedded", None, True)
 
 
@@ -122,12 +138,12 @@ ERRORS = [
     (
         "review:\n  cadence: weekly\n",
         "2:3: `review.cadence` must be one of monthly, quarterly, semiannual, annual "
-        "or a mapping {days: N} with N >= 1",
+        "or a mapping {days: N} with N from 1 to 3660",
     ),
     (
         "review:\n  cadence: {days: 0}\n",
         "2:3: `review.cadence` must be one of monthly, quarterly, semiannual, annual "
-        "or a mapping {days: N} with N >= 1",
+        "or a mapping {days: N} with N from 1 to 3660",
     ),
     ("review:\n  remind_before: -1\n", "2:3: `review.remind_before` must be at least 0 (got -1)"),
     ("review: quarterly\n", "1:1: `review` must be a mapping (got 'quarterly')"),
@@ -362,3 +378,52 @@ def test_find_root_falls_back_to_start(tmp_path: Path) -> None:
     ]
     assert marked == [], f"test precondition: no root markers above {start}"
     assert find_root(start) == start.resolve()
+
+
+def test_risk_criteria_are_read_and_thresholds_follow_the_tolerance(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "risk:\n  thresholds: {low: 6, high: 20}\n  max_acceptance_days: 90\n"
+        "  acceptors: [CISO, Head  of Risk]\nreview:\n  max_cadence: {days: 60}\n"
+        "  cadence: monthly\n",
+    )
+    config = load_config(tmp_path)
+    assert config.risk.thresholds == RiskThresholds(low=6, medium=10, high=20)
+    assert [config.risk.thresholds.of(t) for t in ("low", "medium", "high", None)] == [
+        6,
+        10,
+        20,
+        6,  # undeclared: the strictest
+    ]
+    assert config.risk.max_acceptance_days == 90
+    assert config.risk.authorizes("head of  risk") and config.risk.authorizes(" ciso ")
+    assert not config.risk.authorizes("CISO deputy") and not config.risk.authorizes(None)
+    assert (config.review.cadence, config.review.max_cadence) == ("monthly", 60)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "risk:\n  thresholds: {low: 12, medium: 10}\n",
+            "2:3: `risk.thresholds` must not decrease from low to medium to high",
+        ),
+        ("risk:\n  thresholds: {high: 26}\n", "2:16: `risk.thresholds.high` must be at most 25"),
+        ("risk:\n  max_acceptance_days: 0\n", "2:3: `risk.max_acceptance_days` must be at least 1"),
+        ("risk:\n  acceptors: ['  ']\n", "2:15: `risk.acceptors[0]` must not be blank"),
+        ("risk:\n  approvers: [CISO]\n", "2:3: `risk.approvers` is not a known key"),
+        (
+            "review:\n  cadence: semiannual\n",
+            "2:3: `review.cadence` is longer than review.max_cadence (quarterly)",
+        ),
+        (
+            "review:\n  max_cadence: weekly\n",
+            "2:3: `review.max_cadence` must be one of monthly, quarterly, semiannual, annual",
+        ),
+    ],
+)
+def test_risk_and_ceiling_errors_are_located(tmp_path: Path, text: str, message: str) -> None:
+    _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert message in str(info.value)

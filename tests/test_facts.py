@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from policyengine.atlas import AtlasCatalog, load_catalog
+from policyengine.config import RiskCriteria
 from policyengine.evaluate import build_facts, mentioned_techniques
 from policyengine.results import ReviewStatus
 
@@ -18,7 +19,7 @@ def atlas() -> AtlasCatalog:
     return load_catalog()
 
 
-def _facts(model: dict[str, Any], atlas: AtlasCatalog) -> dict[str, Any]:
+def _facts(model: dict[str, Any], atlas: AtlasCatalog, **kw: Any) -> dict[str, Any]:
     return build_facts(
         model,
         as_of=date(2026, 11, 27),
@@ -26,6 +27,7 @@ def _facts(model: dict[str, Any], atlas: AtlasCatalog) -> dict[str, Any]:
         cadence_days=92,
         atlas=atlas,
         evidence_exists=lambda _path: True,
+        **kw,
     )
 
 
@@ -50,9 +52,134 @@ def test_threat_risks_of_a_repeated_id_are_each_threats_own(atlas: AtlasCatalog)
     assert _facts({"threats": threats}, atlas)["threat_risks"] == [25, 1]
 
 
-def test_high_risk_indices_are_the_threats_at_or_above_ten(atlas: AtlasCatalog) -> None:
+def test_high_risk_indices_are_the_threats_at_or_above_the_threshold(atlas: AtlasCatalog) -> None:
     facts = _facts({"threats": _THREATS}, atlas)
+    assert facts["risk"] == {"tolerance": "undeclared", "threshold": 8, "max_acceptance_days": 365}
     assert facts["high_risk_indices"] == [0, 3]
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "threshold", "indices"),
+    [("low", 8, [0, 3]), ("medium", 10, [0, 3]), ("high", 15, []), ("reckless", 8, [0, 3])],
+)
+def test_the_threshold_follows_the_risk_tolerance(
+    atlas: AtlasCatalog, tolerance: str, threshold: int, indices: list[int]
+) -> None:
+    model = {"system": {"risk_tolerance": tolerance}, "threats": _THREATS}
+    facts = _facts(model, atlas)
+    assert facts["risk"]["threshold"] == threshold
+    assert facts["high_risk_indices"] == indices
+
+
+def test_acceptance_facts_judge_span_and_approver(atlas: AtlasCatalog) -> None:
+    threats = [
+        {
+            "id": "A",
+            "status": "accepted",
+            "acceptance": {"approved_by": "CISO", "date": "2026-10-01", "expires": "2027-09-30"},
+        },
+        {
+            "id": "B",
+            "status": "accepted",
+            "acceptance": {"approved_by": "x", "date": "2026-10-01", "expires": "2027-10-02"},
+        },
+        {
+            "id": "C",
+            "status": "accepted",
+            "acceptance": {"approved_by": "ciso", "expires": "2026-11-26"},
+        },
+        {"id": "D", "status": "accepted", "acceptance": {"expires": "2028-01-01"}},
+    ]
+    risk = RiskCriteria(acceptors=("CISO",))
+    facts = _facts({"threats": threats}, atlas, risk=risk)["threats"]
+    got = {
+        k: (
+            v["acceptance_expired"],
+            v["acceptance_days"],
+            v["acceptance_too_long"],
+            v["acceptance_authorized"],
+        )
+        for k, v in facts.items()
+    }
+    assert got == {
+        "A": (False, 364, False, True),
+        "B": (False, 366, True, False),
+        "C": (True, -1, False, True),  # expired; no date: counted from the as-of date
+        "D": (False, 400, True, False),
+    }
+
+
+def test_validation_facts_link_findings_and_recent_scopes(atlas: AtlasCatalog) -> None:
+    model = {
+        "threats": [
+            {
+                "id": "T-1",
+                "atlas": ["AML.T0051.001"],
+                "validation": {
+                    "status": "confirmed",
+                    "findings": ["RT-1/F-1", "RT-1/F-2", "RT-0/F-9"],
+                },
+            },
+            {
+                "id": "T-2",
+                "atlas": ["AML.T0020"],
+                "validation": {"status": "confirmed", "findings": ["RT-0/F-1"]},
+            },
+            {"id": "T-3", "atlas": ["AML.T0018"]},
+        ],
+        "red_team": [
+            {
+                "id": "RT-0",
+                "date": "2025-11-26",
+                "scope": {"atlas": ["AML.T0020", "AML.T0018.000"]},
+                "findings": [{"id": "F-1", "remediation": {"status": "resolved"}}],
+            },
+            {
+                "id": "RT-1",
+                "date": "2026-09-01",
+                "scope": {"atlas": ["AML.T0051"]},
+                "findings": [
+                    {"id": "F-1", "remediation": {"status": "in_progress"}},
+                    {"id": "F-2"},
+                ],
+            },
+        ],
+    }
+    assert _facts(model, atlas)["validation"] == [
+        {
+            "links": [[1, 0], [1, 1]],
+            "open": [
+                {"exercise": 1, "finding": 0, "status": "in_progress"},
+                {"exercise": 1, "finding": 1, "status": "unrecorded"},
+            ],
+            "unrecorded": [[1, 1]],
+            "in_recent_scope": True,  # AML.T0051 covers its sub-technique
+        },
+        # RT-0 is 366 days old: its scope is not recent.
+        {"links": [[0, 0]], "open": [], "unrecorded": [], "in_recent_scope": False},
+        {"links": [], "open": [], "unrecorded": [], "in_recent_scope": False},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cadence", "ceiling", "exceeds"),
+    [
+        ("annual", "quarterly", True),
+        ("quarterly", "quarterly", False),
+        ({"days": 92}, "quarterly", False),
+        ({"days": 93}, "quarterly", True),
+        ("semiannual", 200, False),
+    ],
+)
+def test_review_facts_compare_the_cadence_with_the_ceiling(
+    atlas: AtlasCatalog, cadence: Any, ceiling: Any, exceeds: bool
+) -> None:
+    model = {"review": {"cadence": cadence, "last_reviewed": "2026-10-02"}}
+    review = _facts(model, atlas, max_cadence=ceiling)["review"]
+    assert review["cadence_exceeds"] is exceeds
+    assert review["cadence"] == ("" if not exceeds else review["cadence"])
+    if exceeds and cadence == "annual":
+        assert (review["cadence"], review["max_cadence"]) == ("annual", "quarterly")
 
 
 def test_no_threats_give_empty_risk_facts(atlas: AtlasCatalog) -> None:

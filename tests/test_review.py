@@ -195,7 +195,9 @@ def test_a_due_date_past_the_calendar_is_never_reviewed(
     v = verdict(model, catalog, date(9999, 12, 31))
     assert v.status is ReviewStatus.NEVER_REVIEWED
     assert "would be due after 9999-12-31" in v.reasons[0].message
-    assert cadence_days(model, "quarterly", date(9999, 12, 31)) == 3660
+    assert cadence_days(model, "quarterly", date(9999, 12, 31), 3660) == 3660
+    # At the default ceiling (quarterly) the window is a quarter, measured from 2000-01-01.
+    assert cadence_days(model, "quarterly", date(9999, 12, 31)) == 91
 
 
 # --- change ---------------------------------------------------------------------------
@@ -429,3 +431,19 @@ def test_verdict_is_the_worst_and_keeps_every_reason(
         (ReviewRule.ATLAS, ReviewStatus.REVIEW_REQUIRED),
         (ReviewRule.RED_TEAM, ReviewStatus.REVIEW_REQUIRED),
     ]
+
+
+def test_a_cadence_over_the_ceiling_falls_due_at_the_ceiling(
+    model: dict[str, Any], catalog: AtlasCatalog
+) -> None:
+    model["review"]["cadence"] = "annual"
+    capped = verdict(model, catalog, date(2027, 1, 12))
+    assert (capped.status, capped.due) == (ReviewStatus.OVERDUE, date(2027, 1, 2))
+    assert capped.reasons[0].details["cadence"] == (
+        "quarterly, the ceiling (review.cadence says annual)"
+    )
+    allowed = verdict(model, catalog, date(2027, 1, 12), max_cadence="annual")
+    assert (allowed.status, allowed.due) == (ReviewStatus.CURRENT, date(2027, 10, 2))
+    # A cadence under the ceiling keeps its own due date.
+    model["review"]["cadence"] = "monthly"
+    assert verdict(model, catalog, max_cadence="semiannual").due == date(2026, 11, 2)

@@ -20,10 +20,6 @@ package lib.model
 #   early, pass over the threats as few times as possible, name a set literal as a rule.
 
 # METADATA
-# description: The risk threshold at or above which a threat needs a treatment.
-high_risk_threshold := 10
-
-# METADATA
 # description: A field of obj is present and not empty (blank string, empty list or object).
 stated(obj, key) if _non_empty(object.get(obj, key, null))
 

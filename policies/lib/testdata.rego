@@ -157,15 +157,22 @@ _techniques := {
 # description: The facts Python computes for the test model on 2026-11-01 (day 20758).
 facts := {
 	"as_of_day": 20758,
-	"review": {"status": "current", "cadence_days": 92},
+	"review": {"status": "current", "cadence_days": 92, "cadence_exceeds": false, "cadence": "", "max_cadence": "quarterly"},
+	"risk": {"tolerance": "low", "threshold": 8, "max_acceptance_days": 365},
 	"threats": {
-		"T-001": {"risk": 12, "acceptance_expired": false},
-		"T-002": {"risk": 6, "acceptance_expired": false},
-		"T-003": {"risk": 12, "acceptance_expired": false},
-		"T-004": {"risk": 10, "acceptance_expired": false},
+		"T-001": object.union({"risk": 12}, not_accepted),
+		"T-002": object.union({"risk": 6}, not_accepted),
+		"T-003": object.union({"risk": 12}, not_accepted),
+		"T-004": object.union({"risk": 10}, not_accepted),
 	},
 	"threat_risks": [12, 6, 12, 10],
 	"high_risk_indices": [0, 2, 3],
+	"validation": [
+		{"links": [[0, 0]], "open": [{"exercise": 0, "finding": 0, "status": "in_progress"}], "unrecorded": [], "in_recent_scope": true},
+		unvalidated,
+		{"links": [], "open": [], "unrecorded": [], "in_recent_scope": true},
+		unvalidated,
+	],
 	"waivers": [],
 	"attestations": [f |
 		some _a in _attestations
@@ -193,17 +200,31 @@ facts := {
 }
 
 # METADATA
+# description: The acceptance facts of a threat that is not accepted.
+not_accepted := {"acceptance_expired": false, "acceptance_days": -1, "acceptance_too_long": false, "acceptance_authorized": false}
+
+# METADATA
+# description: The validation facts of a threat no red-team finding validates and no recent scope names.
+unvalidated := {"links": [], "open": [], "unrecorded": [], "in_recent_scope": false}
+
+# METADATA
 # description: >-
 #   The facts for model m: f with the facts Python derives from the threats (threat_risks,
-#   high_risk_indices, atlas.mentioned) recomputed for m's threats, risks read from f.threats.
-#   A test that changes the threats passes facts_for(m, testdata.facts) as input.facts.
+#   high_risk_indices at f.risk.threshold, atlas.mentioned) recomputed for m's threats, risks
+#   read from f.threats; validation keeps f's entry of each index and is `unvalidated` past
+#   its end. A test that changes the threats passes facts_for(m, testdata.facts) as input.facts.
 facts_for(m, f) := object.union(f, {
 	"threat_risks": risks,
-	"high_risk_indices": [i | some i; r := risks[i]; r >= 10],
+	"high_risk_indices": [i | some i; r := risks[i]; r >= f.risk.threshold],
+	"validation": [v | some i; m.threats[i]; v := _validation_at(f.validation, i)],
 	"atlas": {"version": f.atlas.version, "techniques": f.atlas.techniques, "mentioned": _mentioned(m)},
 }) if {
 	risks := [object.get(f, ["threats", t.id, "risk"], 0) | some t in m.threats]
 }
+
+_validation_at(vs, i) := vs[i] if i < count(vs)
+
+_validation_at(vs, i) := unvalidated if i >= count(vs)
 
 # The ids the threats of m name, with every proper prefix that ends before a dot, in no
 # set order (Python sorts them; the packs only test membership). regopy 1.5.2: sort()

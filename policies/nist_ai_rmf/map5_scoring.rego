@@ -1,6 +1,7 @@
 package nist_ai_rmf.map5_scoring
 
-# MAP 5.1 and ISO 6.1.2 / 6.1.3: every threat is scored with its assumptions, and high risks are treated.
+# MAP 5.1 and ISO 6.1.2 / 6.1.3, MAP 1.5: every threat is scored with its assumptions, and
+# the risks at or above the organisation's threshold (input.facts.risk) are treated.
 
 import data.lib.model
 import data.lib.result
@@ -11,10 +12,16 @@ import data.lib.result
 # `threats[i]` several times faster than `input.model.threats[i]`).
 
 # METADATA
-# description: Scoring needs threats; treatment needs a threat at or above the risk threshold.
+# description: >-
+#   Scoring needs threats; treatment needs a threat at or above the risk threshold, and
+#   judging acceptances an accepted one.
 not_applicable contains "TM-SCORE-001" if not _has_threats
 
 not_applicable contains "TM-TREAT-001" if count(input.facts.high_risk_indices) == 0
+
+not_applicable contains "TM-TREAT-002" if count(input.facts.high_risk_indices) == 0
+
+not_applicable contains "TM-TREAT-003" if count(_accepted) == 0
 
 # count() of a missing list is undefined: the rule is then false.
 _has_threats if count(input.model.threats) > 0
@@ -78,55 +85,161 @@ deny contains result.each("TM-SCORE-001", found) if {
 	count(found) > 0
 }
 
+# A threat is treated when it is transferred, accepted (TM-TREAT-003 judges the
+# acceptance against the organisation's criteria) or mitigated by a control in place.
+_treated_by_status := {"accepted", "transferred"}
+
+_in_place := {"implemented", "verified"}
+
+# The ids of the controls in place, and [id, index] of the planned ones (a control without
+# a status is planned). Small sets, built once.
+_in_place_ids := {c.id | some c in input.model.controls; object.get(c, "status", "planned") in _in_place}
+
+_planned := [[c.id, j] |
+	some j
+	c := input.model.controls[j]
+	not object.get(c, "status", "planned") in _in_place
+]
+
+# The indices (among the threats at or above the threshold) of those that neither status
+# nor a control in place treats.
+_not_in_place := [i |
+	threats := input.model.threats
+	some i in input.facts.high_risk_indices
+	t := threats[i]
+	not object.get(t, "status", "open") in _treated_by_status
+	count([1 | some cid in object.get(t, "mitigations", []); cid in _in_place_ids]) == 0
+]
+
 # METADATA
-# title: Every threat with risk 10 or more has a treatment
-# description: A mitigation naming a control, an approved unexpired acceptance, or a transfer.
+# title: Every threat at or above the organisation's risk threshold has a treatment
+# description: >-
+#   The threshold is the risk criteria's score for the system's risk tolerance. A treatment
+#   is a mitigating control (TM-TREAT-002 judges one still planned), an acceptance
+#   (TM-TREAT-003 judges it) or a transfer.
 # custom:
 #   id: TM-TREAT-001
 #   severity: high
-#   message: "threat {threat} (risk {risk}) has no treatment: {why}"
-#   controls: {iso42001: ["6.1.3", "8.3"]}
+#   message: "threat {threat} (risk {risk}, at or above {threshold} for risk tolerance {tolerance}) has no treatment: no mitigation names a control, and it is neither accepted nor transferred"
+#   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3", "8.3"]}
 deny contains result.each("TM-TREAT-001", found) if {
 	threats := input.model.threats
 	risks := input.facts.threat_risks
-
-	# A threat is treated by a mitigation naming a declared control (tested first, inline:
-	# regopy copies a function's arguments), or by an approved unexpired acceptance or a
-	# transfer. Not `not f(t.mitigations)`: OPA skips the threat when the list is missing.
 	found := [result.item(["threats", i], params) |
-		some i in input.facts.high_risk_indices
+		some i in _not_in_place
 		t := threats[i]
-		count([1 | some cid in t.mitigations; _declared[cid]]) == 0
-		not _accepted_or_transferred(t)
-		params := {"threat": ["threats", i, "id"], "risk": risks[i], "why": _why_untreated(t)}
+
+		# Not `not f(t.mitigations)`: OPA skips the threat when the list is missing.
+		count([1 | some cid in object.get(t, "mitigations", []); _is_planned(cid)]) == 0
+		params := {
+			"threat": ["threats", i, "id"], "risk": risks[i],
+			"threshold": input.facts.risk.threshold, "tolerance": input.facts.risk.tolerance,
+		}
 	]
 	count(found) > 0
 }
 
-_declared := {c.id: true | some c in input.model.controls}
-
-_accepted_or_transferred(t) if {
-	t.status == "accepted"
-	model.stated(object.get(t, "acceptance", {}), "approved_by")
-	not _acceptance_expired(t)
+_is_planned(cid) if {
+	some p in _planned
+	p[0] == cid
 }
 
-_accepted_or_transferred(t) if t.status == "transferred"
-
-# Expired unless the facts say false (a missing fact counts as expired).
-_acceptance_expired(t) if not input.facts.threats[t.id].acceptance_expired == false
-
-_why_untreated(t) := "its acceptance names no approver" if {
-	t.status == "accepted"
-	not model.stated(object.get(t, "acceptance", {}), "approved_by")
+# METADATA
+# title: No threat at or above the risk threshold relies on a control that is only planned
+# description: >-
+#   A planned control treats nothing yet: a threat at or above the threshold whose
+#   mitigations are all still planned (none implemented or verified) is treated in part.
+# custom:
+#   id: TM-TREAT-002
+#   severity: high
+#   message: "threat {threat} (risk {risk}) is treated only by control {control}, which is still planned"
+#   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3", "8.3"]}
+deny contains result.each("TM-TREAT-002", found) if {
+	threats := input.model.threats
+	risks := input.facts.threat_risks
+	found := [result.item(["threats", i, "mitigations", k], params) |
+		some i in _not_in_place
+		mitigations := object.get(threats[i], "mitigations", [])
+		some k
+		cid := mitigations[k]
+		some p in _planned
+		p[0] == cid
+		params := {"threat": ["threats", i, "id"], "risk": risks[i], "control": ["controls", p[1], "id"]}
+	]
+	count(found) > 0
 }
 
-_why_untreated(t) := "its acceptance has expired" if {
-	t.status == "accepted"
-	model.stated(object.get(t, "acceptance", {}), "approved_by")
-	_acceptance_expired(t)
+# The accepted threats at or above the threshold, each with its acceptance facts.
+_accepted := [[i, a] |
+	threats := input.model.threats
+	some i in input.facts.high_risk_indices
+	t := threats[i]
+	object.get(t, "status", "open") == "accepted"
+	a := object.get(input.facts.threats, t.id, {})
+]
+
+# METADATA
+# title: Risks accepted at or above the threshold meet the organisation's risk criteria
+# description: >-
+#   An acceptance of a threat at or above the threshold names an approver the risk
+#   criteria authorise (risk.acceptors), has not expired, and runs no longer than the
+#   longest acceptance (risk.max_acceptance_days, from acceptance.date to expires).
+# custom:
+#   id: TM-TREAT-003
+#   severity: high
+#   message:
+#     no_approver: "the acceptance of threat {threat} (risk {risk}) names no approver"
+#     unauthorized: "the acceptance of threat {threat} (risk {risk}) is approved by {approver}, who is not among the acceptors of the risk criteria (risk.acceptors in .policyengine.yaml)"
+#     expired: "the acceptance of threat {threat} (risk {risk}) has expired or states no expiry"
+#     too_long: "the acceptance of threat {threat} (risk {risk}) runs {days} days, longer than the {max} days the risk criteria allow"
+#   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3"]}
+deny contains result.each("TM-TREAT-003", found) if {
+	threats := input.model.threats
+	risks := input.facts.threat_risks
+	found := [result.item(["threats", i, "acceptance"], {"message": "no_approver", "threat": ["threats", i, "id"], "risk": risks[i]}) |
+		some pair in _accepted
+		i := pair[0]
+		not model.stated(object.get(threats[i], "acceptance", {}), "approved_by")
+	]
+	count(found) > 0
 }
 
-_why_untreated(t) := "no mitigation names a control, and it is neither accepted nor transferred" if {
-	t.status != "accepted"
+deny contains result.each("TM-TREAT-003", found) if {
+	threats := input.model.threats
+	risks := input.facts.threat_risks
+	found := [result.item(path, params) |
+		some pair in _accepted
+		i := pair[0]
+		model.stated(object.get(threats[i], "acceptance", {}), "approved_by")
+		not pair[1].acceptance_authorized == true
+		path := ["threats", i, "acceptance", "approved_by"]
+		params := {"message": "unauthorized", "threat": ["threats", i, "id"], "risk": risks[i], "approver": path}
+	]
+	count(found) > 0
+}
+
+deny contains result.each("TM-TREAT-003", found) if {
+	risks := input.facts.threat_risks
+	found := [result.item(["threats", i, "acceptance"], {"message": "expired", "threat": ["threats", i, "id"], "risk": risks[i]}) |
+		some pair in _accepted
+		i := pair[0]
+
+		# Expired unless the facts say false (a missing fact counts as expired).
+		not pair[1].acceptance_expired == false
+	]
+	count(found) > 0
+}
+
+deny contains result.each("TM-TREAT-003", found) if {
+	risks := input.facts.threat_risks
+	found := [result.item(["threats", i, "acceptance", "expires"], params) |
+		some pair in _accepted
+		i := pair[0]
+		pair[1].acceptance_too_long == true
+		params := {
+			"message": "too_long", "threat": ["threats", i, "id"], "risk": risks[i],
+			"days": pair[1].acceptance_days, "max": input.facts.risk.max_acceptance_days,
+		}
+	]
+	count(found) > 0
 }

@@ -1,6 +1,7 @@
 package nist_ai_rmf.measure2_redteam
 
-# MEASURE 1.3, 2.1 and 2.7: red-team exercises are independent, scoped, recent and cover every layer.
+# MEASURE 1.3, 2.1 and 2.7: red-team exercises are independent, scoped, recent and cover every
+# layer, and their results change the model (method step 5).
 
 import data.lib.model
 import data.lib.result
@@ -106,6 +107,126 @@ deny contains result.each("TM-REDTEAM-004", found) if {
 		some i
 		rt := exercises[i]
 		count(object.get(rt, ["scope", "surfaces"], [])) == 0
+	]
+	count(found) > 0
+}
+
+# Method step 5: a confirmed threat is tied to the red-team findings that confirmed it
+# (input.facts.validation[i], in model.threats order: the findings it links, those whose
+# remediation is not resolved, those with no remediation record, and whether a recent
+# exercise scoped one of its techniques).
+_confirmed := [i |
+	threats := input.model.threats
+	some i
+	t := threats[i]
+	object.get(t, ["validation", "status"], "untested") == "confirmed"
+]
+
+not_applicable contains "TM-REDTEAM-005" if count(_confirmed) == 0
+
+not_applicable contains "TM-REDTEAM-006" if count(_confirmed) == 0
+
+not_applicable contains "TM-REDTEAM-007" if count(input.facts.high_risk_indices) == 0
+
+# METADATA
+# title: A confirmed threat links the red-team finding that confirmed it, with a remediation record
+# description: >-
+#   A finding that confirms a threat starts remediation: the threat names the finding in
+#   validation.findings, and the finding carries a remediation record with its status.
+# custom:
+#   id: TM-REDTEAM-005
+#   severity: high
+#   message:
+#     no_link: "threat {threat} is confirmed but names no red-team finding in validation.findings"
+#     no_remediation: "red-team finding {exercise}/{finding}, which confirms threat {threat}, has no remediation record with a status"
+#   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["9.1"]}
+deny contains result.each("TM-REDTEAM-005", found) if {
+	validation := input.facts.validation
+	found := [result.item(["threats", i, "validation"], {"message": "no_link", "threat": ["threats", i, "id"]}) |
+		some i in _confirmed
+		count(validation[i].links) == 0
+	]
+	count(found) > 0
+}
+
+deny contains result.each("TM-REDTEAM-005", found) if {
+	validation := input.facts.validation
+	found := [result.item(["red_team", e, "findings", f], params) |
+		some i in _confirmed
+		some link in validation[i].unrecorded
+		e := link[0]
+		f := link[1]
+		params := {
+			"message": "no_remediation", "threat": ["threats", i, "id"],
+			"exercise": ["red_team", e, "id"], "finding": ["red_team", e, "findings", f, "id"],
+		}
+	]
+	count(found) > 0
+}
+
+# METADATA
+# title: A threat confirmed by a finding still in remediation is not scored down
+# description: >-
+#   While the remediation of a finding that confirmed a threat is not resolved, the threat
+#   is not mitigated, and its likelihood is at least 3 unless validation.rationale says why.
+# custom:
+#   id: TM-REDTEAM-006
+#   severity: high
+#   message:
+#     mitigated: "threat {threat} is marked mitigated while the remediation of red-team finding {exercise}/{finding} that confirmed it is {status}"
+#     likelihood: "threat {threat} has likelihood {likelihood} while the remediation of red-team finding {exercise}/{finding} that confirmed it is {status}: score it 3 or more, or say why in validation.rationale"
+#   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["6.1.2", "9.1"]}
+deny contains result.each("TM-REDTEAM-006", found) if {
+	threats := input.model.threats
+	validation := input.facts.validation
+	found := [result.item(["threats", i, "status"], params) |
+		some i in _confirmed
+		object.get(threats[i], "status", "open") == "mitigated"
+		some o in validation[i].open
+		params := _open_params("mitigated", i, o)
+	]
+	count(found) > 0
+}
+
+deny contains result.each("TM-REDTEAM-006", found) if {
+	threats := input.model.threats
+	validation := input.facts.validation
+	found := [result.item(["threats", i, "likelihood"], object.union(params, {"likelihood": ["threats", i, "likelihood"]})) |
+		some i in _confirmed
+		t := threats[i]
+		is_number(object.get(t, "likelihood", 3))
+		object.get(t, "likelihood", 3) < 3
+		not model.stated(object.get(t, "validation", {}), "rationale")
+		some o in validation[i].open
+		params := _open_params("likelihood", i, o)
+	]
+	count(found) > 0
+}
+
+_open_params(message, i, o) := {
+	"message": message, "threat": ["threats", i, "id"], "status": o.status,
+	"exercise": ["red_team", o.exercise, "id"], "finding": ["red_team", o.exercise, "findings", o.finding, "id"],
+}
+
+# METADATA
+# title: Untested threats at or above the risk threshold were in a recent red-team scope
+# description: >-
+#   A threat at or above the threshold that no exercise has confirmed or failed to
+#   reproduce has at least one of its ATLAS techniques in the scope of an exercise of the
+#   last 365 days, so that the next result can prove its score wrong.
+# custom:
+#   id: TM-REDTEAM-007
+#   severity: medium
+#   message: "threat {threat} (risk {risk}) is untested and none of its ATLAS techniques was in a red-team scope within the last 365 days"
+#   controls: {nist-ai-rmf: ["MEASURE 2.7"]}
+deny contains result.each("TM-REDTEAM-007", found) if {
+	threats := input.model.threats
+	risks := input.facts.threat_risks
+	validation := input.facts.validation
+	found := [result.item(["threats", i, "atlas"], {"threat": ["threats", i, "id"], "risk": risks[i]}) |
+		some i in input.facts.high_risk_indices
+		object.get(threats[i], ["validation", "status"], "untested") == "untested"
+		not validation[i].in_recent_scope == true
 	]
 	count(found) > 0
 }

@@ -90,3 +90,104 @@ test_exercise_without_age_fact_is_not_recent if {
 	f := testdata.patched(testdata.facts, ["red_team"], {})
 	_ids("TM-REDTEAM-002") == {{"rule_id": "TM-REDTEAM-002", "path": ["red_team"], "params": {}}} with input.model as m with input.facts as f
 }
+
+_t := testdata.model.threats
+
+_with_threats(ts) := object.union(testdata.model, {"threats": ts})
+
+# json.patch "add" at an array index inserts: replace the entry instead.
+_validation_fact(i, v) := json.patch(testdata.facts, [{"op": "replace", "path": ["validation", i], "value": v}])
+
+_open(status) := {"exercise": 0, "finding": 0, "status": status}
+
+test_confirmed_threat_without_link_or_remediation_denied if {
+	t2 := object.union(_t[1], {"validation": {"status": "confirmed"}})
+	m := _with_threats([_t[0], t2, _t[2], _t[3]])
+	f0 := _validation_fact(0, {"links": [[0, 0]], "open": [_open("unrecorded")], "unrecorded": [[0, 0]], "in_recent_scope": true})
+	f := testdata.facts_for(m, f0)
+	_ids("TM-REDTEAM-005") == {
+		{"rule_id": "TM-REDTEAM-005", "path": ["threats", 1, "validation"], "params": {"message": "no_link", "threat": ["threats", 1, "id"]}},
+		{
+			"rule_id": "TM-REDTEAM-005", "path": ["red_team", 0, "findings", 0],
+			"params": {"message": "no_remediation", "threat": ["threats", 0, "id"], "exercise": ["red_team", 0, "id"], "finding": ["red_team", 0, "findings", 0, "id"]},
+		},
+	} with input.model as m with input.facts as f
+}
+
+test_confirmed_threat_with_remediation_record_passes if {
+	m := testdata.model
+	f := testdata.facts
+	count(_ids("TM-REDTEAM-005")) == 0 with input.model as m with input.facts as f
+	not "TM-REDTEAM-005" in measure2_redteam.not_applicable with input.model as m with input.facts as f
+}
+
+test_no_confirmed_threat_not_applicable if {
+	t0 := object.union(_t[0], {"validation": {"status": "not_reproduced"}})
+	m := _with_threats([t0, _t[1], _t[2], _t[3]])
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	"TM-REDTEAM-005" in measure2_redteam.not_applicable with input.model as m with input.facts as f
+	"TM-REDTEAM-006" in measure2_redteam.not_applicable with input.model as m with input.facts as f
+}
+
+test_confirmed_threat_scored_down_during_remediation_denied if {
+	t0 := object.union(_t[0], {"status": "mitigated", "likelihood": 1})
+	m := _with_threats([t0, _t[1], _t[2], _t[3]])
+	f := testdata.facts
+	params := {"threat": ["threats", 0, "id"], "status": "in_progress", "exercise": ["red_team", 0, "id"], "finding": ["red_team", 0, "findings", 0, "id"]}
+	_ids("TM-REDTEAM-006") == {
+		{"rule_id": "TM-REDTEAM-006", "path": ["threats", 0, "status"], "params": object.union(params, {"message": "mitigated"})},
+		{"rule_id": "TM-REDTEAM-006", "path": ["threats", 0, "likelihood"], "params": object.union(params, {"message": "likelihood", "likelihood": ["threats", 0, "likelihood"]})},
+	} with input.model as m with input.facts as f
+}
+
+test_a_rationale_allows_a_low_likelihood_but_not_mitigated if {
+	t0 := object.union(_t[0], {"status": "mitigated", "likelihood": 2, "validation": {"status": "confirmed", "findings": ["RT-2026-09/F-1"], "rationale": "The exploit needs an insider account; access reviews run weekly."}})
+	m := _with_threats([t0, _t[1], _t[2], _t[3]])
+	f := testdata.facts
+	{x.params.message | some x in _ids("TM-REDTEAM-006")} == {"mitigated"} with input.model as m with input.facts as f
+}
+
+test_resolved_remediation_allows_mitigated_and_low_likelihood if {
+	t0 := object.union(_t[0], {"status": "mitigated", "likelihood": 1})
+	m := _with_threats([t0, _t[1], _t[2], _t[3]])
+	f := _validation_fact(0, {"links": [[0, 0]], "open": [], "unrecorded": [], "in_recent_scope": true})
+	count(_ids("TM-REDTEAM-006")) == 0 with input.model as m with input.facts as f
+}
+
+test_open_remediation_with_honest_score_passes if {
+	m := testdata.model
+	f := testdata.facts
+	count(_ids("TM-REDTEAM-006")) == 0 with input.model as m with input.facts as f
+}
+
+test_untested_high_risk_out_of_every_recent_scope_denied if {
+	# T-004 (risk 10, AML.T0010.001) is untested and in no recent scope; T-002 is under the threshold.
+	t3 := object.union(_t[3], {"validation": {"status": "untested"}})
+	m := _with_threats([_t[0], _t[1], _t[2], t3])
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	_ids("TM-REDTEAM-007") == {{"rule_id": "TM-REDTEAM-007", "path": ["threats", 3, "atlas"], "params": {"threat": ["threats", 3, "id"], "risk": 10}}} with input.model as m with input.facts as f
+}
+
+test_untested_high_risk_in_a_recent_scope_passes if {
+	t3 := object.union(_t[3], {"validation": {"status": "untested"}})
+	m := _with_threats([_t[0], _t[1], _t[2], t3])
+	f0 := _validation_fact(3, {"links": [], "open": [], "unrecorded": [], "in_recent_scope": true})
+	f := testdata.facts_for(m, f0)
+	count(_ids("TM-REDTEAM-007")) == 0 with input.model as m with input.facts as f
+}
+
+test_a_threat_without_validation_is_untested if {
+	t3 := object.remove(_t[3], ["validation"])
+	m := _with_threats([_t[0], _t[1], _t[2], t3])
+	f0 := testdata.facts
+	f := testdata.facts_for(m, f0)
+	count(_ids("TM-REDTEAM-007")) == 1 with input.model as m with input.facts as f
+}
+
+test_untested_scope_check_not_applicable_without_high_risks if {
+	m := testdata.model
+	f := testdata.patched(testdata.facts, ["high_risk_indices"], [])
+	"TM-REDTEAM-007" in measure2_redteam.not_applicable with input.model as m with input.facts as f
+}

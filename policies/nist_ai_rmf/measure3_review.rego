@@ -5,7 +5,7 @@ package nist_ai_rmf.measure3_review
 import data.lib.result
 
 # METADATA
-# description: The review check applies to every model.
+# description: The review checks apply to every model.
 not_applicable := set()
 
 # METADATA
@@ -35,3 +35,20 @@ _status := input.facts.review.status
 _message(status) := status if status in {"overdue", "review_required", "never_reviewed", "unknown"}
 
 default _message(_) := "other"
+
+# METADATA
+# title: The review cadence is no longer than the organisation's ceiling
+# description: >-
+#   The method asks for a review at least quarterly; the organisation sets the longest
+#   cadence (review.max_cadence in .policyengine.yaml). A longer review.cadence falls due
+#   at the ceiling instead, and is a finding.
+# custom:
+#   id: TM-REVIEW-002
+#   severity: medium
+#   message: "review.cadence is {cadence}, longer than the ceiling of {max}: the review falls due at the ceiling"
+#   controls: {nist-ai-rmf: ["MEASURE 3.1"], iso42001: ["8.2"]}
+deny contains finding if {
+	input.facts.review.cadence_exceeds == true
+	params := {"cadence": input.facts.review.cadence, "max": input.facts.review.max_cadence}
+	finding := result.finding("TM-REVIEW-002", ["review", "cadence"], params)
+}

@@ -39,3 +39,18 @@ test_review_check_always_applies if {
 	f := testdata.facts
 	not "TM-REVIEW-001" in measure3_review.not_applicable with input.facts as f
 }
+
+test_cadence_over_the_ceiling_denied if {
+	f := testdata.patched(testdata.facts, ["review"], {"status": "current", "cadence_days": 92, "cadence_exceeds": true, "cadence": "annual", "max_cadence": "quarterly"})
+	measure3_review.deny == {{"rule_id": "TM-REVIEW-002", "path": ["review", "cadence"], "params": {"cadence": "annual", "max": "quarterly"}}} with input.facts as f
+}
+
+test_cadence_within_the_ceiling_passes if {
+	f := testdata.facts
+	count({x | some x in measure3_review.deny; x.rule_id == "TM-REVIEW-002"}) == 0 with input.facts as f
+}
+
+test_cadence_check_always_applies if {
+	m := testdata.model
+	not "TM-REVIEW-002" in measure3_review.not_applicable with input.model as m
+}
