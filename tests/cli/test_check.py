@@ -214,7 +214,7 @@ def test_pull_request_adding_a_tool_without_review_fails(
     assert "pull request: HEAD~1 -> working tree" in out
     assert "review trigger: agent tool voucher-tool was added" in out
     assert "critical: PR-REVIEW-001 this change needs a review of the threat model" in out
-    assert "iso42001/8.2: satisfied -> not_satisfied" in out
+    assert "iso42001/8.2: satisfied -> partial" in out
 
 
 def test_pull_request_prose_only_change_passes_review_rule(

@@ -142,7 +142,7 @@ def test_validate_json(in_examples: Path, capsys: pytest.CaptureFixture[str], up
 def test_status_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
     code, out, err = _run(capsys, "status", "--as-of", AS_OF)
     assert code == 1
-    assert err == "policyengine: 3 models: 2 current, 1 overdue\n"
+    assert err == "policyengine: 3 models: 1 current, 2 overdue\n"
     _golden("status-examples.txt", out, update)
 
 
@@ -175,7 +175,7 @@ def test_status_csv(in_examples: Path, capsys: pytest.CaptureFixture[str], updat
 def test_remind_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
     code, out, err = _run(capsys, "remind", "--as-of", AS_OF, "--within", "60")
     assert code == 1
-    assert err == "policyengine: 2 of 3 models to review\n"
+    assert err == "policyengine: 3 of 3 models to review\n"
     _golden("remind-examples.txt", out, update)
 
 
@@ -189,13 +189,13 @@ def test_remind_markdown(
 
 def test_remind_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
     code, out, _ = _run(capsys, "remind", "--as-of", AS_OF, "--within", "60", "-f", "json")
-    assert code == 1 and json.loads(out)["count"] == 2
+    assert code == 1 and json.loads(out)["count"] == 3
     _golden("remind-examples.json", out, update)
 
 
 def test_remind_ics(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
     code, out, _ = _run(capsys, "remind", "--as-of", AS_OF, "--within", "60", "-f", "ics")
-    assert code == 1 and out.count("BEGIN:VEVENT") == 2
+    assert code == 1 and out.count("BEGIN:VEVENT") == 3
     _golden("remind-examples.ics", out, update)
 
 

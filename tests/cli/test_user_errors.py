@@ -149,7 +149,8 @@ def test_a_policy_folder_that_is_a_symlink_loop_is_a_located_config_error(
     config = _config(repo, "policies: [policies]", "policies: [loop]")
     code, _, err = _run(capsys, "check", *AS_OF, "--config", str(config))
     assert code == 2
-    assert err.startswith(f"policyengine: error: {config}:10:")
+    line = config.read_text(encoding="utf-8").splitlines().index("policies: [loop]") + 1
+    assert err.startswith(f"policyengine: error: {config}:{line}:")
     assert "`policies[0]` is a symbolic link that never ends (a loop) (got 'loop')" in err
 
 
@@ -167,10 +168,11 @@ def test_an_opa_url_in_the_config_that_does_not_parse_is_located(
 ) -> None:
     config = _config(repo, "  name: embedded", "  name: embedded\n  opa_url: http://[::1")
     code, _, err = _run(capsys, "check", *AS_OF, "--config", str(config))
+    line = config.read_text(encoding="utf-8").splitlines().index("  opa_url: http://[::1") + 1
     assert (code, err) == (
         2,
-        f"policyengine: error: {config}:10:3: `engine.opa_url` is not a valid URL: Invalid IPv6 "
-        "URL (got 'http://[::1')\n",
+        f"policyengine: error: {config}:{line}:3: `engine.opa_url` is not a valid URL: "
+        "Invalid IPv6 URL (got 'http://[::1')\n",
     )
 
 
