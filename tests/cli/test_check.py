@@ -259,7 +259,7 @@ def test_history_status_and_ics_reminders(
     verdicts = {m["id"]: m["status"] for m in json.loads(out)["models"]}
     assert verdicts == {
         "coding-agent": "overdue",
-        "partner-classifier": "current",
+        "partner-classifier": "overdue",  # semiannual, due at the quarterly ceiling
         "support-assistant": "review_required",
     }
     assert code == 1
@@ -269,6 +269,7 @@ def test_history_status_and_ics_reminders(
     events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
     assert sorted(events) == [
         "Threat-model review: coding-agent (overdue)",
+        "Threat-model review: partner-classifier (overdue)",
         "Threat-model review: support-assistant (review_required)",
     ]
     support = events["Threat-model review: support-assistant (review_required)"]

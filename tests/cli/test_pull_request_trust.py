@@ -177,7 +177,8 @@ def test_an_invalid_base_config_is_a_located_tool_error(
     repo.git.commit("-q", "-am", "break the config")
     code, doc, err = _check(capsys, "--base", "HEAD")
     assert code == 2 and doc == {}
-    assert "HEAD:.policyengine.yaml:12:1: `bogus` is not a known key" in err
+    line = (pr / ".policyengine.yaml").read_text(encoding="utf-8").splitlines().index("bogus: 1")
+    assert f"HEAD:.policyengine.yaml:{line + 1}:1: `bogus` is not a known key" in err
 
 
 def test_the_head_atlas_catalog_does_not_judge(

@@ -47,8 +47,13 @@ def test_calendar_status_follows_days_left(
 ) -> None:
     model = {"review": {"last_reviewed": last.isoformat(), "cadence": cadence}}
     as_of = last + timedelta(days=offset)
-    v = review_model(model, as_of=as_of, remind_before=remind, atlas=None, changes=None)
+    v = review_model(
+        model, as_of=as_of, remind_before=remind, max_cadence="annual", atlas=None, changes=None
+    )
     assert v.due == due_date(last, cadence)
+    # At the default ceiling (quarterly), a longer cadence falls due at the ceiling.
+    capped = review_model(model, as_of=as_of, remind_before=remind, atlas=None, changes=None)
+    assert capped.due == min(due_date(last, cadence), due_date(last, "quarterly"))
     assert v.days_left == (v.due - as_of).days
     calendar_status = v.reasons[0].status if v.reasons[0].rule.value == "calendar" else None
     if v.days_left < 0:
