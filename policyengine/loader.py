@@ -190,8 +190,12 @@ _MAP_TAGS = frozenset({None, "!", _TAG + "map"})
 _SEQ_TAGS = frozenset({None, "!", _TAG + "seq"})
 
 
-def _resolve_plain(value: str) -> Any:
-    """A plain scalar's value under the core schema; `.inf` and `.nan` stay strings."""
+def resolve_plain(value: str) -> Any:
+    """A plain (unquoted, untagged) scalar's value under the YAML 1.2 core schema, as the
+    loader reads it: null, a bool, an int (decimal, `0o`, `0x`), a float, else the text;
+    `.inf` and `.nan` stay strings. Raises ValueError for an int of more than 4,300 digits
+    (Python's limit). Public for `modeldiff`, which derives versions from single-line
+    edits and must read a value exactly as the loader does."""
     if not value:
         return None
     if value[0] not in _MAYBE_SPECIAL:
@@ -217,7 +221,7 @@ def _tagged(value: str, tag: str) -> Any:
     kind = tag[len(_TAG) :]
     if kind == "str":
         return value
-    resolved = _resolve_plain(value)
+    resolved = resolve_plain(value)
     ok = {
         "int": isinstance(resolved, int) and not isinstance(resolved, bool),
         "float": isinstance(resolved, (int, float)) and not isinstance(resolved, bool),
@@ -409,7 +413,7 @@ class _Builder:
             if not event.implicit[0]:
                 return event.value
             try:
-                return _resolve_plain(event.value)
+                return resolve_plain(event.value)
             except ValueError:  # Python refuses int() of more than 4,300 digits
                 raise _fail_at(
                     self.path,

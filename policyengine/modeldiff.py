@@ -23,8 +23,8 @@ from .errors import InvalidDocument
 from .loader import (
     MAX_BYTES,
     Document,
-    _resolve_plain,  # the loader's own plain-scalar rules (YAML 1.2 core)
     parse_document,
+    resolve_plain,
 )
 
 # --- semantic diff --------------------------------------------------------------------
@@ -340,7 +340,7 @@ _LAST_REVIEWED: Pointer = ("review", "last_reviewed")
 
 def _line_value(match: re.Match[str]) -> Any:
     plain, double, single = match.group(4, 5, 6)
-    return _resolve_plain(plain) if plain is not None else double if double is not None else single
+    return resolve_plain(plain) if plain is not None else double if double is not None else single
 
 
 def _same(a: Any, b: Any) -> bool:
