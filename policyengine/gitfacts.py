@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from .cache import ViewCache
 from .errors import GitError, InvalidDocument
 from .loader import Document, parse_document
 from .modeldiff import (
@@ -344,12 +345,19 @@ class _Walk:
     """Next version to read."""
 
 
-def _walk_all(reader: _BlobReader, walks: Sequence[_Walk]) -> None:
+def _walk_all(reader: _BlobReader, walks: Sequence[_Walk], cache: ViewCache) -> None:
     """Read versions round by round (one `cat-file --batch` per round) until each walk
-    finds the first version whose parsed `last_reviewed` differs from the current one."""
+    finds the first version whose parsed `last_reviewed` differs from the current one.
+    A version whose view `cache` holds (by blob id: exact) is not read at all."""
     active = [w for w in walks if w.view.last_reviewed is not None and w.versions]
     while active:
-        wanted = [w for w in active if w.versions[w.pos].view is None]
+        wanted = []
+        for w in active:
+            version = w.versions[w.pos]
+            if version.view is None:
+                version.view = cache.get(version.blob)
+            if version.view is None:
+                wanted.append(w)
         contents = reader.read([w.versions[w.pos].blob for w in wanted])
         for w in wanted:
             # From the newer neighbour when an edit of single scalars says it exactly,
@@ -359,6 +367,7 @@ def _walk_all(reader: _BlobReader, walks: Sequence[_Walk]) -> None:
             newer = w.versions[w.pos - 1].view if w.pos else w.view
             derived = derive_version(newer, content) if newer is not None else None
             version.view = derived or read_version(content, version.path)
+            cache.put(version.blob, version.view)
         still = []
         for w in active:
             if _view(w.versions[w.pos]).last_reviewed != w.view.last_reviewed:
@@ -417,6 +426,7 @@ def collect_change_facts(
     root: Path,
     paths: Iterable[str],
     current: Mapping[str, Any] | None = None,
+    cache: Path | None = None,
 ) -> dict[str, ChangeFacts]:
     """Change facts for each model file, from one pass over the repository's history (or,
     for a few files, one pass over the history of each: `_FOLLOW_MAX`).
@@ -428,10 +438,12 @@ def collect_change_facts(
     current value, the renames of the file followed; a model whose value is set only in
     the working tree (or not committed at all) has the working tree as baseline and no
     changes. Not a repository, or a shallow clone: every model gets `unknown` with the
-    fix. Raises GitError when git itself fails.
+    fix. Versions already read in an earlier run are taken from the cache of views in
+    `cache` (by default `cache.cache_dir()`; see `cache.ViewCache`), by blob id.
+    Raises GitError when git itself fails.
     """
     wanted = sorted(set(paths))
-    with ChangeHistory(root, len(wanted)) as history:
+    with ChangeHistory(root, len(wanted), cache) as history:
         return history.facts(wanted, current)
 
 
@@ -439,10 +451,11 @@ class ChangeHistory:
     """A repository's history, read once, asked for the change facts of a few files at a
     time (`facts`, as `collect_change_facts` answers): a run hands its models to worker
     processes a batch at a time while the next batch's facts are found. `expected` is how
-    many files will be asked about in all (a few: each file's own history is read).
-    Raises GitError when git itself fails."""
+    many files will be asked about in all (a few: each file's own history is read);
+    `cache` the folder of the cache of views (`cache.ViewCache`), by default
+    `cache.cache_dir()`. Raises GitError when git itself fails."""
 
-    def __init__(self, root: Path, expected: int) -> None:
+    def __init__(self, root: Path, expected: int, cache: Path | None = None) -> None:
         self.root = root
         self._g = _open(root)
         self._unknown: str | None = NO_REPO_FIX if self._g is None else None
@@ -450,6 +463,7 @@ class ChangeHistory:
         self._follow = expected <= _FOLLOW_MAX
         self._shared = _History()
         self._renames: dict[str, str] = {}
+        self._cache = ViewCache(self._g.top if self._g is not None else None, cache)
         if self._g is None:
             return
         try:
@@ -488,10 +502,13 @@ class ChangeHistory:
                 out[p] = ChangeFacts(unknown=f"{exc}: keep models inside the repository")
                 continue
             data = current.get(p) if current is not None else None
+            blob = _blob_id(content)
             if isinstance(data, Document):
                 view = document_view(data, content)
+            elif data is not None:
+                view = view_of(data)
             else:
-                view = view_of(data) if data is not None else read_version(content, p)
+                view = self._view_of(content, blob, p)
             if view.error:
                 out[p] = ChangeFacts(unknown=f"{p} does not load: {view.error}")
                 continue
@@ -500,13 +517,23 @@ class ChangeHistory:
             hist = _read_log(g, follow=name) if follow else self._shared
             versions = list(_versions(hist, name))
             history = tuple(dict.fromkeys(v.path for v in versions if v.path != rel))
-            if versions and versions[0].blob == _blob_id(content):
+            if versions and versions[0].blob == blob:
                 versions[0].view = view  # unchanged since the last commit: no need to read
             walks.append(_Walk(p, view, versions, history))
-        _walk_all(_BlobReader(g), walks)
+        _walk_all(_BlobReader(g), walks, self._cache)
         for w in walks:
             out[w.path] = _conclude(w)
+        self._cache.flush()
+        self._cache.forget_memory()
         return out
+
+    def _view_of(self, content: bytes, blob: str, path: str) -> VersionView:
+        """The view of a file's content now: kept (by its blob id), else parsed."""
+        view = self._cache.get(blob)
+        if view is None:
+            view = read_version(content, path)
+            self._cache.put(blob, view)
+        return view
 
     def close(self) -> None:
         if self._g is not None:

@@ -33,6 +33,7 @@ import regopy
 from regopy import Interpreter, NodeKind, RegoError
 from regopy import rego_shared as _rs
 
+from ..cache import cache_dir
 from ..errors import EngineError, PolicyError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet, Program
 from ..workers import INPUTS_PER_WORKER, SpawnPool, processes, worker_count
@@ -317,24 +318,6 @@ def query_json(
 _RESULT_ENTRYPOINT = f"{AGGREGATOR_PACKAGE.replace('.', '/')}/result"
 _CACHE_FORMAT = "1"
 """Part of every cache key: bump it when what a program holds changes."""
-
-
-def cache_dir() -> Path | None:
-    """Where compiled programs are kept between runs, or None for no cache.
-
-    `$POLICYENGINE_CACHE_DIR` (empty: no cache), else `$XDG_CACHE_HOME/policyengine`, else
-    `~/.cache/policyengine`.
-    """
-    chosen = os.environ.get("POLICYENGINE_CACHE_DIR")
-    if chosen is not None:
-        return Path(chosen) if chosen else None
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
-        try:
-            base = str(Path.home() / ".cache")
-        except (RuntimeError, KeyError):  # no home folder: no cache
-            return None
-    return Path(base) / "policyengine"
 
 
 def _program_key(program: Program) -> str:

@@ -1,0 +1,221 @@
+"""The runner's cache folder, and the change rule's cache of parsed versions kept in it.
+
+`cache_dir()` is the one folder where policyengine keeps work between runs: the embedded
+engine's compiled programs, and `ViewCache`, what the change rule read of each committed
+version of a model (`modeldiff.VersionView`), keyed by the git blob id of the version.
+A blob id is a hash of the content, and the key also carries a hash of the code that
+reads a version (the loader and `modeldiff`), so an entry can only ever hold what
+parsing that content again would give: the cache is exact, never a guess.
+
+The cache lives on the runner, never in the repository under review: a folder inside the
+repository (which a pull request could fill with entries of its choosing) is not used,
+nor one that another user owns or can write to. An entry that does not read back as a
+view of exactly the expected shape is ignored, and the version is parsed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .modeldiff import VersionView
+
+logger = logging.getLogger(__name__)
+
+_FORMAT = "1"
+"""Part of the folder name of the views: bump it when what an entry holds changes."""
+_MAX_ENTRY = 32 * 1024 * 1024
+"""Largest entry read back (a view of a 10 MB model with aliases expanded is smaller)."""
+
+
+def cache_dir() -> Path | None:
+    """Where work is kept between runs, or None for no cache.
+
+    `$POLICYENGINE_CACHE_DIR` (empty: no cache), else `$XDG_CACHE_HOME/policyengine`, else
+    `~/.cache/policyengine`.
+    """
+    chosen = os.environ.get("POLICYENGINE_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no home folder: no cache
+            return None
+    return Path(base) / "policyengine"
+
+
+@functools.cache
+def _code_digest() -> str | None:
+    """A hash of the code that makes a view (the loader, `modeldiff`, this module) and of
+    the libraries it parses with: a change to any of them starts a new set of entries.
+    None when the sources cannot be read (no disk cache then)."""
+    import yaml
+
+    from . import loader, modeldiff
+
+    libyaml = getattr(yaml, "__with_libyaml__", False)
+    digest = hashlib.sha256(f"{_FORMAT}\0{yaml.__version__}\0{libyaml}\0".encode())
+    try:
+        for module in (loader, modeldiff):
+            digest.update(Path(module.__file__ or "").read_bytes())
+        digest.update(Path(__file__).read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()[:24]
+
+
+def _inside(folder: Path, outer: Path) -> bool:
+    try:
+        folder.relative_to(outer)
+    except ValueError:
+        return False
+    return True
+
+
+def _private(folder: Path) -> bool:
+    """True when `folder` is a directory of this user that no one else can write to."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def _views_folder(base: Path | None, repository: Path) -> Path | None:
+    """The folder of the views under `base`, made if need be; None when there is no
+    cache, or it would be inside `repository`, or is not this user's alone."""
+    digest = _code_digest()
+    if base is None or digest is None:
+        return None
+    try:
+        base = base.expanduser().resolve()
+        if _inside(base, repository.resolve()):
+            logger.warning(
+                "the cache folder %s is inside the repository %s: not used for version "
+                "views (set POLICYENGINE_CACHE_DIR to a folder outside it)",
+                base,
+                repository,
+            )
+            return None
+        folder = base / "views" / digest
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, RuntimeError):
+        return None
+    if not _private(folder):
+        logger.warning("the cache folder %s is not this user's alone: not used", folder)
+        return None
+    return folder
+
+
+def _valid_blob(blob: str) -> bool:
+    return len(blob) in (40, 64) and all(c in "0123456789abcdef" for c in blob)
+
+
+def _decode(raw: bytes, blob: str) -> VersionView | None:
+    """The view in one entry, or None when it is not exactly an entry for `blob`."""
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(entry, dict) or set(entry) != {"blob", "last_reviewed", "model"}:
+        return None
+    last, model = entry["last_reviewed"], entry["model"]
+    if entry["blob"] != blob or not (last is None or isinstance(last, str)):
+        return None
+    if not isinstance(model, dict) or set(model) != {"assets"}:
+        return None
+    return VersionView(last, model)
+
+
+class ViewCache:
+    """Views of model versions by git blob id: in memory for one run, and on disk in
+    `cache_dir()` (see the module) for later runs. Only views of versions that load are
+    kept (a failure's message names the path it was read at). `flush` writes the new
+    entries; a cache that cannot be read or written is simply not used."""
+
+    def __init__(self, repository: Path | None, base: Path | None = None) -> None:
+        """`repository`: the top of the work tree under review (the cache is never
+        inside it), None for a cache in memory only; `base`: the cache folder, by
+        default `cache_dir()`."""
+        self._folder = (
+            None
+            if repository is None
+            else _views_folder(base if base is not None else cache_dir(), repository)
+        )
+        self._memory: dict[str, VersionView] = {}
+        self._new: dict[str, VersionView] = {}
+        self.hits = 0
+        """Views found on disk in this run."""
+
+    @property
+    def on_disk(self) -> bool:
+        """True when entries are read from and written to a folder."""
+        return self._folder is not None
+
+    def get(self, blob: str) -> VersionView | None:
+        """The view of the version with blob id `blob`, or None when not kept."""
+        view = self._memory.get(blob)
+        if view is not None or self._folder is None or not _valid_blob(blob):
+            return view
+        try:
+            with open(self._folder / f"{blob}.json", "rb") as file:
+                raw = file.read(_MAX_ENTRY + 1)
+        except OSError:
+            return None
+        view = _decode(raw, blob) if len(raw) <= _MAX_ENTRY else None
+        if view is not None:
+            self.hits += 1
+            self._memory[blob] = view
+        return view
+
+    def put(self, blob: str, view: VersionView) -> None:
+        """Keep `view` as the view of blob `blob` (the caller read it from that content)."""
+        if view.error or blob in self._memory:
+            return
+        self._memory[blob] = view
+        if self._folder is not None and _valid_blob(blob):
+            self._new[blob] = view
+
+    def forget_memory(self) -> None:
+        """Drop the views held in memory (entries on disk stay): between batches."""
+        self._memory.clear()
+
+    def flush(self) -> None:
+        """Write the views kept since the last flush to disk, each file whole or not at
+        all; a folder that cannot be written is skipped silently."""
+        folder, new = self._folder, self._new
+        self._new = {}
+        if folder is None:
+            return
+        for blob, view in new.items():
+            entry = {"blob": blob, "last_reviewed": view.last_reviewed, "model": view.model}
+            part = folder / f".{blob}.{os.getpid()}.part"
+            try:
+                with _created(part) as file:
+                    file.write(json.dumps(entry, separators=(",", ":")).encode())
+                os.replace(part, folder / f"{blob}.json")
+            except (OSError, ValueError, TypeError, RecursionError):
+                with contextlib.suppress(OSError):
+                    part.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _created(path: Path) -> Iterator[Any]:
+    """A new file only this user can read and write, opened for writing."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        yield file
