@@ -32,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 _FORMAT = "1"
 """Part of the folder name of the views: bump it when what an entry holds changes."""
-_MAX_ENTRY = 32 * 1024 * 1024
-"""Largest entry read back (a view of a 10 MB model with aliases expanded is smaller)."""
 
 
 def cache_dir() -> Path | None:
@@ -141,11 +139,26 @@ def _decode(raw: bytes, blob: str) -> VersionView | None:
     return VersionView(last, model)
 
 
+def _encode(blob: str, view: VersionView) -> bytes:
+    """One entry: a line of JSON that starts with `{"blob":"<blob id>"`."""
+    entry = {"blob": blob, "last_reviewed": view.last_reviewed, "model": view.model}
+    return json.dumps(entry, separators=(",", ":")).encode() + b"\n"
+
+
+_PREFIX = b'{"blob":"'
+_PACKS_MAX = 8
+"""More packs than this are merged into one by the next run that writes."""
+_BYTES_MAX = 64 * 1024 * 1024
+"""Packs larger than this in all are not read, and are removed by the next run that writes."""
+
+
 class ViewCache:
     """Views of model versions by git blob id: in memory for one run, and on disk in
-    `cache_dir()` (see the module) for later runs. Only views of versions that load are
-    kept (a failure's message names the path it was read at). `flush` writes the new
-    entries; a cache that cannot be read or written is simply not used."""
+    `cache_dir()` (see the module) for later runs, as packs of entries (a line of JSON
+    each), one pack written by each run that read something new (`flush`) and merged
+    when there are many. Only views of versions that load are kept (a failure's
+    message names the path it was read at). A cache that cannot be read or written is
+    simply not used."""
 
     def __init__(self, repository: Path | None, base: Path | None = None) -> None:
         """`repository`: the top of the work tree under review (the cache is never
@@ -157,7 +170,12 @@ class ViewCache:
             else _views_folder(base if base is not None else cache_dir(), repository)
         )
         self._memory: dict[str, VersionView] = {}
-        self._new: dict[str, VersionView] = {}
+        self._index: dict[str, tuple[bytes, int, int]] | None = None
+        """blob -> (pack, start, end) of its entry, once the packs are read."""
+        self._packs: list[Path] = []
+        """The packs read."""
+        self._oversize = False
+        self._new: list[bytes] = []
         self.hits = 0
         """Views found on disk in this run."""
 
@@ -166,17 +184,43 @@ class ViewCache:
         """True when entries are read from and written to a folder."""
         return self._folder is not None
 
+    def _read_packs(self, folder: Path) -> dict[str, tuple[bytes, int, int]]:
+        index: dict[str, tuple[bytes, int, int]] = {}
+        try:
+            packs = sorted(folder.glob("*.pack"))
+            total = sum(p.stat().st_size for p in packs)
+        except OSError:
+            return index
+        if total > _BYTES_MAX:
+            self._oversize, self._packs = True, packs
+            return index
+        for pack in packs:
+            try:
+                data = pack.read_bytes()
+            except OSError:
+                continue
+            self._packs.append(pack)
+            start = 0
+            while start < len(data):
+                end = data.find(b"\n", start)
+                end = len(data) if end < 0 else end
+                if data.startswith(_PREFIX, start) and data[start + 49 : start + 50] == b'"':
+                    index[data[start + 9 : start + 49].decode("latin-1")] = (data, start, end)
+                start = end + 1
+        return index
+
     def get(self, blob: str) -> VersionView | None:
         """The view of the version with blob id `blob`, or None when not kept."""
         view = self._memory.get(blob)
-        if view is not None or self._folder is None or not _valid_blob(blob):
+        if view is not None or self._folder is None:
             return view
-        try:
-            with open(self._folder / f"{blob}.json", "rb") as file:
-                raw = file.read(_MAX_ENTRY + 1)
-        except OSError:
+        if self._index is None:
+            self._index = self._read_packs(self._folder)
+        found = self._index.get(blob)
+        if found is None:
             return None
-        view = _decode(raw, blob) if len(raw) <= _MAX_ENTRY else None
+        data, start, end = found
+        view = _decode(data[start:end], blob)
         if view is not None:
             self.hits += 1
             self._memory[blob] = view
@@ -187,30 +231,48 @@ class ViewCache:
         if view.error or blob in self._memory:
             return
         self._memory[blob] = view
-        if self._folder is not None and _valid_blob(blob):
-            self._new[blob] = view
+        if self._folder is not None and len(blob) == 40 and _valid_blob(blob):
+            try:
+                self._new.append(_encode(blob, view))
+            except (ValueError, TypeError, RecursionError):
+                pass
 
     def forget_memory(self) -> None:
-        """Drop the views held in memory (entries on disk stay): between batches."""
+        """Drop the views held in memory (entries on disk and new entries stay)."""
         self._memory.clear()
 
     def flush(self) -> None:
-        """Write the views kept since the last flush to disk, each file whole or not at
-        all; a folder that cannot be written is skipped silently."""
+        """Write the entries kept since the last flush as one pack (whole or not at all),
+        merged with the packs read when they are many, which are then removed. A
+        folder that cannot be written is skipped silently."""
         folder, new = self._folder, self._new
-        self._new = {}
-        if folder is None:
+        self._new = []
+        if folder is None or not new:
             return
-        for blob, view in new.items():
-            entry = {"blob": blob, "last_reviewed": view.last_reviewed, "model": view.model}
-            part = folder / f".{blob}.{os.getpid()}.part"
-            try:
-                with _created(part) as file:
-                    file.write(json.dumps(entry, separators=(",", ":")).encode())
-                os.replace(part, folder / f"{blob}.json")
-            except (OSError, ValueError, TypeError, RecursionError):
-                with contextlib.suppress(OSError):
-                    part.unlink(missing_ok=True)
+        if self._index is None:
+            self._index = self._read_packs(folder)
+        merge = self._oversize or len(self._packs) >= _PACKS_MAX
+        lines = new
+        if merge and not self._oversize:
+            old = [data[start : end + 1] for data, start, end in self._index.values()]
+            lines = [line if line.endswith(b"\n") else line + b"\n" for line in old] + new
+        content = b"".join(lines)
+        name = hashlib.sha256(content).hexdigest()[:32]
+        part = folder / f".{name}.{os.getpid()}.part"
+        try:
+            with _created(part) as file:
+                file.write(content)
+            os.replace(part, folder / f"{name}.pack")
+        except OSError:
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
+            return
+        if merge:
+            for pack in self._packs:
+                if pack.name != f"{name}.pack":
+                    with contextlib.suppress(OSError):
+                        pack.unlink(missing_ok=True)
+            self._packs, self._oversize = [folder / f"{name}.pack"], False
 
 
 @contextlib.contextmanager

@@ -523,7 +523,6 @@ class ChangeHistory:
         _walk_all(_BlobReader(g), walks, self._cache)
         for w in walks:
             out[w.path] = _conclude(w)
-        self._cache.flush()
         self._cache.forget_memory()
         return out
 
@@ -536,6 +535,8 @@ class ChangeHistory:
         return view
 
     def close(self) -> None:
+        """Write what the cache of views learnt, and let the repository go."""
+        self._cache.flush()
         if self._g is not None:
             self._g.close()
             self._g = None

@@ -79,13 +79,18 @@ def _views(folder: Path) -> Path:
 
 
 def _forge(views: Path, root: Path, entry: bytes | None = None) -> None:
-    """An entry for the model's current blob: the same review date, no assets."""
+    """A pack with an entry for the model's current blob (by default the same review
+    date and no assets) after the packs there, so that it wins."""
     blob = _blob(root)
     current = read_version((root / MODEL).read_bytes())
     if entry is None:
         forged = {"blob": blob, "last_reviewed": current.last_reviewed, "model": {"assets": []}}
-        entry = json.dumps(forged).encode()
-    (views / f"{blob}.json").write_bytes(entry)
+        entry = json.dumps(forged, separators=(",", ":")).encode()
+    (views / "~forged.pack").write_bytes(b"junk\n" + entry + b"\n")
+
+
+def _entries(views: Path) -> list[bytes]:
+    return [line for pack in views.glob("*.pack") for line in pack.read_bytes().splitlines()]
 
 
 def test_a_warm_cache_gives_the_facts_parsing_gives(
@@ -94,12 +99,12 @@ def test_a_warm_cache_gives_the_facts_parsing_gives(
     exact = _exact(root, monkeypatch)
     folder = tmp_path / "cache"
     assert _facts(root, folder) == exact  # cold: every version parsed, then written
-    entries = sorted(p.name for p in _views(folder).iterdir())
+    [pack] = _views(folder).iterdir()
     # The working tree's version and the two versions walked (the third is never read).
-    assert len(entries) == 3 and all(e.endswith(".json") for e in entries)
-    assert _facts(root, folder) == exact  # warm: nothing parsed
-    mode = stat.S_IMODE((_views(folder) / entries[0]).stat().st_mode)
-    assert mode == 0o600
+    assert len(_entries(_views(folder))) == 3
+    assert stat.S_IMODE(pack.stat().st_mode) == 0o600
+    assert _facts(root, folder) == exact  # warm: nothing parsed, nothing written
+    assert list(_views(folder).iterdir()) == [pack]
 
 
 def test_entries_are_read_back(root: Path, tmp_path: Path) -> None:
@@ -123,7 +128,7 @@ def test_a_cache_inside_the_repository_is_never_used(
     _forge(views, root)  # as a pull request could commit it
     assert _facts(root, folder) == exact
     assert "inside the repository" in caplog.text
-    assert [p.name for p in views.iterdir()] == [f"{_blob(root)}.json"]  # nothing written
+    assert [p.name for p in views.iterdir()] == ["~forged.pack"]  # nothing written
 
 
 def _written_elsewhere(root: Path) -> Path:
@@ -154,12 +159,13 @@ def test_a_cache_others_can_write_to_is_never_used(
         b"[]",
         b"null",
         b"\xff\xfe",
-        b"[" * 100_000 + b"]" * 100_000,
-        b'{"blob": "%(other)s", "last_reviewed": "2026-10-02", "model": {"assets": []}}',
-        b'{"blob": "%(blob)s", "last_reviewed": 20261002, "model": {"assets": []}}',
-        b'{"blob": "%(blob)s", "last_reviewed": "2026-10-02", "model": [], "x": 1}',
-        b'{"blob": "%(blob)s", "last_reviewed": "2026-10-02", "model": {"assets": [], "x": 1}}',
-        b'{"blob": "%(blob)s", "last_reviewed": "2026-10-02"}',
+        b'{"blob":"%(blob)s",' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"blob":"%(blob)s","blob":"%(other)s","last_reviewed":"2026-10-02","model":{"assets":[]}}',
+        b'{"blob":"%(blob)s","last_reviewed":20261002,"model":{"assets":[]}}',
+        b'{"blob":"%(blob)s","last_reviewed":"2026-10-02","model":[],"x":1}',
+        b'{"blob":"%(blob)s","last_reviewed":"2026-10-02","model":{"assets":[],"x":1}}',
+        b'{"blob":"%(blob)s","last_reviewed":"2026-10-02"}',
+        b'{"blob":"%(blob)s","last_reviewed":"2026-10-02","model":{"assets":[]}',
     ],
     ids=[
         "empty",
@@ -173,6 +179,7 @@ def test_a_cache_others_can_write_to_is_never_used(
         "extra-key",
         "extra-model-key",
         "no-model",
+        "truncated-entry",
     ],
 )
 def test_an_entry_that_is_not_exactly_a_view_is_ignored(
@@ -200,3 +207,23 @@ def test_no_cache_folder_writes_nothing(
     _facts(root, None)
     assert not (tmp_path / "home").exists()
     assert os.listdir(tmp_path) == ["repo"]
+
+
+def test_many_packs_are_merged_into_one(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "cache"
+    _facts(root, folder)
+    views = _views(folder)
+    kept = set(_entries(views))
+    for n in range(8):
+        (views / f"extra-{n}.pack").write_bytes(b"not an entry\n")
+    # An edit in the working tree: one new version, so this run writes, and merges.
+    text = (root / MODEL).read_text(encoding="utf-8")
+    (root / MODEL).write_text(text.replace("quarterly", "monthly", 1), encoding="utf-8")
+    exact = _exact(root, monkeypatch)
+    assert _facts(root, folder) == exact
+    [pack] = views.iterdir()
+    merged = _entries(views)
+    assert kept < set(merged) and len(merged) == len(kept) + 1
+    assert _facts(root, folder) == exact
