@@ -6,7 +6,9 @@ Every document carries `schema_version`, bumped on any change to its shape: the
 `matrix` (`MATRIX_SCHEMA_VERSION`). The check and matrix reports carry their provenance
 (`provenance_json`).
 A review verdict has one JSON shape everywhere (`review_json`); a rule that could not run
-has the status `"unknown"`.
+has the status `"unknown"` (the verdict fails), one that was not evaluated because the run
+allowed it (`--allow-unknown-history`; an ATLAS rule without `review.atlas_version`) the
+status `"not_evaluated"`.
 """
 
 from __future__ import annotations
@@ -43,23 +45,28 @@ from ..results import (
 )
 from . import Formatter
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
 2: the report carries its `provenance` (`policy_digest` null for `validate`, which runs
-no policy)."""
+no policy). 3: a review rule that was not evaluated has the status `"not_evaluated"` (it
+was `"unknown"`, like a rule that could not run)."""
 
 MATRIX_SCHEMA_VERSION = 1
 """Version of the `matrix` JSON report."""
 
-REVIEW_SCHEMA_VERSION = 2
+REVIEW_SCHEMA_VERSION = 3
 """Version of the `status` and `remind` JSON reports. 2: a rule that could not run has
-the status `"unknown"` (it was `null`), as in the `check` report."""
+the status `"unknown"` (it was `null`), as in the `check` report. 3: a rule that was not
+evaluated has the status `"not_evaluated"` (it was `"unknown"` too)."""
 
 TOOL_SCHEMA_VERSION = 1
 """Version of the `test`, `atlas list` and `atlas diff` JSON reports."""
 
-UNKNOWN = "unknown"
-"""The status of a review rule that could not run (a shallow clone, no git history)."""
+NOT_EVALUATED = "not_evaluated"
+"""The status of a review rule that was not evaluated and does not count in the verdict
+(`ReviewReason.status` None): the change rule under `--allow-unknown-history`, the ATLAS
+rule without a catalog or a usable `review.atlas_version`. A rule that could not run and
+fails the verdict has the status `"unknown"` (`ReviewStatus.UNKNOWN`)."""
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:
@@ -111,7 +118,8 @@ def _control(c: ControlResult) -> dict[str, Any]:
 def review_json(v: ReviewVerdict) -> dict[str, Any]:
     """The JSON shape of a review verdict, the same in the check, status and remind reports:
     `{status, due, days_left, reasons: [{rule, status, message, details}]}`, where a rule
-    that could not run has the status `"unknown"`."""
+    that could not run has the status `"unknown"` and one that was not evaluated
+    `"not_evaluated"`."""
     return {
         "status": v.status.value,
         "due": v.due.isoformat() if v.due else None,
@@ -119,7 +127,7 @@ def review_json(v: ReviewVerdict) -> dict[str, Any]:
         "reasons": [
             {
                 "rule": r.rule.value,
-                "status": r.status.value if r.status is not None else UNKNOWN,
+                "status": r.status.value if r.status is not None else NOT_EVALUATED,
                 "message": r.message,
                 "details": _plain(r.details),
             }

@@ -5,6 +5,7 @@ case runs through `status`, `remind` and `check`, end to end on real git reposit
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -189,6 +190,50 @@ def test_a_shallow_clone_is_unknown_and_fails_unless_allowed(
     assert allowed["remind"] == (0, [])
     code, out, _ = _run(capsys, "status", str(clone / MODEL), *AS_OF, "--allow-unknown-history")
     assert "[not evaluated] change rule not evaluated (allowed by --allow-unknown-history)" in out
+
+    # Every format tells the failing `unknown` from the allowed `not evaluated`.
+    assert _change_rule_shown(capsys, clone) == {
+        "status json": "unknown",
+        "remind json": "unknown",
+        "check json": "unknown",
+        "text": "[unknown]",
+        "markdown": "[unknown]",
+        "csv": "[unknown]",
+    }
+    assert _change_rule_shown(capsys, clone, "--allow-unknown-history") == {
+        "status json": "not_evaluated",
+        "remind json": None,  # nothing to remind of
+        "check json": "not_evaluated",
+        "text": "[not evaluated]",
+        "markdown": "[not evaluated]",
+        "csv": "[not evaluated]",
+    }
+
+
+def _change_rule_shown(
+    capsys: pytest.CaptureFixture[str], root: Path, *extra: str
+) -> dict[str, str | None]:
+    """How each report shows the change rule's reason: its JSON status, its label."""
+    target = str(root / MODEL)
+
+    def status_of(reasons: list[dict[str, str]]) -> str:
+        (change,) = [r for r in reasons if r["rule"] == "change"]
+        return change["status"]
+
+    shown: dict[str, str | None] = {}
+    _, text, _ = _run(capsys, "status", target, *AS_OF, "-f", "json", *extra)
+    shown["status json"] = status_of(json.loads(text)["models"][0]["reasons"])
+    _, text, _ = _run(capsys, "remind", target, *AS_OF, "-f", "json", *extra)
+    reminded = [m for group in json.loads(text)["owners"] for m in group["models"]]
+    shown["remind json"] = status_of(reminded[0]["reasons"]) if reminded else None
+    _, text, _ = _run(capsys, "check", target, *AS_OF, "-f", "json", *extra)
+    shown["check json"] = status_of(json.loads(text)["models"][0]["review"]["reasons"])
+    for fmt in ("text", "markdown", "csv"):
+        _, text, _ = _run(capsys, "status", target, *AS_OF, "-f", fmt, *extra)
+        labels = re.findall(r"\[(?:unknown|not evaluated)\] change rule", text)
+        assert len(set(labels)) == 1, (fmt, text)
+        shown[fmt] = labels[0].removesuffix(" change rule")
+    return shown
 
 
 def test_a_folder_outside_git_is_unknown(

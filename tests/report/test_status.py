@@ -84,7 +84,7 @@ def test_text_table_is_aligned_with_reasons_under_each_model() -> None:
 
 def test_json_shape() -> None:
     doc = json.loads(render_status(sample_run(), OutputFormat.JSON))
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert doc["as_of"] == "2026-11-01"
     b = doc["models"][1]
     assert b == {
@@ -98,8 +98,8 @@ def test_json_shape() -> None:
         "reasons": [
             {"rule": "calendar", "status": "overdue", "message": "review was due | late",
              "details": {}},
-            {"rule": "change", "status": "unknown", "message": "change rule not evaluated: shallow",
-             "details": {}},
+            {"rule": "change", "status": "not_evaluated",
+             "message": "change rule not evaluated: shallow", "details": {}},
             {"rule": "red_team", "status": "review_required",
              "message": "red-team finding RT-1/F-1 names no threat",
              "details": {"finding": "RT-1/F-1"}},
@@ -146,15 +146,16 @@ def test_empty_run() -> None:
 
 
 def test_a_verdict_has_the_same_json_in_status_and_check() -> None:
-    # One function renders a review verdict: a rule that could not run is "unknown" in
-    # both reports, and the status report's model is the check report's verdict, flat.
+    # One function renders a review verdict: a rule that was not evaluated is
+    # "not_evaluated" in both reports, and the status report's model is the check
+    # report's verdict, flat.
     run = sample_run()
     status = json.loads(render_status(run, OutputFormat.JSON))
     check = json.loads(OutputFormat.JSON.formatter().render(run))
     for flat, model in zip(status["models"], check["models"], strict=True):
         review = model["review"]
         assert {k: flat[k] for k in review} == review
-    assert check["models"][1]["review"]["reasons"][1]["status"] == "unknown"
+    assert check["models"][1]["review"]["reasons"][1]["status"] == "not_evaluated"
 
 
 def test_exit_status_is_1_when_a_review_is_overdue_required_or_missing() -> None:
