@@ -120,7 +120,8 @@ def _views_folder(base: Path | None, repository: Path) -> Path | None:
 
 
 def _valid_blob(blob: str) -> bool:
-    return len(blob) in (40, 64) and all(c in "0123456789abcdef" for c in blob)
+    """A SHA-1 blob id (a repository in SHA-256 format keeps its views in memory only)."""
+    return len(blob) == 40 and all(c in "0123456789abcdef" for c in blob)
 
 
 def _decode(raw: bytes, blob: str) -> VersionView | None:
@@ -231,7 +232,7 @@ class ViewCache:
         if view.error or blob in self._memory:
             return
         self._memory[blob] = view
-        if self._folder is not None and len(blob) == 40 and _valid_blob(blob):
+        if self._folder is not None and _valid_blob(blob):
             try:
                 self._new.append(_encode(blob, view))
             except (ValueError, TypeError, RecursionError):
