@@ -380,7 +380,10 @@ def derive_version(known: VersionView, content: bytes) -> VersionView | None:
         parts = known.keys.get((number, column))
         if parts is None or parts[-1] != before.group(3):
             return None
-        old_value, new_value = _line_value(before), _line_value(after)
+        try:
+            old_value, new_value = _line_value(before), _line_value(after)
+        except ValueError:  # a number too long for int(): the loader refuses the file
+            return None
         if parts == _LAST_REVIEWED:
             if last != _scalar(old_value):
                 return None

@@ -192,3 +192,13 @@ def test_the_shortcut_is_refused_for_what_it_cannot_tell() -> None:
     known = read_version((REVIEWS[0] + ASSETS[2]).encode())
     new = (REVIEWS[0] + ASSETS[2]).replace("write}", "admin}")
     assert derive_version(known, new.encode()) is None  # inside a flow list
+
+
+def test_a_number_too_long_to_read_is_never_derived() -> None:
+    # The loader refuses an int of more than 4,300 digits (Python's limit for int()):
+    # the derivation must not raise, and must leave that version to the parser.
+    text = "review:\n  last_reviewed: 2026-10-02\nassets:\n  - id: t\n    permissions: 1\n"
+    known = read_version(text.encode())
+    longer = text.replace("permissions: 1", "permissions: " + "1" * 5000).encode()
+    assert derive_version(known, longer) is None
+    assert read_version(longer).error
