@@ -93,6 +93,43 @@ def _private(folder: Path) -> bool:
     )
 
 
+def _in_work_tree(folder: Path) -> Path | None:
+    """The git work tree `folder` is inside (a folder with `.git` at or above it), or None."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def programs_folder(base: Path | None = None) -> Path | None:
+    """The folder of the embedded engine's compiled programs under `base` (default
+    `cache_dir()`), made if need be; None when there is no cache, or the folder is inside a
+    git work tree (a pull request could commit a compiled program there, with the checksum
+    beside it, to be loaded in place of the policies), or is not this user's alone."""
+    base = base if base is not None else cache_dir()
+    if base is None:
+        return None
+    try:
+        base = base.expanduser().resolve()
+        tree = _in_work_tree(base)
+        if tree is not None:
+            logger.warning(
+                "the cache folder %s is inside the git work tree %s: compiled policies are "
+                "not cached (set POLICYENGINE_CACHE_DIR to a folder outside any repository)",
+                base,
+                tree,
+            )
+            return None
+        folder = base / "programs"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, RuntimeError):
+        return None
+    if not _private(folder):
+        logger.warning("the cache folder %s is not this user's alone: not used", folder)
+        return None
+    return folder
+
+
 def _views_folder(base: Path | None, repository: Path) -> Path | None:
     """The folder of the views under `base`, made if need be; None when there is no
     cache, or it would be inside `repository`, or is not this user's alone."""

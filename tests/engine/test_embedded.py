@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from policyengine.cache import programs_folder
 from policyengine.engine import EngineOutput, make_engine
-from policyengine.engine.embedded import EmbeddedEngine, cache_dir
+from policyengine.engine.embedded import EmbeddedEngine, _program_key, cache_dir
 from policyengine.errors import EngineError, PolicyError, UsageError
 from policyengine.policyset import load_policy_set
 
@@ -63,10 +65,10 @@ def test_compiled_programs_are_cached_and_a_bad_cache_is_ignored(
     ps = load_policy_set([BASIC])
     inputs = [MODEL, {"model": {}, "facts": {}}]
     first = EmbeddedEngine(workers=1).evaluate(ps, inputs)
-    bundles = sorted(cache.glob("*.rbb"))
+    bundles = sorted((cache / "programs").glob("*.rbb"))
     assert len(bundles) == len(ps.programs())
     assert all((b.with_suffix(".sha256")).is_file() for b in bundles)
-    assert not list(cache.glob(".*")), "no temporary file is left behind"
+    assert not list((cache / "programs").glob(".*")), "no temporary file is left behind"
     stamps = [b.stat().st_mtime_ns for b in bundles]
     assert EmbeddedEngine(workers=1).evaluate(ps, inputs) == first
     assert [b.stat().st_mtime_ns for b in bundles] == stamps, "loaded, not compiled again"
@@ -244,3 +246,47 @@ def test_legacy_message_with_model_text_is_an_error_never_a_changed_result(
         EngineOutput.from_json(
             {"deny": [[{"rule_id": "TM-TEST-900", "msg": text, "path": []}]], "not_applicable": []}
         )
+
+
+def _tampered(tmp_path: Path) -> Path:
+    """BASIC with TM-TEST-001 never denying: the program a forger would plant."""
+    folder = tmp_path / "tampered"
+    shutil.copytree(BASIC, folder)
+    rego = folder / "checks" / "scoring.rego"
+    rego.write_text(
+        rego.read_text().replace(
+            "_lacks_assumption(t) if count(", "_lacks_assumption(t) if 0 > count("
+        ),
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["in-a-work-tree", "outside"])
+def test_a_compiled_program_planted_in_a_work_tree_is_never_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inside: bool
+) -> None:
+    # A forged program: the tampered set's compiled bundle, saved under the real set's key
+    # with a matching checksum, as a pull request could commit it when the workflow points
+    # POLICYENGINE_CACHE_DIR into the checkout.
+    real, forged = load_policy_set([BASIC]), load_policy_set([_tampered(tmp_path)])
+    made = tmp_path / "made"
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(made))
+    assert EmbeddedEngine(workers=1).evaluate(forged, [MODEL]) != [EXPECTED]
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    cache = (repo if inside else tmp_path / "runner") / ".cache" / "policyengine"
+    programs = cache / "programs"
+    programs.mkdir(parents=True, mode=0o700)
+    for old, new in zip(forged.programs(), real.programs(), strict=True):
+        bad = made / "programs" / f"{_program_key(old)}.rbb"
+        shutil.copy(bad, programs / f"{_program_key(new)}.rbb")
+        (programs / f"{_program_key(new)}.sha256").write_text(
+            hashlib.sha256(bad.read_bytes()).hexdigest() + "\n"
+        )
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(cache))
+    answer = EmbeddedEngine(workers=1).evaluate(real, [MODEL])
+    # Outside any work tree the runner's own cache is trusted (a forger there already owns
+    # the runner); inside one, it is never read and the real policies answer.
+    assert (answer == [EXPECTED]) is inside
+    assert (programs_folder(cache) is None) is inside
