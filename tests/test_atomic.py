@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +42,23 @@ def test_a_failure_midway_leaves_the_old_file_and_no_temporary(tmp_path: Path) -
         write_whole(target, pieces())
     assert target.read_text(encoding="utf-8") == "old\n"
     assert _listing(tmp_path) == ["report.json"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002], ids=["022", "077", "002"])
+def test_a_new_file_follows_the_umask(tmp_path: Path, umask: int) -> None:
+    """Issue 13: reports came out 0600 whatever the umask (tempfile.mkstemp's mode)."""
+    old = os.umask(umask)
+    try:
+        write_whole(tmp_path / "report.txt", "x\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.txt").stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    write_whole(target, b"new\n")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert target.read_bytes() == b"new\n"
