@@ -518,7 +518,7 @@ def _cmd_remind(args: argparse.Namespace) -> int:
 
     run, config = _review_run(args)
     within = args.within if args.within is not None else config.review.remind_before
-    report = remind_report(run, within)
+    report = remind_report(run, within, config.owners)
     code = _report(args, report, _review_fail_on(args))
     print(f"policyengine: {report.count} of {len(run.models)} models to review", file=sys.stderr)
     return code

@@ -11,8 +11,9 @@ paths (they must stay inside the repository root). Without a file, every default
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -101,6 +102,12 @@ _SCHEMA: dict[str, Any] = {
         },
     },
     "policies": {"type": "list", "default": [], "schema": {"type": "string", "empty": False}},
+    "owners": {
+        "type": "dict",
+        "default": {},
+        "keysrules": {"type": "string", "empty": False},
+        "valuesrules": {"type": "list", "empty": False, "schema": {"type": "string"}},
+    },
     "evidence_dir": {"type": "string", "empty": False, "default": "evidence"},
     "atlas_catalog": {
         "type": "string",
@@ -112,6 +119,12 @@ _SCHEMA: dict[str, Any] = {
 _CADENCE_MESSAGE = (
     "must be one of " + ", ".join(CADENCES) + " or a mapping {days: N} with N from 1 to 3660"
 )
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+@{_LABEL}(?:\.{_LABEL})+")
+"""An e-mail address an owner is reached at (`alice@example.com`): ATTENDEE in `.ics`."""
+HANDLE = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?")
+"""A GitHub user or team to mention (`@alice`, `@acme/ai-platform`): markdown only."""
 
 _ANYOF_MESSAGES = {
     ("review", "cadence"): _CADENCE_MESSAGE,
@@ -223,6 +236,9 @@ class Config:
     atlas_catalog: str
     """The repository's ATLAS catalog file, relative to the root (POSIX form); absolute
     when a pull request takes it from elsewhere (the base ref's copy)."""
+    owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """How to reach each `metadata.owner`: e-mail addresses (`EMAIL`) and GitHub handles
+    (`HANDLE`), in the config's order; `remind` uses them."""
 
 
 def find_root(start: Path) -> Path:
@@ -382,6 +398,19 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def _owners(owners: Mapping[str, list[str]], located: _Located) -> dict[str, tuple[str, ...]]:
+    """The `owners` mapping, each contact an e-mail address or a GitHub handle."""
+    for owner, contacts in owners.items():
+        for i, contact in enumerate(contacts):
+            if not (EMAIL.fullmatch(contact) or HANDLE.fullmatch(contact)):
+                raise located.error(
+                    ("owners", owner, i),
+                    "must be an e-mail address (name@example.com) or a GitHub handle "
+                    f"(@user, @org/team) (got {contact!r})",
+                )
+    return {owner: tuple(contacts) for owner, contacts in owners.items()}
+
+
 def _validate(data: Any, located: _Located) -> dict[str, Any]:
     if data is None:
         data = {}
@@ -468,4 +497,5 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
         ),
         evidence_dir=_inside(root, doc["evidence_dir"], located, ("evidence_dir",), lexical),
         atlas_catalog=atlas_catalog.relative_to(root).as_posix(),
+        owners=_owners(doc["owners"], located),
     )

@@ -71,6 +71,13 @@ class ReviewStatus(StrEnum):
         """Larger is worse; the verdict of a model is the worst of its rules."""
         return _REVIEW_RANK[self]
 
+    @property
+    def needs_action_now(self) -> bool:
+        """`unknown`, `overdue`, `review_required`, `never_reviewed`: the review is to do
+        today whatever its due date (`remind` lists it in any window, `.ics` dates it on
+        the as-of day)."""
+        return _REVIEW_RANK[self] >= _REVIEW_RANK[ReviewStatus.UNKNOWN]
+
 
 _REVIEW_RANK = {
     ReviewStatus.CURRENT: 0,
@@ -438,6 +445,13 @@ class OwnerGroup:
     """`metadata.owner`, or `(no owner)`."""
     models: tuple[ModelReport, ...]
     """Most urgent first: never reviewed, then by due date, then by path."""
+    contacts: tuple[str, ...] = ()
+    """How to reach the owner (the config's `owners`): e-mail addresses and `@handles`."""
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        """The contacts that are e-mail addresses (not `@handles`)."""
+        return tuple(c for c in self.contacts if not c.startswith("@"))
 
 
 @dataclass(frozen=True)

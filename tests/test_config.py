@@ -427,3 +427,43 @@ def test_risk_and_ceiling_errors_are_located(tmp_path: Path, text: str, message:
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)
     assert message in str(info.value)
+
+
+def test_owners_map_an_owner_to_addresses_and_handles(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "owners:\n  ai-platform-team: [ana@example.com, '@acme/ai-platform']\n"
+        "  search-team:\n    - s.lee+ai@mail.example.org\n",
+    )
+    assert load_config(tmp_path).owners == {
+        "ai-platform-team": ("ana@example.com", "@acme/ai-platform"),
+        "search-team": ("s.lee+ai@mail.example.org",),
+    }
+    assert load_config(tmp_path / "nowhere").owners == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "owners:\n  team: [ok@example.com, 'Ana <ana@example.com>']\n",
+            "2:26: `owners.team[1]` must be an e-mail address (name@example.com) or a GitHub "
+            "handle (@user, @org/team) (got 'Ana <ana@example.com>')",
+        ),
+        (
+            "owners:\n  team: ['ana@localhost']\n",
+            "2:10: `owners.team[0]` must be an e-mail address (name@example.com) or a GitHub "
+            "handle (@user, @org/team) (got 'ana@localhost')",
+        ),
+        ("owners:\n  team: ana@example.com\n", "2:3: `owners.team` must be a list (got "
+         "'ana@example.com')"),
+        ("owners:\n  team: []\n", "2:3: `owners.team` must not be empty"),
+        ("owners: [a]\n", "1:1: `owners` must be a mapping (got ['a'])"),
+    ],
+    ids=["display-name", "no-domain", "not-a-list", "empty", "not-a-mapping"],
+)  # fmt: skip
+def test_owner_contacts_are_checked_and_located(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value) == f"{path}:{message}"

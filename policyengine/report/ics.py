@@ -1,7 +1,11 @@
 """The iCalendar format: the `remind` reviews as all-day events, one per review.
 
 Each event has a stable UID (from the model's path and id), so that importing a newer
-calendar updates events instead of duplicating them, and a display alarm a week before.
+calendar updates events instead of duplicating them, and a display alarm. A review that
+is coming up is an event on its due date with the alarm a week before (never before the
+as-of day); a review that needs doing now (overdue, required, never done, unknown) is an
+event on the as-of day with the alarm at its start, since an alarm in the past never
+fires. The owner's e-mail addresses (the config's `owners`) are the event's attendees.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def event_uid(model: ModelReport) -> str:
 
 
 def _remind_ics(report: RemindReport) -> str:
-    from icalendar import Alarm, Calendar, Event, vText
+    from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
     as_of = report.run.as_of
     cal = Calendar()
@@ -46,7 +50,9 @@ def _remind_ics(report: RemindReport) -> str:
             review = m.review
             if review is None:
                 continue
-            start = review.due if review.due is not None else as_of
+            now = review.due is None or review.status.needs_action_now or review.due < as_of
+            start = as_of if now or review.due is None else review.due
+            ahead = min(7, (start - as_of).days)
             name = m.model_id or m.path
             description = [
                 f"Owner: {group.owner}",
@@ -66,10 +72,15 @@ def _remind_ics(report: RemindReport) -> str:
             event.add("x-policyengine-path", vText(m.path))
             event.add("x-policyengine-status", vText(review.status.value))
             event.add("transp", "TRANSPARENT")
+            for email in group.emails:
+                attendee = vCalAddress(f"mailto:{email}")
+                attendee.params["cn"] = vText(group.owner)
+                attendee.params["role"] = vText("REQ-PARTICIPANT")
+                event.add("attendee", attendee, encode=False)
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", f"Threat-model review of {name} is due")
-            alarm.add("trigger", timedelta(days=-7))
+            alarm.add("trigger", timedelta(days=-ahead))
             event.add_component(alarm)
             cal.add_component(event)
     return bytes(cal.to_ical()).decode("utf-8")

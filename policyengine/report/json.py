@@ -59,6 +59,10 @@ REVIEW_SCHEMA_VERSION = 3
 the status `"unknown"` (it was `null`), as in the `check` report. 3: a rule that was not
 evaluated has the status `"not_evaluated"` (it was `"unknown"` too)."""
 
+REMIND_SCHEMA_VERSION = 4
+"""Version of the `remind` JSON report: as `REVIEW_SCHEMA_VERSION` up to 3; 4: each owner
+carries its `contacts` (the config's `owners`)."""
+
 TOOL_SCHEMA_VERSION = 1
 """Version of the `test`, `atlas list` and `atlas diff` JSON reports."""
 
@@ -276,12 +280,16 @@ def _status_doc(run: RunResult) -> dict[str, Any]:
 
 def _remind_doc(report: RemindReport) -> dict[str, Any]:
     return {
-        "schema_version": REVIEW_SCHEMA_VERSION,
+        "schema_version": REMIND_SCHEMA_VERSION,
         "as_of": report.run.as_of.isoformat(),
         "within_days": report.within,
         "count": report.count,
         "owners": [
-            {"owner": g.owner, "models": [_review_model(m) for m in g.models]}
+            {
+                "owner": g.owner,
+                "contacts": list(g.contacts),
+                "models": [_review_model(m) for m in g.models],
+            }
             for g in report.groups
         ],
     }

@@ -88,6 +88,8 @@ def _remind_markdown(report: RemindReport) -> str:
     ]
     for group in report.groups:
         lines.extend(["", f"### {markdown_cell(group.owner)}", ""])
+        if group.contacts:
+            lines.extend(["cc " + ", ".join(_mention(c) for c in group.contacts), ""])
         for m in group.models:
             name = markdown_cell(m.model_id or m.path)
             lines.append(f"- [ ] **{name}** (`{m.path}`): {status_of(m)}, {when_due(m)}")
@@ -95,6 +97,12 @@ def _remind_markdown(report: RemindReport) -> str:
     if not report.groups:
         lines.extend(["", "Nothing is due."])
     return "\n".join(lines) + "\n"
+
+
+def _mention(contact: str) -> str:
+    """A GitHub `@handle` as is (it notifies), an e-mail address as an autolink (the
+    config admits only characters neither form can turn into markup)."""
+    return contact if contact.startswith("@") else f"<{contact}>"
 
 
 class MarkdownFormatter(Formatter):

@@ -263,7 +263,8 @@ def remind_heading(report: RemindReport) -> str:
 def _remind_text(report: RemindReport) -> str:
     lines = [remind_heading(report)]
     for group in report.groups:
-        lines.extend(["", f"{group.owner}:"])
+        contacts = f" ({', '.join(group.contacts)})" if group.contacts else ""
+        lines.extend(["", f"{group.owner}{contacts}:"])
         for m in group.models:
             lines.append(f"  {m.model_id or m.path}  {status_of(m)}  {when_due(m)}  {m.path}")
             lines.extend(f"      {reason_label(r)}" for r in reasons_of(m))

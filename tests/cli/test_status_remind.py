@@ -200,6 +200,40 @@ def test_remind_within_widens_the_window(repo: Path, capsys: pytest.CaptureFixtu
     assert code == 0
 
 
+def test_remind_within_narrows_the_configs_window(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13: `remind --within 5` listed a review due in 11 days (due_soon by the
+    config's `remind_before: 14`). The window given wins both ways."""
+    (repo / ".policyengine.yaml").write_text("review: {remind_before: 14}\n", encoding="utf-8")
+    path = str(repo / "models" / "support.yaml")
+    code, out, _ = run(["remind", path, "--as-of", "2026-12-22", "--within", "5"], capsys)
+    assert (code, "Nothing is due." in out) == (0, True)
+    code, out, _ = run(["remind", path, "--as-of", "2026-12-22", "--within", "11"], capsys)
+    assert code == 1 and "support-assistant  due_soon  due 2027-01-02 (in 11 days)" in out
+    code, out, _ = run(["remind", path, "--as-of", "2026-12-22"], capsys)  # remind_before
+    assert code == 1 and "due_soon" in out
+
+
+def test_remind_ics_names_the_owners_attendees(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".policyengine.yaml").write_text(
+        "owners:\n  search-team: [sam@example.com, '@acme/search']\n", encoding="utf-8"
+    )
+    target = repo / "reviews.ics"
+    code, _, _ = run(
+        ["remind", str(repo / "models"), "--as-of", "2026-12-25", "-f", "ics", "-o", str(target)],
+        capsys,
+    )
+    assert code == 1
+    cal = icalendar.Calendar.from_ical(target.read_text(encoding="utf-8"))
+    events = {str(e["x-policyengine-owner"]): e for e in cal.walk("VEVENT")}
+    assert str(events["search-team"]["attendee"]) == "mailto:sam@example.com"
+    assert events["search-team"].decoded("dtstart").isoformat() == "2026-12-25"  # overdue
+    assert "attendee" not in events["ai-platform-team"]
+
+
 def test_remind_ics_file_groups_owners(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -71,6 +71,15 @@ def test_selection_and_window() -> None:
     assert "alpha" not in [m.model_id for m in due_models(run, 39)]
 
 
+def test_a_narrower_window_leaves_out_a_due_soon_review() -> None:
+    """Issue 13: `--within 5` listed a review due in 9 days because its verdict was
+    `due_soon` (the config's `remind_before` won). What needs doing now stays."""
+    run = sample_run()
+    assert [m.model_id for m in due_models(run, 8)] == ["beta", "gamma", "epsilon"]
+    assert [m.model_id for m in due_models(run, 9)] == ["beta", "gamma", "delta", "epsilon"]
+    assert [m.model_id for m in due_models(run, 0)] == ["beta", "gamma", "epsilon"]
+
+
 def test_grouped_by_owner_most_urgent_first() -> None:
     groups = group_by_owner(due_models(sample_run(), 40))
     assert [(g.owner, [m.model_id for m in g.models]) for g in groups] == [
@@ -105,7 +114,7 @@ def test_nothing_due() -> None:
 
 def test_json() -> None:
     doc = json.loads(render_remind(sample_run(), OutputFormat.JSON, 14))
-    assert doc["schema_version"] == 3
+    assert doc["schema_version"] == 4
     assert doc["within_days"] == 14 and doc["count"] == 4
     assert [o["owner"] for o in doc["owners"]] == ["team-a", "team-b", "(no owner)"]
     assert doc["owners"][1]["models"][0]["reasons"][0]["message"] == "late"
@@ -117,8 +126,10 @@ def test_ics_parses_with_icalendar() -> None:
     events = {str(e["x-policyengine-path"]): e for e in cal.walk("VEVENT")}
     assert sorted(events) == ["m/b.yaml", "m/c.yaml", "m/d.yaml", "m/e.yaml"]
     beta = events["m/b.yaml"]
-    assert beta.decoded("dtstart") == date(2026, 10, 1)  # all-day, the due date
-    assert beta.decoded("dtend") == date(2026, 10, 2)
+    # overdue since 2026-10-01: the event is on the as-of day, all day, so its alarm fires
+    assert beta.decoded("dtstart") == AS_OF
+    assert beta.decoded("dtend") == AS_OF + timedelta(days=1)
+    assert "due 2026-10-01 (31 days ago)" in str(beta["description"])
     assert str(beta["summary"]) == "Threat-model review: beta (overdue)"
     assert "Owner: team-b" in str(beta["description"])
     assert "[overdue] late" in str(beta["description"])
@@ -127,9 +138,64 @@ def test_ics_parses_with_icalendar() -> None:
     stamp = beta.decoded("dtstamp")
     assert isinstance(stamp, datetime) and stamp.date() == AS_OF
     (alarm,) = beta.walk("VALARM")
-    assert alarm.decoded("trigger") == timedelta(days=-7)
+    assert alarm.decoded("trigger") == timedelta(0)
     # never reviewed: no due date, so the event is on the as-of date
     assert events["m/c.yaml"].decoded("dtstart") == AS_OF
+    # review required, due date later: to do now
+    assert events["m/e.yaml"].decoded("dtstart") == AS_OF
+    # coming up in 9 days: on its due date, the alarm a week before
+    delta = events["m/d.yaml"]
+    assert delta.decoded("dtstart") == date(2026, 11, 10)
+    assert delta.walk("VALARM")[0].decoded("trigger") == timedelta(days=-7)
+
+
+@pytest.mark.parametrize("due_in", [-400, -1, 0, 1, 3, 7, 8, 40], ids=str)
+def test_every_alarm_falls_on_or_after_the_as_of_day(due_in: int) -> None:
+    """An alarm before the as-of day never fires: the one reminder of a late review
+    would be lost. Each alarm is on the as-of day or later, a week before when it can."""
+    due = AS_OF + timedelta(days=due_in)
+    status = ReviewStatus.OVERDUE if due_in < 0 else ReviewStatus.DUE_SOON
+    run = RunResult(
+        models=(ModelReport("m/a.yaml", "alpha", "o", (), review=verdict(status, due)),),
+        as_of=AS_OF,
+    )
+    cal = icalendar.Calendar.from_ical(render_remind(run, OutputFormat.ICS, 40))
+    (event,) = cal.walk("VEVENT")
+    start = event.decoded("dtstart")
+    fires = start + event.walk("VALARM")[0].decoded("trigger")
+    assert start == max(due, AS_OF)
+    assert fires == max(AS_OF, due - timedelta(days=7))
+
+
+CONTACTS = {"team-b": ("bea@example.com", "@acme/team-b", "bo.b@mail.example.org")}
+
+
+def test_owner_contacts_are_attendees_in_ics() -> None:
+    report = remind_report(sample_run(), 14, CONTACTS)
+    cal = icalendar.Calendar.from_ical(OutputFormat.ICS.formatter().render(report))
+    events = {str(e["x-policyengine-path"]): e for e in cal.walk("VEVENT")}
+    attendees = events["m/b.yaml"]["attendee"]
+    assert [str(a) for a in attendees] == ["mailto:bea@example.com", "mailto:bo.b@mail.example.org"]
+    assert {str(a.params["cn"]) for a in attendees} == {"team-b"}
+    assert "attendee" not in events["m/d.yaml"]  # team-a has no contacts
+    vevents = vobject.readOne(OutputFormat.ICS.formatter().render(report)).contents["vevent"]
+    beta = next(e for e in vevents if e.summary.value.startswith("Threat-model review: beta"))
+    assert [a.value for a in beta.contents["attendee"]] == [
+        "mailto:bea@example.com",
+        "mailto:bo.b@mail.example.org",
+    ]
+
+
+def test_owner_contacts_are_mentions_in_markdown_text_and_json() -> None:
+    report = remind_report(sample_run(), 14, CONTACTS)
+    md = OutputFormat.MARKDOWN.formatter().render(report).splitlines()
+    team_b = md.index("### team-b")
+    assert md[team_b + 2] == "cc <bea@example.com>, @acme/team-b, <bo.b@mail.example.org>"
+    assert "cc" not in " ".join(md[: md.index("### team-b")])
+    text = OutputFormat.TEXT.formatter().render(report)
+    assert "team-b (bea@example.com, @acme/team-b, bo.b@mail.example.org):" in text
+    doc = json.loads(OutputFormat.JSON.formatter().render(report))
+    assert [o["contacts"] for o in doc["owners"]] == [[], list(CONTACTS["team-b"]), []]
 
 
 def test_ics_parses_with_vobject() -> None:
@@ -139,6 +205,7 @@ def test_ics_parses_with_vobject() -> None:
     assert len(events) == 4
     by_summary = {e.summary.value: e for e in events}
     delta = by_summary["Threat-model review: delta (due_soon)"]
+    assert by_summary["Threat-model review: beta (overdue)"].dtstart.value == AS_OF
     assert delta.dtstart.value == date(2026, 11, 10)
     assert delta.valarm.trigger.value == timedelta(days=-7)
     assert len({e.uid.value for e in events}) == 4
