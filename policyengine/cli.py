@@ -524,6 +524,29 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .atlas import load_catalog
+    from .scaffold import starter_files, write_starter
+
+    folder: Path = args.dir
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: is a file; give the folder to set up")
+    files = starter_files(_today(args), __version__, load_catalog(None).version)
+    try:
+        written = write_starter(folder, files, force=args.force)
+    except OSError as exc:
+        raise UsageError(f"{folder}: cannot write there: {exc.strerror or exc}") from None
+    for path in written:
+        print(f"policyengine: wrote {path}", file=sys.stderr)
+    print(
+        "policyengine: next: replace models/example.yaml (a made-up example) with a model of "
+        "your system, commit, and run `policyengine check`; `pre-commit install` turns on "
+        "the hook",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _colour(args: argparse.Namespace) -> bool:
     """Colour the terminal view: only on a terminal, and never with `NO_COLOR` set
     (no-color.org: any non-empty value)."""
@@ -708,6 +731,14 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_worker_options(p)
     _add_model_options(p)
     p.set_defaults(func=_cmd_matrix)
+
+    p = sub.add_parser(
+        "init", help="set a repository up: config, starter model, CI workflows, pre-commit"
+    )
+    p.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR", help="default: .")
+    p.add_argument("--force", action="store_true", help="replace files that are already there")
+    _add_date_options(p)
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
     p.set_defaults(func=_cmd_schema)

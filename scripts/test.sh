@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: a virtual environment with the package and its
 # test extras, the real OPA binary (built from its Go module once, then reused), lint and
-# type checks, the Rego checks with OPA, and pytest.
+# type checks, the Rego checks with OPA, and pytest. actionlint is built the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,23 @@ if ! OPA="$(find_opa)"; then
   OPA="$(find_opa)"
 fi
 export POLICYENGINE_OPA="$OPA"
+
+# actionlint, for the workflows `policyengine init` writes and action.yml: the same way.
+ACTIONLINT_VERSION="v1.7.12"
+find_actionlint() {
+  for c in "${POLICYENGINE_ACTIONLINT:-}" "$(command -v actionlint || true)" "$(go env GOPATH 2>/dev/null)/bin/actionlint"; do
+    if [ -n "$c" ] && [ -x "$c" ] && [ "$("$c" -version 2>/dev/null | head -n 1)" = "$ACTIONLINT_VERSION" ]; then
+      echo "$c"; return 0
+    fi
+  done
+  return 1
+}
+if ! ACTIONLINT="$(find_actionlint)"; then
+  echo "building actionlint ${ACTIONLINT_VERSION} from its Go module (once)" >&2
+  CGO_ENABLED=0 go install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
+  ACTIONLINT="$(find_actionlint)"
+fi
+export POLICYENGINE_ACTIONLINT="$ACTIONLINT"
 
 "$VENV/bin/ruff" format --check policyengine tests benchmarks scripts
 "$VENV/bin/ruff" check policyengine tests benchmarks scripts

@@ -1,0 +1,279 @@
+"""`policyengine init`, the Action (`action.yml`) and the pre-commit hooks.
+
+The workflows `init` writes and `action.yml` are linted with actionlint (built from its Go
+module by scripts/test.sh, `$POLICYENGINE_ACTIONLINT`); the pre-commit files are read with
+pre-commit's own loader; `init` then `check` passes in an empty folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+import yaml
+from identify.identify import tags_from_path
+from pre_commit.clientlib import load_config, load_manifest
+
+from policyengine import __version__
+from policyengine.cli import main
+from policyengine.scaffold import STARTER
+
+REPO = Path(__file__).resolve().parent.parent.parent
+AS_OF = "2026-11-27"
+WORKFLOWS = [p for p in STARTER if p.startswith(".github/workflows/")]
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="session")
+def actionlint() -> str:
+    """actionlint v1.7.12: $POLICYENGINE_ACTIONLINT, `actionlint` on PATH or ~/go/bin.
+    Missing, the tests fail in CI (env CI set) and skip elsewhere."""
+    for candidate in (
+        os.environ.get("POLICYENGINE_ACTIONLINT"),
+        shutil.which("actionlint"),
+        str(Path.home() / "go" / "bin" / "actionlint"),
+    ):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    message = (
+        "actionlint not found (bash scripts/test.sh builds it; or set POLICYENGINE_ACTIONLINT)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def lint(actionlint: str, folder: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [actionlint, "-no-color", *files], cwd=folder, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture
+def started(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """An empty folder after `policyengine init --as-of 2026-11-27`."""
+    folder = tmp_path / "repo"
+    code, out, err = run(["init", str(folder), "--as-of", AS_OF], capsys)
+    assert (code, out) == (0, "")
+    assert err.count("policyengine: wrote ") == len(STARTER)
+    return folder
+
+
+def test_init_writes_the_config_a_model_two_workflows_and_pre_commit(started: Path) -> None:
+    written = sorted(p.relative_to(started).as_posix() for p in started.rglob("*") if p.is_file())
+    assert (
+        written
+        == sorted(STARTER)
+        == [
+            ".github/workflows/threat-model-check.yml",
+            ".github/workflows/threat-model-review.yml",
+            ".policyengine.yaml",
+            ".pre-commit-config.yaml",
+            "models/example.yaml",
+        ]
+    )
+    model = yaml.safe_load((started / "models/example.yaml").read_text(encoding="utf-8"))
+    assert model["kind"] == "ThreatModel"
+    assert str(model["review"]["last_reviewed"]) == AS_OF
+    for name in STARTER:
+        text = (started / name).read_text(encoding="utf-8")
+        assert "@" + "VERSION@" not in text and "@" + "TODAY@" not in text
+    assert f'"policyengine=={__version__}"' in (started / WORKFLOWS[0]).read_text(encoding="utf-8")
+
+
+def test_init_then_check_passes_in_an_empty_folder(
+    started: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(started)
+    code, _, _ = run(["validate"], capsys)
+    assert code == 0
+    # outside git the change rule cannot run: the one thing that fails, with its fix
+    code, out, _ = run(["check", "--as-of", AS_OF], capsys)
+    assert code == 1 and "TM-REVIEW-001" in out and "not a git repository" in out
+    code, out, _ = run(["check", "--as-of", AS_OF, "--allow-unknown-history"], capsys)
+    assert code == 0, out
+    repo = git.Repo.init(started)
+    repo.index.add([*STARTER])
+    who = git.Actor("Ana", "ana@example.com")
+    repo.index.commit("policyengine init", author=who, committer=who)
+    repo.close()
+    code, out, _ = run(["check", "--as-of", AS_OF], capsys)
+    assert code == 0, out
+    assert "example-assistant" in out and "critical" not in out
+
+
+def test_init_never_overwrites_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "repo"
+    (folder / "models").mkdir(parents=True)
+    (folder / "models" / "example.yaml").write_text("mine\n", encoding="utf-8")
+    code, out, err = run(["init", str(folder)], capsys)
+    assert (code, out) == (2, "")
+    assert f"{folder / 'models' / 'example.yaml'}: already there; nothing was written" in err
+    assert "--force" in err
+    assert sorted(p.name for p in folder.rglob("*")) == ["example.yaml", "models"]
+    assert (folder / "models" / "example.yaml").read_text(encoding="utf-8") == "mine\n"
+    code, _, _ = run(["init", str(folder), "--force"], capsys)
+    assert code == 0
+    assert "kind: ThreatModel" in (folder / "models" / "example.yaml").read_text(encoding="utf-8")
+
+
+def test_init_into_a_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "f").write_text("", encoding="utf-8")
+    code, _, err = run(["init", str(tmp_path / "f")], capsys)
+    assert code == 2 and f"{tmp_path / 'f'}: is a file" in err and "Traceback" not in err
+
+
+def test_init_files_follow_the_umask(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = os.umask(0o022)
+    try:
+        run(["init", str(tmp_path)], capsys)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / ".policyengine.yaml").stat().st_mode) == 0o644
+
+
+# --- the workflows ---------------------------------------------------------------------
+
+
+def _workflow(started: Path, name: str) -> Any:
+    return yaml.load((started / name).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+
+
+def test_the_check_workflow_gates_pull_requests_with_full_history(started: Path) -> None:
+    flow = _workflow(started, ".github/workflows/threat-model-check.yml")
+    assert list(flow["on"]) == ["pull_request"]
+    assert flow["permissions"]["security-events"] == "write"
+    steps = flow["jobs"]["check"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"] == {
+        "fetch-depth": "0"
+    }
+    check = next(s for s in steps if "policyengine check" in s.get("run", ""))
+    assert '--base "origin/$BASE_REF"' in check["run"]
+    assert "--format github,sarif --output -,results.sarif" in check["run"]
+    upload = next(s for s in steps if "upload-sarif" in s.get("uses", ""))
+    assert upload["with"]["sarif_file"] == "results.sarif" and "cancelled()" in upload["if"]
+
+
+def test_the_review_workflow_runs_remind_weekly_into_one_issue(started: Path) -> None:
+    flow = _workflow(started, ".github/workflows/threat-model-review.yml")
+    assert [c["cron"] for c in flow["on"]["schedule"]] == ["17 6 * * 1"]
+    assert flow["permissions"]["issues"] == "write"
+    steps = flow["jobs"]["remind"]["steps"]
+    assert steps[0]["with"] == {"fetch-depth": "0"}  # the change rule needs the history
+    script = "\n".join(s.get("run", "") for s in steps)
+    assert "policyengine remind --within 21 --format markdown --output reviews.md" in script
+    assert "gh issue edit" in script and "gh issue create" in script
+
+
+def test_the_generated_workflows_pass_actionlint(actionlint: str, started: Path) -> None:
+    got = lint(actionlint, started, *WORKFLOWS)
+    assert (got.returncode, got.stdout, got.stderr) == (0, "", "")
+    # and actionlint does catch a mistake in them
+    broken = started / ".github/workflows/threat-model-check.yml"
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace("runs-on: ubuntu-latest", "runs_on: x"),
+        encoding="utf-8",
+    )
+    assert lint(actionlint, started, *WORKFLOWS).returncode == 1
+
+
+# --- action.yml ------------------------------------------------------------------------
+
+
+def _action() -> Any:
+    return yaml.load((REPO / "action.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+
+
+def test_action_yml_passes_actionlint(actionlint: str, tmp_path: Path) -> None:
+    """actionlint reads a local action's metadata where a workflow uses it (`uses: ./`),
+    and its steps as those of a reusable workflow with the same inputs."""
+    shutil.copy(REPO / "action.yml", tmp_path / "action.yml")
+    git.Repo.init(tmp_path).close()  # actionlint finds local actions from the repository root
+    flows = tmp_path / ".github" / "workflows"
+    flows.mkdir(parents=True)
+    action = _action()
+    assert action["runs"]["using"] == "composite"
+    inputs = dict.fromkeys(action["inputs"], "x")
+    use = {
+        "on": "pull_request",
+        "jobs": {
+            "check": {
+                "runs-on": "ubuntu-latest",
+                "steps": [
+                    {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}},
+                    {"uses": "./", "with": inputs},
+                ],
+            }
+        },
+    }
+    steps = {
+        "on": {
+            "workflow_call": {
+                "inputs": {
+                    name: {"type": "string", "required": False, "default": spec["default"]}
+                    for name, spec in action["inputs"].items()
+                }
+            }
+        },
+        "jobs": {"steps": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}},
+    }
+    (flows / "use.yml").write_text(yaml.safe_dump(use, sort_keys=False), encoding="utf-8")
+    (flows / "steps.yml").write_text(yaml.safe_dump(steps, sort_keys=False), encoding="utf-8")
+    got = lint(actionlint, tmp_path, ".github/workflows/use.yml", ".github/workflows/steps.yml")
+    assert (got.returncode, got.stdout, got.stderr) == (0, "", "")
+    use["jobs"]["check"]["steps"][1]["with"] = {**inputs, "no-such-input": "x"}
+    (flows / "use.yml").write_text(yaml.safe_dump(use, sort_keys=False), encoding="utf-8")
+    got = lint(actionlint, tmp_path, ".github/workflows/use.yml")
+    assert got.returncode == 1 and 'input "no-such-input" is not defined' in got.stdout
+
+
+# --- pre-commit --------------------------------------------------------------------------
+
+
+def _selects(hook: dict[str, Any], path: str) -> bool:
+    """Whether pre-commit would pass `path` to `hook` (its `files`, `exclude`, `types`)."""
+    tags = tags_from_path(path)
+    return (
+        re.search(hook["files"], path) is not None
+        and re.search(hook["exclude"], path) is None
+        and set(hook["types"]) <= tags
+    )
+
+
+def test_the_pre_commit_files_parse_and_select_the_models(
+    started: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (local,) = load_config(str(started / ".pre-commit-config.yaml"))["repos"]
+    (generated,) = local["hooks"]
+    (published,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
+    assert generated["additional_dependencies"] == [f"policyengine=={__version__}"]
+    monkeypatch.chdir(started)
+    (started / "docs").mkdir()
+    (started / "docs" / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    for hook in (generated, published):
+        assert hook["entry"] == "policyengine validate" and hook["pass_filenames"] is True
+        files = [p for p in ("models/example.yaml", *WORKFLOWS, ".policyengine.yaml",
+                             "docs/notes.yaml", ".pre-commit-config.yaml")
+                 if _selects(hook, p)]  # fmt: skip
+        assert files == ["models/example.yaml"]
+        code, _, _ = run([*hook["entry"].split()[1:], *files], capsys)
+        assert code == 0
+    (started / "services" / "chat" / "models").mkdir(parents=True)
+    (started / "services" / "chat" / "models" / "bot.yml").write_text("a: 1\n", encoding="utf-8")
+    assert _selects(published, "services/chat/models/bot.yml")  # models/ at any depth
