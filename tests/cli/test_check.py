@@ -131,7 +131,7 @@ def test_a_process_ending_with_compiled_programs_alive_is_quiet(tmp_path: Path) 
             [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
         )
         assert (proc.returncode, proc.stdout, proc.stderr) == (0, "12\n1\n", "")
-    assert list((tmp_path / "cache").glob("*.rbb")), "the first run filled the cache"
+    assert list((tmp_path / "cache" / "programs").glob("*.rbb")), "the first run filled the cache"
 
 
 def test_output_file_written_whole(
