@@ -3,9 +3,11 @@
 The bundle holds every non-test module (under its module name), the generated aggregator
 with its `batch` rule (so `--engine opa --opa-use-loaded` works against a server started
 with `opa run --server --bundle FILE`), each control catalog as data under
-`catalog/<name>`, and a `.manifest` whose `revision` is the sha256 of all other contents
-and whose `roots` are the top-level packages. Entries are sorted, with fixed mtimes,
-owners and modes, so the same policies give the same bytes.
+`catalog/<name>`, and a `.manifest` whose `revision` is the sha256 of all other contents,
+whose `roots` are the top-level packages and whose `metadata` names the policy set (its
+digest, and each check id with the sha256 of the package that declares it), so that a
+run can tell whether the server holds the policy set its repository names. Entries are
+sorted, with fixed mtimes, owners and modes, so the same policies give the same bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from .errors import PolicyError
 from .policyset import AGGREGATOR_MODULE, PolicySet
 
-__all__ = ["build_bundle", "bundle_files"]
+__all__ = ["build_bundle", "bundle_files", "check_digests"]
 
 
 def bundle_files(policy_set: PolicySet, catalogs: Mapping[str, Path]) -> dict[str, bytes]:
@@ -49,7 +51,10 @@ def bundle_files(policy_set: PolicySet, catalogs: Mapping[str, Path]) -> dict[st
         "revision": digest.hexdigest(),
         "roots": sorted(roots),
         "rego_version": 1,
-        "metadata": {"policyengine_digest": policy_set.digest},
+        "metadata": {
+            "policyengine_digest": policy_set.digest,
+            "policyengine_checks": check_digests(policy_set),
+        },
     }
     files[".manifest"] = _canonical(manifest)
     return dict(sorted(files.items()))
@@ -73,15 +78,34 @@ def build_bundle(policy_set: PolicySet, catalogs: Mapping[str, Path]) -> bytes:
     return out.getvalue()
 
 
+def check_digests(policy_set: PolicySet) -> dict[str, str]:
+    """Each check id of `policy_set` to the sha256 (hex) of the sources of the package
+    that declares it (its modules' texts in sorted order), sorted by id: two sets give a
+    check the same digest exactly when its package reads the same."""
+    by_package: dict[str, list[str]] = {}
+    for _, source in sorted(policy_set.modules.items()):
+        package = _package_of(source)
+        if package is not None:
+            by_package.setdefault(package, []).append(source)
+    out: dict[str, str] = {}
+    for check_id, meta in sorted(policy_set.checks.items()):
+        digest = hashlib.sha256()
+        for source in by_package.get(meta.package, []):
+            digest.update(hashlib.sha256(source.encode("utf-8")).digest())
+        out[check_id] = digest.hexdigest()
+    return out
+
+
+def _package_of(source: str) -> str | None:
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("package "):
+            return stripped.split()[1]
+    return None
+
+
 def _packages(policy_set: PolicySet) -> set[str]:
-    found: set[str] = set()
-    for source in policy_set.modules.values():
-        for line in source.splitlines():
-            stripped = line.strip()
-            if stripped.startswith("package "):
-                found.add(stripped.split()[1])
-                break
-    return found
+    return {p for p in map(_package_of, policy_set.modules.values()) if p is not None}
 
 
 def _canonical(value: object) -> bytes:

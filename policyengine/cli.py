@@ -133,6 +133,16 @@ def _opa_url(text: str) -> str:
     return text
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"seconds must be more than 0, at most 3600: {text}")
+    return value
+
+
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=["embedded", "opa"], default=None, help="Rego engine")
     p.add_argument(
@@ -142,6 +152,13 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "--opa-token",
         default=None,
         help="bearer token for the OPA server (default: $POLICYENGINE_OPA_TOKEN)",
+    )
+    p.add_argument(
+        "--opa-timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long a request to OPA may take in all before the run stops (default: 10)",
     )
     p.add_argument(
         "--opa-use-loaded",
@@ -324,6 +341,7 @@ def _engine_choice(args: argparse.Namespace, config: Any) -> Any:
         opa_url=url,
         token=args.opa_token or os.environ.get("POLICYENGINE_OPA_TOKEN") or None,
         use_loaded=args.opa_use_loaded or config.opa_use_loaded,
+        timeout=args.opa_timeout,
     )
 
 

@@ -57,6 +57,8 @@ class EngineChoice:
     """Bearer token for the OPA server."""
     use_loaded: bool = False
     """Query the policies the OPA server already holds instead of loading ours."""
+    timeout: float = 10.0
+    """Seconds a request to the OPA server may take in all (`--opa-timeout`)."""
 
 
 @dataclass(frozen=True)
@@ -565,6 +567,7 @@ def _evaluate(
         token=choice.token,
         use_loaded=choice.use_loaded,
         workers=1,
+        timeout=choice.timeout,
     )
     try:
         return own.evaluate(policy_set, inputs)

@@ -760,6 +760,7 @@ def run_pull_request(
             token=choice.token,
             use_loaded=choice.use_loaded,
             workers=1,
+            timeout=choice.timeout,
         )
         policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
         try:

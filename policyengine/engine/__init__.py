@@ -206,12 +206,14 @@ def make_engine(
     token: str | None = None,
     use_loaded: bool = False,
     workers: int = 1,
+    timeout: float = 10.0,
 ) -> Engine:
     """The engine called `name` (`embedded` or `opa`); raises `UsageError` otherwise.
 
     `opa` needs `opa_url`; `token` is sent as a bearer token; with `use_loaded` the OPA
     engine queries the policies the server already holds instead of loading the set.
-    `workers` is the embedded engine's worker processes (1: in process; 0: one per CPU).
+    `workers` is the embedded engine's worker processes (1: in process; 0: one per CPU);
+    `timeout` the seconds a request to OPA may take in all.
     """
     if name == "embedded":
         from .embedded import EmbeddedEngine
@@ -222,5 +224,5 @@ def make_engine(
             raise UsageError("--engine opa needs --opa-url URL (e.g. http://127.0.0.1:8181)")
         from .opa import OpaEngine
 
-        return OpaEngine(opa_url, token=token, use_loaded=use_loaded)
+        return OpaEngine(opa_url, token=token, use_loaded=use_loaded, timeout=timeout)
     raise UsageError(f"unknown engine {name!r}: use embedded or opa")

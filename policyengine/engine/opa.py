@@ -40,6 +40,7 @@ from opa_client.errors import (
 from opa_client.opa import OpaClient
 from requests.adapters import HTTPAdapter
 
+from ..bundle import check_digests
 from ..capabilities import Namespaced, namespaced
 from ..errors import EngineError, EngineUnavailable, PolicyError, UsageError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 POLICY_ID_PREFIX = "policyengine/"
 """Prefix of the ids of the policies this engine puts into a server."""
+DEFAULT_TIMEOUT = 10.0
+"""Seconds a request to OPA may take in all (`--opa-timeout`)."""
 RUN_PREFIX = "policyengine_run_"
 """Start of each run's package prefix (and of its policy ids after `POLICY_ID_PREFIX`)."""
 _TIP = "Tip: check the URL and that `opa run --server` is running there, or use --engine embedded."
@@ -66,7 +69,7 @@ class OpaEngine(Engine):
         *,
         token: str | None = None,
         use_loaded: bool = False,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
         batch_size: int = 200,
     ) -> None:
         parts = urlsplit(url)
@@ -124,14 +127,23 @@ class OpaEngine(Engine):
             raise EngineUnavailable(
                 f"OPA at {self.url} answered HTTP {status} to {what}: {body} {_TIP}"
             ) from exc
+        except requests.exceptions.Timeout as exc:
+            # before ConnectionError: a connect timeout is both, and it is a server that
+            # does not answer, not one that refuses
+            raise EngineUnavailable(
+                f"OPA at {self.url}: no answer in {self._timeout:g} s to {what} "
+                "(--opa-timeout). Tip: check that the server is not stuck or overloaded, "
+                "or give it longer with --opa-timeout SECONDS."
+            ) from exc
         except (requests.exceptions.ConnectionError, ConnectionsError) as exc:
+            if isinstance(exc.__context__, requests.exceptions.Timeout):
+                raise EngineUnavailable(
+                    f"OPA at {self.url}: no answer in {self._timeout:g} s to {what} "
+                    "(--opa-timeout). Tip: check that the server is not stuck or overloaded, "
+                    "or give it longer with --opa-timeout SECONDS."
+                ) from exc
             raise EngineUnavailable(
                 f"cannot connect to OPA at {self.url} ({what}). {_TIP}"
-            ) from exc
-        except requests.exceptions.Timeout as exc:
-            raise EngineUnavailable(
-                f"OPA at {self.url} gave no complete answer to {what} within "
-                f"{self._timeout:g} s. {_TIP}"
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise EngineUnavailable(f"OPA at {self.url} failed ({what}): {exc}. {_TIP}") from exc
@@ -229,9 +241,15 @@ class OpaEngine(Engine):
     def evaluate(
         self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
     ) -> list[EngineOutput]:
-        """One output per input, in order, `batch_size` inputs per HTTP request."""
-        if not self.use_loaded and self._loaded != policy_set.digest:
-            self.load(policy_set)
+        """One output per input, in order, `batch_size` inputs per HTTP request.
+
+        With `use_loaded`, the server's bundle must be `policy_set` (see `verify_loaded`).
+        """
+        if self._loaded != policy_set.digest:
+            if self.use_loaded:
+                self.verify_loaded(policy_set)
+            else:
+                self.load(policy_set)
             self._loaded = policy_set.digest
         outputs: list[EngineOutput] = []
         for start in range(0, len(inputs), self.batch_size):
@@ -265,6 +283,61 @@ class OpaEngine(Engine):
                     "policyengine? rebuild it with `policyengine bundle build`)"
                 ) from None
         return outputs
+
+    def verify_loaded(self, policy_set: PolicySet) -> None:
+        """Check that the server holds `policy_set`, by the `.manifest` of its bundle (from
+        `policyengine bundle build`): EngineError naming every check that is missing,
+        extra or different, or the bundle's absence. Without it, a bundle built from
+        another set would silently drop or change checks."""
+        with self._talking("a bundle list request"):
+            # NOTE: not OpaClient.get_data, which reads the body as JSON before the status
+            response = self._client._session.get(
+                f"{self._client.root_url}/data/system/bundles", timeout=self._timeout
+            )
+            response.raise_for_status()
+            answer = response.json()
+        bundles = answer.get("result") if isinstance(answer, dict) else None
+        ours: list[tuple[str, Mapping[str, Any]]] = []
+        for name, bundle in sorted((bundles or {}).items()):
+            manifest = bundle.get("manifest") if isinstance(bundle, dict) else None
+            meta = manifest.get("metadata") if isinstance(manifest, dict) else None
+            if isinstance(meta, dict) and isinstance(meta.get("policyengine_checks"), dict):
+                ours.append((str(name), meta))
+        rebuild = (
+            "rebuild it from this repository (`policyengine bundle build --out FILE`, "
+            "then `opa run --server --bundle FILE`), or drop --opa-use-loaded"
+        )
+        if not ours:
+            raise EngineError(
+                f"OPA at {self.url} holds no bundle from `policyengine bundle build` (the "
+                "server holds no policyengine policies, or they came without the bundle "
+                "manifest that names their checks), so what it evaluates cannot be "
+                f"compared with the repository's policy set: {rebuild}"
+            )
+        if len(ours) > 1:
+            names = ", ".join(name for name, _ in ours)
+            raise EngineError(f"OPA at {self.url} holds several policyengine bundles: {names}")
+        name, meta = ours[0]
+        if meta.get("policyengine_digest") == policy_set.digest:
+            return
+        theirs = {str(k): str(v) for k, v in meta["policyengine_checks"].items()}
+        wanted = check_digests(policy_set)
+        missing = sorted(set(wanted) - set(theirs))
+        extra = sorted(set(theirs) - set(wanted))
+        changed = sorted(c for c in wanted if c in theirs and theirs[c] != wanted[c])
+        parts = []
+        if missing:
+            parts.append(f"lacks {', '.join(missing)}")
+        if extra:
+            parts.append(f"has {', '.join(extra)}, which the repository's policy set does not")
+        if changed:
+            parts.append(f"has another version of {', '.join(changed)}")
+        if not parts:
+            parts.append("has the same checks but other shared modules (lib, aggregator)")
+        raise EngineError(
+            f"OPA at {self.url}: its bundle {name} is not the policy set this repository's "
+            f"config names: it {'; it '.join(parts)}; {rebuild}"
+        )
 
     def close(self) -> None:
         """Delete the modules this engine loaded (only those), then close the HTTP session.

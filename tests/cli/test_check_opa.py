@@ -153,3 +153,75 @@ def test_opa_use_loaded_without_our_policies_is_a_tool_failure(
     assert (code, out) == (2, "")
     assert "the server holds no policyengine policies" in err
     assert "Traceback" not in err
+
+
+def test_a_hung_server_is_no_answer_in_n_s_once_and_nothing_is_written(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, tmp_path: Path
+) -> None:
+    """Issue 13: a server that accepts and never answers cost 60 s and read "cannot
+    connect". Now: `--opa-timeout`, said once, exit 2, no report."""
+    target = tmp_path / "report.json"
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(64)
+        url = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        code, out, err = _run(
+            capsys, "check", str(examples_copy), *AS_OF, "--engine", "opa", "--opa-url", url,
+            "--opa-timeout", "1", "--output", str(target),
+        )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err.count("no answer in 1 s") == 1 and "cannot connect" not in err
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "soon", "3601"])
+def test_opa_timeout_must_be_a_sensible_number(
+    capsys: pytest.CaptureFixture[str], seconds: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--opa-timeout", seconds])
+    assert info.value.code == 2
+    assert "--opa-timeout" in capsys.readouterr().err
+
+
+def test_a_bundle_without_the_team_policy_is_an_error_naming_the_check(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, opa_bin: str, tmp_path: Path
+) -> None:
+    """Issue 13: a bundle built without the examples' team policy silently dropped
+    TM-TEAM-001 (81 findings, MEASURE 3.1 partial). The manifest names the checks."""
+    from policyengine.bundled import policies_dir
+
+    bundle = tmp_path / "bundled-only.tar.gz"
+    assert main(["bundle", "build", str(policies_dir()), "--out", str(bundle)]) == 0
+    capsys.readouterr()
+    with running_opa(opa_bin, "--bundle", str(bundle)) as url:
+        code, out, err = _run(
+            capsys, "check", str(examples_copy), *AS_OF, "--engine", "opa", "--opa-url", url,
+            "--opa-use-loaded",
+        )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert "is not the policy set this repository's config names: it lacks TM-TEAM-001;" in err
+    assert "policyengine bundle build" in err and "Traceback" not in err
+
+
+def test_a_bundle_with_another_version_of_a_check_names_it(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, opa_bin: str, tmp_path: Path
+) -> None:
+    other = tmp_path / "examples"
+    shutil.copytree(examples_copy, other)
+    (rego,) = [p for p in (other / "policies" / "team").glob("*.rego") if "_test" not in p.name]
+    text = rego.read_text(encoding="utf-8")
+    assert "severity: medium" in text
+    rego.write_text(text.replace("severity: medium", "severity: low"), encoding="utf-8")
+    bundle = tmp_path / "other.tar.gz"
+    config = other / ".policyengine.yaml"
+    assert main(["bundle", "build", "--config", str(config), "--out", str(bundle)]) == 0
+    capsys.readouterr()
+    with running_opa(opa_bin, "--bundle", str(bundle)) as url:
+        code, out, err = _run(
+            capsys, "check", str(examples_copy), *AS_OF, "--engine", "opa", "--opa-url", url,
+            "--opa-use-loaded",
+        )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert "it has another version of TM-TEAM-001;" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import socket
 import subprocess
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import running_opa, start_opa
 
-from policyengine.bundle import build_bundle
+from policyengine.bundle import build_bundle, check_digests
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.engine.opa import OpaEngine
 from policyengine.errors import EngineError, EngineUnavailable, PolicyError, UsageError
@@ -160,7 +161,9 @@ def test_bundle_served_by_opa_answers_like_embedded(opa_bin: str, tmp_path: Path
 
 
 def test_bundle_of_another_version_is_named(opa_bin: str, tmp_path: Path) -> None:
-    # The aggregator of policyengine 0.1.0 before per-package sets: deny was their union.
+    # The aggregator of policyengine 0.1.0 before per-package sets: deny was their union;
+    # its manifest names the same policy set, so only its answers tell.
+    ps = load_policy_set([BASIC])
     (tmp_path / "main.rego").write_text(
         "package policyengine.main\n\n"
         'result := {"deny": {{"rule_id": "X", "msg": "m", "path": []}},\n'
@@ -168,7 +171,11 @@ def test_bundle_of_another_version_is_named(opa_bin: str, tmp_path: Path) -> Non
         "batch := [r | some x in input.batch; r := result with input as x]\n",
         encoding="utf-8",
     )
-    with running_opa(opa_bin, str(tmp_path / "main.rego")) as url:
+    meta = {"policyengine_digest": ps.digest, "policyengine_checks": check_digests(ps)}
+    (tmp_path / ".manifest").write_text(
+        json.dumps({"roots": ["policyengine"], "metadata": meta}), encoding="utf-8"
+    )
+    with running_opa(opa_bin, "--bundle", str(tmp_path)) as url:
         engine = OpaEngine(url, use_loaded=True)
         with pytest.raises(EngineError, match="another version of policyengine"):
             engine.evaluate(load_policy_set([BASIC]), [MODEL])
@@ -187,3 +194,41 @@ def test_reload_replaces_a_set_whose_library_other_stale_modules_call(
         engine = OpaEngine(url)
         engine.evaluate(load_policy_set([tmp_path / "one"]), [{}])
         assert engine.evaluate(load_policy_set([BASIC]), [MODEL]) == [EXPECTED]
+
+
+def test_a_server_that_does_not_answer_is_no_answer_not_cannot_connect() -> None:
+    """Issue 13: a hung OPA cost 60 s and read "cannot connect". The kernel accepts the
+    connections of a listening socket nobody serves, so requests wait for an answer."""
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(64)
+        engine = OpaEngine(f"http://127.0.0.1:{hung.getsockname()[1]}", timeout=0.5)
+        with pytest.raises(EngineUnavailable) as info:
+            engine.evaluate(load_policy_set([BASIC]), [MODEL])
+    message = str(info.value)
+    assert "no answer in 0.5 s to a policy list request (--opa-timeout)" in message
+    assert "cannot connect" not in message
+
+
+def test_a_loaded_bundle_is_compared_with_the_policy_set(opa_bin: str, tmp_path: Path) -> None:
+    """With use_loaded, the bundle's manifest names its checks: one the set lacks, has
+    extra or has in another version is an error that names it (issue 13)."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "x.rego").write_text("package extra.x\n\n" + _CHECK + 'deny contains "x" if false\n')
+    ps = load_policy_set([BASIC])
+    bigger = load_policy_set([BASIC, extra])
+    catalog = tmp_path / "c.json"
+    catalog.write_text('{"controls": []}')
+    bundle = tmp_path / "b.tar.gz"
+    bundle.write_bytes(build_bundle(bigger, {"c": catalog}))
+    with running_opa(opa_bin, "--bundle", str(bundle)) as url:
+        with pytest.raises(
+            EngineError, match=r"has TM-TEST-900, which the repository's policy set"
+        ):
+            OpaEngine(url, use_loaded=True).evaluate(ps, [MODEL])
+        assert OpaEngine(url, use_loaded=True).evaluate(bigger, [MODEL])[0] == EXPECTED
+    bundle.write_bytes(build_bundle(ps, {"c": catalog}))
+    with running_opa(opa_bin, "--bundle", str(bundle)) as url:
+        with pytest.raises(EngineError, match=r"it lacks TM-TEST-900; rebuild it"):
+            OpaEngine(url, use_loaded=True).evaluate(bigger, [MODEL])
