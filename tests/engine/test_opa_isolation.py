@@ -193,7 +193,7 @@ def test_a_trickling_server_is_abandoned_at_the_deadline(
     ps = load_policy_set([_team(tmp_path / "a", "TM-A-001")])
     engine = OpaEngine(trickling_server, timeout=2.0)
     start = time.monotonic()
-    with pytest.raises(EngineUnavailable, match=r"no complete answer .* within 2 s"):
+    with pytest.raises(EngineUnavailable, match=r"no answer in 2 s to "):
         engine.evaluate(ps, [{}])
     elapsed = time.monotonic() - start
     engine.close()
