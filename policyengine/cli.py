@@ -598,6 +598,25 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
     return _report(args, MatrixReport(matrix, colour=_colour(args)))
 
 
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from .config import find_root
+    from .discovery import discover_report
+    from .sources import read_sources
+
+    paths: list[Path] = list(args.src)
+    root = find_root(Path.cwd())
+    sources, skipped = read_sources(paths, root)
+    report = discover_report(sources, args.name or root.name, skipped)
+    for diagnostic in report.diagnostics:
+        logger.warning("%s", diagnostic.render())
+    code = _report(args, report)
+    print(
+        f"policyengine: {report.files} files read; {len(report.findings)} findings",
+        file=sys.stderr,
+    )
+    return code
+
+
 def _days(text: str) -> int:
     try:
         value = int(text)
@@ -757,6 +776,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace files that are already there")
     _add_date_options(p)
     p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser(
+        "discover", help="find AI assets in code (static analysis) and draft a threat model"
+    )
+    p.add_argument("src", nargs="*", type=Path, metavar="SRC", help="files or folders (default: .)")
+    p.add_argument("--name", default=None, help="metadata.id of the draft (default: the folder)")
+    _add_output_options(p, "discover")
+    p.set_defaults(func=_cmd_discover)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
     p.set_defaults(func=_cmd_schema)

@@ -606,6 +606,68 @@ class MatrixReport:
     `NO_COLOR`); other formats ignore it."""
 
 
+class CodeKind(StrEnum):
+    """What `discover` found in code or a dependency manifest (`CodeFinding.kind`)."""
+
+    MODEL = "model"
+    """A model named in code: an API model name, a Hugging Face id, a local checkpoint."""
+    MODEL_CLIENT = "model_client"
+    """A client of a model API or server (OpenAI, Anthropic, Bedrock, vLLM, Ollama, ...)."""
+    AGENT_FRAMEWORK = "agent_framework"
+    """An agent framework the code imports (LangChain, LangGraph, CrewAI, ...)."""
+    AGENT_TOOL = "agent_tool"
+    """A tool an agent can call (`@tool`, `Tool(...)`, `FunctionTool`, an MCP tool, ...)."""
+    MCP_SERVER = "mcp_server"
+    """An MCP server the code defines."""
+    MCP_CLIENT = "mcp_client"
+    """An MCP server the code connects to as a client."""
+    VECTOR_STORE = "vector_store"
+    """A retrieval store (pgvector, Chroma, Pinecone, Weaviate, Qdrant, OpenSearch, FAISS)."""
+    EMBEDDING_MODEL = "embedding_model"
+    """An embedding model named in code."""
+    TRAINING = "training"
+    """A training or fine-tuning entry point (a trainer, a fine-tuning job)."""
+    LIBRARY = "library"
+    """An ML library in a dependency manifest, with its version when pinned."""
+
+
+@dataclass(frozen=True)
+class CodeFinding:
+    """One AI asset found in a file by `discover`: what, where and the text that shows it."""
+
+    kind: CodeKind
+    """What was found."""
+    name: str
+    """Its name: the model name, tool name, store or library (`gpt-4o`, `lookup_order`)."""
+    file: str
+    """Path of the file, relative to the repository root (POSIX separators)."""
+    line: int
+    """1-based line of the evidence."""
+    evidence: str
+    """The source line that shows it, stripped (at most 200 characters)."""
+    version: str = ""
+    """The version when the code or manifest pins one; "" otherwise."""
+    provider: str = ""
+    """Who serves it (`openai`, `anthropic`, `bedrock`, `huggingface`, `langchain`, ...)."""
+    asset_type: str = ""
+    """The threat-model asset type it drafts (`base_model`, `agent_tool`, ...); "" when
+    it drafts no asset of its own (an agent framework)."""
+
+
+@dataclass(frozen=True)
+class DiscoveryReport:
+    """`policyengine discover`: the findings in a code tree and the draft threat model."""
+
+    findings: tuple[CodeFinding, ...]
+    """Every finding, sorted by file, line, kind and name."""
+    draft: Mapping[str, object]
+    """A version 1 threat model drafted from the findings (valid against the schema)."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Files skipped or not parsed (warnings), sorted by file and line."""
+    files: int = 0
+    """How many Python files and manifests were read."""
+
+
 Report = (
     RunResult
     | StatusReport
@@ -614,6 +676,7 @@ Report = (
     | AtlasListing
     | AtlasChange
     | MatrixReport
+    | DiscoveryReport
 )
 """What a command hands to a formatter: `RunResult` for `validate` and `check`."""
 
@@ -652,6 +715,7 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
       at the default `low`, 1 when any review is listed.
     - `test`: 1 when any Rego test failed or errored.
     - `atlas list`/`atlas diff`: always 0.
+    - `discover`: 0 (a file it could not read or parse is a warning), 1 on an error.
     - `matrix`: 1 when a model is invalid (its column has no result) or a run-level error
       diagnostic; the gaps a complete matrix shows never fail it (that is `check`'s job).
 
@@ -671,6 +735,8 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
             return 0
         case MatrixReport(matrix=matrix):
             return _matrix_status(matrix)
+        case DiscoveryReport():
+            return 1 if any(d.level is Level.ERROR for d in report.diagnostics) else 0
         case _:
             assert_never(report)
 

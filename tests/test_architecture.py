@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from policyengine.catalog import load_controls
+from policyengine.discovery import draft_model
 from policyengine.matrix import build_matrix
 from policyengine.reminders import remind_report
 from policyengine.report import FORMATS_OF, NO_RESULT, STATUS_STYLE, OutputFormat
@@ -26,9 +27,12 @@ from policyengine.results import (
     AtlasListing,
     CatalogDiff,
     CheckOutcome,
+    CodeFinding,
+    CodeKind,
     ControlResult,
     ControlStatus,
     Diagnostic,
+    DiscoveryReport,
     Finding,
     MatrixReport,
     ModelReport,
@@ -293,6 +297,7 @@ _GOLDEN_EXT = {
     OutputFormat.ICS: "ics",
     OutputFormat.XLSX: "xlsx.txt",
     OutputFormat.HTML: "html",
+    OutputFormat.YAML: "yaml",
 }
 """Extension of each format's golden file; a new format must add its own. A binary
 format's golden file is a text dump of what a reader of it sees (`.xlsx.txt`)."""
@@ -361,6 +366,17 @@ def _sample(command: str) -> tuple[Report, str]:
             return AtlasChange("5.4.0", "5.6.1", CatalogDiff(("AML.T0051",), (), ())), "AML.T0051"
         case "matrix":
             return MatrixReport(build_matrix(run, load_controls())), "MAP 5.1"
+        case "discover":
+            tool = CodeFinding(
+                CodeKind.AGENT_TOOL,
+                "lookup_order",
+                "app/tools.py",
+                4,
+                "def lookup_order():",
+                provider="langchain",
+                asset_type="agent_tool",
+            )
+            return DiscoveryReport((tool,), draft_model([tool], "app")), "lookup_order"
     raise AssertionError(f"add a sample report of command {command!r}")
 
 

@@ -61,6 +61,7 @@ class OutputFormat(StrEnum):
     ICS = "ics"
     XLSX = "xlsx"
     HTML = "html"
+    YAML = "yaml"
 
     def formatter(self) -> Formatter:
         """The formatter for this format."""
@@ -71,6 +72,7 @@ class OutputFormat(StrEnum):
         from .markdown import MarkdownFormatter
         from .text import TextFormatter
         from .xlsx import XlsxFormatter
+        from .yaml import YamlFormatter
 
         match self:
             case OutputFormat.TEXT:
@@ -87,6 +89,8 @@ class OutputFormat(StrEnum):
                 return XlsxFormatter()
             case OutputFormat.HTML:
                 return HtmlFormatter()
+            case OutputFormat.YAML:
+                return YamlFormatter()
             case _:
                 assert_never(self)
 
@@ -103,6 +107,7 @@ FORMATS_OF: Mapping[str, tuple[OutputFormat, ...]] = MappingProxyType(
         "atlas list": (_T, _J),
         "atlas diff": (_T, _J),
         "matrix": (_T, _M, OutputFormat.CSV, _J, OutputFormat.XLSX, OutputFormat.HTML),
+        "discover": (OutputFormat.YAML, _J, _T),
     }
 )
 """The formats each command offers, its default first (the CLI's `--format` choices)."""

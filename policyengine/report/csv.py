@@ -10,6 +10,7 @@ from typing import assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    DiscoveryReport,
     Matrix,
     MatrixReport,
     PolicyTestReport,
@@ -44,6 +45,8 @@ class CsvFormatter(Formatter):
             case MatrixReport():
                 return _matrix_csv(report.matrix)
             case RunResult() | RemindReport() | PolicyTestReport() | AtlasListing() | AtlasChange():
+                raise no_view(OutputFormat.CSV, report)
+            case DiscoveryReport():
                 raise no_view(OutputFormat.CSV, report)
             case _:
                 assert_never(report)

@@ -19,6 +19,7 @@ from ..results import (
     AtlasChange,
     AtlasListing,
     ControlStatus,
+    DiscoveryReport,
     Matrix,
     MatrixFramework,
     MatrixModel,
@@ -285,6 +286,7 @@ class HtmlFormatter(Formatter):
                 | PolicyTestReport()
                 | AtlasListing()
                 | AtlasChange()
+                | DiscoveryReport()
             ):
                 raise no_view(OutputFormat.HTML, report)
             case _:

@@ -17,6 +17,7 @@ from typing import assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    DiscoveryReport,
     MatrixReport,
     ModelReport,
     PolicyTestReport,
@@ -101,6 +102,7 @@ class IcsFormatter(Formatter):
                 | AtlasListing()
                 | AtlasChange()
                 | MatrixReport()
+                | DiscoveryReport()
             ):
                 raise no_view(OutputFormat.ICS, report)
             case _:

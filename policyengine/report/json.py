@@ -23,9 +23,11 @@ from ..results import (
     AtlasChange,
     AtlasListing,
     CheckOutcome,
+    CodeFinding,
     ControlResult,
     ControlStatus,
     Diagnostic,
+    DiscoveryReport,
     Finding,
     Matrix,
     MatrixCell,
@@ -65,6 +67,9 @@ carries its `contacts` (the config's `owners`)."""
 
 TOOL_SCHEMA_VERSION = 1
 """Version of the `test`, `atlas list` and `atlas diff` JSON reports."""
+
+DISCOVER_SCHEMA_VERSION = 1
+"""Version of the `discover --format json` report."""
 
 NOT_EVALUATED = "not_evaluated"
 """The status of a review rule that was not evaluated and does not count in the verdict
@@ -365,8 +370,35 @@ class JsonFormatter(Formatter):
                 yield _dumps(_atlas_change_doc(report)) + "\n"
             case MatrixReport():
                 yield _dumps(_matrix_doc(report.matrix)) + "\n"
+            case DiscoveryReport():
+                yield _dumps(_discover_doc(report)) + "\n"
             case _:
                 assert_never(report)
+
+
+def _code_finding(f: CodeFinding) -> dict[str, Any]:
+    return {
+        "kind": f.kind.value,
+        "name": f.name,
+        "version": f.version,
+        "file": f.file,
+        "line": f.line,
+        "evidence": f.evidence,
+        "provider": f.provider,
+        "asset_type": f.asset_type,
+    }
+
+
+def _discover_doc(report: DiscoveryReport) -> dict[str, Any]:
+    kinds = Counter(f.kind.value for f in report.findings)
+    return {
+        "schema_version": DISCOVER_SCHEMA_VERSION,
+        "tool": "policyengine",
+        "files": report.files,
+        "findings": [_code_finding(f) for f in report.findings],
+        "diagnostics": [{"file": d.file, **_diagnostic(d)} for d in report.diagnostics],
+        "summary": dict(sorted(kinds.items())),
+    }
 
 
 def _run_pieces(run: RunResult) -> Iterator[str]:

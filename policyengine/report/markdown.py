@@ -11,6 +11,7 @@ from ..results import (
     AtlasChange,
     AtlasListing,
     ControlStatus,
+    DiscoveryReport,
     Matrix,
     MatrixCell,
     MatrixFramework,
@@ -117,7 +118,13 @@ class MarkdownFormatter(Formatter):
                 return _remind_markdown(report)
             case MatrixReport():
                 return matrix_markdown(report.matrix)
-            case RunResult() | PolicyTestReport() | AtlasListing() | AtlasChange():
+            case (
+                RunResult()
+                | PolicyTestReport()
+                | AtlasListing()
+                | AtlasChange()
+                | DiscoveryReport()
+            ):
                 raise no_view(OutputFormat.MARKDOWN, report)
             case _:
                 assert_never(report)

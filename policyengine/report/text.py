@@ -17,6 +17,7 @@ from ..results import (
     AtlasChange,
     AtlasListing,
     ControlStatus,
+    DiscoveryReport,
     Finding,
     Matrix,
     MatrixCell,
@@ -299,6 +300,19 @@ def _test_text(report: PolicyTestReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _discover_text(report: DiscoveryReport) -> str:
+    """One compiler-style line per finding, then the warnings and a summary line."""
+    lines = []
+    for f in report.findings:
+        version = f" {f.version}" if f.version else ""
+        lines.append(
+            f"{f.file}:{f.line}: {f.kind.value} {one_line(f.name)}{version}: {one_line(f.evidence)}"
+        )
+    lines.extend(d.render() for d in report.diagnostics)
+    lines.append(f"{report.files} files read; {len(report.findings)} findings")
+    return "\n".join(lines) + "\n"
+
+
 def _atlas_list_text(report: AtlasListing) -> str:
     return "".join(f"{t.id:<14} {t.first_release:<8} {t.name}\n" for t in report.techniques)
 
@@ -335,6 +349,8 @@ class TextFormatter(Formatter):
                 return _atlas_change_text(report)
             case MatrixReport():
                 return _matrix_text(report.matrix, colour=report.colour)
+            case DiscoveryReport():
+                return _discover_text(report)
             case _:
                 assert_never(report)
 

@@ -21,6 +21,7 @@ import xlsxwriter
 from ..results import (
     AtlasChange,
     AtlasListing,
+    DiscoveryReport,
     Matrix,
     MatrixFramework,
     MatrixReport,
@@ -203,6 +204,7 @@ class XlsxFormatter(Formatter):
                 | PolicyTestReport()
                 | AtlasListing()
                 | AtlasChange()
+                | DiscoveryReport()
             ):
                 raise no_view(OutputFormat.XLSX, report)
             case _:

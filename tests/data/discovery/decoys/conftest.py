@@ -1,0 +1,3 @@
+import chromadb
+
+store = chromadb.EphemeralClient()

@@ -1,0 +1,4 @@
+from openai import OpenAI
+
+def oops(
+    client = OpenAI(
