@@ -389,22 +389,26 @@ OLD_TABLE: tuple[tuple[Callable[[Mapping[str, Any]], bool], tuple[str, ...]], ..
 """TM-ATLAS-001..012 as `policies/atlas/*.rego` held them: (condition, technique ids)."""
 
 
-def old_asks(model: Mapping[str, Any], catalog: AtlasCatalog) -> tuple[set[str], set[str]]:
-    """(ids asked, ids covered) by the old table: a listed id covers its sub-techniques."""
+def old_asks(
+    model: Mapping[str, Any], catalog: AtlasCatalog
+) -> tuple[set[str], set[str], set[str]]:
+    """(ids asked, ids covered, families asked) by the old table: a listed id covers its
+    sub-techniques."""
     asked = {tid for holds, ids in OLD_TABLE if holds(model) for tid in ids}
     covered = set(asked) | {t.id for t in catalog.active() if t.parent in asked}
-    return asked, covered
+    return asked, covered, {_family(t) for t in asked}
 
 
 def new_asks(
     model: Mapping[str, Any], catalog: AtlasCatalog, mapping: Any
-) -> tuple[set[str], set[str]]:
-    """(ids asked, ids covered) by the mapping: an id applying on its own covers its subs."""
+) -> tuple[set[str], set[str], set[str]]:
+    """(ids asked, ids covered, families asked) by the mapping: an id applying on its own
+    covers its subs; the families are those the findings name (`asked_under` grouping)."""
     result = applicable_techniques(model, catalog, mapping)
     asked = set(result.ids())
     whole = {a.technique for a in result.applicable if not a.because.startswith("its sub")}
     covered = asked | {t.id for t in catalog.active() if t.parent in whole}
-    return asked, covered
+    return asked, covered, set(result.families())
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -430,12 +434,12 @@ def _family(tid: str) -> str:
     return ".".join(tid.split(".")[:2])
 
 
-def score(used: set[str], asked: set[str], covered: set[str]) -> Score:
+def score(used: set[str], asked: set[str], covered: set[str], families: set[str]) -> Score:
     """Recall and asks of one way of asking against one attack."""
     return Score(
         used=len(used),
         hit=len(used & covered),
-        families=len({_family(t) for t in asked}),
+        families=len(families),
         ids=len(asked),
         missed=tuple(sorted(used - covered)),
     )

@@ -58,6 +58,7 @@ __all__ = [
     "SystemKind",
     "TechniqueScope",
     "applicable_techniques",
+    "asked_as",
     "discloses_information",
     "load_mapping",
     "mapping_from_json",
@@ -475,6 +476,12 @@ class TechniqueScope:
     organisation's conventional security threat model, never asked."""
     reason: str
     """Why it applies, in one line of our own words."""
+    asked_under: str = ""
+    """The top-level technique whose threat covers this one (a later step of a chain, or
+    a variant, answered by that technique's defences); empty: its parent's, else its own
+    family."""
+    why_under: str = ""
+    """Why `asked_under` covers it, in one line (empty without `asked_under`)."""
 
 
 @dataclass(frozen=True)
@@ -525,6 +532,8 @@ def mapping_from_json(data: Any, source: str) -> ApplicabilityMapping:
             pre_attack=raw.get("pre_attack") is True,
             conventional=raw.get("conventional") is True,
             reason=reason,
+            asked_under=str(raw.get("asked_under") or ""),
+            why_under=str(raw.get("why_under") or ""),
         )
     return ApplicabilityMapping(
         catalog_version=version, techniques=MappingProxyType(dict(sorted(scopes.items())))
@@ -575,6 +584,10 @@ class Applicable:
     """False for a catalog technique the mapping does not cover yet."""
     information_disclosure: bool
     """True when it serves the Exfiltration tactic."""
+    asked_as: str = ""
+    """The family the model is asked about for it: the mapping's `asked_under` (or its
+    parent's), else its own family. A threat naming that family, or any technique of it,
+    covers this technique."""
 
     @property
     def family(self) -> str:
@@ -613,8 +626,8 @@ class Applicability:
         return frozenset(a.technique for a in self.applicable)
 
     def families(self) -> tuple[str, ...]:
-        """The top-level techniques with something applicable, sorted."""
-        return tuple(sorted({a.family for a in self.applicable}))
+        """The families the model is asked about (`Applicable.asked_as`), sorted."""
+        return tuple(sorted({a.asked_as for a in self.applicable}))
 
     def by_surface(self) -> dict[str, tuple[Applicable, ...]]:
         """Applicable techniques per surface id; `""` holds those on no surface."""
@@ -623,6 +636,17 @@ class Applicability:
             for surface in item.surfaces or ("",):
                 out.setdefault(surface, []).append(item)
         return {k: tuple(v) for k, v in out.items()}
+
+
+def asked_as(tid: str, mapping: ApplicabilityMapping) -> str:
+    """The family a model is asked about for technique `tid`: its row's `asked_under`, else
+    its parent's row's, else its own family (`AML.T0051` for `AML.T0051.001`)."""
+    family = ".".join(tid.split(".")[:2])
+    for key in (tid, family):
+        scope = mapping.techniques.get(key)
+        if scope is not None and scope.asked_under:
+            return scope.asked_under
+    return family
 
 
 def _rulings(model: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
@@ -737,6 +761,7 @@ def applicable_techniques(
                 because=because,
                 mapped=mapped,
                 information_disclosure=discloses_information(known),
+                asked_as=asked_as(tid, mapping),
             )
         )
     return Applicability(

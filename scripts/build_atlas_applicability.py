@@ -3,7 +3,7 @@
 The source is the reviewed CSV `policies/catalog/atlas-applicability.csv`, one row per
 technique and sub-technique of the ATLAS catalog:
 
-    technique,name,layers,kinds,conditions,pre_attack,conventional,reason
+    technique,name,layers,kinds,conditions,pre_attack,conventional,asked_under,reason,why_under
 
 - `layers`: `;`-separated surface layers (input_output, retrieval, agentic, model, runtime);
 - `kinds`: `;`-separated system kinds (generative, predictive, any);
@@ -14,7 +14,14 @@ technique and sub-technique of the ATLAS catalog:
 - `conventional`: `yes` for a technique with no AI element (ATLAS's copies of ATT&CK
   techniques): listed when in scope, never asked (the organisation's security threat model
   covers it);
-- `reason`: one line in our own words (never MITRE's description).
+- `asked_under`: empty, or the top-level technique whose threat covers this one: a later
+  step of a chain, or a variant, that the defences of that technique answer (a steered
+  agent's next moves under AML.T0053, the ways of delivering an injection under
+  AML.T0051). The model is asked about that family instead, the technique named in the
+  question. A sub-technique with an empty `asked_under` takes its parent's; its own id's
+  family (`AML.T0080` for `AML.T0080.000`) asks it on its own;
+- `reason`: one line in our own words (never MITRE's description): why it applies;
+- `why_under`: with `asked_under`, one line saying why that technique's threat covers it.
 
 The script checks every row against the catalog (the shipped one, or `--catalog FILE`):
 the id exists and is not retired, the name is the catalog's, every active technique has a
@@ -57,7 +64,9 @@ COLUMNS = [
     "conditions",
     "pre_attack",
     "conventional",
+    "asked_under",
     "reason",
+    "why_under",
 ]
 PRE_ATTACK_TACTICS = frozenset({"AML.TA0002", "AML.TA0003"})
 """Reconnaissance and Resource Development."""
@@ -113,13 +122,27 @@ def _row(line: int, row: dict[str, str], catalog: atlas.AtlasCatalog) -> dict[st
     reason = row["reason"].strip()
     if len(reason.split()) < 4:
         raise MappingError(f"{where}: {tid} needs a one-line reason of a few words")
+    under = row["asked_under"].strip()
+    why_under = row["why_under"].strip()
+    if under:
+        target = catalog.lookup(under)
+        if target is None or target.retired or target.parent:
+            raise MappingError(
+                f"{where}: asked_under {under!r} is not an active top-level technique"
+            )
+        if len(why_under.split()) < 4:
+            raise MappingError(f"{where}: {tid} is asked under {under}: say why in why_under")
+    elif why_under:
+        raise MappingError(f"{where}: why_under without asked_under")
     return {
         "layers": layers,
         "kinds": kinds,
         "conditions": conditions,
         "pre_attack": pre_attack == "yes",
         "conventional": conventional == "yes",
+        "asked_under": under,
         "reason": reason,
+        "why_under": why_under,
     }
 
 
@@ -135,6 +158,7 @@ def build(catalog: atlas.AtlasCatalog, csv_path: Path = CSV_PATH) -> dict[str, A
             if tid in techniques:
                 raise MappingError(f"{csv_path.name}:{line}: {tid} has a second row")
             techniques[tid] = _row(line, row, catalog)
+    _check_asked_under(techniques, csv_path)
     missing = [t.id for t in catalog.active() if t.id not in techniques]
     if missing:
         raise MappingError(
@@ -153,6 +177,27 @@ def build(catalog: atlas.AtlasCatalog, csv_path: Path = CSV_PATH) -> dict[str, A
     }
     mapping_from_json(data, str(csv_path))  # the reader accepts what we write
     return data
+
+
+def _check_asked_under(techniques: dict[str, Any], csv_path: Path) -> None:
+    """A technique is asked under a family that is asked on its own: no chains, and never
+    under a pre-attack step or a conventional technique (those are never asked)."""
+    for tid, row in techniques.items():
+        under = row["asked_under"]
+        if not under or under == tid.split(".")[0] + "." + tid.split(".")[1]:
+            continue
+        target = techniques.get(under)
+        if target is None:
+            raise MappingError(f"{csv_path.name}: {tid} is asked under {under}, which has no row")
+        if target["asked_under"] and target["asked_under"] != under:
+            raise MappingError(
+                f"{csv_path.name}: {tid} is asked under {under}, itself asked under "
+                f"{target['asked_under']}: name {target['asked_under']} instead"
+            )
+        if target["conventional"] or (target["pre_attack"] and not target["conditions"]):
+            raise MappingError(
+                f"{csv_path.name}: {tid} is asked under {under}, which is never asked"
+            )
 
 
 def _order(tid: str) -> list[tuple[int, str]]:

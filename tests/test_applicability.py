@@ -271,3 +271,52 @@ def test_conventional_techniques_are_listed_not_asked(
 )
 def test_system_kinds(tasks: list[str], kinds: set[SystemKind]) -> None:
     assert system_kinds({"system": {"ai_tasks": tasks}}) == frozenset(kinds)
+
+
+def test_a_steered_agents_next_steps_are_asked_under_tool_invocation(
+    catalog: AtlasCatalog, mapping: ApplicabilityMapping
+) -> None:
+    result = applicable_techniques(_agentic_llm(), catalog, mapping)
+    by_id = {a.technique: a for a in result.applicable}
+    for tid in ("AML.T0083", "AML.T0084", "AML.T0098", "AML.T0102", "AML.T0050", "AML.T0105"):
+        assert by_id[tid].asked_as == "AML.T0053", tid
+    assert by_id["AML.T0051.001"].asked_as == "AML.T0051"  # a sub-technique: its family
+    assert by_id["AML.T0080.000"].asked_as == "AML.T0080"  # memory: asked on its own
+    assert by_id["AML.T0080.001"].asked_as == "AML.T0051"  # the parent's grouping
+    assert by_id["AML.T0086"].asked_as == "AML.T0086"
+    families = result.families()
+    assert "AML.T0083" not in families and "AML.T0053" in families
+    assert len(families) < len({a.family for a in result.applicable})
+
+
+def test_build_fails_on_a_chain_of_asked_under(tmp_path: Path, catalog: AtlasCatalog) -> None:
+    script = _build_script()
+    with CSV_PATH.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        columns = list(reader.fieldnames or [])
+    for row in rows:
+        if row["technique"] == "AML.T0053":  # T0083 is asked under T0053: no chains
+            row["asked_under"] = "AML.T0051"
+            row["why_under"] = "a steered agent was injected first"
+    bad = tmp_path / "chain.csv"
+    with bad.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(
+        script.MappingError, match="asked under AML.T0053, itself asked under AML.T0051"
+    ):
+        script.build(catalog, bad)
+
+
+def test_build_fails_on_asked_under_without_a_reason(tmp_path: Path, catalog: AtlasCatalog) -> None:
+    script = _build_script()
+    text = CSV_PATH.read_text(encoding="utf-8")
+    line = next(r for r in text.splitlines() if r.startswith("AML.T0083,"))
+    assert line.endswith(",AML.T0053," + line.split(",AML.T0053,", 1)[1])
+    cut = line.rsplit(",", 1)[0] + ","
+    bad = tmp_path / "why.csv"
+    bad.write_text(text.replace(line, cut))
+    with pytest.raises(script.MappingError, match="AML.T0083 is asked under AML.T0053: say why"):
+        script.build(catalog, bad)
