@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from regopy import rego_shared as _rs  # noqa: E402
 
+from policyengine.applicability import load_mapping
 from policyengine.atlas import load_catalog  # noqa: E402
 from policyengine.engine import EngineOutput  # noqa: E402
 from policyengine.engine.embedded import _RESULT_ENTRYPOINT as ENTRYPOINT  # noqa: E402
@@ -94,6 +95,7 @@ def model_input(model: Mapping[str, Any]) -> dict[str, Any]:
         review_status=ReviewStatus.CURRENT,
         cadence_days=92,
         atlas=load_catalog(),
+        mapping=load_mapping(),
         evidence_exists=lambda _path: True,
     )
     return policy_input(model, facts)

@@ -24,7 +24,10 @@ Techniques with no AI element (`conventional` in the mapping) that apply are lis
 (`Applicability.conventional`): the organisation's security threat model covers them, and
 they are never asked here.
 
-A parent technique also applies wherever one of its sub-techniques applies. A technique
+A parent technique also applies wherever one of its sub-techniques applies (and is then
+asked with that sub-technique's family). Each technique is asked as a family
+(`Applicable.asked_as`): the mapping's `asked_under` groups a chain's later steps and a
+technique's variants under the step a model can defend. A technique
 in the catalog but not in the mapping (imported later, not yet reviewed) applies to the
 model as a whole until it is mapped. Retired techniques never apply.
 
@@ -733,10 +736,12 @@ def applicable_techniques(
         if parent_id and parent_id not in found and parent_id not in rulings:
             if catalog.lookup(parent_id) is not None:
                 subs_of.setdefault(parent_id, []).append(tid)
+    via_sub: dict[str, str] = {}
     for parent, subs in subs_of.items():
         on_ids = {s for t in subs for s in found[t][0]}
         on = tuple(str(s.get("id", "?")) for s in surfaces if str(s.get("id", "?")) in on_ids)
         found[parent] = (on, f"its sub-technique {subs[0]} applies", True)
+        via_sub[parent] = subs[0]
     applicable: list[Applicable] = []
     conventional: list[Applicable] = []
     for tid in sorted(found):
@@ -761,7 +766,8 @@ def applicable_techniques(
                 because=because,
                 mapped=mapped,
                 information_disclosure=discloses_information(known),
-                asked_as=asked_as(tid, mapping),
+                # A parent that applies only through a sub-technique is asked with it.
+                asked_as=asked_as(via_sub.get(tid, tid), mapping),
             )
         )
     return Applicability(

@@ -12,8 +12,8 @@ reports it as a finding).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .results import CheckOutcome, ControlResult, ControlStatus, Finding
@@ -64,6 +64,31 @@ def scoping_of(model: Mapping[str, Any], waiver_expired: Sequence[bool]) -> Scop
         waivers=waivers,
         attestations={k: tuple(v) for k, v in attestations.items()},
     )
+
+
+NOT_ASKED_NOTE = (
+    "no ATLAS technique asked under it applies to this system (its ai_tasks, surfaces and "
+    "assets; policies/catalog/atlas-applicability.csv)"
+)
+"""The note of an ATLAS control that the applicability mapping does not ask of a model."""
+
+
+def with_atlas_asked(
+    scoping: Scoping, atlas_keys: Sequence[str], asked: Collection[str]
+) -> Scoping:
+    """`scoping` with every ATLAS control in `atlas_keys` (`atlas/<id>`) whose id is not
+    among the families `asked` of the model (`facts.atlas.asks`) made not applicable, with
+    `NOT_ASKED_NOTE` and the model's `system.ai_tasks` as the pointer: a technique that does
+    not apply to the system is neither satisfied nor failed by it. The model's own entries
+    come first."""
+    extra = {
+        key: (NOT_ASKED_NOTE, "/system/ai_tasks")
+        for key in atlas_keys
+        if key.split("/", 1)[1] not in asked and key not in scoping.not_applicable
+    }
+    if not extra:
+        return scoping
+    return replace(scoping, not_applicable={**scoping.not_applicable, **extra})
 
 
 def _counts_against(finding: Finding, key: str) -> bool:

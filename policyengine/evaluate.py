@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from .applicability import ApplicabilityMapping, applicable_techniques, discloses_information
 from .atlas import AtlasCatalog
 from .config import RISK_TOLERANCES, RiskCriteria
 from .errors import PolicyError
@@ -88,7 +89,52 @@ def mentioned_techniques(model: Mapping[str, Any]) -> list[str]:
     return sorted(ids)
 
 
-def _atlas_facts(model: Mapping[str, Any], atlas: AtlasCatalog) -> dict[str, Any]:
+def _atlas_applicable(
+    model: Mapping[str, Any], atlas: AtlasCatalog, mapping: ApplicabilityMapping
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`facts.atlas.applicable` and `facts.atlas.asks` (policies/README.md): what the
+    applicability mapping says the model must consider, and the questions it puts, one per
+    family asked and surface (index; -1: the model as a whole), naming the techniques it
+    covers there, by id."""
+    result = applicable_techniques(model, atlas, mapping)
+    surfaces = model.get("surfaces")
+    index: dict[str, int] = {}
+    for i, surface in enumerate(surfaces if isinstance(surfaces, list) else []):
+        if isinstance(surface, Mapping):
+            index.setdefault(str(surface.get("id", "?")), i)
+    applicable: dict[str, Any] = {}
+    grouped: dict[tuple[str, int], list[str]] = {}
+    for item in result.applicable:
+        on = [index[s] for s in item.surfaces if s in index]
+        applicable[item.technique] = {
+            "surfaces": on,
+            "asked_as": item.asked_as,
+            "reason": item.reason,
+            "information_disclosure": item.information_disclosure,
+        }
+        # A sub-technique by its own name: the question names its family already.
+        known = atlas.lookup(item.technique)
+        named = f"{item.technique} {known.name if known is not None else item.name}"
+        for i in on or [-1]:
+            grouped.setdefault((item.asked_as, i), []).append(named)
+    asks = []
+    for (family, i), names in sorted(grouped.items()):
+        known = atlas.lookup(family)
+        asks.append(
+            {
+                "family": family,
+                "name": known.name if known is not None else family,
+                "surface": i,
+                "techniques": ", ".join(names),
+            }
+        )
+    return applicable, asks
+
+
+def _atlas_facts(
+    model: Mapping[str, Any], atlas: AtlasCatalog, mapping: ApplicabilityMapping
+) -> dict[str, Any]:
+    applicable, asks = _atlas_applicable(model, atlas, mapping)
     techniques = {}
     for tid in sorted(_atlas_ids(model)):
         found = atlas.lookup(tid)
@@ -97,11 +143,14 @@ def _atlas_facts(model: Mapping[str, Any], atlas: AtlasCatalog) -> dict[str, Any
             "retired": bool(found is not None and found.retired),
             "current_id": atlas.current_id(tid) or "",
             "parent": (found.parent or "") if found is not None else "",
+            "information_disclosure": found is not None and discloses_information(found),
         }
     return {
         "version": atlas.version,
         "techniques": techniques,
         "mentioned": mentioned_techniques(model),
+        "applicable": applicable,
+        "asks": asks,
     }
 
 
@@ -208,11 +257,15 @@ def build_facts(
     review_status: ReviewStatus,
     cadence_days: int,
     atlas: AtlasCatalog,
+    mapping: ApplicabilityMapping,
     evidence_exists: Callable[[str], bool],
     risk: RiskCriteria | None = None,
     max_cadence: Cadence = DEFAULT_CADENCE,
 ) -> dict[str, Any]:
     """The `input.facts` object for one model (see policies/README.md for every field).
+
+    `mapping` is the ATLAS applicability mapping (`applicability.load_mapping`): it decides
+    `facts.atlas.applicable` and `facts.atlas.asks`.
 
     `cadence_days` is the length of the model's review window in days; `evidence_exists`
     answers whether a repository-relative path is a file inside the repository; `risk` the
@@ -271,7 +324,7 @@ def build_facts(
         "attestations": attestations,
         "red_team": red_team,
         "evidence": {p: evidence_exists(p) for p in evidence_paths(model)},
-        "atlas": _atlas_facts(model, atlas),
+        "atlas": _atlas_facts(model, atlas, mapping),
     }
 
 

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, bundled
+from .applicability import ApplicabilityMapping, load_mapping
 from .atlas import AtlasCatalog, catalog_for_repo
 from .catalog import ControlCatalog, load_controls
 from .config import FRAMEWORKS, Config
-from .controls import derive_controls, scoping_of
+from .controls import derive_controls, scoping_of, with_atlas_asked
 from .engine import Engine, EngineOutput, make_engine
 from .errors import InvalidDocument, PolicyError
 from .evaluate import build_facts, collect_outcomes, policy_input
@@ -79,8 +80,10 @@ class RunOptions:
     """Worker processes asked for (`--workers`): 0 automatic, 1 in process."""
 
 
-def _catalogs(config: Config) -> tuple[AtlasCatalog, ControlCatalog]:
-    return catalog_for_repo(config.root, config.atlas_catalog), load_controls()
+def _catalogs(config: Config) -> tuple[AtlasCatalog, ApplicabilityMapping, ControlCatalog]:
+    """The ATLAS catalog in use, the applicability mapping (read once a run, and once in
+    each worker) and the control catalogs."""
+    return catalog_for_repo(config.root, config.atlas_catalog), load_mapping(), load_controls()
 
 
 def provenance(
@@ -186,7 +189,7 @@ def run_validate(
     `workers` is the worker processes asked for (0 automatic, 1 in process): more than
     `FILES_PER_WORKER` files a worker are read and checked in worker processes.
     """
-    atlas, controls = _catalogs(config)  # here too for worker runs: errors named at once
+    atlas, _, controls = _catalogs(config)  # here too for worker runs: errors named at once
     listing = find_models(paths, config.root, () if paths else config.models)
     count = _workers_for(listing, workers)
     if count > 1:
@@ -252,17 +255,27 @@ def _evidence_exists(root: Path) -> Callable[[str], bool]:
 
 
 def review_verdicts(
-    documents: Sequence[Document], config: Config, as_of: date, atlas: AtlasCatalog
+    documents: Sequence[Document],
+    config: Config,
+    as_of: date,
+    atlas: AtlasCatalog,
+    mapping: ApplicabilityMapping,
 ) -> dict[str, ReviewVerdict]:
     """The review verdict of each valid model, with git change facts from one history pass."""
     changes = collect_change_facts(
         config.root, [d.path for d in documents], {d.path: d for d in documents}
     )
-    return {d.path: _verdict(d, config, as_of, atlas, changes.get(d.path)) for d in documents}
+    return {
+        d.path: _verdict(d, config, as_of, (atlas, mapping), changes.get(d.path)) for d in documents
+    }
 
 
 def _verdict(
-    doc: Document, config: Config, as_of: date, atlas: AtlasCatalog, changes: ChangeFacts | None
+    doc: Document,
+    config: Config,
+    as_of: date,
+    atlas: tuple[AtlasCatalog, ApplicabilityMapping],
+    changes: ChangeFacts | None,
 ) -> ReviewVerdict:
     return review_model(
         doc.data,
@@ -270,7 +283,8 @@ def _verdict(
         cadence_default=config.review.cadence,
         remind_before=config.review.remind_before,
         max_cadence=config.review.max_cadence,
-        atlas=atlas,
+        atlas=atlas[0],
+        mapping=atlas[1],
         changes=changes,
         allow_unknown_history=config.review.allow_unknown_history,
     )
@@ -283,6 +297,7 @@ class _Run:
 
     options: RunOptions
     atlas: AtlasCatalog
+    mapping: ApplicabilityMapping
     controls: ControlCatalog
     policy_set: PolicySet
 
@@ -299,6 +314,7 @@ def _model_input(
             doc.data, config.review.cadence, as_of, config.review.max_cadence
         ),
         atlas=run.atlas,
+        mapping=run.mapping,
         evidence_exists=exists,
         risk=config.risk,
         max_cadence=config.review.max_cadence,
@@ -317,7 +333,11 @@ def _model_report(
         out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks)
     )
     catalog = [(fw, c.key) for fw in frameworks for c in run.controls.controls if c.framework == fw]
-    scoping = scoping_of(doc.data, [w["expired"] for w in inp["facts"]["waivers"]])
+    scoping = with_atlas_asked(
+        scoping_of(doc.data, [w["expired"] for w in inp["facts"]["waivers"]]),
+        [key for fw, key in catalog if fw == "atlas"],
+        {ask["family"] for ask in inp["facts"]["atlas"]["asks"]},
+    )
     check_controls = {cid: meta.control_keys() for cid, meta in policy_set.checks.items()}
     return ModelReport(
         path=f.path,
@@ -349,7 +369,7 @@ def run_check(
     policies when the caller has read them already (a pull request checks two sides).
     """
     config = options.config
-    atlas, controls = _catalogs(config)  # here too for worker runs: errors named at once
+    atlas, mapping, controls = _catalogs(config)  # here too for worker runs: errors named at once
     if policy_set is None:
         policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
     processes = _processes(options, engine)
@@ -364,12 +384,12 @@ def run_check(
                     config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
                 ),
             )
-    run = _Run(options, atlas, controls, policy_set)
+    run = _Run(options, atlas, mapping, controls, policy_set)
     validated = _validated(paths, config, atlas, controls, options.workers)
     exists = _evidence_exists(config.root)
 
     valid = [(f, f.document) for f in validated.files if f.document is not None and f.valid]
-    verdicts = review_verdicts([doc for _, doc in valid], config, options.as_of, atlas)
+    verdicts = review_verdicts([doc for _, doc in valid], config, options.as_of, atlas, mapping)
     inputs = [_model_input(doc, verdicts[f.path], run, exists) for f, doc in valid]
     outputs = _evaluate(policy_set, inputs, options.engine, engine)
     answers = {f.path: (out, inp) for (f, _), out, inp in zip(valid, outputs, inputs, strict=True)}
@@ -451,7 +471,7 @@ def _check_chunk(
         if f.document is None or not f.valid:
             out.append(f.to_report())
             continue
-        verdict = _verdict(f.document, config, run.options.as_of, run.atlas, changes)
+        verdict = _verdict(f.document, config, run.options.as_of, (run.atlas, run.mapping), changes)
         inp = _model_input(f.document, verdict, run, exists)
         [answer] = engine.evaluate(run.policy_set, [inp])
         out.append(_model_report(f, answer, inp, verdict, run))
@@ -460,7 +480,8 @@ def _check_chunk(
 
 def _init_validate(config: Config) -> tuple[Path, AtlasCatalog, ControlCatalog]:
     """A validate worker's state: the repository root and the catalogs."""
-    return (config.root, *_catalogs(config))
+    atlas, _, controls = _catalogs(config)
+    return config.root, atlas, controls
 
 
 def _validate_chunk(
@@ -588,7 +609,7 @@ def run_review(
     `FILES_PER_WORKER` files a worker are read and judged in worker processes, the git
     history read once here meanwhile: the same result.
     """
-    atlas = catalog_for_repo(config.root, config.atlas_catalog)
+    atlas = catalog_for_repo(config.root, config.atlas_catalog), load_mapping()
     globs = () if paths else config.models
     listing = find_models(paths, config.root, globs)
     count = _workers_for(listing, workers)
@@ -607,7 +628,7 @@ def _reviews(
     docs: Sequence[Document],
     config: Config,
     as_of: date,
-    atlas: AtlasCatalog,
+    atlas: tuple[AtlasCatalog, ApplicabilityMapping],
     changes: Mapping[str, ChangeFacts],
 ) -> tuple[ModelReport, ...]:
     return review_documents(
@@ -616,19 +637,23 @@ def _reviews(
         cadence_default=config.review.cadence,
         remind_before=config.review.remind_before,
         max_cadence=config.review.max_cadence,
-        atlas=atlas,
+        atlas=atlas[0],
+        mapping=atlas[1],
         changes=changes,
         allow_unknown_history=config.review.allow_unknown_history,
     )
 
 
-def _init_review(config: Config, as_of: date) -> tuple[Config, date, AtlasCatalog]:
-    """A review worker's state: the config, the as-of date and the ATLAS catalog."""
-    return config, as_of, catalog_for_repo(config.root, config.atlas_catalog)
+def _init_review(
+    config: Config, as_of: date
+) -> tuple[Config, date, tuple[AtlasCatalog, ApplicabilityMapping]]:
+    """A review worker's state: the config, the as-of date, the ATLAS catalog and the
+    applicability mapping."""
+    return config, as_of, (catalog_for_repo(config.root, config.atlas_catalog), load_mapping())
 
 
 def _review_chunk(
-    state: tuple[Config, date, AtlasCatalog], chunk: _Chunk
+    state: tuple[Config, date, tuple[AtlasCatalog, ApplicabilityMapping]], chunk: _Chunk
 ) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int]:
     """In a worker: the chunk's files read and judged: reports, load problems, skipped."""
     config, as_of, atlas = state

@@ -7,8 +7,9 @@ Four rules, each a pure function of the model and precomputed facts:
    after it `overdue`, within `remind_before` days of it `due_soon`, and without a
    `last_reviewed` `never_reviewed`;
 2. change: trigger fields changed since the review commit (`gitfacts.ChangeFacts`);
-3. ATLAS: techniques first released after `review.atlas_version` that the ATLAS
-   completeness table makes relevant to this model;
+3. ATLAS: techniques first released after `review.atlas_version` that apply to this
+   model (`applicability.applicable_techniques`, the whole mapping; a technique not
+   mapped yet applies until it is);
 4. red team: an exercise after the last review has a finding that names no threat.
 
 The verdict is the worst status of the rules (`ReviewStatus.rank`). Review data that
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 
+from .applicability import ApplicabilityMapping, applicable_techniques
 from .errors import CatalogError
 from .results import ModelReport, ReviewReason, ReviewRule, ReviewStatus, ReviewVerdict
 
@@ -336,148 +338,17 @@ def _change_rule(changes: ChangeFacts | None, allow_unknown: bool) -> list[Revie
 # --- ATLAS ----------------------------------------------------------------------------
 
 
-def _assets_of(model: Mapping[str, Any], *types: str) -> Iterator[Mapping[str, Any]]:
-    return (a for a in _items(model, "assets") if a.get("type") in types)
-
-
-def _has_layer(model: Mapping[str, Any], layer: str) -> bool:
-    return any(s.get("layer") == layer for s in _items(model, "surfaces"))
-
-
-def _open_api(model: Mapping[str, Any]) -> bool:
-    return any(
-        a.get("exposure") == "public" or a.get("authentication") in (None, "", "none")
-        for a in _assets_of(model, "inference_api")
-    )
-
-
-def _unreviewed_ingestion(model: Mapping[str, Any]) -> bool:
-    for corpus in _assets_of(model, "retrieval_corpus"):
-        paths = corpus.get("ingestion_paths")
-        if isinstance(paths, list) and any(
-            isinstance(p, Mapping) and p.get("reviewed_before_publish") is False for p in paths
-        ):
-            return True
-    return False
-
-
-def _write_tool(model: Mapping[str, Any]) -> bool:
-    for tool in _assets_of(model, "agent_tool"):
-        perms = tool.get("permissions")
-        values = perms if isinstance(perms, list) else [perms]
-        if any(isinstance(v, str) and ("write" in v or v == "admin") for v in values):
-            return True
-    return False
-
-
-_MODEL_ASSETS = ("base_model", "fine_tuned_model")
-
-
-def _memory(model: Mapping[str, Any]) -> bool:
-    return any(a.get("memory") is True for a in _assets_of(model, "agent_tool", *_MODEL_ASSETS))
-
-
-def _training(model: Mapping[str, Any]) -> bool:
-    return any(_assets_of(model, "training_pipeline", "fine_tuning_pipeline", "dataset"))
-
-
-def _open_dataset(model: Mapping[str, Any]) -> bool:
-    for dataset in _assets_of(model, "dataset"):
-        ingestion = dataset.get("ingestion")
-        if not (isinstance(ingestion, Mapping) and ingestion.get("access_controlled") is True):
-            return True
-    return False
-
-
-def _external_model(model: Mapping[str, Any]) -> bool:
-    return any(
-        a.get("supplier") in ("third_party", "open_weights")
-        for a in _assets_of(model, *_MODEL_ASSETS)
-    )
-
-
-def _runtime(model: Mapping[str, Any]) -> bool:
-    return _has_layer(model, "runtime") or any(_assets_of(model, "ml_library"))
-
-
-def _open_weights_files(model: Mapping[str, Any]) -> bool:
-    return any(
-        a.get("supplier") == "open_weights" and a.get("loaded_from_files") is True
-        for a in _assets_of(model, *_MODEL_ASSETS)
-    )
-
-
-@dataclass(frozen=True)
-class AtlasCondition:
-    """One row of the ATLAS completeness table (controls.md)."""
-
-    description: str
-    """The condition in the model, as the table words it."""
-    holds: Callable[[Mapping[str, Any]], bool]
-    """Whether it holds for a model."""
-    techniques: tuple[str, ...]
-    """The techniques it puts in scope (each, or one of its sub-techniques)."""
-
-
-ATLAS_CONDITIONS: tuple[AtlasCondition, ...] = (
-    AtlasCondition(
-        "an input_output surface",
-        lambda m: _has_layer(m, "input_output"),
-        ("AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"),
-    ),
-    AtlasCondition(
-        "an inference API with exposure public, or no authentication",
-        _open_api,
-        ("AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"),
-    ),
-    AtlasCondition(
-        "a retrieval surface",
-        lambda m: _has_layer(m, "retrieval"),
-        ("AML.T0051.001", "AML.T0070", "AML.T0071"),
-    ),
-    AtlasCondition(
-        "a retrieval ingestion path with reviewed_before_publish: false",
-        _unreviewed_ingestion,
-        ("AML.T0066",),
-    ),
-    AtlasCondition(
-        "an agentic surface", lambda m: _has_layer(m, "agentic"), ("AML.T0053", "AML.T0086")
-    ),
-    AtlasCondition("an agent tool with write permissions", _write_tool, ("AML.T0101",)),
-    AtlasCondition("an agent with memory", _memory, ("AML.T0080",)),
-    AtlasCondition(
-        "a training or fine-tuning pipeline, or a dataset", _training, ("AML.T0020", "AML.T0018")
-    ),
-    AtlasCondition(
-        "a dataset whose ingestion is not access-controlled", _open_dataset, ("AML.T0019",)
-    ),
-    AtlasCondition("a third-party or open-weights model", _external_model, ("AML.T0010.003",)),
-    AtlasCondition("a runtime surface or an ml_library asset", _runtime, ("AML.T0010.001",)),
-    AtlasCondition(
-        "an open-weights model loaded from files", _open_weights_files, ("AML.T0011.000",)
-    ),
-)
-"""The ATLAS completeness table of controls.md, row by row."""
-
-
-def relevant_techniques(model: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Technique ids the completeness table puts in scope, each with the conditions (by
-    description, in table order) that do so."""
-    out: dict[str, list[str]] = {}
-    for condition in ATLAS_CONDITIONS:
-        if condition.holds(model):
-            for tid in condition.techniques:
-                out.setdefault(tid, []).append(condition.description)
-    return out
-
-
 def _atlas_rule(
     model: Mapping[str, Any],
     atlas: AtlasCatalog | None,
+    mapping: ApplicabilityMapping | None,
     added_since: Callable[[str], list[Technique]] | None = None,
 ) -> list[ReviewReason]:
-    if atlas is None:
-        return [_unknown_atlas("no ATLAS catalog was loaded")]
+    """A review when a technique released after `review.atlas_version` applies to the
+    model (`applicability.applicable_techniques`: the whole mapping; a technique the
+    mapping does not cover yet applies until it is mapped)."""
+    if atlas is None or mapping is None:
+        return [_unknown_atlas("no ATLAS catalog or applicability mapping was loaded")]
     version = _section(model, "review").get("atlas_version")
     if version is None:
         return [
@@ -490,20 +361,19 @@ def _atlas_rule(
         added = (added_since or atlas.added_since)(str(version))
     except CatalogError as exc:
         return [_unknown_atlas(f"review.atlas_version: {exc}")]
-    relevant = relevant_techniques(model)
+    applicable = {a.technique: a for a in applicable_techniques(model, atlas, mapping).applicable}
     hits = []
     for tech in added:
-        listed = tech.id if tech.id in relevant else tech.parent
-        if listed is None or listed not in relevant:
+        item = applicable.get(tech.id)
+        if item is None:
             continue
-        parent = atlas.lookup(tech.parent) if tech.parent else None
         hits.append(
             {
                 "id": tech.id,
-                "name": f"{parent.name}: {tech.name}" if parent is not None else tech.name,
+                "name": item.name,
                 "first_release": tech.first_release,
-                "listed": listed,
-                "conditions": list(relevant[listed]),
+                "asked_as": item.asked_as,
+                "because": item.because,
             }
         )
     if not hits:
@@ -577,6 +447,7 @@ def review_model(
     remind_before: int = DEFAULT_REMIND_BEFORE,
     max_cadence: Cadence = DEFAULT_CADENCE,
     atlas: AtlasCatalog | None,
+    mapping: ApplicabilityMapping | None,
     changes: ChangeFacts | None,
     allow_unknown_history: bool = False,
     _added_since: Callable[[str], list[Technique]] | None = None,
@@ -588,7 +459,9 @@ def review_model(
     organisation's ceiling, quarterly by the method) falls due at the ceiling. `atlas` is
     the catalog in use and `changes` the model's git facts (None, or facts whose `unknown`
     is set: the change rule is `unknown`, a failing verdict, unless
-    `allow_unknown_history`, when it is only reported as not evaluated). The status is the
+    `allow_unknown_history`, when it is only reported as not evaluated). `mapping` is the
+    ATLAS applicability mapping (`applicability.load_mapping`); without it or `atlas` the
+    ATLAS rule is reported as not evaluated. The status is the
     worst of the rules; `reasons` lists every rule that fired or could not be evaluated, in
     rule order (calendar, change, ATLAS, red team).
     """
@@ -599,7 +472,7 @@ def review_model(
     reasons: list[ReviewReason] = [cal.reason] if cal.reason is not None else []
     if _section(model, "review").get("last_reviewed") is not None:
         reasons.extend(_change_rule(changes, allow_unknown_history))
-    reasons.extend(_atlas_rule(model, atlas, _added_since))
+    reasons.extend(_atlas_rule(model, atlas, mapping, _added_since))
     reasons.extend(_red_team_rule(model))
     return ReviewVerdict(
         status=worst(r.status for r in reasons),
@@ -630,6 +503,7 @@ def review_documents(
     remind_before: int = DEFAULT_REMIND_BEFORE,
     max_cadence: Cadence = DEFAULT_CADENCE,
     atlas: AtlasCatalog | None,
+    mapping: ApplicabilityMapping | None,
     changes: Mapping[str, ChangeFacts] | None,
     allow_unknown_history: bool = False,
 ) -> tuple[ModelReport, ...]:
@@ -656,6 +530,7 @@ def review_documents(
             remind_before=remind_before,
             max_cadence=max_cadence,
             atlas=atlas,
+            mapping=mapping,
             changes=changes.get(doc.path) if changes is not None else None,
             allow_unknown_history=allow_unknown_history,
             _added_since=added_since,

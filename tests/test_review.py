@@ -10,21 +10,21 @@ from typing import Any
 
 import pytest
 
-from policyengine.atlas import AtlasCatalog, load_catalog
+from policyengine.applicability import ApplicabilityMapping, load_mapping
+from policyengine.atlas import AtlasCatalog, Technique, load_catalog
 from policyengine.gitfacts import ChangeFacts, ChangeKind, CommitInfo, diff_models
 from policyengine.loader import parse_document
 from policyengine.results import ReviewRule, ReviewStatus
 from policyengine.review import (
-    ATLAS_CONDITIONS,
     cadence_days,
     cadence_label,
     due_date,
-    relevant_techniques,
     review_model,
 )
 
 AS_OF = date(2026, 11, 1)
 NO_CHANGES = ChangeFacts(baseline="commit 0123456789")
+MAPPING: ApplicabilityMapping = load_mapping()
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,7 @@ def model(example_data: dict[str, Any]) -> dict[str, Any]:
 
 def verdict(model: dict[str, Any], catalog: AtlasCatalog, as_of: date = AS_OF, **kw: Any) -> Any:
     kw.setdefault("changes", NO_CHANGES)
+    kw.setdefault("mapping", MAPPING)
     return review_model(model, as_of=as_of, atlas=catalog, **kw)
 
 
@@ -274,11 +275,11 @@ def test_atlas_rule_fires_for_relevant_new_techniques(
     assert "AML.T0086" in ids and "AML.T0101" in ids
     # a new sub-technique of a listed technique counts, named with its parent
     sub = next(t for t in techniques if t["id"] == "AML.T0051.002")
-    assert sub["listed"] == "AML.T0051"
+    assert sub["asked_as"] == "AML.T0051"
     assert sub["name"] == "LLM Prompt Injection: Triggered"
     assert sub["first_release"] == "5.0.0"
-    # a new technique that no condition of this model lists does not
-    assert "AML.T0080" not in ids  # no memory: true anywhere
+    # a new technique that does not apply to this model does not
+    assert "AML.T0080.000" not in ids  # no memory: true anywhere
     assert all(catalog.lookup(i) is not None for i in ids)
     assert "AML.T0086 Exfiltration via AI Agent Tool Invocation (5.0.0)" in reason.message
     assert reason.details["atlas_version"] == "4.9.0"
@@ -295,7 +296,7 @@ def test_atlas_memory_condition(model: dict[str, Any], catalog: AtlasCatalog) ->
     (reason,) = verdict(model, catalog).reasons
     techniques = reason.details["techniques"]
     assert isinstance(techniques, list)
-    assert "AML.T0080" in [t["id"] for t in techniques]
+    assert "AML.T0080.000" in [t["id"] for t in techniques]
 
 
 @pytest.mark.parametrize(
@@ -316,51 +317,65 @@ def test_atlas_rule_unknown(
 
 
 def test_atlas_rule_without_catalog(model: dict[str, Any]) -> None:
-    v = review_model(model, as_of=AS_OF, atlas=None, changes=NO_CHANGES)
+    v = review_model(model, as_of=AS_OF, atlas=None, mapping=None, changes=NO_CHANGES)
     assert [(r.rule, r.status) for r in v.reasons] == [(ReviewRule.ATLAS, None)]
 
 
-CONDITION_MODELS: list[tuple[dict[str, Any], set[str]]] = [
-    ({"surfaces": [{"layer": "input_output"}]},
-     {"AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"}),
-    ({"assets": [{"type": "inference_api", "exposure": "public", "authentication": "oauth2"}]},
-     {"AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"}),
-    ({"assets": [{"type": "inference_api", "exposure": "internal"}]},
-     {"AML.T0040", "AML.T0024", "AML.T0029", "AML.T0034"}),
-    ({"assets": [{"type": "inference_api", "exposure": "internal", "authentication": "mtls"}]},
-     set()),
-    ({"surfaces": [{"layer": "retrieval"}]}, {"AML.T0051.001", "AML.T0070", "AML.T0071"}),
-    ({"assets": [{"type": "retrieval_corpus",
-                  "ingestion_paths": [{"id": "a", "reviewed_before_publish": False}]}]},
-     {"AML.T0066"}),
-    ({"assets": [{"type": "retrieval_corpus",
-                  "ingestion_paths": [{"id": "a", "reviewed_before_publish": True}]}]}, set()),
-    ({"surfaces": [{"layer": "agentic"}]}, {"AML.T0053", "AML.T0086"}),
-    ({"assets": [{"type": "agent_tool", "permissions": "write"}]}, {"AML.T0101"}),
-    ({"assets": [{"type": "agent_tool", "permissions": "read"}]}, set()),
-    ({"assets": [{"type": "agent_tool", "memory": True}]}, {"AML.T0080"}),
-    ({"assets": [{"type": "training_pipeline"}]}, {"AML.T0020", "AML.T0018"}),
-    ({"assets": [{"type": "dataset", "ingestion": {"access_controlled": True}}]},
-     {"AML.T0020", "AML.T0018"}),
-    ({"assets": [{"type": "dataset"}]}, {"AML.T0020", "AML.T0018", "AML.T0019"}),
-    ({"assets": [{"type": "base_model", "supplier": "third_party"}]}, {"AML.T0010.003"}),
-    ({"assets": [{"type": "base_model", "supplier": "first_party"}]}, set()),
-    ({"surfaces": [{"layer": "runtime"}]}, {"AML.T0010.001"}),
-    ({"assets": [{"type": "ml_library"}]}, {"AML.T0010.001"}),
-    ({"assets": [{"type": "base_model", "supplier": "open_weights", "loaded_from_files": True}]},
-     {"AML.T0010.003", "AML.T0011.000"}),
-]  # fmt: skip
+def test_atlas_rule_uses_the_whole_mapping(model: dict[str, Any], catalog: AtlasCatalog) -> None:
+    # AML.T0105 (escape to host, 5.4.0) was in no completeness table: an agent tool that
+    # runs commands puts it in scope now.
+    model["review"]["atlas_version"] = "5.3.0"
+    model["assets"].append(
+        {"id": "shell", "type": "agent_tool", "name": "shell", "actions": ["run_command"]}
+    )
+    (reason,) = verdict(model, catalog).reasons
+    techniques = reason.details["techniques"]
+    assert isinstance(techniques, list)
+    escape = next(t for t in techniques if t["id"] == "AML.T0105")
+    assert escape["asked_as"] == "AML.T0053"
+    assert escape["because"].startswith("an agent tool that runs code or commands")
 
 
-@pytest.mark.parametrize(("model", "expected"), CONDITION_MODELS, ids=range(len(CONDITION_MODELS)))
-def test_completeness_table(model: dict[str, Any], expected: set[str]) -> None:
-    assert set(relevant_techniques(model)) == expected
+def test_atlas_rule_skips_llm_techniques_for_a_classifier(catalog: AtlasCatalog) -> None:
+    classifier = {
+        "system": {"ai_tasks": ["classification"]},
+        "assets": [{"id": "xgb", "type": "fine_tuned_model", "supplier": "first_party"}],
+        "surfaces": [{"id": "scoring", "layer": "input_output", "assets": ["xgb"]}],
+        "review": {"last_reviewed": "2026-10-02", "atlas_version": "4.0.0"},
+    }
+    reasons = verdict(classifier, catalog).reasons
+    ids = [t["id"] for r in reasons for t in r.details.get("techniques", [])]  # type: ignore[union-attr]
+    assert ids, "a classifier still has new techniques to consider"
+    assert not [
+        i for i in ids if (catalog.lookup(i) or catalog.techniques[i]).name.startswith("LLM")
+    ]
+    assert "AML.T0051.002" not in ids and "AML.T0086" not in ids
 
 
-def test_every_table_technique_is_in_the_catalog(catalog: AtlasCatalog) -> None:
-    listed = [t for c in ATLAS_CONDITIONS for t in c.techniques]
-    assert len(ATLAS_CONDITIONS) == 12
-    assert [t for t in listed if catalog.current_id(t) != t] == []
+def test_atlas_rule_unmapped_import_applies_until_mapped(
+    model: dict[str, Any], catalog: AtlasCatalog
+) -> None:
+    later = Technique(
+        id="AML.T0199",
+        name="Technique From A Later Release",
+        parent=None,
+        tactics=("AML.TA0011",),
+        maturity="feasible",
+        first_release="6.0.0",
+    )
+    newer = replace(catalog, version="6.0.0", techniques={**catalog.techniques, later.id: later})
+    model["review"]["atlas_version"] = catalog.version
+    (reason,) = verdict(model, newer).reasons
+    assert reason.status is ReviewStatus.REVIEW_REQUIRED
+    assert reason.details["techniques"] == [
+        {
+            "id": "AML.T0199",
+            "name": "Technique From A Later Release",
+            "first_release": "6.0.0",
+            "asked_as": "AML.T0199",
+            "because": "not mapped",
+        }
+    ]
 
 
 # --- red team -------------------------------------------------------------------------

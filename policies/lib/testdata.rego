@@ -196,8 +196,35 @@ facts := {
 			"AML", "AML.T0010", "AML.T0010.001", "AML.T0051", "AML.T0051.001", "AML.T0054",
 			"AML.T0056", "AML.T0057", "AML.T0070", "AML.T0071",
 		],
+		"applicable": _applicable,
+		"asks": asks,
 	},
 }
+
+# What policyengine.applicability would decide for the model above (a few of its answers):
+# the techniques that apply, and the questions, one per family and surface (index).
+_applicable := {
+	"AML.T0051.000": {"surfaces": [0], "asked_as": "AML.T0051", "reason": "users type instructions", "information_disclosure": false},
+	"AML.T0051.001": {"surfaces": [1], "asked_as": "AML.T0051", "reason": "retrieved text carries instructions", "information_disclosure": false},
+	"AML.T0054": {"surfaces": [0], "asked_as": "AML.T0054", "reason": "users can talk it out of its rules", "information_disclosure": false},
+	"AML.T0056": {"surfaces": [0], "asked_as": "AML.T0056", "reason": "the system prompt can be extracted", "information_disclosure": true},
+	"AML.T0057": {"surfaces": [1], "asked_as": "AML.T0057", "reason": "the model can hand out what it reads", "information_disclosure": true},
+	"AML.T0070": {"surfaces": [1], "asked_as": "AML.T0070", "reason": "the index can be poisoned", "information_disclosure": false},
+	"AML.T0071": {"surfaces": [1], "asked_as": "AML.T0070", "reason": "false entries can be planted", "information_disclosure": false},
+	"AML.T0010.001": {"surfaces": [2], "asked_as": "AML.T0010", "reason": "libraries come from upstream", "information_disclosure": false},
+}
+
+# METADATA
+# description: The questions facts.atlas.asks holds for the model above (see _applicable).
+asks := [
+	{"family": "AML.T0010", "name": "AI Supply Chain Compromise", "surface": 2, "techniques": "AML.T0010.001 AI Supply Chain Compromise: AI Software"},
+	{"family": "AML.T0051", "name": "LLM Prompt Injection", "surface": 0, "techniques": "AML.T0051.000 LLM Prompt Injection: Direct"},
+	{"family": "AML.T0051", "name": "LLM Prompt Injection", "surface": 1, "techniques": "AML.T0051.001 LLM Prompt Injection: Indirect"},
+	{"family": "AML.T0054", "name": "LLM Jailbreak", "surface": 0, "techniques": "AML.T0054 LLM Jailbreak"},
+	{"family": "AML.T0056", "name": "Extract LLM System Prompt", "surface": 0, "techniques": "AML.T0056 Extract LLM System Prompt"},
+	{"family": "AML.T0057", "name": "LLM Data Leakage", "surface": 1, "techniques": "AML.T0057 LLM Data Leakage"},
+	{"family": "AML.T0070", "name": "RAG Poisoning", "surface": 1, "techniques": "AML.T0070 RAG Poisoning, AML.T0071 False RAG Entry Injection"},
+]
 
 # METADATA
 # description: The acceptance facts of a threat that is not accepted.
@@ -217,7 +244,10 @@ facts_for(m, f) := object.union(f, {
 	"threat_risks": risks,
 	"high_risk_indices": [i | some i; r := risks[i]; r >= f.risk.threshold],
 	"validation": [v | some i; m.threats[i]; v := _validation_at(f.validation, i)],
-	"atlas": {"version": f.atlas.version, "techniques": f.atlas.techniques, "mentioned": _mentioned(m)},
+	"atlas": {
+		"version": f.atlas.version, "techniques": f.atlas.techniques, "mentioned": _mentioned(m),
+		"applicable": f.atlas.applicable, "asks": f.atlas.asks,
+	},
 }) if {
 	risks := [object.get(f, ["threats", t.id, "risk"], 0) | some t in m.threats]
 }

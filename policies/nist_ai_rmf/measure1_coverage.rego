@@ -83,19 +83,30 @@ deny contains result.each("TM-THREAT-002", found) if {
 
 # METADATA
 # title: Privacy risk is examined where users or documents feed the system
-# description: Some threat covers information disclosure (STRIDE) or LLM data leakage (AML.T0057).
+# description: >-
+#   Some threat covers information disclosure (STRIDE), LLM data leakage (AML.T0057) or a
+#   technique of the ATLAS Exfiltration tactic (facts.atlas.techniques[id].information_disclosure,
+#   e.g. AML.T0086 exfiltration through an agent tool).
 # custom:
 #   id: TM-THREAT-003
 #   severity: medium
-#   message: "no threat covers information disclosure or AML.T0057 data leakage"
+#   message: "no threat covers information disclosure, AML.T0057 data leakage or an ATLAS exfiltration technique"
 #   controls: {nist-ai-rmf: ["MEASURE 2.10"]}
 deny contains finding if {
 	_has_io_or_retrieval
 
 	# The cheap test first: the threats are read only when no threat names AML.T0057.
 	not "AML.T0057" in input.facts.atlas.mentioned
+	not _names_exfiltration
 	not "information_disclosure" in [s | some t in input.model.threats; some s in t.stride]
 	finding := result.finding("TM-THREAT-003", ["threats"], {})
+}
+
+# A threat names a technique of the ATLAS Exfiltration tactic (Python flags it in the facts).
+_names_exfiltration if {
+	techniques := input.facts.atlas.techniques
+	some tid in input.facts.atlas.mentioned
+	techniques[tid].information_disclosure == true
 }
 
 # METADATA

@@ -59,6 +59,17 @@ test_data_leakage_technique_counts_as_privacy if {
 	count(_ids("TM-THREAT-003")) == 0 with input.model as m with input.facts as f
 }
 
+test_exfiltration_technique_counts_as_privacy if {
+	# AML.T0086 (exfiltration through an agent tool) serves the ATLAS Exfiltration tactic.
+	m := _threats([_t[0], object.union(_t[1], {"stride": ["tampering"], "atlas": ["AML.T0086"]})])
+	f1 := testdata.facts_for(m, testdata.facts)
+	flagged := {"valid": true, "retired": false, "current_id": "AML.T0086", "parent": "", "information_disclosure": true}
+	f := testdata.patched(f1, ["atlas", "techniques", "AML.T0086"], flagged)
+	count(_ids("TM-THREAT-003")) == 0 with input.model as m with input.facts as f
+	unflagged := testdata.patched(f1, ["atlas", "techniques", "AML.T0086"], object.union(flagged, {"information_disclosure": false}))
+	count(_ids("TM-THREAT-003")) == 1 with input.model as m with input.facts as unflagged
+}
+
 test_privacy_not_applicable_without_io_or_retrieval if {
 	m := object.union(testdata.model, {"surfaces": [testdata.model.surfaces[2]], "threats": [_t[3]]})
 	f0 := testdata.facts

@@ -82,7 +82,7 @@ def test_matrix_text(in_examples: Path, capsys: pytest.CaptureFixture[str], upda
     assert "\x1b[" not in out  # not a terminal: no colour
     assert max(len(line) for line in out.splitlines()) <= 100
     assert "MAP 5.1       Likelihood and magnitude of each identified impact documented" in out
-    assert "  gap: AML.T0101 not_satisfied in [1]: TM-ATLAS-006 (1 finding)" in out
+    assert "  gap: AML.T0101 not_satisfied in [1]: TM-ATLAS-005 (1 finding)" in out
     (commit,) = commit_placeholder(in_examples)
     assert f"commit: {commit}\n" in out
     _golden("matrix-examples.txt", out, update)
@@ -110,7 +110,7 @@ def test_matrix_csv(in_examples: Path, capsys: pytest.CaptureFixture[str], updat
     cell = next(r for r in rows if r["control"] == "AML.T0101" and r["model_id"] == "coding-agent")
     assert (cell["status"], cell["failed"], cell["findings"]) == (
         "not_satisfied",
-        "TM-ATLAS-006",
+        "TM-ATLAS-005",
         "1",
     )
     assert cell["title"] and all(r["as_of"] == AS_OF for r in rows)

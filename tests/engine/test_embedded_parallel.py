@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from policyengine.applicability import load_mapping
 from policyengine.atlas import load_catalog
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.errors import EngineError, PolicyError, UsageError
@@ -53,6 +54,7 @@ def inputs(repo_root: Path) -> list[dict[str, Any]]:
             review_status=[ReviewStatus.CURRENT, ReviewStatus.OVERDUE][n % 2],
             cadence_days=91,
             atlas=atlas,
+            mapping=load_mapping(),
             evidence_exists=lambda rel: (examples / rel).is_file(),
         )
         out.append(policy_input(model, facts))

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from conftest import running_opa
 
+from policyengine.applicability import load_mapping
 from policyengine.atlas import load_catalog
 from policyengine.engine import EngineOutput
 from policyengine.engine.embedded import EmbeddedEngine
@@ -45,6 +46,7 @@ def _input(model: dict[str, Any]) -> dict[str, Any]:
         review_status=ReviewStatus.CURRENT,
         cadence_days=92,
         atlas=load_catalog(),
+        mapping=load_mapping(),
         evidence_exists=lambda rel: rel.startswith("docs/controls/"),
     )
     return json.loads(json.dumps(policy_input(model, facts)))

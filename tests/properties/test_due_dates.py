@@ -48,11 +48,19 @@ def test_calendar_status_follows_days_left(
     model = {"review": {"last_reviewed": last.isoformat(), "cadence": cadence}}
     as_of = last + timedelta(days=offset)
     v = review_model(
-        model, as_of=as_of, remind_before=remind, max_cadence="annual", atlas=None, changes=None
+        model,
+        as_of=as_of,
+        remind_before=remind,
+        max_cadence="annual",
+        atlas=None,
+        mapping=None,
+        changes=None,
     )
     assert v.due == due_date(last, cadence)
     # At the default ceiling (quarterly), a longer cadence falls due at the ceiling.
-    capped = review_model(model, as_of=as_of, remind_before=remind, atlas=None, changes=None)
+    capped = review_model(
+        model, as_of=as_of, remind_before=remind, atlas=None, mapping=None, changes=None
+    )
     assert capped.due == min(due_date(last, cadence), due_date(last, "quarterly"))
     assert v.days_left == (v.due - as_of).days
     calendar_status = v.reasons[0].status if v.reasons[0].rule.value == "calendar" else None
@@ -70,6 +78,8 @@ def test_a_review_after_the_as_of_date_is_never_current(
     last: date, cadence: str, ahead: int
 ) -> None:
     model = {"review": {"last_reviewed": last.isoformat(), "cadence": cadence}}
-    v = review_model(model, as_of=last - timedelta(days=ahead), atlas=None, changes=None)
+    v = review_model(
+        model, as_of=last - timedelta(days=ahead), atlas=None, mapping=None, changes=None
+    )
     assert v.status is ReviewStatus.NEVER_REVIEWED
     assert v.reasons[0].status is ReviewStatus.NEVER_REVIEWED
