@@ -17,7 +17,7 @@ import data.lib.techniques
 #   id: TM-ATLAS-003
 #   severity: high
 #   controls:
-#     atlas: ["AML.T0051", "AML.T0053", "AML.T0057", "AML.T0070"]
+#     atlas: ["AML.T0051", "AML.T0057", "AML.T0070"]
 #     nist-ai-rmf: ["MAP 4.1"]
 #   message: "no threat considers {family} ({name}) on retrieval surface {surface}; it covers {techniques}"
 deny contains result.each("TM-ATLAS-003", found) if {
