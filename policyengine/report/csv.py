@@ -1,5 +1,10 @@
 """The CSV format: the `status` table, one row per model, and the `matrix`, one row per
-cell (framework, control, model), for a spreadsheet."""
+cell (framework, control, model), for a spreadsheet.
+
+Free-text cells (paths, ids, owners, reasons, notes, messages) go through
+`escape.csv_cell`, so that none is read as a formula nor breaks a line; dates and the
+(possibly negative) days left are the tool's own.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +24,8 @@ from ..results import (
     RunResult,
     StatusReport,
 )
-from . import Formatter, OutputFormat, no_view
-from .text import commit_label, one_line, review_cells
+from . import Formatter, OutputFormat, escape, no_view
+from .text import commit_label, review_cells
 
 _COLUMNS = ("path", "id", "owner", "last_reviewed", "due", "days_left", "status", "reasons")
 
@@ -30,7 +35,11 @@ def _status_csv(run: RunResult) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(_COLUMNS)
     for m in run.models:
-        writer.writerow([m.path, m.model_id, m.owner, *review_cells(m)])
+        last, due, days, status, reasons = review_cells(m)
+        free = (m.path, m.model_id, m.owner)
+        writer.writerow(
+            [*map(escape.csv_cell, free), last, due, days, status, escape.csv_cell(reasons)]
+        )
     return buf.getvalue()
 
 
@@ -59,15 +68,6 @@ _MATRIX_COLUMNS = (
 )  # fmt: skip
 """One row per cell; the provenance columns repeat on every row, so that any row cut out
 of the file still says where it came from."""
-
-_FORMULA = frozenset("=+-@")
-
-
-def cell(value: str) -> str:
-    """A CSV cell of text from a model: on one line, and a `'` in front of text that a
-    spreadsheet would take for a formula (starting with `=`, `+`, `-` or `@`)."""
-    text = one_line(value)
-    return "'" + text if text.lstrip(" ")[:1] in _FORMULA else text
 
 
 def _matrix_csv(matrix: Matrix) -> str:
@@ -103,6 +103,9 @@ def _matrix_csv(matrix: Matrix) -> str:
                 )
                 head = [fw.framework, row.id, row.title, row.group, row.judged_by]
                 writer.writerow(
-                    [cell(v) for v in (*head, model.path, model.model_id, *facts, *stamp)]
+                    [
+                        escape.csv_cell(v)
+                        for v in (*head, model.path, model.model_id, *facts, *stamp)
+                    ]
                 )
     return buf.getvalue()

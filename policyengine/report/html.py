@@ -10,7 +10,6 @@ a model is escaped; the page's Content-Security-Policy lets it load nothing.
 
 from __future__ import annotations
 
-import html
 from typing import assert_never
 
 from markdown_it import MarkdownIt
@@ -30,13 +29,13 @@ from ..results import (
     RunResult,
     StatusReport,
 )
-from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, no_view
+from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, escape, no_view
 from .markdown import (
     framework_details_markdown,
     matrix_models_markdown,
     provenance_markdown,
 )
-from .text import one_line, style_of
+from .text import style_of
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 """Nothing is loaded from anywhere: the page carries its own style and script."""
@@ -44,7 +43,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 
 def _h(value: str) -> str:
     """Text from a model as HTML text or attribute content, on one line."""
-    return html.escape(one_line(value), quote=True)
+    return escape.html(value)
 
 
 def _markdown(text: str) -> str:

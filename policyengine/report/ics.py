@@ -6,6 +6,8 @@ is coming up is an event on its due date with the alarm a week before (never bef
 as-of day); a review that needs doing now (overdue, required, never done, unknown) is an
 event on the as-of day with the alarm at its start, since an alarm in the past never
 fires. The owner's e-mail addresses (the config's `owners`) are the event's attendees.
+Fields from a model go through `escape.text` (RFC 5545 allows no control characters in
+text); the icalendar library then escapes `,`, `;` and `\\`, and folds long lines.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..results import (
     RunResult,
     StatusReport,
 )
-from . import Formatter, OutputFormat, no_view
+from . import Formatter, OutputFormat, escape, no_view
 from .text import reason_label, when_due
 
 
@@ -54,12 +56,13 @@ def _remind_ics(report: RemindReport) -> str:
             now = review.due is None or review.status.needs_action_now or review.due < as_of
             start = as_of if now or review.due is None else review.due
             ahead = min(7, (start - as_of).days)
-            name = m.model_id or m.path
+            name = escape.text(m.model_id or m.path)
+            owner, path = escape.text(group.owner), escape.text(m.path)
             description = [
-                f"Owner: {group.owner}",
-                f"Model: {name} ({m.path})",
+                f"Owner: {owner}",
+                f"Model: {name} ({path})",
                 f"Status: {review.status.value}, {when_due(m)}",
-                *(f"- {reason_label(r)}" for r in review.reasons),
+                *(f"- {escape.text(reason_label(r))}" for r in review.reasons),
             ]
             event = Event()
             event.add("uid", event_uid(m))
@@ -69,13 +72,13 @@ def _remind_ics(report: RemindReport) -> str:
             event.add("summary", f"Threat-model review: {name} ({review.status.value})")
             event.add("description", "\n".join(description))
             event.add("categories", ["threat-model-review"])
-            event.add("x-policyengine-owner", vText(group.owner))
-            event.add("x-policyengine-path", vText(m.path))
+            event.add("x-policyengine-owner", vText(owner))
+            event.add("x-policyengine-path", vText(path))
             event.add("x-policyengine-status", vText(review.status.value))
             event.add("transp", "TRANSPARENT")
             for email in group.emails:
                 attendee = vCalAddress(f"mailto:{email}")
-                attendee.params["cn"] = vText(group.owner)
+                attendee.params["cn"] = vText(owner)
                 attendee.params["role"] = vText("REQ-PARTICIPANT")
                 event.add("attendee", attendee, encode=False)
             alarm = Alarm()

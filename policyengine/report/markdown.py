@@ -1,9 +1,12 @@
 """The Markdown format: a `status` table for a pull-request comment or a wiki page, and the
-`remind` list as the body of a tracking issue (one checklist line per model)."""
+`remind` list as the body of a tracking issue (one checklist line per model).
+
+Every field from a model goes through `escape.markdown` (or `escape.markdown_code` for a
+path), so that no field makes a link, a tag, a table cell or a line of its own.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import assert_never
 
@@ -20,14 +23,15 @@ from ..results import (
     Provenance,
     RemindReport,
     Report,
+    ReviewReason,
     RunResult,
     StatusReport,
 )
 from . import Formatter, OutputFormat, no_view
+from .escape import markdown as _md
+from .escape import markdown_code as _code
 from .text import (
     commit_label,
-    one_line,
-    reason_label,
     reasons_of,
     remind_heading,
     status_of,
@@ -37,30 +41,10 @@ from .text import (
 )
 
 
-def markdown_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (pipes escaped, no line breaks)."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&#!])")
-
-
-def inline(value: str) -> str:
-    """Text from a model shown literally in Markdown: on one line, every character that
-    could start emphasis, a link, an image, a tag, an entity or end a table cell
-    backslash-escaped."""
-    return _SPECIALS.sub(r"\\\1", one_line(value))
-
-
-def code(value: str) -> str:
-    """`value` as a code span no backtick inside can close, safe in a table cell."""
-    body = one_line(value).replace("|", "\\|")
-    fence = "`" * (max((len(r) for r in re.findall(r"`+", body)), default=0) + 1)
-    return (
-        f"{fence} {body} {fence}"
-        if body.startswith("`") or body.endswith("`")
-        else (f"{fence}{body}{fence}")
-    )
+def _reason(reason: ReviewReason) -> str:
+    """`reason_label` with the message escaped (the `[status]` label is the tool's own)."""
+    status = reason.status.value if reason.status is not None else "not evaluated"
+    return f"[{status}] {_md(reason.message)}"
 
 
 def _status_markdown(run: RunResult) -> str:
@@ -72,11 +56,18 @@ def _status_markdown(run: RunResult) -> str:
     ]
     for m in run.models:
         path, model_id, owner, last, due, days, status = status_row(m)
-        reasons = "<br>".join(markdown_cell(reason_label(r)) for r in reasons_of(m))
-        cells = [model_id, f"`{path}`", owner, last, due, days, f"**{status}**", reasons]
-        lines.append(
-            "| " + " | ".join(markdown_cell(c) if i != 7 else c for i, c in enumerate(cells)) + " |"
-        )
+        reasons = "<br>".join(_reason(r) for r in reasons_of(m))
+        cells = [
+            _md(model_id),
+            _code(path, in_table=True),
+            _md(owner),
+            last,
+            due,
+            days,
+            f"**{status}**",
+            reasons,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     lines.extend(["", status_summary_line(run)])
     return "\n".join(lines) + "\n"
 
@@ -88,13 +79,14 @@ def _remind_markdown(report: RemindReport) -> str:
         remind_heading(report) + ".",
     ]
     for group in report.groups:
-        lines.extend(["", f"### {markdown_cell(group.owner)}", ""])
+        lines.extend(["", f"### {_md(group.owner)}", ""])
         if group.contacts:
             lines.extend(["cc " + ", ".join(_mention(c) for c in group.contacts), ""])
         for m in group.models:
-            name = markdown_cell(m.model_id or m.path)
-            lines.append(f"- [ ] **{name}** (`{m.path}`): {status_of(m)}, {when_due(m)}")
-            lines.extend(f"  - {markdown_cell(reason_label(r))}" for r in reasons_of(m))
+            name = _md(m.model_id or m.path)
+            path = _code(m.path)
+            lines.append(f"- [ ] **{name}** ({path}): {status_of(m)}, {when_due(m)}")
+            lines.extend(f"  - {_reason(r)}" for r in reasons_of(m))
     if not report.groups:
         lines.extend(["", "Nothing is due."])
     return "\n".join(lines) + "\n"
@@ -142,13 +134,13 @@ def provenance_markdown(p: Provenance) -> str:
     lines = [
         "## Provenance",
         "",
-        f"- Tool: policyengine {inline(p.tool_version)}",
+        f"- Tool: policyengine {_md(p.tool_version)}",
         f"- Rules as of: {p.as_of.isoformat()}",
-        f"- Repository commit: {inline(commit_label(p))}",
+        f"- Repository commit: {_md(commit_label(p))}",
     ]
     if p.policy_digest is not None:
         lines.append(f"- Policy set: sha256 `{p.policy_digest}`")
-    lines.extend(f"- Catalog {inline(name)}: {inline(version)}" for name, version in p.catalogs)
+    lines.extend(f"- Catalog {_md(name)}: {_md(version)}" for name, version in p.catalogs)
     return "\n".join(lines) + "\n"
 
 
@@ -157,9 +149,8 @@ def matrix_models_markdown(matrix: Matrix) -> str:
     lines = ["| # | Model | Path | Owner | Valid |", "|---:|---|---|---|---|"]
     for i, m in enumerate(matrix.models):
         valid = "yes" if m.valid else "**no** (no result)"
-        lines.append(
-            f"| {i + 1} | {inline(m.label)} | {code(m.path)} | {inline(m.owner)} | {valid} |"
-        )
+        path = _code(m.path, in_table=True)
+        lines.append(f"| {i + 1} | {_md(m.label)} | {path} | {_md(m.owner)} | {valid} |")
     return "\n".join(lines) + "\n"
 
 
@@ -169,37 +160,37 @@ def _cell_label(cell: MatrixCell | None) -> str:
 
 def framework_table_markdown(fw: MatrixFramework, matrix: Matrix) -> str:
     """The framework's controls by models, each cell the status; then the totals."""
-    heads = "".join(f" [{i + 1}] {inline(m.label)} |" for i, m in enumerate(matrix.models))
+    heads = "".join(f" [{i + 1}] {_md(m.label)} |" for i, m in enumerate(matrix.models))
     lines = [
         "| Control | Title |" + heads,
         "|---|---|" + "---|" * len(matrix.models),
     ]
     for row in fw.rows:
         cells = "".join(f" {_cell_label(c)} |" for c in row.cells)
-        lines.append(f"| {inline(row.id)} | {inline(row.title)} |{cells}")
+        lines.append(f"| {_md(row.id)} | {_md(row.title)} |{cells}")
     lines.extend(["", f"Totals, all models: {_counts(fw.totals)}."])
     if fw.unjudged:
         lines.append(f"Cells without a result: {fw.unjudged}.")
     lines.append("")
     for i, totals in enumerate(fw.model_totals):
-        lines.append(f"- [{i + 1}] {inline(matrix.models[i].label)}: {_counts(totals)}")
+        lines.append(f"- [{i + 1}] {_md(matrix.models[i].label)}: {_counts(totals)}")
     return "\n".join(lines) + "\n"
 
 
 def _cell_lines(label: str, cell: MatrixCell) -> list[str]:
     facts = [f"**{cell.status.value}**"]
     if cell.checks:
-        facts.append("checks " + ", ".join(inline(c) for c in cell.checks))
+        facts.append("checks " + ", ".join(_md(c) for c in cell.checks))
     if cell.failed:
-        facts.append("failed " + ", ".join(inline(c) for c in cell.failed))
+        facts.append("failed " + ", ".join(_md(c) for c in cell.failed))
     if cell.evidence:
-        facts.append("evidence " + ", ".join(code(e) for e in cell.evidence))
+        facts.append("evidence " + ", ".join(_code(e) for e in cell.evidence))
     if cell.note:
-        facts.append("note: " + inline(cell.note))
+        facts.append("note: " + _md(cell.note))
     lines = [f"- {label}: " + "; ".join(facts)]
     lines.extend(
-        f"  - {f.severity.value} {inline(f.check_id)} at line {f.line}, {code(f.pointer or '/')}:"
-        f" {inline(f.message)}"
+        f"  - {f.severity.value} {_md(f.check_id)} at line {f.line}, {_code(f.pointer or '/')}:"
+        f" {_md(f.message)}"
         for f in cell.findings
     )
     return lines
@@ -210,18 +201,18 @@ def framework_details_markdown(fw: MatrixFramework, matrix: Matrix) -> str:
     findings (line and JSON pointer in the model)."""
     lines: list[str] = []
     for row in fw.rows:
-        lines.extend(["", f"#### {inline(row.id)}: {inline(row.title)}", ""])
-        lines.append(f"Group {inline(row.group)}; judged by {inline(row.judged_by)}.")
+        lines.extend(["", f"#### {_md(row.id)}: {_md(row.title)}", ""])
+        lines.append(f"Group {_md(row.group)}; judged by {_md(row.judged_by)}.")
         lines.append("")
         for i, cell in enumerate(row.cells):
-            label = f"[{i + 1}] {inline(matrix.models[i].label)}"
+            label = f"[{i + 1}] {_md(matrix.models[i].label)}"
             lines.extend(_cell_lines(label, cell) if cell else [f"- {label}: no result"])
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
 def framework_heading(fw: MatrixFramework) -> str:
     """`NIST AI RMF 1.0 (nist-ai-rmf)`, escaped."""
-    return f"{inline(fw.name)} ({inline(fw.framework)})"
+    return f"{_md(fw.name)} ({_md(fw.framework)})"
 
 
 def matrix_markdown(matrix: Matrix) -> str:

@@ -5,6 +5,8 @@ framework. `status`: an aligned table with the reasons under each model. `remind
 reviews to do, by owner. `test`: failures and errors, then a summary line. `atlas`: one
 technique per line, or the ids added, retired and renamed. The wording of a review
 (`reason_label`, `when_due`, `review_cells`) is shared with the Markdown and CSV views.
+Every line goes through `escape.text`, so that no field (a path, an owner, a message
+quoting a model) can start a line of its own or send terminal control sequences.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from ..results import (
     StatusReport,
     TestResult,
 )
-from . import NO_RESULT, STATUS_STYLE, Formatter, StatusStyle
+from . import NO_RESULT, STATUS_STYLE, Formatter, StatusStyle, escape
 from .json import review_summary, summarize
 
 _STATUS_ORDER = [
@@ -47,6 +49,11 @@ _STATUS_ORDER = [
     ControlStatus.NOT_APPLICABLE,
     ControlStatus.NOT_ASSESSED,
 ]
+
+
+def _join(lines: Sequence[str]) -> str:
+    """The lines as the text report: each escaped on its own line, and a final newline."""
+    return "".join(escape.text(line) + "\n" for line in lines)
 
 
 def review_line(v: ReviewVerdict) -> str:
@@ -128,17 +135,7 @@ def _check_text(run: RunResult) -> str:
     lines.append(
         f"{s['models']} models ({s['valid']} valid, {s['invalid']} invalid){skipped}; {found}"
     )
-    return "\n".join(lines) + "\n"
-
-
-def one_line(value: str) -> str:
-    """Text from a model or a repository on one line: control characters (escape
-    sequences, line breaks) shown as visible escapes, so a field never rewrites the
-    terminal nor starts a line of its own."""
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in value
-    )
+    return _join(lines)
 
 
 def commit_label(p: Provenance) -> str:
@@ -156,7 +153,7 @@ def provenance_lines(p: Provenance) -> list[str]:
     ]
     if p.policy_digest is not None:
         lines.append(f"policy set: sha256 {p.policy_digest}")
-    lines.extend(f"catalog {name}: {one_line(version)}" for name, version in p.catalogs)
+    lines.extend(f"catalog {name}: {escape.text(version)}" for name, version in p.catalogs)
     return lines
 
 
@@ -218,7 +215,7 @@ _STATUS_HEADERS = ("PATH", "MODEL", "OWNER", "LAST REVIEW", "DUE", "DAYS", "STAT
 
 
 def _status_text(run: RunResult) -> str:
-    rows = [status_row(m) for m in run.models]
+    rows = [tuple(escape.text(c) for c in status_row(m)) for m in run.models]
     widths = [max(len(r[i]) for r in [_STATUS_HEADERS, *rows]) for i in range(7)]
     right = {5}  # DAYS is numeric
 
@@ -236,7 +233,7 @@ def _status_text(run: RunResult) -> str:
     if not run.models:
         lines.append("(no threat models found)")
     lines.extend(["", status_summary_line(run)])
-    return "\n".join(lines) + "\n"
+    return _join(lines)
 
 
 def when_due(model: ModelReport) -> str:
@@ -271,7 +268,7 @@ def _remind_text(report: RemindReport) -> str:
             lines.extend(f"      {reason_label(r)}" for r in reasons_of(m))
     if not report.groups:
         lines.extend(["", "Nothing is due."])
-    return "\n".join(lines) + "\n"
+    return _join(lines)
 
 
 # --- test and atlas ------------------------------------------------------------------------
@@ -297,7 +294,7 @@ def _test_text(report: PolicyTestReport) -> str:
     if lines:
         lines.append("-" * 60)
     lines.append(f"PASS: {passed}/{len(results)}, FAIL: {failed}, ERROR: {errors}")
-    return "\n".join(lines) + "\n"
+    return _join(lines)
 
 
 def _discover_text(report: DiscoveryReport) -> str:
@@ -305,16 +302,14 @@ def _discover_text(report: DiscoveryReport) -> str:
     lines = []
     for f in report.findings:
         version = f" {f.version}" if f.version else ""
-        lines.append(
-            f"{f.file}:{f.line}: {f.kind.value} {one_line(f.name)}{version}: {one_line(f.evidence)}"
-        )
+        lines.append(f"{f.file}:{f.line}: {f.kind.value} {f.name}{version}: {f.evidence}")
     lines.extend(d.render() for d in report.diagnostics)
     lines.append(f"{report.files} files read; {len(report.findings)} findings")
-    return "\n".join(lines) + "\n"
+    return _join(lines)
 
 
 def _atlas_list_text(report: AtlasListing) -> str:
-    return "".join(f"{t.id:<14} {t.first_release:<8} {t.name}\n" for t in report.techniques)
+    return _join([f"{t.id:<14} {t.first_release:<8} {t.name}" for t in report.techniques])
 
 
 def _atlas_change_text(report: AtlasChange) -> str:
@@ -326,7 +321,7 @@ def _atlas_change_text(report: AtlasChange) -> str:
     lines.extend(f"  {tid}" for tid in change.retired)
     lines.append(f"renamed ({len(change.renamed)}):")
     lines.extend(f"  {tid}: {old} -> {new}" for tid, old, new in change.renamed)
-    return "\n".join(lines) + "\n"
+    return _join(lines)
 
 
 class TextFormatter(Formatter):
@@ -389,8 +384,8 @@ def _blocks(count: int, fixed: int) -> list[range]:
 
 
 def _framework_text(fw: MatrixFramework, matrix: Matrix, colour: bool) -> list[str]:
-    lines = [f"{one_line(fw.name)} ({fw.framework}): {len(fw.rows)} controls"]
-    idw = max([len("CONTROL"), *(len(one_line(r.id)) for r in fw.rows)])
+    lines = [f"{escape.text(fw.name)} ({fw.framework}): {len(fw.rows)} controls"]
+    idw = max([len("CONTROL"), *(len(escape.text(r.id)) for r in fw.rows)])
     for block in _blocks(len(matrix.models), idw + 2):
         titlew = WIDTH - idw - 2 - 3 * len(block)
         header = "".join(f"{i + 1:>3}" for i in block)
@@ -400,11 +395,11 @@ def _framework_text(fw: MatrixFramework, matrix: Matrix, colour: bool) -> list[s
                 "  " + _paint(style_of(row.cells[i]).symbol, style_of(row.cells[i]), colour)
                 for i in block
             )
-            title = _fit(one_line(row.title), titlew)
-            lines.append(f"{one_line(row.id):<{idw}}  {title:<{titlew}}{cells}")
+            title = _fit(escape.text(row.title), titlew)
+            lines.append(f"{escape.text(row.id):<{idw}}  {title:<{titlew}}{cells}")
     lines.append(_fit(f"  all models: {_counts(fw.totals)}", WIDTH))
     for i, totals in enumerate(fw.model_totals):
-        label = one_line(matrix.models[i].label)
+        label = escape.text(matrix.models[i].label)
         lines.append(_fit(f"  [{i + 1}] {label}: {_counts(totals)}", WIDTH))
     for row in fw.rows:
         # One line per control and kind of gap: the models where it is, the checks failed.
@@ -417,7 +412,7 @@ def _framework_text(fw: MatrixFramework, matrix: Matrix, colour: bool) -> list[s
             n = sum(count for _, count in where)
             models = ", ".join(f"[{i}]" for i, _ in where)
             text = (
-                f"  gap: {one_line(row.id)} {status} in {models}: {', '.join(failed)} "
+                f"  gap: {escape.text(row.id)} {status} in {models}: {', '.join(failed)} "
                 f"({n} finding{'' if n == 1 else 's'})"
             )
             lines.append(_fit(text, WIDTH))
@@ -428,7 +423,9 @@ def _matrix_text(matrix: Matrix, colour: bool) -> str:
     lines = [f"Control-coverage matrix as of {matrix.as_of.isoformat()}", "", "models:"]
     for i, m in enumerate(matrix.models):
         invalid = "" if m.valid else " (invalid: no result)"
-        lines.append(_fit(f"  [{i + 1}] {one_line(m.label)}  {one_line(m.path)}{invalid}", WIDTH))
+        lines.append(
+            _fit(f"  [{i + 1}] {escape.text(m.label)}  {escape.text(m.path)}{invalid}", WIDTH)
+        )
     if not matrix.models:
         lines.append("  (no threat models found)")
     for fw in matrix.frameworks:

@@ -31,8 +31,8 @@ from ..results import (
     RunResult,
     StatusReport,
 )
-from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, no_view
-from .text import commit_label, one_line, style_of
+from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, escape, no_view
+from .text import commit_label, style_of
 
 _MAX_CELL = 32767
 """The most characters an Excel cell holds."""
@@ -44,7 +44,7 @@ _CELL_COLUMNS = (
 
 
 def _text(value: str) -> str:
-    text = one_line(value)
+    text = escape.text(value)
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 3] + "..."
 
 

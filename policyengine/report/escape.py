@@ -1,0 +1,98 @@
+"""Escaping of untrusted text for each report format family, so that no field can forge output.
+
+Everything a report shows from a pull request (paths, ids, owners, messages that quote a
+model, names from a repository's catalog or Rego tests) goes through one of these
+functions before it reaches a format; a formatter never interpolates such text raw. Each
+is one small, pure function per format family, for the formatters of today and any added
+later:
+
+- `text`: plain text lines (the `text` format, stderr, and inside every other format).
+  Characters that are not printable (controls, line and paragraph separators,
+  bidirectional overrides) become visible escapes (`\\n`, `\\x1b`, `\\u2028`), so a
+  field never starts a new line nor rewrites the terminal.
+- `github_data` / `github_property`: GitHub Actions workflow commands (`::error
+  file=...::message`); `text`, then `%`, and in a property also `:` and `,`, as `%XX`.
+- `csv_cell`: `text`, then a cell that would start a spreadsheet formula (`=`, `+`, `-`,
+  `@`, after any leading spaces) is prefixed with `'`, which makes it text.
+- `markdown` / `markdown_code`: inline Markdown text with its specials backslash-escaped,
+  or a code span no backtick can close (and, in a table, no `|` can end the cell).
+- `html`: `text`, then `&`, `<`, `>`, `"` and `'` as character references.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+
+_BIDI = (*range(0x200E, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+"""Left-to-right/right-to-left marks, embeddings, overrides and isolates ("Trojan source")."""
+
+
+def _visible(ch: str) -> str:
+    return ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+
+
+def text(value: str) -> str:
+    """`value` on one line: every character Python does not count as printable (C0 and
+    C1 controls, DEL, line and paragraph separators, bidirectional and other format
+    controls, unassigned code points; space is printable) replaced by its visible escape
+    (`\\n`, `\\x1b`, `\\u202e`). Other characters, backslashes included, are kept, so
+    ordinary text reads as it is."""
+    if value.isprintable():
+        return value
+    return "".join(_visible(ch) for ch in value)
+
+
+def github_data(value: str) -> str:
+    """The message of a GitHub Actions workflow command (after `::`): `text`, then `%` as
+    `%25`, so that neither a newline nor an encoded `%0A` starts another command."""
+    return text(value).replace("%", "%25")
+
+
+def github_property(value: str) -> str:
+    """A property value of a workflow command (`file=`, `title=`): `github_data`, plus `:`
+    as `%3A` and `,` as `%2C`, so that it can neither end the properties nor add one."""
+    return github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+_FORMULA_START = frozenset("=+-@")
+
+
+def csv_cell(value: str) -> str:
+    """A CSV cell of free text: `text`, and a `'` in front when a spreadsheet would read it
+    as a formula (it starts with `=`, `+`, `-` or `@`, after any leading spaces)."""
+    cell = text(value)
+    stripped = cell.lstrip(" ")
+    return "'" + cell if stripped[:1] in _FORMULA_START else cell
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&#!])")
+
+
+def markdown(value: str) -> str:
+    """Inline Markdown (GitHub-flavoured) showing `value` literally: backslash, backtick,
+    emphasis (`*`, `_`), link and image (`[`, `]`, `!`), `<`, `>`, `&`, `~`, `#` and `|`
+    backslash-escaped, then `text`, so that no link, image, tag, entity, cell or line can
+    come from the value. (`-`, `+` and `1.` only mean something at the start of a line,
+    which the value never is.)"""
+    return text(_MARKDOWN_SPECIALS.sub(r"\\\1", value))
+
+
+def markdown_code(value: str, *, in_table: bool = False) -> str:
+    """`value` as a Markdown code span: fenced by more backticks than any run inside it
+    (padded with spaces when it starts or ends with one), after `text`; in a table cell
+    `|` is escaped as `\\|` (a code span does not stop a pipe from ending the cell)."""
+    body = text(value)
+    if in_table:
+        body = body.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * (longest + 1)
+    if body.startswith(("`", " ")) or body.endswith(("`", " ")):
+        body = f" {body} "
+    return f"{fence}{body}{fence}"
+
+
+def html(value: str) -> str:
+    """HTML text or attribute content: `text`, then `&`, `<`, `>`, `"` and `'` as
+    character references."""
+    return _html.escape(text(value), quote=True)
