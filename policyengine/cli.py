@@ -57,18 +57,25 @@ def _file_path(text: str) -> Path:
 
 
 def _writable(output: Path | None, flag: str) -> None:
-    """Refuse, before any work, an output path that names a folder."""
+    """Refuse, before any work, an output path that names a folder or that a symlink
+    leads out of the working folder."""
+    from .output import refuse_symlink_escape
+
     if output is not None and output.is_dir():
         raise UsageError(f"{flag} {output}: is a folder; give a file name inside it")
+    if output is not None:
+        refuse_symlink_escape(output, Path.cwd(), flag)
 
 
 def _write(output: Path, content: str | bytes | Iterable[str], flag: str) -> None:
-    """`atomic.write_whole`, with a failure to write as a UsageError naming the path."""
-    from .atomic import write_whole
+    """`output.write_output` (a regular file replaced whole, a device, FIFO or stream
+    written in place, no symlink out of the working folder), with a failure to write as
+    a UsageError naming the path."""
+    from .output import write_output
 
     _writable(output, flag)
     try:
-        write_whole(output, content)
+        write_output(output, content, workdir=Path.cwd(), flag=flag)
     except OSError as exc:
         raise UsageError(f"{flag} {output}: cannot write it: {exc.strerror or exc}") from None
 
@@ -201,9 +208,10 @@ def _fail_on(args: argparse.Namespace, config: Any) -> Any:
 
 
 def _emit(text: str | Iterable[str], output: Path | None) -> None:
-    """Write the report whole: FILE via a temporary file and a rename; stdout only once
-    every piece is made (spooled to a temporary file beyond 16 MB), so that a failure
-    never leaves half a report on either."""
+    """Write the report whole: FILE as `output.write_output` does (a regular file via a
+    temporary file and a rename, a device or FIFO in place); stdout only once every
+    piece is made (spooled to a temporary file beyond 16 MB), so that a failure never
+    leaves half a report on either."""
     pieces = [text] if isinstance(text, str) else text
     if output is None:
         with tempfile.SpooledTemporaryFile(
@@ -811,6 +819,17 @@ def _stdout_gone() -> None:
         pass
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log records on one line each: a message quoting a model (a diagnostic's path or
+    key) cannot start a line of its own on stderr, which CI also reads."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        from .report.escape import text
+
+        record.message = text(record.message)
+        return super().formatMessage(record)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 findings, 2 tool failure).
 
@@ -834,7 +853,7 @@ def _main(argv: list[str] | None) -> int:
     # NOTE: the handler goes on our package logger only, so that third-party loggers
     # (urllib3's retry warnings under opa-python-client) do not reach the user's stderr.
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("policyengine: %(levelname)s: %(message)s"))
+    handler.setFormatter(_OneLineFormatter("policyengine: %(levelname)s: %(message)s"))
     logger.handlers[:] = [handler]
     logger.propagate = False
     logger.setLevel(logging.DEBUG if args.debug else logging.INFO)
