@@ -1,0 +1,98 @@
+"""report/escape: each format family's escaping, on the strings an attacker would write."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+
+from policyengine.report import escape
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("a\nb", "a\\nb"),
+        ("a\r\nb", "a\\r\\nb"),
+        ("\x1b[2J", "\\x1b[2J"),
+        ("tab\there", "tab\\there"),
+        ("nul\x00del\x7fc1\x85", "nul\\x00del\\x7fc1\\x85"),
+        ("line\u2028para\u2029", "line\\u2028para\\u2029"),
+        ("rtl\u202eoverride\u2066", "rtl\\u202eoverride\\u2066"),
+        ("C:\\path é ü 漢字 -> ok", "C:\\path é ü 漢字 -> ok"),
+    ],
+    ids=["lf", "crlf", "esc", "tab", "c0-del-c1", "separators", "bidi", "plain"],
+)
+def test_text_puts_every_control_character_on_the_line_visibly(raw: str, shown: str) -> None:
+    assert escape.text(raw) == shown
+    assert len(escape.text(raw).splitlines()) == 1
+
+
+def test_github_data_and_property_cannot_end_the_command() -> None:
+    forged = "x\n::error file=a.yaml::forged %0A::warning::b"
+    data = escape.github_data(forged)
+    assert data == "x\\n::error file=a.yaml::forged %250A::warning::b"
+    prop = escape.github_property("a.yaml,line=1::x")
+    assert prop == "a.yaml%2Cline=1%3A%3Ax"
+
+
+@pytest.mark.parametrize(
+    ("raw", "cell"),
+    [
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("  =1+1", "'  =1+1"),
+        ("\t=1", "\\t=1"),
+        ("owner-team", "owner-team"),
+    ],
+    ids=["equals", "plus", "minus", "at", "leading-spaces", "tab", "plain"],
+)
+def test_csv_cell_makes_formulas_text(raw: str, cell: str) -> None:
+    assert escape.csv_cell(raw) == cell
+    buf = io.StringIO()
+    csv.writer(buf).writerow([escape.csv_cell(raw)])
+    (row,) = csv.reader(io.StringIO(buf.getvalue()))
+    assert row[0][:1] not in {"=", "+", "-", "@"}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[x](javascript:alert(1))",
+        "![img](http://x/a.png)",
+        "<script>alert(1)</script>",
+        "*bold* _em_ ~~strike~~ `code`",
+        "&lt;entity&gt; \\*",
+        "a | cell | b",
+        "line\n# heading\n- item",
+    ],
+    ids=["link", "image", "html", "emphasis", "entity", "pipes", "newlines"],
+)
+def test_markdown_renders_the_text_literally(raw: str) -> None:
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    rendered = md.render(f"| a |\n|---|\n| {escape.markdown(raw)} |\n")
+    assert "<a " not in rendered and "<img" not in rendered and "<script" not in rendered
+    assert "<em>" not in rendered and "<code>" not in rendered and "<s>" not in rendered
+    assert rendered.count("<td>") == 1  # one cell: no pipe split it, no line ended the row
+    # shown as the text itself: exactly the characters, HTML-escaped by the renderer
+    assert md.renderInline(escape.markdown(raw)) == escapeHtml(escape.text(raw))
+
+
+def test_markdown_code_span_cannot_be_closed() -> None:
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    span = escape.markdown_code("a`b``c|d")
+    assert span == "```a`b``c|d```"
+    assert md.renderInline(span) == "<code>a`b``c|d</code>"
+    assert escape.markdown_code("`x") == "`` `x ``"
+    cell = escape.markdown_code("a|b", in_table=True)
+    rendered = md.render(f"| a |\n|---|\n| {cell} |\n")
+    assert rendered.count("<td>") == 1 and "<code>a|b</code>" in rendered
+
+
+def test_html_escapes_tags_quotes_and_lines() -> None:
+    assert escape.html("<script>\"'&\n") == "&lt;script&gt;&quot;&#x27;&amp;\\n"
