@@ -17,6 +17,8 @@ later:
 - `markdown` / `markdown_code`: inline Markdown text with its specials backslash-escaped,
   or a code span no backtick can close (and, in a table, no `|` can end the cell).
 - `html`: `text`, then `&`, `<`, `>`, `"` and `'` as character references.
+- `json_document`: JSON text (whose strings already escape C0 controls) with the other
+  characters `text` escapes, which JSON leaves raw, as `\\uXXXX`.
 """
 
 from __future__ import annotations
@@ -96,3 +98,13 @@ def html(value: str) -> str:
     """HTML text or attribute content: `text`, then `&`, `<`, `>`, `"` and `'` as
     character references."""
     return _html.escape(text(value), quote=True)
+
+
+_JSON_TABLE = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), 0x2028, 0x2029, *_BIDI)}
+
+
+def json_document(dumped: str) -> str:
+    """The JSON text `dumped` (from `json.dumps`) with DEL, the C1 controls, the line and
+    paragraph separators and the bidi controls, which JSON allows raw inside strings,
+    written as `\\uXXXX` escapes: the same document, whose lines no string can break."""
+    return dumped.translate(_JSON_TABLE)

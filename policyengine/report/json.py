@@ -45,7 +45,7 @@ from ..results import (
     Severity,
     StatusReport,
 )
-from . import Formatter
+from . import Formatter, escape
 
 SCHEMA_VERSION = 3
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
@@ -243,7 +243,7 @@ _MODELS = "\0models\0"
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return escape.json_document(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
 
 
 # --- status and remind ----------------------------------------------------------------

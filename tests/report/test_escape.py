@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from markdown_it import MarkdownIt
@@ -96,3 +97,11 @@ def test_markdown_code_span_cannot_be_closed() -> None:
 
 def test_html_escapes_tags_quotes_and_lines() -> None:
     assert escape.html("<script>\"'&\n") == "&lt;script&gt;&quot;&#x27;&amp;\\n"
+
+
+def test_json_document_is_the_same_document_with_no_raw_line_breaks() -> None:
+    value = {"owner": "a\u2028b\x85c\u202ed\x7f\n", "plain": "é"}
+    dumped = escape.json_document(json.dumps(value, ensure_ascii=False, indent=2))
+    assert json.loads(dumped) == value
+    assert dumped.splitlines() == dumped.split("\n")
+    assert "é" in dumped
