@@ -244,17 +244,17 @@ class Config:
 def find_root(start: Path) -> Path:
     """The repository root for `start` (a folder or a file).
 
-    The nearest ancestor (or `start` itself) holding `.policyengine.yaml`; else the
-    nearest holding `.git`; else `start`. The result is absolute.
+    The nearest ancestor (or `start` itself) holding `.policyengine.yaml` or `.git`,
+    whichever comes first: the search stops at the repository's root, so a config in a
+    folder above the repository never applies to it. Else `start`. The result is
+    absolute.
     """
     begin = start.resolve()
     if begin.is_file():
         begin = begin.parent
-    candidates = [begin, *begin.parents]
-    for marker in (CONFIG_NAME, ".git"):
-        for folder in candidates:
-            if (folder / marker).exists():
-                return folder
+    for folder in [begin, *begin.parents]:
+        if (folder / CONFIG_NAME).exists() or (folder / ".git").exists():
+            return folder
     return begin
 
 
@@ -437,11 +437,19 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
     `text`, when given, is the config's content and `path` only names it in messages (a
     pull request reads its config from the base ref), and its paths are resolved without
     following the working tree's symlinks. Raises ConfigError (file, key,
-    line:column) for unreadable YAML, unknown keys, wrong types or values, and paths
-    outside the root.
+    line:column) for unreadable YAML, unknown keys, wrong types or values, paths
+    outside the root, and a `root/.policyengine.yaml` that is a symlink out of the
+    repository (`path`, given by the user, may be anywhere).
     """
     root = root.resolve()
     file = path if path is not None else root / CONFIG_NAME
+    if text is None and path is None and file.is_symlink():
+        target = Path(os.path.realpath(file))  # never raises on a loop
+        if not target.is_relative_to(root):
+            raise ConfigError(
+                f"{file}: a symlink to {target}, outside the repository: not read "
+                "(pass a config outside the repository with --config)"
+            )
     if text is None and path is None and not file.is_file():
         located = _Located(file, None)
         doc = _validate({}, located)

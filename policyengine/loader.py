@@ -14,6 +14,7 @@ the only exception that leaves this module.
 from __future__ import annotations
 
 import codecs
+import errno
 import fnmatch
 import os
 import re
@@ -598,8 +599,8 @@ def parse_document(content: bytes, path: str) -> Document:
 def display_path(path: Path, root: Path) -> str:
     """`path` relative to `root` with POSIX separators when inside it, else as given."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return _real(path).relative_to(_real(root)).as_posix()
+    except ValueError:
         return path.as_posix()
 
 
@@ -749,16 +750,77 @@ class Listing:
     """Missing paths (errors) and globs that match no file (warnings)."""
 
 
+def _real(path: Path) -> Path:
+    """`path` with its symlinks resolved; never raises (a loop is left as far as it went)."""
+    return Path(os.path.realpath(path))
+
+
+def _as_written(path: Path, root: Path) -> str:
+    """`path` relative to `root` without following symlinks (the link, not its target)."""
+    written = Path(os.path.normpath(os.path.abspath(path)))
+    for base in (root, _real(root)):
+        if written.is_relative_to(base):
+            return written.relative_to(base).as_posix()
+    return path.as_posix()
+
+
+def _outside(shown: str, real: Path, level: Level) -> Diagnostic:
+    return Diagnostic(
+        shown,
+        0,
+        0,
+        f"a symlink to {real}, outside the repository: not read",
+        "",
+        level,
+        "path",
+    )
+
+
+def _dangling(path: Path, shown: str) -> Diagnostic:
+    try:
+        os.stat(path)
+        loop = False
+    except OSError as exc:
+        loop = exc.errno == errno.ELOOP
+    why = "never reaches a file (a loop)" if loop else "points to a missing file"
+    return Diagnostic(
+        shown, 0, 0, f"a symbolic link that {why}; remove it", "", Level.ERROR, "path"
+    )
+
+
+def _given_base(given: Path, root: Path) -> Path | None:
+    """Where files under the path `given` on the command line may resolve: the real root
+    when `given` is written inside it (so a symlink out of the repository is refused),
+    else wherever the user pointed (a path written outside the root is their choice).
+    None when `given` itself is written inside the root and resolves outside it."""
+    written = Path(os.path.normpath(os.path.abspath(given)))
+    if not written.is_relative_to(root) and not written.is_relative_to(_real(root)):
+        return _real(given)
+    return _real(root) if _real(given).is_relative_to(_real(root)) else None
+
+
 def find_models(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Listing:
     """The files that may be threat models under `paths` and `globs` (relative to `root`),
     without reading them. Hidden folders are never walked. With neither paths nor globs,
-    `root` is walked."""
+    `root` is walked.
+
+    Files resolve inside the repository, symlinks included: a file found by walking a
+    folder or by a glob whose real path is outside `root` (or outside a folder the user
+    named outside `root`) is not read, with a warning; a symlink that leads nowhere (a
+    loop, a missing target) is an error. A path the user names that is written inside
+    `root` but resolves outside it is an error; one written outside `root` (absolute or
+    with `..`) is the user's choice.
+    """
+    real_root = _real(root)
     named: list[Path] = []
-    found: list[Path] = []
+    found: list[tuple[Path, Path]] = []  # (file, the folder its real path must be in)
     diagnostics: list[Diagnostic] = []
     for given in paths:
-        if given.is_dir():
-            found.extend(_walk(given))
+        base = _given_base(given, root)
+        if base is None:
+            diagnostics.append(_outside(_as_written(given, root), _real(given), Level.ERROR))
+        elif given.is_dir():
+            found.extend((file, base) for file in _walk(given))
         elif given.is_file():
             named.append(given)
         else:
@@ -807,33 +869,25 @@ def find_models(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) ->
             if any(part.startswith(".") for part in match.relative_to(root).parts[:-1]):
                 continue
             if match.is_dir():
-                found.extend(_walk(match))
-            elif match.is_file() and fnmatch.fnmatch(match.name, "*.y*ml"):
-                if match.name != _CONFIG_NAME:
-                    found.append(match)
+                found.extend((file, real_root) for file in _walk(match))
+            elif fnmatch.fnmatch(match.name, "*.y*ml") and match.name != _CONFIG_NAME:
+                if match.is_file() or match.is_symlink():
+                    found.append((match, real_root))
     if not paths and not globs:
-        found.extend(_walk(root))
+        found.extend((file, real_root) for file in _walk(root))
     candidates: list[Candidate] = []
     seen: set[Path] = set()
-    for path, explicit in [(p, True) for p in named] + [(p, False) for p in found]:
-        try:
-            real = path.resolve()
-        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
-            diagnostics.append(
-                Diagnostic(
-                    display_path(path, root),
-                    0,
-                    0,
-                    "a symbolic link that never reaches a file (a loop); remove it",
-                    "",
-                    Level.ERROR,
-                    "path",
-                )
-            )
+    for path, base in [(p, None) for p in named] + found:
+        real = _real(path)
+        if real in seen:
             continue
-        if real not in seen:
-            seen.add(real)
-            candidates.append(Candidate(path, display_path(path, root), explicit))
+        seen.add(real)
+        if base is not None and not path.exists():
+            diagnostics.append(_dangling(path, _as_written(path, root)))
+        elif base is not None and not (real.is_relative_to(base) or real.is_relative_to(real_root)):
+            diagnostics.append(_outside(_as_written(path, root), real, Level.WARNING))
+        else:
+            candidates.append(Candidate(path, display_path(path, root), base is None))
     return Listing(tuple(candidates), tuple(diagnostics))
 
 

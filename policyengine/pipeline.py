@@ -12,6 +12,7 @@ meanwhile. The result is the one process's result, which the tests hold it to.
 from __future__ import annotations
 
 import atexit
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -247,7 +248,7 @@ def _evidence_exists(root: Path) -> Callable[[str], bool]:
             if not rel or Path(rel).is_absolute():
                 known[rel] = False
             else:
-                target = (resolved_root / rel).resolve()
+                target = Path(os.path.realpath(resolved_root / rel))  # never raises on a loop
                 known[rel] = target.is_relative_to(resolved_root) and target.is_file()
         return known[rel]
 
