@@ -1,8 +1,11 @@
 """Control status: from the outcomes of the checks mapped to each control (controls.md).
 
-Pure functions. For one model and one control: every mapped, applicable check passed:
-`satisfied`; some passed and some failed: `partial`; all failed: `not_satisfied`; none
-applicable: `not_applicable`; no check mapped at all: `not_assessed`. Then the model's own
+Pure functions. For one model and one control: no mapped check failed and at least one
+passed after judging at least one element of the model: `satisfied`; some failed and some
+passed that way: `partial`; some failed and none passed that way: `not_satisfied`; none
+applicable: `not_applicable`, with the checks' reasons (`custom.absent`) as its note; no
+check mapped at all, or none failed and none judged anything: `not_assessed` (a check with
+nothing to judge is no evidence, issue 11). Then the model's own
 scoping applies: a `compliance.not_applicable` entry with a reason makes the control
 `not_applicable`, and a waiver that has not expired makes the control `waived` (checks
 may pass only because they excuse a waived control, such as a missing attestation, so a
@@ -99,19 +102,38 @@ def status_from_checks(outcomes: Sequence[CheckOutcome], key: str) -> ControlSta
     """The status one control gets from the outcomes of the checks mapped to it.
 
     A check fails for the control when it has a finding that counts against this control;
-    findings scoped to another control of the same check do not.
+    findings scoped to another control of the same check do not. A check that judged
+    nothing and found nothing neither passes nor fails the control.
     """
+    return judge_control(outcomes, key)[0]
+
+
+def judge_control(outcomes: Sequence[CheckOutcome], key: str) -> tuple[ControlStatus, str]:
+    """The status of one control from its checks' outcomes, and a note saying why when it
+    is `not_applicable` (the checks' reasons) or `not_assessed` for want of anything to
+    judge ("" otherwise)."""
     if not outcomes:
-        return ControlStatus.NOT_ASSESSED
+        return ControlStatus.NOT_ASSESSED, ""
     applicable = [o for o in outcomes if o.applicable]
     if not applicable:
-        return ControlStatus.NOT_APPLICABLE
+        reasons = dict.fromkeys(o.note for o in outcomes if o.note)
+        return ControlStatus.NOT_APPLICABLE, "; ".join(reasons)
     failed = sum(1 for o in applicable if any(_counts_against(f, key) for f in o.findings))
+    # A check whose findings all count against other controls of its own still passes
+    # this one, when it judged something.
+    passed = sum(
+        1
+        for o in applicable
+        if o.judged > 0 and not any(_counts_against(f, key) for f in o.findings)
+    )
+    if failed == 0 and passed == 0:
+        idle = ", ".join(o.check_id for o in applicable)
+        return ControlStatus.NOT_ASSESSED, f"nothing in the model to judge ({idle})"
     if failed == 0:
-        return ControlStatus.SATISFIED
-    if failed == len(applicable):
-        return ControlStatus.NOT_SATISFIED
-    return ControlStatus.PARTIAL
+        return ControlStatus.SATISFIED, ""
+    if passed == 0:
+        return ControlStatus.NOT_SATISFIED, ""
+    return ControlStatus.PARTIAL, ""
 
 
 def derive_controls(
@@ -142,10 +164,9 @@ def derive_controls(
     results = []
     for framework, key in catalog:
         mapped = [by_control[key][cid] for cid in sorted(by_control.get(key, {}))]
-        status = status_from_checks(mapped, key)
+        status, note = judge_control(mapped, key)
         findings = tuple(f for o in mapped for f in o.findings if _counts_against(f, key))
         evidence = scoping.attestations.get(key, ())
-        note = ""
         if key in scoping.not_applicable:
             note, pointer = scoping.not_applicable[key]
             status = ControlStatus.NOT_APPLICABLE

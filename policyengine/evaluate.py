@@ -19,6 +19,7 @@ from .applicability import ApplicabilityMapping, applicable_techniques, disclose
 from .atlas import AtlasCatalog
 from .config import RISK_TOLERANCES, RiskCriteria
 from .errors import PolicyError
+from .judged import judged_count
 from .loader import Document
 from .message import TemplateError
 from .policyset import CheckMeta
@@ -385,6 +386,7 @@ def collect_outcomes(
 ) -> tuple[CheckOutcome, ...]:
     """One `CheckOutcome` per check in scope, sorted by id, from an engine's raw answer.
 
+    Each outcome counts the elements of the model its check judged (`custom.judges`).
     Each message is rendered from the check's template (`custom.message`) with the
     finding's params, pointers resolved in the model (`message.Template.render`); a legacy
     team check without a template gives its own `msg`.
@@ -393,6 +395,7 @@ def collect_outcomes(
     finding nobody can map to a control would otherwise vanish from the matrix), or with
     params that do not fill its template.
     """
+    model = doc.data if isinstance(doc.data, dict) else {}
     findings: dict[str, list[Finding]] = {}
     for d in deny:
         rule_id = str(d.get("rule_id", ""))
@@ -434,6 +437,8 @@ def collect_outcomes(
                 severity=meta.severity,
                 applicable=applicable,
                 findings=tuple(found),
+                judged=judged_count(meta.judges, model) if applicable else 0,
+                note="" if applicable else meta.absent or f"{check_id} does not apply",
             )
         )
     return tuple(outcomes)

@@ -22,6 +22,7 @@ import yaml
 
 from .capabilities import check_policies
 from .errors import PolicyError
+from .judged import Selector, parse_judges
 from .message import SELECTOR, Messages, TemplateError
 from .results import Severity
 
@@ -58,6 +59,12 @@ class CheckMeta:
     message: Messages | None = None
     """The message templates (`custom.message`); None for a team check that writes its
     own text in `msg` (the legacy shape)."""
+    judges: tuple[Selector, ...] = ()
+    """What the check's rules look at in a model (`custom.judges`, `judged.py`): a pass
+    that judged none of it is no evidence for a control."""
+    absent: str = ""
+    """Why the check does not apply when its package says so (`custom.absent`), e.g.
+    `no agent tools in this model`: the note of a control that is not applicable."""
 
     def control_keys(self) -> tuple[str, ...]:
         """Every control as `framework/ID`, sorted."""
@@ -464,7 +471,30 @@ def _check(
         package=package,
         file=str(path),
         line=line,
+        judges=_judges(custom.get("judges"), where, check_id),
+        absent=_absent(custom.get("absent"), where, check_id),
     )
+
+
+def _judges(value: object, where: str, check_id: str) -> tuple[Selector, ...]:
+    if value is None:
+        raise PolicyError(
+            f"{where}: check {check_id} has no custom.judges: name the parts of the model it "
+            "judges (e.g. `judges: [threats]`), so that a pass with nothing to judge is not "
+            "taken as evidence (policies/README.md)"
+        )
+    try:
+        return parse_judges(value)
+    except ValueError as exc:
+        raise PolicyError(f"{where}: check {check_id}: custom.judges: {exc}") from None
+
+
+def _absent(value: object, where: str, check_id: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise PolicyError(f"{where}: check {check_id}: custom.absent must be a sentence")
+    return " ".join(value.split())
 
 
 def _message(value: object, where: str, check_id: str) -> Messages | None:

@@ -156,6 +156,11 @@ class CheckOutcome:
     """False when the policy put the id in `not_applicable`."""
     findings: tuple[Finding, ...]
     """Deny results; empty means the check passed (when applicable)."""
+    judged: int = 0
+    """How many elements of the model the check judged (its `custom.judges`): a pass that
+    judged nothing is no evidence for a control."""
+    note: str = ""
+    """Why the check does not apply (its `custom.absent`), when not applicable."""
 
     @property
     def passed(self) -> bool:

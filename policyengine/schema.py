@@ -196,6 +196,10 @@ def describe(data: Any, parts: Sequence[Part], *, object_only: bool = False) -> 
     return f"{best} ({_show(rest)})" if rest and not object_only else best
 
 
+_NON_EMPTY = {"assets": "asset", "surfaces": "surface", "threats": "threat"}
+"""The sections a model must not leave empty, and what each holds."""
+
+
 def _message(error: ValidationError, parts: Sequence[Part], data: Any) -> str:
     """A message a user understands for one jsonschema error at `parts`."""
     where = _show(parts)
@@ -224,6 +228,9 @@ def _message(error: ValidationError, parts: Sequence[Part], data: Any) -> str:
         return f"{where}: {shown} is not of type '{value}'{hint}"
     if validator == "const":
         return f"{where}: must be {value!r}, not {instance!r}"
+    if validator == "minItems" and len(parts) == 1 and parts[0] in _NON_EMPTY:
+        noun = _NON_EMPTY[str(parts[0])]
+        return f"{where} is empty: a threat model with no {noun} assesses nothing"
     if validator == "oneOf" and parts and parts[-1] == "cadence":
         return f"{where}: must be monthly, quarterly, semiannual, annual or {{days: N}}"
     if validator == "oneOf" and isinstance(instance, dict):

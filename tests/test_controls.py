@@ -16,10 +16,18 @@ def _finding(check: str, controls: tuple[str, ...] = (KEY,)) -> Finding:
 
 
 def _outcome(
-    check: str, *, applicable: bool = True, fails: bool = False, controls: tuple[str, ...] = (KEY,)
+    check: str,
+    *,
+    applicable: bool = True,
+    fails: bool = False,
+    controls: tuple[str, ...] = (KEY,),
+    judged: int = 1,
+    note: str = "",
 ) -> CheckOutcome:
     findings = (_finding(check, controls),) if fails else ()
-    return CheckOutcome(check, check, Severity.HIGH, applicable, findings)
+    return CheckOutcome(
+        check, check, Severity.HIGH, applicable, findings, judged if applicable else 0, note
+    )
 
 
 @pytest.mark.parametrize(
@@ -32,6 +40,10 @@ def _outcome(
         ([_outcome("A", applicable=False)], ControlStatus.NOT_APPLICABLE),
         ([_outcome("A", applicable=False), _outcome("B", fails=True)], ControlStatus.NOT_SATISFIED),
         ([_outcome("A", fails=True, controls=(OTHER,))], ControlStatus.SATISFIED),
+        ([_outcome("A", judged=0)], ControlStatus.NOT_ASSESSED),
+        ([_outcome("A", judged=0), _outcome("B")], ControlStatus.SATISFIED),
+        ([_outcome("A", judged=0), _outcome("B", fails=True)], ControlStatus.NOT_SATISFIED),
+        ([_outcome("A", judged=0, fails=True, controls=(OTHER,))], ControlStatus.NOT_ASSESSED),
     ],
     ids=[
         "no-check",
@@ -41,6 +53,10 @@ def _outcome(
         "none-applicable",
         "inapplicable-ignored",
         "finding-for-other-control",
+        "nothing-judged",
+        "one-judged-one-idle",
+        "idle-is-no-pass",
+        "other-control-idle",
     ],
 )
 def test_status_table(outcomes: list[CheckOutcome], expected: ControlStatus) -> None:
@@ -111,3 +127,31 @@ def test_finding_naming_a_control_outside_metadata_counts_for_it() -> None:
         [outcome], {"W": (OTHER,)}, [("nist-ai-rmf", KEY), ("iso42001", OTHER)], scoping_of({}, [])
     )
     assert [r.status for r in results] == [ControlStatus.NOT_SATISFIED, ControlStatus.SATISFIED]
+
+
+def test_a_control_whose_checks_judged_nothing_is_not_assessed_and_says_why() -> None:
+    results = derive_controls(
+        [_outcome("A", judged=0), _outcome("B", judged=0)],
+        {"A": (KEY,), "B": (KEY,)},
+        [("nist-ai-rmf", KEY)],
+        scoping_of({}, []),
+    )
+    assert (results[0].status, results[0].note) == (
+        ControlStatus.NOT_ASSESSED,
+        "nothing in the model to judge (A, B)",
+    )
+
+
+def test_a_control_no_check_applies_to_gives_the_checks_reasons() -> None:
+    outcomes = [
+        _outcome("A", applicable=False, note="no agent tools in this model"),
+        _outcome("B", applicable=False, note="no dataset in this model"),
+        _outcome("C", applicable=False, note="no agent tools in this model"),
+    ]
+    results = derive_controls(
+        outcomes, {c: (KEY,) for c in "ABC"}, [("nist-ai-rmf", KEY)], scoping_of({}, [])
+    )
+    assert (results[0].status, results[0].note) == (
+        ControlStatus.NOT_APPLICABLE,
+        "no agent tools in this model; no dataset in this model",
+    )

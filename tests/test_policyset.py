@@ -21,6 +21,7 @@ CHECK = """package p.q
 # custom:
 #   id: {id}
 #   severity: {severity}
+#   judges: [threats]
 #   controls: {controls}
 deny contains "x" if false
 """
@@ -232,6 +233,7 @@ import data.lib.result
 # custom:
 #   id: TM-X-001
 #   severity: high
+#   judges: [threats]
 #   controls: {{iso42001: ["6.1.2"]}}
 #   message: {message}
 deny contains result.finding("TM-X-001", ["threats", 0], {params}) if false

@@ -225,17 +225,44 @@ def test_schema_errors_are_located_and_readable(name: str) -> None:
 )
 def test_schema_message_table(yaml_text: str, expected: str) -> None:
     head = "apiVersion: policyengine/v1\nkind: ThreatModel\nmetadata: {id: m, name: M, owner: o}\n"
-    doc = parse_document((head + yaml_text).encode(), "x.yaml")
+    doc = parse_document((head + yaml_text + _REQUIRED_SECTIONS(yaml_text)).encode(), "x.yaml")
     rendered = [d.render() for d in validate_schema(doc)]
     line = int(expected.split(":")[1]) + 3
     assert rendered == [expected.replace(expected.split(":")[1], str(line), 1)]
+
+
+def _REQUIRED_SECTIONS(text: str) -> str:  # noqa: N802 - reads as a constant at the call
+    """One minimal entry for each required section `text` does not write itself (after it,
+    so that the lines of `text` do not move)."""
+    entries = {
+        "assets": "assets: [{id: a, type: dataset, name: a}]\n",
+        "surfaces": "surfaces: [{id: s, layer: model, assets: [a]}]\n",
+        "threats": "threats: [{id: T-0, title: t}]\n",
+    }
+    return "".join(v for k, v in entries.items() if not text.startswith(k + ":"))
 
 
 def test_missing_top_level_fields_are_located_at_the_start() -> None:
     doc = parse_document(b"kind: ThreatModel\n", "x.yaml")
     assert [d.render() for d in validate_schema(doc)] == [
         "x.yaml:1:1: error: missing required field 'apiVersion' in the top level",
+        "x.yaml:1:1: error: missing required field 'assets' in the top level",
         "x.yaml:1:1: error: missing required field 'metadata' in the top level",
+        "x.yaml:1:1: error: missing required field 'surfaces' in the top level",
+        "x.yaml:1:1: error: missing required field 'threats' in the top level",
+    ]
+
+
+@pytest.mark.parametrize("section", ["assets", "surfaces", "threats"])
+def test_an_empty_required_section_is_an_error(section: str) -> None:
+    text = (
+        "apiVersion: policyengine/v1\nkind: ThreatModel\nmetadata: {id: m, name: M, owner: o}\n"
+        f"{section}: []\n" + _REQUIRED_SECTIONS(section + ":")
+    )
+    doc = parse_document(text.encode(), "x.yaml")
+    assert [d.render() for d in validate_schema(doc)] == [
+        f"x.yaml:4:1: error: {section} is empty: a threat model with no {section[:-1]} "
+        "assesses nothing"
     ]
 
 

@@ -40,6 +40,8 @@ def test_references_inside_schema_invalid_parts_are_not_repeated(atlas: AtlasCat
     text = (
         "apiVersion: policyengine/v1\nkind: ThreatModel\nmetadata: {id: m, name: M, owner: o}\n"
         "threats:\n  - {id: T-1, surface: nowhere}\n  - {id: T-2, title: t, surface: gone}\n"
+        "assets: [{id: a, type: dataset, name: a}]\n"
+        "surfaces: [{id: s, layer: model, assets: [a]}]\n"
     )
     doc = parse_document(text.encode(), "m.yaml")
     found = validate_document(doc, root=DATA, control_ids=EXAMPLE_CONTROLS, atlas=atlas)

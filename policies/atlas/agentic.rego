@@ -16,6 +16,8 @@ import data.lib.techniques
 # custom:
 #   id: TM-ATLAS-005
 #   severity: high
+#   judges: ["surfaces[layer=agentic]"]
+#   absent: no ATLAS technique applies to an agentic surface of this model
 #   controls:
 #     atlas: ["AML.T0010", "AML.T0011", "AML.T0029", "AML.T0051", "AML.T0053", "AML.T0080", "AML.T0086", "AML.T0101"]
 #     nist-ai-rmf: ["MAP 4.1"]

@@ -17,6 +17,8 @@ import data.lib.techniques
 # custom:
 #   id: TM-ATLAS-001
 #   severity: high
+#   judges: ["surfaces[layer=input_output]"]
+#   absent: no ATLAS technique applies to an input_output surface of this model
 #   controls:
 #     atlas: ["AML.T0018", "AML.T0024", "AML.T0029", "AML.T0040", "AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"]
 #     nist-ai-rmf: ["MAP 4.1"]

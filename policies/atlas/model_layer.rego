@@ -16,6 +16,8 @@ import data.lib.techniques
 # custom:
 #   id: TM-ATLAS-008
 #   severity: high
+#   judges: ["surfaces[layer=model]"]
+#   absent: no ATLAS technique applies to a model surface of this model
 #   controls:
 #     atlas: ["AML.T0010", "AML.T0011", "AML.T0018", "AML.T0020"]
 #     nist-ai-rmf: ["MAP 4.1"]

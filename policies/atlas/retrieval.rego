@@ -16,6 +16,8 @@ import data.lib.techniques
 # custom:
 #   id: TM-ATLAS-003
 #   severity: high
+#   judges: ["surfaces[layer=retrieval]"]
+#   absent: no ATLAS technique applies to a retrieval surface of this model
 #   controls:
 #     atlas: ["AML.T0051", "AML.T0057", "AML.T0070"]
 #     nist-ai-rmf: ["MAP 4.1"]

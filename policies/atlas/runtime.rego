@@ -16,6 +16,8 @@ import data.lib.techniques
 # custom:
 #   id: TM-ATLAS-011
 #   severity: high
+#   judges: ["surfaces[layer=runtime]"]
+#   absent: no ATLAS technique applies to a runtime surface of this model
 #   controls:
 #     atlas: ["AML.T0010", "AML.T0011", "AML.T0053"]
 #     nist-ai-rmf: ["MAP 4.1"]

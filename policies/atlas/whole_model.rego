@@ -16,6 +16,8 @@ import data.lib.techniques
 # custom:
 #   id: TM-ATLAS-013
 #   severity: high
+#   judges: ["assets"]
+#   absent: no ATLAS technique applies to this model as a whole
 #   controls:
 #     nist-ai-rmf: ["MAP 4.1"]
 #   message: "no threat considers {family} ({name}), which applies to the model as a whole; it covers {techniques}"

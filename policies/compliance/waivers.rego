@@ -11,6 +11,8 @@ import data.lib.result
 # custom:
 #   id: TM-WAIVER-001
 #   severity: medium
+#   judges: ["compliance.waivers"]
+#   absent: no waiver in this model
 #   controls: {iso42001: ["6.1.3"]}
 #   message: "waiver of {control} expired on {expires}"
 deny contains result.each("TM-WAIVER-001", found) if {

@@ -17,6 +17,8 @@ _datasets := [i | some i; asset := input.model.assets[i]; asset.type == "dataset
 # custom:
 #   id: TM-ISO-020
 #   severity: high
+#   judges: ["assets[type=dataset]"]
+#   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.5"]}
 #   message: "dataset {dataset} does not record its provenance source"
 deny contains result.each("TM-ISO-020", found) if {
@@ -36,6 +38,8 @@ deny contains result.each("TM-ISO-020", found) if {
 # custom:
 #   id: TM-ISO-021
 #   severity: high
+#   judges: ["assets[type=dataset]"]
+#   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.2"]}
 #   message: "dataset {dataset} {problem}"
 deny contains result.each("TM-ISO-021", found) if {
@@ -65,6 +69,8 @@ _pinning_fields := [["version", ["version"]], ["provenance.sha256", ["provenance
 # custom:
 #   id: TM-ISO-022
 #   severity: medium
+#   judges: ["assets[type=dataset]"]
+#   absent: no dataset in this model
 #   controls: {iso42001: ["A.4.3", "A.7.3"]}
 #   message: "dataset {dataset} does not record {field}"
 deny contains result.each("TM-ISO-022", found) if {
@@ -85,6 +91,8 @@ deny contains result.each("TM-ISO-022", found) if {
 # custom:
 #   id: TM-ISO-023
 #   severity: medium
+#   judges: ["assets[type=dataset]"]
+#   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.4"]}
 #   message: "dataset {dataset} states no data quality requirements"
 deny contains result.each("TM-ISO-023", found) if {

@@ -15,6 +15,7 @@ not_applicable := set()
 # custom:
 #   id: TM-ISO-040
 #   severity: medium
+#   judges: ["assets", "surfaces"]
 #   controls: {iso42001: ["A.6.2.3"]}
 #   message:
 #     empty: "model lists no {part}"

@@ -12,6 +12,7 @@ import data.lib.result
 # custom:
 #   id: TM-ISO-010
 #   severity: high
+#   judges: ["threats"]
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.3", "A.5.4"]}
 #   message: "model lists no threat, so no impact is assessed"
 deny contains finding if {
@@ -43,6 +44,8 @@ _write_permissions := {"write", "read_write", "admin"}
 # custom:
 #   id: TM-ISO-011
 #   severity: high
+#   judges: ["assets[type=agent_tool]"]
+#   absent: no agent tool with write permissions in this model
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.4", "A.9.2"]}
 #   message: "agent tool {tool} with write permissions does not state its {field}"
 deny contains result.each("TM-ISO-011", found) if {

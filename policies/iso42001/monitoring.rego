@@ -12,6 +12,8 @@ import data.lib.result
 # custom:
 #   id: TM-ISO-050
 #   severity: medium
+#   judges: ["red_team.findings"]
+#   absent: no red-team finding in this model
 #   controls: {iso42001: ["9.1"]}
 #   message: "red-team finding {exercise}/{finding} does not record its remediation {field}"
 deny contains result.each("TM-ISO-050", found) if {

@@ -22,6 +22,8 @@ _libraries := [i | some i; asset := input.model.assets[i]; asset.type == "ml_lib
 # custom:
 #   id: TM-ISO-030
 #   severity: medium
+#   judges: ["assets[type=base_model|fine_tuned_model|embedding_model|dataset]"]
+#   absent: no model or dataset asset in this model
 #   controls: {iso42001: ["A.4.2"]}
 #   message: "{type} {asset} does not record its version"
 deny contains result.each("TM-ISO-030", found) if {
@@ -41,6 +43,8 @@ deny contains result.each("TM-ISO-030", found) if {
 # custom:
 #   id: TM-ISO-031
 #   severity: medium
+#   judges: ["assets[type=ml_library]"]
+#   absent: no ML library in this model
 #   controls: {iso42001: ["A.4.4"]}
 #   message:
 #     undocumented: "ML library {asset} lists no pinned components and no SBOM"
@@ -71,6 +75,7 @@ deny contains result.each("TM-ISO-031", found) if {
 # custom:
 #   id: TM-ISO-032
 #   severity: low
+#   judges: ["surfaces[layer=runtime]", "assets[type=serving_infrastructure|ml_library]"]
 #   controls: {iso42001: ["A.4.5"]}
 #   message:
 #     no_runtime: "model documents no runtime surface, serving infrastructure or ML library"

@@ -12,6 +12,7 @@ import data.lib.result
 # custom:
 #   id: TM-ISO-001
 #   severity: high
+#   judges: ["system"]
 #   controls: {iso42001: ["A.6.2.2", "A.9.4"]}
 #   message: "system.{field} is not stated"
 deny contains finding if {
@@ -35,6 +36,8 @@ default _system := {}
 # custom:
 #   id: TM-ISO-004
 #   severity: medium
+#   judges: ["surfaces[layer=input_output]"]
+#   absent: no input_output surface in this model
 #   controls: {iso42001: ["A.6.2.7", "A.8.2"]}
 #   message:
 #     no_interface: "input_output surface {surface} documents no interface"

@@ -11,6 +11,8 @@ import data.lib.result
 # custom:
 #   id: TM-ISO-060
 #   severity: medium
+#   judges: ["controls[status=planned]"]
+#   absent: no planned control in this model
 #   controls: {iso42001: ["8.3"]}
 #   message: "planned control {control} has no due date"
 deny contains result.each("TM-ISO-060", found) if {
@@ -30,6 +32,8 @@ deny contains result.each("TM-ISO-060", found) if {
 # custom:
 #   id: TM-ISO-061
 #   severity: high
+#   judges: ["controls[status=verified]"]
+#   absent: no verified control in this model
 #   controls: {iso42001: ["8.3", "A.6.2.4"]}
 #   message:
 #     no_evidence: "verified control {control} names no evidence"
@@ -60,6 +64,7 @@ deny contains result.each("TM-ISO-061", found) if {
 # custom:
 #   id: TM-ISO-062
 #   severity: medium
+#   judges: ["metadata", "controls"]
 #   controls: {iso42001: ["A.3.2", "8.3"]}
 #   message:
 #     system: "metadata.owner names no accountable owner"

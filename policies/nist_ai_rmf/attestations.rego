@@ -44,6 +44,7 @@ not_applicable := set()
 # custom:
 #   id: TM-ATTEST-001
 #   severity: medium
+#   judges: ["compliance.attestations"]
 #   message:
 #     missing: "control {control} has no attestation"
 #     invalid: "attestation for {control} {problem}"

@@ -24,6 +24,7 @@ _context_fields := ["intended_purpose", "deployment_context", "users"]
 # custom:
 #   id: TM-CTX-001
 #   severity: high
+#   judges: ["system"]
 #   message: "system does not state its {field}"
 #   controls: {nist-ai-rmf: ["MAP 1.1"]}
 deny contains finding if {
@@ -38,6 +39,7 @@ deny contains finding if {
 # custom:
 #   id: TM-CTX-002
 #   severity: medium
+#   judges: ["system"]
 #   message: "system does not declare a risk tolerance of low, medium or high"
 #   controls: {nist-ai-rmf: ["MAP 1.5"]}
 deny contains finding if {

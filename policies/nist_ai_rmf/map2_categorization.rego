@@ -20,6 +20,7 @@ _system := input.model.system
 # custom:
 #   id: TM-CTX-003
 #   severity: medium
+#   judges: ["system"]
 #   message: "system lists no ai_tasks"
 #   controls: {nist-ai-rmf: ["MAP 2.1"]}
 deny contains finding if {
@@ -33,6 +34,7 @@ deny contains finding if {
 # custom:
 #   id: TM-CTX-004
 #   severity: high
+#   judges: ["system"]
 #   message: "system does not describe its human_oversight"
 #   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.5"], iso42001: ["6.1.4", "8.4", "A.9.2"]}
 deny contains finding if {
@@ -46,6 +48,7 @@ deny contains finding if {
 # custom:
 #   id: TM-CTX-005
 #   severity: medium
+#   judges: ["system"]
 #   message: "system lists no out_of_scope_uses"
 #   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.3"]}
 deny contains finding if {

@@ -30,6 +30,8 @@ not_applicable contains "TM-CTRL-001" if count(_mitigated) == 0
 # custom:
 #   id: TM-CTRL-001
 #   severity: high
+#   judges: ["threats[status=mitigated]"]
+#   absent: no threat is marked mitigated in this model
 #   message: "threat {threat} is marked mitigated but control {control} is {status}"
 #   controls: {nist-ai-rmf: ["MAP 4.2", "MEASURE 1.2"], iso42001: ["8.3"]}
 deny contains result.each("TM-CTRL-001", found) if {
@@ -53,6 +55,7 @@ deny contains result.each("TM-CTRL-001", found) if {
 # custom:
 #   id: TM-CTRL-002
 #   severity: medium
+#   judges: ["controls"]
 #   message: "no detective control is implemented or verified"
 #   controls: {nist-ai-rmf: ["MEASURE 2.4"], iso42001: ["A.6.2.6"]}
 deny contains finding if {

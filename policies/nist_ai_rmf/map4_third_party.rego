@@ -31,6 +31,8 @@ not_applicable contains id if {
 # custom:
 #   id: TM-SUPPLY-001
 #   severity: high
+#   judges: ["assets[supplier=third_party|open_weights]"]
+#   absent: no third-party or open-weights asset in this model
 #   message: "asset {asset} {problem}"
 #   controls: {nist-ai-rmf: ["MAP 4.1"], iso42001: ["A.10.2", "A.10.3"]}
 deny contains result.each("TM-SUPPLY-001", found) if {
@@ -66,6 +68,8 @@ _has_problem(a, "procurement_reviewed", "records no procurement review") if {
 # custom:
 #   id: TM-SUPPLY-002
 #   severity: medium
+#   judges: ["assets[supplier=third_party|open_weights]"]
+#   absent: no third-party or open-weights asset in this model
 #   message: "third-party asset {asset} has no threat with a mitigating control"
 #   controls: {nist-ai-rmf: ["MAP 4.2"]}
 deny contains result.each("TM-SUPPLY-002", found) if {

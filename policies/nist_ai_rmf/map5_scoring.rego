@@ -58,6 +58,8 @@ _all_assumed if {
 # custom:
 #   id: TM-SCORE-001
 #   severity: high
+#   judges: ["threats"]
+#   absent: no threat in this model
 #   message:
 #     unscored: "threat {threat} has no {field} from 1 to 5"
 #     no_assumption: "threat {threat} has no assumption"
@@ -120,6 +122,8 @@ _not_in_place := [i |
 # custom:
 #   id: TM-TREAT-001
 #   severity: high
+#   judges: ["threats"]
+#   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}, at or above {threshold} for risk tolerance {tolerance}) has no treatment: no mitigation names a control, and it is neither accepted nor transferred"
 #   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3", "8.3"]}
 deny contains result.each("TM-TREAT-001", found) if {
@@ -152,6 +156,8 @@ _is_planned(cid) if {
 # custom:
 #   id: TM-TREAT-002
 #   severity: high
+#   judges: ["threats"]
+#   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}) is treated only by control {control}, which is still planned"
 #   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3", "8.3"]}
 deny contains result.each("TM-TREAT-002", found) if {
@@ -187,6 +193,8 @@ _accepted := [[i, a] |
 # custom:
 #   id: TM-TREAT-003
 #   severity: high
+#   judges: ["threats[status=accepted]"]
+#   absent: no accepted risk in this model
 #   message:
 #     no_approver: "the acceptance of threat {threat} (risk {risk}) names no approver"
 #     unauthorized: "the acceptance of threat {threat} (risk {risk}) is approved by {approver}, who is not among the acceptors of the risk criteria (risk.acceptors in .policyengine.yaml)"

@@ -39,6 +39,8 @@ _has_io_or_retrieval if "retrieval" in _layers
 # custom:
 #   id: TM-THREAT-001
 #   severity: medium
+#   judges: ["threats"]
+#   absent: no threat in this model
 #   message: "threat {threat} names no ATLAS technique"
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
 deny contains result.each("TM-THREAT-001", found) if {
@@ -67,6 +69,8 @@ _all_named if {
 # custom:
 #   id: TM-THREAT-002
 #   severity: medium
+#   judges: ["surfaces"]
+#   absent: no surface in this model
 #   message: "surface {surface} has no threat"
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
 deny contains result.each("TM-THREAT-002", found) if {
@@ -90,6 +94,8 @@ deny contains result.each("TM-THREAT-002", found) if {
 # custom:
 #   id: TM-THREAT-003
 #   severity: medium
+#   judges: ["surfaces[layer=input_output|retrieval]"]
+#   absent: no input_output or retrieval surface in this model
 #   message: "no threat covers information disclosure, AML.T0057 data leakage or an ATLAS exfiltration technique"
 #   controls: {nist-ai-rmf: ["MEASURE 2.10"]}
 deny contains finding if {
@@ -115,6 +121,8 @@ _names_exfiltration if {
 # custom:
 #   id: TM-EVAL-001
 #   severity: medium
+#   judges: ["threats"]
+#   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}) has not been validated"
 #   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1"]}
 deny contains result.each("TM-EVAL-001", found) if {

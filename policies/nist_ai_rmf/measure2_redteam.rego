@@ -43,6 +43,7 @@ _has_surfaces if count(input.model.surfaces) > 0
 # custom:
 #   id: TM-REDTEAM-001
 #   severity: high
+#   judges: ["red_team"]
 #   message: "no red-team exercise is marked independent"
 #   controls: {nist-ai-rmf: ["MEASURE 1.3"]}
 deny contains finding if {
@@ -56,6 +57,7 @@ deny contains finding if {
 # custom:
 #   id: TM-REDTEAM-002
 #   severity: high
+#   judges: ["red_team"]
 #   message: "no red-team exercise within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["9.1", "A.6.2.4"]}
 deny contains finding if {
@@ -69,6 +71,8 @@ deny contains finding if {
 # custom:
 #   id: TM-REDTEAM-003
 #   severity: high
+#   judges: ["surfaces"]
+#   absent: no surface in this model
 #   message: "surface {surface} (layer {layer}) is in no red-team scope within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"]}
 deny contains result.each("TM-REDTEAM-003", found) if {
@@ -87,6 +91,8 @@ deny contains result.each("TM-REDTEAM-003", found) if {
 # custom:
 #   id: TM-REDTEAM-004
 #   severity: medium
+#   judges: ["red_team"]
+#   absent: no red-team exercise in this model
 #   message:
 #     no_performer: "red-team exercise {exercise} does not state performed_by"
 #     no_scope: "red-team exercise {exercise} names no surface in its scope"
@@ -136,6 +142,8 @@ not_applicable contains "TM-REDTEAM-007" if count(input.facts.high_risk_indices)
 # custom:
 #   id: TM-REDTEAM-005
 #   severity: high
+#   judges: ["threats.validation[status=confirmed]"]
+#   absent: no threat confirmed by a red-team finding in this model
 #   message:
 #     no_link: "threat {threat} is confirmed but names no red-team finding in validation.findings"
 #     no_remediation: "red-team finding {exercise}/{finding}, which confirms threat {threat}, has no remediation record with a status"
@@ -172,6 +180,8 @@ deny contains result.each("TM-REDTEAM-005", found) if {
 # custom:
 #   id: TM-REDTEAM-006
 #   severity: high
+#   judges: ["threats.validation[status=confirmed]"]
+#   absent: no threat confirmed by a red-team finding in this model
 #   message:
 #     mitigated: "threat {threat} is marked mitigated while the remediation of red-team finding {exercise}/{finding} that confirmed it is {status}"
 #     likelihood: "threat {threat} has likelihood {likelihood} while the remediation of red-team finding {exercise}/{finding} that confirmed it is {status}: score it 3 or more, or say why in validation.rationale"
@@ -217,6 +227,8 @@ _open_params(message, i, o) := {
 # custom:
 #   id: TM-REDTEAM-007
 #   severity: medium
+#   judges: ["threats"]
+#   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}) is untested and none of its ATLAS techniques was in a red-team scope within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"]}
 deny contains result.each("TM-REDTEAM-007", found) if {

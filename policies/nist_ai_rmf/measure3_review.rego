@@ -14,6 +14,7 @@ not_applicable := set()
 # custom:
 #   id: TM-REVIEW-001
 #   severity: high
+#   judges: ["review"]
 #   message:
 #     overdue: "the threat model review is overdue"
 #     review_required: "the threat model needs a review: the system, ATLAS or a red team changed since the last one"
@@ -45,6 +46,7 @@ default _message(_) := "other"
 # custom:
 #   id: TM-REVIEW-002
 #   severity: medium
+#   judges: ["review"]
 #   message: "review.cadence is {cadence}, longer than the ceiling of {max}: the review falls due at the ceiling"
 #   controls: {nist-ai-rmf: ["MEASURE 3.1"], iso42001: ["8.2"]}
 deny contains finding if {

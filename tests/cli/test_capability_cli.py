@@ -29,11 +29,12 @@ import data.lib.result
 # custom:
 #   id: TM-LEAK-001
 #   severity: low
+#   judges: [threats]
 #   controls: {nist-ai-rmf: ["MEASURE 3.1"]}
 deny contains result.deny("TM-LEAK-001", msg, []) if {
 """
 
-# (id, the line 12 of the module, the name the message must carry)
+# (id, the line 13 of the module, the name the message must carry)
 LEAKS = [
     ("env", '\tmsg := sprintf("env %v", [opa.runtime().env])', "opa.runtime"),
     (
@@ -75,7 +76,7 @@ def _repo(tmp_path: Path, line: str, with_test: bool = False) -> Path:
 def _expect_refusal(code: int, out: str, err: str, path: Path, name: str) -> None:
     assert code == 2
     assert out == ""
-    assert f"{path}:12:" in err
+    assert f"{path}:13:" in err
     assert name in err
     assert SECRET not in out + err
     assert "internal error" not in err

@@ -42,6 +42,7 @@ _any_open if {{
 
 _GOOD_CUSTOM = """#   id: TM-TEAM-900
 #   severity: critical
+#   judges: [threats]
 #   controls: {nist-ai-rmf: ["MEASURE 3.1"]}"""
 
 _TESTS = """package team.open_owner_test

@@ -103,9 +103,10 @@ def test_make_engine_names() -> None:
 
 _CHECK = (
     "# METADATA\n# title: t\n# custom:\n#   id: TM-TEST-900\n#   severity: low\n"
+    "#   judges: [threats]\n"
     '#   controls: {iso42001: ["6.1.2"]}\n'
 )
-"""A check METADATA block (6 lines): the policy-set loader refuses a deny without one."""
+"""A check METADATA block (7 lines): the policy-set loader refuses a deny without one."""
 
 
 def _single(tmp_path: Path, body: str) -> EmbeddedEngine:
@@ -117,7 +118,7 @@ def test_compile_error_names_file_line_and_column(tmp_path: Path) -> None:
     engine = _single(tmp_path, "deny contains x if {\n  x := \n}")
     with pytest.raises(PolicyError) as info:
         engine.evaluate(load_policy_set([tmp_path]), [{"model": {}}])
-    assert f"{tmp_path / 'p.rego'}:10:5: Invalid assignment operator" in str(info.value)
+    assert f"{tmp_path / 'p.rego'}:11:5: Invalid assignment operator" in str(info.value)
 
 
 def test_builtin_failure_is_engine_error(tmp_path: Path) -> None:
@@ -136,7 +137,7 @@ def test_network_builtin_is_refused_before_the_engine(tmp_path: Path, call: str)
     _single(tmp_path, f"deny contains x if {{\n  x := {call}\n}}")
     with pytest.raises(PolicyError) as info:
         load_policy_set([tmp_path])
-    assert f"{tmp_path / 'p.rego'}:10:8: calls {call.split('(')[0]}" in str(info.value)
+    assert f"{tmp_path / 'p.rego'}:11:8: calls {call.split('(')[0]}" in str(info.value)
 
 
 def test_conflicting_rule_is_engine_error(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def test_compile_error_names_file_row_col(opa_server: str, tmp_path: Path) -> No
     )
     with pytest.raises(PolicyError) as info:
         OpaEngine(opa_server).evaluate(load_policy_set([tmp_path]), [{}])
-    assert f"{bad}:10:" in str(info.value)
+    assert f"{bad}:11:" in str(info.value)
     assert "nosuch" in str(info.value)
 
 
@@ -71,9 +71,10 @@ def test_reload_replaces_stale_policies(opa_server: str, tmp_path: Path) -> None
 
 _CHECK = (
     "# METADATA\n# title: t\n# custom:\n#   id: TM-TEST-900\n#   severity: low\n"
+    "#   judges: [threats]\n"
     '#   controls: {iso42001: ["6.1.2"]}\n'
 )
-"""A check METADATA block (6 lines): the policy-set loader refuses a deny without one."""
+"""A check METADATA block (7 lines): the policy-set loader refuses a deny without one."""
 
 
 def _free_port() -> int:

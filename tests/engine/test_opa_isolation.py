@@ -24,6 +24,7 @@ pytestmark = pytest.mark.opa
 
 _CHECK = (
     "# METADATA\n# title: t\n# custom:\n#   id: {id}\n#   severity: low\n"
+    "#   judges: [threats]\n"
     '#   controls: {{iso42001: ["6.1.2"]}}\n'
 )
 

@@ -17,6 +17,8 @@ _severe_risk := 15
 # custom:
 #   id: TM-TEAM-001
 #   severity: medium
+#   judges: ["threats"]
+#   absent: no threat with risk 15 or more in this model
 #   controls: {nist-ai-rmf: ["MEASURE 3.1"]}
 #   message: "threat {threat} (risk {risk}) names no owner"
 deny contains finding if {

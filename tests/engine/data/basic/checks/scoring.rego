@@ -8,6 +8,7 @@ import data.lib.result
 # custom:
 #   id: TM-TEST-001
 #   severity: high
+#   judges: ["threats"]
 #   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
 deny contains finding if {
 	some i, t in input.model.threats
@@ -24,6 +25,7 @@ _lacks_assumption(t) if count(object.get(t, "assumptions", [])) == 0
 # custom:
 #   id: TM-TEST-002
 #   severity: medium
+#   judges: ["threats"]
 #   controls:
 #     iso42001: ["6.1.3"]
 deny contains finding if {
