@@ -34,26 +34,34 @@ class Scoping:
     """Control key -> JSON pointers and evidence paths of its attestations."""
 
 
-def scoping_of(model: Mapping[str, Any], waiver_expired: Sequence[bool]) -> Scoping:
+def scoping_of(
+    model: Mapping[str, Any],
+    waiver_expired: Sequence[bool],
+    hollow_reasons: Collection[str] = (),
+) -> Scoping:
     """Read `compliance.not_applicable`, `.waivers` and `.attestations` of a loaded model.
 
     `waiver_expired[i]` says whether `compliance.waivers[i]` expired before the as-of date.
-    ATLAS techniques ruled out become control keys `atlas/<id>`.
+    ATLAS techniques ruled out become control keys `atlas/<id>`. An entry whose reason is
+    empty, or whose reason's JSON pointer is in `hollow_reasons` (placeholder text: "x",
+    "n/a", two words; `facts.placeholders`), scopes nothing: check TM-TEXT-003 reports it.
     """
     compliance = model.get("compliance") or {}
     not_applicable: dict[str, tuple[str, str]] = {}
     for i, entry in enumerate(compliance.get("not_applicable") or []):
+        where = f"/compliance/not_applicable/{i}"
         key = entry.get("control") or (
             f"atlas/{entry['technique']}" if entry.get("technique") else None
         )
-        if key and key not in not_applicable:
-            not_applicable[key] = (str(entry.get("reason", "")), f"/compliance/not_applicable/{i}")
+        if key and key not in not_applicable and _justified(entry, where, hollow_reasons):
+            not_applicable[key] = (str(entry.get("reason", "")), where)
     waivers: dict[str, tuple[str, str]] = {}
     for i, entry in enumerate(compliance.get("waivers") or []):
+        where = f"/compliance/waivers/{i}"
         expired = waiver_expired[i] if i < len(waiver_expired) else True
         key = entry.get("control")
-        if key and not expired and key not in waivers:
-            waivers[key] = (str(entry.get("reason", "")), f"/compliance/waivers/{i}")
+        if key and not expired and key not in waivers and _justified(entry, where, hollow_reasons):
+            waivers[key] = (str(entry.get("reason", "")), where)
     attestations: dict[str, list[str]] = {}
     for i, entry in enumerate(compliance.get("attestations") or []):
         key = entry.get("control")
@@ -92,6 +100,13 @@ def with_atlas_asked(
     if not extra:
         return scoping
     return replace(scoping, not_applicable={**scoping.not_applicable, **extra})
+
+
+def _justified(entry: Mapping[str, Any], where: str, hollow_reasons: Collection[str]) -> bool:
+    reason = entry.get("reason")
+    return (
+        isinstance(reason, str) and bool(reason.strip()) and where + "/reason" not in hollow_reasons
+    )
 
 
 def _counts_against(finding: Finding, key: str) -> bool:

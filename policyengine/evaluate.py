@@ -25,6 +25,7 @@ from .message import TemplateError
 from .policyset import CheckMeta
 from .results import CheckOutcome, Finding, ReviewStatus
 from .review import DEFAULT_CADENCE, Cadence, cadence_label, longer_cadence, parse_day
+from .substance import placeholders
 
 _EPOCH = date(1970, 1, 1)
 
@@ -47,13 +48,17 @@ def _date(value: object) -> date | None:
 
 
 def evidence_paths(model: Mapping[str, Any]) -> list[str]:
-    """Every repository path the model names as evidence: controls, SBOMs, attestations."""
+    """Every repository path the model names as evidence: controls, SBOMs, red-team
+    reports, attestations."""
     paths: set[str] = set()
     for control in model.get("controls") or []:
         paths.update(str(p) for p in control.get("evidence") or [])
     for asset in model.get("assets") or []:
         if asset.get("sbom"):
             paths.add(str(asset["sbom"]))
+    for exercise in model.get("red_team") or []:
+        if exercise.get("report"):
+            paths.add(str(exercise["report"]))
     compliance = model.get("compliance") or {}
     for attestation in compliance.get("attestations") or []:
         if attestation.get("evidence"):
@@ -269,9 +274,9 @@ def build_facts(
     `facts.atlas.applicable` and `facts.atlas.asks`.
 
     `cadence_days` is the length of the model's review window in days; `evidence_exists`
-    answers whether a repository-relative path is a file inside the repository; `risk` the
-    organisation's risk criteria (the defaults when None) and `max_cadence` its longest
-    review cadence.
+    answers whether a repository-relative path is a file inside the repository that is not
+    empty (`pipeline.evidence_filed`); `risk` the organisation's risk criteria (the defaults
+    when None) and `max_cadence` its longest review cadence.
     """
     criteria = risk if risk is not None else RiskCriteria()
     tolerance = (model.get("system") or {}).get("risk_tolerance")
@@ -325,6 +330,7 @@ def build_facts(
         "attestations": attestations,
         "red_team": red_team,
         "evidence": {p: evidence_exists(p) for p in evidence_paths(model)},
+        "placeholders": placeholders(model),
         "atlas": _atlas_facts(model, atlas, mapping),
     }
 
@@ -437,7 +443,7 @@ def collect_outcomes(
                 severity=meta.severity,
                 applicable=applicable,
                 findings=tuple(found),
-                judged=judged_count(meta.judges, model) if applicable else 0,
+                judged=judged_count(meta.judges, model) if applicable and not meta.guard else 0,
                 note="" if applicable else meta.absent or f"{check_id} does not apply",
             )
         )

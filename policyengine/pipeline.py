@@ -27,7 +27,7 @@ from .config import FRAMEWORKS, Config
 from .controls import derive_controls, scoping_of, with_atlas_asked
 from .engine import Engine, EngineOutput, make_engine
 from .errors import InvalidDocument, PolicyError
-from .evaluate import build_facts, collect_outcomes, policy_input
+from .evaluate import build_facts, collect_outcomes, json_pointer, policy_input
 from .gitfacts import ChangeFacts, ChangeHistory, collect_change_facts, work_tree_state
 from .loader import (
     MAX_BYTES,
@@ -237,22 +237,37 @@ def _in_scope(frameworks: Sequence[str]) -> Callable[[CheckMeta], bool]:
     return check
 
 
-def _evidence_exists(root: Path) -> Callable[[str], bool]:
-    """Whether a repository-relative path names a file inside `root`, asked once per path
-    in a run (models cite the same evidence files again and again)."""
+EVIDENCE_MIN_BYTES = 16
+"""A file with fewer bytes than this that are not white space is empty as evidence: a
+placeholder (`x`), not a document."""
+
+
+def evidence_filed(root: Path) -> Callable[[str], bool]:
+    """Whether a repository-relative path names a file inside `root` that is not empty
+    (`EVIDENCE_MIN_BYTES` bytes that are not white space, read from its first 4 KiB), asked
+    once per path in a run (models cite the same evidence files again and again)."""
     resolved_root = root.resolve()
     known: dict[str, bool] = {}
 
-    def exists(rel: str) -> bool:
+    def filed(rel: str) -> bool:
         if rel not in known:
             if not rel or Path(rel).is_absolute():
                 known[rel] = False
             else:
                 target = Path(os.path.realpath(resolved_root / rel))  # never raises on a loop
-                known[rel] = target.is_relative_to(resolved_root) and target.is_file()
+                known[rel] = target.is_relative_to(resolved_root) and _has_content(target)
         return known[rel]
 
-    return exists
+    return filed
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:  # not a file, unreadable, a folder
+        return False
+    return len(bytes(head).translate(None, b" \t\r\n\f\v")) >= EVIDENCE_MIN_BYTES
 
 
 def review_verdicts(
@@ -334,10 +349,12 @@ def _model_report(
         out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks)
     )
     catalog = [(fw, c.key) for fw in frameworks for c in run.controls.controls if c.framework == fw]
+    facts = inp["facts"]
+    hollow = {json_pointer(p["path"]) for p in facts["placeholders"]}
     scoping = with_atlas_asked(
-        scoping_of(doc.data, [w["expired"] for w in inp["facts"]["waivers"]]),
+        scoping_of(doc.data, [w["expired"] for w in facts["waivers"]], hollow),
         [key for fw, key in catalog if fw == "atlas"],
-        {ask["family"] for ask in inp["facts"]["atlas"]["asks"]},
+        {ask["family"] for ask in facts["atlas"]["asks"]},
     )
     check_controls = {cid: meta.control_keys() for cid, meta in policy_set.checks.items()}
     return ModelReport(
@@ -387,7 +404,7 @@ def run_check(
             )
     run = _Run(options, atlas, mapping, controls, policy_set)
     validated = _validated(paths, config, atlas, controls, options.workers)
-    exists = _evidence_exists(config.root)
+    exists = evidence_filed(config.root)
 
     valid = [(f, f.document) for f in validated.files if f.document is not None and f.valid]
     verdicts = review_verdicts([doc for _, doc in valid], config, options.as_of, atlas, mapping)
@@ -453,7 +470,7 @@ def _init_check(options: RunOptions, digest: str) -> tuple[_Run, Engine, Callabl
     # Freed before the interpreter tears modules down: regopy's own finalizer needs them.
     atexit.register(engine.close)
     engine.prepare(run.policy_set)
-    return run, engine, _evidence_exists(run.options.config.root)
+    return run, engine, evidence_filed(run.options.config.root)
 
 
 def _check_chunk(

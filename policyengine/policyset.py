@@ -62,6 +62,10 @@ class CheckMeta:
     judges: tuple[Selector, ...] = ()
     """What the check's rules look at in a model (`custom.judges`, `judged.py`): a pass
     that judged none of it is no evidence for a control."""
+    guard: bool = False
+    """`custom.guard: true`: the check guards the statements other checks judge (is the
+    text a placeholder?): its findings count against its controls, its passes are no
+    evidence for them, so it never turns a failing control into a partial one."""
     absent: str = ""
     """Why the check does not apply when its package says so (`custom.absent`), e.g.
     `no agent tools in this model`: the note of a control that is not applicable."""
@@ -473,7 +477,16 @@ def _check(
         line=line,
         judges=_judges(custom.get("judges"), where, check_id),
         absent=_absent(custom.get("absent"), where, check_id),
+        guard=_guard(custom.get("guard"), where, check_id),
     )
+
+
+def _guard(value: object, where: str, check_id: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise PolicyError(f"{where}: check {check_id}: custom.guard must be true or false")
+    return value
 
 
 def _judges(value: object, where: str, check_id: str) -> tuple[Selector, ...]:

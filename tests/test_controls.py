@@ -66,12 +66,12 @@ def test_status_table(outcomes: list[CheckOutcome], expected: ControlStatus) -> 
 MODEL = {
     "compliance": {
         "not_applicable": [
-            {"control": "iso42001/A.7.6", "reason": "no training data"},
-            {"technique": "AML.T0010.003", "reason": "hosted model"},
+            {"control": "iso42001/A.7.6", "reason": "The system prepares no training data."},
+            {"technique": "AML.T0010.003", "reason": "The model is hosted by its provider."},
         ],
         "waivers": [
-            {"control": KEY, "reason": "scheduled", "expires": "2027-03-31"},
-            {"control": OTHER, "reason": "lapsed", "expires": "2026-01-31"},
+            {"control": KEY, "reason": "Scheduled with the Q1 release.", "expires": "2027-03-31"},
+            {"control": OTHER, "reason": "Lapsed at the end of January.", "expires": "2026-01-31"},
         ],
         "attestations": [{"control": "nist-ai-rmf/MEASURE 2.12", "evidence": "docs/e.md"}],
     }
@@ -81,10 +81,13 @@ MODEL = {
 def test_scoping_reads_not_applicable_waivers_and_attestations() -> None:
     s = scoping_of(MODEL, [False, True])
     assert s.not_applicable == {
-        "iso42001/A.7.6": ("no training data", "/compliance/not_applicable/0"),
-        "atlas/AML.T0010.003": ("hosted model", "/compliance/not_applicable/1"),
+        "iso42001/A.7.6": ("The system prepares no training data.", "/compliance/not_applicable/0"),
+        "atlas/AML.T0010.003": (
+            "The model is hosted by its provider.",
+            "/compliance/not_applicable/1",
+        ),
     }
-    assert s.waivers == {KEY: ("scheduled", "/compliance/waivers/0")}
+    assert s.waivers == {KEY: ("Scheduled with the Q1 release.", "/compliance/waivers/0")}
     assert s.attestations == {
         "nist-ai-rmf/MEASURE 2.12": ("/compliance/attestations/0", "docs/e.md")
     }
@@ -103,12 +106,12 @@ def test_derive_applies_waiver_only_while_it_runs_and_only_to_failing_controls()
     by_key = {r.control_id: r for r in results}
     assert [r.control_id for r in results] == [k for _, k in catalog]
     assert by_key[KEY].status is ControlStatus.WAIVED
-    assert by_key[KEY].note == "scheduled"
+    assert by_key[KEY].note == "Scheduled with the Q1 release."
     assert by_key[KEY].evidence == ("/compliance/waivers/0",)
     # the waiver of OTHER expired: the control stays not satisfied
     assert by_key[OTHER].status is ControlStatus.NOT_SATISFIED
     assert by_key["iso42001/A.7.6"].status is ControlStatus.NOT_APPLICABLE
-    assert by_key["iso42001/A.7.6"].note == "no training data"
+    assert by_key["iso42001/A.7.6"].note == "The system prepares no training data."
     assert by_key["nist-ai-rmf/MAP 1.1"].status is ControlStatus.NOT_ASSESSED
 
 
@@ -118,7 +121,7 @@ def test_waived_control_is_waived_even_when_its_checks_pass() -> None:
         [_outcome("A")], {"A": (KEY,)}, [("nist-ai-rmf", KEY)], scoping_of(MODEL, [False, False])
     )
     assert results[0].status is ControlStatus.WAIVED
-    assert results[0].note == "scheduled"
+    assert results[0].note == "Scheduled with the Q1 release."
 
 
 def test_finding_naming_a_control_outside_metadata_counts_for_it() -> None:
@@ -149,9 +152,22 @@ def test_a_control_no_check_applies_to_gives_the_checks_reasons() -> None:
         _outcome("C", applicable=False, note="no agent tools in this model"),
     ]
     results = derive_controls(
-        outcomes, {c: (KEY,) for c in "ABC"}, [("nist-ai-rmf", KEY)], scoping_of({}, [])
+        outcomes, dict.fromkeys("ABC", (KEY,)), [("nist-ai-rmf", KEY)], scoping_of({}, [])
     )
     assert (results[0].status, results[0].note) == (
         ControlStatus.NOT_APPLICABLE,
         "no agent tools in this model; no dataset in this model",
     )
+
+
+def test_a_placeholder_reason_scopes_nothing() -> None:
+    model = {
+        "compliance": {
+            "not_applicable": [{"control": "iso42001/A.7.6", "reason": "n/a"}],
+            "waivers": [{"control": KEY, "reason": "x", "expires": "2027-03-31"}],
+        }
+    }
+    hollow = {"/compliance/not_applicable/0/reason", "/compliance/waivers/0/reason"}
+    s = scoping_of(model, [False], hollow)
+    assert (s.not_applicable, s.waivers) == ({}, {})
+    assert scoping_of(model, [False]).waivers == {KEY: ("x", "/compliance/waivers/0")}

@@ -33,7 +33,7 @@ test_stale_attestation_without_evidence_denied if {
 		{
 			"rule_id": "TM-ATTEST-002",
 			"path": ["compliance", "attestations", 25],
-			"params": {"message": "invalid", "control": "iso42001/A.2.2", "problem": "cites an evidence file that does not exist"},
+			"params": {"message": "invalid", "control": "iso42001/A.2.2", "problem": "cites an evidence file that does not exist or is empty"},
 			"control": "iso42001/A.2.2",
 		},
 	} with input.model as m

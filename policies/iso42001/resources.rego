@@ -48,7 +48,7 @@ deny contains result.each("TM-ISO-030", found) if {
 #   controls: {iso42001: ["A.4.4"]}
 #   message:
 #     undocumented: "ML library {asset} lists no pinned components and no SBOM"
-#     no_sbom: "SBOM {sbom} of ML library {asset} does not exist"
+#     no_sbom: "SBOM {sbom} of ML library {asset} does not exist or is empty"
 deny contains result.each("TM-ISO-031", found) if {
 	undocumented := [result.item(["assets", i], {"message": "undocumented", "asset": ["assets", i, "id"]}) |
 		some i in _libraries

@@ -37,7 +37,7 @@ deny contains result.each("TM-ISO-060", found) if {
 #   controls: {iso42001: ["8.3", "A.6.2.4"]}
 #   message:
 #     no_evidence: "verified control {control} names no evidence"
-#     missing: "evidence {evidence} of verified control {control} does not exist"
+#     missing: "evidence {evidence} of verified control {control} does not exist or is empty"
 deny contains result.each("TM-ISO-061", found) if {
 	no_evidence := [result.item(["controls", i, "evidence"], {"message": "no_evidence", "control": ["controls", i, "id"]}) |
 		some i in _verified

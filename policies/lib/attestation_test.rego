@@ -34,7 +34,7 @@ _facts := {
 
 _late := "is not dated within the review cadence"
 
-_no_file := "cites an evidence file that does not exist"
+_no_file := "cites an evidence file that does not exist or is empty"
 
 test_entries_list_problems_by_index if {
 	m := _model

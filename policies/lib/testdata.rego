@@ -186,6 +186,7 @@ facts := {
 		"sbom/serving.cdx.json": true,
 		_attestation_evidence: true,
 	},
+	"placeholders": [],
 	"atlas": {
 		"version": "5.6.1",
 		"techniques": {id: t |

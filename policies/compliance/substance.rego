@@ -1,0 +1,133 @@
+package compliance.substance
+
+# Statements that say nothing: placeholder text (x, -, TBD, TODO, n/a, lorem, tba, ?) and,
+# where a sentence is expected, text of fewer than three words. policyengine judges the text
+# (policyengine/substance.py) and lists each hollow field in input.facts.placeholders with
+# the check that reports it: text analysis on arbitrary model text is what the embedded
+# engine cannot do faithfully, and this way both engines report the same fields.
+# The checks are guards (custom.guard): a hollow text fails their controls, but substantive
+# text is no evidence by itself that a control is met; the checks that judge the content
+# say that.
+
+import data.lib.result
+
+# METADATA
+# title: The system's purpose, context, users and owner are stated in substance
+# description: >-
+#   A purpose, a deployment context or an oversight description that reads "x" or "TBD" lets
+#   every check that asks whether it is stated pass while it says nothing.
+# custom:
+#   id: TM-TEXT-001
+#   severity: high
+#   guard: true
+#   judges: ["metadata", "system"]
+#   controls: {nist-ai-rmf: ["MAP 1.1"], iso42001: ["A.6.2.2"]}
+#   message: "{field} {owner} is {kind}: '{text}'"
+deny contains result.each("TM-TEXT-001", found) if {
+	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+		some p in _placeholders
+		p.check == "TM-TEXT-001"
+	]
+	count(found) > 0
+}
+
+# METADATA
+# title: Threats have real titles and assumptions
+# description: >-
+#   A score cannot be challenged when the assumption behind it is "x": each assumption is a
+#   sentence, and each threat's title names it.
+# custom:
+#   id: TM-TEXT-002
+#   severity: high
+#   guard: true
+#   judges: ["threats"]
+#   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
+#   message: "{field} {owner} is {kind}: '{text}'"
+deny contains result.each("TM-TEXT-002", found) if {
+	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+		some p in _placeholders
+		p.check == "TM-TEXT-002"
+	]
+	count(found) > 0
+}
+
+# METADATA
+# title: Risk acceptances, waivers and exclusions are justified and approved by someone
+# description: >-
+#   Accepting a risk, waiving a control or ruling one out is a decision: it names who took
+#   it and why. An approver "x" or a rationale "n/a" is no decision on record.
+# custom:
+#   id: TM-TEXT-003
+#   severity: high
+#   guard: true
+#   judges: ["threats.acceptance", "compliance.waivers", "compliance.not_applicable"]
+#   absent: no risk acceptance, waiver or exclusion in this model
+#   controls: {iso42001: ["6.1.3"]}
+#   message: "{field} {owner} is {kind}: '{text}'"
+deny contains result.each("TM-TEXT-003", found) if {
+	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+		some p in _placeholders
+		p.check == "TM-TEXT-003"
+	]
+	count(found) > 0
+}
+
+not_applicable contains "TM-TEXT-003" if {
+	count([t | some t in object.get(input.model, "threats", []); t.acceptance]) == 0
+	count(object.get(input.model, ["compliance", "waivers"], [])) == 0
+	count(object.get(input.model, ["compliance", "not_applicable"], [])) == 0
+}
+
+# METADATA
+# title: Controls and attestations name who is accountable
+# description: >-
+#   A control owned by "x", or an attestation by "-", has no one to answer for it.
+# custom:
+#   id: TM-TEXT-004
+#   severity: medium
+#   guard: true
+#   judges: ["controls", "compliance.attestations"]
+#   absent: no control or attestation in this model
+#   controls: {iso42001: ["A.3.2"]}
+#   message: "{field} {owner} is {kind}: '{text}'"
+deny contains result.each("TM-TEXT-004", found) if {
+	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+		some p in _placeholders
+		p.check == "TM-TEXT-004"
+	]
+	count(found) > 0
+}
+
+not_applicable contains "TM-TEXT-004" if {
+	count(object.get(input.model, "controls", [])) == 0
+	count(object.get(input.model, ["compliance", "attestations"], [])) == 0
+}
+
+# METADATA
+# title: Red-team exercises name who performed them
+# description: >-
+#   Whether an exercise was independent, and what it can be trusted for, depends on who
+#   performed it; "x" says neither.
+# custom:
+#   id: TM-TEXT-005
+#   severity: medium
+#   guard: true
+#   judges: ["red_team"]
+#   absent: no red-team exercise in this model
+#   controls: {nist-ai-rmf: ["MEASURE 1.3", "MEASURE 2.1"]}
+#   message: "{field} {owner} is {kind}: '{text}'"
+deny contains result.each("TM-TEXT-005", found) if {
+	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+		some p in _placeholders
+		p.check == "TM-TEXT-005"
+	]
+	count(found) > 0
+}
+
+not_applicable contains "TM-TEXT-005" if count(object.get(input.model, "red_team", [])) == 0
+
+# The hollow texts Python listed (policyengine/substance.py), each as a batch item
+# (lib.result says why); the text itself is shown by pointer, never carried by the engine.
+_placeholders := input.facts.placeholders
+
+default _placeholders := []

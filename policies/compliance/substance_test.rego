@@ -1,0 +1,69 @@
+package compliance.substance_test
+
+import data.compliance.substance
+import data.lib.testdata
+
+# Facts as policyengine/substance.py lists them for a model whose purpose, one assumption,
+# one acceptance approver, one control owner and one exercise performer are hollow.
+_placeholders := [
+	{"check": "TM-TEXT-001", "path": ["system", "intended_purpose"], "field": "system.intended_purpose of model", "owner": ["metadata", "id"], "kind": "placeholder text"},
+	{"check": "TM-TEXT-002", "path": ["threats", 1, "assumptions", 0], "field": "an assumption of threat", "owner": ["threats", 1, "id"], "kind": "too short to state anything"},
+	{"check": "TM-TEXT-003", "path": ["threats", 0, "acceptance", "approved_by"], "field": "the approver of threat", "owner": ["threats", 0, "id"], "kind": "placeholder text"},
+	{"check": "TM-TEXT-004", "path": ["controls", 2, "owner"], "field": "the owner of control", "owner": ["controls", 2, "id"], "kind": "placeholder text"},
+	{"check": "TM-TEXT-005", "path": ["red_team", 0, "performed_by"], "field": "performed_by of red-team exercise", "owner": ["red_team", 0, "id"], "kind": "placeholder text"},
+]
+
+_finding(p) := {
+	"rule_id": p.check, "path": p.path,
+	"params": {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path},
+}
+
+test_each_hollow_field_denied_by_its_check if {
+	m := testdata.model
+	f := object.union(testdata.facts, {"placeholders": _placeholders})
+	testdata.found(substance.deny) == {_finding(p) | some p in _placeholders} with input.model as m
+		with input.facts as f
+}
+
+test_hollow_purpose_and_assumption_denied if {
+	m := testdata.model
+	f := object.union(testdata.facts, {"placeholders": [_placeholders[0], _placeholders[1]]})
+	testdata.found(substance.deny) == {
+		{
+			"rule_id": "TM-TEXT-001", "path": ["system", "intended_purpose"],
+			"params": {"field": "system.intended_purpose of model", "owner": ["metadata", "id"], "kind": "placeholder text", "text": ["system", "intended_purpose"]},
+		},
+		{
+			"rule_id": "TM-TEXT-002", "path": ["threats", 1, "assumptions", 0],
+			"params": {"field": "an assumption of threat", "owner": ["threats", 1, "id"], "kind": "too short to state anything", "text": ["threats", 1, "assumptions", 0]},
+		},
+	} with input.model as m
+		with input.facts as f
+}
+
+test_substantive_model_allowed if {
+	m := testdata.model
+	f := testdata.facts
+	count(testdata.found(substance.deny)) == 0 with input.model as m with input.facts as f
+}
+
+test_one_check_reports_only_its_fields if {
+	m := testdata.model
+	f := object.union(testdata.facts, {"placeholders": [_placeholders[1]]})
+	testdata.found(substance.deny) == {_finding(_placeholders[1])} with input.model as m
+		with input.facts as f
+}
+
+test_nothing_to_decide_not_applicable if {
+	# TM-TEXT-003, TM-TEXT-004 and TM-TEXT-005 judge decisions, controls and exercises.
+	m := {"threats": [{"id": "T-1"}], "controls": [], "red_team": [], "compliance": {}}
+	f := testdata.facts
+	{"TM-TEXT-003", "TM-TEXT-004", "TM-TEXT-005"} == substance.not_applicable with input.model as m
+		with input.facts as f
+}
+
+test_decisions_applicable_when_present if {
+	m := testdata.model
+	f := testdata.facts
+	count(substance.not_applicable) == 0 with input.model as m with input.facts as f
+}

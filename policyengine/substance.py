@@ -1,0 +1,161 @@
+"""Placeholder text: which statements of a model say nothing (issue 11, item 6).
+
+A model in which every text is `x` validates and, before this, passed. Each field below
+is a statement an auditor relies on; a value that is a placeholder (`x`, `-`, `TBD`,
+`TODO`, `n/a`, `lorem ...`, `tba`, `?`), or, where a sentence is expected, shorter than
+`MIN_WORDS` words, is reported by the check that owns the field (`policies/compliance/
+substance.rego`). The judgement is made here, in Python, and handed to the policies as
+`input.facts.placeholders`: text analysis of arbitrary model text is what the embedded
+engine cannot do faithfully (it reads a backslash in a string as an escape), and this way
+both engines report the same fields for any text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MIN_WORDS = 3
+"""Fewer words than this, where a sentence is expected, is no statement."""
+
+_PLACEHOLDER_RE = re.compile(
+    r"^(x+|-+|\?+|\.+|tbd|tba|tbc|todo|fixme|n/?a|none yet|lorem\b.*|placeholder|xxx+|test)$"
+)
+
+
+def placeholder(text: str) -> bool:
+    """Whether `text` (trimmed, case and trailing punctuation ignored) is a placeholder."""
+    plain = " ".join(text.split()).lower().rstrip(".!:;, ")
+    return not plain or bool(_PLACEHOLDER_RE.match(plain))
+
+
+def hollow(text: str, *, sentence: bool) -> str | None:
+    """`placeholder` or `short` when `text` says nothing; None when it is a statement."""
+    if placeholder(text):
+        return "placeholder"
+    if sentence and len(re.findall(r"\w+", text)) < MIN_WORDS:
+        return "short"
+    return None
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A text field of the model and the check that reports a placeholder in it."""
+
+    check: str
+    """The check id (policies/compliance/substance.rego)."""
+    path: tuple[str, ...]
+    """Keys from the model down; `*` steps into every item of a list."""
+    name: str
+    """How a message names the field, ending with the noun of what it belongs to."""
+    sentence: bool
+    """A sentence is expected (too few words is a finding too), not a name."""
+
+
+_FIELDS = (
+    _Field("TM-TEXT-001", ("metadata", "owner"), "metadata.owner of model", False),
+    _Field("TM-TEXT-001", ("system", "description"), "system.description of model", True),
+    _Field("TM-TEXT-001", ("system", "intended_purpose"), "system.intended_purpose of model", True),
+    _Field(
+        "TM-TEXT-001", ("system", "deployment_context"), "system.deployment_context of model", True
+    ),
+    _Field("TM-TEXT-001", ("system", "human_oversight"), "system.human_oversight of model", True),
+    _Field("TM-TEXT-001", ("system", "users", "*"), "a user in system.users of model", False),
+    _Field("TM-TEXT-002", ("threats", "*", "title"), "the title of threat", False),
+    _Field("TM-TEXT-002", ("threats", "*", "assumptions", "*"), "an assumption of threat", True),
+    _Field(
+        "TM-TEXT-003",
+        ("threats", "*", "acceptance", "rationale"),
+        "the acceptance rationale of threat",
+        True,
+    ),
+    _Field(
+        "TM-TEXT-003",
+        ("threats", "*", "acceptance", "approved_by"),
+        "the approver of threat",
+        False,
+    ),
+    _Field(
+        "TM-TEXT-003", ("compliance", "waivers", "*", "reason"), "the reason of the waiver of", True
+    ),
+    _Field(
+        "TM-TEXT-003",
+        ("compliance", "waivers", "*", "approved_by"),
+        "the approver of the waiver of",
+        False,
+    ),
+    _Field(
+        "TM-TEXT-003",
+        ("compliance", "not_applicable", "*", "reason"),
+        "the reason for ruling out",
+        True,
+    ),
+    _Field("TM-TEXT-004", ("controls", "*", "title"), "the title of control", False),
+    _Field("TM-TEXT-004", ("controls", "*", "owner"), "the owner of control", False),
+    _Field(
+        "TM-TEXT-004",
+        ("compliance", "attestations", "*", "by"),
+        "the attester of the attestation of",
+        False,
+    ),
+    _Field(
+        "TM-TEXT-005", ("red_team", "*", "performed_by"), "performed_by of red-team exercise", False
+    ),
+)
+
+KINDS = {"placeholder": "placeholder text", "short": "too short to state anything"}
+"""What a message calls each kind of hollow text."""
+
+
+def placeholders(model: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The `input.facts.placeholders` of a model: one entry per hollow text, in field order,
+    `{check, path, field, owner, kind}`: the check that reports it, the path of the text,
+    how to name the field, the path of what names its owner (an id, a control; the model's
+    id for the model's own fields), and what is wrong (`KINDS`)."""
+    found = []
+    for spec in _FIELDS:
+        for path, text in _texts(model, spec.path, ()):
+            kind = hollow(text, sentence=spec.sentence)
+            if kind is None:
+                continue
+            found.append(
+                {
+                    "check": spec.check,
+                    "path": list(path),
+                    "field": spec.name,
+                    "owner": _owner(model, path),
+                    "kind": KINDS[kind],
+                }
+            )
+    return found
+
+
+def _texts(
+    node: object, steps: tuple[str, ...], at: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if not steps:
+        if isinstance(node, str):
+            yield at, node
+        return
+    step, rest = steps[0], steps[1:]
+    if step == "*":
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                yield from _texts(item, rest, (*at, i))
+    elif isinstance(node, Mapping) and step in node:
+        yield from _texts(node[step], rest, (*at, step))
+
+
+def _owner(model: Mapping[str, Any], path: tuple[str | int, ...]) -> list[str | int]:
+    """The path of what names the owner of the text at `path`: the item's id, the control
+    (or technique) of a compliance entry, else the model's id."""
+    if path[0] == "compliance" and len(path) > 2 and isinstance(path[2], int):
+        entries = (model.get("compliance") or {}).get(str(path[1])) or []
+        entry = entries[path[2]] if path[2] < len(entries) else {}
+        key = "control" if isinstance(entry, Mapping) and "control" in entry else "technique"
+        return [path[0], path[1], path[2], key]
+    if path[0] in ("threats", "controls", "red_team") and len(path) > 1:
+        return [path[0], path[1], "id"]
+    return ["metadata", "id"]

@@ -1,0 +1,133 @@
+"""Issue 11, items 5 and 6 through `check`: the hollow model fails on every hollow field,
+on both engines; a file with only apiVersion, kind and metadata is invalid; a check with
+nothing to judge is no evidence."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import git
+import pytest
+
+from policyengine.cli import main
+from policyengine.pipeline import evidence_filed
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+AS_OF = ["--as-of", "2026-11-27"]
+
+
+@pytest.fixture(scope="module")
+def hollow_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/hollow in a repository of its own with one commit (the change rule reads it)."""
+    dest = tmp_path_factory.mktemp("hollow") / "repo"
+    shutil.copytree(DATA / "hollow", dest)
+    repo = git.Repo.init(dest)
+    repo.git.add("--all")
+    who = git.Actor("Hollow", "hollow@example.com")
+    repo.index.commit("hollow", author=who, committer=who)
+    repo.close()
+    return dest
+
+
+def _check(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code = main(["check", str(root), *AS_OF, "--format", "json", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+HOLLOW_FIELDS = {
+    ("TM-TEXT-001", "/metadata/owner"),
+    ("TM-TEXT-001", "/system/description"),
+    ("TM-TEXT-001", "/system/intended_purpose"),
+    ("TM-TEXT-001", "/system/deployment_context"),
+    ("TM-TEXT-001", "/system/users/0"),
+    ("TM-TEXT-001", "/system/human_oversight"),
+    ("TM-TEXT-002", "/threats/0/title"),
+    ("TM-TEXT-002", "/threats/0/assumptions/0"),
+    ("TM-TEXT-003", "/threats/0/acceptance/approved_by"),
+    ("TM-TEXT-003", "/threats/0/acceptance/rationale"),
+    ("TM-TEXT-004", "/controls/0/title"),
+    ("TM-TEXT-004", "/controls/0/owner"),
+    ("TM-TEXT-005", "/red_team/0/performed_by"),
+    ("TM-ISO-061", "/controls/0/evidence/0"),
+}
+
+
+def _findings(doc: dict) -> set[tuple[str, str]]:  # type: ignore[type-arg]
+    return {(f["check"], f["pointer"]) for c in doc["models"][0]["checks"] for f in c["findings"]}
+
+
+def test_the_hollow_model_fails_naming_each_hollow_field(
+    capsys: pytest.CaptureFixture[str], hollow_repo: Path
+) -> None:
+    code, doc = _check(capsys, hollow_repo)
+    assert code == 1
+    found = _findings(doc)
+    assert HOLLOW_FIELDS <= found
+    # every one of the 40 attestations cites the 1-byte file and names attester x
+    attest = {p for c, p in found if c in ("TM-ATTEST-001", "TM-ATTEST-002")}
+    assert len(attest) == 40
+    assert len({p for c, p in found if c == "TM-TEXT-004" and "/attestations/" in p}) == 40
+    messages = [f["message"] for c in doc["models"][0]["checks"] for f in c["findings"]]
+    assert "system.intended_purpose of model x is placeholder text: 'x'" in messages
+    assert "an assumption of threat t is placeholder text: 'x'" in messages
+    controls = {c["control"]: c["status"] for c in doc["models"][0]["controls"]}
+    assert controls["nist-ai-rmf/MAP 1.1"] == "partial"  # stated, but in placeholders
+    assert controls["iso42001/6.1.3"] != "satisfied"
+    summary = doc["summary"]["controls"]
+    assert summary["nist-ai-rmf"].get("satisfied", 0) < 20
+    assert summary["iso42001"].get("satisfied", 0) < 20
+
+
+@pytest.mark.opa
+def test_the_hollow_model_reads_the_same_on_opa(
+    capsys: pytest.CaptureFixture[str], hollow_repo: Path, opa_server: str
+) -> None:
+    embedded = _check(capsys, hollow_repo)
+    opa = _check(capsys, hollow_repo, "--engine", "opa", "--opa-url", opa_server)
+    assert opa == embedded
+
+
+def test_a_file_with_only_metadata_is_invalid(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", str(DATA / "bad" / "metadata_only.yaml"), *AS_OF])
+    out = capsys.readouterr().out
+    assert code == 1
+    for section in ("assets", "surfaces", "threats"):
+        assert f"metadata_only.yaml:1:1: error: missing required field '{section}'" in out
+    assert "satisfied" not in out
+
+
+def test_a_check_with_nothing_to_judge_is_no_evidence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A model with no dataset: the dataset controls say why they do not apply; a model that
+    # states nothing about the ML stack leaves nothing satisfied by an idle check.
+    shutil.copytree(DATA / "hollow", tmp_path / "repo")
+    code, doc = _check(capsys, tmp_path / "repo", "--allow-unknown-history")
+    assert code == 1
+    controls = {c["control"]: c for c in doc["models"][0]["controls"]}
+    assert controls["iso42001/A.7.5"]["status"] == "not_applicable"
+    assert controls["iso42001/A.7.5"]["note"] == "no dataset in this model"
+    assert controls["iso42001/A.7.2"]["note"] == "no dataset in this model"
+    assert all(c["note"] for c in controls.values() if c["status"] == "not_applicable")
+    idle = [c for c in controls.values() if c["status"] == "satisfied"]
+    checks = {c["id"]: c for c in doc["models"][0]["checks"]}
+    for control in idle:  # a check that applies (its findings may name other controls)
+        assert any(checks[cid]["status"] != "not_applicable" for cid in control["checks"])
+
+
+def test_evidence_must_be_a_file_with_content(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "real.md").write_text("# Scoping\nThe tool sees one customer.\n")
+    (tmp_path / "docs" / "empty.md").write_text("")
+    (tmp_path / "docs" / "x.md").write_text("x\n")
+    (tmp_path / "docs" / "spaces.md").write_text(" \n\t\n" * 40)
+    filed = evidence_filed(tmp_path)
+    assert filed("docs/real.md")
+    assert not filed("docs/empty.md")
+    assert not filed("docs/x.md")
+    assert not filed("docs/spaces.md")
+    assert not filed("docs/missing.md")
+    assert not filed("docs")
+    assert not filed("../outside.md")

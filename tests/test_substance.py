@@ -1,0 +1,52 @@
+"""Placeholder text: what counts as saying nothing, and where the facts point."""
+
+from __future__ import annotations
+
+import pytest
+
+from policyengine.substance import hollow, placeholders
+
+
+@pytest.mark.parametrize(
+    "text", ["x", "X", " x ", "-", "--", "?", "TBD", "tbd.", "TODO", "n/a", "N/A", "na", "tba",
+             "Lorem ipsum dolor sit amet", "", "   ", "xxx"],
+)  # fmt: skip
+def test_placeholders(text: str) -> None:
+    assert hollow(text, sentence=False) == "placeholder"
+
+
+@pytest.mark.parametrize("text", ["support agents", "Alex", "ai-platform-team", "C-01 owner"])
+def test_names_are_not_placeholders(text: str) -> None:
+    assert hollow(text, sentence=False) is None
+
+
+def test_a_sentence_needs_a_few_words() -> None:
+    assert hollow("Public chat", sentence=True) == "short"
+    assert hollow("Public web chat", sentence=True) is None
+    assert hollow("Public chat", sentence=False) is None
+
+
+def test_facts_name_the_check_the_field_and_its_owner() -> None:
+    model = {
+        "metadata": {"id": "m", "owner": "team"},
+        "system": {"intended_purpose": "TBD", "users": ["customers", "x"]},
+        "threats": [{"id": "T-1", "title": "Prompt injection", "assumptions": ["ok", "Two words"]}],
+        "compliance": {"waivers": [{"control": "iso42001/A.7.6", "reason": "n/a"}]},
+    }
+    assert placeholders(model) == [
+        {"check": "TM-TEXT-001", "path": ["system", "intended_purpose"],
+         "field": "system.intended_purpose of model", "owner": ["metadata", "id"],
+         "kind": "placeholder text"},
+        {"check": "TM-TEXT-001", "path": ["system", "users", 1],
+         "field": "a user in system.users of model", "owner": ["metadata", "id"],
+         "kind": "placeholder text"},
+        {"check": "TM-TEXT-002", "path": ["threats", 0, "assumptions", 0],
+         "field": "an assumption of threat", "owner": ["threats", 0, "id"],
+         "kind": "too short to state anything"},
+        {"check": "TM-TEXT-002", "path": ["threats", 0, "assumptions", 1],
+         "field": "an assumption of threat", "owner": ["threats", 0, "id"],
+         "kind": "too short to state anything"},
+        {"check": "TM-TEXT-003", "path": ["compliance", "waivers", 0, "reason"],
+         "field": "the reason of the waiver of", "owner": ["compliance", "waivers", 0, "control"],
+         "kind": "placeholder text"},
+    ]  # fmt: skip
