@@ -15,7 +15,7 @@ from policyengine.discovery import analyse, analyse_python, discover_report, dra
 from policyengine.errors import UsageError
 from policyengine.loader import parse_document
 from policyengine.results import CodeKind, Level
-from policyengine.schema import quickly_valid
+from policyengine.schema import validate_schema
 from policyengine.sources import MAX_SOURCE_BYTES, SourceFile, read_sources
 
 REPO = Path(__file__).resolve().parent.parent
@@ -135,12 +135,19 @@ def test_a_broken_pyproject_is_a_warning() -> None:
 
 
 @pytest.mark.parametrize("project", sorted(p.name for p in CORPUS.iterdir() if p.is_dir()))
-def test_the_draft_of_every_corpus_project_is_a_valid_model(project: str) -> None:
+def test_the_draft_of_every_corpus_project_lacks_only_its_threats(project: str) -> None:
+    # A draft has no threat yet, and a threat model with none assesses nothing (issue 11):
+    # that is its only schema error, the work left to do.
     sources, _ = read_sources([CORPUS / project], CORPUS / project)
     report = discover_report(sources, project)
     text = yaml.safe_dump(dict(report.draft), sort_keys=False)
     doc = parse_document(text.encode(), f"{project}.yaml")
-    assert quickly_valid(doc.data)
+    # A project with no AI asset at all (decoys) drafts no asset and no surface either.
+    empty = [k for k in ("assets", "surfaces", "threats") if not report.draft[k]]
+    assert [d.message for d in validate_schema(doc)] == [
+        f"{k} is empty: a threat model with no {k[:-1]} assesses nothing" for k in empty
+    ]
+    assert "threats" in empty and ("assets" in empty) == (project == "decoys")
     ids = {a["id"] for a in report.draft["assets"]}  # type: ignore[index, union-attr]
     for surface in report.draft["surfaces"]:  # type: ignore[union-attr]
         assert set(surface["assets"]) <= ids
