@@ -364,6 +364,8 @@ def _frameworks(args: argparse.Namespace, config: Any) -> tuple[str, ...]:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from .pipeline import RunOptions, run_check
 
     if args.policies_from is not None and not args.base:
@@ -392,12 +394,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
             policies_from=args.policies_from or "base",
             config_name=_config_name(args, config.root) or CONFIG_NAME,
         )
-    elif args.head or args.changed_only:
-        raise UsageError("--head and --changed-only need --base REF")
+    elif args.head or args.changed_only or args.show_existing:
+        raise UsageError("--head, --changed-only and --show-existing need --base REF")
     else:
         run = run_check(paths, options)
         _require_models(args, run, config, paths)
-    return _report(args, run, _fail_on(args, config))
+    return _report(args, replace(run, view=_view(args)), _fail_on(args, config))
+
+
+def _view(args: argparse.Namespace) -> Any:
+    """What the text report shows: `--min-severity`, `--show-existing`, `--quiet`, `--explain`."""
+    from .results import Severity, View
+
+    return View(
+        min_severity=Severity(args.min_severity),
+        show_existing=args.show_existing,
+        quiet=args.quiet,
+        explain=args.explain,
+    )
 
 
 def _atlas_root(args: argparse.Namespace) -> Path:
@@ -677,6 +691,29 @@ def _build_parser() -> argparse.ArgumentParser:
         default=None,
         help="with --base: whose config, policy folders and ATLAS catalog judge the pull "
         "request (default: base; head lets the pull request change its own gate)",
+    )
+    p.add_argument(
+        "--show-existing",
+        action="store_true",
+        help="with --base: also print the findings the base already had (they never fail "
+        "the pull request; by default they are counted in one line)",
+    )
+    p.add_argument(
+        "--min-severity",
+        choices=["critical", "high", "medium", "low"],
+        default="low",
+        help="lowest severity the text report prints (default: low); what fails is --fail-on",
+    )
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="text: only the findings and errors, no headings, coverage or summary line",
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="text: a fix line under each finding (policyengine explain ID says more)",
     )
     p.set_defaults(func=_cmd_check)
 

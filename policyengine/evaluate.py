@@ -11,6 +11,7 @@ the pipeline sends the inputs to one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -383,6 +384,57 @@ def _message(meta: CheckMeta, finding: Mapping[str, Any], model: Any) -> str:
         ) from None
 
 
+_IDENTIFIERS = ("id", "control", "technique", "name", "layer")
+"""Fields that name a list element, in the order tried, for `element_path`."""
+
+
+def element_path(model: object, parts: Sequence[object]) -> list[object]:
+    """`parts` with each list index replaced by what names that element in `model`:
+    `["threats", 3, "owner"]` -> `["threats", {"id": "T-4"}, "owner"]`, so that inserting
+    a threat before T-4 leaves its path the same. An element is named by its first field
+    of `_IDENTIFIERS`, a scalar element by `{"=": value}`; an index stays when nothing
+    names the element, or when the path leaves the model."""
+    out: list[object] = []
+    here: object = model
+    for part in parts:
+        if isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
+            here = here[part]
+            name: object = part
+            if isinstance(here, Mapping):
+                for field in _IDENTIFIERS:
+                    value = here.get(field)
+                    if isinstance(value, str | int) and not isinstance(value, bool):
+                        name = {field: value}
+                        break
+            elif isinstance(here, str | int | float | bool):
+                name = {"=": here}
+            out.append(name)
+        elif isinstance(here, Mapping) and isinstance(part, str):
+            here = here.get(part)
+            out.append(part)
+        else:
+            here = None
+            out.append(part)
+    return out
+
+
+def finding_key(
+    check_id: str, parts: Sequence[object], finding: Mapping[str, Any], model: object
+) -> str:
+    """A finding's identity (`results.Finding.key`): its check id, `element_path` of its
+    path, the control it narrows to and its params, pointers written by `element_path`
+    too; a legacy finding (its own `msg`, no params) is named by its path alone."""
+    raw = finding.get("params")
+    params = raw if isinstance(raw, Mapping) else {}
+    named = {
+        str(k): element_path(model, v) if isinstance(v, list) else v
+        for k, v in sorted(params.items(), key=lambda kv: str(kv[0]))
+    }
+    control = finding.get("control")
+    key = [check_id, element_path(model, parts), str(control) if control else "", named]
+    return json.dumps(key, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def collect_outcomes(
     deny: Sequence[Mapping[str, Any]],
     not_applicable: frozenset[str] | set[str],
@@ -425,6 +477,8 @@ def collect_outcomes(
                 line=line,
                 column=column,
                 controls=_counted_against(meta, str(control) if control else None),
+                key=finding_key(rule_id, parts, d, doc.data),
+                hint=meta.hint,
             )
         )
     outcomes = []

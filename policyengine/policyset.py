@@ -69,6 +69,13 @@ class CheckMeta:
     absent: str = ""
     """Why the check does not apply when its package says so (`custom.absent`), e.g.
     `no agent tools in this model`: the note of a control that is not applicable."""
+    hint: str = ""
+    """How to fix a finding (`custom.hint`); "" when the block gives none."""
+    rationale: str = ""
+    """Why the check exists (`custom.rationale`); "" when the block gives none."""
+    rule_out: str = ""
+    """How to rule the check out for a model on purpose: a waiver or a `not_applicable`
+    entry, and who approves it (`custom.rule_out`); "" when the block gives none."""
 
     def control_keys(self) -> tuple[str, ...]:
         """Every control as `framework/ID`, sorted."""
@@ -478,6 +485,9 @@ def _check(
         judges=_judges(custom.get("judges"), where, check_id),
         absent=_absent(custom.get("absent"), where, check_id),
         guard=_guard(custom.get("guard"), where, check_id),
+        hint=_text(custom, "hint", where, check_id),
+        rationale=_text(custom, "rationale", where, check_id),
+        rule_out=_text(custom, "rule_out", where, check_id),
     )
 
 
@@ -507,6 +517,20 @@ def _absent(value: object, where: str, check_id: str) -> str:
         return ""
     if not isinstance(value, str) or not value.strip():
         raise PolicyError(f"{where}: check {check_id}: custom.absent must be a sentence")
+    return " ".join(value.split())
+
+
+EXPLAINED = ("hint", "rationale", "rule_out")
+"""The `custom` fields that explain a check to a reader (`policyengine explain`)."""
+
+
+def _text(custom: Mapping[str, Any], key: str, where: str, check_id: str) -> str:
+    """`custom.<key>` as one paragraph (runs of white space made one space); "" if absent."""
+    value = custom.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise PolicyError(f"{where}: check {check_id}: custom.{key} must be text")
     return " ".join(value.split())
 
 

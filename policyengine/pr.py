@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -41,18 +42,26 @@ from .loader import Candidate, Document, load_candidate, load_document
 from .pipeline import RunOptions, policy_dirs, run_check
 from .policyset import PolicySet, load_policy_set
 from .results import (
+    CheckInfo,
     ControlStatus,
+    Diagnostic,
     Finding,
+    Level,
     ModelDelta,
     ModelReport,
     PullRequestDelta,
     RepoFinding,
+    ReviewRule,
+    ReviewStatus,
     RunResult,
     Severity,
 )
 
 REVIEW_CHECK_ID = "PR-REVIEW-001"
 """The id of the finding for a trigger change without a new review."""
+
+REVIEW_STATUS_CHECK_ID = "TM-REVIEW-001"
+"""The check that fails on a review verdict; a trigger change makes it fail too."""
 
 REGRESSION_CHECK_ID = "PR-REGRESSION-001"
 """The id of the finding for a control that was satisfied at the base and is not now."""
@@ -78,6 +87,137 @@ POLICY_CHECK_ID = "PR-POLICY-002"
 CATALOG_CHECK_ID = "PR-POLICY-003"
 """The pull request changes the repository's ATLAS catalog."""
 
+_BY_REVIEWER = (
+    "It cannot be waived: the pull request's reviewers decide, and a change to the base "
+    "(merging a review first) makes it go away."
+)
+
+PR_CHECKS: Mapping[str, CheckInfo] = {
+    c.id: c
+    for c in (
+        CheckInfo(
+            REVIEW_CHECK_ID,
+            "A change to a review-trigger field comes with a new review",
+            "critical",
+            ("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+            "pull request",
+            rationale="A new model, training input, agent tool or retrieval source changes "
+            "what can go wrong; the threat model is only worth its last review.",
+            hint="Review the threat model for the change (threats, scores, controls of the "
+            "new element) and set review.last_reviewed to the review's date in the same "
+            "pull request.",
+            rule_out="Not by a waiver: the review is the fix. A trigger field that changed "
+            "without changing the system (a rename) still needs a reviewer to say so by "
+            "setting review.last_reviewed.",
+        ),
+        CheckInfo(
+            REGRESSION_CHECK_ID,
+            "A control satisfied at the base still is",
+            "the failing check's",
+            (),
+            "pull request",
+            rationale="A pull request should not lose compliance that the base had; when "
+            "a new finding explains the regression it is shown with that finding instead.",
+            hint="Fix the findings now counted against the control (shown in the message), "
+            "or restore what the pull request removed.",
+            rule_out="Waive the control in compliance.waivers with an approver and an "
+            "expiry (itself a PR-SCOPE-003 finding for a reviewer).",
+        ),
+        CheckInfo(
+            REMOVED_CHECK_ID,
+            "Threat models stay in the run",
+            "high",
+            (),
+            "pull request",
+            rationale="Deleting a model, moving it outside the config's models globs or "
+            "changing its kind stops every check on a system without anyone deciding so.",
+            hint="Keep the file where the models globs select it, with kind: ThreatModel; "
+            "if the system is retired, have the model's owner approve the deletion.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            FRAMEWORKS_CHECK_ID,
+            "A model keeps the frameworks it declared",
+            "high",
+            (),
+            "pull request",
+            rationale="Dropping a framework from system.frameworks silently drops all its "
+            "checks for the model.",
+            hint="Restore the framework in system.frameworks, or get the approval of the "
+            "model's owner and the compliance team for narrowing the scope.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            WAIVER_CHECK_ID,
+            "Waivers added or extended are approved",
+            "medium, or the worst finding of the control",
+            (),
+            "pull request",
+            rationale="A waiver hides a control's findings from its status; adding one or "
+            "moving its expiry is a risk decision, not an edit.",
+            hint="Fix the control's findings instead, or have the person named in "
+            "approved_by approve the pull request.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            NOT_APPLICABLE_CHECK_ID,
+            "Scope exclusions added are approved",
+            "medium, or the worst finding of the control",
+            (),
+            "pull request",
+            rationale="A compliance.not_applicable entry stops a control or technique "
+            "from counting for the model; that is a scope decision.",
+            hint="Remove the entry and fix what fails, or have a reviewer confirm the "
+            "reason given in the entry.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            CONFIG_CHECK_ID,
+            "The repository config is not changed by the pull request it judges",
+            "high (low for evidence_dir alone)",
+            (),
+            "pull request",
+            rationale="The config chooses the models, frameworks, gate and policies; the "
+            "base's config judges a pull request, so a change to it takes effect only "
+            "once merged.",
+            hint="Change the config in a pull request of its own, approved by the policy owners.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            POLICY_CHECK_ID,
+            "The policy folders are not changed by the pull request they judge",
+            "high",
+            (),
+            "pull request",
+            rationale="The team's checks decide what passes; the base's copies judge a "
+            "pull request, so a change to them takes effect only once merged.",
+            hint="Change the policies in a pull request of their own, approved by the "
+            "policy owners.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            CATALOG_CHECK_ID,
+            "The ATLAS catalog is not changed by the pull request it judges",
+            "high",
+            (),
+            "pull request",
+            rationale="Retiring or renaming a technique in the catalog changes which "
+            "threats are valid and which surfaces are complete.",
+            hint="Import the new ATLAS release (policyengine atlas import) in a pull "
+            "request of its own, approved by the policy owners.",
+            rule_out=_BY_REVIEWER,
+        ),
+    )
+}
+"""The pull request's own checks (not Rego): what they are, why, how to fix them."""
+
+
+def _hinted(f: Finding) -> Finding:
+    """`f` with the hint of its pull-request check."""
+    info = PR_CHECKS.get(f.check_id)
+    return replace(f, hint=info.hint) if info is not None and not f.hint else f
+
+
 POLICIES_FROM = ("base", "head")
 """Which side's config, policy folders and ATLAS catalog judge a pull request."""
 
@@ -102,6 +242,8 @@ def _last_reviewed(model: Mapping[str, Any]) -> object:
 def _regressions(
     base: ModelReport, head: ModelReport
 ) -> tuple[list[tuple[str, str, str]], list[Finding]]:
+    """(control key, base status, head status) of every control whose status changed, and
+    a PR-REGRESSION-001 finding for each that was satisfied at the base and fails now."""
     before = {c.control_id: c for c in base.controls}
     changes, findings = [], []
     for ctl in head.controls:
@@ -133,6 +275,97 @@ def _regressions(
                 )
             )
     return changes, findings
+
+
+def _review_owed_before(head: ModelReport) -> bool:
+    """Whether the head's change rule asks for a review. The base is judged without its
+    history (`_side`), so its change rule did not run: when the pull request changed no
+    trigger field, what that rule finds at the head was already owed at the base."""
+    reasons = head.review.reasons if head.review is not None else ()
+    return any(
+        r.rule is ReviewRule.CHANGE and r.status is ReviewStatus.REVIEW_REQUIRED for r in reasons
+    )
+
+
+def _split(
+    base: ModelReport | None, head: ModelReport, *, review_owed: bool = False
+) -> tuple[list[Finding], list[Finding]]:
+    """(new, existing): the head's check findings the base lacks, and those it has, by
+    `Finding.key` counted with repeats (two equal findings at the base cover two). With
+    `review_owed`, the review check's finding is one the base had (`_review_owed_before`)."""
+    seen: Counter[str] = Counter()
+    if base is not None:
+        seen.update(f.key for c in base.checks for f in c.findings)
+    new, existing = [], []
+    for check in head.checks:
+        for f in check.findings:
+            if review_owed and f.check_id == REVIEW_STATUS_CHECK_ID:
+                existing.append(f)
+            elif f.key and seen[f.key] > 0:
+                seen[f.key] -= 1
+                existing.append(f)
+            else:
+                new.append(f)
+    return new, existing
+
+
+def _split_errors(
+    base: ModelReport | None, head: ModelReport
+) -> tuple[tuple[Diagnostic, ...], tuple[Diagnostic, ...]]:
+    """(new, existing) error diagnostics of the head, by code and message."""
+    seen = Counter(
+        (d.code, d.message) for d in (base.diagnostics if base else ()) if d.level is Level.ERROR
+    )
+    new, existing = [], []
+    for d in head.diagnostics:
+        if d.level is not Level.ERROR:
+            continue
+        if seen[(d.code, d.message)] > 0:
+            seen[(d.code, d.message)] -= 1
+            existing.append(d)
+        else:
+            new.append(d)
+    return tuple(new), tuple(existing)
+
+
+def _one_per_cause(
+    new: list[Finding],
+    existing: list[Finding],
+    regressions: list[Finding],
+    review: Finding | None,
+    head: ModelReport,
+) -> list[Finding]:
+    """The gate's findings, each cause once: the review trigger (PR-REVIEW-001) carries
+    the review check's new finding (TM-REVIEW-001) with it; a control that regressed from
+    satisfied is listed on the new findings that count against it (`regresses`). A
+    regression whose findings the base all had (a review the base's change rule could not
+    see) is none of the pull request's doing; one that nothing found explains stays a
+    finding of its own (PR-REGRESSION-001)."""
+    gate = list(new)
+    if review is not None:
+        same = tuple(f for f in gate if f.check_id == REVIEW_STATUS_CHECK_ID)
+        gate = [replace(review, same_cause=same)]
+        gate += [f for f in new if f.check_id != REVIEW_STATUS_CHECK_ID]
+    regressed: dict[int, list[str]] = {}
+    unexplained = []
+    owned = {f.key for f in existing if f.key}
+    for r in regressions:
+        control = r.controls[0]
+        causes = [
+            i
+            for i, f in enumerate(gate)
+            if control in f.controls or any(control in g.controls for g in f.same_cause)
+        ]
+        for i in causes:
+            regressed.setdefault(i, []).append(control)
+        found = next((c.findings for c in head.controls if c.control_id == control), ())
+        if not causes and not (found and all(f.key in owned for f in found)):
+            unexplained.append(r)
+    gate = [
+        replace(f, regresses=tuple(sorted(regressed[i]))) if i in regressed else f
+        for i, f in enumerate(gate)
+    ]
+    return gate + unexplained
 
 
 # --- scope reductions inside a model ----------------------------------------------------
@@ -273,8 +506,14 @@ def model_delta(
     (the base moved on), which is reported without a finding.
     """
     if base is None and head is not None:
+        new_findings, _ = _split(None, head[0])
         return ModelDelta(
-            path, head[0].model_id, "added", threats_added=tuple(sorted(_threats(head[1])))
+            path,
+            head[0].model_id,
+            "added",
+            threats_added=tuple(sorted(_threats(head[1]))),
+            findings=tuple(new_findings),
+            errors=_split_errors(None, head[0])[0],
         )
     if head is None and base is not None:
         return ModelDelta(
@@ -282,7 +521,7 @@ def model_delta(
             base[0].model_id,
             "removed",
             threats_removed=tuple(sorted(_threats(base[1]))),
-            findings=(_removed_finding(base[0], removal),) if removal else (),
+            findings=(_hinted(_removed_finding(base[0], removal)),) if removal else (),
         )
     assert base is not None and head is not None
     (base_report, old), (head_report, new) = base, head
@@ -292,26 +531,31 @@ def model_delta(
         for tid in sorted(old_threats.keys() & new_threats.keys())
         if old_threats[tid] != new_threats[tid]
     )
-    controls, findings = _regressions(base_report, head_report)
+    controls, regressions = _regressions(base_report, head_report)
+    errors, existing_errors = _split_errors(base_report, head_report)
     triggers = diff_models(old, new)
     descriptions = tuple(c.describe() for c in triggers)
-    if triggers and _last_reviewed(old) == _last_reviewed(new):
-        findings.append(
-            Finding(
-                check_id=REVIEW_CHECK_ID,
-                severity=Severity.CRITICAL,
-                message=(
-                    "this change needs a review of the threat model: "
-                    + "; ".join(descriptions)
-                    + f". Review the model and set review.last_reviewed (now {_last_reviewed(new)})"
-                    " in the same pull request"
-                ),
-                pointer="/review/last_reviewed",
-                line=where[0],
-                column=where[1],
-                controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
-            )
+    review = None
+    needs_review = bool(triggers) and _last_reviewed(old) == _last_reviewed(new)
+    new_findings, existing = _split(
+        base_report, head_report, review_owed=not needs_review and _review_owed_before(head_report)
+    )
+    if needs_review:
+        review = Finding(
+            check_id=REVIEW_CHECK_ID,
+            severity=Severity.CRITICAL,
+            message=(
+                "this change needs a review of the threat model: "
+                + "; ".join(descriptions)
+                + f". Review the model and set review.last_reviewed (now {_last_reviewed(new)})"
+                " in the same pull request"
+            ),
+            pointer="/review/last_reviewed",
+            line=where[0],
+            column=where[1],
+            controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
         )
+    findings = _one_per_cause(new_findings, existing, regressions, review, head_report)
     findings.extend(_scope_findings(old, new, head_report, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()
@@ -331,7 +575,10 @@ def model_delta(
         threats_rescored=rescored,
         control_changes=tuple(controls),
         trigger_changes=descriptions,
-        findings=tuple(findings),
+        findings=tuple(_hinted(f) for f in findings),
+        existing=tuple(existing),
+        errors=errors,
+        existing_errors=existing_errors,
     )
 
 
@@ -429,7 +676,7 @@ def _touched(changes: Sequence[TreeChange], target: str) -> list[str]:
 
 
 def _repo_finding(check_id: str, path: str, severity: Severity, message: str) -> RepoFinding:
-    return RepoFinding(path, Finding(check_id, severity, message, "", 0, 0, ()))
+    return RepoFinding(path, _hinted(Finding(check_id, severity, message, "", 0, 0, ())))
 
 
 @dataclass(frozen=True)

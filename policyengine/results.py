@@ -140,6 +140,43 @@ class Finding:
     """1-based column of that object; 0 if unknown."""
     controls: tuple[str, ...]
     """Control ids (`framework/ID`) this finding counts against."""
+    key: str = ""
+    """The finding's identity, the same on both sides of a pull request whatever moved
+    around it: the check id, the path of the element at fault with each list index written
+    as that element's `id` (or its own value), the control it narrows to, and its params
+    (pointers written the same way). Never the message text. "" for a pull request's own
+    findings (PR-*), which exist on one side only."""
+    hint: str = ""
+    """How to fix it: the check's `custom.hint` ("" when the check gives none)."""
+    regresses: tuple[str, ...] = ()
+    """Pull-request mode: the controls satisfied at the base that fail now because of it."""
+    same_cause: tuple[Finding, ...] = ()
+    """Pull-request mode: other findings of the one cause, shown and counted with this one
+    (the review check's finding with the review trigger's)."""
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    """What a check is, for a reader: `policyengine checks` and `policyengine explain`."""
+
+    id: str
+    """Stable check id, e.g. `TM-SCORE-001` or `PR-REVIEW-001`."""
+    title: str
+    """One-line title."""
+    severity: str
+    """A `Severity` value, or how a pull-request check takes its severity from its cause."""
+    controls: tuple[str, ...]
+    """Control ids (`framework/ID`) its findings count against, sorted."""
+    source: str
+    """Where it is defined: the policy file, or `pull request` for the PR-* checks."""
+    description: str = ""
+    """What it looks at, longer than the title."""
+    rationale: str = ""
+    """Why it exists."""
+    hint: str = ""
+    """How to fix a finding."""
+    rule_out: str = ""
+    """How to rule it out on purpose (a waiver, a `not_applicable` entry) and who approves."""
 
 
 @dataclass(frozen=True)
@@ -305,8 +342,16 @@ class ModelDelta:
     trigger_changes: tuple[str, ...] = ()
     """Review-trigger changes between base and head (asset added, tool permissions, ...)."""
     findings: tuple[Finding, ...] = ()
-    """What fails the pull request: regressions from satisfied, changes needing a review,
-    scope reductions (the model deleted, frameworks dropped, waivers added)."""
+    """What is new or worse in the pull request, one finding per cause: check findings the
+    base did not have (by `Finding.key`), changes needing a review, regressions no new
+    finding explains, scope reductions (the model deleted, frameworks dropped, waivers
+    added). The gate: these decide the exit status."""
+    existing: tuple[Finding, ...] = ()
+    """The head's check findings the base already had (same `key`): counted, not judged."""
+    errors: tuple[Diagnostic, ...] = ()
+    """The head's error diagnostics the base did not have (same code and message)."""
+    existing_errors: tuple[Diagnostic, ...] = ()
+    """The head's error diagnostics the base already had."""
 
 
 @dataclass(frozen=True)
@@ -334,8 +379,26 @@ class PullRequestDelta:
     """Changes to the config, the policy folders or the ATLAS catalog, sorted by path."""
 
     def all_findings(self) -> tuple[Finding, ...]:
-        """Every finding of the delta: the models' in order, then the repository's."""
+        """Every finding the gate judges: the models' in order, then the repository's."""
         return (*(f for m in self.models for f in m.findings), *(r.finding for r in self.findings))
+
+    def existing_findings(self) -> tuple[Finding, ...]:
+        """Every finding of the head that the base already had, the models' in order."""
+        return tuple(f for m in self.models for f in m.existing)
+
+
+@dataclass(frozen=True)
+class View:
+    """How much of a `check`/`validate` run the text shows (the JSON shows everything)."""
+
+    min_severity: Severity = Severity.LOW
+    """`--min-severity`: findings below it are counted, not printed."""
+    show_existing: bool = False
+    """`--show-existing`: in pull-request mode, print the findings the base already had."""
+    quiet: bool = False
+    """`--quiet`: only the findings and errors, no headings, coverage or summary."""
+    explain: bool = False
+    """`--explain`: a `fix:` line (the check's hint) under each finding."""
 
 
 @dataclass(frozen=True)
@@ -356,6 +419,8 @@ class RunResult:
     """Pull-request mode only: what changed between the base and the head."""
     provenance: Provenance | None = None
     """Where the report comes from; None only for runs made without it (unit tests)."""
+    view: View = field(default_factory=View)
+    """What the text format shows (the CLI's view flags)."""
 
 
 class Outcome(StrEnum):
@@ -711,8 +776,9 @@ def _broken(run: RunResult) -> bool:
 def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
     """The exit status of the command that made `report`: 0 nothing to act on, 1 otherwise.
 
-    - `validate`/`check`: 1 when an invalid model or a finding at or above `fail_on` (a
-      pull request's delta findings included) or a run-level error diagnostic.
+    - `validate`/`check`: 1 when an invalid model or a finding at or above `fail_on`, or a
+      run-level error diagnostic; in pull-request mode, only what the pull request made
+      new or worse counts (`PullRequestDelta.all_findings`, `ModelDelta.errors`).
     - `status`: 1 when a model's verdict is at or above `fail_on` (`review_severity`:
       unknown, overdue, review_required and never_reviewed are high), or a run-level error
       diagnostic.
@@ -762,11 +828,14 @@ def _review_status(run: RunResult, fail_on: Severity, listed: Sequence[ModelRepo
 
 
 def _run_status(run: RunResult, fail_on: Severity) -> int:
+    """A pull request is judged on what it made new or worse (`PullRequestDelta`): the
+    findings and errors the base already had never fail it."""
     if _broken(run):
         return 1
     if run.delta is not None:
-        if any(f.severity.rank >= fail_on.rank for f in run.delta.all_findings()):
+        if any(m.errors for m in run.delta.models):
             return 1
+        return int(any(f.severity.rank >= fail_on.rank for f in run.delta.all_findings()))
     for model in run.models:
         if not model.valid:
             return 1

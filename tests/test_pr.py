@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from policyengine.evaluate import element_path, finding_key
 from policyengine.loader import find_models
 from policyengine.pr import (
     FRAMEWORKS_CHECK_ID,
     NOT_APPLICABLE_CHECK_ID,
+    REGRESSION_CHECK_ID,
     REMOVED_CHECK_ID,
     WAIVER_CHECK_ID,
     found_by,
     model_delta,
 )
-from policyengine.results import ModelReport, Severity
+from policyengine.results import (
+    CheckOutcome,
+    ControlResult,
+    ControlStatus,
+    Finding,
+    ModelReport,
+    Severity,
+)
 
 TREE = [
     "a.yaml",
@@ -120,3 +130,64 @@ def test_removed_model_is_a_finding_only_when_the_pull_request_removed_it() -> N
     delta = model_delta("m.yaml", base, None, removal="was deleted")
     assert [(f.check_id, f.severity) for f in delta.findings] == [(REMOVED_CHECK_ID, Severity.HIGH)]
     assert delta.change == "removed"
+
+
+def _failing(key: str, check: str = "TM-X-001", controls: tuple[str, ...] = ("f/C1",)) -> Finding:
+    return Finding(check, Severity.HIGH, f"{check} {key}", "/x", 3, 1, controls, key=key)
+
+
+def _judged(findings: tuple[Finding, ...], satisfied: bool) -> ModelReport:
+    status = ControlStatus.SATISFIED if satisfied else ControlStatus.NOT_SATISFIED
+    control = ControlResult("f/C1", "f", status, ("TM-X-001",), () if satisfied else findings)
+    check = CheckOutcome("TM-X-001", "x", Severity.HIGH, True, findings)
+    return ModelReport("m.yaml", "m", "o", (), checks=(check,), controls=(control,))
+
+
+def test_a_new_finding_carries_the_control_it_regresses() -> None:
+    old = new = _model()
+    base = _judged((), satisfied=True)
+    head = _judged((_failing("k1"),), satisfied=False)
+    delta = model_delta("m.yaml", (base, old), (head, new))
+    assert [(f.check_id, f.regresses) for f in delta.findings] == [("TM-X-001", ("f/C1",))]
+    assert delta.control_changes == (("f/C1", "satisfied", "not_satisfied"),)
+
+
+def test_a_finding_the_base_had_is_existing_whatever_its_message() -> None:
+    base = _judged((_failing("k1"),), satisfied=False)
+    moved = replace(_failing("k1"), message="other words", line=9, pointer="/y")
+    delta = model_delta("m.yaml", (base, _model()), (_judged((moved,), False), _model()))
+    assert delta.findings == () and delta.existing == (moved,)
+    # the same key twice at the head: the base's one covers one of them
+    twice = _judged((moved, moved), False)
+    delta = model_delta("m.yaml", (base, _model()), (twice, _model()))
+    assert len(delta.findings) == 1 and len(delta.existing) == 1
+
+
+def test_a_regression_no_finding_explains_stays_a_finding_of_its_own() -> None:
+    base = _judged((), satisfied=True)
+    head = replace(
+        _judged((), satisfied=True),
+        controls=(ControlResult("f/C1", "f", ControlStatus.PARTIAL, ("TM-X-001",), ()),),
+    )
+    delta = model_delta("m.yaml", (base, _model()), (head, _model()))
+    assert [f.check_id for f in delta.findings] == [REGRESSION_CHECK_ID]
+    assert delta.findings[0].hint  # every pull-request check has its fix
+
+
+def test_element_path_names_list_elements_by_id() -> None:
+    model = {"threats": [{"id": "T-0"}, {"id": "T-1", "mitigations": ["C-1", "C-2"]}]}
+    assert element_path(model, ["threats", 1, "mitigations", 1]) == [
+        "threats",
+        {"id": "T-1"},
+        "mitigations",
+        {"=": "C-2"},
+    ]
+    assert element_path(model, ["threats", 7]) == ["threats", 7]  # outside the model
+    shifted = {"threats": [{"id": "T-9"}, *model["threats"]]}
+    finding = {"params": {"threat": ["threats", 1, "id"], "risk": 12}}
+    assert finding_key("C", ["threats", 1], finding, model) == finding_key(
+        "C", ["threats", 2], {"params": {"threat": ["threats", 2, "id"], "risk": 12}}, shifted
+    )
+    assert finding_key("C", ["threats", 1], finding, model) != finding_key(
+        "C", ["threats", 1], {"params": {"threat": ["threats", 1, "id"], "risk": 15}}, model
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, assert_never
 
@@ -47,11 +47,15 @@ from ..results import (
 )
 from . import Formatter, escape
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
 2: the report carries its `provenance` (`policy_digest` null for `validate`, which runs
 no policy). 3: a review rule that was not evaluated has the status `"not_evaluated"` (it
-was `"unknown"`, like a rule that could not run)."""
+was `"unknown"`, like a rule that could not run). 4: every finding has `hint`; in
+pull-request mode `summary.findings` counts what the pull request made new or worse (one
+per cause) and `summary.existing` what the base already had, `pull_request.models[].findings`
+holds the new check findings too, each with `regresses` and `same_cause`, and each model
+has `existing` and `errors` (README, "Versions of the check report")."""
 
 MATRIX_SCHEMA_VERSION = 1
 """Version of the `matrix` JSON report."""
@@ -89,7 +93,8 @@ def _diagnostic(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def _located(f: Finding) -> dict[str, Any]:
+    """A finding as the matrix report shows it (its version 1 has no hint)."""
     return {
         "check": f.check_id,
         "severity": f.severity.value,
@@ -98,6 +103,20 @@ def _finding(f: Finding) -> dict[str, Any]:
         "line": f.line,
         "column": f.column,
         "controls": list(f.controls),
+    }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    """A finding of the check report: located, with how to fix it."""
+    return _located(f) | {"hint": f.hint}
+
+
+def _gate_finding(f: Finding) -> dict[str, Any]:
+    """A pull request's finding: with the controls it regresses and the findings of the
+    same cause."""
+    return _finding(f) | {
+        "regresses": list(f.regresses),
+        "same_cause": [_finding(g) for g in f.same_cause],
     }
 
 
@@ -177,11 +196,13 @@ def _delta(d: PullRequestDelta) -> dict[str, Any]:
                     {"control": c, "base": b, "head": h} for c, b, h in m.control_changes
                 ],
                 "trigger_changes": list(m.trigger_changes),
-                "findings": [_finding(f) for f in m.findings],
+                "findings": [_gate_finding(f) for f in m.findings],
+                "errors": [_diagnostic(e) for e in m.errors],
+                "existing": len(m.existing) + len(m.existing_errors),
             }
             for m in d.models
         ],
-        "findings": [{"file": r.path} | _finding(r.finding) for r in d.findings],
+        "findings": [{"file": r.path} | _gate_finding(r.finding) for r in d.findings],
     }
 
 
@@ -213,26 +234,39 @@ def provenance_json(p: Provenance | None) -> dict[str, Any] | None:
     }
 
 
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """Findings per severity, every severity listed, worst first."""
+    counts = Counter(f.severity.value for f in findings)
+    return {s.value: counts.get(s.value, 0) for s in Severity}
+
+
+def judged_findings(run: RunResult) -> tuple[Finding, ...]:
+    """The findings the exit status judges: every check finding of a run; in pull-request
+    mode, what the pull request made new or worse, one per cause."""
+    if run.delta is not None:
+        return run.delta.all_findings()
+    return tuple(f for m in run.models for c in m.checks for f in c.findings)
+
+
 def summarize(run: RunResult) -> dict[str, Any]:
-    """Counts over the whole run: models, findings by severity, control and review statuses."""
-    findings: Counter[str] = Counter({s.value: 0 for s in Severity})
+    """Counts over the whole run: models, findings by severity (those the exit status
+    judges; in pull-request mode also those the base already had), control and review
+    statuses."""
     controls: dict[str, Counter[str]] = {}
     review: Counter[str] = Counter()
     for m in run.models:
-        for c in m.checks:
-            findings[c.severity.value] += len(c.findings)
         for ctl in m.controls:
             controls.setdefault(ctl.framework, Counter())[ctl.status.value] += 1
         if m.review:
             review[m.review.status.value] += 1
-    for f in run.delta.all_findings() if run.delta is not None else ():
-        findings[f.severity.value] += 1
+    existing = run.delta.existing_findings() if run.delta is not None else ()
     return {
         "models": len(run.models),
         "valid": sum(1 for m in run.models if m.valid),
         "invalid": sum(1 for m in run.models if not m.valid),
         "skipped_files": run.skipped,
-        "findings": dict(findings),
+        "findings": severity_counts(judged_findings(run)),
+        "existing": severity_counts(existing),
         "controls": {fw: dict(c) for fw, c in sorted(controls.items())},
         "review": dict(review),
     }
@@ -444,7 +478,7 @@ def _cell(path: str, cell: MatrixCell | None) -> dict[str, Any]:
         "status": cell.status.value,
         "checks": list(cell.checks),
         "failed": list(cell.failed),
-        "findings": [_finding(f) for f in cell.findings],
+        "findings": [_located(f) for f in cell.findings],
         "evidence": list(cell.evidence),
         "note": cell.note,
     }

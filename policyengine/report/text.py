@@ -37,9 +37,10 @@ from ..results import (
     RunResult,
     StatusReport,
     TestResult,
+    View,
 )
 from . import NO_RESULT, STATUS_STYLE, Formatter, StatusStyle, escape
-from .json import review_summary, summarize
+from .json import judged_findings, review_summary, severity_counts, summarize
 
 _STATUS_ORDER = [
     ControlStatus.SATISFIED,
@@ -67,18 +68,38 @@ def review_line(v: ReviewVerdict) -> str:
     return f"review: {v.status.value} ({when})"
 
 
-def _model_lines(m: ModelReport) -> list[str]:
-    title = m.model_id or "(not loaded)"
-    owner = f", owner {m.owner}" if m.owner else ""
-    lines = [f"{m.path}: {title}{owner}"]
-    lines.extend(f"  {d.render()}" for d in m.diagnostics)
+def _shown(f: Finding, view: View) -> bool:
+    return f.severity.rank >= view.min_severity.rank
+
+
+def finding_lines(path: str, f: Finding, view: View, indent: str = "") -> list[str]:
+    """`path:line:col: severity: CHECK message [controls]`, what else the one cause holds
+    (pull-request mode: the controls it regresses, the findings of the same cause) and,
+    with `--explain`, its fix."""
+    where = f"{path}:{f.line}:{f.column}" if f.line else path
+    controls = f" [{', '.join(f.controls)}]" if f.controls else ""
+    lines = [f"{indent}{where}: {f.severity.value}: {f.check_id} {f.message}{controls}"]
+    if f.regresses:
+        lines.append(f"{indent}  regresses: {', '.join(f.regresses)} (satisfied at the base)")
+    for g in f.same_cause:
+        at = f" (line {g.line})" if g.line else ""
+        lines.append(f"{indent}  same cause: {g.check_id}{at} {g.message}")
+    if view.explain:
+        lines.append(f"{indent}  fix: {f.hint or 'see policyengine explain ' + f.check_id}")
+    return lines
+
+
+def _model_lines(m: ModelReport, view: View) -> list[str]:
+    lines = [] if view.quiet else [f"{m.path}: {m.model_id or '(not loaded)'}" + (
+        f", owner {m.owner}" if m.owner else "")]  # fmt: skip
+    indent = "" if view.quiet else "  "
+    lines.extend(f"{indent}{d.render()}" for d in m.diagnostics)
     for check in m.checks:
         for f in check.findings:
-            controls = ", ".join(f.controls)
-            lines.append(
-                f"  {m.path}:{f.line}:{f.column}: {f.severity.value}: {f.check_id} "
-                f"{f.message} [{controls}]"
-            )
+            if _shown(f, view):
+                lines.extend(finding_lines(m.path, f, view, indent))
+    if view.quiet:
+        return lines
     if m.review is not None:
         lines.append(f"  {review_line(m.review)}")
         for r in m.review.reasons:
@@ -93,10 +114,12 @@ def _model_lines(m: ModelReport) -> list[str]:
     return lines
 
 
-def _delta_lines(d: PullRequestDelta) -> list[str]:
-    lines = [f"pull request: {d.base} -> {d.head}"]
+def _delta_lines(d: PullRequestDelta, view: View) -> list[str]:
+    """What the pull request changed (unless `--quiet`), then what it made new or worse:
+    errors and findings, one per cause; with `--show-existing`, what the base already had."""
+    lines = [] if view.quiet else [f"pull request: {d.base} -> {d.head}"]
     for m in d.models:
-        if m.change == "unchanged":
+        if m.change == "unchanged" or view.quiet:
             continue
         moved = f" (renamed from {m.renamed_from})" if m.renamed_from else ""
         lines.append(f"  {m.path}: {m.change}{moved}")
@@ -106,29 +129,69 @@ def _delta_lines(d: PullRequestDelta) -> list[str]:
             lines.append(f"    threats removed: {', '.join(m.threats_removed)}")
         for tid, old, new in m.threats_rescored:
             lines.append(f"    threat {tid} rescored: risk {old} -> {new}")
+        shown = {c for f in m.findings for c in (*f.regresses, *_regression_of(f))}
         for key, old_status, new_status in m.control_changes:
-            lines.append(f"    {key}: {old_status} -> {new_status}")
+            if key not in shown:  # a regression is shown with the finding that caused it
+                lines.append(f"    {key}: {old_status} -> {new_status}")
         lines.extend(f"    review trigger: {t}" for t in m.trigger_changes)
-        lines.extend(_finding_line(m.path, f) for f in m.findings)
-    lines.extend(_finding_line(r.path, r.finding) for r in d.findings)
+    indent = "" if view.quiet else "  "
+    for m in d.models:
+        lines.extend(f"{indent}{e.render()}" for e in m.errors)
+        for f in m.findings:
+            if _shown(f, view):
+                lines.extend(finding_lines(m.path, f, view, indent))
+    for r in d.findings:
+        if _shown(r.finding, view):
+            lines.extend(finding_lines(r.path, r.finding, view, indent))
+    if view.show_existing and any(m.existing or m.existing_errors for m in d.models):
+        if not view.quiet:
+            lines.append("already on the base:")
+        for m in d.models:
+            lines.extend(f"{indent}{e.render()}" for e in m.existing_errors)
+            for f in m.existing:
+                if _shown(f, view):
+                    lines.extend(finding_lines(m.path, f, view, indent))
     return lines
 
 
-def _finding_line(path: str, f: Finding) -> str:
-    where = f"{path}:{f.line}:{f.column}" if f.line else path
-    return f"  {where}: {f.severity.value}: {f.check_id} {f.message}"
+def _regression_of(f: Finding) -> tuple[str, ...]:
+    """The control of a regression no new finding explains (PR-REGRESSION-001)."""
+    return f.controls if f.check_id == "PR-REGRESSION-001" else ()
+
+
+def _by_severity(findings: Sequence[Finding]) -> str:
+    counts = severity_counts(findings)
+    return ", ".join(f"{n} {sev}" for sev, n in counts.items() if n)
 
 
 def _check_text(run: RunResult) -> str:
-    """Per model: diagnostics, failing checks, review verdict, framework lines; then the
-    provenance and the summary line, last."""
+    """Per model: diagnostics, failing checks, review verdict, framework lines; in
+    pull-request mode, what the pull request changed and made new or worse instead; then
+    the provenance and the summary line, last."""
+    view = run.view
     lines = [d.render() for d in run.diagnostics]
-    for m in run.models:
-        lines.extend(_model_lines(m))
-    if run.delta is not None:
-        lines.extend(_delta_lines(run.delta))
+    if run.delta is None:
+        for m in run.models:
+            lines.extend(_model_lines(m, view))
+    else:
+        lines.extend(_delta_lines(run.delta, view))
+    if view.quiet:
+        return _join(lines)
     s = summarize(run)
-    found = ", ".join(f"{n} {sev}" for sev, n in s["findings"].items() if n) or "no findings"
+    judged = judged_findings(run)
+    hidden = [f for f in judged if not _shown(f, view)]
+    if run.delta is None:
+        found = _by_severity(judged) or "no findings"
+    else:
+        found = "new in this pull request: " + (_by_severity(judged) or "nothing")
+        existing = run.delta.existing_findings()
+        if existing:
+            if view.show_existing:
+                hidden += [f for f in existing if not _shown(f, view)]
+            more = "" if view.show_existing else " (--show-existing prints them)"
+            found += f"; {len(existing)} already on the base{more}"
+    if hidden:
+        found += f"; {len(hidden)} below {view.min_severity.value} not printed"
     skipped = f", {s['skipped_files']} other YAML files skipped" if s["skipped_files"] else ""
     if run.provenance is not None:
         lines.extend(provenance_lines(run.provenance))

@@ -77,7 +77,7 @@ def test_check_examples_json_contract(
     code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")
     doc = json.loads(out)
     assert code == 1
-    assert doc["schema_version"] == 3
+    assert doc["schema_version"] == 4
     placeholders = provenance_placeholders(examples_copy)
     assert placeholders[doc["provenance"]["policy_digest"]] == "<policy-set-sha256>"
     assert doc["provenance"]["as_of"] == "2026-11-27"
@@ -214,7 +214,7 @@ def test_pull_request_adding_a_tool_without_review_fails(
     assert "pull request: HEAD~1 -> working tree" in out
     assert "review trigger: agent tool voucher-tool was added" in out
     assert "critical: PR-REVIEW-001 this change needs a review of the threat model" in out
-    assert "iso42001/8.2: satisfied -> partial" in out
+    assert "    regresses: iso42001/8.2, nist-ai-rmf/MEASURE 3.1 (satisfied at the base)" in out
 
 
 def test_pull_request_prose_only_change_passes_review_rule(

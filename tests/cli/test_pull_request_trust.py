@@ -89,17 +89,19 @@ def test_a_pull_request_raising_fail_on_is_gated_by_the_base(
 ) -> None:
     _edit(pr / ".policyengine.yaml", "fail_on: high", "fail_on: critical")
     code, doc, _ = _check(capsys, "--base", "HEAD")
-    assert code == 1  # the base's fail_on: high, and the models have high findings
+    assert code == 1  # the base's fail_on: high
     assert _pr_findings(doc) == [(".policyengine.yaml", "PR-POLICY-001", "high")]
     message = doc["pull_request"]["findings"][0]["message"]
     assert "fail_on: high -> critical" in message
     assert "the base's version judged this run" in message
-    # the finding counts in the summary, as model findings do; a plain run (not a pull
+    # the finding counts in the summary as what the pull request made new; the models'
+    # findings, all on the base already, are counted apart. A plain run (not a pull
     # request) uses the working tree's config, whose gate it passes
     plain = main(["check", *AS_OF, "-f", "json"])
     base_summary = json.loads(capsys.readouterr().out)["summary"]["findings"]
     assert plain == 0
-    assert doc["summary"]["findings"]["high"] == base_summary["high"] + 1
+    assert doc["summary"]["findings"] == {"critical": 0, "high": 1, "medium": 0, "low": 0}
+    assert doc["summary"]["existing"] == base_summary
     code, out = _text(capsys, "--base", "HEAD")
     assert "  .policyengine.yaml: high: PR-POLICY-001 the pull request changes the config" in out
 
@@ -108,9 +110,9 @@ def test_fail_on_given_on_the_command_line_wins(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
     """The CI author's `--fail-on` (in the trusted workflow file) still decides."""
-    (pr / "README.md").write_text("prose only\n", encoding="utf-8")
+    _edit(pr / ".policyengine.yaml", "fail_on: high", "fail_on: critical")
     code, doc, _ = _check(capsys, "--base", "HEAD", "--fail-on", "critical")
-    assert code == 0 and _pr_findings(doc) == []
+    assert code == 0 and _pr_findings(doc) == [(".policyengine.yaml", "PR-POLICY-001", "high")]
     code, doc, _ = _check(capsys, "--base", "HEAD")
     assert code == 1  # the base config's fail_on: high
 

@@ -1,0 +1,229 @@
+"""`check --base`: the gate is what the pull request made new or worse (issue 13, item 1).
+
+Each test starts from the example history (`scripts/make_example_history.py`), whose last
+commit adds an agent tool to the support assistant without a new review: `--base HEAD~1`
+is that pull request; `--base HEAD` with an edit in the working tree is another one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = ["--as-of", "2026-11-27"]
+PARTNER = "models/partner-classifier.yaml"
+
+sys.path.insert(0, str(REPO / "scripts"))
+from make_example_history import build_history  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("gate") / "repo"
+    build_history(dest)
+    return dest
+
+
+@pytest.fixture
+def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the history, as the working tree of a pull request."""
+    dest = tmp_path / "repo"
+    shutil.copytree(history, dest, symlinks=True)
+    monkeypatch.chdir(dest)
+    return dest
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main(["check", *argv, *AS_OF, "-f", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _text(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(["check", *argv, *AS_OF])
+    return code, capsys.readouterr().out
+
+
+def _gate(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(path, check, pointer) of every finding the gate judges."""
+    return [
+        (m["path"], f["check"], f["pointer"])
+        for m in doc["pull_request"]["models"]
+        for f in m["findings"]
+    ] + [(f["file"], f["check"], f["pointer"]) for f in doc["pull_request"]["findings"]]
+
+
+SUPPORT_AT_HEAD = "models/support-assistant.yaml"
+
+
+def _count(capsys: pytest.CaptureFixture[str], ref: str) -> int:
+    """How many findings a plain check of `ref` has (in a checkout of it, outside git:
+    the change rule is not evaluated there, as on a pull request's base side)."""
+    here = Path.cwd()
+    dest = here.parent / f"at-{ref.replace('~', '-')}"
+    git.Repo(here).git.worktree("add", "-q", "--detach", str(dest), ref)
+    shutil.rmtree(dest / ".git", ignore_errors=True)
+    (dest / ".git").unlink(missing_ok=True)
+    code = main(["check", str(dest), *AS_OF, "-f", "json", "--allow-unknown-history"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code in (0, 1)
+    return sum(doc["summary"]["findings"].values())
+
+
+def _located(path: str, text: str) -> str:
+    """`line:column` of the first line of `path` holding `text` (the column of the text)."""
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if text in line:
+            return f"{number}:{line.index(text) + 1}"
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def _finding_lines(out: str) -> list[str]:
+    """The compiler-style lines of findings (not the changes described above them)."""
+    return [line for line in out.splitlines() if _FINDING.match(line)]
+
+
+_FINDING = re.compile(r"^  \S+?:\d+:\d+: (critical|high|medium|low): ")
+
+
+def test_an_agent_tool_without_a_review_is_one_finding_with_its_fix(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    on_base = _count(capsys, "HEAD~1")
+    code, out = _text(capsys, "--base", "HEAD~1", "--explain")
+    assert code == 1
+    lines = out.splitlines()
+    where = _located(SUPPORT_AT_HEAD, "last_reviewed:")
+    assert _finding_lines(out) == [
+        f"  models/support-assistant.yaml:{where}: critical: PR-REVIEW-001 this change needs a "
+        "review of the threat model: agent tool voucher-tool was added. Review the model and "
+        "set review.last_reviewed (now 2026-10-02) in the same pull request "
+        "[iso42001/8.2, nist-ai-rmf/MEASURE 3.1]"
+    ]
+    at = lines.index(_finding_lines(out)[0])
+    assert lines[at + 1] == (
+        "    regresses: iso42001/8.2, nist-ai-rmf/MEASURE 3.1 (satisfied at the base)"
+    )
+    review_line = _located(SUPPORT_AT_HEAD, "review:").split(":")[0]
+    assert lines[at + 2].startswith(
+        f"    same cause: TM-REVIEW-001 (line {review_line}) the threat model"
+    )
+    assert lines[at + 3].startswith("    fix: ") and "last_reviewed" in lines[at + 3]
+    assert "satisfied -> " not in out  # the regressions are shown with their cause
+    assert lines[-1] == (
+        "3 models (3 valid, 0 invalid); new in this pull request: 1 critical; "
+        f"{on_base} already on the base (--show-existing prints them)"
+    )
+    code, doc = _json(capsys, "--base", "HEAD~1")
+    assert code == 1
+    assert doc["schema_version"] == 4
+    assert doc["summary"]["findings"] == {"critical": 1, "high": 0, "medium": 0, "low": 0}
+    assert sum(doc["summary"]["existing"].values()) == on_base
+    (finding,) = [f for m in doc["pull_request"]["models"] for f in m["findings"]]
+    assert finding["check"] == "PR-REVIEW-001" and finding["hint"]
+    assert finding["regresses"] == ["iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"]
+    assert [f["check"] for f in finding["same_cause"]] == ["TM-REVIEW-001"]
+
+
+def test_a_docs_only_pull_request_passes(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    (pr / "README.md").write_text("prose only\n", encoding="utf-8")
+    on_base = _count(capsys, "HEAD") + 1  # and the review the change rule asks for at HEAD
+    code, out = _text(capsys, "--base", "HEAD")
+    assert code == 0
+    assert _finding_lines(out) == []
+    assert out.splitlines()[-1].endswith(
+        f"new in this pull request: nothing; {on_base} already on the base "
+        "(--show-existing prints them)"
+    )
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 0 and _gate(doc) == []
+    assert doc["summary"]["findings"] == {"critical": 0, "high": 0, "medium": 0, "low": 0}
+    # the findings the base had are still in the report, and printed when asked for
+    assert sum(len(c["findings"]) for m in doc["models"] for c in m["checks"]) == on_base
+    assert sum(doc["summary"]["existing"].values()) == on_base
+    code, out = _text(capsys, "--base", "HEAD", "--show-existing")
+    assert code == 0
+    assert "already on the base:" in out and len(_finding_lines(out)) == on_base
+
+
+def test_a_threat_inserted_before_failing_ones_leaves_them_existing(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """Indices shift (T-202 moves from /threats/1 to /threats/2); the findings about it are
+    the same findings, named by the threat's id, and only the new threat's are new."""
+    model = pr / PARTNER
+    text = model.read_text(encoding="utf-8")
+    inserted = (
+        "threats:\n"
+        "  - id: T-200\n"
+        "    title: A threat inserted first, with nothing filled in\n"
+        "    surface: scoring\n"
+        "    atlas: [AML.T0040]\n"
+        "    likelihood: 4\n"
+        "    impact: 4\n"
+        "    mitigations: []\n"
+        "    status: open\n"
+    )
+    model.write_text(text.replace("threats:\n", inserted, 1), encoding="utf-8")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    gate = _gate(doc)
+    assert gate and all(pointer.startswith("/threats/0") for _, _, pointer in gate)
+    assert {path for path, _, _ in gate} == {PARTNER}
+    partner = next(m for m in doc["pull_request"]["models"] if m["path"] == PARTNER)
+    head = next(m for m in doc["models"] if m["path"] == PARTNER)
+    assert partner["existing"] == sum(len(c["findings"]) for c in head["checks"]) - len(gate)
+    assert partner["existing"] > 30
+    eval_pointers = [
+        f["pointer"] for c in head["checks"] if c["id"] == "TM-EVAL-001" for f in c["findings"]
+    ]
+    assert "/threats/2/validation" in eval_pointers  # T-202, at /threats/1 on the base
+    code, base = _json(capsys, "--base", "HEAD", "--show-existing")
+    assert _gate(base) == gate
+
+
+def test_min_severity_quiet_and_fail_on_are_distinct(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    code, doc = _json(capsys)
+    counts = doc["summary"]["findings"]
+    code, out = _text(capsys, "--min-severity", "high", "--fail-on", "critical")
+    assert code == 0
+    assert ": medium: " not in out and ": high: " in out
+    below = counts["medium"] + counts["low"]
+    assert out.splitlines()[-1].endswith(f"; {below} below high not printed")
+    code, out = _text(capsys, "--base", "HEAD~1", "--quiet")
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 3 and ": critical: PR-REVIEW-001 " in lines[0]
+    assert lines[1].startswith("  regresses: ") and lines[2].startswith("  same cause: ")
+    on_base = _count(capsys, "HEAD~1")
+    code, out = _text(capsys, "--base", "HEAD~1", "--min-severity", "critical", "--show-existing")
+    assert ": high: " not in out and "PR-REVIEW-001" in out
+    assert out.splitlines()[-1].endswith(
+        f"; {on_base} already on the base; {on_base} below critical not printed"
+    )
+    code, out = _text(capsys, "--show-existing")
+    assert code == 2  # needs --base
+
+
+def test_an_invalid_model_the_pull_request_breaks_fails_it(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    model = pr / PARTNER
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace("    likelihood: 3\n", "    likelyhood: 3\n", 1), "utf-8")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    partner = next(m for m in doc["pull_request"]["models"] if m["path"] == PARTNER)
+    assert [e["code"] for e in partner["errors"]] == ["schema"] * len(partner["errors"])
+    assert any("likelyhood" in e["message"] for e in partner["errors"])
