@@ -151,7 +151,13 @@ def _seconds(text: str) -> float:
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=["embedded", "opa"], default=None, help="Rego engine")
+    p.add_argument(
+        "--engine",
+        choices=["auto", "wasm", "embedded", "opa"],
+        default=None,
+        help="Rego engine (default: the config's, else auto: wasm, or embedded for "
+        "team policies when opa is not found to compile them)",
+    )
     p.add_argument(
         "--opa-url", type=_opa_url, default=None, help="OPA server URL, e.g. http://127.0.0.1:8181"
     )

@@ -96,7 +96,11 @@ _SCHEMA: dict[str, Any] = {
         "type": "dict",
         "default": {},
         "schema": {
-            "name": {"type": "string", "allowed": ["embedded", "opa"], "default": "embedded"},
+            "name": {
+                "type": "string",
+                "allowed": ["auto", "wasm", "embedded", "opa"],
+                "default": "embedded",
+            },
             "opa_url": {"type": "string", "nullable": True, "regex": r"https?://\S+"},
             "opa_use_loaded": {"type": "boolean", "default": False},
         },
@@ -224,7 +228,7 @@ class Config:
     risk: RiskCriteria
     """The organisation's risk criteria."""
     engine: str
-    """`embedded` or `opa`."""
+    """`auto` (the default), `wasm`, `embedded` or `opa`."""
     opa_url: str | None
     """The OPA server URL, when the engine is `opa`."""
     opa_use_loaded: bool

@@ -52,7 +52,8 @@ class EngineChoice:
     """Which Rego engine evaluates, and how to reach it."""
 
     name: str = "embedded"
-    """`embedded` (regopy, in process) or `opa` (an OPA server)."""
+    """`auto` (wasm when the policy set has a module, else embedded), `wasm` (OPA
+    WebAssembly in process), `embedded` (regopy, in process) or `opa` (an OPA server)."""
     opa_url: str | None = None
     """The OPA server's URL, for `opa`."""
     token: str | None = None
@@ -390,6 +391,7 @@ def run_check(
     atlas, mapping, controls = _catalogs(config)  # here too for worker runs: errors named at once
     if policy_set is None:
         policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
+    options = _resolved(options, policy_set, engine)
     processes = _processes(options, engine)
     if processes != 1:
         listing = find_models(paths, config.root, () if paths else config.models)
@@ -443,30 +445,46 @@ _Facts = Callable[[list[str]], Mapping[str, ChangeFacts]]
 """The git change facts of some files (`ChangeHistory.facts`)."""
 
 
+def _resolved(options: RunOptions, policy_set: PolicySet, engine: Engine | None) -> RunOptions:
+    """`options` naming the in-process engine that evaluates `policy_set` (`auto` resolved
+    to `wasm` or `embedded`, saying why once; the given `engine`'s own), so that check
+    workers all run the engine chosen here; unchanged for OPA."""
+    if engine is None:
+        if options.engine.name != "auto":
+            return options
+        from .engine.wasm import AutoEngine
+
+        with AutoEngine() as chooser:
+            name = chooser.runs_in_process(policy_set)
+    else:
+        name = engine.runs_in_process(policy_set)
+    if name is None:
+        return options
+    return replace(options, engine=replace(options.engine, name=name))
+
+
 def _processes(options: RunOptions, engine: Engine | None) -> int:
     """The worker processes a run asks for (`RunOptions.workers`; 0 automatic): those of
-    the embedded engine; 1 for OPA, which evaluates in its own server."""
-    from .engine.embedded import EmbeddedEngine
-
-    embedded = isinstance(engine, EmbeddedEngine) or (
-        engine is None and options.engine.name == "embedded"
-    )
-    return options.workers if embedded else 1
+    an in-process engine; 1 for OPA, which evaluates in its own server."""
+    return options.workers if options.engine.name in ("wasm", "embedded") else 1
 
 
 def _init_check(options: RunOptions, digest: str) -> tuple[_Run, Engine, Callable[[str], bool]]:
     """A check worker's state: the catalogs and policies read again (as the main process
     read them: sending them would hold the main process until the worker has started)
-    and one in-process engine, its programs compiled (or loaded from the cache) once.
-    Raises `PolicyError` for a policy error, or policies changed since the main process
-    read them."""
+    and one in-process engine (the one the main process chose: `wasm` or `embedded`), its
+    programs compiled (or loaded from the cache) once. Raises `PolicyError` for a policy
+    error, or policies changed since the main process read them."""
     from .engine.embedded import EmbeddedEngine
+    from .engine.wasm import WasmEngine
 
     policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
     if policy_set.digest != digest:
         raise PolicyError("the policy files changed while the check ran: run it again")
     run = _Run(options, *_catalogs(options.config), policy_set)
-    engine = EmbeddedEngine(workers=1)
+    engine: EmbeddedEngine | WasmEngine = (
+        WasmEngine() if options.engine.name == "wasm" else EmbeddedEngine(workers=1)
+    )
     # Freed before the interpreter tears modules down: regopy's own finalizer needs them.
     atexit.register(engine.close)
     engine.prepare(run.policy_set)

@@ -147,7 +147,10 @@ ERRORS = [
     ),
     ("review:\n  remind_before: -1\n", "2:3: `review.remind_before` must be at least 0 (got -1)"),
     ("review: quarterly\n", "1:1: `review` must be a mapping (got 'quarterly')"),
-    ("engine:\n  name: wasm\n", "2:3: `engine.name` must be one of embedded, opa (got 'wasm')"),
+    (
+        "engine:\n  name: wasmer\n",
+        "2:3: `engine.name` must be one of auto, wasm, embedded, opa (got 'wasmer')",
+    ),
     (
         "engine: {opa_url: 'ftp://x'}\n",
         "1:10: `engine.opa_url` must be an http:// or https:// URL (got 'ftp://x')",

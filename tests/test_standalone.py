@@ -108,6 +108,8 @@ _MUST_CONTAIN = [
     "policyengine/__init__.py",
     "policyengine/cli.py",
     "policyengine/data/atlas-catalog.json",
+    "policyengine/data/policies.wasm",
+    "policyengine/data/policies.wasm.json",
     "policyengine/_bundled/schemas/threat-model.schema.json",
     "policyengine/_bundled/policies/catalog/nist_ai_rmf.json",
     "policyengine/_bundled/policies/catalog/iso42001.json",

@@ -1,7 +1,9 @@
 """Rego evaluation behind one small interface: `Engine.evaluate(policy_set, inputs)`.
 
-Two engines implement it: `EmbeddedEngine` (regopy, in process, the default) and
-`OpaEngine` (an OPA server over HTTP). Both hand back the same plain shape,
+Three engines implement it: `WasmEngine` (the policy set compiled by OPA into WebAssembly,
+run in process with wasmtime), `EmbeddedEngine` (regopy, in process) and `OpaEngine` (an
+OPA server over HTTP); `AutoEngine`, the default, is the wasm engine when the policy set
+has a module, else the embedded one. All hand back the same plain shape,
 `EngineOutput`, built from the aggregated `{"deny": [...], "not_applicable": [...]}` that
 the policy set's generated `policyengine.main.result` rule answers for one input.
 """
@@ -18,7 +20,10 @@ from ..errors import EngineError, UsageError
 from ..message import PLAIN_TEXT, is_plain
 from ..policyset import PolicySet
 
-__all__ = ["Engine", "EngineOutput", "json_problem", "make_engine"]
+__all__ = ["ENGINES", "Engine", "EngineOutput", "json_problem", "make_engine"]
+
+ENGINES = ("auto", "wasm", "embedded", "opa")
+"""The engine names `make_engine` knows; `auto` is the default."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,12 @@ class Engine(ABC):
         cannot be reached.
         """
 
+    def runs_in_process(self, policy_set: PolicySet) -> str | None:
+        """The name of the in-process engine that evaluates `policy_set` here (`wasm` or
+        `embedded`), or None when the engine evaluates elsewhere (OPA): a run in worker
+        processes gives each worker an engine of that name."""
+        return None
+
     def close(self) -> None:  # noqa: B027 (optional hook, default does nothing)
         """Release what the engine holds (interpreters, HTTP sessions)."""
 
@@ -208,13 +219,18 @@ def make_engine(
     workers: int = 1,
     timeout: float = 10.0,
 ) -> Engine:
-    """The engine called `name` (`embedded` or `opa`); raises `UsageError` otherwise.
+    """The engine called `name` (`auto`, `wasm`, `embedded` or `opa`); raises `UsageError`
+    otherwise.
 
     `opa` needs `opa_url`; `token` is sent as a bearer token; with `use_loaded` the OPA
     engine queries the policies the server already holds instead of loading the set.
     `workers` is the embedded engine's worker processes (1: in process; 0: one per CPU);
     `timeout` the seconds a request to OPA may take in all.
     """
+    if name in ("auto", "wasm"):
+        from .wasm import AutoEngine, WasmEngine
+
+        return AutoEngine(workers=workers) if name == "auto" else WasmEngine()
     if name == "embedded":
         from .embedded import EmbeddedEngine
 
@@ -225,4 +241,4 @@ def make_engine(
         from .opa import OpaEngine
 
         return OpaEngine(opa_url, token=token, use_loaded=use_loaded, timeout=timeout)
-    raise UsageError(f"unknown engine {name!r}: use embedded or opa")
+    raise UsageError(f"unknown engine {name!r}: use auto, wasm, embedded or opa")

@@ -497,6 +497,10 @@ class EmbeddedEngine(Engine):
         compiled = self.prepare(policy_set)
         return [compiled.evaluate(value) for value in inputs]
 
+    def runs_in_process(self, policy_set: PolicySet) -> str | None:
+        """`embedded`: regopy evaluates in this process."""
+        return "embedded"
+
     def prepare(self, policy_set: PolicySet) -> _Compiled:
         """Compile `policy_set` in this process now (or load it from the cache), once;
         `PolicyError` when it does not compile."""

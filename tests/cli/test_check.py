@@ -107,6 +107,22 @@ def test_check_is_byte_identical(capsys: pytest.CaptureFixture[str], examples_co
     assert first == second
 
 
+@pytest.mark.opa
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_check_on_wasm_and_auto_is_byte_identical_to_embedded(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, opa_bin: str, fmt: str
+) -> None:
+    # The examples' config adds a team policy folder: compiled with opa ($POLICYENGINE_OPA).
+    reports = {
+        engine: _run(
+            capsys, "check", str(examples_copy), *AS_OF, "--format", fmt, "--engine", engine
+        )
+        for engine in ("embedded", "wasm", "auto")
+    }
+    assert reports["wasm"] == reports["embedded"] == reports["auto"]
+    assert reports["wasm"][0] == 1 and reports["wasm"][2] == ""
+
+
 def test_a_process_ending_with_compiled_programs_alive_is_quiet(tmp_path: Path) -> None:
     # Programs still alive when a process ends (the worker processes, then the main one;
     # a cold and a warm cache: compiled, then loaded) must not print "Exception ignored

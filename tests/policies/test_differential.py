@@ -1,5 +1,6 @@
-"""Both engines agree: every Rego test of `policies/` and every example model give the
-same results on regopy (`policyengine test`, EmbeddedEngine) and on a real OPA."""
+"""The engines agree: every Rego test of `policies/` and every example model give the
+same results on regopy (`policyengine test`, EmbeddedEngine), on OPA WebAssembly
+(WasmEngine, and the tests compiled into a module of their own) and on a real OPA."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from conftest import running_opa
 
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.engine.opa import OpaEngine
+from policyengine.engine.wasm import WasmEngine, WasmHost, build_module
 from policyengine.policyset import load_policy_set
 from policyengine.policytest import Outcome, run_policy_tests
 
@@ -54,6 +56,59 @@ def test_every_rego_test_agrees(opa_bin: str, repo_root: Path) -> None:
         if ours.get((pkg, name)) != theirs.get((pkg, name))
     )
     assert not disagree, "\n".join(disagree)
+    # The same tests compiled into WebAssembly, one entry point each: a test passes when
+    # its rule is true (WebAssembly has no strict built-in errors: an error is undefined).
+    ps = load_policy_set([policies])
+    entrypoints = {f"{pkg.replace('.', '/')}/{name}": (pkg, name) for pkg, name in theirs}
+    module = build_module(
+        ps, opa_bin, extra={**ps.tests, **ps.test_support}, entrypoints=sorted(entrypoints)
+    )
+    host = WasmHost(module, entrypoint=sorted(entrypoints)[0], builtins=_TEST_BUILTINS)
+    on_wasm = {
+        entrypoints[path]: host.evaluate(b"{}", number) == [{"result": True}]
+        for path, number in host.entrypoints.items()
+    }
+    disagree = sorted(
+        f"{pkg}.{name}: wasm {'pass' if on_wasm.get((pkg, name)) else 'fail'}, "
+        f"opa {'pass' if theirs[(pkg, name)] else 'fail'}"
+        for pkg, name in theirs
+        if on_wasm.get((pkg, name)) != theirs[(pkg, name)]
+    )
+    assert not disagree, "\n".join(disagree)
+
+
+# The built-ins the Rego tests' fixtures call, which OPA's WebAssembly leaves to the host
+# (the policies themselves need none): only the forms the fixtures use.
+def _sprintf(fmt: str, args: list[Any]) -> str:
+    return fmt % tuple(args)
+
+
+def _indexof_n(text: str, sub: str) -> list[int]:
+    return [i for i in range(len(text)) if text.startswith(sub, i)]
+
+
+def _json_patch(value: Any, ops: list[dict[str, Any]]) -> Any:
+    import copy
+
+    doc = copy.deepcopy(value)
+    for op in ops:
+        *parents, last = op["path"]
+        target = doc
+        for key in parents:
+            target = target[int(key) if isinstance(target, list) else key]
+        key = int(last) if isinstance(target, list) and last != "-" else last
+        if op["op"] == "remove":
+            del target[key]
+        elif op["op"] == "add" and isinstance(target, list):
+            target.insert(len(target) if key == "-" else key, op["value"])
+        elif op["op"] in ("add", "replace"):
+            target[key] = op["value"]
+        else:
+            raise ValueError(f"json.patch op {op['op']} is not in the fixtures")
+    return doc
+
+
+_TEST_BUILTINS = {"sprintf": _sprintf, "indexof_n": _indexof_n, "json.patch": _json_patch}
 
 
 def _to_json(value: Any) -> Any:
@@ -97,6 +152,7 @@ def test_example_models_agree(opa_bin: str, repo_root: Path, design_example: Pat
     ps = load_policy_set([repo_root / "policies", repo_root / "examples" / "policies"])
     inputs = _inputs(repo_root, design_example)
     embedded = EmbeddedEngine(workers=1).evaluate(ps, inputs)
+    assert WasmEngine().evaluate(ps, inputs) == embedded
     # NOTE: a server of its own: on the session server, after other tests loaded other
     # policy sets, OPA has answered a policy PUT only after the 30 s client timeout.
     with running_opa(opa_bin) as url:
@@ -186,6 +242,9 @@ def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, design_exam
         )
         inputs.append(_to_json(policy_input(model, facts)))
     embedded = EmbeddedEngine(workers=1).evaluate(ps, inputs)
+    on_wasm = WasmEngine().evaluate(ps, inputs)
+    for i, (ours, wasm) in enumerate(zip(embedded, on_wasm, strict=True)):
+        assert ours == wasm, f"mutant {i}: regopy and wasm differ"
     with running_opa(opa_bin) as url:
         opa = OpaEngine(url).evaluate(ps, inputs)
     fired = {d["rule_id"] for out in embedded for d in out.deny}

@@ -23,6 +23,7 @@ from policyengine.atlas import load_catalog
 from policyengine.engine import EngineOutput
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.engine.opa import OpaEngine
+from policyengine.engine.wasm import WasmEngine
 from policyengine.evaluate import build_facts, policy_input
 from policyengine.loader import load_document
 from policyengine.policyset import PolicySet, load_policy_set
@@ -67,6 +68,9 @@ def _both(ps: PolicySet, opa_bin: str, models: list[dict[str, Any]]) -> list[Eng
     embedded = EmbeddedEngine(workers=1).evaluate(ps, inputs)
     with running_opa(opa_bin) as url:
         opa = OpaEngine(url).evaluate(ps, inputs)
+    on_wasm = WasmEngine().evaluate(ps, inputs)
+    for i, (ours, wasm) in enumerate(zip(embedded, on_wasm, strict=True)):
+        assert ours == wasm, f"model {i}: regopy and wasm differ"
     for i, (ours, theirs) in enumerate(zip(embedded, opa, strict=True)):
         only_ours = [d for d in ours.deny if d not in theirs.deny]
         only_opa = [d for d in theirs.deny if d not in ours.deny]
