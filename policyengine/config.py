@@ -99,7 +99,7 @@ _SCHEMA: dict[str, Any] = {
             "name": {
                 "type": "string",
                 "allowed": ["auto", "wasm", "embedded", "opa"],
-                "default": "embedded",
+                "default": "auto",
             },
             "opa_url": {"type": "string", "nullable": True, "regex": r"https?://\S+"},
             "opa_use_loaded": {"type": "boolean", "default": False},

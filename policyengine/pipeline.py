@@ -51,7 +51,7 @@ from .workers import FILES_PER_WORKER, SpawnPool, worker_count
 class EngineChoice:
     """Which Rego engine evaluates, and how to reach it."""
 
-    name: str = "embedded"
+    name: str = "auto"
     """`auto` (wasm when the policy set has a module, else embedded), `wasm` (OPA
     WebAssembly in process), `embedded` (regopy, in process) or `opa` (an OPA server)."""
     opa_url: str | None = None

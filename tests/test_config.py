@@ -40,7 +40,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
             max_acceptance_days=365,
             acceptors=(),
         ),
-        engine="embedded",
+        engine="auto",
         opa_url=None,
         opa_use_loaded=False,
         policies=(),
@@ -102,7 +102,7 @@ def test_partial_sections_keep_their_other_defaults(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     assert config.review == ReviewDefaults("annual", 14, max_cadence="annual")
     assert config.risk == RiskCriteria()
-    assert (config.engine, config.opa_url, config.opa_use_loaded) == ("embedded", None, True)
+    assert (config.engine, config.opa_url, config.opa_use_loaded) == ("auto", None, True)
 
 
 def test_explicit_path(tmp_path: Path) -> None:
