@@ -7,9 +7,11 @@ as `policyengine check` does (`build_facts`, `policy_input`), then times, side b
 - `(input)`: of that, building the input through regopy's C API and setting it, which
   every policy set pays before its first rule runs: the engine's floor for that model;
 - `opa eval --format json` per model, process start included (the same modules plus the
-  generated aggregator, the same input file), and the ratio embedded / opa eval.
+  generated aggregator, the same input file), and the ratio embedded / opa eval;
+- the wasm engine (the shipped OPA WebAssembly module on wasmtime): one `opa_eval` call
+  per model, the input's JSON encoding included, and the ratio wasm / embedded.
 
-It also checks that both engines give the same deny and not_applicable sets.
+It also checks that the three engines give the same deny and not_applicable sets.
 
     python benchmarks/bench_eval.py [--threats 40 200] [--repeat 5] [--opa PATH] [--profile]
 
@@ -53,6 +55,7 @@ from policyengine.engine.embedded import EmbeddedEngine  # noqa: E402
 from policyengine.engine.embedded import _Compiled as Compiled  # noqa: E402
 from policyengine.engine.embedded import _input_handle as input_handle  # noqa: E402
 from policyengine.engine.embedded import _sources as engine_sources  # noqa: E402
+from policyengine.engine.wasm import WasmEngine  # noqa: E402
 from policyengine.evaluate import build_facts, policy_input  # noqa: E402
 from policyengine.loader import load_document  # noqa: E402
 from policyengine.policyset import (  # noqa: E402
@@ -197,9 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     engine = EmbeddedEngine()
     engine.evaluate(policy_set, [model_input(scaled_model(base, 1))])  # compile once
     compiled = Compiled(*engine_sources(policy_set))
+    wasm = WasmEngine()
+    wasm.evaluate(policy_set, [model_input(scaled_model(base, 1))])  # load the module once
     print(
-        f"{'model':>8}  {'threats':>7}  {'embedded':>10}  {'(input)':>10}  {'opa eval':>10}  "
-        f"{'ratio':>6}  denies"
+        f"{'model':>8}  {'threats':>7}  {'embedded':>10}  {'(input)':>10}  {'wasm':>10}  "
+        f"{'opa eval':>10}  {'emb/opa':>7}  {'wasm/emb':>8}  denies"
     )
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "bundle"
@@ -218,11 +223,13 @@ def main(argv: list[str] | None = None) -> int:
                     partial(opa_output, args.opa, bundle, input_file),
                 )
                 t_input = transfer_time(compiled, value, args.repeat)
-                same = "same" if embedded == opa else "DIFFERENT"
+                on_wasm = wasm.evaluate(policy_set, [value])[0]
+                t_wasm = best_of(args.repeat, partial(wasm.evaluate, policy_set, [value]))
+                same = "same" if embedded == opa == on_wasm else "DIFFERENT"
                 print(
                     f"{kind:>8}  {n:>7}  {t_emb * 1000:>8.1f}ms  {t_input * 1000:>8.1f}ms  "
-                    f"{t_opa * 1000:>8.1f}ms  {t_emb / t_opa:>6.2f}  "
-                    f"{len(embedded.deny)} ({same} on both engines)"
+                    f"{t_wasm * 1000:>8.2f}ms  {t_opa * 1000:>8.1f}ms  {t_emb / t_opa:>7.2f}  "
+                    f"{t_wasm / t_emb:>8.3f}  {len(embedded.deny)} ({same} on the three engines)"
                 )
                 if args.profile:
                     t_query, costs = profile(policy_set, value, args.repeat)

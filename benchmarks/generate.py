@@ -41,8 +41,6 @@ fail_on: high
 review:
   cadence: quarterly
   remind_before: 14
-engine:
-  name: embedded
 evidence_dir: evidence
 """
 
