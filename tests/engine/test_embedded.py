@@ -12,6 +12,7 @@ import pytest
 from policyengine.cache import programs_folder
 from policyengine.engine import EngineOutput, make_engine
 from policyengine.engine.embedded import EmbeddedEngine, _program_key, cache_dir
+from policyengine.engine.wasm import AutoEngine, WasmEngine
 from policyengine.errors import EngineError, PolicyError, UsageError
 from policyengine.policyset import load_policy_set
 
@@ -97,8 +98,10 @@ def test_make_engine_names() -> None:
     assert isinstance(make_engine("embedded"), EmbeddedEngine)
     with pytest.raises(UsageError, match="--opa-url"):
         make_engine("opa")
-    with pytest.raises(UsageError, match="unknown engine"):
-        make_engine("wasm")
+    assert isinstance(make_engine("wasm"), WasmEngine)
+    assert isinstance(make_engine("auto"), AutoEngine)
+    with pytest.raises(UsageError, match="unknown engine 'wasmer': use auto, wasm, embedded"):
+        make_engine("wasmer")
 
 
 _CHECK = (

@@ -106,8 +106,17 @@ def _workers() -> list[int]:
     """Pids of this process's pool workers (not multiprocessing's resource tracker)."""
     found: list[int] = []
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        # A thread may end while it is listed (wasmtime's compiler threads, from the wasm
+        # engine's tests): its children are then nobody's workers.
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
+        for pid in children:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except FileNotFoundError:
+                continue
             if b"spawn_main" in cmdline:
                 found.append(int(pid))
     return found
