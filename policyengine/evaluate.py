@@ -384,6 +384,21 @@ def _message(meta: CheckMeta, finding: Mapping[str, Any], model: Any) -> str:
         ) from None
 
 
+def _structured(meta: CheckMeta, finding: Mapping[str, Any], model: Any) -> dict[str, Any]:
+    """The `template` and `arguments` of a finding rendered from a template (`results.
+    Finding`); nothing for a check that writes its own `msg`. Called after `_message`, so
+    the params fill the template."""
+    params = finding.get("params")
+    if meta.message is None or not isinstance(params, Mapping):
+        return {}
+    data = model if isinstance(model, dict) else {}
+    template = meta.message.chosen(params)
+    return {
+        "template": meta.message.chosen_name(params),
+        "arguments": template.arguments(params, data),
+    }
+
+
 _IDENTIFIERS = ("id", "control", "technique", "name", "layer")
 """Fields that name a list element, in the order tried, for `element_path`."""
 
@@ -479,6 +494,7 @@ def collect_outcomes(
                 controls=_counted_against(meta, str(control) if control else None),
                 key=finding_key(rule_id, parts, d, doc.data),
                 hint=meta.hint,
+                **_structured(meta, d, doc.data),
             )
         )
     outcomes = []

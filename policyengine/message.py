@@ -75,6 +75,32 @@ class Template:
         """The placeholder names the template uses."""
         return frozenset(text for is_name, text in self._parts if is_name)
 
+    @property
+    def order(self) -> tuple[str, ...]:
+        """The placeholder names in the order they first appear: the order of
+        `arguments` and of the numbers of `positional`."""
+        return tuple(dict.fromkeys(text for is_name, text in self._parts if is_name))
+
+    def positional(self) -> str:
+        """The template with numbered placeholders (`threat {0} has no assumption`), the
+        n-th name of `order` as `{n}` and a literal brace doubled: the form of a SARIF
+        message string, whose arguments are `arguments`."""
+        index = {name: i for i, name in enumerate(self.order)}
+        return "".join(
+            f"{{{index[text]}}}" if is_name else text.replace("{", "{{").replace("}", "}}")
+            for is_name, text in self._parts
+        )
+
+    def arguments(self, params: Mapping[str, Any], model: Mapping[str, Any]) -> tuple[str, ...]:
+        """The text of each placeholder of one finding, in `order`: what `render` puts in
+        its place. Raises `TemplateError` as `render` does."""
+        out = []
+        for name in self.order:
+            if name not in params:
+                raise TemplateError(f"no param {name!r} for the placeholder {{{name}}}")
+            out.append(_text(params[name], model, name))
+        return tuple(out)
+
     def render(self, params: Mapping[str, Any], model: Mapping[str, Any]) -> str:
         """The message for one finding: each `{name}` replaced by `params[name]`.
 
@@ -158,11 +184,20 @@ class Messages:
     def render(self, params: Mapping[str, Any], model: Mapping[str, Any]) -> str:
         """The message of one finding (see `Template.render`); with several templates,
         `params["message"]` names the one to use. Raises `TemplateError`."""
+        return self.chosen(params).render(params, model)
+
+    def chosen_name(self, params: Mapping[str, Any]) -> str:
+        """The name of the template one finding uses ("" for a single template). Raises
+        `TemplateError` when `params["message"]` names none."""
         if "" in self.templates:
-            return self.templates[""].render(params, model)
+            return ""
         name = params.get(SELECTOR)
         template = self.templates.get(name) if isinstance(name, str) else None
         if template is None:
             known = ", ".join(self.templates)
             raise TemplateError(f"the param {SELECTOR!r} is {name!r}, not one of {known}")
-        return template.render(params, model)
+        return str(name)
+
+    def chosen(self, params: Mapping[str, Any]) -> Template:
+        """The template one finding uses. Raises `TemplateError` as `chosen_name`."""
+        return self.templates[self.chosen_name(params)]

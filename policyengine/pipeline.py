@@ -41,7 +41,15 @@ from .loader import (
     load_document,
 )
 from .policyset import CheckMeta, PolicySet, load_policy_set
-from .results import Diagnostic, ModelReport, Provenance, ReviewVerdict, RunResult, ThreatRisk
+from .results import (
+    CheckInfo,
+    Diagnostic,
+    ModelReport,
+    Provenance,
+    ReviewVerdict,
+    RunResult,
+    ThreatRisk,
+)
 from .review import cadence_days, review_documents, review_model
 from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
 from .workers import FILES_PER_WORKER, SpawnPool, worker_count
@@ -403,6 +411,7 @@ def run_check(
                 provenance=provenance(
                     config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
                 ),
+                rules=check_rules(policy_set),
             )
     run = _Run(options, atlas, mapping, controls, policy_set)
     validated = _validated(paths, config, atlas, controls, options.workers)
@@ -428,8 +437,14 @@ def run_check(
         provenance=provenance(
             config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
         ),
+        rules=check_rules(policy_set),
     )
     return _unique_ids(run_result, config.root)
+
+
+def check_rules(policy_set: PolicySet) -> tuple[CheckInfo, ...]:
+    """Every check of `policy_set`, by id, as a reader sees it (`RunResult.rules`)."""
+    return tuple(policy_set.checks[i].info() for i in sorted(policy_set.checks))
 
 
 # --- many models: end to end in worker processes --------------------------------------

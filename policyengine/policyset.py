@@ -24,7 +24,7 @@ from .capabilities import check_policies
 from .errors import PolicyError
 from .judged import Selector, parse_judges
 from .message import SELECTOR, Messages, TemplateError
-from .results import Severity
+from .results import CheckInfo, Severity
 
 AGGREGATOR_PACKAGE = "policyengine.main"
 """Package of the generated module whose `result` holds every package's answers."""
@@ -80,6 +80,28 @@ class CheckMeta:
     def control_keys(self) -> tuple[str, ...]:
         """Every control as `framework/ID`, sorted."""
         return tuple(sorted(f"{fw}/{cid}" for fw, ids in self.controls.items() for cid in ids))
+
+    def info(self) -> CheckInfo:
+        """What the check is, for a reader and for the formats that list every check
+        (SARIF rules, JUnit cases): its METADATA, and each message template with numbered
+        placeholders."""
+        messages = (
+            tuple((name, t.positional()) for name, t in self.message.templates.items())
+            if self.message is not None
+            else ()
+        )
+        return CheckInfo(
+            id=self.id,
+            title=self.title,
+            severity=self.severity.value,
+            controls=self.control_keys(),
+            source=self.file,
+            description=self.description,
+            rationale=self.rationale,
+            hint=self.hint,
+            rule_out=self.rule_out,
+            messages=messages,
+        )
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from .gitfacts import (
     tree_files,
 )
 from .loader import Candidate, Document, load_candidate, load_document
-from .pipeline import RunOptions, policy_dirs, run_check
+from .pipeline import RunOptions, check_rules, policy_dirs, run_check
 from .policyset import PolicySet, load_policy_set
 from .results import (
     CheckInfo,
@@ -996,7 +996,9 @@ def run_pull_request(
             base_paths = _selected(base_root, olds, wanted, judge.config)
             if not head_paths and not base_paths:
                 delta = PullRequestDelta(base, head or "working tree", (), judge.findings)
-                return RunResult(models=(), as_of=options.as_of, delta=delta)
+                return RunResult(
+                    models=(), as_of=options.as_of, delta=delta, rules=_with_pr_checks(())
+                )
         # One engine for both sides: the policy set is compiled (or loaded into OPA) once.
         # It evaluates in this process: a side with many models is checked in worker
         # processes of its own (`run_check`, `options.workers`), a small one stays here.
@@ -1044,4 +1046,9 @@ def run_pull_request(
         deltas.append(model_delta(path, b, None, removal=_removal(by_old.get(path))))
     deltas.sort(key=lambda d: d.path)
     delta = PullRequestDelta(base, head or "working tree", tuple(deltas), judge.findings)
-    return replace(head_run, delta=delta)
+    return replace(head_run, delta=delta, rules=_with_pr_checks(check_rules(policy_set)))
+
+
+def _with_pr_checks(rules: Sequence[CheckInfo]) -> tuple[CheckInfo, ...]:
+    """`rules` and the pull request's own checks (`PR_CHECKS`), sorted by id."""
+    return tuple(sorted((*rules, *PR_CHECKS.values()), key=lambda r: r.id))

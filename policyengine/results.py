@@ -153,6 +153,13 @@ class Finding:
     same_cause: tuple[Finding, ...] = ()
     """Pull-request mode: other findings of the one cause, shown and counted with this one
     (the review check's finding with the review trigger's)."""
+    template: str = ""
+    """The name of the check's message template the message was rendered from ("" for a
+    check's single template, or a message the check wrote itself)."""
+    arguments: tuple[str, ...] = ()
+    """The text of each placeholder of that template, in the order the placeholders first
+    appear (`CheckInfo.messages`): the message's structured parts, for formats that carry
+    a message as a template and its arguments (SARIF). Empty for a message without one."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,10 @@ class CheckInfo:
     """How to fix a finding."""
     rule_out: str = ""
     """How to rule it out on purpose (a waiver, a `not_applicable` entry) and who approves."""
+    messages: tuple[tuple[str, str], ...] = ()
+    """(template name, template with numbered placeholders `{0}`, `{1}`) of every message
+    the check renders, by name ("" for a single template); empty for a check that writes
+    its own text."""
 
 
 @dataclass(frozen=True)
@@ -399,6 +410,8 @@ class View:
     """`--quiet`: only the findings and errors, no headings, coverage or summary."""
     explain: bool = False
     """`--explain`: a `fix:` line (the check's hint) under each finding."""
+    fail_on: Severity = Severity.LOW
+    """`--fail-on` (else the config's): the verdict a Markdown report states."""
 
 
 @dataclass(frozen=True)
@@ -421,6 +434,10 @@ class RunResult:
     """Where the report comes from; None only for runs made without it (unit tests)."""
     view: View = field(default_factory=View)
     """What the text format shows (the CLI's view flags)."""
+    rules: tuple[CheckInfo, ...] = ()
+    """Every check of the policy set evaluated (and, in pull-request mode, the pull
+    request's own checks), sorted by id: those that found nothing too (SARIF rules,
+    JUnit cases). Empty for `validate`, which runs no check."""
 
 
 class Outcome(StrEnum):
