@@ -39,14 +39,75 @@ def _add_output_options(p: argparse.ArgumentParser, command: str) -> None:
     from .report import FORMATS_OF
 
     formats = [f.value for f in FORMATS_OF[command]]
-    p.add_argument("--format", "-f", choices=formats, default=formats[0], help="report format")
+    p.add_argument(
+        "--format",
+        "-f",
+        default=formats[0],
+        metavar="FORMAT[,FORMAT...]",
+        help=f"report format: {', '.join(formats)} (default: {formats[0]}); several, "
+        "comma-separated, make one report each from the same run, with --output naming "
+        "one file per format",
+    )
     p.add_argument(
         "--output",
         "-o",
-        type=_file_path,
         default=None,
-        help="write the report to FILE, not stdout",
+        metavar="FILE[,FILE...]",
+        help="write the report to FILE, not stdout (`-` is stdout); with several formats, "
+        "one FILE per format, in their order",
     )
+    p.set_defaults(offered_formats=tuple(formats))
+
+
+def _joined_outputs(argv: list[str]) -> list[str]:
+    """`--output -,FILE` as `--output=-,FILE`: argparse would read a value starting with
+    `-` as an option."""
+    out: list[str] = []
+    pending = False
+    for arg in argv:
+        if pending and arg.startswith("-") and "," in arg:
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+        pending = arg in ("--output", "-o")
+    return out
+
+
+def _split_outputs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """`--format a,b --output x,y` into `args.formats` and `args.outputs` (None for
+    stdout), with `args.format`/`args.output` the first pair; every mistake is a usage
+    error (exit 2) before any work, so nothing is written."""
+    offered: tuple[str, ...] | None = getattr(args, "offered_formats", None)
+    if offered is None:
+        return
+    formats = [f.strip() for f in str(args.format).split(",")]
+    for fmt in formats:
+        if fmt not in offered:
+            parser.error(
+                f"argument --format/-f: invalid choice: {fmt!r} (choose from {', '.join(offered)})"
+            )
+    if len(set(formats)) != len(formats):
+        parser.error("argument --format/-f: a format is named twice")
+    given = [] if args.output is None else [o.strip() for o in str(args.output).split(",")]
+    if len(formats) > 1 and len(given) != len(formats):
+        parser.error(
+            f"--format names {len(formats)} formats: give --output one file per format, "
+            "comma-separated in the same order (`-` for stdout)"
+        )
+    if len(formats) == 1 and len(given) > 1:
+        parser.error("--output names several files for one --format")
+    outputs: list[Path | None] = []
+    for text in given or ["-"]:
+        if not text:
+            parser.error("argument --output/-o: an empty path: give a file name")
+        outputs.append(None if text == "-" else Path(text))
+    if sum(o is None for o in outputs) > 1:
+        parser.error("argument --output/-o: stdout (`-`) named twice")
+    files = [str(o) for o in outputs if o is not None]
+    if len(set(files)) != len(files):
+        parser.error("argument --output/-o: a file named twice")
+    args.formats, args.outputs = formats, outputs
+    args.format, args.output = formats[0], outputs[0]
 
 
 def _file_path(text: str) -> Path:
@@ -233,17 +294,50 @@ def _emit(text: str | Iterable[str], output: Path | None) -> None:
 
 
 def _report(args: argparse.Namespace, report: Report, fail_on: Severity | None = None) -> int:
-    """Render `report` in `--format` to `--output` (else stdout); its exit status."""
+    """Render `report` in each `--format` to its `--output` (else stdout); its exit status.
+
+    With several formats every report is rendered before any is written, so that a
+    format that fails leaves nothing behind; each is then written whole."""
     from .report import OutputFormat
     from .results import Severity, exit_status
 
-    formatter = OutputFormat(args.format).formatter()
-    output = getattr(args, "output", None)
-    if formatter.binary:
-        _emit_binary(b"".join(formatter.encoded(report)), output)
+    formats: list[str] = getattr(args, "formats", None) or [args.format]
+    outputs: list[Path | None] = getattr(args, "outputs", None) or [getattr(args, "output", None)]
+    if len(formats) == 1:
+        formatter = OutputFormat(formats[0]).formatter()
+        if formatter.binary:
+            _emit_binary(b"".join(formatter.encoded(report)), outputs[0])
+        else:
+            _emit(formatter.pieces(report), outputs[0])
     else:
-        _emit(formatter.pieces(report), output)
+        rendered = [b"".join(OutputFormat(fmt).formatter().encoded(report)) for fmt in formats]
+        for data, output in zip(rendered, outputs, strict=True):
+            if output is None:
+                _emit_binary(data, None)
+            else:
+                _write(output, data, "--output")
+    _side_outputs(args, report)
     return exit_status(report, fail_on if fail_on is not None else Severity.LOW)
+
+
+def _side_outputs(args: argparse.Namespace, report: Report) -> None:
+    """What a format adds beside its report: with `github`, the markdown summary
+    appended to the file `$GITHUB_STEP_SUMMARY` names, when it is set."""
+    from .report import OutputFormat
+    from .results import RunResult
+
+    formats: list[str] = getattr(args, "formats", None) or [args.format]
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if OutputFormat.GITHUB.value not in formats or not summary or not isinstance(report, RunResult):
+        return
+    text = OutputFormat.MARKDOWN.formatter().render(report)
+    try:
+        with open(summary, "a", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as exc:
+        raise UsageError(
+            f"GITHUB_STEP_SUMMARY {summary}: cannot append the summary: {exc.strerror or exc}"
+        ) from None
 
 
 def _emit_binary(data: bytes, output: Path | None) -> None:
@@ -405,10 +499,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:
         run = run_check(paths, options)
         _require_models(args, run, config, paths)
-    return _report(args, replace(run, view=_view(args)), _fail_on(args, config))
+    fail_on = _fail_on(args, config)
+    return _report(args, replace(run, view=_view(args, fail_on)), fail_on)
 
 
-def _view(args: argparse.Namespace) -> Any:
+def _view(args: argparse.Namespace, fail_on: Any) -> Any:
     """What the text report shows: `--min-severity`, `--show-existing`, `--quiet`, `--explain`."""
     from .results import Severity, View
 
@@ -417,6 +512,7 @@ def _view(args: argparse.Namespace) -> Any:
         show_existing=args.show_existing,
         quiet=args.quiet,
         explain=args.explain,
+        fail_on=fail_on,
     )
 
 
@@ -892,7 +988,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_joined_outputs(sys.argv[1:] if argv is None else argv))
     # NOTE: the handler goes on our package logger only, so that third-party loggers
     # (urllib3's retry warnings under opa-python-client) do not reach the user's stderr.
     handler = logging.StreamHandler(sys.stderr)
@@ -900,8 +996,10 @@ def _main(argv: list[str] | None) -> int:
     logger.handlers[:] = [handler]
     logger.propagate = False
     logger.setLevel(logging.DEBUG if args.debug else logging.INFO)
+    _split_outputs(args, parser)
     try:
-        _writable(getattr(args, "output", None), "--output")
+        for output in getattr(args, "outputs", None) or [getattr(args, "output", None)]:
+            _writable(output, "--output")
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except PolicyEngineError as exc:

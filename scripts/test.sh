@@ -47,6 +47,13 @@ if ! ACTIONLINT="$(find_actionlint)"; then
 fi
 export POLICYENGINE_ACTIONLINT="$ACTIONLINT"
 
+# Microsoft's SARIF multitool validates the SARIF report (tests/report/test_sarif.py): an
+# npm package with a self-contained binary, installed once into the cache.
+SARIF_DIR=.ci/cache/sarif
+if [ ! -x "$SARIF_DIR/node_modules/.bin/sarif-multitool" ] && command -v npm >/dev/null; then
+  npm install --silent --no-audit --no-fund --prefix "$SARIF_DIR" @microsoft/sarif-multitool@5.7.0 >&2
+fi
+
 "$VENV/bin/ruff" format --check policyengine tests benchmarks scripts
 "$VENV/bin/ruff" check policyengine tests benchmarks scripts
 "$VENV/bin/mypy" policyengine

@@ -298,6 +298,8 @@ _GOLDEN_EXT = {
     OutputFormat.XLSX: "xlsx.txt",
     OutputFormat.HTML: "html",
     OutputFormat.YAML: "yaml",
+    OutputFormat.SARIF: "sarif",
+    OutputFormat.GITHUB: "github.txt",
 }
 """Extension of each format's golden file; a new format must add its own. A binary
 format's golden file is a text dump of what a reader of it sees (`.xlsx.txt`)."""
@@ -401,8 +403,10 @@ def test_every_format_of_every_command_renders(pair: tuple[str, OutputFormat]) -
 def test_every_format_is_offered_and_refuses_what_it_cannot_show(fmt: OutputFormat) -> None:
     offered = [command for command, f in _PAIRS if f is fmt]
     assert offered, f"no command offers --format {fmt.value}"
+    shown = {type(_sample(command)[0]) for command in offered}
     for command in FORMATS_OF:
-        if command not in offered:
+        # `validate` and `check` both end with a RunResult: a format of one shows the other's
+        if command not in offered and type(_sample(command)[0]) not in shown:
             with pytest.raises(TypeError, match="has no view of"):
                 fmt.formatter().render(_sample(command)[0])
             with pytest.raises(TypeError, match="has no view of"):

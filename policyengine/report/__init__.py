@@ -62,14 +62,18 @@ class OutputFormat(StrEnum):
     XLSX = "xlsx"
     HTML = "html"
     YAML = "yaml"
+    SARIF = "sarif"
+    GITHUB = "github"
 
     def formatter(self) -> Formatter:
         """The formatter for this format."""
         from .csv import CsvFormatter
+        from .github import GithubFormatter
         from .html import HtmlFormatter
         from .ics import IcsFormatter
         from .json import JsonFormatter
         from .markdown import MarkdownFormatter
+        from .sarif import SarifFormatter
         from .text import TextFormatter
         from .xlsx import XlsxFormatter
         from .yaml import YamlFormatter
@@ -91,6 +95,10 @@ class OutputFormat(StrEnum):
                 return HtmlFormatter()
             case OutputFormat.YAML:
                 return YamlFormatter()
+            case OutputFormat.SARIF:
+                return SarifFormatter()
+            case OutputFormat.GITHUB:
+                return GithubFormatter()
             case _:
                 assert_never(self)
 
@@ -100,7 +108,7 @@ _T, _J, _M = OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN
 FORMATS_OF: Mapping[str, tuple[OutputFormat, ...]] = MappingProxyType(
     {
         "validate": (_T, _J),
-        "check": (_T, _J),
+        "check": (_T, _J, OutputFormat.SARIF, OutputFormat.GITHUB, _M),
         "status": (_T, _J, _M, OutputFormat.CSV),
         "remind": (_T, _M, _J, OutputFormat.ICS),
         "test": (_T, _J),

@@ -1,5 +1,12 @@
-"""The Markdown format: a `status` table for a pull-request comment or a wiki page, and the
-`remind` list as the body of a tracking issue (one checklist line per model).
+"""The Markdown format: the `check` report as a pull-request comment (and the GitHub step
+summary), a `status` table for a comment or a wiki page, the `remind` list as the body of
+a tracking issue (one checklist line per model) and the `matrix`.
+
+The check comment opens with its verdict (the exit status at `--fail-on`), then the
+findings as a table (in pull-request mode: what the pull request made new or worse), the
+coverage (in pull-request mode: the controls whose status changed) and the review
+verdicts; the rest (findings beyond the first rows, the findings the base already had,
+the provenance) is folded in `<details>`.
 
 Every field from a model goes through `escape.markdown` (or `escape.markdown_code` for a
 path), so that no field makes a link, a tag, a table cell or a line of its own.
@@ -15,10 +22,12 @@ from ..results import (
     AtlasListing,
     ControlStatus,
     DiscoveryReport,
+    Finding,
     Matrix,
     MatrixCell,
     MatrixFramework,
     MatrixReport,
+    ModelReport,
     PolicyTestReport,
     Provenance,
     RemindReport,
@@ -26,10 +35,13 @@ from ..results import (
     ReviewReason,
     RunResult,
     StatusReport,
+    exit_status,
 )
 from . import Formatter, OutputFormat, no_view
+from . import escape as _esc
 from .escape import markdown as _md
 from .escape import markdown_code as _code
+from .json import judged_findings, severity_counts
 from .text import (
     commit_label,
     reasons_of,
@@ -110,13 +122,9 @@ class MarkdownFormatter(Formatter):
                 return _remind_markdown(report)
             case MatrixReport():
                 return matrix_markdown(report.matrix)
-            case (
-                RunResult()
-                | PolicyTestReport()
-                | AtlasListing()
-                | AtlasChange()
-                | DiscoveryReport()
-            ):
+            case RunResult():
+                return check_markdown(report)
+            case PolicyTestReport() | AtlasListing() | AtlasChange() | DiscoveryReport():
                 raise no_view(OutputFormat.MARKDOWN, report)
             case _:
                 assert_never(report)
@@ -230,3 +238,154 @@ def matrix_markdown(matrix: Matrix) -> str:
     if matrix.provenance is not None:
         parts.append(provenance_markdown(matrix.provenance))
     return "\n".join(parts)
+
+
+# --- check ----------------------------------------------------------------------------------
+
+ROWS = 50
+"""Findings shown in a check comment's open table; the rest are folded."""
+
+
+def _cell_code(value: str) -> str:
+    return _esc.markdown_code(value, in_table=True)
+
+
+def _finding_rows(rows: list[tuple[str, Finding]]) -> list[str]:
+    out = ["| Severity | Check | Where | Finding |", "|---|---|---|---|"]
+    for path, f in rows:
+        where = f"{path}:{f.line}" if f.line else path
+        message = f.message
+        if f.same_cause:
+            message += "; also " + "; ".join(f"{g.check_id} {g.message}" for g in f.same_cause)
+        cells = [
+            f.severity.value,
+            _cell_code(f.check_id),
+            _cell_code(where),
+            _esc.markdown(message),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def _folded(summary: str, body: list[str]) -> list[str]:
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _counted(findings: tuple[Finding, ...] | list[Finding]) -> str:
+    counts = severity_counts(findings)
+    return ", ".join(f"{n} {sev}" for sev, n in counts.items() if n) or "none"
+
+
+def _verdict(run: RunResult) -> str:
+    fail_on = run.view.fail_on
+    judged = judged_findings(run)
+    invalid = sum(1 for m in run.models if not m.valid)
+    failed = exit_status(run, fail_on) != 0
+    mark = ":x: **Fails**" if failed else ":white_check_mark: **Passes**"
+    what = "new in this pull request" if run.delta is not None else "findings"
+    at_or_above = sum(1 for f in judged if f.severity.rank >= fail_on.rank)
+    line = (
+        f"{mark} at `--fail-on {fail_on.value}`: {len(judged)} {what} ({_counted(judged)}), "
+        f"{at_or_above} at or above {fail_on.value}; {len(run.models)} models, {invalid} invalid"
+    )
+    if run.delta is not None:
+        line += f"; {len(run.delta.existing_findings())} findings already on the base"
+    return line + "."
+
+
+def _rows(run: RunResult) -> list[tuple[str, Finding]]:
+    if run.delta is None:
+        return [(m.path, f) for m in run.models for c in m.checks for f in c.findings]
+    rows = [(d.path, f) for d in run.delta.models for f in d.findings]
+    return rows + [(r.path, r.finding) for r in run.delta.findings]
+
+
+def _errors(run: RunResult) -> list[str]:
+    found = list(run.diagnostics)
+    if run.delta is None:
+        found += [d for m in run.models for d in m.diagnostics]
+    else:
+        found += [e for d in run.delta.models for e in d.errors]
+    return [
+        f"- {_cell_code(f'{d.file}:{d.line}:{d.column}')} {d.level.value}: "
+        + _esc.markdown(d.message)
+        for d in found
+    ]
+
+
+def _coverage(run: RunResult) -> list[str]:
+    if run.delta is not None:
+        changes = [(d.path, c) for d in run.delta.models for c in d.control_changes]
+        if not changes:
+            return ["No control changed status."]
+        out = ["| Model | Control | Base | Head |", "|---|---|---|---|"]
+        out += [f"| {_cell_code(p)} | {_cell_code(c)} | {b} | {h} |" for p, (c, b, h) in changes]
+        return out
+    statuses = list(ControlStatus)
+    totals: dict[str, dict[ControlStatus, int]] = {}
+    for m in run.models:
+        for c in m.controls:
+            per = totals.setdefault(c.framework, dict.fromkeys(statuses, 0))
+            per[c.status] += 1
+    if not totals:
+        return ["No control was judged."]
+    out = [
+        "| Framework | " + " | ".join(s.value.replace("_", " ") for s in statuses) + " |",
+        "|---|" + "---:|" * len(statuses),
+    ]
+    for fw in sorted(totals, key=lambda f: (run.frameworks + (f,)).index(f)):
+        out.append(
+            f"| {_esc.markdown(fw)} | " + " | ".join(str(totals[fw][s]) for s in statuses) + " |"
+        )
+    return out
+
+
+def _reviews(models: tuple[ModelReport, ...]) -> list[str]:
+    judged = [m for m in models if m.review is not None]
+    if not judged:
+        return ["No review verdict."]
+    out = ["| Model | Owner | Review | Due | Reasons |", "|---|---|---|---|---|"]
+    for m in judged:
+        _, model_id, owner, _, due, _, status = status_row(m)
+        reasons = "<br>".join(_reason(r) for r in reasons_of(m))
+        who = [_esc.markdown(model_id or m.path), _esc.markdown(owner)]
+        out.append("| " + " | ".join([*who, f"**{status}**", due, reasons]) + " |")
+    return out
+
+
+def check_markdown(run: RunResult) -> str:
+    """A check run as a pull-request comment (see the module docstring)."""
+    title = "policyengine check" + (
+        f": {_esc.markdown(run.delta.base)}...{_esc.markdown(run.delta.head)}"
+        if run.delta is not None
+        else ""
+    )
+    lines = [f"## {title}", "", _verdict(run), ""]
+    errors = _errors(run)
+    if errors:
+        lines += ["### Invalid files", "", *errors, ""]
+    rows = sorted(_rows(run), key=lambda row: -row[1].severity.rank)
+    heading = "New findings" if run.delta is not None else "Findings"
+    lines += [f"### {heading} ({len(rows)})", ""]
+    if rows:
+        lines += [*_finding_rows(rows[:ROWS]), ""]
+        if len(rows) > ROWS:
+            lines += _folded(f"{len(rows) - ROWS} more", _finding_rows(rows[ROWS:]))
+    else:
+        lines += ["None.", ""]
+    if run.delta is not None:
+        existing = [(d.path, f) for d in run.delta.models for f in d.existing]
+        if existing:
+            lines += _folded(
+                f"{len(existing)} findings already on the base", _finding_rows(existing)
+            )
+    lines += [
+        "### Coverage" + (" changes" if run.delta is not None else ""),
+        "",
+        *_coverage(run),
+        "",
+    ]
+    lines += ["### Reviews", "", *_reviews(run.models), ""]
+    if run.provenance is not None:
+        lines += _folded("Provenance", provenance_markdown(run.provenance).splitlines())
+    return "\n".join(lines).rstrip("\n") + "\n"

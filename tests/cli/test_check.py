@@ -290,3 +290,115 @@ def test_history_status_and_ics_reminders(
     ]
     support = events["Threat-model review: support-assistant (review_required)"]
     assert "voucher-tool" in str(support["DESCRIPTION"])
+
+
+# --- several formats of one run; sarif, github and markdown golden files ----------------------
+
+
+def _stable(out: str, examples_copy: Path) -> str:
+    return stable(out, provenance_placeholders(examples_copy) | commit_placeholder(examples_copy))
+
+
+def test_check_examples_sarif_golden(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, request: pytest.FixtureRequest
+) -> None:
+    code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "sarif")
+    assert code == 1 and json.loads(out)["version"] == "2.1.0"
+    _golden(
+        "check-examples.sarif",
+        _stable(out, examples_copy),
+        request.config.getoption("--update-golden"),
+    )
+
+
+def test_check_examples_github_golden(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, request: pytest.FixtureRequest
+) -> None:
+    code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "github")
+    assert code == 1
+    assert (
+        "::error file=models/coding-agent.yaml,line=129,col=5,title=TM-SCORE-001 (high)::"
+        "threat T-104 has no assumption" in out
+    )
+    _golden("check-examples.github.txt", out, request.config.getoption("--update-golden"))
+
+
+def test_check_examples_markdown_golden(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, request: pytest.FixtureRequest
+) -> None:
+    code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "markdown")
+    assert code == 1
+    assert out.splitlines()[2].startswith(":x: **Fails** at `--fail-on high`: 112 findings")
+    _golden(
+        "check-examples.md",
+        _stable(out, examples_copy),
+        request.config.getoption("--update-golden"),
+    )
+
+
+def test_several_formats_of_one_run(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, tmp_path: Path
+) -> None:
+    sarif, md = tmp_path / "out" / "results.sarif", tmp_path / "comment.md"
+    code, out, err = _run(
+        capsys,
+        "check",
+        str(examples_copy),
+        *AS_OF,
+        "--format",
+        "text,sarif,markdown",
+        "--output",
+        f"-,{sarif},{md}",
+    )
+    assert code == 1, err
+    alone = {
+        fmt: _run(capsys, "check", str(examples_copy), *AS_OF, "--format", fmt)[1]
+        for fmt in ("text", "sarif", "markdown")
+    }
+    assert out == alone["text"]
+    assert sarif.read_text(encoding="utf-8") == alone["sarif"]
+    assert md.read_text(encoding="utf-8") == alone["markdown"]
+
+
+@pytest.mark.parametrize(
+    ("formats", "outputs", "said"),
+    [
+        ("text,nope", "-,x.txt", "invalid choice: 'nope'"),
+        ("text,sarif", "x.sarif", "one file per format"),
+        ("text,sarif", "-,-", "stdout (`-`) named twice"),
+        ("sarif,json", "x.out,x.out", "a file named twice"),
+        ("text,text", "a,b", "named twice"),
+    ],
+    ids=["unknown", "count", "stdout-twice", "file-twice", "format-twice"],
+)
+def test_a_format_mistake_fails_before_anything_is_written(
+    capsys: pytest.CaptureFixture[str],
+    examples_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    formats: str,
+    outputs: str,
+    said: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(examples_copy), *AS_OF, "--format", formats, "--output", outputs])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2 and said in err and out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_github_appends_the_markdown_summary(
+    capsys: pytest.CaptureFixture[str],
+    examples_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "github")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
+    markdown = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "markdown")[1]
+    assert code == 1 and out.startswith("::")
+    assert summary.read_text(encoding="utf-8") == "earlier step\n" + markdown

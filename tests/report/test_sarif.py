@@ -1,0 +1,237 @@
+"""The SARIF view of a check run: valid for Microsoft's SARIF multitool, every check a rule,
+messages from the findings' structured arguments, fingerprints that survive moved lines,
+waivers as suppressions.
+
+The multitool (npm package `@microsoft/sarif-multitool`) is installed by scripts/test.sh
+into `.ci/cache/sarif` (or named by `$SARIF_MULTITOOL`). Locally its test skips when it
+is missing; in CI (`CI=true`) it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import git
+import pytest
+
+from policyengine.cli import main
+from policyengine.report import OutputFormat
+from policyengine.report.sarif import VALIDATE_RULE, sarif_document
+from policyengine.results import (
+    CheckInfo,
+    CheckOutcome,
+    ControlResult,
+    ControlStatus,
+    Diagnostic,
+    Finding,
+    ModelReport,
+    RunResult,
+    Severity,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+AS_OF = "2026-11-27"
+
+
+def _multitool() -> str | None:
+    given = os.environ.get("SARIF_MULTITOOL")
+    if given:
+        return given
+    cached = REPO / ".ci" / "cache" / "sarif" / "node_modules" / ".bin" / "sarif-multitool"
+    return str(cached) if cached.is_file() else shutil.which("sarif-multitool")
+
+
+@pytest.fixture(scope="module")
+def multitool() -> str:
+    found = _multitool()
+    if found is None:
+        message = (
+            "the SARIF multitool is missing: npm install --prefix .ci/cache/sarif "
+            "@microsoft/sarif-multitool (scripts/test.sh does it)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("ex") / "examples"
+    shutil.copytree(EXAMPLES, dest)
+    repo = git.Repo.init(dest)
+    repo.git.add("--all")
+    who = git.Actor("Examples", "examples@example.com")
+    repo.index.commit("examples", author=who, committer=who)
+    repo.close()
+    return dest
+
+
+def _sarif(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict[str, object]:
+    code = main(["check", *map(str, paths), "--as-of", AS_OF, "--format", "sarif"])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    doc: dict[str, object] = json.loads(out)
+    return doc
+
+
+def test_examples_validate_without_errors_or_warnings(
+    multitool: str, examples: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "check.sarif"
+    log.write_text(json.dumps(_sarif(capsys, examples)), encoding="utf-8")
+    report = tmp_path / "validation.sarif"
+    done = subprocess.run(
+        [multitool, "validate", str(log), "--output", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    problems = json.loads(report.read_text(encoding="utf-8"))["runs"][0]["results"]
+    # a result without a level is a warning (SARIF 3.27.10)
+    bad = [r for r in problems if r.get("level", "warning") in ("error", "warning")]
+    assert bad == [], json.dumps(bad, indent=1)[:4000]
+    assert ": error " not in done.stdout and ": warning " not in done.stdout, done.stdout
+
+
+def test_every_check_is_a_rule_and_each_finding_is_on_its_line(
+    examples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _sarif(capsys, examples)
+    run = doc["runs"][0]  # type: ignore[index]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert ids == sorted(ids) and "TM-SCORE-001" in ids and "TM-CTX-001" in ids
+    found = {r["ruleId"] for r in run["results"]}
+    assert set(ids) - found, "rules that found nothing are listed too"
+    for rule in rules:
+        assert rule["properties"]["security-severity"] in ("9.5", "8.0", "5.5", "3.0")
+        assert rule["help"]["markdown"] and rule["shortDescription"]["text"].endswith(".")
+        assert all(c in rule["properties"]["tags"] for c in rule["properties"]["controls"])
+    score = next(
+        r
+        for r in run["results"]
+        if r["ruleId"] == "TM-SCORE-001" and "coding-agent" in json.dumps(r["locations"])
+    )
+    assert score["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "models/coding-agent.yaml", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 129, "startColumn": 5},
+    }
+    # the message is the rule's template and the finding's arguments, not the text
+    rule = rules[score["ruleIndex"]]
+    template = rule["messageStrings"][score["message"]["id"]]["text"]
+    assert "{0}" in template and score["message"]["arguments"] == ["T-104"]
+    assert template.replace("{0}", "T-104") == "threat T-104 has no assumption."
+
+
+def test_fingerprints_survive_lines_moving(
+    examples: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    before = _sarif(capsys, examples / "models" / "coding-agent.yaml")
+    moved = tmp_path / "examples"
+    shutil.copytree(examples, moved)
+    model = moved / "models" / "coding-agent.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text("# a comment\n# and another\n" + text, encoding="utf-8")
+    after = _sarif(capsys, model)
+
+    def prints(doc: dict[str, object]) -> list[tuple[str, int]]:
+        return [
+            (
+                r["partialFingerprints"]["policyengine/v1"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )
+            for r in doc["runs"][0]["results"]  # type: ignore[index]
+        ]
+
+    old, new = prints(before), prints(after)
+    assert [f for f, _ in old] == [f for f, _ in new]
+    assert [line + 2 for _, line in old] == [line for _, line in new]
+    assert len({f for f, _ in old}) == len(old), "one fingerprint per finding"
+
+
+def _waived_run() -> RunResult:
+    finding = Finding(
+        check_id="TM-ATTEST-001",
+        severity=Severity.MEDIUM,
+        message="control nist-ai-rmf/MEASURE 2.11 has no attestation",
+        pointer="/compliance",
+        line=12,
+        column=3,
+        controls=("nist-ai-rmf/MEASURE 2.11",),
+        key='["TM-ATTEST-001"]',
+        template="missing",
+        arguments=("nist-ai-rmf/MEASURE 2.11",),
+    )
+    model = ModelReport(
+        path="models/a.yaml",
+        model_id="a",
+        owner="team-a",
+        diagnostics=(),
+        checks=(CheckOutcome("TM-ATTEST-001", "Attested", Severity.MEDIUM, True, (finding,)),),
+        controls=(
+            ControlResult(
+                "nist-ai-rmf/MEASURE 2.11",
+                "nist-ai-rmf",
+                ControlStatus.WAIVED,
+                ("TM-ATTEST-001",),
+                (finding,),
+                note="Fairness evaluation is scheduled with the Q1 release.",
+            ),
+        ),
+    )
+    broken = ModelReport(
+        "models/b.yaml", "", "", (Diagnostic("models/b.yaml", 3, 1, "YAML syntax error"),)
+    )
+    rule = CheckInfo(
+        "TM-ATTEST-001",
+        "Attested",
+        "medium",
+        ("nist-ai-rmf/MEASURE 2.11",),
+        "p.rego",
+        messages=(("missing", "control {0} has no attestation"),),
+    )
+    return RunResult(models=(model, broken), as_of=date(2026, 11, 27), rules=(rule,))
+
+
+def test_a_waived_finding_is_suppressed_with_the_waivers_reason() -> None:
+    doc = sarif_document(_waived_run())
+    (result, invalid) = doc["runs"][0]["results"]
+    assert result["suppressions"] == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": "Fairness evaluation is scheduled with the Q1 release.",
+        }
+    ]
+    assert result["message"] == {"id": "missing", "arguments": ["nist-ai-rmf/MEASURE 2.11"]}
+    rules = doc["runs"][0]["tool"]["driver"]["rules"]
+    assert invalid["ruleId"] == VALIDATE_RULE == rules[invalid["ruleIndex"]]["id"]
+    assert invalid["level"] == "error" and "suppressions" not in invalid
+
+
+def test_a_finding_whose_arguments_do_not_fill_the_template_keeps_its_text() -> None:
+    run = _waived_run()
+    model = run.models[0]
+    finding = replace(model.checks[0].findings[0], arguments=())
+    check = replace(model.checks[0], findings=(finding,))
+    run = replace(run, models=(replace(model, checks=(check,), controls=()),))
+    (result,) = sarif_document(run)["runs"][0]["results"]
+    assert result["message"] == {"text": "control nist-ai-rmf/MEASURE 2.11 has no attestation."}
+    assert "suppressions" not in result
+
+
+def test_sarif_is_offered_by_check_only() -> None:
+    with pytest.raises(TypeError, match="no view"):
+        from policyengine.results import StatusReport
+
+        OutputFormat.SARIF.formatter().render(StatusReport(_waived_run()))
