@@ -300,6 +300,7 @@ _GOLDEN_EXT = {
     OutputFormat.YAML: "yaml",
     OutputFormat.SARIF: "sarif",
     OutputFormat.GITHUB: "github.txt",
+    OutputFormat.JUNIT: "junit.xml",
 }
 """Extension of each format's golden file; a new format must add its own. A binary
 format's golden file is a text dump of what a reader of it sees (`.xlsx.txt`)."""

@@ -64,6 +64,7 @@ class OutputFormat(StrEnum):
     YAML = "yaml"
     SARIF = "sarif"
     GITHUB = "github"
+    JUNIT = "junit"
 
     def formatter(self) -> Formatter:
         """The formatter for this format."""
@@ -72,6 +73,7 @@ class OutputFormat(StrEnum):
         from .html import HtmlFormatter
         from .ics import IcsFormatter
         from .json import JsonFormatter
+        from .junit import JunitFormatter
         from .markdown import MarkdownFormatter
         from .sarif import SarifFormatter
         from .text import TextFormatter
@@ -99,6 +101,8 @@ class OutputFormat(StrEnum):
                 return SarifFormatter()
             case OutputFormat.GITHUB:
                 return GithubFormatter()
+            case OutputFormat.JUNIT:
+                return JunitFormatter()
             case _:
                 assert_never(self)
 
@@ -108,7 +112,7 @@ _T, _J, _M = OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN
 FORMATS_OF: Mapping[str, tuple[OutputFormat, ...]] = MappingProxyType(
     {
         "validate": (_T, _J),
-        "check": (_T, _J, OutputFormat.SARIF, OutputFormat.GITHUB, _M),
+        "check": (_T, _J, OutputFormat.SARIF, OutputFormat.GITHUB, OutputFormat.JUNIT, _M),
         "status": (_T, _J, _M, OutputFormat.CSV),
         "remind": (_T, _M, _J, OutputFormat.ICS),
         "test": (_T, _J),

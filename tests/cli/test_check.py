@@ -402,3 +402,56 @@ def test_github_appends_the_markdown_summary(
     markdown = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "markdown")[1]
     assert code == 1 and out.startswith("::")
     assert summary.read_text(encoding="utf-8") == "earlier step\n" + markdown
+
+
+def test_check_examples_junit_golden(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, request: pytest.FixtureRequest
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "junit")
+    assert code == 1
+    root = ET.fromstring(out)
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert list(suites) == ["nist-ai-rmf", "iso42001", "atlas", "validate"]
+    cases = root.findall("testsuite/testcase")
+    assert root.get("tests") == str(len(cases))
+    assert root.get("failures") == str(sum(c.find("failure") is not None for c in cases))
+    assert root.get("skipped") == str(sum(c.find("skipped") is not None for c in cases))
+    passing = [c for c in cases if len(c) == 0]
+    assert passing, "passing checks are cases too"
+    score = [
+        c
+        for c in suites["nist-ai-rmf"].findall("testcase")
+        if c.get("classname") == "models/coding-agent.yaml"
+        and c.get("name", "").startswith("TM-SCORE-001 ")
+    ]
+    (failure,) = [c.find("failure") for c in score]
+    assert failure is not None and failure.get("type") == "high"
+    assert "models/coding-agent.yaml:129:5: high: threat T-104 has no assumption" in (
+        failure.text or ""
+    )
+    assert [c.get("classname") for c in suites["validate"].findall("testcase")] == [
+        "models/coding-agent.yaml",
+        "models/partner-classifier.yaml",
+        "models/support-assistant.yaml",
+    ]
+    _golden(
+        "check-examples.junit.xml",
+        _stable(out, examples_copy),
+        request.config.getoption("--update-golden"),
+    )
+
+
+def test_junit_errors_for_an_invalid_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: policyengine/v1\nkind: ThreatModel\nmetadata: [\x1b\n", "utf-8")
+    code, out, _ = _run(capsys, "check", str(bad), *AS_OF, "--format", "junit")
+    assert code == 1
+    root = ET.fromstring(out)
+    (error,) = root.findall("testsuite[@name='validate']/testcase/error")
+    assert root.get("errors") == "1" and "\x1b" not in out
