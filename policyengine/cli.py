@@ -56,6 +56,11 @@ def _add_output_options(p: argparse.ArgumentParser, command: str) -> None:
         help="write the report to FILE, not stdout (`-` is stdout); with several formats, "
         "one FILE per format, in their order",
     )
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour even on a terminal (as does a non-empty NO_COLOR)",
+    )
     p.set_defaults(offered_formats=tuple(formats))
 
 
@@ -352,6 +357,39 @@ def _emit_binary(data: bytes, output: Path | None) -> None:
     sys.stdout.buffer.flush()
 
 
+def _progress_bar(args: argparse.Namespace) -> Callable[[int, int], None] | None:
+    """A progress bar on stderr (tqdm) for a run checked in worker processes, only when
+    stderr is a terminal and `--quiet` is not given; None otherwise. The bar is removed
+    when the run ends, so the terminal keeps the report alone."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: list[Any] = []
+
+    def tick(done: int, total: int) -> None:
+        if not bars:
+            bars.append(
+                tqdm(
+                    total=total,
+                    unit="model",
+                    desc="policyengine: checking",
+                    file=sys.stderr,
+                    leave=False,
+                    # NOTE: tqdm 4.70 draws nothing on a terminal that reports no size
+                    # (0 rows, a fresh pseudo-terminal): 80x24 then, like shutil's fallback.
+                    ncols=shutil.get_terminal_size().columns,
+                    nrows=shutil.get_terminal_size().lines,
+                )
+            )
+        bar = bars[0]
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return tick
+
+
 def _today(args: argparse.Namespace) -> date:
     as_of: date | None = getattr(args, "as_of", None)
     return as_of if as_of is not None else date.today()
@@ -497,7 +535,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     elif args.head or args.changed_only or args.show_existing:
         raise UsageError("--head, --changed-only and --show-existing need --base REF")
     else:
-        run = run_check(paths, options)
+        run = run_check(paths, options, progress=_progress_bar(args))
         _require_models(args, run, config, paths)
     fail_on = _fail_on(args, config)
     return _report(args, replace(run, view=_view(args, fail_on)), fail_on)
@@ -619,6 +657,13 @@ def _cmd_bundle_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    _emit(shtab.complete(_build_parser(), shell=args.shell), None)
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .schema import schema_text
 
@@ -691,8 +736,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _colour(args: argparse.Namespace) -> bool:
     """Colour the terminal view: only on a terminal, and never with `NO_COLOR` set
-    (no-color.org: any non-empty value)."""
+    (no-color.org: any non-empty value) or `--no-color`."""
     if args.format != "text" or args.output is not None or os.environ.get("NO_COLOR"):
+        return False
+    if getattr(args, "no_color", False):
         return False
     return sys.stdout.isatty()
 
@@ -714,7 +761,7 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
         extra_policy_dirs=tuple(args.policy),
         workers=args.workers,
     )
-    run = run_check(paths, options)
+    run = run_check(paths, options, progress=_progress_bar(args))
     _require_models(args, run, config, paths)
     for diagnostic in run.diagnostics:
         logger.warning("%s", diagnostic.render())
@@ -751,10 +798,37 @@ def _days(text: str) -> int:
     return value
 
 
+_EXIT_STATUSES = """exit status:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on, an invalid model, a review due (status, remind)
+  2  the tool could not do its job (bad arguments, config, engine, no model found)"""
+
+_MAIN_EPILOG = f"""examples:
+  policyengine check                      the config's models, text report
+  policyengine check --base origin/main   a pull request: what it makes new or worse
+  policyengine matrix -f html -o m.html   the control-coverage matrix
+  policyengine remind --within 30         reviews due in the next 30 days
+  policyengine completion bash            shell completion
+
+{_EXIT_STATUSES}
+"""
+
+_CHECK_EPILOG = f"""examples:
+  policyengine check models/ --fail-on high
+  policyengine check -f text,sarif -o -,results.sarif     the text and SARIF for code scanning
+  policyengine check --base origin/main -f github         annotations on the pull request
+  policyengine check -f junit -o report.xml               a test report (GitLab, Jenkins)
+
+{_EXIT_STATUSES}
+"""
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policyengine",
         description="Policy-as-code compliance engine for AI threat models.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"policyengine {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
@@ -770,7 +844,14 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_fail_on_option(p, "config, else low")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("check", help="validate, evaluate the policies and the review rules")
+    p = sub.add_parser(
+        "check",
+        help="validate, evaluate the policies and the review rules",
+        description="Validate the threat models, evaluate the Rego policies and the review "
+        "rules, and report the findings.",
+        epilog=_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     _add_output_options(p, "check")
     _add_config_options(p)
@@ -934,6 +1015,16 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
     p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh, tcsh)",
+        description="Print a completion script for SHELL. Bash: "
+        "`policyengine completion bash > ~/.local/share/bash-completion/completions/"
+        'policyengine`; zsh: `policyengine completion zsh > "${fpath[1]}/_policyengine"`.',
+    )
+    p.add_argument("shell", choices=["bash", "zsh", "tcsh"], metavar="SHELL")
+    p.set_defaults(func=_cmd_completion)
 
     return parser
 

@@ -378,11 +378,16 @@ def _model_report(
     )
 
 
+Progress = Callable[[int, int], None]
+"""Told (files done, files in all) as a large run's worker processes finish chunks."""
+
+
 def run_check(
     paths: Sequence[Path],
     options: RunOptions,
     engine: Engine | None = None,
     policy_set: PolicySet | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Validate, then evaluate every valid model; invalid models are reported, not evaluated.
 
@@ -394,6 +399,8 @@ def run_check(
     worker processes (`_check_in_workers`): the same result, in less time and memory.
     Fewer are checked in this process, with `engine` when given. `policy_set` is the
     policies when the caller has read them already (a pull request checks two sides).
+    `progress`, when given, is told how many files are done as worker processes finish
+    their chunks (a run in this process tells nothing).
     """
     config = options.config
     atlas, mapping, controls = _catalogs(config)  # here too for worker runs: errors named at once
@@ -405,7 +412,7 @@ def run_check(
         listing = find_models(paths, config.root, () if paths else config.models)
         workers = _workers_for(listing, processes)
         if workers > 1:
-            run_result = _check_in_workers(listing, options, policy_set, workers)
+            run_result = _check_in_workers(listing, options, policy_set, workers, progress)
             return replace(
                 _unique_ids(run_result, config.root),
                 provenance=provenance(
@@ -552,13 +559,27 @@ def _validate_chunk(
 
 
 def _check_in_workers(
-    listing: Listing, options: RunOptions, policy_set: PolicySet, workers: int
+    listing: Listing,
+    options: RunOptions,
+    policy_set: PolicySet,
+    workers: int,
+    progress: Progress | None = None,
 ) -> RunResult:
     """`run_check` with each model read, validated, judged and evaluated in one of
     `workers` processes; only the reports come back."""
+    total = len(listing.candidates)
+    finished = [0]
+
+    def done(chunk: Sequence[ModelReport | None]) -> None:
+        finished[0] += len(chunk)
+        if progress is not None:
+            progress(finished[0], total)
+
     with SpawnPool(workers, _init_check, (options, policy_set.digest), what="check") as pool:
         pool.start()
-        chunks = pool.map(_check_chunk, _with_history(options.config.root, listing.candidates))
+        chunks = pool.map(
+            _check_chunk, _with_history(options.config.root, listing.candidates), done
+        )
     return replace(_collected(listing, chunks, options.as_of), frameworks=tuple(options.frameworks))
 
 

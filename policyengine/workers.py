@@ -161,18 +161,29 @@ class SpawnPool(Generic[_S]):
         for _ in range(self.workers):
             self._pool.submit(int)
 
-    def map(self, task: Callable[[_S, _T], _R], chunks: Iterable[_T]) -> list[_R]:
+    def map(
+        self,
+        task: Callable[[_S, _T], _R],
+        chunks: Iterable[_T],
+        done: Callable[[_R], None] | None = None,
+    ) -> list[_R]:
         """`task(state, chunk)` for each chunk, in the workers; the answers in order.
 
         Chunks are sent as `chunks` yields them, so the workers start on the first while
-        the next is made. Raises what a task raised when it is a `PolicyEngineError`, and
-        `self.error` when a worker died or a chunk could not reach it; the other tasks
-        are cancelled, and nothing is returned.
+        the next is made. `done`, when given, is called with each answer, in order, as it
+        is collected (a progress display). Raises what a task raised when it is a
+        `PolicyEngineError`, and `self.error` when a worker died or a chunk could not
+        reach it; the other tasks are cancelled, and nothing is returned.
         """
         futures: list[Future[_R]] = []
         try:
             futures.extend(self._pool.submit(_run, task, chunk) for chunk in chunks)
-            return [future.result() for future in futures]
+            answers = []
+            for future in futures:
+                answers.append(future.result())
+                if done is not None:
+                    done(answers[-1])
+            return answers
         except BrokenProcessPool as exc:
             self.broken = True
             raise self.error(
