@@ -455,3 +455,37 @@ def test_junit_errors_for_an_invalid_file(
     root = ET.fromstring(out)
     (error,) = root.findall("testsuite[@name='validate']/testcase/error")
     assert root.get("errors") == "1" and "\x1b" not in out
+
+
+def test_pull_request_sarif_marks_what_is_new(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(history)
+    code, out, _ = _run(capsys, "check", "--base", "HEAD~1", *AS_OF, "--format", "sarif")
+    assert code == 1
+    run = json.loads(out)["runs"][0]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "PR-REVIEW-001" in rules and "TM-SCORE-001" in rules
+    new = [r for r in run["results"] if r["baselineState"] == "new"]
+    assert [r["ruleId"] for r in new] == ["PR-REVIEW-001"]
+    (review,) = new
+    assert rules[review["ruleIndex"]] == "PR-REVIEW-001"
+    assert review["level"] == "error"
+    assert review["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "models/support-assistant.yaml"
+    )
+    assert {r["baselineState"] for r in run["results"]} == {"new", "unchanged"}
+    pr_rule = run["tool"]["driver"]["rules"][review["ruleIndex"]]
+    assert pr_rule["properties"]["security-severity"] == "9.5"
+
+
+def test_pull_request_github_annotates_only_what_is_new(
+    capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(history)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    code, out, _ = _run(capsys, "check", "--base", "HEAD~1", *AS_OF, "--format", "github")
+    assert code == 1
+    errors = [line for line in out.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 1 and "title=PR-REVIEW-001 (critical)" in errors[0]
+    assert "already on the base HEAD~1" in out
