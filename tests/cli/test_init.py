@@ -7,6 +7,7 @@ pre-commit's own loader; `init` then `check` passes in an empty folder.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -277,3 +278,20 @@ def test_the_pre_commit_files_parse_and_select_the_models(
     (started / "services" / "chat" / "models").mkdir(parents=True)
     (started / "services" / "chat" / "models" / "bot.yml").write_text("a: 1\n", encoding="utf-8")
     assert _selects(published, "services/chat/models/bot.yml")  # models/ at any depth
+
+
+def test_the_check_workflows_command_runs_in_the_started_folder(
+    started: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The formats the generated workflow asks for exist, and write what it uploads."""
+    monkeypatch.chdir(started)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    argv = ["check", "--as-of", AS_OF, "--allow-unknown-history"]
+    code, out, err = run([*argv, "--format", "github,sarif", "--output", "-,results.sarif"], capsys)
+    assert code == 0, err
+    annotations = [line for line in out.splitlines() if line.startswith("::")]
+    loud = [line for line in annotations if line.startswith(("::error ", "::warning "))]
+    assert out.endswith(f"policyengine: {len(loud)} annotations (errors and warnings)\n")
+    log = json.loads((started / "results.sarif").read_text(encoding="utf-8"))
+    assert log["version"] == "2.1.0" and len(log["runs"][0]["results"]) == len(annotations)
+    assert len(log["runs"][0]["tool"]["driver"]["rules"]) > 50
