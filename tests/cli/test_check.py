@@ -328,7 +328,10 @@ def test_check_examples_markdown_golden(
 ) -> None:
     code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "markdown")
     assert code == 1
-    assert out.splitlines()[2].startswith(":x: **Fails** at `--fail-on high`: 112 findings")
+    rows = [line for line in out.splitlines() if line.startswith("| high |")]
+    found = out.count("\n| high |") + out.count("\n| medium |") + out.count("\n| low |")
+    assert rows and f"### Findings ({found})" in out
+    assert out.splitlines()[2].startswith(f":x: **Fails** at `--fail-on high`: {found} findings")
     _golden(
         "check-examples.md",
         _stable(out, examples_copy),
