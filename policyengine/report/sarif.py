@@ -39,6 +39,7 @@ from ..results import (
     Severity,
 )
 from . import Formatter, OutputFormat, no_view
+from .escape import json_document
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 """The `$schema` of the log: the SARIF 2.1.0 schema as code-scanning services name it."""
@@ -378,5 +379,7 @@ class SarifFormatter(Formatter):
 
 
 def _dumped(document: Mapping[str, Any]) -> Iterable[str]:
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    # JSON leaves line separators and bidi controls raw inside strings: escaped here too,
+    # so no text from a model starts a line of the log (`escape.json_document`)
+    text = json_document(json.dumps(document, indent=2, ensure_ascii=False))
     yield text + "\n"

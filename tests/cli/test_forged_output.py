@@ -124,9 +124,33 @@ def _markdown(out: str) -> None:
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     html = md.render(out)
     assert "<script" not in html and "<a " not in html
-    rows = html.split("<tr>")[1:]
-    widths = {row.count("<th") + row.count("<td") for row in rows}
-    assert len(widths) <= 1, widths  # no field split a cell or ended a row
+    for table in html.split("<table>")[1:]:  # a check comment has several tables
+        rows = table.split("</table>")[0].split("<tr>")[1:]
+        widths = {row.count("<th") + row.count("<td") for row in rows}
+        assert len(widths) <= 1, widths  # no field split a cell or ended a row
+
+
+def _github(out: str) -> None:
+    """Every line is one workflow command the tool wrote, its properties its own (a field
+    cannot end them or add one), or the tool's summary line last."""
+    lines = out.splitlines()
+    assert lines[-1].startswith("policyengine: ") and lines[-1].endswith(
+        " annotations (errors and warnings)"
+    )
+    for line in lines[:-1]:
+        kind, _, rest = line.partition(" ")
+        assert kind in ("::error", "::warning", "::notice"), line
+        properties = rest.split("::", 1)[0]
+        for prop in properties.split(","):
+            assert prop.split("=", 1)[0] in ("file", "line", "col", "title"), line
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def _junit(out: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    _no_forged_line(out)
+    assert ET.fromstring(out).tag == "testsuites"  # no control character broke the XML
 
 
 def _csv(out: str) -> None:
@@ -176,6 +200,12 @@ def _check_all_formats(
                 _csv(out)
             case OutputFormat.ICS:
                 _ics(out)
+            case OutputFormat.SARIF:
+                _json(out, payload)
+            case OutputFormat.GITHUB:
+                _github(out)
+            case OutputFormat.JUNIT:
+                _junit(out)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
