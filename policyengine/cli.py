@@ -244,6 +244,16 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="query the policies the OPA server already holds instead of loading ours",
     )
+    _add_policy_option(p)
+    p.add_argument(
+        "--framework",
+        action="append",
+        default=[],
+        help="evaluate only this framework (nist-ai-rmf, iso42001, atlas; repeatable)",
+    )
+
+
+def _add_policy_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--policy",
         action="append",
@@ -251,12 +261,6 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="DIR",
         help="an extra folder of custom checks (repeatable)",
-    )
-    p.add_argument(
-        "--framework",
-        action="append",
-        default=[],
-        help="evaluate only this framework (nist-ai-rmf, iso42001, atlas; repeatable)",
     )
 
 
@@ -788,6 +792,55 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     return code
 
 
+def _check_infos(args: argparse.Namespace) -> Any:
+    """Every check a `check` run in this repository evaluates (the bundled ones, the
+    config's `policies:` folders, `--policy DIR`) and the pull request's own, by id."""
+    from .bundled import policies_dir
+    from .config import find_root, load_config
+    from .pipeline import policy_dirs
+    from .policyset import load_policy_set
+    from .pr import PR_CHECKS
+
+    root = args.config.resolve().parent if args.config is not None else find_root(Path.cwd())
+    config = load_config(root, args.config)
+    for d in args.policy:
+        if not d.is_dir():
+            raise UsageError(f"{d}: no such policy folder")
+    policy_set = load_policy_set(policy_dirs(config, tuple(args.policy)))
+    bundled = policies_dir().resolve()
+
+    def source(file: str) -> str:
+        path = Path(file).resolve()
+        if path.is_relative_to(bundled):
+            return f"bundled: policies/{path.relative_to(bundled).as_posix()}"
+        if path.is_relative_to(root.resolve()):
+            return path.relative_to(root.resolve()).as_posix()
+        return file
+
+    infos = [meta.info(source(meta.file)) for meta in policy_set.checks.values()]
+    return {c.id: c for c in sorted([*infos, *PR_CHECKS.values()], key=lambda c: c.id)}
+
+
+def _cmd_checks(args: argparse.Namespace) -> int:
+    from .results import CheckListing
+
+    return _report(args, CheckListing(tuple(_check_infos(args).values())))
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    import difflib
+
+    from .results import CheckExplanation
+
+    infos = _check_infos(args)
+    wanted = args.check_id.strip().upper()
+    if wanted not in infos:
+        near = difflib.get_close_matches(wanted, list(infos), n=3)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise UsageError(f"no check {args.check_id!r}{hint}; policyengine checks lists them")
+    return _report(args, CheckExplanation(infos[wanted]))
+
+
 def _days(text: str) -> int:
     try:
         value = int(text)
@@ -1012,6 +1065,21 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="metadata.id of the draft (default: the folder)")
     _add_output_options(p, "discover")
     p.set_defaults(func=_cmd_discover)
+
+    p = sub.add_parser("checks", help="list every check: id, severity, title and controls")
+    _add_output_options(p, "checks")
+    _add_config_options(p)
+    _add_policy_option(p)
+    p.set_defaults(func=_cmd_checks)
+
+    p = sub.add_parser(
+        "explain", help="what a check is for, how to fix its findings, how to rule it out"
+    )
+    p.add_argument("check_id", metavar="ID", help="a check id, e.g. TM-SCORE-001")
+    _add_output_options(p, "explain")
+    _add_config_options(p)
+    _add_policy_option(p)
+    p.set_defaults(func=_cmd_explain)
 
     p = sub.add_parser("schema", help="print the threat-model JSON Schema")
     p.set_defaults(func=_cmd_schema)

@@ -81,10 +81,11 @@ class CheckMeta:
         """Every control as `framework/ID`, sorted."""
         return tuple(sorted(f"{fw}/{cid}" for fw, ids in self.controls.items() for cid in ids))
 
-    def info(self) -> CheckInfo:
+    def info(self, source: str = "") -> CheckInfo:
         """What the check is, for a reader and for the formats that list every check
         (SARIF rules, JUnit cases): its METADATA, and each message template with numbered
-        placeholders."""
+        placeholders. `source` names its file as a reader should see it (default: as
+        found)."""
         messages = (
             tuple((name, t.positional()) for name, t in self.message.templates.items())
             if self.message is not None
@@ -95,7 +96,7 @@ class CheckMeta:
             title=self.title,
             severity=self.severity.value,
             controls=self.control_keys(),
-            source=self.file,
+            source=source or self.file,
             description=self.description,
             rationale=self.rationale,
             hint=self.hint,

@@ -113,9 +113,11 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
         CheckInfo(
             REGRESSION_CHECK_ID,
             "A control satisfied at the base still is",
-            "the failing check's",
+            "varies",
             (),
             "pull request",
+            description="Its severity is the worst of the control's findings (medium when "
+            "it has none).",
             rationale="A pull request should not lose compliance that the base had; when "
             "a new finding explains the regression it is shown with that finding instead.",
             hint="Fix the findings now counted against the control (shown in the message), "
@@ -150,9 +152,10 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
         CheckInfo(
             WAIVER_CHECK_ID,
             "Waivers added or extended are approved",
-            "medium, or the worst finding of the control",
+            "varies",
             (),
             "pull request",
+            description="Its severity is the worst finding of the waived control, at least medium.",
             rationale="A waiver hides a control's findings from its status; adding one or "
             "moving its expiry is a risk decision, not an edit.",
             hint="Fix the control's findings instead, or have the person named in "
@@ -162,9 +165,11 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
         CheckInfo(
             NOT_APPLICABLE_CHECK_ID,
             "Scope exclusions added are approved",
-            "medium, or the worst finding of the control",
+            "varies",
             (),
             "pull request",
+            description="Its severity is the worst finding of the excluded control, at "
+            "least medium.",
             rationale="A compliance.not_applicable entry stops a control or technique "
             "from counting for the model; that is a scope decision.",
             hint="Remove the entry and fix what fails, or have a reviewer confirm the "
@@ -174,9 +179,10 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
         CheckInfo(
             CONFIG_CHECK_ID,
             "The repository config is not changed by the pull request it judges",
-            "high (low for evidence_dir alone)",
+            "high",
             (),
             "pull request",
+            description="Low when only evidence_dir changes.",
             rationale="The config chooses the models, frameworks, gate and policies; the "
             "base's config judges a pull request, so a change to it takes effect only "
             "once merged.",

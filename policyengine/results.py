@@ -171,7 +171,8 @@ class CheckInfo:
     title: str
     """One-line title."""
     severity: str
-    """A `Severity` value, or how a pull-request check takes its severity from its cause."""
+    """A `Severity` value, or `varies` for a pull-request check whose severity is its
+    cause's (`description` says how)."""
     controls: tuple[str, ...]
     """Control ids (`framework/ID`) its findings count against, sorted."""
     source: str
@@ -755,6 +756,22 @@ class DiscoveryReport:
     """How many Python files and manifests were read."""
 
 
+@dataclass(frozen=True)
+class CheckListing:
+    """`policyengine checks`: every check a run evaluates, and the pull request's own."""
+
+    checks: tuple[CheckInfo, ...]
+    """Sorted by id."""
+
+
+@dataclass(frozen=True)
+class CheckExplanation:
+    """`policyengine explain ID`: one check, for a reader."""
+
+    check: CheckInfo
+    """The check."""
+
+
 Report = (
     RunResult
     | StatusReport
@@ -764,6 +781,8 @@ Report = (
     | AtlasChange
     | MatrixReport
     | DiscoveryReport
+    | CheckListing
+    | CheckExplanation
 )
 """What a command hands to a formatter: `RunResult` for `validate` and `check`."""
 
@@ -802,7 +821,7 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
     - `remind`: the same, a listed review (due within the window) being at least low; so
       at the default `low`, 1 when any review is listed.
     - `test`: 1 when any Rego test failed or errored.
-    - `atlas list`/`atlas diff`: always 0.
+    - `atlas list`/`atlas diff`, `checks`, `explain`: always 0.
     - `discover`: 0 (a file it could not read or parse is a warning), 1 on an error.
     - `matrix`: 1 when a model is invalid (its column has no result) or a run-level error
       diagnostic; the gaps a complete matrix shows never fail it (that is `check`'s job).
@@ -819,7 +838,7 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
             return _review_status(run, fail_on, listed=[m for g in groups for m in g.models])
         case PolicyTestReport():
             return 0 if all(r.outcome is Outcome.PASS for r in report.results) else 1
-        case AtlasListing() | AtlasChange():
+        case AtlasListing() | AtlasChange() | CheckListing() | CheckExplanation():
             return 0
         case MatrixReport(matrix=matrix):
             return _matrix_status(matrix)

@@ -26,6 +26,9 @@ from policyengine.results import (
     AtlasChange,
     AtlasListing,
     CatalogDiff,
+    CheckExplanation,
+    CheckInfo,
+    CheckListing,
     CheckOutcome,
     CodeFinding,
     CodeKind,
@@ -349,6 +352,16 @@ def _small_run() -> RunResult:
     return RunResult(models=(model, broken), as_of=date(2026, 11, 27), frameworks=("nist-ai-rmf",))
 
 
+_INFO = CheckInfo(
+    "TM-SCORE-002",
+    "Every threat states an assumption",
+    "high",
+    ("nist-ai-rmf/MAP 5.1",),
+    "policies/scoring.rego",
+    hint="State the assumption.",
+)
+
+
 def _sample(command: str) -> tuple[Report, str]:
     """A small report of `command` and a text every format of it must show."""
     run = _small_run()
@@ -369,6 +382,10 @@ def _sample(command: str) -> tuple[Report, str]:
             return AtlasChange("5.4.0", "5.6.1", CatalogDiff(("AML.T0051",), (), ())), "AML.T0051"
         case "matrix":
             return MatrixReport(build_matrix(run, load_controls())), "MAP 5.1"
+        case "checks":
+            return CheckListing((_INFO,)), "TM-SCORE-002"
+        case "explain":
+            return CheckExplanation(_INFO), "TM-SCORE-002"
         case "discover":
             tool = CodeFinding(
                 CodeKind.AGENT_TOOL,

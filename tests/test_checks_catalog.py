@@ -13,7 +13,8 @@ from policyengine.applicability import asked_as, load_mapping
 from policyengine.bundled import catalog_dir, policies_dir
 from policyengine.catalog import ControlCatalog, load_controls
 from policyengine.errors import PolicyError
-from policyengine.policyset import PolicySet, load_policy_set
+from policyengine.policyset import EXPLAINED, PolicySet, load_policy_set
+from policyengine.pr import PR_CHECKS
 
 _ID = re.compile(r"TM-[A-Z]+-\d{3}")
 _ID_LITERAL = re.compile(r'"(TM-[A-Za-z0-9_.-]+)"')
@@ -212,3 +213,16 @@ def test_bundled_checks_render_their_messages_from_templates(policy_set: PolicyS
         if not line.lstrip().startswith("#") and _LEGACY.search(line)
     ]
     assert legacy == []
+
+
+def test_every_check_says_why_how_to_fix_it_and_how_to_rule_it_out() -> None:
+    """Every bundled check, the examples' team check and every pull-request check carries
+    custom.rationale, custom.hint and custom.rule_out (`policyengine explain` shows them;
+    findings carry the hint)."""
+    examples = policies_dir().parent / "examples" / "policies"
+    checks = load_policy_set([policies_dir(), examples]).checks.values()
+    lacking = [f"{c.id}: custom.{k}" for c in checks for k in EXPLAINED if not getattr(c, k)]
+    lacking += [f"{c.id}: {k}" for c in PR_CHECKS.values() for k in EXPLAINED if not getattr(c, k)]
+    assert lacking == []
+    texts = [getattr(c, k) for c in checks for k in EXPLAINED]
+    assert all(len(t) <= 300 for t in texts), "keep them brief"

@@ -169,6 +169,7 @@ def test_same_folder_name_twice_gets_unique_prefixes(tmp_path: Path) -> None:
         (_check(controls='["6.1.2"]'), 3, "custom.controls must be"),
         (_check(controls="{iso42001: []}"), 3, "non-empty list"),
         (_check(id="'bad id'"), 3, "custom.id must be"),
+        (_check(controls='{iso42001: ["6.1.2"]}\n#   hint: [a]'), 3, "custom.hint must be text"),
         (
             "package p\n\n# METADATA\n# title: x\n# custom:\n#   id: [unclosed\n",
             6,
@@ -178,7 +179,17 @@ def test_same_folder_name_twice_gets_unique_prefixes(tmp_path: Path) -> None:
         ("package p\n# METADATA\n# custom: 3\n", 2, "must be a mapping"),
         ("deny contains 1 if true\n", 1, "expected a `package`"),
     ],
-    ids=["severity", "controls-list", "controls-empty", "id", "yaml", "title", "custom", "pkg"],
+    ids=[
+        "severity",
+        "controls-list",
+        "controls-empty",
+        "id",
+        "hint",
+        "yaml",
+        "title",
+        "custom",
+        "pkg",
+    ],
 )
 def test_bad_metadata_names_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
     path = _write(tmp_path, "bad.rego", text)

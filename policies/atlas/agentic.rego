@@ -22,6 +22,15 @@ import data.lib.techniques
 #     atlas: ["AML.T0010", "AML.T0011", "AML.T0029", "AML.T0051", "AML.T0053", "AML.T0080", "AML.T0086", "AML.T0101"]
 #     nist-ai-rmf: ["MAP 4.1"]
 #   message: "no threat considers {family} ({name}) on agentic surface {surface}; it covers {techniques}"
+#   rationale: >-
+#     An agent that calls tools can be steered to call them for an attacker: to send data
+#     out, destroy it or run commands.
+#   hint: >-
+#     Add a threat on the surface that names the family (or one of the techniques the
+#     message lists) in its atlas list, scored and mitigated like the others.
+#   rule_out: >-
+#     List each technique that cannot reach this system in compliance.not_applicable
+#     (technique and reason); the reason is reviewed like a threat.
 deny contains result.each("TM-ATLAS-005", found) if {
 	found := [result.item_control(
 		["surfaces", ask.surface],

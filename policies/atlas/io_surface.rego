@@ -23,6 +23,15 @@ import data.lib.techniques
 #     atlas: ["AML.T0018", "AML.T0024", "AML.T0029", "AML.T0040", "AML.T0051", "AML.T0054", "AML.T0056", "AML.T0057"]
 #     nist-ai-rmf: ["MAP 4.1"]
 #   message: "no threat considers {family} ({name}) on input_output surface {surface}; it covers {techniques}"
+#   rationale: >-
+#     What anyone can send to a model and read back is the first place an attacker tries:
+#     injection, jailbreaks, evasion, extraction and API abuse.
+#   hint: >-
+#     Add a threat on the surface that names the family (or one of the techniques the
+#     message lists) in its atlas list, scored and mitigated like the others.
+#   rule_out: >-
+#     List each technique that cannot reach this system in compliance.not_applicable
+#     (technique and reason); the reason is reviewed like a threat.
 deny contains result.each("TM-ATLAS-001", found) if {
 	found := [result.item_control(
 		["surfaces", ask.surface],

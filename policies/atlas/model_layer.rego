@@ -22,6 +22,15 @@ import data.lib.techniques
 #     atlas: ["AML.T0010", "AML.T0011", "AML.T0018", "AML.T0020"]
 #     nist-ai-rmf: ["MAP 4.1"]
 #   message: "no threat considers {family} ({name}) on model surface {surface}; it covers {techniques}"
+#   rationale: >-
+#     Weights, training data and supplied models can be poisoned, manipulated, stolen or
+#     arrive compromised.
+#   hint: >-
+#     Add a threat on the surface that names the family (or one of the techniques the
+#     message lists) in its atlas list, scored and mitigated like the others.
+#   rule_out: >-
+#     List each technique that cannot reach this system in compliance.not_applicable
+#     (technique and reason); the reason is reviewed like a threat.
 deny contains result.each("TM-ATLAS-008", found) if {
 	found := [result.item_control(
 		["surfaces", ask.surface],

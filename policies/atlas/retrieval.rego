@@ -22,6 +22,15 @@ import data.lib.techniques
 #     atlas: ["AML.T0051", "AML.T0057", "AML.T0070"]
 #     nist-ai-rmf: ["MAP 4.1"]
 #   message: "no threat considers {family} ({name}) on retrieval surface {surface}; it covers {techniques}"
+#   rationale: >-
+#     Whatever a retriever puts into the context is input an attacker may have written, and
+#     an index can leak what it holds.
+#   hint: >-
+#     Add a threat on the surface that names the family (or one of the techniques the
+#     message lists) in its atlas list, scored and mitigated like the others.
+#   rule_out: >-
+#     List each technique that cannot reach this system in compliance.not_applicable
+#     (technique and reason); the reason is reviewed like a threat.
 deny contains result.each("TM-ATLAS-003", found) if {
 	found := [result.item_control(
 		["surfaces", ask.surface],

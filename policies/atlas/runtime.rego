@@ -22,6 +22,15 @@ import data.lib.techniques
 #     atlas: ["AML.T0010", "AML.T0011", "AML.T0053"]
 #     nist-ai-rmf: ["MAP 4.1"]
 #   message: "no threat considers {family} ({name}) on runtime surface {surface}; it covers {techniques}"
+#   rationale: >-
+#     The serving stack, ML libraries and the machine that runs the model are a supply chain
+#     and an attack surface of their own.
+#   hint: >-
+#     Add a threat on the surface that names the family (or one of the techniques the
+#     message lists) in its atlas list, scored and mitigated like the others.
+#   rule_out: >-
+#     List each technique that cannot reach this system in compliance.not_applicable
+#     (technique and reason); the reason is reviewed like a threat.
 deny contains result.each("TM-ATLAS-011", found) if {
 	found := [result.item_control(
 		["surfaces", ask.surface],

@@ -21,6 +21,15 @@ import data.lib.techniques
 #   controls:
 #     nist-ai-rmf: ["MAP 4.1"]
 #   message: "no threat considers {family} ({name}), which applies to the model as a whole; it covers {techniques}"
+#   rationale: >-
+#     Some techniques apply to the whole model: new ones not mapped yet, and those an asset
+#     puts in scope whatever the surfaces.
+#   hint: >-
+#     Add a threat that names the family (or one of the techniques the message lists) in its
+#     atlas list.
+#   rule_out: >-
+#     List each technique that cannot reach this system in compliance.not_applicable
+#     (technique and reason); the reason is reviewed like a threat.
 deny contains result.each("TM-ATLAS-013", found) if {
 	found := [result.item_control([], {"family": ask.family, "name": ask.name, "techniques": ask.techniques}, concat("/", ["atlas", ask.family])) |
 		some ask in techniques.missing_whole

@@ -24,6 +24,15 @@ import data.lib.result
 #   message:
 #     control: "evidence {evidence} of control {owner} does not exist or is empty"
 #     report: "report {evidence} of red-team exercise {owner} does not exist or is empty"
+#   rationale: >-
+#     Evidence that is missing or empty shows nothing, however many controls cite it.
+#   hint: >-
+#     Commit the cited file with its content at that path, or correct the path in the
+#     control or red-team exercise.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-EVID-001", found) if {
 	controls := [result.item_control(path, {"message": "control", "evidence": path, "owner": ["controls", i, "id"]}, "iso42001/8.3") |
 		some i

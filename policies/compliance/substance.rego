@@ -23,6 +23,16 @@ import data.lib.result
 #   judges: ["metadata", "system"]
 #   controls: {nist-ai-rmf: ["MAP 1.1"], iso42001: ["A.6.2.2"]}
 #   message: "{field} {owner} is {kind}: '{text}'"
+#   rationale: >-
+#     A purpose, context or owner that reads like a placeholder lets every check that asks
+#     whether it is stated pass on nothing.
+#   hint: >-
+#     Replace the placeholder with what the system is for, where it runs, who uses it and
+#     who owns it.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-001", found) if {
 	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
 		some p in _placeholders
@@ -43,6 +53,15 @@ deny contains result.each("TM-TEXT-001", found) if {
 #   judges: ["threats"]
 #   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
 #   message: "{field} {owner} is {kind}: '{text}'"
+#   rationale: >-
+#     A score cannot be challenged when its assumption or its threat's title says nothing.
+#   hint: >-
+#     Write each assumption as a sentence that explains the score, and give the threat a
+#     title that names it.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-002", found) if {
 	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
 		some p in _placeholders
@@ -64,6 +83,13 @@ deny contains result.each("TM-TEXT-002", found) if {
 #   absent: no risk acceptance, waiver or exclusion in this model
 #   controls: {iso42001: ["6.1.3"]}
 #   message: "{field} {owner} is {kind}: '{text}'"
+#   rationale: >-
+#     Accepting a risk, waiving a control or ruling one out is a decision; a placeholder
+#     records nobody and no reason.
+#   hint: >-
+#     Name the person or body who decided and write the reason in a sentence.
+#   rule_out: >-
+#     Not by a waiver: the text of a waiver or exclusion is what this check reads; fix it.
 deny contains result.each("TM-TEXT-003", found) if {
 	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
 		some p in _placeholders
@@ -90,6 +116,14 @@ not_applicable contains "TM-TEXT-003" if {
 #   absent: no control or attestation in this model
 #   controls: {iso42001: ["A.3.2"]}
 #   message: "{field} {owner} is {kind}: '{text}'"
+#   rationale: >-
+#     A control or attestation owned by a placeholder has no one to answer for it.
+#   hint: >-
+#     Name the team, role or person accountable for the control or attestation.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-004", found) if {
 	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
 		some p in _placeholders
@@ -116,6 +150,15 @@ not_applicable contains "TM-TEXT-004" if {
 #   absent: no red-team exercise in this model
 #   controls: {nist-ai-rmf: ["MEASURE 1.3", "MEASURE 2.1"]}
 #   message: "{field} {owner} is {kind}: '{text}'"
+#   rationale: >-
+#     Who performed an exercise decides whether it was independent and what it can be
+#     trusted for.
+#   hint: >-
+#     Name the team or firm that performed the red-team exercise in performed_by.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-005", found) if {
 	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
 		some p in _placeholders

@@ -15,6 +15,13 @@ import data.lib.result
 #   absent: no waiver in this model
 #   controls: {iso42001: ["6.1.3"]}
 #   message: "waiver of {control} expired on {expires}"
+#   rationale: >-
+#     A waiver is a time-boxed decision; once it expires it decides nothing.
+#   hint: >-
+#     Fix the control and remove the waiver, or renew it with a new expiry and approval.
+#   rule_out: >-
+#     Not by another waiver: renewing this one (a reviewer approves it) or removing it is
+#     the fix.
 deny contains result.each("TM-WAIVER-001", found) if {
 	# One batch (lib.result says why). Waivers and their facts zipped by index: "some i;
 	# w := waivers[i]" then facts[i] is a join regopy enumerates in full.

@@ -39,6 +39,16 @@ not_applicable := set()
 #     invalid: "attestation for {control} {problem}"
 #   controls:
 #     iso42001: ["A.2.2", "A.2.3", "A.2.4", "A.3.3", "A.4.6", "A.5.2", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.5", "A.6.2.8", "A.7.6", "A.8.3", "A.8.4", "A.8.5", "A.9.3", "A.10.4"]
+#   rationale: >-
+#     Some ISO/IEC 42001 controls are met by organisation documents; an attestation points
+#     at them and keeps them fresh.
+#   hint: >-
+#     Add an attestation in compliance.attestations (control, evidence file, by, date) dated
+#     within the review cadence, with an evidence file that exists.
+#   rule_out: >-
+#     When the organisation does not hold the document, waive the control in
+#     compliance.waivers with an expiry; list it in compliance.not_applicable only with a
+#     reason it cannot apply.
 deny contains result.each("TM-ATTEST-002", found) if {
 	found := [_item(p) | some p in attestation.problems(_attested)]
 	count(found) > 0

@@ -21,6 +21,14 @@ _datasets := [i | some i; asset := input.model.assets[i]; asset.type == "dataset
 #   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.5"]}
 #   message: "dataset {dataset} does not record its provenance source"
+#   rationale: >-
+#     Where data came from is what a poisoning investigation starts from.
+#   hint: >-
+#     Record provenance.source on the dataset asset.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-020", found) if {
 	found := [result.item(["assets", i, "provenance", "source"], {"dataset": ["assets", i, "id"]}) |
 		some i in _datasets
@@ -42,6 +50,14 @@ deny contains result.each("TM-ISO-020", found) if {
 #   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.2"]}
 #   message: "dataset {dataset} {problem}"
+#   rationale: >-
+#     Data that anyone can change cannot be trusted for training or evaluation.
+#   hint: >-
+#     Set ingestion.access_controlled: true on the dataset and name its writers.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-021", found) if {
 	uncontrolled := [result.item(["assets", i, "ingestion", "access_controlled"], {"dataset": ["assets", i, "id"], "problem": "does not control who can write to it"}) |
 		some i in _datasets
@@ -73,6 +89,14 @@ _pinning_fields := [["version", ["version"]], ["provenance.sha256", ["provenance
 #   absent: no dataset in this model
 #   controls: {iso42001: ["A.4.3", "A.7.3"]}
 #   message: "dataset {dataset} does not record {field}"
+#   rationale: >-
+#     The exact data a model used can only be found again by version and hash.
+#   hint: >-
+#     Record the dataset's version and provenance.sha256.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-022", found) if {
 	found := [result.item(array.concat(["assets", i], field[1]), {"dataset": ["assets", i, "id"], "field": field[0]}) |
 		some i in _datasets
@@ -95,6 +119,15 @@ deny contains result.each("TM-ISO-022", found) if {
 #   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.4"]}
 #   message: "dataset {dataset} states no data quality requirements"
+#   rationale: >-
+#     Without stated quality requirements, bad data cannot be told from good.
+#   hint: >-
+#     State the dataset's quality requirements (completeness, accuracy, labelling,
+#     freshness) in its quality field.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-023", found) if {
 	found := [result.item(["assets", i, "quality"], {"dataset": ["assets", i, "id"]}) |
 		some i in _datasets

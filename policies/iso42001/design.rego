@@ -20,6 +20,15 @@ not_applicable := set()
 #   message:
 #     empty: "model lists no {part}"
 #     off_surface: "asset {asset} is on no attack surface"
+#   rationale: >-
+#     An asset on no attack surface was left out of the threat analysis.
+#   hint: >-
+#     Put every asset on at least one surface (its assets list), and inventory the system's
+#     assets if none are listed.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	some part in ["assets", "surfaces"]
 	count(object.get(input.model, part, [])) == 0

@@ -15,6 +15,14 @@ import data.lib.result
 #   judges: ["threats"]
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.3", "A.5.4"]}
 #   message: "model lists no threat, so no impact is assessed"
+#   rationale: >-
+#     A threat model without threats assesses no impact at all.
+#   hint: >-
+#     Add the threats of the system, each scored with its assumptions.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	not _has_threat
 	finding := result.finding("TM-ISO-010", ["threats"], {})
@@ -48,6 +56,16 @@ _write_permissions := {"write", "read_write", "admin"}
 #   absent: no agent tool with write permissions in this model
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.4", "A.9.2"]}
 #   message: "agent tool {tool} with write permissions does not state its {field}"
+#   rationale: >-
+#     The harm an agent can do through a tool that writes is bounded by its blast radius and
+#     by who must approve it.
+#   hint: >-
+#     State blast_radius and human_approval on the tool (human_approval: none is a valid,
+#     stated decision).
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-011", found) if {
 	found := [result.item(["assets", i, field], {"tool": ["assets", i, "id"], "field": field}) |
 		some i in _writing_tools

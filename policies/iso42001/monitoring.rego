@@ -16,6 +16,14 @@ import data.lib.result
 #   absent: no red-team finding in this model
 #   controls: {iso42001: ["9.1"]}
 #   message: "red-team finding {exercise}/{finding} does not record its remediation {field}"
+#   rationale: >-
+#     A red-team finding nobody tracks is found again at the next exercise.
+#   hint: >-
+#     Record remediation.status and remediation.ticket on each red-team finding.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-050", found) if {
 	# One batch (lib.result says why); "some i; x := xs[i]": regopy does not compile
 	# "some i, x in" inside a comprehension.

@@ -26,6 +26,15 @@ _libraries := [i | some i; asset := input.model.assets[i]; asset.type == "ml_lib
 #   absent: no model or dataset asset in this model
 #   controls: {iso42001: ["A.4.2"]}
 #   message: "{type} {asset} does not record its version"
+#   rationale: >-
+#     A model or dataset without a version cannot be named exactly, so neither can its
+#     risks.
+#   hint: >-
+#     Record the version of every model and dataset asset.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-030", found) if {
 	found := [result.item(["assets", i, "version"], {"type": ["assets", i, "type"], "asset": ["assets", i, "id"]}) |
 		some i in _versioned
@@ -49,6 +58,15 @@ deny contains result.each("TM-ISO-030", found) if {
 #   message:
 #     undocumented: "ML library {asset} lists no pinned components and no SBOM"
 #     no_sbom: "SBOM {sbom} of ML library {asset} does not exist or is empty"
+#   rationale: >-
+#     Unpinned ML libraries change under the system without anyone deciding so.
+#   hint: >-
+#     List the library's components with versions, or name an SBOM file that exists in the
+#     repository.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-031", found) if {
 	undocumented := [result.item(["assets", i], {"message": "undocumented", "asset": ["assets", i, "id"]}) |
 		some i in _libraries
@@ -80,6 +98,15 @@ deny contains result.each("TM-ISO-031", found) if {
 #   message:
 #     no_runtime: "model documents no runtime surface, serving infrastructure or ML library"
 #     no_hosting: "base model {asset} does not record its hosting"
+#   rationale: >-
+#     Where a system runs decides who else can reach it and what fails with it.
+#   hint: >-
+#     Add a runtime surface or a serving_infrastructure or ml_library asset, and record the
+#     hosting of every base model.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	not _documents_runtime
 	finding := result.finding("TM-ISO-032", ["surfaces"], {"message": "no_runtime"})

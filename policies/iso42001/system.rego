@@ -15,6 +15,14 @@ import data.lib.result
 #   judges: ["system"]
 #   controls: {iso42001: ["A.6.2.2", "A.9.4"]}
 #   message: "system.{field} is not stated"
+#   rationale: >-
+#     An AI system's requirements start from what it is and what it is for.
+#   hint: >-
+#     Fill in system.description and system.intended_purpose.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	some field in ["description", "intended_purpose"]
 	not model.stated(_system, field)
@@ -42,6 +50,15 @@ default _system := {}
 #   message:
 #     no_interface: "input_output surface {surface} documents no interface"
 #     unstated: "interface {interface} of surface {surface} does not state {field}"
+#   rationale: >-
+#     People who use, operate or assess the system need to know who can reach it and how.
+#   hint: >-
+#     List each interface of the input_output surface with who can use it and how they
+#     authenticate.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-004", found) if {
 	no_interface := [result.item(["surfaces", i, "interfaces"], {"message": "no_interface", "surface": ["surfaces", i, "id"]}) |
 		some i in _io_surfaces

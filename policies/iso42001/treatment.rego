@@ -15,6 +15,14 @@ import data.lib.result
 #   absent: no planned control in this model
 #   controls: {iso42001: ["8.3"]}
 #   message: "planned control {control} has no due date"
+#   rationale: >-
+#     A planned control without a date is a plan that is not being implemented.
+#   hint: >-
+#     Give the planned control a due date.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-060", found) if {
 	found := [result.item(["controls", i, "due"], {"control": ["controls", i, "id"]}) |
 		some i in _planned
@@ -38,6 +46,15 @@ deny contains result.each("TM-ISO-060", found) if {
 #   message:
 #     no_evidence: "verified control {control} names no evidence"
 #     missing: "evidence {evidence} of verified control {control} does not exist or is empty"
+#   rationale: >-
+#     A control marked verified claims a result; the result is evidence someone can read.
+#   hint: >-
+#     Name the verification evidence on the control and commit the file at that path, or set
+#     the control back to implemented.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-ISO-061", found) if {
 	no_evidence := [result.item(["controls", i, "evidence"], {"message": "no_evidence", "control": ["controls", i, "id"]}) |
 		some i in _verified
@@ -69,6 +86,14 @@ deny contains result.each("TM-ISO-061", found) if {
 #   message:
 #     system: "metadata.owner names no accountable owner"
 #     control: "control {control} has no owner"
+#   rationale: >-
+#     A risk nobody owns is a risk nobody treats.
+#   hint: >-
+#     Name the accountable team in metadata.owner and an owner on every control.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	not model.stated(input.model, ["metadata", "owner"])
 	finding := result.finding("TM-ISO-062", ["metadata", "owner"], {"message": "system"})

@@ -53,6 +53,16 @@ not_applicable := set()
 #       "MAP 3.4", "MAP 5.2", "MEASURE 2.2", "MEASURE 2.3", "MEASURE 2.5", "MEASURE 2.6",
 #       "MEASURE 2.8", "MEASURE 2.9", "MEASURE 2.11", "MEASURE 2.12", "MEASURE 2.13",
 #       "MEASURE 3.2", "MEASURE 3.3", "MEASURE 4.1", "MEASURE 4.2", "MEASURE 4.3"]
+#   rationale: >-
+#     Some NIST AI RMF outcomes live in organisation documents, not in a threat model; an
+#     attestation points at them and keeps them fresh.
+#   hint: >-
+#     Add an attestation in compliance.attestations (control, evidence file, by, date) dated
+#     within the review cadence, with an evidence file that exists.
+#   rule_out: >-
+#     When the organisation does not hold the document, waive the control in
+#     compliance.waivers with an expiry; list it in compliance.not_applicable only with a
+#     reason it cannot apply.
 deny contains result.each("TM-ATTEST-001", found) if {
 	found := [_item(p) | some p in attestation.problems(_attested)]
 	count(found) > 0

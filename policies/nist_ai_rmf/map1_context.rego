@@ -27,6 +27,15 @@ _context_fields := ["intended_purpose", "deployment_context", "users"]
 #   judges: ["system"]
 #   message: "system does not state its {field}"
 #   controls: {nist-ai-rmf: ["MAP 1.1"]}
+#   rationale: >-
+#     Risks can only be judged against what the system is for, where it runs and who uses
+#     it.
+#   hint: >-
+#     Fill in system.intended_purpose, system.deployment_context and system.users.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	some field in _context_fields
 	not model.stated(_system, field)
@@ -42,6 +51,14 @@ deny contains finding if {
 #   judges: ["system"]
 #   message: "system does not declare a risk tolerance of low, medium or high"
 #   controls: {nist-ai-rmf: ["MAP 1.5"]}
+#   rationale: >-
+#     A score means little until the organisation says how much risk the system may carry.
+#   hint: >-
+#     Set system.risk_tolerance to low, medium or high, as agreed with the system's owner.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	not object.get(_system, "risk_tolerance", "") in _risk_tolerances
 	finding := result.finding("TM-CTX-002", ["system", "risk_tolerance"], {})

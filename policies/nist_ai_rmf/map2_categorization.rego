@@ -23,6 +23,15 @@ _system := input.model.system
 #   judges: ["system"]
 #   message: "system lists no ai_tasks"
 #   controls: {nist-ai-rmf: ["MAP 2.1"]}
+#   rationale: >-
+#     Generation, retrieval, classification and tool use each bring their own risks, and
+#     decide which techniques apply.
+#   hint: >-
+#     List the system's AI tasks in system.ai_tasks.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	not model.stated(_system, "ai_tasks")
 	finding := result.finding("TM-CTX-003", ["system", "ai_tasks"], {})
@@ -37,6 +46,16 @@ deny contains finding if {
 #   judges: ["system"]
 #   message: "system does not describe its human_oversight"
 #   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.5"], iso42001: ["6.1.4", "8.4", "A.9.2"]}
+#   rationale: >-
+#     Whether a person reviews or can override the system changes the impact of every
+#     threat.
+#   hint: >-
+#     Describe in system.human_oversight who reviews or can override the system's outputs,
+#     and when.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	not model.stated(_system, "human_oversight")
 	finding := result.finding("TM-CTX-004", ["system", "human_oversight"], {})
@@ -51,6 +70,14 @@ deny contains finding if {
 #   judges: ["system"]
 #   message: "system lists no out_of_scope_uses"
 #   controls: {nist-ai-rmf: ["MAP 2.2", "MAP 3.3"]}
+#   rationale: >-
+#     Stating what the system must not be used for bounds the risks it has to answer for.
+#   hint: >-
+#     List the uses the system is not meant for in system.out_of_scope_uses.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	not model.stated(_system, "out_of_scope_uses")
 	finding := result.finding("TM-CTX-005", ["system", "out_of_scope_uses"], {})

@@ -34,6 +34,15 @@ not_applicable contains "TM-CTRL-001" if count(_mitigated) == 0
 #   absent: no threat is marked mitigated in this model
 #   message: "threat {threat} is marked mitigated but control {control} is {status}"
 #   controls: {nist-ai-rmf: ["MAP 4.2", "MEASURE 1.2"], iso42001: ["8.3"]}
+#   rationale: >-
+#     A threat mitigated by a control that is only planned is not mitigated yet.
+#   hint: >-
+#     Set the threat's status to mitigating until the control is implemented, or implement
+#     the control and update its status.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-CTRL-001", found) if {
 	count(_not_in_place) > 0
 	threats := input.model.threats
@@ -58,6 +67,15 @@ deny contains result.each("TM-CTRL-001", found) if {
 #   judges: ["controls"]
 #   message: "no detective control is implemented or verified"
 #   controls: {nist-ai-rmf: ["MEASURE 2.4"], iso42001: ["A.6.2.6"]}
+#   rationale: >-
+#     Preventive controls fail; something must notice misuse or failure in production.
+#   hint: >-
+#     Add a detective control (monitoring, alerting, audit) and mark it implemented once it
+#     runs.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	not _detective_in_operation
 	finding := result.finding("TM-CTRL-002", ["controls"], {})

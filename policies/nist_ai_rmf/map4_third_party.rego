@@ -35,6 +35,15 @@ not_applicable contains id if {
 #   absent: no third-party or open-weights asset in this model
 #   message: "asset {asset} {problem}"
 #   controls: {nist-ai-rmf: ["MAP 4.1"], iso42001: ["A.10.2", "A.10.3"]}
+#   rationale: >-
+#     An external AI component nobody reviewed before use is shadow AI.
+#   hint: >-
+#     Name the supplier and have the component pass procurement review
+#     (procurement_reviewed: true).
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-SUPPLY-001", found) if {
 	assets := input.model.assets
 	found := [result.item(["assets", i, problem.field], {"asset": ["assets", i, "id"], "problem": problem.msg}) |
@@ -72,6 +81,14 @@ _has_problem(a, "procurement_reviewed", "records no procurement review") if {
 #   absent: no third-party or open-weights asset in this model
 #   message: "third-party asset {asset} has no threat with a mitigating control"
 #   controls: {nist-ai-rmf: ["MAP 4.2"]}
+#   rationale: >-
+#     An external component needs at least one threat that names the control that guards it.
+#   hint: >-
+#     Add a threat on the asset's surface with a mitigation naming a control.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-SUPPLY-002", found) if {
 	assets := input.model.assets
 	found := [result.item(["assets", i], {"asset": ["assets", i, "id"]}) |

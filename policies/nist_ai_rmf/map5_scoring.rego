@@ -64,6 +64,16 @@ _all_assumed if {
 #     unscored: "threat {threat} has no {field} from 1 to 5"
 #     no_assumption: "threat {threat} has no assumption"
 #   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
+#   rationale: >-
+#     Likelihood and impact are judgements; a reviewer can only challenge them through the
+#     assumptions written beside them, and revisit them when an assumption stops holding.
+#   hint: >-
+#     Give the threat a likelihood and an impact from 1 to 5 and at least one assumption
+#     that explains them.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-SCORE-001", found) if {
 	not _all_scored
 	threats := input.model.threats
@@ -126,6 +136,15 @@ _not_in_place := [i |
 #   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}, at or above {threshold} for risk tolerance {tolerance}) has no treatment: no mitigation names a control, and it is neither accepted nor transferred"
 #   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3", "8.3"]}
+#   rationale: >-
+#     A high risk without a treatment is a risk accepted by nobody.
+#   hint: >-
+#     Mitigate the threat with a control, accept it with an approver and an expiry, or
+#     transfer it.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-TREAT-001", found) if {
 	threats := input.model.threats
 	risks := input.facts.threat_risks
@@ -160,6 +179,15 @@ _is_planned(cid) if {
 #   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}) is treated only by control {control}, which is still planned"
 #   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3", "8.3"]}
+#   rationale: >-
+#     A control that is only planned treats nothing yet.
+#   hint: >-
+#     Implement a mitigating control (status implemented or verified), or accept or transfer
+#     the risk until it is.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-TREAT-002", found) if {
 	threats := input.model.threats
 	risks := input.facts.threat_risks
@@ -201,6 +229,15 @@ _accepted := [[i, a] |
 #     expired: "the acceptance of threat {threat} (risk {risk}) has expired or states no expiry"
 #     too_long: "the acceptance of threat {threat} (risk {risk}) runs {days} days, longer than the {max} days the risk criteria allow"
 #   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3"]}
+#   rationale: >-
+#     Only the people the risk criteria name may accept a risk, and only for a limited time.
+#   hint: >-
+#     Have an acceptor from risk.acceptors approve the acceptance, with an expiry within
+#     risk.max_acceptance_days, or treat the threat instead.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-TREAT-003", found) if {
 	threats := input.model.threats
 	risks := input.facts.threat_risks

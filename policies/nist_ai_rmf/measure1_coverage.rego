@@ -43,6 +43,15 @@ _has_io_or_retrieval if "retrieval" in _layers
 #   absent: no threat in this model
 #   message: "threat {threat} names no ATLAS technique"
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
+#   rationale: >-
+#     A shared taxonomy makes threats comparable and checkable for completeness.
+#   hint: >-
+#     Name at least one ATLAS technique in the threat's atlas list (policyengine atlas list
+#     shows them).
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-THREAT-001", found) if {
 	not _all_named
 	threats := input.model.threats
@@ -73,6 +82,14 @@ _all_named if {
 #   absent: no surface in this model
 #   message: "surface {surface} has no threat"
 #   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
+#   rationale: >-
+#     A surface without threats is a risk nobody measured.
+#   hint: >-
+#     Add a threat on the surface, or remove the surface if the system does not have it.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-THREAT-002", found) if {
 	# An array, repeats kept: each of the few surfaces tests membership once.
 	threat_surfaces := [t.surface | some t in input.model.threats]
@@ -98,6 +115,14 @@ deny contains result.each("TM-THREAT-002", found) if {
 #   absent: no input_output or retrieval surface in this model
 #   message: "no threat covers information disclosure, AML.T0057 data leakage or an ATLAS exfiltration technique"
 #   controls: {nist-ai-rmf: ["MEASURE 2.10"]}
+#   rationale: >-
+#     Systems that take users' text or documents can leak them.
+#   hint: >-
+#     Add a threat covering information disclosure (stride) or LLM data leakage (AML.T0057).
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	_has_io_or_retrieval
 
@@ -125,6 +150,15 @@ _names_exfiltration if {
 #   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}) has not been validated"
 #   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1"]}
+#   rationale: >-
+#     A high risk that nobody tested may be worse, or better, than its score.
+#   hint: >-
+#     Run a red-team test or evaluation of the threat and record validation.status
+#     (confirmed or not_reproduced) with the findings it produced.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-EVAL-001", found) if {
 	threats := input.model.threats
 	risks := input.facts.threat_risks

@@ -46,6 +46,14 @@ _has_surfaces if count(input.model.surfaces) > 0
 #   judges: ["red_team"]
 #   message: "no red-team exercise is marked independent"
 #   controls: {nist-ai-rmf: ["MEASURE 1.3"]}
+#   rationale: >-
+#     The developers of a system miss the attacks they did not think of.
+#   hint: >-
+#     Have people outside the team run an exercise and mark it independent: true.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	count([rt | some rt in _exercises; object.get(rt, "independent", false) == true]) == 0
 	finding := result.finding("TM-REDTEAM-001", ["red_team"], {})
@@ -60,6 +68,15 @@ deny contains finding if {
 #   judges: ["red_team"]
 #   message: "no red-team exercise within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["9.1", "A.6.2.4"]}
+#   rationale: >-
+#     Attacks and the system both change; a test older than a year says little about either
+#     now.
+#   hint: >-
+#     Run a red-team exercise and record it in red_team with its date.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	count([rt | some rt in _exercises; _recent(rt)]) == 0
 	finding := result.finding("TM-REDTEAM-002", ["red_team"], {})
@@ -75,6 +92,14 @@ deny contains finding if {
 #   absent: no surface in this model
 #   message: "surface {surface} (layer {layer}) is in no red-team scope within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"]}
+#   rationale: >-
+#     A layer nobody attacked is a layer whose controls are untested.
+#   hint: >-
+#     Include the surface in the scope of a red-team exercise within the last 365 days.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-REDTEAM-003", found) if {
 	surfaces := input.model.surfaces
 	found := [result.item(["surfaces", i], {"surface": ["surfaces", i, "id"], "layer": ["surfaces", i, "layer"]}) |
@@ -97,6 +122,14 @@ deny contains result.each("TM-REDTEAM-003", found) if {
 #     no_performer: "red-team exercise {exercise} does not state performed_by"
 #     no_scope: "red-team exercise {exercise} names no surface in its scope"
 #   controls: {nist-ai-rmf: ["MEASURE 2.1"]}
+#   rationale: >-
+#     A test without a recorded scope and performer cannot be repeated or weighed.
+#   hint: >-
+#     State performed_by and the surfaces in scope of the exercise.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-REDTEAM-004", found) if {
 	exercises := _exercises
 	found := [result.item(["red_team", i, "performed_by"], {"message": "no_performer", "exercise": ["red_team", i, "id"]}) |
@@ -148,6 +181,16 @@ not_applicable contains "TM-REDTEAM-007" if count(input.facts.high_risk_indices)
 #     no_link: "threat {threat} is confirmed but names no red-team finding in validation.findings"
 #     no_remediation: "red-team finding {exercise}/{finding}, which confirms threat {threat}, has no remediation record with a status"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["9.1"]}
+#   rationale: >-
+#     A confirmed threat is a known weakness; its remediation must be traceable from the
+#     threat to the finding.
+#   hint: >-
+#     Name the red-team finding in the threat's validation.findings and give the finding a
+#     remediation record with its status.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-REDTEAM-005", found) if {
 	validation := input.facts.validation
 	found := [result.item(["threats", i, "validation"], {"message": "no_link", "threat": ["threats", i, "id"]}) |
@@ -186,6 +229,15 @@ deny contains result.each("TM-REDTEAM-005", found) if {
 #     mitigated: "threat {threat} is marked mitigated while the remediation of red-team finding {exercise}/{finding} that confirmed it is {status}"
 #     likelihood: "threat {threat} has likelihood {likelihood} while the remediation of red-team finding {exercise}/{finding} that confirmed it is {status}: score it 3 or more, or say why in validation.rationale"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["6.1.2", "9.1"]}
+#   rationale: >-
+#     A threat a red team confirmed is not less likely until its remediation is done.
+#   hint: >-
+#     Keep the threat's likelihood at 3 or more and its status open or mitigating until the
+#     remediation is resolved, or say why in validation.rationale.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-REDTEAM-006", found) if {
 	threats := input.model.threats
 	validation := input.facts.validation
@@ -231,6 +283,16 @@ _open_params(message, i, o) := {
 #   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}) is untested and none of its ATLAS techniques was in a red-team scope within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"]}
+#   rationale: >-
+#     A high risk nobody has tested may be scored wrong; a recent exercise aimed at it can
+#     prove that.
+#   hint: >-
+#     Put one of the threat's ATLAS techniques in the scope of a red-team exercise, or
+#     record the validation result it already has.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains result.each("TM-REDTEAM-007", found) if {
 	threats := input.model.threats
 	risks := input.facts.threat_risks

@@ -22,6 +22,16 @@ not_applicable := set()
 #     unknown: "the threat model review status is unknown: the git history could not be read (fetch it whole: actions/checkout fetch-depth: 0)"
 #     other: "the threat model review status is {status}"
 #   controls: {nist-ai-rmf: ["MEASURE 3.1"], iso42001: ["8.2"]}
+#   rationale: >-
+#     A threat model is only worth its last review: the calendar, changes to the system, new
+#     ATLAS techniques and red-team findings all call for one.
+#   hint: >-
+#     Review the threat model (see the review verdict's reasons) and set
+#     review.last_reviewed to the review's date; for an unknown verdict, run with the full
+#     git history.
+#   rule_out: >-
+#     Not by a waiver of its own: a review is the fix. A shallow clone can pass
+#     --allow-unknown-history on the command line, never in the config.
 deny contains finding if {
 	not _status in {"current", "due_soon"}
 	finding := result.finding("TM-REVIEW-001", ["review"], {"message": _message(_status), "status": _status})
@@ -49,6 +59,15 @@ default _message(_) := "other"
 #   judges: ["review"]
 #   message: "review.cadence is {cadence}, longer than the ceiling of {max}: the review falls due at the ceiling"
 #   controls: {nist-ai-rmf: ["MEASURE 3.1"], iso42001: ["8.2"]}
+#   rationale: >-
+#     The organisation sets the longest time a threat model may go unreviewed.
+#   hint: >-
+#     Shorten review.cadence to the ceiling (review.max_cadence in .policyengine.yaml) or
+#     less.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	input.facts.review.cadence_exceeds == true
 	params := {"cadence": input.facts.review.cadence, "max": input.facts.review.max_cadence}

@@ -1,8 +1,9 @@
 """Report formats: pure views of the report of every command.
 
 Each command ends with one `Report` (results.py): a `RunResult` for `validate` and
-`check`, a `StatusReport`, `RemindReport`, `PolicyTestReport`, `AtlasListing` or
-`AtlasChange` for the others. A formatter never evaluates, re-derives a status, reads a
+`check`, a `StatusReport`, `RemindReport`, `PolicyTestReport`, `AtlasListing`,
+`AtlasChange`, `CheckListing` or `CheckExplanation` (or another, in results.`Report`)
+for the others. A formatter never evaluates, re-derives a status, reads a
 file or knows which engine ran; everything it shows was decided and ordered upstream.
 Each format is one module; `FORMATS_OF` says which formats each command offers. Adding a
 format means a module, a member of `OutputFormat` and golden files for every command that
@@ -119,6 +120,8 @@ FORMATS_OF: Mapping[str, tuple[OutputFormat, ...]] = MappingProxyType(
         "atlas list": (_T, _J),
         "atlas diff": (_T, _J),
         "matrix": (_T, _M, OutputFormat.CSV, _J, OutputFormat.XLSX, OutputFormat.HTML),
+        "checks": (_T, _J),
+        "explain": (_T, _M),
         "discover": (OutputFormat.YAML, _J, _T),
     }
 )

@@ -15,6 +15,8 @@ from typing import assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    CheckExplanation,
+    CheckListing,
     DiscoveryReport,
     Matrix,
     MatrixReport,
@@ -53,7 +55,15 @@ class CsvFormatter(Formatter):
                 return _status_csv(report.run)
             case MatrixReport():
                 return _matrix_csv(report.matrix)
-            case RunResult() | RemindReport() | PolicyTestReport() | AtlasListing() | AtlasChange():
+            case (
+                RunResult()
+                | RemindReport()
+                | PolicyTestReport()
+                | AtlasListing()
+                | AtlasChange()
+                | CheckListing()
+                | CheckExplanation()
+            ):
                 raise no_view(OutputFormat.CSV, report)
             case DiscoveryReport():
                 raise no_view(OutputFormat.CSV, report)

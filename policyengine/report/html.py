@@ -17,6 +17,8 @@ from markdown_it import MarkdownIt
 from ..results import (
     AtlasChange,
     AtlasListing,
+    CheckExplanation,
+    CheckListing,
     ControlStatus,
     DiscoveryReport,
     Matrix,
@@ -285,6 +287,8 @@ class HtmlFormatter(Formatter):
                 | PolicyTestReport()
                 | AtlasListing()
                 | AtlasChange()
+                | CheckListing()
+                | CheckExplanation()
                 | DiscoveryReport()
             ):
                 raise no_view(OutputFormat.HTML, report)

@@ -19,6 +19,8 @@ from typing import assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    CheckExplanation,
+    CheckListing,
     DiscoveryReport,
     MatrixReport,
     ModelReport,
@@ -104,6 +106,8 @@ class IcsFormatter(Formatter):
                 | PolicyTestReport()
                 | AtlasListing()
                 | AtlasChange()
+                | CheckListing()
+                | CheckExplanation()
                 | MatrixReport()
                 | DiscoveryReport()
             ):

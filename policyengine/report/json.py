@@ -22,6 +22,8 @@ from typing import Any, assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    CheckExplanation,
+    CheckListing,
     CheckOutcome,
     CodeFinding,
     ControlResult,
@@ -45,7 +47,7 @@ from ..results import (
     Severity,
     StatusReport,
 )
-from . import Formatter, escape
+from . import Formatter, OutputFormat, escape, no_view
 
 SCHEMA_VERSION = 4
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
@@ -380,6 +382,26 @@ def _atlas_change_doc(report: AtlasChange) -> dict[str, Any]:
     }
 
 
+def _checks_doc(report: CheckListing) -> dict[str, Any]:
+    return {
+        "schema_version": TOOL_SCHEMA_VERSION,
+        "checks": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "severity": c.severity,
+                "controls": list(c.controls),
+                "source": c.source,
+                "description": c.description,
+                "rationale": c.rationale,
+                "hint": c.hint,
+                "rule_out": c.rule_out,
+            }
+            for c in report.checks
+        ],
+    }
+
+
 class JsonFormatter(Formatter):
     """`--format json`: one object, keys sorted, two-space indent, trailing newline."""
 
@@ -404,6 +426,10 @@ class JsonFormatter(Formatter):
                 yield _dumps(_atlas_change_doc(report)) + "\n"
             case MatrixReport():
                 yield _dumps(_matrix_doc(report.matrix)) + "\n"
+            case CheckListing():
+                yield _dumps(_checks_doc(report)) + "\n"
+            case CheckExplanation():
+                raise no_view(OutputFormat.JSON, report)
             case DiscoveryReport():
                 yield _dumps(_discover_doc(report)) + "\n"
             case _:

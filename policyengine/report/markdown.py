@@ -20,6 +20,9 @@ from typing import assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    CheckExplanation,
+    CheckInfo,
+    CheckListing,
     ControlStatus,
     DiscoveryReport,
     Finding,
@@ -44,6 +47,7 @@ from .escape import markdown_code as _code
 from .json import judged_findings, severity_counts
 from .text import (
     commit_label,
+    explained,
     reasons_of,
     remind_heading,
     status_of,
@@ -110,6 +114,25 @@ def _mention(contact: str) -> str:
     return contact if contact.startswith("@") else f"<{contact}>"
 
 
+def _explain_markdown(c: CheckInfo) -> str:
+    """`policyengine explain ID --format markdown`: a section to paste into a wiki or a
+    pull-request comment."""
+    md = _md
+    controls = ", ".join(c.controls) or "-"
+    lines = [
+        f"## {md(c.id)}: {md(c.title)}",
+        "",
+        "| severity | controls | defined in |",
+        "|---|---|---|",
+        f"| {md(c.severity)} | {md(controls)} | {_code(c.source, in_table=True)} |",
+    ]
+    if c.description:
+        lines += ["", md(c.description)]
+    for label, text in explained(c):
+        lines += ["", f"**{label}.** {md(text)}"]
+    return "\n".join(lines) + "\n"
+
+
 class MarkdownFormatter(Formatter):
     """`--format markdown` (`status`, `remind`)."""
 
@@ -124,7 +147,15 @@ class MarkdownFormatter(Formatter):
                 return matrix_markdown(report.matrix)
             case RunResult():
                 return check_markdown(report)
-            case PolicyTestReport() | AtlasListing() | AtlasChange() | DiscoveryReport():
+            case CheckExplanation():
+                return _explain_markdown(report.check)
+            case (
+                PolicyTestReport()
+                | AtlasListing()
+                | AtlasChange()
+                | CheckListing()
+                | DiscoveryReport()
+            ):
                 raise no_view(OutputFormat.MARKDOWN, report)
             case _:
                 assert_never(report)

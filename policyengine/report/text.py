@@ -18,6 +18,9 @@ from typing import assert_never
 from ..results import (
     AtlasChange,
     AtlasListing,
+    CheckExplanation,
+    CheckInfo,
+    CheckListing,
     ControlStatus,
     DiscoveryReport,
     Finding,
@@ -387,6 +390,45 @@ def _atlas_change_text(report: AtlasChange) -> str:
     return _join(lines)
 
 
+# --- checks and explain ----------------------------------------------------------------------
+
+
+def explained(c: CheckInfo) -> list[tuple[str, str]]:
+    """(label, text) of what `explain` says beyond the title, in reading order; a check
+    without one of them (a team check) says so."""
+    missing = "(the check does not say; its METADATA has no custom.{})"
+    return [
+        ("Why", c.rationale or missing.format("rationale")),
+        ("How to fix it", c.hint or missing.format("hint")),
+        ("How to rule it out", c.rule_out or missing.format("rule_out")),
+    ]
+
+
+def _checks_text(report: CheckListing) -> str:
+    """One line per check: id, severity, title, then its controls."""
+    width = max((len(c.id) for c in report.checks), default=0)
+    lines = []
+    for c in report.checks:
+        controls = f" [{', '.join(c.controls)}]" if c.controls else ""
+        lines.append(f"{c.id:<{width}}  {c.severity:<8}  {c.title}{controls}")
+    lines.append(f"{len(report.checks)} checks; policyengine explain ID says more about one")
+    return _join(lines)
+
+
+def _explain_text(c: CheckInfo) -> str:
+    lines = [
+        f"{c.id}: {c.title}",
+        f"severity: {c.severity}",
+        f"controls: {', '.join(c.controls) or '-'}",
+        f"defined in: {c.source}",
+    ]
+    if c.description:
+        lines += ["", c.description]
+    for label, text in explained(c):
+        lines += ["", f"{label}: {text}"]
+    return _join(lines)
+
+
 class TextFormatter(Formatter):
     """`--format text` (the default of every command)."""
 
@@ -407,6 +449,10 @@ class TextFormatter(Formatter):
                 return _atlas_change_text(report)
             case MatrixReport():
                 return _matrix_text(report.matrix, colour=report.colour)
+            case CheckListing():
+                return _checks_text(report)
+            case CheckExplanation():
+                return _explain_text(report.check)
             case DiscoveryReport():
                 return _discover_text(report)
             case _:

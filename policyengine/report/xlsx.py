@@ -21,6 +21,8 @@ import xlsxwriter
 from ..results import (
     AtlasChange,
     AtlasListing,
+    CheckExplanation,
+    CheckListing,
     DiscoveryReport,
     Matrix,
     MatrixFramework,
@@ -204,6 +206,8 @@ class XlsxFormatter(Formatter):
                 | PolicyTestReport()
                 | AtlasListing()
                 | AtlasChange()
+                | CheckListing()
+                | CheckExplanation()
                 | DiscoveryReport()
             ):
                 raise no_view(OutputFormat.XLSX, report)

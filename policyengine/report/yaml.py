@@ -13,6 +13,8 @@ import yaml
 from ..results import (
     AtlasChange,
     AtlasListing,
+    CheckExplanation,
+    CheckListing,
     DiscoveryReport,
     MatrixReport,
     PolicyTestReport,
@@ -61,6 +63,8 @@ class YamlFormatter(Formatter):
                 | PolicyTestReport()
                 | AtlasListing()
                 | AtlasChange()
+                | CheckListing()
+                | CheckExplanation()
                 | MatrixReport()
             ):
                 raise no_view(OutputFormat.YAML, report)

@@ -227,3 +227,18 @@ def test_an_invalid_model_the_pull_request_breaks_fails_it(
     partner = next(m for m in doc["pull_request"]["models"] if m["path"] == PARTNER)
     assert [e["code"] for e in partner["errors"]] == ["schema"] * len(partner["errors"])
     assert any("likelyhood" in e["message"] for e in partner["errors"])
+
+
+def test_explain_prints_the_fix_of_every_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    code, out = _text(capsys, "--explain", "--min-severity", "high")
+    lines = out.splitlines()
+    findings = [i for i, line in enumerate(lines) if _FINDING.match(line)]
+    assert findings
+    for i in findings:
+        fix = next(line for line in lines[i + 1 :] if not line.startswith("    same cause"))
+        assert fix.startswith("    fix: ") and "policyengine explain" not in fix, lines[i]
+    code, doc = _json(capsys)
+    hints = [f["hint"] for m in doc["models"] for c in m["checks"] for f in c["findings"]]
+    assert hints and all(hints)

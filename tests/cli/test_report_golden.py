@@ -249,3 +249,44 @@ def test_atlas_diff_json(
     code, out, _ = _run(capsys, "atlas", "diff", "old.json", "new.json", "--format", "json")
     assert code == 0 and json.loads(out)["retired"] == ["AML.T9999"]
     _golden("atlas-diff.json", out, update)
+
+
+# --- checks and explain: the bundled checks, the examples' team check, the PR-* checks -------
+
+
+def test_checks_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "checks")
+    assert code == 0
+    assert "TM-TEAM-001" in out and "PR-REVIEW-001" in out
+    _golden("checks-examples.txt", out, update)
+
+
+def test_checks_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "checks", "--format", "json")
+    checks = json.loads(out)["checks"]
+    assert code == 0 and all(c["hint"] and c["rule_out"] for c in checks)
+    assert [c["id"] for c in checks] == sorted(c["id"] for c in checks)
+    _golden("checks-examples.json", out, update)
+
+
+def test_explain_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "explain", "TM-SCORE-001")
+    assert code == 0
+    assert "How to fix it: " in out and "How to rule it out: " in out
+    _golden("explain-TM-SCORE-001.txt", out, update)
+
+
+def test_explain_markdown(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool
+) -> None:
+    code, out, _ = _run(capsys, "explain", "tm-score-001", "--format", "markdown")
+    assert code == 0 and out.startswith("## TM-SCORE-001: ")
+    _golden("explain-TM-SCORE-001.md", out, update)
+
+
+def test_explain_an_unknown_check_names_the_near_ones(
+    in_examples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(capsys, "explain", "TM-SCORE-01")
+    assert code == 2 and out == ""
+    assert "no check 'TM-SCORE-01' (did you mean TM-SCORE-001" in err

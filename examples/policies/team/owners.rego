@@ -21,6 +21,14 @@ _severe_risk := 15
 #   absent: no threat with risk 15 or more in this model
 #   controls: {nist-ai-rmf: ["MEASURE 3.1"]}
 #   message: "threat {threat} (risk {risk}) names no owner"
+#   rationale: >-
+#     Severe threats need someone to follow them up between reviews.
+#   hint: >-
+#     Name the threat's owner (a person, team or role).
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
 deny contains finding if {
 	some i in _severe
 	t := input.model.threats[i]
