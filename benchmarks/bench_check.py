@@ -414,7 +414,7 @@ def measure(args: argparse.Namespace, repo: SyntheticRepo) -> list[Row]:
                 pr.seconds,
                 "s",
                 None,
-                f"< {BUDGET_PR_S:.0f} s",
+                f"< {BUDGET_PR_S:.1f} s",
                 pr.seconds < BUDGET_PR_S,
                 f"exit {pr.returncode}, review finding: {'yes' if flagged else 'NO'}",
             )

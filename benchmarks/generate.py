@@ -30,7 +30,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SOURCE_MODEL = EXAMPLES / "models" / "support-assistant.yaml"
 """The model every synthetic model is a copy of."""
 
-BASE_THREATS = 9
+BASE_THREATS = 11
 """Threats in the source model: the fewest a synthetic model can have."""
 
 CONFIG = """\
@@ -171,7 +171,7 @@ def make_repo(
 ) -> SyntheticRepo:
     """Write the synthetic repository at `dest` (created; must not exist or be empty).
 
-    `threats` is at least 9 (the example's own); `commits` is 0 (files only, no git) or at
+    `threats` is at least 11 (the example's own); `commits` is 0 (files only, no git) or at
     least 2 (the initial commit and the final change). Raises `GenerateError` otherwise.
     """
     if threats < BASE_THREATS:
