@@ -101,26 +101,28 @@ def _in_work_tree(folder: Path) -> Path | None:
     return None
 
 
-def programs_folder(base: Path | None = None) -> Path | None:
-    """The folder of the embedded engine's compiled programs under `base` (default
-    `cache_dir()`), made if need be; None when there is no cache, or the folder is inside a
-    git work tree (a pull request could commit a compiled program there, with the checksum
-    beside it, to be loaded in place of the policies), or is not this user's alone."""
-    base = base if base is not None else cache_dir()
+def _trusted_folder(
+    base: Path | None, parts: tuple[str, ...], repository: Path | None
+) -> Path | None:
+    """`base/parts...`, made if need be (mode 0700); None when there is no cache, or `base` is
+    inside `repository` or any other git work tree (a pull request could commit entries of
+    its choosing there), or the folder is not this user's alone. The one trust rule of
+    every cache folder."""
     if base is None:
         return None
     try:
         base = base.expanduser().resolve()
-        tree = _in_work_tree(base)
+        outer = repository.resolve() if repository is not None else None
+        tree = outer if outer is not None and _inside(base, outer) else _in_work_tree(base)
         if tree is not None:
             logger.warning(
-                "the cache folder %s is inside the git work tree %s: compiled policies are "
-                "not cached (set POLICYENGINE_CACHE_DIR to a folder outside any repository)",
+                "the cache folder %s is inside the repository %s: not used (set "
+                "POLICYENGINE_CACHE_DIR to a folder outside any repository)",
                 base,
                 tree,
             )
             return None
-        folder = base / "programs"
+        folder = base.joinpath(*parts)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except (OSError, RuntimeError):
         return None
@@ -128,32 +130,22 @@ def programs_folder(base: Path | None = None) -> Path | None:
         logger.warning("the cache folder %s is not this user's alone: not used", folder)
         return None
     return folder
+
+
+def programs_folder(base: Path | None = None) -> Path | None:
+    """The folder of the compiled programs (embedded and wasm engines) under `base` (default
+    `cache_dir()`), or None (`_trusted_folder`): a compiled program planted with its
+    checksum would be run in place of the policies."""
+    return _trusted_folder(base if base is not None else cache_dir(), ("programs",), None)
 
 
 def _views_folder(base: Path | None, repository: Path) -> Path | None:
-    """The folder of the views under `base`, made if need be; None when there is no
-    cache, or it would be inside `repository`, or is not this user's alone."""
+    """The folder of the version views under `base`, keyed by the code's digest, or None
+    (no digest, or `_trusted_folder`)."""
     digest = _code_digest()
-    if base is None or digest is None:
+    if digest is None:
         return None
-    try:
-        base = base.expanduser().resolve()
-        if _inside(base, repository.resolve()):
-            logger.warning(
-                "the cache folder %s is inside the repository %s: not used for version "
-                "views (set POLICYENGINE_CACHE_DIR to a folder outside it)",
-                base,
-                repository,
-            )
-            return None
-        folder = base / "views" / digest
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except (OSError, RuntimeError):
-        return None
-    if not _private(folder):
-        logger.warning("the cache folder %s is not this user's alone: not used", folder)
-        return None
-    return folder
+    return _trusted_folder(base, ("views", digest), repository)
 
 
 def _valid_blob(blob: str) -> bool:
