@@ -204,3 +204,32 @@ def commit_placeholder(root: Path) -> dict[str, str]:
             return {repo.head.commit.hexsha: "<commit>"}
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return {}
+
+
+def committed_examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of `examples/` in a repository of its own with one commit, so runs do not
+    depend on our history (and the change rule has a history to read: outside git it is
+    `unknown`)."""
+    import shutil
+
+    import git
+
+    dest = tmp_path_factory.mktemp("ex") / "examples"
+    shutil.copytree(REPO / "examples", dest)
+    repo = git.Repo.init(dest)
+    repo.git.add("--all")
+    who = git.Actor("Examples", "examples@example.com")
+    repo.index.commit("examples", author=who, committer=who)
+    repo.close()
+    return dest
+
+
+def assert_golden(name: str, text: str, update: bool, placeholders: dict[str, str]) -> None:
+    """Compare `text`, with `placeholders` put in (`stable`), with tests/golden/NAME byte for
+    byte; `update` (pytest --update-golden) rewrites the file first. A missing file fails."""
+    text = stable(text, placeholders)
+    path = REPO / "tests" / "golden" / name
+    if update:
+        path.write_bytes(text.encode("utf-8"))
+    assert path.is_file(), f"missing {path}: run pytest --update-golden and review it"
+    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"

@@ -7,15 +7,19 @@ import shutil
 import sys
 from pathlib import Path
 
-import git
 import pytest
-from conftest import commit_placeholder, provenance_placeholders, stable
+from conftest import (
+    assert_golden,
+    commit_placeholder,
+    committed_examples,
+    provenance_placeholders,
+    stable,
+)
 
 from policyengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-GOLDEN = REPO / "tests" / "golden"
 AS_OF = ["--as-of", "2026-11-27"]
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -24,16 +28,8 @@ from make_example_history import build_history  # noqa: E402
 
 @pytest.fixture(scope="module")
 def examples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The examples in a repository of their own with one commit, so runs do not depend on
-    our history (and the change rule has a history to read: outside git it is `unknown`)."""
-    dest = tmp_path_factory.mktemp("ex") / "examples"
-    shutil.copytree(EXAMPLES, dest)
-    repo = git.Repo.init(dest)
-    repo.git.add("--all")
-    who = git.Actor("Examples", "examples@example.com")
-    repo.index.commit("examples", author=who, committer=who)
-    repo.close()
-    return dest
+    """`conftest.committed_examples`."""
+    return committed_examples(tmp_path_factory)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -43,10 +39,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def _golden(name: str, text: str, update: bool) -> None:
-    path = GOLDEN / name
-    if update or not path.exists():
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"differs from {path}"
+    assert_golden(name, text, update, {})
 
 
 def test_validate_examples_passes(capsys: pytest.CaptureFixture[str], examples_copy: Path) -> None:

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import assert_golden
 
 from policyengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDEN = REPO / "tests" / "golden"
 SAMPLE = REPO / "tests" / "data" / "discovery" / "langchain_agent"
 
 
@@ -34,11 +34,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def _golden(name: str, text: str, update: bool) -> None:
-    path = GOLDEN / name
-    if update:
-        path.write_bytes(text.encode("utf-8"))
-    assert path.is_file(), f"missing {path}: run pytest --update-golden and review it"
-    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+    assert_golden(name, text, update, {})
 
 
 @pytest.fixture

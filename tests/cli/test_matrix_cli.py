@@ -19,30 +19,26 @@ import sys
 from functools import cache
 from pathlib import Path
 
-import git
 import openpyxl
 import pytest
-from conftest import commit_placeholder, provenance_placeholders, stable
+from conftest import (
+    assert_golden,
+    commit_placeholder,
+    committed_examples,
+    provenance_placeholders,
+)
 
 from policyengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-GOLDEN = REPO / "tests" / "golden"
 AS_OF = "2026-11-27"
 
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The examples in a repository of their own with one commit."""
-    dest = tmp_path_factory.mktemp("ex") / "examples"
-    shutil.copytree(EXAMPLES, dest)
-    repo = git.Repo.init(dest)
-    repo.git.add("--all")
-    who = git.Actor("Examples", "examples@example.com")
-    repo.index.commit("examples", author=who, committer=who)
-    repo.close()
-    return dest
+    """`conftest.committed_examples`."""
+    return committed_examples(tmp_path_factory)
 
 
 @pytest.fixture
@@ -68,12 +64,7 @@ def _placeholders() -> dict[str, str]:
 
 
 def _golden(name: str, text: str, update: bool) -> None:
-    text = stable(text, _placeholders() | commit_placeholder(Path.cwd()))
-    path = GOLDEN / name
-    if update:
-        path.write_bytes(text.encode("utf-8"))
-    assert path.is_file(), f"missing {path}: run pytest --update-golden and review it"
-    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+    assert_golden(name, text, update, _placeholders() | commit_placeholder(Path.cwd()))
 
 
 def test_matrix_text(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:

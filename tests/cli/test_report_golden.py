@@ -15,16 +15,19 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-import git
 import pytest
-from conftest import commit_placeholder, provenance_placeholders, stable
+from conftest import (
+    assert_golden,
+    commit_placeholder,
+    committed_examples,
+    provenance_placeholders,
+)
 
 from policyengine import atlas
 from policyengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-GOLDEN = REPO / "tests" / "golden"
 BASIC = REPO / "tests" / "engine" / "data" / "basic"
 AS_OF = "2026-11-27"
 
@@ -44,16 +47,8 @@ test_undefined if {
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The examples in a repository of their own with one commit, so runs do not depend on
-    our history (and the change rule has a history to read: outside git it is `unknown`)."""
-    dest = tmp_path_factory.mktemp("ex") / "examples"
-    shutil.copytree(EXAMPLES, dest)
-    repo = git.Repo.init(dest)
-    repo.git.add("--all")
-    who = git.Actor("Examples", "examples@example.com")
-    repo.index.commit("examples", author=who, committer=who)
-    repo.close()
-    return dest
+    """`conftest.committed_examples`."""
+    return committed_examples(tmp_path_factory)
 
 
 @pytest.fixture
@@ -107,12 +102,7 @@ def _placeholders() -> dict[str, str]:
 def _golden(name: str, text: str, update: bool) -> None:
     """Compare with tests/golden/NAME, the digests and the commit of the provenance as
     placeholders."""
-    text = stable(text, _placeholders() | commit_placeholder(Path.cwd()))
-    path = GOLDEN / name
-    if update:
-        path.write_bytes(text.encode("utf-8"))
-    assert path.is_file(), f"missing {path}: run pytest --update-golden and review it"
-    assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+    assert_golden(name, text, update, _placeholders() | commit_placeholder(Path.cwd()))
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import git
 import pytest
+from conftest import committed_examples
 
 from policyengine.cli import main
 from policyengine.report import OutputFormat
@@ -64,14 +64,8 @@ def multitool() -> str:
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("ex") / "examples"
-    shutil.copytree(EXAMPLES, dest)
-    repo = git.Repo.init(dest)
-    repo.git.add("--all")
-    who = git.Actor("Examples", "examples@example.com")
-    repo.index.commit("examples", author=who, committer=who)
-    repo.close()
-    return dest
+    """`conftest.committed_examples`."""
+    return committed_examples(tmp_path_factory)
 
 
 def _sarif(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict[str, object]:
