@@ -72,6 +72,20 @@ class EngineChoice:
     """Seconds a request to the OPA server may take in all (`--opa-timeout`)."""
 
 
+def in_process_engine(choice: EngineChoice) -> Engine:
+    """The engine `choice` names, evaluating in this process (`make_engine`, one worker):
+    runs that need worker processes start them themselves. Raises `UsageError` for an
+    unknown engine."""
+    return make_engine(
+        choice.name,
+        opa_url=choice.opa_url,
+        token=choice.token,
+        use_loaded=choice.use_loaded,
+        workers=1,
+        timeout=choice.timeout,
+    )
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """Everything a `check` run needs beyond the paths."""
@@ -654,14 +668,7 @@ def _evaluate(
         return engine.evaluate(policy_set, inputs)
     # A run that gets here is small (`FILES_PER_WORKER`), has one CPU or was asked to stay
     # in one process: so it does.
-    own = make_engine(
-        choice.name,
-        opa_url=choice.opa_url,
-        token=choice.token,
-        use_loaded=choice.use_loaded,
-        workers=1,
-        timeout=choice.timeout,
-    )
+    own = in_process_engine(choice)
     try:
         return own.evaluate(policy_set, inputs)
     finally:

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config import CONFIG_NAME, FRAMEWORKS, Config, load_config
-from .engine import Engine, make_engine
+from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
 from .gitfacts import (
@@ -39,7 +39,7 @@ from .gitfacts import (
     tree_files,
 )
 from .loader import Candidate, Document, load_candidate, load_document
-from .pipeline import RunOptions, check_rules, policy_dirs, run_check
+from .pipeline import RunOptions, check_rules, in_process_engine, policy_dirs, run_check
 from .policyset import PolicySet, load_policy_set
 from .results import (
     CheckInfo,
@@ -1008,15 +1008,7 @@ def run_pull_request(
         # One engine for both sides: the policy set is compiled (or loaded into OPA) once.
         # It evaluates in this process: a side with many models is checked in worker
         # processes of its own (`run_check`, `options.workers`), a small one stays here.
-        choice = options.engine
-        engine = make_engine(
-            choice.name,
-            opa_url=choice.opa_url,
-            token=choice.token,
-            use_loaded=choice.use_loaded,
-            workers=1,
-            timeout=choice.timeout,
-        )
+        engine = in_process_engine(options.engine)
         policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
         try:
             base_run, base_docs = _side(base_paths, base_root, options, engine, policy_set, wanted)
