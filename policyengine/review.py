@@ -178,16 +178,9 @@ def _calendar_rule(
     review = _section(model, "review")
     raw_last = review.get("last_reviewed")
     if raw_last is None:
-        return _Calendar(
-            None,
-            None,
-            ReviewReason(
-                ReviewRule.CALENDAR,
-                ReviewStatus.NEVER_REVIEWED,
-                "the model has never been reviewed: review it and record the date in "
-                "review.last_reviewed",
-                {},
-            ),
+        return _never_reviewed(
+            "the model has never been reviewed: review it and record the date in "
+            "review.last_reviewed"
         )
     last = parse_day(raw_last)
     cadence: Cadence = review.get("cadence", cadence_default)
@@ -241,18 +234,16 @@ def _calendar_rule(
     return _Calendar(due, days_left, reason)
 
 
+def _never_reviewed(message: str) -> _Calendar:
+    """The calendar rule's verdict on a model with no review it can count: never reviewed."""
+    return _Calendar(
+        None, None, ReviewReason(ReviewRule.CALENDAR, ReviewStatus.NEVER_REVIEWED, message, {})
+    )
+
+
 def _unjudgeable(message: str) -> _Calendar:
     """Review data the calendar rule cannot judge: the model counts as never reviewed."""
-    return _Calendar(
-        None,
-        None,
-        ReviewReason(
-            ReviewRule.CALENDAR,
-            ReviewStatus.NEVER_REVIEWED,
-            f"the review record cannot be judged: {message}",
-            {},
-        ),
-    )
+    return _never_reviewed(f"the review record cannot be judged: {message}")
 
 
 def cadence_days(
