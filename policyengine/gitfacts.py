@@ -54,7 +54,6 @@ __all__ = [
     "ChangeHistory",
     "ChangeKind",
     "CommitInfo",
-    "changed_model_paths",
     "change_facts",
     "collect_change_facts",
     "diff_models",
@@ -614,39 +613,6 @@ def model_at(root: Path, ref: str, path: str) -> Any | None:
             except InvalidDocument as exc:
                 raise GitError(f"{name} at {ref} is not valid YAML: {exc}") from None
         return None
-    finally:
-        g.close()
-
-
-def changed_model_paths(root: Path, base: str, head: str | None = None) -> list[str]:
-    """YAML files added, modified or renamed from the merge base of `base` and `head` to `head`.
-
-    `head` None means the working tree (untracked YAML files included). Paths are relative
-    to `root`, POSIX, sorted; deleted files are left out. Raises GitError for an unknown ref.
-    """
-    g = _require(root)
-    try:
-        base_sha = _verify(g, base)
-        head_sha = _verify(g, head) if head is not None else _verify(g, "HEAD")
-        merge_base = g.run("merge-base", base_sha, head_sha).strip()
-        args = ["diff", "-z", "--name-only", "-M", "--diff-filter=ACMRT", merge_base]
-        if head is not None:
-            args.append(head_sha)
-        names = {n for n in g.run(*args, "--", *_MODEL_GLOBS).split("\x00") if n}
-        if head is None:
-            untracked = g.run(
-                "ls-files", "-z", "--others", "--exclude-standard", "--", *_MODEL_GLOBS
-            )
-            names |= {n for n in untracked.split("\x00") if n}
-        root_abs = root.resolve()
-        out = []
-        for name in names:
-            absolute = g.top / PurePosixPath(name)
-            try:
-                out.append(absolute.relative_to(root_abs).as_posix())
-            except ValueError:
-                continue
-        return sorted(out)
     finally:
         g.close()
 

@@ -25,7 +25,6 @@ from policyengine.gitfacts import (
     ChangeKind,
     TreeChange,
     change_facts,
-    changed_model_paths,
     collect_change_facts,
     diff_models,
     file_at,
@@ -394,16 +393,6 @@ def test_model_at_invalid_yaml_is_a_git_error(repo: Repo) -> None:
 def test_model_at_outside_a_repository_is_a_git_error(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="not in a git repository"):
         model_at(tmp_path, "HEAD", "m.yaml")
-
-
-def test_changed_model_paths(repo: Repo, example: str) -> None:
-    _, base = reviewed(repo, example)
-    repo.repo.git.branch("base", base)
-    repo.commit({"models/b.yaml": example, "notes.txt": "x"}, "2026-11-01")
-    assert changed_model_paths(repo.root, "base", "HEAD") == ["models/b.yaml"]
-    repo.write("models/c.yml", example)  # untracked: counts for the working tree only
-    assert changed_model_paths(repo.root, "base") == ["models/b.yaml", "models/c.yml"]
-    assert changed_model_paths(repo.root / "models", "base") == ["b.yaml", "c.yml"]
 
 
 def test_tree_changes_follow_renames_and_list_deletions(repo: Repo, example: str) -> None:
