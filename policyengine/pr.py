@@ -1,11 +1,12 @@
 """Pull-request mode: evaluate the base and the head, and report what the change did.
 
 `check --base REF` evaluates the models at REF and in the working tree (or `--head REF`)
-and reports: models added, removed or renamed; threats added, removed or rescored;
-controls that changed status (a regression from `satisfied` is a finding at the failing
-check's severity); the change rule between base and head, so that a pull request that
-changes a review-trigger field without a new `review.last_reviewed` fails; and what the
-pull request does to its own scope and gate.
+and reports: models added, removed or renamed; threats added, removed or rescored (a
+likelihood or impact lowered with neither a changed assumption nor a new validation or
+red-team reference is a finding); controls that changed status (a regression from
+`satisfied` is a finding at the failing check's severity); the change rule between base
+and head, so that a pull request that changes a review-trigger field without a new
+`review.last_reviewed` fails; and what the pull request does to its own scope and gate.
 
 A pull request is untrusted: the config, the policy folders and the ATLAS catalog that
 judge both sides are the base's (`base_config`, `run_pull_request`), unless the caller
@@ -77,6 +78,9 @@ WAIVER_CHECK_ID = "PR-SCOPE-003"
 
 NOT_APPLICABLE_CHECK_ID = "PR-SCOPE-004"
 """A `compliance.not_applicable` entry the pull request added."""
+
+SCORE_CHECK_ID = "PR-SCORE-001"
+"""A threat's likelihood or impact lowered with no changed assumption and no new validation."""
 
 CONFIG_CHECK_ID = "PR-POLICY-001"
 """The pull request changes the repository config."""
@@ -174,6 +178,24 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "from counting for the model; that is a scope decision.",
             hint="Remove the entry and fix what fails, or have a reviewer confirm the "
             "reason given in the entry.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            SCORE_CHECK_ID,
+            "A risk score lowered by the pull request says why",
+            "high",
+            ("iso42001/6.1.2", "nist-ai-rmf/MAP 5.1"),
+            "pull request",
+            description="A threat kept by the pull request whose likelihood or impact is "
+            "lower than at the base, while its assumptions are the same and it gained no "
+            "red-team reference (validation.findings, a red-team finding naming it) and "
+            "no validation status that changed to confirmed or not_reproduced.",
+            rationale="A score is only as good as the assumptions behind it (MAP 5.1): "
+            "lowering it without saying what changed, or without a test that shows it, "
+            "hides a risk from treatment, the threshold and the red-team schedule.",
+            hint="In the same pull request, change the threat's assumptions to state what "
+            "makes it less likely or less severe now, or link the red-team finding or "
+            "validation that supports the new score; otherwise keep the old score.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -477,6 +499,109 @@ def _scope_findings(
     return findings
 
 
+# --- scores lowered without a reason -----------------------------------------------------
+
+_SCORES = ("likelihood", "impact")
+_TESTED = ("confirmed", "not_reproduced")
+
+
+def _threats_by_id(model: Mapping[str, Any]) -> dict[str, tuple[int, Mapping[str, Any]]]:
+    """The model's threats by id, with their index (the first of a repeated id)."""
+    out: dict[str, tuple[int, Mapping[str, Any]]] = {}
+    for i, threat in enumerate(model.get("threats") or []):
+        if isinstance(threat, Mapping) and threat.get("id") is not None:
+            out.setdefault(str(threat["id"]), (i, threat))
+    return out
+
+
+def _assumptions_of(threat: Mapping[str, Any]) -> list[str]:
+    """The threat's assumptions as a sorted list: reordering them changes nothing."""
+    found = threat.get("assumptions")
+    return sorted(str(a) for a in found) if isinstance(found, list) else []
+
+
+def _validation_of(threat: Mapping[str, Any]) -> tuple[str, set[str]]:
+    """(status, red-team references) of the threat's `validation`."""
+    validation = threat.get("validation")
+    if not isinstance(validation, Mapping):
+        return "", set()
+    refs = validation.get("findings")
+    return str(validation.get("status") or ""), (
+        {str(r) for r in refs} if isinstance(refs, list) else set()
+    )
+
+
+def _red_team_naming(model: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Threat id -> `EXERCISE/FINDING` of each red-team finding that names it."""
+    out: dict[str, set[str]] = {}
+    for exercise in model.get("red_team") or []:
+        if not isinstance(exercise, Mapping):
+            continue
+        for finding in exercise.get("findings") or []:
+            if not isinstance(finding, Mapping):
+                continue
+            for tid in finding.get("threats") or []:
+                ref = f"{exercise.get('id')}/{finding.get('id')}"
+                out.setdefault(str(tid), set()).add(ref)
+    return out
+
+
+def _has_reason(
+    tid: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    naming: tuple[dict[str, set[str]], dict[str, set[str]]],
+) -> bool:
+    """Whether the pull request gives a reason for a threat's lower score: an assumption
+    added, removed or reworded; a red-team reference the base did not have (in
+    `validation.findings` or a red-team finding naming the threat); or a validation status
+    that changed to a tested one (`confirmed`, `not_reproduced`)."""
+    if _assumptions_of(old) != _assumptions_of(new):
+        return True
+    (was, old_refs), (now, new_refs) = _validation_of(old), _validation_of(new)
+    if new_refs - old_refs or naming[1].get(tid, set()) - naming[0].get(tid, set()):
+        return True
+    return now != was and now in _TESTED
+
+
+def _lowered_scores(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """A PR-SCORE-001 finding for each threat, at the base and the head alike (by id),
+    whose likelihood or impact the pull request lowered without a reason (`_has_reason`).
+    A new threat, a raised score or a score that was not a number at the base is none."""
+    before, after = _threats_by_id(old), _threats_by_id(new)
+    naming = (_red_team_naming(old), _red_team_naming(new))
+    findings = []
+    for tid, (i, threat) in after.items():
+        if tid not in before:
+            continue
+        base_threat = before[tid][1]
+        lowered = [
+            (name, base_threat.get(name), threat.get(name))
+            for name in _SCORES
+            if isinstance(base_threat.get(name), int)
+            and isinstance(threat.get(name), int)
+            and threat[name] < base_threat[name]
+        ]
+        if not lowered or _has_reason(tid, base_threat, threat, naming):
+            continue
+        line, column = locate(["threats", i, lowered[0][0]])
+        scores = " and ".join(f"{name} lowered {was} -> {now}" for name, was, now in lowered)
+        findings.append(
+            Finding(
+                check_id=SCORE_CHECK_ID,
+                severity=Severity.HIGH,
+                message=f"threat {tid} {scores} without a changed assumption or new validation",
+                pointer=f"/threats/{i}/{lowered[0][0]}",
+                line=line,
+                column=column,
+                controls=("iso42001/6.1.2", "nist-ai-rmf/MAP 5.1"),
+            )
+        )
+    return findings
+
+
 def _removed_finding(report: ModelReport, reason: str) -> Finding:
     return Finding(
         check_id=REMOVED_CHECK_ID,
@@ -563,6 +688,7 @@ def model_delta(
         )
     findings = _one_per_cause(new_findings, existing, regressions, review, head_report)
     findings.extend(_scope_findings(old, new, head_report, locate))
+    findings.extend(_lowered_scores(old, new, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()
         or rescored

@@ -15,6 +15,7 @@ from policyengine.pr import (
     NOT_APPLICABLE_CHECK_ID,
     REGRESSION_CHECK_ID,
     REMOVED_CHECK_ID,
+    SCORE_CHECK_ID,
     WAIVER_CHECK_ID,
     found_by,
     model_delta,
@@ -191,3 +192,56 @@ def test_element_path_names_list_elements_by_id() -> None:
     assert finding_key("C", ["threats", 1], finding, model) != finding_key(
         "C", ["threats", 1], {"params": {"threat": ["threats", 1, "id"], "risk": 15}}, model
     )
+
+
+def _scored(**threat: Any) -> dict[str, Any]:
+    base = {"id": "T-1", "likelihood": 4, "impact": 4, "assumptions": ["b", "a"]}
+    return _model(threats=[{**base, **threat}])
+
+
+@pytest.mark.parametrize(
+    ("head", "found"),
+    [
+        ({"impact": 2}, ["threat T-1 impact lowered 4 -> 2"]),
+        ({"likelihood": 3, "assumptions": ["a", "b"]}, ["threat T-1 likelihood lowered 4 -> 3"]),
+        ({"impact": 2, "validation": {"status": "untested"}}, ["threat T-1 impact lowered 4 -> 2"]),
+        ({"impact": 2, "assumptions": ["a", "b", "c"]}, []),
+        ({"impact": 2, "assumptions": ["a"]}, []),
+        ({"impact": 2, "validation": {"status": "not_reproduced"}}, []),
+        ({"impact": 2, "validation": {"findings": ["RT-1/F-1"]}}, []),
+        ({"impact": 5, "likelihood": 5}, []),
+        ({"impact": "2"}, []),
+        ({"id": "T-2", "impact": 1}, []),
+    ],
+    ids=[
+        "lowered",
+        "reordered-assumptions-are-no-reason",
+        "untested-is-no-validation",
+        "assumption-added",
+        "assumption-removed",
+        "validated",
+        "red-team-reference",
+        "raised",
+        "not-a-number",
+        "new-threat",
+    ],
+)
+def test_a_lowered_score_needs_a_reason(head: dict[str, Any], found: list[str]) -> None:
+    old, new = _scored(), _scored(**head)
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    messages = [f.message for f in delta.findings if f.check_id == SCORE_CHECK_ID]
+    suffix = " without a changed assumption or new validation"
+    assert messages == [m + suffix for m in found]
+    assert all(f.severity is Severity.HIGH for f in delta.findings)
+
+
+def test_a_red_team_finding_naming_the_threat_is_a_reason() -> None:
+    exercise = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-1"]}]}
+    old = _scored()
+    new = {**_scored(likelihood=2), "red_team": [exercise]}
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    assert delta.findings == ()
+    # the same finding already at the base is no new reference
+    old = {**old, "red_team": [exercise]}
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    assert [f.pointer for f in delta.findings] == ["/threats/0/likelihood"]

@@ -242,3 +242,139 @@ def test_explain_prints_the_fix_of_every_finding(
     code, doc = _json(capsys)
     hints = [f["hint"] for m in doc["models"] for c in m["checks"] for f in c["findings"]]
     assert hints and all(hints)
+
+
+# --- PR-SCORE-001: a lowered score gives its reason (issue 11, item 9) -------------------
+
+T003 = (
+    "    likelihood: 2\n"
+    "    impact: 4\n"
+    "    prerequisites: [training_access]\n"
+    "    assumptions:\n"
+    "      - Only ml-engineering can write to the fine-tuning dataset.\n"
+)
+
+
+def _edit_t003(pr: Path, replacement: str) -> None:
+    """T-003 of the support assistant as at HEAD, its score block replaced."""
+    git.Repo(pr).git.checkout("HEAD", "--", SUPPORT_AT_HEAD)
+    model = pr / SUPPORT_AT_HEAD
+    text = model.read_text(encoding="utf-8")
+    assert text.count(T003) == 1
+    model.write_text(text.replace(T003, replacement), encoding="utf-8")
+
+
+def _score_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        f
+        for m in doc["pull_request"]["models"]
+        for f in m["findings"]
+        if f["check"] == "PR-SCORE-001"
+    ]
+
+
+def test_a_score_lowered_without_a_reason_fails_the_pull_request(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit_t003(pr, T003.replace("impact: 4", "impact: 2"))
+    code, out = _text(capsys, "--base", "HEAD")
+    assert code == 1
+    where = _located(SUPPORT_AT_HEAD, "impact: 2")
+    assert _finding_lines(out) == [
+        f"  models/support-assistant.yaml:{where}: high: PR-SCORE-001 threat T-003 impact "
+        "lowered 4 -> 2 without a changed assumption or new validation "
+        "[iso42001/6.1.2, nist-ai-rmf/MAP 5.1]"
+    ]
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    (finding,) = _score_findings(doc)
+    assert finding["pointer"] == "/threats/2/impact" and finding["hint"]
+    assert doc["summary"]["findings"]["high"] == 1
+    # both scores lowered: one finding naming both, at the first
+    _edit_t003(pr, T003.replace("likelihood: 2", "likelihood: 1").replace("impact: 4", "impact: 2"))
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    assert [f["message"] for f in _score_findings(doc)] == [
+        "threat T-003 likelihood lowered 2 -> 1 and impact lowered 4 -> 2 without a changed "
+        "assumption or new validation"
+    ]
+    # the gate fails at the check's severity (high), not only at low
+    assert main(["check", "--base", "HEAD", *AS_OF, "--fail-on", "high"]) == 1
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    [
+        T003.replace("impact: 4", "impact: 2").replace(
+            "Only ml-engineering can write", "Only the two-person dataset review can approve"
+        ),
+        T003.replace("impact: 4", "impact: 2")
+        + "      - The backdoor can only reach the ticket summariser, not the order tool.\n",
+        T003.replace("impact: 4", "impact: 5"),
+    ],
+    ids=["lowered-assumption-reworded", "lowered-assumption-added", "raised"],
+)
+def test_a_score_changed_with_a_reason_or_raised_is_no_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path, replacement: str
+) -> None:
+    _edit_t003(pr, replacement)
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert _score_findings(doc) == []
+    assert code == 0 and _gate(doc) == []
+
+
+def test_a_trade_of_likelihood_for_impact_names_the_lowered_one(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit_t003(pr, T003.replace("likelihood: 2", "likelihood: 3").replace("impact: 4", "impact: 3"))
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    assert [f["message"] for f in _score_findings(doc)] == [
+        "threat T-003 impact lowered 4 -> 3 without a changed assumption or new validation"
+    ]
+
+
+def test_a_new_red_team_finding_explains_a_lower_score(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit_t003(pr, T003.replace("impact: 4", "impact: 3"))
+    model = pr / SUPPORT_AT_HEAD
+    text = model.read_text(encoding="utf-8")
+    finding = (
+        "      - id: F-5\n"
+        "        title: Crafted tickets were rejected by the two-person dataset review\n"
+        "        atlas: [AML.T0020]\n"
+        "        severity: info\n"
+        "        threats: [T-003]\n"
+        "        remediation: {status: resolved, ticket: SEC-140}\n"
+    )
+    anchor = "        remediation: {status: resolved, ticket: SEC-131}\n"
+    assert text.count(anchor) == 1
+    model.write_text(text.replace(anchor, anchor + finding), encoding="utf-8")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert _score_findings(doc) == []
+
+
+def test_a_new_threat_with_a_low_score_is_no_lowered_score(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    model = pr / PARTNER
+    text = model.read_text(encoding="utf-8")
+    inserted = (
+        "threats:\n"
+        "  - id: T-299\n"
+        "    title: Scoring API returns a stale model version after a failed rollout\n"
+        "    surface: scoring\n"
+        "    atlas: [AML.T0040]\n"
+        "    likelihood: 1\n"
+        "    impact: 1\n"
+        "    assumptions: [Rollouts are atomic per region and checked by a canary.]\n"
+        "    mitigations: []\n"
+        "    status: open\n"
+    )
+    model.write_text(text.replace("threats:\n", inserted, 1), encoding="utf-8")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert _score_findings(doc) == []
+    partner = next(m for m in doc["pull_request"]["models"] if m["path"] == PARTNER)
+    assert partner["threats_added"] == ["T-299"]
