@@ -54,6 +54,12 @@ class WorkerError(PolicyEngineError):
     could not take its work, so the run kept no results."""
 
 
+class EvidenceError(PolicyEngineError):
+    """An evidence pack cannot be made or read: the folder exists (and no `--force`),
+    model files have uncommitted changes (and no `--allow-dirty`), the signing key is not
+    an Ed25519 key, a pack has no readable manifest."""
+
+
 class CatalogError(PolicyEngineError):
     """A catalog (ATLAS, controls) is missing, unreadable or in an unknown format."""
 

@@ -41,6 +41,7 @@ from .modeldiff import (
     read_version,
     view_of,
 )
+from .results import ReviewChange
 
 if TYPE_CHECKING:
     import git
@@ -771,17 +772,212 @@ def tree_files(root: Path, ref: str, folders: Sequence[str]) -> list[str]:
 # --- provenance -----------------------------------------------------------------------
 
 
-def work_tree_state(root: Path) -> tuple[str | None, bool | None]:
+def work_tree_state(root: Path, exclude: Sequence[str] = ()) -> tuple[str | None, bool | None]:
     """(HEAD commit, dirty) of the repository holding `root`: the full hex commit and
     whether the work tree differs from it (a tracked file changed or staged, or a file not
-    yet tracked, ignored files aside). (None, None) when `root` is in no repository;
-    (None, dirty) when the repository has no commit yet. Raises GitError when git fails."""
+    yet tracked, ignored files aside). `exclude` are glob pathspecs (relative to the top of
+    the work tree) that do not count: evidence packs written into the repository.
+    (None, None) when `root` is in no repository; (None, dirty) when the repository has no
+    commit yet. Raises GitError when git fails."""
     g = _open(root)
     if g is None:
         return None, None
     try:
         commit = g.run("rev-parse", "--verify", "HEAD^{commit}").strip() if g.has_head() else None
-        dirty = bool(g.run("status", "--porcelain", "--untracked-files=normal").strip())
+        where = ["--", ".", *(f":(exclude,glob){e}" for e in exclude)] if exclude else []
+        dirty = bool(g.run("status", "--porcelain", "--untracked-files=normal", *where).strip())
     finally:
         g.close()
     return commit, dirty
+
+
+# --- evidence packs ---------------------------------------------------------------------
+
+
+def top_relative(root: Path, path: Path) -> str | None:
+    """`path` relative to the top of the work tree holding `root` (POSIX), or None when
+    `root` is in no repository or `path` is outside its work tree."""
+    g = _open(root)
+    if g is None:
+        return None
+    try:
+        return g.rel(path)
+    except GitError:
+        return None
+    finally:
+        g.close()
+
+
+def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:
+    """Those of `paths` (relative to `root`) whose working copy differs from HEAD: changed,
+    staged, deleted or not tracked at all; sorted. Raises GitError outside a repository."""
+    if not paths:
+        return []
+    g = _require(root)
+    try:
+        names = {_top_relative(g, root, p): p for p in paths}
+        if not g.has_head():
+            return sorted(paths)
+        raw = g.run(
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--",
+            *(f":(literal){n}" for n in sorted(names)),
+        )
+        found: set[str] = set()
+        tokens = raw.split("\x00")
+        i = 0
+        while i < len(tokens) and tokens[i]:
+            entry = tokens[i]
+            name = entry[3:]
+            if entry[:1] in ("R", "C"):
+                i += 1  # the next token is the source path of a rename
+            if name in names:
+                found.add(names[name])
+            i += 1
+        return sorted(found)
+    finally:
+        g.close()
+
+
+def files_at(root: Path, ref: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+    """The bytes of each of `paths` (relative to `root`) as committed at `ref`; None for a
+    path that is no file there. Read with one `ls-tree` and one `cat-file --batch`, never
+    from the working tree. Raises GitError for an unknown ref or outside a repository."""
+    out: dict[str, bytes | None] = dict.fromkeys(paths)
+    if not paths:
+        return out
+    g = _require(root)
+    try:
+        sha = _verify(g, ref)
+        names = {_top_relative(g, root, p): p for p in paths}
+        listed = g.run("ls-tree", "-r", "-z", sha, "--", *sorted(names))
+        blobs: dict[str, str] = {}
+        for entry in listed.split("\x00"):
+            if not entry:
+                continue
+            meta, _, name = entry.partition("\t")
+            _mode, kind, blob = meta.split()
+            if kind == "blob" and name in names:
+                blobs[names[name]] = blob
+        contents = _BlobReader(g).read(list(blobs.values()))
+        for path, blob in blobs.items():
+            out[path] = contents[blob]
+        return out
+    finally:
+        g.close()
+
+
+def _review_of(content: bytes, path: str) -> Mapping[str, Any] | None | str:
+    """The `review` section of one committed version: a mapping, None when the version
+    has none, or the reason it does not load."""
+    try:
+        data = parse_document(content, path).data
+    except InvalidDocument as exc:
+        return f"does not load: {exc.diagnostic.message}"
+    review = data.get("review") if isinstance(data, Mapping) else None
+    return review if isinstance(review, Mapping) else None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return f"{len(value)} entries"
+    if isinstance(value, Mapping):
+        return "{...}"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _review_changes(
+    old: Mapping[str, Any] | None | str, new: Mapping[str, Any] | None | str
+) -> list[str]:
+    """What changed in `review` from `old` to `new` (see `_review_of`), one entry a field."""
+    if isinstance(new, str):
+        return [] if old == new else [f"the file {new}"]
+    if isinstance(old, str):
+        old = None  # an unreadable version before: what this one says is new
+    if old is None and new is None:
+        return []
+    if old is None:
+        return ["review added"]
+    if new is None:
+        return ["review removed"]
+    changed = []
+    for key in sorted({*old, *new}, key=str):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if key not in old:
+            changed.append(f"{key}: set to {_shown(after)}")
+        elif key not in new:
+            changed.append(f"{key}: removed")
+        else:
+            changed.append(f"{key}: {_shown(before)} -> {_shown(after)}")
+    return changed
+
+
+def _reason(review: Mapping[str, Any] | None | str, subject: str) -> str:
+    """The model's own `review.history` entry for its `last_reviewed`, else `subject`."""
+    if isinstance(review, Mapping):
+        last = review.get("last_reviewed")
+        history = review.get("history")
+        for entry in history if isinstance(history, list) else ():
+            if isinstance(entry, Mapping) and entry.get("date") == last and last is not None:
+                words = [str(entry[k]) for k in ("reason", "note") if entry.get(k)]
+                if words:
+                    return ": ".join(words)
+    return subject
+
+
+def review_history(root: Path, path: str) -> tuple[list[ReviewChange], str]:
+    """Every commit that changed the `review` section of the model file `path` (relative
+    to `root`), newest first, renames followed, each version read by the loader; and a note
+    when the history is missing or partial ("" otherwise). Raises GitError when git fails."""
+    g = _open(root)
+    if g is None:
+        return [], NO_REPO_FIX
+    try:
+        note = SHALLOW_FIX if g.is_shallow() else ""
+        if not g.has_head():
+            return [], f"{path} is not committed"
+        rel = g.rel(root / path)
+        versions = list(_versions(_read_log(g, follow=rel), rel))
+        if not versions:
+            return [], f"{path} is not committed"
+        contents = _BlobReader(g).read([v.blob for v in versions])
+        reviews = [_review_of(contents[v.blob], v.path) for v in versions]
+        raw = g.run(
+            "log",
+            "--no-walk=unsorted",
+            "-z",
+            "--format=%H%x1f%s",
+            *[v.commit.sha for v in versions],
+        )
+        subjects: dict[str, str] = {}
+        for item in raw.split("\x00"):
+            sha, sep, subject = item.strip("\n").partition("\x1f")
+            if sep:
+                subjects[sha] = subject
+        out = []
+        for i, version in enumerate(versions):
+            older = reviews[i + 1] if i + 1 < len(reviews) else None
+            changed = _review_changes(older, reviews[i])
+            if not changed:
+                continue
+            subject = subjects.get(version.commit.sha, "")
+            out.append(
+                ReviewChange(
+                    commit=version.commit.sha,
+                    author=version.commit.author,
+                    date=version.commit.date,
+                    subject=subject,
+                    path=version.path,
+                    changed=tuple(changed),
+                    reason=_reason(reviews[i], subject),
+                )
+            )
+        return out, note
+    finally:
+        g.close()

@@ -649,13 +649,32 @@ class Discovery:
     """YAML files under folders (or matched by globs) that are not threat models."""
 
 
+PACK_MARKER = ".policyengine-evidence-pack"
+"""The file that marks a folder as an evidence pack (`policyengine evidence`): its copies
+of the models are records of a commit, not models to check, so no walk enters it."""
+
+
 def _walk(folder: Path) -> Iterator[Path]:
-    """YAML files under `folder`, hidden folders and the repo config excluded, sorted."""
+    """YAML files under `folder`, hidden folders, evidence packs and the repo config
+    excluded, sorted."""
     for dirpath, dirnames, filenames in os.walk(folder):
+        if PACK_MARKER in filenames:
+            dirnames[:] = []
+            continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.endswith(_YAML_SUFFIXES) and name != _CONFIG_NAME:
                 yield Path(dirpath) / name
+
+
+def _in_pack(path: Path, root: Path) -> bool:
+    """Whether `path` lies in an evidence pack (a folder with `PACK_MARKER`) under `root`."""
+    for parent in path.parents:
+        if (parent / PACK_MARKER).is_file():
+            return True
+        if parent == root or parent == parent.parent:
+            return False
+    return False
 
 
 def _mentions(content: bytes) -> bool:
@@ -867,6 +886,8 @@ def find_models(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) ->
             )
         for match in matches:
             if any(part.startswith(".") for part in match.relative_to(root).parts[:-1]):
+                continue
+            if _in_pack(match, root):
                 continue
             if match.is_dir():
                 found.extend((file, real_root) for file in _walk(match))

@@ -499,6 +499,12 @@ def _resolved(options: RunOptions, policy_set: PolicySet, engine: Engine | None)
     return replace(options, engine=replace(options.engine, name=name))
 
 
+def resolved_engine(options: RunOptions, policy_set: PolicySet) -> str:
+    """The engine a run with `options` evaluates `policy_set` on: `auto` resolved to
+    `wasm` or `embedded`; `opa` as it is."""
+    return _resolved(options, policy_set, None).engine.name
+
+
 def _processes(options: RunOptions, engine: Engine | None) -> int:
     """The worker processes a run asks for (`RunOptions.workers`; 0 automatic): those of
     an in-process engine; 1 for OPA, which evaluates in its own server."""

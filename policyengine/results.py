@@ -772,6 +772,160 @@ class CheckExplanation:
     """The check."""
 
 
+# --- evidence packs ----------------------------------------------------------------------
+
+
+def risk_band(likelihood: int, impact: int) -> str:
+    """The band of a threat's risk (likelihood x impact, each 1-5): `critical` from 15,
+    `high` from 10, `medium` from 5, else `low`; `unscored` when either is not 1-5. The
+    bands of every likelihood-by-impact heat map (the matrix's HTML, evidence packs)."""
+    if not (1 <= likelihood <= 5 and 1 <= impact <= 5):
+        return "unscored"
+    score = likelihood * impact
+    if score >= 15:
+        return "critical"
+    if score >= 10:
+        return "high"
+    if score >= 5:
+        return "medium"
+    return "low"
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    """One commit that changed a model's `review` section (its review history in git)."""
+
+    commit: str
+    """Full hex commit id."""
+    author: str
+    """Author name."""
+    date: str
+    """Author date, `YYYY-MM-DD`."""
+    subject: str
+    """The commit message's first line."""
+    path: str
+    """The model's path in that commit (it may have been renamed since)."""
+    changed: tuple[str, ...]
+    """What changed in `review`, one entry per field: `last_reviewed: 2026-07-01 ->
+    2026-10-02`, `review added`."""
+    reason: str
+    """Why: the model's own `review.history` entry for the new `last_reviewed` (reason and
+    note), else the commit subject."""
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A decision a person signed for on a model: a waiver, a risk acceptance or an
+    attestation, with who approved it and until when it holds."""
+
+    kind: str
+    """`waiver`, `acceptance` or `attestation`."""
+    subject: str
+    """What it is about: a control key (`nist-ai-rmf/MEASURE 2.11`) or a threat id."""
+    approver: str
+    """`approved_by` (waiver, acceptance) or `by` (attestation); "" when not given."""
+    granted: str
+    """The date it was given (`YYYY-MM-DD`), "" when not given."""
+    expires: str
+    """The date it ends (`YYYY-MM-DD`): a waiver's or acceptance's `expires`, an
+    attestation's date plus the model's review cadence; "" when not known."""
+    in_force: bool
+    """True when it holds on the as-of date (no expiry before it)."""
+    detail: str = ""
+    """The reason, rationale or evidence file it rests on."""
+
+
+@dataclass(frozen=True)
+class ModelEvidence:
+    """What an evidence pack shows of one threat model besides its check results."""
+
+    path: str
+    """The model's path relative to the repository root (POSIX)."""
+    committed: bytes | None
+    """The file as committed at the pack's commit; None when it is not committed."""
+    data: Mapping[str, object]
+    """The model as loaded (the working tree; the same as `committed` unless the pack
+    was made with `--allow-dirty`); empty when it did not load."""
+    review_history: tuple[ReviewChange, ...] = ()
+    """Every commit that changed `review`, newest first."""
+    history_note: str = ""
+    """Why the review history is missing or partial (not committed, shallow clone), or ""."""
+    commitments: tuple[Commitment, ...] = ()
+    """Its waivers, acceptances and attestations, in file order."""
+    lines: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """(line, column) in the model file of each JSON pointer its control results cite."""
+
+
+@dataclass(frozen=True)
+class PackDocument:
+    """A file of the repository copied into an evidence pack as it stood at the commit."""
+
+    path: str
+    """Its path relative to the repository root (POSIX)."""
+    content: bytes | None
+    """Its bytes at the commit; None when it is not committed there."""
+    cited_by: tuple[str, ...]
+    """Who cites it: model paths (or `register`)."""
+
+
+@dataclass(frozen=True)
+class PackSources:
+    """Everything an evidence pack is made from: the check run, the matrix, what git says
+    of each model, and the documents the models cite."""
+
+    run: RunResult
+    """The check run of the models (sorted by path)."""
+    matrix: Matrix
+    """The control-coverage matrix of that run."""
+    models: tuple[ModelEvidence, ...]
+    """One per model of the run, in its order."""
+    documents: tuple[PackDocument, ...]
+    """Evidence files the models cite, sorted by path."""
+    techniques: Mapping[str, str]
+    """ATLAS technique id -> name, for every id the models name."""
+    engine: Mapping[str, str]
+    """The engine that evaluated: `name`, and `package` and `version` where known."""
+    commit: str
+    """The repository commit the pack is of (full hex)."""
+    dirty_models: tuple[str, ...] = ()
+    """Model files whose working copy differs from `commit` (a pack made with
+    `--allow-dirty`); empty for a clean tree."""
+    scope: tuple[str, ...] = ()
+    """The paths asked for (`PATH...`), else the config's `models` globs."""
+
+
+@dataclass(frozen=True)
+class PackCheck:
+    """`policyengine evidence verify`: a pack's files against its manifest."""
+
+    folder: str
+    """The pack's folder as given."""
+    changed: tuple[str, ...] = ()
+    """Files whose SHA-256 or size differs from the manifest's, sorted."""
+    missing: tuple[str, ...] = ()
+    """Files the manifest lists that are not there, sorted."""
+    extra: tuple[str, ...] = ()
+    """Files there that the manifest does not list, sorted."""
+    files: int = 0
+    """How many files the manifest lists."""
+    manifest_sha256: str = ""
+    """SHA-256 of `manifest.json` as read: what an auditor compares with the digest the
+    pack's maker handed over."""
+    signature: str = "absent"
+    """`valid`, `invalid`, `absent` (no `manifest.sig`), `unchecked` (a signature, no
+    key given) or `missing` (a key given, no signature)."""
+    commit: str = ""
+    """The commit the manifest names."""
+    as_of: str = ""
+    """The as-of date the manifest names."""
+
+    @property
+    def clean(self) -> bool:
+        """No file changed, missing or extra, and no signature that failed or is missing."""
+        bad_signature = self.signature in ("invalid", "missing")
+        return not (self.changed or self.missing or self.extra or bad_signature)
+
+
 Report = (
     RunResult
     | StatusReport

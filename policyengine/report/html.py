@@ -30,6 +30,7 @@ from ..results import (
     Report,
     RunResult,
     StatusReport,
+    risk_band,
 )
 from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, escape, no_view
 from .markdown import (
@@ -189,16 +190,6 @@ def _heat_table(fw: MatrixFramework, matrix: Matrix) -> str:
     )
 
 
-def _band(score: int) -> str:
-    if score >= 15:
-        return "r-critical"
-    if score >= 10:
-        return "r-high"
-    if score >= 5:
-        return "r-medium"
-    return "r-low"
-
-
 def _risk_map(i: int, model: MatrixModel) -> str:
     """Likelihood (rows, 5 at the top) by impact (columns): the model's threat ids."""
     grid: dict[tuple[int, int], list[str]] = {}
@@ -211,7 +202,7 @@ def _risk_map(i: int, model: MatrixModel) -> str:
     rows = []
     for likelihood in range(5, 0, -1):
         cells = "".join(
-            f'<td class="{_band(likelihood * impact)}" '
+            f'<td class="r-{risk_band(likelihood, impact)}" '
             f'title="likelihood {likelihood}, impact {impact}">'
             f"{'<br>'.join(_h(t) for t in grid.get((likelihood, impact), []))}</td>"
             for impact in range(1, 6)
