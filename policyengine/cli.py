@@ -841,6 +841,75 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return _report(args, CheckExplanation(infos[wanted]))
 
 
+def _read_key(path: Path | None, flag: str) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot read it: {exc.strerror or exc}") from None
+
+
+def _cmd_evidence(args: argparse.Namespace) -> int:
+    from .errors import EvidenceError
+    from .evidence import pack_files
+    from .evidence.gather import gather
+    from .evidence.write import write_pack
+    from .gitfacts import work_tree_state
+    from .pipeline import RunOptions
+
+    config, paths = _repository(args)
+    as_of = _today(args)
+    key = _read_key(args.sign_key, "--sign-key")
+    if key is not None:
+        from .evidence.manifest import sign
+
+        sign(b"", key, str(args.sign_key))  # a key that is not one fails before the run
+    target: Path = args.out
+    if target is None:
+        commit, _ = work_tree_state(config.root)
+        short = commit[:12] if commit else "uncommitted"
+        target = config.evidence_dir / f"{as_of.isoformat()}-{short}"
+    if (target.exists() or target.is_symlink()) and not args.force:
+        raise EvidenceError(
+            f"{target} already exists: give another --out, or --force to replace it"
+        )
+    options = RunOptions(
+        config=config,
+        as_of=as_of,
+        frameworks=_frameworks(args, config),
+        engine=_engine_choice(args, config),
+        extra_policy_dirs=tuple(args.policy),
+        workers=args.workers,
+    )
+    sources, run = gather(paths, options, target=target, allow_dirty=args.allow_dirty)
+    _require_models(args, run, config, paths)
+    files = pack_files(sources, sign_key=key, key_name=str(args.sign_key or ""))
+    try:
+        write_pack(target, files, force=args.force)
+    except OSError as exc:
+        raise EvidenceError(f"{target}: cannot write the pack: {exc.strerror or exc}") from None
+    import hashlib
+
+    digest = hashlib.sha256(files["manifest.json"]).hexdigest()
+    signed = ", signed" if key is not None else ""
+    print(
+        f"policyengine: evidence pack of {len(run.models)} models written to {target}: "
+        f"{len(files)} files{signed}; manifest sha256 {digest}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_evidence_verify(args: argparse.Namespace) -> int:
+    from .evidence.manifest import check_json, check_text, verify_pack
+
+    key = _read_key(args.key, "--key")
+    check = verify_pack(args.dir, key, str(args.key or ""))
+    _emit(check_json(check) if args.format == "json" else check_text(check), None)
+    return 0 if check.clean else 1
+
+
 def _days(text: str) -> int:
     try:
         value = int(text)
@@ -874,6 +943,32 @@ _CHECK_EPILOG = f"""examples:
 
 {_EXIT_STATUSES}
 """
+
+
+_EVIDENCE_VERIFY = "evidence-verify"
+"""The parser of `evidence verify` (`_joined_subcommand` turns the two words into it)."""
+
+_EVIDENCE_EPILOG = """examples:
+  policyengine evidence --as-of 2026-11-27                 evidence/2026-11-27-<commit>/
+  policyengine evidence --out pack --sign-key key.pem      a signed pack in ./pack
+  policyengine evidence verify pack --key public.pem       the auditor's check
+
+exit status:
+  0  the pack was written (verify: every file as listed, the signature valid)
+  1  (verify) a file changed, missing or extra, or the signature does not hold
+  2  the tool could not do its job (the folder exists, model files uncommitted, bad key)"""
+
+
+def _joined_subcommand(argv: list[str]) -> list[str]:
+    """`evidence verify ...` as the hidden command `evidence-verify ...` (argparse cannot
+    have both PATH arguments and actions on `evidence`)."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("-"):
+            continue
+        if arg == "evidence" and argv[i + 1 : i + 2] == ["verify"]:
+            return [*argv[:i], _EVIDENCE_VERIFY, *argv[i + 2 :]]
+        break
+    return argv
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -1051,6 +1146,63 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_matrix)
 
     p = sub.add_parser(
+        "evidence",
+        help="write an audit evidence pack (folder); `evidence verify DIR` checks one",
+        description="Write an audit evidence pack: the models as committed, findings, "
+        "control results, risk registers, the matrix, framework views, red-team findings, "
+        "review history, waivers and attestations, cited documents, OSCAL results and a "
+        "manifest of SHA-256 digests. `policyengine evidence verify DIR [--key PEM]` "
+        "checks a pack against its manifest.",
+        epilog=_EVIDENCE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    p.add_argument(
+        "--out",
+        type=_file_path,
+        default=None,
+        metavar="DIR",
+        help="the pack's folder (default: <evidence_dir>/<as-of>-<commit>)",
+    )
+    p.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    p.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="make the pack although model files differ from the commit (the pack says so)",
+    )
+    p.add_argument(
+        "--sign-key",
+        type=Path,
+        default=None,
+        metavar="PEM",
+        help="sign manifest.json with this Ed25519 private key (writes manifest.sig)",
+    )
+    _add_config_options(p)
+    _add_date_options(p)
+    _add_engine_options(p)
+    _add_worker_options(p)
+    _add_model_options(p)
+    p.set_defaults(func=_cmd_evidence)
+
+    p = sub.add_parser(
+        _EVIDENCE_VERIFY,
+        prog="policyengine evidence verify",
+        description="Check an evidence pack against its manifest: every file re-hashed; "
+        "changed, missing and extra files reported (exit 1 on any); the signature "
+        "checked with --key.",
+    )
+    p.add_argument("dir", type=Path, metavar="DIR", help="the pack's folder")
+    p.add_argument(
+        "--key",
+        type=Path,
+        default=None,
+        metavar="PEM",
+        help="the Ed25519 public key the pack was signed with (checks manifest.sig)",
+    )
+    p.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    p.set_defaults(func=_cmd_evidence_verify)
+
+    p = sub.add_parser(
         "init", help="set a repository up: config, starter model, CI workflows, pre-commit"
     )
     p.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR", help="default: .")
@@ -1147,7 +1299,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     parser = _build_parser()
-    args = parser.parse_args(_joined_outputs(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(
+        _joined_subcommand(_joined_outputs(sys.argv[1:] if argv is None else argv))
+    )
     # NOTE: the handler goes on our package logger only, so that third-party loggers
     # (urllib3's retry warnings under opa-python-client) do not reach the user's stderr.
     handler = logging.StreamHandler(sys.stderr)

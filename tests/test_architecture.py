@@ -162,6 +162,29 @@ def test_matrix_imports_only_results_and_the_catalog() -> None:
 
 
 @pytest.mark.parametrize(
+    "module",
+    [
+        m
+        for m in MODULES
+        if _in(m.name, "policyengine.evidence") and m.name != "policyengine.evidence.gather"
+    ],
+    ids=lambda m: m.rel,
+)
+def test_evidence_pack_is_made_from_its_sources_alone(module: Module) -> None:
+    """The pack's files follow from `results.PackSources`: only `evidence.gather` runs the
+    pipeline and git; the rest sees the results, the report formats, the loader's pack
+    marker and the tool's errors."""
+    allowed = (
+        "policyengine.results",
+        "policyengine.report",
+        "policyengine.evidence",
+        "policyengine.errors",
+        "policyengine.loader",
+    )
+    assert {n for n in _ours(module) if not _in(n, *allowed)} == set()
+
+
+@pytest.mark.parametrize(
     "module", [m for m in MODULES if _in(m.name, "policyengine.engine")], ids=lambda m: m.rel
 )
 def test_engines_do_not_import_upstream(module: Module) -> None:

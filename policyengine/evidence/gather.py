@@ -1,0 +1,305 @@
+"""What an evidence pack is made from, gathered: the I/O side of `policyengine evidence`.
+
+Runs the check (the pipeline, as `check` and `matrix` do), builds the matrix, and asks git
+for what the pack shows as it stood at the commit: each model file's committed bytes, the
+commits that changed its `review` section, and the documents the models cite. It refuses
+a working tree whose model files differ from the commit unless that is allowed, and then
+names them. Everything it returns is a `results.PackSources`; the pack itself is made by
+`evidence.pack`, which reads nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..atlas import AtlasCatalog, catalog_for_repo
+from ..catalog import load_controls
+from ..config import Config
+from ..errors import EvidenceError, InvalidDocument
+from ..gitfacts import (
+    files_at,
+    review_history,
+    top_relative,
+    uncommitted,
+    work_tree_state,
+)
+from ..loader import load_document
+from ..matrix import build_matrix
+from ..pipeline import RunOptions, policy_dirs, resolved_engine, run_check
+from ..policyset import load_policy_set
+from ..results import (
+    Commitment,
+    ModelEvidence,
+    ModelReport,
+    PackDocument,
+    PackSources,
+    RunResult,
+)
+from ..review import capped, due_date, parse_day
+
+
+def _engine(name: str) -> dict[str, str]:
+    """The engine that evaluated, with the version of the package that runs it."""
+    package = {"wasm": "wasmtime", "embedded": "regopy"}.get(name)
+    out = {"name": name}
+    if package is not None:
+        out["package"] = package
+        try:
+            out["version"] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out["version"] = "unknown"
+    return out
+
+
+def pack_excludes(config: Config, target: Path) -> list[str]:
+    """Glob pathspecs (from the top of the work tree) of the packs that do not make the
+    work tree dirty: the target, its temporary siblings, and the dated packs in the
+    config's `evidence_dir`."""
+    out = []
+    for folder, pattern in (
+        (target.parent, f"{target.name}/**"),
+        (target.parent, f".{target.name}.*/**"),
+        (config.evidence_dir, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-*/**"),
+    ):
+        rel = top_relative(config.root, folder)
+        if rel is not None:
+            out.append(pattern if rel == "." else f"{rel}/{pattern}")
+    return out
+
+
+def gather(
+    paths: Sequence[Path],
+    options: RunOptions,
+    *,
+    target: Path,
+    allow_dirty: bool = False,
+) -> tuple[PackSources, RunResult]:
+    """The sources of an evidence pack of the models under `paths` (else the config's
+    globs), checked with `options`, to be written to `target`.
+
+    Returns the sources and the check run (the CLI checks that it found models). Raises
+    EvidenceError outside a git repository, before the first commit, or when model files
+    differ from the commit and `allow_dirty` is False; GitError, PolicyError and
+    EngineError as a check run does.
+    """
+    config = options.config
+    commit, _ = work_tree_state(config.root)
+    if commit is None:
+        raise EvidenceError(
+            f"{config.root}: an evidence pack shows the models as committed, and there is no "
+            "commit here (not a git repository, or no commit yet): commit the models first"
+        )
+    policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
+    engine = resolved_engine(options, policy_set)
+    run = run_check(paths, options, policy_set=policy_set)
+    model_paths = [m.path for m in run.models]
+    dirty = uncommitted(config.root, model_paths)
+    if dirty and not allow_dirty:
+        raise EvidenceError(
+            "model files differ from the commit "
+            f"{commit[:12]}: {', '.join(dirty)}; commit them (a pack shows the models as "
+            "committed), or pass --allow-dirty and the pack says they differ"
+        )
+    _, tree_dirty = work_tree_state(config.root, pack_excludes(config, target))
+    if run.provenance is not None:
+        run = replace(run, provenance=replace(run.provenance, dirty=tree_dirty))
+    committed = files_at(config.root, commit, model_paths)
+    atlas = catalog_for_repo(config.root, config.atlas_catalog)
+    models = tuple(_model(m, committed[m.path], config, options.as_of) for m in run.models)
+    sources = PackSources(
+        run=run,
+        matrix=build_matrix(run, load_controls()),
+        models=models,
+        documents=_documents(config, commit, run, models),
+        techniques=_techniques(models, atlas),
+        engine=_engine(engine),
+        commit=commit,
+        dirty_models=tuple(dirty),
+        scope=tuple(_shown(p, config.root) for p in paths) or tuple(config.models),
+    )
+    return sources, run
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A PATH argument as the pack names it: relative to the repository root when inside
+    it (so the pack does not depend on where the clone is), else as given."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
+
+
+def _model(
+    report: ModelReport, committed: bytes | None, config: Config, as_of: date
+) -> ModelEvidence:
+    data: Mapping[str, Any] = {}
+    lines: dict[str, tuple[int, int]] = {}
+    try:
+        doc = load_document(config.root / report.path, config.root)
+    except InvalidDocument:
+        doc = None
+    if doc is not None and isinstance(doc.data, Mapping):
+        data = doc.data
+        pointers = {e for c in report.controls for e in c.evidence if e.startswith("/")}
+        lines = {p: doc.locate_pointer(p) for p in sorted(pointers)}
+    history, note = review_history(config.root, report.path)
+    return ModelEvidence(
+        path=report.path,
+        committed=committed,
+        data=data,
+        review_history=tuple(history),
+        history_note=note,
+        commitments=tuple(_commitments(data, config, as_of)),
+        lines=lines,
+    )
+
+
+def _items(data: Mapping[str, Any], *keys: str) -> list[Mapping[str, Any]]:
+    node: Any = data
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return [i for i in node if isinstance(i, Mapping)] if isinstance(node, list) else []
+
+
+def _day(value: Any) -> str:
+    found = parse_day(value)
+    return found.isoformat() if found is not None else ""
+
+
+def _in_force(expires: str, as_of: date) -> bool:
+    return not expires or date.fromisoformat(expires) >= as_of
+
+
+def _attestation_expiry(data: Mapping[str, Any], granted: str, config: Config) -> str:
+    """An attestation holds for the model's review cadence (capped at the config's most)."""
+    if not granted:
+        return ""
+    review = data.get("review")
+    cadence = review.get("cadence") if isinstance(review, Mapping) else None
+    try:
+        step = capped(cadence or config.review.cadence, config.review.max_cadence)
+        return due_date(date.fromisoformat(granted), step).isoformat()
+    except ValueError:
+        return ""
+
+
+def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[Commitment]:
+    """The model's waivers, risk acceptances and attestations, each with its approver and
+    expiry, in that order and file order."""
+    out = []
+    for w in _items(data, "compliance", "waivers"):
+        expires = _day(w.get("expires"))
+        out.append(
+            Commitment(
+                kind="waiver",
+                subject=str(w.get("control", "")),
+                approver=str(w.get("approved_by", "") or ""),
+                granted=_day(w.get("date")),
+                expires=expires,
+                in_force=_in_force(expires, as_of),
+                detail=str(w.get("reason", "") or ""),
+            )
+        )
+    for t in _items(data, "threats"):
+        acceptance = t.get("acceptance")
+        if not isinstance(acceptance, Mapping):
+            continue
+        expires = _day(acceptance.get("expires"))
+        out.append(
+            Commitment(
+                kind="acceptance",
+                subject=str(t.get("id", "")),
+                approver=str(acceptance.get("approved_by", "") or ""),
+                granted=_day(acceptance.get("date")),
+                expires=expires,
+                in_force=_in_force(expires, as_of) and t.get("status") == "accepted",
+                detail=str(acceptance.get("rationale", "") or ""),
+            )
+        )
+    for a in _items(data, "compliance", "attestations"):
+        granted = _day(a.get("date"))
+        expires = _attestation_expiry(data, granted, config)
+        out.append(
+            Commitment(
+                kind="attestation",
+                subject=str(a.get("control", "")),
+                approver=str(a.get("by", "") or ""),
+                granted=granted,
+                expires=expires,
+                in_force=bool(granted) and _in_force(expires, as_of),
+                detail=str(a.get("evidence", "") or ""),
+            )
+        )
+    return out
+
+
+def _cited(models: Sequence[ModelEvidence], run: RunResult) -> dict[str, set[str]]:
+    """Repository files the models cite (control evidence, attestations, red-team reports,
+    anything their control results name), each with the models that cite it."""
+    cited: dict[str, set[str]] = {}
+    for report in run.models:
+        for control in report.controls:
+            for e in control.evidence:
+                if not e.startswith("/"):
+                    cited.setdefault(e, set()).add(report.path)
+    for m in models:
+        found = [
+            *(c.get("evidence") for c in _items(m.data, "controls")),
+            *(a.get("evidence") for a in _items(m.data, "compliance", "attestations")),
+            *(r.get("report") for r in _items(m.data, "red_team")),
+        ]
+        for value in found:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and item and not item.startswith("/"):
+                    if "://" not in item:
+                        cited.setdefault(item, set()).add(m.path)
+    return cited
+
+
+def _documents(
+    config: Config, commit: str, run: RunResult, models: Sequence[ModelEvidence]
+) -> tuple[PackDocument, ...]:
+    cited = _cited(models, run)
+    inside = {p: by for p, by in cited.items() if _inside(config.root, p)}
+    contents = files_at(config.root, commit, sorted(inside))
+    return tuple(
+        PackDocument(path=p, content=contents[p], cited_by=tuple(sorted(inside[p])))
+        for p in sorted(inside)
+    )
+
+
+def _inside(root: Path, rel: str) -> bool:
+    """A relative path that stays inside the repository root (no `..` out, not absolute)."""
+    if Path(rel).is_absolute():
+        return False
+    resolved = (root / rel).resolve()
+    return resolved.is_relative_to(root.resolve())
+
+
+def _techniques(models: Sequence[ModelEvidence], atlas: AtlasCatalog) -> dict[str, str]:
+    """ATLAS id -> name for every technique the models name (threats, red team, scoping)."""
+    ids: set[str] = set()
+    for m in models:
+        for t in _items(m.data, "threats"):
+            ids.update(x for x in t.get("atlas") or () if isinstance(x, str))
+        for rt in _items(m.data, "red_team"):
+            scope = rt.get("scope")
+            if isinstance(scope, Mapping):
+                ids.update(x for x in scope.get("atlas") or () if isinstance(x, str))
+            for f in _items(rt, "findings"):
+                ids.update(x for x in f.get("atlas") or () if isinstance(x, str))
+        for na in _items(m.data, "compliance", "not_applicable"):
+            if isinstance(na.get("technique"), str):
+                ids.add(na["technique"])
+    out = {}
+    for tid in sorted(ids):
+        technique = atlas.lookup(tid)
+        parent = atlas.lookup(technique.parent) if technique and technique.parent else None
+        name = technique.name if technique is not None else ""
+        out[tid] = f"{parent.name}: {name}" if parent is not None else name
+    return out

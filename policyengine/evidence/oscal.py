@@ -1,0 +1,178 @@
+"""An evidence pack's results as an OSCAL assessment-results document (OSCAL 1.1).
+
+One result for the run; per model and control with a result, an observation (the checks
+that judged it, their findings with file, line and JSON pointer, the evidence); per
+control the checks judged `satisfied`, `partial` or `not_satisfied` (or a waiver covers), a
+finding whose target status is `satisfied` or `not-satisfied`. Controls that are not
+applicable or not assessed have their observation and no finding. OSCAL ids are tokens,
+so a control id is written as `<framework>-<id>` in lower case with `-` for spaces
+(`nist-ai-rmf-map-5.1`, `iso42001-a.6.2.8`), its own id kept in a property. UUIDs are
+name-based (version 5) from the commit, the as-of date and what they name, so the same
+sources give the same document. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from ..results import ControlStatus, PackSources
+
+OSCAL_VERSION = "1.1.2"
+"""The OSCAL release the document follows."""
+
+_NAMESPACE = uuid.UUID("6b1c1f1e-9a53-5d3e-8a8e-4f3c2d1b0a99")
+"""The namespace of the document's name-based UUIDs (fixed, so UUIDs are stable)."""
+
+_NS = "https://policyengine.dev/ns/oscal"
+"""The namespace of our own properties."""
+
+_JUDGED = {
+    ControlStatus.SATISFIED: ("satisfied", "pass"),
+    ControlStatus.PARTIAL: ("not-satisfied", "fail"),
+    ControlStatus.NOT_SATISFIED: ("not-satisfied", "fail"),
+    ControlStatus.WAIVED: ("not-satisfied", "other"),
+}
+"""The OSCAL target state (and reason) of each status that has a finding."""
+
+
+def control_token(control: str) -> str:
+    """`nist-ai-rmf/MAP 5.1` as an OSCAL token: `nist-ai-rmf-map-5.1`."""
+    framework, _, cid = control.partition("/")
+    token = re.sub(r"[^a-z0-9._-]+", "-", f"{framework}-{cid}".lower()).strip("-")
+    return token if token[:1].isalpha() else f"c-{token}"
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
+
+
+def _prop(name: str, value: str) -> dict[str, str]:
+    return {"name": name, "ns": _NS, "value": value or "-"}
+
+
+def assessment_results(
+    sources: PackSources, *, model_folder: Callable[[str], str]
+) -> dict[str, Any]:
+    """The OSCAL document (`{"assessment-results": ...}`) of the pack's sources;
+    `model_folder` names each model's folder in the pack, where its evidence links point."""
+    run, commit = sources.run, sources.commit
+    as_of = run.as_of.isoformat()
+    stamp = f"{as_of}T00:00:00Z"
+    key = (commit, as_of)
+    observations: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    controls: list[str] = []
+    for report, m in zip(run.models, sources.models, strict=True):
+        folder = model_folder(report.path)
+        copy = f"{folder}/{report.path.rsplit('/', 1)[-1]}"
+        for c in report.controls:
+            token = control_token(c.control_id)
+            if token not in controls:
+                controls.append(token)
+            obs_id = _uuid(*key, "observation", report.path, c.control_id)
+            lines = [
+                f"Model {report.model_id or report.path} ({report.path}), control "
+                f"{c.control_id}: {c.status.value}."
+            ]
+            if c.checks:
+                lines.append("Checks: " + ", ".join(c.checks) + ".")
+            lines.extend(
+                f"{f.severity.value} {f.check_id} at {report.path}:{f.line}:{f.column} "
+                f"{f.pointer or '/'}: {f.message}"
+                for f in c.findings
+            )
+            if c.note:
+                lines.append(f"Note: {c.note}")
+            evidence = []
+            for e in c.evidence:
+                if e.startswith("/"):
+                    line, column = m.lines.get(e, (0, 0))
+                    evidence.append(
+                        {
+                            "href": f"{copy}#{e}",
+                            "description": f"{report.path}:{line}:{column} {e}",
+                        }
+                    )
+                else:
+                    evidence.append({"href": f"documents/{e}", "description": e})
+            observation: dict[str, Any] = {
+                "uuid": obs_id,
+                "title": f"{c.control_id} for {report.model_id or report.path}",
+                "description": "\n".join(lines),
+                "methods": ["TEST"],
+                "collected": stamp,
+                "props": [
+                    _prop("control", c.control_id),
+                    _prop("model", report.path),
+                    _prop("status", c.status.value),
+                ],
+            }
+            if evidence:
+                observation["relevant-evidence"] = evidence
+            observations.append(observation)
+            judged = _JUDGED.get(c.status)
+            if judged is None:
+                continue
+            state, reason = judged
+            status: dict[str, Any] = {"state": state, "reason": reason}
+            if c.status is ControlStatus.WAIVED:
+                status["remarks"] = f"waived: {c.note or 'by the model'}"
+            findings.append(
+                {
+                    "uuid": _uuid(*key, "finding", report.path, c.control_id),
+                    "title": f"{c.control_id}: {c.status.value} ({report.model_id or report.path})",
+                    "description": f"{c.control_id} is {c.status.value} for {report.path}.",
+                    "props": [_prop("control", c.control_id), _prop("model", report.path)],
+                    "target": {
+                        "type": "objective-id",
+                        "target-id": token,
+                        "status": status,
+                    },
+                    "related-observations": [{"observation-uuid": obs_id}],
+                }
+            )
+    result: dict[str, Any] = {
+        "uuid": _uuid(*key, "result"),
+        "title": f"Threat-model assessment as of {as_of}",
+        "description": (
+            f"policyengine checks of {len(run.models)} threat models at commit {commit}, "
+            "against the NIST AI RMF, ISO/IEC 42001 and MITRE ATLAS catalogs."
+        ),
+        "start": stamp,
+        "end": stamp,
+        "reviewed-controls": {
+            "control-selections": (
+                [{"include-controls": [{"control-id": t} for t in controls]}]
+                if controls
+                else [{"include-all": {}}]
+            )
+        },
+    }
+    if observations:
+        result["observations"] = observations
+    if findings:
+        result["findings"] = findings
+    p = run.provenance
+    return {
+        "assessment-results": {
+            "uuid": _uuid(*key, "assessment-results"),
+            "metadata": {
+                "title": f"policyengine evidence pack as of {as_of}",
+                "last-modified": stamp,
+                "version": p.tool_version if p is not None else "0",
+                "oscal-version": OSCAL_VERSION,
+                "props": [
+                    _prop("commit", commit),
+                    _prop("policy-set-sha256", (p.policy_digest or "") if p else ""),
+                ],
+            },
+            "import-ap": {
+                "href": "index.md",
+                "remarks": "The assessment plan is the policy set named in manifest.json.",
+            },
+            "results": [result],
+        }
+    }

@@ -1,0 +1,431 @@
+"""`policyengine evidence`: the pack of the examples, built twice byte for byte, checked by
+`evidence verify` against edits, deletions, additions and signatures; a run that dies
+mid-write leaves nothing; no overwrite without --force; a dirty tree is refused unless
+--allow-dirty, and the pack then says so; the review history comes from git; the OSCAL
+document validates with compliance-trestle's models."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import git
+import pytest
+from conftest import committed_examples
+
+from policyengine.cli import main
+from policyengine.errors import EvidenceError
+from policyengine.evidence.write import write_pack
+
+AS_OF = "2026-11-27"
+WHO = git.Actor("Auditee", "auditee@example.com")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _evidence(*args: str) -> int:
+    return main(["evidence", *args])
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The examples in a repository of their own, one commit."""
+    return committed_examples(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def pack(examples: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("packs") / "pack"
+    assert _evidence(str(examples), "--as-of", AS_OF, "--out", str(out)) == 0
+    return out
+
+
+def _copy(pack: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "copy"
+    shutil.copytree(pack, dest)
+    return dest
+
+
+def test_pack_has_the_issue_contents(pack: Path) -> None:
+    files = _files(pack)
+    for name in (
+        "index.md",
+        "index.html",
+        "manifest.json",
+        "matrix/matrix.csv",
+        "matrix/matrix.json",
+        "matrix/matrix.xlsx",
+        "matrix/matrix.html",
+        "frameworks/nist-ai-rmf.md",
+        "red-team.md",
+        "reviews.md",
+        "commitments.md",
+        "oscal/assessment-results.json",
+        "models/support-assistant/index.md",
+        "models/support-assistant/index.html",
+        "models/support-assistant/support-assistant.yaml",
+        "documents/evidence/red-team/RT-2026-09.md",
+    ):
+        assert name in files, name
+    model = files["models/support-assistant/index.md"].decode()
+    # the evidence pointers: file, line, column and JSON pointer
+    assert "`models/support-assistant.yaml:370:7` `/compliance/attestations/0`" in model
+    # the risk register with ATLAS names and bands, and the heat map
+    assert "`AML.T0051.001` LLM Prompt Injection: Indirect" in model
+    assert "| 4 | 4 | 16 | critical |" in model
+    assert "| **4** | _low_ | medium: T-006 | _high_ | critical: T-001 | _critical_ |" in model
+    nist = files["frameworks/nist-ai-rmf.md"].decode()
+    assert "MAP 5.1" in nist and "MEASURE 2.11" in nist
+    commitments = files["commitments.md"].decode()
+    assert "| support-assistant | waiver | `nist-ai-rmf/MEASURE 2.11` | AI governance board |" in (
+        commitments
+    )
+    assert "| acceptance | `T-005` | head of support engineering | 2026-10-02 | 2027-01-31 |" in (
+        commitments
+    )
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["as_of"] == AS_OF
+    assert re.fullmatch(r"[0-9a-f]{40}", manifest["commit"])
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["policy_digest"])
+    assert manifest["engine"]["name"] in ("embedded", "wasm", "opa")
+    listed = {f["path"] for f in manifest["files"]}
+    assert listed == set(files) - {"manifest.json"}
+
+
+def test_model_copy_is_the_committed_file(pack: Path, examples: Path) -> None:
+    copied = (pack / "models/support-assistant/support-assistant.yaml").read_bytes()
+    with git.Repo(examples) as repo:
+        committed = repo.git.show(
+            "HEAD:models/support-assistant.yaml", strip_newline_in_stdout=False
+        )
+    assert copied == committed.encode()
+
+
+def test_two_builds_are_byte_identical(examples: Path, pack: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert _evidence(str(examples), "--as-of", AS_OF, "--out", str(again)) == 0
+    first, second = _files(pack), _files(again)
+    assert sorted(first) == sorted(second)
+    different = [name for name in first if first[name] != second[name]]
+    assert different == []
+
+
+def test_verify_clean_pack(pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evidence", "verify", str(pack)]) == 0
+    out = capsys.readouterr().out
+    assert "OK:" in out and "signature: absent" in out
+
+
+@pytest.mark.parametrize("change", ["edit", "delete", "add", "edit-manifest-listed"])
+def test_verify_catches_every_change(
+    pack: Path, tmp_path: Path, change: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = _copy(pack, tmp_path)
+    target = copy / "models/support-assistant/support-assistant.yaml"
+    match change:
+        case "edit":
+            data = bytearray(target.read_bytes())
+            data[100] ^= 1  # one flipped bit, same size
+            target.write_bytes(bytes(data))
+            expected = "changed: models/support-assistant/support-assistant.yaml"
+        case "delete":
+            target.unlink()
+            expected = "missing: models/support-assistant/support-assistant.yaml"
+        case "add":
+            (copy / "models" / "extra.yaml").write_text("kind: ThreatModel\n")
+            expected = "extra: models/extra.yaml"
+        case "edit-manifest-listed":
+            (copy / "oscal" / "assessment-results.json").write_text("{}\n")
+            expected = "changed: oscal/assessment-results.json"
+    capsys.readouterr()
+    assert main(["evidence", "verify", str(copy), "-f", "text"]) == 1
+    out = capsys.readouterr().out
+    assert expected in out
+    assert "FAILED" in out
+
+
+def test_verify_json_report(pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = _copy(pack, tmp_path)
+    (copy / "index.md").unlink()
+    capsys.readouterr()
+    assert main(["evidence", "verify", str(copy), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["missing"] == ["index.md"] and doc["clean"] is False
+    assert doc["schema_version"] == 1
+
+
+def _keys(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = tmp_path / f"{name}.pem"
+    public = tmp_path / f"{name}.pub.pem"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private, public
+
+
+def test_signed_pack(examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    private, public = _keys(tmp_path, "ours")
+    _, stranger = _keys(tmp_path, "stranger")
+    out = tmp_path / "signed"
+    assert (
+        _evidence(str(examples), "--as-of", AS_OF, "--out", str(out), "--sign-key", str(private))
+        == 0
+    )
+    assert len((out / "manifest.sig").read_bytes()) == 64
+    capsys.readouterr()
+    assert main(["evidence", "verify", str(out), "--key", str(public)]) == 0
+    assert "signature: valid" in capsys.readouterr().out
+    assert main(["evidence", "verify", str(out), "--key", str(stranger)]) == 1
+    assert "signature: invalid" in capsys.readouterr().out
+    # a manifest rewritten to match an edited file: the hashes agree, the signature does not
+    manifest = out / "manifest.json"
+    index = out / "index.md"
+    index.write_bytes(index.read_bytes() + b"forged\n")
+    doc = json.loads(manifest.read_bytes())
+    import hashlib
+
+    for entry in doc["files"]:
+        if entry["path"] == "index.md":
+            entry["sha256"] = hashlib.sha256(index.read_bytes()).hexdigest()
+            entry["size"] = index.stat().st_size
+    manifest.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    assert main(["evidence", "verify", str(out)]) == 0  # unsigned check: hashes agree
+    assert main(["evidence", "verify", str(out), "--key", str(public)]) == 1
+    assert "signature: invalid" in capsys.readouterr().out
+
+
+def test_unsigned_pack_with_key_fails(pack: Path, tmp_path: Path) -> None:
+    _, public = _keys(tmp_path, "ours")
+    assert main(["evidence", "verify", str(pack), "--key", str(public)]) == 1
+
+
+def test_sign_key_not_ed25519(
+    examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    out = tmp_path / "never"
+    assert (
+        _evidence(str(examples), "--as-of", AS_OF, "--out", str(out), "--sign-key", str(bad)) == 2
+    )
+    assert "--sign-key" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_no_overwrite_without_force(
+    examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine\n")
+    assert _evidence(str(examples), "--as-of", AS_OF, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and "Traceback" not in err
+    assert (out / "keep.txt").read_text() == "mine\n"
+    assert _evidence(str(examples), "--as-of", AS_OF, "--out", str(out), "--force") == 0
+    assert not (out / "keep.txt").exists() and (out / "manifest.json").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["pack"]  # no temporary folder left
+
+
+class _Killed(Exception):
+    pass
+
+
+def _dies_after(count: int) -> object:
+    seen: list[str] = []
+
+    def written(name: str) -> None:
+        seen.append(name)
+        if len(seen) == count:
+            raise _Killed(name)
+
+    return written
+
+
+def test_run_killed_mid_write_leaves_no_pack(pack: Path, tmp_path: Path) -> None:
+    files = _files(pack)
+    target = tmp_path / "new"
+    with pytest.raises(_Killed):
+        write_pack(target, files, written=_dies_after(10))  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+    # over an existing pack, with --force: the old one stays whole
+    shutil.copytree(pack, target)
+    with pytest.raises(_Killed):
+        write_pack(target, files, force=True, written=_dies_after(len(files)))  # type: ignore[arg-type]
+    assert [p.name for p in tmp_path.iterdir()] == ["new"]
+    assert _files(target) == files
+    with pytest.raises(EvidenceError, match="already exists"):
+        write_pack(target, files)
+
+
+def _repo_copy(examples: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "examples"
+    shutil.copytree(examples, dest)
+    return dest
+
+
+def test_dirty_model_refused_unless_allowed(
+    examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _repo_copy(examples, tmp_path)
+    model = root / "models" / "partner-classifier.yaml"
+    committed = model.read_bytes()
+    model.write_bytes(committed.replace(b"owner: risk-ml", b"owner: risk-ml-2", 1))
+    out = tmp_path / "pack"
+    assert _evidence(str(root), "--as-of", AS_OF, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert "models/partner-classifier.yaml" in err and "--allow-dirty" in err
+    assert not out.exists()
+    assert _evidence(str(root), "--as-of", AS_OF, "--out", str(out), "--allow-dirty") == 0
+    index = (out / "index.md").read_text()
+    assert "model files differ from the commit" in index
+    assert "`models/partner-classifier.yaml`" in index
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    assert manifest["work_tree"] == {
+        "dirty": True,
+        "models_differ": ["models/partner-classifier.yaml"],
+    }
+    # the copy is the committed file, not the working copy
+    assert (out / "models/partner-classifier/partner-classifier.yaml").read_bytes() == committed
+    page = (out / "models/partner-classifier/index.md").read_text()
+    assert "differs from the commit" in page
+
+
+def test_default_folder_under_evidence_dir(examples: Path, tmp_path: Path) -> None:
+    root = _repo_copy(examples, tmp_path)
+    with git.Repo(root) as repo:
+        short = repo.head.commit.hexsha[:12]
+    assert _evidence(str(root), "--as-of", AS_OF) == 0
+    out = root / "evidence" / f"{AS_OF}-{short}"
+    first = _files(out)
+    assert json.loads(first["manifest.json"])["work_tree"]["dirty"] is False
+    # the untracked pack in the repository does not make the next one dirty
+    assert _evidence(str(root), "--as-of", AS_OF, "--force") == 0
+    assert _files(out) == first
+
+
+def test_review_history_and_unmatched_findings_from_git(examples: Path, tmp_path: Path) -> None:
+    root = _repo_copy(examples, tmp_path)
+    model = root / "models" / "support-assistant.yaml"
+    text = model.read_text()
+    text = text.replace("  last_reviewed: 2026-10-02", "  last_reviewed: 2026-11-20", 1)
+    text = text.replace(
+        "    - {date: 2026-10-02, reason: change, note: order tool gained change_address}",
+        "    - {date: 2026-10-02, reason: change, note: order tool gained change_address}\n"
+        "    - {date: 2026-11-20, reason: red team, note: RT-2026-09 findings reviewed}",
+        1,
+    )
+    text = text.replace("        threats: [T-006]\n", "        threats: []\n", 1)
+    model.write_text(text)
+    with git.Repo(root) as repo:
+        repo.index.add(["models/support-assistant.yaml"])
+        repo.index.commit("Review after the red team", author=WHO, committer=WHO)
+    out = tmp_path / "pack"
+    assert _evidence(str(root), "--as-of", AS_OF, "--out", str(out), "--allow-empty") == 0
+    reviews = (out / "reviews.md").read_text()
+    section = reviews.split("## support-assistant")[1]
+    rows = [line for line in section.splitlines() if line.startswith("| 20")]
+    assert len(rows) == 2, rows
+    assert "| Auditee |" in rows[0] and "red team: RT-2026-09 findings reviewed" in rows[0]
+    assert "last\\_reviewed: 2026-10-02 -\\> 2026-11-20" in rows[0]
+    assert "review added" in rows[1]
+    red = (out / "red-team.md").read_text()
+    assert "Findings that matched no threat" in red
+    assert "**matched no threat**" in red and "RT-2026-09/F-4" in red.replace("\\", "")
+
+
+def _links(html: str) -> list[str]:
+    found: list[str] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            for name, value in attrs:
+                if name in ("href", "src") and value:
+                    found.append(value)
+
+    Parser().feed(html)
+    return found
+
+
+def test_every_link_resolves_inside_the_pack(pack: Path) -> None:
+    from urllib.parse import unquote
+
+    for page in [*pack.rglob("*.html"), *pack.rglob("*.md")]:
+        if "documents" in page.relative_to(pack).parts or page.parent.name == "matrix":
+            continue
+        text = page.read_text()
+        links = _links(text) if page.suffix == ".html" else re.findall(r"\]\(<([^>]*)>\)", text)
+        for href in links:
+            if href.startswith(("data:", "#")):
+                continue
+            assert "://" not in href, f"{page}: {href}"
+            assert (page.parent / unquote(href.split("#")[0])).is_file(), f"{page}: {href}"
+
+
+def test_html_loads_nothing(pack: Path) -> None:
+    for page in pack.rglob("*.html"):
+        if "documents" in page.relative_to(pack).parts:
+            continue
+        text = page.read_text()
+        assert "Content-Security-Policy" in text
+        assert not re.search(r"<(script|link)[^>]*(src|href)=\"https?:", text), page
+
+
+def test_oscal_validates_with_trestle(pack: Path) -> None:
+    from pydantic import ValidationError
+    from trestle.oscal.assessment_results import Model
+
+    doc = json.loads((pack / "oscal/assessment-results.json").read_bytes())
+    model = Model.model_validate(doc)
+    result = model.assessment_results.results[0]
+    assert result.findings and result.observations
+    states = {f.target.status.state for f in result.findings}
+    assert {"satisfied", "not-satisfied"} <= {str(getattr(s, "value", s)) for s in states}
+    # the validation bites: a control id that is no OSCAL token is refused
+    doc["assessment-results"]["results"][0]["findings"][0]["target"]["target-id"] = "MAP 5.1"
+    with pytest.raises(ValidationError):
+        Model.model_validate(doc)
+
+
+@pytest.fixture
+def unreadable_manifest(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"files": [{"path": "../x", "sha256": "0", "size": 1}]}')
+    yield folder
+
+
+def test_verify_refuses_a_manifest_leaving_the_pack(
+    unreadable_manifest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evidence", "verify", str(unreadable_manifest)]) == 2
+    assert "outside the pack" in capsys.readouterr().err
+
+
+def test_verify_of_no_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evidence", "verify", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "manifest" in err and "Traceback" not in err
