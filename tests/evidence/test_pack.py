@@ -429,3 +429,13 @@ def test_verify_of_no_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["evidence", "verify", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "manifest" in err and "Traceback" not in err
+
+
+def test_iso_view_lists_every_annex_a_control(pack: Path) -> None:
+    from policyengine.catalog import load_controls
+
+    annex = [c.id for c in load_controls().for_framework("iso42001") if c.id.startswith("A.")]
+    assert len(annex) == 38
+    view = (pack / "frameworks/iso42001.md").read_text()
+    shown = re.findall(r"^#### (A\.[0-9.]+):", view, flags=re.MULTILINE)
+    assert shown == annex

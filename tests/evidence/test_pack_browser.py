@@ -83,6 +83,7 @@ PAGES = [
     "red-team.html",
     "reviews.html",
     "commitments.html",
+    "matrix/matrix.html",
 ]
 
 
