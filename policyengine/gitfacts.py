@@ -883,7 +883,7 @@ def _review_of(content: bytes, path: str) -> Mapping[str, Any] | None | str:
 
 def _shown(value: Any) -> str:
     if isinstance(value, list):
-        return f"{len(value)} entries"
+        return "1 entry" if len(value) == 1 else f"{len(value)} entries"
     if isinstance(value, Mapping):
         return "{...}"
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
