@@ -1148,10 +1148,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "evidence",
         help="write an audit evidence pack (folder); `evidence verify DIR` checks one",
-        description="Write an audit evidence pack: the models as committed, findings, "
-        "control results, risk registers, the matrix, framework views, red-team findings, "
-        "review history, waivers and attestations, cited documents, OSCAL results and a "
-        "manifest of SHA-256 digests. `policyengine evidence verify DIR [--key PEM]` "
+        description="Write an audit evidence pack: the models as committed, findings,\n"
+        "control results, risk registers, the matrix, framework views, red-team findings,\n"
+        "review history, waivers and attestations, cited documents, OSCAL results and a\n"
+        "manifest of SHA-256 digests. `policyengine evidence verify DIR [--key PEM]`\n"
         "checks a pack against its manifest.",
         epilog=_EVIDENCE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
