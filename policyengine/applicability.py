@@ -680,8 +680,10 @@ def _own_scope(
     model: Mapping[str, Any],
     kinds: frozenset[SystemKind],
     surfaces: Sequence[Mapping[str, Any]],
+    held: dict[str, tuple[str, ...]],
 ) -> tuple[tuple[str, ...], str] | None:
-    """(surfaces, because) when the technique's own row applies, else None."""
+    """(surfaces, because) when the technique's own row applies, else None. `held` keeps
+    what each condition found in `model`, since many rows share a condition."""
     if scope.pre_attack and not scope.conditions:
         return None
     if SystemKind.ANY not in scope.kinds and not kinds.intersection(scope.kinds):
@@ -689,7 +691,9 @@ def _own_scope(
     on = _surfaces_on(surfaces, scope.layers)
     if scope.conditions:
         for name in scope.conditions:
-            met = CONDITIONS[name].holds(model)
+            met = held.get(name)
+            if met is None:
+                met = held[name] = CONDITIONS[name].holds(model)
             if met:
                 return on, f"{CONDITIONS[name].description}: {', '.join(met)}"
         return None
@@ -697,6 +701,24 @@ def _own_scope(
         return None
     layers = sorted({str(s.get("layer")) for s in surfaces if str(s.get("id", "?")) in on})
     return on, f"a surface on layer {', '.join(layers)}"
+
+
+_READS = ("system", "assets", "surfaces")
+"""The sections of a model `applicable_techniques` reads, with `compliance.not_applicable`."""
+_KEPT = 64
+"""Answers `applicable_techniques` keeps (a run's models often share their assets)."""
+_answers: dict[tuple[int, int, str], tuple[object, object, Applicability]] = {}
+
+
+def _signature(model: Mapping[str, Any]) -> str | None:
+    """The JSON text of what `applicable_techniques` reads of `model`, in the order
+    written (so equal texts are equal inputs); None when it is not JSON."""
+    compliance = model.get("compliance")
+    ruled = compliance.get("not_applicable") if isinstance(compliance, Mapping) else None
+    try:
+        return json.dumps([*(model.get(k) for k in _READS), ruled], allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def applicable_techniques(
@@ -707,17 +729,37 @@ def applicable_techniques(
     `model` is a parsed threat model (a mapping as loaded from YAML). See the module
     docstring for the rules. A `compliance.not_applicable` entry with a `technique` and a
     non-blank `reason` rules out that technique and, for a parent, its sub-techniques.
+    The answer is kept by what the model says of its system, assets, surfaces and
+    rulings: the facts and the review rule ask it of every model (~3 ms each time).
     """
+    signature = _signature(model)
+    key = (id(catalog), id(mapping), signature or "")
+    kept = _answers.get(key) if signature is not None else None
+    if kept is not None and kept[0] is catalog and kept[1] is mapping:
+        return kept[2]
+    answer = _applicable(model, catalog, mapping)
+    if signature is not None:
+        if len(_answers) >= _KEPT:
+            _answers.clear()
+        _answers[key] = (catalog, mapping, answer)
+    return answer
+
+
+def _applicable(
+    model: Mapping[str, Any], catalog: AtlasCatalog, mapping: ApplicabilityMapping
+) -> Applicability:
+    """`applicable_techniques`, worked out."""
     kinds = system_kinds(model)
     surfaces = _items(model, "surfaces")
     rulings = _rulings(model)
+    held: dict[str, tuple[str, ...]] = {}
     found: dict[str, tuple[tuple[str, ...], str, bool]] = {}
     for tech in catalog.active():
         scope = mapping.techniques.get(tech.id)
         if scope is None:
             found[tech.id] = ((), "not mapped", False)
             continue
-        own = _own_scope(scope, model, kinds, surfaces)
+        own = _own_scope(scope, model, kinds, surfaces, held)
         if own is not None:
             found[tech.id] = (*own, True)
     ruled_out = []

@@ -320,3 +320,22 @@ def test_build_fails_on_asked_under_without_a_reason(tmp_path: Path, catalog: At
     bad.write_text(text.replace(line, cut))
     with pytest.raises(script.MappingError, match="AML.T0083 is asked under AML.T0053: say why"):
         script.build(catalog, bad)
+
+
+def test_an_answer_is_kept_by_what_the_model_says_and_only_that(
+    catalog: AtlasCatalog, mapping: ApplicabilityMapping
+) -> None:
+    model = _agentic_llm()
+    first = applicable_techniques(model, catalog, mapping)
+    # The same sections (another model's, say) give the very same answer, kept...
+    other = {**_agentic_llm(), "threats": [{"id": "T-1"}], "metadata": {"id": "x"}}
+    assert applicable_techniques(other, catalog, mapping) is first
+    # ...and any change to what is read gives the answer of the changed model.
+    model["assets"][1]["actions"] = ["read_ticket"]
+    assert "AML.T0050" not in applicable_techniques(model, catalog, mapping).ids()
+    model["compliance"] = {"not_applicable": [{"technique": "AML.T0054", "reason": "a form"}]}
+    ruled = applicable_techniques(model, catalog, mapping)
+    assert [r.technique for r in ruled.ruled_out] == ["AML.T0054"]
+    model["assets"][1]["actions"] = ["run_command"]
+    model.pop("compliance")
+    assert applicable_techniques(model, catalog, mapping) is first

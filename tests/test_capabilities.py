@@ -275,3 +275,23 @@ def test_namespaced_moves_packages_and_data_under_the_prefix() -> None:
     # `deny` is at column 22 of line 5 in the original, 27 once moved
     assert moved.original_column(5, 27) == 22
     assert moved.original_column(1, 14) == 9
+
+
+def test_a_set_that_passed_is_remembered_and_a_refused_one_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(tmp_path / "cache"))
+    good = {"p/lib/result.rego": _LIB, "p/team/evil.rego": _evil("x := count([1])")}
+    check_policies(good)
+    [marker] = (tmp_path / "cache" / "programs").glob("*.capabilities-passed")
+    check_policies(good)  # the scan is skipped: the same sources passed before
+    bad = {**good, "p/team/evil.rego": _evil("x := opa.runtime()")}
+    for _ in range(2):
+        with pytest.raises(PolicyError, match="opa.runtime"):
+            check_policies(bad)
+    assert list((tmp_path / "cache" / "programs").glob("*.capabilities-passed")) == [marker]
+    # Without a cache folder every run scans.
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", "")
+    check_policies(good)
+    with pytest.raises(PolicyError, match="opa.runtime"):
+        check_policies(bad)
