@@ -414,6 +414,14 @@ def _input_text(value: Mapping[str, Any]) -> bytes:
         raise EngineError(f"the wasm engine cannot read the policy input: {problem}") from None
 
 
+def _named(message: str, policy_set: PolicySet) -> str:
+    """`message` with the module names the build gave the sources (`src/<name>`) replaced
+    by the files they were read from, as the user knows them."""
+    for name, file in policy_set.files.items():
+        message = message.replace(f"src/{name}", file)
+    return message
+
+
 class WasmEngine(Engine):
     """The policy set as OPA WebAssembly in process (see the module docstring).
 
@@ -443,7 +451,10 @@ class WasmEngine(Engine):
         host = self.prepare(policy_set)
         outputs = []
         for value in inputs:
-            answer = host.evaluate(_input_text(value))
+            try:
+                answer = host.evaluate(_input_text(value))
+            except EngineError as exc:
+                raise EngineError(_named(str(exc), policy_set)) from None
             if not isinstance(answer, list) or not answer:
                 raise EngineError(
                     "a package defines deny or not_applicable as something other than a set"

@@ -485,3 +485,44 @@ def test_pull_request_github_annotates_only_what_is_new(
     errors = [line for line in out.splitlines() if line.startswith("::error ")]
     assert len(errors) == 1 and "title=PR-REVIEW-001 (critical)" in errors[0]
     assert "already on the base HEAD~1" in out
+
+
+_CONFLICT = """package team.conflict
+
+import data.lib.result
+
+level := 1 if input.model.kind == "ThreatModel"
+
+level := 2 if count(input.model.threats) > 0
+
+# METADATA
+# title: A check whose helper has two values when a model has threats
+# custom:
+#   id: TM-TEAM-900
+#   severity: low
+#   controls: {iso42001: ["6.1.2"]}
+#   judges: [threats]
+#   message: "the level is one"
+deny contains result.finding("TM-TEAM-900", [], {}) if level == 1
+"""
+
+
+@pytest.mark.opa
+def test_a_conflict_inside_the_wasm_module_is_exit_2_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, opa_bin: str
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, repo)
+    (repo / "policies" / "team" / "conflict.rego").write_text(_CONFLICT, encoding="utf-8")
+    out = tmp_path / "report.json"
+    code, stdout, err = _run(
+        capsys, "check", str(repo), *AS_OF, "--engine", "wasm", "-f", "json", "-o", str(out)
+    )
+    assert code == 2 and stdout == "" and not out.exists()
+    policy = repo / "policies" / "team" / "conflict.rego"
+    assert f"the wasm engine failed: {policy}:7:1: var assignment conflict" in err
+    assert "Traceback" not in err
+    # Without the conflict the same policy runs (the module itself is sound).
+    policy.write_text(_CONFLICT.replace("level := 2", "level := 1"), encoding="utf-8")
+    code, _, err = _run(capsys, "check", str(repo), *AS_OF, "--engine", "wasm", "-o", str(out))
+    assert code == 1 and "TM-TEAM-900" in out.read_text(encoding="utf-8"), err
