@@ -10,7 +10,7 @@ model files changed between two refs.
 This is the I/O side (git only); what a version says and what changed between two is
 `modeldiff`, pure. It reads the history in one pass (`git log --raw -M` over the YAML
 files, blobs through one `git cat-file --batch` process), never a checkout per commit.
-Every GitPython or git failure is wrapped in `errors.GitError` here; missing history (no
+Every git failure is wrapped in `errors.GitError` here; missing history (no
 repository, a shallow clone) is not an error but a `ChangeFacts` whose `unknown` says why
 and how to fix it.
 """
@@ -23,7 +23,7 @@ import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .cache import ViewCache
 from .errors import GitError, InvalidDocument
@@ -42,9 +42,6 @@ from .modeldiff import (
     view_of,
 )
 from .results import ReviewChange
-
-if TYPE_CHECKING:
-    import git
 
 __all__ = [
     "NO_REPO_FIX",
@@ -150,52 +147,60 @@ class _Version:
     """What it says, once read."""
 
 
+_GIT_ENV = {**os.environ, "LANGUAGE": "C", "LC_ALL": "C"}
+"""git runs in the C locale: its messages and output are the same everywhere."""
+
+
 class _Git:
-    """A GitPython repository with every git failure wrapped in GitError."""
+    """A repository's work tree, asked with the `git` command (no library: importing
+    GitPython cost a pull-request check ~40 ms); every git failure is a GitError."""
 
-    def __init__(self, repo: git.Repo) -> None:
-        self.repo = repo
-        top = repo.working_tree_dir
-        if top is None:
-            raise GitError(f"{repo.git_dir} is a bare repository: models need a working tree")
-        self.top = Path(top).resolve()
+    def __init__(self, top: Path) -> None:
+        self.top = top.resolve()
 
-    def run(self, *args: str, **kwargs: Any) -> str:
-        import git as gitlib
-
+    def _call(self, args: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
         try:
-            out: str = self.repo.git.execute(["git", *args], **kwargs)
-        except gitlib.GitCommandError as exc:
-            msg = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
-            raise GitError(f"git {args[0]} failed in {self.top}: {msg or exc}") from None
-        except (gitlib.GitError, OSError) as exc:
+            return subprocess.run(
+                [_git_executable(), *args],
+                cwd=self.top,
+                env=_GIT_ENV,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                check=False,
+            )
+        except OSError as exc:
             raise GitError(f"git {args[0]} failed in {self.top}: {exc}") from None
-        return out
+
+    def run(self, *args: str, strip_newline_in_stdout: bool = True) -> str:
+        """git's output (one trailing newline dropped unless told otherwise)."""
+        proc = self._call(args)
+        if proc.returncode != 0:
+            msg = proc.stderr.decode("utf-8", "replace").strip()
+            raise GitError(
+                f"git {args[0]} failed in {self.top}: {msg or f'exit status {proc.returncode}'}"
+            )
+        out = proc.stdout.decode("utf-8", "surrogateescape")
+        return out[:-1] if strip_newline_in_stdout and out.endswith("\n") else out
 
     def blob(self, sha: str) -> bytes:
-        import git as gitlib
-
-        try:
-            _, _, _, data = self.repo.git.get_object_data(sha)
-        except (gitlib.GitError, ValueError, OSError) as exc:
-            raise GitError(
-                f"git cat-file could not read object {sha} in {self.top}: {exc}"
-            ) from None
-        return bytes(data)
+        proc = self._call(["cat-file", "blob", sha])
+        if proc.returncode != 0:
+            msg = proc.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git cat-file could not read object {sha} in {self.top}: {msg}")
+        return proc.stdout
 
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
-    def has_head(self) -> bool:
-        import git as gitlib
+    def resolves(self, ref: str) -> str | None:
+        """The commit `ref` names, or None when it names none."""
+        proc = self._call(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"])
+        if proc.returncode != 0:
+            return None
+        return proc.stdout.decode("ascii", "replace").strip()
 
-        try:
-            self.repo.git.execute(["git", "rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
-        except gitlib.GitCommandError:
-            return False
-        except (gitlib.GitError, OSError) as exc:
-            raise GitError(f"git rev-parse failed in {self.top}: {exc}") from None
-        return True
+    def has_head(self) -> bool:
+        return self.resolves("HEAD") is not None
 
     def rel(self, path: Path) -> str:
         """`path` relative to the top of the work tree, POSIX; GitError when outside."""
@@ -205,7 +210,7 @@ class _Git:
             raise GitError(f"{path} is outside the git work tree {self.top}") from None
 
     def close(self) -> None:
-        self.repo.close()
+        """Nothing to release: each call is a process of its own."""
 
 
 def _blob_id(data: bytes) -> str:
@@ -214,9 +219,8 @@ def _blob_id(data: bytes) -> str:
 
 
 def _git_executable() -> str:
-    import git as gitlib
-
-    return str(gitlib.Git.GIT_PYTHON_GIT_EXECUTABLE or "git")
+    """`$GIT_PYTHON_GIT_EXECUTABLE` (honoured as before), else `git` on PATH."""
+    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
 
 
 class _BlobReader:
@@ -252,17 +256,43 @@ class _BlobReader:
         return out
 
 
+_TOPS: dict[Path, Path] = {}
+"""Folder -> the top of the work tree holding it, as found before in this process: a
+pull-request check opens the repository ten times (each a `git` process, ~3 ms)."""
+
+
 def _open(root: Path) -> _Git | None:
     """The repository that holds `root`, or None when `root` is in none."""
-    import git as gitlib
-
-    try:
-        repo = gitlib.Repo(root, search_parent_directories=True)
-    except (gitlib.InvalidGitRepositoryError, gitlib.NoSuchPathError):
+    start = root if root.is_dir() else root.parent
+    if not start.is_dir():
         return None
-    except (gitlib.GitError, OSError) as exc:
+    known = _TOPS.get(start)
+    if known is not None and (known / ".git").exists():
+        return _Git(known)
+    try:
+        proc = subprocess.run(
+            [_git_executable(), "rev-parse", "--absolute-git-dir", "--is-bare-repository"]
+            + ["--show-toplevel"],
+            cwd=start,
+            env=_GIT_ENV,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
         raise GitError(f"cannot open the git repository at {root}: {exc}") from None
-    return _Git(repo)
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) >= 2 and lines[1] == "true":
+        raise GitError(f"{lines[0]} is a bare repository: models need a working tree")
+    if proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip()
+        if "not a git repository" in msg:
+            return None
+        raise GitError(f"cannot open the git repository at {root}: {msg}")
+    g = _Git(Path(lines[2]))
+    if len(_TOPS) < 64:
+        _TOPS[start] = g.top
+    return g
 
 
 _FOLLOW_MAX = 4
@@ -564,18 +594,11 @@ def _require(root: Path) -> _Git:
 
 
 def _verify(g: _Git, ref: str) -> str:
-    import git as gitlib
-
-    try:
-        out: str = g.repo.git.execute(
-            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]
-        )
-    except gitlib.GitCommandError:
+    sha = g.resolves(ref)
+    if sha is None:
         hint = " (the clone may be shallow: fetch it with fetch-depth: 0)" if g.is_shallow() else ""
-        raise GitError(f"unknown git ref {ref!r} in {g.top}{hint}") from None
-    except (gitlib.GitError, OSError) as exc:
-        raise GitError(f"git rev-parse failed in {g.top}: {exc}") from None
-    return out.strip()
+        raise GitError(f"unknown git ref {ref!r} in {g.top}{hint}")
+    return sha
 
 
 def _renamed_since(g: _Git, sha: str, rel: str) -> str | None:
