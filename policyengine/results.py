@@ -869,6 +869,21 @@ class PackDocument:
 
 
 @dataclass(frozen=True)
+class RegisterEvidence:
+    """The organisation register as an evidence pack shows it: the file as committed."""
+
+    path: str
+    """The register file, relative to the repository root (POSIX)."""
+    committed: bytes | None
+    """Its bytes at the pack's commit; None when it is not committed."""
+    data: Mapping[str, object]
+    """The committed file as loaded; empty when it is not committed or does not load."""
+    expires: Mapping[str, str] = field(default_factory=dict)
+    """Document id -> the first day it is out of date (`YYYY-MM-DD`: approval plus review
+    period), for the documents whose dates say."""
+
+
+@dataclass(frozen=True)
 class PackSources:
     """Everything an evidence pack is made from: the check run, the matrix, what git says
     of each model, and the documents the models cite."""
@@ -892,6 +907,8 @@ class PackSources:
     `--allow-dirty`); empty for a clean tree."""
     scope: tuple[str, ...] = ()
     """The paths asked for (`PATH...`), else the config's `models` globs."""
+    register: RegisterEvidence | None = None
+    """The organisation register, when the repository has one."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ..gitfacts import (
     uncommitted,
     work_tree_state,
 )
-from ..loader import load_document
+from ..loader import load_document, parse_document
 from ..matrix import build_matrix
 from ..pipeline import RunOptions, policy_dirs, resolved_engine, run_check
 from ..policyset import load_policy_set
@@ -38,6 +38,7 @@ from ..results import (
     ModelReport,
     PackDocument,
     PackSources,
+    RegisterEvidence,
     RunResult,
 )
 from ..review import capped, due_date, parse_day
@@ -78,9 +79,11 @@ def gather(
     *,
     target: Path,
     allow_dirty: bool = False,
+    register: str | None = None,
 ) -> tuple[PackSources, RunResult]:
     """The sources of an evidence pack of the models under `paths` (else the config's
-    globs), checked with `options`, to be written to `target`.
+    globs), checked with `options`, to be written to `target`; `register` is the
+    organisation register's path (relative to the root), shown as committed when it is.
 
     Returns the sources and the check run (the CLI checks that it found models). Raises
     EvidenceError outside a git repository, before the first commit, or when model files
@@ -98,10 +101,13 @@ def gather(
     engine = resolved_engine(options, policy_set)
     run = run_check(paths, options, policy_set=policy_set)
     model_paths = [m.path for m in run.models]
-    dirty = uncommitted(config.root, model_paths)
+    watched = [*model_paths, register] if register is not None else model_paths
+    dirty = uncommitted(config.root, watched)
+    if register is not None and register in dirty and not (config.root / register).exists():
+        dirty.remove(register)  # no register at all: nothing differs
     if dirty and not allow_dirty:
         raise EvidenceError(
-            "model files differ from the commit "
+            "files the pack shows as committed (models, the register) differ from the commit "
             f"{commit[:12]}: {', '.join(dirty)}; commit them (a pack shows the models as "
             "committed), or pass --allow-dirty and the pack says they differ"
         )
@@ -111,16 +117,18 @@ def gather(
     committed = files_at(config.root, commit, model_paths)
     atlas = catalog_for_repo(config.root, config.atlas_catalog)
     models = tuple(_model(m, committed[m.path], config, options.as_of) for m in run.models)
+    org = _register(config, commit, register) if register is not None else None
     sources = PackSources(
         run=run,
         matrix=build_matrix(run, load_controls()),
         models=models,
-        documents=_documents(config, commit, run, models),
+        documents=_documents(config, commit, run, models, org),
         techniques=_techniques(models, atlas),
         engine=_engine(engine),
         commit=commit,
         dirty_models=tuple(dirty),
         scope=tuple(_shown(p, config.root) for p in paths) or tuple(config.models),
+        register=org,
     )
     return sources, run
 
@@ -261,10 +269,45 @@ def _cited(models: Sequence[ModelEvidence], run: RunResult) -> dict[str, set[str
     return cited
 
 
+def _register(config: Config, commit: str, path: str) -> RegisterEvidence | None:
+    """The register as committed (None when there is none, committed or not), with the
+    expiry of each document: its approval plus its review period."""
+    committed = files_at(config.root, commit, [path])[path]
+    if committed is None and not (config.root / path).exists():
+        return None
+    data: Mapping[str, Any] = {}
+    if committed is not None:
+        try:
+            loaded = parse_document(committed, path).data
+        except InvalidDocument:
+            loaded = None
+        data = loaded if isinstance(loaded, Mapping) else {}
+    expires = {}
+    for d in _items(data, "documents"):
+        approved, period = parse_day(d.get("approved")), d.get("review_period")
+        if approved is None or not isinstance(d.get("id"), str):
+            continue
+        if not isinstance(period, str | int | Mapping):
+            continue
+        try:
+            expires[d["id"]] = due_date(approved, period).isoformat()
+        except (ValueError, TypeError):
+            continue
+    return RegisterEvidence(path=path, committed=committed, data=data, expires=expires)
+
+
 def _documents(
-    config: Config, commit: str, run: RunResult, models: Sequence[ModelEvidence]
+    config: Config,
+    commit: str,
+    run: RunResult,
+    models: Sequence[ModelEvidence],
+    register: RegisterEvidence | None = None,
 ) -> tuple[PackDocument, ...]:
     cited = _cited(models, run)
+    if register is not None:
+        for d in _items(register.data, "documents"):
+            if isinstance(d.get("path"), str) and d["path"]:
+                cited.setdefault(d["path"], set()).add(register.path)
     inside = {p: by for p, by in cited.items() if _inside(config.root, p)}
     contents = files_at(config.root, commit, sorted(inside))
     return tuple(

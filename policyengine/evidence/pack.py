@@ -658,6 +658,116 @@ def documents_section(sources: PackSources) -> Section | None:
     return Section("Cited documents", summary, (), files)
 
 
+def _organisation_rows(sources: PackSources) -> list[list[str]]:
+    """The organisation controls' results (the register's, once for the repository)."""
+    organisation = getattr(sources.run, "organisation", None)
+    rows = []
+    for c in getattr(organisation, "controls", ()) or ():
+        failing = sorted({f"{f.check_id} line {f.line}" for f in c.findings})
+        rows.append(
+            [
+                code(c.control_id),
+                STATUS_STYLE[c.status].label,
+                ", ".join(code(x) for x in c.checks),
+                "; ".join(md(x) for x in failing),
+                md(c.note),
+            ]
+        )
+    return rows
+
+
+def _applicable(value: Any) -> str:
+    if value is True:
+        return "yes"
+    return "no" if value is False else "**undecided**"
+
+
+def register_section(sources: PackSources) -> Section | None:
+    """The organisation register as committed: its documents (copied as they stood at the
+    commit, with approver and expiry), who may accept risk, its decision on every control
+    it decides, and the organisation controls' results."""
+    reg = sources.register
+    if reg is None:
+        return None
+    page = "register/index"
+    copy = posixpath.basename(reg.path)
+    files = {f"register/{copy}": reg.committed} if reg.committed is not None else {}
+    data = reg.data
+    head = ["# Organisation register\n"]
+    if reg.committed is None:
+        head.append(f"{code(reg.path, in_table=False)} is **not committed** at the commit.\n")
+    else:
+        head.append(
+            f"{link(code(reg.path, in_table=False), copy)} as committed at "
+            f"{code(sources.commit, in_table=False)}; organisation "
+            f"{md(str(data.get('organisation', '')) or '(not named)')}. Every model inherits it.\n"
+        )
+    docs = []
+    for d in _items(data, "documents"):
+        where = str(d.get("path") or "")
+        shown = _document_link(page, where, sources) if where else md(str(d.get("url", "")))
+        docs.append(
+            [
+                code(str(d.get("id", ""))),
+                md(str(d.get("title", ""))),
+                shown,
+                md(str(d.get("version", ""))),
+                md(str(d.get("owner", ""))),
+                md(str(d.get("approver", ""))),
+                md(str(d.get("approved", ""))),
+                _words(d.get("review_period")) or md(str(d.get("review_period", ""))),
+                reg.expires.get(str(d.get("id", "")), "-"),
+            ]
+        )
+    body = [
+        "## Documents of the AI management system\n",
+        table(
+            ["Id", "Title", "Document", "Version", "Owner", "Approver"]
+            + ["Approved", "Review", "Expires"],
+            docs,
+        )
+        if docs
+        else "None.\n",
+        "## Who may accept risk\n",
+        (_words(data.get("risk_acceptors")) or "Not said here (the config's `risk.acceptors`).")
+        + "\n",
+        "## Decisions\n",
+    ]
+    decisions = [
+        [
+            code(str(c.get("control", ""))),
+            _applicable(c.get("applicable")),
+            md(str(c.get("justification", ""))),
+            md(str(c.get("status", "") or "")),
+            md(str(c.get("owner", ""))),
+            _words(c.get("documents")),
+        ]
+        for c in _items(data, "controls")
+    ]
+    body.append(
+        table(["Control", "Applicable", "Justification", "Status", "Owner", "Documents"], decisions)
+        if decisions
+        else "None.\n"
+    )
+    results = _organisation_rows(sources)
+    if results:
+        body.extend(
+            [
+                "## Organisation controls, judged once for the repository\n",
+                table(["Control", "Status", "Checks", "Findings against it", "Note"], results),
+            ]
+        )
+    text = "\n".join(head + body)
+    summary = (
+        f"{link('The organisation register', 'register/index.md')} "
+        f"({code(reg.path, in_table=False)} as committed): {len(docs)} documents, "
+        f"{len(decisions)} decisions.\n"
+    )
+    return Section(
+        "Organisation register", summary, (Page(page, "Organisation register", (text,)),), files
+    )
+
+
 def oscal_section(sources: PackSources) -> Section:
     """The results as an OSCAL assessment-results document."""
     doc = assessment_results(sources, model_folder=lambda p: model_folder(sources, p))
@@ -677,6 +787,7 @@ SECTIONS: tuple[SectionMaker, ...] = (
     red_team_section,
     reviews_section,
     commitments_section,
+    register_section,
     documents_section,
     oscal_section,
 )

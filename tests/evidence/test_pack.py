@@ -442,3 +442,57 @@ def test_iso_view_lists_every_annex_a_control(pack: Path) -> None:
     view = (pack / "frameworks/iso42001.md").read_text()
     shown = re.findall(r"^#### (A\.[0-9.]+):", view, flags=re.MULTILINE)
     assert shown == annex
+
+
+REGISTER = """\
+apiVersion: policyengine/v1
+kind: OrganisationRegister
+organisation: Example Logistics
+risk_acceptors: [head of risk]
+documents:
+  - {id: DOC-AI-POLICY, title: AI policy, path: docs/governance/ai-policy.md, version: "2",
+     owner: head of risk, approver: AI governance board, approved: 2026-01-19,
+     review_period: annual}
+controls:
+  - control: iso42001/A.2.2
+    applicable: true
+    justification: We build and run AI systems, so a documented AI policy sets the rules.
+    status: implemented
+    owner: head of risk
+    documents: [DOC-AI-POLICY]
+"""
+
+
+def test_register_section_as_committed(examples: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from policyengine.config import load_config
+    from policyengine.evidence import pack_files
+    from policyengine.evidence.gather import gather
+    from policyengine.pipeline import RunOptions
+
+    root = _repo_copy(examples, tmp_path)
+    (root / "governance").mkdir()
+    (root / "governance" / "register.yaml").write_text(REGISTER)
+    with git.Repo(root) as repo:
+        repo.index.add(["governance/register.yaml"])
+        repo.index.commit("The organisation register", author=WHO, committer=WHO)
+    options = RunOptions(config=load_config(root), as_of=date(2026, 11, 27))
+    sources, _ = gather(
+        [root], options, target=tmp_path / "pack", register="governance/register.yaml"
+    )
+    files = pack_files(sources)
+    assert files["register/register.yaml"] == REGISTER.encode()
+    page = files["register/index.md"].decode()
+    assert "organisation Example Logistics" in page
+    assert "| `iso42001/A.2.2` | yes | We build and run AI systems" in page
+    assert "(<../documents/docs/governance/ai-policy.md>)" in page
+    assert "| 2026-01-19 | annual | 2027-01-19 |" in page
+    assert "documents/docs/governance/ai-policy.md" in files
+    index = files["index.md"].decode()
+    assert "[The organisation register](<register/index.md>)" in index
+    assert "`governance/register.yaml`" in index.split("## Cited documents")[1]
+    # an uncommitted change to the register is refused like a model's
+    (root / "governance" / "register.yaml").write_text(REGISTER + "# changed\n")
+    with pytest.raises(EvidenceError, match="governance/register.yaml"):
+        gather([root], options, target=tmp_path / "pack", register="governance/register.yaml")
