@@ -103,8 +103,6 @@ def gather(
     model_paths = [m.path for m in run.models]
     watched = [*model_paths, register] if register is not None else model_paths
     dirty = uncommitted(config.root, watched)
-    if register is not None and register in dirty and not (config.root / register).exists():
-        dirty.remove(register)  # no register at all: nothing differs
     if dirty and not allow_dirty:
         raise EvidenceError(
             "files the pack shows as committed (models, the register) differ from the commit "
