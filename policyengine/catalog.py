@@ -12,7 +12,12 @@ from typing import Any
 from . import bundled
 from .errors import CatalogError
 
-_JUDGED_BY = frozenset({"checks", "attestation"})
+JUDGED_BY = ("checks", "organisation", "system")
+"""How a control is judged (a catalog's `judged_by`): `checks` (Rego checks read the threat
+model), `organisation` (a decision in the organisation register, judged once per
+repository: `policyengine.register`), `system` (system-specific evidence a model cites in
+`compliance.attestations`: its impact assessment, evaluation reports, privacy assessment,
+release plan, checked by TM-ATTEST-001 and TM-ATTEST-002)."""
 _FIELDS = ("id", "title", "group", "judged_by")
 
 
@@ -29,7 +34,13 @@ class Control:
     group: str
     """The category or clause the control belongs to: `MAP 5`, `A.7`, a tactic."""
     judged_by: str
-    """`checks` (Rego checks judge it) or `attestation` (only organisation documents can)."""
+    """One of `JUDGED_BY`: `checks`, `organisation` (the register) or `system` (evidence
+    a model cites)."""
+
+    @property
+    def organisational(self) -> bool:
+        """Judged once per repository from the organisation register, not per model."""
+        return self.judged_by == "organisation"
 
     @property
     def key(self) -> str:
@@ -58,6 +69,11 @@ class ControlCatalog:
         """The keys (`framework/ID`) of every control."""
         return frozenset(c.key for c in self.controls)
 
+    def judging(self) -> dict[str, str]:
+        """Each control's key and its `judged_by`: the control ids a model's references
+        are checked against (`references.check_references`)."""
+        return {c.key: c.judged_by for c in self.controls}
+
     def get(self, key: str) -> Control | None:
         """The control with this key (`framework/ID`), or None."""
         for control in self.controls:
@@ -68,6 +84,10 @@ class ControlCatalog:
     def for_framework(self, framework: str) -> tuple[Control, ...]:
         """The controls of one framework, in catalog order."""
         return tuple(c for c in self.controls if c.framework == framework)
+
+    def judged(self, how: str) -> tuple[Control, ...]:
+        """The controls whose `judged_by` is `how`, in catalog order."""
+        return tuple(c for c in self.controls if c.judged_by == how)
 
 
 def load_controls(catalog_dir: Path | None = None) -> ControlCatalog:
@@ -123,9 +143,9 @@ def _control(path: Path, framework: str, n: int, entry: object) -> Control:
     for field in _FIELDS:
         if not isinstance(entry.get(field), str) or not entry[field]:
             raise CatalogError(f"{where} needs a non-empty string '{field}'")
-    if entry["judged_by"] not in _JUDGED_BY:
+    if entry["judged_by"] not in JUDGED_BY:
         raise CatalogError(
-            f"{where}: judged_by must be 'checks' or 'attestation', not {entry['judged_by']!r}"
+            f"{where}: judged_by must be one of {', '.join(JUDGED_BY)}, not {entry['judged_by']!r}"
         )
     return Control(
         framework=framework,

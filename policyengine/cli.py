@@ -669,9 +669,33 @@ def _cmd_completion(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import schema_text
+    from .schema import REGISTER_SCHEMA_FILE, SCHEMA_FILE, schema_text
 
-    _emit(schema_text(), None)
+    _emit(schema_text(REGISTER_SCHEMA_FILE if args.register else SCHEMA_FILE), None)
+    return 0
+
+
+def _cmd_init_register(args: argparse.Namespace) -> int:
+    from .catalog import load_controls
+    from .register import starter_register
+    from .scaffold import write_starter
+
+    config, _ = _repository(args)
+    target: str = args.path if args.path is not None else config.register
+    if Path(target).is_absolute() or ".." in Path(target).parts:
+        raise UsageError(f"{target}: give a path inside the repository, relative to its root")
+    text = starter_register(load_controls())
+    try:
+        [written] = write_starter(config.root, {target: text}, force=args.force)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write there: {exc.strerror or exc}") from None
+    print(f"policyengine: wrote {written}", file=sys.stderr)
+    print(
+        "policyengine: next: list the documents of your AI management system, decide each "
+        "control (applicable, justification, status, owner, documents), and run "
+        "`policyengine check`",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -794,12 +818,14 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
 def _check_infos(args: argparse.Namespace) -> Any:
     """Every check a `check` run in this repository evaluates (the bundled ones, the
-    config's `policies:` folders, `--policy DIR`) and the pull request's own, by id."""
+    config's `policies:` folders, `--policy DIR`), the organisation register's and the pull
+    request's own, by id."""
     from .bundled import policies_dir
     from .config import find_root, load_config
     from .pipeline import policy_dirs
     from .policyset import load_policy_set
     from .pr import PR_CHECKS
+    from .register import REGISTER_CHECKS
 
     root = args.config.resolve().parent if args.config is not None else find_root(Path.cwd())
     config = load_config(root, args.config)
@@ -818,7 +844,8 @@ def _check_infos(args: argparse.Namespace) -> Any:
         return file
 
     infos = [meta.info(source(meta.file)) for meta in policy_set.checks.values()]
-    return {c.id: c for c in sorted([*infos, *PR_CHECKS.values()], key=lambda c: c.id)}
+    every = [*infos, *REGISTER_CHECKS, *PR_CHECKS.values()]
+    return {c.id: c for c in sorted(every, key=lambda c: c.id)}
 
 
 def _cmd_checks(args: argparse.Namespace) -> int:
@@ -1211,6 +1238,24 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser(
+        "init-register",
+        help="write a starter organisation register: every organisation control, undecided",
+        description="Write the organisation register (the config's `register:`, default "
+        "governance/register.yaml) listing every control a threat model cannot show and every "
+        "ISO/IEC 42001 Annex A control, each with an empty decision. Never replaces a file "
+        "without --force; the file is written whole or not at all.",
+    )
+    p.add_argument(
+        "--path",
+        default=None,
+        metavar="PATH",
+        help="where, relative to the repository root (default: the config's register:)",
+    )
+    p.add_argument("--force", action="store_true", help="replace the register if it is there")
+    _add_config_options(p)
+    p.set_defaults(func=_cmd_init_register)
+
+    p = sub.add_parser(
         "discover", help="find AI assets in code (static analysis) and draft a threat model"
     )
     p.add_argument("src", nargs="*", type=Path, metavar="SRC", help="files or folders (default: .)")
@@ -1233,7 +1278,10 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_policy_option(p)
     p.set_defaults(func=_cmd_explain)
 
-    p = sub.add_parser("schema", help="print the threat-model JSON Schema")
+    p = sub.add_parser("schema", help="print the threat-model (or register) JSON Schema")
+    p.add_argument(
+        "--register", action="store_true", help="the organisation register's schema instead"
+    )
     p.set_defaults(func=_cmd_schema)
 
     p = sub.add_parser(

@@ -118,6 +118,7 @@ _SCHEMA: dict[str, Any] = {
         "empty": False,
         "default": ".policyengine/atlas-catalog.json",
     },
+    "register": {"type": "string", "empty": False, "default": "governance/register.yaml"},
 }
 
 _CADENCE_MESSAGE = (
@@ -240,6 +241,9 @@ class Config:
     atlas_catalog: str
     """The repository's ATLAS catalog file, relative to the root (POSIX form); absolute
     when a pull request takes it from elsewhere (the base ref's copy)."""
+    register: str = "governance/register.yaml"
+    """The organisation register, relative to the root (POSIX form): the decisions on the
+    organisation's controls that every model inherits (`policyengine.register`)."""
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """How to reach each `metadata.owner`: e-mail addresses (`EMAIL`) and GitHub handles
     (`HANDLE`), in the config's order; `remind` uses them."""
@@ -509,5 +513,8 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
         ),
         evidence_dir=_inside(root, doc["evidence_dir"], located, ("evidence_dir",), lexical),
         atlas_catalog=atlas_catalog.relative_to(root).as_posix(),
+        register=_inside(root, doc["register"], located, ("register",), lexical)
+        .relative_to(root)
+        .as_posix(),
         owners=_owners(doc["owners"], located),
     )

@@ -156,12 +156,16 @@ def derive_controls(
     check_controls: Mapping[str, Sequence[str]],
     catalog: Sequence[tuple[str, str]],
     scoping: Scoping,
+    attested: Collection[str] = (),
 ) -> tuple[ControlResult, ...]:
     """One `ControlResult` per catalog control, in catalog order.
 
     `check_controls` maps a check id to the control keys its METADATA names; a check whose
     finding names a control outside its METADATA (for example an expired waiver) counts for
-    that control too. `catalog` lists `(framework, key)` for every control in scope.
+    that control too. `catalog` lists `(framework, key)` for every control in scope (the
+    organisation's controls are not: the register judges them once per repository).
+    `attested` are the keys of controls met by the evidence the model cites (catalog
+    `judged_by: system`): met, they read `attested`, not `satisfied`.
     """
     by_control: dict[str, dict[str, CheckOutcome]] = {}
     by_id = {o.check_id: o for o in outcomes}
@@ -180,6 +184,8 @@ def derive_controls(
     for framework, key in catalog:
         mapped = [by_control[key][cid] for cid in sorted(by_control.get(key, {}))]
         status, note = judge_control(mapped, key)
+        if status is ControlStatus.SATISFIED and key in attested:
+            status = ControlStatus.ATTESTED
         findings = tuple(f for o in mapped for f in o.findings if _counts_against(f, key))
         evidence = scoping.attestations.get(key, ())
         if key in scoping.not_applicable:

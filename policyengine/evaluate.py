@@ -268,6 +268,7 @@ def build_facts(
     evidence_exists: Callable[[str], bool],
     risk: RiskCriteria | None = None,
     max_cadence: Cadence = DEFAULT_CADENCE,
+    evidence_names: Callable[[str, str], bool] | None = None,
 ) -> dict[str, Any]:
     """The `input.facts` object for one model (see policies/README.md for every field).
 
@@ -277,7 +278,10 @@ def build_facts(
     `cadence_days` is the length of the model's review window in days; `evidence_exists`
     answers whether a repository-relative path is a file inside the repository that is not
     empty (`pipeline.evidence_filed`); `risk` the organisation's risk criteria (the defaults
-    when None) and `max_cadence` its longest review cadence.
+    when None) and `max_cadence` its longest review cadence. `evidence_names(path, id)`
+    answers whether the evidence file mentions the model's `metadata.id`
+    (`pipeline.evidence_naming`), for `facts.attestations[i].names_model`; None: not read,
+    every existing evidence file counts as naming the model.
     """
     criteria = risk if risk is not None else RiskCriteria()
     tolerance = (model.get("system") or {}).get("risk_tolerance")
@@ -301,14 +305,18 @@ def build_facts(
         days_left = (expires - as_of).days if expires else -1
         waivers.append({"expired": expires is None or expires < as_of, "days_left": days_left})
     attestations = []
+    model_id = str((model.get("metadata") or {}).get("id") or "")
     for a in compliance.get("attestations") or []:
         dated = _date(a.get("date"))
         age = (as_of - dated).days if dated else -1
+        exists = bool(a.get("evidence")) and evidence_exists(str(a["evidence"]))
+        names = exists and (evidence_names is None or evidence_names(str(a["evidence"]), model_id))
         attestations.append(
             {
                 "age_days": age,
                 "within_cadence": dated is not None and 0 <= age <= cadence_days,
-                "evidence_exists": bool(a.get("evidence")) and evidence_exists(str(a["evidence"])),
+                "evidence_exists": exists,
+                "names_model": names,
             }
         )
     red_team = {}

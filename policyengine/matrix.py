@@ -3,9 +3,13 @@
 A pure stage: every control of every framework the run evaluated is a row (catalog order,
 its title our own paraphrase), every model a column (path order), and each cell the
 control's status for that model with the checks, findings and evidence behind it. A model
-that is invalid, or that does not declare the framework, has no cell (None) there. The
-totals count cells per status, every `ControlStatus` member listed in its enum order, so a
-status added to the enum shows up in every total and every format without a change here.
+that is invalid, or that does not declare the framework, has no cell (None) there. An
+organisation control (catalog `judged_by: organisation`) is judged once for the repository
+from the register: its row carries that one result (`MatrixRow.organisation`), each model
+that declares the framework shows it as inherited, and the framework's totals count it
+once, not once per model. The totals count cells per status, every `ControlStatus` member
+listed in its enum order, so a status added to the enum shows up in every total and every
+format without a change here.
 """
 
 from __future__ import annotations
@@ -36,8 +40,11 @@ def build_matrix(run: RunResult, catalog: ControlCatalog) -> Matrix:
     """
     models = tuple(_column(m) for m in run.models)
     results = [_results_of(m) for m in run.models]
+    organisation = {c.control_id: c for c in run.organisation.controls} if run.organisation else {}
     frameworks = tuple(
-        _framework(fw, catalog, results) for fw in run.frameworks if catalog.for_framework(fw)
+        _framework(fw, catalog, results, organisation)
+        for fw in run.frameworks
+        if catalog.for_framework(fw)
     )
     return Matrix(
         models=models,
@@ -76,7 +83,28 @@ def _cell(result: ControlResult) -> MatrixCell:
     )
 
 
-def _row(control: Control, results: list[Mapping[str, ControlResult] | None]) -> MatrixRow:
+def _declares(of_model: Mapping[str, ControlResult] | None, framework: str) -> bool:
+    """Whether a judged model has results in `framework` (it declares it)."""
+    return of_model is not None and any(c.framework == framework for c in of_model.values())
+
+
+def _row(
+    control: Control,
+    results: list[Mapping[str, ControlResult] | None],
+    organisation: Mapping[str, ControlResult],
+) -> MatrixRow:
+    if control.organisational:
+        found = organisation.get(control.key)
+        shared = _cell(found) if found is not None else None
+        return MatrixRow(
+            control=control.key,
+            id=control.id,
+            title=control.title,
+            group=control.group,
+            judged_by=control.judged_by,
+            cells=tuple(shared if _declares(r, control.framework) else None for r in results),
+            organisation=shared,
+        )
     cells = []
     for of_model in results:
         found = of_model.get(control.key) if of_model is not None else None
@@ -96,15 +124,26 @@ def _totals(cells: Iterable[MatrixCell | None]) -> dict[ControlStatus, int]:
     return {status: counts.get(status, 0) for status in ControlStatus}
 
 
+def _once(row: MatrixRow) -> Iterable[MatrixCell | None]:
+    """The cells a framework's totals count for `row`: an organisation control's one
+    result (when some model inherits it), else every model's cell."""
+    if row.judged_by == "organisation":
+        return (row.organisation,) if any(c is not None for c in row.cells) else ()
+    return row.cells
+
+
 def _framework(
-    framework: str, catalog: ControlCatalog, results: list[Mapping[str, ControlResult] | None]
+    framework: str,
+    catalog: ControlCatalog,
+    results: list[Mapping[str, ControlResult] | None],
+    organisation: Mapping[str, ControlResult],
 ) -> MatrixFramework:
-    rows = tuple(_row(c, results) for c in catalog.for_framework(framework))
+    rows = tuple(_row(c, results, organisation) for c in catalog.for_framework(framework))
     return MatrixFramework(
         framework=framework,
         name=catalog.framework_name(framework),
         rows=rows,
-        totals=_totals(cell for row in rows for cell in row.cells),
+        totals=_totals(cell for row in rows for cell in _once(row)),
         model_totals=tuple(_totals(row.cells[i] for row in rows) for i in range(len(results))),
         unjudged=sum(1 for row in rows for cell in row.cells if cell is None),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -41,10 +42,12 @@ from .loader import (
     load_document,
 )
 from .policyset import CheckMeta, PolicySet, load_policy_set
+from .register import REGISTER_CHECKS, LoadedRegister, judge_register, load_register
 from .results import (
     CheckInfo,
     Diagnostic,
     ModelReport,
+    OrganisationReport,
     Provenance,
     ReviewVerdict,
     RunResult,
@@ -172,7 +175,7 @@ def _validated(
         paths,
         root=config.root,
         globs=() if paths else config.models,
-        control_ids=controls.ids(),
+        control_ids=controls.judging(),
         atlas=atlas,
         workers=workers,
     )
@@ -220,8 +223,10 @@ def run_validate(
         with SpawnPool(count, _init_validate, (config,), what="validate") as pool:
             pool.start()
             chunks = pool.map(_validate_chunk, _chunks(listing.candidates, None))
+        run = _unique_ids(_collected(listing, chunks, as_of), config.root)
         return replace(
-            _unique_ids(_collected(listing, chunks, as_of), config.root),
+            run,
+            diagnostics=(*run.diagnostics, *_register_problems(config, controls)),
             provenance=provenance(config, as_of, atlas=atlas, controls=controls),
         )
     validated = _validated(paths, config, atlas, controls, workers)
@@ -230,10 +235,16 @@ def run_validate(
         models=models,
         as_of=as_of,
         skipped=validated.skipped,
-        diagnostics=validated.diagnostics,
+        diagnostics=(*validated.diagnostics, *_register_problems(config, controls)),
         provenance=provenance(config, as_of, atlas=atlas, controls=controls),
     )
     return _unique_ids(run, config.root)
+
+
+def _register_problems(config: Config, controls: ControlCatalog) -> tuple[Diagnostic, ...]:
+    """The located problems of the organisation register (none when there is none):
+    `validate` checks it as it checks the models."""
+    return load_register(config.root, config.register, catalog=controls).diagnostics
 
 
 def policy_dirs(config: Config, extra: Sequence[Path]) -> list[Path]:
@@ -284,6 +295,43 @@ def evidence_filed(root: Path) -> Callable[[str], bool]:
     return filed
 
 
+EVIDENCE_NAME_BYTES = 1 << 20
+"""How much of an evidence file is searched for the model's id (the first MiB)."""
+
+
+def evidence_naming(root: Path) -> Callable[[str, str], bool]:
+    """Whether the evidence file at a repository-relative path mentions a model's
+    `metadata.id` as a whole word (not inside a longer id: `support-assistant` is not
+    named by `support-assistant-v2`), in its first `EVIDENCE_NAME_BYTES`: system evidence
+    names the model it covers. Each file is read once in a run; a file outside `root` or
+    unreadable names nothing."""
+    resolved_root = root.resolve()
+    texts: dict[str, str] = {}
+
+    def names(rel: str, model_id: str) -> bool:
+        if not model_id:
+            return False
+        if rel not in texts:
+            texts[rel] = _evidence_text(resolved_root, rel)
+        pattern = rf"(?<![A-Za-z0-9_.:-]){re.escape(model_id)}(?![A-Za-z0-9_-]|[.:][A-Za-z0-9])"
+        return re.search(pattern, texts[rel]) is not None
+
+    return names
+
+
+def _evidence_text(root: Path, rel: str) -> str:
+    if not rel or Path(rel).is_absolute():
+        return ""
+    target = Path(os.path.realpath(root / rel))
+    if not target.is_relative_to(root):
+        return ""
+    try:
+        with target.open("rb") as f:
+            return f.read(EVIDENCE_NAME_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def _has_content(path: Path) -> bool:
     try:
         with path.open("rb") as f:
@@ -329,6 +377,14 @@ def _verdict(
     )
 
 
+_Evidence = tuple[Callable[[str], bool], Callable[[str, str], bool]]
+"""Whether an evidence path is a filed document, and whether it names a model."""
+
+
+def _evidence(root: Path) -> _Evidence:
+    return evidence_filed(root), evidence_naming(root)
+
+
 @dataclass(frozen=True)
 class _Run:
     """What checking one model needs besides the model: made once per run (and once in
@@ -342,7 +398,7 @@ class _Run:
 
 
 def _model_input(
-    doc: Document, verdict: ReviewVerdict, run: _Run, exists: Callable[[str], bool]
+    doc: Document, verdict: ReviewVerdict, run: _Run, exists: _Evidence
 ) -> dict[str, Any]:
     config, as_of = run.options.config, run.options.as_of
     facts = build_facts(
@@ -354,9 +410,10 @@ def _model_input(
         ),
         atlas=run.atlas,
         mapping=run.mapping,
-        evidence_exists=exists,
+        evidence_exists=exists[0],
         risk=config.risk,
         max_cadence=config.review.max_cadence,
+        evidence_names=exists[1],
     )
     return policy_input(doc.data, facts)
 
@@ -371,7 +428,12 @@ def _model_report(
     outcomes = collect_outcomes(
         out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks)
     )
-    catalog = [(fw, c.key) for fw in frameworks for c in run.controls.controls if c.framework == fw]
+    catalog = [
+        (fw, c.key)
+        for fw in frameworks
+        for c in run.controls.controls
+        if c.framework == fw and not c.organisational
+    ]
     facts = inp["facts"]
     hollow = {json_pointer(p["path"]) for p in facts["placeholders"]}
     scoping = with_atlas_asked(
@@ -386,7 +448,13 @@ def _model_report(
         owner=f.owner,
         diagnostics=f.diagnostics,
         checks=outcomes,
-        controls=derive_controls(outcomes, check_controls, catalog, scoping),
+        controls=derive_controls(
+            outcomes,
+            check_controls,
+            catalog,
+            scoping,
+            attested={c.key for c in run.controls.judged("system")},
+        ),
         review=verdict,
         risks=_risks(doc.data),
     )
@@ -420,6 +488,9 @@ def run_check(
     atlas, mapping, controls = _catalogs(config)  # here too for worker runs: errors named at once
     if policy_set is None:
         policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
+    loaded = load_register(config.root, config.register, catalog=controls)
+    options = _with_register(options, loaded)
+    config = options.config
     options = _resolved(options, policy_set, engine)
     processes = _processes(options, engine)
     if processes != 1:
@@ -427,16 +498,18 @@ def run_check(
         workers = _workers_for(listing, processes)
         if workers > 1:
             run_result = _check_in_workers(listing, options, policy_set, workers, progress)
+            run_result = _unique_ids(run_result, config.root)
             return replace(
-                _unique_ids(run_result, config.root),
+                run_result,
                 provenance=provenance(
                     config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
                 ),
                 rules=check_rules(policy_set),
+                organisation=_organisation(run_result, loaded, controls, options),
             )
     run = _Run(options, atlas, mapping, controls, policy_set)
     validated = _validated(paths, config, atlas, controls, options.workers)
-    exists = evidence_filed(config.root)
+    exists = _evidence(config.root)
 
     valid = [(f, f.document) for f in validated.files if f.document is not None and f.valid]
     verdicts = review_verdicts([doc for _, doc in valid], config, options.as_of, atlas, mapping)
@@ -460,12 +533,39 @@ def run_check(
         ),
         rules=check_rules(policy_set),
     )
-    return _unique_ids(run_result, config.root)
+    run_result = _unique_ids(run_result, config.root)
+    return replace(run_result, organisation=_organisation(run_result, loaded, controls, options))
+
+
+def _organisation(
+    run: RunResult, loaded: LoadedRegister, controls: ControlCatalog, options: RunOptions
+) -> OrganisationReport | None:
+    """The register judged once for the repository, over the frameworks its valid models
+    are judged on (a model inherits the register; with no valid model there is nothing
+    to inherit it: None)."""
+    used = {c.framework for m in run.models if m.valid for c in m.controls}
+    if not used:
+        return None
+    frameworks = [fw for fw in options.frameworks if fw in used]
+    return judge_register(loaded, controls, frameworks, options.as_of)
+
+
+def _with_register(options: RunOptions, loaded: LoadedRegister) -> RunOptions:
+    """`options` whose risk criteria take the register's `risk_acceptors` when it names
+    them (the config's `risk.acceptors` otherwise)."""
+    register = loaded.register
+    if register is None or register.risk_acceptors is None:
+        return options
+    config = options.config
+    risk = replace(config.risk, acceptors=register.risk_acceptors)
+    return replace(options, config=replace(config, risk=risk))
 
 
 def check_rules(policy_set: PolicySet) -> tuple[CheckInfo, ...]:
-    """Every check of `policy_set`, by id, as a reader sees it (`RunResult.rules`)."""
-    return tuple(policy_set.checks[i].info() for i in sorted(policy_set.checks))
+    """Every check of `policy_set` and the register's checks (`register.REGISTER_CHECKS`),
+    by id, as a reader sees them (`RunResult.rules`)."""
+    infos = [policy_set.checks[i].info() for i in policy_set.checks]
+    return tuple(sorted([*infos, *REGISTER_CHECKS], key=lambda c: c.id))
 
 
 # --- many models: end to end in worker processes --------------------------------------
@@ -511,7 +611,7 @@ def _processes(options: RunOptions, engine: Engine | None) -> int:
     return options.workers if options.engine.name in ("wasm", "embedded") else 1
 
 
-def _init_check(options: RunOptions, digest: str) -> tuple[_Run, Engine, Callable[[str], bool]]:
+def _init_check(options: RunOptions, digest: str) -> tuple[_Run, Engine, _Evidence]:
     """A check worker's state: the catalogs and policies read again (as the main process
     read them: sending them would hold the main process until the worker has started)
     and one in-process engine (the one the main process chose: `wasm` or `embedded`), its
@@ -530,12 +630,10 @@ def _init_check(options: RunOptions, digest: str) -> tuple[_Run, Engine, Callabl
     # Freed before the interpreter tears modules down: regopy's own finalizer needs them.
     atexit.register(engine.close)
     engine.prepare(run.policy_set)
-    return run, engine, evidence_filed(run.options.config.root)
+    return run, engine, _evidence(run.options.config.root)
 
 
-def _check_chunk(
-    state: tuple[_Run, Engine, Callable[[str], bool]], chunk: _Chunk
-) -> list[ModelReport | None]:
+def _check_chunk(state: tuple[_Run, Engine, _Evidence], chunk: _Chunk) -> list[ModelReport | None]:
     """In a worker: each file read, validated, judged and evaluated; None when skipped."""
     run, engine, exists = state
     config = run.options.config
@@ -545,7 +643,9 @@ def _check_chunk(
         if loaded is None:
             out.append(None)
             continue
-        f = validate_file(loaded, root=config.root, control_ids=run.controls.ids(), atlas=run.atlas)
+        f = validate_file(
+            loaded, root=config.root, control_ids=run.controls.judging(), atlas=run.atlas
+        )
         if f.document is None or not f.valid:
             out.append(f.to_report())
             continue
@@ -568,7 +668,7 @@ def _validate_chunk(
     """In a worker: each file read and validated; None when skipped."""
     root, atlas, controls = state
     out: list[ModelReport | None] = []
-    ids = controls.ids()
+    ids = controls.judging()
     for candidate, _ in chunk:
         loaded = load_candidate(candidate)
         if loaded is None:
@@ -692,20 +792,26 @@ def run_review(
 
     `workers` is the worker processes asked for (0 automatic, 1 in process): more than
     `FILES_PER_WORKER` files a worker are read and judged in worker processes, the git
-    history read once here meanwhile: the same result.
+    history read once here meanwhile: the same result. The run carries its provenance
+    (no policy set: the review rules are the tool's own; the ATLAS release they read).
     """
     atlas = catalog_for_repo(config.root, config.atlas_catalog), load_mapping()
+    made = provenance(config, as_of, atlas=atlas[0])
     globs = () if paths else config.models
     listing = find_models(paths, config.root, globs)
     count = _workers_for(listing, workers)
     if count > 1:
-        return _review_in_workers(listing, config, as_of, count)
+        return replace(_review_in_workers(listing, config, as_of, count), provenance=made)
     found = discover(paths, config.root, globs)
     docs = found.documents
     facts = collect_change_facts(config.root, [d.path for d in docs], {d.path: d for d in docs})
     models = _reviews(docs, config, as_of, atlas, facts)
     return RunResult(
-        models=models, as_of=as_of, skipped=found.skipped, diagnostics=found.diagnostics
+        models=models,
+        as_of=as_of,
+        skipped=found.skipped,
+        diagnostics=found.diagnostics,
+        provenance=made,
     )
 
 

@@ -50,6 +50,7 @@ from .results import (
     Level,
     ModelDelta,
     ModelReport,
+    OrganisationReport,
     PullRequestDelta,
     RepoFinding,
     ReviewRule,
@@ -1169,8 +1170,26 @@ def run_pull_request(
         b = (base_reports[path], _data(base_docs.get(path)))
         deltas.append(model_delta(path, b, None, removal=_removal(by_old.get(path))))
     deltas.sort(key=lambda d: d.path)
-    delta = PullRequestDelta(base, head or "working tree", tuple(deltas), judge.findings)
+    new, existing = _organisation_delta(base_run.organisation, head_run.organisation)
+    delta = PullRequestDelta(
+        base, head or "working tree", tuple(deltas), (*judge.findings, *new), existing
+    )
     return replace(head_run, delta=delta, rules=_with_pr_checks(check_rules(policy_set)))
+
+
+def _organisation_delta(
+    base: OrganisationReport | None, head: OrganisationReport | None
+) -> tuple[tuple[RepoFinding, ...], tuple[RepoFinding, ...]]:
+    """The head's organisation register findings split into those the base did not have
+    (by `Finding.key`: judged) and those it had (counted, not judged)."""
+    if head is None:
+        return (), ()
+    had = {f.key for c in base.checks for f in c.findings} if base is not None else set()
+    found = [RepoFinding(head.path, f) for c in head.checks for f in c.findings]
+    return (
+        tuple(r for r in found if r.finding.key not in had),
+        tuple(r for r in found if r.finding.key in had),
+    )
 
 
 def _with_pr_checks(rules: Sequence[CheckInfo]) -> tuple[CheckInfo, ...]:

@@ -162,6 +162,29 @@ def _check_control(
             f"{chk.where(parts)} names control '{cid}', which is not in the control catalogs",
             "reference",
         )
+    elif isinstance(control_ids, Mapping):
+        _check_judged_by(chk, parts, cid, control_ids[cid])
+
+
+def _check_judged_by(chk: _Checker, parts: Sequence[Part], cid: str, judged_by: str) -> None:
+    """A model scopes, waives or attests only controls it is judged on: an organisation
+    control is decided once in the register; an attestation is evidence for a system
+    control, never for one the checks judge."""
+    if judged_by == "organisation":
+        chk.add(
+            parts,
+            f"{chk.where(parts)} names {cid}, an organisation control: decide it once in the "
+            "organisation register (`register:` of .policyengine.yaml, default "
+            "governance/register.yaml), which every model inherits",
+            "reference",
+        )
+    elif judged_by == "checks" and parts[1] == "attestations":
+        chk.add(
+            parts,
+            f"{chk.where(parts)} attests {cid}, which checks judge: an attestation is evidence "
+            "for a system control only; remove it (the checks decide this control)",
+            "reference",
+        )
 
 
 def path_problem(root: Path, value: str, real_root: str | None = None) -> str | None:
@@ -378,7 +401,10 @@ def check_references(
     """Reference, uniqueness, ATLAS and path problems of `doc`, sorted by line and column.
 
     `control_ids` are the known framework controls (`nist-ai-rmf/MAP 1.1`, ...); when
-    empty, non-ATLAS control references are not checked. `atlas/...` control ids and every
+    empty, non-ATLAS control references are not checked. When it maps each key to its
+    catalog `judged_by` (`ControlCatalog.judging`), `compliance` entries are also held to
+    it: an organisation control in a model is an error (the register decides it), and so
+    is an attestation of a control that checks judge. `atlas/...` control ids and every
     ATLAS technique id are checked against `atlas`. Never raises for any data.
     """
     data = doc.data

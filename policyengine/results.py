@@ -45,9 +45,14 @@ class Level(StrEnum):
 
 
 class ControlStatus(StrEnum):
-    """The status of one framework control for one model (controls.md)."""
+    """The status of one framework control for one model, or for the repository when the
+    organisation register judges it (controls.md)."""
 
     SATISFIED = "satisfied"
+    """Every mapped check passed after judging something: verified by checks."""
+    ATTESTED = "attested"
+    """Met by the organisation register or by evidence the model cites, not verified by a
+    check: an auditor reads the cited documents."""
     PARTIAL = "partial"
     NOT_SATISFIED = "not_satisfied"
     NOT_APPLICABLE = "not_applicable"
@@ -304,6 +309,31 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class OrganisationReport:
+    """The organisation register of a repository, judged once (not per model): the
+    controls it decides, and what is wrong with it."""
+
+    path: str
+    """The register file, relative to the repository root (POSIX separators)."""
+    found: bool
+    """False when the file does not exist: every organisation control lacks a decision."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Load and schema problems of the register file (errors make it unusable: its
+    controls are then judged as undecided)."""
+    checks: tuple[CheckOutcome, ...] = ()
+    """The outcome of each register check (TM-REG-*), sorted by id; findings are located
+    in the register file."""
+    controls: tuple[ControlResult, ...] = ()
+    """The result of every organisation control (catalog `judged_by: organisation`) of the
+    frameworks evaluated, in catalog order."""
+
+    @property
+    def valid(self) -> bool:
+        """True when no diagnostic is an error."""
+        return not any(d.level is Level.ERROR for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
 class ModelReport:
     """Everything the run found about one threat-model file."""
 
@@ -388,15 +418,19 @@ class PullRequestDelta:
     models: tuple[ModelDelta, ...]
     """One entry per model present on either side, sorted by path."""
     findings: tuple[RepoFinding, ...] = ()
-    """Changes to the config, the policy folders or the ATLAS catalog, sorted by path."""
+    """Changes to the config, the policy folders or the ATLAS catalog, sorted by path; then
+    the organisation register's findings the base did not have (by `Finding.key`)."""
+    existing: tuple[RepoFinding, ...] = ()
+    """The organisation register's findings of the head that the base already had."""
 
     def all_findings(self) -> tuple[Finding, ...]:
         """Every finding the gate judges: the models' in order, then the repository's."""
         return (*(f for m in self.models for f in m.findings), *(r.finding for r in self.findings))
 
     def existing_findings(self) -> tuple[Finding, ...]:
-        """Every finding of the head that the base already had, the models' in order."""
-        return tuple(f for m in self.models for f in m.existing)
+        """Every finding of the head that the base already had, the models' in order, then
+        the organisation register's."""
+        return (*(f for m in self.models for f in m.existing), *(r.finding for r in self.existing))
 
 
 @dataclass(frozen=True)
@@ -439,6 +473,9 @@ class RunResult:
     """Every check of the policy set evaluated (and, in pull-request mode, the pull
     request's own checks), sorted by id: those that found nothing too (SARIF rules,
     JUnit cases). Empty for `validate`, which runs no check."""
+    organisation: OrganisationReport | None = None
+    """The organisation register, judged once for the repository (`check`, `matrix`);
+    None for runs that judge no control (`validate`, `status`, `remind`)."""
 
 
 class Outcome(StrEnum):
@@ -622,10 +659,14 @@ class MatrixRow:
     group: str
     """The category or clause the control belongs to."""
     judged_by: str
-    """`checks` or `attestation` (the catalog's `judged_by`)."""
+    """`checks`, `organisation` or `system` (the catalog's `judged_by`)."""
     cells: tuple[MatrixCell | None, ...]
     """One per model of the matrix, in its order; None where the model has no result for
-    the control (the model is invalid, or does not declare the framework)."""
+    the control (the model is invalid, or does not declare the framework). An organisation
+    control's cells are the register's one result, inherited."""
+    organisation: MatrixCell | None = None
+    """An organisation control's result for the repository (the register's), counted once
+    in the totals; None for any other control."""
 
 
 @dataclass(frozen=True)
@@ -639,7 +680,8 @@ class MatrixFramework:
     rows: tuple[MatrixRow, ...]
     """One per control of the catalog, in catalog order."""
     totals: Mapping[ControlStatus, int]
-    """Cells of each status over every model, every status listed, in enum order."""
+    """Cells of each status over every model (an organisation control's result once),
+    every status listed, in enum order."""
     model_totals: tuple[Mapping[ControlStatus, int], ...]
     """The same per model, in the matrix's model order."""
     unjudged: int = 0
@@ -1043,6 +1085,13 @@ def _run_status(run: RunResult, fail_on: Severity) -> int:
         if any(m.errors for m in run.delta.models):
             return 1
         return int(any(f.severity.rank >= fail_on.rank for f in run.delta.all_findings()))
+    organisation = run.organisation
+    if organisation is not None and not organisation.valid:
+        return 1
+    org_checks = organisation.checks if organisation is not None else ()
+    for check in org_checks:
+        if check.findings and check.severity.rank >= fail_on.rank:
+            return 1
     for model in run.models:
         if not model.valid:
             return 1

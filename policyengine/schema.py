@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 SCHEMA_FILE = "threat-model.schema.json"
 """File name of the threat-model schema in `bundled.schemas_dir()`."""
 
+REGISTER_SCHEMA_FILE = "register.schema.json"
+"""File name of the organisation register's schema in `bundled.schemas_dir()`."""
+
 _SECTION_NOUNS = {
     "assets": "asset",
     "surfaces": "surface",
@@ -43,6 +46,7 @@ _SECTION_NOUNS = {
     "waivers": "waiver",
     "attestations": "attestation",
     "not_applicable": "not_applicable entry",
+    "documents": "document",
 }
 
 _PATTERN_HINTS = {
@@ -62,16 +66,17 @@ _PATTERN_HINTS = {
 }
 
 
-def schema_text() -> str:
-    """The threat-model JSON Schema, as the published file's text.
+def schema_text(name: str = SCHEMA_FILE) -> str:
+    """A published JSON Schema's text: the threat model's (default) or the register's
+    (`REGISTER_SCHEMA_FILE`).
 
     Raises `errors.CatalogError` when the bundled schema file is missing.
     """
-    path = schemas_dir() / SCHEMA_FILE
+    path = schemas_dir() / name
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CatalogError(f"the threat-model schema is missing: {path} ({exc})") from None
+        raise CatalogError(f"the schema {name} is missing: {path} ({exc})") from None
 
 
 def _inline_refs(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:
@@ -120,14 +125,14 @@ def _anchored(node: Any) -> Any:
 
 
 @cache
-def _schema() -> dict[str, Any]:
-    """The bundled schema, parsed once for both validators (read only, never changed)."""
-    schema: dict[str, Any] = json.loads(schema_text())
+def _schema(name: str = SCHEMA_FILE) -> dict[str, Any]:
+    """A bundled schema, parsed once for both validators (read only, never changed)."""
+    schema: dict[str, Any] = json.loads(schema_text(name))
     return schema
 
 
 @cache
-def _validator() -> Any:
+def _validator(name: str = SCHEMA_FILE) -> Any:
     """The compiled Draft 2020-12 validator with a FormatChecker (built once).
 
     The bundled schema is not checked against the meta-schema here: that costs ~0.35 s a
@@ -136,22 +141,22 @@ def _validator() -> Any:
     # Imported here: ~0.17 s a process, and only a model jsonschema-rs rejects needs it.
     from jsonschema import Draft202012Validator, FormatChecker
 
-    schema = _schema()
+    schema = _schema(name)
     flat = _anchored(_inline_refs(schema, schema.get("$defs", {})))
     return Draft202012Validator(flat, format_checker=FormatChecker())
 
 
 @cache
-def _accelerator() -> Any:
+def _accelerator(name: str = SCHEMA_FILE) -> Any:
     """jsonschema-rs's validator for the same schema, formats checked (built once)."""
-    return jsonschema_rs.validator_for(_schema(), validate_formats=True)
+    return jsonschema_rs.validator_for(_schema(name), validate_formats=True)
 
 
-def quickly_valid(data: Any) -> bool:
-    """True when jsonschema-rs finds `data` valid; False when it does not, or cannot read
-    it (then jsonschema decides)."""
+def quickly_valid(data: Any, name: str = SCHEMA_FILE) -> bool:
+    """True when jsonschema-rs finds `data` valid against the schema `name`; False when it
+    does not, or cannot read it (then jsonschema decides)."""
     try:
-        return bool(_accelerator().is_valid(data))
+        return bool(_accelerator(name).is_valid(data))
     except Exception:  # noqa: BLE001 - any failure of the accelerator means: ask jsonschema
         return False
 
@@ -225,6 +230,8 @@ def _message(error: ValidationError, parts: Sequence[Part], data: Any) -> str:
             if not isinstance(instance, (dict, list))
             else ("a mapping" if isinstance(instance, dict) else "a list")
         )
+        if isinstance(value, list):
+            return f"{where}: {shown} is not of type " + " or ".join(f"'{v}'" for v in value)
         return f"{where}: {shown} is not of type '{value}'{hint}"
     if validator == "const":
         return f"{where}: must be {value!r}, not {instance!r}"
@@ -240,16 +247,18 @@ def _message(error: ValidationError, parts: Sequence[Part], data: Any) -> str:
     return f"{where}: {error.message}"
 
 
-def validate_schema(doc: Document) -> list[Diagnostic]:
-    """Schema errors of `doc`, each located at its node, sorted by line and column.
+def validate_schema(doc: Document, name: str = SCHEMA_FILE) -> list[Diagnostic]:
+    """Schema errors of `doc` against the bundled schema `name` (the threat model's by
+    default; `REGISTER_SCHEMA_FILE` for the organisation register), each located at its
+    node, sorted by line and column.
 
-    Returns an empty list for a valid model. Raises `errors.CatalogError` only when the
-    bundled schema itself is missing.
+    Returns an empty list for a valid document. Raises `errors.CatalogError` only when
+    the bundled schema itself is missing.
     """
-    if quickly_valid(doc.data):
+    if quickly_valid(doc.data, name):
         return []
     diagnostics: list[Diagnostic] = []
-    for error in _validator().iter_errors(doc.data):
+    for error in _validator(name).iter_errors(doc.data):
         parts: tuple[Part, ...] = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = error.schema.get("properties", {})

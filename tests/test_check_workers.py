@@ -76,7 +76,7 @@ def test_workers_give_the_report_of_one_process(many: Path, pools: list[str]) ->
     # The run is not trivially equal: every kind of file is in it.
     assert '"models/broken.yaml"' in one and '"models/invalid.yaml"' in one
     assert '"skipped_files": 1' in one
-    assert one.count('"valid": true') == 39
+    assert sum(m["valid"] for m in json.loads(one)["models"]) == 39
     # The change rule ran on git history in both: the copy whose asset changed says so.
     reports = {m["path"]: m for m in json.loads(one)["models"]}
     change = {

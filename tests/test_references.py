@@ -13,7 +13,13 @@ from policyengine.results import Level
 
 DATA = Path(__file__).resolve().parent / "data"
 CONTROLS = frozenset(
-    {"nist-ai-rmf/MEASURE 2.11", "nist-ai-rmf/MEASURE 2.12", "iso42001/A.7.6", "iso42001/A.7.5"}
+    {
+        "nist-ai-rmf/MEASURE 2.11",
+        "nist-ai-rmf/MEASURE 2.2",
+        "nist-ai-rmf/MEASURE 2.3",
+        "iso42001/A.7.6",
+        "iso42001/A.7.5",
+    }
 )
 
 

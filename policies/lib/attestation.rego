@@ -40,6 +40,7 @@ default _indices := []
 _checks := [
 	["within_cadence", "is not dated within the review cadence"],
 	["evidence_exists", "cites an evidence file that does not exist or is empty"],
+	["names_model", "cites evidence that does not name this model (its metadata.id)"],
 ]
 
 _att_facts := input.facts.attestations
@@ -53,12 +54,22 @@ valid := [e[1] | some e in entries; count(e[2]) == 0]
 # METADATA
 # description: >-
 #   The control keys that need no attestation: scoped out in compliance.not_applicable with
-#   a reason, or waived by a waiver that has not expired. A small set.
+#   a reason, or waived by a waiver that has not expired and states a reason. A reason that
+#   is placeholder text (input.facts.placeholders: "x", "n/a", "TBD") excuses nothing.
 excused := _scoped_out | _waived
 
-_scoped_out := {e.control |
-	some e in input.model.compliance.not_applicable
+# A rule, not a comprehension: regopy 1.5.2 does not compile "some i, e in" inside one.
+_scoped_out contains e.control if {
+	some i, e in input.model.compliance.not_applicable
 	model.stated(e, "reason")
+	not _hollow_reason("not_applicable", i)
+}
+
+# The reason of entry i of compliance.<section> is placeholder text (facts.placeholders).
+# NOTE: regopy 1.5.2 rejects an array literal on the left of `in` ("Invalid collection").
+_hollow_reason(section, i) if {
+	some p in input.facts.placeholders
+	p.path == ["compliance", section, i, "reason"]
 }
 
 # Zip waivers and their facts by index: "some i; w := waivers[i]" then facts[i] is a join
@@ -70,6 +81,7 @@ _waived := {waivers[i].control |
 	some i in numbers.range(0, count(waivers) - 1)
 	count(waiver_facts) > i
 	waiver_facts[i].expired == false
+	not _hollow_reason("waivers", i)
 }
 
 # The control keys that need no new attestation: attested (validly or not) or excused.

@@ -25,9 +25,9 @@ _model := {"compliance": {
 # Three attestation facts for four attestations, two waiver facts for three waivers.
 _facts := {
 	"attestations": [
-		{"within_cadence": true, "evidence_exists": true},
-		{"within_cadence": false, "evidence_exists": true},
-		{"within_cadence": true, "evidence_exists": false},
+		{"within_cadence": true, "evidence_exists": true, "names_model": true},
+		{"within_cadence": false, "evidence_exists": true, "names_model": true},
+		{"within_cadence": true, "evidence_exists": false, "names_model": true},
 	],
 	"waivers": [{"expired": false}, {"expired": true}],
 }
@@ -36,6 +36,8 @@ _late := "is not dated within the review cadence"
 
 _no_file := "cites an evidence file that does not exist or is empty"
 
+_unnamed := "cites evidence that does not name this model (its metadata.id)"
+
 test_entries_list_problems_by_index if {
 	m := _model
 	f := _facts
@@ -43,7 +45,7 @@ test_entries_list_problems_by_index if {
 		[0, "fw/A", []],
 		[1, "fw/B", [_late]],
 		[2, "fw/B", [_no_file]],
-		[3, "", [_late, _no_file]],
+		[3, "", [_late, _no_file, _unnamed]],
 	] with input.model as m
 		with input.facts as f
 }
@@ -81,6 +83,6 @@ test_problems_of_missing_and_invalid_keys if {
 test_one_valid_attestation_is_enough if {
 	# regopy 1.5.2 got this wrong in lib.model.attestation_denials ({xs[i] | some i; count(ys[i]) == 0} is empty).
 	m := testdata.patched(_model, ["compliance", "attestations", 3], {"control": "fw/B", "evidence": "b3.md"})
-	f := testdata.patched(_facts, ["attestations", 3], {"within_cadence": true, "evidence_exists": true})
+	f := testdata.patched(_facts, ["attestations", 3], {"within_cadence": true, "evidence_exists": true, "names_model": true})
 	attestation.problems(["fw/B"]) == [] with input.model as m with input.facts as f
 }

@@ -161,6 +161,7 @@ class StatusStyle:
 STATUS_STYLE: Mapping[ControlStatus, StatusStyle] = MappingProxyType(
     {
         ControlStatus.SATISFIED: StatusStyle("+", "32", "C6EFCE", "satisfied"),
+        ControlStatus.ATTESTED: StatusStyle("a", "34", "D9EAD3", "attested"),
         ControlStatus.PARTIAL: StatusStyle("~", "33", "FFEB9C", "partial"),
         ControlStatus.NOT_SATISFIED: StatusStyle("X", "31;1", "FFC7CE", "not satisfied"),
         ControlStatus.NOT_APPLICABLE: StatusStyle("-", "2", "E7E6E6", "not applicable"),

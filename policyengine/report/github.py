@@ -84,6 +84,10 @@ def github_lines(run: RunResult) -> list[str]:
     """The workflow commands of a check run, in report order (see the module docstring)."""
     lines = [_diagnostic(d) for d in run.diagnostics]
     if run.delta is None:
+        if run.organisation is not None:  # the register, judged once for the repository
+            lines.extend(_diagnostic(d) for d in run.organisation.diagnostics)
+            org = run.organisation
+            lines.extend(_finding(org.path, f, {}) for c in org.checks for f in c.findings)
         for m in run.models:
             lines.extend(_diagnostic(d) for d in m.diagnostics)
             waived = _waivers(run, m.path)
@@ -96,6 +100,7 @@ def github_lines(run: RunResult) -> list[str]:
         lines.extend(_finding(d.path, f, waived) for f in d.findings)
         existing += len(d.existing) + len(d.existing_errors)
     lines.extend(_finding(r.path, r.finding, {}) for r in run.delta.findings)
+    existing += len(run.delta.existing)
     if existing:
         lines.append(
             _command(

@@ -3,8 +3,8 @@
 Every document carries `schema_version`, bumped on any change to its shape: the
 `check`/`validate` report (`SCHEMA_VERSION`), `status` and `remind`
 (`REVIEW_SCHEMA_VERSION`), `test` and `atlas list`/`atlas diff` (`TOOL_SCHEMA_VERSION`),
-`matrix` (`MATRIX_SCHEMA_VERSION`). The check and matrix reports carry their provenance
-(`provenance_json`).
+`matrix` (`MATRIX_SCHEMA_VERSION`). The check, matrix, status and remind reports carry their
+provenance (`provenance_json`).
 A review verdict has one JSON shape everywhere (`review_json`); a rule that could not run
 has the status `"unknown"` (the verdict fails), one that was not evaluated because the run
 allowed it (`--allow-unknown-history`; an ATLAS rule without `review.atlas_version`) the
@@ -35,6 +35,7 @@ from ..results import (
     MatrixCell,
     MatrixReport,
     ModelReport,
+    OrganisationReport,
     Outcome,
     PolicyTestReport,
     Provenance,
@@ -49,8 +50,13 @@ from ..results import (
 )
 from . import Formatter, OutputFormat, escape, no_view
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
+5: a control status `"attested"` (met by the organisation register or by system evidence,
+not verified by a check) beside `"satisfied"`; the organisation's controls and the register
+checks' findings are in one repository-level `organisation` section (null for
+`validate`), never in a model's `controls`; `summary.controls` counts them once and
+`summary.findings` counts the register's findings.
 2: the report carries its `provenance` (`policy_digest` null for `validate`, which runs
 no policy). 3: a review rule that was not evaluated has the status `"not_evaluated"` (it
 was `"unknown"`, like a rule that could not run). 4: every finding has `hint`; in
@@ -59,17 +65,21 @@ per cause) and `summary.existing` what the base already had, `pull_request.model
 holds the new check findings too, each with `regresses` and `same_cause`, and each model
 has `existing` and `errors` (README, "Versions of the check report")."""
 
-MATRIX_SCHEMA_VERSION = 1
-"""Version of the `matrix` JSON report."""
+MATRIX_SCHEMA_VERSION = 2
+"""Version of the `matrix` JSON report. 2: the status `"attested"`; `judged_by` is
+`checks`, `organisation` or `system`; each control has `organisation`, the register's one
+result for an organisation control (null otherwise), which its model cells inherit and the
+totals count once."""
 
-REVIEW_SCHEMA_VERSION = 3
+REVIEW_SCHEMA_VERSION = 4
 """Version of the `status` and `remind` JSON reports. 2: a rule that could not run has
 the status `"unknown"` (it was `null`), as in the `check` report. 3: a rule that was not
-evaluated has the status `"not_evaluated"` (it was `"unknown"` too)."""
+evaluated has the status `"not_evaluated"` (it was `"unknown"` too). 4: the report carries
+its `provenance` (`policy_digest` null: no policy runs)."""
 
-REMIND_SCHEMA_VERSION = 4
+REMIND_SCHEMA_VERSION = 5
 """Version of the `remind` JSON report: as `REVIEW_SCHEMA_VERSION` up to 3; 4: each owner
-carries its `contacts` (the config's `owners`)."""
+carries its `contacts` (the config's `owners`); 5: the report carries its `provenance`."""
 
 TOOL_SCHEMA_VERSION = 1
 """Version of the `test`, `atlas list` and `atlas diff` JSON reports."""
@@ -205,6 +215,7 @@ def _delta(d: PullRequestDelta) -> dict[str, Any]:
             for m in d.models
         ],
         "findings": [{"file": r.path} | _gate_finding(r.finding) for r in d.findings],
+        "existing": len(d.existing),
     }
 
 
@@ -218,6 +229,22 @@ def _model(m: ModelReport) -> dict[str, Any]:
         "checks": [_check(c) for c in m.checks],
         "controls": [_control(c) for c in m.controls],
         "review": review_json(m.review) if m.review else None,
+    }
+
+
+def organisation_json(o: OrganisationReport | None) -> dict[str, Any] | None:
+    """The repository-level section of the check report: `{register, found, valid,
+    errors, checks, controls}` (register checks and organisation controls, judged once),
+    or None for a run that judges no control."""
+    if o is None:
+        return None
+    return {
+        "register": o.path,
+        "found": o.found,
+        "valid": o.valid,
+        "errors": [_diagnostic(d) for d in o.diagnostics],
+        "checks": [_check(c) for c in o.checks],
+        "controls": [_control(c) for c in o.controls],
     }
 
 
@@ -247,15 +274,21 @@ def judged_findings(run: RunResult) -> tuple[Finding, ...]:
     mode, what the pull request made new or worse, one per cause."""
     if run.delta is not None:
         return run.delta.all_findings()
-    return tuple(f for m in run.models for c in m.checks for f in c.findings)
+    organisation = run.organisation.checks if run.organisation is not None else ()
+    return (
+        *(f for c in organisation for f in c.findings),
+        *(f for m in run.models for c in m.checks for f in c.findings),
+    )
 
 
 def summarize(run: RunResult) -> dict[str, Any]:
     """Counts over the whole run: models, findings by severity (those the exit status
     judges; in pull-request mode also those the base already had), control and review
-    statuses."""
+    statuses. The organisation's controls count once for the repository, not per model."""
     controls: dict[str, Counter[str]] = {}
     review: Counter[str] = Counter()
+    for ctl in run.organisation.controls if run.organisation is not None else ():
+        controls.setdefault(ctl.framework, Counter())[ctl.status.value] += 1
     for m in run.models:
         for ctl in m.controls:
             controls.setdefault(ctl.framework, Counter())[ctl.status.value] += 1
@@ -309,6 +342,7 @@ def _status_doc(run: RunResult) -> dict[str, Any]:
     return {
         "schema_version": REVIEW_SCHEMA_VERSION,
         "as_of": run.as_of.isoformat(),
+        "provenance": provenance_json(run.provenance),
         "models": [_review_model(m) for m in run.models],
         "summary": review_summary(run.models),
         "diagnostics": [
@@ -323,6 +357,7 @@ def _remind_doc(report: RemindReport) -> dict[str, Any]:
     return {
         "schema_version": REMIND_SCHEMA_VERSION,
         "as_of": report.run.as_of.isoformat(),
+        "provenance": provenance_json(report.run.provenance),
         "within_days": report.within,
         "count": report.count,
         "owners": [
@@ -476,6 +511,7 @@ def _run_pieces(run: RunResult) -> Iterator[str]:
         "models": _MODELS,
         "summary": summarize(run),
         "provenance": provenance_json(run.provenance),
+        "organisation": organisation_json(run.organisation),
     }
     if run.delta is not None:
         doc["pull_request"] = _delta(run.delta)
@@ -557,6 +593,9 @@ def _matrix_doc(matrix: Matrix) -> dict[str, Any]:
                         "title": row.title,
                         "group": row.group,
                         "judged_by": row.judged_by,
+                        "organisation": (
+                            _cell("", row.organisation) if row.organisation is not None else None
+                        ),
                         "cells": [
                             _cell(path, cell) for path, cell in zip(paths, row.cells, strict=True)
                         ],

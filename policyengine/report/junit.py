@@ -34,12 +34,18 @@ def _framework_of(control: str) -> str:
 
 
 def _case(model: ModelReport, outcome: CheckOutcome, rule: CheckInfo | None) -> ET.Element:
+    waived = {c.control_id: c.note for c in model.controls if c.status is ControlStatus.WAIVED}
+    return _file_case(model.path, waived, outcome, rule)
+
+
+def _file_case(
+    path: str, waived: Mapping[str, str], outcome: CheckOutcome, rule: CheckInfo | None
+) -> ET.Element:
     title = rule.title if rule is not None else outcome.title
     case = ET.Element(
         "testcase",
-        {"classname": one_line(model.path), "name": one_line(f"{outcome.check_id} {title}")},
+        {"classname": one_line(path), "name": one_line(f"{outcome.check_id} {title}")},
     )
-    waived = {c.control_id: c.note for c in model.controls if c.status is ControlStatus.WAIVED}
     if not outcome.applicable:
         ET.SubElement(case, "skipped", {"message": "not applicable to this model"})
         return case
@@ -61,8 +67,7 @@ def _case(model: ModelReport, outcome: CheckOutcome, rule: CheckInfo | None) -> 
             },
         )
         failure.text = "\n".join(
-            one_line(f"{model.path}:{f.line}:{f.column}: {f.severity.value}: {f.message}")
-            for f in live
+            one_line(f"{path}:{f.line}:{f.column}: {f.severity.value}: {f.message}") for f in live
         )
     return case
 
@@ -130,11 +135,21 @@ def junit_tree(run: RunResult) -> ET.Element:
                 if any(_framework_of(c) == fw for c in (*mapped, *counted)):
                     cases.append(_case(model, outcome, rule))
         suites.append(_suite(fw, cases, properties))
+    organisation = run.organisation
+    if organisation is not None:  # the register, judged once for the repository
+        cases = [
+            _file_case(organisation.path, {}, outcome, rules.get(outcome.check_id))
+            for outcome in organisation.checks
+        ]
+        suites.append(_suite("organisation", cases, properties))
     validity = (
         [_diagnostic_case("(run)", [d for d in run.diagnostics if d.level is Level.ERROR])]
         if any(d.level is Level.ERROR for d in run.diagnostics)
         else []
     )
+    if organisation is not None and organisation.diagnostics:
+        errors = [d for d in organisation.diagnostics if d.level is Level.ERROR]
+        validity.append(_diagnostic_case(organisation.path, errors))
     validity += [
         _diagnostic_case(m.path, [d for d in m.diagnostics if d.level is Level.ERROR])
         for m in run.models

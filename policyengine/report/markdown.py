@@ -326,7 +326,9 @@ def _verdict(run: RunResult) -> str:
 
 def _rows(run: RunResult) -> list[tuple[str, Finding]]:
     if run.delta is None:
-        return [(m.path, f) for m in run.models for c in m.checks for f in c.findings]
+        org = run.organisation
+        own = [(org.path, f) for c in org.checks for f in c.findings] if org is not None else []
+        return own + [(m.path, f) for m in run.models for c in m.checks for f in c.findings]
     rows = [(d.path, f) for d in run.delta.models for f in d.findings]
     return rows + [(r.path, r.finding) for r in run.delta.findings]
 
@@ -334,6 +336,8 @@ def _rows(run: RunResult) -> list[tuple[str, Finding]]:
 def _errors(run: RunResult) -> list[str]:
     found = list(run.diagnostics)
     if run.delta is None:
+        if run.organisation is not None:
+            found += run.organisation.diagnostics
         found += [d for m in run.models for d in m.diagnostics]
     else:
         found += [e for d in run.delta.models for e in d.errors]
@@ -354,10 +358,11 @@ def _coverage(run: RunResult) -> list[str]:
         return out
     statuses = list(ControlStatus)
     totals: dict[str, dict[ControlStatus, int]] = {}
-    for m in run.models:
-        for c in m.controls:
-            per = totals.setdefault(c.framework, dict.fromkeys(statuses, 0))
-            per[c.status] += 1
+    # The organisation's controls count once for the repository, then each model's own.
+    org = run.organisation.controls if run.organisation is not None else ()
+    for c in (*org, *(c for m in run.models for c in m.controls)):
+        per = totals.setdefault(c.framework, dict.fromkeys(statuses, 0))
+        per[c.status] += 1
     if not totals:
         return ["No control was judged."]
     out = [
@@ -405,7 +410,8 @@ def check_markdown(run: RunResult) -> str:
     else:
         lines += ["None.", ""]
     if run.delta is not None:
-        existing = [(d.path, f) for d in run.delta.models for f in d.existing]
+        existing = [(r.path, r.finding) for r in run.delta.existing]
+        existing += [(d.path, f) for d in run.delta.models for f in d.existing]
         if existing:
             lines += _folded(
                 f"{len(existing)} findings already on the base", _finding_rows(existing)

@@ -332,6 +332,13 @@ def _fill(log: _Log, run: RunResult) -> list[dict[str, Any]]:
             notifications.append(_notification(d))
     models = {m.path: m for m in run.models}
     if run.delta is None:
+        organisation = run.organisation
+        if organisation is not None:  # judged once: its findings are in the register file
+            for d in organisation.diagnostics:
+                log.diagnostic(d)
+            for check in organisation.checks:
+                for f in check.findings:
+                    log.finding(organisation.path, f)
         for model in run.models:
             for d in model.diagnostics:
                 log.diagnostic(d)
@@ -353,6 +360,8 @@ def _fill(log: _Log, run: RunResult) -> list[dict[str, Any]]:
             log.finding(m.path, f, waived=waived, baseline="unchanged")
     for r in run.delta.findings:
         log.finding(r.path, r.finding, baseline="new")
+    for r in run.delta.existing:
+        log.finding(r.path, r.finding, baseline="unchanged")
     return notifications
 
 

@@ -11,6 +11,7 @@ quoting a model) can start a line of its own or send terminal control sequences.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import assert_never
@@ -21,6 +22,7 @@ from ..results import (
     CheckExplanation,
     CheckInfo,
     CheckListing,
+    ControlResult,
     ControlStatus,
     DiscoveryReport,
     Finding,
@@ -29,6 +31,7 @@ from ..results import (
     MatrixFramework,
     MatrixReport,
     ModelReport,
+    OrganisationReport,
     Outcome,
     PolicyTestReport,
     Provenance,
@@ -47,6 +50,7 @@ from .json import judged_findings, review_summary, severity_counts, summarize
 
 _STATUS_ORDER = [
     ControlStatus.SATISFIED,
+    ControlStatus.ATTESTED,
     ControlStatus.PARTIAL,
     ControlStatus.NOT_SATISFIED,
     ControlStatus.WAIVED,
@@ -92,15 +96,94 @@ def finding_lines(path: str, f: Finding, view: View, indent: str = "") -> list[s
     return lines
 
 
-def _model_lines(m: ModelReport, view: View) -> list[str]:
+GROUP_AT = 3
+"""A check with this many findings of one message template in one file prints them as one
+line: the count and the list of what differs (every finding stays in the JSON)."""
+
+
+def _template_of(f: Finding, rules: Mapping[str, CheckInfo]) -> str | None:
+    """The message template (`control {0} has no evidence`) a finding was rendered from,
+    when the check declares it and the finding carries its arguments."""
+    info = rules.get(f.check_id)
+    if info is None or not f.arguments:
+        return None
+    return dict(info.messages).get(f.template)
+
+
+def _varying(template: str, group: Sequence[Finding]) -> int | None:
+    """The one placeholder whose text differs across `group`; None when another differs too."""
+    count = len(group[0].arguments)
+    differ = [i for i in range(count) if len({f.arguments[i] for f in group}) > 1]
+    if len(differ) == 1 and f"{{{differ[0]}}}" in template:
+        return differ[0]
+    return None
+
+
+def check_lines(
+    path: str,
+    findings: Sequence[Finding],
+    view: View,
+    rules: Mapping[str, CheckInfo],
+    indent: str = "",
+) -> list[str]:
+    """The lines of one check's findings in one file: each finding on its own line, except
+    `GROUP_AT` or more of one template that differ in one placeholder, which print as one
+    line with the count and the list (`TM-ATTEST-001 12 x "control ... has no evidence":
+    nist-ai-rmf/MAP 1.4, ...`), at the first one's place."""
+    groups: dict[tuple[str, str, tuple[str, ...]], list[Finding]] = {}
+    order: list[tuple[str, str, tuple[str, ...]] | Finding] = []
+    for f in findings:
+        template = _template_of(f, rules)
+        if template is None or len(findings) < GROUP_AT:
+            order.append(f)
+            continue
+        key = (f.template, f.severity.value, (str(len(f.arguments)),))
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    lines: list[str] = []
+    for item in order:
+        if isinstance(item, Finding):
+            lines.extend(finding_lines(path, item, view, indent))
+            continue
+        group = groups[item]
+        template = _template_of(group[0], rules)
+        at = _varying(template, group) if template is not None and len(group) >= GROUP_AT else None
+        if template is None or at is None:
+            for f in group:
+                lines.extend(finding_lines(path, f, view, indent))
+            continue
+        lines.extend(_group_lines(path, group, template, at, view, indent))
+    return lines
+
+
+def _group_lines(
+    path: str, group: Sequence[Finding], template: str, at: int, view: View, indent: str
+) -> list[str]:
+    first = group[0]
+    shown = list(first.arguments)
+    shown[at] = "..."
+    pattern = re.sub(r"\{(\d+)\}", lambda m: shown[int(m.group(1))], template)
+    items = ", ".join(dict.fromkeys(f.arguments[at] for f in group))
+    where = f"{path}:{first.line}:{first.column}" if first.line else path
+    lines = [
+        f"{indent}{where}: {first.severity.value}: {first.check_id} {len(group)} x "
+        f'"{pattern}": {items}'
+    ]
+    if view.explain:
+        lines.append(f"{indent}  fix: {first.hint or 'see policyengine explain ' + first.check_id}")
+    return lines
+
+
+def _model_lines(m: ModelReport, view: View, rules: Mapping[str, CheckInfo]) -> list[str]:
     lines = [] if view.quiet else [f"{m.path}: {m.model_id or '(not loaded)'}" + (
         f", owner {m.owner}" if m.owner else "")]  # fmt: skip
     indent = "" if view.quiet else "  "
     lines.extend(f"{indent}{d.render()}" for d in m.diagnostics)
     for check in m.checks:
-        for f in check.findings:
-            if _shown(f, view):
-                lines.extend(finding_lines(m.path, f, view, indent))
+        shown = [f for f in check.findings if _shown(f, view)]
+        lines.extend(check_lines(m.path, shown, view, rules, indent))
     if view.quiet:
         return lines
     if m.review is not None:
@@ -108,12 +191,41 @@ def _model_lines(m: ModelReport, view: View) -> list[str]:
         for r in m.review.reasons:
             status = r.status.value if r.status else "not evaluated"
             lines.append(f"    - {r.rule.value} ({status}): {r.message}")
+    lines.extend(_control_counts(m.controls))
+    return lines
+
+
+def _control_counts(controls: Sequence[ControlResult]) -> list[str]:
+    """`  iso42001: 30 controls: 20 satisfied, 4 attested, ...`, a line per framework."""
     frameworks: dict[str, Counter[ControlStatus]] = {}
-    for c in m.controls:
+    for c in controls:
         frameworks.setdefault(c.framework, Counter())[c.status] += 1
+    lines = []
     for fw, counts in frameworks.items():
         parts = [f"{counts[s]} {s.value}" for s in _STATUS_ORDER if counts[s]]
         lines.append(f"  {fw}: {sum(counts.values())} controls: " + ", ".join(parts))
+    return lines
+
+
+def organisation_lines(
+    o: OrganisationReport, view: View, rules: Mapping[str, CheckInfo]
+) -> list[str]:
+    """The repository's organisation register, judged once: its errors, the register
+    checks' findings (grouped like a model's) and its controls per framework."""
+    if view.quiet:
+        lines = []
+    elif not o.found:
+        lines = [f"{o.path}: organisation register (not found: `policyengine init-register` "
+                 "writes a starter)"]  # fmt: skip
+    else:
+        lines = [f"{o.path}: organisation register"]
+    indent = "" if view.quiet else "  "
+    lines.extend(f"{indent}{d.render()}" for d in o.diagnostics)
+    for check in o.checks:
+        shown = [f for f in check.findings if _shown(f, view)]
+        lines.extend(check_lines(o.path, shown, view, rules, indent))
+    if not view.quiet:
+        lines.extend(_control_counts(o.controls))
     return lines
 
 
@@ -146,9 +258,13 @@ def _delta_lines(d: PullRequestDelta, view: View) -> list[str]:
     for r in d.findings:
         if _shown(r.finding, view):
             lines.extend(finding_lines(r.path, r.finding, view, indent))
-    if view.show_existing and any(m.existing or m.existing_errors for m in d.models):
+    on_base = d.existing or any(m.existing or m.existing_errors for m in d.models)
+    if view.show_existing and on_base:
         if not view.quiet:
             lines.append("already on the base:")
+        for r in d.existing:
+            if _shown(r.finding, view):
+                lines.extend(finding_lines(r.path, r.finding, view, indent))
         for m in d.models:
             lines.extend(f"{indent}{e.render()}" for e in m.existing_errors)
             for f in m.existing:
@@ -172,10 +288,13 @@ def _check_text(run: RunResult) -> str:
     pull-request mode, what the pull request changed and made new or worse instead; then
     the provenance and the summary line, last."""
     view = run.view
+    rules = {r.id: r for r in run.rules}
     lines = [d.render() for d in run.diagnostics]
     if run.delta is None:
+        if run.organisation is not None:
+            lines.extend(organisation_lines(run.organisation, view, rules))
         for m in run.models:
-            lines.extend(_model_lines(m, view))
+            lines.extend(_model_lines(m, view, rules))
     else:
         lines.extend(_delta_lines(run.delta, view))
     if view.quiet:

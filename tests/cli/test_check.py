@@ -45,7 +45,8 @@ def _golden(name: str, text: str, update: bool) -> None:
 def test_validate_examples_passes(capsys: pytest.CaptureFixture[str], examples_copy: Path) -> None:
     code, out, err = _run(capsys, "validate", str(examples_copy), *AS_OF)
     assert code == 0, out
-    assert out.endswith("3 models (3 valid, 0 invalid); no findings\n")
+    # governance/register.yaml, the organisation register, is no threat model
+    assert out.endswith("3 models (3 valid, 0 invalid), 1 other YAML files skipped; no findings\n")
     assert err == ""
 
 
@@ -70,7 +71,7 @@ def test_check_examples_json_contract(
     code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")
     doc = json.loads(out)
     assert code == 1
-    assert doc["schema_version"] == 4
+    assert doc["schema_version"] == 5
     placeholders = provenance_placeholders(examples_copy)
     assert placeholders[doc["provenance"]["policy_digest"]] == "<policy-set-sha256>"
     assert doc["provenance"]["as_of"] == "2026-11-27"
@@ -409,7 +410,13 @@ def test_check_examples_junit_golden(
     assert code == 1
     root = ET.fromstring(out)
     suites = {s.get("name"): s for s in root.findall("testsuite")}
-    assert list(suites) == ["nist-ai-rmf", "iso42001", "atlas", "validate"]
+    assert list(suites) == ["nist-ai-rmf", "iso42001", "atlas", "organisation", "validate"]
+    # the register's checks are cases of their own suite, once for the repository
+    register = suites["organisation"].findall("testcase")
+    assert {c.get("classname") for c in register} == {"governance/register.yaml"}
+    assert [c.get("name", "").split()[0] for c in register] == [
+        "TM-REG-001", "TM-REG-002", "TM-REG-003", "TM-REG-004", "TM-REG-005"
+    ]  # fmt: skip
     cases = root.findall("testsuite/testcase")
     assert root.get("tests") == str(len(cases))
     assert root.get("failures") == str(sum(c.find("failure") is not None for c in cases))

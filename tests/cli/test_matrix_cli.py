@@ -112,12 +112,17 @@ def test_matrix_json(in_examples: Path, capsys: pytest.CaptureFixture[str], upda
     code, out, _ = _run(capsys, "matrix", "--as-of", AS_OF, "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert [fw["framework"] for fw in doc["frameworks"]] == ["nist-ai-rmf", "iso42001", "atlas"]
     for fw in doc["frameworks"]:
-        cells = [c for row in fw["controls"] for c in row["cells"]]
-        # the totals count every cell with a result, each status once
-        assert sum(fw["totals"].values()) + fw["unjudged"] == len(cells)
+        own = [c for row in fw["controls"] if not row["organisation"] for c in row["cells"]]
+        org = [row for row in fw["controls"] if row["organisation"]]
+        # the totals count every model's cell with a result, each status once, and an
+        # organisation control once for the repository, not once per model
+        assert sum(fw["totals"].values()) + fw["unjudged"] == len(own) + len(org)
+        assert all(row["judged_by"] == "organisation" for row in org)
+        for row in org:  # every model inherits the register's one result
+            assert {c["status"] for c in row["cells"]} == {row["organisation"]["status"]}
         assert all(row["title"] for row in fw["controls"])
     assert doc["provenance"]["policy_digest"] in _placeholders()
     scores = {t["id"]: (t["likelihood"], t["impact"]) for t in doc["models"][2]["threats"]}

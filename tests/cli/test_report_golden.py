@@ -139,7 +139,7 @@ def test_status_text(in_examples: Path, capsys: pytest.CaptureFixture[str], upda
 def test_status_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
     code, out, _ = _run(capsys, "status", "--as-of", AS_OF, "--format", "json")
     doc = json.loads(out)
-    assert code == 1 and doc["schema_version"] == 3
+    assert code == 1 and doc["schema_version"] == 4
     change = [r for m in doc["models"] for r in m["reasons"] if r["rule"] == "change"]
     assert change == []  # the history was read, and no trigger changed since the review
     _golden("status-examples.json", out, update)

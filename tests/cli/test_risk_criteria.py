@@ -17,6 +17,7 @@ from policyengine.cli import main
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 MODEL = "models/support-assistant.yaml"
+REGISTER = "governance/register.yaml"
 
 Model = dict[str, Any]
 
@@ -34,9 +35,11 @@ def _check(
     capsys: pytest.CaptureFixture[str],
     change: Callable[[Model], None] = lambda _: None,
     config: Callable[[dict[str, Any]], None] = lambda _: None,
+    register: Callable[[dict[str, Any]], None] = lambda _: None,
 ) -> tuple[int, dict[str, Any]]:
     """`check --format json` of the support assistant changed by `change`, in a copy of the
-    examples whose config is changed by `config`; the report of that model."""
+    examples whose config is changed by `config` and organisation register by `register`;
+    the report of that model."""
     root = tmp_path / "examples"
     shutil.copytree(EXAMPLES, root)
     model = yaml.safe_load((EXAMPLES / MODEL).read_text(encoding="utf-8"))
@@ -45,6 +48,9 @@ def _check(
     settings = yaml.safe_load((EXAMPLES / ".policyengine.yaml").read_text(encoding="utf-8"))
     config(settings)
     (root / ".policyengine.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    decisions = yaml.safe_load((EXAMPLES / REGISTER).read_text(encoding="utf-8"))
+    register(decisions)
+    (root / REGISTER).write_text(yaml.safe_dump(decisions), encoding="utf-8")
     code = main(
         [
             "check",
@@ -156,11 +162,35 @@ def test_without_acceptors_no_acceptance_at_the_threshold_is_valid(
     def config(settings: dict[str, Any]) -> None:
         del settings["risk"]["acceptors"]
 
-    code, report = _check(tmp_path, capsys, config=config)
+    def register(decisions: dict[str, Any]) -> None:
+        del decisions["risk_acceptors"]
+
+    code, report = _check(tmp_path, capsys, config=config, register=register)
     assert code == 1
     assert [m.split(",")[0] for m in _messages(report, "TM-TREAT-003")] == [
         "the acceptance of threat T-005 (risk 15) is approved by head of support engineering"
     ]
+
+
+def test_the_registers_acceptors_replace_the_configs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def config(settings: dict[str, Any]) -> None:
+        settings["risk"]["acceptors"] = ["head of support engineering"]
+
+    def register(decisions: dict[str, Any]) -> None:
+        decisions["risk_acceptors"] = ["head of risk"]
+
+    code, report = _check(tmp_path, capsys, config=config, register=register)
+    assert code == 1
+    assert [m.split(",")[0] for m in _messages(report, "TM-TREAT-003")] == [
+        "the acceptance of threat T-005 (risk 15) is approved by head of support engineering"
+    ]
+    # Without the register's list, the config's applies: the same approver is authorised.
+    code, report = _check(
+        tmp_path / "again", capsys, config=config, register=lambda d: d.pop("risk_acceptors")
+    )
+    assert _messages(report, "TM-TREAT-003") == []
 
 
 def test_a_planned_control_is_partial_treatment(

@@ -15,6 +15,7 @@ from policyengine.report.json import (
     _delta,
     _diagnostic,
     _model,
+    organisation_json,
     provenance_json,
     summarize,
 )
@@ -48,6 +49,7 @@ def _whole(run: RunResult) -> str:
         "models": [_model(m) for m in run.models],
         "summary": summarize(run),
         "provenance": provenance_json(run.provenance),
+        "organisation": organisation_json(run.organisation),
     }
     if run.delta is not None:
         doc["pull_request"] = _delta(run.delta)

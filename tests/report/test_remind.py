@@ -114,7 +114,7 @@ def test_nothing_due() -> None:
 
 def test_json() -> None:
     doc = json.loads(render_remind(sample_run(), OutputFormat.JSON, 14))
-    assert doc["schema_version"] == 4
+    assert doc["schema_version"] == 5
     assert doc["within_days"] == 14 and doc["count"] == 4
     assert [o["owner"] for o in doc["owners"]] == ["team-a", "team-b", "(no owner)"]
     assert doc["owners"][1]["models"][0]["reasons"][0]["message"] == "late"

@@ -84,7 +84,7 @@ def test_text_table_is_aligned_with_reasons_under_each_model() -> None:
 
 def test_json_shape() -> None:
     doc = json.loads(render_status(sample_run(), OutputFormat.JSON))
-    assert doc["schema_version"] == 3
+    assert doc["schema_version"] == 4
     assert doc["as_of"] == "2026-11-01"
     b = doc["models"][1]
     assert b == {

@@ -1,0 +1,269 @@
+"""The organisation register: loading with located errors, judging once per repository,
+and the starter register (policyengine.register)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from policyengine.catalog import load_controls
+from policyengine.pipeline import evidence_naming
+from policyengine.register import (
+    DEFAULT_PATH,
+    REGISTER_CHECKS,
+    judge_register,
+    load_register,
+    starter_controls,
+    starter_register,
+)
+from policyengine.results import ControlStatus
+
+AS_OF = date(2026, 11, 27)
+FRAMEWORKS = ("nist-ai-rmf", "iso42001")
+CATALOG = load_controls()
+ORGANISATION = [c.key for c in CATALOG.judged("organisation")]
+
+HEAD = """apiVersion: policyengine/v1
+kind: OrganisationRegister
+documents:
+  - id: DOC-POLICY
+    title: AI policy
+    path: docs/policy.md
+    version: "1"
+    owner: head of risk
+    approver: board
+    approved: 2026-06-01
+    review_period: annual
+controls:
+"""
+
+
+def _decision(control: str, **fields: str) -> str:
+    values = {
+        "applicable": "true",
+        "justification": "We build AI systems, so the policy sets the rules for all of them.",
+        "status": "implemented",
+        "owner": "head of risk",
+        "documents": "[DOC-POLICY]",
+    } | fields
+    return f"  - control: {control}\n" + "".join(f"    {k}: {v}\n" for k, v in values.items())
+
+
+def _repo(tmp_path: Path, body: str, head: str = HEAD) -> Path:
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "docs" / "policy.md").write_text("# AI policy\n\nThe rules.\n", encoding="utf-8")
+    (tmp_path / "governance").mkdir(exist_ok=True)
+    (tmp_path / DEFAULT_PATH).write_text(head + body, encoding="utf-8")
+    return tmp_path
+
+
+def _all_decided(**override: dict[str, str]) -> str:
+    return "".join(_decision(key, **override.get(key, {})) for key in ORGANISATION)
+
+
+def _judged(root: Path) -> dict[str, tuple[ControlStatus, tuple[str, ...]]]:
+    report = judge_register(load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, AS_OF)
+    return {
+        c.control_id: (c.status, tuple(f.check_id for f in c.findings)) for c in report.controls
+    }
+
+
+def test_a_missing_register_leaves_every_organisation_control_undecided(tmp_path: Path) -> None:
+    loaded = load_register(tmp_path, catalog=CATALOG)
+    assert (loaded.found, loaded.register, loaded.diagnostics) == (False, None, ())
+    report = judge_register(loaded, CATALOG, FRAMEWORKS, AS_OF)
+    assert [c.control_id for c in report.controls] == ORGANISATION
+    assert {c.status for c in report.controls} == {ControlStatus.NOT_SATISFIED}
+    (undecided,) = [c for c in report.checks if c.check_id == "TM-REG-001"]
+    # one finding per missing entry, for the repository
+    assert [f.controls for f in undecided.findings] == [(key,) for key in ORGANISATION]
+    assert (
+        undecided.findings[0].message
+        == f"control {ORGANISATION[0]} has no decision in the register"
+    )
+
+
+def test_a_framework_not_evaluated_is_not_judged(tmp_path: Path) -> None:
+    report = judge_register(load_register(tmp_path), CATALOG, ("iso42001",), AS_OF)
+    assert {c.framework for c in report.controls} == {"iso42001"}
+
+
+def test_decided_controls_are_attested_not_satisfied(tmp_path: Path) -> None:
+    judged = _judged(_repo(tmp_path, _all_decided()))
+    assert set(judged.values()) == {(ControlStatus.ATTESTED, ())}
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "checks"),
+    [
+        ({"justification": "TBD"}, ControlStatus.NOT_SATISFIED, ("TM-REG-002",)),
+        ({"justification": '""'}, ControlStatus.NOT_SATISFIED, ("TM-REG-002",)),
+        (
+            {"applicable": "false", "justification": "n/a", "status": "null"},
+            ControlStatus.NOT_SATISFIED,
+            ("TM-REG-002",),
+        ),
+        (
+            {"applicable": "false", "justification": "We run no AI system that does this at all."},
+            ControlStatus.NOT_APPLICABLE,
+            (),
+        ),
+        ({"status": "partial"}, ControlStatus.PARTIAL, ("TM-REG-004",)),
+        ({"status": "planned"}, ControlStatus.NOT_SATISFIED, ("TM-REG-004",)),
+        ({"documents": "[]"}, ControlStatus.NOT_SATISFIED, ("TM-REG-005",)),
+        ({"status": "null"}, ControlStatus.NOT_SATISFIED, ("TM-REG-001",)),
+        ({"applicable": "null"}, ControlStatus.NOT_SATISFIED, ("TM-REG-001",)),
+    ],
+    ids=[
+        "placeholder-justification",
+        "empty-justification",
+        "not-applicable-placeholder",
+        "not-applicable-justified",
+        "partial",
+        "planned",
+        "no-document",
+        "no-status",
+        "undecided",
+    ],
+)
+def test_each_decision_problem_is_one_finding(
+    tmp_path: Path, fields: dict[str, str], status: ControlStatus, checks: tuple[str, ...]
+) -> None:
+    key = ORGANISATION[0]
+    judged = _judged(_repo(tmp_path, _all_decided(**{key: fields})))
+    assert judged[key] == (status, checks)
+    assert all(v == (ControlStatus.ATTESTED, ()) for k, v in judged.items() if k != key)
+
+
+def test_an_expired_document_fails_the_controls_it_implements(tmp_path: Path) -> None:
+    root = _repo(
+        tmp_path, _all_decided(), HEAD.replace("approved: 2026-06-01", "approved: 2025-11-01")
+    )
+    report = judge_register(load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, AS_OF)
+    (expired,) = [c for c in report.checks if c.check_id == "TM-REG-003"]
+    (finding,) = expired.findings
+    assert (
+        finding.message
+        == "document DOC-POLICY expired on 2026-11-01 (approved 2025-11-01, reviewed annual)"
+    )
+    assert finding.controls == tuple(ORGANISATION)
+    assert (finding.line, finding.column, finding.pointer) == (4, 5, "/documents/0")
+    assert {c.status for c in report.controls} == {ControlStatus.NOT_SATISFIED}
+    # the day before it expires, it is still within its review period
+    report = judge_register(
+        load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, date(2026, 10, 31)
+    )
+    assert {c.status for c in report.controls} == {ControlStatus.ATTESTED}
+
+
+def test_the_result_points_at_the_decision_and_its_documents(tmp_path: Path) -> None:
+    report = judge_register(
+        load_register(_repo(tmp_path, _all_decided()), catalog=CATALOG), CATALOG, FRAMEWORKS, AS_OF
+    )
+    first = report.controls[0]
+    assert first.evidence == ("governance/register.yaml#/controls/0", "docs/policy.md")
+    assert first.note.startswith("We build AI systems")
+    assert [c.check_id for c in report.checks] == [c.id for c in REGISTER_CHECKS]
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "message"),
+    [
+        (
+            _decision("iso42001/A.2.2", applicable="maybe"),
+            (14, 5),
+            "controls/0/applicable: \"maybe\" is not of type 'boolean' or 'null'",
+        ),
+        (
+            _decision("iso42001/A.2.2", documents="[DOC-NOPE]"),
+            (18, 17),
+            "control iso42001/A.2.2 cites document DOC-NOPE, which the register does not list",
+        ),
+        (
+            _decision("iso42001/A.99"),
+            (13, 5),
+            "control iso42001/A.99 is not in the catalog",
+        ),
+        (
+            _decision("iso42001/A.2.2") + _decision("iso42001/A.2.2"),
+            (19, 5),
+            "control iso42001/A.2.2 is decided twice",
+        ),
+    ],
+    ids=["schema", "unknown-document", "unknown-control", "twice"],
+)
+def test_register_errors_are_located(
+    tmp_path: Path, body: str, where: tuple[int, int], message: str
+) -> None:
+    loaded = load_register(_repo(tmp_path, body), catalog=CATALOG)
+    assert loaded.register is None and loaded.found
+    (d,) = loaded.diagnostics
+    assert (d.file, (d.line, d.column), d.message) == ("governance/register.yaml", where, message)
+    assert d.render().startswith(f"governance/register.yaml:{where[0]}:{where[1]}: error: ")
+
+
+def test_a_document_path_must_exist_inside_the_repository(tmp_path: Path) -> None:
+    head = HEAD.replace("path: docs/policy.md", "path: ../outside.md")
+    loaded = load_register(_repo(tmp_path, _all_decided(), head), catalog=CATALOG)
+    (d,) = loaded.diagnostics
+    assert (d.line, d.column) == (6, 5)
+    assert d.message == "document DOC-POLICY: ../outside.md is not a file inside the repository"
+    missing = HEAD.replace("path: docs/policy.md", "path: docs/gone.md")
+    (d,) = load_register(_repo(tmp_path, _all_decided(), missing)).diagnostics
+    assert "docs/gone.md is not a file inside the repository" in d.message
+
+
+def test_a_register_that_is_not_yaml_is_one_located_error(tmp_path: Path) -> None:
+    loaded = load_register(_repo(tmp_path, "  - control: [unclosed\n"))
+    (d,) = loaded.diagnostics
+    assert d.file == "governance/register.yaml" and d.line >= 12 and d.code == "yaml"
+
+
+def test_a_url_document_needs_no_file(tmp_path: Path) -> None:
+    head = HEAD.replace("path: docs/policy.md", "url: https://intranet.example.com/ai-policy")
+    loaded = load_register(_repo(tmp_path, _all_decided(), head), catalog=CATALOG)
+    assert loaded.diagnostics == ()
+    assert loaded.register is not None and loaded.register.documents[0].where.startswith("https:")
+
+
+def test_the_starter_register_is_valid_and_lists_every_control_undecided(tmp_path: Path) -> None:
+    text = starter_register(CATALOG)
+    (tmp_path / "governance").mkdir()
+    (tmp_path / DEFAULT_PATH).write_text(text, encoding="utf-8")
+    loaded = load_register(tmp_path, catalog=CATALOG)
+    assert loaded.diagnostics == () and loaded.register is not None
+    listed = [d.control for d in loaded.register.decisions]
+    assert listed == [c.key for c in starter_controls(CATALOG)]
+    annex = [c.key for c in CATALOG.for_framework("iso42001") if c.id.startswith("A.")]
+    assert set(ORGANISATION) <= set(listed) and set(annex) <= set(listed)
+    assert len(annex) == 38
+    assert not any(d.decided for d in loaded.register.decisions)
+    assert loaded.register.risk_acceptors is None  # the config's acceptors still apply
+    report = judge_register(loaded, CATALOG, FRAMEWORKS, AS_OF)
+    (undecided,) = [c for c in report.checks if c.check_id == "TM-REG-001"]
+    assert len(undecided.findings) == len(ORGANISATION)
+    assert starter_register(CATALOG) == text  # deterministic
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Threat model: `support-assistant`.", True),
+        ("Covers support-assistant and nothing else", True),
+        ("Covers support-assistant.", True),
+        ("Covers support-assistant-v2 only", False),
+        ("Covers old-support-assistant only", False),
+        ("Covers support-assistant.v2 only", False),
+        ("no mention at all", False),
+    ],
+)
+def test_system_evidence_names_the_model_as_a_whole_word(
+    tmp_path: Path, text: str, named: bool
+) -> None:
+    (tmp_path / "e.md").write_text(text, encoding="utf-8")
+    names = evidence_naming(tmp_path)
+    assert names("e.md", "support-assistant") is named
+    assert names("../e.md", "support-assistant") is False
+    assert names("missing.md", "support-assistant") is False
