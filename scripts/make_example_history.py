@@ -453,6 +453,218 @@ _HISTORY: tuple[_Commit, ...] = (
     ),
 )
 
+# --- the organisation register: the models lose their organisation attestations -------
+
+_SUPPORT_BEFORE_REGISTER = (
+    "  # Controls that only organisation documents can meet; re-confirmed at each qua"
+    "rterly review.\n"
+    "  attestations:\n"
+    "    - {control: nist-ai-rmf/MAP 1.2, evidence: docs/governance/roles-and-respons"
+    "ibilities.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 1.3, evidence: docs/governance/ai-strategy.md, b"
+    "y: AI governance board, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 1.4, evidence: docs/design/support-assistant-bus"
+    "iness-case.md, by: head of support, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 1.6, evidence: docs/design/support-assistant-req"
+    "uirements.md, by: ai-platform-team, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 2.3, evidence: docs/governance/evaluation-method"
+    "ology.md, by: security architecture, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 3.1, evidence: docs/design/support-assistant-bus"
+    "iness-case.md, by: head of support, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 3.2, evidence: docs/design/support-assistant-bus"
+    "iness-case.md, by: head of support, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 3.4, evidence: docs/governance/resources-support"
+    "-assistant.md, by: ai-platform-team, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 5.2, evidence: docs/governance/raising-concerns."
+    "md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.3, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.5, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.6, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.8, evidence: docs/governance/user-informat"
+    "ion-support-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.9, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.12, evidence: docs/governance/environmenta"
+    "l-impact-2026.md, by: AI governance board, date: 2026-10-15}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.13, evidence: docs/governance/evaluation-m"
+    "ethodology.md, by: security architecture, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MEASURE 3.2, evidence: docs/governance/evaluation-me"
+    "thodology.md, by: security architecture, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MEASURE 3.3, evidence: docs/governance/raising-conce"
+    "rns.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MEASURE 4.1, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 4.2, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 4.3, evidence: evidence/monitoring/support-a"
+    "ssistant-2026-q3.md, by: ai-platform-team, date: 2026-10-02}\n"
+    "    - {control: iso42001/6.1.4, evidence: docs/governance/impact-assessment-proc"
+    "ess.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/8.4, evidence: docs/governance/impact-assessment-suppor"
+    "t-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.2.2, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.2.3, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.2.4, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.3.3, evidence: docs/governance/raising-concerns.md, b"
+    "y: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.4.6, evidence: docs/governance/resources-support-assi"
+    "stant.md, by: ai-platform-team, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.5.2, evidence: docs/governance/impact-assessment-proc"
+    "ess.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.5.3, evidence: docs/governance/impact-assessment-supp"
+    "ort-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.5.4, evidence: docs/governance/impact-assessment-supp"
+    "ort-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.5.5, evidence: docs/governance/impact-assessment-supp"
+    "ort-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.6.1.2, evidence: docs/governance/ai-strategy.md, by: "
+    "AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.6.1.3, evidence: docs/governance/responsible-developm"
+    "ent.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.6.2.5, evidence: docs/design/support-assistant-releas"
+    "e-plan.md, by: ai-platform-team, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.6.2.7, evidence: docs/design/support-assistant-requir"
+    "ements.md, by: ai-platform-team, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.6.2.8, evidence: docs/controls/event-logging.md, by: "
+    "platform-security, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.7.2, evidence: docs/controls/dataset-change-review.md"
+    ", by: ml-engineering, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.7.4, evidence: docs/design/ft-data-preparation.md, by"
+    ": ml-engineering, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.7.6, evidence: docs/design/ft-data-preparation.md, by"
+    ": ml-engineering, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.8.2, evidence: docs/governance/user-information-suppo"
+    "rt-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.8.3, evidence: docs/governance/incident-communication"
+    ".md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.8.4, evidence: docs/governance/incident-communication"
+    ".md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.8.5, evidence: docs/governance/customer-commitments.m"
+    "d, by: legal and privacy, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.9.3, evidence: docs/governance/ai-strategy.md, by: AI"
+    " governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.10.4, evidence: docs/governance/customer-commitments."
+    "md, by: legal and privacy, date: 2026-10-02}\n"
+)
+_SUPPORT_WITH_REGISTER = (
+    "  # Evidence about this system only (each file names support-assistant); the org"
+    "anisation's\n"
+    "  # controls are decided once in governance/register.yaml. Re-confirmed at each "
+    "review.\n"
+    "  attestations:\n"
+    "    - {control: nist-ai-rmf/MAP 1.4, evidence: docs/design/support-assistant-bus"
+    "iness-case.md, by: head of support, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 1.6, evidence: docs/design/support-assistant-req"
+    "uirements.md, by: ai-platform-team, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 3.1, evidence: docs/design/support-assistant-bus"
+    "iness-case.md, by: head of support, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MAP 3.2, evidence: docs/design/support-assistant-bus"
+    "iness-case.md, by: head of support, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.3, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.5, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.6, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.9, evidence: evidence/evaluations/support-"
+    "assistant-2026-10.md, by: ai-platform-team, date: 2026-10-14}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.10, evidence: docs/governance/privacy-asse"
+    "ssment-support-assistant.md, by: legal and privacy, date: 2026-10-02}\n"
+    "    - {control: nist-ai-rmf/MEASURE 4.3, evidence: evidence/monitoring/support-a"
+    "ssistant-2026-q3.md, by: ai-platform-team, date: 2026-10-02}\n"
+    "    - {control: iso42001/6.1.4, evidence: docs/governance/impact-assessment-supp"
+    "ort-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/8.4, evidence: docs/governance/impact-assessment-suppor"
+    "t-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.5.3, evidence: docs/governance/impact-assessment-supp"
+    "ort-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.5.4, evidence: docs/governance/impact-assessment-supp"
+    "ort-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.5.5, evidence: docs/governance/impact-assessment-supp"
+    "ort-assistant.md, by: AI governance board, date: 2026-10-02}\n"
+    "    - {control: iso42001/A.6.2.5, evidence: docs/design/support-assistant-releas"
+    "e-plan.md, by: ai-platform-team, date: 2026-10-02}\n"
+)
+
+_CODING_BEFORE_REGISTER = (
+    "  not_applicable:\n"
+    "    - {control: iso42001/A.7.6, reason: The agent uses the open-weights model as"
+    " released; no training data is prepared.}\n"
+    "  # Confirmed at the June review; not re-confirmed since.\n"
+    "  attestations:\n"
+    "    - {control: nist-ai-rmf/MAP 1.2, evidence: docs/governance/roles-and-respons"
+    "ibilities.md, by: AI governance board, date: 2026-06-10}\n"
+    "    - {control: nist-ai-rmf/MEASURE 3.3, evidence: docs/governance/raising-conce"
+    "rns.md, by: AI governance board, date: 2026-06-10}\n"
+    "    - {control: iso42001/A.2.2, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-06-10}\n"
+    "    - {control: iso42001/A.2.3, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-06-10}\n"
+    "    - {control: iso42001/A.2.4, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-06-10}\n"
+    "    - {control: iso42001/A.3.3, evidence: docs/governance/raising-concerns.md, b"
+    "y: AI governance board, date: 2026-06-10}\n"
+)
+_CODING_WITH_REGISTER = (
+    "  # No system evidence yet: no impact assessment, evaluation report or release p"
+    "lan is\n"
+    "  # cited. The organisation's controls are decided once in governance/register.y"
+    "aml.\n"
+    "  attestations: []\n"
+)
+
+_PARTNER_BEFORE_REGISTER = (
+    "    - {control: nist-ai-rmf/MAP 1.2, evidence: docs/governance/roles-and-respons"
+    "ibilities.md, by: AI governance board, date: 2026-08-20}\n"
+    "    - {control: nist-ai-rmf/MEASURE 3.3, evidence: docs/governance/raising-conce"
+    "rns.md, by: AI governance board, date: 2026-08-20}\n"
+    "    - {control: iso42001/A.2.2, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-08-20}\n"
+    "    - {control: iso42001/A.2.3, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-08-20}\n"
+    "    - {control: iso42001/A.2.4, evidence: docs/governance/ai-policy.md, by: AI g"
+    "overnance board, date: 2026-08-20}\n"
+    "    - {control: iso42001/A.3.3, evidence: docs/governance/raising-concerns.md, b"
+    "y: AI governance board, date: 2026-08-20}\n"
+    "    - {control: nist-ai-rmf/MEASURE 2.12, evidence: docs/governance/environmenta"
+    "l-impact-2026.md, by: AI governance board, date: 2026-10-15}\n"
+    "    - {control: iso42001/A.5.4, evidence: docs/governance/partner-classifier-imp"
+    "act-assessment.md, by: AI governance board, date: 2026-08-20}\n"
+    "    - {control: iso42001/A.8.3, evidence: docs/governance/incident-communication"
+    ".md, by: AI governance board, date: 2026-08-20}\n"
+    "    - {control: iso42001/A.8.4, evidence: docs/governance/incident-communication"
+    ".md, by: AI governance board, date: 2026-08-20}\n"
+)
+_PARTNER_WITH_REGISTER = (
+    "    - {control: iso42001/A.5.4, evidence: docs/governance/partner-classifier-imp"
+    "act-assessment.md, by: AI governance board, date: 2026-08-20}\n"
+)
+
+_HISTORY = (
+    *_HISTORY,
+    _Commit(
+        "2026-11-20T09:30:00",
+        _PRIYA,
+        "Decide the organisation's controls once, in governance/register.yaml",
+        paths=(
+            "governance/register.yaml",
+            "docs/governance/competences.md",
+            "docs/governance/ai-risk-acceptance.md",
+        ),
+        edits=(
+            (SUPPORT, _sub(_SUPPORT_WITH_REGISTER, _SUPPORT_BEFORE_REGISTER)),
+            (CODING, _sub(_CODING_WITH_REGISTER, _CODING_BEFORE_REGISTER)),
+            (PARTNER, _sub(_PARTNER_WITH_REGISTER, _PARTNER_BEFORE_REGISTER)),
+        ),
+    ),
+)
+
 _LAST = _Commit(
     "2026-11-24T16:05:00",
     _DANA,
