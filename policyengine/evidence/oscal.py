@@ -31,6 +31,7 @@ _NS = "https://policyengine.dev/ns/oscal"
 
 _JUDGED = {
     ControlStatus.SATISFIED: ("satisfied", "pass"),
+    ControlStatus.ATTESTED: ("satisfied", "other"),
     ControlStatus.PARTIAL: ("not-satisfied", "fail"),
     ControlStatus.NOT_SATISFIED: ("not-satisfied", "fail"),
     ControlStatus.WAIVED: ("not-satisfied", "other"),
@@ -120,6 +121,8 @@ def assessment_results(
             status: dict[str, Any] = {"state": state, "reason": reason}
             if c.status is ControlStatus.WAIVED:
                 status["remarks"] = f"waived: {c.note or 'by the model'}"
+            if c.status is ControlStatus.ATTESTED:
+                status["remarks"] = "attested: met by cited evidence, not verified by a check"
             findings.append(
                 {
                     "uuid": _uuid(*key, "finding", report.path, c.control_id),
