@@ -472,7 +472,7 @@ def test_register_section_as_committed(examples: Path, tmp_path: Path) -> None:
     from policyengine.pipeline import RunOptions
 
     root = _repo_copy(examples, tmp_path)
-    (root / "governance").mkdir()
+    (root / "governance").mkdir(exist_ok=True)  # the examples have a register of their own
     (root / "governance" / "register.yaml").write_text(REGISTER)
     with git.Repo(root) as repo:
         repo.index.add(["governance/register.yaml"])
