@@ -797,6 +797,54 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
     return _report(args, MatrixReport(matrix, colour=_colour(args)))
 
 
+def _locator(root: Path) -> Any:
+    """The line of a JSON pointer in a repository file (a model, the register), each file
+    read once; 0 when the file does not load."""
+    from .errors import InvalidDocument
+    from .loader import Document, load_document
+
+    docs: dict[str, Document | None] = {}
+
+    def locate(file: str, pointer: str) -> int:
+        if file not in docs:
+            try:
+                docs[file] = load_document(root / file, root)
+            except InvalidDocument:
+                docs[file] = None
+        doc = docs[file]
+        return doc.locate_pointer(pointer)[0] if doc is not None and pointer else 0
+
+    return locate
+
+
+def _cmd_soa(args: argparse.Namespace) -> int:
+    from .catalog import load_controls
+    from .pipeline import RunOptions, run_check
+    from .register import load_register
+    from .results import SoaReport
+    from .soa import build_soa
+
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        raise UsageError("--format xlsx writes a binary workbook: give --output FILE")
+    config, paths = _repository(args)
+    options = RunOptions(
+        config=config,
+        as_of=_today(args),
+        frameworks=_frameworks(args, config),
+        engine=_engine_choice(args, config),
+        extra_policy_dirs=tuple(args.policy),
+        workers=args.workers,
+    )
+    run = run_check(paths, options, progress=_progress_bar(args))
+    _require_models(args, run, config, paths)
+    for diagnostic in run.diagnostics:
+        logger.warning("%s", diagnostic.render())
+    controls = load_controls()
+    loaded = load_register(config.root, config.register, catalog=controls)
+    soa = build_soa(run, controls, loaded.register, _locator(config.root))
+    return _report(args, SoaReport(soa))
+
+
 def _cmd_discover(args: argparse.Namespace) -> int:
     from .config import find_root
     from .discovery import discover_report
@@ -1228,6 +1276,23 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", "-f", choices=["text", "json"], default="text")
     p.set_defaults(func=_cmd_evidence_verify)
+
+    p = sub.add_parser(
+        "soa",
+        help="ISO/IEC 42001 Statement of Applicability: Annex A decisions and verdicts",
+        description="Every ISO/IEC 42001 Annex A control with our paraphrased title, the "
+        "organisation register's decision (applicability, justification, implementation, "
+        "owner, documents) and, per model, the checks' verdicts with the evidence located "
+        "(file, line, JSON pointer).",
+    )
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    _add_output_options(p, "soa")
+    _add_config_options(p)
+    _add_date_options(p)
+    _add_engine_options(p)
+    _add_worker_options(p)
+    _add_model_options(p)
+    p.set_defaults(func=_cmd_soa)
 
     p = sub.add_parser(
         "init", help="set a repository up: config, starter model, CI workflows, pre-commit"

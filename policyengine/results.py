@@ -736,6 +736,115 @@ class MatrixReport:
     `NO_COLOR`); other formats ignore it."""
 
 
+# --- the Statement of Applicability -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidencePointer:
+    """Where a verdict's evidence is: a file, the line in it and a JSON pointer into it."""
+
+    file: str
+    """Path relative to the repository root (a model, the register, a cited document)."""
+    line: int = 0
+    """1-based line of the pointed node; 0 for a whole file or when unknown."""
+    pointer: str = ""
+    """JSON pointer (RFC 6901) into the file; "" for a whole file."""
+    what: str = ""
+    """What it is: a finding (`TM-ATTEST-002: control ... has no evidence`), a cited
+    document, a decision; "" for evidence the result cites."""
+
+
+@dataclass(frozen=True)
+class SoaDecision:
+    """The organisation register's decision on one control, as the SoA shows it."""
+
+    applicable: bool | None
+    """Whether the control applies; None: not decided."""
+    justification: str
+    """Why it applies or not."""
+    implementation: str | None
+    """`implemented`, `partial`, `planned`, `not_implemented`; None: not decided."""
+    owner: str
+    """Who is accountable."""
+    documents: tuple[str, ...]
+    """The implementing documents: `ID title, version V (path or URL)` each."""
+    where: EvidencePointer
+    """The decision in the register."""
+
+
+@dataclass(frozen=True)
+class SoaVerdict:
+    """One model's result for one control: the checks' verdict and what it rests on."""
+
+    model_path: str
+    """The model file."""
+    model_id: str
+    """Its `metadata.id`."""
+    status: ControlStatus | None
+    """The control's status for the model; None when the model has no result for it
+    (invalid, or it does not declare ISO/IEC 42001)."""
+    checks: tuple[str, ...] = ()
+    """The checks mapped to the control, sorted."""
+    failed: tuple[str, ...] = ()
+    """Those with a finding against the control."""
+    evidence: tuple[EvidencePointer, ...] = ()
+    """The findings and the cited evidence, located."""
+    note: str = ""
+    """Why the control does not apply to the model (the engine's or the model's reason),
+    why it is waived, or other context."""
+
+
+@dataclass(frozen=True)
+class SoaRow:
+    """One ISO/IEC 42001 Annex A control in the Statement of Applicability."""
+
+    control: str
+    """`iso42001/A.2.2`."""
+    id: str
+    """`A.2.2`."""
+    title: str
+    """Our paraphrase of the control (never the standard's text)."""
+    judged_by: str
+    """`checks`, `organisation` or `system` (the catalog's)."""
+    decision: SoaDecision | None
+    """The register's decision; None when it has none."""
+    status: ControlStatus | None = None
+    """An organisation control's result for the repository (judged once from the
+    register); None for the others, which each model's verdict judges."""
+    evidence: tuple[EvidencePointer, ...] = ()
+    """An organisation control's findings and evidence, located."""
+    verdicts: tuple[SoaVerdict, ...] = ()
+    """Per model (path order), the checks' verdict; empty for an organisation control."""
+
+
+@dataclass(frozen=True)
+class Soa:
+    """The ISO/IEC 42001 Statement of Applicability of a repository on a date."""
+
+    rows: tuple[SoaRow, ...]
+    """Every Annex A control of the catalog, in catalog order."""
+    models: tuple[MatrixModel, ...]
+    """The models judged, by path."""
+    as_of: date
+    """The date the rules used."""
+    register: str = ""
+    """The register file ("" when none was read)."""
+    organisation: str = ""
+    """The organisation's name from the register."""
+    provenance: Provenance | None = None
+    """Where it comes from."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Problems of the run and of the register."""
+
+
+@dataclass(frozen=True)
+class SoaReport:
+    """`policyengine soa`: the Statement of Applicability."""
+
+    soa: Soa
+    """The statement."""
+
+
 class CodeKind(StrEnum):
     """What `discover` found in code or a dependency manifest (`CodeFinding.kind`)."""
 
@@ -996,6 +1105,7 @@ Report = (
     | DiscoveryReport
     | CheckListing
     | CheckExplanation
+    | SoaReport
 )
 """What a command hands to a formatter: `RunResult` for `validate` and `check`."""
 
@@ -1038,6 +1148,7 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
     - `discover`: 0 (a file it could not read or parse is a warning), 1 on an error.
     - `matrix`: 1 when a model is invalid (its column has no result) or a run-level error
       diagnostic; the gaps a complete matrix shows never fail it (that is `check`'s job).
+    - `soa`: the same, an error in the organisation register counting as a run-level one.
 
     Exit status 2 (the tool could not do its job) never
     comes from here: it is the CLI's answer to an exception.
@@ -1055,6 +1166,9 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
             return 0
         case MatrixReport(matrix=matrix):
             return _matrix_status(matrix)
+        case SoaReport(soa=soa):
+            broken = any(d.level is Level.ERROR for d in soa.diagnostics)
+            return 1 if broken or not all(m.valid for m in soa.models) else 0
         case DiscoveryReport():
             return 1 if any(d.level is Level.ERROR for d in report.diagnostics) else 0
         case _:

@@ -46,10 +46,12 @@ from policyengine.results import (
     ReviewVerdict,
     RunResult,
     Severity,
+    SoaReport,
     StatusReport,
     Technique,
     TestResult,
 )
+from policyengine.soa import build_soa
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "policyengine"
@@ -405,6 +407,8 @@ def _sample(command: str) -> tuple[Report, str]:
             return AtlasChange("5.4.0", "5.6.1", CatalogDiff(("AML.T0051",), (), ())), "AML.T0051"
         case "matrix":
             return MatrixReport(build_matrix(run, load_controls())), "MAP 5.1"
+        case "soa":
+            return SoaReport(build_soa(run, load_controls(), None)), "A.2.2"
         case "checks":
             return CheckListing((_INFO,)), "TM-SCORE-002"
         case "explain":

@@ -131,6 +131,7 @@ FORMATS_OF: Mapping[str, tuple[OutputFormat, ...]] = MappingProxyType(
         "atlas list": (_T, _J),
         "atlas diff": (_T, _J),
         "matrix": (_T, _M, OutputFormat.CSV, _J, OutputFormat.XLSX, OutputFormat.HTML),
+        "soa": (_M, OutputFormat.CSV, _J, OutputFormat.XLSX, OutputFormat.HTML),
         "checks": (_T, _J),
         "explain": (_T, _M),
         "discover": (OutputFormat.YAML, _J, _T),
@@ -161,7 +162,7 @@ class StatusStyle:
 STATUS_STYLE: Mapping[ControlStatus, StatusStyle] = MappingProxyType(
     {
         ControlStatus.SATISFIED: StatusStyle("+", "32", "C6EFCE", "satisfied"),
-        ControlStatus.ATTESTED: StatusStyle("a", "34", "D9EAD3", "attested"),
+        ControlStatus.ATTESTED: StatusStyle("a", "34", "BFE3E8", "attested"),
         ControlStatus.PARTIAL: StatusStyle("~", "33", "FFEB9C", "partial"),
         ControlStatus.NOT_SATISFIED: StatusStyle("X", "31;1", "FFC7CE", "not satisfied"),
         ControlStatus.NOT_APPLICABLE: StatusStyle("-", "2", "E7E6E6", "not applicable"),

@@ -1,5 +1,6 @@
-"""The CSV format: the `status` table, one row per model, and the `matrix`, one row per
-cell (framework, control, model), for a spreadsheet.
+"""The CSV format: the `status` table, one row per model, the `matrix`, one row per
+cell (framework, control, model), and the Statement of Applicability, one row per control
+and model, for a spreadsheet.
 
 Free-text cells (paths, ids, owners, reasons, notes, messages) go through
 `escape.csv_cell`, so that none is read as a formula nor breaks a line; dates and the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import assert_never
 
 from ..results import (
@@ -18,12 +20,16 @@ from ..results import (
     CheckExplanation,
     CheckListing,
     DiscoveryReport,
+    EvidencePointer,
     Matrix,
     MatrixReport,
     PolicyTestReport,
+    Provenance,
     RemindReport,
     Report,
     RunResult,
+    Soa,
+    SoaReport,
     StatusReport,
 )
 from . import Formatter, OutputFormat, escape, no_view
@@ -55,6 +61,8 @@ class CsvFormatter(Formatter):
                 return _status_csv(report.run)
             case MatrixReport():
                 return _matrix_csv(report.matrix)
+            case SoaReport():
+                return _soa_csv(report.soa)
             case (
                 RunResult()
                 | RemindReport()
@@ -80,22 +88,24 @@ _MATRIX_COLUMNS = (
 of the file still says where it came from."""
 
 
+def _stamp(p: Provenance | None, as_of: date) -> list[str]:
+    """The provenance columns of a row: as of, tool, commit, policy digest, catalogs."""
+    if p is None:
+        return [as_of.isoformat(), "", "", "", ""]
+    return [
+        p.as_of.isoformat(),
+        p.tool_version,
+        commit_label(p),
+        p.policy_digest or "",
+        "; ".join(f"{name} {version}" for name, version in p.catalogs),
+    ]
+
+
 def _matrix_csv(matrix: Matrix) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(_MATRIX_COLUMNS)
-    p = matrix.provenance
-    stamp = (
-        [
-            p.as_of.isoformat(),
-            p.tool_version,
-            commit_label(p),
-            p.policy_digest or "",
-            "; ".join(f"{name} {version}" for name, version in p.catalogs),
-        ]
-        if p is not None
-        else [matrix.as_of.isoformat(), "", "", "", ""]
-    )
+    stamp = _stamp(matrix.provenance, matrix.as_of)
     for fw in matrix.frameworks:
         for row in fw.rows:
             for model, c in zip(matrix.models, row.cells, strict=True):
@@ -118,4 +128,60 @@ def _matrix_csv(matrix: Matrix) -> str:
                         for v in (*head, model.path, model.model_id, *facts, *stamp)
                     ]
                 )
+    return buf.getvalue()
+
+
+_SOA_COLUMNS = (
+    "control", "title", "judged_by", "applicable", "justification", "implementation", "owner",
+    "documents", "model_path", "model_id", "status", "checks", "failed", "evidence", "note",
+    "as_of", "tool_version", "commit", "policy_digest", "catalogs",
+)  # fmt: skip
+"""One row per Annex A control and model (one row for the repository for an organisation
+control, its model columns empty); the provenance on every row."""
+
+
+def _pointers(evidence: tuple[EvidencePointer, ...]) -> str:
+    return "; ".join(
+        " ".join(
+            part for part in (f"{p.file}:{p.line}" if p.line else p.file, p.pointer, p.what) if part
+        )
+        for p in evidence
+    )
+
+
+def _soa_csv(soa: Soa) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(_SOA_COLUMNS)
+    stamp = _stamp(soa.provenance, soa.as_of)
+    for row in soa.rows:
+        d = row.decision
+        decided = (
+            [
+                "" if d.applicable is None else ("yes" if d.applicable else "no"),
+                d.justification,
+                d.implementation or "",
+                d.owner,
+                "; ".join(d.documents),
+            ]
+            if d is not None
+            else ["", "", "", "", ""]
+        )
+        head = [row.id, row.title, row.judged_by, *decided]
+        if row.judged_by == "organisation":
+            status = row.status.value if row.status is not None else ""
+            facts = ["", "", status, "", "", _pointers(row.evidence), ""]
+            writer.writerow([escape.csv_cell(v) for v in (*head, *facts, *stamp)])
+            continue
+        for v in row.verdicts:
+            facts = [
+                v.model_path,
+                v.model_id,
+                v.status.value if v.status is not None else "",
+                " ".join(v.checks),
+                " ".join(v.failed),
+                _pointers(v.evidence),
+                v.note,
+            ]
+            writer.writerow([escape.csv_cell(x) for x in (*head, *facts, *stamp)])
     return buf.getvalue()

@@ -1,4 +1,5 @@
-"""The HTML format: the `matrix` as one self-contained page (no network, no CDN).
+"""The HTML format: the `matrix` and the Statement of Applicability (`soa_html`), each as
+one self-contained page (no network, no CDN).
 
 The page has a heat map of the matrix (one table per framework, a coloured cell per model
 and control), a likelihood-by-impact heat map per model, and filters by framework, status
@@ -29,6 +30,8 @@ from ..results import (
     RemindReport,
     Report,
     RunResult,
+    Soa,
+    SoaReport,
     StatusReport,
     risk_band,
 )
@@ -37,6 +40,8 @@ from .markdown import (
     framework_details_markdown,
     matrix_models_markdown,
     provenance_markdown,
+    soa_details_markdown,
+    soa_table_markdown,
 )
 from .text import style_of
 
@@ -271,6 +276,8 @@ class HtmlFormatter(Formatter):
         match report:
             case MatrixReport():
                 return matrix_html(report.matrix)
+            case SoaReport():
+                return soa_html(report.soa)
             case (
                 RunResult()
                 | StatusReport()
@@ -285,3 +292,71 @@ class HtmlFormatter(Formatter):
                 raise no_view(OutputFormat.HTML, report)
             case _:
                 assert_never(report)
+
+
+# --- the Statement of Applicability ------------------------------------------------------
+
+
+def _soa_status(status: ControlStatus | None) -> str:
+    value = status.value if status is not None else "none"
+    style = STATUS_STYLE[status] if status is not None else NO_RESULT
+    return f'<td class="cell s-{value}" title="{_h(style.label)}">{_h(style.label)}</td>'
+
+
+def _soa_table(soa: Soa) -> str:
+    heads = "".join(f'<th title="{_h(m.path)}">{_h(m.label)}</th>' for m in soa.models)
+    rows = []
+    for row in soa.rows:
+        d = row.decision
+        if d is None or d.applicable is None:
+            applicable = "undecided"
+        else:
+            applicable = "yes" if d.applicable else "no"
+        if row.judged_by == "organisation":
+            results = _soa_status(row.status) + "".join(
+                '<td class="inherited">inherited</td>' for _ in soa.models
+            )
+        else:
+            results = '<td class="na">-</td>' + "".join(_soa_status(v.status) for v in row.verdicts)
+        cells = (
+            f'<th>{_h(row.id)}</th><td class="title">{_h(row.title)}</td>'
+            f"<td>{_h(applicable)}</td>"
+            f"<td>{_h(d.implementation or 'undecided') if d is not None else 'undecided'}</td>"
+            f"<td>{_h(d.owner) if d is not None else ''}</td>{results}"
+        )
+        rows.append(f'<tr data-control="{_h(row.control)}">{cells}</tr>')
+    return (
+        '<table class="heat soa"><thead><tr><th>Control</th><th>Title</th><th>Applicable</th>'
+        f"<th>Implementation</th><th>Owner</th><th>Organisation</th>{heads}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def soa_html(soa: Soa) -> str:
+    """The Statement of Applicability as one self-contained page: a table coloured by
+    status, then the Markdown's decisions, verdicts, evidence and provenance."""
+    title = f"Statement of Applicability, ISO/IEC 42001 Annex A ({soa.as_of.isoformat()})"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<link rel="icon" href="data:,">',
+        f"<title>{_h(title)}</title><style>{_css()}</style></head><body>",
+        f"<h1>{_h(title)}</h1>",
+        _legend(),
+        '<section id="soa">',
+        _soa_table(soa),
+        "</section>",
+        '<section id="decisions"><h2>Decisions</h2>',
+        _markdown(soa_table_markdown(soa)),
+        "</section>",
+        '<section id="verdicts"><h2>Verdicts and evidence</h2>',
+        _markdown(soa_details_markdown(soa)),
+        "</section>",
+    ]
+    if soa.provenance is not None:
+        provenance = _markdown(provenance_markdown(soa.provenance))
+        parts.append(f'<section id="provenance">{provenance}</section>')
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

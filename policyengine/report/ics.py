@@ -28,6 +28,7 @@ from ..results import (
     RemindReport,
     Report,
     RunResult,
+    SoaReport,
     StatusReport,
 )
 from . import Formatter, OutputFormat, escape, no_view
@@ -110,6 +111,7 @@ class IcsFormatter(Formatter):
                 | CheckExplanation()
                 | MatrixReport()
                 | DiscoveryReport()
+                | SoaReport()
             ):
                 raise no_view(OutputFormat.ICS, report)
             case _:

@@ -3,8 +3,8 @@
 Every document carries `schema_version`, bumped on any change to its shape: the
 `check`/`validate` report (`SCHEMA_VERSION`), `status` and `remind`
 (`REVIEW_SCHEMA_VERSION`), `test` and `atlas list`/`atlas diff` (`TOOL_SCHEMA_VERSION`),
-`matrix` (`MATRIX_SCHEMA_VERSION`). The check, matrix, status and remind reports carry their
-provenance (`provenance_json`).
+`matrix` (`MATRIX_SCHEMA_VERSION`), `soa` (`SOA_SCHEMA_VERSION`). The check, matrix, soa,
+status and remind reports carry their provenance (`provenance_json`).
 A review verdict has one JSON shape everywhere (`review_json`); a rule that could not run
 has the status `"unknown"` (the verdict fails), one that was not evaluated because the run
 allowed it (`--allow-unknown-history`; an ATLAS rule without `review.atlas_version`) the
@@ -30,6 +30,7 @@ from ..results import (
     ControlStatus,
     Diagnostic,
     DiscoveryReport,
+    EvidencePointer,
     Finding,
     Matrix,
     MatrixCell,
@@ -46,6 +47,9 @@ from ..results import (
     ReviewVerdict,
     RunResult,
     Severity,
+    Soa,
+    SoaDecision,
+    SoaReport,
     StatusReport,
 )
 from . import Formatter, OutputFormat, escape, no_view
@@ -467,6 +471,8 @@ class JsonFormatter(Formatter):
                 raise no_view(OutputFormat.JSON, report)
             case DiscoveryReport():
                 yield _dumps(_discover_doc(report)) + "\n"
+            case SoaReport():
+                yield _dumps(_soa_doc(report.soa)) + "\n"
             case _:
                 assert_never(report)
 
@@ -604,5 +610,67 @@ def _matrix_doc(matrix: Matrix) -> dict[str, Any]:
                 ],
             }
             for fw in matrix.frameworks
+        ],
+    }
+
+
+# --- the Statement of Applicability ------------------------------------------------------
+
+SOA_SCHEMA_VERSION = 1
+"""Version of the `soa` JSON report."""
+
+
+def _pointer(p: EvidencePointer) -> dict[str, Any]:
+    return {"file": p.file, "line": p.line, "pointer": p.pointer, "what": p.what}
+
+
+def _soa_doc(soa: Soa) -> dict[str, Any]:
+    def decision(d: SoaDecision | None) -> dict[str, Any] | None:
+        if d is None:
+            return None
+        return {
+            "applicable": d.applicable,
+            "justification": d.justification,
+            "implementation": d.implementation,
+            "owner": d.owner,
+            "documents": list(d.documents),
+            "where": _pointer(d.where),
+        }
+
+    return {
+        "schema_version": SOA_SCHEMA_VERSION,
+        "tool": "policyengine",
+        "as_of": soa.as_of.isoformat(),
+        "provenance": provenance_json(soa.provenance),
+        "register": soa.register,
+        "organisation": soa.organisation,
+        "errors": [_diagnostic(d) | {"file": d.file} for d in soa.diagnostics],
+        "models": [
+            {"path": m.path, "id": m.model_id, "owner": m.owner, "valid": m.valid}
+            for m in soa.models
+        ],
+        "controls": [
+            {
+                "control": row.control,
+                "id": row.id,
+                "title": row.title,
+                "judged_by": row.judged_by,
+                "decision": decision(row.decision),
+                "status": row.status.value if row.status is not None else None,
+                "evidence": [_pointer(p) for p in row.evidence],
+                "verdicts": [
+                    {
+                        "model": v.model_path,
+                        "id": v.model_id,
+                        "status": v.status.value if v.status is not None else None,
+                        "checks": list(v.checks),
+                        "failed": list(v.failed),
+                        "evidence": [_pointer(p) for p in v.evidence],
+                        "note": v.note,
+                    }
+                    for v in row.verdicts
+                ],
+            }
+            for row in soa.rows
         ],
     }

@@ -25,6 +25,7 @@ from ..results import (
     CheckListing,
     ControlStatus,
     DiscoveryReport,
+    EvidencePointer,
     Finding,
     Matrix,
     MatrixCell,
@@ -37,6 +38,10 @@ from ..results import (
     Report,
     ReviewReason,
     RunResult,
+    Soa,
+    SoaDecision,
+    SoaReport,
+    SoaRow,
     StatusReport,
     exit_status,
 )
@@ -149,6 +154,8 @@ class MarkdownFormatter(Formatter):
                 return check_markdown(report)
             case CheckExplanation():
                 return _explain_markdown(report.check)
+            case SoaReport():
+                return soa_markdown(report.soa)
             case (
                 PolicyTestReport()
                 | AtlasListing()
@@ -425,4 +432,120 @@ def check_markdown(run: RunResult) -> str:
     lines += ["### Reviews", "", *_reviews(run.models), ""]
     if run.provenance is not None:
         lines += _folded("Provenance", provenance_markdown(run.provenance).splitlines())
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- the Statement of Applicability ------------------------------------------------------
+
+
+def _applicable(decision: SoaDecision | None) -> str:
+    if decision is None or decision.applicable is None:
+        return "undecided"
+    return "yes" if decision.applicable else "no"
+
+
+def soa_pointer(p: EvidencePointer) -> str:
+    """`path:line` `/pointer` what: one located piece of evidence, as Markdown."""
+    where = _code(f"{p.file}:{p.line}" if p.line else p.file, in_table=True)
+    pointer = f" {_code(p.pointer, in_table=True)}" if p.pointer else ""
+    what = f" {_md(p.what)}" if p.what else ""
+    return f"{where}{pointer}{what}"
+
+
+def soa_result(row: SoaRow, soa: Soa) -> str:
+    """The row's result in words: the register's for an organisation control, else each
+    model's (`support-assistant: attested`)."""
+    if row.judged_by == "organisation":
+        return (row.status.value if row.status is not None else "no result") + " (organisation)"
+    return "; ".join(
+        f"{_md(v.model_id or v.model_path)}: {v.status.value if v.status else 'no result'}"
+        for v in row.verdicts
+    )
+
+
+def _soa_counts(soa: Soa) -> str:
+    decisions = [r.decision for r in soa.rows]
+    yes = sum(1 for d in decisions if d is not None and d.applicable is True)
+    no = sum(1 for d in decisions if d is not None and d.applicable is False)
+    return (
+        f"{len(soa.rows)} controls: {yes} applicable, {no} not applicable, "
+        f"{len(soa.rows) - yes - no} undecided"
+    )
+
+
+def soa_table_markdown(soa: Soa) -> str:
+    """One row per Annex A control: decision, owner, documents and result."""
+    lines = [
+        "| Control | Title | Applicable | Justification | Implementation | Owner | Documents "
+        "| Result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in soa.rows:
+        d = row.decision
+        cells = [
+            _md(row.id),
+            _md(row.title),
+            _applicable(d),
+            _md(d.justification) if d is not None else "",
+            _md(d.implementation or "undecided") if d is not None else "undecided",
+            _md(d.owner) if d is not None else "",
+            "<br>".join(_md(doc) for doc in d.documents) if d is not None else "",
+            soa_result(row, soa),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def soa_details_markdown(soa: Soa) -> str:
+    """Per control: how it is judged, the decision's place, and each verdict with its
+    checks and evidence located (file, line, JSON pointer)."""
+    lines: list[str] = []
+    for row in soa.rows:
+        lines += ["", f"### {_md(row.id)} {_md(row.title)}", ""]
+        how = {
+            "organisation": "the organisation register, once for the repository",
+            "system": "evidence each model cites about its system",
+            "checks": "the checks, per model",
+        }.get(row.judged_by, row.judged_by)
+        lines.append(f"Judged by {how}.")
+        lines.append("")
+        if row.decision is not None:
+            lines.append(f"- decision: {soa_pointer(row.decision.where)}")
+        else:
+            lines.append("- decision: none in the register")
+        if row.judged_by == "organisation":
+            status = row.status.value if row.status is not None else "no result"
+            lines.append(f"- result: **{status}**")
+            lines.extend(f"  - {soa_pointer(p)}" for p in row.evidence)
+        for v in row.verdicts:
+            status = v.status.value if v.status is not None else "no result"
+            checks = f"; checks {', '.join(v.checks)}" if v.checks else ""
+            note = f": {_md(v.note)}" if v.note else ""
+            name = _md(v.model_id or v.model_path)
+            lines.append(f"- **{name}** ({_code(v.model_path)}): {status}{note}{checks}")
+            lines.extend(f"  - {soa_pointer(p)}" for p in v.evidence)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def soa_markdown(soa: Soa) -> str:
+    """The Statement of Applicability: the table, then the verdicts and their evidence,
+    then the provenance."""
+    who = f"{_md(soa.organisation)}: " if soa.organisation else ""
+    register = f"register {_code(soa.register)}" if soa.register else "no register"
+    lines = [
+        f"## Statement of Applicability, ISO/IEC 42001 Annex A ({soa.as_of.isoformat()})",
+        "",
+        f"{who}{_soa_counts(soa)}; decisions from the {register}. Titles are our own "
+        "paraphrases of the controls.",
+        "",
+    ]
+    problems = [
+        f"- {_cell_code(f'{d.file}:{d.line}:{d.column}')} {d.level.value}: {_md(d.message)}"
+        for d in soa.diagnostics
+    ]
+    if problems:
+        lines += ["### Problems", "", *problems, ""]
+    lines += [soa_table_markdown(soa), "## Verdicts and evidence", "", soa_details_markdown(soa)]
+    if soa.provenance is not None:
+        lines.append(provenance_markdown(soa.provenance))
     return "\n".join(lines).rstrip("\n") + "\n"

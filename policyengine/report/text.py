@@ -41,11 +41,12 @@ from ..results import (
     ReviewReason,
     ReviewVerdict,
     RunResult,
+    SoaReport,
     StatusReport,
     TestResult,
     View,
 )
-from . import NO_RESULT, STATUS_STYLE, Formatter, StatusStyle, escape
+from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, StatusStyle, escape, no_view
 from .json import judged_findings, review_summary, severity_counts, summarize
 
 _STATUS_ORDER = [
@@ -574,6 +575,8 @@ class TextFormatter(Formatter):
                 return _explain_text(report.check)
             case DiscoveryReport():
                 return _discover_text(report)
+            case SoaReport():
+                raise no_view(OutputFormat.TEXT, report)
             case _:
                 assert_never(report)
 

@@ -1,4 +1,5 @@
-"""The xlsx format: the `matrix` as an Excel workbook, made with XlsxWriter.
+"""The xlsx format: the `matrix` and the Statement of Applicability (`soa_xlsx`) as Excel
+workbooks, made with XlsxWriter.
 
 One sheet per framework (controls by models, each cell coloured by its status, the header
 row and the control columns frozen, filters on every column, the totals below), a `cells`
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, ClassVar, assert_never
 
 import xlsxwriter
@@ -24,13 +25,17 @@ from ..results import (
     CheckExplanation,
     CheckListing,
     DiscoveryReport,
+    EvidencePointer,
     Matrix,
     MatrixFramework,
     MatrixReport,
     PolicyTestReport,
+    Provenance,
     RemindReport,
     Report,
     RunResult,
+    Soa,
+    SoaReport,
     StatusReport,
 )
 from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, escape, no_view
@@ -53,7 +58,7 @@ def _text(value: str) -> str:
 class _Book:
     """The workbook being written, with one cell format per status."""
 
-    def __init__(self, matrix: Matrix, out: io.BytesIO) -> None:
+    def __init__(self, as_of: date, title: str, out: io.BytesIO) -> None:
         self.wb = xlsxwriter.Workbook(
             out,
             {
@@ -63,10 +68,10 @@ class _Book:
                 "strings_to_urls": False,
             },
         )
-        created = datetime.combine(matrix.as_of, time(0, 0))
+        created = datetime.combine(as_of, time(0, 0))
         self.wb.set_properties(
             {
-                "title": f"Control-coverage matrix {matrix.as_of.isoformat()}",
+                "title": title,
                 "author": "policyengine",
                 "created": created,
             }
@@ -146,9 +151,12 @@ def _cells_sheet(book: _Book, matrix: Matrix) -> None:
 
 
 def _about_sheet(book: _Book, matrix: Matrix) -> None:
+    _about(book, "control-coverage matrix", matrix.as_of, matrix.provenance)
+
+
+def _about(book: _Book, report: str, as_of: date, p: Provenance | None) -> None:
     ws = book.wb.add_worksheet("about")
-    rows = [("report", "control-coverage matrix"), ("as_of", matrix.as_of.isoformat())]
-    p = matrix.provenance
+    rows = [("report", report), ("as_of", as_of.isoformat())]
     if p is not None:
         rows.extend(
             [
@@ -168,7 +176,7 @@ def _about_sheet(book: _Book, matrix: Matrix) -> None:
 def matrix_xlsx(matrix: Matrix) -> bytes:
     """The workbook's bytes; the same matrix gives the same bytes."""
     out = io.BytesIO()
-    book = _Book(matrix, out)
+    book = _Book(matrix.as_of, f"Control-coverage matrix {matrix.as_of.isoformat()}", out)
     for fw in matrix.frameworks:
         _framework_sheet(book, fw, matrix)
     _cells_sheet(book, matrix)
@@ -191,13 +199,16 @@ class XlsxFormatter(Formatter):
     def encoded(self, report: Report) -> Iterator[bytes]:
         """The workbook's bytes, in one piece."""
         self._check(report)
+        if isinstance(report, SoaReport):
+            yield soa_xlsx(report.soa)
+            return
         assert isinstance(report, MatrixReport)
         yield matrix_xlsx(report.matrix)
 
     @staticmethod
     def _check(report: Report) -> None:
         match report:
-            case MatrixReport():
+            case MatrixReport() | SoaReport():
                 return
             case (
                 RunResult()
@@ -213,3 +224,112 @@ class XlsxFormatter(Formatter):
                 raise no_view(OutputFormat.XLSX, report)
             case _:
                 assert_never(report)
+
+
+# --- the Statement of Applicability ------------------------------------------------------
+
+_SOA_HEADS = (
+    "control", "title", "judged_by", "applicable", "justification", "implementation", "owner",
+    "documents", "organisation",
+)  # fmt: skip
+
+
+def _soa_sheet(book: _Book, soa: Soa) -> None:
+    ws = book.wb.add_worksheet("soa")
+    heads = [*_SOA_HEADS, *(m.label for m in soa.models)]
+    for col, head in enumerate(heads):
+        book.put(ws, 0, col, head, book.bold)
+    for r, row in enumerate(soa.rows, start=1):
+        d = row.decision
+        applicable = "" if d is None or d.applicable is None else ("yes" if d.applicable else "no")
+        values = (
+            row.id,
+            row.title,
+            row.judged_by,
+            applicable,
+            d.justification if d is not None else "",
+            (d.implementation or "") if d is not None else "",
+            d.owner if d is not None else "",
+            "; ".join(d.documents) if d is not None else "",
+        )
+        for col, value in enumerate(values):
+            book.put(ws, r, col, value)
+        if row.judged_by == "organisation":
+            style = STATUS_STYLE[row.status] if row.status is not None else NO_RESULT
+            label = row.status.value if row.status is not None else ""
+            book.put(ws, r, len(_SOA_HEADS) - 1, label, book.fills[style.label])
+        for i, v in enumerate(row.verdicts):
+            style = STATUS_STYLE[v.status] if v.status is not None else NO_RESULT
+            label = v.status.value if v.status is not None else ""
+            book.put(ws, r, len(_SOA_HEADS) + i, label, book.fills[style.label])
+    ws.autofilter(0, 0, len(soa.rows), len(heads) - 1)
+    ws.freeze_panes(1, 2)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 50)
+    ws.set_column(2, 3, 12)
+    ws.set_column(4, 4, 60)
+    ws.set_column(5, 7, 20)
+    ws.set_column(8, max(8, len(heads) - 1), 16)
+
+
+_EVIDENCE_COLUMNS = (
+    "control",
+    "model_path",
+    "model_id",
+    "status",
+    "file",
+    "line",
+    "pointer",
+    "what",
+    "note",
+)
+
+
+def _soa_evidence_sheet(book: _Book, soa: Soa) -> None:
+    ws = book.wb.add_worksheet("evidence")
+    for col, head in enumerate(_EVIDENCE_COLUMNS):
+        book.put(ws, 0, col, head, book.bold)
+    r = 0
+    for row in soa.rows:
+        found: list[tuple[str, str, str, str, EvidencePointer | None]] = []
+        if row.decision is not None:
+            found.append(("", "", "", row.decision.justification, row.decision.where))
+        if row.judged_by == "organisation":
+            status = row.status.value if row.status is not None else ""
+            found += [("", "(organisation)", status, "", p) for p in row.evidence]
+        for v in row.verdicts:
+            status = v.status.value if v.status is not None else ""
+            found += [(v.model_path, v.model_id, status, v.note, p) for p in v.evidence]
+            if not v.evidence:
+                found.append((v.model_path, v.model_id, status, v.note, None))
+        for path, model_id, status, note, p in found:
+            r += 1
+            values = (
+                row.id,
+                path,
+                model_id,
+                status,
+                p.file if p is not None else "",
+                str(p.line) if p is not None and p.line else "",
+                p.pointer if p is not None else "",
+                p.what if p is not None else "",
+                note,
+            )
+            for col, value in enumerate(values):
+                book.put(ws, r, col, value)
+    ws.autofilter(0, 0, r, len(_EVIDENCE_COLUMNS) - 1)
+    ws.freeze_panes(1, 1)
+    ws.set_column(0, len(_EVIDENCE_COLUMNS) - 1, 20)
+
+
+def soa_xlsx(soa: Soa) -> bytes:
+    """The Statement of Applicability as a workbook: `soa` (a row per control, each model's
+    status coloured), `evidence` (a row per located piece of evidence) and `about`; the
+    same statement gives the same bytes."""
+    out = io.BytesIO()
+    book = _Book(soa.as_of, f"Statement of Applicability {soa.as_of.isoformat()}", out)
+    _soa_sheet(book, soa)
+    _soa_evidence_sheet(book, soa)
+    _about(book, "statement of applicability", soa.as_of, soa.provenance)
+    book.wb.close()
+    return out.getvalue()

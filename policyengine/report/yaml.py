@@ -21,6 +21,7 @@ from ..results import (
     RemindReport,
     Report,
     RunResult,
+    SoaReport,
     StatusReport,
 )
 from . import Formatter, OutputFormat, no_view
@@ -66,6 +67,7 @@ class YamlFormatter(Formatter):
                 | CheckListing()
                 | CheckExplanation()
                 | MatrixReport()
+                | SoaReport()
             ):
                 raise no_view(OutputFormat.YAML, report)
             case _:

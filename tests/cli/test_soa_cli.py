@@ -1,0 +1,154 @@
+"""`policyengine soa`: the ISO/IEC 42001 Statement of Applicability of the examples in
+every format (issue 12, item 4): all 38 Annex A controls with our paraphrased title, the
+register's decision (applicability, justification, implementation, owner, documents) and,
+per model, the checks' verdicts with evidence located (file, line, JSON pointer). Golden
+files hold the provenance digests as placeholders; the xlsx is compared as a text dump."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import assert_golden, commit_placeholder, committed_examples
+from test_matrix_cli import _dump
+
+from policyengine.catalog import load_controls
+from policyengine.cli import main
+
+AS_OF = "2026-11-27"
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`conftest.committed_examples`."""
+    return committed_examples(tmp_path_factory)
+
+
+@pytest.fixture
+def in_examples(examples: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(examples)
+    return examples
+
+
+@pytest.fixture
+def update(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _golden(name: str, text: str, update: bool) -> None:
+    from conftest import provenance_placeholders
+
+    places = provenance_placeholders(Path.cwd()) | commit_placeholder(Path.cwd())
+    assert_golden(name, text, update, places)
+
+
+ANNEX = [c for c in load_controls().for_framework("iso42001") if c.id.startswith("A.")]
+
+
+def test_soa_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "soa", "--as-of", AS_OF, "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1 and doc["register"] == "governance/register.yaml"
+    controls = doc["controls"]
+    # all 38 Annex A controls, in catalog order, each with a decision and a justification
+    assert [c["id"] for c in controls] == [c.id for c in ANNEX] and len(controls) == 38
+    assert all(c["decision"] and c["decision"]["justification"] for c in controls)
+    assert all(c["title"] for c in controls)
+    by_id = {c["id"]: c for c in controls}
+    policy = by_id["A.2.2"]
+    assert policy["judged_by"] == "organisation" and policy["status"] == "attested"
+    assert policy["verdicts"] == []  # judged once for the repository
+    assert policy["decision"]["documents"] == [
+        "DOC-AI-POLICY AI policy, version 2 (docs/governance/ai-policy.md)"
+    ]
+    where = policy["decision"]["where"]
+    assert (where["file"], where["pointer"]) == ("governance/register.yaml", "/controls/0")
+    assert where["line"] > 0
+    # per model: the checks' verdicts with evidence located in the model file
+    impact = {v["id"]: v for v in by_id["A.5.3"]["verdicts"]}
+    assert impact["support-assistant"]["status"] == "attested"
+    (cited,) = [e for e in impact["support-assistant"]["evidence"] if e["pointer"]]
+    assert cited["file"] == "models/support-assistant.yaml" and cited["line"] > 0
+    assert cited["pointer"].startswith("/compliance/attestations/")
+    missing = impact["coding-agent"]  # its threats are listed, its assessment is not cited
+    assert missing["status"] == "partial" and missing["failed"] == ["TM-ATTEST-002"]
+    assert missing["evidence"][0]["what"].startswith("TM-ATTEST-002: control iso42001/A.5.3")
+    # a control the engine rules out for a model carries its reason
+    provenance = {v["id"]: v for v in by_id["A.7.5"]["verdicts"]}
+    assert provenance["coding-agent"]["status"] == "not_applicable"
+    assert provenance["coding-agent"]["note"] == "no dataset in this model"
+    assert doc["provenance"]["as_of"] == AS_OF
+    _golden("soa-examples.json", out, update)
+
+
+def test_soa_markdown(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "soa", "--as-of", AS_OF)
+    assert code == 0
+    assert out.startswith("## Statement of Applicability, ISO/IEC 42001 Annex A (2026-11-27)")
+    assert "38 controls: 38 applicable, 0 not applicable, 0 undecided" in out
+    rows = [line for line in out.splitlines() if line.startswith("| A.")]
+    assert len(rows) == 38
+    assert "| A.2.2 | Documented AI policy | yes |" in out
+    assert "attested (organisation)" in out
+    _golden("soa-examples.md", out, update)
+
+
+def test_soa_csv(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "soa", "--as-of", AS_OF, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["control"] for r in rows} == {c.id for c in ANNEX}
+    organisation = [r for r in rows if r["judged_by"] == "organisation"]
+    assert len(organisation) == 15 and all(r["model_path"] == "" for r in organisation)
+    assert len(rows) == 15 + (38 - 15) * 3  # a row per model for the others
+    assert all(r["justification"] and r["as_of"] == AS_OF for r in rows)
+    _golden("soa-examples.csv", out, update)
+
+
+def test_soa_xlsx(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    code, out, _ = _run(capsys, "soa", "--as-of", AS_OF, "-f", "xlsx", "-o", str(first))
+    assert (code, out) == (0, "")
+    _run(capsys, "soa", "--as-of", AS_OF, "-f", "xlsx", "-o", str(second))
+    assert first.read_bytes() == second.read_bytes()
+    book = openpyxl.load_workbook(first)
+    assert book.sheetnames == ["soa", "evidence", "about"]
+    sheet = book["soa"]
+    assert sheet.max_row == 39 and sheet.freeze_panes == "C2" and sheet.auto_filter.ref
+    _golden("soa-examples.xlsx.txt", _dump(first), update)
+
+
+def test_soa_html(in_examples: Path, capsys: pytest.CaptureFixture[str], update: bool) -> None:
+    code, out, _ = _run(capsys, "soa", "--as-of", AS_OF, "--format", "html")
+    assert code == 0
+    assert out.startswith("<!DOCTYPE html>") and "default-src 'none'" in out
+    assert out.count('<tr data-control="iso42001/A.') == 38
+    assert "http://" not in out.replace("http-equiv", "") and "https://" not in out
+    _golden("soa-examples.html", out, update)
+
+
+def test_soa_without_a_register_lists_every_control_undecided(
+    capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = committed_examples(tmp_path_factory)
+    (root / "governance" / "register.yaml").unlink()
+    code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and len(doc["controls"]) == 38
+    assert all(c["decision"] is None for c in doc["controls"])
+    policy = next(c for c in doc["controls"] if c["id"] == "A.2.2")
+    assert policy["status"] == "not_satisfied"
+    assert policy["evidence"][0]["what"].startswith("TM-REG-001: control iso42001/A.2.2")
