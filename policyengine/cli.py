@@ -522,6 +522,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         engine=_engine_choice(args, config),
         extra_policy_dirs=tuple(args.policy),
         workers=args.workers,
+        code=_code_paths(args.code, config.root),
     )
     if args.base:
         from .config import CONFIG_NAME
@@ -543,6 +544,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
         _require_models(args, run, config, paths)
     fail_on = _fail_on(args, config)
     return _report(args, replace(run, view=_view(args, fail_on)), fail_on)
+
+
+def _code_paths(given: list[Path] | None, root: Path) -> tuple[str, ...] | None:
+    """`--code` paths relative to the repository root (POSIX); None without any (the
+    config's `code` then). Raises UsageError for a path that does not exist or that
+    leaves the repository (through `..`, an absolute path or a symlink)."""
+    if not given:
+        return None
+    out = []
+    for path in given:
+        if not path.exists():
+            raise UsageError(f"--code {path}: no such file or folder")
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root.resolve()):
+            raise UsageError(f"--code {path}: outside the repository {root}; give a path inside it")
+        out.append(resolved.relative_to(root.resolve()).as_posix())
+    return tuple(dict.fromkeys(out))
 
 
 def _view(args: argparse.Namespace, fail_on: Any) -> Any:
@@ -1014,6 +1032,7 @@ _CHECK_EPILOG = f"""examples:
   policyengine check models/ --fail-on high
   policyengine check -f text,sarif -o -,results.sarif     the text and SARIF for code scanning
   policyengine check --base origin/main -f github         annotations on the pull request
+  policyengine check --code src                           also compare with the code (drift)
   policyengine check -f junit -o report.xml               a test report (GitLab, Jenkins)
 
 {_EXIT_STATUSES}
@@ -1084,6 +1103,15 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     _add_fail_on_option(p, "config, else low")
     _add_history_options(p)
+    p.add_argument(
+        "--code",
+        action="append",
+        type=Path,
+        default=None,
+        metavar="SRC",
+        help="compare the models with the AI assets in this code (static analysis, as "
+        "discover; repeatable; default: the config's code)",
+    )
     p.add_argument("--base", metavar="REF", help="pull-request mode: compare with REF")
     p.add_argument("--head", metavar="REF", help="with --base: the head (default: working tree)")
     p.add_argument(

@@ -106,6 +106,7 @@ _SCHEMA: dict[str, Any] = {
         },
     },
     "policies": {"type": "list", "default": [], "schema": {"type": "string", "empty": False}},
+    "code": {"type": "list", "default": [], "schema": {"type": "string", "empty": False}},
     "owners": {
         "type": "dict",
         "default": {},
@@ -244,6 +245,9 @@ class Config:
     register: str = "governance/register.yaml"
     """The organisation register, relative to the root (POSIX form): the decisions on the
     organisation's controls that every model inherits (`policyengine.register`)."""
+    code: tuple[str, ...] = ()
+    """Code the threat models are compared with (`check --code`): folders or files,
+    relative to the root (POSIX form), inside it; empty: no comparison."""
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """How to reach each `metadata.owner`: e-mail addresses (`EMAIL`) and GitHub handles
     (`HANDLE`), in the config's order; `remind` uses them."""
@@ -516,5 +520,9 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
         register=_inside(root, doc["register"], located, ("register",), lexical)
         .relative_to(root)
         .as_posix(),
+        code=tuple(
+            _inside(root, p, located, ("code", i), lexical).relative_to(root).as_posix()
+            for i, p in enumerate(doc["code"])
+        ),
         owners=_owners(doc["owners"], located),
     )

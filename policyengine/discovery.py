@@ -733,12 +733,13 @@ _REQUIREMENT = re.compile(
 )
 
 
-def _normalise(name: str) -> str:
+def normalise_distribution(name: str) -> str:
+    """A distribution name as PEP 503 compares them: lower case, runs of `-_.` one `-`."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _library(name: str, version: str, path: str, line: int, evidence: str) -> CodeFinding | None:
-    dist = _normalise(name)
+    dist = normalise_distribution(name)
     if dist not in ML_LIBRARIES:
         return None
     return CodeFinding(

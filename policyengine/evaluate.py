@@ -18,6 +18,7 @@ from typing import Any
 
 from .applicability import ApplicabilityMapping, applicable_techniques, discloses_information
 from .atlas import AtlasCatalog
+from .codefacts import NO_CODE
 from .config import RISK_TOLERANCES, RiskCriteria
 from .errors import PolicyError
 from .judged import judged_count
@@ -269,6 +270,7 @@ def build_facts(
     risk: RiskCriteria | None = None,
     max_cadence: Cadence = DEFAULT_CADENCE,
     evidence_names: Callable[[str, str], bool] | None = None,
+    code: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The `input.facts` object for one model (see policies/README.md for every field).
 
@@ -281,7 +283,8 @@ def build_facts(
     when None) and `max_cadence` its longest review cadence. `evidence_names(path, id)`
     answers whether the evidence file mentions the model's `metadata.id`
     (`pipeline.evidence_naming`), for `facts.attestations[i].names_model`; None: not read,
-    every existing evidence file counts as naming the model.
+    every existing evidence file counts as naming the model. `code` is `facts.code`
+    (`codefacts.code_facts`); None: no code was compared (`codefacts.NO_CODE`).
     """
     criteria = risk if risk is not None else RiskCriteria()
     tolerance = (model.get("system") or {}).get("risk_tolerance")
@@ -341,6 +344,7 @@ def build_facts(
         "evidence": {p: evidence_exists(p) for p in evidence_paths(model)},
         "placeholders": placeholders(model),
         "atlas": _atlas_facts(model, atlas, mapping),
+        "code": dict(code) if code is not None else dict(NO_CODE),
     }
 
 
@@ -464,6 +468,7 @@ def collect_outcomes(
     checks: Mapping[str, CheckMeta],
     doc: Document,
     in_scope: Callable[[CheckMeta], bool] = lambda _: True,
+    facts: Mapping[str, Any] | None = None,
 ) -> tuple[CheckOutcome, ...]:
     """One `CheckOutcome` per check in scope, sorted by id, from an engine's raw answer.
 
@@ -472,11 +477,15 @@ def collect_outcomes(
     finding's params, pointers resolved in the model (`message.Template.render`); a legacy
     team check without a template gives its own `msg`.
 
+    A params pointer whose first key is `facts` points into `facts` (the input's facts:
+    the code a drift check names) rather than the model, which has no such top-level key.
+
     Raises `PolicyError` when a policy denies with a `rule_id` no METADATA declares (a
     finding nobody can map to a control would otherwise vanish from the matrix), or with
     params that do not fill its template.
     """
     model = doc.data if isinstance(doc.data, dict) else {}
+    said: Any = {**model, "facts": facts} if facts is not None else doc.data
     findings: dict[str, list[Finding]] = {}
     for d in deny:
         rule_id = str(d.get("rule_id", ""))
@@ -495,14 +504,14 @@ def collect_outcomes(
             Finding(
                 check_id=rule_id,
                 severity=meta.severity,
-                message=_message(meta, d, doc.data),
+                message=_message(meta, d, said),
                 pointer=json_pointer(parts),
                 line=line,
                 column=column,
                 controls=_counted_against(meta, str(control) if control else None),
-                key=finding_key(rule_id, parts, d, doc.data),
+                key=finding_key(rule_id, parts, d, said),
                 hint=meta.hint,
-                **_structured(meta, d, doc.data),
+                **_structured(meta, d, said),
             )
         )
     outcomes = []

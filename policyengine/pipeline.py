@@ -24,8 +24,10 @@ from . import __version__, bundled
 from .applicability import ApplicabilityMapping, load_mapping
 from .atlas import AtlasCatalog, catalog_for_repo
 from .catalog import ControlCatalog, load_controls
+from .codefacts import code_facts
 from .config import FRAMEWORKS, Config
 from .controls import derive_controls, scoping_of, with_atlas_asked
+from .discovery import analyse
 from .engine import Engine, EngineOutput, make_engine
 from .errors import InvalidDocument, PolicyError
 from .evaluate import build_facts, collect_outcomes, json_pointer, policy_input
@@ -45,6 +47,7 @@ from .policyset import CheckMeta, PolicySet, load_policy_set
 from .register import REGISTER_CHECKS, LoadedRegister, judge_register, load_register
 from .results import (
     CheckInfo,
+    CodeScan,
     Diagnostic,
     ModelReport,
     OrganisationReport,
@@ -54,6 +57,7 @@ from .results import (
     ThreatRisk,
 )
 from .review import cadence_days, review_documents, review_model
+from .sources import read_sources
 from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
 from .workers import FILES_PER_WORKER, SpawnPool, worker_count
 
@@ -105,6 +109,34 @@ class RunOptions:
     """`--policy` folders, in addition to the bundled policies and the config's."""
     workers: int = 0
     """Worker processes asked for (`--workers`): 0 automatic, 1 in process."""
+    code: tuple[str, ...] | None = None
+    """`--code` paths (relative to the root, POSIX): the code the models are compared
+    with; None: the config's `code`."""
+
+    def code_paths(self) -> tuple[str, ...]:
+        """The code the models are compared with: `code`, else the config's."""
+        return self.code if self.code is not None else self.config.code
+
+
+def scan_code(root: Path, paths: Sequence[str], *, missing_ok: bool = False) -> CodeScan | None:
+    """What `discover` finds in the code under `paths` (relative to `root`); None when
+    there are none (no comparison). Nothing is imported or executed. Raises UsageError
+    for a path that does not exist (unless `missing_ok`: a pull request's base may not
+    have the code yet) or leaves the repository."""
+    if not paths:
+        return None
+    targets = [root / p for p in paths]
+    if missing_ok:
+        targets = [t for t in targets if t.exists()]
+    sources, skipped = read_sources(targets, root) if targets else ((), ())
+    findings, problems = analyse(sources)
+    diagnostics = sorted([*skipped, *problems], key=lambda d: (d.file, d.line, d.message))
+    return CodeScan(
+        paths=tuple(paths),
+        files=tuple(s.path for s in sources),
+        findings=findings,
+        diagnostics=tuple(diagnostics),
+    )
 
 
 def _catalogs(config: Config) -> tuple[AtlasCatalog, ApplicabilityMapping, ControlCatalog]:
@@ -395,6 +427,7 @@ class _Run:
     mapping: ApplicabilityMapping
     controls: ControlCatalog
     policy_set: PolicySet
+    code: CodeScan | None = None
 
 
 def _model_input(
@@ -414,6 +447,7 @@ def _model_input(
         risk=config.risk,
         max_cadence=config.review.max_cadence,
         evidence_names=exists[1],
+        code=code_facts(doc.data, run.code),
     )
     return policy_input(doc.data, facts)
 
@@ -425,8 +459,9 @@ def _model_report(
     doc, policy_set = f.document, run.policy_set
     assert doc is not None  # only valid files are evaluated
     frameworks = _model_frameworks(doc.data, run.options.frameworks)
+    facts = inp["facts"]
     outcomes = collect_outcomes(
-        out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks)
+        out.deny, out.not_applicable, policy_set.checks, doc, _in_scope(frameworks), facts
     )
     catalog = [
         (fw, c.key)
@@ -434,7 +469,6 @@ def _model_report(
         for c in run.controls.controls
         if c.framework == fw and not c.organisational
     ]
-    facts = inp["facts"]
     hollow = {json_pointer(p["path"]) for p in facts["placeholders"]}
     scoping = with_atlas_asked(
         scoping_of(doc.data, [w["expired"] for w in facts["waivers"]], hollow),
@@ -470,6 +504,8 @@ def run_check(
     engine: Engine | None = None,
     policy_set: PolicySet | None = None,
     progress: Progress | None = None,
+    *,
+    code_missing_ok: bool = False,
 ) -> RunResult:
     """Validate, then evaluate every valid model; invalid models are reported, not evaluated.
 
@@ -483,6 +519,11 @@ def run_check(
     policies when the caller has read them already (a pull request checks two sides).
     `progress`, when given, is told how many files are done as worker processes finish
     their chunks (a run in this process tells nothing).
+
+    With code to compare (`RunOptions.code_paths`), the code is read once
+    (`scan_code`; a missing path is a UsageError unless `code_missing_ok`) and each model
+    gets its `facts.code` (`codefacts.code_facts`); files not analysed are run-level
+    warnings.
     """
     config = options.config
     atlas, mapping, controls = _catalogs(config)  # here too for worker runs: errors named at once
@@ -491,23 +532,26 @@ def run_check(
     loaded = load_register(config.root, config.register, catalog=controls)
     options = _with_register(options, loaded)
     config = options.config
+    scan = scan_code(config.root, options.code_paths(), missing_ok=code_missing_ok)
+    code_warnings = scan.diagnostics if scan is not None else ()
     options = _resolved(options, policy_set, engine)
     processes = _processes(options, engine)
     if processes != 1:
         listing = find_models(paths, config.root, () if paths else config.models)
         workers = _workers_for(listing, processes)
         if workers > 1:
-            run_result = _check_in_workers(listing, options, policy_set, workers, progress)
+            run_result = _check_in_workers(listing, options, policy_set, workers, progress, scan)
             run_result = _unique_ids(run_result, config.root)
             return replace(
                 run_result,
+                diagnostics=(*run_result.diagnostics, *code_warnings),
                 provenance=provenance(
                     config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
                 ),
                 rules=check_rules(policy_set),
                 organisation=_organisation(run_result, loaded, controls, options),
             )
-    run = _Run(options, atlas, mapping, controls, policy_set)
+    run = _Run(options, atlas, mapping, controls, policy_set, scan)
     validated = _validated(paths, config, atlas, controls, options.workers)
     exists = _evidence(config.root)
 
@@ -527,7 +571,7 @@ def run_check(
         as_of=options.as_of,
         skipped=validated.skipped,
         frameworks=tuple(options.frameworks),
-        diagnostics=validated.diagnostics,
+        diagnostics=(*validated.diagnostics, *code_warnings),
         provenance=provenance(
             config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
         ),
@@ -611,7 +655,9 @@ def _processes(options: RunOptions, engine: Engine | None) -> int:
     return options.workers if options.engine.name in ("wasm", "embedded") else 1
 
 
-def _init_check(options: RunOptions, digest: str) -> tuple[_Run, Engine, _Evidence]:
+def _init_check(
+    options: RunOptions, digest: str, scan: CodeScan | None = None
+) -> tuple[_Run, Engine, _Evidence]:
     """A check worker's state: the catalogs and policies read again (as the main process
     read them: sending them would hold the main process until the worker has started)
     and one in-process engine (the one the main process chose: `wasm` or `embedded`), its
@@ -623,7 +669,7 @@ def _init_check(options: RunOptions, digest: str) -> tuple[_Run, Engine, _Eviden
     policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
     if policy_set.digest != digest:
         raise PolicyError("the policy files changed while the check ran: run it again")
-    run = _Run(options, *_catalogs(options.config), policy_set)
+    run = _Run(options, *_catalogs(options.config), policy_set, scan)
     engine: EmbeddedEngine | WasmEngine = (
         WasmEngine() if options.engine.name == "wasm" else EmbeddedEngine(workers=1)
     )
@@ -684,9 +730,10 @@ def _check_in_workers(
     policy_set: PolicySet,
     workers: int,
     progress: Progress | None = None,
+    scan: CodeScan | None = None,
 ) -> RunResult:
     """`run_check` with each model read, validated, judged and evaluated in one of
-    `workers` processes; only the reports come back."""
+    `workers` processes (each given the code `scan`); only the reports come back."""
     total = len(listing.candidates)
     finished = [0]
 
@@ -695,7 +742,7 @@ def _check_in_workers(
         if progress is not None:
             progress(finished[0], total)
 
-    with SpawnPool(workers, _init_check, (options, policy_set.digest), what="check") as pool:
+    with SpawnPool(workers, _init_check, (options, policy_set.digest, scan), what="check") as pool:
         pool.start()
         chunks = pool.map(
             _check_chunk, _with_history(options.config.root, listing.candidates), done

@@ -92,6 +92,12 @@ POLICY_CHECK_ID = "PR-POLICY-002"
 CATALOG_CHECK_ID = "PR-POLICY-003"
 """The pull request changes the repository's ATLAS catalog."""
 
+CODE_CHECK_ID = "PR-CODE-001"
+"""The pull request adds code that uses an AI asset the threat model does not declare."""
+
+UNDECLARED_CHECK_ID = "TM-CODE-001"
+"""The check that reports an AI asset in the code that the threat model does not declare."""
+
 _BY_REVIEWER = (
     "It cannot be waived: the pull request's reviewers decide, and a change to the base "
     "(merging a review first) makes it go away."
@@ -225,6 +231,24 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
+            CODE_CHECK_ID,
+            "Code added by the pull request uses only AI assets the threat model declares",
+            "critical",
+            ("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+            "pull request",
+            description="Runs with check --code (or code in the config): a new TM-CODE-001 "
+            "finding (an agent tool, model, data source or training entry point in the code "
+            "that no asset declares) is treated like a change that needs a review.",
+            rationale="A new tool, model or data source changes what can go wrong as much as "
+            "a new asset in the model does; code that gains one without the threat model "
+            "is how shadow AI starts.",
+            hint="Declare the asset in the threat model (type and name as in the code, or "
+            "its code name in x-code-refs), add its threats, review the model and set "
+            "review.last_reviewed in the same pull request.",
+            rule_out="Not by a waiver: declaring the asset is the fix. Code that belongs to "
+            "another system's model is kept apart with metadata.x-code-paths.",
+        ),
+        CheckInfo(
             CATALOG_CHECK_ID,
             "The ATLAS catalog is not changed by the pull request it judges",
             "high",
@@ -239,6 +263,32 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
     )
 }
 """The pull request's own checks (not Rego): what they are, why, how to fix them."""
+
+
+def _code_reviews(findings: Sequence[Finding]) -> list[Finding]:
+    """`findings` with each new TM-CODE-001 finding (an AI asset in the code that the model
+    does not declare) carried by a PR-CODE-001 finding (critical): like a review trigger,
+    a new tool, model or data source fails the pull request whatever its `--fail-on`."""
+    out = []
+    for f in findings:
+        if f.check_id != UNDECLARED_CHECK_ID:
+            out.append(f)
+            continue
+        out.append(
+            Finding(
+                check_id=CODE_CHECK_ID,
+                severity=Severity.CRITICAL,
+                message=f"the pull request adds code that the threat model does not cover: "
+                f"{f.message}; declare the asset, add its threats and review the model "
+                "(set review.last_reviewed) in the same pull request",
+                pointer=f.pointer,
+                line=f.line,
+                column=f.column,
+                controls=f.controls,
+                same_cause=(f,),
+            )
+        )
+    return out
 
 
 def _hinted(f: Finding) -> Finding:
@@ -644,7 +694,7 @@ def model_delta(
             head[0].model_id,
             "added",
             threats_added=tuple(sorted(_threats(head[1]))),
-            findings=tuple(new_findings),
+            findings=tuple(_hinted(f) for f in _code_reviews(new_findings)),
             errors=_split_errors(None, head[0])[0],
         )
     if head is None and base is not None:
@@ -687,7 +737,9 @@ def model_delta(
             column=where[1],
             controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
         )
-    findings = _one_per_cause(new_findings, existing, regressions, review, head_report)
+    findings = _one_per_cause(
+        _code_reviews(new_findings), existing, regressions, review, head_report
+    )
     findings.extend(_scope_findings(old, new, head_report, locate))
     findings.extend(_lowered_scores(old, new, locate))
     changed = bool(
@@ -780,6 +832,7 @@ def _config_differences(old: Config, new: Config) -> list[str]:
             "policies": [_rel(p, c.root) for p in c.policies],
             "evidence_dir": _rel(c.evidence_dir, c.root),
             "atlas_catalog": c.atlas_catalog,
+            "code": list(c.code),
         }
 
     a, b = view(old), view(new)
@@ -971,7 +1024,13 @@ def _side(
     targets = [root / p for p in chosen if (root / p).exists()]
     if (paths is not None or chosen) and not targets:
         return RunResult(models=(), as_of=options.as_of), {}
-    run = run_check(targets, replace(options, config=config), engine, policy_set)
+    run = run_check(
+        targets,
+        replace(options, config=config),
+        engine,
+        policy_set,
+        code_missing_ok=root != options.config.root,
+    )
     docs = {}
     for m in run.models:
         try:
@@ -1117,6 +1176,10 @@ def run_pull_request(
         head_paths: list[str] | None = None
         base_paths: list[str] | None = None
         needed: list[str] | None = None
+        code = options.code_paths()
+        if changed_only and any(_touches(c, p) for c in changes for p in code):
+            # The code the models are compared with changed: any model may have drifted.
+            changed_only = False
         if changed_only:
             head_paths = _selected(
                 head_root, (c.new for c in changes if c.new), wanted, judge.config
@@ -1124,6 +1187,7 @@ def run_pull_request(
             olds = {c.old for c in changes if c.old and c.status != "A"}
             olds |= {renamed[h] for h in head_paths if h in renamed}
             needed = _needed_files(root, base, sorted(o for o in olds if o.endswith(_YAML)))
+            needed += tree_files(root, base, list(code))
         base_root = export_tree(root, base, Path(tmp) / "base", needed)
         if changed_only:
             base_paths = _selected(base_root, olds, wanted, judge.config)

@@ -908,6 +908,21 @@ class DiscoveryReport:
 
 
 @dataclass(frozen=True)
+class CodeScan:
+    """The code a `check --code` run compares its threat models with: what `discover`
+    finds under the code paths, read once a run (once a side in a pull request)."""
+
+    paths: tuple[str, ...]
+    """The code paths, relative to the repository root (POSIX), as given."""
+    files: tuple[str, ...]
+    """Every Python file and manifest read, relative to the root, sorted."""
+    findings: tuple[CodeFinding, ...]
+    """The AI assets found (`discovery.analyse`), sorted by file, line, kind and name."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Files skipped or not parsed (warnings)."""
+
+
+@dataclass(frozen=True)
 class CheckListing:
     """`policyengine checks`: every check a run evaluates, and the pull request's own."""
 

@@ -195,6 +195,7 @@ facts := {
 		"applicable": _applicable,
 		"asks": asks,
 	},
+	"code": {"scanned": false, "scope": "", "manifests": 0, "items": []},
 }
 
 # What policyengine.applicability would decide for the model above (a few of its answers):

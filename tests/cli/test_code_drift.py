@@ -1,0 +1,276 @@
+"""`check --code`: drift between the code and its threat model (issue 16, item 2).
+
+A sample agent project (`tests/data/discovery/langchain_agent`) in a real git repository
+made here: `discover` drafts its threat model, which validates but for its empty threats;
+with threats and a review written and committed, `check --code` finds no drift, and a
+pull request that adds an `@tool` without touching the threat model fails, naming the
+file, the line and the tool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "tests" / "data" / "discovery" / "langchain_agent"
+AS_OF = ["--as-of", "2026-11-20"]
+MODEL = "models/support-agent.yaml"
+CONFIG = 'models: ["models/**/*.yaml"]\ncode: [agent, requirements.txt]\n'
+
+THREATS = """threats:
+  - id: T-1
+    title: Prompt injection makes the agent cancel other customers' orders
+    surface: agentic
+    atlas: [AML.T0051]
+    likelihood: 3
+    impact: 3
+    assumptions: [the tools check nothing about who asks]
+    status: open
+review:
+  cadence: quarterly
+  last_reviewed: 2026-11-01
+"""
+
+NEW_TOOL = '''
+
+@tool
+def delete_account(user_id: str) -> str:
+    """Delete a customer's account."""
+    return user_id
+'''
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _commit(root: Path, message: str) -> None:
+    repo = git.Repo(root)
+    repo.git.add("-A")
+    repo.git.commit("-q", "-m", message)
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
+    """The sample project in a git repository, its model drafted by `discover`: the
+    project, `validate`'s exit status on the draft and its report."""
+    root = tmp_path_factory.mktemp("drift") / "shop"
+    shutil.copytree(SAMPLE, root)
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test")
+        config.set_value("user", "email", "test@example.com")
+    (root / ".policyengine.yaml").write_text(CONFIG, encoding="utf-8")
+    (root / "models").mkdir()
+    buffer = StringIO()
+    with contextlib.chdir(root):
+        assert main(["discover", "--name", "support-agent", "-o", MODEL]) == 0
+        with contextlib.redirect_stdout(buffer):
+            status = main(["validate", *AS_OF])
+    report = buffer.getvalue()
+    draft = (root / MODEL).read_text(encoding="utf-8")
+    assert draft.count("threats: []\n") == 1
+    (root / MODEL).write_text(draft.replace("threats: []\n", THREATS), encoding="utf-8")
+    _commit(root, "the support agent and its threat model")
+    return root, status, report
+
+
+@pytest.fixture
+def project(
+    drafted: tuple[Path, int, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A fresh copy of the committed project as the working directory."""
+    dest = tmp_path / "shop"
+    shutil.copytree(drafted[0], dest, symlinks=True)
+    monkeypatch.chdir(dest)
+    return dest
+
+
+def _add_tool(root: Path) -> int:
+    """Append `delete_account` to the tools; the line of its `def`."""
+    tools = root / "agent" / "tools.py"
+    text = tools.read_text(encoding="utf-8") + NEW_TOOL
+    tools.write_text(text, encoding="utf-8")
+    return text.splitlines().index("def delete_account(user_id: str) -> str:") + 1
+
+
+def _code_findings(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
+    return sorted(
+        (f["check"], f["message"], f["line"])
+        for m in doc["models"]
+        for c in m["checks"]
+        if c["id"].startswith("TM-CODE-")
+        for f in c["findings"]
+    )
+
+
+def test_discover_drafts_a_model_whose_one_error_is_its_empty_threats(
+    drafted: tuple[Path, int, str],
+) -> None:
+    _, status, report = drafted
+    assert status == 1
+    errors = [line for line in report.splitlines() if ": error: " in line]
+    assert errors == [
+        f"  {MODEL}:125:1: error: threats is empty: a threat model with no threat assesses nothing"
+    ]
+
+
+def test_the_drafted_model_matches_its_code(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    assert doc["models"][0]["valid"]
+    assert _code_findings(doc) == []
+    statuses = {c["id"]: c["status"] for c in doc["models"][0]["checks"]}
+    assert {k: v for k, v in statuses.items() if k.startswith("TM-CODE-")} == {
+        "TM-CODE-001": "pass",
+        "TM-CODE-002": "pass",
+        "TM-CODE-003": "pass",
+        "TM-CODE-004": "pass",
+    }
+    assert code == 1  # the draft's other gaps: controls, red team, ...
+
+
+def test_a_pull_request_adding_a_tool_fails_naming_file_line_and_tool(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = _add_tool(project)
+    code, out, _ = _run(capsys, "check", "--base", "main", "--fail-on", "critical", *AS_OF)
+    assert code == 1
+    assert (
+        f"{MODEL}:24:1: critical: PR-CODE-001 the pull request adds code that the threat "
+        f"model does not cover: agent tool `delete_account` at agent/tools.py:{line} is not "
+        "declared in the threat model (possible shadow AI; the code reads: def "
+        "delete_account(user_id: str) -> str:); declare the asset, add its threats and "
+        "review the model (set review.last_reviewed) in the same pull request"
+    ) in out
+    assert "new in this pull request: 1 critical;" in out
+    code, out, _ = _run(capsys, "check", "--base", "main", "--changed-only", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    [gate] = [f for m in doc["pull_request"]["models"] for f in m["findings"]]
+    assert (gate["check"], gate["severity"]) == ("PR-CODE-001", "critical")
+    assert [s["check"] for s in gate["same_cause"]] == ["TM-CODE-001"]
+    assert code == 1
+
+
+def test_declaring_the_tool_with_a_review_passes_the_code_gate(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_tool(project)
+    model = project / MODEL
+    text = model.read_text(encoding="utf-8")
+    text = text.replace(
+        "assets:\n",
+        "assets:\n  - id: tool-delete\n    type: agent_tool\n    name: delete_account\n"
+        "    permissions: write\n",
+        1,
+    ).replace("last_reviewed: 2026-11-01", "last_reviewed: 2026-11-19")
+    model.write_text(text, encoding="utf-8")
+    _, out, _ = _run(capsys, "check", "--base", "main", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    gate = {f["check"] for m in doc["pull_request"]["models"] for f in m["findings"]}
+    assert not {c for c in gate if c.startswith(("PR-CODE-", "TM-CODE-", "PR-REVIEW-"))}
+
+
+def test_drift_the_base_already_had_does_not_fail_the_pull_request(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_tool(project)
+    _commit(project, "a tool nobody declared")
+    tools = project / "agent" / "tools.py"
+    tools.write_text("# the tools\n" + tools.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, _ = _run(capsys, "check", "--base", "HEAD", *AS_OF)
+    assert code == 0
+    assert "PR-CODE-001" not in out and "TM-CODE-001" not in out
+    assert "already on the base" in out
+
+
+def test_check_reports_undeclared_stale_and_drifted_assets(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = _add_tool(project)
+    tools = project / "agent" / "tools.py"
+    tools.write_text(
+        tools.read_text(encoding="utf-8").replace(
+            '@tool("cancel_order", return_direct=True)\n', ""
+        ),
+        encoding="utf-8",
+    )
+    requirements = project / "requirements.txt"
+    requirements.write_text(
+        requirements.read_text(encoding="utf-8").replace("0.2.6", "0.2.7") + "torch==2.5.1\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    assert code == 1
+    assert _code_findings(json.loads(out)) == [
+        (
+            "TM-CODE-001",
+            f"agent tool `delete_account` at agent/tools.py:{line - 1} is not declared in the "
+            "threat model (possible shadow AI; the code reads: def delete_account(user_id: "
+            "str) -> str:)",
+            24,
+        ),
+        (
+            "TM-CODE-002",
+            "asset tool-cancel_order (agent_tool) is declared, but no code under agent, "
+            "requirements.txt uses it",
+            25,
+        ),
+        (
+            "TM-CODE-003",
+            "ML library langchain-openai 0.2.7 at requirements.txt:2 differs from 0.2.6, the "
+            "version asset ml-libraries declares",
+            90,
+        ),
+        (
+            "TM-CODE-004",
+            "ML library `torch` at requirements.txt:6 is not declared in the threat model "
+            "(the manifest reads: torch==2.5.1)",
+            24,
+        ),
+    ]
+
+
+def test_without_code_the_drift_checks_do_not_apply(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".policyengine.yaml").write_text('models: ["models/**/*.yaml"]\n', encoding="utf-8")
+    _add_tool(project)
+    _, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    checks = {c["id"]: c["status"] for c in json.loads(out)["models"][0]["checks"]}
+    assert checks["TM-CODE-001"] == "not_applicable"
+    _, out, _ = _run(capsys, "check", "--code", "agent", *AS_OF, "-f", "json")
+    [(check, message, _)] = _code_findings(json.loads(out))
+    assert check == "TM-CODE-001" and "`delete_account`" in message
+
+
+def test_code_outside_the_repository_is_a_located_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(capsys, "check", "--code", "..", *AS_OF)
+    assert (code, out) == (2, "")
+    assert "--code ..: outside the repository" in err
+    code, out, err = _run(capsys, "check", "--code", "nowhere", *AS_OF)
+    assert (code, out) == (2, "")
+    assert "--code nowhere: no such file or folder" in err
+    (project / ".policyengine.yaml").write_text(
+        'models: ["models/**/*.yaml"]\ncode: [agent, ../elsewhere]\n', encoding="utf-8"
+    )
+    code, out, err = _run(capsys, "check", *AS_OF)
+    assert (code, out) == (2, "")
+    assert ".policyengine.yaml:2:" in err and "code" in err and "outside the repository" in err
+    assert "Traceback" not in err
