@@ -395,6 +395,29 @@ def _check_compliance(
                 _check_path(chk, root, (*cbase, "evidence"), entry["evidence"])
 
 
+def _check_code_links(chk: _Checker, data: dict[str, Any], assets: _Items, root: Path) -> None:
+    """`metadata.x-code-paths` (the code a model is compared with, `check --code`) is a
+    list of paths inside the repository; an asset's `x-code-refs` a list of names."""
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and "x-code-paths" in metadata:
+        paths = metadata["x-code-paths"]
+        parts: tuple[Part, ...] = ("metadata", "x-code-paths")
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            chk.add(parts, "metadata.x-code-paths must be a list of paths", "path")
+        else:
+            for j, path in enumerate(paths):
+                _check_path(chk, root, (*parts, j), path)
+    for i, asset in assets:
+        refs = asset.get("x-code-refs", [])
+        if not isinstance(refs, list) or not all(isinstance(r, str) and r for r in refs):
+            chk.add(
+                ("assets", i, "x-code-refs"),
+                f"x-code-refs of {chk.where(('assets', i))} must be a list of names "
+                "(the code's names for the asset)",
+                "reference",
+            )
+
+
 def check_references(
     doc: Document, *, root: Path, control_ids: Collection[str], atlas: AtlasLookup
 ) -> list[Diagnostic]:
@@ -421,5 +444,6 @@ def check_references(
     _check_controls(chk, sections["controls"], root)
     _check_red_team(chk, sections["red_team"], known, atlas, root)
     _check_compliance(chk, data.get("compliance"), control_ids, atlas, root)
+    _check_code_links(chk, data, sections["assets"], root)
     chk.out.sort(key=lambda d: (d.line, d.column, d.message))
     return chk.out

@@ -274,3 +274,75 @@ def test_code_outside_the_repository_is_a_located_error(
     assert (code, out) == (2, "")
     assert ".policyengine.yaml:2:" in err and "code" in err and "outside the repository" in err
     assert "Traceback" not in err
+
+
+def test_each_model_is_compared_with_its_own_code_paths(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    billing = project / "billing"
+    billing.mkdir()
+    (billing / "tools.py").write_text(
+        "from langchain_core.tools import tool\n\n\n@tool\ndef charge(card: str) -> str:\n"
+        '    """Charge a card."""\n    return card\n',
+        encoding="utf-8",
+    )
+    model = project / MODEL
+    text = model.read_text(encoding="utf-8")
+    model.write_text(
+        text.replace(
+            "  version: 0.1.0\n", "  version: 0.1.0\n  x-code-paths: [agent, requirements.txt]\n", 1
+        ),
+        encoding="utf-8",
+    )
+    other = text.replace("id: support-agent", "id: billing-agent", 1).replace(
+        "  version: 0.1.0\n", "  version: 0.1.0\n  x-code-paths: [billing/]\n", 1
+    )
+    (project / "models" / "billing-agent.yaml").write_text(other, encoding="utf-8")
+    code, out, _ = _run(capsys, "check", "--code", ".", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    found = {
+        m["path"]: sorted(
+            (f["check"], f["message"].split(" at ")[0])
+            for c in m["checks"]
+            if c["id"] in ("TM-CODE-001", "TM-CODE-004")
+            for f in c["findings"]
+        )
+        for m in doc["models"]
+    }
+    assert found[MODEL] == []
+    assert found["models/billing-agent.yaml"] == [("TM-CODE-001", "agent tool `charge`")]
+    stale = [
+        f["message"]
+        for m in doc["models"]
+        if m["path"] == "models/billing-agent.yaml"
+        for c in m["checks"]
+        if c["id"] == "TM-CODE-002"
+        for f in c["findings"]
+    ]
+    assert (
+        "asset tool-lookup_order (agent_tool) is declared, but no code under billing uses it"
+        in stale
+    )
+    assert code == 1
+
+
+def test_code_links_in_a_model_are_validated(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = project / MODEL
+    text = model.read_text(encoding="utf-8")
+    model.write_text(
+        text.replace(
+            "  version: 0.1.0\n", "  version: 0.1.0\n  x-code-paths: [../other]\n", 1
+        ).replace(
+            "    name: lookup_order\n", "    name: lookup_order\n    x-code-refs: lookup\n", 1
+        ),
+        encoding="utf-8",
+    )
+    code, out, _ = _run(capsys, "validate", *AS_OF)
+    assert code == 1
+    assert (
+        f"{MODEL}:11:18: error: path '../other' in metadata/x-code-paths/0 leaves the "
+        "repository through '..'"
+    ) in out
+    assert "x-code-refs of asset tool-lookup_order must be a list of names" in out
