@@ -234,7 +234,7 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             CODE_CHECK_ID,
             "Code added by the pull request uses only AI assets the threat model declares",
             "critical",
-            ("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+            ("iso42001/A.4.2", "nist-ai-rmf/MAP 4.1"),
             "pull request",
             description="Runs with check --code (or code in the config): a new TM-CODE-001 "
             "finding (an agent tool, model, data source or training entry point in the code "
