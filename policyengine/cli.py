@@ -975,7 +975,9 @@ def _cmd_evidence(args: argparse.Namespace) -> int:
         extra_policy_dirs=tuple(args.policy),
         workers=args.workers,
     )
-    sources, run = gather(paths, options, target=target, allow_dirty=args.allow_dirty)
+    sources, run = gather(
+        paths, options, target=target, allow_dirty=args.allow_dirty, register=config.register
+    )
     _require_models(args, run, config, paths)
     files = pack_files(sources, sign_key=key, key_name=str(args.sign_key or ""))
     try:

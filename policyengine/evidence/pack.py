@@ -660,9 +660,9 @@ def documents_section(sources: PackSources) -> Section | None:
 
 def _organisation_rows(sources: PackSources) -> list[list[str]]:
     """The organisation controls' results (the register's, once for the repository)."""
-    organisation = getattr(sources.run, "organisation", None)
+    organisation = sources.run.organisation
     rows = []
-    for c in getattr(organisation, "controls", ()) or ():
+    for c in organisation.controls if organisation is not None else ():
         failing = sorted({f"{f.check_id} line {f.line}" for f in c.findings})
         rows.append(
             [

@@ -75,6 +75,9 @@ def test_pack_has_the_issue_contents(pack: Path) -> None:
         "models/support-assistant/index.html",
         "models/support-assistant/support-assistant.yaml",
         "documents/evidence/red-team/RT-2026-09.md",
+        "register/index.md",
+        "register/register.yaml",
+        "documents/docs/governance/ai-policy.md",
     ):
         assert name in files, name
     model = files["models/support-assistant/index.md"].decode()

@@ -84,6 +84,7 @@ PAGES = [
     "reviews.html",
     "commitments.html",
     "matrix/matrix.html",
+    "register/index.html",
 ]
 
 
