@@ -1075,6 +1075,9 @@ class PackSources:
     """The paths asked for (`PATH...`), else the config's `models` globs."""
     register: RegisterEvidence | None = None
     """The organisation register, when the repository has one."""
+    soa: Soa | None = None
+    """The ISO/IEC 42001 Statement of Applicability of the run (`soa.build_soa`), when
+    ISO/IEC 42001 was evaluated."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from ..loader import load_document, parse_document
 from ..matrix import build_matrix
 from ..pipeline import RunOptions, policy_dirs, resolved_engine, run_check
 from ..policyset import load_policy_set
+from ..register import load_register
 from ..results import (
     Commitment,
     ModelEvidence,
@@ -40,8 +41,10 @@ from ..results import (
     PackSources,
     RegisterEvidence,
     RunResult,
+    Soa,
 )
 from ..review import capped, due_date, parse_day
+from ..soa import build_soa
 
 
 def _engine(name: str) -> dict[str, str]:
@@ -116,6 +119,7 @@ def gather(
     atlas = catalog_for_repo(config.root, config.atlas_catalog)
     models = tuple(_model(m, committed[m.path], config, options.as_of) for m in run.models)
     org = _register(config, commit, register) if register is not None else None
+    soa = _soa(run, config, register) if "iso42001" in run.frameworks else None
     sources = PackSources(
         run=run,
         matrix=build_matrix(run, load_controls()),
@@ -127,6 +131,7 @@ def gather(
         dirty_models=tuple(dirty),
         scope=tuple(_shown(p, config.root) for p in paths) or tuple(config.models),
         register=org,
+        soa=soa,
     )
     return sources, run
 
@@ -265,6 +270,25 @@ def _cited(models: Sequence[ModelEvidence], run: RunResult) -> dict[str, set[str
                     if "://" not in item:
                         cited.setdefault(item, set()).add(m.path)
     return cited
+
+
+def _soa(run: RunResult, config: Config, register: str | None) -> Soa:
+    """The Statement of Applicability of the run, with the register's decisions and the
+    evidence located (file, line, JSON pointer) in the files the check read."""
+    controls = load_controls()
+    loaded = load_register(config.root, register, catalog=controls) if register else None
+    documents: dict[str, Any] = {}
+
+    def locate(file: str, pointer: str) -> int:
+        if file not in documents:
+            try:
+                documents[file] = load_document(config.root / file, config.root)
+            except InvalidDocument:
+                documents[file] = None
+        doc = documents[file]
+        return doc.locate_pointer(pointer)[0] if doc is not None and pointer else 0
+
+    return build_soa(run, controls, loaded.register if loaded else None, locate)
 
 
 def _register(config: Config, commit: str, path: str) -> RegisterEvidence | None:

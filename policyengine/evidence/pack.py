@@ -26,6 +26,7 @@ from ..results import (
     ModelEvidence,
     ModelReport,
     PackSources,
+    SoaReport,
     ThreatRisk,
     risk_band,
 )
@@ -658,6 +659,33 @@ def documents_section(sources: PackSources) -> Section | None:
     return Section("Cited documents", summary, (), files)
 
 
+def soa_section(sources: PackSources) -> Section | None:
+    """The ISO/IEC 42001 Statement of Applicability (`policyengine soa`): its page, and
+    the statement in csv, json, xlsx and html."""
+    if sources.soa is None:
+        return None
+    report = SoaReport(sources.soa)
+    files = {
+        f"soa/soa.{fmt.value}": b"".join(fmt.formatter().encoded(report))
+        for fmt in (OutputFormat.CSV, OutputFormat.JSON, OutputFormat.XLSX, OutputFormat.HTML)
+    }
+    rows = sources.soa.rows
+    links = ", ".join(link(f, f"soa/soa.{f}") for f in ("html", "csv", "json", "xlsx"))
+    own = ", ".join(link(f, f"soa.{f}") for f in ("html", "csv", "json", "xlsx"))
+    text = (
+        "# ISO/IEC 42001 Statement of Applicability\n\n"
+        f"As `policyengine soa` gives it, also as {own}.\n\n"
+        + OutputFormat.MARKDOWN.formatter().render(report)
+    )
+    summary = (
+        f"{link('The Statement of Applicability', 'soa/index.md')} of ISO/IEC 42001: "
+        f"{len(rows)} Annex A controls, each with the register's decision and the checks' "
+        f"verdicts with evidence ({links}).\n"
+    )
+    page = Page("soa/index", "Statement of Applicability", (text,))
+    return Section("ISO/IEC 42001 Statement of Applicability", summary, (page,), files)
+
+
 def _organisation_rows(sources: PackSources) -> list[list[str]]:
     """The organisation controls' results (the register's, once for the repository)."""
     organisation = sources.run.organisation
@@ -784,6 +812,7 @@ SECTIONS: tuple[SectionMaker, ...] = (
     models_section,
     matrix_section,
     frameworks_section,
+    soa_section,
     red_team_section,
     reviews_section,
     commitments_section,

@@ -499,3 +499,18 @@ def test_register_section_as_committed(examples: Path, tmp_path: Path) -> None:
     (root / "governance" / "register.yaml").write_text(REGISTER + "# changed\n")
     with pytest.raises(EvidenceError, match="governance/register.yaml"):
         gather([root], options, target=tmp_path / "pack", register="governance/register.yaml")
+
+
+def test_soa_lists_all_38_annex_a_controls(pack: Path) -> None:
+    from policyengine.catalog import load_controls
+
+    annex = [c.key for c in load_controls().for_framework("iso42001") if c.id.startswith("A.")]
+    doc = json.loads((pack / "soa/soa.json").read_bytes())
+    assert [c["control"] for c in doc["controls"]] == annex and len(annex) == 38
+    assert all(c["decision"] is not None for c in doc["controls"])
+    assert all(c["decision"]["justification"] for c in doc["controls"])
+    for name in ("soa/index.md", "soa/index.html", "soa/soa.csv", "soa/soa.xlsx", "soa/soa.html"):
+        assert (pack / name).is_file(), name
+    page = (pack / "soa/index.md").read_text()
+    assert all(c.split("/")[1] in page for c in annex)
+    assert "[The Statement of Applicability](<soa/index.md>)" in (pack / "index.md").read_text()

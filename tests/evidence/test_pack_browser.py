@@ -85,6 +85,7 @@ PAGES = [
     "commitments.html",
     "matrix/matrix.html",
     "register/index.html",
+    "soa/index.html",
 ]
 
 
