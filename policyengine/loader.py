@@ -326,13 +326,37 @@ class _Builder:
             ev.AliasEvent: self.on_alias,
             ev.DocumentStartEvent: self.on_document_start,
         }
-        # Scalars are most events: they skip the table.
+        # Scalars are most events: they skip the table, and the common ones (no tag, no
+        # anchor, a plain scalar that is text, a key not given before) are placed right
+        # here, as `on_scalar` would place them; any other goes through `on_scalar`.
         scalar_t, on_scalar, stream_end_t = ev.ScalarEvent, self.on_scalar, ev.StreamEndEvent
         handler_for = handlers.get
+        stack, positions, special = self.stack, self.positions, _MAYBE_SPECIAL
         while True:
             event = get_event()
             etype = type(event)
             if etype is scalar_t:
+                if stack and event.tag is None and event.anchor is None:
+                    frame = stack[-1]
+                    container = frame[0]
+                    text = event.value
+                    key = frame[2]
+                    if type(container) is dict:
+                        if key is None:  # a mapping key
+                            if text not in container:
+                                mark = event.start_mark
+                                positions[(*frame[1], text)] = (mark.line + 1, mark.column + 1)
+                                frame[2] = text
+                                continue
+                        elif not event.implicit[0] or (text and text[0] not in special):
+                            container[key] = text
+                            frame[2] = None
+                            continue
+                    elif not event.implicit[0] or (text and text[0] not in special):
+                        mark = event.start_mark
+                        positions[(*frame[1], len(container))] = (mark.line + 1, mark.column + 1)
+                        container.append(text)
+                        continue
                 on_scalar(event)
                 continue
             if etype is stream_end_t:
