@@ -515,6 +515,7 @@ def collect_outcomes(
             )
         )
     outcomes = []
+    counted: dict[tuple[str, ...], int] = {}  # checks often judge the same elements
     for check_id in sorted(checks):
         meta = checks[check_id]
         if not in_scope(meta):
@@ -523,6 +524,12 @@ def collect_outcomes(
             findings.get(check_id, []), key=lambda f: (f.line, f.column, f.pointer, f.message)
         )
         applicable = check_id not in not_applicable or bool(found)
+        judged = 0
+        if applicable and not meta.guard:
+            selectors = tuple(j.text for j in meta.judges)
+            if selectors not in counted:
+                counted[selectors] = judged_count(meta.judges, model)
+            judged = counted[selectors]
         outcomes.append(
             CheckOutcome(
                 check_id=check_id,
@@ -530,7 +537,7 @@ def collect_outcomes(
                 severity=meta.severity,
                 applicable=applicable,
                 findings=tuple(found),
-                judged=judged_count(meta.judges, model) if applicable and not meta.guard else 0,
+                judged=judged,
                 note="" if applicable else meta.absent or f"{check_id} does not apply",
             )
         )

@@ -10,6 +10,7 @@ parts of the model whose shape is right, so they never raise on schema-invalid d
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import posixpath
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -187,6 +188,24 @@ def _check_judged_by(chk: _Checker, parts: Sequence[Part], cid: str, judged_by: 
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _lexical(value: str) -> tuple[str | None, str]:
+    """What is wrong with the path `value` as written (empty, absolute, leaving through
+    `..`), else None, and the path normalised: the same for every model that cites it."""
+    if not value:
+        return "is empty", value
+    if (
+        PurePosixPath(value).is_absolute()
+        or PureWindowsPath(value).is_absolute()
+        or (PureWindowsPath(value).drive)
+    ):
+        return "is absolute; write it relative to the repository root", value
+    normal = posixpath.normpath(value.replace("\\", "/"))
+    if normal == ".." or normal.startswith("../"):
+        return "leaves the repository through '..'", normal
+    return None, normal
+
+
 def path_problem(root: Path, value: str, real_root: str | None = None) -> str | None:
     """Why the repo-relative `value` is not a safe path inside `root`, or None when it is.
 
@@ -194,17 +213,9 @@ def path_problem(root: Path, value: str, real_root: str | None = None) -> str | 
     symlink that points outside `root` are rejected; a missing file is not a problem here.
     `real_root` is `root` resolved, when the caller has it (one model names ~60 paths).
     """
-    if not value:
-        return "is empty"
-    if (
-        PurePosixPath(value).is_absolute()
-        or PureWindowsPath(value).is_absolute()
-        or (PureWindowsPath(value).drive)
-    ):
-        return "is absolute; write it relative to the repository root"
-    normal = posixpath.normpath(value.replace("\\", "/"))
-    if normal == ".." or normal.startswith("../"):
-        return "leaves the repository through '..'"
+    problem, normal = _lexical(value)
+    if problem is not None:
+        return problem
     base = real_root if real_root is not None else os.path.realpath(root)
     # As `Path.resolve()` (non-strict), on strings: a symlink loop is an error.
     target = os.path.realpath(os.path.join(base, normal))
