@@ -54,12 +54,14 @@ class EngineOutput:
         na_sets = value.get("not_applicable", [])
         if not _list_of_lists(deny_sets) or not _list_of_lists(na_sets):
             raise EngineError(f"policy result has no deny/not_applicable sets: {_short(value)}")
-        # One serialisation per finding serves both the duplicate test and the order.
-        found: dict[str, tuple[tuple[str, str, str, str], Mapping[str, Any]]] = {}
+        # One serialisation per finding serves both the duplicate test and the order; one
+        # of the whole answer, in most answers, the test that every text is plain.
+        plain = _is_str if _all_plain(deny_sets) else _plain
+        found: dict[str, tuple[tuple[str, str], Mapping[str, Any]]] = {}
         for element in (d for s in deny_sets for d in s):
-            for finding in _findings(element):
+            for finding in _findings(element, plain):
                 key = _deny_key(finding)
-                found.setdefault(key[3], (key, finding))
+                found.setdefault(key[1], (key, finding))
         na: set[str] = set()
         for n in (n for s in na_sets for n in s):
             if not isinstance(n, str) or not is_plain(n):
@@ -89,7 +91,7 @@ _SHAPES = (frozenset({"path", "params"}), frozenset({"path", "msg"}))
 """The fields of a finding besides `rule_id` and the optional `control`."""
 
 
-def _findings(element: object) -> list[dict[str, Any]]:
+def _findings(element: object, plain: Callable[[object], bool]) -> list[dict[str, Any]]:
     """The findings of one deny element: itself, or the items of a batch with its rule_id."""
     if isinstance(element, dict) and "each" in element:
         rule_id, items = element.get("rule_id"), element["each"]
@@ -103,20 +105,20 @@ def _findings(element: object) -> list[dict[str, Any]]:
     else:
         findings = [element]
     for d in findings:
-        if not _well_formed(d):
+        if not _well_formed(d, plain):
             raise EngineError(f"{_MALFORMED}: {_short(d)}")
     return findings  # type: ignore[return-value]  # checked by _well_formed
 
 
-def _well_formed(d: object) -> bool:
+def _well_formed(d: object, plain: Callable[[object], bool]) -> bool:
     if not isinstance(d, dict) or frozenset(d) - {"rule_id", "control"} not in _SHAPES:
         return False
     return (
-        _plain(d.get("rule_id"))
-        and _pointer(d["path"])
-        and ("control" not in d or _plain(d["control"]))
-        and ("msg" not in d or _plain(d["msg"]))
-        and ("params" not in d or _params(d["params"]))
+        plain(d.get("rule_id"))
+        and _pointer(d["path"], plain)
+        and ("control" not in d or plain(d["control"]))
+        and ("msg" not in d or plain(d["msg"]))
+        and ("params" not in d or _params(d["params"], plain))
     )
 
 
@@ -124,30 +126,54 @@ def _plain(value: object) -> bool:
     return isinstance(value, str) and is_plain(value)
 
 
-def _pointer(value: object) -> bool:
+def _is_str(value: object) -> bool:
+    """`_plain` for a value of an answer `_all_plain` passed."""
+    return isinstance(value, str)
+
+
+_ANSWER_TEXT = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _all_plain(value: object) -> bool:
+    """Whether every text in `value`, keys included, is plain (`message.is_plain`), from
+    one serialisation: JSON escapes exactly `"`, `\\` and the characters below U+0020,
+    so their text holds a backslash, and leaves U+007F as it is."""
+    try:
+        text = _ANSWER_TEXT(value)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return "\\" not in text and "\x7f" not in text
+
+
+def _pointer(value: object, plain: Callable[[object], bool] = _plain) -> bool:
     return isinstance(value, list) and all(
-        _plain(k) or (isinstance(k, int) and not isinstance(k, bool)) for k in value
+        plain(k) or (isinstance(k, int) and not isinstance(k, bool)) for k in value
     )
 
 
-def _params(value: object) -> bool:
+def _params(value: object, plain: Callable[[object], bool] = _plain) -> bool:
     return isinstance(value, dict) and all(
-        _plain(k)
-        and (_plain(v) or _pointer(v) or (isinstance(v, int | float) and not isinstance(v, bool)))
+        plain(k)
+        and (
+            plain(v)
+            or _pointer(v, plain)
+            or (isinstance(v, int | float) and not isinstance(v, bool))
+        )
         for k, v in value.items()
     )
 
 
 _KEY_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 """`json.dumps(value, sort_keys=True, separators=(",", ":"))` without making an encoder
-each call (a 200-threat model with gaps has ~500 findings, three texts each)."""
+each call (a 200-threat model with gaps has ~500 findings)."""
 
 
-def _deny_key(d: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    path = _KEY_TEXT(d["path"])
-    said = _KEY_TEXT(d.get("params", d.get("msg")))
-    rest = _KEY_TEXT(d)
-    return (d["rule_id"], path, said, rest)
+def _deny_key(d: Mapping[str, Any]) -> tuple[str, str]:
+    """(rule_id, the JSON text of [path, params or msg, the whole finding]): findings sort
+    by rule, path, what they say, then all of it, and the text tells equal ones apart.
+    One text orders as the three would one by one: no complete JSON value is a proper
+    prefix of another, so the first difference falls inside the same part."""
+    return (d["rule_id"], _KEY_TEXT([d["path"], d.get("params", d.get("msg")), d]))
 
 
 def _short(value: object) -> str:
