@@ -42,6 +42,7 @@ from .gitfacts import (
 from .loader import Candidate, Document, load_candidate, load_document
 from .pipeline import RunOptions, check_rules, in_process_engine, policy_dirs, run_check
 from .policyset import PolicySet, load_policy_set
+from .register import Decision, Register, RegisterDocument, parse_register
 from .results import (
     CheckInfo,
     ControlStatus,
@@ -91,6 +92,9 @@ POLICY_CHECK_ID = "PR-POLICY-002"
 
 CATALOG_CHECK_ID = "PR-POLICY-003"
 """The pull request changes the repository's ATLAS catalog."""
+
+REGISTER_CHECK_ID = "PR-POLICY-004"
+"""The pull request changes the organisation register (its decisions, documents or acceptors)."""
 
 CODE_CHECK_ID = "PR-CODE-001"
 """The pull request adds code that uses an AI asset the threat model does not declare."""
@@ -258,6 +262,22 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "threats are valid and which surfaces are complete.",
             hint="Import the new ATLAS release (policyengine atlas import) in a pull "
             "request of its own, approved by the policy owners.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            REGISTER_CHECK_ID,
+            "The organisation register is not changed without the policy owners",
+            "high",
+            (),
+            "pull request",
+            description="Names the controls whose applicability or implementation status "
+            "changed, a changed risk_acceptors and the changed documents. Low when only "
+            "justifications, owners or the organisation's name change.",
+            rationale="Every model inherits the register: declaring a control not "
+            "applicable or implemented there, approving a document again or naming who may "
+            "accept risk changes the verdict of every model at once.",
+            hint="Change the register in a pull request of its own, approved by the policy "
+            "owners (the decisions' owners and the document approvers).",
             rule_out=_BY_REVIEWER,
         ),
     )
@@ -833,10 +853,94 @@ def _config_differences(old: Config, new: Config) -> list[str]:
             "evidence_dir": _rel(c.evidence_dir, c.root),
             "atlas_catalog": c.atlas_catalog,
             "code": list(c.code),
+            "register": c.register,
         }
 
     a, b = view(old), view(new)
     return [f"{k}: {_show(a[k])} -> {_show(b[k])}" for k in a if a[k] != b[k]]
+
+
+def _register_finding(root: Path, base: str, head_root: Path, path: str) -> RepoFinding | None:
+    """A PR-POLICY-004 finding naming what the pull request changed in the organisation
+    register at `path`: high for a decision, `risk_acceptors` or a document, low for
+    wording alone (justifications, owners, the organisation's name); None when nothing
+    that is read changed (a comment, the layout)."""
+    old_text = file_at(root, base, path)
+    file = head_root / path
+    new_text = file.read_text(encoding="utf-8", errors="replace") if file.is_file() else None
+    differences, wording = _register_differences(path, old_text, new_text)
+    if not differences and not wording:
+        return None
+    shown = "; ".join(differences) if differences else "justifications, owners or wording"
+    return _repo_finding(
+        REGISTER_CHECK_ID,
+        path,
+        Severity.HIGH if differences else Severity.LOW,
+        f"the pull request changes the organisation register ({shown}); every model "
+        "inherits its decisions: a change to them needs the approval of the policy owners",
+    )
+
+
+def _register_differences(
+    path: str, old_text: str | None, new_text: str | None
+) -> tuple[list[str], bool]:
+    """What changed between two versions of the register that decides anything (control
+    decisions, risk acceptors, documents), and whether anything else read changed."""
+    if old_text is None or new_text is None:
+        return ["added" if old_text is None else "deleted"], False
+    old, new = parse_register(old_text, path), parse_register(new_text, path)
+    if old is None or new is None:
+        if old is None and new is None:
+            return [], old_text != new_text
+        return ["it does not load at the head" if new is None else "it loads again"], False
+    out = []
+    if old.risk_acceptors != new.risk_acceptors:
+        out.append(f"risk_acceptors: {_acceptors(old)} -> {_acceptors(new)}")
+    decided = sorted({d.control for d in (*old.decisions, *new.decisions)})
+    changed = []
+    for key in decided:
+        a, b = old.decision(key), new.decision(key)
+        if _decided(a) != _decided(b):
+            changed.append(f"{key} {_decided(a)} -> {_decided(b)}")
+        elif a is not None and b is not None and a.documents != b.documents:
+            changed.append(
+                f"{key} documents {_show(list(a.documents))} -> {_show(list(b.documents))}"
+            )
+    if changed:
+        out.append("decisions changed: " + ", ".join(changed))
+    ids = sorted({d.id for d in (*old.documents, *new.documents)})
+    documents = [i for i in ids if _document(old.document(i)) != _document(new.document(i))]
+    if documents:
+        out.append("documents changed: " + ", ".join(documents))
+    wording = old.organisation != new.organisation or any(
+        _wording(old.decision(key)) != _wording(new.decision(key)) for key in decided
+    )
+    return out, wording
+
+
+def _acceptors(register: Register) -> str:
+    acceptors = register.risk_acceptors
+    return "(the config's)" if acceptors is None else _show(list(acceptors))
+
+
+def _decided(decision: Decision | None) -> str:
+    """A decision as it judges: applicability and implementation status."""
+    if decision is None:
+        return "(no decision)"
+    if decision.applicable is None:
+        return "undecided"
+    if decision.applicable is False:
+        return "not applicable"
+    return f"applicable, {decision.status or 'no status'}"
+
+
+def _wording(decision: Decision | None) -> tuple[str, str] | None:
+    return None if decision is None else (decision.justification, decision.owner)
+
+
+def _document(document: RegisterDocument | None) -> RegisterDocument | None:
+    """`document` without its place in the file."""
+    return None if document is None else replace(document, line=0, column=0, pointer="")
 
 
 def _show(value: object) -> str:
@@ -923,6 +1027,12 @@ def _judge(
                     "of the policy owners",
                 )
             )
+    registers = {config.register} | (set() if isinstance(base_side, str) else {base_side.register})
+    for register in sorted(registers):
+        if any(_touches(c, register) for c in changes):
+            finding = _register_finding(root, base, head_root, register)
+            if finding is not None:
+                findings.append(finding)
     inside = [
         rel
         for p in (*config.policies, *options.extra_policy_dirs)

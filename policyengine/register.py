@@ -30,7 +30,7 @@ from typing import Any
 
 from .catalog import Control, ControlCatalog
 from .errors import InvalidDocument
-from .loader import Document, load_document, to_pointer
+from .loader import Document, load_document, parse_document, to_pointer
 from .results import (
     CheckInfo,
     CheckOutcome,
@@ -196,6 +196,20 @@ def load_register(
     if problems:
         return LoadedRegister(path=doc.path, found=True, diagnostics=tuple(problems))
     return LoadedRegister(path=doc.path, found=True, register=register)
+
+
+def parse_register(text: str, path: str) -> Register | None:
+    """The register in `text` (the file at `path`, relative to the root), or None when it
+    does not parse or does not match the register schema. Its references (documents on
+    disk, catalog controls) are not checked: for a register read out of git, such as a pull
+    request's base, to compare decisions with."""
+    try:
+        doc = parse_document(text.encode("utf-8"), path)
+    except InvalidDocument:
+        return None
+    if validate_schema(doc, REGISTER_SCHEMA_FILE):
+        return None
+    return _register(doc)
 
 
 def _register(doc: Document) -> Register:
@@ -370,6 +384,7 @@ REGISTER_CHECKS: tuple[CheckInfo, ...] = (
     ),
 )
 """The checks the register is judged by (`policyengine checks` lists them)."""
+
 
 _BY_ID = {c.id: c for c in REGISTER_CHECKS}
 

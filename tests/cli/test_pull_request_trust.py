@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 AS_OF = ["--as-of", "2026-11-27"]
 CATALOG = REPO / "policyengine" / "data" / "atlas-catalog.json"
 SUPPORT = "models/support-assistant.yaml"
+REGISTER = "governance/register.yaml"
 
 sys.path.insert(0, str(REPO / "scripts"))
 from make_example_history import build_history  # noqa: E402
@@ -376,3 +377,53 @@ def test_worker_processes_read_the_base_policies_too(
     assert code == 1, err
     assert len(_model_findings(doc, "TM-TEAM-001")) == 21
     assert _pr_findings(doc) == [("policies", "PR-POLICY-002", "high")]
+
+
+def test_moving_the_register_in_the_config_is_a_policy_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    shutil.copy(pr / REGISTER, pr / "governance" / "elsewhere.yaml")
+    with (pr / ".policyengine.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("register: governance/elsewhere.yaml\n")
+    _, doc, _ = _check(capsys, "--base", "HEAD")
+    assert _pr_findings(doc) == [(".policyengine.yaml", "PR-POLICY-001", "high")]
+    message = doc["pull_request"]["findings"][0]["message"]
+    assert "register: governance/register.yaml -> governance/elsewhere.yaml" in message
+
+
+def test_a_changed_register_decision_is_a_policy_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """Declaring an organisation control not applicable and dropping an implementing
+    document changes every model's verdict: a high finding naming both controls."""
+    _edit(
+        pr / REGISTER,
+        "  - control: iso42001/A.3.3\n    applicable: true\n",
+        "  - control: iso42001/A.3.3\n    applicable: false\n",
+    )
+    _edit(
+        pr / REGISTER,
+        "documents: [DOC-COMPETENCES]\n  - control: iso42001/A.5.2",
+        "documents: [DOC-RACI]\n  - control: iso42001/A.5.2",
+    )
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1
+    assert (REGISTER, "PR-POLICY-004", "high") in _pr_findings(doc)
+    (message,) = [
+        f["message"] for f in doc["pull_request"]["findings"] if f["check"] == "PR-POLICY-004"
+    ]
+    assert "iso42001/A.3.3 applicable, implemented -> not applicable" in message
+    assert "iso42001/A.4.6 documents [DOC-COMPETENCES] -> [DOC-RACI]" in message
+    assert "iso42001/A.2.2" not in message
+
+
+def test_register_wording_is_low_and_a_comment_is_nothing(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    with (pr / REGISTER).open("a", encoding="utf-8") as fh:
+        fh.write("# a note\n")
+    _, doc, _ = _check(capsys, "--base", "HEAD")
+    assert _pr_findings(doc) == []
+    _edit(pr / REGISTER, "needs people trained in", "needs people who are trained in")
+    _, doc, _ = _check(capsys, "--base", "HEAD")
+    assert _pr_findings(doc) == [(REGISTER, "PR-POLICY-004", "low")]
