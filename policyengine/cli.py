@@ -645,7 +645,8 @@ def _policy_dirs(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
         if not d.is_dir():
             raise UsageError(f"{d}: no such policy folder")
     if given:
-        inside = any(d.resolve() == bundled.resolve() for d in given)
+        lib = (bundled / "lib").resolve()
+        inside = any(lib.is_relative_to(d.resolve()) for d in given)
         return given, [] if inside else [bundled / "lib"]
     root = args.config.resolve().parent if args.config is not None else find_root(Path.cwd())
     config = load_config(root, args.config)
@@ -887,11 +888,12 @@ def _check_infos(args: argparse.Namespace) -> Any:
     config's `policies:` folders, `--policy DIR`), the organisation register's and the pull
     request's own, by id."""
     from .bundled import policies_dir
+    from .catalog import load_controls
     from .config import find_root, load_config
     from .pipeline import policy_dirs
     from .policyset import load_policy_set
     from .pr import PR_CHECKS
-    from .register import REGISTER_CHECKS
+    from .register import register_checks
 
     root = args.config.resolve().parent if args.config is not None else find_root(Path.cwd())
     config = load_config(root, args.config)
@@ -910,7 +912,7 @@ def _check_infos(args: argparse.Namespace) -> Any:
         return file
 
     infos = [meta.info(source(meta.file)) for meta in policy_set.checks.values()]
-    every = [*infos, *REGISTER_CHECKS, *PR_CHECKS.values()]
+    every = [*infos, *register_checks(load_controls()), *PR_CHECKS.values()]
     return {c.id: c for c in sorted(every, key=lambda c: c.id)}
 
 

@@ -303,7 +303,8 @@ TEST_SUPPORT_FILE = "testdata.rego"
 
 
 def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
-    """Read every `*.rego` file under `dirs` (sorted) into a `PolicySet`.
+    """Read every `*.rego` file under `dirs` (sorted) into a `PolicySet`, each file once
+    (by resolved path) when folders overlap or repeat: the first folder names it.
 
     Raises `PolicyError` (naming file and line) for an unreadable file, a file without a
     package, a METADATA block that does not parse, a check without `custom.id`, a valid
@@ -320,13 +321,15 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
     deny_pkgs: set[str] = set()
     na_pkgs: set[str] = set()
     prefixes: set[str] = set()
+    loaded: set[Path] = set()
     for folder in dirs:
         if not folder.is_dir():
             raise PolicyError(f"{folder}: policy folder does not exist or is not a folder")
         prefix = _unique_prefix(folder, prefixes)
         for path in sorted(folder.rglob("*.rego"), key=lambda p: p.relative_to(folder).as_posix()):
-            if not path.is_file():
-                continue
+            if not path.is_file() or path.resolve() in loaded:
+                continue  # a file reached twice (a folder and one inside it) loads once
+            loaded.add(path.resolve())
             rel = path.relative_to(folder).as_posix()
             name = f"{prefix}/{rel}"
             source = _read(path)

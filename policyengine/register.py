@@ -23,7 +23,7 @@ stages (the Statement of Applicability, evidence packs) can call both.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -383,7 +383,14 @@ REGISTER_CHECKS: tuple[CheckInfo, ...] = (
         messages=(("", "control {0} is implemented but cites no document"),),
     ),
 )
-"""The checks the register is judged by (`policyengine checks` lists them)."""
+"""The checks the register is judged by, without their controls (`register_checks`)."""
+
+
+def register_checks(catalog: ControlCatalog) -> tuple[CheckInfo, ...]:
+    """`REGISTER_CHECKS`, each listing the controls it judges: the organisation controls of
+    `catalog` (`judged_by: organisation`), sorted; `policyengine checks` lists these."""
+    controls = tuple(sorted(c.key for c in catalog.judged("organisation")))
+    return tuple(replace(c, controls=controls) for c in REGISTER_CHECKS)
 
 
 _BY_ID = {c.id: c for c in REGISTER_CHECKS}

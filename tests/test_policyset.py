@@ -13,6 +13,7 @@ from policyengine.policyset import AGGREGATOR_MODULE, PolicySet, load_policy_set
 from policyengine.results import Severity
 
 BASIC = Path(__file__).parent / "engine" / "data" / "basic"
+REPO = Path(__file__).resolve().parents[1]
 
 CHECK = """package p.q
 
@@ -283,3 +284,11 @@ def test_template_that_rules_cannot_fill_fails_the_load(
     with pytest.raises(PolicyError, match=re.escape(words)) as info:
         load_policy_set([tmp_path])
     assert f"{path}:5:" in str(info.value)
+
+
+def test_a_file_reached_twice_loads_once() -> None:
+    """A folder and one inside it (or the same folder twice) give each file one module."""
+    policies = REPO / "policies"
+    once = load_policy_set([policies])
+    twice = load_policy_set([policies, policies / "lib", policies])
+    assert twice.modules == once.modules and twice.tests == once.tests

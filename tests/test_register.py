@@ -15,6 +15,7 @@ from policyengine.register import (
     REGISTER_CHECKS,
     judge_register,
     load_register,
+    register_checks,
     starter_controls,
     starter_register,
 )
@@ -267,3 +268,14 @@ def test_system_evidence_names_the_model_as_a_whole_word(
     assert names("e.md", "support-assistant") is named
     assert names("../e.md", "support-assistant") is False
     assert names("missing.md", "support-assistant") is False
+
+
+def test_the_register_checks_list_the_organisation_controls() -> None:
+    """`policyengine checks` shows what each TM-REG-* check judges: the catalog's
+    organisation controls, sorted."""
+    catalog = load_controls()
+    organisation = sorted(c.key for c in catalog.judged("organisation"))
+    checks = register_checks(catalog)
+    assert [c.id for c in checks] == [c.id for c in REGISTER_CHECKS]
+    assert organisation and all(c.controls == tuple(organisation) for c in checks)
+    assert "iso42001/A.2.2" in organisation and "nist-ai-rmf/MAP 1.2" in organisation

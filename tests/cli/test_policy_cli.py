@@ -191,3 +191,16 @@ def test_policyengine_test_bad_team_metadata_is_a_tool_failure(
     code, out, err = _run(capsys, "test", str(team), str(REPO / "policies"))
     assert (code, out) == (2, "")
     assert "check id TM-SCORE-001 is already declared" in err
+
+
+def test_policyengine_test_given_a_folder_and_the_lib_it_imports(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The bundled lib given beside a folder that imports it loads once (it used to load
+    twice, every test an error: multiple default rules), and its own tests run."""
+    policies = REPO / "policies"
+    code, out, err = _run(capsys, "test", str(policies / "compliance"), str(policies / "lib"), "-v")
+    assert code == 0, out + err
+    assert ", ERROR: 0\n" in out and ", FAIL: 0," in out
+    assert f"PASS: {policies / 'lib'}/" in out
+    assert f"PASS: {policies / 'compliance'}/" in out
