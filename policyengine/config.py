@@ -198,6 +198,9 @@ class RiskCriteria:
     """The roles or names that may accept a risk at or above the threshold (compared without
     regard to case or runs of spaces). Empty: nobody is authorised, so every such
     acceptance is a finding until the organisation names its acceptors."""
+    acceptors_from: str = "risk.acceptors in .policyengine.yaml"
+    """Where `acceptors` come from, for the messages: the config's `risk.acceptors`, or
+    the organisation register's `risk_acceptors` that replace them."""
 
     def authorizes(self, approver: object) -> bool:
         """Whether `approver` (an `acceptance.approved_by`) is one of the acceptors."""
@@ -507,6 +510,7 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
             thresholds=thresholds,
             max_acceptance_days=risk["max_acceptance_days"],
             acceptors=tuple(risk["acceptors"]),
+            acceptors_from=f"risk.acceptors in {(file_used or Path(CONFIG_NAME)).name}",
         ),
         engine=engine["name"],
         opa_url=_url(engine.get("opa_url"), located, ("engine", "opa_url")),

@@ -333,6 +333,7 @@ def build_facts(
             "tolerance": tolerance or "undeclared",
             "threshold": threshold,
             "max_acceptance_days": criteria.max_acceptance_days,
+            "acceptors_from": criteria.acceptors_from,
         },
         "threats": threats,
         "threat_risks": risks,

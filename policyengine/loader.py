@@ -842,10 +842,13 @@ def _given_base(given: Path, root: Path) -> Path | None:
     return _real(root) if _real(given).is_relative_to(_real(root)) else None
 
 
-def find_models(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Listing:
+def find_models(
+    paths: Sequence[Path], root: Path, globs: Sequence[str] = (), *, not_models: Sequence[Path] = ()
+) -> Listing:
     """The files that may be threat models under `paths` and `globs` (relative to `root`),
     without reading them. Hidden folders are never walked. With neither paths nor globs,
-    `root` is walked.
+    `root` is walked. A file of `not_models` (the organisation register, read as such) found
+    under a folder or a glob is no candidate, so it is not counted as skipped either.
 
     Files resolve inside the repository, symlinks included: a file found by walking a
     folder or by a glob whose real path is outside `root` (or outside a folder the user
@@ -922,9 +925,10 @@ def find_models(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) ->
         found.extend((file, real_root) for file in _walk(root))
     candidates: list[Candidate] = []
     seen: set[Path] = set()
+    others = {_real(p) for p in not_models}
     for path, base in [(p, None) for p in named] + found:
         real = _real(path)
-        if real in seen:
+        if real in seen or (base is not None and real in others):
             continue
         seen.add(real)
         if base is not None and not path.exists():
@@ -973,7 +977,9 @@ def load_candidate(candidate: Candidate) -> Document | Diagnostic | None:
     )
 
 
-def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Discovery:
+def discover(
+    paths: Sequence[Path], root: Path, globs: Sequence[str] = (), *, not_models: Sequence[Path] = ()
+) -> Discovery:
     """Find and load the threat models named by `paths` and `globs` (relative to `root`).
 
     A named file must be a threat model (else an error). Under a folder or a glob, YAML
@@ -981,7 +987,7 @@ def discover(paths: Sequence[Path], root: Path, globs: Sequence[str] = ()) -> Di
     load is reported only when its text mentions `ThreatModel`. Hidden folders are never
     walked. With neither paths nor globs, `root` is walked. Never raises for user input.
     """
-    listing = find_models(paths, root, globs)
+    listing = find_models(paths, root, globs, not_models=not_models)
     found = load_candidates(listing.candidates)
     diagnostics = sorted(
         [*listing.diagnostics, *found.diagnostics],

@@ -44,7 +44,7 @@ from .loader import (
     load_document,
 )
 from .policyset import CheckMeta, PolicySet, load_policy_set
-from .register import REGISTER_CHECKS, LoadedRegister, judge_register, load_register
+from .register import LoadedRegister, judge_register, load_register, register_checks
 from .results import (
     CheckInfo,
     CodeScan,
@@ -210,7 +210,14 @@ def _validated(
         control_ids=controls.judging(),
         atlas=atlas,
         workers=workers,
+        not_models=_not_models(config),
     )
+
+
+def _not_models(config: Config) -> tuple[Path, ...]:
+    """The files no run reads as threat models: the organisation register, which
+    `validate` and `check` read as the register (not counted as other YAML skipped)."""
+    return (config.root / config.register,)
 
 
 def _workers_for(listing: Listing, requested: int) -> int:
@@ -249,7 +256,9 @@ def run_validate(
     `FILES_PER_WORKER` files a worker are read and checked in worker processes.
     """
     atlas, _, controls = _catalogs(config)  # here too for worker runs: errors named at once
-    listing = find_models(paths, config.root, () if paths else config.models)
+    listing = find_models(
+        paths, config.root, () if paths else config.models, not_models=_not_models(config)
+    )
     count = _workers_for(listing, workers)
     if count > 1:
         with SpawnPool(count, _init_validate, (config,), what="validate") as pool:
@@ -537,7 +546,9 @@ def run_check(
     options = _resolved(options, policy_set, engine)
     processes = _processes(options, engine)
     if processes != 1:
-        listing = find_models(paths, config.root, () if paths else config.models)
+        listing = find_models(
+            paths, config.root, () if paths else config.models, not_models=_not_models(config)
+        )
         workers = _workers_for(listing, processes)
         if workers > 1:
             run_result = _check_in_workers(listing, options, policy_set, workers, progress, scan)
@@ -601,15 +612,19 @@ def _with_register(options: RunOptions, loaded: LoadedRegister) -> RunOptions:
     if register is None or register.risk_acceptors is None:
         return options
     config = options.config
-    risk = replace(config.risk, acceptors=register.risk_acceptors)
+    risk = replace(
+        config.risk,
+        acceptors=register.risk_acceptors,
+        acceptors_from=f"risk_acceptors in {register.path}",
+    )
     return replace(options, config=replace(config, risk=risk))
 
 
 def check_rules(policy_set: PolicySet) -> tuple[CheckInfo, ...]:
-    """Every check of `policy_set` and the register's checks (`register.REGISTER_CHECKS`),
+    """Every check of `policy_set` and the register's checks (`register.register_checks`),
     by id, as a reader sees them (`RunResult.rules`)."""
     infos = [policy_set.checks[i].info() for i in policy_set.checks]
-    return tuple(sorted([*infos, *REGISTER_CHECKS], key=lambda c: c.id))
+    return tuple(sorted([*infos, *register_checks(load_controls())], key=lambda c: c.id))
 
 
 # --- many models: end to end in worker processes --------------------------------------
@@ -845,11 +860,11 @@ def run_review(
     atlas = catalog_for_repo(config.root, config.atlas_catalog), load_mapping()
     made = provenance(config, as_of, atlas=atlas[0])
     globs = () if paths else config.models
-    listing = find_models(paths, config.root, globs)
+    listing = find_models(paths, config.root, globs, not_models=_not_models(config))
     count = _workers_for(listing, workers)
     if count > 1:
         return replace(_review_in_workers(listing, config, as_of, count), provenance=made)
-    found = discover(paths, config.root, globs)
+    found = discover(paths, config.root, globs, not_models=_not_models(config))
     docs = found.documents
     facts = collect_change_facts(config.root, [d.path for d in docs], {d.path: d for d in docs})
     models = _reviews(docs, config, as_of, atlas, facts)

@@ -216,8 +216,10 @@ def validate_paths(
     control_ids: Collection[str],
     atlas: AtlasLookup,
     workers: int = 0,
+    not_models: Sequence[Path] = (),
 ) -> Validation:
-    """Discover, load and validate the threat models named by `paths` and `globs`.
+    """Discover, load and validate the threat models named by `paths` and `globs`
+    (`not_models`: files found under them that are no candidates, `loader.find_models`).
 
     A file that failed to load (or a named file that is not a threat model) is a
     `FileResult` with `document=None`; problems without a file line (a path that does
@@ -230,7 +232,7 @@ def validate_paths(
     checks its models in worker processes of its own instead (`pipeline`); this serves the
     OPA engine and smaller runs. The answers are the same either way.
     """
-    found = discover(paths, root, globs)
+    found = discover(paths, root, globs, not_models=not_models)
     files: dict[str, FileResult] = {}
     run_level: list[Diagnostic] = []
     for diag in found.diagnostics:

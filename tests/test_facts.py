@@ -56,7 +56,12 @@ def test_threat_risks_of_a_repeated_id_are_each_threats_own(atlas: AtlasCatalog)
 
 def test_high_risk_indices_are_the_threats_at_or_above_the_threshold(atlas: AtlasCatalog) -> None:
     facts = _facts({"threats": _THREATS}, atlas)
-    assert facts["risk"] == {"tolerance": "undeclared", "threshold": 8, "max_acceptance_days": 365}
+    assert facts["risk"] == {
+        "tolerance": "undeclared",
+        "threshold": 8,
+        "max_acceptance_days": 365,
+        "acceptors_from": "risk.acceptors in .policyengine.yaml",
+    }
     assert facts["high_risk_indices"] == [0, 3]
 
 

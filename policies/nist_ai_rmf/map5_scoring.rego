@@ -216,7 +216,8 @@ _accepted := [[i, a] |
 # title: Risks accepted at or above the threshold meet the organisation's risk criteria
 # description: >-
 #   An acceptance of a threat at or above the threshold names an approver the risk
-#   criteria authorise (risk.acceptors), has not expired, and runs no longer than the
+#   criteria authorise (the organisation register's risk_acceptors, else risk.acceptors
+#   in the config), has not expired, and runs no longer than the
 #   longest acceptance (risk.max_acceptance_days, from acceptance.date to expires).
 # custom:
 #   id: TM-TREAT-003
@@ -225,14 +226,15 @@ _accepted := [[i, a] |
 #   absent: no accepted risk in this model
 #   message:
 #     no_approver: "the acceptance of threat {threat} (risk {risk}) names no approver"
-#     unauthorized: "the acceptance of threat {threat} (risk {risk}) is approved by {approver}, who is not among the acceptors of the risk criteria (risk.acceptors in .policyengine.yaml)"
+#     unauthorized: "the acceptance of threat {threat} (risk {risk}) is approved by {approver}, who is not among the acceptors of the risk criteria ({acceptors_from})"
 #     expired: "the acceptance of threat {threat} (risk {risk}) has expired or states no expiry"
 #     too_long: "the acceptance of threat {threat} (risk {risk}) runs {days} days, longer than the {max} days the risk criteria allow"
 #   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3"]}
 #   rationale: >-
 #     Only the people the risk criteria name may accept a risk, and only for a limited time.
 #   hint: >-
-#     Have an acceptor from risk.acceptors approve the acceptance, with an expiry within
+#     Have one of the acceptors (the register's risk_acceptors, else risk.acceptors)
+#     approve the acceptance, with an expiry within
 #     risk.max_acceptance_days, or treat the threat instead.
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
@@ -258,7 +260,10 @@ deny contains result.each("TM-TREAT-003", found) if {
 		model.stated(object.get(threats[i], "acceptance", {}), "approved_by")
 		not pair[1].acceptance_authorized == true
 		path := ["threats", i, "acceptance", "approved_by"]
-		params := {"message": "unauthorized", "threat": ["threats", i, "id"], "risk": risks[i], "approver": path}
+		params := {
+			"message": "unauthorized", "threat": ["threats", i, "id"], "risk": risks[i], "approver": path,
+			"acceptors_from": object.get(input.facts.risk, "acceptors_from", "risk.acceptors"),
+		}
 	]
 	count(found) > 0
 }

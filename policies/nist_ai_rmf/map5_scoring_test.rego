@@ -127,7 +127,7 @@ test_acceptances_outside_the_risk_criteria_denied if {
 		{"rule_id": "TM-TREAT-003", "path": ["threats", 0, "acceptance"], "params": {"message": "no_approver", "threat": ["threats", 0, "id"], "risk": 12}},
 		{
 			"rule_id": "TM-TREAT-003", "path": ["threats", 2, "acceptance", "approved_by"],
-			"params": {"message": "unauthorized", "threat": ["threats", 2, "id"], "risk": 12, "approver": ["threats", 2, "acceptance", "approved_by"]},
+			"params": {"message": "unauthorized", "threat": ["threats", 2, "id"], "risk": 12, "approver": ["threats", 2, "acceptance", "approved_by"], "acceptors_from": "risk.acceptors in .policyengine.yaml"},
 		},
 		{
 			"rule_id": "TM-TREAT-003", "path": ["threats", 2, "acceptance", "expires"],

@@ -173,6 +173,21 @@ def test_the_register_path_comes_from_the_config(
     assert code == 2 and "`x` is not a known key" in err
 
 
+def test_the_register_is_not_counted_as_a_skipped_yaml_file(
+    capsys: pytest.CaptureFixture[str], examples: Path
+) -> None:
+    """Walking the repository finds the register, which is validated as the register:
+    not one of the other YAML files skipped. Another YAML file still counts."""
+    for command in ("validate", "check"):
+        _, out, _ = _run(capsys, command, str(examples), *AS_OF)
+        assert "skipped" not in out, out
+    _, doc = _json(capsys, examples)
+    assert doc["summary"]["skipped_files"] == 0
+    (examples / "governance" / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    _, out, _ = _run(capsys, "validate", str(examples), *AS_OF)
+    assert "1 other YAML files skipped" in out
+
+
 # --- attested is not satisfied --------------------------------------------------------------
 
 

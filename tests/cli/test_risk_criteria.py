@@ -149,7 +149,7 @@ def test_acceptance_by_someone_not_authorised_is_a_finding(
     assert code == 1
     assert _messages(report, "TM-TREAT-003") == [
         "the acceptance of threat T-005 (risk 15) is approved by x, who is not among the "
-        "acceptors of the risk criteria (risk.acceptors in .policyengine.yaml)",
+        "acceptors of the risk criteria (risk_acceptors in governance/register.yaml)",
         "the acceptance of threat T-005 (risk 15) runs 1551 days, longer than the 365 days "
         "the risk criteria allow",
     ]
@@ -170,6 +170,8 @@ def test_without_acceptors_no_acceptance_at_the_threshold_is_valid(
     assert [m.split(",")[0] for m in _messages(report, "TM-TREAT-003")] == [
         "the acceptance of threat T-005 (risk 15) is approved by head of support engineering"
     ]
+    # the register names no acceptors: the message points at the config's (empty) list
+    assert _messages(report, "TM-TREAT-003")[0].endswith("(risk.acceptors in .policyengine.yaml)")
 
 
 def test_the_registers_acceptors_replace_the_configs(
@@ -186,6 +188,10 @@ def test_the_registers_acceptors_replace_the_configs(
     assert [m.split(",")[0] for m in _messages(report, "TM-TREAT-003")] == [
         "the acceptance of threat T-005 (risk 15) is approved by head of support engineering"
     ]
+    # the message names the register's list, which decided, not the config's
+    assert _messages(report, "TM-TREAT-003")[0].endswith(
+        "(risk_acceptors in governance/register.yaml)"
+    )
     # Without the register's list, the config's applies: the same approver is authorised.
     code, report = _check(
         tmp_path / "again", capsys, config=config, register=lambda d: d.pop("risk_acceptors")
