@@ -186,6 +186,24 @@ def _red_team_findings(model: Mapping[str, Any]) -> dict[str, tuple[int, int, An
     return out
 
 
+_DONE = frozenset({"resolved", "accepted", "wont_fix"})
+"""Remediation states that end the work on a red-team finding."""
+
+
+def _overdue_remediations(exercise: Mapping[str, Any], as_of: date) -> list[int]:
+    """Indexes of the exercise's findings whose remediation was due before `as_of` and is
+    not resolved, accepted or declined (`wont_fix`)."""
+    late = []
+    for j, finding in enumerate(exercise.get("findings") or []):
+        remediation = finding.get("remediation") if isinstance(finding, Mapping) else None
+        if not isinstance(remediation, Mapping) or remediation.get("status") in _DONE:
+            continue
+        due = _date(remediation.get("due"))
+        if due is not None and due < as_of:
+            late.append(j)
+    return late
+
+
 def _recent_scope(model: Mapping[str, Any], as_of: date) -> list[str]:
     """The ATLAS ids in the scope of the exercises of the last `RECENT_DAYS` days."""
     ids: set[str] = set()
@@ -325,7 +343,10 @@ def build_facts(
     red_team = {}
     for exercise in model.get("red_team") or []:
         dated = _date(exercise.get("date"))
-        red_team[str(exercise.get("id"))] = {"age_days": (as_of - dated).days if dated else 100_000}
+        red_team[str(exercise.get("id"))] = {
+            "age_days": (as_of - dated).days if dated else 100_000,
+            "overdue": _overdue_remediations(exercise, as_of),
+        }
     return {
         "as_of_day": today,
         "review": _review_facts(model, review_status, cadence_days, max_cadence, as_of),

@@ -63,8 +63,38 @@ _FIELDS = (
     ),
     _Field("TM-TEXT-001", ("system", "human_oversight"), "system.human_oversight of model", True),
     _Field("TM-TEXT-001", ("system", "users", "*"), "a user in system.users of model", False),
+    _Field(
+        "TM-TEXT-006", ("system", "ai_tasks", "*"), "an AI task in system.ai_tasks of model", False
+    ),
+    _Field(
+        "TM-TEXT-006",
+        ("system", "out_of_scope_uses", "*"),
+        "a use in system.out_of_scope_uses of model",
+        False,
+    ),
+    _Field(
+        "TM-TEXT-007",
+        ("surfaces", "*", "interfaces", "*", "who"),
+        "who uses an interface of surface",
+        False,
+    ),
+    _Field(
+        "TM-TEXT-007",
+        ("surfaces", "*", "interfaces", "*", "user_information"),
+        "the user_information of an interface of surface",
+        True,
+    ),
     _Field("TM-TEXT-002", ("threats", "*", "title"), "the title of threat", False),
     _Field("TM-TEXT-002", ("threats", "*", "assumptions", "*"), "an assumption of threat", True),
+    _Field(
+        "TM-TEXT-002",
+        ("threats", "*", "validation", "rationale"),
+        "the validation rationale of threat",
+        True,
+    ),
+    _Field(
+        "TM-TEXT-002", ("threats", "*", "validation", "note"), "the validation note of threat", True
+    ),
     _Field(
         "TM-TEXT-003",
         ("threats", "*", "acceptance", "rationale"),
@@ -156,6 +186,6 @@ def _owner(model: Mapping[str, Any], path: tuple[str | int, ...]) -> list[str | 
         entry = entries[path[2]] if path[2] < len(entries) else {}
         key = "control" if isinstance(entry, Mapping) and "control" in entry else "technique"
         return [path[0], path[1], path[2], key]
-    if path[0] in ("threats", "controls", "red_team") and len(path) > 1:
+    if path[0] in ("threats", "controls", "red_team", "surfaces") and len(path) > 1:
         return [path[0], path[1], "id"]
     return ["metadata", "id"]

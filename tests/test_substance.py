@@ -50,3 +50,25 @@ def test_facts_name_the_check_the_field_and_its_owner() -> None:
          "field": "the reason of the waiver of", "owner": ["compliance", "waivers", 0, "control"],
          "kind": "placeholder text"},
     ]  # fmt: skip
+
+
+def test_tasks_uses_interfaces_and_validation_texts_are_judged() -> None:
+    model = {
+        "metadata": {"id": "m", "owner": "team"},
+        "system": {"ai_tasks": ["classification", "x"], "out_of_scope_uses": ["TBD"]},
+        "surfaces": [
+            {"id": "s", "interfaces": [{"who": "-", "user_information": "Told it is AI."}]}
+        ],
+        "threats": [
+            {"id": "T-1", "validation": {"note": "n/a", "rationale": "Fixed in the gateway."}}
+        ],
+    }
+    found = [(p["check"], p["path"], p["owner"], p["kind"]) for p in placeholders(model)]
+    assert found == [
+        ("TM-TEXT-006", ["system", "ai_tasks", 1], ["metadata", "id"], "placeholder text"),
+        ("TM-TEXT-006", ["system", "out_of_scope_uses", 0], ["metadata", "id"], "placeholder text"),
+        ("TM-TEXT-007", ["surfaces", 0, "interfaces", 0, "who"], ["surfaces", 0, "id"],
+         "placeholder text"),
+        ("TM-TEXT-002", ["threats", 0, "validation", "note"], ["threats", 0, "id"],
+         "placeholder text"),
+    ]  # fmt: skip

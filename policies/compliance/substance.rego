@@ -21,7 +21,7 @@ import data.lib.result
 #   severity: high
 #   guard: true
 #   judges: ["metadata", "system"]
-#   controls: {nist-ai-rmf: ["MAP 1.1"], iso42001: ["A.6.2.2"]}
+#   controls: {nist-ai-rmf: ["MAP 1.1", "MAP 3.5"], iso42001: ["A.6.2.2", "A.9.2", "A.9.4"]}
 #   message: "{field} {owner} is {kind}: '{text}'"
 #   rationale: >-
 #     A purpose, context or owner that reads like a placeholder lets every check that asks
@@ -45,13 +45,14 @@ deny contains result.each("TM-TEXT-001", found) if {
 # title: Threats have real titles and assumptions
 # description: >-
 #   A score cannot be challenged when the assumption behind it is "x": each assumption is a
-#   sentence, and each threat's title names it.
+#   sentence, each threat's title names it, and a validation note or rationale (why a
+#   threat is not measured, why its likelihood is low while a fix is pending) is a sentence.
 # custom:
 #   id: TM-TEXT-002
 #   severity: high
 #   guard: true
 #   judges: ["threats"]
-#   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
+#   controls: {nist-ai-rmf: ["MAP 5.1", "MEASURE 1.1"], iso42001: ["6.1.2"]}
 #   message: "{field} {owner} is {kind}: '{text}'"
 #   rationale: >-
 #     A score cannot be challenged when its assumption or its threat's title says nothing.
@@ -148,7 +149,7 @@ not_applicable contains "TM-TEXT-004" if {
 #   guard: true
 #   judges: ["red_team"]
 #   absent: no red-team exercise in this model
-#   controls: {nist-ai-rmf: ["MEASURE 1.3", "MEASURE 2.1"]}
+#   controls: {nist-ai-rmf: ["MEASURE 1.3", "MEASURE 2.1", "MEASURE 2.7"]}
 #   message: "{field} {owner} is {kind}: '{text}'"
 #   rationale: >-
 #     Who performed an exercise decides whether it was independent and what it can be
@@ -168,6 +169,69 @@ deny contains result.each("TM-TEXT-005", found) if {
 }
 
 not_applicable contains "TM-TEXT-005" if count(object.get(input.model, "red_team", [])) == 0
+
+# METADATA
+# title: The system's tasks and out-of-scope uses are stated in substance
+# description: >-
+#   An AI task "x" or an out-of-scope use "-" lets the checks that ask whether the tasks and
+#   the uses ruled out are listed (TM-CTX-003, TM-CTX-005) pass while the list says nothing.
+# custom:
+#   id: TM-TEXT-006
+#   severity: medium
+#   guard: true
+#   judges: ["system"]
+#   controls: {nist-ai-rmf: ["MAP 2.1", "MAP 2.2", "MAP 3.3"]}
+#   message: "{field} {owner} is {kind}: '{text}'"
+#   rationale: >-
+#     The tasks and the uses ruled out categorise the system; a placeholder categorises nothing.
+#   hint: >-
+#     Name each AI task (classification, generation, retrieval, tool_use, ...) and each use
+#     the system is not for.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
+deny contains result.each("TM-TEXT-006", found) if {
+	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+		some p in _placeholders
+		p.check == "TM-TEXT-006"
+	]
+	count(found) > 0
+}
+
+# METADATA
+# title: Interfaces say in substance who uses them and what they are told
+# description: >-
+#   An interface used by "x", or whose users are told "TBD", documents nothing for the
+#   people who use, operate or assess the system (TM-ISO-004 asks that both are stated).
+# custom:
+#   id: TM-TEXT-007
+#   severity: medium
+#   guard: true
+#   judges: ["surfaces.interfaces"]
+#   absent: no interface in this model
+#   controls: {iso42001: ["A.6.2.7", "A.8.2"]}
+#   message: "{field} {owner} is {kind}: '{text}'"
+#   rationale: >-
+#     What users are told about the system is information for them only when it says something.
+#   hint: >-
+#     Name who uses the interface, and write in user_information what they are told: that
+#     it is an AI system, its purpose and limits, where to report a problem.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
+deny contains result.each("TM-TEXT-007", found) if {
+	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+		some p in _placeholders
+		p.check == "TM-TEXT-007"
+	]
+	count(found) > 0
+}
+
+not_applicable contains "TM-TEXT-007" if {
+	count([i | some s in object.get(input.model, "surfaces", []); some i in object.get(s, "interfaces", [])]) == 0
+}
 
 # The hollow texts Python listed (policyengine/substance.py), each as a batch item
 # (lib.result says why); the text itself is shown by pointer, never carried by the engine.

@@ -4,13 +4,16 @@ import data.compliance.substance
 import data.lib.testdata
 
 # Facts as policyengine/substance.py lists them for a model whose purpose, one assumption,
-# one acceptance approver, one control owner and one exercise performer are hollow.
+# one acceptance approver, one control owner, one exercise performer, one AI task and what
+# the users of one interface are told are hollow.
 _placeholders := [
 	{"check": "TM-TEXT-001", "path": ["system", "intended_purpose"], "field": "system.intended_purpose of model", "owner": ["metadata", "id"], "kind": "placeholder text"},
 	{"check": "TM-TEXT-002", "path": ["threats", 1, "assumptions", 0], "field": "an assumption of threat", "owner": ["threats", 1, "id"], "kind": "too short to state anything"},
 	{"check": "TM-TEXT-003", "path": ["threats", 0, "acceptance", "approved_by"], "field": "the approver of threat", "owner": ["threats", 0, "id"], "kind": "placeholder text"},
 	{"check": "TM-TEXT-004", "path": ["controls", 2, "owner"], "field": "the owner of control", "owner": ["controls", 2, "id"], "kind": "placeholder text"},
 	{"check": "TM-TEXT-005", "path": ["red_team", 0, "performed_by"], "field": "performed_by of red-team exercise", "owner": ["red_team", 0, "id"], "kind": "placeholder text"},
+	{"check": "TM-TEXT-006", "path": ["system", "ai_tasks", 0], "field": "an AI task in system.ai_tasks of model", "owner": ["metadata", "id"], "kind": "placeholder text"},
+	{"check": "TM-TEXT-007", "path": ["surfaces", 0, "interfaces", 0, "user_information"], "field": "the user_information of an interface of surface", "owner": ["surfaces", 0, "id"], "kind": "too short to state anything"},
 ]
 
 _finding(p) := {
@@ -55,10 +58,10 @@ test_one_check_reports_only_its_fields if {
 }
 
 test_nothing_to_decide_not_applicable if {
-	# TM-TEXT-003, TM-TEXT-004 and TM-TEXT-005 judge decisions, controls and exercises.
-	m := {"threats": [{"id": "T-1"}], "controls": [], "red_team": [], "compliance": {}}
+	# TM-TEXT-003, -004, -005 and -007 judge decisions, controls, exercises and interfaces.
+	m := {"threats": [{"id": "T-1"}], "controls": [], "red_team": [], "compliance": {}, "surfaces": [{"id": "s", "layer": "retrieval"}]}
 	f := testdata.facts
-	{"TM-TEXT-003", "TM-TEXT-004", "TM-TEXT-005"} == substance.not_applicable with input.model as m
+	{"TM-TEXT-003", "TM-TEXT-004", "TM-TEXT-005", "TM-TEXT-007"} == substance.not_applicable with input.model as m
 		with input.facts as f
 }
 

@@ -39,8 +39,9 @@ default _system := {}
 # title: Input/output surfaces document their interfaces
 # description: >-
 #   Technical documentation for the people who use, operate or assess the system says who
-#   can reach it and how. Every input_output surface lists at least one interface, and each
-#   interface states who can use it and its access (for example authenticated).
+#   can reach it and how, and what they are told. Every input_output surface lists at least
+#   one interface, and each interface states who can use it, its access (for example
+#   authenticated) and user_information: what its users are told about the system.
 # custom:
 #   id: TM-ISO-004
 #   severity: medium
@@ -51,10 +52,12 @@ default _system := {}
 #     no_interface: "input_output surface {surface} documents no interface"
 #     unstated: "interface {interface} of surface {surface} does not state {field}"
 #   rationale: >-
-#     People who use, operate or assess the system need to know who can reach it and how.
+#     People who use, operate or assess the system need to know who can reach it and how,
+#     and its users need to be told what they deal with.
 #   hint: >-
-#     List each interface of the input_output surface with who can use it and how they
-#     authenticate.
+#     List each interface of the input_output surface with who can use it, how they
+#     authenticate and, in user_information, what they are told (that it is an AI system,
+#     its purpose and limits, where to report a problem).
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
@@ -70,7 +73,7 @@ deny contains result.each("TM-ISO-004", found) if {
 		surface := input.model.surfaces[i]
 		some j
 		interface := surface.interfaces[j]
-		some field in ["who", "access"]
+		some field in ["who", "access", "user_information"]
 		not model.stated(interface, field)
 		params := {"message": "unstated", "interface": _interface_name(interface, i, j), "surface": ["surfaces", i, "id"], "field": field}
 	]

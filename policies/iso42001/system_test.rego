@@ -26,12 +26,23 @@ test_system_description_applies_to_every_model if {
 }
 
 test_interface_without_access_denied if {
-	m := testdata.patched(testdata.model, ["surfaces", 0, "interfaces"], [{"id": "web-chat", "who": "customers"}])
+	m := testdata.patched(testdata.model, ["surfaces", 0, "interfaces"], [{"id": "web-chat", "who": "customers", "user_information": "Told it is an AI assistant."}])
 	f := testdata.facts
 	testdata.found(system.deny) == {{
 		"rule_id": "TM-ISO-004",
 		"path": ["surfaces", 0, "interfaces", 0, "access"],
 		"params": {"message": "unstated", "interface": ["surfaces", 0, "interfaces", 0, "id"], "surface": ["surfaces", 0, "id"], "field": "access"},
+	}} with input.model as m
+		with input.facts as f
+}
+
+test_interface_that_tells_users_nothing_denied if {
+	m := testdata.without(testdata.model, ["surfaces", 0, "interfaces", 0, "user_information"])
+	f := testdata.facts
+	testdata.found(system.deny) == {{
+		"rule_id": "TM-ISO-004",
+		"path": ["surfaces", 0, "interfaces", 0, "user_information"],
+		"params": {"message": "unstated", "interface": ["surfaces", 0, "interfaces", 0, "id"], "surface": ["surfaces", 0, "id"], "field": "user_information"},
 	}} with input.model as m
 		with input.facts as f
 }

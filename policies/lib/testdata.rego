@@ -72,7 +72,10 @@ model := {
 	"surfaces": [
 		{
 			"id": "chat-io", "layer": "input_output", "assets": ["chat-api", "base-model"],
-			"interfaces": [{"id": "web-chat", "who": "signed-in customers", "access": "authenticated"}],
+			"interfaces": [{
+				"id": "web-chat", "who": "signed-in customers", "access": "authenticated",
+				"user_information": "The chat says it is an AI assistant that can read and cancel orders, and links a human agent.",
+			}],
 		},
 		{"id": "kb-retrieval", "layer": "retrieval", "assets": ["kb"]},
 		{"id": "runtime", "layer": "runtime", "assets": ["serving-stack"]},
@@ -91,7 +94,8 @@ model := {
 			"atlas": ["AML.T0056", "AML.T0057"], "stride": ["information_disclosure"],
 			"likelihood": 2, "impact": 3, "prerequisites": ["query_access"],
 			"assumptions": ["The prompt holds no customer data."],
-			"mitigations": ["C-01"], "status": "mitigated", "validation": {"status": "untested"},
+			"mitigations": ["C-01"], "status": "mitigated",
+			"validation": {"status": "untested", "note": "Below the threshold; in scope of the Q1 exercise."},
 		},
 		{
 			"id": "T-003", "title": "Poisoned help-center article injects instructions", "surface": "kb-retrieval",
@@ -125,6 +129,8 @@ model := {
 	"red_team": [{
 		"id": "RT-2026-09", "date": "2026-09-01", "performed_by": "external security firm", "independent": true,
 		"scope": {"surfaces": ["chat-io", "kb-retrieval", "runtime"], "atlas": ["AML.T0051", "AML.T0054"]},
+		"tools": ["garak 0.10", "in-house injection harness"], "test_sets": ["120 jailbreak and injection prompts"],
+		"metrics": ["attack success rate per technique"],
 		"findings": [{
 			"id": "F-1", "title": "Role-play prompt bypassed the refusal policy", "atlas": ["AML.T0054"],
 			"severity": "medium", "threats": ["T-001"],
@@ -173,7 +179,7 @@ facts := {
 		some _a in _attestations
 		f := {"age_days": 17, "within_cadence": true, "evidence_exists": true, "names_model": true}
 	],
-	"red_team": {"RT-2026-09": {"age_days": 61}},
+	"red_team": {"RT-2026-09": {"age_days": 61, "overdue": []}},
 	"evidence": {
 		"docs/controls/output-filter.md": true,
 		"docs/controls/article-review.md": true,

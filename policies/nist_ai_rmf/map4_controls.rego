@@ -59,19 +59,25 @@ deny contains result.each("TM-CTRL-001", found) if {
 }
 
 # METADATA
-# title: A detective control is in operation
-# description: Some implemented or verified control detects misuse or failure in production.
+# title: A detective control watches the running system
+# description: >-
+#   Some implemented or verified detective control, citing evidence that exists and is not
+#   empty, mitigates a threat on a runtime or input_output surface, so it watches the
+#   system in production (a build-time scan of the code or the supply chain alone is not
+#   production monitoring).
 # custom:
 #   id: TM-CTRL-002
 #   severity: medium
 #   judges: ["controls"]
-#   message: "no detective control is implemented or verified"
+#   message: "no implemented or verified detective control with evidence mitigates a threat on a runtime or input_output surface"
 #   controls: {nist-ai-rmf: ["MEASURE 2.4"], iso42001: ["A.6.2.6"]}
 #   rationale: >-
 #     Preventive controls fail; something must notice misuse or failure in production.
 #   hint: >-
-#     Add a detective control (monitoring, alerting, audit) and mark it implemented once it
-#     runs.
+#     Add a detective control that watches the running system (monitoring, alerting,
+#     output filtering with alerts, audit of tool calls), list it in the mitigations of a
+#     threat on a runtime or input_output surface, cite the evidence that it runs (a
+#     dashboard export, an alert runbook) and mark it implemented.
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
@@ -85,4 +91,18 @@ _detective_in_operation if {
 	some c in input.model.controls
 	c.kind == "detective"
 	c.status in _in_place
+	c.id in _watching
+	some p in c.evidence
+	input.facts.evidence[p] == true
 }
+
+# The surfaces where a detective control sees the system run: its runtime and its inputs
+# and outputs (a few ids); the mitigations of the threats on them, one pass over the threats
+# into an array (lib.model says why not a set).
+_watched_surfaces := {s.id | some s in input.model.surfaces; s.layer in {"runtime", "input_output"}}
+
+_watching := [m |
+	some t in input.model.threats
+	t.surface in _watched_surfaces
+	some m in t.mitigations
+]

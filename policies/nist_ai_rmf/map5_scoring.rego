@@ -63,7 +63,7 @@ _all_assumed if {
 #   message:
 #     unscored: "threat {threat} has no {field} from 1 to 5"
 #     no_assumption: "threat {threat} has no assumption"
-#   controls: {nist-ai-rmf: ["MAP 5.1"], iso42001: ["6.1.2"]}
+#   controls: {nist-ai-rmf: ["MAP 5.1", "MEASURE 1.1"], iso42001: ["6.1.2"]}
 #   rationale: >-
 #     Likelihood and impact are judgements; a reviewer can only challenge them through the
 #     assumptions written beside them, and revisit them when an assumption stops holding.

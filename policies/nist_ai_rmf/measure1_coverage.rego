@@ -3,6 +3,7 @@ package nist_ai_rmf.measure1_coverage
 # MEASURE 1 and 2.10: threats are identified against a shared taxonomy, on every surface,
 # privacy is considered, and high risks are validated.
 
+import data.lib.model
 import data.lib.result
 
 # Speed on regopy (see lib.model and lib.result): findings that grow with the threats are
@@ -20,6 +21,8 @@ not_applicable contains "TM-THREAT-002" if not _has_surfaces
 not_applicable contains "TM-THREAT-003" if not _has_io_or_retrieval
 
 not_applicable contains "TM-EVAL-001" if count(input.facts.high_risk_indices) == 0
+
+not_applicable contains "TM-THREAT-004" if not _has_threats
 
 # count() of a missing list is undefined: the rule is then false.
 _has_threats if count(input.model.threats) > 0
@@ -103,6 +106,40 @@ deny contains result.each("TM-THREAT-002", found) if {
 }
 
 # METADATA
+# title: A threat nobody measured says why
+# description: >-
+#   The score (likelihood x impact, TM-SCORE-001) is the metric of every threat; a threat
+#   whose validation.status is untested (or that has no validation) is a risk not measured,
+#   and its validation.note says why it is not, or not yet, and when it will be.
+# custom:
+#   id: TM-THREAT-004
+#   severity: medium
+#   judges: ["threats"]
+#   absent: no threat in this model
+#   message: "threat {threat} is untested and its validation.note does not say why it is not measured"
+#   controls: {nist-ai-rmf: ["MEASURE 1.1"]}
+#   rationale: >-
+#     Risks that are not or cannot be measured must be documented as such, so that nobody
+#     reads an untested score as a measured one.
+#   hint: >-
+#     Test the threat (validation.status confirmed or not_reproduced), or say in
+#     validation.note why it is not measured and when it will be.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
+deny contains result.each("TM-THREAT-004", found) if {
+	threats := input.model.threats
+	found := [result.item(["threats", i, "validation"], {"threat": ["threats", i, "id"]}) |
+		some i
+		t := threats[i]
+		object.get(t, ["validation", "status"], "untested") == "untested"
+		not model.stated(object.get(t, "validation", {}), "note")
+	]
+	count(found) > 0
+}
+
+# METADATA
 # title: Privacy risk is examined where users or documents feed the system
 # description: >-
 #   Some threat covers information disclosure (STRIDE), LLM data leakage (AML.T0057) or a
@@ -141,7 +178,7 @@ _names_exfiltration if {
 }
 
 # METADATA
-# title: Every threat with risk 10 or more has been validated
+# title: Every threat at or above the risk threshold has been validated
 # description: Testing whether high risks are real (confirmed or not reproduced) checks the controls against them.
 # custom:
 #   id: TM-EVAL-001
@@ -149,7 +186,7 @@ _names_exfiltration if {
 #   judges: ["threats"]
 #   absent: no threat at or above the risk threshold in this model
 #   message: "threat {threat} (risk {risk}) has not been validated"
-#   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1"]}
+#   controls: {nist-ai-rmf: ["MEASURE 1.2"], iso42001: ["9.1", "A.6.2.4"]}
 #   rationale: >-
 #     A high risk that nobody tested may be worse, or better, than its score.
 #   hint: >-

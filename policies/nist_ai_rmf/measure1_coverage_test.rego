@@ -112,3 +112,28 @@ test_threat_without_atlas_field_denied if {
 	f := testdata.facts_for(m, f0)
 	_ids("TM-THREAT-001") == {{"rule_id": "TM-THREAT-001", "path": ["threats", 0, "atlas"], "params": {"threat": ["threats", 0, "id"]}}} with input.model as m with input.facts as f
 }
+
+test_untested_threat_without_a_note_denied if {
+	no_note := testdata.patched(_t[1], ["validation"], {"status": "untested"})
+	no_validation := object.remove(_t[2], ["validation"])
+	m := _threats([_t[0], no_note, no_validation, _t[3]])
+	_ids("TM-THREAT-004") == {
+		{"rule_id": "TM-THREAT-004", "path": ["threats", 1, "validation"], "params": {"threat": ["threats", 1, "id"]}},
+		{"rule_id": "TM-THREAT-004", "path": ["threats", 2, "validation"], "params": {"threat": ["threats", 2, "id"]}},
+	} with input.model as m
+}
+
+test_blank_note_is_no_reason_denied if {
+	m := testdata.patched(testdata.model, ["threats", 1, "validation", "note"], "  ")
+	_ids("TM-THREAT-004") == {{"rule_id": "TM-THREAT-004", "path": ["threats", 1, "validation"], "params": {"threat": ["threats", 1, "id"]}}} with input.model as m
+}
+
+test_measured_or_explained_threats_pass if {
+	m := testdata.model
+	count(_ids("TM-THREAT-004")) == 0 with input.model as m
+}
+
+test_no_threats_unmeasured_not_applicable if {
+	m := _threats([])
+	"TM-THREAT-004" in measure1_coverage.not_applicable with input.model as m
+}

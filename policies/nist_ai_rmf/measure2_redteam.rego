@@ -45,7 +45,7 @@ _has_surfaces if count(input.model.surfaces) > 0
 #   severity: high
 #   judges: ["red_team"]
 #   message: "no red-team exercise is marked independent"
-#   controls: {nist-ai-rmf: ["MEASURE 1.3"]}
+#   controls: {nist-ai-rmf: ["MEASURE 1.3"], iso42001: ["A.6.2.4"]}
 #   rationale: >-
 #     The developers of a system miss the attacks they did not think of.
 #   hint: >-
@@ -111,8 +111,11 @@ deny contains result.each("TM-REDTEAM-003", found) if {
 }
 
 # METADATA
-# title: Every red-team exercise states who performed it and its scope
-# description: A test without a recorded scope and performer cannot be repeated or weighed.
+# title: Every red-team exercise states who performed it, its scope, tools, test sets and metrics
+# description: >-
+#   A test without a recorded performer, scope, tools, test sets and metrics cannot be
+#   repeated or weighed: each exercise states performed_by, the surfaces in scope, and the
+#   tools, test_sets and metrics it used.
 # custom:
 #   id: TM-REDTEAM-004
 #   severity: medium
@@ -121,11 +124,14 @@ deny contains result.each("TM-REDTEAM-003", found) if {
 #   message:
 #     no_performer: "red-team exercise {exercise} does not state performed_by"
 #     no_scope: "red-team exercise {exercise} names no surface in its scope"
+#     no_method: "red-team exercise {exercise} does not state its {field}"
 #   controls: {nist-ai-rmf: ["MEASURE 2.1"]}
 #   rationale: >-
-#     A test without a recorded scope and performer cannot be repeated or weighed.
+#     A test without a recorded performer, scope, tools, test sets and metrics cannot be
+#     repeated, compared with the next one or weighed.
 #   hint: >-
-#     State performed_by and the surfaces in scope of the exercise.
+#     State performed_by, the surfaces in scope, and the exercise's tools, test_sets
+#     (corpora, prompt sets) and metrics (for example attack success rate per technique).
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
@@ -146,6 +152,17 @@ deny contains result.each("TM-REDTEAM-004", found) if {
 		some i
 		rt := exercises[i]
 		count(object.get(rt, ["scope", "surfaces"], [])) == 0
+	]
+	count(found) > 0
+}
+
+deny contains result.each("TM-REDTEAM-004", found) if {
+	exercises := _exercises
+	found := [result.item(["red_team", i, field], {"message": "no_method", "exercise": ["red_team", i, "id"], "field": field}) |
+		some i
+		rt := exercises[i]
+		some field in ["tools", "test_sets", "metrics"]
+		not model.stated(rt, field)
 	]
 	count(found) > 0
 }

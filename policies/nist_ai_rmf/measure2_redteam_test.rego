@@ -75,6 +75,19 @@ test_unscoped_exercise_denied if {
 	} with input.model as m
 }
 
+test_exercise_without_tools_test_sets_or_metrics_denied if {
+	m := object.union(testdata.model, {"red_team": [object.remove(_rt, ["tools", "metrics"])]})
+	_ids("TM-REDTEAM-004") == {
+		{"rule_id": "TM-REDTEAM-004", "path": ["red_team", 0, "tools"], "params": {"message": "no_method", "exercise": ["red_team", 0, "id"], "field": "tools"}},
+		{"rule_id": "TM-REDTEAM-004", "path": ["red_team", 0, "metrics"], "params": {"message": "no_method", "exercise": ["red_team", 0, "id"], "field": "metrics"}},
+	} with input.model as m
+}
+
+test_exercise_with_empty_test_sets_denied if {
+	m := object.union(testdata.model, {"red_team": [object.union(_rt, {"test_sets": []})]})
+	_ids("TM-REDTEAM-004") == {{"rule_id": "TM-REDTEAM-004", "path": ["red_team", 0, "test_sets"], "params": {"message": "no_method", "exercise": ["red_team", 0, "id"], "field": "test_sets"}}} with input.model as m
+}
+
 test_scoped_exercise_passes if {
 	m := testdata.model
 	count(_ids("TM-REDTEAM-004")) == 0 with input.model as m

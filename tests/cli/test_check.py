@@ -60,7 +60,7 @@ def test_check_examples_text_golden(
     assert code == 1  # the coding agent and the partner classifier have high findings
     assert "models/partner-classifier.yaml:64:5: high: TM-SUPPLY-001" in out
     assert (
-        "models/coding-agent.yaml:129:5: high: TM-SCORE-001 threat T-104 has no assumption" in out
+        "models/coding-agent.yaml:136:5: high: TM-SCORE-001 threat T-104 has no assumption" in out
     )
     _golden("check-examples.txt", out, request.config.getoption("--update-golden"))
 
@@ -311,7 +311,7 @@ def test_check_examples_github_golden(
     code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "github")
     assert code == 1
     assert (
-        "::error file=models/coding-agent.yaml,line=129,col=5,title=TM-SCORE-001 (high)::"
+        "::error file=models/coding-agent.yaml,line=136,col=5,title=TM-SCORE-001 (high)::"
         "threat T-104 has no assumption" in out
     )
     _golden("check-examples.github.txt", out, request.config.getoption("--update-golden"))
@@ -431,7 +431,7 @@ def test_check_examples_junit_golden(
     ]
     (failure,) = [c.find("failure") for c in score]
     assert failure is not None and failure.get("type") == "high"
-    assert "models/coding-agent.yaml:129:5: high: threat T-104 has no assumption" in (
+    assert "models/coding-agent.yaml:136:5: high: threat T-104 has no assumption" in (
         failure.text or ""
     )
     assert [c.get("classname") for c in suites["validate"].findall("testcase")] == [
