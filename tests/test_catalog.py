@@ -157,3 +157,55 @@ def test_unparsable_catalog_raises(tmp_path: Path) -> None:
 def test_missing_folder_raises(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="not found"):
         load_controls(tmp_path / "nope")
+
+
+def _coverage_lines(repo_root: Path) -> dict[str, set[str]]:
+    """Control key -> the check ids its line in COVERAGE.md's "Judged by checks" section
+    names (`TM-TREAT-001, -002` names TM-TREAT-002 too; `TM-ATLAS-*` every ATLAS check)."""
+    text = (repo_root / "policies" / "catalog" / "COVERAGE.md").read_text(encoding="utf-8")
+    section = text.split("## Judged by checks", 1)[1]
+    framework = ""
+    out: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        if line.startswith("### "):
+            framework = "nist-ai-rmf" if "NIST" in line else "iso42001"
+        match = re.match(r"^- (.+?) \(([^)]*)\): ", line)
+        if not match:
+            continue
+        checks: set[str] = set()
+        prefix = ""
+        for token in match.group(2).split(", "):
+            if token.startswith("-"):
+                checks.add(prefix + token)
+            else:
+                checks.add(token)
+                prefix = token.rsplit("-", 1)[0]
+        for control in match.group(1).split(", "):
+            out[f"{framework}/{control}"] = checks
+    return out
+
+
+@pytest.mark.parametrize("framework", ["nist-ai-rmf", "iso42001"])
+def test_coverage_says_why_for_every_control_judged_by_checks(
+    framework: str, blocks: list[dict[str, Any]], repo_root: Path
+) -> None:
+    from policyengine.pr import PR_CHECKS
+
+    lines = _coverage_lines(repo_root)
+    named: dict[str, set[str]] = {}
+    for block in blocks:
+        cid = block["custom"]["id"]
+        if cid.startswith("TM-ATTEST-"):
+            continue
+        for ids in (block["custom"].get("controls") or {}).get(framework) or []:
+            named.setdefault(f"{framework}/{ids}", set()).add(
+                "TM-ATLAS-*" if cid.startswith("TM-ATLAS-") else cid
+            )
+    for info in PR_CHECKS.values():
+        for key in info.controls:
+            if key.startswith(framework + "/"):
+                named.setdefault(key, set()).add(info.id)
+    wanted = {c.key for c in load_controls().for_framework(framework) if c.judged_by == "checks"}
+    assert {k for k in lines if k.startswith(framework + "/")} == wanted
+    for key in sorted(wanted):
+        assert lines[key] == named[key], key
