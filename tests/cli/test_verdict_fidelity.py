@@ -51,6 +51,22 @@ HOLLOW_FIELDS = {
     ("TM-TEXT-004", "/controls/0/owner"),
     ("TM-TEXT-005", "/red_team/0/performed_by"),
     ("TM-ISO-061", "/controls/0/evidence/0"),
+    ("TM-TEXT-006", "/system/ai_tasks/0"),
+    ("TM-TEXT-006", "/system/out_of_scope_uses/0"),
+    ("TM-TEXT-007", "/surfaces/0/interfaces/0/who"),
+}
+
+HOLLOW_DECISIONS = {
+    # 5x5 accepted by x until 2030 under risk_tolerance low: not an acceptor, too long
+    ("TM-TREAT-003", "/threats/0/acceptance/approved_by"),
+    ("TM-TREAT-003", "/threats/0/acceptance/expires"),
+    # the confirmed exploit's remediation has no due date
+    ("TM-ISO-050", "/red_team/0/findings/0/remediation/due"),
+    # an annual cadence, longer than the quarterly ceiling
+    ("TM-REVIEW-002", "/review/cadence"),
+    # the exercise names no tools, test sets or metrics; the interface tells users nothing
+    ("TM-REDTEAM-004", "/red_team/0/tools"),
+    ("TM-ISO-004", "/surfaces/0/interfaces/0/user_information"),
 }
 
 
@@ -65,6 +81,7 @@ def test_the_hollow_model_fails_naming_each_hollow_field(
     assert code == 1
     found = _findings(doc)
     assert HOLLOW_FIELDS <= found
+    assert HOLLOW_DECISIONS <= found
     # every one of the 18 attestations of system evidence cites the 1-byte file and names
     # attester x
     attest = {p for c, p in found if c in ("TM-ATTEST-001", "TM-ATTEST-002")}
