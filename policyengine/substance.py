@@ -55,6 +55,7 @@ class _Field:
 
 
 _FIELDS = (
+    _Field("TM-TEXT-001", ("metadata", "name"), "metadata.name of model", False),
     _Field("TM-TEXT-001", ("metadata", "owner"), "metadata.owner of model", False),
     _Field("TM-TEXT-001", ("system", "description"), "system.description of model", True),
     _Field("TM-TEXT-001", ("system", "intended_purpose"), "system.intended_purpose of model", True),
@@ -132,6 +133,12 @@ _FIELDS = (
     ),
     _Field(
         "TM-TEXT-005", ("red_team", "*", "performed_by"), "performed_by of red-team exercise", False
+    ),
+    _Field(
+        "TM-TEXT-005",
+        ("red_team", "*", "findings", "*", "title"),
+        "the title of a finding of red-team exercise",
+        False,
     ),
 )
 

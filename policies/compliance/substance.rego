@@ -139,10 +139,10 @@ not_applicable contains "TM-TEXT-004" if {
 }
 
 # METADATA
-# title: Red-team exercises name who performed them
+# title: Red-team exercises name who performed them and what they found
 # description: >-
 #   Whether an exercise was independent, and what it can be trusted for, depends on who
-#   performed it; "x" says neither.
+#   performed it; "x" says neither. A finding titled "x" says nothing of what was found.
 # custom:
 #   id: TM-TEXT-005
 #   severity: medium
@@ -155,7 +155,8 @@ not_applicable contains "TM-TEXT-004" if {
 #     Who performed an exercise decides whether it was independent and what it can be
 #     trusted for.
 #   hint: >-
-#     Name the team or firm that performed the red-team exercise in performed_by.
+#     Name the team or firm that performed the red-team exercise in performed_by, and give
+#     each finding a title that says what was found.
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason

@@ -57,6 +57,13 @@ test_one_check_reports_only_its_fields if {
 		with input.facts as f
 }
 
+test_hollow_ai_task_and_interface_denied if {
+	m := testdata.model
+	f := object.union(testdata.facts, {"placeholders": [_placeholders[5], _placeholders[6]]})
+	{d.rule_id | some d in testdata.found(substance.deny)} == {"TM-TEXT-006", "TM-TEXT-007"} with input.model as m
+		with input.facts as f
+}
+
 test_nothing_to_decide_not_applicable if {
 	# TM-TEXT-003, -004, -005 and -007 judge decisions, controls, exercises and interfaces.
 	m := {"threats": [{"id": "T-1"}], "controls": [], "red_team": [], "compliance": {}, "surfaces": [{"id": "s", "layer": "retrieval"}]}

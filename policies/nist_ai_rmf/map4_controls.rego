@@ -75,9 +75,9 @@ deny contains result.each("TM-CTRL-001", found) if {
 #     Preventive controls fail; something must notice misuse or failure in production.
 #   hint: >-
 #     Add a detective control that watches the running system (monitoring, alerting,
-#     output filtering with alerts, audit of tool calls), list it in the mitigations of a
-#     threat on a runtime or input_output surface, cite the evidence that it runs (a
-#     dashboard export, an alert runbook) and mark it implemented.
+#     audit of tool calls), list it in the mitigations of a threat on a runtime or
+#     input_output surface, cite evidence that it runs (an alert runbook) and mark it
+#     implemented.
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason

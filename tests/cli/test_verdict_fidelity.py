@@ -37,6 +37,7 @@ def _check(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> tuple
 
 
 HOLLOW_FIELDS = {
+    ("TM-TEXT-001", "/metadata/name"),
     ("TM-TEXT-001", "/metadata/owner"),
     ("TM-TEXT-001", "/system/description"),
     ("TM-TEXT-001", "/system/intended_purpose"),
@@ -50,6 +51,7 @@ HOLLOW_FIELDS = {
     ("TM-TEXT-004", "/controls/0/title"),
     ("TM-TEXT-004", "/controls/0/owner"),
     ("TM-TEXT-005", "/red_team/0/performed_by"),
+    ("TM-TEXT-005", "/red_team/0/findings/0/title"),
     ("TM-ISO-061", "/controls/0/evidence/0"),
     ("TM-TEXT-006", "/system/ai_tasks/0"),
     ("TM-TEXT-006", "/system/out_of_scope_uses/0"),
