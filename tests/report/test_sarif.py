@@ -118,7 +118,7 @@ def test_every_check_is_a_rule_and_each_finding_is_on_its_line(
     )
     assert score["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "models/coding-agent.yaml", "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": 129, "startColumn": 5},
+        "region": {"startLine": 136, "startColumn": 5},
     }
     # the message is the rule's template and the finding's arguments, not the text
     rule = rules[score["ruleIndex"]]
