@@ -82,7 +82,7 @@ def test_pack_has_the_issue_contents(pack: Path) -> None:
         assert name in files, name
     model = files["models/support-assistant/index.md"].decode()
     # the evidence pointers: file, line, column and JSON pointer
-    assert "`models/support-assistant.yaml:371:7` `/compliance/attestations/0`" in model
+    assert "`models/support-assistant.yaml:387:7` `/compliance/attestations/0`" in model
     # the risk register with ATLAS names and bands, and the heat map
     assert "`AML.T0051.001` LLM Prompt Injection: Indirect" in model
     assert "| 4 | 4 | 16 | critical |" in model
