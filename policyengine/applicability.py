@@ -740,7 +740,9 @@ def applicable_techniques(
     answer = _applicable(model, catalog, mapping)
     if signature is not None:
         if len(_answers) >= _KEPT:
-            _answers.clear()
+            # The oldest answer goes (dicts keep insertion order): clearing them all made
+            # an answer just kept vanish when it happened to be the 64th.
+            del _answers[next(iter(_answers))]
         _answers[key] = (catalog, mapping, answer)
     return answer
 

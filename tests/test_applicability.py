@@ -339,3 +339,20 @@ def test_an_answer_is_kept_by_what_the_model_says_and_only_that(
     model["assets"][1]["actions"] = ["run_command"]
     model.pop("compliance")
     assert applicable_techniques(model, catalog, mapping) is first
+
+
+def test_a_full_store_forgets_its_oldest_answer_only(
+    catalog: AtlasCatalog, mapping: ApplicabilityMapping
+) -> None:
+    """However many answers were kept before, an answer kept one call ago is still kept:
+    the store drops its oldest answer when full, not all of them (over 200 rounds the store
+    fills up at every position, whatever the tests before left in it)."""
+    for n in range(200):
+        model = _agentic_llm()
+        model["assets"][1]["actions"] = [f"action_{n}"]
+        kept = applicable_techniques(model, catalog, mapping)
+        for k in range(1 + n % 2):  # one or two more answers: the store fills at any step
+            other = _agentic_llm()
+            other["assets"][1]["actions"] = [f"other_{n}_{k}"]
+            applicable_techniques(other, catalog, mapping)
+        assert applicable_techniques(model, catalog, mapping) is kept, n
