@@ -28,7 +28,8 @@ from . import __version__
 from .errors import PolicyEngineError, UsageError
 
 if TYPE_CHECKING:
-    from .results import Report, Severity
+    from .config import Config
+    from .results import Report, RunResult, Severity
 
 logger = logging.getLogger("policyengine")
 
@@ -791,11 +792,10 @@ def _colour(args: argparse.Namespace) -> bool:
     return sys.stdout.isatty()
 
 
-def _cmd_matrix(args: argparse.Namespace) -> int:
-    from .catalog import load_controls
-    from .matrix import build_matrix
+def _view_run(args: argparse.Namespace) -> tuple[Config, RunResult]:
+    """The check run behind a view of it (`matrix`, `soa`): the repository's config and
+    every model judged; diagnostics go to stderr."""
     from .pipeline import RunOptions, run_check
-    from .results import MatrixReport
 
     if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
         raise UsageError("--format xlsx writes a binary workbook: give --output FILE")
@@ -812,6 +812,15 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
     _require_models(args, run, config, paths)
     for diagnostic in run.diagnostics:
         logger.warning("%s", diagnostic.render())
+    return config, run
+
+
+def _cmd_matrix(args: argparse.Namespace) -> int:
+    from .catalog import load_controls
+    from .matrix import build_matrix
+    from .results import MatrixReport
+
+    config, run = _view_run(args)
     matrix = build_matrix(run, load_controls())
     return _report(args, MatrixReport(matrix, colour=_colour(args)))
 
@@ -838,26 +847,11 @@ def _locator(root: Path) -> Any:
 
 def _cmd_soa(args: argparse.Namespace) -> int:
     from .catalog import load_controls
-    from .pipeline import RunOptions, run_check
     from .register import load_register
     from .results import SoaReport
     from .soa import build_soa
 
-    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
-        raise UsageError("--format xlsx writes a binary workbook: give --output FILE")
-    config, paths = _repository(args)
-    options = RunOptions(
-        config=config,
-        as_of=_today(args),
-        frameworks=_frameworks(args, config),
-        engine=_engine_choice(args, config),
-        extra_policy_dirs=tuple(args.policy),
-        workers=args.workers,
-    )
-    run = run_check(paths, options, progress=_progress_bar(args))
-    _require_models(args, run, config, paths)
-    for diagnostic in run.diagnostics:
-        logger.warning("%s", diagnostic.render())
+    config, run = _view_run(args)
     controls = load_controls()
     loaded = load_register(config.root, config.register, catalog=controls)
     soa = build_soa(run, controls, loaded.register, _locator(config.root))
