@@ -69,6 +69,7 @@ def atlas_reference() -> Path:
 # --- OPA: a real `opa run --server` on 127.0.0.1 for tests marked `opa` -----------------
 
 from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
 
 
 def opa_binary() -> str | None:
@@ -233,3 +234,32 @@ def assert_golden(name: str, text: str, update: bool, placeholders: dict[str, st
         path.write_bytes(text.encode("utf-8"))
     assert path.is_file(), f"missing {path}: run pytest --update-golden and review it"
     assert text == path.read_bytes().decode("utf-8"), f"differs from {path}"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless chromium driven by Selenium with its chromium-driver; console
+    messages logged. Missing in CI is a failure (`.ci/run` installs both), elsewhere a skip."""
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
+    if missing:
+        message = f"missing {', '.join(missing)}: apt-get install -y chromium chromium-driver"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the browser: {message}")
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    options.add_argument("--window-size=1400,1000")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()

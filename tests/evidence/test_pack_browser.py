@@ -10,9 +10,7 @@ model is painted by risk band. Locally the tests skip when chromium is missing; 
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +20,7 @@ import pytest
 from policyengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FORGED_OWNER = "<img src=x onerror=\"document.title='pwned'\"> | =cmd"
-
-
-def _need_browser() -> None:
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
-    if not missing:
-        return
-    message = f"missing {', '.join(missing)}: apt-get install -y chromium chromium-driver"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI needs the browser: {message}")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -54,24 +40,6 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root.parent / "pack"
     assert main(["evidence", str(root), "--as-of", "2026-11-27", "--out", str(out)]) == 0
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _need_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    options.add_argument("--window-size=1400,1000")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
 
 
 PAGES = [
