@@ -29,6 +29,7 @@ from .errors import PolicyEngineError, UsageError
 
 if TYPE_CHECKING:
     from .config import Config
+    from .pipeline import RunOptions
     from .results import Report, RunResult, Severity
 
 logger = logging.getLogger("policyengine")
@@ -506,25 +507,35 @@ def _frameworks(args: argparse.Namespace, config: Any) -> tuple[str, ...]:
     return tuple(fw for fw in FRAMEWORKS if fw in wanted)
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from dataclasses import replace
+def _run_options(
+    args: argparse.Namespace, config: Config, as_of: date, code: tuple[str, ...] | None = None
+) -> RunOptions:
+    """The options of a check run from the shared flags (`--framework`, `--engine`,
+    `--policy`, `--workers`) and the config; `code` is `--code`, None for the config's."""
+    from .pipeline import RunOptions
 
-    from .pipeline import RunOptions, run_check
-
-    if args.policies_from is not None and not args.base:
-        raise UsageError("--policies-from needs --base REF")
-    trust_base = bool(args.base) and args.policies_from != "head"
-    config, paths = _repository(args, args.base if trust_base else None)
-    as_of = _today(args)
-    options = RunOptions(
+    return RunOptions(
         config=config,
         as_of=as_of,
         frameworks=_frameworks(args, config),
         engine=_engine_choice(args, config),
         extra_policy_dirs=tuple(args.policy),
         workers=args.workers,
-        code=_code_paths(args.code, config.root),
+        code=code,
     )
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .pipeline import run_check
+
+    if args.policies_from is not None and not args.base:
+        raise UsageError("--policies-from needs --base REF")
+    trust_base = bool(args.base) and args.policies_from != "head"
+    config, paths = _repository(args, args.base if trust_base else None)
+    as_of = _today(args)
+    options = _run_options(args, config, as_of, code=_code_paths(args.code, config.root))
     if args.base:
         from .config import CONFIG_NAME
         from .pr import run_pull_request
@@ -795,19 +806,12 @@ def _colour(args: argparse.Namespace) -> bool:
 def _view_run(args: argparse.Namespace) -> tuple[Config, RunResult]:
     """The check run behind a view of it (`matrix`, `soa`): the repository's config and
     every model judged; diagnostics go to stderr."""
-    from .pipeline import RunOptions, run_check
+    from .pipeline import run_check
 
     if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
         raise UsageError("--format xlsx writes a binary workbook: give --output FILE")
     config, paths = _repository(args)
-    options = RunOptions(
-        config=config,
-        as_of=_today(args),
-        frameworks=_frameworks(args, config),
-        engine=_engine_choice(args, config),
-        extra_policy_dirs=tuple(args.policy),
-        workers=args.workers,
-    )
+    options = _run_options(args, config, _today(args))
     run = run_check(paths, options, progress=_progress_bar(args))
     _require_models(args, run, config, paths)
     for diagnostic in run.diagnostics:
@@ -945,7 +949,6 @@ def _cmd_evidence(args: argparse.Namespace) -> int:
     from .evidence.gather import gather
     from .evidence.write import write_pack
     from .gitfacts import work_tree_state
-    from .pipeline import RunOptions
 
     config, paths = _repository(args)
     as_of = _today(args)
@@ -963,14 +966,7 @@ def _cmd_evidence(args: argparse.Namespace) -> int:
         raise EvidenceError(
             f"{target} already exists: give another --out, or --force to replace it"
         )
-    options = RunOptions(
-        config=config,
-        as_of=as_of,
-        frameworks=_frameworks(args, config),
-        engine=_engine_choice(args, config),
-        extra_policy_dirs=tuple(args.policy),
-        workers=args.workers,
-    )
+    options = _run_options(args, config, as_of)
     sources, run = gather(
         paths, options, target=target, allow_dirty=args.allow_dirty, register=config.register
     )
