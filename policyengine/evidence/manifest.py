@@ -11,9 +11,11 @@ SubjectPublicKeyInfo), read with `cryptography`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -154,6 +156,21 @@ def _digest(path: Path) -> tuple[str, int] | None:
     return h.hexdigest(), size
 
 
+def _read_regular(path: Path) -> bytes:
+    """The bytes of `path` when it is a regular file, read without following a symlink or
+    blocking on a FIFO or device; raises EvidenceError for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise EvidenceError(f"{path}: a symlink, not a file of the pack") from None
+        raise EvidenceError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise EvidenceError(f"{path}: not a regular file (a FIFO, device or folder)")
+        return f.read()
+
+
 def verify_pack(folder: Path, key_pem: bytes | None = None, key_name: str = "") -> PackCheck:
     """`folder` checked against its `manifest.json`: files changed (hash or size),
     missing or extra, and with `key_pem` (an Ed25519 public key, PEM) the signature in
@@ -162,10 +179,7 @@ def verify_pack(folder: Path, key_pem: bytes | None = None, key_name: str = "") 
     where = folder / MANIFEST
     if not folder.is_dir():
         raise EvidenceError(f"{folder}: no such folder")
-    try:
-        raw = where.read_bytes()
-    except OSError as exc:
-        raise EvidenceError(f"{where}: cannot read the manifest: {exc.strerror or exc}") from None
+    raw = _read_regular(where)
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -186,7 +200,7 @@ def verify_pack(folder: Path, key_pem: bytes | None = None, key_name: str = "") 
     elif signature_path is None:
         signature = "missing"
     else:
-        valid = _signature_valid(raw, signature_path.read_bytes(), key_pem, key_name)
+        valid = _signature_valid(raw, _read_regular(signature_path), key_pem, key_name)
         signature = "valid" if valid else "invalid"
     return PackCheck(
         folder=str(folder),

@@ -7,6 +7,7 @@ document validates with compliance-trestle's models."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -429,6 +430,30 @@ def test_verify_refuses_a_manifest_leaving_the_pack(
 ) -> None:
     assert main(["evidence", "verify", str(unreadable_manifest)]) == 2
     assert "outside the pack" in capsys.readouterr().err
+
+
+def test_verify_refuses_a_fifo_or_symlink_instead_of_blocking(
+    pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO planted as `manifest.json` or `manifest.sig` would block a reader forever;
+    a symlinked manifest would vouch for a file outside the pack. Each is exit 2."""
+    _, public = _keys(tmp_path, "ours")
+    fifo_manifest = _copy(pack, tmp_path / "a")
+    (fifo_manifest / "manifest.json").unlink()
+    os.mkfifo(fifo_manifest / "manifest.json")
+    fifo_signature = _copy(pack, tmp_path / "b")
+    os.mkfifo(fifo_signature / "manifest.sig")
+    linked = _copy(pack, tmp_path / "c")
+    (tmp_path / "elsewhere.json").write_bytes((linked / "manifest.json").read_bytes())
+    (linked / "manifest.json").unlink()
+    (linked / "manifest.json").symlink_to(tmp_path / "elsewhere.json")
+    capsys.readouterr()
+    assert main(["evidence", "verify", str(fifo_manifest)]) == 2
+    assert "manifest.json: not a regular file" in capsys.readouterr().err
+    assert main(["evidence", "verify", str(fifo_signature), "--key", str(public)]) == 2
+    assert "manifest.sig: not a regular file" in capsys.readouterr().err
+    assert main(["evidence", "verify", str(linked)]) == 2
+    assert "manifest.json: a symlink" in capsys.readouterr().err
 
 
 def test_verify_of_no_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
