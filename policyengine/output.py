@@ -6,8 +6,9 @@ device (`/dev/null` stays a device), a FIFO, and the process's own streams
 (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`), which are written
 through the open descriptor, so that `--output /dev/stderr 2>log` adds to `log` instead
 of replacing it. A relative path that lies in the working folder as written but resolves
-outside it through a symlink (a `reports` link committed in a pull request) is refused;
-an absolute path, or one that leaves the folder with `..`, is the user's own choice.
+outside it, or into a `.git` folder, through a symlink (a `reports` or `results.sarif`
+link committed in a pull request, aimed at `.git/config` or `.git/hooks`) is refused; an
+absolute path, or one that leaves the folder with `..`, is the user's own choice.
 """
 
 from __future__ import annotations
@@ -36,16 +37,23 @@ def _own_stream(path: Path) -> int | None:
 
 def refuse_symlink_escape(path: Path, workdir: Path, flag: str = "--output") -> None:
     """Raise UsageError when the relative `path` is written inside `workdir` but resolves
-    outside it through a symlink; an absolute path, or one leaving with `..`, passes."""
+    outside it, or into a `.git` folder, through a symlink; an absolute path, or one
+    leaving with `..`, passes."""
     if path.is_absolute():
         return
     written = Path(os.path.normpath(workdir / path))
     if not written.is_relative_to(workdir):
         return  # the user wrote `..`: where they asked
     real = Path(os.path.realpath(workdir / path))
-    if not real.is_relative_to(workdir.resolve()):
+    root = workdir.resolve()
+    if not real.is_relative_to(root):
         raise UsageError(
             f"{flag} {path}: resolves outside the working folder through a symlink "
+            f"(to {real}); not written there (give an absolute path if that is meant)"
+        )
+    if ".git" in real.relative_to(root).parts and ".git" not in written.relative_to(workdir).parts:
+        raise UsageError(
+            f"{flag} {path}: leads into git's own folder through a symlink "
             f"(to {real}); not written there (give an absolute path if that is meant)"
         )
 

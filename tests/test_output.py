@@ -120,6 +120,26 @@ def test_a_committed_symlink_out_of_the_folder_is_refused(tmp_path: Path) -> Non
     assert (outside / "victim.txt").read_text(encoding="utf-8") == "keep\n"
 
 
+def test_a_committed_symlink_into_git_is_refused(tmp_path: Path) -> None:
+    """A pull request can commit `results.sarif -> .git/config` (or a link into
+    `.git/hooks`): the link stays inside the working folder, yet writing the report
+    through it would rewrite git's own configuration or plant a hook."""
+    work = tmp_path / "work"
+    (work / ".git" / "hooks").mkdir(parents=True)
+    (work / ".git" / "config").write_text("[core]\n", encoding="utf-8")
+    (work / "results.sarif").symlink_to(".git/config")
+    (work / "hooks").symlink_to(".git/hooks", target_is_directory=True)
+    for name in ("results.sarif", "hooks/post-checkout"):
+        with pytest.raises(UsageError, match="leads into git's own folder through a symlink"):
+            write_output(Path(name), "forged\n", workdir=work)
+    assert (work / ".git" / "config").read_text(encoding="utf-8") == "[core]\n"
+    assert list((work / ".git" / "hooks").iterdir()) == []
+    write_output(
+        Path(".git/notes.txt"), "asked\n", workdir=work
+    )  # written as asked: the user's choice
+    assert (work / ".git" / "notes.txt").read_text(encoding="utf-8") == "asked\n"
+
+
 def test_the_cli_refuses_it_with_exit_2(tmp_path: Path) -> None:
     outside, work = tmp_path / "outside", tmp_path / "work"
     outside.mkdir()
