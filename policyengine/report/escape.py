@@ -71,13 +71,27 @@ def csv_cell(value: str) -> str:
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&#!])")
 
 
+_AUTOLINK_TRIGGERS = re.compile(
+    r"(?<=@)|(?<=\#)|(?<=[A-Za-z])(?=://)|(?i:(?<=mailto)|(?<=xmpp))(?=:)|(?i:(?<=www))(?=\.)"
+)
+"""Where GitHub would make a link or a notification of plain text: after `@` (a mention
+of a user or team, an e-mail address), after `#` (an issue reference), before `://` (a
+URL), after `mailto`, `xmpp` and `www`."""
+
+_ZERO_WIDTH_SPACE = "&#8203;"
+
+
 def markdown(value: str) -> str:
     """Inline Markdown (GitHub-flavoured) showing `value` literally: backslash, backtick,
     emphasis (`*`, `_`), link and image (`[`, `]`, `!`), `<`, `>`, `&`, `~`, `#` and `|`
     backslash-escaped, then `text`, so that no link, image, tag, entity, cell or line can
-    come from the value. (`-`, `+` and `1.` only mean something at the start of a line,
-    which the value never is.)"""
-    return text(_MARKDOWN_SPECIALS.sub(r"\\\1", value))
+    come from the value; then a zero-width space (as a character reference) at each
+    `_AUTOLINK_TRIGGERS` point, so that neither GitHub's autolinks (`https://…`, `www.…`,
+    e-mail addresses) nor its mentions (`@team`) and issue references (`#12`), which it
+    finds in the rendered text, come from the value. (`-`, `+` and `1.` only mean
+    something at the start of a line, which the value never is.)"""
+    escaped = text(_MARKDOWN_SPECIALS.sub(r"\\\1", value))
+    return _AUTOLINK_TRIGGERS.sub(_ZERO_WIDTH_SPACE, escaped)
 
 
 def markdown_code(value: str, *, in_table: bool = False) -> str:

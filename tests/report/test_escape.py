@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 
 import pytest
 from markdown_it import MarkdownIt
@@ -81,7 +83,32 @@ def test_markdown_renders_the_text_literally(raw: str) -> None:
     assert "<em>" not in rendered and "<code>" not in rendered and "<s>" not in rendered
     assert rendered.count("<td>") == 1  # one cell: no pipe split it, no line ended the row
     # shown as the text itself: exactly the characters, HTML-escaped by the renderer
-    assert md.renderInline(escape.markdown(raw)) == escapeHtml(escape.text(raw))
+    shown = md.renderInline(escape.markdown(raw)).replace("\u200b", "")
+    assert shown == escapeHtml(escape.text(raw))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "log in at https://evil.example/login now",
+        "ask @acme/security-team or @octocat",
+        "see www.evil.example or WWW.Evil.example",
+        "mail owner@evil.example, mailto:owner@evil.example or xmpp:bot@evil.example",
+        "fixes #12 and acme/repo#3",
+        "ftp://evil.example/x",
+    ],
+    ids=["url", "mention", "www", "email", "issue", "ftp"],
+)
+def test_markdown_gives_github_nothing_to_link_or_notify(raw: str) -> None:
+    """GitHub also makes links, mentions and issue references of the rendered text (after
+    Markdown, where escapes no longer count): none of its triggers survive in that text,
+    which still reads as the value (a zero-width space is all that was added)."""
+    md = MarkdownIt("commonmark")
+    shown = html.unescape(md.renderInline(escape.markdown(raw)))
+    assert "<a " not in md.renderInline(escape.markdown(raw))
+    for trigger in (r"[A-Za-z]://", r"(?i)www\.", r"@\w", r"#\d", r"(?i)(mailto|xmpp):"):
+        assert re.search(trigger, shown) is None, (trigger, shown)
+    assert shown.replace("\u200b", "") == raw
 
 
 def test_markdown_code_span_cannot_be_closed() -> None:
