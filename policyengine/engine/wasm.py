@@ -38,10 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..cache import programs_folder
 from ..errors import EngineError, PolicyError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
-from . import Engine, EngineOutput, json_problem
+from . import Engine, EngineOutput, json_problem, orjson_differs
 
 __all__ = [
     "ENTRYPOINT",
@@ -405,6 +407,16 @@ class WasmHost:
 
 
 def _input_text(value: Mapping[str, Any]) -> bytes:
+    """The input as compact JSON in UTF-8: `json.dumps`'s bytes (written by orjson, ~10x
+    faster, where they are the same, `orjson_differs`); raises `EngineError` for a value
+    that is not JSON (NaN, an infinity, a lone surrogate), saying where."""
+    try:
+        text = orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError: see `orjson_differs`
+        pass
+    else:
+        if not orjson_differs(text):
+            return text
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
             "utf-8"
