@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policyengine.config import (
     Config,
@@ -470,3 +475,145 @@ def test_owner_contacts_are_checked_and_located(tmp_path: Path, text: str, messa
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)
     assert str(info.value) == f"{path}:{message}"
+
+
+# --- the quick check: Cerberus's answer without Cerberus ---------------------------------
+
+_PLAIN = [
+    {},
+    {"models": ["models/**/*.yaml"], "frameworks": ["atlas", "iso42001"], "fail_on": "high"},
+    {"review": {"cadence": {"days": 30}, "max_cadence": "annual", "remind_before": 0}},
+    {"risk": {"thresholds": {"medium": 12}, "acceptors": ["head of risk"]}},
+    {"engine": {"name": "opa", "opa_url": "http://127.0.0.1:8181", "opa_use_loaded": True}},
+    {"engine": {"opa_url": None}},
+    {"engine": {"opa_url": "http://x\n"}},  # Cerberus's `$` takes a final newline too
+    {"owners": {"ai-team": ["a@example.com", "@acme/ai"]}, "code": ["src"], "policies": ["p"]},
+    {"evidence_dir": "ev", "atlas_catalog": "atlas.json", "register": "gov/register.yaml"},
+]
+
+_ODD = [
+    {"review": {"remind_before": True}},  # a bool Cerberus takes as an integer
+    {"fail_on": None},  # a null Cerberus replaces with the default
+    {"review": None},
+    {"models": ("a.yaml",)},
+    {"owners": {"x": []}},
+    {"review": {"cadence": {"days": 30, "weeks": 1}}},
+    {"review": {"cadence": {"days": True}}},
+    {"risk": {"acceptors": ["  "]}},
+    {"frameworks": []},
+    {"bogus": 1},
+    {1: "a"},
+]
+
+
+def _cerberus(data: dict[object, object]) -> dict[str, object] | None:
+    from cerberus import Validator
+
+    from policyengine.config import _SCHEMA
+
+    validator = Validator(_SCHEMA)
+    return validator.document if validator.validate(dict(data)) else None
+
+
+def _quickly(data: dict[object, object]) -> dict[str, object] | None:
+    from policyengine.config import _SCHEMA, _quick, _Unsure
+
+    try:
+        return _quick(data, _SCHEMA)
+    except _Unsure:
+        return None
+
+
+@pytest.mark.parametrize("data", _PLAIN, ids=range(len(_PLAIN)))
+def test_a_plain_config_is_normalised_as_cerberus_does_without_it(
+    data: dict[object, object],
+) -> None:
+    expected = _cerberus(copy.deepcopy(data))
+    assert expected is not None
+    assert _quickly(copy.deepcopy(data)) == expected
+
+
+@pytest.mark.parametrize("data", _ODD, ids=range(len(_ODD)))
+def test_anything_else_is_left_to_cerberus(data: dict[object, object]) -> None:
+    assert _quickly(copy.deepcopy(data)) is None
+
+
+def _mostly(good: list[object], bad: list[object]) -> st.SearchStrategy[object]:
+    """One of `good`, now and then one of `bad`."""
+    return st.one_of(st.sampled_from(good), st.sampled_from(good), st.sampled_from(bad))
+
+
+def _section(**fields: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.one_of(
+        st.fixed_dictionaries({}, optional=fields),
+        st.fixed_dictionaries({}, optional=fields),
+        st.sampled_from([None, "quarterly", [], {"every": 1}]),
+    )
+
+
+_TEXTS = st.lists(_mostly(["a.yaml", "m/**/*.yaml", "src"], ["", 3, None]), max_size=3)
+_CADENCE = _mostly(
+    ["monthly", "annual", {"days": 30}, {"days": 3660}],
+    [{"days": 0}, {"days": True}, {"days": 1, "weeks": 1}, {}, "weekly", 7, None],
+)
+_THRESHOLD_VALUE = _mostly([1, 8, 12, 25], [0, 26, True, 9.5, None])
+_CONFIGS = st.fixed_dictionaries(
+    {},
+    optional={
+        "models": _TEXTS,
+        "frameworks": st.lists(
+            _mostly(["atlas", "iso42001", "nist-ai-rmf"], ["nist", None, 1]), max_size=3
+        ),
+        "fail_on": _mostly(["low", "high", "critical"], ["severe", 3, None]),
+        "review": _section(
+            cadence=_CADENCE,
+            max_cadence=_CADENCE,
+            remind_before=_mostly([0, 14, 90], [-1, True, 1.5, None]),
+        ),
+        "risk": _section(
+            thresholds=_section(
+                low=_THRESHOLD_VALUE, medium=_THRESHOLD_VALUE, high=_THRESHOLD_VALUE
+            ),
+            max_acceptance_days=_mostly([1, 365], [0, False, None]),
+            acceptors=st.lists(_mostly(["head of risk", " board "], ["  ", "", 3]), max_size=2),
+        ),
+        "engine": _section(
+            name=_mostly(["auto", "wasm", "opa"], ["wasmer", None]),
+            opa_url=_mostly([None, "http://h:1", "https://x/y", "http://x\n"], ["ftp://x", ""]),
+            opa_use_loaded=_mostly([True, False], ["yes", 1, None]),
+        ),
+        "policies": _TEXTS,
+        "code": _TEXTS,
+        "owners": st.dictionaries(
+            _mostly(["ai-team", "risk"], ["", 1]),
+            st.lists(_mostly(["a@example.com", "@acme/ai"], ["", 3]), max_size=2),
+            max_size=2,
+        ),
+        "evidence_dir": _mostly(["evidence", "x/y"], ["", None, 1]),
+        "atlas_catalog": _mostly(["a.json"], ["", None]),
+        "register": _mostly(["gov/r.yaml"], ["", 2]),
+        "bogus": st.just(1),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CONFIGS)
+def test_the_quick_check_never_disagrees_with_cerberus(data: dict[object, object]) -> None:
+    """Whatever the quick check accepts, Cerberus accepts and normalises the same way;
+    what Cerberus rejects, the quick check never accepts."""
+    quick = _quickly(copy.deepcopy(data))
+    if quick is not None:
+        assert quick == _cerberus(copy.deepcopy(data))
+
+
+def test_a_plain_config_loads_without_importing_cerberus(tmp_path: Path) -> None:
+    """A subprocess, so that no other test's import of Cerberus counts."""
+    _write(tmp_path, "models: [m/*.yaml]\nreview: {cadence: {days: 40}}\nfail_on: high\n")
+    code = (
+        "import sys; from pathlib import Path; from policyengine.config import load_config; "
+        f"c = load_config(Path({str(tmp_path)!r})); "
+        "print(c.fail_on.value, c.review.cadence, 'cerberus' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["high", "40", "False"]
