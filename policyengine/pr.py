@@ -30,15 +30,7 @@ from .config import CONFIG_NAME, FRAMEWORKS, Config, load_config
 from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
-from .gitfacts import (
-    TreeChange,
-    diff_models,
-    export_tree,
-    file_at,
-    model_at,
-    tree_changes,
-    tree_files,
-)
+from .gitfacts import RefReader, TreeChange, diff_models
 from .loader import Candidate, Document, load_candidate, load_document
 from .pipeline import RunOptions, check_rules, in_process_engine, policy_dirs, run_check
 from .policyset import PolicySet, load_policy_set
@@ -797,7 +789,8 @@ def base_config(root: Path, base: str, config_name: str = CONFIG_NAME) -> Config
     Raises ConfigError (naming `base:config_name`, the key and its line) when the base's
     config is invalid, GitError for an unknown ref or no repository.
     """
-    text = file_at(root, base, config_name)
+    with RefReader(root) as reader:
+        text = reader.file_at(base, config_name)
     name = Path(f"{base}:{config_name}")
     if text is None:
         return replace(load_config(root, name, text=""), path=None)
@@ -805,12 +798,13 @@ def base_config(root: Path, base: str, config_name: str = CONFIG_NAME) -> Config
 
 
 def _other_config(
-    root: Path, ref: str | None, config_name: str, *, working_tree: bool
+    reader: RefReader, ref: str | None, config_name: str, *, working_tree: bool
 ) -> Config | str:
     """The config at `ref` (the working tree's when `working_tree`), or why it does not load."""
+    root = reader.root
     try:
         if not working_tree and ref is not None:
-            text = file_at(root, ref, config_name)
+            text = reader.file_at(ref, config_name)
             name = Path(f"{ref}:{config_name}")
             if text is None:
                 return replace(load_config(root, name, text=""), path=None)
@@ -860,12 +854,14 @@ def _config_differences(old: Config, new: Config) -> list[str]:
     return [f"{k}: {_show(a[k])} -> {_show(b[k])}" for k in a if a[k] != b[k]]
 
 
-def _register_finding(root: Path, base: str, head_root: Path, path: str) -> RepoFinding | None:
+def _register_finding(
+    reader: RefReader, base: str, head_root: Path, path: str
+) -> RepoFinding | None:
     """A PR-POLICY-004 finding naming what the pull request changed in the organisation
     register at `path`: high for a decision, `risk_acceptors` or a document, low for
     wording alone (justifications, owners, the organisation's name); None when nothing
     that is read changed (a comment, the layout)."""
-    old_text = file_at(root, base, path)
+    old_text = reader.file_at(base, path)
     file = head_root / path
     new_text = file.read_text(encoding="utf-8", errors="replace") if file.is_file() else None
     differences, wording = _register_differences(path, old_text, new_text)
@@ -983,6 +979,7 @@ class _Judge:
 
 
 def _judge(
+    reader: RefReader,
     options: RunOptions,
     changes: Sequence[TreeChange],
     *,
@@ -998,10 +995,14 @@ def _judge(
     config = options.config
     root = config.root
     trusted = policies_from == "base"
-    if trusted:
-        other = _other_config(root, head, config_name, working_tree=head is None)
-    else:
-        other = _other_config(root, base, config_name, working_tree=False)
+    config_touched = any(_touches(c, config_name) for c in changes)
+    # The other side's config matters only when the pull request changed it, or when the
+    # head's judges (then the base's folders and register are compared with it).
+    other: Config | str = config
+    if not trusted:
+        other = _other_config(reader, base, config_name, working_tree=False)
+    elif config_touched:
+        other = _other_config(reader, head, config_name, working_tree=head is None)
     base_side = config if trusted else other
     judged_by = (
         "the base's version judged this run"
@@ -1009,7 +1010,7 @@ def _judge(
         else "the head's version judged this run (--policies-from head)"
     )
     findings = []
-    if any(_touches(c, config_name) for c in changes):
+    if config_touched:
         if isinstance(other, str):
             differences = [other]
         else:
@@ -1030,7 +1031,7 @@ def _judge(
     registers = {config.register} | (set() if isinstance(base_side, str) else {base_side.register})
     for register in sorted(registers):
         if any(_touches(c, register) for c in changes):
-            finding = _register_finding(root, base, head_root, register)
+            finding = _register_finding(reader, base, head_root, register)
             if finding is not None:
                 findings.append(finding)
     inside = [
@@ -1077,8 +1078,8 @@ def _judge(
         )
     # The base's policy folders and catalog, copied out of git: the working tree is the
     # pull request's, so nothing it holds (a symlink included) decides what judges it.
-    files = tree_files(root, base, [*inside, catalog])
-    exported = export_tree(root, base, dest, files)
+    files = reader.tree_files(base, [*inside, catalog])
+    exported = reader.export(base, dest, files)
 
     def mapped(p: Path) -> Path:
         rel = _in_repo(p, root)
@@ -1212,12 +1213,12 @@ def _selected(root: Path, names: Iterable[str], wanted: list[str], config: Confi
     )
 
 
-def _needed_files(root: Path, ref: str, models: Sequence[str]) -> list[str]:
+def _needed_files(reader: RefReader, ref: str, models: Sequence[str]) -> list[str]:
     """The model files and the evidence files they name at `ref`: all a base side reads."""
     needed = set(models)
     for path in models:
         try:
-            model = model_at(root, ref, path)
+            model = reader.model_at(ref, path)
         except GitError:
             continue  # not valid YAML at the base: it is reported, not evaluated
         if isinstance(model, dict):
@@ -1267,12 +1268,13 @@ def run_pull_request(
         raise ValueError(f"policies_from must be one of {POLICIES_FROM}, not {policies_from!r}")
     root = options.config.root
     wanted = _relative(paths, root)
-    changes = tree_changes(root, base, head)
-    renamed = {c.new: c.old for c in changes if c.status == "R" and c.new and c.old}
-    by_old = {c.old: c for c in changes if c.old is not None}
-    with tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp:
-        head_root = root if head is None else export_tree(root, head, Path(tmp) / "head")
+    with RefReader(root) as reader, tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp:
+        changes = reader.tree_changes(base, head)
+        renamed = {c.new: c.old for c in changes if c.status == "R" and c.new and c.old}
+        by_old = {c.old: c for c in changes if c.old is not None}
+        head_root = root if head is None else reader.export(head, Path(tmp) / "head")
         judge = _judge(
+            reader,
             options,
             changes,
             base=base,
@@ -1296,9 +1298,9 @@ def run_pull_request(
             )
             olds = {c.old for c in changes if c.old and c.status != "A"}
             olds |= {renamed[h] for h in head_paths if h in renamed}
-            needed = _needed_files(root, base, sorted(o for o in olds if o.endswith(_YAML)))
-            needed += tree_files(root, base, list(code))
-        base_root = export_tree(root, base, Path(tmp) / "base", needed)
+            needed = _needed_files(reader, base, sorted(o for o in olds if o.endswith(_YAML)))
+            needed += reader.tree_files(base, list(code))
+        base_root = reader.export(base, Path(tmp) / "base", needed)
         if changed_only:
             base_paths = _selected(base_root, olds, wanted, judge.config)
             if not head_paths and not base_paths:
