@@ -14,6 +14,7 @@ the only exception that leaves this module.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import fnmatch
 import os
@@ -595,12 +596,44 @@ def parse_yaml(content: bytes, path: str) -> Document | None:
     return Document(path, built.root, built.positions) if built.have_root else None
 
 
+_PARSED: dict[tuple[str, bytes], Document] | None = None
+"""Within `parsed_once`: the Documents parsed, by (path, bytes)."""
+
+
+@contextlib.contextmanager
+def parsed_once() -> Iterator[None]:
+    """Within it, `parse_document` parses the same bytes under the same path once and
+    hands out that Document again (nothing changes a Document's data). A pull-request
+    check reads each of its few models up to seven times (found, listed, validated,
+    compared); never around a large run, whose every model it would keep."""
+    global _PARSED
+    if _PARSED is not None:  # already within one
+        yield
+        return
+    _PARSED = {}
+    try:
+        yield
+    finally:
+        _PARSED = None
+
+
 def parse_document(content: bytes, path: str) -> Document:
     """Parse `content` (the bytes of the file at `path`) into a Document.
 
     Raises `errors.InvalidDocument` (and nothing else) when the bytes are not one YAML
     document whose top level is a mapping, within the size, depth and alias limits.
     """
+    memo = _PARSED
+    if memo is None:
+        return _parse_document(content, path)
+    key = (path, bytes(content))
+    doc = memo.get(key)
+    if doc is None:
+        doc = memo[key] = _parse_document(content, path)
+    return doc
+
+
+def _parse_document(content: bytes, path: str) -> Document:
     text = _text(content, path)
     built = _build(text, path)
     if not built.have_root:

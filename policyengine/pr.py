@@ -31,7 +31,7 @@ from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
 from .gitfacts import RefReader, TreeChange, diff_models
-from .loader import Candidate, Document, load_candidate, load_document
+from .loader import Candidate, Document, load_candidate, load_document, parsed_once
 from .pipeline import RunOptions, check_rules, in_process_engine, policy_dirs, run_check
 from .policyset import PolicySet, load_policy_set
 from .register import Decision, Register, RegisterDocument, parse_register
@@ -1268,7 +1268,11 @@ def run_pull_request(
         raise ValueError(f"policies_from must be one of {POLICIES_FROM}, not {policies_from!r}")
     root = options.config.root
     wanted = _relative(paths, root)
-    with RefReader(root) as reader, tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp:
+    with (
+        RefReader(root) as reader,
+        parsed_once(),
+        tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp,
+    ):
         changes = reader.tree_changes(base, head)
         renamed = {c.new: c.old for c in changes if c.status == "R" and c.new and c.old}
         by_old = {c.old: c for c in changes if c.old is not None}
