@@ -23,10 +23,12 @@ from policyengine.gitfacts import (
     SHALLOW_FIX,
     Change,
     ChangeKind,
+    RefReader,
     TreeChange,
     change_facts,
     collect_change_facts,
     diff_models,
+    export_tree,
     file_at,
     model_at,
     tree_changes,
@@ -435,6 +437,36 @@ def test_file_at_and_tree_files(repo: Repo, example: str) -> None:
     assert tree_files(repo.root, "HEAD", ["p", "nothing"]) == ["p/a.rego", "p/q/b.rego"]
     assert tree_files(repo.root / "p", "HEAD", ["q"]) == ["q/b.rego"]
     assert tree_files(repo.root, "HEAD", []) == []
+
+
+def test_export_writes_the_named_files_as_they_are_at_the_ref(repo: Repo) -> None:
+    """The named plain files come from their blobs (an executable stays one), a symlink
+    as git archive writes it; a name that is no file at the ref (missing, a folder, a
+    pattern, `..`, absolute) is not written and is no error."""
+    repo.commit(
+        {"docs/a.md": "at the base\n", "docs/run.sh": "echo\n", "docs/x y.md": "s\n"}, "2026-10-01"
+    )
+    (repo.root / "docs/run.sh").chmod(0o755)
+    (repo.root / "docs/link.md").symlink_to("a.md")
+    repo.repo.index.add(["docs/run.sh", "docs/link.md"])
+    repo.repo.index.commit("modes")
+    repo.write("docs/a.md", "in the working tree\n")
+    names = ["docs/a.md", "docs/run.sh", "docs/x y.md", "docs/link.md", "docs/none.md"]
+    names += ["docs", "docs/*.md", "../outside.md", "/etc/hostname", "docs//a.md", "./docs/a.md"]
+    out = export_tree(repo.root, "HEAD", repo.root.parent / "out", names)
+    found = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir())
+    assert found == ["docs/a.md", "docs/link.md", "docs/run.sh", "docs/x y.md"]
+    assert (out / "docs/a.md").read_text() == "at the base\n"
+    assert (out / "docs/run.sh").stat().st_mode & 0o111
+    assert (out / "docs/link.md").is_symlink()
+    assert (out / "docs/link.md").read_text() == "at the base\n"
+    with RefReader(repo.root) as reader:
+        assert reader.commit("HEAD") == repo.repo.head.commit.hexsha
+        assert reader.commit("HEAD") == reader.commit("HEAD~0")
+        with pytest.raises(GitError, match="unknown git ref 'no-such-ref'"):
+            reader.commit("no-such-ref")
+        assert reader.blob_at("HEAD", "docs") is None  # a folder
+        assert reader.file_at("HEAD", "docs/x y.md") == "s\n"
 
 
 # --- the diff itself --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from policyengine.loader import (
     is_threat_model,
     load_document,
     parse_document,
+    parsed_once,
     pointer_parts,
     to_pointer,
 )
@@ -341,3 +342,17 @@ def test_oversized_file_under_a_folder_is_reported_only_when_it_is_a_model(
         "ours.yaml:1:1: error: the file is 11.5 MB; the limit is 10 MB"
     ]
     assert found.skipped == 1
+
+
+def test_parsed_once_hands_out_the_same_document_for_the_same_bytes() -> None:
+    """Within `parsed_once` a file's bytes are parsed once per path; outside, every time."""
+    content = b"kind: ThreatModel\nmetadata: {id: a}\n"
+    with parsed_once():
+        first = parse_document(content, "a.yaml")
+        assert parse_document(bytes(bytearray(content)), "a.yaml") is first
+        assert parse_document(content, "b.yaml") is not first  # another path
+        assert parse_document(content + b"# more\n", "a.yaml") is not first
+        with parsed_once():  # nested: the same memory
+            assert parse_document(content, "a.yaml") is first
+    assert parse_document(content, "a.yaml") is not first
+    assert parse_document(content, "a.yaml") == first
