@@ -1044,7 +1044,8 @@ _EVIDENCE_EPILOG = """examples:
 exit status:
   0  the pack was written (verify: every file as listed, the signature valid)
   1  (verify) a file changed, missing or extra, or the signature does not hold
-  2  the tool could not do its job (the folder exists, model files uncommitted, bad key)"""
+  2  the tool could not do its job (the folder exists, models or cited files
+     uncommitted, bad key)"""
 
 
 def _joined_subcommand(argv: list[str]) -> list[str]:
@@ -1265,7 +1266,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-dirty",
         action="store_true",
-        help="make the pack although model files differ from the commit (the pack says so)",
+        help="make the pack although model files or cited files differ from the commit "
+        "(the pack says so)",
     )
     p.add_argument(
         "--sign-key",

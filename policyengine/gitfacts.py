@@ -977,7 +977,8 @@ def top_relative(root: Path, path: Path) -> str | None:
 
 def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:
     """Those of `paths` (relative to `root`) whose working copy differs from HEAD: changed,
-    staged, deleted or not tracked at all; sorted. Raises GitError outside a repository."""
+    staged, deleted or not tracked at all (ignored files too: a clone does not have them);
+    sorted. Raises GitError outside a repository."""
     if not paths:
         return []
     g = _require(root)
@@ -990,6 +991,7 @@ def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:
             "--porcelain=v1",
             "-z",
             "--untracked-files=all",
+            "--ignored",
             "--",
             *(f":(literal){n}" for n in sorted(names)),
         )

@@ -1071,6 +1071,10 @@ class PackSources:
     dirty_models: tuple[str, ...] = ()
     """Model files whose working copy differs from `commit` (a pack made with
     `--allow-dirty`); empty for a clean tree."""
+    dirty_documents: tuple[str, ...] = ()
+    """Files the models or the register cite (not themselves in `dirty_models`) whose
+    working copy differs from `commit`: changed, staged, untracked or ignored (a pack made
+    with `--allow-dirty`; the check judged the working copies); empty for a clean tree."""
     scope: tuple[str, ...] = ()
     """The paths asked for (`PATH...`), else the config's `models` globs."""
     register: RegisterEvidence | None = None

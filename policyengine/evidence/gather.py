@@ -3,8 +3,9 @@
 Runs the check (the pipeline, as `check` and `matrix` do), builds the matrix, and asks git
 for what the pack shows as it stood at the commit: each model file's committed bytes, the
 commits that changed its `review` section, and the documents the models cite. It refuses
-a working tree whose model files differ from the commit unless that is allowed, and then
-names them. Everything it returns is a `results.PackSources`; the pack itself is made by
+a working tree whose model files, register or cited files differ from the commit (the
+check judges cited files in the work tree) unless that is allowed, and then names them.
+Everything it returns is a `results.PackSources`; the pack itself is made by
 `evidence.pack`, which reads nothing.
 """
 
@@ -89,9 +90,9 @@ def gather(
     organisation register's path (relative to the root), shown as committed when it is.
 
     Returns the sources and the check run (the CLI checks that it found models). Raises
-    EvidenceError outside a git repository, before the first commit, or when model files
-    differ from the commit and `allow_dirty` is False; GitError, PolicyError and
-    EngineError as a check run does.
+    EvidenceError outside a git repository, before the first commit, or when model files,
+    the register or the files they cite differ from the commit and `allow_dirty` is False;
+    GitError, PolicyError and EngineError as a check run does.
     """
     config = options.config
     commit, _ = work_tree_state(config.root)
@@ -104,21 +105,24 @@ def gather(
     engine = resolved_engine(options, policy_set)
     run = run_check(paths, options, policy_set=policy_set)
     model_paths = [m.path for m in run.models]
+    committed = files_at(config.root, commit, model_paths)
+    models = tuple(_model(m, committed[m.path], config, options.as_of) for m in run.models)
+    org = _register(config, commit, register) if register is not None else None
     watched = [*model_paths, register] if register is not None else model_paths
     dirty = uncommitted(config.root, watched)
-    if dirty and not allow_dirty:
+    cited = sorted(p for p in _cited_paths(models, run, org) if _inside(config.root, p))
+    dirty_documents = [p for p in uncommitted(config.root, cited) if p not in dirty]
+    if (dirty or dirty_documents) and not allow_dirty:
         raise EvidenceError(
-            "files the pack shows as committed (models, the register) differ from the commit "
-            f"{commit[:12]}: {', '.join(dirty)}; commit them (a pack shows the models as "
-            "committed), or pass --allow-dirty and the pack says they differ"
+            "files the pack shows as committed (models, the register, the documents they "
+            f"cite) differ from the commit {commit[:12]}: {', '.join([*dirty, *dirty_documents])}"
+            "; commit them (a pack is of one commit, and the check judges the cited files "
+            "in the work tree), or pass --allow-dirty and the pack says they differ"
         )
     _, tree_dirty = work_tree_state(config.root, pack_excludes(config, target))
     if run.provenance is not None:
         run = replace(run, provenance=replace(run.provenance, dirty=tree_dirty))
-    committed = files_at(config.root, commit, model_paths)
     atlas = catalog_for_repo(config.root, config.atlas_catalog)
-    models = tuple(_model(m, committed[m.path], config, options.as_of) for m in run.models)
-    org = _register(config, commit, register) if register is not None else None
     soa = _soa(run, config, register) if "iso42001" in run.frameworks else None
     sources = PackSources(
         run=run,
@@ -129,6 +133,7 @@ def gather(
         engine=_engine(engine),
         commit=commit,
         dirty_models=tuple(dirty),
+        dirty_documents=tuple(dirty_documents),
         scope=tuple(_shown(p, config.root) for p in paths) or tuple(config.models),
         register=org,
         soa=soa,
@@ -318,6 +323,26 @@ def _register(config: Config, commit: str, path: str) -> RegisterEvidence | None
     return RegisterEvidence(path=path, committed=committed, data=data, expires=expires)
 
 
+def _cited_by(
+    models: Sequence[ModelEvidence], run: RunResult, register: RegisterEvidence | None
+) -> dict[str, set[str]]:
+    """`_cited`, with the documents the register lists (cited by the register)."""
+    cited = _cited(models, run)
+    if register is not None:
+        for d in _items(register.data, "documents"):
+            if isinstance(d.get("path"), str) and d["path"]:
+                cited.setdefault(d["path"], set()).add(register.path)
+    return cited
+
+
+def _cited_paths(
+    models: Sequence[ModelEvidence], run: RunResult, register: RegisterEvidence | None
+) -> list[str]:
+    """Every repository file the models and the register cite: the check judges them in
+    the work tree, so one that differs from the commit makes the pack dirty."""
+    return sorted(_cited_by(models, run, register))
+
+
 def _documents(
     config: Config,
     commit: str,
@@ -325,11 +350,7 @@ def _documents(
     models: Sequence[ModelEvidence],
     register: RegisterEvidence | None = None,
 ) -> tuple[PackDocument, ...]:
-    cited = _cited(models, run)
-    if register is not None:
-        for d in _items(register.data, "documents"):
-            if isinstance(d.get("path"), str) and d["path"]:
-                cited.setdefault(d["path"], set()).add(register.path)
+    cited = _cited_by(models, run, register)
     inside = {p: by for p, by in cited.items() if _inside(config.root, p)}
     contents = files_at(config.root, commit, sorted(inside))
     return tuple(

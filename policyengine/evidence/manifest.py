@@ -24,8 +24,8 @@ from ..errors import EvidenceError
 from ..results import PackCheck, PackSources
 from .pack import MANIFEST, SIGNATURE
 
-SCHEMA_VERSION = 1
-"""The version of `manifest.json`'s shape."""
+SCHEMA_VERSION = 2
+"""The version of `manifest.json`'s shape (2: `work_tree.documents_differ`)."""
 
 
 def manifest(sources: PackSources, files: Mapping[str, bytes]) -> bytes:
@@ -40,6 +40,7 @@ def manifest(sources: PackSources, files: Mapping[str, bytes]) -> bytes:
         "work_tree": {
             "dirty": bool(p.dirty) if p is not None else None,
             "models_differ": list(sources.dirty_models),
+            "documents_differ": list(sources.dirty_documents),
         },
         "policy_digest": p.policy_digest if p is not None else None,
         "engine": dict(sources.engine),

@@ -832,12 +832,21 @@ def _provenance_rows(sources: PackSources) -> list[list[str]]:
     engine_text = md(engine.get("name", ""))
     if engine.get("package"):
         engine_text += f" ({md(engine['package'])} {md(engine.get('version', ''))})"
-    if sources.dirty_models:
-        tree = "**model files differ from the commit** (`--allow-dirty`): " + ", ".join(
-            code(x) for x in sources.dirty_models
-        )
+    if sources.dirty_models or sources.dirty_documents:
+        parts = []
+        if sources.dirty_models:
+            parts.append(
+                "**model files differ from the commit** (`--allow-dirty`): "
+                + ", ".join(code(x) for x in sources.dirty_models)
+            )
+        if sources.dirty_documents:
+            parts.append(
+                "**cited files differ from the commit** (`--allow-dirty`): "
+                + ", ".join(code(x) for x in sources.dirty_documents)
+            )
+        tree = "; ".join(parts)
     elif p is not None and p.dirty:
-        tree = "model files as committed; other files differ from the commit"
+        tree = "model files and cited files as committed; other files differ from the commit"
     else:
         tree = "clean"
     rows = [
@@ -866,6 +875,14 @@ def _index(sources: PackSources, sections: Sequence[Section]) -> Page:
             + ", ".join(code(x, in_table=False) for x in sources.dirty_models)
             + ". The model files in this pack are as committed; the results are of the "
             "working copies.\n"
+        )
+    if sources.dirty_documents:
+        head.append(
+            "> **Made from a work tree whose cited files differ from the commit** "
+            "(`--allow-dirty`): "
+            + ", ".join(code(x, in_table=False) for x in sources.dirty_documents)
+            + ". The documents in this pack are as committed (absent when not committed); "
+            "the results judged the working copies.\n"
         )
     head.append("## Provenance\n")
     head.append(table(["Fact", "Value"], _provenance_rows(sources)))

@@ -314,11 +314,43 @@ def test_dirty_model_refused_unless_allowed(
     assert manifest["work_tree"] == {
         "dirty": True,
         "models_differ": ["models/partner-classifier.yaml"],
+        "documents_differ": [],
     }
     # the copy is the committed file, not the working copy
     assert (out / "models/partner-classifier/partner-classifier.yaml").read_bytes() == committed
     page = (out / "models/partner-classifier/index.md").read_text()
     assert "differs from the commit" in page
+
+
+@pytest.mark.parametrize("how", ["untracked", "ignored", "modified"])
+def test_cited_file_not_as_committed_refused_unless_allowed(
+    how: str, examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The check reads cited files from the work tree: a pack resting on a file the commit
+    # lacks (or has otherwise) would differ from the pack of a clean clone, so it is refused.
+    root = _repo_copy(examples, tmp_path)
+    cited = "docs/controls/score-drift-review.md"
+    with git.Repo(root) as repo:
+        if how == "modified":
+            (root / cited).write_text("TODO: write this document. TBD TBD TBD.\n")
+        else:
+            repo.index.remove([cited])
+            if how == "ignored":
+                (root / ".gitignore").write_text(cited + "\n")
+                repo.index.add([".gitignore"])
+            repo.index.commit("stop committing the drift review")
+    out = tmp_path / "pack"
+    assert _evidence(str(root), "--as-of", AS_OF, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert cited in err and "--allow-dirty" in err
+    assert not out.exists()
+    assert _evidence(str(root), "--as-of", AS_OF, "--out", str(out), "--allow-dirty") == 0
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    assert manifest["schema_version"] == 2
+    assert manifest["work_tree"]["documents_differ"] == [cited]
+    assert manifest["work_tree"]["models_differ"] == []
+    index = (out / "index.md").read_text()
+    assert "cited files differ from the commit" in index and f"`{cited}`" in index
 
 
 def test_default_folder_under_evidence_dir(examples: Path, tmp_path: Path) -> None:
