@@ -296,12 +296,13 @@ def build_facts(
     `facts.atlas.applicable` and `facts.atlas.asks`.
 
     `cadence_days` is the length of the model's review window in days; `evidence_exists`
-    answers whether a repository-relative path is a file inside the repository that is not
-    empty (`pipeline.evidence_filed`); `risk` the organisation's risk criteria (the defaults
-    when None) and `max_cadence` its longest review cadence. `evidence_names(path, id)`
-    answers whether the evidence file mentions the model's `metadata.id`
-    (`pipeline.evidence_naming`), for `facts.attestations[i].names_model`; None: not read,
-    every existing evidence file counts as naming the model. `code` is `facts.code`
+    answers whether a repository-relative path is a file inside the repository that is
+    filed: not empty, not placeholder text (`pipeline.evidence_filed`); `risk` the
+    organisation's risk criteria (the defaults when None) and `max_cadence` its longest
+    review cadence. `evidence_names(path, id)` answers whether the evidence file mentions
+    the model's `metadata.id` (`pipeline.evidence_naming`), for
+    `facts.attestations[i].names_model`; None: not read, every filed evidence file counts
+    as naming the model. `code` is `facts.code`
     (`codefacts.code_facts`); None: no code was compared (`codefacts.NO_CODE`).
     """
     criteria = risk if risk is not None else RiskCriteria()
@@ -330,8 +331,11 @@ def build_facts(
     for a in compliance.get("attestations") or []:
         dated = _date(a.get("date"))
         age = (as_of - dated).days if dated else -1
-        exists = bool(a.get("evidence")) and evidence_exists(str(a["evidence"]))
-        names = exists and (evidence_names is None or evidence_names(str(a["evidence"]), model_id))
+        cited = str(a["evidence"]) if a.get("evidence") else ""
+        exists = bool(cited) and evidence_exists(cited)
+        # Whether it names the model is read from the text, filed or not: a placeholder
+        # that names the model is one finding (not filed), not two.
+        names = exists if evidence_names is None or not cited else evidence_names(cited, model_id)
         attestations.append(
             {
                 "age_days": age,

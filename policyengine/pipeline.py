@@ -58,6 +58,7 @@ from .results import (
 )
 from .review import cadence_days, review_documents, review_model
 from .sources import read_sources
+from .substance import placeholder_document
 from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
 from .workers import FILES_PER_WORKER, SpawnPool, worker_count
 
@@ -316,11 +317,16 @@ EVIDENCE_MIN_BYTES = 16
 """A file with fewer bytes than this that are not white space is empty as evidence: a
 placeholder (`x`), not a document."""
 
+EVIDENCE_READ_BYTES = 1 << 16
+"""How much of an evidence file is read to judge whether it is filed (the first 64 KiB)."""
+
 
 def evidence_filed(root: Path) -> Callable[[str], bool]:
-    """Whether a repository-relative path names a file inside `root` that is not empty
-    (`EVIDENCE_MIN_BYTES` bytes that are not white space, read from its first 4 KiB), asked
-    once per path in a run (models cite the same evidence files again and again)."""
+    """Whether a repository-relative path names a file inside `root` that is filed
+    evidence: not empty (`EVIDENCE_MIN_BYTES` bytes that are not white space) and, for a
+    text file, not placeholder text (`substance.placeholder_document`: `TODO: write this`,
+    `lorem ipsum`), judged from its first `EVIDENCE_READ_BYTES`; asked once per path in a
+    run (models cite the same evidence files again and again)."""
     resolved_root = root.resolve()
     known: dict[str, bool] = {}
 
@@ -376,10 +382,14 @@ def _evidence_text(root: Path, rel: str) -> str:
 def _has_content(path: Path) -> bool:
     try:
         with path.open("rb") as f:
-            head = f.read(4096)
+            head = f.read(EVIDENCE_READ_BYTES)
     except OSError:  # not a file, unreadable, a folder
         return False
-    return len(bytes(head).translate(None, b" \t\r\n\f\v")) >= EVIDENCE_MIN_BYTES
+    if len(bytes(head).translate(None, b" \t\r\n\f\v")) < EVIDENCE_MIN_BYTES:
+        return False
+    if b"\x00" in head or head.startswith(b"%PDF"):  # binary: no text to judge here
+        return True
+    return not placeholder_document(head.decode("utf-8", errors="replace"))
 
 
 def review_verdicts(

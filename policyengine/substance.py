@@ -24,11 +24,37 @@ _PLACEHOLDER_RE = re.compile(
     r"^(x+|-+|\?+|\.+|tbd|tba|tbc|todo|fixme|n/?a|none yet|lorem\b.*|placeholder|xxx+|test)$"
 )
 
+_MARKER = r"(?:tbd|tba|tbc|todo|fixme|xxx+|placeholder)"
+"""The words that announce text still to be written."""
+
+_MARKERS_RE = re.compile(rf"^{_MARKER}(?:[\s,.;:!|-]+{_MARKER})*$")
+"""Only markers, repeated: `TBD TBD TBD`, `TODO, TBD`."""
+
+_NOTE_RE = re.compile(rf"^{_MARKER}\b\s*(?:[:(\[]|-\s)")
+"""A note about what is missing: `TODO: write the impact assessment`, `TBD - later`."""
+
+
+_LOREM = frozenset(
+    "lorem ipsum dolor amet consectetur adipiscing elit sed eiusmod tempor incididunt labore "
+    "dolore magna aliqua enim minim veniam quis nostrud exercitation ullamco laboris nisi "
+    "aliquip commodo consequat duis aute irure reprehenderit voluptate velit esse cillum "
+    "fugiat nulla pariatur excepteur sint occaecat cupidatat proident culpa officia deserunt "
+    "mollit anim laborum".split()
+)
+"""The distinctive words of the filler text that follows `lorem ipsum`."""
+
 
 def placeholder(text: str) -> bool:
-    """Whether `text` (trimmed, case and trailing punctuation ignored) is a placeholder."""
+    """Whether `text` (trimmed, case and trailing punctuation ignored) is a placeholder:
+    a placeholder word (`x`, `TBD`, `n/a`, `lorem ...`), markers only (`TBD TBD`), a note
+    that the text is still to be written (`TODO: write this`), or filler text (most words,
+    at least three, from `lorem ipsum ...`)."""
     plain = " ".join(text.split()).lower().rstrip(".!:;, ")
-    return not plain or bool(_PLACEHOLDER_RE.match(plain))
+    if not plain or any(r.match(plain) for r in (_PLACEHOLDER_RE, _MARKERS_RE, _NOTE_RE)):
+        return True
+    words = re.findall(r"\w+", plain)
+    filler = sum(w in _LOREM for w in words)
+    return filler >= 3 and 2 * filler > len(words)
 
 
 def hollow(text: str, *, sentence: bool) -> str | None:
@@ -38,6 +64,35 @@ def hollow(text: str, *, sentence: bool) -> str | None:
     if sentence and len(re.findall(r"\w+", text)) < MIN_WORDS:
         return "short"
     return None
+
+
+_LINE_MARKUP_RE = re.compile(r"^(?:[>*+|\s-]|\d+[.)]\s)+")
+"""Markup that opens a line of a text document (quotes, list bullets, table bars)."""
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+
+
+def placeholder_document(text: str) -> bool:
+    """Whether a cited document is placeholder text rather than evidence: the same
+    judgement as `placeholder`, made for each statement (each sentence of each line, its
+    list or quote markup dropped; headings are titles, not statements). A document whose
+    placeholder statements have at least as many words as its other statements, or whose
+    other statements have fewer than `MIN_WORDS` words in all, says nothing: `TODO: write
+    this document. TBD TBD TBD.`, `lorem ipsum ..., report to follow`, a heading over a
+    TODO. One TODO in a long document is not a placeholder document."""
+    hollow_words = said_words = 0
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = _LINE_MARKUP_RE.sub("", line).rstrip(" |")
+        for statement in _SENTENCE_END_RE.split(line):
+            words = len(re.findall(r"\w+", statement))
+            if placeholder(statement):
+                hollow_words += max(words, 1)
+            else:
+                said_words += words
+    return said_words < MIN_WORDS or hollow_words >= said_words
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policyengine.substance import hollow, placeholders
+from policyengine.substance import hollow, placeholder_document, placeholders
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,49 @@ def test_tasks_uses_interfaces_and_validation_texts_are_judged() -> None:
         ("TM-TEXT-002", ["threats", 0, "validation", "note"], ["threats", 0, "id"],
          "placeholder text"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text", ["TBD TBD TBD", "TODO, TBD", "TODO: write this", "TBD - after the pilot",
+             "FIXME (owner to add)"],
+)  # fmt: skip
+def test_markers_and_notes_of_what_is_missing_are_placeholders(text: str) -> None:
+    assert hollow(text, sentence=True) == "placeholder"
+
+
+@pytest.mark.parametrize(
+    "text", ["Todo list exports are out of scope", "todo-list service", "test plan attached"],
+)  # fmt: skip
+def test_a_marker_word_inside_a_statement_is_not_a_placeholder(text: str) -> None:
+    assert hollow(text, sentence=False) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TODO: write this document. TBD TBD TBD.\n",
+        "lorem ipsum dolor sit amet, report to follow\n",
+        "TODO: hr-bot impact assessment to be written.\n",
+        "# Monitoring\n\n- TODO\n",
+        "# Impact assessment\n\n## Scope\n",
+        "| a | b |\n|---|---|\n| TBD | TBD |\n",
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit.\n"
+        "Sed do eiusmod tempor incididunt ut labore.\nWe log answers.\n",
+    ],
+)
+def test_placeholder_documents(text: str) -> None:
+    assert placeholder_document(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Editor approval for hr-bot\n"
+        "Every page is approved by an HR editor before the hr-bot index picks it up.\n",
+        "# Monitoring\n\nAnswers are logged; people-tech samples fifty a day.\n"
+        "Each sample is scored against the policy.\n\nTODO: link the dashboard.\n",
+        '{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []}\n',
+    ],
+)
+def test_documents_with_statements_are_evidence(text: str) -> None:
+    assert not placeholder_document(text)

@@ -22,12 +22,10 @@ test_missing_or_empty_evidence_denied if {
 		{
 			"rule_id": "TM-EVID-001", "path": ["controls", 0, "evidence", 1],
 			"params": {"message": "control", "evidence": ["controls", 0, "evidence", 1], "owner": ["controls", 0, "id"]},
-			"control": "iso42001/8.3",
 		},
 		{
-			"rule_id": "TM-EVID-001", "path": ["red_team", 0, "report"],
+			"rule_id": "TM-EVID-002", "path": ["red_team", 0, "report"],
 			"params": {"message": "report", "evidence": ["red_team", 0, "report"], "owner": ["red_team", 0, "id"]},
-			"control": "iso42001/9.1",
 		},
 	} with input.model as m
 		with input.facts as f
@@ -42,9 +40,17 @@ test_filed_evidence_allowed if {
 test_no_cited_evidence_not_applicable if {
 	m := {"controls": [{"id": "C-1", "status": "planned"}], "red_team": [{"id": "RT-1"}]}
 	"TM-EVID-001" in evidence.not_applicable with input.model as m
+	"TM-EVID-002" in evidence.not_applicable with input.model as m
 }
 
 test_cited_evidence_applicable if {
 	m := _model
 	not "TM-EVID-001" in evidence.not_applicable with input.model as m
+	not "TM-EVID-002" in evidence.not_applicable with input.model as m
+}
+
+test_report_alone_applicable_to_the_report_check_only if {
+	m := {"controls": [{"id": "C-1", "status": "planned"}], "red_team": [{"id": "RT-1", "report": "r.md"}]}
+	"TM-EVID-001" in evidence.not_applicable with input.model as m
+	not "TM-EVID-002" in evidence.not_applicable with input.model as m
 }

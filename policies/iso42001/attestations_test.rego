@@ -33,7 +33,7 @@ test_stale_attestation_without_evidence_denied if {
 		{
 			"rule_id": "TM-ATTEST-002",
 			"path": ["compliance", "attestations", 14],
-			"params": {"message": "invalid", "control": "iso42001/A.5.3", "problem": "cites an evidence file that does not exist or is empty"},
+			"params": {"message": "invalid", "control": "iso42001/A.5.3", "problem": "cites an evidence file that does not exist, is empty or is placeholder text"},
 			"control": "iso42001/A.5.3",
 		},
 	} with input.model as m

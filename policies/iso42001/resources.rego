@@ -57,7 +57,7 @@ deny contains result.each("TM-ISO-030", found) if {
 #   controls: {iso42001: ["A.4.4"]}
 #   message:
 #     undocumented: "ML library {asset} lists no pinned components and no SBOM"
-#     no_sbom: "SBOM {sbom} of ML library {asset} does not exist or is empty"
+#     no_sbom: "SBOM {sbom} of ML library {asset} does not exist, is empty or is placeholder text"
 #   rationale: >-
 #     Unpinned ML libraries change under the system without anyone deciding so.
 #   hint: >-

@@ -45,7 +45,7 @@ deny contains result.each("TM-ISO-060", found) if {
 #   controls: {iso42001: ["8.3", "A.6.2.4"]}
 #   message:
 #     no_evidence: "verified control {control} names no evidence"
-#     missing: "evidence {evidence} of verified control {control} does not exist or is empty"
+#     missing: "evidence {evidence} of verified control {control} does not exist, is empty or is placeholder text"
 #   rationale: >-
 #     A control marked verified claims a result; the result is evidence someone can read.
 #   hint: >-

@@ -39,7 +39,7 @@ default _indices := []
 # Each problem an attestation can have: the fact that must be true, and what is wrong otherwise.
 _checks := [
 	["within_cadence", "is not dated within the review cadence"],
-	["evidence_exists", "cites an evidence file that does not exist or is empty"],
+	["evidence_exists", "cites an evidence file that does not exist, is empty or is placeholder text"],
 	["names_model", "cites evidence that does not name this model (its metadata.id)"],
 ]
 

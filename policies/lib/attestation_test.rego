@@ -34,7 +34,7 @@ _facts := {
 
 _late := "is not dated within the review cadence"
 
-_no_file := "cites an evidence file that does not exist or is empty"
+_no_file := "cites an evidence file that does not exist, is empty or is placeholder text"
 
 _unnamed := "cites evidence that does not name this model (its metadata.id)"
 

@@ -26,7 +26,7 @@ test_attestation_without_evidence_denied if {
 	f := testdata.patched(testdata.facts, ["attestations", 3, "evidence_exists"], false)
 	testdata.found(attestations.deny) == {{
 		"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations", 3],
-		"params": {"message": "invalid", "control": "nist-ai-rmf/MAP 3.2", "problem": "cites an evidence file that does not exist or is empty"}, "control": "nist-ai-rmf/MAP 3.2",
+		"params": {"message": "invalid", "control": "nist-ai-rmf/MAP 3.2", "problem": "cites an evidence file that does not exist, is empty or is placeholder text"}, "control": "nist-ai-rmf/MAP 3.2",
 	}} with input.model as m with input.facts as f
 }
 
@@ -87,7 +87,7 @@ test_a_stale_attestation_is_a_finding_when_no_other_is_valid if {
 	testdata.found(attestations.deny) == {
 		{
 			"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations", 0],
-			"params": {"message": "invalid", "control": "nist-ai-rmf/MAP 1.4", "problem": "cites an evidence file that does not exist or is empty"}, "control": "nist-ai-rmf/MAP 1.4",
+			"params": {"message": "invalid", "control": "nist-ai-rmf/MAP 1.4", "problem": "cites an evidence file that does not exist, is empty or is placeholder text"}, "control": "nist-ai-rmf/MAP 1.4",
 		},
 		{
 			"rule_id": "TM-ATTEST-001", "path": ["compliance", "attestations", 18],

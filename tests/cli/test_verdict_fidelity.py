@@ -151,3 +151,13 @@ def test_evidence_must_be_a_file_with_content(tmp_path: Path) -> None:
     assert not filed("docs/missing.md")
     assert not filed("docs")
     assert not filed("../outside.md")
+
+
+def test_placeholder_evidence_is_not_filed(tmp_path: Path) -> None:
+    (tmp_path / "todo.md").write_text("TODO: write this document. TBD TBD TBD.\n")
+    (tmp_path / "lorem.md").write_text("lorem ipsum dolor sit amet, report to follow\n")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7\nTODO TODO TODO TODO TODO\n")
+    filed = evidence_filed(tmp_path)
+    assert not filed("todo.md")
+    assert not filed("lorem.md")
+    assert filed("scan.pdf")  # binary: no text to judge

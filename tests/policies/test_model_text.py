@@ -109,7 +109,7 @@ def test_injected_evidence_path_is_one_more_finding_on_both_engines(
     control_id = attacked["controls"][i]["id"]
     assert (
         f"TM-ISO-061: evidence {INJECTION} of verified control {control_id} "
-        "does not exist or is empty" in _messages(ps, after, attacked)
+        "does not exist, is empty or is placeholder text" in _messages(ps, after, attacked)
     )
 
 
