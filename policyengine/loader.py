@@ -749,36 +749,82 @@ def _mentions_loosely(content: bytes) -> bool:
     return any(word in lowered for word in _LOOSE)
 
 
+def _mentions_api(content: bytes) -> bool:
+    """True when the bytes name policyengine (any case; UTF-8), as our `apiVersion` does:
+    a file of ours, or meant to be, whatever its `kind` says."""
+    return b"policyengin" in content.lower()
+
+
 def _squash(text: str) -> str:
     return "".join(c for c in text.lower() if c not in "_- ")
 
 
+_API = "policyengine/v1"
+"""The `apiVersion` of our files."""
+
+_OTHER_KINDS = frozenset({"OrganisationRegister"})
+"""The other kinds of our files (`apiVersion: policyengine/v1`), not threat models."""
+
+
+def _distance(a: str, b: str) -> int:
+    """The edit distance (insertions, deletions, substitutions) between `a` and `b`."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def _our_api(api: object) -> bool:
+    """`apiVersion` is ours, or nearly (`policyengine/v2`, `policyengin/v1`, any case)."""
+    return isinstance(api, str) and (
+        api.lower().startswith("policyengine/") or _distance(api.lower(), _API) <= 3
+    )
+
+
+def _near_kind(value: str) -> bool:
+    """`ThreatModel` in another spelling or case, or with a typo (`ThreatModle`)."""
+    return _distance(_squash(value), "threatmodel") <= 2
+
+
 def near_miss(doc: Document) -> Diagnostic | None:
-    """A warning when `doc` looks meant as a threat model but its top level does not say
-    `kind: ThreatModel` exactly (`Kind: ThreatModel`, `kind: Threatmodel`,
-    `kind: threat_model`, or our `apiVersion` with no `kind`), located at the key, with
-    the fix. None for anything else."""
+    """A diagnostic when `doc` looks meant as a threat model but its top level does not
+    say `kind: ThreatModel` exactly, located at the key, with the fix; None for anything
+    else. With our `apiVersion` (or a near miss of it) under the key, a `kind` that is
+    none of ours (`kind: ThreatModle`, `Kind: ThreatModel`) is an error in that model
+    (code `yaml`: the file is an invalid model, never silently skipped); without it, a
+    `kind` that nearly says `ThreatModel` (`kind: threat_model`, a typo) is a warning
+    (code `kind`, run-level), as is our `apiVersion` with no `kind`."""
     data = doc.data
     if not isinstance(data, dict) or is_threat_model(data):
         return None
+    ours = _our_api(data.get("apiVersion"))
     for key, value in data.items():
-        if (
-            isinstance(key, str)
-            and key.lower() == "kind"
-            and isinstance(value, str)
-            and _squash(value) == "threatmodel"
-        ):
-            line, column = doc.locate([key])
-            return Diagnostic(
-                doc.path,
-                line,
-                column,
-                f"`{key}: {value}` is not read as a threat model: write `kind: ThreatModel` "
-                "(the key and the value are case-sensitive)",
-                to_pointer([key]),
-                Level.WARNING,
-                "kind",
-            )
+        if not (isinstance(key, str) and key.lower() == "kind"):
+            continue
+        if key == "kind" and value in _OTHER_KINDS:
+            return None
+        shown = value if isinstance(value, str) else repr(value)
+        near = isinstance(value, str) and _near_kind(value)
+        if not (ours or near):
+            continue
+        line, column = doc.locate([key])
+        fix = (
+            "write `kind: ThreatModel` (the key and the value are case-sensitive)"
+            if near
+            else "policyengine reads `kind: ThreatModel` (and `kind: OrganisationRegister` "
+            "for the register): write `kind: ThreatModel`"
+        )
+        return Diagnostic(
+            doc.path,
+            line,
+            column,
+            f"`{key}: {shown}` is not read as a threat model: {fix}",
+            to_pointer([key]),
+            Level.ERROR if ours else Level.WARNING,
+            "yaml" if ours else "kind",
+        )
     api = data.get("apiVersion")
     if "kind" not in data and isinstance(api, str) and api.startswith("policyengine/"):
         line, column = doc.locate(["apiVersion"])
@@ -986,7 +1032,7 @@ def load_candidate(candidate: Candidate) -> Document | Diagnostic | None:
     except InvalidDocument as exc:  # too large or unreadable: report it if it is ours
         return exc.diagnostic if explicit or _mentions(_head(path)) else None
     named = explicit or _mentions(content)
-    if not named and not _mentions_loosely(content):
+    if not named and not _mentions_loosely(content) and not _mentions_api(content):
         return None
     try:
         doc = parse_document(content, shown)
@@ -996,7 +1042,7 @@ def load_candidate(candidate: Candidate) -> Document | Diagnostic | None:
     if is_threat_model(doc.data):
         return doc
     miss = near_miss(doc)
-    if not explicit:
+    if not explicit or (miss is not None and miss.level is Level.ERROR):
         return miss
     return Diagnostic(
         shown,

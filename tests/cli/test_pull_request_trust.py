@@ -255,10 +255,26 @@ def test_a_deleted_model_is_a_scope_finding(capsys: pytest.CaptureFixture[str], 
 def test_a_model_that_stops_being_one_is_a_scope_finding(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
-    _edit(pr / "models" / "partner-classifier.yaml", "kind: ThreatModel", "kind: Notes")
+    _edit(
+        pr / "models" / "partner-classifier.yaml",
+        "apiVersion: policyengine/v1\nkind: ThreatModel",
+        "kind: Notes",
+    )
     _, doc, _ = _check(capsys, "--base", "HEAD")
     assert _pr_findings(doc) == [("models/partner-classifier.yaml", "PR-SCOPE-001", "high")]
     assert "no longer a threat model" in doc["pull_request"]["models"][1]["findings"][0]["message"]
+
+
+def test_another_kind_under_our_api_version_is_a_new_error_of_the_model(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    # Still `apiVersion: policyengine/v1`: meant as ours, so an invalid model, not a skip.
+    _edit(pr / "models" / "partner-classifier.yaml", "kind: ThreatModel", "kind: Notes")
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    assert code == 1
+    [model] = [m for m in doc["pull_request"]["models"] if m["path"].endswith("classifier.yaml")]
+    assert [(e["pointer"], e["level"]) for e in model["errors"]] == [("/kind", "error")]
+    assert "`kind: Notes` is not read as a threat model" in model["errors"][0]["message"]
 
 
 def test_waivers_and_not_applicable_added_are_scope_findings(

@@ -118,21 +118,77 @@ def _near_miss_repo(tmp_path: Path, spelling: str) -> Path:
 
 @pytest.mark.parametrize(("spelling", "pointer"), _NEAR, ids=[s for s, _ in _NEAR])
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_near_miss_of_the_kind_is_a_located_warning_with_the_fix(
+def test_a_near_miss_of_the_kind_is_a_located_error_in_that_model(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, spelling: str, pointer: str, workers: str
 ) -> None:
+    # The file says `apiVersion: policyengine/v1`: it is meant as ours, so a kind we do not
+    # read makes it an invalid model (the other models are still judged), never a skip.
     repo = _near_miss_repo(tmp_path, spelling)
     code, out, _ = _run(
         capsys, "validate", str(repo), *AS_OF, "--format", "json", "--workers", workers
     )
     doc = json.loads(out)
-    assert code == 0  # a warning: the other models still pass
-    assert "models/near.yaml" not in {m["path"] for m in doc["models"]}
+    assert code == 1
+    [near] = [m for m in doc["models"] if m["path"] == "models/near.yaml"]
+    assert near["valid"] is False
+    [error] = near["errors"]
+    assert error["level"] == "error"
+    assert error["pointer"] == pointer
+    assert (error["line"], error["column"]) == (_kind_line(repo), 1)
+    assert "write `kind: ThreatModel`" in error["message"]
+    assert all(m["valid"] for m in doc["models"] if m["path"] != "models/near.yaml")
+
+
+def _kind_line(repo: Path) -> int:
+    lines = (repo / "models" / "near.yaml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.lower().startswith("kind"))
+
+
+_TYPOS = ["kind: ThreatModle", "kind: ThraetModel", "kind: Foo", "kind: 5"]
+
+
+@pytest.mark.parametrize("spelling", _TYPOS)
+def test_any_other_kind_under_our_api_version_is_an_error_not_a_skip(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, spelling: str
+) -> None:
+    repo = _near_miss_repo(tmp_path, spelling)
+    code, out, _ = _run(capsys, "check", str(repo), *AS_OF, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["errors"] == []
+    assert doc["summary"]["skipped_files"] == 0
+    [near] = [m for m in doc["models"] if m["path"] == "models/near.yaml"]
+    assert near["valid"] is False
+    assert [(e["line"], e["pointer"]) for e in near["errors"]] == [(_kind_line(repo), "/kind")]
+    assert f"`{spelling}`" in near["errors"][0]["message"]
+
+
+def test_a_near_miss_of_the_kind_without_our_api_version_is_a_warning(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    repo = _near_miss_repo(tmp_path, "kind: threat_model")
+    near = repo / "models" / "near.yaml"
+    near.write_text(near.read_text().replace("apiVersion: policyengine/v1\n", "", 1))
+    code, out, _ = _run(capsys, "validate", str(repo), *AS_OF, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0  # not ours for sure: a warning, the other models pass
     [warning] = [d for d in doc["errors"] if d["file"] == "models/near.yaml"]
-    assert warning["level"] == "warning"
-    assert warning["pointer"] == pointer
-    assert warning["line"] > 0 and warning["column"] == 1
+    assert warning["level"] == "warning" and warning["pointer"] == "/kind"
     assert "write `kind: ThreatModel`" in warning["message"]
+
+
+def test_other_files_of_ours_and_of_others_are_skipped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "examples", repo)
+    shutil.copy(repo / "governance" / "register.yaml", repo / "models" / "register-copy.yaml")
+    (repo / "models" / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: policyengine}\n"
+    )
+    code, out, _ = _run(capsys, "validate", str(repo), *AS_OF, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["errors"] == []
+    assert doc["summary"]["skipped_files"] == 2
 
 
 def test_a_yaml_file_that_only_mentions_threat_models_is_not_reported(
@@ -152,14 +208,14 @@ def test_a_yaml_file_that_only_mentions_threat_models_is_not_reported(
     assert {"ci.yaml", "broken.yaml"}.isdisjoint(m["path"] for m in doc["models"])
 
 
-def test_only_a_near_miss_fails_the_empty_run_and_shows_the_fix(
+def test_only_a_near_miss_is_an_invalid_model_that_shows_the_fix(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     text = MODEL.read_text(encoding="utf-8").replace("kind: ThreatModel", "Kind: ThreatModel")
     (tmp_path / "model.yaml").write_text(text, encoding="utf-8")
-    code, _, err = _run(capsys, "check", str(tmp_path), *AS_OF)
-    assert code == 2
-    assert "model.yaml" in err and "write `kind: ThreatModel`" in err
+    code, out, _ = _run(capsys, "check", str(tmp_path), *AS_OF)
+    assert code == 1
+    assert "model.yaml" in out and "write `kind: ThreatModel`" in out
 
 
 @pytest.mark.parametrize("command", ["validate", "check"])
@@ -181,6 +237,6 @@ def test_workers_report_reused_ids_and_near_misses_as_one_process_does(
     assert pools == [f"{command}: started 2 worker processes"]
     assert runs["1"] == runs["2"]
     doc = json.loads(runs["2"][1])
-    assert [e["file"] for e in doc["errors"]] == ["models/near.yaml"]
+    assert doc["errors"] == []  # the near miss is an invalid model, in both ways
     invalid = sorted(m["path"] for m in doc["models"] if not m["valid"])
-    assert invalid == ["models/copy-00.yaml", "models/copy-01.yaml"]
+    assert invalid == ["models/copy-00.yaml", "models/copy-01.yaml", "models/near.yaml"]
