@@ -201,6 +201,7 @@ def _validated(
     atlas: AtlasCatalog,
     controls: ControlCatalog,
     workers: int,
+    as_of: date,
 ) -> Validation:
     # The config's `models` globs say where models live when no PATH is given; a PATH
     # given on the command line replaces them.
@@ -212,6 +213,7 @@ def _validated(
         atlas=atlas,
         workers=workers,
         not_models=_not_models(config),
+        as_of=as_of,
     )
 
 
@@ -262,7 +264,7 @@ def run_validate(
     )
     count = _workers_for(listing, workers)
     if count > 1:
-        with SpawnPool(count, _init_validate, (config,), what="validate") as pool:
+        with SpawnPool(count, _init_validate, (config, as_of), what="validate") as pool:
             pool.start()
             chunks = pool.map(_validate_chunk, _chunks(listing.candidates, None))
         run = _unique_ids(_collected(listing, chunks, as_of), config.root)
@@ -271,7 +273,7 @@ def run_validate(
             diagnostics=(*run.diagnostics, *_register_problems(config, controls)),
             provenance=provenance(config, as_of, atlas=atlas, controls=controls),
         )
-    validated = _validated(paths, config, atlas, controls, workers)
+    validated = _validated(paths, config, atlas, controls, workers, as_of)
     models = tuple(f.to_report() for f in validated.files)
     run = RunResult(
         models=models,
@@ -573,7 +575,7 @@ def run_check(
                 organisation=_organisation(run_result, loaded, controls, options),
             )
     run = _Run(options, atlas, mapping, controls, policy_set, scan)
-    validated = _validated(paths, config, atlas, controls, options.workers)
+    validated = _validated(paths, config, atlas, controls, options.workers, options.as_of)
     exists = _evidence(config.root)
 
     valid = [(f, f.document) for f in validated.files if f.document is not None and f.valid]
@@ -715,7 +717,11 @@ def _check_chunk(state: tuple[_Run, Engine, _Evidence], chunk: _Chunk) -> list[M
             out.append(None)
             continue
         f = validate_file(
-            loaded, root=config.root, control_ids=run.controls.judging(), atlas=run.atlas
+            loaded,
+            root=config.root,
+            control_ids=run.controls.judging(),
+            atlas=run.atlas,
+            as_of=run.options.as_of,
         )
         if f.document is None or not f.valid:
             out.append(f.to_report())
@@ -727,17 +733,17 @@ def _check_chunk(state: tuple[_Run, Engine, _Evidence], chunk: _Chunk) -> list[M
     return out
 
 
-def _init_validate(config: Config) -> tuple[Path, AtlasCatalog, ControlCatalog]:
-    """A validate worker's state: the repository root and the catalogs."""
+def _init_validate(config: Config, as_of: date) -> tuple[Path, AtlasCatalog, ControlCatalog, date]:
+    """A validate worker's state: the repository root, the catalogs and the as-of date."""
     atlas, _, controls = _catalogs(config)
-    return config.root, atlas, controls
+    return config.root, atlas, controls, as_of
 
 
 def _validate_chunk(
-    state: tuple[Path, AtlasCatalog, ControlCatalog], chunk: _Chunk
+    state: tuple[Path, AtlasCatalog, ControlCatalog, date], chunk: _Chunk
 ) -> list[ModelReport | None]:
     """In a worker: each file read and validated; None when skipped."""
-    root, atlas, controls = state
+    root, atlas, controls, as_of = state
     out: list[ModelReport | None] = []
     ids = controls.judging()
     for candidate, _ in chunk:
@@ -745,7 +751,8 @@ def _validate_chunk(
         if loaded is None:
             out.append(None)
         else:
-            out.append(validate_file(loaded, root=root, control_ids=ids, atlas=atlas).to_report())
+            f = validate_file(loaded, root=root, control_ids=ids, atlas=atlas, as_of=as_of)
+            out.append(f.to_report())
     return out
 
 

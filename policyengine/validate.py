@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,37 @@ def _unreadable_numbers(doc: Document) -> list[Diagnostic]:
     return found
 
 
+def _future_review(doc: Document, as_of: date | None) -> list[Diagnostic]:
+    """A warning at `review.last_reviewed` when it is after `as_of`: a review recorded
+    before it took place counts for nothing, and saying so here names the line. A warning,
+    not an error: the model is still judged, and the calendar rule's verdict is
+    `never_reviewed` (TM-REVIEW-001 in `check`). Nothing to judge without `as_of`."""
+    data = doc.data
+    review = data.get("review") if isinstance(data, dict) else None
+    raw = review.get("last_reviewed") if isinstance(review, dict) else None
+    if as_of is None or not isinstance(raw, str | date):
+        return []
+    try:
+        day = raw if isinstance(raw, date) else date.fromisoformat(raw)
+    except ValueError:
+        return []  # not a date: the schema says so
+    if day <= as_of:
+        return []
+    line, column = doc.locate(("review", "last_reviewed"))
+    return [
+        Diagnostic(
+            doc.path,
+            line,
+            column,
+            f"review/last_reviewed: {day.isoformat()} is after the as-of date "
+            f"{as_of.isoformat()}: record a review once it has taken place",
+            "/review/last_reviewed",
+            Level.WARNING,
+            "review",
+        )
+    ]
+
+
 def _order(d: Diagnostic) -> tuple[int, int, str, str]:
     """Sort key: file order, then message, then pointer (deterministic)."""
     return (d.line, d.column, d.message, d.pointer)
@@ -124,9 +156,15 @@ def _under(pointer: str, prefixes: Collection[str]) -> bool:
 
 
 def validate_document(
-    doc: Document, *, root: Path, control_ids: Collection[str], atlas: AtlasLookup
+    doc: Document,
+    *,
+    root: Path,
+    control_ids: Collection[str],
+    atlas: AtlasLookup,
+    as_of: date | None = None,
 ) -> tuple[Diagnostic, ...]:
-    """Schema and reference diagnostics of one loaded document, sorted by line and column.
+    """Schema and reference diagnostics of one loaded document, sorted by line and column;
+    with `as_of`, also a `review.last_reviewed` after it (`_future_review`).
 
     Reference checks skip the parts of the model that have a schema error (a node, or
     anything under it), so one mistake is reported once. A model of more than
@@ -135,7 +173,7 @@ def validate_document(
     too_many = _over_the_ceiling(doc)
     if too_many is not None:
         return (too_many,)
-    schema_errors = [*validate_schema(doc), *_unreadable_numbers(doc)]
+    schema_errors = [*validate_schema(doc), *_unreadable_numbers(doc), *_future_review(doc, as_of)]
     broken = {d.pointer for d in schema_errors if d.pointer}
     refs = check_references(doc, root=root, control_ids=control_ids, atlas=atlas)
     kept = [d for d in refs if not _under(d.pointer, broken)]
@@ -187,12 +225,15 @@ def validate_file(
     root: Path,
     control_ids: Collection[str],
     atlas: AtlasLookup,
+    as_of: date | None = None,
 ) -> FileResult:
-    """One loaded file (`loader.load_candidate`) validated, or the reason it did not load,
-    as a `FileResult`."""
+    """One loaded file (`loader.load_candidate`) validated (`validate_document`), or the
+    reason it did not load, as a `FileResult`."""
     if isinstance(loaded, Diagnostic):
         return FileResult(loaded.file, None, (loaded,))
-    diagnostics = validate_document(loaded, root=root, control_ids=control_ids, atlas=atlas)
+    diagnostics = validate_document(
+        loaded, root=root, control_ids=control_ids, atlas=atlas, as_of=as_of
+    )
     return FileResult(loaded.path, loaded, diagnostics)
 
 
@@ -217,6 +258,7 @@ def validate_paths(
     atlas: AtlasLookup,
     workers: int = 0,
     not_models: Sequence[Path] = (),
+    as_of: date | None = None,
 ) -> Validation:
     """Discover, load and validate the threat models named by `paths` and `globs`
     (`not_models`: files found under them that are no candidates, `loader.find_models`).
@@ -242,7 +284,7 @@ def validate_paths(
         prior = files.get(diag.file)
         extra = prior.diagnostics if prior is not None else ()
         files[diag.file] = FileResult(diag.file, None, tuple(sorted((*extra, diag), key=_order)))
-    check = partial(validate_document, root=root, control_ids=control_ids, atlas=atlas)
+    check = partial(validate_document, root=root, control_ids=control_ids, atlas=atlas, as_of=as_of)
     count = worker_count(workers, len(found.documents), DOCUMENTS_PER_WORKER)
     checked = fork_map(check, found.documents, count)
     for doc, diagnostics in zip(found.documents, checked, strict=True):

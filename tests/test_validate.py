@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,30 @@ def test_references_inside_schema_invalid_parts_are_not_repeated(atlas: AtlasCat
         "m.yaml:6:25: error: threat T-2 refers to unknown surface 'gone'",
     ]
     assert [d.code for d in found] == ["schema", "reference"]
+
+
+def test_a_review_after_the_as_of_date_is_a_located_warning(atlas: AtlasCatalog) -> None:
+    text = (
+        "apiVersion: policyengine/v1\nkind: ThreatModel\nmetadata: {id: m, name: M, owner: o}\n"
+        "review:\n  cadence: quarterly\n  last_reviewed: 2026-12-25\n"
+    )
+    doc = parse_document(text.encode(), "m.yaml")
+    found = validate_document(
+        doc, root=DATA, control_ids=EXAMPLE_CONTROLS, atlas=atlas, as_of=date(2026, 11, 27)
+    )
+    future = [d for d in found if d.pointer == "/review/last_reviewed"]
+    assert [(d.render(), d.code) for d in future] == [
+        (
+            "m.yaml:6:3: warning: review/last_reviewed: 2026-12-25 is after the as-of date "
+            "2026-11-27: record a review once it has taken place",
+            "review",
+        )
+    ]
+    for as_of in (date(2026, 12, 25), None):  # on the day, or no date to judge by
+        again = validate_document(
+            doc, root=DATA, control_ids=EXAMPLE_CONTROLS, atlas=atlas, as_of=as_of
+        )
+        assert not [d for d in again if d.pointer == "/review/last_reviewed"]
 
 
 def test_diagnostics_are_sorted_and_deterministic(atlas: AtlasCatalog) -> None:

@@ -159,6 +159,9 @@ def test_review_data_that_cannot_be_judged_is_never_current(
         assert (review, fired) == (None, [])
     else:  # a date after --as-of: no schema can know, the review rule says never reviewed
         assert (review, fired) == ("never_reviewed", ["TM-REVIEW-001"])
+        code, out, _ = _run(capsys, "validate", str(root / MODEL), *AS_OF)
+        assert code == 0  # a warning: the model is still judged
+        assert f"warning: review/last_reviewed: {new.split(': ')[1]} is after the as-of" in out
 
 
 def test_a_huge_as_of_date_is_no_crash(
