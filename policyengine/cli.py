@@ -786,8 +786,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
         print(f"policyengine: wrote {path}", file=sys.stderr)
     print(
         "policyengine: next: replace models/example.yaml (a made-up example) with a model of "
-        "your system, commit, and run `policyengine check`; `pre-commit install` turns on "
-        "the hook",
+        "your system; write the evidence files its controls cite (none is written: `check` "
+        "reports each missing one, TM-EVID-001); run `policyengine init-register` and decide "
+        "the organisation controls (TM-REG-001 until then); commit, and run "
+        "`policyengine check`; `pre-commit install` turns on the hook",
         file=sys.stderr,
     )
     return 0

@@ -1,8 +1,9 @@
 """Writes what a repository needs to adopt policyengine (`policyengine init`).
 
 The files are templates shipped in `policyengine/data/init/`: the config, a starter
-threat model that validates and passes `check` (a made-up example of the format, dated
-on the day of `init`), a pull-request workflow, a weekly review workflow and a
+threat model that validates (a made-up example of the format, dated on the day of
+`init`; `check` exits 0 on it but reports the evidence files it cites, which `init` does
+not write, and the organisation register), a pull-request workflow, a weekly review workflow and a
 pre-commit config. `starter_files` fills them in (pure); `write_starter` writes them,
 never over an existing file unless asked to.
 """

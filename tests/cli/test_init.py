@@ -110,9 +110,26 @@ def test_init_then_check_passes_in_an_empty_folder(
     who = git.Actor("Ana", "ana@example.com")
     repo.index.commit("policyengine init", author=who, committer=who)
     repo.close()
-    code, out, _ = run(["check", "--as-of", AS_OF], capsys)
+    code, out, _ = run(["check", "--as-of", AS_OF, "--format", "json"], capsys)
     assert code == 0, out
-    assert "example-assistant" in out and "critical" not in out
+    doc = json.loads(out)
+    assert [m["id"] for m in doc["models"]] == ["example-assistant"]
+    assert doc["summary"]["findings"]["critical"] == doc["summary"]["findings"]["high"] == 0
+    # Not complete, as the README and init's last line say: the evidence files it cites
+    # (init writes none) and the organisation register are left to fill in.
+    checks = [*(c for m in doc["models"] for c in m["checks"]), *doc["organisation"]["checks"]]
+    failed = {c["id"] for c in checks if c["status"] == "fail"}
+    assert {"TM-EVID-001", "TM-REG-001"} <= failed
+
+
+def test_init_says_what_is_left_to_fill_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["init", str(tmp_path / "repo"), "--as-of", AS_OF], capsys)
+    assert code == 0
+    last = err.strip().splitlines()[-1]
+    assert "evidence files" in last and "TM-EVID-001" in last
+    assert "policyengine init-register" in last and "TM-REG-001" in last
 
 
 def test_init_never_overwrites_without_force(
