@@ -56,6 +56,7 @@ __all__ = [
     "RefReader",
     "change_facts",
     "collect_change_facts",
+    "reading_ahead",
     "diff_models",
     "export_tree",
     "model_at",
@@ -161,6 +162,10 @@ class _Git:
         self.top = top.resolve()
 
     def _call(self, args: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
+        started = _AHEAD.pop((self.top, tuple(args)), None)
+        if started is not None:  # asked ahead (`reading_ahead`): what git answered then
+            out, err = started.communicate()
+            return subprocess.CompletedProcess(started.args, started.returncode, out, err)
         try:
             return subprocess.run(
                 [_git_executable(), *args],
@@ -303,25 +308,75 @@ _FOLLOW_MAX = 4
 its parsing): a pull-request check asks about the one or two models it changed."""
 
 
-def _read_log(g: _Git, follow: str | None = None) -> _History:
-    """The history of every YAML file, or with `follow` of that one file, renames followed."""
+def _log_args(follow: str | None) -> list[str]:
     # `:(literal)`: a file named `[ab].yaml` is that file, not also a pattern for `a.yaml`.
     where = (
         ("--follow", "HEAD", "--", f":(literal){follow}")
         if follow is not None
         else ("HEAD", "--", *_MODEL_GLOBS)
     )
-    raw = g.run(
-        "log",
-        "-z",
-        "--raw",
-        "--no-abbrev",
-        "-M",
-        "--format=%x1e%H%x1f%an%x1f%ae%x1f%as",
-        *where,
-        strip_newline_in_stdout=False,
-    )
+    return ["log", "-z", "--raw", "--no-abbrev", "-M", "--format=%x1e%H%x1f%an%x1f%ae%x1f%as"] + [
+        *where
+    ]
+
+
+def _read_log(g: _Git, follow: str | None = None) -> _History:
+    """The history of every YAML file, or with `follow` of that one file, renames followed."""
+    raw = g.run(*_log_args(follow), strip_newline_in_stdout=False)
     return _parse_log(raw)
+
+
+_AHEAD: dict[tuple[Path, tuple[str, ...]], subprocess.Popen[bytes]] = {}
+"""The git processes `reading_ahead` started, by (work tree top, arguments): `_Git._call`
+takes the answer of one asked the same question instead of starting it again."""
+
+
+@contextlib.contextmanager
+def reading_ahead(root: Path, paths: Sequence[str]) -> Iterator[None]:
+    """Within it, git is already answering what the change facts of `paths` (relative to
+    `root`: the few models a pull request changed, at most `_FOLLOW_MAX`) will ask: the
+    history of each (`git log --follow`, ~0.06 s a model on 5,000 commits) and the state
+    of the repository (shallow? a HEAD? renames staged?), in processes started now, so
+    that git works while the pull-request check does the rest (on another CPU). A
+    question is answered as git answers it then; what the check never asks is dropped on
+    the way out. Nothing is started outside a repository or for more paths."""
+    g = _open(root) if 0 < len(paths) <= _FOLLOW_MAX else None
+    questions: list[tuple[str, ...]] = []
+    if g is not None:
+        questions += [
+            ("rev-parse", "--is-shallow-repository"),
+            ("rev-parse", "--verify", "--quiet", "HEAD^{commit}"),
+            ("diff", "--cached", "-M", "-z", "--name-status", "HEAD", "--", *_MODEL_GLOBS),
+        ]
+        for path in paths:
+            with contextlib.suppress(GitError):
+                questions.append(tuple(_log_args(g.rel(root / path))))
+    mine: list[tuple[Path, tuple[str, ...]]] = []
+    try:
+        for args in questions:
+            assert g is not None
+            key = (g.top, args)
+            if key in _AHEAD:
+                continue
+            try:
+                _AHEAD[key] = subprocess.Popen(
+                    [_git_executable(), *args],
+                    cwd=g.top,
+                    env=_GIT_ENV,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+            except OSError:
+                break  # asked again, in the open, when it is needed
+            mine.append(key)
+        yield
+    finally:
+        for key in mine:
+            left = _AHEAD.pop(key, None)
+            if left is not None:
+                left.kill()
+                left.communicate()
 
 
 def _staged_renames(g: _Git) -> dict[str, str]:
@@ -665,7 +720,10 @@ class RefReader:
         try:
             proc.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
             proc.stdin.flush()
-            header = proc.stdout.readline().split()
+            line = proc.stdout.readline()
+            if not line:
+                raise GitError(f"git cat-file ended before it read {name} in {self.top}")
+            header = line.split()
             if len(header) != 3 or not header[2].isdigit():
                 return None  # `<name> missing` (or ambiguous)
             size = int(header[2])

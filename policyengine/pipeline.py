@@ -140,10 +140,17 @@ def scan_code(root: Path, paths: Sequence[str], *, missing_ok: bool = False) -> 
     )
 
 
-def _catalogs(config: Config) -> tuple[AtlasCatalog, ApplicabilityMapping, ControlCatalog]:
+Catalogs = tuple[AtlasCatalog, ApplicabilityMapping, ControlCatalog]
+"""The ATLAS catalog in use, the applicability mapping and the control catalogs."""
+
+
+def read_catalogs(config: Config) -> Catalogs:
     """The ATLAS catalog in use, the applicability mapping (read once a run, and once in
     each worker) and the control catalogs."""
     return catalog_for_repo(config.root, config.atlas_catalog), load_mapping(), load_controls()
+
+
+_catalogs = read_catalogs
 
 
 def provenance(
@@ -527,6 +534,7 @@ def run_check(
     progress: Progress | None = None,
     *,
     code_missing_ok: bool = False,
+    catalogs: Catalogs | None = None,
 ) -> RunResult:
     """Validate, then evaluate every valid model; invalid models are reported, not evaluated.
 
@@ -537,7 +545,8 @@ def run_check(
     `options.workers` asked for) are checked end to end in
     worker processes (`_check_in_workers`): the same result, in less time and memory.
     Fewer are checked in this process, with `engine` when given. `policy_set` is the
-    policies when the caller has read them already (a pull request checks two sides).
+    policies when the caller has read them already (a pull request checks two sides), and
+    `catalogs` the catalogs (`read_catalogs`) likewise.
     `progress`, when given, is told how many files are done as worker processes finish
     their chunks (a run in this process tells nothing).
 
@@ -547,7 +556,8 @@ def run_check(
     warnings.
     """
     config = options.config
-    atlas, mapping, controls = _catalogs(config)  # here too for worker runs: errors named at once
+    # Here too for worker runs: errors named at once.
+    atlas, mapping, controls = catalogs if catalogs is not None else _catalogs(config)
     if policy_set is None:
         policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
     loaded = load_register(config.root, config.register, catalog=controls)

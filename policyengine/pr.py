@@ -17,7 +17,9 @@ Renames (git's `-M`) are followed, so a moved model is compared with its old sel
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import functools
 import os
 import tempfile
 from collections import Counter
@@ -30,9 +32,17 @@ from .config import CONFIG_NAME, FRAMEWORKS, Config, load_config
 from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
-from .gitfacts import RefReader, TreeChange, diff_models
+from .gitfacts import RefReader, TreeChange, diff_models, reading_ahead
 from .loader import Candidate, Document, load_candidate, load_document, parsed_once
-from .pipeline import RunOptions, check_rules, in_process_engine, policy_dirs, run_check
+from .pipeline import (
+    Catalogs,
+    RunOptions,
+    check_rules,
+    in_process_engine,
+    policy_dirs,
+    read_catalogs,
+    run_check,
+)
 from .policyset import PolicySet, load_policy_set
 from .register import Decision, Register, RegisterDocument, parse_register
 from .results import (
@@ -1120,8 +1130,7 @@ def _side(
     paths: list[str] | None,
     root: Path,
     options: RunOptions,
-    engine: Engine,
-    policy_set: PolicySet,
+    judged_by: tuple[Engine, PolicySet, Callable[[], Catalogs]],
     wanted: list[str],
 ) -> tuple[RunResult, dict[str, Document]]:
     """Run one side: the models at `paths` (changed-only mode), else those under `wanted`
@@ -1135,12 +1144,14 @@ def _side(
     targets = [root / p for p in chosen if (root / p).exists()]
     if (paths is not None or chosen) and not targets:
         return RunResult(models=(), as_of=options.as_of), {}
+    engine, policy_set, catalogs = judged_by
     run = run_check(
         targets,
         replace(options, config=config),
         engine,
         policy_set,
         code_missing_ok=root != options.config.root,
+        catalogs=catalogs(),
     )
     docs = {}
     for m in run.models:
@@ -1271,6 +1282,7 @@ def run_pull_request(
     with (
         RefReader(root) as reader,
         parsed_once(),
+        contextlib.ExitStack() as later,
         tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp,
     ):
         changes = reader.tree_changes(base, head)
@@ -1300,6 +1312,8 @@ def run_pull_request(
             head_paths = _selected(
                 head_root, (c.new for c in changes if c.new), wanted, judge.config
             )
+            if head is None:  # the change rule reads their history: git starts on it now
+                later.enter_context(reading_ahead(root, head_paths))
             olds = {c.old for c in changes if c.old and c.status != "A"}
             olds |= {renamed[h] for h in head_paths if h in renamed}
             needed = _needed_files(reader, base, sorted(o for o in olds if o.endswith(_YAML)))
@@ -1315,11 +1329,15 @@ def run_pull_request(
         # One engine for both sides: the policy set is compiled (or loaded into OPA) once.
         # It evaluates in this process: a side with many models is checked in worker
         # processes of its own (`run_check`, `options.workers`), a small one stays here.
+        # The catalogs too are read once (when a side runs): the judge's ATLAS catalog is
+        # an absolute path, the same for both.
         engine = in_process_engine(options.engine)
-        policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
         try:
-            base_run, base_docs = _side(base_paths, base_root, options, engine, policy_set, wanted)
-            head_run, head_docs = _side(head_paths, head_root, options, engine, policy_set, wanted)
+            policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
+            catalogs = functools.cache(functools.partial(read_catalogs, options.config))
+            judged_by = (engine, policy_set, catalogs)
+            base_run, base_docs = _side(base_paths, base_root, options, judged_by, wanted)
+            head_run, head_docs = _side(head_paths, head_root, options, judged_by, wanted)
         finally:
             engine.close()
     base_reports = {m.path: m for m in base_run.models}
@@ -1354,7 +1372,8 @@ def run_pull_request(
     delta = PullRequestDelta(
         base, head or "working tree", tuple(deltas), (*judge.findings, *new), existing
     )
-    return replace(head_run, delta=delta, rules=_with_pr_checks(check_rules(policy_set)))
+    rules = head_run.rules or check_rules(policy_set)  # the head's run has them, unless empty
+    return replace(head_run, delta=delta, rules=_with_pr_checks(rules))
 
 
 def _organisation_delta(

@@ -31,6 +31,7 @@ from policyengine.gitfacts import (
     export_tree,
     file_at,
     model_at,
+    reading_ahead,
     tree_changes,
     tree_files,
 )
@@ -563,6 +564,9 @@ def test_one_history_per_model_gives_the_facts_of_the_whole_history(
     monkeypatch.setattr(gitfacts, "_FOLLOW_MAX", len(paths))
     each = collect_change_facts(repo.root, paths)
     assert each == whole
+    with reading_ahead(repo.root, paths):  # the staged rename's history is not the one read
+        ahead = collect_change_facts(repo.root, paths)
+    assert ahead == whole
     assert [c.kind for c in whole[moved].changes] == [ChangeKind.VERSION_CHANGED]
     assert whole[moved].path_history == (MODEL,)
     assert [c.kind for c in whole["models/renamed-other.yaml"].changes] == [
@@ -571,3 +575,23 @@ def test_one_history_per_model_gives_the_facts_of_the_whole_history(
     assert whole["models/gone.yaml"].review_commit is not None
     assert whole["models/new.yaml"].baseline == "the working tree"
     assert whole["models/[ab].yaml"].changes == ()
+
+
+def test_a_history_read_ahead_is_the_history_and_one_not_asked_for_ends(
+    repo: Repo, example: str
+) -> None:
+    from policyengine import gitfacts
+
+    text, _ = reviewed(repo, example)
+    repo.commit({MODEL: edit(text, 'version: "3"', 'version: "4"')}, "2026-10-06", BOB)
+    plain = collect_change_facts(repo.root, [MODEL])
+    with reading_ahead(repo.root, [MODEL, "models/never-asked.yaml"]):
+        started = dict(gitfacts._AHEAD)
+        ahead = collect_change_facts(repo.root, [MODEL])
+        # Taken: the state of the repository and the history of the model asked about.
+        assert [args[0] for _, args in gitfacts._AHEAD] == ["log"]
+    assert len(started) == 5
+    assert ahead == plain
+    assert [c.kind for c in ahead[MODEL].changes] == [ChangeKind.VERSION_CHANGED]
+    assert not gitfacts._AHEAD
+    assert all(p.returncode is not None for p in started.values())
