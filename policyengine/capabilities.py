@@ -375,17 +375,12 @@ def _passed_marker(sources: Mapping[str, str]) -> Path | None:
     rule) that says these `sources` passed the check before, named by a hash of them, of
     the allow-list, of this module and of the regopy release asked about built-in names;
     None without a cache. Scanning the bundled set costs ~60 ms, a run and a worker."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from .cache import programs_folder
+    from .cache import installed_version, programs_folder
 
     folder = programs_folder()
     if folder is None:
         return None
-    try:
-        regopy = version("regopy")
-    except PackageNotFoundError:
-        regopy = "none"
+    regopy = installed_version("regopy") or "none"
     try:
         digest = hashlib.sha256(f"{_FORMAT}\0{regopy}\0".encode())
         digest.update(Path(__file__).read_bytes() + b"\0" + CAPABILITIES_FILE.read_bytes())

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -778,6 +777,8 @@ def analyse_requirements(source: SourceFile) -> list[CodeFinding]:
 def analyse_pyproject(source: SourceFile) -> tuple[list[CodeFinding], list[Diagnostic]]:
     """ML libraries of a `pyproject.toml`: PEP 621 dependencies and optional
     dependencies, and Poetry's dependency tables."""
+    import tomllib  # here: a run with no code to compare never reads TOML
+
     try:
         data = tomllib.loads(source.text)
     except tomllib.TOMLDecodeError as exc:

@@ -227,3 +227,13 @@ def test_many_packs_are_merged_into_one(
     merged = _entries(views)
     assert kept < set(merged) and len(merged) == len(kept) + 1
     assert _facts(root, folder) == exact
+
+
+def test_installed_version_is_what_importlib_metadata_says() -> None:
+    from importlib.metadata import version
+
+    from policyengine.cache import installed_version
+
+    for name in ("wasmtime", "PyYAML", "jsonschema-rs", "regopy"):
+        assert installed_version(name) == version(name)
+    assert installed_version("no-such-distribution-anywhere") is None

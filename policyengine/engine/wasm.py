@@ -31,7 +31,6 @@ import logging
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from typing import Any
 
 import orjson
 
-from ..cache import programs_folder
+from ..cache import installed_version, programs_folder
 from ..errors import EngineError, PolicyError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
 from . import Engine, EngineOutput, json_problem, orjson_differs
@@ -96,6 +95,8 @@ def build_module(
     Raises `PolicyError` when OPA refuses the policies (its message, with our file
     names) or cannot be run.
     """
+    import tarfile
+
     with tempfile.TemporaryDirectory(prefix="policyengine-wasm-") as tmp:
         src = Path(tmp) / "src"
         sources = {
@@ -226,12 +227,7 @@ def _write_checked(folder: Path, key: str, suffix: str, data: bytes) -> None:
 
 
 def _wasmtime_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("wasmtime")
-    except PackageNotFoundError:
-        return "unknown"
+    return installed_version("wasmtime") or "unknown"
 
 
 class _Aborted(Exception):
