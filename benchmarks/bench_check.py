@@ -464,22 +464,13 @@ def measure(args: argparse.Namespace, repo: SyntheticRepo) -> list[Row]:
                     f"exit {status.returncode}",
                 )
             )
-        pr = best_of(
-            3,
-            [
-                py,
-                "-m",
-                "policyengine",
-                "check",
-                "--as-of",
-                as_of,
-                *engine_argv,
-                "--base",
-                repo.base_ref,
-                "--changed-only",
-            ],
-            repo.root,
-        )
+        pr_argv = [py, "-m", "policyengine", "check", "--as-of", as_of, *engine_argv]
+        pr_runs = [
+            run_proc([*pr_argv, "--base", repo.base_ref, "--changed-only"], repo.root)
+            for _ in range(3)
+        ]
+        pr = min(pr_runs, key=lambda p: p.seconds)
+        pr_cpu = min(p.cpu_seconds for p in pr_runs)
         flagged = "PR-REVIEW-001" in pr.stdout
         rows.append(
             Row(
@@ -489,7 +480,8 @@ def measure(args: argparse.Namespace, repo: SyntheticRepo) -> list[Row]:
                 None,
                 f"< {BUDGET_PR_S:.1f} s",
                 pr.seconds < BUDGET_PR_S,
-                f"exit {pr.returncode}, review finding: {'yes' if flagged else 'NO'}",
+                f"exit {pr.returncode}, review finding: {'yes' if flagged else 'NO'}, "
+                f"CPU {pr_cpu:.3f} s (least of 3, git included)",
             )
         )
     if check is not None:
