@@ -255,6 +255,58 @@ class Config:
     (`HANDLE`), in the config's order; `remind` uses them."""
 
 
+def setting_keys() -> tuple[str, ...]:
+    """Every setting the config schema defines, dotted (`risk.thresholds.low`), in schema
+    order: a mapping whose members the schema lists is walked, anything else is one
+    setting (`owners`, whose keys are free, included)."""
+
+    def walk(schema: Mapping[str, Any], prefix: str) -> Iterator[str]:
+        for key, rule in schema.items():
+            if rule.get("type") == "dict" and "schema" in rule:
+                yield from walk(rule["schema"], f"{prefix}{key}.")
+            else:
+                yield f"{prefix}{key}"
+
+    return tuple(walk(_SCHEMA, ""))
+
+
+def settings(config: Config) -> dict[str, object]:
+    """Each setting of `config` (`setting_keys`) as plain values that compare as the
+    setting does: paths relative to the root (POSIX), tuples as lists, enums as text."""
+
+    def rel(path: Path) -> str:
+        absolute = Path(os.path.abspath(path))
+        return (
+            absolute.relative_to(config.root).as_posix()
+            if absolute.is_relative_to(config.root)
+            else absolute.as_posix()
+        )
+
+    thresholds, risk, review = config.risk.thresholds, config.risk, config.review
+    return {
+        "models": list(config.models),
+        "frameworks": list(config.frameworks),
+        "fail_on": config.fail_on.value,
+        "review.cadence": review.cadence,
+        "review.max_cadence": review.max_cadence,
+        "review.remind_before": review.remind_before,
+        "risk.thresholds.low": thresholds.low,
+        "risk.thresholds.medium": thresholds.medium,
+        "risk.thresholds.high": thresholds.high,
+        "risk.max_acceptance_days": risk.max_acceptance_days,
+        "risk.acceptors": list(risk.acceptors),
+        "engine.name": config.engine,
+        "engine.opa_url": config.opa_url,
+        "engine.opa_use_loaded": config.opa_use_loaded,
+        "policies": [rel(p) for p in config.policies],
+        "code": list(config.code),
+        "owners": {k: list(v) for k, v in sorted(config.owners.items())},
+        "evidence_dir": rel(config.evidence_dir),
+        "atlas_catalog": config.atlas_catalog,
+        "register": config.register,
+    }
+
+
 def find_root(start: Path) -> Path:
     """The repository root for `start` (a folder or a file).
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .config import CONFIG_NAME, FRAMEWORKS, Config, load_config
+from .config import CONFIG_NAME, FRAMEWORKS, Config, load_config, setting_keys, settings
 from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
@@ -217,7 +217,8 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "high",
             (),
             "pull request",
-            description="Low when only evidence_dir changes.",
+            description="Names every setting that changed (each key of the config's "
+            "schema is compared). Low when only evidence_dir or owners change.",
             rationale="The config chooses the models, frameworks, gate and policies; the "
             "base's config judges a pull request, so a change to it takes effect only "
             "once merged.",
@@ -841,27 +842,14 @@ def _in_repo(path: Path, root: Path) -> str | None:
 
 
 def _config_differences(old: Config, new: Config) -> list[str]:
-    """`key: old -> new` for each setting that differs."""
+    """`key: old -> new` for each setting that differs: every key of the config's schema
+    (`config.setting_keys`), so a setting added to the schema is compared too."""
+    a, b = settings(old), settings(new)
+    return [f"{k}: {_show(a[k])} -> {_show(b[k])}" for k in setting_keys() if a[k] != b[k]]
 
-    def view(c: Config) -> dict[str, object]:
-        return {
-            "models": list(c.models),
-            "frameworks": list(c.frameworks),
-            "fail_on": c.fail_on.value,
-            "review.cadence": c.review.cadence,
-            "review.remind_before": c.review.remind_before,
-            "engine.name": c.engine,
-            "engine.opa_url": c.opa_url,
-            "engine.opa_use_loaded": c.opa_use_loaded,
-            "policies": [_rel(p, c.root) for p in c.policies],
-            "evidence_dir": _rel(c.evidence_dir, c.root),
-            "atlas_catalog": c.atlas_catalog,
-            "code": list(c.code),
-            "register": c.register,
-        }
 
-    a, b = view(old), view(new)
-    return [f"{k}: {_show(a[k])} -> {_show(b[k])}" for k in a if a[k] != b[k]]
+_LOW_SETTINGS = ("evidence_dir", "owners")
+"""Settings that change where packs go and whom reminders reach, not what passes."""
 
 
 def _register_finding(
@@ -950,6 +938,8 @@ def _document(document: RegisterDocument | None) -> RegisterDocument | None:
 
 
 def _show(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return "(none)" if value is None else str(value)
@@ -1027,12 +1017,12 @@ def _judge(
             old, new = (config, other) if trusted else (other, config)
             differences = _config_differences(old, new)
         if differences:
-            only_evidence = all(d.startswith("evidence_dir:") for d in differences)
+            low = all(d.split(":")[0] in _LOW_SETTINGS for d in differences)
             findings.append(
                 _repo_finding(
                     CONFIG_CHECK_ID,
                     config_name,
-                    Severity.LOW if only_evidence else Severity.HIGH,
+                    Severity.LOW if low else Severity.HIGH,
                     f"the pull request changes the config ({'; '.join(differences)}); "
                     f"{judged_by}: a change to what judges pull requests needs the approval "
                     "of the policy owners",

@@ -1,0 +1,162 @@
+"""`check --base`: pull requests built to pass the gate, found by a security review.
+
+Each test starts from the example history (`scripts/make_example_history.py`), whose last
+commit adds an agent tool (`voucher-tool`) to the support assistant without a new review:
+`--base HEAD~1` is the pull request that adds it, `--base HEAD` a pull request on top of
+it. The attacker's edit is committed on top, as a pull request's branch would hold it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = ["--as-of", "2026-11-27"]
+SUPPORT = "models/support-assistant.yaml"
+PARTNER = "models/partner-classifier.yaml"
+CODING = "models/coding-agent.yaml"
+
+sys.path.insert(0, str(REPO / "scripts"))
+from make_example_history import build_history  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("attacks") / "repo"
+    build_history(dest)
+    return dest
+
+
+@pytest.fixture
+def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the history, as the clone a pull request is checked in."""
+    dest = tmp_path / "repo"
+    shutil.copytree(history, dest, symlinks=True)
+    monkeypatch.chdir(dest)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _commit(root: Path, message: str) -> None:
+    repo = git.Repo(root)
+    repo.git.add("-A")
+    repo.git.commit("-q", "-m", message, "--date", "2026-11-26T10:00:00+00:00")
+    repo.close()
+
+
+def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main(["check", *argv, *AS_OF, "-f", "json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def _gate(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(file, check id, severity) of every finding the pull request is judged on."""
+    out = [
+        (m["path"], f["check"], f["severity"])
+        for m in doc["pull_request"]["models"]
+        for f in m["findings"]
+    ]
+    out += [(f["file"], f["check"], f["severity"]) for f in doc["pull_request"]["findings"]]
+    return sorted(out)
+
+
+def _messages(doc: dict[str, Any], check: str) -> list[str]:
+    found = [f for m in doc["pull_request"]["models"] for f in m["findings"]]
+    found += doc["pull_request"]["findings"]
+    return [f["message"] for f in found if f["check"] == check]
+
+
+# --- 4. with --policies-from head, every config change is still reported ---------------
+
+_UNTREATED = """\
+  - id: T-099
+    title: Voucher fraud through prompt injection
+    surface: chat-io
+    atlas: [AML.T0051]
+    stride: [tampering]
+    likelihood: 4
+    impact: 5
+    assumptions: [Vouchers are capped at 50 EUR.]
+    mitigations: []
+    status: identified
+"""
+
+
+def test_a_config_that_loosens_risk_and_review_is_reported_from_the_head(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The reviewer's repro: thresholds raised to 25, max_cadence annual, an untreated
+    threat of risk 20. The head's config lets it pass; the change must still show."""
+    config = pr / ".policyengine.yaml"
+    _edit(
+        config,
+        "thresholds: {low: 8, medium: 10, high: 15}",
+        "thresholds: {low: 25, medium: 25, high: 25}",
+    )
+    _edit(config, "max_cadence: quarterly ", "max_cadence: annual ")
+    _edit(pr / SUPPORT, "threats:\n", "threats:\n" + _UNTREATED)
+    _commit(pr, "Add a voucher threat and tune the config")
+    code, doc = _check(capsys, "--base", "HEAD~1", "--policies-from", "head")
+    assert (".policyengine.yaml", "PR-POLICY-001", "high") in _gate(doc)
+    assert code == 1
+    (message,) = _messages(doc, "PR-POLICY-001")
+    for setting in (
+        "review.max_cadence: quarterly -> annual",
+        "risk.thresholds.low: 8 -> 25",
+        "risk.thresholds.medium: 10 -> 25",
+        "risk.thresholds.high: 15 -> 25",
+    ):
+        assert setting in message
+    assert "--policies-from head" in message
+
+
+def test_new_owners_and_acceptors_are_reported(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    config = pr / ".policyengine.yaml"
+    _edit(
+        config,
+        "acceptors: [head of support engineering,",
+        "acceptors: [anyone, head of support engineering,",
+    )
+    _edit(config, "max_acceptance_days: 365", "max_acceptance_days: 3650")
+    _commit(pr, "Widen who may accept risk")
+    _, doc = _check(capsys, "--base", "HEAD~1")
+    (message,) = _messages(doc, "PR-POLICY-001")
+    assert "risk.max_acceptance_days: 365 -> 3650" in message
+    assert (
+        "risk.acceptors: [head of support engineering, head of risk, AI governance board] "
+        "-> [anyone, " in message
+    )
+    assert (".policyengine.yaml", "PR-POLICY-001", "high") in _gate(doc)
+    # a new contact alone changes whom reminders reach, not what passes: low
+    _edit(config, "[devprod@example.com]", "[devprod@example.com, ops@example.com]")
+    _edit(
+        config,
+        "acceptors: [anyone, head of support engineering,",
+        "acceptors: [head of support engineering,",
+    )
+    _edit(config, "max_acceptance_days: 3650", "max_acceptance_days: 365")
+    _commit(pr, "Reach ops too")
+    _, doc = _check(capsys, "--base", "HEAD~2")
+    (message,) = _messages(doc, "PR-POLICY-001")
+    assert (
+        "owners: {ai-platform-team: [ai-platform@example.com, @example-org/ai-platform], "
+        "developer-productivity: [devprod@example.com]} -> " in message
+    )
+    assert (".policyengine.yaml", "PR-POLICY-001", "low") in _gate(doc)
