@@ -481,15 +481,23 @@ def _frameworks_of(model: Mapping[str, Any]) -> set[str]:
     return {fw for fw in FRAMEWORKS if fw == "atlas" or fw in declared}
 
 
-def _scoped(model: Mapping[str, Any], key: str) -> dict[str, tuple[int, Mapping[str, Any]]]:
-    """`compliance.<key>` entries by what they scope (control, else technique)."""
-    out: dict[str, tuple[int, Mapping[str, Any]]] = {}
+def _scoped(model: Mapping[str, Any], key: str) -> dict[str, list[tuple[int, Mapping[str, Any]]]]:
+    """`compliance.<key>` entries by what they scope (control, else technique), every
+    entry: the engine honours each, so a second entry for one control counts too."""
+    out: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
     for i, entry in enumerate((model.get("compliance") or {}).get(key) or []):
         if isinstance(entry, Mapping):
             name = entry.get("control") or entry.get("technique")
             if name:
-                out.setdefault(str(name), (i, entry))
+                out.setdefault(str(name), []).append((i, entry))
     return out
+
+
+def _latest(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> object:
+    """The latest `expires` among waivers (as written; the first that is not text, if any)."""
+    expiries = [e.get("expires") for _, e in entries]
+    odd = [x for x in expiries if not isinstance(x, str)]
+    return odd[0] if odd else max(str(x) for x in expiries)
 
 
 def _silenced(head: ModelReport, name: str) -> Severity:
@@ -529,8 +537,8 @@ def _scope_findings(
             )
         )
     before, after = _scoped(old, "waivers"), _scoped(new, "waivers")
-    for name, (i, entry) in sorted(after.items()):
-        expires, was = entry.get("expires"), before.get(name, (0, {}))[1].get("expires")
+    for name, i, entry in sorted((n, i, e) for n, entries in after.items() for i, e in entries):
+        expires, was = entry.get("expires"), _latest(before[name]) if name in before else None
         if name in before and not (isinstance(expires, str) and isinstance(was, str)):
             continue
         if name in before and str(expires) <= str(was):
@@ -554,7 +562,7 @@ def _scope_findings(
             )
         )
     before, after = _scoped(old, "not_applicable"), _scoped(new, "not_applicable")
-    for name, (i, _) in sorted(after.items()):
+    for name, i in sorted((n, i) for n, entries in after.items() for i, _ in entries):
         if name in before:
             continue
         line, column = locate(["compliance", "not_applicable", i])

@@ -396,14 +396,37 @@ def _check_compliance(
     if not isinstance(compliance, dict):
         return
     for key in ("not_applicable", "attestations", "waivers"):
+        first: dict[str, int] = {}
         for i, entry in _items(compliance, key):
             cbase: tuple[Part, ...] = ("compliance", key, i)
+            if key != "attestations":
+                _once(chk, key, first, i, entry)
             if isinstance(entry.get("control"), str):
                 _check_control(chk, atlas, control_ids, (*cbase, "control"), entry["control"])
             if key == "not_applicable" and isinstance(entry.get("technique"), str):
                 _check_atlas(chk, atlas, (*cbase, "technique"), entry["technique"])
             if key == "attestations" and isinstance(entry.get("evidence"), str):
                 _check_path(chk, root, (*cbase, "evidence"), entry["evidence"])
+
+
+def _once(chk: _Checker, key: str, first: dict[str, int], i: int, entry: dict[str, Any]) -> None:
+    """A second waiver or `not_applicable` entry for one control or technique is an error:
+    the engine honours every entry, so a second one would silently replace the first's
+    expiry or reason (and a pull request comparing the first would not see it)."""
+    name = entry.get("control") or entry.get("technique")
+    if not isinstance(name, str):
+        return
+    if name not in first:
+        first[name] = i
+        return
+    noun = "waiver" if key == "waivers" else "not_applicable entry"
+    line = chk.doc.locate(("compliance", key, first[name]))[0]
+    chk.add(
+        ("compliance", key, i),
+        f"second {noun} for {name} (the first is at line {line}): keep one entry per "
+        "control or technique",
+        "reference",
+    )
 
 
 def _check_code_links(chk: _Checker, data: dict[str, Any], assets: _Items, root: Path) -> None:

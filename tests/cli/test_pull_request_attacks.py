@@ -58,6 +58,14 @@ def _commit(root: Path, message: str) -> None:
     repo.close()
 
 
+def _on_main(root: Path) -> None:
+    """Make the clone's HEAD the commit before the agent tool: the base branch of the
+    reviewer's attacks that start from main."""
+    repo = git.Repo(root)
+    repo.git.reset("-q", "--hard", "HEAD~1")
+    repo.close()
+
+
 def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
     code = main(["check", *argv, *AS_OF, "-f", "json"])
     out = capsys.readouterr().out
@@ -160,3 +168,56 @@ def test_new_owners_and_acceptors_are_reported(
         "developer-productivity: [devprod@example.com]} -> " in message
     )
     assert (".policyengine.yaml", "PR-POLICY-001", "low") in _gate(doc)
+
+
+# --- 2. a second waiver for one control ------------------------------------------------
+
+_SECOND_WAIVER = """\
+      expires: 2026-10-31
+    - control: nist-ai-rmf/MEASURE 2.11
+      reason: The addendum is still being negotiated with the partners.
+      approved_by: AI governance board
+      expires: 2027-04-30
+"""
+
+
+def test_a_second_waiver_for_a_control_is_an_error_and_a_scope_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The reviewer's repro: after the expired waiver of MEASURE 2.11, a second one that
+    runs to 2027-04-30. The engine honours it; the gate compared only the first."""
+    _on_main(pr)
+    _edit(pr / PARTNER, "      expires: 2026-10-31\n", _SECOND_WAIVER)
+    _commit(pr, "Waive MEASURE 2.11 until the addendum is signed")
+    code, doc = _check(capsys, "--base", "HEAD~1", "--fail-on", "critical")
+    assert code == 1  # a model the pull request made invalid fails whatever --fail-on
+    (partner,) = [m for m in doc["pull_request"]["models"] if m["path"] == PARTNER]
+    lines = (pr / PARTNER).read_text(encoding="utf-8").splitlines()
+    first, second = [n for n, t in enumerate(lines, 1) if "control: nist-ai-rmf/MEASURE 2.11" in t]
+    (error,) = partner["errors"]
+    assert (error["line"], error["pointer"]) == (second, "/compliance/waivers/1")
+    assert error["message"].startswith(
+        f"second waiver for nist-ai-rmf/MEASURE 2.11 (the first is at line {first})"
+    )
+    assert [f["check"] for f in partner["findings"]] == ["PR-SCOPE-003"]
+    assert partner["findings"][0]["pointer"] == "/compliance/waivers/1"
+    assert (
+        "extends the waiver of nist-ai-rmf/MEASURE 2.11 from 2026-10-31 to 2027-04-30"
+        in (partner["findings"][0]["message"])
+    )
+
+
+def test_a_repeated_not_applicable_entry_is_an_error(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _on_main(pr)
+    entry = "    - {technique: AML.T0056, reason: There is no system prompt.}\n"
+    _edit(pr / PARTNER, entry, entry + "    - {technique: AML.T0056, reason: Still none.}\n")
+    _commit(pr, "Repeat a scope decision")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert code == 1
+    (partner,) = [m for m in doc["pull_request"]["models"] if m["path"] == PARTNER]
+    (error,) = partner["errors"]
+    assert error["pointer"] == "/compliance/not_applicable/3"
+    assert error["message"].startswith("second not_applicable entry for AML.T0056")
+    assert partner["findings"] == []  # nothing new is scoped out
