@@ -199,8 +199,10 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "high",
             ("iso42001/6.1.2", "nist-ai-rmf/MAP 5.1"),
             "pull request",
-            description="A threat kept by the pull request whose likelihood or impact is "
-            "lower than at the base, while its assumptions are the same and it gained no "
+            description="A threat kept by the pull request (or renamed: a new id on the "
+            "surface and ATLAS techniques of a threat it removed) whose likelihood or impact "
+            "is lower than at the base, while its assumptions are the same in substance "
+            "(case, punctuation and spacing aside) and it gained no "
             "red-team reference (validation.findings, a red-team finding naming it) and "
             "no validation status that changed to confirmed or not_reproduced.",
             rationale="A score is only as good as the assumptions behind it (MAP 5.1): "
@@ -596,10 +598,46 @@ def _threats_by_id(model: Mapping[str, Any]) -> dict[str, tuple[int, Mapping[str
     return out
 
 
+def _substance(text: str) -> str:
+    """`text` as a reader weighs it: case, punctuation and runs of spaces dropped, so
+    `pinned  by hash.` and `Pinned by hash` are one assumption."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
+
+
 def _assumptions_of(threat: Mapping[str, Any]) -> list[str]:
-    """The threat's assumptions as a sorted list: reordering them changes nothing."""
+    """The threat's assumptions in substance (`_substance`), sorted, without blanks or
+    repeats: reordering, respacing or repeating them changes nothing."""
     found = threat.get("assumptions")
-    return sorted(str(a) for a in found) if isinstance(found, list) else []
+    if not isinstance(found, list):
+        return []
+    return sorted({s for a in found if (s := _substance(str(a)))})
+
+
+def _signature(threat: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """What a threat is about, whatever its id: its surface and ATLAS techniques."""
+    atlas = threat.get("atlas")
+    techniques = sorted({str(t) for t in atlas}) if isinstance(atlas, list) else []
+    return str(threat.get("surface") or ""), tuple(techniques)
+
+
+def _renamed_threats(
+    before: Mapping[str, tuple[int, Mapping[str, Any]]],
+    after: Mapping[str, tuple[int, Mapping[str, Any]]],
+) -> dict[str, str]:
+    """New id -> old id of each threat the pull request renamed: a threat it removed and
+    one it added about the same surface and ATLAS techniques (`_signature`), paired in
+    file order, so a new id does not reset the comparison of scores."""
+    removed: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for tid, (_, threat) in sorted(before.items(), key=lambda kv: kv[1][0]):
+        if tid not in after:
+            removed.setdefault(_signature(threat), []).append(tid)
+    removed.pop(("", ()), None)  # a threat that names neither says too little to pair
+    out = {}
+    for tid, (_, threat) in sorted(after.items(), key=lambda kv: kv[1][0]):
+        olds = removed.get(_signature(threat))
+        if tid not in before and olds:
+            out[tid] = olds.pop(0)
+    return out
 
 
 def _validation_of(threat: Mapping[str, Any]) -> tuple[str, set[str]]:
@@ -629,19 +667,20 @@ def _red_team_naming(model: Mapping[str, Any]) -> dict[str, set[str]]:
 
 
 def _has_reason(
-    tid: str,
+    ids: tuple[str, str],
     old: Mapping[str, Any],
     new: Mapping[str, Any],
     naming: tuple[dict[str, set[str]], dict[str, set[str]]],
 ) -> bool:
-    """Whether the pull request gives a reason for a threat's lower score: an assumption
-    added, removed or reworded; a red-team reference the base did not have (in
+    """Whether the pull request gives a reason for a threat's lower score (`ids`: its id at
+    the base and at the head): an assumption added, removed or reworded in substance
+    (`_assumptions_of`); a red-team reference the base did not have (in
     `validation.findings` or a red-team finding naming the threat); or a validation status
     that changed to a tested one (`confirmed`, `not_reproduced`)."""
     if _assumptions_of(old) != _assumptions_of(new):
         return True
     (was, old_refs), (now, new_refs) = _validation_of(old), _validation_of(new)
-    if new_refs - old_refs or naming[1].get(tid, set()) - naming[0].get(tid, set()):
+    if new_refs - old_refs or naming[1].get(ids[1], set()) - naming[0].get(ids[0], set()):
         return True
     return now != was and now in _TESTED
 
@@ -649,16 +688,19 @@ def _has_reason(
 def _lowered_scores(
     old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
 ) -> list[Finding]:
-    """A PR-SCORE-001 finding for each threat, at the base and the head alike (by id),
-    whose likelihood or impact the pull request lowered without a reason (`_has_reason`).
-    A new threat, a raised score or a score that was not a number at the base is none."""
+    """A PR-SCORE-001 finding for each threat, at the base and the head alike (by id, or
+    renamed: `_renamed_threats`), whose likelihood or impact the pull request lowered
+    without a reason (`_has_reason`). A new threat, a raised score or a score that was not
+    a number at the base is none."""
     before, after = _threats_by_id(old), _threats_by_id(new)
+    renamed = _renamed_threats(before, after)
     naming = (_red_team_naming(old), _red_team_naming(new))
     findings = []
     for tid, (i, threat) in after.items():
-        if tid not in before:
+        was_id = renamed.get(tid, tid)
+        if was_id not in before:
             continue
-        base_threat = before[tid][1]
+        base_threat = before[was_id][1]
         lowered = [
             (name, base_threat.get(name), threat.get(name))
             for name in _SCORES
@@ -666,15 +708,16 @@ def _lowered_scores(
             and isinstance(threat.get(name), int)
             and threat[name] < base_threat[name]
         ]
-        if not lowered or _has_reason(tid, base_threat, threat, naming):
+        if not lowered or _has_reason((was_id, tid), base_threat, threat, naming):
             continue
         line, column = locate(["threats", i, lowered[0][0]])
         scores = " and ".join(f"{name} lowered {was} -> {now}" for name, was, now in lowered)
+        shown = tid if was_id == tid else f"{tid} (renamed from {was_id})"
         findings.append(
             Finding(
                 check_id=SCORE_CHECK_ID,
                 severity=Severity.HIGH,
-                message=f"threat {tid} {scores} without a changed assumption or new validation",
+                message=f"threat {shown} {scores} without a changed assumption or new validation",
                 pointer=f"/threats/{i}/{lowered[0][0]}",
                 line=line,
                 column=column,

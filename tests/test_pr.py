@@ -235,6 +235,34 @@ def test_a_lowered_score_needs_a_reason(head: dict[str, Any], found: list[str]) 
     assert all(f.severity is Severity.HIGH for f in delta.findings)
 
 
+def test_a_renamed_threat_is_compared_with_its_old_self() -> None:
+    about = {"surface": "chat", "atlas": ["AML.T0051", "AML.T0054"]}
+    old = _scored(**about)
+    renamed = {**about, "atlas": ["AML.T0054", "AML.T0051"], "id": "T-1a", "impact": 1}
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), _scored(**renamed)))
+    assert [f.message for f in delta.findings if f.check_id == SCORE_CHECK_ID] == [
+        "threat T-1a (renamed from T-1) impact lowered 4 -> 1 without a changed assumption "
+        "or new validation"
+    ]
+    # about something else (another surface): a new threat, not the old one renamed
+    other = {**renamed, "surface": "kb"}
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), _scored(**other)))
+    assert [f for f in delta.findings if f.check_id == SCORE_CHECK_ID] == []
+
+
+@pytest.mark.parametrize(
+    "respaced",
+    [["b", "A."], ["  b ", "a"], ["b", "a", "a!"]],
+    ids=["case-and-punctuation", "spaces", "repeated"],
+)
+def test_an_assumption_changed_in_form_only_is_no_reason(respaced: list[str]) -> None:
+    old, new = _scored(), _scored(impact=2, assumptions=respaced)
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    assert [f.pointer for f in delta.findings if f.check_id == SCORE_CHECK_ID] == [
+        "/threats/0/impact"
+    ]
+
+
 def test_a_red_team_finding_naming_the_threat_is_a_reason() -> None:
     exercise = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-1"]}]}
     old = _scored()

@@ -221,3 +221,66 @@ def test_a_repeated_not_applicable_entry_is_an_error(
     assert error["pointer"] == "/compliance/not_applicable/3"
     assert error["message"].startswith("second not_applicable entry for AML.T0056")
     assert partner["findings"] == []  # nothing new is scoped out
+
+
+# --- 3. a score lowered behind a respaced assumption or a new id -----------------------
+
+
+def _lower_t004(pr: Path) -> None:
+    """T-004 (compromised serving dependency) from impact 5 to 1, at the head."""
+    _edit(pr / SUPPORT, "    likelihood: 2\n    impact: 5\n", "    likelihood: 2\n    impact: 1\n")
+
+
+def _score_messages(capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    return code, _messages(doc, "PR-SCORE-001")
+
+
+def test_a_respaced_assumption_is_no_reason_to_lower_a_score(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _on_main(pr)
+    _lower_t004(pr)
+    _edit(
+        pr / SUPPORT,
+        "      - Dependencies are pinned by hash and mirrored internally.\n",
+        "      - dependencies are  pinned by hash, and mirrored internally\n",
+    )
+    _commit(pr, "Rescore T-004")
+    code, messages = _score_messages(capsys)
+    assert code == 1
+    assert messages == [
+        "threat T-004 impact lowered 5 -> 1 without a changed assumption or new validation"
+    ]
+
+
+def test_a_reworded_assumption_is_a_reason(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    _on_main(pr)
+    _lower_t004(pr)
+    _edit(
+        pr / SUPPORT,
+        "      - Dependencies are pinned by hash and mirrored internally.\n",
+        "      - Dependencies are pinned by hash, mirrored internally and rebuilt from source.\n",
+    )
+    _commit(pr, "Rescore T-004: the serving stack is rebuilt from source")
+    _, messages = _score_messages(capsys)
+    assert messages == []
+
+
+def test_a_renamed_threat_keeps_its_old_score_to_compare(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _on_main(pr)
+    _lower_t004(pr)
+    _edit(pr / SUPPORT, "  - id: T-004\n", "  - id: T-004a\n")
+    _commit(pr, "Rescore and renumber T-004")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert code == 1
+    (support,) = [m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT]
+    score = [f for f in support["findings"] if f["check"] == "PR-SCORE-001"]
+    assert [f["message"] for f in score] == [
+        "threat T-004a (renamed from T-004) impact lowered 5 -> 1 without a changed "
+        "assumption or new validation"
+    ]
+    line = (pr / SUPPORT).read_text(encoding="utf-8").splitlines().index("    impact: 1") + 1
+    assert (score[0]["pointer"], score[0]["line"]) == ("/threats/3/impact", line)
