@@ -36,10 +36,12 @@ from .modeldiff import (
     ChangeKind,
     CommitInfo,
     VersionView,
+    before_review,
     derive_version,
     diff_models,
     document_view,
     read_version,
+    review_covers,
     view_of,
 )
 from .results import ReviewChange
@@ -434,7 +436,7 @@ class _Walk:
 
 def _walk_all(reader: _BlobReader, walks: Sequence[_Walk], cache: ViewCache) -> None:
     """Read versions round by round (one `cat-file --batch` per round) until each walk
-    finds the first version whose parsed `last_reviewed` differs from the current one.
+    finds the first version the current review replaces (`modeldiff.before_review`).
     A version whose view `cache` holds (by blob id: exact) is not read at all."""
     active = [w for w in walks if w.view.last_reviewed is not None and w.versions]
     while active:
@@ -457,7 +459,10 @@ def _walk_all(reader: _BlobReader, walks: Sequence[_Walk], cache: ViewCache) -> 
             cache.put(version.blob, version.view)
         still = []
         for w in active:
-            if _view(w.versions[w.pos]).last_reviewed != w.view.last_reviewed:
+            version = w.versions[w.pos]
+            if before_review(
+                w.view.last_reviewed, _view(version).last_reviewed, version.commit.date
+            ):
                 continue
             w.review_idx = w.pos
             w.pos += 1
@@ -479,14 +484,22 @@ def _conclude(w: _Walk) -> ChangeFacts:
     if w.review_idx < 0:
         return ChangeFacts(baseline="the working tree", path_history=w.history)
     review = w.versions[w.review_idx]
-    base = f"commit {review.commit.short}"
-    base_view = _view(review)
-    # The review commit's version has `last_reviewed` equal to the current value, so it
-    # loaded: its view is a parsed model.
+    now = w.view.last_reviewed
+    idx = w.review_idx
+    if not review_covers(_view(review).last_reviewed, review.commit.date, now):
+        # Backdated, or dated before the changes it would cover: start from the newest
+        # version it replaces (the file's first when there is none).
+        idx = min(w.pos, len(w.versions) - 1)
+    version = w.versions[idx]
+    base = f"commit {version.commit.short}"
+    if idx != w.review_idx:
+        base += f" (the newest version review.last_reviewed {now} can have seen)"
+    base_view = _view(version)
     changes = diff_models(base_view.model, w.view.model)
     if changes:
-        changes = _attribute(changes, base_view.model, w.versions[: w.review_idx])
-    return ChangeFacts(tuple(changes), review.commit, base, "", w.history)
+        changes = _attribute(changes, base_view.model, w.versions[:idx])
+    commit = version.commit if idx == w.review_idx else None
+    return ChangeFacts(tuple(changes), commit, base, "", w.history)
 
 
 def _attribute(changes: list[Change], base: Any, newer: Sequence[_Version]) -> list[Change]:

@@ -257,6 +257,52 @@ class ChangeFacts:
         return not self.unknown
 
 
+# --- which versions a review saw ---------------------------------------------------------
+
+
+def review_day(value: str | None) -> date | None:
+    """A `last_reviewed` (or commit date) as a day when it is one (`YYYY-MM-DD`); else None."""
+    if value is None or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def before_review(current: str | None, reviewed: str | None, committed: str) -> bool:
+    """Whether a committed version of a model is one the review `current` (the model's
+    `review.last_reviewed` now) can have seen and replaces: its own `last_reviewed`
+    (`reviewed`) is earlier, and it was committed (`committed`, `YYYY-MM-DD`) on or before
+    the day the review claims. The change rule's baseline is the newest such version, so
+    a date moved back (no later than the review before it) is no review, and a review
+    dated before a change does not cover it. A `current` that is not a day is compared as
+    text (any other value ends the search, as before)."""
+    if reviewed == current:
+        return False
+    now, then = review_day(current), review_day(reviewed)
+    if now is None:
+        return True
+    if then is not None and then >= now:
+        return False
+    day = review_day(committed)
+    return day is None or day <= now
+
+
+def review_covers(reviewed: str | None, committed: str, current: str | None) -> bool:
+    """Whether a version that `before_review` passed over is itself reviewed, so that the
+    change rule can start from it: its `last_reviewed` (`reviewed`) is `current` or later
+    and it was committed on or before that day (else the search goes one version further
+    back, to the newest version `before_review` stopped at)."""
+    if reviewed == current and review_day(current) is None:
+        return True
+    day, now = review_day(reviewed), review_day(current)
+    if day is None or now is None or day < now:
+        return False
+    committed_day = review_day(committed)
+    return committed_day is None or committed_day <= day
+
+
 # --- one version of a model -------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
 from .gitfacts import RefReader, TreeChange, diff_models, reading_ahead
 from .loader import Candidate, Document, load_candidate, load_document, parsed_once
+from .modeldiff import last_reviewed_of, review_day
 from .pipeline import (
     Catalogs,
     RunOptions,
@@ -64,6 +65,9 @@ from .results import (
 
 REVIEW_CHECK_ID = "PR-REVIEW-001"
 """The id of the finding for a trigger change without a new review."""
+
+BACKDATED_CHECK_ID = "PR-REVIEW-002"
+"""The id of the finding for a `review.last_reviewed` moved to an earlier day."""
 
 REVIEW_STATUS_CHECK_ID = "TM-REVIEW-001"
 """The check that fails on a review verdict; a trigger change makes it fail too."""
@@ -126,6 +130,22 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             rule_out="Not by a waiver: the review is the fix. A trigger field that changed "
             "without changing the system (a rename) still needs a reviewer to say so by "
             "setting review.last_reviewed.",
+        ),
+        CheckInfo(
+            BACKDATED_CHECK_ID,
+            "review.last_reviewed only moves forward",
+            "high",
+            ("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+            "pull request",
+            description="A pull request that sets review.last_reviewed to a day before the "
+            "one at the base. Such a date is no review: a trigger change still needs one "
+            "(PR-REVIEW-001), and the change rule keeps counting from the later review.",
+            rationale="The review date is the record that the threat model was looked at; "
+            "moving it back rewrites that record, and a date earlier than the change it "
+            "is meant to cover cannot have covered it.",
+            hint="Restore the base's review.last_reviewed, or, after a new review, set it "
+            "to that review's date.",
+            rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
             REGRESSION_CHECK_ID,
@@ -341,6 +361,16 @@ def _threats(model: Mapping[str, Any]) -> dict[str, int]:
 
 def _last_reviewed(model: Mapping[str, Any]) -> object:
     return (model.get("review") or {}).get("last_reviewed")
+
+
+def _review_move(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[bool, bool]:
+    """(forward, back): whether the pull request set `review.last_reviewed` to a later
+    day than the base's (or to a day where the base had none that reads as one), and
+    whether it set it to an earlier one. Only a move forward is a new review."""
+    was, now = (review_day(last_reviewed_of(m)) for m in (old, new))
+    if now is None:
+        return False, False
+    return was is None or now > was, was is not None and now < was
 
 
 def _regressions(
@@ -792,10 +822,14 @@ def model_delta(
     triggers = diff_models(old, new)
     descriptions = tuple(c.describe() for c in triggers)
     review = None
-    needs_review = bool(triggers) and _last_reviewed(old) == _last_reviewed(new)
+    forward, back = _review_move(old, new)
+    needs_review = bool(triggers) and not forward
     new_findings, existing = _split(
-        base_report, head_report, review_owed=not needs_review and _review_owed_before(head_report)
+        base_report, head_report, review_owed=not triggers and _review_owed_before(head_report)
     )
+    now = f"now {_last_reviewed(new)}"
+    if back:
+        now += f", moved back from {_last_reviewed(old)}: an earlier date is no review"
     if needs_review:
         review = Finding(
             check_id=REVIEW_CHECK_ID,
@@ -803,7 +837,7 @@ def model_delta(
             message=(
                 "this change needs a review of the threat model: "
                 + "; ".join(descriptions)
-                + f". Review the model and set review.last_reviewed (now {_last_reviewed(new)})"
+                + f". Review the model and set review.last_reviewed ({now})"
                 " in the same pull request"
             ),
             pointer="/review/last_reviewed",
@@ -814,6 +848,20 @@ def model_delta(
     findings = _one_per_cause(
         _code_reviews(new_findings), existing, regressions, review, head_report
     )
+    if back:
+        findings.append(
+            Finding(
+                check_id=BACKDATED_CHECK_ID,
+                severity=Severity.HIGH,
+                message=f"the pull request moves review.last_reviewed back from "
+                f"{_last_reviewed(old)} to {_last_reviewed(new)}: the review record only "
+                "moves forward, and an earlier date is no review",
+                pointer="/review/last_reviewed",
+                line=where[0],
+                column=where[1],
+                controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+            )
+        )
     findings.extend(_scope_findings(old, new, head_report, locate))
     findings.extend(_lowered_scores(old, new, locate))
     changed = bool(

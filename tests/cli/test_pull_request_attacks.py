@@ -284,3 +284,74 @@ def test_a_renamed_threat_keeps_its_old_score_to_compare(
     ]
     line = (pr / SUPPORT).read_text(encoding="utf-8").splitlines().index("    impact: 1") + 1
     assert (score[0]["pointer"], score[0]["line"]) == ("/threats/3/impact", line)
+
+
+# --- 1. a backdated review is no review -------------------------------------------------
+
+
+def _status(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """The status report's entry for the support assistant."""
+    main(["status", *AS_OF, "-f", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    (support,) = [m for m in doc["models"] if m["path"] == SUPPORT]
+    return dict(support)
+
+
+def _change_reasons(model: dict[str, Any]) -> list[str]:
+    return [r["message"] for r in model["reasons"] if r["rule"] == "change"]
+
+
+def test_a_backdated_review_does_not_clear_the_review_requirement(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The reviewer's repro: on the branch that adds the voucher tool, last_reviewed moved
+    back a day (2026-10-02 -> 2026-10-01) passed as a review."""
+    _edit(pr / SUPPORT, "last_reviewed: 2026-10-02", "last_reviewed: 2026-10-01")
+    _commit(pr, "Record the review")
+    code, doc = _check(capsys, "--base", "HEAD~2")
+    assert code == 1
+    (support,) = [m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT]
+    checks = sorted((f["check"], f["severity"]) for f in support["findings"])
+    assert checks == [("PR-REVIEW-001", "critical"), ("PR-REVIEW-002", "high")]
+    review = next(f for f in support["findings"] if f["check"] == "PR-REVIEW-001")
+    assert "agent tool voucher-tool was added" in review["message"]
+    assert (
+        "(now 2026-10-01, moved back from 2026-10-02: an earlier date is no review)"
+        in (review["message"])
+    )
+    # status, from the history: the review of 2026-10-02 still stands, and the tool added
+    # after it still needs one
+    status = _status(capsys)
+    assert status["status"] == "review_required"
+    (reason,) = _change_reasons(status)
+    assert reason.startswith("agent tool voucher-tool was added in commit ")
+    assert "on 2026-11-24" in reason
+
+
+def test_a_review_dated_before_the_change_does_not_cover_it(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """Moving last_reviewed forward, but to a day before the tool was committed
+    (2026-11-24), claims a review that cannot have seen the tool."""
+    _edit(pr / SUPPORT, "last_reviewed: 2026-10-02", "last_reviewed: 2026-10-15")
+    _commit(pr, "Record the review")
+    status = _status(capsys)
+    assert status["status"] == "review_required"
+    (reason,) = _change_reasons(status)
+    assert reason.startswith("agent tool voucher-tool was added in commit ")
+    code, doc = _check(capsys, "--base", "HEAD~2")
+    assert code == 1
+    (support,) = [m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT]
+    assert [f["check"] for f in support["findings"]] == ["TM-REVIEW-001"]
+
+
+def test_a_review_dated_after_the_change_covers_it(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(pr / SUPPORT, "last_reviewed: 2026-10-02", "last_reviewed: 2026-11-26")
+    _commit(pr, "Record the review")
+    assert _change_reasons(_status(capsys)) == []
+    code, doc = _check(capsys, "--base", "HEAD~2")
+    (support,) = [m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT]
+    assert support["findings"] == []
+    assert code == 0
