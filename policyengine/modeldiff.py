@@ -241,8 +241,11 @@ class ChangeFacts:
     changes: tuple[Change, ...] = ()
     """Trigger changes since the review baseline, sorted by asset id then kind."""
     review_commit: CommitInfo | None = None
-    """The commit that last set `review.last_reviewed` to its current value; None when the
-    working tree set it (not committed yet) or when the model has no `last_reviewed`."""
+    """The commit of the review the changes are counted from: the one that last set
+    `review.last_reviewed` to its current value (or to a later day, when the current value
+    was moved back); None when the working tree set it (not committed yet), when the
+    model has no `last_reviewed`, or when the baseline is a version before the review
+    (`before_review`: a review dated before a change does not cover it)."""
     baseline: str = ""
     """What was compared with the model now, for messages: `commit 1a2b3c4d5e`,
     `the working tree` (the review is not committed yet), `ref origin/main`."""
