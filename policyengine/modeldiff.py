@@ -332,11 +332,34 @@ class VersionView:
     version does not load."""
     error: str = ""
     """Why the version does not load (first line of the loader's message); "" when it does."""
-    lines: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
-    """Its text split at newlines, when `derive_version` may start from it: UTF-8 with no
-    byte-order mark, loaded, and without any `*` (so without aliases)."""
-    keys: Mapping[tuple[int, int], Pointer] = field(default_factory=dict, repr=False, compare=False)
-    """(line, column) of each mapping key, 0-based -> the pointer of its member."""
+    text: str | None = field(default=None, repr=False, compare=False)
+    """Its text, when `derive_version` may start from it: UTF-8 with no byte-order mark,
+    loaded, and without any `*` (so without aliases)."""
+    keys: KeyIndex | None = field(default=None, repr=False, compare=False)
+    """Where the loader placed each mapping key of that text (with `text`)."""
+
+
+class KeyIndex:
+    """The mapping keys of a loaded text by where they are: (line, column), 0-based ->
+    the pointer of the member. Made from the loader's positions when first asked (most
+    versions are never asked), then kept."""
+
+    __slots__ = ("_index", "_positions")
+
+    def __init__(self, positions: Mapping[Pointer, tuple[int, int]]) -> None:
+        self._positions = positions
+        self._index: dict[tuple[int, int], Pointer] | None = None
+
+    def get(self, where: tuple[int, int]) -> Pointer | None:
+        """The pointer of the member whose key starts at `where`, or None."""
+        index = self._index
+        if index is None:
+            # Inverted in C. A key shares its place only with the list item that holds its
+            # mapping, placed before it; the rare place held by something else last reads
+            # as no key, which only refuses the shortcut.
+            index = self._index = dict(zip(self._positions.values(), self._positions, strict=True))
+        parts = index.get((where[0] + 1, where[1] + 1))
+        return parts if parts and isinstance(parts[-1], str) else None
 
 
 def view_of(model: Any) -> VersionView:
@@ -366,12 +389,7 @@ def document_view(doc: Document, content: bytes) -> VersionView:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         return view
-    keys = {
-        (line - 1, column - 1): parts
-        for parts, (line, column) in doc.positions.items()
-        if parts and isinstance(parts[-1], str)
-    }
-    return replace(view, lines=tuple(text.split("\n")), keys=keys)
+    return replace(view, text=text, keys=KeyIndex(doc.positions))
 
 
 # A line that holds one mapping member and nothing else: indentation, an optional `- `,
@@ -407,26 +425,29 @@ def derive_version(known: VersionView, content: bytes) -> VersionView | None:
     else, so the new view is the old one with the value replaced. The differential test
     in tests/properties holds this to `read_version` over many YAML spellings.
     """
-    lines = known.lines
-    if lines is None or len(content) > MAX_BYTES or b"*" in content:
+    text, keys = known.text, known.keys
+    if text is None or keys is None or len(content) > MAX_BYTES or b"*" in content:
         return None
     if content.startswith(codecs.BOM_UTF8):
         return None
     try:
-        new_lines = content.decode("utf-8").split("\n")
+        new_text = content.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if len(new_lines) != len(lines):
+    first, old_lines, new_lines = _changed_lines(text, new_text)
+    if len(new_lines) != len(old_lines):
         return None
     last, model = known.last_reviewed, known.model
-    for number, (old, new) in enumerate(zip(lines, new_lines, strict=True)):
+    for number, old, new in zip(
+        range(first, first + len(old_lines)), old_lines, new_lines, strict=True
+    ):
         if old == new:
             continue
         before, after = _SAFE_LINE.fullmatch(old), _SAFE_LINE.fullmatch(new)
         if before is None or after is None or before.group(1, 2, 3) != after.group(1, 2, 3):
             return None
         column = len(before.group(1)) + len(before.group(2))
-        parts = known.keys.get((number, column))
+        parts = keys.get((number, column))
         if parts is None or parts[-1] != before.group(3):
             return None
         try:
@@ -443,7 +464,40 @@ def derive_version(known: VersionView, content: bytes) -> VersionView | None:
             model = _replaced(model, parts, old_value, new_value)
             if model is _MISMATCH:
                 return None
-    return VersionView(last, model, "", tuple(new_lines), known.keys)
+    return VersionView(last, model, "", new_text, keys)
+
+
+def _changed_lines(old: str, new: str) -> tuple[int, list[str], list[str]]:
+    """(number of the first line, 0-based; those lines of `old`; those of `new`): the
+    fewest whole lines of each text, from the same line on, outside which the two texts
+    are the same (so they have as many lines in all exactly when these lists are as
+    long). Found by halving (slices compare in C), not line by line: versions of a
+    model differ in a line or two out of a thousand."""
+    if old == new:
+        return 0, [], []
+    size_old, size_new = len(old), len(new)
+    short = min(size_old, size_new)
+    same, most = 0, short  # old[:same] == new[:same]; the common prefix is at most `most`
+    while same < most:
+        mid = (same + most + 1) // 2
+        if old[same:mid] == new[same:mid]:
+            same = mid
+        else:
+            most = mid - 1
+    prefix = same
+    same, most = 0, short - prefix  # the common suffix, not overlapping the prefix
+    while same < most:
+        mid = (same + most + 1) // 2
+        if old[size_old - mid : size_old - same] == new[size_new - mid : size_new - same]:
+            same = mid
+        else:
+            most = mid - 1
+    start = old.rfind("\n", 0, prefix) + 1
+    end_old = old.find("\n", size_old - same)
+    end_old = size_old if end_old < 0 else end_old
+    end_new = end_old + size_new - size_old
+    first = old.count("\n", 0, start)
+    return first, old[start:end_old].split("\n"), new[start:end_new].split("\n")
 
 
 _MISMATCH: Any = object()

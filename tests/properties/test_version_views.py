@@ -11,7 +11,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyengine.modeldiff import derive_version, read_version
+from policyengine.modeldiff import _changed_lines, derive_version, read_version
 
 REVIEWS = [
     "review:\n  cadence: quarterly\n  last_reviewed: 2026-10-02\n",
@@ -188,7 +188,7 @@ def test_the_shortcut_is_taken_for_plain_edits() -> None:
 
 def test_the_shortcut_is_refused_for_what_it_cannot_tell() -> None:
     known = read_version((REVIEWS[7] + ASSETS[0]).encode())  # an alias: never derived
-    assert known.lines is None
+    assert known.text is None
     known = read_version((REVIEWS[0] + ASSETS[2]).encode())
     new = (REVIEWS[0] + ASSETS[2]).replace("write}", "admin}")
     assert derive_version(known, new.encode()) is None  # inside a flow list
@@ -202,3 +202,26 @@ def test_a_number_too_long_to_read_is_never_derived() -> None:
     longer = text.replace("permissions: 1", "permissions: " + "1" * 5000).encode()
     assert derive_version(known, longer) is None
     assert read_version(longer).error
+
+
+_TEXT = st.text(alphabet="ab\n", max_size=40)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(old=_TEXT, new=_TEXT)
+def test_changed_lines_hold_every_difference(old: str, new: str) -> None:
+    # The shortcut compares only the lines `_changed_lines` returns: outside them the two
+    # texts must be the same, line for line, and they are as long exactly when the texts
+    # have as many lines.
+    first, before, after = _changed_lines(old, new)
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    if old == new:
+        assert (before, after) == ([], [])
+        return
+    rest_old = old_lines[first + len(before) :]
+    rest_new = new_lines[first + len(after) :]
+    assert old_lines[:first] == new_lines[:first]
+    assert old_lines[first : first + len(before)] == before
+    assert new_lines[first : first + len(after)] == after
+    assert rest_old == rest_new
+    assert (len(before) == len(after)) == (len(old_lines) == len(new_lines))
