@@ -23,7 +23,7 @@ import logging
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +283,17 @@ class ViewCache:
                 self._new.append(_encode(blob, view))
             except (ValueError, TypeError, RecursionError):
                 pass
+
+    def take_new(self) -> list[bytes]:
+        """The entries kept since the last flush (or take), taken: this cache will not
+        write them. A worker process hands them to the one that writes (`add_new`)."""
+        new, self._new = self._new, []
+        return new
+
+    def add_new(self, entries: Iterable[bytes]) -> None:
+        """Write `entries` (another cache's `take_new`, for the same folder) at `flush`."""
+        if self._folder is not None:
+            self._new.extend(entries)
 
     def forget_memory(self) -> None:
         """Drop the views held in memory (entries on disk and new entries stay)."""

@@ -55,6 +55,8 @@ __all__ = [
     "ChangeHistory",
     "ChangeKind",
     "CommitInfo",
+    "FileHistory",
+    "HistoryWalker",
     "RefReader",
     "change_facts",
     "collect_change_facts",
@@ -233,36 +235,82 @@ def _git_executable() -> str:
 
 
 class _BlobReader:
-    """Reads many blobs with one `git cat-file --batch` process per call."""
+    """Reads blobs from one `git cat-file --batch` process, started when first asked and
+    kept until `close`, in the work tree whose top is `top`: a worker walks its models a
+    chunk at a time, a round of versions at a time, all through one process."""
 
-    def __init__(self, g: _Git) -> None:
-        self.g = g
+    _ROUND = 512
+    """Ids written before their answers are read: their lines (~21 KB) fit in the pipe,
+    so git never waits for us to read while we write."""
+
+    def __init__(self, top: Path) -> None:
+        self.top = top
+        self._proc: subprocess.Popen[bytes] | None = None
 
     def read(self, shas: Sequence[str]) -> dict[str, bytes]:
-        """sha -> content; GitError when one is missing."""
+        """sha -> content; GitError when one is missing or git fails."""
         unique = list(dict.fromkeys(shas))
-        if not unique:
-            return {}
-        try:
-            proc = subprocess.run(
-                [_git_executable(), "cat-file", "--batch"],
-                cwd=self.g.top,
-                input="".join(f"{sha}\n" for sha in unique).encode(),
-                capture_output=True,
-                check=True,
-            )
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise GitError(f"git cat-file failed in {self.g.top}: {exc}") from None
-        data, pos, out = proc.stdout, 0, {}
-        for sha in unique:
-            end = data.index(b"\n", pos)
-            header = data[pos:end].split()
-            if len(header) != 3:
-                raise GitError(f"git cat-file could not read object {sha} in {self.g.top}")
-            size = int(header[2])
-            out[sha] = data[end + 1 : end + 1 + size]
-            pos = end + 1 + size + 1
+        out: dict[str, bytes] = {}
+        for first in range(0, len(unique), self._ROUND):
+            out.update(self._round(unique[first : first + self._ROUND]))
         return out
+
+    def _round(self, shas: Sequence[str]) -> dict[str, bytes]:
+        try:
+            if self._proc is None:
+                self._proc = subprocess.Popen(
+                    [_git_executable(), "cat-file", "--batch"],
+                    cwd=self.top,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            stdin, stdout = self._proc.stdin, self._proc.stdout
+            assert stdin is not None and stdout is not None
+            stdin.write("".join(f"{sha}\n" for sha in shas).encode())
+            stdin.flush()
+            out = {}
+            for sha in shas:
+                header = stdout.readline().split()
+                if len(header) != 3:
+                    raise GitError(f"git cat-file could not read object {sha} in {self.top}")
+                size = int(header[2])
+                content = stdout.read(size + 1)
+                if len(content) != size + 1:
+                    raise GitError(f"git cat-file stopped while reading {sha} in {self.top}")
+                out[sha] = content[:size]
+            return out
+        except (OSError, ValueError) as exc:
+            self.close()
+            raise GitError(f"git cat-file failed in {self.top}: {exc}") from None
+        except GitError:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """End the git process, if one was started."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            if proc.stdin is not None:
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _read_blobs(top: Path, shas: Sequence[str]) -> dict[str, bytes]:
+    """`_BlobReader.read` with a process of its own, ended before returning."""
+    reader = _BlobReader(top)
+    try:
+        return reader.read(shas)
+    finally:
+        reader.close()
 
 
 _TOPS: dict[Path, Path] = {}
@@ -547,13 +595,111 @@ def collect_change_facts(
         return history.facts(wanted, current)
 
 
+@dataclass(frozen=True)
+class FileHistory:
+    """The committed versions of one model file, as the history says: found where the
+    log was read (`ChangeHistory.histories`) and walked where the file is loaded
+    (`HistoryWalker.facts`), possibly in a worker process (it pickles)."""
+
+    path: str
+    """The file's path relative to the root (the caller's key)."""
+    file: Path
+    """The file in the working tree, resolved."""
+    rel: str
+    """Its path relative to the top of the work tree (POSIX)."""
+    top: Path
+    """The top of the work tree (where git runs)."""
+    versions: tuple[tuple[CommitInfo, str, str], ...]
+    """(commit, path in that commit, blob id) of each committed version, newest first,
+    renames followed."""
+
+
+class HistoryWalker:
+    """Walks `FileHistory`s to change facts: reads the file now, then its versions newest
+    first (one `git cat-file --batch` a round) until `review.last_reviewed` changes, each
+    version's view taken from the cache of views (`cache.ViewCache`, folder `cache`, by
+    default `cache.cache_dir()`) or derived or parsed. One per process and work tree; what
+    it learns is written by `flush`, or handed to the process that writes (`learnt`).
+    Raises GitError when git fails."""
+
+    def __init__(self, top: Path | None, cache: Path | None = None) -> None:
+        self._cache = ViewCache(top, cache)
+        self._reader = _BlobReader(top) if top is not None else None
+
+    def facts(
+        self, histories: Sequence[FileHistory], current: Mapping[str, Any] | None = None
+    ) -> dict[str, ChangeFacts]:
+        """Change facts of each history's file, by its `path` (see `collect_change_facts`;
+        `current` maps a path to its loaded `Document`, or its data)."""
+        out: dict[str, ChangeFacts] = {}
+        walks: list[_Walk] = []
+        for h in histories:
+            p = h.path
+            try:
+                content = h.file.read_bytes()
+            except OSError as exc:
+                out[p] = ChangeFacts(unknown=f"cannot read {p}: {exc}")
+                continue
+            data = current.get(p) if current is not None else None
+            blob = _blob_id(content)
+            if isinstance(data, Document):
+                view = document_view(data, content)
+            elif data is not None:
+                view = view_of(data)
+            else:
+                view = self._view_of(content, blob, p)
+            if view.error:
+                out[p] = ChangeFacts(unknown=f"{p} does not load: {view.error}")
+                continue
+            versions = [_Version(c, path, b) for c, path, b in h.versions]
+            history = tuple(dict.fromkeys(v.path for v in versions if v.path != h.rel))
+            if versions and versions[0].blob == blob:
+                versions[0].view = view  # unchanged since the last commit: no need to read
+            walks.append(_Walk(p, view, versions, history))
+        if walks:
+            if self._reader is None or any(h.top != self._reader.top for h in histories):
+                raise GitError("a history walker was given files of another work tree (a bug)")
+            _walk_all(self._reader, walks, self._cache)
+        for w in walks:
+            out[w.path] = _conclude(w)
+        self._cache.forget_memory()
+        return out
+
+    def _view_of(self, content: bytes, blob: str, path: str) -> VersionView:
+        """The view of a file's content now: kept (by its blob id), else parsed."""
+        view = self._cache.get(blob)
+        if view is None:
+            view = read_version(content, path)
+            self._cache.put(blob, view)
+        return view
+
+    def learnt(self) -> list[bytes]:
+        """The cache entries learnt since the last call, taken (not written here): a
+        worker hands them to the process that writes the cache (`keep`)."""
+        return self._cache.take_new()
+
+    def keep(self, entries: Iterable[bytes]) -> None:
+        """Write `entries` (another walker's `learnt`) with this one's at `flush`."""
+        self._cache.add_new(entries)
+
+    def flush(self) -> None:
+        """Write what the cache of views learnt."""
+        self._cache.flush()
+
+    def close(self) -> None:
+        """End its git process (the cache is not written: `flush`)."""
+        if self._reader is not None:
+            self._reader.close()
+
+
 class ChangeHistory:
     """A repository's history, read once, asked for the change facts of a few files at a
-    time (`facts`, as `collect_change_facts` answers): a run hands its models to worker
-    processes a batch at a time while the next batch's facts are found. `expected` is how
-    many files will be asked about in all (a few: each file's own history is read);
-    `cache` the folder of the cache of views (`cache.ViewCache`), by default
-    `cache.cache_dir()`. Raises GitError when git itself fails."""
+    time (`facts`, as `collect_change_facts` answers), or for their histories (`histories`)
+    that a worker process walks where it loads the files (`HistoryWalker`): a run hands
+    its models to worker processes a batch at a time while the next batch's histories are
+    found. `expected` is how many files will be asked about in all (a few: each file's own
+    history is read); `cache` the folder of the cache of views (`cache.ViewCache`), by
+    default `cache.cache_dir()`. Raises GitError when git itself fails."""
 
     def __init__(self, root: Path, expected: int, cache: Path | None = None) -> None:
         self.root = root
@@ -563,7 +709,7 @@ class ChangeHistory:
         self._follow = expected <= _FOLLOW_MAX
         self._shared = _History()
         self._renames: dict[str, str] = {}
-        self._cache = ViewCache(self._g.top if self._g is not None else None, cache)
+        self._walker = HistoryWalker(self._g.top if self._g is not None else None, cache)
         if self._g is None:
             return
         try:
@@ -578,65 +724,48 @@ class ChangeHistory:
             self.close()
             raise
 
-    def facts(
-        self, paths: Iterable[str], current: Mapping[str, Any] | None = None
-    ) -> dict[str, ChangeFacts]:
-        """Change facts for each of `paths` (see `collect_change_facts`)."""
+    def histories(self, paths: Iterable[str]) -> dict[str, FileHistory | ChangeFacts]:
+        """The history of each of `paths` (relative to the root, POSIX), or its change
+        facts when they are known without reading the file (`unknown`: no repository, a
+        shallow clone, a file outside the work tree)."""
         wanted = sorted(set(paths))
         g = self._g
         if g is None or self._unknown is not None:
             return {p: ChangeFacts(unknown=self._unknown or NO_REPO_FIX) for p in wanted}
-        root = self.root
-        out: dict[str, ChangeFacts] = {}
-        walks: list[_Walk] = []
+        out: dict[str, FileHistory | ChangeFacts] = {}
         for p in wanted:
-            file = (root / p).resolve()
-            try:
-                content = file.read_bytes()
-            except OSError as exc:
-                out[p] = ChangeFacts(unknown=f"cannot read {p}: {exc}")
-                continue
+            file = (self.root / p).resolve()
             try:
                 rel = g.rel(file)
             except GitError as exc:
                 out[p] = ChangeFacts(unknown=f"{exc}: keep models inside the repository")
                 continue
-            data = current.get(p) if current is not None else None
-            blob = _blob_id(content)
-            if isinstance(data, Document):
-                view = document_view(data, content)
-            elif data is not None:
-                view = view_of(data)
-            else:
-                view = self._view_of(content, blob, p)
-            if view.error:
-                out[p] = ChangeFacts(unknown=f"{p} does not load: {view.error}")
-                continue
             name = self._renames.get(rel, rel)
             follow = self._has_head and self._follow
             hist = _read_log(g, follow=name) if follow else self._shared
-            versions = list(_versions(hist, name))
-            history = tuple(dict.fromkeys(v.path for v in versions if v.path != rel))
-            if versions and versions[0].blob == blob:
-                versions[0].view = view  # unchanged since the last commit: no need to read
-            walks.append(_Walk(p, view, versions, history))
-        _walk_all(_BlobReader(g), walks, self._cache)
-        for w in walks:
-            out[w.path] = _conclude(w)
-        self._cache.forget_memory()
+            versions = tuple((v.commit, v.path, v.blob) for v in _versions(hist, name))
+            out[p] = FileHistory(p, file, rel, g.top, versions)
         return out
 
-    def _view_of(self, content: bytes, blob: str, path: str) -> VersionView:
-        """The view of a file's content now: kept (by its blob id), else parsed."""
-        view = self._cache.get(blob)
-        if view is None:
-            view = read_version(content, path)
-            self._cache.put(blob, view)
-        return view
+    def facts(
+        self, paths: Iterable[str], current: Mapping[str, Any] | None = None
+    ) -> dict[str, ChangeFacts]:
+        """Change facts for each of `paths` (see `collect_change_facts`)."""
+        found = self.histories(paths)
+        out = {p: f for p, f in found.items() if isinstance(f, ChangeFacts)}
+        walk = [h for h in found.values() if isinstance(h, FileHistory)]
+        out.update(self._walker.facts(walk, current))
+        return {p: out[p] for p in sorted(out)}
+
+    def keep(self, entries: Iterable[bytes]) -> None:
+        """Cache entries learnt by a worker's walker (`HistoryWalker.learnt`), written
+        with this run's at `close`."""
+        self._walker.keep(entries)
 
     def close(self) -> None:
         """Write what the cache of views learnt, and let the repository go."""
-        self._cache.flush()
+        self._walker.flush()
+        self._walker.close()
         if self._g is not None:
             self._g.close()
             self._g = None
@@ -1102,7 +1231,7 @@ def files_at(root: Path, ref: str, paths: Sequence[str]) -> dict[str, bytes | No
             _mode, kind, blob = meta.split()
             if kind == "blob" and name in names:
                 blobs[names[name]] = blob
-        contents = _BlobReader(g).read(list(blobs.values()))
+        contents = _read_blobs(g.top, list(blobs.values()))
         for path, blob in blobs.items():
             out[path] = contents[blob]
         return out
@@ -1186,7 +1315,7 @@ def review_history(root: Path, path: str) -> tuple[list[ReviewChange], str]:
         versions = list(_versions(_read_log(g, follow=rel), rel))
         if not versions:
             return [], f"{path} is not committed"
-        contents = _BlobReader(g).read([v.blob for v in versions])
+        contents = _read_blobs(g.top, [v.blob for v in versions])
         reviews = [_review_of(contents[v.blob], v.path) for v in versions]
         raw = g.run(
             "log",

@@ -31,7 +31,14 @@ from .discovery import analyse
 from .engine import Engine, EngineOutput, make_engine
 from .errors import InvalidDocument, PolicyError
 from .evaluate import build_facts, collect_outcomes, json_pointer, policy_input
-from .gitfacts import ChangeFacts, ChangeHistory, collect_change_facts, work_tree_state
+from .gitfacts import (
+    ChangeFacts,
+    ChangeHistory,
+    FileHistory,
+    HistoryWalker,
+    collect_change_facts,
+    work_tree_state,
+)
 from .loader import (
     MAX_BYTES,
     Candidate,
@@ -924,38 +931,77 @@ def _reviews(
     )
 
 
-def _init_review(
-    config: Config, as_of: date
-) -> tuple[Config, date, tuple[AtlasCatalog, ApplicabilityMapping]]:
-    """A review worker's state: the config, the as-of date, the ATLAS catalog and the
-    applicability mapping."""
-    return config, as_of, (catalog_for_repo(config.root, config.atlas_catalog), load_mapping())
+_ReviewState = tuple[
+    Config, date, tuple[AtlasCatalog, ApplicabilityMapping], dict[Path, HistoryWalker]
+]
+"""A review worker's state: the config, the as-of date, the ATLAS catalog and the
+applicability mapping, and its history walker of each work tree (made when first asked)."""
+
+_ReviewChunk = Sequence[tuple[Candidate, FileHistory | ChangeFacts | None]]
+"""Some candidate files, each with its git history to walk (or its change facts when they
+are known without it)."""
+
+
+def _init_review(config: Config, as_of: date) -> _ReviewState:
+    """A review worker's state (`_ReviewState`)."""
+    atlas = catalog_for_repo(config.root, config.atlas_catalog), load_mapping()
+    return config, as_of, atlas, {}
 
 
 def _review_chunk(
-    state: tuple[Config, date, tuple[AtlasCatalog, ApplicabilityMapping]], chunk: _Chunk
-) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int]:
-    """In a worker: the chunk's files read and judged: reports, load problems, skipped."""
-    config, as_of, atlas = state
+    state: _ReviewState, chunk: _ReviewChunk
+) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int, list[bytes]]:
+    """In a worker: the chunk's files read, their histories walked from the loaded models
+    (each file parsed once, here) and judged: reports, load problems, skipped, and the
+    cache entries the walk learnt (the main process writes them)."""
+    config, as_of, atlas, walkers = state
     found = load_candidates([candidate for candidate, _ in chunk])
-    changes = {c.shown: facts for c, facts in chunk if facts is not None}
+    loaded = {d.path for d in found.documents}
+    changes = {c.shown: f for c, f in chunk if isinstance(f, ChangeFacts)}
+    walk = [h for _, h in chunk if isinstance(h, FileHistory) and h.path in loaded]
+    learnt: list[bytes] = []
+    if walk:
+        walker = walkers.get(walk[0].top)
+        if walker is None:
+            walker = walkers[walk[0].top] = HistoryWalker(walk[0].top)
+            atexit.register(walker.close)
+        changes.update(walker.facts(walk, {d.path: d for d in found.documents}))
+        learnt = walker.learnt()
     reports = _reviews(found.documents, config, as_of, atlas, changes)
-    return reports, list(found.diagnostics), found.skipped
+    return reports, list(found.diagnostics), found.skipped, learnt
+
+
+def _review_chunks(
+    history: ChangeHistory, candidates: Sequence[Candidate]
+) -> Iterator[_ReviewChunk]:
+    """The candidates `_CHUNK` at a time, each with its history (`ChangeHistory.histories`),
+    found `_BATCH` files at a time as the chunks are asked for. Only files the loader
+    would read are asked about."""
+    for first in range(0, len(candidates), _BATCH):
+        files = candidates[first : first + _BATCH]
+        readable = [c.shown for c in files if _within_limit(c.path)]
+        found = history.histories(readable) if readable else {}
+        for start in range(0, len(files), _CHUNK):
+            yield [(c, found.get(c.shown)) for c in files[start : start + _CHUNK]]
 
 
 def _review_in_workers(listing: Listing, config: Config, as_of: date, workers: int) -> RunResult:
-    """`run_review` with the files read and judged in `workers` processes."""
+    """`run_review` with the files read, their histories walked and judged in `workers`
+    processes; the history is read once here, while they start."""
     with SpawnPool(workers, _init_review, (config, as_of), what="review") as pool:
         pool.start()
-        results = pool.map(_review_chunk, _with_history(config.root, listing.candidates))
-    models = sorted((m for reports, _, _ in results for m in reports), key=lambda m: m.path)
+        with ChangeHistory(config.root, len(listing.candidates)) as history:
+            results = pool.map(_review_chunk, _review_chunks(history, listing.candidates))
+            for _, _, _, learnt in results:
+                history.keep(learnt)
+    models = sorted((m for reports, _, _, _ in results for m in reports), key=lambda m: m.path)
     diagnostics = sorted(
-        [*listing.diagnostics, *(d for _, problems, _ in results for d in problems)],
+        [*listing.diagnostics, *(d for _, problems, _, _ in results for d in problems)],
         key=lambda d: (d.file, d.line, d.column, d.message),
     )
     return RunResult(
         models=tuple(models),
         as_of=as_of,
-        skipped=sum(skipped for _, _, skipped in results),
+        skipped=sum(skipped for _, _, skipped, _ in results),
         diagnostics=tuple(diagnostics),
     )

@@ -20,6 +20,7 @@ from policyengine.cli import main
 from policyengine.config import load_config
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.errors import PolicyError
+from policyengine.gitfacts import ChangeFacts, ChangeHistory
 from policyengine.loader import find_models
 from policyengine.pipeline import RunOptions, run_check
 from policyengine.policyset import load_policy_set
@@ -141,6 +142,24 @@ def test_review_in_workers_gives_the_review_of_one_process(many: Path, pools: li
     assert any("support-ft" in r.message for r in changed.review.reasons)
 
 
+def test_review_workers_hand_what_they_read_to_the_cache(
+    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workers walk the histories; the main process writes what they learnt, once.
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(cache))
+    config = load_config(many)
+    first = pipeline.run_review([], config, AS_OF, workers=2)
+    packs = list(cache.glob("views/*/*.pack"))
+    assert len(packs) == 1
+    entries = packs[0].read_bytes().splitlines()
+    # One version was read, in a worker: the committed one of the model changed since.
+    assert len(entries) == 1 and entries[0].startswith(b'{"blob":"')
+    again = pipeline.run_review([], config, AS_OF, workers=2)
+    assert again == first
+    assert list(cache.glob("views/*/*.pack")) == packs  # nothing new learnt: nothing written
+
+
 def test_validate_in_workers_gives_the_result_of_one_process(many: Path, pools: list[str]) -> None:
     config = load_config(many)
     two = pipeline.run_validate([], config, AS_OF, workers=2)
@@ -173,6 +192,12 @@ def test_workers_read_no_history_for_a_file_too_large_to_be_a_model(
     assert "models/huge.yaml" in [c.shown for chunk in chunks for c, _ in chunk]
     assert "models/copies/coding-agent-0.yaml" in asked
     assert "models/huge.yaml" not in asked
+    with ChangeHistory(root, len(candidates)) as history:
+        found = {
+            c.shown: h for chunk in pipeline._review_chunks(history, candidates) for c, h in chunk
+        }
+    assert isinstance(found["models/copies/coding-agent-0.yaml"], ChangeFacts)  # no git there
+    assert found["models/huge.yaml"] is None
     run = pipeline.run_review([], load_config(root), AS_OF, workers=2)
     assert run.skipped == 2  # the notes and the huge file: neither mentions ThreatModel
 
