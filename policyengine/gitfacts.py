@@ -4,12 +4,15 @@ For each model file this module finds the commit that last set `review.last_revi
 its current value (following renames), and compares the model as it was there with the
 model now (the working tree). Every version is read by the project's loader and compared
 as a parsed model (`modeldiff`): no text is matched, so an escaped key, a flow list or an
-anchor never hides a change. It also serves pull-request mode: a model at any ref and the
-model files changed between two refs.
+anchor never hides a change. It also serves pull-request mode (a model at any ref and the
+model files changed between two refs) and evidence packs (the commits that changed each
+model's `review` section, from the same one pass over the history).
 
 This is the I/O side (git only); what a version says and what changed between two is
 `modeldiff`, pure. It reads the history in one pass (`git log --raw -M` over the YAML
-files, blobs through one `git cat-file --batch` process), never a checkout per commit.
+files, blobs through one `git cat-file --batch` process), never a checkout per commit; in
+a run with worker processes, the main process reads the log and each worker walks the
+histories of the models it loads (`FileHistory`, `HistoryWalker`).
 Every git failure is wrapped in `errors.GitError` here; missing history (no
 repository, a shallow clone) is not an error but a `ChangeFacts` whose `unknown` says why
 and how to fix it.
@@ -35,11 +38,14 @@ from .modeldiff import (
     ChangeFacts,
     ChangeKind,
     CommitInfo,
+    ReviewView,
     VersionView,
     before_review,
+    derive_review,
     derive_version,
     diff_models,
     document_view,
+    read_review,
     read_version,
     review_covers,
     view_of,
@@ -64,6 +70,8 @@ __all__ = [
     "diff_models",
     "export_tree",
     "model_at",
+    "review_histories",
+    "review_history",
 ]
 
 _MODEL_GLOBS = ("*.yaml", "*.yml")
@@ -1239,17 +1247,6 @@ def files_at(root: Path, ref: str, paths: Sequence[str]) -> dict[str, bytes | No
         g.close()
 
 
-def _review_of(content: bytes, path: str) -> Mapping[str, Any] | None | str:
-    """The `review` section of one committed version: a mapping, None when the version
-    has none, or the reason it does not load."""
-    try:
-        data = parse_document(content, path).data
-    except InvalidDocument as exc:
-        return f"does not load: {exc.diagnostic.message}"
-    review = data.get("review") if isinstance(data, Mapping) else None
-    return review if isinstance(review, Mapping) else None
-
-
 def _shown(value: Any) -> str:
     if isinstance(value, list):
         return "1 entry" if len(value) == 1 else f"{len(value)} entries"
@@ -1301,52 +1298,94 @@ def _reason(review: Mapping[str, Any] | None | str, subject: str) -> str:
 
 
 def review_history(root: Path, path: str) -> tuple[list[ReviewChange], str]:
-    """Every commit that changed the `review` section of the model file `path` (relative
-    to `root`), newest first, renames followed, each version read by the loader; and a note
-    when the history is missing or partial ("" otherwise). Raises GitError when git fails."""
+    """`review_histories` of one model file."""
+    return review_histories(root, [path])[path]
+
+
+def review_histories(root: Path, paths: Sequence[str]) -> dict[str, tuple[list[ReviewChange], str]]:
+    """For each model file of `paths` (relative to `root`): every commit that changed its
+    `review` section, newest first, renames followed, each version's section as the
+    loader reads it; and a note when the history is missing or partial ("" otherwise).
+
+    One pass over the history for many files (each file's own `git log --follow` for a
+    few, `_FOLLOW_MAX`), the versions through one `git cat-file --batch`, and a version's
+    section derived from its newer neighbour's when an edit of single scalars says it
+    exactly (`modeldiff.derive_review`), else parsed. Raises GitError when git fails or
+    a file is outside the work tree.
+    """
+    wanted = sorted(set(paths))
     g = _open(root)
     if g is None:
-        return [], NO_REPO_FIX
+        return {p: ([], NO_REPO_FIX) for p in wanted}
     try:
         note = SHALLOW_FIX if g.is_shallow() else ""
         if not g.has_head():
-            return [], f"{path} is not committed"
-        rel = g.rel(root / path)
-        versions = list(_versions(_read_log(g, follow=rel), rel))
-        if not versions:
-            return [], f"{path} is not committed"
-        contents = _read_blobs(g.top, [v.blob for v in versions])
-        reviews = [_review_of(contents[v.blob], v.path) for v in versions]
+            return {p: ([], f"{p} is not committed") for p in wanted}
+        shared = _read_log(g) if len(wanted) > _FOLLOW_MAX else None
+        out: dict[str, tuple[list[ReviewChange], str]] = {}
+        found: dict[str, list[_Version]] = {}
+        for p in wanted:
+            rel = g.rel(root / p)
+            hist = shared if shared is not None else _read_log(g, follow=rel)
+            versions = list(_versions(hist, rel))
+            if versions:
+                found[p] = versions
+            else:
+                out[p] = ([], f"{p} is not committed")
+        subjects = _subjects(g, [v.commit.sha for vs in found.values() for v in vs])
+        reader = _BlobReader(g.top)
+        try:
+            for p, versions in found.items():
+                contents = reader.read([v.blob for v in versions])
+                out[p] = (_review_commits(versions, contents, subjects), note)
+        finally:
+            reader.close()
+        return {p: out[p] for p in wanted}
+    finally:
+        g.close()
+
+
+def _subjects(g: _Git, shas: Sequence[str]) -> dict[str, str]:
+    """commit -> the first line of its message, a thousand commits a `git log`."""
+    unique = list(dict.fromkeys(shas))
+    out: dict[str, str] = {}
+    for first in range(0, len(unique), 1000):
         raw = g.run(
-            "log",
-            "--no-walk=unsorted",
-            "-z",
-            "--format=%H%x1f%s",
-            *[v.commit.sha for v in versions],
+            "log", "--no-walk=unsorted", "-z", "--format=%H%x1f%s", *unique[first : first + 1000]
         )
-        subjects: dict[str, str] = {}
         for item in raw.split("\x00"):
             sha, sep, subject = item.strip("\n").partition("\x1f")
             if sep:
-                subjects[sha] = subject
-        out = []
-        for i, version in enumerate(versions):
-            older = reviews[i + 1] if i + 1 < len(reviews) else None
-            changed = _review_changes(older, reviews[i])
-            if not changed:
-                continue
-            subject = subjects.get(version.commit.sha, "")
-            out.append(
-                ReviewChange(
-                    commit=version.commit.sha,
-                    author=version.commit.author,
-                    date=version.commit.date,
-                    subject=subject,
-                    path=version.path,
-                    changed=tuple(changed),
-                    reason=_reason(reviews[i], subject),
-                )
+                out[sha] = subject
+    return out
+
+
+def _review_commits(
+    versions: Sequence[_Version], contents: Mapping[str, bytes], subjects: Mapping[str, str]
+) -> list[ReviewChange]:
+    """The versions (newest first) that changed `review`, as `ReviewChange`s."""
+    views: list[ReviewView] = []
+    for version in versions:
+        content = contents[version.blob]
+        derived = derive_review(views[-1], content) if views else None
+        views.append(derived or read_review(content, version.path))
+    reviews = [v.review for v in views]
+    out = []
+    for i, version in enumerate(versions):
+        older = reviews[i + 1] if i + 1 < len(reviews) else None
+        changed = _review_changes(older, reviews[i])
+        if not changed:
+            continue
+        subject = subjects.get(version.commit.sha, "")
+        out.append(
+            ReviewChange(
+                commit=version.commit.sha,
+                author=version.commit.author,
+                date=version.commit.date,
+                subject=subject,
+                path=version.path,
+                changed=tuple(changed),
+                reason=_reason(reviews[i], subject),
             )
-        return out, note
-    finally:
-        g.close()
+        )
+    return out

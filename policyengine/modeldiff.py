@@ -383,13 +383,19 @@ def read_version(content: bytes, path: str = "<git>") -> VersionView:
 def document_view(doc: Document, content: bytes) -> VersionView:
     """The view of `doc`, loaded from `content`, that `derive_version` can start from."""
     view = view_of(doc.data)
+    text = _derivable_text(content)
+    return view if text is None else replace(view, text=text, keys=KeyIndex(doc.positions))
+
+
+def _derivable_text(content: bytes) -> str | None:
+    """The text of loaded `content` when a shortcut may start from it: UTF-8 with no
+    byte-order mark and without any `*` (so without aliases); else None."""
     if content.startswith(codecs.BOM_UTF8) or b"*" in content:
-        return view
+        return None
     try:
-        text = content.decode("utf-8")
+        return content.decode("utf-8")
     except UnicodeDecodeError:
-        return view
-    return replace(view, text=text, keys=KeyIndex(doc.positions))
+        return None
 
 
 # A line that holds one mapping member and nothing else: indentation, an optional `- `,
@@ -425,7 +431,38 @@ def derive_version(known: VersionView, content: bytes) -> VersionView | None:
     else, so the new view is the old one with the value replaced. The differential test
     in tests/properties holds this to `read_version` over many YAML spellings.
     """
-    text, keys = known.text, known.keys
+    found = _edits(known.text, known.keys, content)
+    if found is None:
+        return None
+    new_text, edits = found
+    last, model = known.last_reviewed, known.model
+    for parts, old_value, new_value in edits:
+        if parts == _LAST_REVIEWED:
+            if last != _scalar(old_value):
+                return None
+            last = _scalar(new_value)
+        elif _LAST_REVIEWED[: len(parts)] == parts:
+            return None
+        elif parts[0] == "assets":
+            model = _replaced(model, parts, old_value, new_value)
+            if model is _MISMATCH:
+                return None
+    return VersionView(last, model, "", new_text, known.keys)
+
+
+Edit = tuple[Pointer, Any, Any]
+"""One scalar replaced: where (its member's pointer), the old value and the new one."""
+
+
+def _edits(
+    text: str | None, keys: KeyIndex | None, content: bytes
+) -> tuple[str, list[Edit]] | None:
+    """(the text of `content`, the scalar edits that turn `text` into it) when every line
+    that differs holds one mapping member (`_SAFE_LINE`) on both sides, with the same
+    indentation, dash and key, the key where the loader placed one in `text` (`keys`),
+    and a single-line scalar that accounts for the whole value; None when it cannot tell
+    (no text, aliases, a byte-order mark, not UTF-8, lines added or removed, any other
+    line changed)."""
     if text is None or keys is None or len(content) > MAX_BYTES or b"*" in content:
         return None
     if content.startswith(codecs.BOM_UTF8):
@@ -437,7 +474,7 @@ def derive_version(known: VersionView, content: bytes) -> VersionView | None:
     first, old_lines, new_lines = _changed_lines(text, new_text)
     if len(new_lines) != len(old_lines):
         return None
-    last, model = known.last_reviewed, known.model
+    edits: list[Edit] = []
     for number, old, new in zip(
         range(first, first + len(old_lines)), old_lines, new_lines, strict=True
     ):
@@ -451,20 +488,60 @@ def derive_version(known: VersionView, content: bytes) -> VersionView | None:
         if parts is None or parts[-1] != before.group(3):
             return None
         try:
-            old_value, new_value = _line_value(before), _line_value(after)
+            edits.append((parts, _line_value(before), _line_value(after)))
         except ValueError:  # a number too long for int(): the loader refuses the file
             return None
-        if parts == _LAST_REVIEWED:
-            if last != _scalar(old_value):
-                return None
-            last = _scalar(new_value)
-        elif _LAST_REVIEWED[: len(parts)] == parts:
+    return new_text, edits
+
+
+# --- the review section of one version (evidence packs' review history) ------------------
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """What the review history reads of one version of a model file: its `review`."""
+
+    review: Mapping[str, Any] | None | str
+    """The `review` section (a mapping), None when the version has none (or not a
+    mapping), or why the version does not load (`does not load: <message>`)."""
+    text: str | None = field(default=None, repr=False, compare=False)
+    """Its text, when `derive_review` may start from it (as `VersionView.text`)."""
+    keys: KeyIndex | None = field(default=None, repr=False, compare=False)
+    """Where the loader placed each mapping key of that text (with `text`)."""
+
+
+def read_review(content: bytes, path: str) -> ReviewView:
+    """The `review` section of one version, read by the project's loader (`path` names
+    the file in messages); never raises."""
+    try:
+        doc = parse_document(content, path)
+    except InvalidDocument as exc:
+        return ReviewView(f"does not load: {exc.diagnostic.message}")
+    data = doc.data
+    review = data.get("review") if isinstance(data, Mapping) else None
+    view = ReviewView(review if isinstance(review, Mapping) else None)
+    text = _derivable_text(content)
+    return view if text is None else replace(view, text=text, keys=KeyIndex(doc.positions))
+
+
+def derive_review(known: ReviewView, content: bytes) -> ReviewView | None:
+    """The `review` section of `content` from a neighbouring version's, without parsing,
+    when that is exact (the edits `derive_version` takes, applied to `review`); None when
+    it cannot tell (then `read_review`). Held to `read_review` by a differential test."""
+    found = _edits(known.text, known.keys, content)
+    if found is None or isinstance(known.review, str):
+        return None
+    new_text, edits = found
+    review: Any = known.review
+    for parts, old_value, new_value in edits:
+        if parts[0] != "review":
+            continue
+        if len(parts) == 1 or review is None:
             return None
-        elif parts[0] == "assets":
-            model = _replaced(model, parts, old_value, new_value)
-            if model is _MISMATCH:
-                return None
-    return VersionView(last, model, "", new_text, keys)
+        review = _replaced(review, parts[1:], old_value, new_value)
+        if review is _MISMATCH:
+            return None
+    return ReviewView(review, new_text, known.keys)
 
 
 def _changed_lines(old: str, new: str) -> tuple[int, list[str], list[str]]:

@@ -574,6 +574,18 @@ def test_one_history_per_model_gives_the_facts_of_the_whole_history(
     ]
     assert whole["models/gone.yaml"].review_commit is not None
     assert whole["models/new.yaml"].baseline == "the working tree"
+
+    # The evidence pack's review history: one pass for many models, the same answers.
+    monkeypatch.setattr(gitfacts, "_FOLLOW_MAX", 0)
+    together = gitfacts.review_histories(repo.root, paths)
+    monkeypatch.setattr(gitfacts, "_FOLLOW_MAX", len(paths))
+    assert together == {p: gitfacts.review_history(repo.root, p) for p in paths}
+    moved_history, note = together[moved]
+    assert note == ""
+    assert [c.path for c in moved_history] == [MODEL, MODEL]  # reviewed, then added
+    assert together["models/new.yaml"] == ([], "models/new.yaml is not committed")
+    # Deleted and added again: its history starts at the new file.
+    assert [c.changed for c in together["models/gone.yaml"][0]] == [("review added",)]
     assert whole["models/[ab].yaml"].changes == ()
 
 

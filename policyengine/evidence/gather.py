@@ -24,7 +24,7 @@ from ..config import Config
 from ..errors import EvidenceError, InvalidDocument
 from ..gitfacts import (
     files_at,
-    review_history,
+    review_histories,
     top_relative,
     uncommitted,
     work_tree_state,
@@ -41,6 +41,7 @@ from ..results import (
     PackDocument,
     PackSources,
     RegisterEvidence,
+    ReviewChange,
     RunResult,
     Soa,
 )
@@ -106,7 +107,10 @@ def gather(
     run = run_check(paths, options, policy_set=policy_set)
     model_paths = [m.path for m in run.models]
     committed = files_at(config.root, commit, model_paths)
-    models = tuple(_model(m, committed[m.path], config, options.as_of) for m in run.models)
+    histories = review_histories(config.root, model_paths)
+    models = tuple(
+        _model(m, committed[m.path], histories[m.path], config, options.as_of) for m in run.models
+    )
     org = _register(config, commit, register) if register is not None else None
     watched = [*model_paths, register] if register is not None else model_paths
     dirty = uncommitted(config.root, watched)
@@ -151,7 +155,11 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def _model(
-    report: ModelReport, committed: bytes | None, config: Config, as_of: date
+    report: ModelReport,
+    committed: bytes | None,
+    history: tuple[list[ReviewChange], str],
+    config: Config,
+    as_of: date,
 ) -> ModelEvidence:
     data: Mapping[str, Any] = {}
     lines: dict[str, tuple[int, int]] = {}
@@ -163,13 +171,12 @@ def _model(
         data = doc.data
         pointers = {e for c in report.controls for e in c.evidence if e.startswith("/")}
         lines = {p: doc.locate_pointer(p) for p in sorted(pointers)}
-    history, note = review_history(config.root, report.path)
     return ModelEvidence(
         path=report.path,
         committed=committed,
         data=data,
-        review_history=tuple(history),
-        history_note=note,
+        review_history=tuple(history[0]),
+        history_note=history[1],
         commitments=tuple(_commitments(data, config, as_of)),
         lines=lines,
     )

@@ -1,8 +1,9 @@
-"""Differential fuzz test of the change rule's only shortcut: `modeldiff.derive_version`
-(a version's view from its neighbour's, without parsing) must agree with parsing it
-(`read_version`) whenever it answers, over many YAML spellings: quoted and escaped keys,
-flow and block styles, flow lists at column 0, anchors and aliases, comments, multi-line
-and quoted scalars."""
+"""Differential fuzz test of the history's only shortcuts: `modeldiff.derive_version` (a
+version's view from its neighbour's, without parsing; the change rule) and
+`modeldiff.derive_review` (its `review` section; the evidence pack's review history) must
+agree with parsing it (`read_version`, `read_review`) whenever they answer, over many YAML
+spellings: quoted and escaped keys, flow and block styles, flow lists at column 0, anchors
+and aliases, comments, multi-line and quoted scalars."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyengine.modeldiff import _changed_lines, derive_version, read_version
+from policyengine.modeldiff import (
+    _changed_lines,
+    derive_review,
+    derive_version,
+    read_review,
+    read_version,
+)
 
 REVIEWS = [
     "review:\n  cadence: quarterly\n  last_reviewed: 2026-10-02\n",
@@ -162,6 +169,18 @@ def test_a_derived_view_is_the_parsed_view(pair: tuple[str, str]) -> None:
     parsed = read_version(new.encode())
     assert parsed.error == ""
     assert (derived.last_reviewed, derived.model) == (parsed.last_reviewed, parsed.model)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(pair=st.one_of(edited(), value_edited()))
+def test_a_derived_review_section_is_the_parsed_one(pair: tuple[str, str]) -> None:
+    # The evidence pack's review history reads each version's `review` section this way.
+    old, new = pair
+    derived = derive_review(read_review(old.encode(), "m.yaml"), new.encode())
+    if derived is None:
+        return
+    assert derived.review == read_review(new.encode(), "m.yaml").review
+    assert not isinstance(derived.review, str)
 
 
 @settings(max_examples=300, deadline=None)
