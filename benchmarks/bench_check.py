@@ -20,6 +20,9 @@ then measures, in this order, and prints one table:
   versions and then with the cache that run left (best of 3);
 - a pull-request check of the one changed model: `check --base HEAD~1 --changed-only`
   (subprocess, best of 3);
+- an evidence pack of every model: `policyengine evidence --out DIR` (subprocess, once;
+  with the full check, so not with `--no-check`): a check, each model's review history
+  and the pack written;
 - peak memory of the `check` subprocess: the own peak (`VmHWM`) of its main process and
   of each worker process, and the sum of the RSS of them all (sampled from /proc every
   20 ms).
@@ -485,6 +488,35 @@ def measure(args: argparse.Namespace, repo: SyntheticRepo) -> list[Row]:
             )
         )
     if check is not None:
+        # The OPA server is gone by now: a pack with `--engine opa` is checked in process.
+        pack_engine = engine_argv if args.engine != "opa" else ["--engine", "auto"]
+        pack = args.scratch / "pack"
+        evidence = run_proc(
+            [
+                py,
+                "-m",
+                "policyengine",
+                "evidence",
+                "--as-of",
+                as_of,
+                *pack_engine,
+                "--out",
+                str(pack),
+            ],
+            repo.root,
+        )
+        rows.append(
+            Row(
+                "evidence pack (check, review histories, pack)",
+                evidence.seconds,
+                "s",
+                None,
+                "",
+                None,
+                f"exit {evidence.returncode}, CPU {evidence.cpu_seconds:.1f} s, "
+                f"{sum(1 for f in pack.rglob('*') if f.is_file())} files",
+            )
+        )
         main_mb = check.own_peaks_mb.get(check.pid, 0.0)
         workers = [mb for pid, mb in check.own_peaks_mb.items() if pid != check.pid]
         rows.append(

@@ -5,7 +5,11 @@ model (about 40 threats each), then each further commit edits one model: prose, 
 (`last_reviewed` moves), a trigger change (a model version), or a rename. Then it times
 `gitfacts.collect_change_facts` over all models, the call `policyengine status` makes:
 with no cache of parsed versions, with an empty one (it is filled), and with that one
-(every version read before), best of `--repeat` each, wall and CPU seconds.
+(every version read before), best of `--repeat` each, wall and CPU seconds. Then it
+times the review history of every model, as `policyengine evidence` reads it
+(`gitfacts.review_histories`: one pass), against one `git log --follow` a model
+(`gitfacts.review_history`, over `--follow-sample` models and scaled to all), and checks
+that both give the same history.
 
     python benchmarks/bench_gitfacts.py [--models 1000] [--commits 5000] [--repeat 3] [--keep DIR]
 
@@ -27,7 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from policyengine.gitfacts import ChangeFacts, collect_change_facts  # noqa: E402
+from policyengine.gitfacts import (  # noqa: E402
+    ChangeFacts,
+    collect_change_facts,
+    review_histories,
+    review_history,
+)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "tests/data/design/threat-model.example.yaml"
 
@@ -131,6 +140,9 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each row (best shown)")
     parser.add_argument("--keep", type=Path, default=None, help="build here and keep it")
+    parser.add_argument(
+        "--follow-sample", type=int, default=50, help="models timed one `git log --follow` each"
+    )
     args = parser.parse_args()
     saved = os.environ.get("POLICYENGINE_CACHE_DIR")
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,6 +172,7 @@ def main() -> int:
             results.append(facts)
         if saved is not None:
             os.environ["POLICYENGINE_CACHE_DIR"] = saved
+        history_rows, history_same = _review_histories(root, paths, args.follow_sample)
     facts = results[0]
     same = all(r == facts for r in results)
     changed = sum(1 for f in facts.values() if f.changes)
@@ -173,8 +186,39 @@ def main() -> int:
         f"{changed} models with changes, {moved} renamed, {unknown} unknown; "
         f"the same facts in every run: {'yes' if same else 'NO'}"
     )
+    for line in history_rows:
+        print(line)
+    print(f"the same review history both ways: {'yes' if history_same else 'NO'}")
     print(f"load average {os.getloadavg()[0]:.2f} (1 min)")
     return 0
+
+
+def _review_histories(root: Path, paths: list[str], sample: int) -> tuple[list[str], bool]:
+    """The evidence pack's review history of every model in one pass, and one model at a
+    time (`sample` models, scaled): the lines to print, and whether both agree."""
+    before, t0 = os.times(), time.perf_counter()
+    together = review_histories(root, paths)
+    wall, after = time.perf_counter() - t0, os.times()
+    cpu = after.user + after.system - before.user - before.system
+    git = after.children_user + after.children_system
+    git -= before.children_user + before.children_system
+    picked = paths[:: max(1, len(paths) // sample)][:sample]
+    before, t0 = os.times(), time.perf_counter()
+    each = {p: review_history(root, p) for p in picked}
+    one_wall, after = time.perf_counter() - t0, os.times()
+    one_cpu = after.user + after.system - before.user - before.system
+    one_git = after.children_user + after.children_system
+    one_git -= before.children_user + before.children_system
+    scale = len(paths) / max(1, len(picked))
+    commits = sum(len(h) for h, _ in together.values())
+    lines = [
+        f"review_histories, one pass, {len(paths)} models  {wall:6.2f} s  (CPU {cpu:5.2f} s, "
+        f"git {git:5.2f} s; {commits} review commits)",
+        f"review_history, one model at a time  {one_wall * scale:6.2f} s  (CPU "
+        f"{one_cpu * scale:5.2f} s, git {one_git * scale:5.2f} s; {len(picked)} models timed, "
+        f"scaled to {len(paths)})",
+    ]
+    return lines, all(together[p] == each[p] for p in picked)
 
 
 if __name__ == "__main__":
