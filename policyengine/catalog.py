@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,14 +157,18 @@ def _control(path: Path, framework: str, n: int, entry: object) -> Control:
     )
 
 
-def _order(control: str) -> list[tuple[int, int, str]]:
-    """Sort key of a control id: numbers as numbers (`MAP 10.1` after `MAP 9.1`)."""
-    parts = control.replace(" ", ".").split(".")
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
+def control_order(text: str) -> list[tuple[int, int, str]]:
+    """Sort key of a control id (`A.2.2`, `iso42001/A.10.4`, `nist-ai-rmf/MAP 1.1`), or of
+    any text that holds one: each run of digits compares as a number, so `A.2.2` comes
+    before `A.10.4` and `MEASURE 2.9` before `MEASURE 2.10`, the catalogs' order."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(text) if p]
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 def _pair_key(pair: tuple[str, str]) -> tuple[list[tuple[int, int, str]], ...]:
-    return (_order(pair[0]), _order(pair[1]))
+    return (control_order(pair[0]), control_order(pair[1]))
 
 
 PUBLISHED_SOURCE = (

@@ -18,6 +18,7 @@ from typing import Any
 
 from .applicability import ApplicabilityMapping, applicable_techniques, discloses_information
 from .atlas import AtlasCatalog
+from .catalog import control_order
 from .codefacts import NO_CODE
 from .config import RISK_TOLERANCES, RiskCriteria
 from .errors import PolicyError
@@ -396,7 +397,8 @@ def _counted_against(meta: CheckMeta, control: str | None) -> tuple[str, ...]:
     if control is None:
         return keys
     framework = control.split("/", 1)[0]
-    return tuple(sorted({control, *(k for k in keys if not k.startswith(framework + "/"))}))
+    narrowed = {control, *(k for k in keys if not k.startswith(framework + "/"))}
+    return tuple(sorted(narrowed, key=control_order))
 
 
 def _message(meta: CheckMeta, finding: Mapping[str, Any], model: Any) -> str:
@@ -547,7 +549,9 @@ def collect_outcomes(
         if not in_scope(meta):
             continue
         found = sorted(
-            findings.get(check_id, []), key=lambda f: (f.line, f.column, f.pointer, f.message)
+            findings.get(check_id, []),
+            # Numbers in a message as numbers: control MEASURE 2.9 before 2.10, T-2 before T-10.
+            key=lambda f: (f.line, f.column, f.pointer, control_order(f.message), f.message),
         )
         applicable = check_id not in not_applicable or bool(found)
         judged = 0

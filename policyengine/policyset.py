@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from .capabilities import check_policies
+from .catalog import control_order
 from .errors import PolicyError
 from .judged import Selector, parse_judges
 from .message import SELECTOR, Messages, TemplateError
@@ -78,8 +79,10 @@ class CheckMeta:
     entry, and who approves it (`custom.rule_out`); "" when the block gives none."""
 
     def control_keys(self) -> tuple[str, ...]:
-        """Every control as `framework/ID`, sorted."""
-        return tuple(sorted(f"{fw}/{cid}" for fw, ids in self.controls.items() for cid in ids))
+        """Every control as `framework/ID`, sorted by framework, then in the catalogs' order
+        (`catalog.control_order`: `A.2.2` before `A.10.4`)."""
+        keys = {f"{fw}/{cid}" for fw, ids in self.controls.items() for cid in ids}
+        return tuple(sorted(keys, key=control_order))
 
     def info(self, source: str = "") -> CheckInfo:
         """What the check is, for a reader and for the formats that list every check

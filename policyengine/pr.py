@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .catalog import control_order
 from .config import CONFIG_NAME, FRAMEWORKS, Config, load_config, setting_keys, settings
 from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
@@ -496,7 +497,9 @@ def _one_per_cause(
         if not causes and not (found and all(f.key in owned for f in found)):
             unexplained.append(r)
     gate = [
-        replace(f, regresses=tuple(sorted(regressed[i]))) if i in regressed else f
+        replace(f, regresses=tuple(sorted(regressed[i], key=control_order)))
+        if i in regressed
+        else f
         for i, f in enumerate(gate)
     ]
     return gate + unexplained
@@ -989,7 +992,7 @@ def _register_differences(
     out = []
     if old.risk_acceptors != new.risk_acceptors:
         out.append(f"risk_acceptors: {_acceptors(old)} -> {_acceptors(new)}")
-    decided = sorted({d.control for d in (*old.decisions, *new.decisions)})
+    decided = sorted({d.control for d in (*old.decisions, *new.decisions)}, key=control_order)
     changed = []
     for key in decided:
         a, b = old.decision(key), new.decision(key)

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .catalog import Control, ControlCatalog
+from .catalog import Control, ControlCatalog, control_order
 from .errors import InvalidDocument
 from .loader import Document, load_document, parse_document, to_pointer
 from .results import (
@@ -389,7 +389,7 @@ REGISTER_CHECKS: tuple[CheckInfo, ...] = (
 def register_checks(catalog: ControlCatalog) -> tuple[CheckInfo, ...]:
     """`REGISTER_CHECKS`, each listing the controls it judges: the organisation controls of
     `catalog` (`judged_by: organisation`), sorted; `policyengine checks` lists these."""
-    controls = tuple(sorted(c.key for c in catalog.judged("organisation")))
+    controls = tuple(sorted((c.key for c in catalog.judged("organisation")), key=control_order))
     return tuple(replace(c, controls=controls) for c in REGISTER_CHECKS)
 
 

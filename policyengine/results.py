@@ -179,7 +179,8 @@ class CheckInfo:
     """A `Severity` value, or `varies` for a pull-request check whose severity is its
     cause's (`description` says how)."""
     controls: tuple[str, ...]
-    """Control ids (`framework/ID`) its findings count against, sorted."""
+    """Control ids (`framework/ID`) its findings count against, by framework, each in its
+    catalog's order (`catalog.control_order`)."""
     source: str
     """Where it is defined: the policy file, or `pull request` for the PR-* checks."""
     description: str = ""
