@@ -386,14 +386,32 @@ def json_pointer(parts: Sequence[object]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _counted_against(meta: CheckMeta, control: str | None) -> tuple[str, ...]:
+def _counted_against(meta: CheckMeta, finding: Mapping[str, Any]) -> tuple[str, ...]:
     """The controls a finding counts against.
 
-    A finding that names one control narrows the check within that control's framework
+    A finding that names one `control` narrows the check within that control's framework
     only: a missing ATLAS technique fails `atlas/<id>` and still fails the NIST or ISO
     controls the check evidences, but not the other ATLAS techniques of the same check.
+    A finding that names `controls` (`lib.result.item_controls`) fails exactly those, a
+    subset of its check's `custom.controls`: a placeholder AI task fails MAP 2.1, not the
+    MAP 2.2 and 3.3 that the check's out-of-scope uses serve. Raises `PolicyError` when
+    that list names a control its check does not declare, or comes with `control`.
     """
     keys = meta.control_keys()
+    subset = finding.get("controls")
+    if subset is not None:
+        where = f"{meta.file}:{meta.line}: check {meta.id}"
+        if "control" in finding:
+            raise PolicyError(f"{where}: a finding names both control and controls")
+        stray = sorted({str(c) for c in subset} - set(keys), key=control_order)
+        if stray:
+            raise PolicyError(
+                f"{where}: a finding at {finding.get('path')!r} names "
+                f"{', '.join(stray)}, not among its custom.controls"
+            )
+        return tuple(sorted({str(c) for c in subset}, key=control_order))
+    raw = finding.get("control")
+    control = str(raw) if raw else None
     if control is None:
         return keys
     framework = control.split("/", 1)[0]
@@ -477,7 +495,7 @@ def finding_key(
     check_id: str, parts: Sequence[object], finding: Mapping[str, Any], model: object
 ) -> str:
     """A finding's identity (`results.Finding.key`): its check id, `element_path` of its
-    path, the control it narrows to and its params, pointers written by `element_path`
+    path, the control(s) it narrows to and its params, pointers written by `element_path`
     too; a legacy finding (its own `msg`, no params) is named by its path alone."""
     raw = finding.get("params")
     params = raw if isinstance(raw, Mapping) else {}
@@ -486,7 +504,10 @@ def finding_key(
         for k, v in sorted(params.items(), key=lambda kv: str(kv[0]))
     }
     control = finding.get("control")
-    key = [check_id, element_path(model, parts), str(control) if control else "", named]
+    narrowed = str(control) if control else ""
+    if isinstance(finding.get("controls"), list):
+        narrowed = ",".join(sorted((str(c) for c in finding["controls"]), key=control_order))
+    key = [check_id, element_path(model, parts), narrowed, named]
     return json.dumps(key, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -527,7 +548,6 @@ def collect_outcomes(
         path_list = raw_path if isinstance(raw_path, list) else []
         parts = [p for p in path_list if isinstance(p, str | int)]
         line, column = doc.locate(parts)
-        control = d.get("control")
         findings.setdefault(rule_id, []).append(
             Finding(
                 check_id=rule_id,
@@ -536,7 +556,7 @@ def collect_outcomes(
                 pointer=json_pointer(parts),
                 line=line,
                 column=column,
-                controls=_counted_against(meta, str(control) if control else None),
+                controls=_counted_against(meta, d),
                 key=finding_key(rule_id, parts, d, said),
                 hint=meta.hint,
                 **_structured(meta, d, said),

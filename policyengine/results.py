@@ -148,7 +148,7 @@ class Finding:
     key: str = ""
     """The finding's identity, the same on both sides of a pull request whatever moved
     around it: the check id, the path of the element at fault with each list index written
-    as that element's `id` (or its own value), the control it narrows to, and its params
+    as that element's `id` (or its own value), the controls it narrows to, and its params
     (pointers written the same way). Never the message text. "" for a pull request's own
     findings (PR-*), which exist on one side only."""
     hint: str = ""

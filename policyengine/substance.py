@@ -107,26 +107,67 @@ class _Field:
     """How a message names the field, ending with the noun of what it belongs to."""
     sentence: bool
     """A sentence is expected (too few words is a finding too), not a name."""
+    controls: tuple[str, ...] = ()
+    """The controls of the check that this field serves (a subset of its METADATA's
+    `custom.controls`), which a placeholder in it fails; () for all of them."""
 
+
+_CONTEXT_AND_DOCS = ("nist-ai-rmf/MAP 1.1", "iso42001/A.6.2.2")
 
 _FIELDS = (
-    _Field("TM-TEXT-001", ("metadata", "name"), "metadata.name of model", False),
-    _Field("TM-TEXT-001", ("metadata", "owner"), "metadata.owner of model", False),
-    _Field("TM-TEXT-001", ("system", "description"), "system.description of model", True),
-    _Field("TM-TEXT-001", ("system", "intended_purpose"), "system.intended_purpose of model", True),
+    # What names the system and its owner is part of its context and its documentation.
+    _Field("TM-TEXT-001", ("metadata", "name"), "metadata.name of model", False, _CONTEXT_AND_DOCS),
     _Field(
-        "TM-TEXT-001", ("system", "deployment_context"), "system.deployment_context of model", True
+        "TM-TEXT-001", ("metadata", "owner"), "metadata.owner of model", False, _CONTEXT_AND_DOCS
     ),
-    _Field("TM-TEXT-001", ("system", "human_oversight"), "system.human_oversight of model", True),
-    _Field("TM-TEXT-001", ("system", "users", "*"), "a user in system.users of model", False),
     _Field(
-        "TM-TEXT-006", ("system", "ai_tasks", "*"), "an AI task in system.ai_tasks of model", False
+        "TM-TEXT-001",
+        ("system", "description"),
+        "system.description of model",
+        True,
+        ("iso42001/A.6.2.2", "iso42001/A.9.4"),
+    ),
+    _Field(
+        "TM-TEXT-001",
+        ("system", "intended_purpose"),
+        "system.intended_purpose of model",
+        True,
+        ("nist-ai-rmf/MAP 1.1", "iso42001/A.6.2.2", "iso42001/A.9.4"),
+    ),
+    _Field(
+        "TM-TEXT-001",
+        ("system", "deployment_context"),
+        "system.deployment_context of model",
+        True,
+        ("nist-ai-rmf/MAP 1.1",),
+    ),
+    _Field(
+        "TM-TEXT-001",
+        ("system", "human_oversight"),
+        "system.human_oversight of model",
+        True,
+        ("nist-ai-rmf/MAP 3.5", "iso42001/A.9.2"),
+    ),
+    _Field(
+        "TM-TEXT-001",
+        ("system", "users", "*"),
+        "a user in system.users of model",
+        False,
+        ("nist-ai-rmf/MAP 1.1",),
+    ),
+    _Field(
+        "TM-TEXT-006",
+        ("system", "ai_tasks", "*"),
+        "an AI task in system.ai_tasks of model",
+        False,
+        ("nist-ai-rmf/MAP 2.1",),
     ),
     _Field(
         "TM-TEXT-006",
         ("system", "out_of_scope_uses", "*"),
         "a use in system.out_of_scope_uses of model",
         False,
+        ("nist-ai-rmf/MAP 2.2", "nist-ai-rmf/MAP 3.3"),
     ),
     _Field(
         "TM-TEXT-007",
@@ -203,9 +244,10 @@ KINDS = {"placeholder": "placeholder text", "short": "too short to state anythin
 
 def placeholders(model: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The `input.facts.placeholders` of a model: one entry per hollow text, in field order,
-    `{check, path, field, owner, kind}`: the check that reports it, the path of the text,
-    how to name the field, the path of what names its owner (an id, a control; the model's
-    id for the model's own fields), and what is wrong (`KINDS`)."""
+    `{check, path, field, owner, kind, controls}`: the check that reports it, the path of
+    the text, how to name the field, the path of what names its owner (an id, a control;
+    the model's id for the model's own fields), what is wrong (`KINDS`), and the check's
+    controls the field serves, which the finding fails (empty: all of the check's)."""
     found = []
     for spec in _FIELDS:
         for path, text in _texts(model, spec.path, ()):
@@ -219,6 +261,7 @@ def placeholders(model: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "field": spec.name,
                     "owner": _owner(model, path),
                     "kind": KINDS[kind],
+                    "controls": list(spec.controls),
                 }
             )
     return found

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from policyengine.policyset import load_policy_set
 from policyengine.substance import hollow, placeholder_document, placeholders
 
 
@@ -36,19 +40,20 @@ def test_facts_name_the_check_the_field_and_its_owner() -> None:
     assert placeholders(model) == [
         {"check": "TM-TEXT-001", "path": ["system", "intended_purpose"],
          "field": "system.intended_purpose of model", "owner": ["metadata", "id"],
-         "kind": "placeholder text"},
+         "kind": "placeholder text",
+         "controls": ["nist-ai-rmf/MAP 1.1", "iso42001/A.6.2.2", "iso42001/A.9.4"]},
         {"check": "TM-TEXT-001", "path": ["system", "users", 1],
          "field": "a user in system.users of model", "owner": ["metadata", "id"],
-         "kind": "placeholder text"},
+         "kind": "placeholder text", "controls": ["nist-ai-rmf/MAP 1.1"]},
         {"check": "TM-TEXT-002", "path": ["threats", 0, "assumptions", 0],
          "field": "an assumption of threat", "owner": ["threats", 0, "id"],
-         "kind": "too short to state anything"},
+         "kind": "too short to state anything", "controls": []},
         {"check": "TM-TEXT-002", "path": ["threats", 0, "assumptions", 1],
          "field": "an assumption of threat", "owner": ["threats", 0, "id"],
-         "kind": "too short to state anything"},
+         "kind": "too short to state anything", "controls": []},
         {"check": "TM-TEXT-003", "path": ["compliance", "waivers", 0, "reason"],
          "field": "the reason of the waiver of", "owner": ["compliance", "waivers", 0, "control"],
-         "kind": "placeholder text"},
+         "kind": "placeholder text", "controls": []},
     ]  # fmt: skip
 
 
@@ -118,3 +123,18 @@ def test_placeholder_documents(text: str) -> None:
 )
 def test_documents_with_statements_are_evidence(text: str) -> None:
     assert not placeholder_document(text)
+def test_each_field_fails_only_controls_its_check_declares(repo_root: Path) -> None:
+    # Every field of the hollow model is "x": each narrowed field names a subset of its
+    # check's METADATA controls (evaluate refuses any other), and the TM-TEXT-006 fields
+    # split its controls between them.
+    model = yaml.safe_load((repo_root / "tests/data/hollow/models/hollow.yaml").read_text())
+    checks = load_policy_set([repo_root / "policies"]).checks
+    found = placeholders(model)
+    assert {p["check"] for p in found} >= {"TM-TEXT-001", "TM-TEXT-006"}
+    for p in found:
+        assert set(p["controls"]) <= set(checks[p["check"]].control_keys()), p
+    narrowed = {tuple(p["path"][:2]): p["controls"] for p in found if p["check"] == "TM-TEXT-006"}
+    assert narrowed == {
+        ("system", "ai_tasks"): ["nist-ai-rmf/MAP 2.1"],
+        ("system", "out_of_scope_uses"): ["nist-ai-rmf/MAP 2.2", "nist-ai-rmf/MAP 3.3"],
+    }

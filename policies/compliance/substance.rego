@@ -34,7 +34,7 @@ import data.lib.result
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-001", found) if {
-	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+	found := [_item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}, p.controls) |
 		some p in _placeholders
 		p.check == "TM-TEXT-001"
 	]
@@ -64,7 +64,7 @@ deny contains result.each("TM-TEXT-001", found) if {
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-002", found) if {
-	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+	found := [_item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}, p.controls) |
 		some p in _placeholders
 		p.check == "TM-TEXT-002"
 	]
@@ -92,7 +92,7 @@ deny contains result.each("TM-TEXT-002", found) if {
 #   rule_out: >-
 #     Not by a waiver: the text of a waiver or exclusion is what this check reads; fix it.
 deny contains result.each("TM-TEXT-003", found) if {
-	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+	found := [_item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}, p.controls) |
 		some p in _placeholders
 		p.check == "TM-TEXT-003"
 	]
@@ -126,7 +126,7 @@ not_applicable contains "TM-TEXT-003" if {
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-004", found) if {
-	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+	found := [_item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}, p.controls) |
 		some p in _placeholders
 		p.check == "TM-TEXT-004"
 	]
@@ -162,7 +162,7 @@ not_applicable contains "TM-TEXT-004" if {
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-005", found) if {
-	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+	found := [_item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}, p.controls) |
 		some p in _placeholders
 		p.check == "TM-TEXT-005"
 	]
@@ -193,7 +193,7 @@ not_applicable contains "TM-TEXT-005" if count(object.get(input.model, "red_team
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-006", found) if {
-	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+	found := [_item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}, p.controls) |
 		some p in _placeholders
 		p.check == "TM-TEXT-006"
 	]
@@ -223,7 +223,7 @@ deny contains result.each("TM-TEXT-006", found) if {
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-TEXT-007", found) if {
-	found := [result.item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}) |
+	found := [_item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}, p.controls) |
 		some p in _placeholders
 		p.check == "TM-TEXT-007"
 	]
@@ -233,6 +233,12 @@ deny contains result.each("TM-TEXT-007", found) if {
 not_applicable contains "TM-TEXT-007" if {
 	count([i | some s in object.get(input.model, "surfaces", []); some i in object.get(s, "interfaces", [])]) == 0
 }
+
+# A hollow text fails the controls its field serves (p.controls, a subset of its check's
+# custom.controls, which policyengine verifies), or all of its check's when none are named.
+_item(path, params, controls) := result.item(path, params) if count(controls) == 0
+
+_item(path, params, controls) := result.item_controls(path, params, controls) if count(controls) > 0
 
 # The hollow texts Python listed (policyengine/substance.py), each as a batch item
 # (lib.result says why); the text itself is shown by pointer, never carried by the engine.

@@ -40,6 +40,12 @@ item(path, params) := {"path": path, "params": params}
 # description: One item of `each` that counts against one control of the check only.
 item_control(path, params, control) := {"path": path, "params": params, "control": control}
 
+# METADATA
+# description: >-
+#   One item of `each` that counts against some of the check's controls only (a subset of
+#   its custom.controls, checked by policyengine).
+item_controls(path, params, controls) := {"path": path, "params": params, "controls": controls}
+
 # Legacy shapes, for a team check that declares no custom.message and writes its own text.
 # Its message is shown as the policy wrote it; a message holding a quote, a backslash or a
 # control character is an engine error on both engines (regopy cannot carry such text).

@@ -34,8 +34,9 @@ class EngineOutput:
 
     deny: tuple[Mapping[str, Any], ...]
     """Findings: `rule_id`, `path` and `params` (or, from a legacy team check, `msg`
-    instead of `params`), optional `control`; sorted by `(rule_id, path, params or msg,
-    control)` so that both engines give the same order."""
+    instead of `params`), optional `control` or `controls` (the subset of its check's
+    controls it fails); sorted by `(rule_id, path, params or msg, the rest)` so that both
+    engines give the same order."""
     not_applicable: frozenset[str]
     """Ids of the checks that do not apply to this input."""
 
@@ -90,7 +91,10 @@ _MALFORMED = (
 )
 
 _SHAPES = (frozenset({"path", "params"}), frozenset({"path", "msg"}))
-"""The fields of a finding besides `rule_id` and the optional `control`."""
+"""The fields of a finding besides `rule_id` and the optional `control` or `controls`."""
+
+_NARROWING = frozenset({"rule_id", "control", "controls"})
+"""`rule_id` and the optional fields that say which of its check's controls it fails."""
 
 
 def _findings(element: object, plain: Callable[[object], bool]) -> list[dict[str, Any]]:
@@ -113,15 +117,21 @@ def _findings(element: object, plain: Callable[[object], bool]) -> list[dict[str
 
 
 def _well_formed(d: object, plain: Callable[[object], bool]) -> bool:
-    if not isinstance(d, dict) or frozenset(d) - {"rule_id", "control"} not in _SHAPES:
+    if not isinstance(d, dict) or frozenset(d) - _NARROWING not in _SHAPES:
         return False
     return (
         plain(d.get("rule_id"))
         and _pointer(d["path"], plain)
         and ("control" not in d or plain(d["control"]))
+        and ("controls" not in d or _controls(d["controls"], plain))
         and ("msg" not in d or plain(d["msg"]))
         and ("params" not in d or _params(d["params"], plain))
     )
+
+
+def _controls(value: object, plain: Callable[[object], bool]) -> bool:
+    """A finding's `controls`: a non-empty list of plain texts."""
+    return isinstance(value, list) and bool(value) and all(plain(c) for c in value)
 
 
 def _plain(value: object) -> bool:

@@ -161,3 +161,73 @@ def test_placeholder_evidence_is_not_filed(tmp_path: Path) -> None:
     assert not filed("todo.md")
     assert not filed("lorem.md")
     assert filed("scan.pdf")  # binary: no text to judge
+def _controls_of(doc: dict, model_id: str) -> dict[str, str]:  # type: ignore[type-arg]
+    model = next(m for m in doc["models"] if m["id"] == model_id)
+    return {c["control"]: c["status"] for c in model["controls"]}
+
+
+def test_a_hollow_field_fails_only_the_controls_it_serves(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # TM-TEXT-006 guards MAP 2.1 (the AI tasks), MAP 2.2 and 3.3 (the out-of-scope uses): a
+    # placeholder AI task fails MAP 2.1 only, a placeholder use MAP 2.2 and 3.3 only.
+    root = tmp_path / "examples"
+    shutil.copytree(DATA.parents[1] / "examples", root)
+    model = root / "models" / "partner-classifier.yaml"
+    text = model.read_text(encoding="utf-8")
+    _, before = _check(capsys, root, "--allow-unknown-history")
+    model.write_text(text.replace("ai_tasks: [classification]", "ai_tasks: [x]"), "utf-8")
+    _, task = _check(capsys, root, "--allow-unknown-history")
+    model.write_text(
+        text.replace("out_of_scope_uses: [credit decisions,", "out_of_scope_uses: [TBD,"), "utf-8"
+    )
+    _, use = _check(capsys, root, "--allow-unknown-history")
+    old = _controls_of(before, "partner-classifier")
+    assert {old[k] for k in ("nist-ai-rmf/MAP 2.1", "nist-ai-rmf/MAP 2.2")} == {"satisfied"}
+    after_task, after_use = (
+        _controls_of(task, "partner-classifier"),
+        _controls_of(use, "partner-classifier"),
+    )
+    assert after_task["nist-ai-rmf/MAP 2.1"] == "partial"
+    assert after_task["nist-ai-rmf/MAP 2.2"] == old["nist-ai-rmf/MAP 2.2"]
+    assert after_task["nist-ai-rmf/MAP 3.3"] == old["nist-ai-rmf/MAP 3.3"]
+    assert after_use["nist-ai-rmf/MAP 2.1"] == old["nist-ai-rmf/MAP 2.1"]
+    assert after_use["nist-ai-rmf/MAP 2.2"] == "partial"
+    assert after_use["nist-ai-rmf/MAP 3.3"] == "partial"
+
+
+NARROWING_CHECK = """package team.narrowed
+
+import data.lib.result
+
+# METADATA
+# title: A check whose finding names a control it does not declare
+# custom:
+#   id: TM-TEAM-900
+#   severity: low
+#   judges: ["threats"]
+#   message: "threat {threat} is wrong"
+#   controls: {nist-ai-rmf: ["MAP 2.1"]}
+deny contains result.each("TM-TEAM-900", [result.item_controls(["threats", 0], _params, _stray)])
+
+_params := {"threat": ["threats", 0, "id"]}
+
+_stray := ["nist-ai-rmf/MAP 9.9"]
+"""
+
+
+def test_a_finding_may_narrow_only_to_controls_its_check_declares(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shutil.copytree(DATA / "hollow", tmp_path / "repo")
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "narrowed.rego").write_text(NARROWING_CHECK, encoding="utf-8")
+    code = main(
+        ["check", str(tmp_path / "repo"), *AS_OF, "--allow-unknown-history",
+         "--policy", str(tmp_path / "team")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "check TM-TEAM-900" in err
+    assert "names nist-ai-rmf/MAP 9.9, not among its custom.controls" in err
+    assert "Traceback" not in err
