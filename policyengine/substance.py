@@ -110,9 +110,44 @@ class _Field:
     controls: tuple[str, ...] = ()
     """The controls of the check that this field serves (a subset of its METADATA's
     `custom.controls`), which a placeholder in it fails; () for all of them."""
+    types: frozenset[str] | None = None
+    """For a field of an asset: the asset types it is read on (None: every type)."""
+    except_types: frozenset[str] = frozenset()
+    """For a field of an asset: the asset types it is not read on (another entry is)."""
+
+    def reads(self, model: Mapping[str, Any], path: tuple[str | int, ...]) -> bool:
+        """Whether this entry reads the text at `path` (the asset type filters)."""
+        if self.types is None and not self.except_types:
+            return True
+        assets = model.get("assets") or []
+        i = path[1] if len(path) > 1 and path[0] == "assets" else None
+        if not isinstance(i, int) or i >= len(assets) or not isinstance(assets[i], Mapping):
+            return False
+        kind = assets[i].get("type")
+        return (self.types is None or kind in self.types) and kind not in self.except_types
 
 
 _CONTEXT_AND_DOCS = ("nist-ai-rmf/MAP 1.1", "iso42001/A.6.2.2")
+
+# An asset named "x" inventories nothing (A.6.2.3); an ML library or its components named
+# or versioned "x" document no tooling (A.4.4); the ML libraries and serving infrastructure
+# are what documents where the system runs (A.4.5, TM-ISO-032).
+_TOOLING = frozenset({"ml_library"})
+_RUNNING = frozenset({"ml_library", "serving_infrastructure"})
+_DESIGN = ("iso42001/A.6.2.3",)
+_TOOLS = ("iso42001/A.4.4",)
+
+# A red-team record is what a threat's validation rests on (TM-EVAL-001: MEASURE 1.2, 9.1,
+# A.6.2.4): who performed it also decides its independence (MEASURE 1.3) and is part of
+# the exercise's record (MEASURE 2.1); what it found is a result (MEASURE 2.7).
+_PERFORMER = (
+    "nist-ai-rmf/MEASURE 1.2",
+    "nist-ai-rmf/MEASURE 1.3",
+    "nist-ai-rmf/MEASURE 2.1",
+    "nist-ai-rmf/MEASURE 2.7",
+    "iso42001/A.6.2.4",
+)
+_RESULT = ("nist-ai-rmf/MEASURE 1.2", "nist-ai-rmf/MEASURE 2.7", "iso42001/9.1", "iso42001/A.6.2.4")
 
 _FIELDS = (
     # What names the system and its owner is part of its context and its documentation.
@@ -228,13 +263,59 @@ _FIELDS = (
         False,
     ),
     _Field(
-        "TM-TEXT-005", ("red_team", "*", "performed_by"), "performed_by of red-team exercise", False
+        "TM-TEXT-005",
+        ("red_team", "*", "performed_by"),
+        "performed_by of red-team exercise",
+        False,
+        _PERFORMER,
     ),
     _Field(
         "TM-TEXT-005",
         ("red_team", "*", "findings", "*", "title"),
         "the title of a finding of red-team exercise",
         False,
+        _RESULT,
+    ),
+    _Field(
+        "TM-TEXT-008",
+        ("assets", "*", "name"),
+        "the name of asset",
+        False,
+        (*_TOOLS, "iso42001/A.4.5", *_DESIGN),
+        types=_TOOLING,
+    ),
+    _Field(
+        "TM-TEXT-008",
+        ("assets", "*", "name"),
+        "the name of asset",
+        False,
+        ("iso42001/A.4.5", *_DESIGN),
+        types=_RUNNING - _TOOLING,
+    ),
+    _Field(
+        "TM-TEXT-008",
+        ("assets", "*", "name"),
+        "the name of asset",
+        False,
+        _DESIGN,
+        except_types=_RUNNING,
+    ),
+    _Field(
+        "TM-TEXT-008", ("assets", "*", "version"), "the version of asset", False, _TOOLS, _TOOLING
+    ),
+    _Field(
+        "TM-TEXT-008",
+        ("assets", "*", "components", "*", "name"),
+        "a component name of asset",
+        False,
+        _TOOLS,
+    ),
+    _Field(
+        "TM-TEXT-008",
+        ("assets", "*", "components", "*", "version"),
+        "a component version of asset",
+        False,
+        _TOOLS,
     ),
 )
 
@@ -252,7 +333,7 @@ def placeholders(model: Mapping[str, Any]) -> list[dict[str, Any]]:
     for spec in _FIELDS:
         for path, text in _texts(model, spec.path, ()):
             kind = hollow(text, sentence=spec.sentence)
-            if kind is None:
+            if kind is None or not spec.reads(model, path):
                 continue
             found.append(
                 {
@@ -291,6 +372,6 @@ def _owner(model: Mapping[str, Any], path: tuple[str | int, ...]) -> list[str | 
         entry = entries[path[2]] if path[2] < len(entries) else {}
         key = "control" if isinstance(entry, Mapping) and "control" in entry else "technique"
         return [path[0], path[1], path[2], key]
-    if path[0] in ("threats", "controls", "red_team", "surfaces") and len(path) > 1:
+    if path[0] in ("threats", "controls", "red_team", "surfaces", "assets") and len(path) > 1:
         return [path[0], path[1], "id"]
     return ["metadata", "id"]

@@ -142,14 +142,17 @@ not_applicable contains "TM-TEXT-004" if {
 # title: Red-team exercises name who performed them and what they found
 # description: >-
 #   Whether an exercise was independent, and what it can be trusted for, depends on who
-#   performed it; "x" says neither. A finding titled "x" says nothing of what was found.
+#   performed it; "x" says neither. A finding titled "x" says nothing of what was found,
+#   and a threat validated by it (TM-EVAL-001) rests on nothing.
 # custom:
 #   id: TM-TEXT-005
 #   severity: medium
 #   guard: true
 #   judges: ["red_team"]
 #   absent: no red-team exercise in this model
-#   controls: {nist-ai-rmf: ["MEASURE 1.3", "MEASURE 2.1", "MEASURE 2.7"]}
+#   controls:
+#     nist-ai-rmf: ["MEASURE 1.2", "MEASURE 1.3", "MEASURE 2.1", "MEASURE 2.7"]
+#     iso42001: ["9.1", "A.6.2.4"]
 #   message: "{field} {owner} is {kind}: '{text}'"
 #   rationale: >-
 #     Who performed an exercise decides whether it was independent and what it can be
@@ -233,6 +236,40 @@ deny contains result.each("TM-TEXT-007", found) if {
 not_applicable contains "TM-TEXT-007" if {
 	count([i | some s in object.get(input.model, "surfaces", []); some i in object.get(s, "interfaces", [])]) == 0
 }
+
+# METADATA
+# title: Assets are named, and ML libraries versioned, in substance
+# description: >-
+#   An inventory of assets named "x" documents no design (TM-ISO-040 counts the assets on
+#   surfaces), and an ML library "x" at version "x" with a component "x" pins nothing
+#   (TM-ISO-031) nor says where the system runs (TM-ISO-032).
+# custom:
+#   id: TM-TEXT-008
+#   severity: medium
+#   guard: true
+#   judges: ["assets"]
+#   absent: no asset in this model
+#   controls: {iso42001: ["A.4.4", "A.4.5", "A.6.2.3"]}
+#   message: "{field} {owner} is {kind}: '{text}'"
+#   rationale: >-
+#     An asset inventory is documentation only when each entry names a real thing, and an
+#     ML library is pinned only by real names and versions.
+#   hint: >-
+#     Name each asset as its owners know it (the model, service or library), and give ML
+#     libraries and their components the versions in use.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
+deny contains result.each("TM-TEXT-008", found) if {
+	found := [_item(p.path, {"field": p.field, "owner": p.owner, "kind": p.kind, "text": p.path}, p.controls) |
+		some p in _placeholders
+		p.check == "TM-TEXT-008"
+	]
+	count(found) > 0
+}
+
+not_applicable contains "TM-TEXT-008" if count(object.get(input.model, "assets", [])) == 0
 
 # A hollow text fails the controls its field serves (p.controls, a subset of its check's
 # custom.controls, which policyengine verifies), or all of its check's when none are named.

@@ -83,11 +83,23 @@ test_hollow_field_fails_only_the_controls_it_serves if {
 		with input.facts as f
 }
 
+test_hollow_asset_names_fail_what_they_document if {
+	# An ML library "x" documents no tooling, where the system runs or its design; an
+	# inference API "x" only its design (policyengine/substance.py chooses per asset type).
+	lib := {"check": "TM-TEXT-008", "path": ["assets", 1, "name"], "field": "the name of asset", "owner": ["assets", 1, "id"], "kind": "placeholder text", "controls": ["iso42001/A.4.4", "iso42001/A.4.5", "iso42001/A.6.2.3"]}
+	api := {"check": "TM-TEXT-008", "path": ["assets", 0, "name"], "field": "the name of asset", "owner": ["assets", 0, "id"], "kind": "placeholder text", "controls": ["iso42001/A.6.2.3"]}
+	m := testdata.model
+	f := object.union(testdata.facts, {"placeholders": [lib, api]})
+	testdata.found(substance.deny) == {_finding(lib), _finding(api)} with input.model as m
+		with input.facts as f
+}
+
 test_nothing_to_decide_not_applicable if {
-	# TM-TEXT-003, -004, -005 and -007 judge decisions, controls, exercises and interfaces.
+	# TM-TEXT-003, -004, -005, -007 and -008 judge decisions, controls, exercises,
+	# interfaces and assets.
 	m := {"threats": [{"id": "T-1"}], "controls": [], "red_team": [], "compliance": {}, "surfaces": [{"id": "s", "layer": "retrieval"}]}
 	f := testdata.facts
-	{"TM-TEXT-003", "TM-TEXT-004", "TM-TEXT-005", "TM-TEXT-007"} == substance.not_applicable with input.model as m
+	{"TM-TEXT-003", "TM-TEXT-004", "TM-TEXT-005", "TM-TEXT-007", "TM-TEXT-008"} == substance.not_applicable with input.model as m
 		with input.facts as f
 }
 
