@@ -1329,6 +1329,18 @@ def _needed_files(reader: RefReader, ref: str, models: Sequence[str]) -> list[st
     return sorted(needed)
 
 
+def _register_files(reader: RefReader, ref: str, path: str) -> list[str]:
+    """The organisation register at `path` (relative to the root) and the document files
+    it cites, as they are at `ref`; none when it did not exist there. A register that does
+    not parse at `ref` is exported alone (its errors are the base's)."""
+    text = reader.file_at(ref, path)
+    if text is None:
+        return []
+    register = parse_register(text, path)
+    documents = register.documents if register is not None else ()
+    return [path, *(d.path for d in documents if d.path)]
+
+
 def _under(path: str, prefix: str) -> bool:
     return prefix in (".", "") or path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
@@ -1410,6 +1422,9 @@ def run_pull_request(
             olds |= {renamed[h] for h in head_paths if h in renamed}
             needed = _needed_files(reader, base, sorted(o for o in olds if o.endswith(_YAML)))
             needed += reader.tree_files(base, list(code))
+            # The base's register and its documents: its findings are judged once per
+            # repository on both sides, so the base must read its own to tell new ones.
+            needed += _register_files(reader, base, judge.config.register)
         base_root = reader.export(base, Path(tmp) / "base", needed)
         if changed_only:
             base_paths = _selected(base_root, olds, wanted, judge.config)
