@@ -123,6 +123,8 @@ def test_placeholder_documents(text: str) -> None:
 )
 def test_documents_with_statements_are_evidence(text: str) -> None:
     assert not placeholder_document(text)
+
+
 def test_each_field_fails_only_controls_its_check_declares(repo_root: Path) -> None:
     # Every field of the hollow model is "x": each narrowed field names a subset of its
     # check's METADATA controls (evaluate refuses any other), and the TM-TEXT-006 fields

@@ -207,6 +207,8 @@ def test_placeholder_evidence_is_not_filed(tmp_path: Path) -> None:
     assert not filed("todo.md")
     assert not filed("lorem.md")
     assert filed("scan.pdf")  # binary: no text to judge
+
+
 def _controls_of(doc: dict, model_id: str) -> dict[str, str]:  # type: ignore[type-arg]
     model = next(m for m in doc["models"] if m["id"] == model_id)
     return {c["control"]: c["status"] for c in model["controls"]}
