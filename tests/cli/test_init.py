@@ -91,7 +91,70 @@ def test_init_writes_the_config_a_model_two_workflows_and_pre_commit(started: Pa
     for name in STARTER:
         text = (started / name).read_text(encoding="utf-8")
         assert "@" + "VERSION@" not in text and "@" + "TODAY@" not in text
-    assert f'"policyengine=={__version__}"' in (started / WORKFLOWS[0]).read_text(encoding="utf-8")
+    for name in (*WORKFLOWS, ".pre-commit-config.yaml"):
+        assert_installs_this_repository_not_a_pypi_name((started / name).read_text("utf-8"))
+
+
+PLACEHOLDER = "https://SET-ME.invalid/policyengine.git"
+"""Where the written files install policyengine from until the user says: `.invalid` is
+reserved (RFC 2606) and never resolves, so nothing is installed from a name we do not own."""
+
+# `pip install policyengine`, with or without a version: on PyPI that name is another project
+_PYPI_NAME = re.compile(r"""pip[^\n]*\binstall\b[^\n]*(?<![/+.\w-])["']?policyengine\b(?![./])""")
+
+
+def assert_installs_this_repository_not_a_pypi_name(text: str) -> None:
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert _PYPI_NAME.search(code) is None, text
+    assert "additional_dependencies" not in text
+    assert PLACEHOLDER in text
+
+
+@pytest.mark.parametrize(
+    ("line", "bare"),
+    [
+        ('python -m pip install "policyengine==0.1.0"', True),
+        ("pip install policyengine", True),
+        ("pip install -U 'policyengine'", True),
+        ('python -m pip install "$POLICYENGINE_SOURCE"', False),
+        (f'pip install "git+{PLACEHOLDER}@v0.1.0"', False),
+        ('python -m pip install "$GITHUB_ACTION_PATH"', False),
+    ],
+    ids=["pinned", "bare", "quoted", "variable", "git-url", "action-path"],
+)
+def test_the_pypi_name_pattern(line: str, bare: bool) -> None:
+    assert (_PYPI_NAME.search(line) is not None) is bare
+
+
+def test_the_readme_recipes_install_this_repository_not_a_pypi_name() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(?:yaml|sh)\n(.*?)```", readme, flags=re.S)
+    installs = [b for b in blocks if "install" in b and "SET-ME" in b]
+    assert len(installs) >= 3  # the GitHub and GitLab recipes, the code-drift step
+    for block in blocks:
+        assert _PYPI_NAME.search(block) is None, block
+
+
+def test_the_written_workflows_install_from_the_source_they_name(started: Path) -> None:
+    """Each workflow installs `$POLICYENGINE_SOURCE`, a git URL at this version's tag, and
+    stops with a message while it is the placeholder."""
+    for name in WORKFLOWS:
+        flow = yaml.safe_load((started / name).read_text(encoding="utf-8"))
+        assert flow["env"]["POLICYENGINE_SOURCE"] == f"git+{PLACEHOLDER}@v{__version__}"
+        steps = [s for job in flow["jobs"].values() for s in job["steps"]]
+        (install,) = [s for s in steps if s.get("name") == "Install policyengine"]
+        script = install["run"]
+        assert 'python -m pip install "$POLICYENGINE_SOURCE"' in script
+        env = {**os.environ, "POLICYENGINE_SOURCE": flow["env"]["POLICYENGINE_SOURCE"]}
+        env["GITHUB_WORKFLOW_REF"] = name
+        # only the guard: the install line is never reached with the placeholder
+        guard = script.split("python -m pip")[0]
+        got = subprocess.run(["bash", "-c", guard], env=env, capture_output=True, text=True)
+        assert got.returncode == 2
+        assert got.stdout.startswith("::error::set POLICYENGINE_SOURCE in " + name)
+        env["POLICYENGINE_SOURCE"] = "git+https://git.example.com/tools/policyengine.git@v0.1.0"
+        got = subprocess.run(["bash", "-c", guard], env=env, capture_output=True, text=True)
+        assert (got.returncode, got.stdout) == (0, "")
 
 
 def test_init_then_check_passes_in_an_empty_folder(
@@ -277,10 +340,14 @@ def _selects(hook: dict[str, Any], path: str) -> bool:
 def test_the_pre_commit_files_parse_and_select_the_models(
     started: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (local,) = load_config(str(started / ".pre-commit-config.yaml"))["repos"]
-    (generated,) = local["hooks"]
+    (remote,) = load_config(str(started / ".pre-commit-config.yaml"))["repos"]
+    # this repository's own hook at this version's tag, never a PyPI package by name
+    assert (remote["repo"], remote["rev"]) == (PLACEHOLDER, f"v{__version__}")
+    (override,) = remote["hooks"]
     (published,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
-    assert generated["additional_dependencies"] == [f"policyengine=={__version__}"]
+    assert override["id"] == published["id"] == "policyengine-validate"
+    assert set(override) <= {"id", "files"}
+    generated = {**published, **override}
     monkeypatch.chdir(started)
     (started / "docs").mkdir()
     (started / "docs" / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
