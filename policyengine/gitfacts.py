@@ -808,6 +808,26 @@ def _verify(g: _Git, ref: str) -> str:
     return sha
 
 
+def _merge_base(g: _Git, base: str, base_sha: str, head_sha: str) -> str:
+    """The merge base of two commits. Raises GitError when they have none in the history
+    at hand, which in a shallow clone (`git fetch --depth 1 origin main`) means history is
+    missing: then the message says how to fetch it, as for a missing ref."""
+    proc = g._call(["merge-base", base_sha, head_sha])
+    if proc.returncode == 0:
+        return proc.stdout.decode("ascii", "replace").strip()
+    msg = proc.stderr.decode("utf-8", "replace").strip()
+    if g.is_shallow():
+        raise GitError(
+            f"no merge base of {base!r} and the head in {g.top}: the clone is shallow, so "
+            "their common history is missing; fetch it with fetch-depth: 0 (or git fetch "
+            "--unshallow)"
+        )
+    raise GitError(
+        f"no merge base of {base!r} and the head in {g.top}: they share no history"
+        + (f" ({msg})" if msg else "")
+    )
+
+
 def _renamed_since(g: _Git, sha: str, rel: str) -> str | None:
     """The path `rel` (now, in the working tree) had at commit `sha`, through a rename."""
     raw = g.run("diff", "-M", "-z", "--name-status", "--diff-filter=R", sha, "--", *_MODEL_GLOBS)
@@ -997,7 +1017,7 @@ class RefReader:
         g, root = self._g, self.root
         base_sha = self.commit(base)
         head_sha = self.commit(head) if head is not None else self.commit("HEAD")
-        merge_base = g.run("merge-base", base_sha, head_sha).strip()
+        merge_base = _merge_base(g, base, base_sha, head_sha)
         args = ["diff", "-z", "--name-status", "-M", "--no-ext-diff", merge_base]
         if head is not None:
             args.append(head_sha)

@@ -427,6 +427,29 @@ def test_tree_changes_follow_renames_and_list_deletions(repo: Repo, example: str
         tree_changes(repo.root, "nope")
 
 
+def test_no_merge_base_in_a_shallow_clone_says_how_to_fetch(
+    repo: Repo, example: str, tmp_path: Path
+) -> None:
+    # CI's shallow checkout of the pull request, then `git fetch --depth 1 origin main`:
+    # both refs resolve, but the history joining them is not there
+    _, base = reviewed(repo, example)
+    repo.repo.git.branch("main", base)
+    repo.repo.git.checkout("-q", "-b", "pr")
+    repo.commit({"models/x.yaml": "a: 1\n"}, "2026-10-03")
+    repo.repo.git.checkout("-q", "main")
+    repo.commit({"notes.md": "base moved on\n"}, "2026-10-04")
+    clone = tmp_path / "shallow"
+    url = f"file://{repo.root}"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", "pr", url, str(clone)], check=True)
+    fetch = ["fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main"]
+    subprocess.run(["git", "-C", str(clone), *fetch], check=True)
+    with pytest.raises(GitError) as caught:
+        tree_changes(clone, "origin/main")
+    message = str(caught.value)
+    assert "the clone is shallow" in message and "fetch-depth: 0" in message
+    assert "exit status" not in message
+
+
 def test_file_at_and_tree_files(repo: Repo, example: str) -> None:
     repo.commit(
         {".policyengine.yaml": "fail_on: high\n", "p/a.rego": "x", "p/q/b.rego": "y"}, "2026-10-01"

@@ -216,6 +216,13 @@ def verify_pack(folder: Path, key_pem: bytes | None = None, key_name: str = "") 
     )
 
 
+_SIGNATURE_PROBLEM = {
+    "missing": "the pack is not signed (no manifest.sig), so --key cannot check it",
+    "invalid": "the signature does not hold",
+}
+"""Why a pack with no changed, missing or extra file fails, by `PackCheck.signature`."""
+
+
 def check_text(check: PackCheck) -> str:
     """The report of `evidence verify` as text, one fact a line."""
     from ..report import escape
@@ -232,7 +239,7 @@ def check_text(check: PackCheck) -> str:
     lines.append(
         f"{verdict}: {check.files} files listed; {len(check.changed)} changed, "
         f"{len(check.missing)} missing, {len(check.extra)} extra"
-        + ("" if problems or check.clean else "; the signature does not hold")
+        + ("" if problems or check.clean else f"; {_SIGNATURE_PROBLEM[check.signature]}")
     )
     return "\n".join(lines) + "\n"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..loader import PACK_MARKER
-from ..report import STATUS_STYLE, OutputFormat
+from ..report import STATUS_STYLE, OutputFormat, counted
 from ..report.markdown import framework_details_markdown, framework_table_markdown
 from ..results import (
     ControlStatus,
@@ -582,7 +582,7 @@ def reviews_section(sources: PackSources) -> Section:
         f"{link('Review history from git', 'reviews.md')}: "
         + ", ".join(
             f"{md(_label(r))} {r.review.status.value if r.review else 'no verdict'} "
-            f"({len(m.review_history)} review commits)"
+            f"({counted(len(m.review_history), 'review commit')})"
             for r, m in zip(sources.run.models, sources.models, strict=True)
         )
         + ".\n"

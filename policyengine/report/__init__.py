@@ -26,6 +26,12 @@ from typing import ClassVar, assert_never
 from ..results import ControlStatus, Report
 
 
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """`n` and `noun`, plural unless `n` is 1: `1 model`, `2 models`, `0 models`
+    (`plural` for a noun that does not just take an `s`: `counted(2, "entry", "entries")`)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 class Formatter(ABC):
     """Turns a command's report into the bytes of one report format."""
 

@@ -46,7 +46,16 @@ from ..results import (
     TestResult,
     View,
 )
-from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, StatusStyle, escape, no_view
+from . import (
+    NO_RESULT,
+    STATUS_STYLE,
+    Formatter,
+    OutputFormat,
+    StatusStyle,
+    counted,
+    escape,
+    no_view,
+)
 from .json import judged_findings, review_summary, severity_counts, summarize
 
 _STATUS_ORDER = [
@@ -315,11 +324,14 @@ def _check_text(run: RunResult) -> str:
             found += f"; {len(existing)} already on the base{more}"
     if hidden:
         found += f"; {len(hidden)} below {view.min_severity.value} not printed"
-    skipped = f", {s['skipped_files']} other YAML files skipped" if s["skipped_files"] else ""
+    skipped = (
+        f", {counted(s['skipped_files'], 'other YAML file')} skipped" if s["skipped_files"] else ""
+    )
     if run.provenance is not None:
         lines.extend(provenance_lines(run.provenance))
     lines.append(
-        f"{s['models']} models ({s['valid']} valid, {s['invalid']} invalid){skipped}; {found}"
+        f"{counted(s['models'], 'model')} ({s['valid']} valid, {s['invalid']} invalid)"
+        f"{skipped}; {found}"
     )
     return _join(lines)
 

@@ -221,12 +221,21 @@ def test_signed_pack(examples: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     manifest.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     assert main(["evidence", "verify", str(out)]) == 0  # unsigned check: hashes agree
     assert main(["evidence", "verify", str(out), "--key", str(public)]) == 1
-    assert "signature: invalid" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "signature: invalid" in out_text
+    assert out_text.endswith("; the signature does not hold\n")
 
 
-def test_unsigned_pack_with_key_fails(pack: Path, tmp_path: Path) -> None:
+def test_unsigned_pack_with_key_fails_saying_it_is_not_signed(
+    pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, public = _keys(tmp_path, "ours")
+    capsys.readouterr()
     assert main(["evidence", "verify", str(pack), "--key", str(public)]) == 1
+    out = capsys.readouterr().out
+    assert "signature: missing" in out
+    assert out.endswith("; the pack is not signed (no manifest.sig), so --key cannot check it\n")
+    assert "does not hold" not in out
 
 
 def test_sign_key_not_ed25519(
