@@ -185,7 +185,7 @@ def test_the_register_is_not_counted_as_a_skipped_yaml_file(
     assert doc["summary"]["skipped_files"] == 0
     (examples / "governance" / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
     _, out, _ = _run(capsys, "validate", str(examples), *AS_OF)
-    assert "1 other YAML files skipped" in out
+    assert "1 other YAML file skipped" in out
 
 
 # --- attested is not satisfied --------------------------------------------------------------
