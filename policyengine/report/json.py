@@ -34,6 +34,7 @@ from ..results import (
     DiscoveryReport,
     EvidencePointer,
     Finding,
+    Level,
     Matrix,
     MatrixCell,
     MatrixReport,
@@ -56,8 +57,10 @@ from ..results import (
 )
 from . import Formatter, OutputFormat, escape, no_view
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
+6: `summary.errors` counts the error diagnostics the exit status judges (in pull-request
+mode those the base did not have) and `summary.existing_errors` those the base had.
 5: a control status `"attested"` (met by the organisation register or by system evidence,
 not verified by a check) beside `"satisfied"`; the organisation's controls and the register
 checks' findings are in one repository-level `organisation` section (null for
@@ -289,10 +292,34 @@ def judged_findings(run: RunResult) -> tuple[Finding, ...]:
     )
 
 
+def judged_errors(run: RunResult) -> tuple[Diagnostic, ...]:
+    """The error diagnostics the exit status judges: the run's own, then the register's
+    and every model's; in pull-request mode the run's own and those of the models the
+    base did not have (`ModelDelta.errors`)."""
+    own = tuple(d for d in run.diagnostics if d.level is Level.ERROR)
+    if run.delta is not None:
+        return (*own, *(e for m in run.delta.models for e in m.errors))
+    organisation = run.organisation.diagnostics if run.organisation is not None else ()
+    return (
+        *own,
+        *(d for d in organisation if d.level is Level.ERROR),
+        *(d for m in run.models for d in m.diagnostics if d.level is Level.ERROR),
+    )
+
+
+def existing_errors(run: RunResult) -> tuple[Diagnostic, ...]:
+    """In pull-request mode, the models' error diagnostics the base already had (not
+    judged); none in a plain run."""
+    if run.delta is None:
+        return ()
+    return tuple(e for m in run.delta.models for e in m.existing_errors)
+
+
 def summarize(run: RunResult) -> dict[str, Any]:
-    """Counts over the whole run: models, findings by severity (those the exit status
-    judges; in pull-request mode also those the base already had), control and review
-    statuses. The organisation's controls count once for the repository, not per model."""
+    """Counts over the whole run: models, error diagnostics and findings by severity (those
+    the exit status judges; in pull-request mode also those the base already had), control
+    and review statuses. The organisation's controls count once for the repository, not
+    per model."""
     controls: dict[str, Counter[str]] = {}
     review: Counter[str] = Counter()
     for ctl in run.organisation.controls if run.organisation is not None else ():
@@ -308,6 +335,8 @@ def summarize(run: RunResult) -> dict[str, Any]:
         "valid": sum(1 for m in run.models if m.valid),
         "invalid": sum(1 for m in run.models if not m.valid),
         "skipped_files": run.skipped,
+        "errors": len(judged_errors(run)),
+        "existing_errors": len(existing_errors(run)),
         "findings": severity_counts(judged_findings(run)),
         "existing": severity_counts(existing),
         "controls": {fw: dict(c) for fw, c in sorted(controls.items())},

@@ -45,11 +45,11 @@ from ..results import (
     StatusReport,
     exit_status,
 )
-from . import Formatter, OutputFormat, no_view
+from . import Formatter, OutputFormat, counted, no_view
 from . import escape as _esc
 from .escape import markdown as _md
 from .escape import markdown_code as _code
-from .json import judged_findings, severity_counts
+from .json import existing_errors, judged_errors, judged_findings, severity_counts
 from .text import (
     commit_label,
     explained,
@@ -322,12 +322,21 @@ def _verdict(run: RunResult) -> str:
     mark = ":x: **Fails**" if failed else ":white_check_mark: **Passes**"
     what = "new in this pull request" if run.delta is not None else "findings"
     at_or_above = sum(1 for f in judged if f.severity.rank >= fail_on.rank)
+    errors = len(judged_errors(run))
+    label = "new error" if run.delta is not None else "error"
     line = (
-        f"{mark} at `--fail-on {fail_on.value}`: {len(judged)} {what} ({_counted(judged)}), "
-        f"{at_or_above} at or above {fail_on.value}; {len(run.models)} models, {invalid} invalid"
+        f"{mark} at `--fail-on {fail_on.value}`: "
+        + (f"{counted(errors, label)} (each fails the check), " if errors else "")
+        + f"{len(judged)} {'findings ' if errors else ''}{what} ({_counted(judged)}), "
+        f"{at_or_above} at or above {fail_on.value}; {counted(len(run.models), 'model')}, "
+        f"{invalid} invalid"
     )
     if run.delta is not None:
-        line += f"; {len(run.delta.existing_findings())} findings already on the base"
+        had = len(existing_errors(run))
+        line += f"; {counted(len(run.delta.existing_findings()), 'finding')}" + (
+            f" and {counted(had, 'error')}" if had else ""
+        )
+        line += " already on the base"
     return line + "."
 
 

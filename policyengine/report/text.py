@@ -56,7 +56,14 @@ from . import (
     escape,
     no_view,
 )
-from .json import judged_findings, review_summary, severity_counts, summarize
+from .json import (
+    existing_errors,
+    judged_errors,
+    judged_findings,
+    review_summary,
+    severity_counts,
+    summarize,
+)
 
 _STATUS_ORDER = [
     ControlStatus.SATISFIED,
@@ -315,13 +322,18 @@ def _check_text(run: RunResult) -> str:
     if run.delta is None:
         found = _by_severity(judged) or "no findings"
     else:
-        found = "new in this pull request: " + (_by_severity(judged) or "nothing")
+        errors = len(judged_errors(run))
+        new = ", ".join(
+            p for p in (counted(errors, "error") if errors else "", _by_severity(judged)) if p
+        )
+        found = "new in this pull request: " + (new or "nothing")
         existing = run.delta.existing_findings()
-        if existing:
+        on_base = len(existing) + len(existing_errors(run))
+        if on_base:
             if view.show_existing:
                 hidden += [f for f in existing if not _shown(f, view)]
             more = "" if view.show_existing else " (--show-existing prints them)"
-            found += f"; {len(existing)} already on the base{more}"
+            found += f"; {on_base} already on the base{more}"
     if hidden:
         found += f"; {len(hidden)} below {view.min_severity.value} not printed"
     skipped = (

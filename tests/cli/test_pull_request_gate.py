@@ -125,7 +125,7 @@ def test_an_agent_tool_without_a_review_is_one_finding_with_its_fix(
     )
     code, doc = _json(capsys, "--base", "HEAD~1")
     assert code == 1
-    assert doc["schema_version"] == 5
+    assert doc["schema_version"] == 6
     assert doc["summary"]["findings"] == {"critical": 1, "high": 0, "medium": 0, "low": 0}
     assert sum(doc["summary"]["existing"].values()) == on_base
     (finding,) = [f for m in doc["pull_request"]["models"] for f in m["findings"]]
@@ -230,6 +230,40 @@ def test_an_invalid_model_the_pull_request_breaks_fails_it(
     partner = next(m for m in doc["pull_request"]["models"] if m["path"] == PARTNER)
     assert [e["code"] for e in partner["errors"]] == ["schema"] * len(partner["errors"])
     assert any("likelyhood" in e["message"] for e in partner["errors"])
+    assert doc["schema_version"] == 6
+    assert doc["summary"]["errors"] == len(partner["errors"]) >= 1
+    assert doc["summary"]["existing_errors"] == 0
+
+
+def test_a_new_invalid_model_is_counted_in_every_summary(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """Deleting a threat a red-team finding names makes the model invalid: one new error,
+    and no finding. Every format's summary says so, as the exit status does."""
+    model = pr / SUPPORT_AT_HEAD
+    data = model.read_text(encoding="utf-8")
+    start = data.index("  - id: T-006\n")
+    end = data.index("  - id: ", start + 1)
+    model.write_text(data[:start] + data[end:], encoding="utf-8")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    assert doc["summary"]["errors"] == 1 and sum(doc["summary"]["findings"].values()) == 0
+    support = next(m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT_AT_HEAD)
+    (error,) = support["errors"]
+    assert "unknown threat 'T-006'" in error["message"]
+    code, out = _text(capsys, "--base", "HEAD")
+    assert code == 1
+    assert "; new in this pull request: 1 error; " in out.splitlines()[-1]
+    code = main(["check", "--base", "HEAD", *AS_OF, "-f", "markdown,github", "-o", "-,gh.txt"])
+    verdict = next(line for line in capsys.readouterr().out.splitlines() if "Fails" in line)
+    assert code == 1
+    assert verdict.startswith(
+        ":x: **Fails** at `--fail-on high`: 1 new error (each fails the check), 0 findings "
+        "new in this pull request (none), 0 at or above high; 3 models, 1 invalid; "
+    )
+    github = (pr / "gh.txt").read_text(encoding="utf-8").splitlines()
+    assert github[0].startswith("::error file=models/support-assistant.yaml,line=")
+    assert github[-1].endswith("; the check fails at --fail-on high")
 
 
 def test_explain_prints_the_fix_of_every_finding(
