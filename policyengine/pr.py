@@ -193,9 +193,13 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "varies",
             (),
             "pull request",
-            description="Its severity is the worst finding of the waived control, at least medium.",
+            description="Its severity is the worst finding of the waived control, at least "
+            "high, so that the default fail_on: high stops a pull request that waives a "
+            "control until a reviewer accepts it. The waiver excuses nothing in the "
+            "reports of the pull request that adds it, its own finding least of all.",
             rationale="A waiver hides a control's findings from its status; adding one or "
-            "moving its expiry is a risk decision, not an edit.",
+            "moving its expiry is a risk decision, not an edit, and a pull request is "
+            "untrusted until reviewed.",
             hint="Fix the control's findings instead, or have the person named in "
             "approved_by approve the pull request.",
             rule_out=_BY_REVIEWER,
@@ -206,8 +210,7 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "varies",
             (),
             "pull request",
-            description="Its severity is the worst finding of the excluded control, at "
-            "least medium.",
+            description="Its severity is the worst finding of the excluded control, at least high.",
             rationale="A compliance.not_applicable entry stops a control or technique "
             "from counting for the model; that is a scope decision.",
             hint="Remove the entry and fix what fails, or have a reviewer confirm the "
@@ -537,8 +540,10 @@ def _latest(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> object:
 
 def _silenced(head: ModelReport, name: str) -> Severity:
     """The worst severity among the head's findings against control `name`; at least
-    medium (a waiver or `not_applicable` needs a reviewer even when nothing fails yet)."""
-    worst = Severity.MEDIUM
+    high. The base judges a pull request, and a waiver or `not_applicable` entry in it is
+    the pull request's own claim: under the default `fail_on: high` it must fail until a
+    reviewer accepts it, also for a control that passes today (the waiver outlives that)."""
+    worst = Severity.HIGH
     for ctl in head.controls:
         if ctl.control_id == name:
             for f in ctl.findings:

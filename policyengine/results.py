@@ -1241,3 +1241,40 @@ def _run_status(run: RunResult, fail_on: Severity) -> int:
 def _matrix_status(matrix: Matrix) -> int:
     broken = any(d.level is Level.ERROR for d in matrix.diagnostics)
     return 1 if broken or not all(m.valid for m in matrix.models) else 0
+
+
+PULL_REQUEST_SOURCE = "pull request"
+"""`CheckInfo.source` of the pull request's own checks (PR-*): findings about what the
+pull request did, which no waiver in a model excuses."""
+
+
+def excusing_waivers(model: ModelReport | None, delta: ModelDelta | None = None) -> dict[str, str]:
+    """Control key -> reason of each waiver that excuses `model`'s check findings in the
+    reports (a waived annotation, a SARIF suppression, a skipped JUnit case): the model's
+    unexpired waivers (its controls with status `waived`). In pull-request mode (`delta`,
+    the model's delta) only the waivers the base had too: a waiver the pull request adds
+    is its own claim until a reviewer accepts it (its PR-SCOPE-003 finding), so a model
+    the pull request adds has none. A waiver never changes the exit status."""
+    if model is None or (delta is not None and delta.change == "added"):
+        return {}
+    new = (
+        {key for key, _, now in delta.control_changes if now == ControlStatus.WAIVED.value}
+        if delta is not None
+        else set()
+    )
+    return {
+        c.control_id: c.note
+        for c in model.controls
+        if c.status is ControlStatus.WAIVED and c.control_id not in new
+    }
+
+
+def waiver_reason(f: Finding, waivers: Mapping[str, str]) -> str | None:
+    """Why `f` is waived: the reasons of the `waivers` (`excusing_waivers`) of every control
+    it counts against, joined ("no reason given" when they give none); None when it counts
+    against no control or one that is not waived."""
+    if not f.controls or any(c not in waivers for c in f.controls):
+        return None
+    return "; ".join(dict.fromkeys(waivers[c] for c in f.controls if waivers[c])) or (
+        "no reason given"
+    )

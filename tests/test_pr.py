@@ -107,8 +107,8 @@ def test_model_delta_scope_reductions() -> None:
     found = [(f.check_id, f.severity, f.pointer) for f in delta.findings]
     assert found == [
         (FRAMEWORKS_CHECK_ID, Severity.HIGH, "/system/frameworks"),
-        (WAIVER_CHECK_ID, Severity.MEDIUM, "/compliance/waivers/1"),
-        (NOT_APPLICABLE_CHECK_ID, Severity.MEDIUM, "/compliance/not_applicable/1"),
+        (WAIVER_CHECK_ID, Severity.HIGH, "/compliance/waivers/1"),
+        (NOT_APPLICABLE_CHECK_ID, Severity.HIGH, "/compliance/not_applicable/1"),
     ]
     assert "no longer declares nist-ai-rmf" in delta.findings[0].message
     # the reverse (scope widened) is no finding

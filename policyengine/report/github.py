@@ -4,19 +4,33 @@ Each finding is `::error file=PATH,line=N,col=N,title=CHECK (severity)::message`
 and high are `error`, medium `warning`, low `notice`), shown by GitHub on the line of the
 model in the pull request's diff; an invalid file is an `error` at its problem. In
 pull-request mode the annotations are what the pull request made new or worse, and the
-findings the base already had are counted in one `notice`. A finding whose every control
-the model waives is a `notice` naming the waiver. Every value is escaped as workflow
-commands need (`%`, CR and LF in the message; also `:` and `,` in a property), so no text
-from a model can end a command or start another. The CLI also appends the Markdown
-report to `$GITHUB_STEP_SUMMARY` when it is set.
+findings the base already had are counted in one `notice`. A check finding whose every
+control the model waives (`excusing_waivers`: in pull-request mode, only a waiver the base
+had) keeps its level, since a waiver does not change the exit status, and names the waiver;
+the pull request's own findings (PR-*) are never waived. The last line counts the
+annotations and gives the verdict at `--fail-on`, the exit status's. Every value is
+escaped as workflow commands need (`%`, CR and LF in the message; also `:` and `,` in a
+property), so no text from a model can end a command or start another. The CLI also
+appends the Markdown report to `$GITHUB_STEP_SUMMARY` when it is set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
 
-from ..results import ControlStatus, Diagnostic, Finding, Level, Report, RunResult, Severity
-from . import Formatter, OutputFormat, no_view
+from ..results import (
+    PULL_REQUEST_SOURCE,
+    Diagnostic,
+    Finding,
+    Level,
+    Report,
+    RunResult,
+    Severity,
+    excusing_waivers,
+    exit_status,
+    waiver_reason,
+)
+from . import Formatter, OutputFormat, counted, no_view
 from .escape import github_data, github_property
 
 _COMMAND = {
@@ -44,20 +58,13 @@ def _command(
     return f"{head}::{github_data(message)}"
 
 
-def _finding(path: str, f: Finding, waived: Mapping[str, str]) -> str:
-    reasons = [waived[c] for c in f.controls if c in waived]
-    title = f"{f.check_id} ({f.severity.value})"
-    if f.controls and len(reasons) == len(f.controls):
-        why = "; ".join(dict.fromkeys(r for r in reasons if r)) or "no reason given"
-        return _command(
-            "notice",
-            f"{f.message} (waived: {why})",
-            file=path,
-            line=f.line,
-            col=f.column,
-            title=title + " waived",
-        )
+def _finding(path: str, f: Finding, waived: str | None = None) -> str:
+    """The annotation of `f`, at its severity's level; `waived` is the reason of the
+    waiver that excuses it (`waiver_reason`), named in the title and the message."""
+    title = f"{f.check_id} ({f.severity.value})" + (" waived" if waived is not None else "")
     message = f.message
+    if waived is not None:
+        message += f" (waived: {waived})"
     if f.same_cause:
         message += "; also " + ", ".join(f"{g.check_id} {g.message}" for g in f.same_cause)
     if f.hint:
@@ -73,13 +80,6 @@ def _diagnostic(d: Diagnostic) -> str:
     return _command(kind, d.message, file=d.file, line=d.line, col=d.column, title=title)
 
 
-def _waivers(run: RunResult, path: str) -> dict[str, str]:
-    for m in run.models:
-        if m.path == path:
-            return {c.control_id: c.note for c in m.controls if c.status is ControlStatus.WAIVED}
-    return {}
-
-
 def github_lines(run: RunResult) -> list[str]:
     """The workflow commands of a check run, in report order (see the module docstring)."""
     lines = [_diagnostic(d) for d in run.diagnostics]
@@ -87,30 +87,52 @@ def github_lines(run: RunResult) -> list[str]:
         if run.organisation is not None:  # the register, judged once for the repository
             lines.extend(_diagnostic(d) for d in run.organisation.diagnostics)
             org = run.organisation
-            lines.extend(_finding(org.path, f, {}) for c in org.checks for f in c.findings)
+            lines.extend(_finding(org.path, f) for c in org.checks for f in c.findings)
         for m in run.models:
             lines.extend(_diagnostic(d) for d in m.diagnostics)
-            waived = _waivers(run, m.path)
-            lines.extend(_finding(m.path, f, waived) for c in m.checks for f in c.findings)
+            waivers = excusing_waivers(m)
+            lines.extend(
+                _finding(m.path, f, waiver_reason(f, waivers)) for c in m.checks for f in c.findings
+            )
         return lines
     existing = 0
+    heads = {m.path: m for m in run.models}
+    own = {r.id for r in run.rules if r.source == PULL_REQUEST_SOURCE}
     for d in run.delta.models:
         lines.extend(_diagnostic(e) for e in d.errors)
-        waived = _waivers(run, d.path)
-        lines.extend(_finding(d.path, f, waived) for f in d.findings)
+        waivers = excusing_waivers(heads.get(d.path), d)
+        lines.extend(
+            _finding(d.path, f, None if f.check_id in own else waiver_reason(f, waivers))
+            for f in d.findings
+        )
         existing += len(d.existing) + len(d.existing_errors)
-    lines.extend(_finding(r.path, r.finding, {}) for r in run.delta.findings)
+    lines.extend(_finding(r.path, r.finding) for r in run.delta.findings)
     existing += len(run.delta.existing)
     if existing:
         lines.append(
             _command(
                 "notice",
-                f"{existing} findings were already on the base {run.delta.base} "
+                f"{counted(existing, 'finding')} "
+                f"{'was' if existing == 1 else 'were'} already on the base {run.delta.base} "
                 "(policyengine check --show-existing lists them)",
                 title="existing findings",
             )
         )
     return lines
+
+
+def _tally(lines: list[str], run: RunResult) -> str:
+    """The last line: the annotations by kind and the verdict at `--fail-on`, which is the
+    exit status's (`exit_status`): a run that fails always has an annotation that says why."""
+    kinds = Counter(line[2 : line.index(" ")] for line in lines if line.startswith("::"))
+    shown = ", ".join(counted(kinds[k], k) for k in ("error", "warning", "notice") if kinds[k])
+    fail_on = run.view.fail_on
+    verdict = "fails" if exit_status(run, fail_on) else "passes"
+    return (
+        f"policyengine: {counted(sum(kinds.values()), 'annotation')}"
+        + (f" ({shown})" if shown else "")
+        + f"; the check {verdict} at --fail-on {fail_on.value}"
+    )
 
 
 class GithubFormatter(Formatter):
@@ -122,6 +144,5 @@ class GithubFormatter(Formatter):
         if not isinstance(report, RunResult):
             raise no_view(OutputFormat.GITHUB, report)
         lines = github_lines(report)
-        found = sum(1 for line in lines if line.startswith(("::error", "::warning")))
-        lines.append(f"policyengine: {found} annotations (errors and warnings)")
+        lines.append(_tally(lines, report))
         return "".join(line + "\n" for line in lines)

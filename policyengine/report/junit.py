@@ -4,8 +4,9 @@ One `testsuite` per framework evaluated, one `testcase` per check mapped to that
 and model (passing ones too; classname the model's path, name the check's id and title):
 a `failure` lists the findings (message, severity, line), `skipped` says why the check did
 not count (not applicable to the model, or every finding waived, with the waiver's
-reason). One more suite, `validate`, has a case per file: an `error` for a file that does
-not load or validate (and for run-level errors). The root `testsuites` carries the
+reason; in pull-request mode only a waiver the base had). One more suite, `validate`, has
+a case per file: an `error` for a file that does not load or validate (and for run-level
+errors). The root `testsuites` carries the
 provenance as properties of every suite. Counts are attributes of each suite and of the
 root. The XML is written with `xml.etree`, which escapes every text and attribute.
 """
@@ -18,12 +19,12 @@ from collections.abc import Mapping, Sequence
 from ..results import (
     CheckInfo,
     CheckOutcome,
-    ControlStatus,
     Diagnostic,
     Level,
-    ModelReport,
     Report,
     RunResult,
+    excusing_waivers,
+    waiver_reason,
 )
 from . import Formatter, OutputFormat, no_view
 from .escape import text as one_line
@@ -31,11 +32,6 @@ from .escape import text as one_line
 
 def _framework_of(control: str) -> str:
     return control.split("/", 1)[0]
-
-
-def _case(model: ModelReport, outcome: CheckOutcome, rule: CheckInfo | None) -> ET.Element:
-    waived = {c.control_id: c.note for c in model.controls if c.status is ControlStatus.WAIVED}
-    return _file_case(model.path, waived, outcome, rule)
 
 
 def _file_case(
@@ -49,10 +45,10 @@ def _file_case(
     if not outcome.applicable:
         ET.SubElement(case, "skipped", {"message": "not applicable to this model"})
         return case
-    live = [f for f in outcome.findings if not (f.controls and set(f.controls) <= set(waived))]
+    live = [f for f in outcome.findings if waiver_reason(f, waived) is None]
     if outcome.findings and not live:
-        reasons = dict.fromkeys(waived[c] for f in outcome.findings for c in f.controls)
-        why = "; ".join(r for r in reasons if r) or "no reason given"
+        reasons = dict.fromkeys(waiver_reason(f, waived) for f in outcome.findings)
+        why = "; ".join(r for r in reasons if r)
         ET.SubElement(case, "skipped", {"message": one_line(f"waived: {why}")})
         return case
     if live:
@@ -124,6 +120,8 @@ def junit_tree(run: RunResult) -> ET.Element:
     frameworks = list(run.frameworks) or sorted(
         {_framework_of(c) for r in run.rules for c in r.controls}
     )
+    deltas = {d.path: d for d in run.delta.models} if run.delta is not None else {}
+    waivers = {m.path: excusing_waivers(m, deltas.get(m.path)) for m in run.models}
     suites = []
     for fw in frameworks:
         cases = []
@@ -133,7 +131,7 @@ def junit_tree(run: RunResult) -> ET.Element:
                 mapped = rule.controls if rule is not None else ()
                 counted = {c for f in outcome.findings for c in f.controls}
                 if any(_framework_of(c) == fw for c in (*mapped, *counted)):
-                    cases.append(_case(model, outcome, rule))
+                    cases.append(_file_case(model.path, waivers[model.path], outcome, rule))
         suites.append(_suite(fw, cases, properties))
     organisation = run.organisation
     if organisation is not None:  # the register, judged once for the repository

@@ -13,11 +13,12 @@ string of the rule with numbered placeholders) and the finding's `arguments`, ne
 parsed out of the message text; the model's path relative to the repository root
 (`uriBaseId` `%SRCROOT%`), line and column. `partialFingerprints` hash the path and the
 finding's identity (`Finding.key`: check, element named by its id, params), so a finding
-keeps its fingerprint when lines move. A finding whose every control is waived by the
-model (an unexpired waiver) carries a suppression with the waiver's reason as its
-justification. In pull-request mode the results are the head's findings, each with its
-`baselineState` (`new` for what the pull request made new or worse, `unchanged` for what
-the base already had), and the pull request's own findings.
+keeps its fingerprint when lines move. A check finding whose every control is waived by
+the model (an unexpired waiver; in pull-request mode only one the base had, never one the
+pull request adds) carries a suppression with the waiver's reason as its justification;
+the pull request's own findings (PR-*) never do. In pull-request mode the results are the
+head's findings, each with its `baselineState` (`new` for what the pull request made new
+or worse, `unchanged` for what the base already had), and the pull request's own findings.
 """
 
 from __future__ import annotations
@@ -28,15 +29,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..results import (
+    PULL_REQUEST_SOURCE,
     CheckInfo,
-    ControlStatus,
     Diagnostic,
     Finding,
     Level,
-    ModelReport,
     Report,
     RunResult,
     Severity,
+    excusing_waivers,
+    waiver_reason,
 )
 from . import Formatter, OutputFormat, no_view
 from .escape import json_document
@@ -168,11 +170,6 @@ def _location(path: str, line: int, column: int) -> dict[str, Any]:
     return {"physicalLocation": physical}
 
 
-def _waivers(model: ModelReport) -> dict[str, str]:
-    """Control key -> reason of each control the model waives (status `waived`)."""
-    return {c.control_id: c.note for c in model.controls if c.status is ControlStatus.WAIVED}
-
-
 class _Log:
     """The rules and results of one log, built in report order."""
 
@@ -190,7 +187,7 @@ class _Log:
         path: str,
         f: Finding,
         *,
-        waived: Mapping[str, str] | None = None,
+        waived: str | None = None,
         baseline: str | None = None,
     ) -> None:
         prior = self.worst.get(f.check_id)
@@ -218,11 +215,9 @@ class _Log:
         }
         if baseline is not None:
             result["baselineState"] = baseline
-        reasons = [waived[c] for c in f.controls if waived and c in waived]
-        if f.controls and len(reasons) == len(f.controls):
-            justification = "; ".join(dict.fromkeys(r for r in reasons if r)) or "waived"
+        if waived is not None:
             result["suppressions"] = [
-                {"kind": "external", "status": "accepted", "justification": justification}
+                {"kind": "external", "status": "accepted", "justification": waived}
             ]
         properties: dict[str, Any] = {
             "severity": f.severity.value,
@@ -342,22 +337,23 @@ def _fill(log: _Log, run: RunResult) -> list[dict[str, Any]]:
         for model in run.models:
             for d in model.diagnostics:
                 log.diagnostic(d)
-            waived = _waivers(model)
+            waivers = excusing_waivers(model)
             for check in model.checks:
                 for f in check.findings:
-                    log.finding(model.path, f, waived=waived)
+                    log.finding(model.path, f, waived=waiver_reason(f, waivers))
         return notifications
+    own = {r.id for r in run.rules if r.source == PULL_REQUEST_SOURCE}
     for m in run.delta.models:
-        head = models.get(m.path)
-        waived = _waivers(head) if head is not None else {}
+        waivers = excusing_waivers(models.get(m.path), m)
         for d in m.errors:
             log.diagnostic(d, baseline="new")
         for d in m.existing_errors:
             log.diagnostic(d, baseline="unchanged")
         for f in m.findings:
-            log.finding(m.path, f, waived=waived, baseline="new")
+            reason = None if f.check_id in own else waiver_reason(f, waivers)
+            log.finding(m.path, f, waived=reason, baseline="new")
         for f in m.existing:
-            log.finding(m.path, f, waived=waived, baseline="unchanged")
+            log.finding(m.path, f, waived=waiver_reason(f, waivers), baseline="unchanged")
     for r in run.delta.findings:
         log.finding(r.path, r.finding, baseline="new")
     for r in run.delta.existing:

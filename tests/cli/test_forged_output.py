@@ -13,6 +13,7 @@ import copy
 import csv
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,9 +135,10 @@ def _github(out: str) -> None:
     """Every line is one workflow command the tool wrote, its properties its own (a field
     cannot end them or add one), or the tool's summary line last."""
     lines = out.splitlines()
-    assert lines[-1].startswith("policyengine: ") and lines[-1].endswith(
-        " annotations (errors and warnings)"
-    )
+    assert re.fullmatch(
+        r"policyengine: \d+ annotations? \([^)]*\); the check (fails|passes) at --fail-on \w+",
+        lines[-1],
+    ), lines[-1]
     for line in lines[:-1]:
         kind, _, rest = line.partition(" ")
         assert kind in ("::error", "::warning", "::notice"), line

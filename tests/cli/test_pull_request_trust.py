@@ -297,8 +297,8 @@ def test_waivers_and_not_applicable_added_are_scope_findings(
     )
     _, doc, _ = _check(capsys, "--base", "HEAD")
     findings = _pr_findings(doc)
-    assert ("models/support-assistant.yaml", "PR-SCOPE-003", "medium") in findings
-    assert ("models/support-assistant.yaml", "PR-SCOPE-004", "medium") in findings
+    assert ("models/support-assistant.yaml", "PR-SCOPE-003", "high") in findings
+    assert ("models/support-assistant.yaml", "PR-SCOPE-004", "high") in findings
     support = next(m for m in doc["pull_request"]["models"] if m["id"] == "support-assistant")
     messages = {f["check"]: f["message"] for f in support["findings"]}
     assert "waives nist-ai-rmf/MEASURE 2.7 (until 2027-06-30)" in messages["PR-SCOPE-003"]
@@ -309,10 +309,58 @@ def test_an_extended_waiver_is_a_scope_finding(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
     _edit(pr / "models" / "support-assistant.yaml", "expires: 2027-03-31", "expires: 2029-03-31")
-    _, doc, _ = _check(capsys, "--base", "HEAD")
-    assert _pr_findings(doc) == [("models/support-assistant.yaml", "PR-SCOPE-003", "medium")]
+    code, doc, _ = _check(capsys, "--base", "HEAD")
+    # at least high: under the base's fail_on: high a waiver needs a reviewer
+    assert _pr_findings(doc) == [("models/support-assistant.yaml", "PR-SCOPE-003", "high")]
+    assert code == 1
     message = doc["pull_request"]["models"][-1]["findings"][0]["message"]
     assert "extends the waiver of nist-ai-rmf/MEASURE 2.11 from 2027-03-31 to 2029-03-31" in message
+
+
+def test_a_waiver_added_excuses_nothing_in_the_pull_request_that_adds_it(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The waiver's own finding is an error annotation and an unsuppressed SARIF result,
+    and the findings it would waive are not suppressed either: the base had no waiver."""
+    waivers = "".join(
+        f"    - control: nist-ai-rmf/{control}\n"
+        "      reason: ATLAS coverage of the coding agent comes next quarter.\n"
+        "      approved_by: AI governance board\n"
+        "      expires: 2027-02-28\n"
+        for control in ("MAP 4.1", "MEASURE 2.7")  # TM-ATLAS-*, TM-REDTEAM-003 and -007
+    )
+    _edit(
+        pr / "models" / "coding-agent.yaml",
+        "  attestations: []\n",
+        f"  attestations: []\n  waivers:\n{waivers}",
+    )
+    code = main(["check", "--base", "HEAD", *AS_OF, "-f", "github,sarif", "-o", "-,out.sarif"])
+    out = capsys.readouterr().out
+    assert code == 1
+    scope = [line for line in out.splitlines() if "PR-SCOPE-003" in line]
+    assert len(scope) == 2
+    assert all(line.startswith("::error ") and "waived" not in line for line in scope)
+    assert out.splitlines()[-1].endswith("; the check fails at --fail-on high")
+    sarif = json.loads((pr / "out.sarif").read_text(encoding="utf-8"))
+    results = sarif["runs"][0]["results"]
+    assert [r for r in results if "suppressions" in r] == []
+    assert sum(r["ruleId"] == "PR-SCOPE-003" and r["level"] == "error" for r in results) == 2
+    # the findings the waiver names, on the base already, are shown unsuppressed too
+    red_team = [r for r in results if r["ruleId"] == "TM-REDTEAM-003"]
+    assert red_team and all(r["baselineState"] == "unchanged" for r in red_team)
+    # once merged, the base has the waiver: the same findings are then suppressed by it
+    repo = git.Repo(pr)
+    repo.git.commit("-q", "-am", "Waive MAP 4.1 and MEASURE 2.7 on the coding agent")
+    repo.close()
+    code = main(["check", "--base", "HEAD", *AS_OF, "-f", "sarif", "-o", "merged.sarif"])
+    assert code == 0
+    merged = json.loads((pr / "merged.sarif").read_text(encoding="utf-8"))
+    suppressed = [r for r in merged["runs"][0]["results"] if "suppressions" in r]
+    # (a TM-ATLAS-* finding counts against an ATLAS control too, which is not waived)
+    assert {r["ruleId"] for r in suppressed} == {"TM-REDTEAM-003", "TM-REDTEAM-007"}
+    assert all(
+        r["suppressions"][0]["justification"].startswith("ATLAS coverage") for r in suppressed
+    )
 
 
 def test_changed_only_selects_models_and_reports_deletions(

@@ -3,9 +3,12 @@ that no text from a model can end a command or start another."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from policyengine.report.github import github_lines
+import pytest
+
+from policyengine.report.github import GithubFormatter, github_lines
 from policyengine.results import (
     CheckOutcome,
     ControlResult,
@@ -15,6 +18,8 @@ from policyengine.results import (
     ModelReport,
     RunResult,
     Severity,
+    View,
+    exit_status,
 )
 
 
@@ -71,9 +76,44 @@ def test_a_forged_path_cannot_add_a_property() -> None:
     assert line.startswith("::error file=a%2Cline=1%3Ab%25.yaml,line=7,col=5,")
 
 
-def test_a_waived_finding_is_a_notice_naming_the_waiver() -> None:
+def test_a_waived_finding_keeps_its_level_and_names_the_waiver() -> None:
+    # a waiver does not change the exit status, so the annotation does not hide the finding
     (line,) = github_lines(_run("m", waived=True))
-    assert line.startswith("::notice ") and line.endswith("::m (waived: accepted by the board)")
+    assert line == (
+        "::error file=models/a.yaml,line=7,col=5,title=TM-SCORE-001 (high) waived::"
+        "m (waived: accepted by the board)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "last"),
+    [
+        (Severity.HIGH, "policyengine: 1 annotation (1 error); the check fails at --fail-on high"),
+        (
+            Severity.CRITICAL,
+            "policyengine: 1 annotation (1 error); the check passes at --fail-on critical",
+        ),
+    ],
+    ids=["fails", "passes"],
+)
+def test_the_last_line_counts_the_annotations_and_gives_the_exit_statuss_verdict(
+    fail_on: Severity, last: str
+) -> None:
+    run = replace(_run("m", waived=True), view=View(fail_on=fail_on))
+    text = GithubFormatter().render(run)
+    assert text.splitlines()[-1] == last
+    assert (exit_status(run, fail_on) == 1) is ("fails" in last)
+
+
+def test_a_low_finding_that_fails_the_run_is_counted_in_the_verdict() -> None:
+    run = _run("m")
+    low = replace(run.models[0].checks[0], severity=Severity.LOW)
+    finding = replace(low.findings[0], severity=Severity.LOW)
+    model = replace(run.models[0], checks=(replace(low, findings=(finding,)),))
+    run = replace(run, models=(model,), view=View(fail_on=Severity.LOW))
+    assert GithubFormatter().render(run).splitlines()[-1] == (
+        "policyengine: 1 annotation (1 notice); the check fails at --fail-on low"
+    )
 
 
 def test_an_invalid_file_is_an_error_at_its_problem() -> None:
