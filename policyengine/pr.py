@@ -11,7 +11,10 @@ and head, so that a pull request that changes a review-trigger field without a n
 A pull request is untrusted: the config, the policy folders and the ATLAS catalog that
 judge both sides are the base's (`base_config`, `run_pull_request`), unless the caller
 chooses the head's (`--policies-from head`). A change to any of them, a deleted model, a
-model whose frameworks shrink, or a waiver or `not_applicable` entry added is a finding.
+model whose frameworks shrink, or a waiver or `not_applicable` entry added is a finding;
+so is what weakens a model without failing a check: a threat removed without a successor
+that says why, a surface, control or red-team record removed, a control moved back, a
+risk tolerance raised, a risk acceptance added or extended.
 Renames (git's `-M`) are followed, so a moved model is compared with its old self.
 """
 
@@ -29,7 +32,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .catalog import control_order
-from .config import CONFIG_NAME, FRAMEWORKS, Config, load_config, setting_keys, settings
+from .config import (
+    CONFIG_NAME,
+    FRAMEWORKS,
+    Config,
+    RiskCriteria,
+    load_config,
+    setting_keys,
+    settings,
+)
 from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
@@ -90,6 +101,24 @@ NOT_APPLICABLE_CHECK_ID = "PR-SCOPE-004"
 
 SCORE_CHECK_ID = "PR-SCORE-001"
 """A threat's likelihood or impact lowered with no changed assumption and no new validation."""
+
+THREAT_REMOVED_CHECK_ID = "PR-SCOPE-005"
+"""A threat the pull request removed without a threat it added or re-assumed that covers it."""
+
+SURFACE_REMOVED_CHECK_ID = "PR-SCOPE-006"
+"""An attack surface the pull request removed."""
+
+CONTROL_CHECK_ID = "PR-CONTROL-001"
+"""A control the pull request removed or moved back (verified -> implemented -> planned)."""
+
+RED_TEAM_CHECK_ID = "PR-REDTEAM-001"
+"""A red-team exercise, or a finding of one, that the pull request removed."""
+
+TOLERANCE_CHECK_ID = "PR-RISK-001"
+"""`system.risk_tolerance` raised: a higher treatment threshold."""
+
+ACCEPTANCE_CHECK_ID = "PR-RISK-002"
+"""A risk acceptance the pull request added to a threat, or whose expiry it extended."""
 
 CONFIG_CHECK_ID = "PR-POLICY-001"
 """The pull request changes the repository config."""
@@ -235,6 +264,99 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             hint="In the same pull request, change the threat's assumptions to state what "
             "makes it less likely or less severe now, or link the red-team finding or "
             "validation that supports the new score; otherwise keep the old score.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            THREAT_REMOVED_CHECK_ID,
+            "A threat removed by the pull request says why",
+            "high",
+            (),
+            "pull request",
+            description="A threat of the base that the head lacks (by id), unless each of "
+            "its ATLAS techniques (by technique family) is named by a threat the pull request "
+            "added or whose assumptions it changed: the threat was merged into or replaced by "
+            "one whose assumptions say why, the reason PR-SCORE-001 accepts for a lower score.",
+            rationale="Deleting a threat takes it out of treatment, the risk register and "
+            "ATLAS completeness at once; a deletion is caught by the completeness checks "
+            "only when it happens to leave a technique family uncovered.",
+            hint="Keep the threat and lower its score with the reason in its assumptions, "
+            "mark how it is treated (status, acceptance), or replace it by a threat that "
+            "names its techniques and whose assumptions say what changed.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            SURFACE_REMOVED_CHECK_ID,
+            "An attack surface removed by the pull request is approved",
+            "high",
+            (),
+            "pull request",
+            description="A surface of the base (by id) that the head lacks; the message says "
+            "when no surface of its layer is left.",
+            rationale="The ATLAS completeness checks ask their questions per surface: a "
+            "surface removed takes every technique asked of it out of the run.",
+            hint="Keep the surface while the system still has that attack surface; have a "
+            "reviewer confirm a surface the system no longer exposes.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            CONTROL_CHECK_ID,
+            "A control is not removed or moved back by the pull request it judges",
+            "high",
+            (),
+            "pull request",
+            description="A control of the base (by id) that the head lacks, or whose status "
+            "goes back (verified -> implemented -> planned); the message names the threats "
+            "it mitigated at the base.",
+            rationale="A threat counts as treated by the controls it names; removing one, or "
+            "calling a verified control only planned, weakens the treatment of every threat "
+            "that relies on it, though the threats' own checks may still pass.",
+            hint="Keep the control (with its real status), or have a reviewer confirm that "
+            "the threats it mitigated are treated otherwise.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            RED_TEAM_CHECK_ID,
+            "Red-team exercises and their findings stay on record",
+            "high",
+            (),
+            "pull request",
+            description="A red-team exercise (by id) of the base that the head lacks, or a "
+            "finding (by id) of an exercise both have.",
+            rationale="A red-team record is evidence: what was tested, what was found, which "
+            "threats it confirmed. Deleting it hides a confirmed exploit and the scope that "
+            "was tested.",
+            hint="Keep the exercise and its findings; record a fix in the finding's "
+            "remediation instead of deleting it.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            TOLERANCE_CHECK_ID,
+            "A model's risk tolerance is not raised by the pull request it judges",
+            "high",
+            (),
+            "pull request",
+            description="system.risk_tolerance changed so that the treatment threshold of the "
+            "judging config's risk criteria rises (low 8 -> high 15 by default); the message "
+            "names the threats that no longer need treatment.",
+            rationale="The tolerance decides which threats must be treated: raising it "
+            "takes threats out of treatment without changing a single score.",
+            hint="Keep the tolerance; a change of the system's risk appetite needs the "
+            "approval of its owner and of whoever sets the organisation's risk criteria.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            ACCEPTANCE_CHECK_ID,
+            "Risk acceptances added or extended are approved",
+            "high",
+            (),
+            "pull request",
+            description="A threat's acceptance that the base did not have, or whose expires "
+            "the pull request moved later.",
+            rationale="An acceptance names who accepted a risk; written in a pull request it "
+            "is the pull request's claim (TM-TREAT-003 can check the name, not the "
+            "approval) until the person named approves it.",
+            hint="Have the person named in acceptance.approved_by approve the pull request, "
+            "or treat the threat instead.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -765,6 +887,251 @@ def _lowered_scores(
     return findings
 
 
+# --- weakening: what the pull request removed or loosened ---------------------------------
+
+_CONTROL_RANK = {"planned": 0, "implemented": 1, "verified": 2}
+
+
+def _listed(model: Mapping[str, Any], key: str) -> dict[str, tuple[int, Mapping[str, Any]]]:
+    """The entries of the list `key` of a model by id, with their index (first of a repeat)."""
+    out: dict[str, tuple[int, Mapping[str, Any]]] = {}
+    for i, entry in enumerate(model.get(key) or []):
+        if isinstance(entry, Mapping) and entry.get("id") is not None:
+            out.setdefault(str(entry["id"]), (i, entry))
+    return out
+
+
+def _families(threat: Mapping[str, Any]) -> set[str]:
+    """The ATLAS technique families a threat names (`AML.T0051.001` -> `AML.T0051`)."""
+    found = threat.get("atlas")
+    names = found if isinstance(found, list) else [found] if isinstance(found, str) else []
+    return {".".join(str(n).split(".")[:2]) for n in names if n}
+
+
+def _weakening(kind: str, message: str, path: Sequence[str | int], locate: Locate) -> Finding:
+    line, column = locate(path)
+    return Finding(
+        check_id=kind,
+        severity=Severity.HIGH,
+        message=message,
+        pointer="/" + "/".join(str(p) for p in path),
+        line=line,
+        column=column,
+        controls=(),
+    )
+
+
+def _removed_threats(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-SCOPE-005: each threat of the base the head lacks, unless every ATLAS technique
+    family it names is named by a threat the pull request added or whose assumptions it
+    changed (the reason PR-SCORE-001 accepts: the threat was merged or replaced, and the
+    assumptions of its successor say why). A threat given a new id on the same surface and
+    ATLAS techniques is that threat renamed, as PR-SCORE-001 reads it (`_renamed_threats`),
+    not removed."""
+    before, after = _threats_by_id(old), _threats_by_id(new)
+    renamed = _renamed_threats(before, after)
+    explaining: set[str] = set()
+    for tid, (_, threat) in after.items():
+        prior = before.get(renamed.get(tid, tid))
+        if prior is None or _assumptions_of(threat) != _assumptions_of(prior[1]):
+            explaining |= _families(threat)
+    findings = []
+    for tid, (_, threat) in before.items():
+        families = _families(threat)
+        if tid in after or tid in renamed.values() or (families and families <= explaining):
+            continue
+        uncovered = sorted(families - explaining)
+        why = (
+            f"no threat the pull request added or re-assumed names {', '.join(uncovered)}"
+            if uncovered
+            else "it names no ATLAS technique a successor could cover"
+        )
+        findings.append(
+            _weakening(
+                THREAT_REMOVED_CHECK_ID,
+                f"threat {tid} (risk {threat_risk(threat)}) was removed without a reason: "
+                f"{why}; its treatment, risk entry and ATLAS coverage go with it",
+                ["threats"],
+                locate,
+            )
+        )
+    return findings
+
+
+def _removed_surfaces(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-SCOPE-006: each surface of the base (by id) the head lacks."""
+    before, after = _listed(old, "surfaces"), _listed(new, "surfaces")
+    layers = {str(s.get("layer")) for _, s in after.values()}
+    findings = []
+    for sid, (_, surface) in before.items():
+        if sid in after:
+            continue
+        layer = str(surface.get("layer"))
+        gone = "" if layer in layers else f"; the model has no {layer} surface left"
+        findings.append(
+            _weakening(
+                SURFACE_REMOVED_CHECK_ID,
+                f"surface {sid} ({layer}) was removed: the ATLAS techniques asked of it are "
+                f"no longer asked{gone}",
+                ["surfaces"],
+                locate,
+            )
+        )
+    return findings
+
+
+def _weakened_controls(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-CONTROL-001: each control of the base the head lacks or whose status goes back."""
+    before, after = _listed(old, "controls"), _listed(new, "controls")
+    mitigated: dict[str, list[str]] = {}
+    for tid, (_, threat) in _listed(old, "threats").items():
+        for cid in threat.get("mitigations") or []:
+            mitigated.setdefault(str(cid), []).append(tid)
+    findings = []
+    for cid, (_, control) in before.items():
+        was = str(control.get("status"))
+        threats = mitigated.get(cid, [])
+        names = f"; it mitigated {', '.join(threats)} at the base" if threats else ""
+        if cid not in after:
+            findings.append(
+                _weakening(
+                    CONTROL_CHECK_ID,
+                    f"control {cid} ({was}) was removed{names}",
+                    ["controls"],
+                    locate,
+                )
+            )
+            continue
+        i, now_control = after[cid]
+        now = str(now_control.get("status"))
+        if (
+            was in _CONTROL_RANK
+            and now in _CONTROL_RANK
+            and _CONTROL_RANK[now] < _CONTROL_RANK[was]
+        ):
+            findings.append(
+                _weakening(
+                    CONTROL_CHECK_ID,
+                    f"control {cid} moved back from {was} to {now}{names}",
+                    ["controls", i, "status"],
+                    locate,
+                )
+            )
+    return findings
+
+
+def _removed_red_team(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-REDTEAM-001: each red-team exercise of the base the head lacks, and each finding
+    of an exercise both have that the head lacks."""
+    before, after = _listed(old, "red_team"), _listed(new, "red_team")
+    findings = []
+    for eid, (_, exercise) in before.items():
+        if eid not in after:
+            found = len(_listed(exercise, "findings"))
+            findings.append(
+                _weakening(
+                    RED_TEAM_CHECK_ID,
+                    f"red-team exercise {eid} ({exercise.get('date')}, "
+                    f"{found} finding{'' if found == 1 else 's'}) was removed: what it tested "
+                    "and found is no longer on record",
+                    ["red_team"],
+                    locate,
+                )
+            )
+            continue
+        i, kept = after[eid]
+        now = _listed(kept, "findings")
+        for fid, (_, finding) in _listed(exercise, "findings").items():
+            if fid not in now:
+                threats = ", ".join(str(t) for t in finding.get("threats") or [])
+                names = f" (it named {threats})" if threats else ""
+                findings.append(
+                    _weakening(
+                        RED_TEAM_CHECK_ID,
+                        f"red-team finding {eid}/{fid} was removed{names}: record its fix "
+                        "in its remediation instead",
+                        ["red_team", i, "findings"],
+                        locate,
+                    )
+                )
+    return findings
+
+
+def _tolerance(model: Mapping[str, Any]) -> str | None:
+    value = (model.get("system") or {}).get("risk_tolerance")
+    return value if isinstance(value, str) else None
+
+
+def _raised_tolerance(
+    old: Mapping[str, Any], new: Mapping[str, Any], risk: RiskCriteria, locate: Locate
+) -> list[Finding]:
+    """PR-RISK-001: `system.risk_tolerance` changed so that the treatment threshold (of the
+    judging config's criteria) rises; names the threats no longer above it."""
+    was, now = _tolerance(old), _tolerance(new)
+    low, high = risk.thresholds.of(was), risk.thresholds.of(now)
+    if high <= low:
+        return []
+    freed = sorted(
+        (tid, threat_risk(t))
+        for tid, (_, t) in _listed(new, "threats").items()
+        if low <= threat_risk(t) < high
+    )
+    spared = (
+        "; threats it no longer requires to be treated: "
+        + ", ".join(f"{tid} (risk {r})" for tid, r in freed)
+        if freed
+        else ""
+    )
+    return [
+        _weakening(
+            TOLERANCE_CHECK_ID,
+            f"system.risk_tolerance raised {was or '(none)'} -> {now}: the treatment "
+            f"threshold goes {low} -> {high}{spared}",
+            ["system", "risk_tolerance"],
+            locate,
+        )
+    ]
+
+
+def _added_acceptances(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-RISK-002: each threat acceptance the base did not have, or whose `expires` the
+    pull request moved later (dates compared as `YYYY-MM-DD` text)."""
+    before = _listed(old, "threats")
+    findings = []
+    for tid, (i, threat) in _listed(new, "threats").items():
+        acceptance = threat.get("acceptance")
+        if not isinstance(acceptance, Mapping):
+            continue
+        prior = before[tid][1].get("acceptance") if tid in before else None
+        expires, who = acceptance.get("expires"), acceptance.get("approved_by")
+        if isinstance(prior, Mapping):
+            was = prior.get("expires")
+            if not (isinstance(expires, str) and isinstance(was, str) and expires > was):
+                continue
+            what = f"extends the acceptance of threat {tid} from {was} to {expires}"
+        else:
+            what = f"accepts the risk of threat {tid} (until {expires}, by {who})"
+        findings.append(
+            _weakening(
+                ACCEPTANCE_CHECK_ID,
+                f"the pull request {what}: an acceptance needs the approval of whoever it names",
+                ["threats", i, "acceptance"],
+                locate,
+            )
+        )
+    return findings
+
+
 def _removed_finding(report: ModelReport, reason: str) -> Finding:
     return Finding(
         check_id=REMOVED_CHECK_ID,
@@ -790,6 +1157,7 @@ def model_delta(
     renamed_from: str = "",
     removal: str = "",
     locate: Locate = _nowhere,
+    risk: RiskCriteria | None = None,
 ) -> ModelDelta:
     """The delta of one model; `base`/`head` are (report, loaded model) or None if absent.
 
@@ -797,8 +1165,10 @@ def model_delta(
     `locate` finds other places in the head's model. `renamed_from` is the base's path of
     a model the pull request moved. `removal` says how the pull request removed a model
     absent from the head ("was deleted"); "" for a model the pull request did not touch
-    (the base moved on), which is reported without a finding.
+    (the base moved on), which is reported without a finding. `risk` is the judging
+    config's risk criteria (the defaults when None), for a raised risk tolerance.
     """
+    risk = risk if risk is not None else RiskCriteria()
     if base is None and head is not None:
         new_findings, _ = _split(None, head[0])
         return ModelDelta(
@@ -872,6 +1242,12 @@ def model_delta(
         )
     findings.extend(_scope_findings(old, new, head_report, locate))
     findings.extend(_lowered_scores(old, new, locate))
+    findings.extend(_removed_threats(old, new, locate))
+    findings.extend(_removed_surfaces(old, new, locate))
+    findings.extend(_weakened_controls(old, new, locate))
+    findings.extend(_removed_red_team(old, new, locate))
+    findings.extend(_raised_tolerance(old, new, risk, locate))
+    findings.extend(_added_acceptances(old, new, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()
         or rescored
@@ -1474,6 +1850,7 @@ def run_pull_request(
                 where,
                 renamed_from=old_path if b is not None and old_path != path else "",
                 locate=doc.locate if doc is not None else _nowhere,
+                risk=options.config.risk,
             )
         )
     for path in sorted(base_reports.keys() - paired):

@@ -8,14 +8,21 @@ from typing import Any
 
 import pytest
 
+from policyengine.config import RiskCriteria, RiskThresholds
 from policyengine.evaluate import element_path, finding_key
 from policyengine.loader import find_models
 from policyengine.pr import (
+    ACCEPTANCE_CHECK_ID,
+    CONTROL_CHECK_ID,
     FRAMEWORKS_CHECK_ID,
     NOT_APPLICABLE_CHECK_ID,
+    RED_TEAM_CHECK_ID,
     REGRESSION_CHECK_ID,
     REMOVED_CHECK_ID,
     SCORE_CHECK_ID,
+    SURFACE_REMOVED_CHECK_ID,
+    THREAT_REMOVED_CHECK_ID,
+    TOLERANCE_CHECK_ID,
     WAIVER_CHECK_ID,
     found_by,
     model_delta,
@@ -273,3 +280,136 @@ def test_a_red_team_finding_naming_the_threat_is_a_reason() -> None:
     old = {**old, "red_team": [exercise]}
     delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
     assert [f.pointer for f in delta.findings] == ["/threats/0/likelihood"]
+
+
+# --- weakening ----------------------------------------------------------------------------
+
+
+def _weakened(old: dict[str, Any], new: dict[str, Any], **kw: Any) -> list[tuple[str, str, str]]:
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new), **kw)
+    return [(f.check_id, f.pointer, f.message) for f in delta.findings]
+
+
+BASE = {
+    "system": {"risk_tolerance": "medium"},
+    "surfaces": [{"id": "chat", "layer": "input_output"}, {"id": "kb", "layer": "retrieval"}],
+    "threats": [
+        {"id": "T-1", "atlas": ["AML.T0051.001"], "likelihood": 3, "impact": 4,
+         "assumptions": ["a"], "mitigations": ["C-1", "C-2"]},
+        {"id": "T-2", "atlas": ["AML.T0070", "AML.T0054"], "likelihood": 2, "impact": 5,
+         "assumptions": ["b"], "mitigations": ["C-2"]},
+    ],
+    "controls": [{"id": "C-1", "status": "verified"}, {"id": "C-2", "status": "implemented"}],
+    "red_team": [
+        {"id": "RT-1", "date": "2026-09-14",
+         "findings": [{"id": "F-1", "threats": ["T-1"]}, {"id": "F-2"}]},
+        {"id": "RT-2", "date": "2026-10-01", "findings": [{"id": "F-1"}]},
+    ],
+}  # fmt: skip
+
+
+def _changed(**parts: Any) -> dict[str, Any]:
+    return {**BASE, **parts}
+
+
+def test_an_unchanged_model_is_weakened_nowhere() -> None:
+    assert _weakened(BASE, dict(BASE)) == []
+
+
+def test_a_surface_removed_names_a_layer_left_without_one() -> None:
+    kept = _changed(surfaces=[BASE["surfaces"][0], {"id": "kb2", "layer": "retrieval"}])
+    assert [(c, m) for c, _, m in _weakened(BASE, kept)] == [
+        (SURFACE_REMOVED_CHECK_ID, "surface kb (retrieval) was removed: the ATLAS techniques "
+         "asked of it are no longer asked"),
+    ]  # fmt: skip
+    gone = _changed(surfaces=[BASE["surfaces"][0]])
+    assert _weakened(BASE, gone)[0][2].endswith("; the model has no retrieval surface left")
+
+
+def test_a_threat_removal_needs_every_family_covered_by_a_new_or_reassumed_threat() -> None:
+    t1, t2 = BASE["threats"]
+    only_t1 = _changed(threats=[t1])
+    assert [(c, p) for c, p, _ in _weakened(BASE, only_t1)] == [
+        (THREAT_REMOVED_CHECK_ID, "/threats")
+    ]
+    assert "names AML.T0054, AML.T0070" in _weakened(BASE, only_t1)[0][2]
+    # T-1 re-assumed to cover T-2's families: T-2 was merged into it (the sub-technique of a
+    # family counts for the family)
+    merged = {**t1, "atlas": ["AML.T0051.001", "AML.T0070.000", "AML.T0054"], "assumptions": ["c"]}
+    assert _weakened(BASE, _changed(threats=[merged])) == []
+    # the same families without a changed assumption explain nothing
+    same = {**t1, "atlas": merged["atlas"]}
+    assert [c for c, _, _ in _weakened(BASE, _changed(threats=[same]))] == [THREAT_REMOVED_CHECK_ID]
+    # a new threat covering one family only leaves the other named
+    half = {"id": "T-3", "atlas": ["AML.T0054"], "assumptions": ["d"]}
+    (finding,) = _weakened(BASE, _changed(threats=[t1, half]))
+    assert "names AML.T0070;" in finding[2]
+
+
+def test_controls_removed_or_moved_back_but_not_moved_forward() -> None:
+    c1, c2 = BASE["controls"]
+    back = _changed(controls=[{**c1, "status": "implemented"}])
+    assert [(c, p, m) for c, p, m in _weakened(BASE, back)] == [
+        (CONTROL_CHECK_ID, "/controls/0/status",
+         "control C-1 moved back from verified to implemented; it mitigated T-1 at the base"),
+        (CONTROL_CHECK_ID, "/controls",
+         "control C-2 (implemented) was removed; it mitigated T-1, T-2 at the base"),
+    ]  # fmt: skip
+    forward = _changed(controls=[c1, {**c2, "status": "verified"}])
+    assert _weakened(BASE, forward) == []
+
+
+def test_red_team_exercises_and_findings_removed() -> None:
+    rt1, rt2 = BASE["red_team"]
+    trimmed = _changed(red_team=[{**rt1, "findings": rt1["findings"][1:]}])
+    assert [(c, p, m) for c, p, m in _weakened(BASE, trimmed)] == [
+        (RED_TEAM_CHECK_ID, "/red_team/0/findings",
+         "red-team finding RT-1/F-1 was removed (it named T-1): record its fix in its "
+         "remediation instead"),
+        (RED_TEAM_CHECK_ID, "/red_team",
+         "red-team exercise RT-2 (2026-10-01, 1 finding) was removed: what it tested and "
+         "found is no longer on record"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("was", "now", "raised"),
+    [
+        ("medium", "high", "10 -> 15"),
+        (None, "medium", "8 -> 10"),  # none declared: the lowest threshold
+        ("medium", None, ""),
+        ("medium", "low", ""),
+        ("medium", "medium", ""),
+    ],
+    ids=["raised", "declared", "dropped", "lowered", "same"],
+)
+def test_a_raised_risk_tolerance_by_the_judging_thresholds(
+    was: str | None, now: str | None, raised: str
+) -> None:
+    def tolerant(value: str | None) -> dict[str, Any]:
+        return _changed(system={"risk_tolerance": value} if value else {})
+
+    found = _weakened(tolerant(was), tolerant(now))
+    assert [c for c, _, _ in found] == ([TOLERANCE_CHECK_ID] if raised else [])
+    if raised:
+        assert f"threshold goes {raised}" in found[0][2]
+    # the judging config's thresholds decide: equal thresholds raise nothing
+    flat = RiskCriteria(thresholds=RiskThresholds(low=10, medium=10, high=10))
+    assert _weakened(tolerant(was), tolerant(now), risk=flat) == []
+
+
+def test_an_acceptance_added_or_extended_but_not_shortened() -> None:
+    accepted = {"approved_by": "head of risk", "expires": "2027-01-31"}
+    t1, t2 = BASE["threats"]
+    added = _changed(threats=[t1, {**t2, "acceptance": accepted}])
+    assert _weakened(BASE, added) == [
+        (ACCEPTANCE_CHECK_ID, "/threats/1/acceptance",
+         "the pull request accepts the risk of threat T-2 (until 2027-01-31, by head of "
+         "risk): an acceptance needs the approval of whoever it names"),
+    ]  # fmt: skip
+    later = _changed(threats=[t1, {**t2, "acceptance": {**accepted, "expires": "2027-06-30"}}])
+    assert (
+        "extends the acceptance of threat T-2 from 2027-01-31 to 2027-06-30"
+        in (_weakened(added, later)[0][2])
+    )
+    assert _weakened(later, added) == []

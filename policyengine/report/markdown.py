@@ -320,14 +320,20 @@ def _verdict(run: RunResult) -> str:
     invalid = sum(1 for m in run.models if not m.valid)
     failed = exit_status(run, fail_on) != 0
     mark = ":x: **Fails**" if failed else ":white_check_mark: **Passes**"
-    what = "new in this pull request" if run.delta is not None else "findings"
     at_or_above = sum(1 for f in judged if f.severity.rank >= fail_on.rank)
     errors = len(judged_errors(run))
-    label = "new error" if run.delta is not None else "error"
+    if run.delta is None:
+        found = counted(len(judged), "finding")
+        shown_errors = counted(errors, "error")
+    else:  # "1 new in this pull request"; with errors beside it, "1 finding new in ..."
+        found = (counted(len(judged), "finding") if errors else str(len(judged))) + (
+            " new in this pull request"
+        )
+        shown_errors = counted(errors, "new error")
     line = (
         f"{mark} at `--fail-on {fail_on.value}`: "
-        + (f"{counted(errors, label)} (each fails the check), " if errors else "")
-        + f"{len(judged)} {'findings ' if errors else ''}{what} ({_counted(judged)}), "
+        + (f"{shown_errors} (each fails the check), " if errors else "")
+        + f"{found} ({_counted(judged)}), "
         f"{at_or_above} at or above {fail_on.value}; {counted(len(run.models), 'model')}, "
         f"{invalid} invalid"
     )

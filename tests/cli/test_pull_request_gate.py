@@ -238,8 +238,9 @@ def test_an_invalid_model_the_pull_request_breaks_fails_it(
 def test_a_new_invalid_model_is_counted_in_every_summary(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
-    """Deleting a threat a red-team finding names makes the model invalid: one new error,
-    and no finding. Every format's summary says so, as the exit status does."""
+    """Deleting a threat a red-team finding names makes the model invalid: one new error
+    (and the deletion's own PR-SCOPE-005). Every format's summary counts the error, as the
+    exit status does."""
     model = pr / SUPPORT_AT_HEAD
     data = model.read_text(encoding="utf-8")
     start = data.index("  - id: T-006\n")
@@ -247,19 +248,20 @@ def test_a_new_invalid_model_is_counted_in_every_summary(
     model.write_text(data[:start] + data[end:], encoding="utf-8")
     code, doc = _json(capsys, "--base", "HEAD")
     assert code == 1
-    assert doc["summary"]["errors"] == 1 and sum(doc["summary"]["findings"].values()) == 0
+    assert doc["summary"]["errors"] == 1
+    assert doc["summary"]["findings"] == {"critical": 0, "high": 1, "medium": 0, "low": 0}
     support = next(m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT_AT_HEAD)
     (error,) = support["errors"]
     assert "unknown threat 'T-006'" in error["message"]
     code, out = _text(capsys, "--base", "HEAD")
     assert code == 1
-    assert "; new in this pull request: 1 error; " in out.splitlines()[-1]
+    assert "; new in this pull request: 1 error, 1 high; " in out.splitlines()[-1]
     code = main(["check", "--base", "HEAD", *AS_OF, "-f", "markdown,github", "-o", "-,gh.txt"])
     verdict = next(line for line in capsys.readouterr().out.splitlines() if "Fails" in line)
     assert code == 1
     assert verdict.startswith(
-        ":x: **Fails** at `--fail-on high`: 1 new error (each fails the check), 0 findings "
-        "new in this pull request (none), 0 at or above high; 3 models, 1 invalid; "
+        ":x: **Fails** at `--fail-on high`: 1 new error (each fails the check), 1 finding "
+        "new in this pull request (1 high), 1 at or above high; 3 models, 1 invalid; "
     )
     github = (pr / "gh.txt").read_text(encoding="utf-8").splitlines()
     assert github[0].startswith("::error file=models/support-assistant.yaml,line=")
@@ -415,3 +417,145 @@ def test_a_new_threat_with_a_low_score_is_no_lowered_score(
     assert _score_findings(doc) == []
     partner = next(m for m in doc["pull_request"]["models"] if m["path"] == PARTNER)
     assert partner["threats_added"] == ["T-299"]
+
+
+# --- weakening: removals and a loosened threshold (PR-SCOPE-005, -006, PR-CONTROL-001,
+# PR-REDTEAM-001, PR-RISK-001, -002) ----------------------------------------------------
+
+
+def _threat_block(text: str, tid: str) -> str:
+    """The lines of threat `tid` in a model's text, up to the next threat or top-level key."""
+    start = text.index(f"  - id: {tid}\n")
+    end = start + 1
+    while True:
+        end = text.index("\n", end) + 1
+        if text.startswith("  - id: ", end) or text[end : end + 1] not in (" ", ""):
+            return text[start:end]
+
+
+def _edit(pr: Path, old: str, new: str) -> None:
+    model = pr / SUPPORT_AT_HEAD
+    text = model.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    model.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _pr_checks(doc: dict[str, Any], prefix: str = "PR-") -> list[tuple[str, str, str]]:
+    """(check, severity, message) of the gate's PR-* findings, models' and repository's."""
+    found = [f for m in doc["pull_request"]["models"] for f in m["findings"]]
+    found += doc["pull_request"]["findings"]
+    return [
+        (f["check"], f["severity"], f["message"]) for f in found if f["check"].startswith(prefix)
+    ]
+
+
+def test_raising_the_risk_tolerance_fails_and_names_the_threats_it_frees(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(pr, "  risk_tolerance: low\n", "  risk_tolerance: high\n")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    ((check, severity, message),) = _pr_checks(doc, "PR-RISK")
+    assert (check, severity) == ("PR-RISK-001", "high")
+    assert message.startswith(
+        "system.risk_tolerance raised low -> high: the treatment threshold goes 8 -> 15; "
+        "threats it no longer requires to be treated: T-002 (risk 12), T-003 (risk 8)"
+    )
+    where = _located(SUPPORT_AT_HEAD, "risk_tolerance:")
+    code, out = _text(capsys, "--base", "HEAD")
+    assert f"  models/support-assistant.yaml:{where}: high: PR-RISK-001 " in out
+
+
+def test_lowering_the_risk_tolerance_is_no_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    model = pr / "models" / "coding-agent.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace("  risk_tolerance: medium\n", "  risk_tolerance: low\n"), "utf-8")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert _pr_checks(doc, "PR-RISK") == []
+
+
+def test_a_threat_removed_without_a_reason_fails_the_pull_request(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """T-009 is below the threshold and its technique family is asked nowhere else: its
+    deletion broke no check, and the gate passed with "new in this pull request: nothing"."""
+    text = (pr / SUPPORT_AT_HEAD).read_text(encoding="utf-8")
+    _edit(pr, _threat_block(text, "T-009"), "")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    assert _pr_checks(doc) == [
+        (
+            "PR-SCOPE-005",
+            "high",
+            "threat T-009 (risk 4) was removed without a reason: no threat the pull request "
+            "added or re-assumed names AML.T0010; its treatment, risk entry and ATLAS "
+            "coverage go with it",
+        )
+    ]
+    assert doc["summary"]["findings"]["high"] == 1
+    code, out = _text(capsys, "--base", "HEAD")
+    assert "new in this pull request: 1 high" in out.splitlines()[-1]
+
+
+def test_a_threat_replaced_by_one_whose_assumptions_say_why_is_no_removal(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    text = (pr / SUPPORT_AT_HEAD).read_text(encoding="utf-8")
+    old = _threat_block(text, "T-009")
+    new = old.replace("  - id: T-009\n", "  - id: T-012\n").replace(
+        "      - The provider honours pinned model versions as the contract states.\n",
+        "      - The provider honours pinned model versions, and the upgrade gate compares "
+        "each new version's answers with the pinned one.\n",
+    )
+    assert new != old
+    _edit(pr, old, new)
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert [c for c, _, _ in _pr_checks(doc)] == []
+    support = next(m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT_AT_HEAD)
+    assert (support["threats_added"], support["threats_removed"]) == (["T-012"], ["T-009"])
+
+
+def test_a_control_removed_or_moved_back_fails_the_pull_request(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    text = (pr / SUPPORT_AT_HEAD).read_text(encoding="utf-8")
+    _edit(pr, _threat_block(text, "T-009"), "")
+    control = text[text.index("  - id: C-09\n") : text.index("\nred_team:") + 1]
+    _edit(pr, control, "")
+    c06 = text.index("  - id: C-06\n")
+    status = text.index("    status: verified\n", c06)
+    edited = (pr / SUPPORT_AT_HEAD).read_text(encoding="utf-8")
+    head = text[c06:status]
+    assert edited.count(head + "    status: verified\n") == 1
+    _edit(pr, head + "    status: verified\n", head + "    status: planned\n")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    controls = [(s, m) for c, s, m in _pr_checks(doc) if c == "PR-CONTROL-001"]
+    assert controls == [
+        (
+            "high",
+            "control C-06 moved back from verified to planned; it mitigated T-006 at the base",
+        ),
+        ("high", "control C-09 (implemented) was removed; it mitigated T-009 at the base"),
+    ]
+
+
+def test_an_acceptance_extended_or_a_risk_threshold_loosened_is_a_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(pr, "      expires: 2027-01-31\n", "      expires: 2028-01-31\n")
+    config = pr / ".policyengine.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "max_acceptance_days: 365" in text
+    config.write_text(text.replace("max_acceptance_days: 365", "max_acceptance_days: 900"), "utf-8")
+    code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    found = {c: (s, m) for c, s, m in _pr_checks(doc)}
+    assert found["PR-RISK-002"] == (
+        "high",
+        "the pull request extends the acceptance of threat T-005 from 2027-01-31 to 2028-01-31: "
+        "an acceptance needs the approval of whoever it names",
+    )
+    assert "risk.max_acceptance_days: 365 -> 900" in found["PR-POLICY-001"][1]
