@@ -166,7 +166,9 @@ def test_an_opa_url_that_does_not_parse_is_a_usage_error(
 def test_an_opa_url_in_the_config_that_does_not_parse_is_located(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _config(repo, "  name: embedded", "  name: embedded\n  opa_url: http://[::1")
+    config = _config(
+        repo, "policies: [policies]", "engine:\n  opa_url: http://[::1\npolicies: [policies]"
+    )
     code, _, err = _run(capsys, "check", *AS_OF, "--config", str(config))
     line = config.read_text(encoding="utf-8").splitlines().index("  opa_url: http://[::1") + 1
     assert (code, err) == (
