@@ -15,6 +15,7 @@ from conftest import (
     provenance_placeholders,
     stable,
 )
+from conftest import run_cli as _run
 
 from policyengine.cli import main
 
@@ -30,12 +31,6 @@ from make_example_history import build_history  # noqa: E402
 def examples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`conftest.committed_examples`."""
     return committed_examples(tmp_path_factory)
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _golden(name: str, text: str, update: bool) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import git
 import pytest
+from conftest import run_cli as _run
 
 from policyengine.cli import main
 
@@ -48,12 +49,6 @@ def delete_account(user_id: str) -> str:
     """Delete a customer's account."""
     return user_id
 '''
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _commit(root: Path, message: str) -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_golden
-
-from policyengine.cli import main
+from conftest import run_cli as _run
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "data" / "discovery" / "langchain_agent"
@@ -25,12 +24,6 @@ def in_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (dest / "agent" / "broken.py").write_text("def f(:\n", encoding="utf-8")
     monkeypatch.chdir(dest)
     return dest
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _golden(name: str, text: str, update: bool) -> None:

@@ -27,8 +27,7 @@ from conftest import (
     committed_examples,
     provenance_placeholders,
 )
-
-from policyengine.cli import main
+from conftest import run_cli as _run
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -50,12 +49,6 @@ def in_examples(examples: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def update(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @cache

@@ -8,8 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from policyengine.cli import main
+from conftest import run_cli as _run
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = ["--as-of", "2026-11-27"]
@@ -95,12 +94,6 @@ def _team(tmp_path: Path, custom: str = _GOOD_CUSTOM, *, tests: str = "") -> Pat
     if tests:
         (folder / "team" / "open_owner_test.rego").write_text(tests)
     return folder
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_custom_check_findings_are_reported(

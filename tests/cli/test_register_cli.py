@@ -11,21 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import committed_examples
+from conftest import run_cli as _run
 
 from policyengine.catalog import load_controls
-from policyengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 AS_OF = ("--as-of", "2026-11-27")
 REGISTER = "governance/register.yaml"
 SUPPORT = "models/support-assistant.yaml"
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from conftest import (
     committed_examples,
     provenance_placeholders,
 )
+from conftest import run_cli as _run
 
 from policyengine import atlas
-from policyengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -86,12 +86,6 @@ def in_catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     atlas.save_catalog(shipped, tmp_path / "new.json")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @cache

@@ -8,18 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from policyengine.cli import main
+from conftest import run_cli as _run
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "examples" / "models" / "support-assistant.yaml"
 AS_OF = ["--as-of", "2026-11-27"]
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _id_line(text: str) -> int:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import git
 import pytest
+from conftest import run_cli as _run
 
-from policyengine.cli import main
 from policyengine.loader import parse_document
 
 WHO = git.Actor("Alice Reviewer", "alice@example.com")
@@ -42,12 +42,6 @@ def _repo(tmp_path: Path, reviewed: str, changed: str) -> Path:
     _commit(r, root, changed, "2026-10-20")
     r.close()
     return root
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _verdicts(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> dict[str, object]:

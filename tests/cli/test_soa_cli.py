@@ -14,10 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import assert_golden, commit_placeholder, committed_examples
+from conftest import run_cli as _run
 from test_matrix_cli import _dump
 
 from policyengine.catalog import load_controls
-from policyengine.cli import main
 
 AS_OF = "2026-11-27"
 
@@ -37,12 +37,6 @@ def in_examples(examples: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def update(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _golden(name: str, text: str, update: bool) -> None:
