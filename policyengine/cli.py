@@ -949,8 +949,9 @@ def _cmd_evidence(args: argparse.Namespace) -> int:
     from .errors import EvidenceError
     from .evidence import pack_files
     from .evidence.gather import gather
-    from .evidence.write import write_pack
+    from .evidence.write import check_target, write_pack
     from .gitfacts import work_tree_state
+    from .output import refuse_symlink_escape
 
     config, paths = _repository(args)
     as_of = _today(args)
@@ -964,10 +965,11 @@ def _cmd_evidence(args: argparse.Namespace) -> int:
         commit, _ = work_tree_state(config.root)
         short = commit[:12] if commit else "uncommitted"
         target = config.evidence_dir / f"{as_of.isoformat()}-{short}"
-    if (target.exists() or target.is_symlink()) and not args.force:
-        raise EvidenceError(
-            f"{target} already exists: give another --out, or --force to replace it"
-        )
+    if target.is_absolute() and target.is_relative_to(config.root):
+        refuse_symlink_escape(target.relative_to(config.root), config.root, "evidence_dir")
+    else:
+        refuse_symlink_escape(target, Path.cwd(), "--out")
+    check_target(target, force=args.force)
     options = _run_options(args, config, as_of)
     sources, run = gather(
         paths, options, target=target, allow_dirty=args.allow_dirty, register=config.register
@@ -1264,7 +1266,9 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the pack's folder (default: <evidence_dir>/<as-of>-<commit>)",
     )
-    p.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    p.add_argument(
+        "--force", action="store_true", help="replace an earlier pack (or an empty folder) there"
+    )
     p.add_argument(
         "--allow-dirty",
         action="store_true",

@@ -425,6 +425,15 @@ def _inside(
     return target
 
 
+def _evidence_dir(root: Path, text: str, located: _Located, lexical: bool) -> Path:
+    """The folder packs are written under: inside the repository and outside git's own
+    folder (a pack written there could replace hooks or config)."""
+    target = _inside(root, text, located, ("evidence_dir",), lexical)
+    if ".git" in target.relative_to(root).parts:
+        raise located.error(("evidence_dir",), f"is inside git's own folder (got {text!r})")
+    return target
+
+
 def _glob(text: str, located: _Located, path: tuple[Any, ...]) -> str:
     """A `models` glob that pathlib can run from the root, inside it: relative, no `..`."""
     pure = PurePosixPath(text)
@@ -660,7 +669,7 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
             _inside(root, p, located, ("policies", i), lexical)
             for i, p in enumerate(doc["policies"])
         ),
-        evidence_dir=_inside(root, doc["evidence_dir"], located, ("evidence_dir",), lexical),
+        evidence_dir=_evidence_dir(root, doc["evidence_dir"], located, lexical),
         atlas_catalog=atlas_catalog.relative_to(root).as_posix(),
         register=_inside(root, doc["register"], located, ("register",), lexical)
         .relative_to(root)

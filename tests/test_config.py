@@ -233,6 +233,19 @@ def test_paths_must_stay_inside_the_root(
     )
 
 
+def test_evidence_dir_must_stay_out_of_git(tmp_path: Path) -> None:
+    """A config (a pull request's, say) cannot point evidence packs into `.git`, where a
+    `--force` run would replace hooks or config."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    path = _write(root, "evidence_dir: .git/hooks\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(root)
+    assert str(info.value) == (
+        f"{path}:1:1: `evidence_dir` is inside git's own folder (got '.git/hooks')"
+    )
+
+
 def test_invalid_yaml_names_the_position(tmp_path: Path) -> None:
     path = _write(tmp_path, "models: [a\nfail_on: low\n")
     with pytest.raises(ConfigError) as info:

@@ -261,9 +261,61 @@ def test_no_overwrite_without_force(
     err = capsys.readouterr().err
     assert "already exists" in err and "--force" in err and "Traceback" not in err
     assert (out / "keep.txt").read_text() == "mine\n"
+    # --force replaces an evidence pack, never a folder of other files
+    assert _evidence(str(examples), "--as-of", AS_OF, "--out", str(out), "--force") == 2
+    err = capsys.readouterr().err
+    assert f"{out} exists and is not an evidence pack" in err and "Traceback" not in err
+    assert (out / "keep.txt").read_text() == "mine\n"
+    (out / "keep.txt").unlink()  # an empty folder may be filled
     assert _evidence(str(examples), "--as-of", AS_OF, "--out", str(out), "--force") == 0
-    assert not (out / "keep.txt").exists() and (out / "manifest.json").is_file()
+    assert _evidence(str(examples), "--as-of", AS_OF, "--out", str(out), "--force") == 0
+    assert (out / "manifest.json").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["pack"]  # no temporary folder left
+
+
+def test_force_never_deletes_the_models_folder(
+    examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out models --force` (a slip, or a scheduled job's fixed path) deletes nothing."""
+    root = _repo_copy(examples, tmp_path)
+    before = _files(root / "models")
+    assert _evidence(str(root), "--as-of", AS_OF, "--out", str(root / "models"), "--force") == 2
+    assert "is not an evidence pack" in capsys.readouterr().err
+    assert _files(root / "models") == before
+
+
+def test_out_through_a_committed_symlink_is_refused(
+    examples: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pull request that commits `sub/link -> /elsewhere` (or `-> ../.git`) cannot make a
+    later `evidence --out sub/link/...` write, or with --force delete, outside the working
+    folder: the same rule as --output."""
+    root = _repo_copy(examples, tmp_path)
+    outside = tmp_path / "outside"
+    (outside / "victim").mkdir(parents=True)
+    (outside / "victim" / "keep.txt").write_text("mine\n")
+    (root / "sub").mkdir()
+    (root / "sub" / "link").symlink_to(outside)
+    (root / "sub" / "gitlink").symlink_to(root / ".git")
+    monkeypatch.chdir(root)
+    for out, force in (
+        ("sub/link/p", ()),
+        ("sub/link/victim", ("--force",)),
+        ("sub/gitlink/hooks/p", ()),
+    ):
+        code = _evidence(".", "--as-of", AS_OF, "--out", out, "--allow-dirty", *force)
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert f"--out {out}: " in err and "through a symlink" in err and "Traceback" not in err
+    assert sorted(p.name for p in outside.iterdir()) == ["victim"]
+    assert (outside / "victim" / "keep.txt").read_text() == "mine\n"
+    assert not (root / ".git" / "hooks" / "p").exists()
+    # an absolute path is where the user asked
+    assert _evidence(".", "--as-of", AS_OF, "--out", str(outside / "p"), "--allow-dirty") == 0
+    assert (outside / "p" / "manifest.json").is_file()
 
 
 class _Killed(Exception):
