@@ -699,7 +699,8 @@ def _own_scope(
         return None
     if not on:
         return None
-    layers = sorted({str(s.get("layer")) for s in surfaces if str(s.get("id", "?")) in on})
+    named = set(on)
+    layers = sorted({str(s.get("layer")) for s in surfaces if str(s.get("id", "?")) in named})
     return on, f"a surface on layer {', '.join(layers)}"
 
 

@@ -26,25 +26,43 @@ MAX_THREATS = 5_000
 `benchmarks/bench_threats.py`); far beyond it the embedded engine can crash, so a larger
 model is refused before its schema, references or policies are looked at."""
 
+CEILINGS: tuple[tuple[str, int], ...] = (
+    ("assets", 5_000),
+    ("surfaces", 1_000),
+    ("threats", MAX_THREATS),
+    ("controls", 5_000),
+    ("red_team", 1_000),
+)
+"""Most entries each top-level list of a model may hold, in file order. Checks join these
+lists with one another (threats with their surfaces and controls, techniques with the
+surfaces on their layers), so an unbounded list is a way to make one pull request cost a CI
+runner minutes of CPU and gigabytes; real systems list tens, a large one hundreds."""
+
+_NAMES = {"red_team": "red-team exercises"}
+
 
 def _over_the_ceiling(doc: Document) -> Diagnostic | None:
-    """The error of a model that lists more than `MAX_THREATS` threats, located at its
-    `threats` key; None otherwise."""
+    """The error of a model whose list `CEILINGS` names holds more entries than its limit
+    (the first such list), located at its key; None otherwise."""
     data = doc.data
-    threats = data.get("threats") if isinstance(data, dict) else None
-    if not isinstance(threats, list) or len(threats) <= MAX_THREATS:
+    if not isinstance(data, dict):
         return None
-    line, column = doc.locate(("threats",))
-    return Diagnostic(
-        doc.path,
-        line,
-        column,
-        f"the model lists {len(threats):,} threats; the limit is {MAX_THREATS:,} "
-        "(split the system into several threat models)",
-        "/threats",
-        Level.ERROR,
-        "limit",
-    )
+    for key, most in CEILINGS:
+        entries = data.get(key)
+        if not isinstance(entries, list) or len(entries) <= most:
+            continue
+        line, column = doc.locate((key,))
+        return Diagnostic(
+            doc.path,
+            line,
+            column,
+            f"the model lists {len(entries):,} {_NAMES.get(key, key)}; the limit is {most:,} "
+            "(split the system into several threat models)",
+            f"/{key}",
+            Level.ERROR,
+            "limit",
+        )
+    return None
 
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -167,8 +185,8 @@ def validate_document(
     with `as_of`, also a `review.last_reviewed` after it (`_future_review`).
 
     Reference checks skip the parts of the model that have a schema error (a node, or
-    anything under it), so one mistake is reported once. A model of more than
-    `MAX_THREATS` threats gets that one error and no other check. Deterministic.
+    anything under it), so one mistake is reported once. A model over one of the
+    `CEILINGS` gets that one error and no other check. Deterministic.
     """
     too_many = _over_the_ceiling(doc)
     if too_many is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from policyengine.cli import main
 from policyengine.loader import load_document
-from policyengine.validate import MAX_THREATS
+from policyengine.validate import CEILINGS, MAX_THREATS
 
 REPO = Path(__file__).resolve().parents[2]
 MINIMAL = REPO / "tests" / "data" / "good" / "minimal.yaml"
@@ -53,3 +53,28 @@ def test_a_model_at_the_threat_ceiling_is_evaluated(
     assert "limit" not in out
     assert "model.yaml" in out and ": high: TM-" in out
     assert code == 1, err
+
+
+@pytest.mark.parametrize(("key", "most"), CEILINGS, ids=[key for key, _ in CEILINGS])
+def test_every_list_over_its_ceiling_is_refused_where_it_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, most: int
+) -> None:
+    """One entry over the ceiling of any top-level list (16,000 surfaces cost a minute of CPU
+    and half a gigabyte before there was one) is one located error, before evaluation."""
+    data = load_document(MINIMAL, MINIMAL.parent).data
+    first = data[key][0]
+    data[key] = [first] + [dict(first, id=f"X-{i}") for i in range(most)]
+    (tmp_path / ".policyengine.yaml").write_text("fail_on: low\n", encoding="utf-8")
+    model = tmp_path / "model.yaml"
+    model.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    line = model.read_text(encoding="utf-8").splitlines().index(f' "{key}": [') + 1
+    code = main(["check", str(model), "--config", str(tmp_path / ".policyengine.yaml"), *AS_OF])
+    out, err = capsys.readouterr()
+    assert code == 1
+    name = "red-team exercises" if key == "red_team" else key
+    assert (
+        f"model.yaml:{line}:2: error: the model lists {most + 1:,} {name}; the limit is {most:,}"
+        in out
+    )
+    assert "TM-" not in out  # refused before evaluation
+    assert "internal error" not in err
