@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import git
+try:
+    import git
+except ImportError:  # the README's first command installs the package without the test extra
+    sys.exit(
+        "make_example_history.py needs GitPython: "
+        ".venv/bin/pip install -e '.[test]' (the test extra), then run it again"
+    )
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 """The example repository the history is built from."""
