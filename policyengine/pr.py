@@ -135,6 +135,9 @@ REGISTER_CHECK_ID = "PR-POLICY-004"
 CODE_CHECK_ID = "PR-CODE-001"
 """The pull request adds code that uses an AI asset the threat model does not declare."""
 
+UNANALYSED_CHECK_ID = "PR-CODE-002"
+"""The pull request adds or changes code that the drift check could not analyse."""
+
 UNDECLARED_CHECK_ID = "TM-CODE-001"
 """The check that reports an AI asset in the code that the threat model does not declare."""
 
@@ -402,6 +405,22 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "review.last_reviewed in the same pull request.",
             rule_out="Not by a waiver: declaring the asset is the fix. Code that belongs to "
             "another system's model is kept apart with metadata.x-code-paths.",
+        ),
+        CheckInfo(
+            UNANALYSED_CHECK_ID,
+            "Code the pull request adds or changes can be analysed",
+            "high",
+            ("iso42001/A.4.2", "nist-ai-rmf/MAP 4.1"),
+            "pull request",
+            description="Runs with check --code (or code in the config): a code file the "
+            "pull request added, changed or renamed that the analysis skipped (larger than "
+            "its limit, not in its encoding, a syntax the analyser cannot parse, a symlink "
+            "out of the repository, past the file limit).",
+            rationale="PR-CODE-001 can only vouch for code it has read: a skipped file would "
+            "let a new tool, model or data source in unseen, so it fails closed.",
+            hint="Make the file readable (split it, UTF-8 or a PEP 263 coding line, syntax "
+            "of the Python that runs policyengine), or keep it out of the code folders.",
+            rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
             CATALOG_CHECK_ID,
@@ -1858,11 +1877,37 @@ def run_pull_request(
         deltas.append(model_delta(path, b, None, removal=_removal(by_old.get(path))))
     deltas.sort(key=lambda d: d.path)
     new, existing = _organisation_delta(base_run.organisation, head_run.organisation)
+    unread = _unanalysed_code(head_run.diagnostics, changes, code)
     delta = PullRequestDelta(
-        base, head or "working tree", tuple(deltas), (*judge.findings, *new), existing
+        base, head or "working tree", tuple(deltas), (*judge.findings, *unread, *new), existing
     )
     rules = head_run.rules or check_rules(policy_set)  # the head's run has them, unless empty
     return replace(head_run, delta=delta, rules=_with_pr_checks(rules))
+
+
+def _unanalysed_code(
+    diagnostics: Sequence[Diagnostic], changes: Sequence[TreeChange], code: Sequence[str]
+) -> list[RepoFinding]:
+    """A PR-CODE-002 finding for each code file (under `code`) the pull request added,
+    changed or renamed that the head's code scan skipped or could not parse: its warning
+    in `diagnostics` names the file. The drift check fails closed on code it did not read."""
+    if not code:
+        return []
+    changed = {c.new for c in changes if c.new is not None and c.status != "D"}
+    out = []
+    for d in diagnostics:
+        if d.file not in changed or not any(_under(d.file, p) for p in code):
+            continue
+        out.append(
+            _repo_finding(
+                UNANALYSED_CHECK_ID,
+                d.file,
+                Severity.HIGH,
+                f"the pull request changes {d.file}, which the code analysis did not read "
+                f"({d.message}): the drift check cannot vouch for it",
+            )
+        )
+    return sorted(out, key=lambda r: (r.path, r.finding.message))
 
 
 def _organisation_delta(

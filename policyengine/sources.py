@@ -2,14 +2,17 @@
 some folders, with limits. The only module of `discover` that touches the file system.
 
 Nothing is imported or executed: files are read as bytes and decoded. A file over
-`MAX_SOURCE_BYTES`, one that is not UTF-8, and a symlink whose target leaves the
+`MAX_SOURCE_BYTES`, one that is not UTF-8 (a Python file: not in the encoding its PEP 263
+coding declaration names), and a symlink whose target leaves the
 repository are skipped with a located warning; folders that hold no project code
 (`.git`, virtual environments, `node_modules`, caches) are not entered.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,8 +171,19 @@ def _read(path: Path, shown: str, root: Path, problems: list[Diagnostic]) -> str
     except OSError as exc:
         skip(f"cannot read it: {exc.strerror or exc}")
         return None
+    encoding = "utf-8-sig"
+    if path.suffix == ".py":  # PEP 263: a coding declaration in the first two lines
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(content).readline)
+        except SyntaxError as exc:  # an unknown codec, or bytes that are no text at all
+            if not exc.msg.startswith(("unknown encoding", "encoding problem")):
+                encoding = "utf-8-sig"  # the decoding below says where
+            else:
+                skip(f"its coding declaration cannot be read ({exc.msg})")
+                return None
     try:
-        return content.decode("utf-8-sig")
+        return content.decode(encoding)
     except UnicodeDecodeError as exc:
-        skip(f"not UTF-8 text (byte {exc.start})")
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
+        skip(f"not {name} text (byte {exc.start})")
         return None

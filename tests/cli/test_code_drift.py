@@ -341,3 +341,68 @@ def test_code_links_in_a_model_are_validated(
         "repository through '..'"
     ) in out
     assert "x-code-refs of asset tool-lookup_order must be a list of names" in out
+
+
+_UNDECLARED = (
+    "import openai\n\nclient = openai.OpenAI()\n"
+    'answer = client.chat.completions.create(model="gpt-4o", messages=[])\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (_UNDECLARED + "# padding padding padding padding padding\n" * 60_000, "larger than"),
+        (_UNDECLARED + "type Messages = list[dict[str, str]]\n", "Python syntax error"),
+        (b"# -*- coding: klingon -*-\n" + _UNDECLARED.encode(), "coding declaration"),
+        (b"\xff\xfe" + _UNDECLARED.encode(), "not UTF-8 text"),
+    ],
+    ids=["over-2-MB", "newer-syntax", "unknown-coding", "not-utf-8"],
+)
+def test_code_the_pull_request_adds_that_is_not_analysed_fails_the_gate(
+    project: Path, capsys: pytest.CaptureFixture[str], content: str | bytes, why: str
+) -> None:
+    """A file the analysis skips cannot hide an undeclared model client: in a pull request
+    it is PR-CODE-002 (high), which fails the gate, not a warning."""
+    added = project / "agent" / "client.py"
+    if isinstance(content, str):
+        added.write_text(content, encoding="utf-8")
+    else:
+        added.write_bytes(content)
+    _commit(project, "a model client the analyser cannot read")
+    code, out, _ = _run(capsys, "check", "--base", "HEAD~1", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    [gate] = doc["pull_request"]["findings"]
+    assert (gate["file"], gate["check"], gate["severity"]) == (
+        "agent/client.py",
+        "PR-CODE-002",
+        "high",
+    )
+    assert gate["message"].startswith(
+        "the pull request changes agent/client.py, which the code analysis did not read ("
+    )
+    assert why in gate["message"] and gate["message"].endswith(
+        "): the drift check cannot vouch for it"
+    )
+    assert code == 1
+    # the same file on the base is no finding of this pull request
+    code, out, _ = _run(capsys, "check", "--base", "HEAD", *AS_OF, "-f", "json")
+    assert json.loads(out)["pull_request"]["findings"] == [] and code == 0
+
+
+def test_a_pep_263_coding_declaration_is_honoured(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A latin-1 source that says so is analysed: its new agent tool is found."""
+    source = (
+        "# -*- coding: latin-1 -*-\nfrom langchain_core.tools import tool\n\n\n@tool\n"
+        'def wire_money(iban: str) -> str:\n    """Pay the café."""\n    return iban\n'
+    )
+    (project / "agent" / "client.py").write_bytes(source.encode("latin-1"))
+    _commit(project, "a latin-1 tool")
+    code, out, _ = _run(capsys, "check", "--base", "HEAD~1", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    assert doc["pull_request"]["findings"] == []
+    [gate] = [f for m in doc["pull_request"]["models"] for f in m["findings"]]
+    assert gate["check"] == "PR-CODE-001" and "`wire_money` at agent/client.py:6" in gate["message"]
+    assert code == 1
