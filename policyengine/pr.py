@@ -853,13 +853,14 @@ def _has_reason(
 ) -> bool:
     """Whether the pull request gives a reason for a threat's lower score (`ids`: its id at
     the base and at the head): an assumption added, removed or reworded in substance
-    (`_assumptions_of`); a red-team reference the base did not have (in
-    `validation.findings` or a red-team finding naming the threat); or a validation status
+    (`_assumptions_of`); a red-team reference the base did not have, to a finding that
+    names the threat (cited in `validation.findings`, or newly naming it); or a validation status
     that changed to a tested one (`confirmed`, `not_reproduced`)."""
     if _assumptions_of(old) != _assumptions_of(new):
         return True
     (was, old_refs), (now, new_refs) = _validation_of(old), _validation_of(new)
-    if new_refs - old_refs or naming[1].get(ids[1], set()) - naming[0].get(ids[0], set()):
+    about = naming[1].get(ids[1], set())  # only a finding that names the threat is about it
+    if (new_refs - old_refs) & about or about - naming[0].get(ids[0], set()):
         return True
     return now != was and now in _TESTED
 

@@ -270,20 +270,32 @@ class _Known:
     """The model's own control ids."""
     findings: dict[str, set[str]]
     """Red-team exercise id -> the ids of its findings."""
+    naming: dict[str, set[str]]
+    """`EXERCISE/FINDING` -> the threat ids its `threats` list names (a finding without
+    that list is absent)."""
 
     @classmethod
     def of(cls, sections: Mapping[str, _Items]) -> _Known:
         """The ids defined in `sections` (from `_items` of each of `_SECTIONS`)."""
         findings: dict[str, set[str]] = {}
+        naming: dict[str, set[str]] = {}
         for _, ex in sections["red_team"]:
             if isinstance(ex.get("id"), str):
-                findings.setdefault(ex["id"], set()).update(_ids(list(_items(ex, "findings"))))
+                items = list(_items(ex, "findings"))
+                findings.setdefault(ex["id"], set()).update(_ids(items))
+                for _, finding in items:
+                    if isinstance(finding.get("id"), str) and isinstance(
+                        finding.get("threats"), list
+                    ):
+                        named = naming.setdefault(f"{ex['id']}/{finding['id']}", set())
+                        named.update(str(t) for t in finding["threats"])
         return cls(
             assets=_ids(sections["assets"]),
             surfaces=_ids(sections["surfaces"]),
             threats=_ids(sections["threats"]),
             controls=_ids(sections["controls"]),
             findings=findings,
+            naming=naming,
         )
 
 
@@ -324,16 +336,20 @@ def _check_threats(chk: _Checker, threats: _Items, known: _Known, atlas: AtlasLo
             _check_atlas(chk, atlas, (*base, "atlas", j), tid)
         validation = threat.get("validation")
         if isinstance(validation, dict):
-            _check_validation(chk, base, validation, known.findings)
+            _check_validation(chk, base, validation, known, threat.get("id"))
 
 
 def _check_validation(
     chk: _Checker,
     base: tuple[Part, ...],
     validation: dict[str, Any],
-    findings: Mapping[str, set[str]],
+    known: _Known,
+    threat_id: object,
 ) -> None:
-    """Each `exercise/finding` a threat's validation cites names a red-team finding."""
+    """Each `exercise/finding` a threat's validation cites names a red-team finding, and
+    that finding's `threats` name the threat: a result about another threat validates
+    nothing here (and is no reason for a lower score in a pull request)."""
+    findings = known.findings
     for j, ref in _strings(validation.get("findings")):
         parts = (*base, "validation", "findings", j)
         exercise, _, finding_id = ref.partition("/")
@@ -349,6 +365,14 @@ def _check_validation(
                 parts,
                 f"{chk.where(base)} refers to unknown finding '{finding_id}' "
                 f"of red-team exercise '{exercise}'",
+                "reference",
+            )
+        elif ref in known.naming and threat_id not in known.naming[ref]:
+            chk.add(
+                parts,
+                f"{chk.where(base)} cites finding '{ref}', which is about "
+                f"{', '.join(sorted(known.naming[ref])) or 'no threat'}, not this one "
+                "(add the threat to the finding's threats if it is about it too)",
                 "reference",
             )
 
