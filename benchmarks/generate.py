@@ -108,6 +108,34 @@ def _threats(blocks: list[str], count: int) -> str:
     return "".join(out).rstrip("\n")
 
 
+_CITES = re.compile(r"^  - id: (T-\d+)$|findings: \[([^\]]*)\]", re.M)
+
+
+def _naming_variants(tail: str, threats: str) -> str:
+    """`tail` (from controls on) with each red-team finding's `threats` naming the variant
+    threats that cite it too, as the original threats do (a finding a threat cites is
+    about it)."""
+    citing: dict[str, list[str]] = {}
+    current = ""
+    for m in _CITES.finditer(threats):
+        if m.group(1):
+            current = m.group(1)
+        elif int(current[2:]) > BASE_THREATS:
+            for ref in m.group(2).split(","):
+                citing.setdefault(ref.strip(), []).append(current)
+    out, exercise, finding = [], "", ""
+    for line in tail.splitlines(keepends=True):
+        if line.startswith("  - id: "):
+            exercise = line[len("  - id: ") :].strip()
+        elif line.startswith("      - id: "):
+            finding = line[len("      - id: ") :].strip()
+        elif line.startswith("        threats: [") and citing.get(f"{exercise}/{finding}"):
+            extra = ", ".join(citing[f"{exercise}/{finding}"])
+            line = line.replace("]", f", {extra}]", 1)
+        out.append(line)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class _State:
     reviewed: date
@@ -124,7 +152,7 @@ def _model_text(source: str, i: int, threats: int, state: _State, tool: bool) ->
             f"title: Compromised serving dependency (edit {state.prose})",
             1,
         )
-    text = head + threat_text + tail
+    text = head + threat_text + _naming_variants(tail, threat_text)
     text = _replace_once(text, "  id: support-assistant\n", f"  id: model-{i:04d}\n")
     text = _replace_once(
         text,

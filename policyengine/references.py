@@ -346,9 +346,9 @@ def _check_validation(
     known: _Known,
     threat_id: object,
 ) -> None:
-    """Each `exercise/finding` a threat's validation cites names a red-team finding, and
-    that finding's `threats` name the threat: a result about another threat validates
-    nothing here (and is no reason for a lower score in a pull request)."""
+    """Each `exercise/finding` a threat's validation cites names a red-team finding (an
+    error otherwise); a finding whose `threats` do not name the threat is a warning: a
+    result about another threat is no reason for a lower score in a pull request."""
     findings = known.findings
     for j, ref in _strings(validation.get("findings")):
         parts = (*base, "validation", "findings", j)
@@ -374,6 +374,7 @@ def _check_validation(
                 f"{', '.join(sorted(known.naming[ref])) or 'no threat'}, not this one "
                 "(add the threat to the finding's threats if it is about it too)",
                 "reference",
+                Level.WARNING,
             )
 
 

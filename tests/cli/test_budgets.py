@@ -21,7 +21,10 @@ def _model_with_threats(folder: Path, count: int) -> Path:
     written as JSON, with the evidence it cites."""
     data = load_document(MINIMAL, MINIMAL.parent).data
     first = data["threats"][0]
-    data["threats"] = [first] + [dict(first, id=f"T-X{i}") for i in range(count - 1)]
+    copies = [dict(first, id=f"T-X{i}") for i in range(count - 1)]
+    data["threats"] = [first, *copies]
+    # the red-team finding that validates T-1 is about its copies too
+    data["red_team"][0]["findings"][0]["threats"] += [t["id"] for t in copies]
     (folder / "docs").mkdir(parents=True, exist_ok=True)
     (folder / "docs" / "filter.md").write_text("filter\n", encoding="utf-8")
     (folder / ".policyengine.yaml").write_text("fail_on: low\n", encoding="utf-8")
