@@ -9,8 +9,8 @@ nothing to judge is no evidence, issue 11). Then the model's own
 scoping applies: a `compliance.not_applicable` entry with a reason makes the control
 `not_applicable`, and a waiver that has not expired makes the control `waived` (checks
 may pass only because they excuse a waived control, such as a missing attestation, so a
-waived control is never shown as satisfied). An expired waiver waives nothing (a check
-reports it as a finding).
+waived control is never shown as satisfied). An expired waiver, or one approved by none of
+the organisation's acceptors when it names them, waives nothing (a check reports it).
 """
 
 from __future__ import annotations
@@ -29,19 +29,20 @@ class Scoping:
     not_applicable: Mapping[str, tuple[str, str]]
     """Control key -> (reason, JSON pointer of the entry)."""
     waivers: Mapping[str, tuple[str, str]]
-    """Control key -> (reason, JSON pointer) of waivers that have not expired."""
+    """Control key -> (reason, JSON pointer) of waivers in force (not expired, approved)."""
     attestations: Mapping[str, tuple[str, ...]]
     """Control key -> JSON pointers and evidence paths of its attestations."""
 
 
 def scoping_of(
     model: Mapping[str, Any],
-    waiver_expired: Sequence[bool],
+    waiver_void: Sequence[bool],
     hollow_reasons: Collection[str] = (),
 ) -> Scoping:
     """Read `compliance.not_applicable`, `.waivers` and `.attestations` of a loaded model.
 
-    `waiver_expired[i]` says whether `compliance.waivers[i]` expired before the as-of date.
+    `waiver_void[i]` says whether `compliance.waivers[i]` waives nothing: it expired before
+    the as-of date, or no acceptor approved it (`facts.waivers[i].authorized`).
     ATLAS techniques ruled out become control keys `atlas/<id>`. An entry whose reason is
     empty, or whose reason's JSON pointer is in `hollow_reasons` (placeholder text: "x",
     "n/a", two words; `facts.placeholders`), scopes nothing: check TM-TEXT-003 reports it.
@@ -58,7 +59,7 @@ def scoping_of(
     waivers: dict[str, tuple[str, str]] = {}
     for i, entry in enumerate(compliance.get("waivers") or []):
         where = f"/compliance/waivers/{i}"
-        expired = waiver_expired[i] if i < len(waiver_expired) else True
+        expired = waiver_void[i] if i < len(waiver_void) else True
         key = entry.get("control")
         if key and not expired and key not in waivers and _justified(entry, where, hollow_reasons):
             waivers[key] = (str(entry.get("reason", "")), where)

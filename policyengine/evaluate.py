@@ -326,7 +326,14 @@ def build_facts(
     for w in compliance.get("waivers") or []:
         expires = _date(w.get("expires"))
         days_left = (expires - as_of).days if expires else -1
-        waivers.append({"expired": expires is None or expires < as_of, "days_left": days_left})
+        waivers.append(
+            {
+                "expired": expires is None or expires < as_of,
+                "days_left": days_left,
+                # With acceptors named, a waiver is the organisation's only when one approved it.
+                "authorized": not criteria.acceptors or criteria.authorizes(w.get("approved_by")),
+            }
+        )
     attestations = []
     model_id = str((model.get("metadata") or {}).get("id") or "")
     for a in compliance.get("attestations") or []:

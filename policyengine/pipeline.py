@@ -506,7 +506,9 @@ def _model_report(
     ]
     hollow = {json_pointer(p["path"]) for p in facts["placeholders"]}
     scoping = with_atlas_asked(
-        scoping_of(doc.data, [w["expired"] for w in facts["waivers"]], hollow),
+        scoping_of(
+            doc.data, [w["expired"] or not w["authorized"] for w in facts["waivers"]], hollow
+        ),
         [key for fw, key in catalog if fw == "atlas"],
         {ask["family"] for ask in facts["atlas"]["asks"]},
     )

@@ -55,3 +55,47 @@ test_every_expired_waiver_denied_and_missing_facts_ignored if {
 	} with input.model as m
 		with input.facts as {"waivers": [{"expired": true, "days_left": -300}, {"expired": true, "days_left": -1}]}
 }
+
+test_unapproved_waivers_denied if {
+	m := {"compliance": {"waivers": [
+		{"control": "nist-ai-rmf/MEASURE 2.11", "reason": "r", "approved_by": "the intern", "expires": "2027-01-31"},
+		{"control": "iso42001/A.7.6", "reason": "r", "expires": "2027-03-31"},
+		{"control": "iso42001/A.2.2", "reason": "r", "approved_by": "board", "expires": "2027-03-31"},
+	]}}
+	testdata.found(waivers.deny) == {
+		{
+			"rule_id": "TM-WAIVER-002",
+			"path": ["compliance", "waivers", 0, "approved_by"],
+			"params": {
+				"message": "unauthorized", "control": ["compliance", "waivers", 0, "control"],
+				"approver": ["compliance", "waivers", 0, "approved_by"], "acceptors_from": "risk_acceptors in register.yaml",
+			},
+			"control": "nist-ai-rmf/MEASURE 2.11",
+		},
+		{
+			"rule_id": "TM-WAIVER-002",
+			"path": ["compliance", "waivers", 1],
+			"params": {"message": "no_approver", "control": ["compliance", "waivers", 1, "control"], "acceptors_from": "risk_acceptors in register.yaml"},
+			"control": "iso42001/A.7.6",
+		},
+	} with input.model as m
+		with input.facts as {
+			"risk": {"acceptors_from": "risk_acceptors in register.yaml"},
+			"waivers": [
+				{"expired": false, "days_left": 60, "authorized": false},
+				{"expired": false, "days_left": 120, "authorized": false},
+				{"expired": false, "days_left": 120, "authorized": true},
+			],
+		}
+}
+
+test_authorized_waivers_allowed if {
+	m := _model
+	count(testdata.found(waivers.deny)) == 0 with input.model as m
+		with input.facts as {"waivers": [{"expired": false, "days_left": 1, "authorized": true}, {"expired": false, "days_left": 120, "authorized": true}]}
+}
+
+test_unapproved_waiver_rule_not_applicable_without_waivers if {
+	"TM-WAIVER-002" in waivers.not_applicable with input.model as {"compliance": {}}
+		with input.facts as {"waivers": []}
+}
