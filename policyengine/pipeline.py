@@ -570,7 +570,7 @@ def run_check(
     if policy_set is None:
         policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
     loaded = load_register(config.root, config.register, catalog=controls)
-    options = _with_register(options, loaded)
+    options = with_register(options, loaded)
     config = options.config
     scan = scan_code(config.root, options.code_paths(), missing_ok=code_missing_ok)
     code_warnings = scan.diagnostics if scan is not None else ()
@@ -636,7 +636,7 @@ def _organisation(
     return judge_register(loaded, controls, frameworks, options.as_of)
 
 
-def _with_register(options: RunOptions, loaded: LoadedRegister) -> RunOptions:
+def with_register(options: RunOptions, loaded: LoadedRegister) -> RunOptions:
     """`options` whose risk criteria take the register's `risk_acceptors` when it names
     them (the config's `risk.acceptors` otherwise)."""
     register = loaded.register

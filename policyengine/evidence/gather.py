@@ -31,7 +31,7 @@ from ..gitfacts import (
 )
 from ..loader import load_document, parse_document
 from ..matrix import build_matrix
-from ..pipeline import RunOptions, policy_dirs, resolved_engine, run_check
+from ..pipeline import RunOptions, policy_dirs, resolved_engine, run_check, with_register
 from ..policyset import load_policy_set
 from ..register import load_register
 from ..results import (
@@ -108,8 +108,14 @@ def gather(
     model_paths = [m.path for m in run.models]
     committed = files_at(config.root, commit, model_paths)
     histories = review_histories(config.root, model_paths)
+    # The risk criteria the run judged by: the register's acceptors replace the config's.
+    judged = (
+        with_register(options, load_register(config.root, register, catalog=load_controls()))
+        if register is not None
+        else options
+    ).config
     models = tuple(
-        _model(m, committed[m.path], histories[m.path], config, options.as_of) for m in run.models
+        _model(m, committed[m.path], histories[m.path], judged, options.as_of) for m in run.models
     )
     org = _register(config, commit, register) if register is not None else None
     watched = [*model_paths, register] if register is not None else model_paths
@@ -213,10 +219,13 @@ def _attestation_expiry(data: Mapping[str, Any], granted: str, config: Config) -
 
 def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[Commitment]:
     """The model's waivers, risk acceptances and attestations, each with its approver and
-    expiry, in that order and file order."""
+    expiry, in that order and file order. A waiver is in force until it expires, and only
+    when one of the risk criteria's acceptors approved it if they name any (TM-WAIVER-002)."""
     out = []
+    risk = config.risk
     for w in _items(data, "compliance", "waivers"):
         expires = _day(w.get("expires"))
+        approved = not risk.acceptors or risk.authorizes(w.get("approved_by"))
         out.append(
             Commitment(
                 kind="waiver",
@@ -224,7 +233,7 @@ def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[C
                 approver=str(w.get("approved_by", "") or ""),
                 granted=_day(w.get("date")),
                 expires=expires,
-                in_force=_in_force(expires, as_of),
+                in_force=approved and _in_force(expires, as_of),
                 detail=str(w.get("reason", "") or ""),
             )
         )

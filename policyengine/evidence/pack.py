@@ -618,16 +618,18 @@ def commitments_section(sources: PackSources) -> Section:
         [
             "# Waivers, acceptances and attestations\n",
             f"In force on {sources.run.as_of.isoformat()}: {len(in_force)}; no longer in "
-            f"force: {len(lapsed)}. An attestation holds for its model's review cadence.\n",
+            f"force: {len(lapsed)}. An attestation holds for its model's review cadence; a "
+            "waiver counts only when one of the organisation's acceptors approved it, if it "
+            "names acceptors.\n",
             "## In force\n",
             table(head, in_force) if in_force else "None.\n",
-            "## No longer in force\n",
+            "## Not in force (expired or not approved)\n",
             table(head, lapsed) if lapsed else "None.\n",
         ]
     )
     summary = (
         f"{link('Waivers, acceptances and attestations', 'commitments.md')}: "
-        f"{len(in_force)} in force, {len(lapsed)} expired.\n"
+        f"{len(in_force)} in force, {len(lapsed)} not.\n"
     )
     return Section(
         "Waivers, acceptances and attestations",

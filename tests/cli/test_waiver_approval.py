@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import git
 import pytest
 from conftest import committed_examples
 
@@ -95,3 +96,27 @@ def test_a_waiver_no_acceptor_approved_waives_nothing(
     ]
     assert cells and all(cell["status"] != "waived" for cell in cells)
     assert any(f["check"] == "TM-WAIVER-002" for cell in cells for f in cell["findings"])
+
+
+def test_the_evidence_pack_lists_an_unapproved_waiver_as_not_in_force(
+    committed: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "examples"
+    shutil.copytree(committed, root)
+    model = root / SUPPORT
+    text = model.read_text(encoding="utf-8")
+    model.write_text(
+        text.replace(APPROVED, "      approved_by: the intern\n      expires: 2027-03-31\n"),
+        encoding="utf-8",
+    )
+    repo = git.Repo(root)
+    repo.git.add("-A")
+    who = git.Actor("Author", "author@example.com")
+    repo.index.commit("the intern approves", author=who, committer=who)
+    repo.close()
+    out = tmp_path / "pack"
+    assert main(["evidence", str(root), *AS_OF, "--out", str(out)]) == 0
+    page = (out / "commitments.md").read_text(encoding="utf-8")
+    in_force, _, not_in_force = page.partition("## Not in force (expired or not approved)")
+    assert "MEASURE 2.11" in not_in_force and "the intern" in not_in_force
+    assert "the intern" not in in_force
