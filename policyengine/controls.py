@@ -11,6 +11,11 @@ scoping applies: a `compliance.not_applicable` entry with a reason makes the con
 may pass only because they excuse a waived control, such as a missing attestation, so a
 waived control is never shown as satisfied). An expired waiver, or one approved by none of
 the organisation's acceptors when it names them, waives nothing (a check reports it).
+
+Each result lists the checks that ran (`checks`) apart from those that did not apply
+(`not_run`: no code compared, no such layer), which judged nothing and are no basis of the
+status, and the basis of a status the checks give (`satisfied`, `attested`, `partial`):
+each passing check with the parts of the model it judged, located.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .results import CheckOutcome, ControlResult, ControlStatus, Finding
+from .results import Basis, CheckOutcome, ControlResult, ControlStatus, Finding
 
 
 @dataclass(frozen=True)
@@ -202,10 +207,28 @@ def derive_controls(
                 control_id=key,
                 framework=framework,
                 status=status,
-                checks=tuple(o.check_id for o in mapped),
+                checks=tuple(o.check_id for o in mapped if o.applicable),
                 findings=findings,
                 evidence=evidence,
                 note=note,
+                not_run=tuple(o.check_id for o in mapped if not o.applicable),
+                basis=_basis(mapped, key) if status in _RESTS_ON_CHECKS else (),
             )
         )
     return tuple(results)
+
+
+_RESTS_ON_CHECKS = frozenset(
+    {ControlStatus.SATISFIED, ControlStatus.ATTESTED, ControlStatus.PARTIAL}
+)
+"""The statuses a passing check is a basis of (the model's own scoping decides the others)."""
+
+
+def _basis(mapped: Sequence[CheckOutcome], key: str) -> tuple[Basis, ...]:
+    """The checks that passed for control `key` after judging something (as
+    `judge_control` counts them), each with what it judged."""
+    return tuple(
+        Basis(o.check_id, o.judged_parts)
+        for o in mapped
+        if o.applicable and o.judged > 0 and not any(_counts_against(f, key) for f in o.findings)
+    )

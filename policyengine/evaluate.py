@@ -22,11 +22,11 @@ from .catalog import control_order
 from .codefacts import NO_CODE
 from .config import RISK_TOLERANCES, RiskCriteria
 from .errors import PolicyError
-from .judged import judged_count
+from .judged import Selector
 from .loader import Document
 from .message import TemplateError
 from .policyset import CheckMeta
-from .results import CheckOutcome, Finding, ReviewStatus
+from .results import CheckOutcome, Finding, JudgedPart, ReviewStatus
 from .review import DEFAULT_CADENCE, Cadence, cadence_label, longer_cadence, parse_day
 from .substance import placeholders
 
@@ -570,7 +570,9 @@ def collect_outcomes(
             )
         )
     outcomes = []
-    counted: dict[tuple[str, ...], int] = {}  # checks often judge the same elements
+    # Checks often judge the same elements: located (and so counted) once per model.
+    counted: dict[tuple[str, ...], tuple[int, tuple[JudgedPart, ...]]] = {}
+    located: dict[str, tuple[JudgedPart, ...]] = {}
     for check_id in sorted(checks):
         meta = checks[check_id]
         if not in_scope(meta):
@@ -581,11 +583,11 @@ def collect_outcomes(
             key=lambda f: (f.line, f.column, f.pointer, control_order(f.message), f.message),
         )
         applicable = check_id not in not_applicable or bool(found)
-        judged = 0
+        judged: tuple[int, tuple[JudgedPart, ...]] = (0, ())
         if applicable and not meta.guard:
             selectors = tuple(j.text for j in meta.judges)
             if selectors not in counted:
-                counted[selectors] = judged_count(meta.judges, model)
+                counted[selectors] = _judged(meta.judges, model, doc, located)
             judged = counted[selectors]
         outcomes.append(
             CheckOutcome(
@@ -594,8 +596,31 @@ def collect_outcomes(
                 severity=meta.severity,
                 applicable=applicable,
                 findings=tuple(found),
-                judged=judged,
+                judged=judged[0],
                 note="" if applicable else meta.absent or f"{check_id} does not apply",
+                judged_parts=judged[1],
             )
         )
     return tuple(outcomes)
+
+
+def _judged(
+    selectors: Sequence[Selector],
+    model: Mapping[str, Any],
+    doc: Document,
+    located: dict[str, tuple[JudgedPart, ...]],
+) -> tuple[int, tuple[JudgedPart, ...]]:
+    """How many elements `selectors` pick (`judged.judged_count`) and where they are in the
+    model file (`Selector.parts`, a part two selectors pick given once), each selector
+    located once per model in `located`."""
+    for s in selectors:
+        if s.text not in located:
+            located[s.text] = tuple(
+                JudgedPart(json_pointer(path), doc.locate(path)[0], items)
+                for path, items in s.parts(model)
+            )
+    count = sum(p.items or 1 for s in selectors for p in located[s.text])
+    if len(selectors) == 1:
+        return count, located[selectors[0].text]
+    parts = {p.pointer: p for s in selectors for p in located[s.text]}
+    return count, tuple(parts.values())

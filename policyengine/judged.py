@@ -16,6 +16,11 @@ A selector is dot-separated field names, each optionally filtered by `[field=val
 elements a check judged is the sum over its selectors, counted in Python from the same
 model both engines see: the count is the same whichever engine evaluates, costs the
 embedded engine nothing, and sits in the METADATA beside the rules it describes.
+
+The same selectors say where those elements are (`Selector.parts`): the located basis of a
+passing check, shown beside a `satisfied` control. A selector whose last step takes a whole
+list unfiltered (`threats`, `controls`) gives the list itself with its number of items
+(one pointer, not one per threat); any other gives each element it picks.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+Path = tuple[str | int, ...]
+"""Keys and list indexes from the top of a model to one of its nodes."""
 
 _SEGMENT_RE = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*)(?:\[(?P<field>[a-z_][a-z0-9_]*)=(?P<values>[^\]|]+(?:\|[^\]|]+)*)\])?$"
@@ -71,6 +79,27 @@ class Selector:
             ]
         return len(nodes)
 
+    def parts(self, model: Mapping[str, Any]) -> list[tuple[Path, int]]:
+        """Where the elements `count` counts are, in model order: `(path, items)` with
+        `items` the number of items of a whole list the last step takes unfiltered, else
+        0 for one element; the counts add up to `count(model)`."""
+        nodes: list[tuple[Path, object]] = [((), model)]
+        last = len(self.segments) - 1
+        for i, segment in enumerate(self.segments):
+            if i == last and segment.field is None:
+                return [
+                    whole
+                    for path, node in nodes
+                    if (whole := _whole(path, node, segment.name)) is not None
+                ]
+            nodes = [
+                (element_path, element)
+                for path, node in nodes
+                for element_path, element in _located(path, node, segment.name)
+                if segment.matches(element)
+            ]
+        return [(path, 0) for path, _ in nodes]
+
 
 def parse_selector(text: object) -> Selector:
     """Parse one selector; raises `ValueError` saying what is wrong."""
@@ -109,6 +138,31 @@ def parse_judges(value: object) -> tuple[Selector, ...]:
 def judged_count(selectors: Sequence[Selector], model: Mapping[str, Any]) -> int:
     """The number of elements of `model` that `selectors` pick, summed."""
     return sum(s.count(model) for s in selectors)
+
+
+def _whole(path: Path, node: object, name: str) -> tuple[Path, int] | None:
+    """`node[name]` as one part: a non-empty list with its number of items, a stated value
+    as one element (0), else None."""
+    if not isinstance(node, Mapping):
+        return None
+    value = node.get(name)
+    if isinstance(value, list):
+        return ((*path, name), len(value)) if value else None
+    if value is None or value == "" or value == {}:
+        return None
+    return ((*path, name), 0)
+
+
+def _located(path: Path, node: object, name: str) -> Iterable[tuple[Path, object]]:
+    """`_elements(node, name)`, each with its path from the top of the model."""
+    if not isinstance(node, Mapping):
+        return ()
+    value = node.get(name)
+    if isinstance(value, list):
+        return (((*path, name, i), v) for i, v in enumerate(value))
+    if value is None or value == "" or value == {}:
+        return ()
+    return (((*path, name), value),)
 
 
 def _elements(node: object, name: str) -> Iterable[object]:

@@ -7,7 +7,10 @@ that is invalid, or that does not declare the framework, has no cell (None) ther
 organisation control (catalog `judged_by: organisation`) is judged once for the repository
 from the register: its row carries that one result (`MatrixRow.organisation`), each model
 that declares the framework shows it as inherited, and the framework's totals count it
-once, not once per model. The totals count cells per status, every `ControlStatus` member
+once, not once per model. A cell whose status the checks give (`satisfied`, `attested`,
+`partial`) carries what it rests on: the parts of the model its passing checks judged,
+located (`ControlResult.judged_evidence`); checks that did not apply to the model are listed apart
+(`not_run`), never as a basis. The totals count cells per status, every `ControlStatus` member
 listed in its enum order, so a status added to the enum shows up in every total and every
 format without a change here.
 """
@@ -40,9 +43,10 @@ def build_matrix(run: RunResult, catalog: ControlCatalog) -> Matrix:
     """
     models = tuple(_column(m) for m in run.models)
     results = [_results_of(m) for m in run.models]
+    paths = [m.path for m in run.models]
     organisation = {c.control_id: c for c in run.organisation.controls} if run.organisation else {}
     frameworks = tuple(
-        _framework(fw, catalog, results, organisation)
+        _framework(fw, catalog, results, paths, organisation)
         for fw in run.frameworks
         if catalog.for_framework(fw)
     )
@@ -72,7 +76,7 @@ def _results_of(model: ModelReport) -> Mapping[str, ControlResult] | None:
     return {c.control_id: c for c in model.controls}
 
 
-def _cell(result: ControlResult) -> MatrixCell:
+def _cell(result: ControlResult, path: str) -> MatrixCell:
     return MatrixCell(
         status=result.status,
         checks=result.checks,
@@ -80,6 +84,8 @@ def _cell(result: ControlResult) -> MatrixCell:
         findings=result.findings,
         evidence=result.evidence,
         note=result.note,
+        not_run=result.not_run,
+        judged=result.judged_evidence(path),
     )
 
 
@@ -91,11 +97,12 @@ def _declares(of_model: Mapping[str, ControlResult] | None, framework: str) -> b
 def _row(
     control: Control,
     results: list[Mapping[str, ControlResult] | None],
+    paths: list[str],
     organisation: Mapping[str, ControlResult],
 ) -> MatrixRow:
     if control.organisational:
         found = organisation.get(control.key)
-        shared = _cell(found) if found is not None else None
+        shared = _cell(found, "") if found is not None else None
         return MatrixRow(
             control=control.key,
             id=control.id,
@@ -106,9 +113,9 @@ def _row(
             organisation=shared,
         )
     cells = []
-    for of_model in results:
+    for of_model, path in zip(results, paths, strict=True):
         found = of_model.get(control.key) if of_model is not None else None
-        cells.append(_cell(found) if found is not None else None)
+        cells.append(_cell(found, path) if found is not None else None)
     return MatrixRow(
         control=control.key,
         id=control.id,
@@ -136,9 +143,10 @@ def _framework(
     framework: str,
     catalog: ControlCatalog,
     results: list[Mapping[str, ControlResult] | None],
+    paths: list[str],
     organisation: Mapping[str, ControlResult],
 ) -> MatrixFramework:
-    rows = tuple(_row(c, results, organisation) for c in catalog.for_framework(framework))
+    rows = tuple(_row(c, results, paths, organisation) for c in catalog.for_framework(framework))
     return MatrixFramework(
         framework=framework,
         name=catalog.framework_name(framework),

@@ -198,6 +198,19 @@ class CheckInfo:
 
 
 @dataclass(frozen=True)
+class JudgedPart:
+    """A part of a model a check judged (its `custom.judges`): one element, or a whole list
+    when the check judged every item of it (`/threats`: all the threats)."""
+
+    pointer: str
+    """JSON pointer (RFC 6901) into the model file."""
+    line: int
+    """1-based line of the pointed node in the model file."""
+    items: int = 0
+    """How many items the list holds when the part is a whole list; 0 for one element."""
+
+
+@dataclass(frozen=True)
 class CheckOutcome:
     """The result of one check for one model."""
 
@@ -216,11 +229,24 @@ class CheckOutcome:
     judged nothing is no evidence for a control."""
     note: str = ""
     """Why the check does not apply (its `custom.absent`), when not applicable."""
+    judged_parts: tuple[JudgedPart, ...] = ()
+    """Where those elements are, in model order: the located basis of a pass (the same
+    tuple for every check with the same `custom.judges`)."""
 
     @property
     def passed(self) -> bool:
         """Applicable and no finding."""
         return self.applicable and not self.findings
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A passing check behind a control's status and the parts of the model it judged."""
+
+    check_id: str
+    """The check that passed for the control after judging something."""
+    parts: tuple[JudgedPart, ...]
+    """What it judged (its outcome's `judged_parts`)."""
 
 
 @dataclass(frozen=True)
@@ -234,13 +260,51 @@ class ControlResult:
     status: ControlStatus
     """Derived status (controls.md)."""
     checks: tuple[str, ...]
-    """Ids of the checks mapped to this control, sorted."""
+    """Ids of the checks mapped to this control that ran (applied to the model), sorted."""
     findings: tuple[Finding, ...]
     """Findings of those checks that count against this control."""
     evidence: tuple[str, ...] = ()
     """JSON pointers into the model (or evidence paths) that support the status."""
     note: str = ""
     """Why a control is waived or not applicable (the model's reason), or other context."""
+    not_run: tuple[str, ...] = ()
+    """Ids of the checks mapped to this control that did not apply to the model (no code
+    compared, no such layer), sorted: they judged nothing, so the status does not rest on
+    them."""
+    basis: tuple[Basis, ...] = ()
+    """The checks that passed for the control after judging something, by id, each with
+    the parts of the model it judged: what a `satisfied`, `attested` or `partial` status
+    rests on (empty for any other status)."""
+
+    def judged_evidence(self, path: str) -> tuple[EvidencePointer, ...]:
+        """The parts of the model file `path` the `basis` judged, each once with the checks
+        that judged it (`judged_by`, sorted) and, for a whole list, its number of items;
+        in file order (line, then pointer). Every view of the basis shows these."""
+        by_pointer: dict[str, tuple[int, int, list[str]]] = {}
+        for b in self.basis:
+            for part in b.parts:
+                by_pointer.setdefault(part.pointer, (part.line, part.items, []))[2].append(
+                    b.check_id
+                )
+        return tuple(
+            EvidencePointer(
+                path,
+                line,
+                pointer,
+                _judged_what(items, checks),
+                judged_by=tuple(sorted(checks)),
+                items=items,
+            )
+            for pointer, (line, items, checks) in sorted(
+                by_pointer.items(), key=lambda kv: (kv[1][0], kv[0])
+            )
+        )
+
+
+def _judged_what(items: int, checks: Sequence[str]) -> str:
+    """`judged by A, B`, or for a whole list `all 9 items judged by A, B`."""
+    every = f"all {items} item{'s' if items != 1 else ''} " if items else ""
+    return f"{every}judged by {', '.join(sorted(checks))}"
 
 
 @dataclass(frozen=True)
@@ -636,7 +700,7 @@ class MatrixCell:
     status: ControlStatus
     """The control's status for the model."""
     checks: tuple[str, ...]
-    """Ids of the checks mapped to the control, sorted."""
+    """Ids of the checks mapped to the control that ran, sorted."""
     failed: tuple[str, ...]
     """Ids of those checks with a finding against the control, sorted."""
     findings: tuple[Finding, ...]
@@ -645,6 +709,11 @@ class MatrixCell:
     """JSON pointers into the model, or evidence paths, that support the status."""
     note: str = ""
     """Why the control is waived or not applicable, or other context."""
+    not_run: tuple[str, ...] = ()
+    """Ids of the checks mapped to the control that did not apply to the model, sorted."""
+    judged: tuple[EvidencePointer, ...] = ()
+    """The parts of the model the passing checks judged, located, each with the checks
+    (`judged_by`): what the status rests on (`ControlResult.judged_evidence`)."""
 
 
 @dataclass(frozen=True)
@@ -752,7 +821,13 @@ class EvidencePointer:
     """JSON pointer (RFC 6901) into the file; "" for a whole file."""
     what: str = ""
     """What it is: a finding (`TM-ATTEST-002: control ... has no evidence`), a cited
-    document, a decision; "" for evidence the result cites."""
+    document, a decision, a part of the model checks judged (`judged by TM-CTRL-002`);
+    "" for evidence the result cites."""
+    judged_by: tuple[str, ...] = ()
+    """The passing checks that judged this part of the model, sorted; empty for anything
+    else."""
+    items: int = 0
+    """How many items a judged whole list holds (`/threats`: every threat); 0 otherwise."""
 
 
 @dataclass(frozen=True)
@@ -785,14 +860,17 @@ class SoaVerdict:
     """The control's status for the model; None when the model has no result for it
     (invalid, or it does not declare ISO/IEC 42001)."""
     checks: tuple[str, ...] = ()
-    """The checks mapped to the control, sorted."""
+    """The checks mapped to the control that ran, sorted."""
     failed: tuple[str, ...] = ()
     """Those with a finding against the control."""
     evidence: tuple[EvidencePointer, ...] = ()
-    """The findings and the cited evidence, located."""
+    """The findings, the cited evidence and the parts of the model the passing checks
+    judged, located."""
     note: str = ""
     """Why the control does not apply to the model (the engine's or the model's reason),
     why it is waived, or other context."""
+    not_run: tuple[str, ...] = ()
+    """The checks mapped to the control that did not apply to the model, sorted."""
 
 
 @dataclass(frozen=True)

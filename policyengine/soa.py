@@ -6,7 +6,9 @@ order, with our paraphrased title, the register's decision (applicability, justi
 implementation status, owner, implementing documents) and the verdicts behind it: for an
 organisation control the register's one result for the repository, for any other control
 each model's result with the checks mapped to it and the evidence located (file, line,
-JSON pointer). A control the engine rules not applicable to a model carries the reason.
+JSON pointer), among them the parts of the model the passing checks judged; checks that
+did not apply to the model are listed apart, never as a basis. A control the engine rules
+not applicable to a model carries the reason.
 
 `build_soa` is the public entry point; other stages (evidence packs) call it with the run
 of `pipeline.run_check`, `catalog.load_controls()` and `register.load_register(...)`.
@@ -116,7 +118,8 @@ def _located(path: str, f: Finding) -> EvidencePointer:
 def _evidence(path: str, result: ControlResult, where: Locate) -> tuple[EvidencePointer, ...]:
     """The findings against the control, then each piece of evidence it cites: a JSON
     pointer into the model (`/compliance/attestations/3`), a pointer into another file
-    (`governance/register.yaml#/controls/0`) or a cited file."""
+    (`governance/register.yaml#/controls/0`) or a cited file; then the parts of the model
+    the passing checks judged (`ControlResult.judged_evidence`)."""
     out = [_located(path, f) for f in result.findings]
     for item in result.evidence:
         if item.startswith("/"):
@@ -126,6 +129,7 @@ def _evidence(path: str, result: ControlResult, where: Locate) -> tuple[Evidence
             out.append(EvidencePointer(file, where(file, pointer), pointer))
         else:
             out.append(EvidencePointer(item, 0, "", "cited document"))
+    out.extend(result.judged_evidence(path))
     return tuple(out)
 
 
@@ -141,6 +145,7 @@ def _verdict(model: ModelReport, key: str, where: Locate) -> SoaVerdict:
         failed=tuple(sorted({f.check_id for f in result.findings})),
         evidence=_evidence(model.path, result, where),
         note=result.note,
+        not_run=result.not_run,
     )
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from policyengine.controls import derive_controls, scoping_of, status_from_checks
-from policyengine.results import CheckOutcome, ControlStatus, Finding, Severity
+from policyengine.results import (
+    Basis,
+    CheckOutcome,
+    ControlStatus,
+    EvidencePointer,
+    Finding,
+    JudgedPart,
+    Severity,
+)
 
 KEY = "nist-ai-rmf/MEASURE 2.7"
 OTHER = "iso42001/9.1"
@@ -25,8 +33,16 @@ def _outcome(
     note: str = "",
 ) -> CheckOutcome:
     findings = (_finding(check, controls),) if fails else ()
+    parts = (JudgedPart("/red_team", 40, judged),) if applicable and judged else ()
     return CheckOutcome(
-        check, check, Severity.HIGH, applicable, findings, judged if applicable else 0, note
+        check,
+        check,
+        Severity.HIGH,
+        applicable,
+        findings,
+        judged if applicable else 0,
+        note,
+        judged_parts=parts,
     )
 
 
@@ -171,3 +187,59 @@ def test_a_placeholder_reason_scopes_nothing() -> None:
     s = scoping_of(model, [False], hollow)
     assert (s.not_applicable, s.waivers) == ({}, {})
     assert scoping_of(model, [False]).waivers == {KEY: ("x", "/compliance/waivers/0")}
+
+
+def test_the_basis_of_a_status_is_what_the_passing_checks_judged() -> None:
+    outcomes = [
+        _outcome("A"),
+        _outcome("B", fails=True),
+        _outcome("C", judged=0),  # passed having judged nothing: no basis
+        _outcome("D", applicable=False, note="no code compared"),
+    ]
+    (result,) = derive_controls(
+        outcomes, dict.fromkeys("ABCD", (KEY,)), [("nist-ai-rmf", KEY)], scoping_of({}, [])
+    )
+    assert result.status is ControlStatus.PARTIAL
+    assert (result.checks, result.not_run) == (("A", "B", "C"), ("D",))
+    assert result.basis == (Basis("A", (JudgedPart("/red_team", 40, 1),)),)
+    assert result.judged_evidence("m.yaml") == (
+        EvidencePointer(
+            "m.yaml", 40, "/red_team", "all 1 item judged by A", judged_by=("A",), items=1
+        ),
+    )
+
+
+def test_checks_that_did_not_run_are_no_basis_and_never_satisfy() -> None:
+    outcomes = [_outcome("CODE", applicable=False, note="no code compared")]
+    (result,) = derive_controls(
+        outcomes, {"CODE": (KEY,)}, [("nist-ai-rmf", KEY)], scoping_of({}, [])
+    )
+    assert (result.status, result.checks, result.not_run, result.basis) == (
+        ControlStatus.NOT_APPLICABLE,
+        (),
+        ("CODE",),
+        (),
+    )
+
+
+def test_a_part_two_checks_judged_is_shown_once_with_both() -> None:
+    shared = (JudgedPart("/threats", 9, 4), JudgedPart("/system", 3))
+    outcomes = [
+        CheckOutcome("B", "B", Severity.LOW, True, (), 5, judged_parts=shared),
+        CheckOutcome("A", "A", Severity.LOW, True, (), 4, judged_parts=shared[:1]),
+    ]
+    (result,) = derive_controls(
+        outcomes, {"A": (KEY,), "B": (KEY,)}, [("nist-ai-rmf", KEY)], scoping_of({}, [])
+    )
+    assert result.status is ControlStatus.SATISFIED
+    assert [(p.line, p.pointer, p.what, p.judged_by) for p in result.judged_evidence("m")] == [
+        (3, "/system", "judged by B", ("B",)),
+        (9, "/threats", "all 4 items judged by A, B", ("A", "B")),
+    ]
+
+
+def test_a_waived_control_rests_on_its_waiver_not_on_checks() -> None:
+    results = derive_controls(
+        [_outcome("A")], {"A": (KEY,)}, [("nist-ai-rmf", KEY)], scoping_of(MODEL, [False, False])
+    )
+    assert results[0].status is ControlStatus.WAIVED and results[0].basis == ()

@@ -1,4 +1,4 @@
-"""`custom.judges` selectors: parsing and counting over a model."""
+"""`custom.judges` selectors: parsing, counting and locating over a model."""
 
 from __future__ import annotations
 
@@ -41,6 +41,29 @@ MODEL = {
 )
 def test_selector_counts(selector: str, count: int) -> None:
     assert parse_selector(selector).count(MODEL) == count
+    # the parts a selector locates hold exactly the elements it counts
+    parts = parse_selector(selector).parts(MODEL)
+    assert sum(items or 1 for _, items in parts) == count
+
+
+@pytest.mark.parametrize(
+    ("selector", "parts"),
+    [
+        ("assets", [(("assets",), 5)]),  # a whole list: one part with its items
+        ("assets[type=dataset]", [(("assets", 0), 0), (("assets", 1), 0)]),
+        ("assets.ingestion_paths", [(("assets", 2, "ingestion_paths"), 2)]),
+        (
+            "assets.ingestion_paths[reviewed_before_publish=false]",
+            [(("assets", 2, "ingestion_paths", 1), 0)],
+        ),
+        ("system", [(("system",), 0)]),
+        ("red_team.report", [(("red_team", 0, "report"), 0)]),  # an empty report is not judged
+        ("compliance", []),
+        ("threats", []),
+    ],
+)
+def test_selector_parts_locate_what_it_judges(selector: str, parts: list[object]) -> None:
+    assert parse_selector(selector).parts(MODEL) == parts
 
 
 def test_judged_count_sums_selectors() -> None:

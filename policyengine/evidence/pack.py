@@ -163,20 +163,28 @@ def _controls_tables(report: ModelReport, m: ModelEvidence, sources: PackSources
                 for e in c.evidence
             ]
             failing = sorted({f"{f.check_id} line {f.line}" for f in c.findings})
+            checks = ", ".join(code(x) for x in c.checks)
+            if c.not_run:
+                checks += ("; " if checks else "") + "not run: "
+                checks += ", ".join(code(x) for x in c.not_run)
+            judged = [
+                f"{code(f'{p.file}:{p.line}')} {code(p.pointer)} {md(p.what)}"
+                for p in c.judged_evidence(report.path)
+            ]
             rows.append(
                 [
                     code(c.control_id),
                     STATUS_STYLE[c.status].label,
-                    ", ".join(code(x) for x in c.checks),
+                    checks,
                     "; ".join(md(x) for x in failing),
                     "; ".join(evidence),
+                    "; ".join(judged),
                     md(c.note),
                 ]
             )
         parts.append(f"### {md(framework)}\n")
-        parts.append(
-            table(["Control", "Status", "Checks", "Findings against it", "Evidence", "Note"], rows)
-        )
+        heads = ["Control", "Status", "Checks", "Findings against it", "Evidence", "Judged", "Note"]
+        parts.append(table(heads, rows))
     return "\n".join(parts) if parts else "No control results (the model is not valid).\n"
 
 
@@ -299,10 +307,12 @@ def _model_page(report: ModelReport, m: ModelEvidence, sources: PackSources) -> 
     count = sum(len(c.findings) for c in report.checks)
     blocks.append(f"## Findings ({count})\n\n" + _findings_table(report))
     blocks.append(
-        "## Control results\n\nEach control's status, the checks mapped to it, the findings "
-        "against it and the evidence it rests on (file:line:column and JSON pointer in the "
-        "model, or the document, copied as it stood at the commit).\n\n"
-        + _controls_tables(report, m, sources, page)
+        "## Control results\n\nEach control's status, the checks mapped to it that ran (and "
+        "those that did not apply to the model, not run), the findings against it, the "
+        "evidence it cites (file:line:column and JSON pointer in the model, or the document, "
+        "copied as it stood at the commit) and what a satisfied, attested or partial status "
+        "rests on: the parts of the model its passing checks judged (file:line and JSON "
+        "pointer).\n\n" + _controls_tables(report, m, sources, page)
     )
     head_row = [
         "Threat",

@@ -33,7 +33,7 @@ from ..results import (
     StatusReport,
 )
 from . import Formatter, OutputFormat, escape, no_view
-from .text import commit_label, review_cells
+from .text import commit_label, judged_label, review_cells
 
 _COLUMNS = ("path", "id", "owner", "last_reviewed", "due", "days_left", "status", "reasons")
 
@@ -81,7 +81,7 @@ class CsvFormatter(Formatter):
 
 _MATRIX_COLUMNS = (
     "framework", "control", "title", "group", "judged_by", "model_path", "model_id", "status",
-    "checks", "failed", "findings", "evidence", "note",
+    "checks", "not_run", "failed", "findings", "evidence", "judged", "note",
     "as_of", "tool_version", "commit", "policy_digest", "catalogs",
 )  # fmt: skip
 """One row per cell; the provenance columns repeat on every row, so that any row cut out
@@ -113,13 +113,15 @@ def _matrix_csv(matrix: Matrix) -> str:
                     [
                         c.status.value,
                         " ".join(c.checks),
+                        " ".join(c.not_run),
                         " ".join(c.failed),
                         str(len(c.findings)),
                         " ".join(c.evidence),
+                        "; ".join(judged_label(p) for p in c.judged),
                         c.note,
                     ]
                     if c is not None
-                    else ["", "", "", "", "", ""]
+                    else ["", "", "", "", "", "", "", ""]
                 )
                 head = [fw.framework, row.id, row.title, row.group, row.judged_by]
                 writer.writerow(
@@ -133,7 +135,8 @@ def _matrix_csv(matrix: Matrix) -> str:
 
 _SOA_COLUMNS = (
     "control", "title", "judged_by", "applicable", "justification", "implementation", "owner",
-    "documents", "model_path", "model_id", "status", "checks", "failed", "evidence", "note",
+    "documents", "model_path", "model_id", "status", "checks", "not_run", "failed", "evidence",
+    "note",
     "as_of", "tool_version", "commit", "policy_digest", "catalogs",
 )  # fmt: skip
 """One row per Annex A control and model (one row for the repository for an organisation
@@ -170,7 +173,7 @@ def _soa_csv(soa: Soa) -> str:
         head = [row.id, row.title, row.judged_by, *decided]
         if row.judged_by == "organisation":
             status = row.status.value if row.status is not None else ""
-            facts = ["", "", status, "", "", _pointers(row.evidence), ""]
+            facts = ["", "", status, "", "", "", _pointers(row.evidence), ""]
             writer.writerow([escape.csv_cell(v) for v in (*head, *facts, *stamp)])
             continue
         for v in row.verdicts:
@@ -179,6 +182,7 @@ def _soa_csv(soa: Soa) -> str:
                 v.model_id,
                 v.status.value if v.status is not None else "",
                 " ".join(v.checks),
+                " ".join(v.not_run),
                 " ".join(v.failed),
                 _pointers(v.evidence),
                 v.note,

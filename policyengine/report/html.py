@@ -43,7 +43,7 @@ from .markdown import (
     soa_details_markdown,
     soa_table_markdown,
 )
-from .text import style_of
+from .text import judged_label, style_of
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 """Nothing is loaded from anywhere: the page carries its own style and script."""
@@ -174,10 +174,14 @@ def _heat_table(fw: MatrixFramework, matrix: Matrix) -> str:
             if cell is not None:
                 if cell.checks:
                     facts.append("checks " + ", ".join(cell.checks))
+                if cell.not_run:
+                    facts.append("not run " + ", ".join(cell.not_run))
                 if cell.failed:
                     facts.append("failed " + ", ".join(cell.failed))
                 if cell.evidence:
                     facts.append("evidence " + ", ".join(cell.evidence))
+                if cell.judged:
+                    facts.append("judged " + ", ".join(judged_label(p) for p in cell.judged))
             tip = f"{row.id} / {matrix.models[i].label}: " + "; ".join(facts)
             cells.append(
                 f'<td class="cell s-{status}" data-model="{i}" data-status="{status}" '

@@ -57,8 +57,10 @@ from ..results import (
 )
 from . import Formatter, OutputFormat, escape, no_view
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
+7: a control's `checks` are those that ran; `not_run` lists the checks mapped to it that
+did not apply to the model (they judged nothing and are no basis of its status).
 6: `summary.errors` counts the error diagnostics the exit status judges (in pull-request
 mode those the base did not have) and `summary.existing_errors` those the base had.
 5: a control status `"attested"` (met by the organisation register or by system evidence,
@@ -74,11 +76,14 @@ per cause) and `summary.existing` what the base already had, `pull_request.model
 holds the new check findings too, each with `regresses` and `same_cause`, and each model
 has `existing` and `errors` (README, "Versions of the check report")."""
 
-MATRIX_SCHEMA_VERSION = 2
+MATRIX_SCHEMA_VERSION = 3
 """Version of the `matrix` JSON report. 2: the status `"attested"`; `judged_by` is
 `checks`, `organisation` or `system`; each control has `organisation`, the register's one
 result for an organisation control (null otherwise), which its model cells inherit and the
-totals count once."""
+totals count once. 3: a cell's `checks` are those that ran and `not_run` those that did not
+apply to the model; `judged` locates what a `satisfied`, `attested` or `partial` cell rests
+on, the parts of the model its passing checks judged (`file`, `line`, `pointer`, `what`,
+`judged_by`, `items`)."""
 
 REVIEW_SCHEMA_VERSION = 4
 """Version of the `status` and `remind` JSON reports. 2: a rule that could not run has
@@ -158,6 +163,7 @@ def _control(c: ControlResult) -> dict[str, Any]:
         "control": c.control_id,
         "status": c.status.value,
         "checks": list(c.checks),
+        "not_run": list(c.not_run),
         "findings": [_finding(f) for f in c.findings],
         "evidence": list(c.evidence),
         "note": c.note,
@@ -597,15 +603,17 @@ def _run_pieces(run: RunResult) -> Iterator[str]:
 
 def _cell(path: str, cell: MatrixCell | None) -> dict[str, Any]:
     if cell is None:
-        return {"model": path, "status": None, "checks": [], "failed": [], "findings": [],
-                "evidence": [], "note": ""}  # fmt: skip
+        return {"model": path, "status": None, "checks": [], "not_run": [], "failed": [],
+                "findings": [], "evidence": [], "judged": [], "note": ""}  # fmt: skip
     return {
         "model": path,
         "status": cell.status.value,
         "checks": list(cell.checks),
+        "not_run": list(cell.not_run),
         "failed": list(cell.failed),
         "findings": [_located(f) for f in cell.findings],
         "evidence": list(cell.evidence),
+        "judged": [_pointer(p) for p in cell.judged],
         "note": cell.note,
     }
 
@@ -674,12 +682,23 @@ def _matrix_doc(matrix: Matrix) -> dict[str, Any]:
 
 # --- the Statement of Applicability ------------------------------------------------------
 
-SOA_SCHEMA_VERSION = 1
-"""Version of the `soa` JSON report."""
+SOA_SCHEMA_VERSION = 2
+"""Version of the `soa` JSON report. 2: a verdict's `checks` are those that ran and
+`not_run` those that did not apply to the model; its `evidence` ends with the parts of the
+model the passing checks judged (the basis of a `satisfied`, `attested` or `partial`
+verdict), and every piece of evidence has `judged_by` (those checks, else empty) and
+`items` (the number of items of a whole list judged, else 0)."""
 
 
 def _pointer(p: EvidencePointer) -> dict[str, Any]:
-    return {"file": p.file, "line": p.line, "pointer": p.pointer, "what": p.what}
+    return {
+        "file": p.file,
+        "line": p.line,
+        "pointer": p.pointer,
+        "what": p.what,
+        "judged_by": list(p.judged_by),
+        "items": p.items,
+    }
 
 
 def _soa_doc(soa: Soa) -> dict[str, Any]:
@@ -722,6 +741,7 @@ def _soa_doc(soa: Soa) -> dict[str, Any]:
                         "id": v.model_id,
                         "status": v.status.value if v.status is not None else None,
                         "checks": list(v.checks),
+                        "not_run": list(v.not_run),
                         "failed": list(v.failed),
                         "evidence": [_pointer(p) for p in v.evidence],
                         "note": v.note,

@@ -227,6 +227,8 @@ def _cell_lines(label: str, cell: MatrixCell) -> list[str]:
     facts = [f"**{cell.status.value}**"]
     if cell.checks:
         facts.append("checks " + ", ".join(_md(c) for c in cell.checks))
+    if cell.not_run:
+        facts.append("not run " + ", ".join(_md(c) for c in cell.not_run))
     if cell.failed:
         facts.append("failed " + ", ".join(_md(c) for c in cell.failed))
     if cell.evidence:
@@ -239,6 +241,7 @@ def _cell_lines(label: str, cell: MatrixCell) -> list[str]:
         f" {_md(f.message)}"
         for f in cell.findings
     )
+    lines.extend(f"  - {_code(p.pointer)} line {p.line}: {_md(p.what)}" for p in cell.judged)
     return lines
 
 
@@ -535,9 +538,10 @@ def soa_details_markdown(soa: Soa) -> str:
         for v in row.verdicts:
             status = v.status.value if v.status is not None else "no result"
             checks = f"; checks {', '.join(v.checks)}" if v.checks else ""
+            not_run = f"; not run {', '.join(v.not_run)}" if v.not_run else ""
             note = f": {_md(v.note)}" if v.note else ""
             name = _md(v.model_id or v.model_path)
-            lines.append(f"- **{name}** ({_code(v.model_path)}): {status}{note}{checks}")
+            lines.append(f"- **{name}** ({_code(v.model_path)}): {status}{note}{checks}{not_run}")
             lines.extend(f"  - {soa_pointer(p)}" for p in v.evidence)
     return "\n".join(lines).lstrip("\n") + "\n"
 

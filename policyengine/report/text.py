@@ -25,6 +25,7 @@ from ..results import (
     ControlResult,
     ControlStatus,
     DiscoveryReport,
+    EvidencePointer,
     Finding,
     Matrix,
     MatrixCell,
@@ -346,6 +347,12 @@ def _check_text(run: RunResult) -> str:
         f"{skipped}; {found}"
     )
     return _join(lines)
+
+
+def judged_label(p: EvidencePointer) -> str:
+    """A judged part of a model in words, without its file: `line 120 /controls all 9 items
+    judged by TM-CTRL-002`."""
+    return f"line {p.line} {p.pointer} {p.what}"
 
 
 def commit_label(p: Provenance) -> str:

@@ -39,14 +39,14 @@ from ..results import (
     StatusReport,
 )
 from . import NO_RESULT, STATUS_STYLE, Formatter, OutputFormat, escape, no_view
-from .text import commit_label, style_of
+from .text import commit_label, judged_label, style_of
 
 _MAX_CELL = 32767
 """The most characters an Excel cell holds."""
 
 _CELL_COLUMNS = (
-    "framework", "control", "title", "model_path", "model_id", "status", "checks", "failed",
-    "findings", "messages", "evidence", "note",
+    "framework", "control", "title", "model_path", "model_id", "status", "checks", "not_run",
+    "failed", "findings", "messages", "evidence", "judged", "note",
 )  # fmt: skip
 
 
@@ -129,6 +129,7 @@ def _cells_sheet(book: _Book, matrix: Matrix) -> None:
                     (
                         cell.status.value,
                         " ".join(cell.checks),
+                        " ".join(cell.not_run),
                         " ".join(cell.failed),
                         str(len(cell.findings)),
                         "; ".join(
@@ -136,10 +137,11 @@ def _cells_sheet(book: _Book, matrix: Matrix) -> None:
                             for f in cell.findings
                         ),
                         " ".join(cell.evidence),
+                        "; ".join(judged_label(p) for p in cell.judged),
                         cell.note,
                     )
                     if cell is not None
-                    else ("", "", "", "", "", "", "")
+                    else ("", "", "", "", "", "", "", "", "")
                 )
                 values = (fw.framework, row.id, row.title, model.path, model.model_id, *facts)
                 for col, value in enumerate(values):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 from conftest import (
     assert_golden,
     commit_placeholder,
@@ -105,7 +106,7 @@ def test_matrix_json(in_examples: Path, capsys: pytest.CaptureFixture[str], upda
     code, out, _ = _run(capsys, "matrix", "--as-of", AS_OF, "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert [fw["framework"] for fw in doc["frameworks"]] == ["nist-ai-rmf", "iso42001", "atlas"]
     for fw in doc["frameworks"]:
         own = [c for row in fw["controls"] if not row["organisation"] for c in row["cells"]]
@@ -117,6 +118,33 @@ def test_matrix_json(in_examples: Path, capsys: pytest.CaptureFixture[str], upda
         for row in org:  # every model inherits the register's one result
             assert {c["status"] for c in row["cells"]} == {row["organisation"]["status"]}
         assert all(row["title"] for row in fw["controls"])
+    # every cell the checks satisfy points at what it rests on: the parts of the model the
+    # passing checks judged, located; a check that did not run is listed apart
+    cells = [c for fw in doc["frameworks"] for row in fw["controls"] for c in row["cells"]]
+    satisfied = [c for c in cells if c["status"] == "satisfied"]
+    assert satisfied and all(c["judged"] for c in satisfied)
+    assert all(not c["judged"] for c in cells if c["status"] not in (
+        "satisfied", "attested", "partial"))  # fmt: skip
+    for c in satisfied:
+        assert not set(c["checks"]) & set(c["not_run"])
+        for j in c["judged"]:
+            assert (
+                j["file"] == c["model"]
+                and j["line"] > 0
+                and set(j["judged_by"]) <= set(c["checks"])
+            )
+    nist = {row["id"]: row for row in doc["frameworks"][0]["controls"]}
+    monitoring = nist["MEASURE 2.4"]["cells"][2]  # support-assistant
+    assert monitoring["status"] == "satisfied"
+    (controls,) = monitoring["judged"]
+    assert (controls["pointer"], controls["judged_by"], controls["items"]) == (
+        "/controls",
+        ["TM-CTRL-002"],
+        len(yaml.safe_load(Path("models/support-assistant.yaml").read_text())["controls"]),
+    )
+    inventory = nist["MAP 4.1"]["cells"][2]
+    assert {"TM-CODE-001", "TM-CODE-004"} <= set(inventory["not_run"])
+    assert not any(c.startswith("TM-CODE-") for c in inventory["checks"])
     assert doc["provenance"]["policy_digest"] in _placeholders()
     scores = {t["id"]: (t["likelihood"], t["impact"]) for t in doc["models"][2]["threats"]}
     assert scores["T-001"] == (4, 4)

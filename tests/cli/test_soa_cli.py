@@ -53,7 +53,7 @@ def test_soa_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update:
     code, out, _ = _run(capsys, "soa", "--as-of", AS_OF, "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema_version"] == 1 and doc["register"] == "governance/register.yaml"
+    assert doc["schema_version"] == 2 and doc["register"] == "governance/register.yaml"
     controls = doc["controls"]
     # all 38 Annex A controls, in catalog order, each with a decision and a justification
     assert [c["id"] for c in controls] == [c.id for c in ANNEX] and len(controls) == 38
@@ -72,12 +72,31 @@ def test_soa_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update:
     # per model: the checks' verdicts with evidence located in the model file
     impact = {v["id"]: v for v in by_id["A.5.3"]["verdicts"]}
     assert impact["support-assistant"]["status"] == "attested"
-    (cited,) = [e for e in impact["support-assistant"]["evidence"] if e["pointer"]]
+    (cited,) = [
+        e for e in impact["support-assistant"]["evidence"] if e["pointer"] and not e["judged_by"]
+    ]
     assert cited["file"] == "models/support-assistant.yaml" and cited["line"] > 0
     assert cited["pointer"].startswith("/compliance/attestations/")
     missing = impact["coding-agent"]  # its threats are listed, its assessment is not cited
     assert missing["status"] == "partial" and missing["failed"] == ["TM-ATTEST-002"]
     assert missing["evidence"][0]["what"].startswith("TM-ATTEST-002: control iso42001/A.5.3")
+    # a verdict the checks give rests on located parts of the model its passing checks
+    # judged, each named with those checks, which ran and did not fail
+    verdicts = [v for c in controls for v in c["verdicts"]]
+    rested = [v for v in verdicts if v["status"] in ("satisfied", "attested", "partial")]
+    assert rested and all(any(e["judged_by"] for e in v["evidence"]) for v in rested)
+    for v in rested:
+        for e in (e for e in v["evidence"] if e["judged_by"]):
+            assert e["file"] == v["model"] and e["line"] > 0 and e["pointer"].startswith("/")
+            assert set(e["judged_by"]) <= set(v["checks"]) - set(v["failed"])
+            assert e["what"].endswith("judged by " + ", ".join(e["judged_by"]))
+    assert not any(e["judged_by"] for v in verdicts if v["status"] not in (
+        "satisfied", "attested", "partial") for e in v["evidence"])  # fmt: skip
+    # checks that did not run (no code compared) are no basis of the verdict
+    resources = {v["id"]: v for v in by_id["A.4.2"]["verdicts"]}["support-assistant"]
+    code_checks = ["TM-CODE-001", "TM-CODE-002", "TM-CODE-003", "TM-CODE-004"]
+    assert resources["not_run"] == code_checks and resources["checks"] == ["TM-ISO-030"]
+    assert resources["status"] == "satisfied"
     # a control the engine rules out for a model carries its reason
     provenance = {v["id"]: v for v in by_id["A.7.5"]["verdicts"]}
     assert provenance["coding-agent"]["status"] == "not_applicable"

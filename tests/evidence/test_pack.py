@@ -88,6 +88,15 @@ def test_pack_has_the_issue_contents(pack: Path) -> None:
     assert "`AML.T0051.001` LLM Prompt Injection: Indirect" in model
     assert "| 4 | 4 | 16 | critical |" in model
     assert "| **4** | _low_ | medium: T-006 | _high_ | critical: T-001 | _critical_ |" in model
+    # a satisfied control points at what it rests on: the parts of the model its passing
+    # checks judged, located; a check that did not run is apart, not a basis
+    (monitoring,) = [r for r in model.splitlines() if r.startswith("| `nist-ai-rmf/MEASURE 2.4`")]
+    assert "| satisfied | `TM-CTRL-002` |" in monitoring
+    assert "`models/support-assistant.yaml:289` `/controls` all 9 items judged by TM-CTRL-002" in (
+        monitoring
+    )
+    (inventory,) = [r for r in model.splitlines() if r.startswith("| `iso42001/A.4.2`")]
+    assert "| `TM-ISO-030`; not run: `TM-CODE-001`, `TM-CODE-002`" in inventory
     nist = files["frameworks/nist-ai-rmf.md"].decode()
     assert "MAP 5.1" in nist and "MEASURE 2.11" in nist
     commitments = files["commitments.md"].decode()
