@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -305,9 +306,12 @@ TEST_SUPPORT_FILE = "testdata.rego"
 """A policy folder's shared test data: a module for the tests only."""
 
 
-def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
+def load_policy_set(dirs: Sequence[Path], metadata: Mapping[str, Any] | None = None) -> PolicySet:
     """Read every `*.rego` file under `dirs` (sorted) into a `PolicySet`, each file once
     (by resolved path) when folders overlap or repeat: the first folder names it.
+    `metadata` holds METADATA blocks parsed beforehand, by the sha256 of their text
+    (`metadata_table`; default: the shipped table of the bundled set, `METADATA_TABLE`);
+    any other block is parsed here.
 
     Raises `PolicyError` (naming file and line) for an unreadable file, a file without a
     package, a METADATA block that does not parse, a check without `custom.id`, a valid
@@ -325,6 +329,7 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
     na_pkgs: set[str] = set()
     prefixes: set[str] = set()
     loaded: set[Path] = set()
+    known = copy.deepcopy(dict(metadata)) if metadata is not None else shipped_metadata()
     for folder in dirs:
         if not folder.is_dir():
             raise PolicyError(f"{folder}: policy folder does not exist or is not a folder")
@@ -351,7 +356,7 @@ def load_policy_set(dirs: Sequence[Path]) -> PolicySet:
                 m = _RULE_RE.match(line)
                 if m:
                     (deny_pkgs if m.group(1) == "deny" else na_pkgs).add(package)
-            declared = _checks(source, path, package)
+            declared = _checks(source, path, package, known)
             _placeholders_provided(declared, source)
             for meta in declared:
                 if meta.id in checks:
@@ -407,9 +412,9 @@ def _package(source: str, path: Path) -> str:
     raise PolicyError(f"{path}:1: no `package` declaration")
 
 
-def _checks(source: str, path: Path, package: str) -> list[CheckMeta]:
-    lines = source.splitlines()
-    found: list[CheckMeta] = []
+def _blocks(lines: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+    """Each `# METADATA` block of a module's `lines`: the 1-based line of its comment, the
+    index of the first line after it and its text (the comment markers taken off)."""
     i = 0
     while i < len(lines):
         if lines[i].strip() != "# METADATA":
@@ -422,7 +427,18 @@ def _checks(source: str, path: Path, package: str) -> list[CheckMeta]:
             text = lines[i].lstrip()[1:]
             body.append(text[1:] if text.startswith(" ") else text)
             i += 1
-        meta = _parse_block("\n".join(body), path, start)
+        yield start, i, "\n".join(body)
+
+
+def _checks(
+    source: str, path: Path, package: str, known: dict[str, Any] | None = None
+) -> list[CheckMeta]:
+    lines = source.splitlines()
+    found: list[CheckMeta] = []
+    for start, i, text in _blocks(lines):
+        meta = _known_block(text, known) if known else None
+        if meta is None:
+            meta = _parse_block(text, path, start)
         custom = meta.get("custom")
         if isinstance(custom, dict) and "id" in custom:
             found.append(_check(meta, custom, path, start, package))
@@ -440,6 +456,67 @@ def _checks(source: str, path: Path, package: str) -> list[CheckMeta]:
             "(a # METADATA block with custom.id, custom.severity and custom.controls)"
         )
     return found
+
+
+METADATA_TABLE = Path(__file__).resolve().parent / "data" / "policies.metadata.json"
+"""The bundled policies' METADATA blocks as parsed, by the sha256 of each block's text:
+`scripts/build_wasm.py` writes it beside the shipped module, and a block found in it is not
+parsed again (PyYAML's ~0.2 ms a block, ~20 ms for the bundled set each run). A block it
+does not hold (a team's policy, a bundled one edited since) is parsed from its text."""
+
+_TABLE_FORMAT = 1
+"""The format of `METADATA_TABLE`: bump it when what an entry holds changes."""
+
+
+def _block_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _known_block(text: str, known: dict[str, Any]) -> dict[str, Any] | None:
+    """The parsed block of `text` from `known` (taken out of it: each value is used once,
+    so that no two checks share a mutable value), or None."""
+    value = known.pop(_block_key(text), None)
+    return value if isinstance(value, dict) else None
+
+
+def metadata_table(sources: Iterable[str]) -> dict[str, Any]:
+    """Every METADATA block of the Rego `sources` that parses to a mapping JSON holds
+    exactly (no dates, no keys other than text), by the sha256 of its text, as
+    `METADATA_TABLE` holds them. A block that does not parse is left out (its load reports
+    it). Sorted by key, for a stable file."""
+    table: dict[str, Any] = {}
+    for source in sources:
+        for start, _, text in _blocks(source.splitlines()):
+            try:
+                value = _parse_block(text, Path("-"), start)
+            except PolicyError:
+                continue
+            try:
+                exact = json.loads(json.dumps(value, allow_nan=False)) == value
+            except (TypeError, ValueError):
+                exact = False
+            if exact:
+                table[_block_key(text)] = value
+    return dict(sorted(table.items()))
+
+
+def shipped_metadata(path: Path = METADATA_TABLE) -> dict[str, Any]:
+    """The blocks of `METADATA_TABLE` (a fresh copy each call); empty when it is missing,
+    unreadable or of another format."""
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict) or doc.get("format") != _TABLE_FORMAT:
+        return {}
+    blocks = doc.get("blocks")
+    return blocks if isinstance(blocks, dict) else {}
+
+
+def write_metadata_table(table: Mapping[str, Any], path: Path = METADATA_TABLE) -> None:
+    """Write `table` (`metadata_table`) as `METADATA_TABLE`."""
+    doc = {"format": _TABLE_FORMAT, "blocks": dict(sorted(table.items()))}
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", "utf-8")
 
 
 _DENY_RE = re.compile(r"^deny\b(?!\s*\()")  # a deny rule, not a function named deny
@@ -572,6 +649,10 @@ def _message(value: object, where: str, check_id: str) -> Messages | None:
         raise PolicyError(f"{where}: check {check_id}: custom.message {exc}") from None
 
 
+_KEY_RE = re.compile(r'"([^"\n]*)"\s*:')
+_STRING_RE = re.compile(r'"[^"\n]*"')
+
+
 def _placeholders_provided(metas: Sequence[CheckMeta], source: str) -> None:
     """Every placeholder of a check's templates is a params key written in the check's rules.
 
@@ -593,8 +674,11 @@ def _placeholders_provided(metas: Sequence[CheckMeta], source: str) -> None:
         needed = {f'"{n}":' for t in meta.message.templates.values() for n in t.names}
         if len(meta.message.templates) > 1:
             needed |= {f'"{SELECTOR}":'} | {f'"{name}"' for name in meta.message.templates}
+        # The keys (`"name":`) and strings found in one pass each answer most of them; the
+        # rest are searched for one by one (a regular expression each: ~70 a run).
+        found = {f'"{k}":' for k in _KEY_RE.findall(code)} | set(_STRING_RE.findall(code))
         missing = sorted(
-            k for k in needed if not re.search(re.escape(k).replace(":", r"\s*:"), code)
+            k for k in needed - found if not re.search(re.escape(k).replace(":", r"\s*:"), code)
         )
         if missing:
             raise PolicyError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -9,7 +10,14 @@ import pytest
 
 from policyengine.engine.embedded import EmbeddedEngine
 from policyengine.errors import PolicyError
-from policyengine.policyset import AGGREGATOR_MODULE, PolicySet, load_policy_set
+from policyengine.policyset import (
+    AGGREGATOR_MODULE,
+    PolicySet,
+    load_policy_set,
+    metadata_table,
+    shipped_metadata,
+    write_metadata_table,
+)
 from policyengine.results import Severity
 
 BASIC = Path(__file__).parent / "engine" / "data" / "basic"
@@ -292,3 +300,70 @@ def test_a_file_reached_twice_loads_once() -> None:
     once = load_policy_set([policies])
     twice = load_policy_set([policies, policies / "lib", policies])
     assert twice.modules == once.modules and twice.tests == once.tests
+
+
+def _fields(ps: PolicySet) -> dict[str, object]:
+    """What a set holds, its checks by what they say (`Messages` compare by identity)."""
+    out = {f: getattr(ps, f) for f in PolicySet.__dataclass_fields__ if f != "checks"}
+    out["checks"] = {
+        k: (m.info(), m.package, m.file, m.line, m.judges, m.guard, m.absent)
+        for k, m in ps.checks.items()
+    }
+    return out
+
+
+def test_shipped_metadata_table_is_the_bundled_blocks_parsed() -> None:
+    """Fails when a policy's METADATA changed and `python scripts/build_wasm.py` was not
+    run (a stale table is still correct, only slower: its blocks are parsed again)."""
+    from policyengine.bundled import policies_dir
+
+    parsed = load_policy_set([policies_dir()], metadata={})
+    table = metadata_table(parsed.modules.values())
+    assert shipped_metadata() == table, "stale: run python scripts/build_wasm.py"
+    assert len(table) >= len(parsed.checks)
+    assert _fields(load_policy_set([policies_dir()])) == _fields(parsed)
+
+
+def test_a_block_in_the_table_is_taken_from_it_and_others_are_parsed(tmp_path: Path) -> None:
+    text = _check()
+    _write(tmp_path, "p/q.rego", text)
+    block = "\n".join(
+        line[2:] for line in text.splitlines()[3:9]
+    )  # the block's text: `# ` taken off
+    assert block.startswith("title: A check") and block.endswith('{iso42001: ["6.1.2"]}')
+    parsed = load_policy_set([tmp_path], metadata={}).checks["TM-X-001"]
+    assert parsed.title == "A check"
+    table = metadata_table([text])
+    assert list(table) == [hashlib.sha256(block.encode()).hexdigest()]
+    (value,) = table.values()
+    known = {k: {**value, "title": "From the table"} for k in table}
+    assert load_policy_set([tmp_path], metadata=known).checks["TM-X-001"].title == "From the table"
+    assert known[next(iter(known))]["title"] == "From the table"  # the caller's is untouched
+    other = {hashlib.sha256(b"title: another block").hexdigest(): {"title": "Unused"}}
+    assert load_policy_set([tmp_path], metadata=other).checks["TM-X-001"].title == "A check"
+
+
+def test_a_block_json_cannot_hold_exactly_is_left_out_of_the_table() -> None:
+    dated = "package p\n\n# METADATA\n# title: Dated\n# custom: {since: 2026-01-02}\n"
+    keyed = "package p\n\n# METADATA\n# title: Keyed\n# custom: {1: one}\n"
+    broken = "package p\n\n# METADATA\n# title: [unclosed\n"
+    plain = "package p\n\n# METADATA\n# title: Plain\n"
+    assert list(metadata_table([dated, keyed, broken, plain]).values()) == [{"title": "Plain"}]
+
+
+def test_write_and_read_the_table(tmp_path: Path) -> None:
+    table = metadata_table([_check(), _check(id="TM-X-002")])
+    path = tmp_path / "table.json"
+    write_metadata_table(table, path)
+    assert shipped_metadata(path) == table
+    assert list(shipped_metadata(path)) == sorted(table)
+    path.write_text('{"format": 0, "blocks": {}}', encoding="utf-8")
+    assert shipped_metadata(path) == {}
+    assert shipped_metadata(tmp_path / "missing.json") == {}
+
+
+def test_a_key_written_with_blanks_before_its_colon_fills_a_placeholder(tmp_path: Path) -> None:
+    _write(tmp_path, "lib/result.rego", "package lib.result\n")
+    _write(tmp_path, "p/q.rego", _TEMPLATED.format(message='"threat {threat} ({risk})"',
+           params='{"threat" : ["threats", 0, "id"], "risk"\n\t: 3}'))  # fmt: skip
+    assert load_policy_set([tmp_path]).checks["TM-X-001"].message is not None
