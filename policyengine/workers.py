@@ -23,7 +23,6 @@ instead of waiting for them: `terminate_all`, and every pool left by an interrup
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import pickle
 import signal
@@ -31,11 +30,15 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import PolicyEngineError, UsageError, WorkerError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+# NOTE: multiprocessing and concurrent.futures are imported where a pool starts: a run that
+# stays in one process (a pull-request check) does not pay for them (~8 ms).
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +150,9 @@ class SpawnPool(Generic[_S]):
         self.broken = False
         """A worker died: the pool takes no more work."""
         self._what = what
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
@@ -175,6 +181,8 @@ class SpawnPool(Generic[_S]):
         `PolicyEngineError`, and `self.error` when a worker died or a chunk could not
         reach it; the other tasks are cancelled, and nothing is returned.
         """
+        from concurrent.futures.process import BrokenProcessPool
+
         futures: list[Future[_R]] = []
         try:
             futures.extend(self._pool.submit(_run, task, chunk) for chunk in chunks)
@@ -271,6 +279,8 @@ def fork_map(task: Callable[[_T], _R], items: Sequence[_T], workers: int) -> lis
     parallel = workers > 1 and sys.platform.startswith("linux") and threading.active_count() == 1
     if parallel:
         global _forked
+        import multiprocessing
+
         _forked = (task, items)
         try:
             with multiprocessing.get_context("fork").Pool(
@@ -293,6 +303,8 @@ def thread_map(task: Callable[[_T], _R], items: Sequence[_T], workers: int) -> l
     each run a child process of their own; one at a time when `workers` is 1."""
     if workers <= 1:
         return [task(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(task, items))
 

@@ -23,7 +23,6 @@ later:
 
 from __future__ import annotations
 
-import html as _html
 import re
 
 _BIDI = (*range(0x200E, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A))
@@ -111,6 +110,8 @@ def markdown_code(value: str, *, in_table: bool = False) -> str:
 def html(value: str) -> str:
     """HTML text or attribute content: `text`, then `&`, `<`, `>`, `"` and `'` as
     character references."""
+    import html as _html  # only here: its import (~5 ms) is not the other formats' cost
+
     return _html.escape(text(value), quote=True)
 
 
