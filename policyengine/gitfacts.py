@@ -174,10 +174,17 @@ class _Git:
         self.top = top.resolve()
 
     def _call(self, args: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
-        started = _AHEAD.pop((self.top, tuple(args)), None)
+        key = (self.top, tuple(args))
+        answered = _ANSWERED.get(key)
+        if answered is not None:  # asked ahead and answered: the same question again
+            return answered
+        started = _AHEAD.pop(key, None)
         if started is not None:  # asked ahead (`reading_ahead`): what git answered then
             out, err = started.communicate()
-            return subprocess.CompletedProcess(started.args, started.returncode, out, err)
+            answer = subprocess.CompletedProcess(started.args, started.returncode, out, err)
+            if args[0] in _SAME_WITHIN_A_RUN:
+                _ANSWERED[key] = answer
+            return answer
         try:
             return subprocess.run(
                 [_git_executable(), *args],
@@ -326,6 +333,11 @@ _TOPS: dict[Path, Path] = {}
 pull-request check opens the repository ten times (each a `git` process, ~3 ms)."""
 
 
+_NOWHERE: set[Path] = set()
+"""Folders found in no repository before in this process: a pull-request check asks twice
+about the base it exported to a temporary folder."""
+
+
 def _open(root: Path) -> _Git | None:
     """The repository that holds `root`, or None when `root` is in none."""
     start = root if root.is_dir() else root.parent
@@ -334,6 +346,9 @@ def _open(root: Path) -> _Git | None:
     known = _TOPS.get(start)
     if known is not None and (known / ".git").exists():
         return _Git(known)
+    where = start.resolve()
+    if where in _NOWHERE and not any((d / ".git").exists() for d in (where, *where.parents)):
+        return None  # in no repository before, and no `.git` has appeared since
     try:
         proc = subprocess.run(
             [_git_executable(), "rev-parse", "--absolute-git-dir", "--is-bare-repository"]
@@ -352,6 +367,8 @@ def _open(root: Path) -> _Git | None:
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip()
         if "not a git repository" in msg:
+            if len(_NOWHERE) < 64:
+                _NOWHERE.add(where)
             return None
         raise GitError(f"cannot open the git repository at {root}: {msg}")
     g = _Git(Path(lines[2]))
@@ -388,6 +405,18 @@ _AHEAD: dict[tuple[Path, tuple[str, ...]], subprocess.Popen[bytes]] = {}
 """The git processes `reading_ahead` started, by (work tree top, arguments): `_Git._call`
 takes the answer of one asked the same question instead of starting it again."""
 
+_ANSWERED: dict[tuple[Path, tuple[str, ...]], subprocess.CompletedProcess[bytes]] = {}
+"""Answers of questions asked ahead that a run asks twice (`_SAME_WITHIN_A_RUN`: whether
+HEAD names a commit, asked by the change rule and by the report's provenance), kept
+within `reading_ahead`."""
+
+_STATUS = ("status", "--porcelain", "--untracked-files=normal")
+"""What `work_tree_state` asks git for whether the work tree is dirty."""
+
+_SAME_WITHIN_A_RUN = ("rev-parse", "status")
+"""The questions `reading_ahead` asks whose answer stays true for the run: HEAD and the
+state of the work tree, which a check never changes."""
+
 
 @contextlib.contextmanager
 def reading_ahead(root: Path, paths: Sequence[str]) -> Iterator[None]:
@@ -399,21 +428,32 @@ def reading_ahead(root: Path, paths: Sequence[str]) -> Iterator[None]:
     question is answered as git answers it then; what the check never asks is dropped on
     the way out. Nothing is started outside a repository or for more paths."""
     g = _open(root) if 0 < len(paths) <= _FOLLOW_MAX else None
-    questions: list[tuple[str, ...]] = []
-    if g is not None:
-        questions += [
-            ("rev-parse", "--is-shallow-repository"),
-            ("rev-parse", "--verify", "--quiet", "HEAD^{commit}"),
-            ("diff", "--cached", "-M", "-z", "--name-status", "HEAD", "--", *_MODEL_GLOBS),
-        ]
-        for path in paths:
-            with contextlib.suppress(GitError):
-                questions.append(tuple(_log_args(g.rel(root / path))))
+    if g is None:
+        yield
+        return
+    questions: list[tuple[str, ...]] = [
+        ("rev-parse", "--is-shallow-repository"),
+        ("rev-parse", "--verify", "--quiet", "HEAD^{commit}"),
+        ("diff", "--cached", "-M", "-z", "--name-status", "HEAD", "--", *_MODEL_GLOBS),
+        # The report's provenance (`work_tree_state`): asked at the end, answered now.
+        _STATUS,
+    ]
+    for path in paths:
+        with contextlib.suppress(GitError):
+            questions.append(tuple(_log_args(g.rel(root / path))))
+    with _asking_ahead(g, questions):
+        yield
+
+
+@contextlib.contextmanager
+def _asking_ahead(g: _Git, questions: Sequence[Sequence[str]]) -> Iterator[None]:
+    """Within it, git is answering `questions` (argument lists) in processes started now;
+    `_Git._call` takes an answer when it asks the same. What is never asked is dropped on
+    the way out."""
     mine: list[tuple[Path, tuple[str, ...]]] = []
     try:
         for args in questions:
-            assert g is not None
-            key = (g.top, args)
+            key = (g.top, tuple(args))
             if key in _AHEAD:
                 continue
             try:
@@ -431,6 +471,7 @@ def reading_ahead(root: Path, paths: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         for key in mine:
+            _ANSWERED.pop(key, None)
             left = _AHEAD.pop(key, None)
             if left is not None:
                 left.kill()
@@ -850,6 +891,7 @@ class RefReader:
         self._g = _require(root)
         self._commits: dict[str, str] = {}
         self._batch: subprocess.Popen[bytes] | None = None
+        self._trees: dict[str, dict[bytes, tuple[str, str, str]] | None] = {}
 
     @property
     def top(self) -> Path:
@@ -947,10 +989,64 @@ class RefReader:
             return []
         sha = self.commit(ref)
         names = [_top_relative(self._g, self.root, f) for f in folders]
-        listed = self._g.run("ls-tree", "-r", "-z", "--name-only", sha, "--", *names)
-        return sorted(
-            p for n in listed.split("\x00") if n and (p := _under_root(self._g, self.root, n))
-        )
+        files = self._files_only(sha, names)
+        if files is None:
+            listed = self._g.run("ls-tree", "-r", "-z", "--name-only", sha, "--", *names)
+            files = [n for n in listed.split("\x00") if n]
+        return sorted({p for n in files if (p := _under_root(self._g, self.root, n))})
+
+    def _files_only(self, sha: str, names: Sequence[str]) -> list[str] | None:
+        """`names` that are files at the commit `sha`, when each is a file or nothing there
+        (a pull request's base has no catalog of its own), read from the trees through the
+        batch process: no `git ls-tree`. None when one is a folder or a submodule."""
+        files = []
+        for name in names:
+            if not _clean(name):
+                return None  # the top itself (`.`), say: a folder
+            entry = self._entry(sha, name)
+            if entry is not None:
+                if entry[1] != "blob":
+                    return None
+                files.append(name)
+        return files
+
+    def _entry(self, sha: str, name: str) -> tuple[str, str, str] | None:
+        """(mode, type, object id) of the path `name` (relative to the top of the work tree)
+        in the tree of the commit `sha`, as `git ls-tree` lists it, or None when there is
+        nothing at that path. Each tree on the way is read once (`git cat-file --batch`)."""
+        if not _clean(name):
+            return None
+        tree = self._tree(f"{sha}^{{tree}}")
+        parts = name.split("/")
+        for i, part in enumerate(parts):
+            entry = tree.get(part.encode("utf-8", "surrogateescape")) if tree else None
+            if entry is None or i == len(parts) - 1:
+                return entry
+            if entry[1] != "tree":
+                return None  # a file or a submodule has nothing under it
+            tree = self._tree(entry[2])
+        return None
+
+    def _tree(self, name: str) -> dict[bytes, tuple[str, str, str]] | None:
+        """The entries of the tree object `name` (an id, or `<commit>^{tree}`) by name:
+        (mode, type, id); None when it is not a tree git has."""
+        if name in self._trees:
+            return self._trees[name]
+        found = self._object(name)
+        entries: dict[bytes, tuple[str, str, str]] | None = None
+        if found is not None and found[0] == "tree":
+            entries = {}
+            data, width, i = found[2], len(found[1]) // 2, 0
+            while i < len(data):
+                space = data.index(b" ", i)
+                nul = data.index(b"\x00", space)
+                mode = data[i:space].decode("ascii")
+                oid = data[nul + 1 : nul + 1 + width].hex()
+                kind = "tree" if mode == "40000" else "commit" if mode == "160000" else "blob"
+                entries[data[space + 1 : nul]] = (mode.rjust(6, "0"), kind, oid)
+                i = nul + 1 + width
+        self._trees[name] = entries
+        return entries
 
     def export(self, ref: str, dest: Path, paths: Sequence[str] | None = None) -> Path:
         """`export_tree` with this reader: the named files that are plain files at `ref`
@@ -964,21 +1060,18 @@ class RefReader:
             self._archive(ref, sha, dest, [sub] if sub != "." else [])
             return out
         dest.mkdir(parents=True, exist_ok=True)
-        # Only clean relative names are asked about (and `:(literal)`: no pattern): a model
+        # Only clean relative names are looked up (exactly, in the trees: no pattern): a model
         # may name `../x` or `*.md` as evidence, which is no file of the tree.
         wanted = {prefix + p for p in paths if _clean(prefix + p)}
         if not wanted:
             return out
-        listed = self._g.run(
-            "ls-tree", "-z", sha, "--", *(f":(literal){n}" for n in sorted(wanted))
-        )
         plain: dict[str, tuple[str, str]] = {}
         other: list[str] = []
-        for entry in listed.split("\x00"):
-            meta, _, name = entry.partition("\t")
-            if not meta or name not in wanted:
+        for name in sorted(wanted):
+            entry = self._entry(sha, name)  # read from the trees, as `git ls-tree` lists it
+            if entry is None:
                 continue
-            mode, kind, blob = meta.split()
+            mode, kind, blob = entry
             if kind == "blob" and mode in ("100644", "100755"):
                 plain[name] = (mode, blob)
             elif kind in ("blob", "commit"):
@@ -1014,9 +1107,24 @@ class RefReader:
 
     def tree_changes(self, base: str, head: str | None = None) -> list[TreeChange]:
         """`tree_changes` with this reader."""
-        g, root = self._g, self.root
+        g = self._g
         base_sha = self.commit(base)
         head_sha = self.commit(head) if head is not None else self.commit("HEAD")
+        untracked_args = ("ls-files", "-z", "--others", "--exclude-standard", "--", ".")
+        with contextlib.ExitStack() as stack:
+            if head is None:  # git lists the untracked files meanwhile
+                stack.enter_context(_asking_ahead(g, [untracked_args]))
+            return self._tree_changes(base, head, base_sha, head_sha, untracked_args)
+
+    def _tree_changes(
+        self,
+        base: str,
+        head: str | None,
+        base_sha: str,
+        head_sha: str,
+        untracked_args: Sequence[str],
+    ) -> list[TreeChange]:
+        g, root = self._g, self.root
         merge_base = _merge_base(g, base, base_sha, head_sha)
         args = ["diff", "-z", "--name-status", "-M", "--no-ext-diff", merge_base]
         if head is not None:
@@ -1045,7 +1153,7 @@ class RefReader:
             if old is not None or new is not None:
                 out.append(TreeChange(kind, old, new))
         if head is None:
-            untracked = g.run("ls-files", "-z", "--others", "--exclude-standard", "--", ".")
+            untracked = g.run(*untracked_args)
             for name in untracked.split("\x00"):
                 # ls-files answers relative to the current folder: ours is the work tree's top
                 path = _under_root(g, root, name) if name else None
@@ -1180,7 +1288,7 @@ def work_tree_state(root: Path, exclude: Sequence[str] = ()) -> tuple[str | None
     try:
         commit = g.resolves("HEAD")
         where = ["--", ".", *(f":(exclude,glob){e}" for e in exclude)] if exclude else []
-        dirty = bool(g.run("status", "--porcelain", "--untracked-files=normal", *where).strip())
+        dirty = bool(g.run(*_STATUS, *where).strip())
     finally:
         g.close()
     return commit, dirty

@@ -34,6 +34,7 @@ from policyengine.gitfacts import (
     reading_ahead,
     tree_changes,
     tree_files,
+    work_tree_state,
 )
 from policyengine.loader import parse_document
 
@@ -620,13 +621,69 @@ def test_a_history_read_ahead_is_the_history_and_one_not_asked_for_ends(
     text, _ = reviewed(repo, example)
     repo.commit({MODEL: edit(text, 'version: "3"', 'version: "4"')}, "2026-10-06", BOB)
     plain = collect_change_facts(repo.root, [MODEL])
+    state = work_tree_state(repo.root)
+    (repo.root / "untracked.txt").write_text("x\n", encoding="utf-8")
+    dirty = work_tree_state(repo.root)
+    assert dirty == (state[0], True) and state[1] is False
     with reading_ahead(repo.root, [MODEL, "models/never-asked.yaml"]):
         started = dict(gitfacts._AHEAD)
         ahead = collect_change_facts(repo.root, [MODEL])
         # Taken: the state of the repository and the history of the model asked about.
+        assert sorted(args[0] for _, args in gitfacts._AHEAD) == ["log", "status"]
+        # HEAD, asked again by the provenance, is answered from what git said then.
+        assert work_tree_state(repo.root) == dirty
         assert [args[0] for _, args in gitfacts._AHEAD] == ["log"]
-    assert len(started) == 5
+        assert work_tree_state(repo.root) == dirty
+    assert len(started) == 6
+    assert not gitfacts._ANSWERED
     assert ahead == plain
     assert [c.kind for c in ahead[MODEL].changes] == [ChangeKind.VERSION_CHANGED]
     assert not gitfacts._AHEAD
     assert all(p.returncode is not None for p in started.values())
+
+
+def test_a_folder_in_no_repository_is_asked_again_once_a_repository_appears(
+    tmp_path: Path,
+) -> None:
+    """Being in no repository is remembered (a pull-request check asks twice about the
+    base it exported), until a `.git` appears at or above the folder."""
+    inner = tmp_path / "outer" / "inner"
+    inner.mkdir(parents=True)
+    assert work_tree_state(inner) == (None, None)
+    assert work_tree_state(inner) == (None, None)
+    (inner / "model.yaml").write_text("a: 1\n", encoding="utf-8")
+    git.Repo.init(tmp_path / "outer")
+    assert work_tree_state(inner) == (None, True)  # no commit yet, a file not tracked
+
+
+def test_tree_files_of_files_only_is_what_ls_tree_lists(repo: Repo) -> None:
+    """A file or nothing is answered by the batch process, a folder or a submodule by
+    `git ls-tree`: the same names either way."""
+    repo.commit({"cat.json": "{}\n", "p/a.rego": "x"}, "2026-10-01")
+    (repo.root / "link.json").symlink_to("cat.json")
+    sha = repo.repo.head.commit.hexsha
+    repo.repo.git.update_index("--add", "--cacheinfo", f"160000,{sha},sub")  # a submodule
+    ghost = "1" * 40  # a submodule whose commit this repository does not have
+    repo.repo.git.update_index("--add", "--cacheinfo", f"160000,{ghost},ghost")
+    repo.repo.git.add("link.json")
+    repo.repo.git.commit("-q", "-m", "submodule and link")
+
+    def listed(names: list[str]) -> list[str]:
+        out = repo.repo.git.ls_tree("-r", "-z", "--name-only", "HEAD", "--", *names)
+        return sorted({n for n in out.split("\x00") if n})
+
+    for names in (
+        ["cat.json"],
+        ["nothing.json"],
+        ["cat.json", "nothing.json", "link.json", "cat.json"],
+        ["p"],
+        ["sub"],
+        ["cat.json", "p"],
+        ["p/a.rego", "sub", "missing/x"],
+        ["ghost"],
+        ["cat.json", "ghost"],
+    ):
+        assert tree_files(repo.root, "HEAD", names) == listed(names), names
+    assert tree_files(repo.root, "HEAD", ["cat.json", "nothing.json"]) == ["cat.json"]
+    assert tree_files(repo.root, "HEAD", ["sub"]) == ["sub"]
+    assert tree_files(repo.root, "HEAD", ["ghost"]) == ["ghost"]
