@@ -26,6 +26,7 @@ from .loader import (
     parse_document,
     resolve_plain,
 )
+from .substance import in_substance
 
 # --- semantic diff --------------------------------------------------------------------
 
@@ -41,6 +42,7 @@ class ChangeKind(StrEnum):
     PERMISSIONS_CHANGED = "permissions_changed"
     INGESTION_PATH_ADDED = "ingestion_path_added"
     INGESTION_PATH_REMOVED = "ingestion_path_removed"
+    FIELD_CHANGED = "field_changed"
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ class Change:
     """The new value (normalised); None for a removal."""
     field: str = ""
     """The field that changed (`version`, `trained_on`, `inputs`, `actions`,
-    `permissions`, `ingestion_paths`); "" for an asset added or removed."""
+    `permissions`, `ingestion_paths`, or a risk field of `RISK_FIELDS` such as
+    `hosting.region` or `ingestion_paths[cms-sync].writers`); "" for an asset added or
+    removed."""
     introduced: CommitInfo | None = None
     """The first commit after the baseline that made this change; None when it is only in
     the working tree, or when it was not looked for (pull-request diffs)."""
@@ -105,6 +109,7 @@ class Change:
                 | ChangeKind.INPUTS_CHANGED
                 | ChangeKind.ACTIONS_CHANGED
                 | ChangeKind.PERMISSIONS_CHANGED
+                | ChangeKind.FIELD_CHANGED
             ):
                 return f"{what}: {self.field} changed from {_show(self.old)} to {_show(self.new)}"
 
@@ -117,7 +122,7 @@ def _show(value: str | list[str] | None) -> str:
     return value
 
 
-_MODEL_TYPES = frozenset({"base_model", "fine_tuned_model"})
+_MODEL_TYPES = frozenset({"base_model", "fine_tuned_model", "embedding_model"})
 _TRAINING_TYPES = frozenset({"training_pipeline", "fine_tuning_pipeline", "dataset"})
 _TOOL_TYPES = frozenset({"agent_tool"})
 _RETRIEVAL_TYPES = frozenset({"retrieval_corpus"})
@@ -203,7 +208,93 @@ def _asset_changes(
             Change(aid, atype, ChangeKind.INGESTION_PATH_REMOVED, p, None, "ingestion_paths")
             for p in sorted(before - after)
         )
+    changes.extend(_risk_field_changes(aid, atype, old, new))
     return changes
+
+
+# What an asset says about its risk, beyond version, inputs, actions and permissions
+# (controls.md, review rule 2): where a model or its data comes from and which artifact it
+# is, where a model runs, who can write the data a model learns or retrieves from, and when
+# a human must approve a tool's action. A change to any of these changes what can go
+# wrong, so it needs a review; descriptions, names, owners and other prose never do.
+_ORIGIN: tuple[str, ...] = ("supplier", "provenance.source", "provenance.sha256")
+_RUNS: tuple[str, ...] = (
+    "hosting.provider",
+    "hosting.region",
+    "loaded_from_files",
+    "weights_format",
+    "memory",
+)
+RISK_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "base_model": _ORIGIN + _RUNS,
+    "fine_tuned_model": _ORIGIN + _RUNS,
+    "embedding_model": _ORIGIN + _RUNS,
+    "dataset": (*_ORIGIN, "ingestion.access_controlled", "ingestion.writers"),
+    "training_pipeline": ("access_controlled",),
+    "fine_tuning_pipeline": ("access_controlled",),
+    "agent_tool": ("human_approval", "memory"),
+    "retrieval_corpus": ("embedding_model",),
+}
+"""Per trigger asset type, the dotted fields whose change needs a review."""
+
+PATH_FIELDS = ("source", "writers", "reviewed_before_publish")
+"""The fields of an ingestion path (kept by id) whose change needs a review."""
+
+
+def _dotted(asset: Mapping[str, Any], name: str) -> Any:
+    value: Any = asset
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _weighed(value: str | list[str] | None) -> object:
+    """A normalised value as a reader weighs it (`in_substance`: case, punctuation and
+    spacing aside), so that recasing or respacing a statement is no change."""
+    if isinstance(value, list):
+        return sorted({in_substance(v) for v in value})
+    return None if value is None else in_substance(value)
+
+
+def _field_change(aid: str, atype: str, name: str, before: Any, after: Any) -> Change | None:
+    old, new = _norm(before), _norm(after)
+    if _weighed(old) == _weighed(new):
+        return None
+    return Change(aid, atype, ChangeKind.FIELD_CHANGED, old, new, name)
+
+
+def _risk_field_changes(
+    aid: str, atype: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[Change]:
+    """The changes of the asset's `RISK_FIELDS`, and of the `PATH_FIELDS` of each
+    ingestion path a retrieval corpus kept (by id or source)."""
+    found = [
+        _field_change(aid, atype, name, _dotted(old, name), _dotted(new, name))
+        for name in RISK_FIELDS.get(atype, ())
+    ]
+    if atype in _RETRIEVAL_TYPES:
+        before, after = _paths_by_key(old), _paths_by_key(new)
+        for key in sorted(before.keys() & after.keys()):
+            found.extend(
+                _field_change(
+                    aid,
+                    atype,
+                    f"ingestion_paths[{key}].{name}",
+                    before[key].get(name),
+                    after[key].get(name),
+                )
+                for name in PATH_FIELDS
+            )
+    return [c for c in found if c is not None]
+
+
+def _paths_by_key(asset: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    paths = asset.get("ingestion_paths")
+    out: dict[str, Mapping[str, Any]] = {}
+    for path in paths if isinstance(paths, list) else []:
+        if isinstance(path, Mapping):
+            out.setdefault(_path_key(path), path)
+    return out
 
 
 def diff_models(old: Any, new: Any) -> list[Change]:

@@ -74,6 +74,7 @@ from .results import (
     RunResult,
     Severity,
 )
+from .substance import in_substance
 
 REVIEW_CHECK_ID = "PR-REVIEW-001"
 """The id of the finding for a trigger change without a new review."""
@@ -778,9 +779,9 @@ def _threats_by_id(model: Mapping[str, Any]) -> dict[str, tuple[int, Mapping[str
 
 
 def _substance(text: str) -> str:
-    """`text` as a reader weighs it: case, punctuation and runs of spaces dropped, so
-    `pinned  by hash.` and `Pinned by hash` are one assumption."""
-    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
+    """`text` as a reader weighs it (`substance.in_substance`), so `pinned  by hash.` and
+    `Pinned by hash` are one assumption."""
+    return in_substance(text)
 
 
 def _assumptions_of(threat: Mapping[str, Any]) -> list[str]:

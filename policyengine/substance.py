@@ -44,6 +44,12 @@ _LOREM = frozenset(
 """The distinctive words of the filler text that follows `lorem ipsum`."""
 
 
+def in_substance(text: str) -> str:
+    """`text` as a reader weighs it: case, punctuation and runs of spaces dropped, so
+    `pinned  by hash.` and `Pinned by hash` say the same."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
+
+
 def placeholder(text: str) -> bool:
     """Whether `text` (trimmed, case and trailing punctuation ignored) is a placeholder:
     a placeholder word (`x`, `TBD`, `n/a`, `lorem ...`), markers only (`TBD TBD`), a note

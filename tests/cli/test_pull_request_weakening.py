@@ -1,0 +1,187 @@
+"""`check --base` and `status`: weakening a model without touching what the gate compared.
+
+An outside tester's attacks (explore report F10, F11, F13): an asset's risk fields
+rewritten (its host, its data's provenance, who writes the retrieval source, a tool's
+human approval), the system's `ai_tasks` relabelled so that whole families of ATLAS
+techniques stop applying, and an expired acceptance replaced by a transfer. Each runs on
+the example history (`scripts/make_example_history.py`) with the attacker's edit
+committed on top of `main` (the commit before the last, which adds an agent tool
+without a review), as a pull request's branch holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = ["--as-of", "2026-11-27"]
+SUPPORT = "models/support-assistant.yaml"
+PARTNER = "models/partner-classifier.yaml"
+
+sys.path.insert(0, str(REPO / "scripts"))
+from make_example_history import build_history  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("weakening") / "repo"
+    build_history(dest)
+    repo = git.Repo(dest)
+    repo.git.reset("-q", "--hard", "HEAD~1")  # main: every model reviewed, no PR-* finding
+    repo.close()
+    return dest
+
+
+@pytest.fixture
+def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the history, as the clone a pull request is checked in."""
+    dest = tmp_path / "repo"
+    shutil.copytree(history, dest, symlinks=True)
+    monkeypatch.chdir(dest)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _commit(root: Path, message: str) -> None:
+    repo = git.Repo(root)
+    repo.git.add("-A")
+    repo.git.commit("-q", "-m", message, "--date", "2026-11-26T10:00:00+00:00")
+    repo.close()
+
+
+def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main(["check", *argv, *AS_OF, "-f", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _gate(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every finding the pull request is judged on (the new ones)."""
+    return [f for m in doc["pull_request"]["models"] for f in m["findings"]] + doc["pull_request"][
+        "findings"
+    ]
+
+
+def _messages(doc: dict[str, Any], check: str) -> list[str]:
+    return [f["message"] for f in _gate(doc) if f["check"] == check]
+
+
+def _status(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    main(["status", *AS_OF, "-f", "json"])
+    return dict(json.loads(capsys.readouterr().out))
+
+
+def test_the_base_has_no_pull_request_finding(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    """The control: an empty pull request on main passes, so each finding below is the
+    attack's."""
+    code, doc = _check(capsys, "--base", "HEAD")
+    assert _gate(doc) == []
+    assert code == 0
+
+
+# --- F10: an asset's risk fields are review triggers ------------------------------------
+
+_F10 = (
+    (
+        "region: eu-west}\n    procurement_reviewed: true\n  - id: support-ft",
+        "region: unknown}\n    procurement_reviewed: true\n  - id: support-ft",
+        "base model base-model: hosting.region changed from eu-west to unknown",
+    ),
+    (
+        "provenance: {source: internal ticketing export, sha256: 3f1d",
+        "provenance: {source: tickets plus scraped forum posts, sha256: 3f1d",
+        "dataset ft-dataset: provenance.source changed from internal ticketing export to "
+        "tickets plus scraped forum posts",
+    ),
+    (
+        "ingestion: {access_controlled: true, writers: [ml-engineering]}",
+        "ingestion: {access_controlled: true, writers: [ml-engineering, forum scraper]}",
+        "dataset ft-dataset: ingestion.writers changed from [ml-engineering] to "
+        "[forum scraper, ml-engineering]",
+    ),
+    (
+        "human_approval: above 500 EUR and for any change of delivery country",
+        "human_approval: never; the agent acts on its own",
+        "agent tool order-tool: human_approval changed from above 500 EUR and for any "
+        "change of delivery country to never; the agent acts on its own",
+    ),
+    (
+        'version: "3-small"',
+        'version: "4-large-preview"',
+        "embedding model embed-small: version changed from 3-small to 4-large-preview",
+    ),
+    (
+        "writers: [support-content-team], reviewed_before_publish: true}",
+        "writers: [anyone with a customer account], reviewed_before_publish: true}",
+        "retrieval corpus kb: ingestion_paths[cms-sync].writers changed from "
+        "[support-content-team] to [anyone with a customer account]",
+    ),
+    (
+        "writers: [support-content-team], reviewed_before_publish: true}",
+        "writers: [support-content-team], reviewed_before_publish: false}",
+        "retrieval corpus kb: ingestion_paths[cms-sync].reviewed_before_publish changed "
+        "from true to false",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "described"),
+    _F10,
+    ids=["host", "provenance", "dataset-writers", "approval", "embedding", "writers", "review"],
+)
+def test_a_weakened_asset_needs_a_review(
+    capsys: pytest.CaptureFixture[str], pr: Path, old: str, new: str, described: str
+) -> None:
+    """The tester's F10, one field at a time: each change is PR-REVIEW-001 in the pull
+    request and `review_required` in `status` once merged, naming the field."""
+    _edit(pr / SUPPORT, old, new)
+    _commit(pr, "Update an asset")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    (message,) = _messages(doc, "PR-REVIEW-001")
+    assert described in message
+    assert code == 1
+    (model,) = [m for m in _status(capsys)["models"] if m["path"] == SUPPORT]
+    assert model["status"] == "review_required"
+    assert any(described in r["message"] for r in model["reasons"])
+
+
+def test_a_restyled_or_recased_risk_field_needs_no_review(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """Reformatting never triggers: a flow mapping written as a block, a list reordered,
+    a statement recased and repunctuated."""
+    _edit(
+        pr / SUPPORT,
+        "    hosting: {provider: cloud model API, region: eu-west}\n"
+        "    procurement_reviewed: true\n  - id: support-ft",
+        "    hosting:\n      region: eu-west\n      provider: Cloud model API.\n"
+        "    procurement_reviewed: true\n  - id: support-ft",
+    )
+    _edit(
+        pr / SUPPORT,
+        "human_approval: above 500 EUR and for any change of delivery country",
+        "human_approval: Above 500 EUR, and for any change of delivery country.",
+    )
+    _edit(
+        pr / SUPPORT,
+        "ingestion: {access_controlled: true, writers: [ml-engineering]}",
+        "ingestion: {writers: [ml-engineering], access_controlled: true}",
+    )
+    _commit(pr, "Restyle")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert _gate(doc) == []
+    assert code == 0
