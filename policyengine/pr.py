@@ -121,6 +121,12 @@ TOLERANCE_CHECK_ID = "PR-RISK-001"
 ACCEPTANCE_CHECK_ID = "PR-RISK-002"
 """A risk acceptance the pull request added to a threat, or whose expiry it extended."""
 
+TRANSFER_CHECK_ID = "PR-RISK-003"
+"""A threat the pull request transferred, or whose transfer it moved to someone else."""
+
+APPLICABILITY_CHECK_ID = "PR-SCOPE-007"
+"""Controls the pull request made not applicable through what the model says it is."""
+
 CONFIG_CHECK_ID = "PR-POLICY-001"
 """The pull request changes the repository config."""
 
@@ -361,6 +367,42 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "approval) until the person named approves it.",
             hint="Have the person named in acceptance.approved_by approve the pull request, "
             "or treat the threat instead.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            TRANSFER_CHECK_ID,
+            "Risk transfers added or moved are approved",
+            "high",
+            (),
+            "pull request",
+            description="A threat whose status the pull request sets to transferred (a new "
+            "threat included), or a transferred threat whose transferred_to it changes in "
+            "substance.",
+            rationale="A transfer treats a threat as fully as a control does, and TM-TREAT-001 "
+            "takes a transferred threat as treated; written in a pull request it is the pull "
+            "request's claim, like an acceptance (PR-RISK-002), until the risk's owner and "
+            "whoever is said to carry it agree.",
+            hint="Have the threat's owner approve the pull request with the contract or "
+            "policy that carries the risk, or treat the threat instead.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            APPLICABILITY_CHECK_ID,
+            "Controls are not made not applicable by relabelling the system",
+            "high",
+            (),
+            "pull request",
+            description="Controls or ATLAS techniques applicable at the base that are "
+            "not_applicable at the head although the pull request added no "
+            "compliance.not_applicable entry for them (that is PR-SCOPE-004): what the "
+            "applicability reads changed (system.ai_tasks, a surface's layer, the assets). "
+            "The message names the controls and the change.",
+            rationale="Saying the system does something else (ai_tasks), or moving a surface "
+            "to another layer, takes every technique of the old kind out of the run at once, "
+            "and out of the ATLAS review rule for good: a scope decision like a "
+            "not_applicable entry, without its stated reason.",
+            hint="Restore what the system says it is, or have a reviewer confirm that the "
+            "system really changed (and record the review).",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -1153,6 +1195,110 @@ def _added_acceptances(
     return findings
 
 
+def _transfers(old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate) -> list[Finding]:
+    """PR-RISK-003: each threat the pull request moved to `status: transferred` (a new
+    threat included), and each transferred threat whose `transferred_to` changed in
+    substance (`in_substance`)."""
+    before = _listed(old, "threats")
+    findings = []
+    for tid, (i, threat) in _listed(new, "threats").items():
+        if threat.get("status") != "transferred":
+            continue
+        prior = before[tid][1] if tid in before else None
+        to = threat.get("transferred_to")
+        carrier = str(to) if to is not None else "no one named (no transferred_to)"
+        if prior is not None and prior.get("status") == "transferred":
+            was = prior.get("transferred_to")
+            if in_substance(str(was or "")) == in_substance(str(to or "")):
+                continue
+            what = f"moves the risk of threat {tid} from {was} to {carrier}"
+        else:
+            was_status = "new" if prior is None else str(prior.get("status") or "open")
+            what = (
+                f"transfers the risk of threat {tid} (risk {threat_risk(threat)}, was "
+                f"{was_status}) to {carrier}"
+            )
+        findings.append(
+            _weakening(
+                TRANSFER_CHECK_ID,
+                f"the pull request {what}: a transfer treats the threat and needs the "
+                "approval of its owner and of whoever carries it",
+                ["threats", i, "status"],
+                locate,
+            )
+        )
+    return findings
+
+
+def _show_list(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return "(none)" if value is None else str(value)
+
+
+def _applicability_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """What changed in what the applicability reads of a model: `system.ai_tasks`, the
+    layers of the surfaces both have, surfaces and assets removed (`applicability`)."""
+    found = []
+    was = (old.get("system") or {}).get("ai_tasks")
+    now = (new.get("system") or {}).get("ai_tasks")
+    if was != now:
+        found.append(f"system.ai_tasks {_show_list(was)} -> {_show_list(now)}")
+    before, after = _listed(old, "surfaces"), _listed(new, "surfaces")
+    for sid in sorted(before.keys() & after.keys()):
+        layer_was, layer_now = before[sid][1].get("layer"), after[sid][1].get("layer")
+        if layer_was != layer_now:
+            found.append(f"surface {sid} layer {layer_was} -> {layer_now}")
+    gone = sorted(before.keys() - after.keys())
+    if gone:
+        found.append("surfaces removed: " + ", ".join(gone))
+    assets = sorted(_listed(old, "assets").keys() - _listed(new, "assets").keys())
+    if assets:
+        found.append("assets removed: " + ", ".join(assets))
+    return found
+
+
+def _relabelled(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    controls: Sequence[tuple[str, str, str]],
+    locate: Locate,
+) -> list[Finding]:
+    """PR-SCOPE-007: the controls the pull request made `not_applicable` without a
+    `compliance.not_applicable` entry naming them (PR-SCOPE-004 reports those), with what
+    it changed in what the applicability reads. One finding per model."""
+    ruled = _scoped(new, "not_applicable")
+    gone = sorted(
+        (key for key, was, now in controls if now == "not_applicable" and was != now),
+        key=control_order,
+    )
+    gone = [c for c in gone if c not in ruled and c.split("/", 1)[-1] not in ruled]
+    if not gone:
+        return []
+    changes = _applicability_changes(old, new)
+    why = "; ".join(changes) if changes else "what the model says about its assets changed"
+    path: list[str | int] = (
+        ["system", "ai_tasks"] if changes and changes[0].startswith("system.") else ["system"]
+    )
+    line, column = locate(path)
+    return [
+        Finding(
+            check_id=APPLICABILITY_CHECK_ID,
+            severity=Severity.HIGH,
+            message=f"the pull request makes {len(gone)} control"
+            + ("" if len(gone) == 1 else "s")
+            + f" not applicable without a not_applicable entry ({why}): "
+            + ", ".join(gone)
+            + "; their checks stop counting for this model, a scope decision that needs a "
+            "reviewer",
+            pointer="/" + "/".join(str(p) for p in path),
+            line=line,
+            column=column,
+            controls=tuple(gone),
+        )
+    ]
+
+
 def _removed_finding(report: ModelReport, reason: str) -> Finding:
     return Finding(
         check_id=REMOVED_CHECK_ID,
@@ -1269,6 +1415,8 @@ def model_delta(
     findings.extend(_removed_red_team(old, new, locate))
     findings.extend(_raised_tolerance(old, new, risk, locate))
     findings.extend(_added_acceptances(old, new, locate))
+    findings.extend(_transfers(old, new, locate))
+    findings.extend(_relabelled(old, new, controls, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()
         or rescored

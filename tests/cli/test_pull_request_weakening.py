@@ -185,3 +185,109 @@ def test_a_restyled_or_recased_risk_field_needs_no_review(
     code, doc = _check(capsys, "--base", "HEAD~1")
     assert _gate(doc) == []
     assert code == 0
+
+
+# --- F13: a transfer is a risk decision, like an acceptance -----------------------------
+
+_ACCEPTED = """\
+    status: accepted
+    acceptance:
+      approved_by: head of risk
+      date: 2026-03-31
+      expires: 2026-09-30
+      rationale: Partners are contractually barred from probing; revisit once scores are bucketed.
+"""
+
+
+def test_an_expired_acceptance_turned_into_a_transfer_is_reported(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The tester's F13: the base fails TM-TREAT-003 (the acceptance of T-208 expired);
+    the pull request calls the threat transferred, which hid it and passed."""
+    _edit(
+        pr / PARTNER,
+        _ACCEPTED,
+        "    status: transferred\n    transferred_to: our partners, by contract\n",
+    )
+    _commit(pr, "T-208 is carried by the partners")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert [f["check"] for f in _gate(doc)] == ["PR-RISK-003"]
+    (message,) = _messages(doc, "PR-RISK-003")
+    assert "transfers the risk of threat T-208 (risk 12, was accepted) to our partners" in message
+    assert code == 1
+
+
+def test_a_transfer_moved_to_someone_else_is_reported_and_a_restyle_is_not(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _edit(pr / PARTNER, _ACCEPTED, "    status: transferred\n    transferred_to: cyber insurer\n")
+    _commit(pr, "T-208 is insured")
+    _edit(pr / PARTNER, "transferred_to: cyber insurer", "transferred_to: Cyber insurer.")
+    _commit(pr, "Style")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert _gate(doc) == []
+    assert code == 0
+    _edit(pr / PARTNER, "transferred_to: Cyber insurer.", "transferred_to: the partners")
+    _commit(pr, "T-208 is the partners' problem")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    (message,) = _messages(doc, "PR-RISK-003")
+    assert "moves the risk of threat T-208 from Cyber insurer. to the partners" in message
+    assert code == 1
+
+
+# --- F11: relabelling the system is a scope decision ------------------------------------
+
+_CHAFF = """\
+  - id: T-012
+    title: Crafted chat inputs evade the model or flood it with chaff
+    surface: chat-io
+    atlas: [AML.T0015, AML.T0046, AML.T0029]
+    stride: [denial_of_service]
+    likelihood: 1
+    impact: 1
+    prerequisites: [query_access]
+    assumptions: [Inputs are rate limited per signed-in customer.]
+    mitigations: []
+    status: open
+    validation: {status: untested, note: Below the threshold (risk 1); not measured separately.}
+"""
+
+
+def test_relabelled_ai_tasks_that_drop_techniques_are_reported(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The tester's F11: `ai_tasks` relabelled so that the LLM and agent techniques stop
+    applying (plus a throw-away threat for the predictive ones that now do)."""
+    _edit(
+        pr / SUPPORT,
+        "ai_tasks: [generation, retrieval, tool_use]",
+        "ai_tasks: [anomaly_detection]",
+    )
+    _edit(pr / SUPPORT, "threats:\n", "threats:\n" + _CHAFF)
+    _commit(pr, "Describe the system as anomaly detection")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    (message,) = _messages(doc, "PR-SCOPE-007")
+    assert "system.ai_tasks [generation, retrieval, tool_use] -> [anomaly_detection]" in message
+    for technique in ("AML.T0051", "AML.T0053", "AML.T0070", "AML.T0101"):
+        assert f"atlas/{technique}" in message
+    (finding,) = [f for f in _gate(doc) if f["check"] == "PR-SCOPE-007"]
+    assert finding["severity"] == "high"
+    assert finding["line"] > 0
+    assert code == 1
+
+
+def test_a_surface_moved_off_the_retrieval_layer_is_reported(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The variant: the only retrieval surface moved to the runtime layer."""
+    _edit(
+        pr / SUPPORT,
+        "  - id: kb-retrieval\n    layer: retrieval\n",
+        "  - id: kb-retrieval\n    layer: runtime\n",
+    )
+    _commit(pr, "kb-retrieval is runtime")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    (message,) = _messages(doc, "PR-SCOPE-007")
+    assert "surface kb-retrieval layer retrieval -> runtime" in message
+    assert "atlas/AML.T0070" in message
+    assert code == 1
