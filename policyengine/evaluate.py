@@ -16,7 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from .applicability import ApplicabilityMapping, applicable_techniques, discloses_information
+from .applicability import (
+    ApplicabilityMapping,
+    applicable_techniques,
+    discloses_information,
+    system_kinds,
+)
 from .atlas import AtlasCatalog
 from .catalog import control_order
 from .codefacts import NO_CODE
@@ -156,11 +161,16 @@ def _atlas_facts(
         }
     return {
         "version": atlas.version,
+        "kinds": sorted(kind.value for kind in system_kinds(model)),
         "techniques": techniques,
         "mentioned": mentioned_techniques(model),
         "applicable": applicable,
         "asks": asks,
     }
+
+
+_DECIDED = ("accepted", "transferred")
+"""Threat statuses that carry an acceptance (TM-TREAT-003): a transfer is approved too."""
 
 
 def _acceptance_facts(threat: Mapping[str, Any], as_of: date, risk: RiskCriteria) -> dict[str, Any]:
@@ -170,7 +180,7 @@ def _acceptance_facts(threat: Mapping[str, Any], as_of: date, risk: RiskCriteria
     start = _date(acceptance.get("date")) or as_of
     days = (expires - start).days if expires is not None else -1
     return {
-        "acceptance_expired": threat.get("status") == "accepted"
+        "acceptance_expired": threat.get("status") in _DECIDED
         and (expires is None or expires < as_of),
         "acceptance_days": days,
         "acceptance_too_long": days > risk.max_acceptance_days,

@@ -190,6 +190,7 @@ facts := {
 	"placeholders": [],
 	"atlas": {
 		"version": "5.6.1",
+		"kinds": ["generative"],
 		"techniques": {id: t |
 			some id, parent in _techniques
 			t := {"valid": true, "retired": false, "current_id": id, "parent": parent}

@@ -203,28 +203,32 @@ deny contains result.each("TM-TREAT-002", found) if {
 	count(found) > 0
 }
 
-# The accepted threats at or above the threshold, each with its acceptance facts.
+# The accepted or transferred threats at or above the threshold, each with its acceptance
+# facts: a transfer is a risk decision too, approved like an acceptance.
 _accepted := [[i, a] |
 	threats := input.model.threats
 	some i in input.facts.high_risk_indices
 	t := threats[i]
-	object.get(t, "status", "open") == "accepted"
+	object.get(t, "status", "open") in {"accepted", "transferred"}
 	a := object.get(input.facts.threats, t.id, {})
 ]
 
 # METADATA
-# title: Risks accepted at or above the threshold meet the organisation's risk criteria
+# title: Risks accepted or transferred at or above the threshold meet the organisation's risk criteria
 # description: >-
 #   An acceptance of a threat at or above the threshold names an approver the risk
 #   criteria authorise (the organisation register's risk_acceptors, else risk.acceptors
 #   in the config), has not expired, and runs no longer than the
 #   longest acceptance (risk.max_acceptance_days, from acceptance.date to expires).
+#   A transfer (status transferred) names who carries the risk (transferred_to) and
+#   carries the same acceptance: who approved the transfer, when, and until when.
 # custom:
 #   id: TM-TREAT-003
 #   severity: high
-#   judges: ["threats[status=accepted]"]
-#   absent: no accepted risk in this model
+#   judges: ["threats[status=accepted|transferred]"]
+#   absent: no accepted or transferred risk in this model
 #   message:
+#     no_party: "threat {threat} (risk {risk}) is transferred, but transferred_to names no one who carries it"
 #     no_approver: "the acceptance of threat {threat} (risk {risk}) names no approver"
 #     unauthorized: "the acceptance of threat {threat} (risk {risk}) is approved by {approver}, who is not among the acceptors of the risk criteria ({acceptors_from})"
 #     expired: "the acceptance of threat {threat} (risk {risk}) has expired or states no expiry"
@@ -234,12 +238,25 @@ _accepted := [[i, a] |
 #     Only the people the risk criteria name may accept a risk, and only for a limited time.
 #   hint: >-
 #     Have one of the acceptors (the register's risk_acceptors, else risk.acceptors)
-#     approve the acceptance, with an expiry within
+#     approve the acceptance (of a transfer too: acceptance.approved_by, date, expires,
+#     with transferred_to naming who carries the risk), with an expiry within
 #     risk.max_acceptance_days, or treat the threat instead.
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
+deny contains result.each("TM-TREAT-003", found) if {
+	threats := input.model.threats
+	risks := input.facts.threat_risks
+	found := [result.item(["threats", i, "status"], {"message": "no_party", "threat": ["threats", i, "id"], "risk": risks[i]}) |
+		some pair in _accepted
+		i := pair[0]
+		threats[i].status == "transferred"
+		not model.stated(threats[i], "transferred_to")
+	]
+	count(found) > 0
+}
+
 deny contains result.each("TM-TREAT-003", found) if {
 	threats := input.model.threats
 	risks := input.facts.threat_risks

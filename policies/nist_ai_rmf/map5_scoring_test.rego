@@ -186,3 +186,26 @@ test_high_risk_without_mitigations_list_denied if {
 		"params": {"threat": ["threats", 3, "id"], "risk": 10, "threshold": 8, "tolerance": "low"},
 	}} with input.model as m with input.facts as f
 }
+
+_transfer(t, fields) := object.union(object.union(t, {"mitigations": [], "status": "transferred"}), fields)
+
+test_transfers_need_a_party_and_an_acceptance if {
+	m := _threats([
+		_transfer(_t[0], {}),
+		_t[1],
+		_transfer(_t[2], {"transferred_to": "cyber insurer", "acceptance": {"approved_by": "CISO", "date": "2026-10-01", "expires": "2027-01-31"}}),
+		_t[3],
+	])
+	f0 := json.patch(testdata.facts, [
+		{"op": "add", "path": ["threats", "T-001"], "value": object.union(_ok, {"risk": 12, "acceptance_expired": true, "acceptance_authorized": false})},
+		{"op": "add", "path": ["threats", "T-003"], "value": object.union(_ok, {"risk": 12})},
+	])
+	f := testdata.facts_for(m, f0)
+	_ids("TM-TREAT-003") == {
+		{"rule_id": "TM-TREAT-003", "path": ["threats", 0, "status"], "params": {"message": "no_party", "threat": ["threats", 0, "id"], "risk": 12}},
+		{"rule_id": "TM-TREAT-003", "path": ["threats", 0, "acceptance"], "params": {"message": "no_approver", "threat": ["threats", 0, "id"], "risk": 12}},
+		{"rule_id": "TM-TREAT-003", "path": ["threats", 0, "acceptance"], "params": {"message": "expired", "threat": ["threats", 0, "id"], "risk": 12}},
+	} with input.model as m with input.facts as f
+	count(_ids("TM-TREAT-001")) == 0 with input.model as m with input.facts as f
+	not "TM-TREAT-003" in map5_scoring.not_applicable with input.model as m with input.facts as f
+}

@@ -211,16 +211,50 @@ def test_an_expired_acceptance_turned_into_a_transfer_is_reported(
     )
     _commit(pr, "T-208 is carried by the partners")
     code, doc = _check(capsys, "--base", "HEAD~1")
-    assert [f["check"] for f in _gate(doc)] == ["PR-RISK-003"]
+    assert sorted(f["check"] for f in _gate(doc)) == ["PR-RISK-003", "TM-TREAT-003"]
     (message,) = _messages(doc, "PR-RISK-003")
     assert "transfers the risk of threat T-208 (risk 12, was accepted) to our partners" in message
+    # A transfer above the threshold carries what an acceptance carries: this one has no
+    # approver and no expiry, so the model fails as the base did, whatever the gate says.
+    assert _messages(doc, "TM-TREAT-003") == [
+        "the acceptance of threat T-208 (risk 12) names no approver"
+    ]
     assert code == 1
+
+
+def test_a_transfer_with_its_approval_passes_the_model_checks(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """A transfer approved like an acceptance (by an acceptor, within the longest
+    acceptance) and naming who carries the risk: no model check fails, only the gate's
+    own findings remain (the transfer, and its approval's later expiry)."""
+    _edit(
+        pr / PARTNER,
+        _ACCEPTED,
+        "    status: transferred\n    transferred_to: cyber insurer, policy 77-1\n"
+        "    acceptance:\n      approved_by: head of risk\n      date: 2026-11-20\n"
+        "      expires: 2027-05-31\n      rationale: Insured up to 2 M EUR.\n",
+    )
+    _commit(pr, "T-208 is insured")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert sorted(f["check"] for f in _gate(doc)) == ["PR-RISK-002", "PR-RISK-003"]
+    assert code == 1
+
+
+_INSURED = """\
+    status: transferred
+    transferred_to: cyber insurer
+    acceptance:
+      approved_by: head of risk
+      date: 2026-11-20
+      expires: 2027-05-31
+"""
 
 
 def test_a_transfer_moved_to_someone_else_is_reported_and_a_restyle_is_not(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
-    _edit(pr / PARTNER, _ACCEPTED, "    status: transferred\n    transferred_to: cyber insurer\n")
+    _edit(pr / PARTNER, _ACCEPTED, _INSURED)
     _commit(pr, "T-208 is insured")
     _edit(pr / PARTNER, "transferred_to: cyber insurer", "transferred_to: Cyber insurer.")
     _commit(pr, "Style")
@@ -273,6 +307,9 @@ def test_relabelled_ai_tasks_that_drop_techniques_are_reported(
     (finding,) = [f for f in _gate(doc) if f["check"] == "PR-SCOPE-007"]
     assert finding["severity"] == "high"
     assert finding["line"] > 0
+    # The model contradicts its new tasks: it still has an agent tool and an agentic surface.
+    (contradiction,) = _messages(doc, "TM-CTX-006")
+    assert "order-tool (one of 2 agent tools and agentic surfaces)" in contradiction
     assert code == 1
 
 
