@@ -201,9 +201,18 @@ def test_element_path_names_list_elements_by_id() -> None:
     )
 
 
+_RED_TEAM = [
+    {
+        "id": "RT-1",
+        "findings": [{"id": "F-1", "threats": ["T-1"]}, {"id": "F-2", "threats": ["T-9"]}],
+    }
+]
+"""F-1 is about T-1; F-2 about another threat."""
+
+
 def _scored(**threat: Any) -> dict[str, Any]:
     base = {"id": "T-1", "likelihood": 4, "impact": 4, "assumptions": ["b", "a"]}
-    return _model(threats=[{**base, **threat}])
+    return _model(threats=[{**base, **threat}], red_team=_RED_TEAM)
 
 
 @pytest.mark.parametrize(
@@ -216,6 +225,10 @@ def _scored(**threat: Any) -> dict[str, Any]:
         ({"impact": 2, "assumptions": ["a"]}, []),
         ({"impact": 2, "validation": {"status": "not_reproduced"}}, []),
         ({"impact": 2, "validation": {"findings": ["RT-1/F-1"]}}, []),
+        (
+            {"impact": 2, "validation": {"findings": ["RT-1/F-2"]}},
+            ["threat T-1 impact lowered 4 -> 2"],
+        ),
         ({"impact": 5, "likelihood": 5}, []),
         ({"impact": "2"}, []),
         ({"id": "T-2", "impact": 1}, []),
@@ -228,6 +241,7 @@ def _scored(**threat: Any) -> dict[str, Any]:
         "assumption-removed",
         "validated",
         "red-team-reference",
+        "reference-to-a-finding-about-another-threat",
         "raised",
         "not-a-number",
         "new-threat",
@@ -273,11 +287,11 @@ def test_an_assumption_changed_in_form_only_is_no_reason(respaced: list[str]) ->
 def test_a_red_team_finding_naming_the_threat_is_a_reason() -> None:
     exercise = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-1"]}]}
     old = _scored()
-    new = {**_scored(likelihood=2), "red_team": [exercise]}
+    new = {**_scored(likelihood=2), "red_team": [*_RED_TEAM, exercise]}
     delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
     assert delta.findings == ()
     # the same finding already at the base is no new reference
-    old = {**old, "red_team": [exercise]}
+    old = {**old, "red_team": [*_RED_TEAM, exercise]}
     delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
     assert [f.pointer for f in delta.findings] == ["/threats/0/likelihood"]
 
