@@ -280,7 +280,7 @@ def run_validate(
     if count > 1:
         with SpawnPool(count, _init_validate, (config, as_of), what="validate") as pool:
             pool.start()
-            chunks = pool.map(_validate_chunk, _chunks(listing.candidates, None))
+            chunks = pool.map(_validate_chunk, _chunks(listing.candidates))
         run = _unique_ids(_collected(listing, chunks, as_of), config.root)
         return replace(
             run,
@@ -665,10 +665,13 @@ _CHUNK = 8
 _BATCH = 64
 """Files whose git change facts are found together before their chunks are sent."""
 
-_Chunk = Sequence[tuple[Candidate, ChangeFacts | None]]
-"""Some candidate files, each with its git change facts."""
-_Facts = Callable[[list[str]], Mapping[str, ChangeFacts]]
-"""The git change facts of some files (`ChangeHistory.facts`)."""
+_Chunk = Sequence[tuple[Candidate, FileHistory | ChangeFacts | None]]
+"""Some candidate files, each with its git history to walk where it is loaded (or its
+change facts when they are known without it; None when none are wanted)."""
+_Histories = Callable[[list[str]], Mapping[str, FileHistory | ChangeFacts]]
+"""The histories of some files (`ChangeHistory.histories`)."""
+_Walkers = dict[Path, HistoryWalker]
+"""A worker's history walker of each work tree, made when first asked."""
 
 
 def _resolved(options: RunOptions, policy_set: PolicySet, engine: Engine | None) -> RunOptions:
@@ -701,9 +704,11 @@ def _processes(options: RunOptions, engine: Engine | None) -> int:
     return options.workers if options.engine.name in ("wasm", "embedded") else 1
 
 
-def _init_check(
-    options: RunOptions, digest: str, scan: CodeScan | None = None
-) -> tuple[_Run, Engine, _Evidence]:
+_CheckState = tuple[_Run, Engine, _Evidence, _Walkers]
+"""A check worker's state: the run, its engine, the evidence checks, its history walkers."""
+
+
+def _init_check(options: RunOptions, digest: str, scan: CodeScan | None = None) -> _CheckState:
     """A check worker's state: the catalogs and policies read again (as the main process
     read them: sending them would hold the main process until the worker has started)
     and one in-process engine (the one the main process chose: `wasm` or `embedded`), its
@@ -722,15 +727,36 @@ def _init_check(
     # Freed before the interpreter tears modules down: regopy's own finalizer needs them.
     atexit.register(engine.close)
     engine.prepare(run.policy_set)
-    return run, engine, _evidence(run.options.config.root)
+    return run, engine, _evidence(run.options.config.root), {}
 
 
-def _check_chunk(state: tuple[_Run, Engine, _Evidence], chunk: _Chunk) -> list[ModelReport | None]:
-    """In a worker: each file read, validated, judged and evaluated; None when skipped."""
-    run, engine, exists = state
+def _walked(
+    walkers: _Walkers, chunk: _Chunk, documents: Mapping[str, Document]
+) -> tuple[dict[str, ChangeFacts], list[bytes]]:
+    """In a worker: the change facts of the chunk's files that are in `documents` (by
+    `Candidate.shown`: the files loaded here), their histories walked from the loaded
+    models together, and the cache entries the walk learnt (the main process writes them)."""
+    changes = {c.shown: f for c, f in chunk if isinstance(f, ChangeFacts)}
+    walk = [h for _, h in chunk if isinstance(h, FileHistory) and h.path in documents]
+    if not walk:
+        return changes, []
+    walker = walkers.get(walk[0].top)
+    if walker is None:
+        walker = walkers[walk[0].top] = HistoryWalker(walk[0].top)
+        atexit.register(walker.close)
+    changes.update(walker.facts(walk, documents))
+    return changes, walker.learnt()
+
+
+def _check_chunk(state: _CheckState, chunk: _Chunk) -> tuple[list[ModelReport | None], list[bytes]]:
+    """In a worker: each file read and validated, the histories of the valid ones walked
+    from the loaded models (each file parsed once, here), then each judged and evaluated:
+    the reports (None for a file skipped) and the cache entries the walk learnt."""
+    run, engine, exists, walkers = state
     config = run.options.config
     out: list[ModelReport | None] = []
-    for candidate, changes in chunk:
+    valid: dict[str, tuple[int, FileResult, Document]] = {}
+    for candidate, _ in chunk:
         loaded = load_candidate(candidate)
         if loaded is None:
             out.append(None)
@@ -745,11 +771,17 @@ def _check_chunk(state: tuple[_Run, Engine, _Evidence], chunk: _Chunk) -> list[M
         if f.document is None or not f.valid:
             out.append(f.to_report())
             continue
-        verdict = _verdict(f.document, config, run.options.as_of, (run.atlas, run.mapping), changes)
-        inp = _model_input(f.document, verdict, run, exists)
+        valid[candidate.shown] = (len(out), f, f.document)
+        out.append(None)  # its report once its history is walked
+    changes, learnt = _walked(walkers, chunk, {shown: doc for shown, (_, _, doc) in valid.items()})
+    for shown, (i, f, doc) in valid.items():
+        verdict = _verdict(
+            doc, config, run.options.as_of, (run.atlas, run.mapping), changes.get(shown)
+        )
+        inp = _model_input(doc, verdict, run, exists)
         [answer] = engine.evaluate(run.policy_set, [inp])
-        out.append(_model_report(f, answer, inp, verdict, run))
-    return out
+        out[i] = _model_report(f, answer, inp, verdict, run)
+    return out, learnt
 
 
 def _init_validate(config: Config, as_of: date) -> tuple[Path, AtlasCatalog, ControlCatalog, date]:
@@ -795,9 +827,15 @@ def _check_in_workers(
 
     with SpawnPool(workers, _init_check, (options, policy_set.digest, scan), what="check") as pool:
         pool.start()
-        chunks = pool.map(
-            _check_chunk, _with_history(options.config.root, listing.candidates), done
-        )
+        with ChangeHistory(options.config.root, total) as history:
+            results = pool.map(
+                _check_chunk,
+                _history_chunks(history.histories, listing.candidates),
+                lambda answer: done(answer[0]),
+            )
+            for _, learnt in results:
+                history.keep(learnt)
+    chunks = [reports for reports, _ in results]
     return replace(_collected(listing, chunks, options.as_of), frameworks=tuple(options.frameworks))
 
 
@@ -831,26 +869,25 @@ def _is_near_miss(report: ModelReport) -> bool:
     )
 
 
-def _chunks(
-    candidates: Sequence[Candidate], facts: _Facts | None, batch: int = _BATCH
+def _chunks(candidates: Sequence[Candidate]) -> Iterator[_Chunk]:
+    """The candidates `_CHUNK` at a time, with no history (validation)."""
+    for start in range(0, len(candidates), _CHUNK):
+        yield [(c, None) for c in candidates[start : start + _CHUNK]]
+
+
+def _history_chunks(
+    histories: _Histories, candidates: Sequence[Candidate], batch: int = _BATCH
 ) -> Iterator[_Chunk]:
-    """The candidates `_CHUNK` at a time, each with its git change facts (None without
-    `facts`), found `batch` files at a time as the chunks are asked for: the workers
-    start on the first batch while the next one's facts are found. Only files the loader
-    would read are asked about (not, say, a 2 GB YAML file)."""
+    """The candidates `_CHUNK` at a time, each with its history (`histories`:
+    `ChangeHistory.histories`), found `batch` files at a time as the chunks are asked for:
+    the workers start on the first batch while the next one's histories are found. Only
+    files the loader would read are asked about (not, say, a 2 GB YAML file)."""
     for first in range(0, len(candidates), batch):
         files = candidates[first : first + batch]
         readable = [c.shown for c in files if _within_limit(c.path)]
-        changes = facts(readable) if facts is not None and readable else {}
+        found = histories(readable) if readable else {}
         for start in range(0, len(files), _CHUNK):
-            yield [(c, changes.get(c.shown)) for c in files[start : start + _CHUNK]]
-
-
-def _with_history(root: Path, candidates: Sequence[Candidate]) -> Iterator[_Chunk]:
-    """`_chunks` with the facts of the repository's history at `root`, read once here
-    (while the workers start) and closed once every chunk is made."""
-    with ChangeHistory(root, len(candidates)) as git:
-        yield from _chunks(candidates, git.facts)
+            yield [(c, found.get(c.shown)) for c in files[start : start + _CHUNK]]
 
 
 def _within_limit(path: Path) -> bool:
@@ -933,15 +970,9 @@ def _reviews(
     )
 
 
-_ReviewState = tuple[
-    Config, date, tuple[AtlasCatalog, ApplicabilityMapping], dict[Path, HistoryWalker]
-]
+_ReviewState = tuple[Config, date, tuple[AtlasCatalog, ApplicabilityMapping], _Walkers]
 """A review worker's state: the config, the as-of date, the ATLAS catalog and the
 applicability mapping, and its history walker of each work tree (made when first asked)."""
-
-_ReviewChunk = Sequence[tuple[Candidate, FileHistory | ChangeFacts | None]]
-"""Some candidate files, each with its git history to walk (or its change facts when they
-are known without it)."""
 
 
 def _init_review(config: Config, as_of: date) -> _ReviewState:
@@ -951,40 +982,16 @@ def _init_review(config: Config, as_of: date) -> _ReviewState:
 
 
 def _review_chunk(
-    state: _ReviewState, chunk: _ReviewChunk
+    state: _ReviewState, chunk: _Chunk
 ) -> tuple[tuple[ModelReport, ...], list[Diagnostic], int, list[bytes]]:
     """In a worker: the chunk's files read, their histories walked from the loaded models
     (each file parsed once, here) and judged: reports, load problems, skipped, and the
     cache entries the walk learnt (the main process writes them)."""
     config, as_of, atlas, walkers = state
     found = load_candidates([candidate for candidate, _ in chunk])
-    loaded = {d.path for d in found.documents}
-    changes = {c.shown: f for c, f in chunk if isinstance(f, ChangeFacts)}
-    walk = [h for _, h in chunk if isinstance(h, FileHistory) and h.path in loaded]
-    learnt: list[bytes] = []
-    if walk:
-        walker = walkers.get(walk[0].top)
-        if walker is None:
-            walker = walkers[walk[0].top] = HistoryWalker(walk[0].top)
-            atexit.register(walker.close)
-        changes.update(walker.facts(walk, {d.path: d for d in found.documents}))
-        learnt = walker.learnt()
+    changes, learnt = _walked(walkers, chunk, {d.path: d for d in found.documents})
     reports = _reviews(found.documents, config, as_of, atlas, changes)
     return reports, list(found.diagnostics), found.skipped, learnt
-
-
-def _review_chunks(
-    history: ChangeHistory, candidates: Sequence[Candidate]
-) -> Iterator[_ReviewChunk]:
-    """The candidates `_CHUNK` at a time, each with its history (`ChangeHistory.histories`),
-    found `_BATCH` files at a time as the chunks are asked for. Only files the loader
-    would read are asked about."""
-    for first in range(0, len(candidates), _BATCH):
-        files = candidates[first : first + _BATCH]
-        readable = [c.shown for c in files if _within_limit(c.path)]
-        found = history.histories(readable) if readable else {}
-        for start in range(0, len(files), _CHUNK):
-            yield [(c, found.get(c.shown)) for c in files[start : start + _CHUNK]]
 
 
 def _review_in_workers(listing: Listing, config: Config, as_of: date, workers: int) -> RunResult:
@@ -993,7 +1000,9 @@ def _review_in_workers(listing: Listing, config: Config, as_of: date, workers: i
     with SpawnPool(workers, _init_review, (config, as_of), what="review") as pool:
         pool.start()
         with ChangeHistory(config.root, len(listing.candidates)) as history:
-            results = pool.map(_review_chunk, _review_chunks(history, listing.candidates))
+            results = pool.map(
+                _review_chunk, _history_chunks(history.histories, listing.candidates)
+            )
             for _, _, _, learnt in results:
                 history.keep(learnt)
     models = sorted((m for reports, _, _, _ in results for m in reports), key=lambda m: m.path)

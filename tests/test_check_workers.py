@@ -91,22 +91,43 @@ def test_workers_give_the_report_of_one_process(many: Path, pools: list[str]) ->
     assert change["models/copies/support-assistant-2.yaml"] == []
 
 
-def test_git_facts_are_found_a_batch_at_a_time_with_the_same_answers(many: Path) -> None:
+def test_git_histories_are_found_a_batch_at_a_time_with_the_same_answers(many: Path) -> None:
     candidates = find_models([], many, load_config(many).models).candidates
     asked: list[list[str]] = []
 
-    def facts(paths: list[str]) -> dict[str, object]:
+    def histories(paths: list[str]) -> dict[str, object]:
         asked.append(paths)
-        return {p: f"facts of {p}" for p in paths}
+        return {p: f"history of {p}" for p in paths}
 
-    batched = [pair for chunk in pipeline._chunks(candidates, facts, batch=8) for pair in chunk]
+    batched = [
+        pair for chunk in pipeline._history_chunks(histories, candidates, batch=8) for pair in chunk
+    ]
     assert len(candidates) == 42
     assert [len(paths) for paths in asked] == [8, 8, 8, 8, 8, 2]
-    whole = [pair for chunk in pipeline._chunks(candidates, facts) for pair in chunk]
+    whole = [pair for chunk in pipeline._history_chunks(histories, candidates) for pair in chunk]
     assert len(asked) == 7, "one batch of 64 holds the 42 files"
     assert batched == whole
     assert [c for c, _ in whole] == list(candidates)
-    assert all(f == f"facts of {c.shown}" for c, f in whole)
+    assert all(f == f"history of {c.shown}" for c, f in whole)
+
+
+def test_check_workers_walk_the_histories_and_hand_what_they_read_to_the_cache(
+    many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The main process parses no model for the change rule: the workers walk each model's
+    # history from the model they loaded, and the main process writes what they learnt.
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("POLICYENGINE_CACHE_DIR", str(cache))
+    first = _report(many, workers=2)
+    packs = list(cache.glob("views/*/*.pack"))
+    assert len(packs) == 1
+    entries = packs[0].read_bytes().splitlines()
+    # One version was read: the committed one of the model changed since (a working-tree
+    # version is never cached: each worker has it loaded).
+    assert len(entries) == 1 and entries[0].startswith(b'{"blob":"')
+    assert _report(many, workers=2) == first
+    assert list(cache.glob("views/*/*.pack")) == packs  # nothing new learnt: nothing written
+    assert first == _report(many, workers=1)
 
 
 def test_a_policy_error_in_the_workers_fails_the_run(many: Path, tmp_path: Path) -> None:
@@ -184,17 +205,19 @@ def test_workers_read_no_history_for_a_file_too_large_to_be_a_model(
     candidates = find_models([], root, load_config(root).models).candidates
     asked: list[str] = []
 
-    def facts(paths: list[str]) -> dict[str, object]:
+    def histories(paths: list[str]) -> dict[str, object]:
         asked.extend(paths)
         return {}
 
-    chunks = list(pipeline._chunks(candidates, facts))
+    chunks = list(pipeline._history_chunks(histories, candidates))
     assert "models/huge.yaml" in [c.shown for chunk in chunks for c, _ in chunk]
     assert "models/copies/coding-agent-0.yaml" in asked
     assert "models/huge.yaml" not in asked
     with ChangeHistory(root, len(candidates)) as history:
         found = {
-            c.shown: h for chunk in pipeline._review_chunks(history, candidates) for c, h in chunk
+            c.shown: h
+            for chunk in pipeline._history_chunks(history.histories, candidates)
+            for c, h in chunk
         }
     assert isinstance(found["models/copies/coding-agent-0.yaml"], ChangeFacts)  # no git there
     assert found["models/huge.yaml"] is None
