@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -157,17 +158,19 @@ def _control(path: Path, framework: str, n: int, entry: object) -> Control:
     )
 
 
-def control_order(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=8192)
+def control_order(text: str) -> tuple[tuple[int, int, str], ...]:
     """Sort key of a control id (`A.2.2`, `iso42001/A.10.4`, `nist-ai-rmf/MAP 1.1`), or of
     any text that holds one: each run of digits compares as a number, so `A.2.2` comes
-    before `A.10.4` and `MEASURE 2.9` before `MEASURE 2.10`, the catalogs' order."""
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(text) if p]
+    before `A.10.4` and `MEASURE 2.9` before `MEASURE 2.10`, the catalogs' order. Kept for
+    the texts last asked about: a run sorts the same few hundred control ids per model."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(text) if p)
 
 
 _DIGITS = re.compile(r"(\d+)")
 
 
-def _pair_key(pair: tuple[str, str]) -> tuple[list[tuple[int, int, str]], ...]:
+def _pair_key(pair: tuple[str, str]) -> tuple[tuple[tuple[int, int, str], ...], ...]:
     return (control_order(pair[0]), control_order(pair[1]))
 
 

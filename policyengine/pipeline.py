@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -464,6 +465,11 @@ class _Run:
     policy_set: PolicySet
     code: CodeScan | None = None
 
+    @cached_property
+    def check_controls(self) -> dict[str, tuple[str, ...]]:
+        """Each check's controls (`CheckMeta.control_keys`), made once a run."""
+        return {cid: meta.control_keys() for cid, meta in self.policy_set.checks.items()}
+
 
 def _model_input(
     doc: Document, verdict: ReviewVerdict, run: _Run, exists: _Evidence
@@ -512,7 +518,6 @@ def _model_report(
         [key for fw, key in catalog if fw == "atlas"],
         {ask["family"] for ask in facts["atlas"]["asks"]},
     )
-    check_controls = {cid: meta.control_keys() for cid, meta in policy_set.checks.items()}
     return ModelReport(
         path=f.path,
         model_id=f.model_id,
@@ -521,7 +526,7 @@ def _model_report(
         checks=outcomes,
         controls=derive_controls(
             outcomes,
-            check_controls,
+            run.check_controls,
             catalog,
             scoping,
             attested={c.key for c in run.controls.judged("system")},

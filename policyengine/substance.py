@@ -13,7 +13,7 @@ both engines report the same fields for any text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,9 @@ _MARKERS_RE = re.compile(rf"^{_MARKER}(?:[\s,.;:!|-]+{_MARKER})*$")
 
 _NOTE_RE = re.compile(rf"^{_MARKER}\b\s*(?:[:(\[]|-\s)")
 """A note about what is missing: `TODO: write the impact assessment`, `TBD - later`."""
+
+_WORD_RE = re.compile(r"\w+")
+"""A word, as the judgements count them."""
 
 
 _LOREM = frozenset(
@@ -56,9 +59,16 @@ def placeholder(text: str) -> bool:
     that the text is still to be written (`TODO: write this`), or filler text (most words,
     at least three, from `lorem ipsum ...`)."""
     plain = " ".join(text.split()).lower().rstrip(".!:;, ")
-    if not plain or any(r.match(plain) for r in (_PLACEHOLDER_RE, _MARKERS_RE, _NOTE_RE)):
+    if (
+        not plain
+        or _PLACEHOLDER_RE.match(plain)
+        or _MARKERS_RE.match(plain)
+        or _NOTE_RE.match(plain)
+    ):
         return True
-    words = re.findall(r"\w+", plain)
+    words = _WORD_RE.findall(plain)
+    if len(words) < 3 or _LOREM.isdisjoint(words):  # the usual case: no filler at all
+        return False
     filler = sum(w in _LOREM for w in words)
     return filler >= 3 and 2 * filler > len(words)
 
@@ -67,7 +77,7 @@ def hollow(text: str, *, sentence: bool) -> str | None:
     """`placeholder` or `short` when `text` says nothing; None when it is a statement."""
     if placeholder(text):
         return "placeholder"
-    if sentence and len(re.findall(r"\w+", text)) < MIN_WORDS:
+    if sentence and len(_WORD_RE.findall(text)) < MIN_WORDS:
         return "short"
     return None
 
@@ -93,7 +103,7 @@ def placeholder_document(text: str) -> bool:
             continue
         line = _LINE_MARKUP_RE.sub("", line).rstrip(" |")
         for statement in _SENTENCE_END_RE.split(line):
-            words = len(re.findall(r"\w+", statement))
+            words = len(_WORD_RE.findall(statement))
             if placeholder(statement):
                 hollow_words += max(words, 1)
             else:
@@ -356,18 +366,24 @@ def placeholders(model: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _texts(
     node: object, steps: tuple[str, ...], at: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    if not steps:
-        if isinstance(node, str):
-            yield at, node
-        return
-    step, rest = steps[0], steps[1:]
-    if step == "*":
-        if isinstance(node, list):
-            for i, item in enumerate(node):
-                yield from _texts(item, rest, (*at, i))
-    elif isinstance(node, Mapping) and step in node:
-        yield from _texts(node[step], rest, (*at, step))
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path, text) of each string at `steps` under `node` (at `at`), in document order:
+    one level at a time, each level kept in order (a model has ~200 such texts)."""
+    level: list[tuple[object, tuple[str | int, ...]]] = [(node, at)]
+    for step in steps:
+        below: list[tuple[object, tuple[str | int, ...]]] = []
+        if step == "*":
+            for value, where in level:
+                if isinstance(value, list):
+                    below.extend((item, (*where, i)) for i, item in enumerate(value))
+        else:
+            for value, where in level:
+                if isinstance(value, Mapping) and step in value:
+                    below.append((value[step], (*where, step)))
+        if not below:
+            return []
+        level = below
+    return [(where, value) for value, where in level if isinstance(value, str)]
 
 
 def _owner(model: Mapping[str, Any], path: tuple[str | int, ...]) -> list[str | int]:
