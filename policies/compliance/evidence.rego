@@ -1,7 +1,8 @@
 package compliance.evidence
 
 # Evidence files the model cites beyond those other checks judge: the evidence of controls
-# that are not (yet) verified (TM-EVID-001), and red-team reports (TM-EVID-002). Verified
+# that are not (yet) verified (TM-EVID-001), and red-team reports, which every exercise
+# cites (TM-EVID-002). Verified
 # controls (TM-ISO-061), SBOMs (TM-ISO-031) and attestations (TM-ATTEST-*) are judged by
 # their own checks.
 # input.facts.evidence says, for each path, whether it is a file inside the repository that
@@ -53,26 +54,27 @@ not_applicable contains "TM-EVID-001" if {
 }
 
 # METADATA
-# title: Red-team reports exist and are not empty or a placeholder
+# title: Every red-team exercise has a filed report
 # description: >-
-#   A red-team exercise is shown by its report: each report path is a file in the
-#   repository with content, not placeholder text (TODO, TBD, lorem ipsum). An exercise
-#   whose report is missing or a placeholder shows neither that it took place nor what it
-#   found.
+#   A red-team exercise is shown by its report: each exercise cites one, and it is a file in
+#   the repository with content, not placeholder text (TODO, TBD, lorem ipsum). An exercise
+#   with no report, or whose report is missing or a placeholder, shows neither that it took
+#   place nor what it found.
 # custom:
 #   id: TM-EVID-002
 #   severity: medium
-#   judges: ["red_team.report"]
-#   absent: no red-team report is cited in this model
+#   judges: ["red_team"]
+#   absent: no red-team exercise in this model
 #   controls: {iso42001: ["9.1"], nist-ai-rmf: ["MEASURE 1.3", "MEASURE 2.7"]}
 #   message:
 #     report: "report {evidence} of red-team exercise {owner} does not exist, is empty or is placeholder text"
+#     unreported: "red-team exercise {owner} cites no report"
 #   rationale: >-
 #     An exercise with no report cannot be audited: its scope, method and results are
-#     unknown.
+#     unknown, so it is no evidence of independent testing or of a recent exercise.
 #   hint: >-
-#     Commit the exercise's report at that path, or correct the path in the red-team
-#     exercise.
+#     Commit the exercise's report and cite its path as the exercise's report, or correct
+#     the path in the red-team exercise.
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
 #     the report is written.
@@ -87,8 +89,18 @@ deny contains result.each("TM-EVID-002", found) if {
 	count(found) > 0
 }
 
-not_applicable contains "TM-EVID-002" if {
-	count([1 | some e in object.get(input.model, "red_team", []); e.report]) == 0
+# An exercise that cites no report at all: no evidence it took place.
+deny contains result.each("TM-EVID-002", found) if {
+	found := [result.item(["red_team", i], {"message": "unreported", "owner": ["red_team", i, "id"]}) |
+		some i
+		exercise := input.model.red_team[i]
+		not _cites_report(exercise)
+	]
+	count(found) > 0
 }
+
+_cites_report(exercise) if exercise.report
+
+not_applicable contains "TM-EVID-002" if count(object.get(input.model, "red_team", [])) == 0
 
 _filed(file) if input.facts.evidence[file] == true

@@ -27,6 +27,10 @@ test_missing_or_empty_evidence_denied if {
 			"rule_id": "TM-EVID-002", "path": ["red_team", 0, "report"],
 			"params": {"message": "report", "evidence": ["red_team", 0, "report"], "owner": ["red_team", 0, "id"]},
 		},
+		{
+			"rule_id": "TM-EVID-002", "path": ["red_team", 1],
+			"params": {"message": "unreported", "owner": ["red_team", 1, "id"]},
+		},
 	} with input.model as m
 		with input.facts as f
 }
@@ -38,9 +42,20 @@ test_filed_evidence_allowed if {
 }
 
 test_no_cited_evidence_not_applicable if {
-	m := {"controls": [{"id": "C-1", "status": "planned"}], "red_team": [{"id": "RT-1"}]}
+	m := {"controls": [{"id": "C-1", "status": "planned"}], "red_team": []}
 	"TM-EVID-001" in evidence.not_applicable with input.model as m
 	"TM-EVID-002" in evidence.not_applicable with input.model as m
+}
+
+test_exercise_without_report_denied if {
+	m := object.union(testdata.model, {"red_team": [{"id": "RT-1"}]})
+	f := testdata.facts
+	{d | some d in testdata.found(evidence.deny); d.rule_id == "TM-EVID-002"} == {{
+		"rule_id": "TM-EVID-002", "path": ["red_team", 0],
+		"params": {"message": "unreported", "owner": ["red_team", 0, "id"]},
+	}} with input.model as m
+		with input.facts as f
+	not "TM-EVID-002" in evidence.not_applicable with input.model as m
 }
 
 test_cited_evidence_applicable if {

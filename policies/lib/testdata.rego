@@ -130,7 +130,7 @@ model := {
 		"id": "RT-2026-09", "date": "2026-09-01", "performed_by": "external security firm", "independent": true,
 		"scope": {"surfaces": ["chat-io", "kb-retrieval", "runtime"], "atlas": ["AML.T0051", "AML.T0054"]},
 		"tools": ["garak 0.10", "in-house injection harness"], "test_sets": ["120 jailbreak and injection prompts"],
-		"metrics": ["attack success rate per technique"],
+		"metrics": ["attack success rate per technique"], "report": "evidence/red-team/RT-2026-09.md",
 		"findings": [{
 			"id": "F-1", "title": "Role-play prompt bypassed the refusal policy", "atlas": ["AML.T0054"],
 			"severity": "medium", "threats": ["T-001"],
@@ -185,6 +185,7 @@ facts := {
 		"docs/controls/article-review.md": true,
 		"docs/controls/sbom-diff.md": true,
 		"sbom/serving.cdx.json": true,
+		"evidence/red-team/RT-2026-09.md": true,
 		_attestation_evidence: true,
 	},
 	"placeholders": [],
