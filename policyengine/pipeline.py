@@ -633,12 +633,15 @@ def _organisation(
 ) -> OrganisationReport | None:
     """The register judged once for the repository, over the frameworks its valid models
     are judged on (a model inherits the register; with no valid model there is nothing
-    to inherit it: None)."""
+    to inherit it: None), its documents in the repository judged as cited evidence files
+    are (`evidence_filed`: empty or placeholder text implements nothing)."""
     used = {c.framework for m in run.models if m.valid for c in m.controls}
     if not used:
         return None
     frameworks = [fw for fw in options.frameworks if fw in used]
-    return judge_register(loaded, controls, frameworks, options.as_of)
+    return judge_register(
+        loaded, controls, frameworks, options.as_of, evidence_filed(options.config.root)
+    )
 
 
 def with_register(options: RunOptions, loaded: LoadedRegister) -> RunOptions:

@@ -22,7 +22,7 @@ stages (the Statement of Applicability, evidence packs) can call both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -382,6 +382,22 @@ REGISTER_CHECKS: tuple[CheckInfo, ...] = (
         rule_out="None.",
         messages=(("", "control {0} is implemented but cites no document"),),
     ),
+    CheckInfo(
+        id="TM-REG-006",
+        title="Documents implementing organisation controls are filed, not placeholders",
+        severity=Severity.MEDIUM.value,
+        controls=(),
+        source="organisation register",
+        description=(
+            "A register document in the repository that is empty or mostly placeholder text "
+            "(TODO, TBD, lorem ipsum), judged as cited evidence files are; every control it "
+            "implements is then not met."
+        ),
+        rationale="A policy that says TODO implements nothing, however often it is approved.",
+        hint="Write the document, commit it at its path, then record its version and approval.",
+        rule_out="None: write the document or stop citing it.",
+        messages=(("", "document {0} ({1}) is empty or placeholder text"),),
+    ),
 )
 """The checks the register is judged by, without their controls (`register_checks`)."""
 
@@ -430,6 +446,7 @@ def judge_register(
     catalog: ControlCatalog,
     frameworks: Sequence[str],
     as_of: date,
+    filed: Callable[[str], bool] = lambda _path: True,
 ) -> OrganisationReport:
     """The repository's organisation controls (catalog `judged_by: organisation`) of
     `frameworks`, each judged from its decision in `loaded.register` on `as_of`.
@@ -438,18 +455,21 @@ def judge_register(
     `attested` (applicable, implemented, justified, every cited document within its
     review period); `partial` (implemented in part); `not_satisfied` otherwise (no
     decision, an empty or placeholder justification, planned or not implemented, no
-    document, an expired document). Each problem is one finding for the repository
-    (TM-REG-001 .. -005), located in the register. A register with errors judges as a
-    missing one. Pure.
+    document, an expired document, a document in the repository that `filed(path)` says
+    is empty or placeholder text: `pipeline.evidence_filed`, the judgement of cited evidence
+    files). Each problem is one finding for the repository (TM-REG-001 .. -006), located in
+    the register. A register with errors judges as a missing one. Pure but for what
+    `filed` reads.
     """
     register = loaded.register
     wanted = [c for c in catalog.judged("organisation") if c.framework in frameworks]
     findings: dict[str, list[Finding]] = {c.id: [] for c in REGISTER_CHECKS}
     results = []
     expired = _expired(register, as_of) if register is not None else {}
+    unfiled = {d for d in register.documents if d.path and not filed(d.path)} if register else set()
     for control in wanted:
         decision = register.decision(control.key) if register is not None else None
-        result, found = _judge(control, decision, register, expired, loaded.path)
+        result, found = _judge(control, decision, register, (*expired, *unfiled), loaded.path)
         results.append(result)
         for f in found:
             findings[f.check_id].append(f)
@@ -469,6 +489,12 @@ def judge_register(
                 cadence_label(doc.review_period),
             )
             findings["TM-REG-003"].append(_finding("TM-REG-003", args, implements, doc))
+    for doc in sorted(unfiled, key=lambda d: (d.line, d.id)):
+        implements = _implemented_by(doc, wanted, register)
+        if implements:
+            findings["TM-REG-006"].append(
+                _finding("TM-REG-006", (doc.id, doc.path), implements, doc)
+            )
     judged = len(register.decisions) if register is not None else 0
     outcomes = tuple(
         CheckOutcome(
@@ -500,11 +526,24 @@ def _expired(register: Register, as_of: date) -> dict[RegisterDocument, date]:
     return out
 
 
+def _implemented_by(
+    doc: RegisterDocument, wanted: Sequence[Control], register: Register | None
+) -> tuple[str, ...]:
+    """The keys of the controls in `wanted` whose decision cites `doc`."""
+    return tuple(
+        c.key
+        for c in wanted
+        if register is not None
+        and (d := register.decision(c.key)) is not None
+        and doc.id in d.documents
+    )
+
+
 def _judge(
     control: Control,
     decision: Decision | None,
     register: Register | None,
-    expired: Mapping[RegisterDocument, date],
+    failing: Collection[RegisterDocument],
     path: str,
 ) -> tuple[ControlResult, list[Finding]]:
     key = control.key
@@ -530,7 +569,7 @@ def _judge(
     elif not docs:
         found.append(_finding("TM-REG-005", (key,), (key,), decision))
         status = ControlStatus.NOT_SATISFIED
-    if any(d in expired for d in docs):
+    if any(d in failing for d in docs):  # expired, or empty or placeholder text
         status = ControlStatus.NOT_SATISFIED
     if found and status is ControlStatus.ATTESTED:
         status = ControlStatus.NOT_SATISFIED

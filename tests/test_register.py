@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from policyengine.catalog import control_order, load_controls
-from policyengine.pipeline import evidence_naming
+from policyengine.pipeline import evidence_filed, evidence_naming
 from policyengine.register import (
     DEFAULT_PATH,
     REGISTER_CHECKS,
@@ -156,6 +156,38 @@ def test_an_expired_document_fails_the_controls_it_implements(tmp_path: Path) ->
     report = judge_register(
         load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, date(2026, 10, 31)
     )
+    assert {c.status for c in report.controls} == {ControlStatus.ATTESTED}
+
+
+@pytest.mark.parametrize(
+    ("text", "filed"),
+    [
+        ("# AI policy\n\nTODO: write this.\n\nTBD\n", False),
+        ("# AI policy\n\nLorem ipsum dolor sit amet, consectetur adipiscing elit.\n", False),
+        ("x\n", False),
+        ("# AI policy\n\nEvery AI system has an owner who approves its threat model.\n", True),
+    ],
+    ids=["todo", "lorem", "empty", "written"],
+)
+def test_a_placeholder_document_fails_the_controls_it_implements(
+    tmp_path: Path, text: str, filed: bool
+) -> None:
+    root = _repo(tmp_path, _all_decided())
+    (root / "docs" / "policy.md").write_text(text, encoding="utf-8")
+    loaded = load_register(root, catalog=CATALOG)
+    report = judge_register(loaded, CATALOG, FRAMEWORKS, AS_OF, evidence_filed(root))
+    (placeholder,) = [c for c in report.checks if c.check_id == "TM-REG-006"]
+    if filed:
+        assert placeholder.findings == ()
+        assert {c.status for c in report.controls} == {ControlStatus.ATTESTED}
+        return
+    (finding,) = placeholder.findings
+    assert finding.message == "document DOC-POLICY (docs/policy.md) is empty or placeholder text"
+    assert finding.controls == tuple(ORGANISATION)
+    assert (finding.line, finding.pointer) == (4, "/documents/0")
+    assert {c.status for c in report.controls} == {ControlStatus.NOT_SATISFIED}
+    # without the judgement of files (the default), the same register is attested
+    report = judge_register(loaded, CATALOG, FRAMEWORKS, AS_OF)
     assert {c.status for c in report.controls} == {ControlStatus.ATTESTED}
 
 
