@@ -43,6 +43,8 @@ class ChangeKind(StrEnum):
     INGESTION_PATH_ADDED = "ingestion_path_added"
     INGESTION_PATH_REMOVED = "ingestion_path_removed"
     FIELD_CHANGED = "field_changed"
+    ACCESS_WIDENED = "access_widened"
+    ATLAS_VERSION_CHANGED = "atlas_version_changed"
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,11 @@ class Change:
     """One semantic change of a trigger field of a model (controls.md, review rule 2)."""
 
     asset: str
-    """Id of the asset that changed."""
+    """Id of the asset that changed; `SURFACE/INTERFACE` for an interface of a surface;
+    `review` for `review.atlas_version`."""
     asset_type: str
-    """Its `type` (`base_model`, `dataset`, `agent_tool`, `retrieval_corpus`, ...)."""
+    """Its `type` (`base_model`, `dataset`, `agent_tool`, `retrieval_corpus`, ...),
+    `interface`, or `review`."""
     kind: ChangeKind
     """What changed."""
     old: str | list[str] | None = None
@@ -80,9 +84,9 @@ class Change:
     """The new value (normalised); None for a removal."""
     field: str = ""
     """The field that changed (`version`, `trained_on`, `inputs`, `actions`,
-    `permissions`, `ingestion_paths`, or a risk field of `RISK_FIELDS` such as
-    `hosting.region` or `ingestion_paths[cms-sync].writers`); "" for an asset added or
-    removed."""
+    `permissions`, `ingestion_paths`, a risk field of `RISK_FIELDS` such as
+    `hosting.region` or `ingestion_paths[cms-sync].writers`, `exposure`, `access`,
+    `atlas_version`); "" for an asset or interface added or removed."""
     introduced: CommitInfo | None = None
     """The first commit after the baseline that made this change; None when it is only in
     the working tree, or when it was not looked for (pull-request diffs)."""
@@ -104,6 +108,13 @@ class Change:
                 return f"{what}: ingestion path {self.new} was added"
             case ChangeKind.INGESTION_PATH_REMOVED:
                 return f"{what}: ingestion path {self.old} was removed"
+            case ChangeKind.ACCESS_WIDENED:
+                return f"{what}: {self.field} widened from {_show(self.old)} to {_show(self.new)}"
+            case ChangeKind.ATLAS_VERSION_CHANGED:
+                return (
+                    f"review.atlas_version changed from {_show(self.old)} to {_show(self.new)}"
+                    " (the ATLAS release the threats were checked against)"
+                )
             case (
                 ChangeKind.VERSION_CHANGED
                 | ChangeKind.INPUTS_CHANGED
@@ -128,6 +139,8 @@ _TOOL_TYPES = frozenset({"agent_tool"})
 _RETRIEVAL_TYPES = frozenset({"retrieval_corpus"})
 TRIGGER_TYPES = _MODEL_TYPES | _TRAINING_TYPES | _TOOL_TYPES | _RETRIEVAL_TYPES
 """Asset types whose changes can require a review."""
+_API_TYPES = frozenset({"inference_api"})
+"""Asset types that trigger only when their reach (`exposure`) widens."""
 
 _INPUT_FIELDS = ("trained_on", "inputs")
 """Training inputs: of a pipeline or dataset, and of a fine-tuned model (its fine-tuning)."""
@@ -297,13 +310,70 @@ def _paths_by_key(asset: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return out
 
 
+_REACH = {"internal": 0, "authenticated": 1, "public": 2}
+"""How far an interface (`access`) or inference API (`exposure`) reaches; unset reads as
+internal, so setting it to authenticated or public widens it."""
+
+
+def _widened(
+    name: str, kind: str, key: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[Change]:
+    before, after = _norm(old.get(key)), _norm(new.get(key))
+    rank_before = _REACH.get(before, 0) if isinstance(before, str) else 0
+    rank_after = _REACH.get(after, 0) if isinstance(after, str) else 0
+    if rank_after <= rank_before:
+        return []
+    return [Change(name, kind, ChangeKind.ACCESS_WIDENED, before, after, key)]
+
+
+def _interfaces(model: Any) -> dict[str, Mapping[str, Any]]:
+    """The interfaces of a model's surfaces by `SURFACE/INTERFACE` id."""
+    surfaces = model.get("surfaces") if isinstance(model, Mapping) else None
+    out: dict[str, Mapping[str, Any]] = {}
+    for surface in surfaces if isinstance(surfaces, list) else []:
+        if not isinstance(surface, Mapping) or not isinstance(surface.get("id"), str):
+            continue
+        interfaces = surface.get("interfaces")
+        for interface in interfaces if isinstance(interfaces, list) else []:
+            if isinstance(interface, Mapping) and isinstance(interface.get("id"), str):
+                out.setdefault(f"{surface['id']}/{interface['id']}", interface)
+    return out
+
+
+def _interface_changes(old: Any, new: Any) -> list[Change]:
+    """A way in that the model did not have (an interface added, by surface and id), or
+    one that now reaches more callers (`access` widened: internal -> authenticated ->
+    public). An interface removed or narrowed is no trigger."""
+    before, after = _interfaces(old), _interfaces(new)
+    changes = []
+    for name in sorted(after):
+        now = after[name]
+        if name not in before:
+            changes.append(
+                Change(name, "interface", ChangeKind.ADDED, None, _norm(now.get("access")))
+            )
+        else:
+            changes.extend(_widened(name, "interface", "access", before[name], now))
+    return changes
+
+
+def _atlas_version(model: Any) -> str | None:
+    review = model.get("review") if isinstance(model, Mapping) else None
+    return _scalar(review.get("atlas_version")) if isinstance(review, Mapping) else None
+
+
 def diff_models(old: Any, new: Any) -> list[Change]:
     """The trigger-field changes from model `old` to model `new` (parsed YAML, JSON types).
 
     Assets are matched by id, so reordering never counts; lists of actions and inputs
     compare as sets; prose fields are never read. An asset whose type changed counts as
-    removed and added. Returns the changes sorted by asset id, then kind; `introduced` is
-    None on every change. Either side may be None (no model), meaning no assets.
+    removed and added. An inference API triggers only when its `exposure` widens
+    (`_widened`). Interfaces of surfaces (`_interface_changes`) and a changed
+    `review.atlas_version` (which decides the ATLAS rule: moving it is a claim that the
+    threats were checked against that release, which only a review makes) count too.
+    Returns the asset changes sorted by asset id, then kind, then the interface changes by
+    `SURFACE/INTERFACE`, then the ATLAS release; `introduced` is None on every change.
+    Either side may be None (no model), meaning no assets.
     """
     before, after = _assets_by_id(old), _assets_by_id(new)
     changes: list[Change] = []
@@ -314,11 +384,19 @@ def diff_models(old: Any, new: Any) -> list[Change]:
         if a is not None and b is not None and atype_a == atype_b:
             if atype_a in TRIGGER_TYPES:
                 changes.extend(_asset_changes(aid, atype_a, a, b))
+            elif atype_a in _API_TYPES:
+                changes.extend(_widened(aid, atype_a, "exposure", a, b))
             continue
         if a is not None and atype_a in TRIGGER_TYPES:
             changes.append(Change(aid, atype_a, ChangeKind.REMOVED, _norm(a.get("version")), None))
         if b is not None and atype_b in TRIGGER_TYPES:
             changes.append(Change(aid, atype_b, ChangeKind.ADDED, None, _norm(b.get("version"))))
+    changes.extend(_interface_changes(old, new))
+    was, now = _atlas_version(old), _atlas_version(new)
+    if old is not None and new is not None and was != now:
+        changes.append(
+            Change("review", "review", ChangeKind.ATLAS_VERSION_CHANGED, was, now, "atlas_version")
+        )
     return changes
 
 
@@ -419,8 +497,8 @@ class VersionView:
     last_reviewed: str | None
     """Its `review.last_reviewed` (`last_reviewed_of`); None when absent or not loadable."""
     model: Any
-    """The model reduced to what `diff_models` reads (`{"assets": ...}`); None when the
-    version does not load."""
+    """The model reduced to what `diff_models` reads (`{"assets": ..., "surfaces": ...,
+    "review": {"atlas_version": ...}}`, `view_of`); None when the version does not load."""
     error: str = ""
     """Why the version does not load (first line of the loader's message); "" when it does."""
     text: str | None = field(default=None, repr=False, compare=False)
@@ -454,9 +532,17 @@ class KeyIndex:
 
 
 def view_of(model: Any) -> VersionView:
-    """The view of a model already parsed by the loader (JSON types)."""
-    assets = model.get("assets") if isinstance(model, Mapping) else None
-    return VersionView(last_reviewed_of(model), {"assets": assets})
+    """The view of a model already parsed by the loader (JSON types): its assets, its
+    surfaces and its `review.atlas_version`, what `diff_models` reads."""
+    data = model if isinstance(model, Mapping) else {}
+    review = data.get("review")
+    atlas = (
+        {"atlas_version": review["atlas_version"]}
+        if isinstance(review, Mapping) and "atlas_version" in review
+        else {}
+    )
+    reduced = {"assets": data.get("assets"), "surfaces": data.get("surfaces"), "review": atlas}
+    return VersionView(last_reviewed_of(model), reduced)
 
 
 def read_version(content: bytes, path: str = "<git>") -> VersionView:
@@ -500,6 +586,9 @@ _SAFE_LINE = re.compile(
     r"|'([A-Za-z0-9 ._/()+=;~^$:,-]*)')"
 )
 _LAST_REVIEWED: Pointer = ("review", "last_reviewed")
+_ATLAS_VERSION: Pointer = ("review", "atlas_version")
+_VIEWED = frozenset({"assets", "surfaces"})
+"""The sections a view keeps whole (`view_of`)."""
 
 
 def _line_value(match: re.Match[str]) -> Any:
@@ -534,7 +623,7 @@ def derive_version(known: VersionView, content: bytes) -> VersionView | None:
             last = _scalar(new_value)
         elif _LAST_REVIEWED[: len(parts)] == parts:
             return None
-        elif parts[0] == "assets":
+        elif parts[0] in _VIEWED or parts == _ATLAS_VERSION:
             model = _replaced(model, parts, old_value, new_value)
             if model is _MISMATCH:
                 return None

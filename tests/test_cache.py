@@ -84,7 +84,11 @@ def _forge(views: Path, root: Path, entry: bytes | None = None) -> None:
     blob = _blob(root)
     current = read_version((root / MODEL).read_bytes())
     if entry is None:
-        forged = {"blob": blob, "last_reviewed": current.last_reviewed, "model": {"assets": []}}
+        forged = {
+            "blob": blob,
+            "last_reviewed": current.last_reviewed,
+            "model": {**current.model, "assets": []},
+        }
         entry = json.dumps(forged, separators=(",", ":")).encode()
     (views / "~forged.pack").write_bytes(b"junk\n" + entry + b"\n")
 
@@ -164,6 +168,9 @@ def test_a_cache_others_can_write_to_is_never_used(
         b'{"blob":"%(blob)s","last_reviewed":20261002,"model":{"assets":[]}}',
         b'{"blob":"%(blob)s","last_reviewed":"2026-10-02","model":[],"x":1}',
         b'{"blob":"%(blob)s","last_reviewed":"2026-10-02","model":{"assets":[],"x":1}}',
+        b'{"blob":"%(blob)s","last_reviewed":"2026-10-02","model":{"assets":[]}}',
+        b'{"blob":"%(blob)s","last_reviewed":"2026-10-02",'
+        b'"model":{"assets":[],"surfaces":[],"review":{"x":1}}}',
         b'{"blob":"%(blob)s","last_reviewed":"2026-10-02"}',
         b'{"blob":"%(blob)s","last_reviewed":"2026-10-02","model":{"assets":[]}',
     ],
@@ -178,6 +185,8 @@ def test_a_cache_others_can_write_to_is_never_used(
         "date-as-int",
         "extra-key",
         "extra-model-key",
+        "old-format",
+        "extra-review-key",
         "no-model",
         "truncated-entry",
     ],
