@@ -3,7 +3,9 @@
 Every id a model refers to must exist (assets, surfaces, controls, threats, red-team
 findings, framework controls, ATLAS techniques), ids are unique per section, and every
 file path a model names stays inside the repository. ATLAS ids that the catalog marks as
-retired or renamed are warnings naming the id to use now. The checks read only the
+retired or renamed are warnings naming the id to use now; a `review.atlas_version` later
+than the catalog's release is an error (it would switch the ATLAS review rule off). The
+checks read only the
 parts of the model whose shape is right, so they never raise on schema-invalid data.
 """
 
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Protocol
 
+from .atlas import parse_version
+from .errors import CatalogError
 from .loader import Document, Part, to_pointer
 from .results import Diagnostic, Level
 from .schema import describe
@@ -47,6 +51,10 @@ class AtlasLookup(Protocol):
 
     def current_id(self, tid: str) -> str | None:
         """The id to use today for `tid`; None when unknown or retired without successor."""
+
+    @property
+    def version(self) -> str:
+        """The catalog's ATLAS release, e.g. `5.6.1`."""
 
 
 _SECTIONS = ("assets", "surfaces", "threats", "controls", "red_team")
@@ -477,6 +485,28 @@ def _check_code_links(chk: _Checker, data: dict[str, Any], assets: _Items, root:
             )
 
 
+def _check_atlas_version(chk: _Checker, review: Any, atlas: AtlasLookup) -> None:
+    """`review.atlas_version` names a release the catalog has reached: a later one (a
+    typo, or a release that does not exist) would switch the ATLAS review rule off, since
+    no technique is released after it. A value that is no version is the rule's to report
+    (not evaluated)."""
+    version = review.get("atlas_version") if isinstance(review, dict) else None
+    if version is None:
+        return
+    try:
+        later = parse_version(str(version)) > parse_version(atlas.version)
+    except CatalogError:
+        return
+    if later:
+        chk.add(
+            ("review", "atlas_version"),
+            f"review.atlas_version {version} is later than the ATLAS catalog's release "
+            f"{atlas.version}: set the release the threats were checked against, or "
+            "import that release (policyengine atlas import)",
+            "atlas",
+        )
+
+
 def check_references(
     doc: Document, *, root: Path, control_ids: Collection[str], atlas: AtlasLookup
 ) -> list[Diagnostic]:
@@ -504,5 +534,6 @@ def check_references(
     _check_red_team(chk, sections["red_team"], known, atlas, root)
     _check_compliance(chk, data.get("compliance"), control_ids, atlas, root)
     _check_code_links(chk, data, sections["assets"], root)
+    _check_atlas_version(chk, data.get("review"), atlas)
     chk.out.sort(key=lambda d: (d.line, d.column, d.message))
     return chk.out
