@@ -115,6 +115,15 @@ CONTROL_CHECK_ID = "PR-CONTROL-001"
 RED_TEAM_CHECK_ID = "PR-REDTEAM-001"
 """A red-team exercise, or a finding of one, that the pull request removed."""
 
+VALIDATION_CHECK_ID = "PR-REDTEAM-002"
+"""The pull request moves a threat's `validation.status` away from `confirmed`."""
+
+SEVERITY_CHECK_ID = "PR-REDTEAM-003"
+"""The pull request lowers the severity of a red-team finding."""
+
+REMEDIATION_CHECK_ID = "PR-REDTEAM-004"
+"""The pull request closes the remediation of a red-team finding."""
+
 TOLERANCE_CHECK_ID = "PR-RISK-001"
 """`system.risk_tolerance` raised: a higher treatment threshold."""
 
@@ -337,6 +346,52 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "was tested.",
             hint="Keep the exercise and its findings; record a fix in the finding's "
             "remediation instead of deleting it.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            VALIDATION_CHECK_ID,
+            "A threat a red team confirmed stays confirmed",
+            "high",
+            (),
+            "pull request",
+            description="A threat (by id) whose validation.status is confirmed at the base "
+            "and anything else (not_reproduced, untested, none) at the head; the message "
+            "names old -> new and the red-team findings that confirmed it.",
+            rationale="A confirmed threat is a known weakness with a remediation running; "
+            "calling it not reproduced lowers the pressure on its score and remediation "
+            "(TM-REDTEAM-005, TM-REDTEAM-006) without a new test behind it.",
+            hint="Keep validation.status confirmed; when a new exercise failed to reproduce "
+            "the threat, record that exercise and have a reviewer confirm the change.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            SEVERITY_CHECK_ID,
+            "A red-team finding keeps the severity the red team gave it",
+            "high",
+            (),
+            "pull request",
+            description="A red-team finding (by exercise and finding id) whose severity is "
+            "lower at the head than at the base (critical > high > medium > low > info), or "
+            "removed; the message names old -> new.",
+            rationale="The severity is the red team's judgement, recorded as evidence; "
+            "lowering it afterwards rewrites what was found.",
+            hint="Keep the severity; record a fix in the finding's remediation instead.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            REMEDIATION_CHECK_ID,
+            "A red-team finding's remediation is closed with a reviewer",
+            "high",
+            (),
+            "pull request",
+            description="A red-team finding whose remediation.status is open or in_progress "
+            "(or that had no status) at the base and resolved, accepted or wont_fix at the "
+            "head; the message names old -> new and the ticket.",
+            rationale="Closing a remediation ends the rule that keeps a confirmed threat's "
+            "score up (TM-REDTEAM-006): it is a risk decision that someone who can check "
+            "the fix (the ticket, a retest) makes, not an edit.",
+            hint="Have a reviewer check the fix (the ticket, a retest) before merging, or "
+            "keep the remediation open.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -1128,6 +1183,92 @@ def _removed_red_team(
     return findings
 
 
+_SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+_CLOSED = frozenset({"resolved", "accepted", "wont_fix"})
+
+
+def _validation_status(threat: Mapping[str, Any]) -> str:
+    validation = threat.get("validation")
+    status = validation.get("status") if isinstance(validation, Mapping) else None
+    return str(status) if status is not None else "(none)"
+
+
+def _red_team_findings(
+    model: Mapping[str, Any],
+) -> dict[tuple[str, str], tuple[tuple[int, int], Mapping[str, Any]]]:
+    """The red-team findings of a model by (exercise id, finding id), with their indices."""
+    out: dict[tuple[str, str], tuple[tuple[int, int], Mapping[str, Any]]] = {}
+    for eid, (e, exercise) in _listed(model, "red_team").items():
+        for fid, (f, finding) in _listed(exercise, "findings").items():
+            out.setdefault((eid, fid), ((e, f), finding))
+    return out
+
+
+def _remediation_status(finding: Mapping[str, Any]) -> str:
+    remediation = finding.get("remediation")
+    status = remediation.get("status") if isinstance(remediation, Mapping) else None
+    return str(status) if status is not None else "(none)"
+
+
+def _rewritten_red_team(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-REDTEAM-002/003/004: what the red team recorded, rewritten by the pull request:
+    a threat's validation moved away from `confirmed`, a finding's severity lowered, a
+    finding's remediation closed. Each names old -> new."""
+    findings = []
+    after_threats = _listed(new, "threats")
+    for tid, (_, threat) in _listed(old, "threats").items():
+        if tid not in after_threats or _validation_status(threat) != "confirmed":
+            continue
+        i, now_threat = after_threats[tid]
+        now = _validation_status(now_threat)
+        if now == "confirmed":
+            continue
+        cited = (threat.get("validation") or {}).get("findings") or []
+        names = f" by {', '.join(str(c) for c in cited)}" if cited else ""
+        findings.append(
+            _weakening(
+                VALIDATION_CHECK_ID,
+                f"threat {tid}: validation.status moved from confirmed{names} to {now}: "
+                "a red-team result is rewritten, not retested",
+                ["threats", i, "validation"],
+                locate,
+            )
+        )
+    after = _red_team_findings(new)
+    for key, (_, finding) in _red_team_findings(old).items():
+        if key not in after:
+            continue  # PR-REDTEAM-001
+        (e, f), now_finding = after[key]
+        name = "/".join(key)
+        was, now = str(finding.get("severity")), str(now_finding.get("severity"))
+        if was in _SEVERITY_RANK and _SEVERITY_RANK[was] > _SEVERITY_RANK.get(now, -1):
+            shown = now if now_finding.get("severity") is not None else "(none)"
+            findings.append(
+                _weakening(
+                    SEVERITY_CHECK_ID,
+                    f"red-team finding {name}: severity lowered from {was} to {shown}",
+                    ["red_team", e, "findings", f, "severity"],
+                    locate,
+                )
+            )
+        was, now = _remediation_status(finding), _remediation_status(now_finding)
+        if was not in _CLOSED and now in _CLOSED:
+            ticket = (now_finding.get("remediation") or {}).get("ticket")
+            of = f" (ticket {ticket})" if ticket else ""
+            findings.append(
+                _weakening(
+                    REMEDIATION_CHECK_ID,
+                    f"red-team finding {name}: remediation moved from {was} to {now}{of}: "
+                    "a reviewer checks the fix",
+                    ["red_team", e, "findings", f, "remediation"],
+                    locate,
+                )
+            )
+    return findings
+
+
 def _tolerance(model: Mapping[str, Any]) -> str | None:
     value = (model.get("system") or {}).get("risk_tolerance")
     return value if isinstance(value, str) else None
@@ -1299,6 +1440,37 @@ def _relabelled(
     ]
 
 
+def _earlier_life_review(head: ModelReport, where: tuple[int, int]) -> list[Finding]:
+    """PR-REVIEW-001 for a model the pull request adds that was here before: the change
+    rule followed its `metadata.id` back to a file deleted earlier (or in the same
+    commit: a move git did not see) and found trigger changes since the review it
+    carries. A model new to the repository has no such history, and no finding."""
+    verdict = head.review
+    owed = [
+        r.message
+        for r in (verdict.reasons if verdict is not None else ())
+        if r.rule is ReviewRule.CHANGE and r.status is ReviewStatus.REVIEW_REQUIRED
+    ]
+    if not owed:
+        return []
+    return [
+        Finding(
+            check_id=REVIEW_CHECK_ID,
+            severity=Severity.CRITICAL,
+            message=(
+                f"model {head.model_id} was in the repository before (its history continues "
+                "from the file that had its metadata.id), and its review does not cover "
+                "this change: " + "; ".join(owed) + ". Review the model and set "
+                "review.last_reviewed in the same pull request"
+            ),
+            pointer="/review/last_reviewed",
+            line=where[0],
+            column=where[1],
+            controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+        )
+    ]
+
+
 def _removed_finding(report: ModelReport, reason: str) -> Finding:
     return Finding(
         check_id=REMOVED_CHECK_ID,
@@ -1338,12 +1510,13 @@ def model_delta(
     risk = risk if risk is not None else RiskCriteria()
     if base is None and head is not None:
         new_findings, _ = _split(None, head[0])
+        earlier = _earlier_life_review(head[0], where)
         return ModelDelta(
             path,
             head[0].model_id,
             "added",
             threats_added=tuple(sorted(_threats(head[1]))),
-            findings=tuple(_hinted(f) for f in _code_reviews(new_findings)),
+            findings=tuple(_hinted(f) for f in (*earlier, *_code_reviews(new_findings))),
             errors=_split_errors(None, head[0])[0],
         )
     if head is None and base is not None:
@@ -1413,6 +1586,7 @@ def model_delta(
     findings.extend(_removed_surfaces(old, new, locate))
     findings.extend(_weakened_controls(old, new, locate))
     findings.extend(_removed_red_team(old, new, locate))
+    findings.extend(_rewritten_red_team(old, new, locate))
     findings.extend(_raised_tolerance(old, new, risk, locate))
     findings.extend(_added_acceptances(old, new, locate))
     findings.extend(_transfers(old, new, locate))
@@ -1999,6 +2173,7 @@ def run_pull_request(
             engine.close()
     base_reports = {m.path: m for m in base_run.models}
     head_reports = {m.path: m for m in head_run.models}
+    renamed.update(_moved_by_id(base_reports, head_reports, renamed))
     deltas = []
     paired: set[str] = set()
     for path in sorted(head_reports):
@@ -2058,6 +2233,28 @@ def _unanalysed_code(
             )
         )
     return sorted(out, key=lambda r: (r.path, r.finding.message))
+
+
+def _moved_by_id(
+    base: Mapping[str, ModelReport], head: Mapping[str, ModelReport], renamed: Mapping[str, str]
+) -> dict[str, str]:
+    """New path -> old path of each model the pull request removed at one path and added
+    at another with the same `metadata.id`: a move that git's -M did not see (the file was
+    rewritten as it moved), compared as the move it is so that the review triggers and
+    the scope and score comparisons apply. A model's identity is its id, not its path."""
+    gone: dict[str, list[str]] = {}
+    taken = set(renamed.values())
+    for path in sorted(base):
+        ident = base[path].model_id
+        if ident and path not in head and path not in taken:
+            gone.setdefault(ident, []).append(path)
+    out: dict[str, str] = {}
+    for path in sorted(head):
+        ident = head[path].model_id
+        olds = gone.get(ident) if ident else None
+        if olds and path not in base and path not in renamed:
+            out[path] = olds.pop(0)
+    return out
 
 
 def _organisation_delta(
