@@ -529,6 +529,16 @@ class _Walk:
     """Index in `versions` of the oldest version of the newest run with `now`'s value."""
     pos: int = 0
     """Next version to read."""
+    current: Any = None
+    """The model now as the caller loaded it (a `Document` or its data), for its
+    `metadata.id` when the file's history has to be continued (`_earlier_life`); None:
+    the file is parsed again then."""
+    file: Path | None = None
+    """The file in the working tree (to parse when `current` is None)."""
+    rel: str = ""
+    """The file's path relative to the top of the work tree now."""
+    hops: int = 0
+    """How many earlier lives (`_earlier_life`) were joined to `versions`."""
 
 
 def _walk_all(reader: _BlobReader, walks: Sequence[_Walk], cache: ViewCache) -> None:
@@ -563,9 +573,102 @@ def _walk_all(reader: _BlobReader, walks: Sequence[_Walk], cache: ViewCache) -> 
                 continue
             w.review_idx = w.pos
             w.pos += 1
-            if w.pos < len(w.versions):
+            if w.pos < len(w.versions) or _earlier_life(reader, w):
                 still.append(w)
         active = still
+
+
+_HOPS_MAX = 8
+"""Earlier lives joined to one file's history at most (a model deleted and re-added, or
+moved without git seeing a rename, this many times)."""
+
+
+def _earlier_life(reader: _BlobReader, w: _Walk) -> bool:
+    """Join to `w.versions` the history of the file that had the model's `metadata.id`
+    before the file's first commit, when the review needs it; True when joined.
+
+    A model's identity is its `metadata.id`, not its path: moved and rewritten in one
+    commit (git's -M sees no rename), or deleted and added again later, its history
+    starts over at the add. Only when the review does not cover the oldest version (its
+    `last_reviewed` is before the day that version was committed: the review is older
+    than the file) is the file that had the same id looked for, among the YAML files
+    deleted in that commit or before it, newest first; their old blobs are read only
+    then, so a file whose first commit carries its review costs nothing. A repository
+    imported with reviews older than its first commit, and no such deleted file, keeps
+    its first commit as the baseline."""
+    oldest = w.versions[-1]
+    view = _view(oldest)
+    if w.hops >= _HOPS_MAX or view.error:
+        return False
+    if review_covers(view.last_reviewed, oldest.commit.date, w.view.last_reviewed):
+        return False
+    ident = _model_id(w)
+    if ident is None:
+        return False
+    g = _Git(reader.top)
+    for sha, path, blob in _deleted_from(g, oldest.commit.sha):
+        if _model_id_of(reader.read([blob])[blob], path) != ident:
+            continue
+        earlier = list(_versions(_read_log_at(g, f"{sha}^", path), path))
+        if not earlier:
+            return False
+        w.versions.extend(earlier)
+        w.history = tuple(
+            dict.fromkeys((*w.history, *(v.path for v in earlier if v.path != w.rel)))
+        )
+        w.hops += 1
+        return True
+    return False
+
+
+def _model_id(w: _Walk) -> str | None:
+    """`metadata.id` of the walked model now."""
+    data = w.current.data if isinstance(w.current, Document) else w.current
+    if data is None and w.file is not None:
+        try:
+            data = parse_document(w.file.read_bytes(), w.path).data
+        except (OSError, InvalidDocument):
+            return None
+    return _id_in(data)
+
+
+def _model_id_of(content: bytes, path: str) -> str | None:
+    try:
+        return _id_in(parse_document(content, path).data)
+    except InvalidDocument:
+        return None
+
+
+def _id_in(data: Any) -> str | None:
+    meta = data.get("metadata") if isinstance(data, Mapping) else None
+    ident = meta.get("id") if isinstance(meta, Mapping) else None
+    return ident if isinstance(ident, str) and ident else None
+
+
+def _deleted_from(g: _Git, sha: str) -> Iterator[tuple[str, str, str]]:
+    """(commit, path, blob before the deletion) of each YAML file deleted in commit `sha`
+    or an earlier one, newest first (what `git log -M` sees as a deletion: a move that
+    rewrote the file is one)."""
+    raw = g.run(
+        "log", "-z", "--raw", "--no-abbrev", "-M", "--diff-filter=D", "--format=%x1e%H",
+        sha, "--", *_MODEL_GLOBS,
+        strip_newline_in_stdout=False,
+    )  # fmt: skip
+    for chunk in raw.split("\x1e"):
+        header, _, body = chunk.partition("\x00")
+        commit = header.strip()
+        tokens = body.lstrip("\n").split("\x00")
+        for i in range(len(tokens) - 1):
+            fields = tokens[i].strip().split()
+            if commit and len(fields) >= 5 and fields[0].startswith(":") and fields[4] == "D":
+                yield commit, tokens[i + 1], fields[2]
+
+
+def _read_log_at(g: _Git, start: str, path: str) -> _History:
+    """The history of `path` from commit `start` back, renames followed."""
+    args = _log_args(path)
+    at = args.index("HEAD")
+    return _parse_log(g.run(*args[:at], start, *args[at + 1 :], strip_newline_in_stdout=False))
 
 
 def _view(version: _Version) -> VersionView:
@@ -704,7 +807,7 @@ class HistoryWalker:
             history = tuple(dict.fromkeys(v.path for v in versions if v.path != h.rel))
             if versions and versions[0].blob == blob:
                 versions[0].view = view  # unchanged since the last commit: no need to read
-            walks.append(_Walk(p, view, versions, history))
+            walks.append(_Walk(p, view, versions, history, current=data, file=h.file, rel=h.rel))
         if walks:
             if self._reader is None or any(h.top != self._reader.top for h in histories):
                 raise GitError("a history walker was given files of another work tree (a bug)")
