@@ -232,8 +232,23 @@ def _in_scope(techniques: list[str], scope: list[str]) -> bool:
     )
 
 
+def _naming(model: Mapping[str, Any]) -> dict[str, list[list[int]]]:
+    """Threat id to the [exercise index, finding index] of each red-team finding that
+    names it in `threats` (the threats the finding confirms), in model order."""
+    out: dict[str, list[list[int]]] = {}
+    for e, exercise in enumerate(model.get("red_team") or []):
+        for f, finding in enumerate(exercise.get("findings") or []):
+            names = finding.get("threats") if isinstance(finding, Mapping) else None
+            for tid in dict.fromkeys(str(t) for t in names or []):
+                out.setdefault(tid, []).append([e, f])
+    return out
+
+
 def _validation_facts(
-    threat: Mapping[str, Any], found: Mapping[str, tuple[int, int, Any]], scope: list[str]
+    threat: Mapping[str, Any],
+    found: Mapping[str, tuple[int, int, Any]],
+    scope: list[str],
+    named_by: list[list[int]],
 ) -> dict[str, Any]:
     links, open_, unrecorded = [], [], []
     for ref in (threat.get("validation") or {}).get("findings") or []:
@@ -254,6 +269,7 @@ def _validation_facts(
         "open": open_,
         "unrecorded": unrecorded,
         "in_recent_scope": _in_scope(techniques, scope),
+        "named_by": named_by,
     }
 
 
@@ -326,11 +342,12 @@ def build_facts(
     found = _red_team_findings(model)
     scope = _recent_scope(model, as_of)
     validation = []
+    naming = _naming(model)
     for t in model.get("threats") or []:
         score = threat_risk(t)
         threats[str(t.get("id"))] = {"risk": score, **_acceptance_facts(t, as_of, criteria)}
         risks.append(score)
-        validation.append(_validation_facts(t, found, scope))
+        validation.append(_validation_facts(t, found, scope, naming.get(str(t.get("id")), [])))
     compliance = model.get("compliance") or {}
     waivers = []
     for w in compliance.get("waivers") or []:

@@ -147,7 +147,7 @@ def test_validation_facts_link_findings_and_recent_scopes(atlas: AtlasCatalog) -
                 "scope": {"atlas": ["AML.T0051"]},
                 "findings": [
                     {"id": "F-1", "remediation": {"status": "in_progress"}},
-                    {"id": "F-2"},
+                    {"id": "F-2", "threats": ["T-3", "T-1", "T-3"]},
                 ],
             },
         ],
@@ -161,10 +161,24 @@ def test_validation_facts_link_findings_and_recent_scopes(atlas: AtlasCatalog) -
             ],
             "unrecorded": [[1, 1]],
             "in_recent_scope": True,  # AML.T0051 covers its sub-technique
+            "named_by": [[1, 1]],  # the findings whose threats name it
         },
         # RT-0 is 366 days old: its scope is not recent.
-        {"links": [[0, 0]], "open": [], "unrecorded": [], "in_recent_scope": False},
-        {"links": [], "open": [], "unrecorded": [], "in_recent_scope": False},
+        {
+            "links": [[0, 0]],
+            "open": [],
+            "unrecorded": [],
+            "in_recent_scope": False,
+            "named_by": [],
+        },
+        # named twice by one finding: once
+        {
+            "links": [],
+            "open": [],
+            "unrecorded": [],
+            "in_recent_scope": False,
+            "named_by": [[1, 1]],
+        },
     ]
 
 

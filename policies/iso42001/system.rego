@@ -93,3 +93,65 @@ _interface_name(interface, i, j) := ["surfaces", i, "interfaces", j, "id"] if in
 _interface_name(interface, _, j) := j if not interface.id
 
 _io_surfaces := [i | some i; surface := input.model.surfaces[i]; surface.layer == "input_output"]
+
+# METADATA
+# title: A public interface is not behind an inference API that says it is not public
+# description: >-
+#   An interface with access public on a surface whose inference API says exposure
+#   authenticated or internal: the model says two things about who can reach the system.
+#   The ATLAS completeness checks read the inference API's exposure, so the public way in
+#   goes without the inference-API techniques it brings.
+# custom:
+#   id: TM-ISO-005
+#   severity: high
+#   judges: ["surfaces.interfaces[access=public]"]
+#   absent: no public interface in this model
+#   controls: {iso42001: ["A.6.2.7"]}
+#   message: "interface {interface} of surface {surface} is public, while inference API {asset} on that surface says exposure {exposure}"
+#   rationale: >-
+#     Who can reach a system decides which attacks are in scope; a model that says both
+#     public and authenticated has its threats and checks judged on the narrower one.
+#   hint: >-
+#     Set the inference API's exposure to public (and consider the inference-API
+#     techniques it brings), or the interface's access to what it really is.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
+deny contains result.each("TM-ISO-005", found) if {
+	surfaces := input.model.surfaces
+	found := [result.item(["surfaces", i, "interfaces", j, "access"], params) |
+		some pair in _public_interfaces
+		i := pair[0]
+		j := pair[1]
+		some k
+		aid := surfaces[i].assets[k]
+		some exposure in ["authenticated", "internal"]
+		aid in _apis_exposed[exposure]
+		params := {
+			"interface": _interface_name(surfaces[i].interfaces[j], i, j), "surface": ["surfaces", i, "id"],
+			"asset": ["surfaces", i, "assets", k], "exposure": exposure,
+		}
+	]
+	count(found) > 0
+}
+
+not_applicable contains "TM-ISO-005" if count(_public_interfaces) == 0
+
+# [surface index, interface index] of each interface with access public.
+_public_interfaces := [[i, j] |
+	some i
+	surface := input.model.surfaces[i]
+	some j
+	surface.interfaces[j].access == "public"
+]
+
+# The ids of the inference APIs by their exposure (sets: a repeated id is a reference error,
+# never an engine conflict).
+_apis_exposed := {"authenticated": _apis_with("authenticated"), "internal": _apis_with("internal")}
+
+_apis_with(exposure) := {a.id |
+	some a in input.model.assets
+	a.type == "inference_api"
+	a.exposure == exposure
+}

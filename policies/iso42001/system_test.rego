@@ -73,3 +73,31 @@ test_no_io_surface_not_applicable if {
 	f := testdata.facts
 	"TM-ISO-004" in system.not_applicable with input.model as m with input.facts as f
 }
+
+test_public_interface_behind_an_authenticated_api_denied if {
+	m := testdata.patched(testdata.model, ["surfaces", 0, "interfaces", 0, "access"], "public")
+	f := testdata.facts
+	testdata.found(system.deny) == {{
+		"rule_id": "TM-ISO-005",
+		"path": ["surfaces", 0, "interfaces", 0, "access"],
+		"params": {
+			"interface": ["surfaces", 0, "interfaces", 0, "id"], "surface": ["surfaces", 0, "id"],
+			"asset": ["surfaces", 0, "assets", 0], "exposure": "authenticated",
+		},
+	}} with input.model as m
+		with input.facts as f
+}
+
+test_public_interface_behind_a_public_api_allowed if {
+	m0 := testdata.patched(testdata.model, ["surfaces", 0, "interfaces", 0, "access"], "public")
+	m := testdata.patched(m0, ["assets", 1, "exposure"], "public")
+	f := testdata.facts
+	count(testdata.found(system.deny)) == 0 with input.model as m with input.facts as f
+	not "TM-ISO-005" in system.not_applicable with input.model as m with input.facts as f
+}
+
+test_no_public_interface_not_applicable if {
+	m := testdata.model
+	f := testdata.facts
+	"TM-ISO-005" in system.not_applicable with input.model as m with input.facts as f
+}

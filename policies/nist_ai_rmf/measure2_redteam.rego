@@ -184,6 +184,11 @@ not_applicable contains "TM-REDTEAM-006" if count(_confirmed) == 0
 
 not_applicable contains "TM-REDTEAM-007" if count(input.facts.high_risk_indices) == 0
 
+not_applicable contains "TM-REDTEAM-008" if count(_named) == 0
+
+# The indices of the threats a red-team finding names (the threats it confirms).
+_named := [i | some i; v := input.facts.validation[i]; count(v.named_by) > 0]
+
 # METADATA
 # title: A confirmed threat links the red-team finding that confirmed it, with a remediation record
 # description: >-
@@ -321,3 +326,48 @@ deny contains result.each("TM-REDTEAM-007", found) if {
 	]
 	count(found) > 0
 }
+
+# METADATA
+# title: A threat a red-team finding confirms is recorded as confirmed
+# description: >-
+#   A red-team finding that names a threat in its threats confirms it (method step 5): the
+#   threat's validation.status is confirmed, not untested or not_reproduced, so that the
+#   model and the red-team record tell the same story.
+# custom:
+#   id: TM-REDTEAM-008
+#   severity: high
+#   judges: ["threats"]
+#   absent: no threat named by a red-team finding in this model
+#   message: "threat {threat} has validation.status {status} while red-team finding {exercise}/{finding} names it as confirmed"
+#   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["9.1"]}
+#   rationale: >-
+#     A threat recorded as untested or not reproduced while the red team confirmed it
+#     escapes the checks that hold a confirmed threat to its remediation (TM-REDTEAM-005,
+#     TM-REDTEAM-006).
+#   hint: >-
+#     Set the threat's validation.status to confirmed and name the finding in
+#     validation.findings; if the finding does not confirm the threat, remove the threat
+#     from the finding's threats.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
+deny contains result.each("TM-REDTEAM-008", found) if {
+	threats := input.model.threats
+	validation := input.facts.validation
+	found := [result.item(_validation_path(threats[i], i), params) |
+		some i in _named
+		status := object.get(threats[i], ["validation", "status"], "untested")
+		status != "confirmed"
+		some link in validation[i].named_by
+		params := {
+			"threat": ["threats", i, "id"], "status": status,
+			"exercise": ["red_team", link[0], "id"], "finding": ["red_team", link[0], "findings", link[1], "id"],
+		}
+	]
+	count(found) > 0
+}
+
+_validation_path(threat, i) := ["threats", i, "validation", "status"] if threat.validation.status
+
+_validation_path(threat, i) := ["threats", i] if not threat.validation.status

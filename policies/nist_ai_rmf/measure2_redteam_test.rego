@@ -204,3 +204,36 @@ test_untested_scope_check_not_applicable_without_high_risks if {
 	f := testdata.patched(testdata.facts, ["high_risk_indices"], [])
 	"TM-REDTEAM-007" in measure2_redteam.not_applicable with input.model as m with input.facts as f
 }
+
+test_threat_named_by_a_finding_but_not_confirmed_denied if {
+	m := testdata.patched(testdata.model, ["threats", 0, "validation", "status"], "not_reproduced")
+	f := testdata.facts
+	_ids("TM-REDTEAM-008") == {{
+		"rule_id": "TM-REDTEAM-008", "path": ["threats", 0, "validation", "status"],
+		"params": {
+			"threat": ["threats", 0, "id"], "status": "not_reproduced",
+			"exercise": ["red_team", 0, "id"], "finding": ["red_team", 0, "findings", 0, "id"],
+		},
+	}} with input.model as m
+		with input.facts as f
+}
+
+test_threat_named_by_a_finding_without_validation_reads_untested if {
+	m := testdata.without(testdata.model, ["threats", 0, "validation"])
+	f := testdata.facts
+	{[d.path, d.params.status] | some d in _ids("TM-REDTEAM-008")} == {[["threats", 0], "untested"]} with input.model as m
+		with input.facts as f
+}
+
+test_threat_named_by_a_finding_and_confirmed_passes if {
+	m := testdata.model
+	f := testdata.facts
+	count(_ids("TM-REDTEAM-008")) == 0 with input.model as m with input.facts as f
+	not "TM-REDTEAM-008" in measure2_redteam.not_applicable with input.model as m with input.facts as f
+}
+
+test_no_threat_named_by_a_finding_not_applicable if {
+	m := testdata.model
+	f := testdata.patched(testdata.facts, ["validation", 0, "named_by"], [])
+	"TM-REDTEAM-008" in measure2_redteam.not_applicable with input.model as m with input.facts as f
+}
