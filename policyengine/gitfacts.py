@@ -546,6 +546,7 @@ def _walk_all(reader: _BlobReader, walks: Sequence[_Walk], cache: ViewCache) -> 
     finds the first version the current review replaces (`modeldiff.before_review`).
     A version whose view `cache` holds (by blob id: exact) is not read at all."""
     active = [w for w in walks if w.view.last_reviewed is not None and w.versions]
+    known = _Lives()
     while active:
         wanted = []
         for w in active:
@@ -573,7 +574,7 @@ def _walk_all(reader: _BlobReader, walks: Sequence[_Walk], cache: ViewCache) -> 
                 continue
             w.review_idx = w.pos
             w.pos += 1
-            if w.pos < len(w.versions) or _earlier_life(reader, w):
+            if w.pos < len(w.versions) or _earlier_life(reader, w, known):
                 still.append(w)
         active = still
 
@@ -583,7 +584,18 @@ _HOPS_MAX = 8
 moved without git seeing a rename, this many times)."""
 
 
-def _earlier_life(reader: _BlobReader, w: _Walk) -> bool:
+@dataclass
+class _Lives:
+    """What `_earlier_life` learnt in one walk of many files: an imported repository
+    asks the same questions for each of its models."""
+
+    deleted: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    """Commit -> `_deleted_from` of it."""
+    ids: dict[str, str | None] = field(default_factory=dict)
+    """Blob id -> the `metadata.id` in it."""
+
+
+def _earlier_life(reader: _BlobReader, w: _Walk, known: _Lives) -> bool:
     """Join to `w.versions` the history of the file that had the model's `metadata.id`
     before the file's first commit, when the review needs it; True when joined.
 
@@ -606,8 +618,13 @@ def _earlier_life(reader: _BlobReader, w: _Walk) -> bool:
     if ident is None:
         return False
     g = _Git(reader.top)
-    for sha, path, blob in _deleted_from(g, oldest.commit.sha):
-        if _model_id_of(reader.read([blob])[blob], path) != ident:
+    start = oldest.commit.sha
+    if start not in known.deleted:
+        known.deleted[start] = list(_deleted_from(g, start))
+    for sha, path, blob in known.deleted[start]:
+        if blob not in known.ids:
+            known.ids[blob] = _model_id_of(reader.read([blob])[blob], path)
+        if known.ids[blob] != ident:
             continue
         earlier = list(_versions(_read_log_at(g, f"{sha}^", path), path))
         if not earlier:
