@@ -69,6 +69,7 @@ __all__ = [
     "reading_ahead",
     "diff_models",
     "export_tree",
+    "merge_base",
     "model_at",
     "review_histories",
     "review_history",
@@ -170,8 +171,10 @@ class _Git:
     """A repository's work tree, asked with the `git` command (no library: importing
     GitPython cost a pull-request check ~40 ms); every git failure is a GitError."""
 
-    def __init__(self, top: Path) -> None:
+    def __init__(self, top: Path, git_dir: Path) -> None:
         self.top = top.resolve()
+        self.git_dir = git_dir
+        """`git rev-parse --absolute-git-dir`: a linked work tree's own folder."""
 
     def _call(self, args: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
         key = (self.top, tuple(args))
@@ -218,11 +221,36 @@ class _Git:
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
+    def shallow_cut(self) -> set[str]:
+        """The commits whose parents a shallow clone cut (its `shallow` file, in the
+        common git directory); empty when the clone is complete. Read as git stores it
+        (gitrepository-layout), which spares a `git rev-parse` process."""
+        common = self.git_dir
+        with contextlib.suppress(OSError):
+            pointer = (self.git_dir / "commondir").read_text(encoding="utf-8").strip()
+            common = self.git_dir / pointer  # a linked work tree shares the main one's
+        try:
+            return set((common / "shallow").read_text(encoding="ascii").split())
+        except FileNotFoundError:
+            return set()
+        except OSError as exc:
+            raise GitError(f"cannot read {common / 'shallow'}: {exc}") from None
+
     def resolves(self, ref: str) -> str | None:
         """The commit `ref` names, or None when it names none."""
         proc = self._call(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"])
         if proc.returncode != 0:
             return None
+        return proc.stdout.decode("ascii", "replace").strip()
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of commits `a` and `b`, or None when there is none."""
+        proc = self._call(["merge-base", a, b])
+        if proc.returncode == 1 and not proc.stdout.strip():
+            return None
+        if proc.returncode != 0:
+            msg = proc.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git merge-base failed in {self.top}: {msg}")
         return proc.stdout.decode("ascii", "replace").strip()
 
     def has_head(self) -> bool:
@@ -328,8 +356,9 @@ def _read_blobs(top: Path, shas: Sequence[str]) -> dict[str, bytes]:
         reader.close()
 
 
-_TOPS: dict[Path, Path] = {}
-"""Folder -> the top of the work tree holding it, as found before in this process: a
+_TOPS: dict[Path, tuple[Path, Path]] = {}
+"""Folder -> (the top of the work tree holding it, its git directory), as found before in
+this process: a
 pull-request check opens the repository ten times (each a `git` process, ~3 ms)."""
 
 
@@ -344,8 +373,8 @@ def _open(root: Path) -> _Git | None:
     if not start.is_dir():
         return None
     known = _TOPS.get(start)
-    if known is not None and (known / ".git").exists():
-        return _Git(known)
+    if known is not None and (known[0] / ".git").exists():
+        return _Git(*known)
     where = start.resolve()
     if where in _NOWHERE and not any((d / ".git").exists() for d in (where, *where.parents)):
         return None  # in no repository before, and no `.git` has appeared since
@@ -371,9 +400,9 @@ def _open(root: Path) -> _Git | None:
                 _NOWHERE.add(where)
             return None
         raise GitError(f"cannot open the git repository at {root}: {msg}")
-    g = _Git(Path(lines[2]))
+    g = _Git(Path(lines[2]), Path(lines[0]))
     if len(_TOPS) < 64:
-        _TOPS[start] = g.top
+        _TOPS[start] = (g.top, Path(lines[0]))
     return g
 
 
@@ -969,26 +998,6 @@ def _verify(g: _Git, ref: str) -> str:
     return sha
 
 
-def _merge_base(g: _Git, base: str, base_sha: str, head_sha: str) -> str:
-    """The merge base of two commits. Raises GitError when they have none in the history
-    at hand, which in a shallow clone (`git fetch --depth 1 origin main`) means history is
-    missing: then the message says how to fetch it, as for a missing ref."""
-    proc = g._call(["merge-base", base_sha, head_sha])
-    if proc.returncode == 0:
-        return proc.stdout.decode("ascii", "replace").strip()
-    msg = proc.stderr.decode("utf-8", "replace").strip()
-    if g.is_shallow():
-        raise GitError(
-            f"no merge base of {base!r} and the head in {g.top}: the clone is shallow, so "
-            "their common history is missing; fetch it with fetch-depth: 0 (or git fetch "
-            "--unshallow)"
-        )
-    raise GitError(
-        f"no merge base of {base!r} and the head in {g.top}: they share no history"
-        + (f" ({msg})" if msg else "")
-    )
-
-
 def _renamed_since(g: _Git, sha: str, rel: str) -> str | None:
     """The path `rel` (now, in the working tree) had at commit `sha`, through a rename."""
     raw = g.run("diff", "-M", "-z", "--name-status", "--diff-filter=R", sha, "--", *_MODEL_GLOBS)
@@ -1225,8 +1234,22 @@ class RefReader:
         with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
             tar.extractall(dest, filter="data")
 
+    def merge_base(self, base: str, head: str | None = None) -> tuple[str, str]:
+        """`merge_base` with this reader."""
+        base_sha = self.commit(base)
+        head_sha = self.commit(head if head is not None else "HEAD")
+        return base_sha, _merge_base(self._g, base, base_sha, head or "HEAD", head_sha)
+
     def tree_changes(self, base: str, head: str | None = None) -> list[TreeChange]:
         """`tree_changes` with this reader."""
+        return self.pull_request_changes(base, head)[2]
+
+    def pull_request_changes(
+        self, base: str, head: str | None = None
+    ) -> tuple[str, str, list[TreeChange]]:
+        """(the commit `base` names, the merge base of it and `head` (`merge_base`), every
+        file changed from that merge base to `head` (`tree_changes`)), asked together:
+        git lists the untracked files while the merge base is found."""
         g = self._g
         base_sha = self.commit(base)
         head_sha = self.commit(head) if head is not None else self.commit("HEAD")
@@ -1234,18 +1257,17 @@ class RefReader:
         with contextlib.ExitStack() as stack:
             if head is None:  # git lists the untracked files meanwhile
                 stack.enter_context(_asking_ahead(g, [untracked_args]))
-            return self._tree_changes(base, head, base_sha, head_sha, untracked_args)
+            since = _merge_base(g, base, base_sha, head or "HEAD", head_sha)
+            return base_sha, since, self._tree_changes(since, head, head_sha, untracked_args)
 
     def _tree_changes(
         self,
-        base: str,
+        merge_base: str,
         head: str | None,
-        base_sha: str,
         head_sha: str,
         untracked_args: Sequence[str],
     ) -> list[TreeChange]:
         g, root = self._g, self.root
-        merge_base = _merge_base(g, base, base_sha, head_sha)
         args = ["diff", "-z", "--name-status", "-M", "--no-ext-diff", merge_base]
         if head is not None:
             args.append(head_sha)
@@ -1362,6 +1384,51 @@ def _top_relative(g: _Git, root: Path, path: str) -> str:
         return Path(joined).relative_to(g.top).as_posix()
     except ValueError:
         raise GitError(f"{path} is outside the git work tree {g.top}") from None
+
+
+def merge_base(root: Path, base: str, head: str | None = None) -> tuple[str, str]:
+    """(the commit `base` names, the merge base of `base` and `head`): a pull request's
+    changes are those since the commit it branched from, as GitHub shows them, whatever
+    the base did since. `head` None means HEAD (the working tree's commit).
+
+    Raises GitError for an unknown ref, for histories that share no commit, and in a
+    shallow clone whose cut could hide the true merge base (a commit between either tip
+    and the one found has had its parents cut): the delta would be wrong, not merely
+    incomplete.
+    """
+    with RefReader(root) as reader:
+        return reader.merge_base(base, head)
+
+
+def _merge_base(g: _Git, base: str, base_sha: str, head: str, head_sha: str) -> str:
+    """`merge_base` of two resolved commits (`base` and `head` as given, for messages).
+    Whether the clone is shallow, and where it is cut, is read from the repository's
+    `shallow` file: no git process beside `git merge-base` unless the clone is cut."""
+    found = g.merge_base(base_sha, head_sha)
+    cut = g.shallow_cut()
+    if found is None:
+        if cut:
+            raise GitError(
+                f"no merge base of {base!r} and {head} in {g.top}: the clone is shallow, "
+                "so their common history is missing and the pull request's own changes "
+                "(those since the merge base) are unknown; fetch it with fetch-depth: 0 "
+                "(or git fetch --unshallow)"
+            )
+        raise GitError(
+            f"no merge base of {base!r} and {head} in {g.top}: they share no history; a "
+            f"pull request is compared with the commit it branched from, so compare a "
+            f"branch made from {base}"
+        )
+    if cut:
+        between = g.run("rev-list", base_sha, head_sha, f"^{found}").split()
+        if cut.intersection(between):
+            raise GitError(
+                f"the merge base of {base!r} and {head} may lie beyond this shallow "
+                "clone's history (it is cut between them), so the pull request's own "
+                "changes are unknown: fetch the full history (actions/checkout "
+                "fetch-depth: 0)"
+            )
+    return found
 
 
 def tree_changes(root: Path, base: str, head: str | None = None) -> list[TreeChange]:

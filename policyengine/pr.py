@@ -16,6 +16,10 @@ so is what weakens a model without failing a check: a threat removed without a s
 that says why, a surface, control or red-team record removed, a control moved back, a
 risk tolerance raised, a risk acceptance added or extended.
 Renames (git's `-M`) are followed, so a moved model is compared with its old self.
+
+The rules are the base ref's tip; the delta is the pull request's own, counted from the
+merge base of base and head (`RefReader.merge_base`), as GitHub's diff is: what the base
+did after the branch was made is neither new, fixed nor a change of scope or policy.
 """
 
 from __future__ import annotations
@@ -1810,6 +1814,7 @@ def _judge(
     changes: Sequence[TreeChange],
     *,
     base: str,
+    since: str | None,
     head: str | None,
     head_root: Path,
     dest: Path,
@@ -1817,19 +1822,22 @@ def _judge(
     config_name: str,
 ) -> _Judge:
     """The config, policy folders and catalog that judge, exported from the base unless
-    `policies_from` is `head`, and a finding for each of them the pull request changed."""
+    `policies_from` is `head`, and a finding for each of them the pull request changed
+    (`changes`: since the merge base `since`, None when it is the base's tip)."""
     config = options.config
     root = config.root
     trusted = policies_from == "base"
     config_touched = any(_touches(c, config_name) for c in changes)
-    # The other side's config matters only when the pull request changed it, or when the
-    # head's judges (then the base's folders and register are compared with it).
-    other: Config | str = config
-    if not trusted:
-        other = _other_config(reader, base, config_name, working_tree=False)
-    elif config_touched:
-        other = _other_config(reader, head, config_name, working_tree=head is None)
-    base_side = config if trusted else other
+    # The head's config matters only when the pull request changed it (else it is the
+    # merge base's); the config as the pull request found it is the merge base's: the
+    # judge's stands for it when the pull request did not touch it, or when the head's
+    # judges and the base has not moved on since the branch was made.
+    head_side: Config | str = config
+    if trusted and config_touched:
+        head_side = _other_config(reader, head, config_name, working_tree=head is None)
+    before: Config | str = config
+    if config_touched and (since is not None or not trusted):
+        before = _other_config(reader, since or base, config_name, working_tree=False)
     judged_by = (
         "the base's version judged this run"
         if trusted
@@ -1837,11 +1845,12 @@ def _judge(
     )
     findings = []
     if config_touched:
-        if isinstance(other, str):
-            differences = [other]
+        if isinstance(head_side, str):
+            differences = [head_side]
+        elif isinstance(before, str):
+            differences = [f"at the merge base {before}"]
         else:
-            old, new = (config, other) if trusted else (other, config)
-            differences = _config_differences(old, new)
+            differences = _config_differences(before, head_side)
         if differences:
             low = all(d.split(":")[0] in _LOW_SETTINGS for d in differences)
             findings.append(
@@ -1854,10 +1863,10 @@ def _judge(
                     "of the policy owners",
                 )
             )
-    registers = {config.register} | (set() if isinstance(base_side, str) else {base_side.register})
+    registers = {config.register} | (set() if isinstance(before, str) else {before.register})
     for register in sorted(registers):
         if any(_touches(c, register) for c in changes):
-            finding = _register_finding(reader, base, head_root, register)
+            finding = _register_finding(reader, since or base, head_root, register)
             if finding is not None:
                 findings.append(finding)
     inside = [
@@ -1866,9 +1875,9 @@ def _judge(
         if (rel := _in_repo(p, root)) is not None
     ]
     base_folders = (
-        inside
-        if trusted or isinstance(base_side, str)
-        else [rel for p in base_side.policies if (rel := _in_repo(p, root)) is not None]
+        []
+        if isinstance(before, str)
+        else [rel for p in before.policies if (rel := _in_repo(p, root)) is not None]
     )
     for folder in sorted(set(inside) | set(base_folders)):
         touched = [t for t in _touched(changes, folder) if t.split(" ")[0].endswith(".rego")]
@@ -2113,7 +2122,10 @@ def run_pull_request(
         contextlib.ExitStack() as later,
         tempfile.TemporaryDirectory(prefix="policyengine-pr-") as tmp,
     ):
-        changes = reader.tree_changes(base, head)
+        # The rules are the base's tip (the current policy); the delta is the pull
+        # request's own: since the merge base, as GitHub's diff shows it, so what the base
+        # did after the branch was made is neither new, fixed nor a change of scope here.
+        base_sha, since, changes = reader.pull_request_changes(base, head)
         renamed = {c.new: c.old for c in changes if c.status == "R" and c.new and c.old}
         by_old = {c.old: c for c in changes if c.old is not None}
         head_root = root if head is None else reader.export(head, Path(tmp) / "head")
@@ -2122,6 +2134,7 @@ def run_pull_request(
             options,
             changes,
             base=base,
+            since=None if since == base_sha else since,
             head=head,
             head_root=head_root,
             dest=Path(tmp) / "judge",
@@ -2144,16 +2157,23 @@ def run_pull_request(
                 later.enter_context(reading_ahead(root, head_paths))
             olds = {c.old for c in changes if c.old and c.status != "A"}
             olds |= {renamed[h] for h in head_paths if h in renamed}
-            needed = _needed_files(reader, base, sorted(o for o in olds if o.endswith(_YAML)))
-            needed += reader.tree_files(base, list(code))
-            # The base's register and its documents: its findings are judged once per
-            # repository on both sides, so the base must read its own to tell new ones.
-            needed += _register_files(reader, base, judge.config.register)
-        base_root = reader.export(base, Path(tmp) / "base", needed)
+            needed = _needed_files(reader, since, sorted(o for o in olds if o.endswith(_YAML)))
+            needed += reader.tree_files(since, list(code))
+            # The merge base's register and its documents: its findings are judged once per
+            # repository on both sides, so the base side must read its own to tell new ones.
+            needed += _register_files(reader, since, judge.config.register)
+        base_root = reader.export(since, Path(tmp) / "base", needed)
         if changed_only:
             base_paths = _selected(base_root, olds, wanted, judge.config)
             if not head_paths and not base_paths:
-                delta = PullRequestDelta(base, head or "working tree", (), judge.findings)
+                delta = PullRequestDelta(
+                    base,
+                    head or "working tree",
+                    (),
+                    judge.findings,
+                    base_commit=base_sha,
+                    merge_base=since,
+                )
                 return RunResult(
                     models=(), as_of=options.as_of, delta=delta, rules=_with_pr_checks(())
                 )
@@ -2204,7 +2224,13 @@ def run_pull_request(
     new, existing = _organisation_delta(base_run.organisation, head_run.organisation)
     unread = _unanalysed_code(head_run.diagnostics, changes, code)
     delta = PullRequestDelta(
-        base, head or "working tree", tuple(deltas), (*judge.findings, *unread, *new), existing
+        base,
+        head or "working tree",
+        tuple(deltas),
+        (*judge.findings, *unread, *new),
+        existing,
+        base_commit=base_sha,
+        merge_base=since,
     )
     rules = head_run.rules or check_rules(policy_set)  # the head's run has them, unless empty
     return replace(head_run, delta=delta, rules=_with_pr_checks(rules))

@@ -487,6 +487,12 @@ class PullRequestDelta:
     the organisation register's findings the base did not have (by `Finding.key`)."""
     existing: tuple[RepoFinding, ...] = ()
     """The organisation register's findings of the head that the base already had."""
+    base_commit: str = ""
+    """The commit the base ref names (full hex): its config, policies and catalog judge."""
+    merge_base: str = ""
+    """The merge base of the base and the head (full hex): the pull request's changes, and
+    the base side of every comparison, are counted from it (the base's commit unless the
+    base moved on after the pull request branched)."""
 
     def all_findings(self) -> tuple[Finding, ...]:
         """Every finding the gate judges: the models' in order, then the repository's."""

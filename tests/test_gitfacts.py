@@ -30,6 +30,7 @@ from policyengine.gitfacts import (
     diff_models,
     export_tree,
     file_at,
+    merge_base,
     model_at,
     reading_ahead,
     tree_changes,
@@ -449,6 +450,66 @@ def test_no_merge_base_in_a_shallow_clone_says_how_to_fetch(
     message = str(caught.value)
     assert "the clone is shallow" in message and "fetch-depth: 0" in message
     assert "exit status" not in message
+
+
+def _commits(root: Path, *args: str) -> str:
+    env = {
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@example.com",
+        "GIT_COMMITTER_NAME": "A",
+        "GIT_COMMITTER_EMAIL": "a@example.com",
+        "GIT_AUTHOR_DATE": "2026-10-01T10:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2026-10-01T10:00:00+00:00",
+        "HOME": str(root),
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+    }
+    proc = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_merge_base_refuses_a_shallow_cut_that_could_hide_it(tmp_path: Path) -> None:
+    """main: A-B-C; a side branch X from B; the pull request: A-P1, then P2 merges X. The
+    merge base of C and P2 is B; with X's parents cut (a shallow clone's `.git/shallow`)
+    git would answer A, and the delta would count main's B as the pull request's."""
+    root = tmp_path / "r"
+    root.mkdir()
+    _commits(root, "init", "-q", "-b", "main")
+    sha = {}
+    for name in ("A", "B", "C"):
+        (root / "f.yaml").write_text(f"v: {name}\n", encoding="utf-8")
+        _commits(root, "add", "f.yaml")
+        _commits(root, "commit", "-q", "-m", name)
+        sha[name] = _commits(root, "rev-parse", "HEAD")
+    _commits(root, "checkout", "-q", "-b", "side", sha["B"])
+    (root / "x.yaml").write_text("x: 1\n", encoding="utf-8")
+    _commits(root, "add", "x.yaml")
+    _commits(root, "commit", "-q", "-m", "X")
+    sha["X"] = _commits(root, "rev-parse", "HEAD")
+    _commits(root, "checkout", "-q", "-b", "feature", sha["A"])
+    (root / "p.yaml").write_text("p: 1\n", encoding="utf-8")
+    _commits(root, "add", "p.yaml")
+    _commits(root, "commit", "-q", "-m", "P1")
+    _commits(root, "merge", "-q", "--no-ff", "-m", "P2", "side")
+    assert merge_base(root, "main") == (sha["C"], sha["B"])
+    assert merge_base(root, "main", "side") == (sha["C"], sha["B"])
+    (root / ".git" / "shallow").write_text(sha["X"] + "\n", encoding="ascii")
+    assert _commits(root, "merge-base", "main", "HEAD") == sha["A"]  # git is misled
+    with pytest.raises(GitError, match="may lie beyond this shallow clone's history"):
+        merge_base(root, "main")
+    # a cut below the merge base hides nothing
+    (root / ".git" / "shallow").write_text(sha["A"] + "\n", encoding="ascii")
+    _commits(root, "checkout", "-q", "side")
+    assert merge_base(root, "main") == (sha["C"], sha["B"])
+    _commits(root, "checkout", "-q", "--orphan", "alone")
+    _commits(root, "commit", "-q", "-m", "alone")
+    with pytest.raises(GitError, match="HEAD in .*: the clone is shallow"):
+        merge_base(root, "main")
+    (root / ".git" / "shallow").unlink()
+    with pytest.raises(GitError, match="'main' and HEAD in .*: they share no history"):
+        merge_base(root, "main")
+    with pytest.raises(GitError, match="unknown git ref 'nope'"):
+        merge_base(root, "nope")
 
 
 def test_file_at_and_tree_files(repo: Repo, example: str) -> None:

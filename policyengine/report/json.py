@@ -57,8 +57,10 @@ from ..results import (
 )
 from . import Formatter, OutputFormat, escape, no_view
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
+8: `pull_request` has `base_commit` (the commit the base ref names, whose rules judge)
+and `merge_base` (the commit the pull request's changes are counted from).
 7: a control's `checks` are those that ran; `not_run` lists the checks mapped to it that
 did not apply to the model (they judged nothing and are no basis of its status).
 6: `summary.errors` counts the error diagnostics the exit status judges (in pull-request
@@ -210,6 +212,8 @@ def _delta(d: PullRequestDelta) -> dict[str, Any]:
     return {
         "base": d.base,
         "head": d.head,
+        "base_commit": d.base_commit,
+        "merge_base": d.merge_base,
         "models": [
             {
                 "path": m.path,

@@ -250,7 +250,12 @@ def organisation_lines(
 def _delta_lines(d: PullRequestDelta, view: View) -> list[str]:
     """What the pull request changed (unless `--quiet`), then what it made new or worse:
     errors and findings, one per cause; with `--show-existing`, what the base already had."""
-    lines = [] if view.quiet else [f"pull request: {d.base} -> {d.head}"]
+    since = (
+        f" (changes since the merge base {d.merge_base[:12]}; {d.base} has moved on)"
+        if d.merge_base and d.merge_base != d.base_commit
+        else ""
+    )
+    lines = [] if view.quiet else [f"pull request: {d.base} -> {d.head}{since}"]
     for m in d.models:
         if m.change == "unchanged" or view.quiet:
             continue
