@@ -555,7 +555,26 @@ def _cmd_check(args: argparse.Namespace) -> int:
         run = run_check(paths, options, progress=_progress_bar(args))
         _require_models(args, run, config, paths)
     fail_on = _fail_on(args, config)
+    run = _with_version_control(args, run, config.root)
     return _report(args, replace(run, view=_view(args, fail_on)), fail_on)
+
+
+def _with_version_control(args: argparse.Namespace, run: Any, root: Path) -> Any:
+    """`run` with its repository, commit and branch in the provenance when a SARIF report
+    is asked for (its `versionControlProvenance`) and the head is the working tree's
+    commit; the other formats do not read them."""
+    from dataclasses import replace
+
+    formats: list[str] = getattr(args, "formats", None) or [args.format]
+    provenance = run.provenance
+    if "sarif" not in formats or provenance is None or provenance.commit is None:
+        return run
+    from .gitfacts import version_control
+
+    found = version_control(root)
+    if found is None or found.revision != provenance.commit:
+        return run
+    return replace(run, provenance=replace(provenance, version_control=found))
 
 
 def _code_paths(given: list[Path] | None, root: Path) -> tuple[str, ...] | None:

@@ -23,11 +23,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .cache import ViewCache
 from .errors import GitError, InvalidDocument
@@ -50,7 +52,7 @@ from .modeldiff import (
     review_covers,
     view_of,
 )
-from .results import ReviewChange
+from .results import ReviewChange, VersionControl
 
 __all__ = [
     "NO_REPO_FIX",
@@ -73,6 +75,8 @@ __all__ = [
     "model_at",
     "review_histories",
     "review_history",
+    "public_remote",
+    "version_control",
 ]
 
 _MODEL_GLOBS = ("*.yaml", "*.yml")
@@ -252,6 +256,14 @@ class _Git:
             msg = proc.stderr.decode("utf-8", "replace").strip()
             raise GitError(f"git merge-base failed in {self.top}: {msg}")
         return proc.stdout.decode("ascii", "replace").strip()
+
+    def optional(self, *args: str) -> str | None:
+        """git's output, stripped; None when git exits non-zero (a setting not set, a
+        detached HEAD)."""
+        proc = self._call(args)
+        if proc.returncode != 0:
+            return None
+        return proc.stdout.decode("utf-8", "surrogateescape").strip()
 
     def has_head(self) -> bool:
         return self.resolves("HEAD") is not None
@@ -1479,6 +1491,49 @@ def work_tree_state(root: Path, exclude: Sequence[str] = ()) -> tuple[str | None
     finally:
         g.close()
     return commit, dirty
+
+
+def version_control(root: Path) -> VersionControl | None:
+    """The commit, `origin` remote (`public_remote`) and branch of the repository holding
+    `root`, and where `root` is in it; None outside git or before the first commit."""
+    g = _open(root)
+    if g is None:
+        return None
+    try:
+        revision = g.resolves("HEAD")
+        if revision is None:
+            return None
+        path = g.rel(root)
+        remote = g.optional("config", "--get", "remote.origin.url")
+        return VersionControl(
+            revision=revision,
+            path="" if path == "." else path + "/",
+            repository=public_remote(remote) if remote else None,
+            branch=g.optional("symbolic-ref", "--quiet", "--short", "HEAD") or None,
+        )
+    finally:
+        g.close()
+
+
+def public_remote(url: str) -> str | None:
+    """A remote's URL as a report may show it: without user name, password or token,
+    query or fragment; `host:path` (scp-like) as `ssh://host/path`. None for a local path
+    or `file:` URL, which names a folder of this machine."""
+    url = url.strip()
+    scp = re.fullmatch(r"(?:[^@/:]+@)?([A-Za-z0-9.-]+):(?!//)(.+)", url)
+    if scp is not None and len(scp.group(1)) > 1:  # `C:\...` is a Windows path
+        return f"ssh://{scp.group(1)}/{scp.group(2).lstrip('/')}"
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or parts.scheme == "file" or not host:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 # --- evidence packs ---------------------------------------------------------------------

@@ -352,6 +352,23 @@ class ThreatRisk:
 
 
 @dataclass(frozen=True)
+class VersionControl:
+    """The git repository a run's files are in, as a SARIF log names it
+    (`versionControlProvenance`): read only for the formats that show it."""
+
+    revision: str
+    """The commit checked out (HEAD, full hex)."""
+    path: str
+    """The run's root relative to the top of the work tree (POSIX, ending with `/`), ""
+    at the top: the prefix that makes a root-relative path the repository's."""
+    repository: str | None = None
+    """The `origin` remote's URL without credentials, query or fragment; None without one,
+    or when it is a local path (which would leak a folder of this machine)."""
+    branch: str | None = None
+    """The branch checked out; None on a detached HEAD."""
+
+
+@dataclass(frozen=True)
 class Provenance:
     """Where a report comes from, so that an auditor can reproduce it."""
 
@@ -371,6 +388,9 @@ class Provenance:
     catalogs: tuple[tuple[str, str], ...] = ()
     """(catalog, version) of every catalog read: the ATLAS release, and each control
     catalog's edition with the sha256 prefix of its file, in a fixed order."""
+    version_control: VersionControl | None = None
+    """The repository, commit and branch (`gitfacts.version_control`), for the SARIF log;
+    None unless a SARIF report is made from a commit."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from policyengine.gitfacts import (
     file_at,
     merge_base,
     model_at,
+    public_remote,
     reading_ahead,
     tree_changes,
     tree_files,
@@ -748,3 +749,25 @@ def test_tree_files_of_files_only_is_what_ls_tree_lists(repo: Repo) -> None:
     assert tree_files(repo.root, "HEAD", ["cat.json", "nothing.json"]) == ["cat.json"]
     assert tree_files(repo.root, "HEAD", ["sub"]) == ["sub"]
     assert tree_files(repo.root, "HEAD", ["ghost"]) == ["ghost"]
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://x-access-token:ghs_abc@github.com/org/repo.git",
+            "https://github.com/org/repo.git",
+        ),
+        ("http://user@host.example/r?token=1#frag", "http://host.example/r"),
+        ("ssh://git@github.com:2222/org/repo.git", "ssh://github.com:2222/org/repo.git"),
+        ("git@github.com:org/repo.git", "ssh://github.com/org/repo.git"),
+        ("gitlab.example.com:group/repo", "ssh://gitlab.example.com/group/repo"),
+        ("https://[::1]:8080/r", "https://[::1]:8080/r"),
+        ("/srv/git/repo.git", None),
+        ("../repo", None),
+        ("file:///srv/git/repo.git", None),
+        ("C:\\src\\repo", None),
+    ],
+)
+def test_public_remote_drops_credentials_and_local_paths(url: str, shown: str | None) -> None:
+    assert public_remote(url) == shown

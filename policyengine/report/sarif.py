@@ -19,6 +19,12 @@ pull request adds) carries a suppression with the waiver's reason as its justifi
 the pull request's own findings (PR-*) never do. In pull-request mode the results are the
 head's findings, each with its `baselineState` (`new` for what the pull request made new
 or worse, `unchanged` for what the base already had), and the pull request's own findings.
+
+Locations are relative to the top of the git work tree (`%SRCROOT%`), as code scanning
+maps them, also when the run's root is a folder inside it. A log made from a commit
+names it in `versionControlProvenance`: the `origin` remote without credentials, the
+commit, the branch when one is checked out, and `mappedTo` `%SRCROOT%`. No absolute path
+of this machine is written, so the same commit gives the same log.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from ..results import (
     Report,
     RunResult,
     Severity,
+    VersionControl,
     excusing_waivers,
     waiver_reason,
 )
@@ -175,6 +182,8 @@ class _Log:
 
     def __init__(self, run: RunResult) -> None:
         self.run = run
+        self.vc = run.provenance.version_control if run.provenance is not None else None
+        self.prefix = self.vc.path if self.vc is not None else ""
         rules = {r.id: r for r in run.rules}
         self.index = {rule_id: i for i, rule_id in enumerate(sorted(rules))}
         self.rules = [rules[i] for i in sorted(rules)]
@@ -205,12 +214,13 @@ class _Log:
         result: dict[str, Any] = {"ruleId": f.check_id}
         if f.check_id in self.index:
             result["ruleIndex"] = self.index[f.check_id]
+        uri = self.prefix + path
         result |= {
             "level": _LEVEL[f.severity],
             "message": message,
-            "locations": [_location(path, f.line, f.column)],
+            "locations": [_location(uri, f.line, f.column)],
             "partialFingerprints": _fingerprint(
-                path, f.check_id, f.key or f"{f.pointer}\x00{f.message}"
+                uri, f.check_id, f.key or f"{f.pointer}\x00{f.message}"
             ),
         }
         if baseline is not None:
@@ -238,8 +248,10 @@ class _Log:
             "ruleIndex": -1,  # set once the rules are known (`document`)
             "level": "error" if d.level is Level.ERROR else "warning",
             "message": {"text": _sentence(d.message)},
-            "locations": [_location(d.file, d.line, d.column)],
-            "partialFingerprints": _fingerprint(d.file, VALIDATE_RULE, d.code, d.pointer),
+            "locations": [_location(self.prefix + d.file, d.line, d.column)],
+            "partialFingerprints": _fingerprint(
+                self.prefix + d.file, VALIDATE_RULE, d.code, d.pointer
+            ),
             "properties": {"code": d.code, "pointer": d.pointer},
         }
         if baseline is not None:
@@ -278,11 +290,24 @@ class _Log:
             "originalUriBaseIds": {
                 SRCROOT: {"description": {"text": "The root of the repository."}}
             },
+        }
+        if self.vc is not None and self.vc.repository is not None:
+            run["versionControlProvenance"] = [_version_control(self.vc)]
+        run |= {
             "results": self.results,
             "columnKind": "unicodeCodePoints",
             "properties": _run_properties(self.run),
         }
         return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _version_control(vc: VersionControl) -> dict[str, Any]:
+    """The repository the locations are in (SARIF `versionControlDetails`)."""
+    out: dict[str, Any] = {"repositoryUri": vc.repository, "revisionId": vc.revision}
+    if vc.branch:
+        out["branch"] = vc.branch
+    out["mappedTo"] = {"uriBaseId": SRCROOT}
+    return out
 
 
 def _placeholders(text: str) -> int:

@@ -233,3 +233,99 @@ def test_sarif_is_offered_by_check_only() -> None:
         from policyengine.results import StatusReport
 
         OutputFormat.SARIF.formatter().render(StatusReport(_waived_run()))
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def _monorepo(dest: Path, remote: str) -> Path:
+    """The examples in the folder `threat/` of a repository with one commit on branch
+    `main` and the `origin` remote `remote`; returns the repository's top."""
+    shutil.copytree(EXAMPLES, dest / "threat")
+    _git(dest, "init", "-q", "-b", "main")
+    _git(dest, "remote", "add", "origin", remote)
+    _git(dest, "add", "--all")
+    _git(
+        dest,
+        "-c",
+        "user.name=Examples",
+        "-c",
+        "user.email=examples@example.com",
+        "commit",
+        "-q",
+        "--date=2026-11-26T10:00:00+00:00",
+        "-m",
+        "examples",
+    )
+    return dest
+
+
+def test_version_control_provenance_names_the_repository_without_credentials(
+    multitool: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    token = "ghs_s3cretT0ken"
+    top = _monorepo(tmp_path / "one", f"https://x-access-token:{token}@github.com/org/repo.git")
+    code = main(["check", str(top / "threat"), "--as-of", AS_OF, "--format", "sarif"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert token not in out and str(tmp_path) not in out
+    run = json.loads(out)["runs"][0]
+    assert run["versionControlProvenance"] == [
+        {
+            "repositoryUri": "https://github.com/org/repo.git",
+            "revisionId": _git(top, "rev-parse", "HEAD"),
+            "branch": "main",
+            "mappedTo": {"uriBaseId": "%SRCROOT%"},
+        }
+    ]
+    assert run["originalUriBaseIds"]["%SRCROOT%"] == {
+        "description": {"text": "The root of the repository."}
+    }
+    # locations are the repository's paths: the run's root is its folder threat/
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in run["results"]
+        for loc in r["locations"]
+    }
+    assert "threat/models/coding-agent.yaml" in uris
+    assert all(u.startswith("threat/") for u in uris), sorted(uris)[:3]
+    # the same commit elsewhere (another folder, a detached HEAD): the same log but the branch
+    other = tmp_path / "two"
+    _git(tmp_path, "clone", "-q", str(top), str(other))
+    _git(other, "remote", "set-url", "origin", "git@github.com:org/repo.git")
+    main(["check", str(other / "threat"), "--as-of", AS_OF, "--format", "sarif"])
+    again = capsys.readouterr().out
+    assert again.replace("ssh://github.com/org/repo.git", "https://github.com/org/repo.git") == out
+    _git(other, "checkout", "-q", "--detach")
+    main(["check", str(other / "threat"), "--as-of", AS_OF, "--format", "sarif"])
+    detached = json.loads(capsys.readouterr().out)["runs"][0]["versionControlProvenance"][0]
+    assert "branch" not in detached
+    # a log with the provenance is valid SARIF 2.1.0 (schema and the multitool's rules)
+    log = tmp_path / "vc.sarif"
+    log.write_text(out, encoding="utf-8")
+    report = tmp_path / "vc-validation.sarif"
+    done = subprocess.run(
+        [multitool, "validate", str(log), "--output", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    problems = json.loads(report.read_text(encoding="utf-8"))["runs"][0]["results"]
+    bad = [r for r in problems if r.get("level", "warning") in ("error", "warning")]
+    assert bad == [], json.dumps(bad, indent=1)[:4000]
+
+
+def test_a_local_remote_is_not_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    top = _monorepo(tmp_path / "r", str(tmp_path / "upstream.git"))
+    main(["check", str(top / "threat"), "--as-of", AS_OF, "--format", "sarif"])
+    out = capsys.readouterr().out
+    run = json.loads(out)["runs"][0]
+    assert "versionControlProvenance" not in run  # its repositoryUri would be this machine's
+    assert str(tmp_path) not in out
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"][
+        "uri"
+    ].startswith("threat/")
