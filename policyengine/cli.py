@@ -555,26 +555,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
         run = run_check(paths, options, progress=_progress_bar(args))
         _require_models(args, run, config, paths)
     fail_on = _fail_on(args, config)
-    run = _with_version_control(args, run, config.root)
+    run = _with_repository(args, run, config.root)
     return _report(args, replace(run, view=_view(args, fail_on)), fail_on)
 
 
-def _with_version_control(args: argparse.Namespace, run: Any, root: Path) -> Any:
-    """`run` with its repository, commit and branch in the provenance when a SARIF report
-    is asked for (its `versionControlProvenance`) and the head is the working tree's
-    commit; the other formats do not read them."""
+def _with_repository(args: argparse.Namespace, run: Any, root: Path) -> Any:
+    """`run` with where its root is in the git work tree when a report names files by
+    their path in the repository (SARIF locations, GitHub annotations), and with its
+    repository, commit and branch for a SARIF log (`versionControlProvenance`) when the
+    head is the working tree's commit; the other formats read neither."""
     from dataclasses import replace
 
     formats: list[str] = getattr(args, "formats", None) or [args.format]
-    provenance = run.provenance
-    if "sarif" not in formats or provenance is None or provenance.commit is None:
+    if not {"sarif", "github"}.intersection(formats):
         return run
-    from .gitfacts import version_control
+    from .gitfacts import repository_path, version_control
 
-    found = version_control(root)
-    if found is None or found.revision != provenance.commit:
-        return run
-    return replace(run, provenance=replace(provenance, version_control=found))
+    run = replace(run, repository_path=repository_path(root))
+    provenance = run.provenance
+    if "sarif" in formats and provenance is not None and provenance.commit is not None:
+        found = version_control(root)
+        if found is not None and found.revision == provenance.commit:
+            run = replace(run, provenance=replace(provenance, version_control=found))
+    return run
 
 
 def _code_paths(given: list[Path] | None, root: Path) -> tuple[str, ...] | None:

@@ -76,6 +76,7 @@ __all__ = [
     "review_histories",
     "review_history",
     "public_remote",
+    "repository_path",
     "version_control",
 ]
 
@@ -1493,9 +1494,21 @@ def work_tree_state(root: Path, exclude: Sequence[str] = ()) -> tuple[str | None
     return commit, dirty
 
 
+def repository_path(root: Path) -> str:
+    """Where the folder `root` is in the git work tree holding it: its path from the top
+    (POSIX, ending with `/`), "" at the top or outside git. The prefix that makes a path
+    relative to `root` the repository's, as code scanning and annotations name files. The
+    repository is usually open already (no git process then)."""
+    g = _open(root)
+    if g is None:
+        return ""
+    path = g.rel(root)
+    return "" if path == "." else path + "/"
+
+
 def version_control(root: Path) -> VersionControl | None:
     """The commit, `origin` remote (`public_remote`) and branch of the repository holding
-    `root`, and where `root` is in it; None outside git or before the first commit."""
+    `root`; None outside git or before the first commit."""
     g = _open(root)
     if g is None:
         return None
@@ -1503,11 +1516,9 @@ def version_control(root: Path) -> VersionControl | None:
         revision = g.resolves("HEAD")
         if revision is None:
             return None
-        path = g.rel(root)
         remote = g.optional("config", "--get", "remote.origin.url")
         return VersionControl(
             revision=revision,
-            path="" if path == "." else path + "/",
             repository=public_remote(remote) if remote else None,
             branch=g.optional("symbolic-ref", "--quiet", "--short", "HEAD") or None,
         )

@@ -13,6 +13,7 @@ so that any stage and any report format can depend on it.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -358,9 +359,6 @@ class VersionControl:
 
     revision: str
     """The commit checked out (HEAD, full hex)."""
-    path: str
-    """The run's root relative to the top of the work tree (POSIX, ending with `/`), ""
-    at the top: the prefix that makes a root-relative path the repository's."""
     repository: str | None = None
     """The `origin` remote's URL without credentials, query or fragment; None without one,
     or when it is a local path (which would leak a folder of this machine)."""
@@ -567,6 +565,19 @@ class RunResult:
     organisation: OrganisationReport | None = None
     """The organisation register, judged once for the repository (`check`, `matrix`);
     None for runs that judge no control (`validate`, `status`, `remind`)."""
+    repository_path: str = ""
+    """The run's root relative to the top of the git work tree (POSIX, ending with `/`;
+    `gitfacts.repository_path`): the prefix that makes a path of the report (relative to
+    the root) the repository's, as SARIF locations and GitHub annotations name files. ""
+    at the top, outside git, or when no such format was asked for (the CLI sets it)."""
+
+    def in_repository(self, path: str) -> str:
+        """`path` (relative to the run's root) as the repository names it: from the top
+        of the work tree (`repository_path` before it, `..` resolved); "" or an absolute
+        path (a file outside the repository) as it is."""
+        if not path or not self.repository_path or path.startswith("/") or path[1:3] == ":/":
+            return path
+        return posixpath.normpath(self.repository_path + path)
 
 
 class Outcome(StrEnum):

@@ -8,7 +8,10 @@ findings the base already had are counted in one `notice`. A check finding whose
 control the model waives (`excusing_waivers`: in pull-request mode, only a waiver the base
 had) keeps its level, since a waiver does not change the exit status, and names the waiver;
 the pull request's own findings (PR-*) are never waived. The last line counts the
-annotations and gives the verdict at `--fail-on`, the exit status's. Every value is
+annotations and gives the verdict at `--fail-on`, the exit status's. A file is named by
+its path in the repository (`RunResult.repository_path` before the root-relative path),
+so an annotation lands on the pull request's file also when the config and the models sit
+in a folder of the repository. Every value is
 escaped as workflow commands need (`%`, CR and LF in the message; also `:` and `,` in a
 property), so no text from a model can end a command or start another. The CLI also
 appends the Markdown report to `$GITHUB_STEP_SUMMARY` when it is set.
@@ -74,39 +77,48 @@ def _finding(path: str, f: Finding, waived: str | None = None) -> str:
     )
 
 
-def _diagnostic(d: Diagnostic) -> str:
+def _diagnostic(d: Diagnostic, file: str) -> str:
     kind = "error" if d.level is Level.ERROR else "warning"
     title = "invalid threat model" if d.level is Level.ERROR else "threat model warning"
-    return _command(kind, d.message, file=d.file, line=d.line, col=d.column, title=title)
+    return _command(kind, d.message, file=file, line=d.line, col=d.column, title=title)
 
 
 def github_lines(run: RunResult) -> list[str]:
-    """The workflow commands of a check run, in report order (see the module docstring)."""
-    lines = [_diagnostic(d) for d in run.diagnostics]
+    """The workflow commands of a check run, in report order (see the module docstring).
+    Files are named by their path in the repository (`RunResult.in_repository`), as
+    GitHub places an annotation, also when the run's root is a folder of it."""
+    at = run.in_repository
+
+    def diagnostic(d: Diagnostic) -> str:
+        return _diagnostic(d, at(d.file))
+
+    lines = [diagnostic(d) for d in run.diagnostics]
     if run.delta is None:
         if run.organisation is not None:  # the register, judged once for the repository
-            lines.extend(_diagnostic(d) for d in run.organisation.diagnostics)
+            lines.extend(diagnostic(d) for d in run.organisation.diagnostics)
             org = run.organisation
-            lines.extend(_finding(org.path, f) for c in org.checks for f in c.findings)
+            lines.extend(_finding(at(org.path), f) for c in org.checks for f in c.findings)
         for m in run.models:
-            lines.extend(_diagnostic(d) for d in m.diagnostics)
+            lines.extend(diagnostic(d) for d in m.diagnostics)
             waivers = excusing_waivers(m)
             lines.extend(
-                _finding(m.path, f, waiver_reason(f, waivers)) for c in m.checks for f in c.findings
+                _finding(at(m.path), f, waiver_reason(f, waivers))
+                for c in m.checks
+                for f in c.findings
             )
         return lines
     existing = 0
     heads = {m.path: m for m in run.models}
     own = {r.id for r in run.rules if r.source == PULL_REQUEST_SOURCE}
     for d in run.delta.models:
-        lines.extend(_diagnostic(e) for e in d.errors)
+        lines.extend(diagnostic(e) for e in d.errors)
         waivers = excusing_waivers(heads.get(d.path), d)
         lines.extend(
-            _finding(d.path, f, None if f.check_id in own else waiver_reason(f, waivers))
+            _finding(at(d.path), f, None if f.check_id in own else waiver_reason(f, waivers))
             for f in d.findings
         )
         existing += len(d.existing) + len(d.existing_errors)
-    lines.extend(_finding(r.path, r.finding) for r in run.delta.findings)
+    lines.extend(_finding(at(r.path), r.finding) for r in run.delta.findings)
     existing += len(run.delta.existing)
     if existing:
         lines.append(

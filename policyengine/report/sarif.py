@@ -183,7 +183,6 @@ class _Log:
     def __init__(self, run: RunResult) -> None:
         self.run = run
         self.vc = run.provenance.version_control if run.provenance is not None else None
-        self.prefix = self.vc.path if self.vc is not None else ""
         rules = {r.id: r for r in run.rules}
         self.index = {rule_id: i for i, rule_id in enumerate(sorted(rules))}
         self.rules = [rules[i] for i in sorted(rules)]
@@ -214,7 +213,7 @@ class _Log:
         result: dict[str, Any] = {"ruleId": f.check_id}
         if f.check_id in self.index:
             result["ruleIndex"] = self.index[f.check_id]
-        uri = self.prefix + path
+        uri = self.run.in_repository(path)
         result |= {
             "level": _LEVEL[f.severity],
             "message": message,
@@ -248,9 +247,9 @@ class _Log:
             "ruleIndex": -1,  # set once the rules are known (`document`)
             "level": "error" if d.level is Level.ERROR else "warning",
             "message": {"text": _sentence(d.message)},
-            "locations": [_location(self.prefix + d.file, d.line, d.column)],
+            "locations": [_location(self.run.in_repository(d.file), d.line, d.column)],
             "partialFingerprints": _fingerprint(
-                self.prefix + d.file, VALIDATE_RULE, d.code, d.pointer
+                self.run.in_repository(d.file), VALIDATE_RULE, d.code, d.pointer
             ),
             "properties": {"code": d.code, "pointer": d.pointer},
         }
