@@ -1365,7 +1365,7 @@ pull request did, which no waiver in a model excuses."""
 
 def excusing_waivers(model: ModelReport | None, delta: ModelDelta | None = None) -> dict[str, str]:
     """Control key -> reason of each waiver that excuses `model`'s check findings in the
-    reports (a waived annotation, a SARIF suppression, a skipped JUnit case): the model's
+    reports (a waived annotation, a SARIF suppression, a JUnit finding marked waived): the model's
     unexpired waivers (its controls with status `waived`). In pull-request mode (`delta`,
     the model's delta) only the waivers the base had too: a waiver the pull request adds
     is its own claim until a reviewer accepts it (its PR-SCOPE-003 finding), so a model
