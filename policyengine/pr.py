@@ -2149,6 +2149,16 @@ def run_pull_request(
         if changed_only and any(_touches(c, p) for c in changes for p in code):
             # The code the models are compared with changed: any model may have drifted.
             changed_only = False
+        # The merge base's register and its documents: its findings are judged once per
+        # repository on both sides, so the base side must read its own to tell new ones.
+        register = _register_files(reader, since, judge.config.register) if changed_only else []
+        if changed_only and any(
+            _touches(c, p) for c in changes for p in (judge.config.register, *register)
+        ):
+            # The register every model inherits (or a document it cites) changed: it is
+            # judged over the frameworks of every model, and any model's controls may have
+            # changed with it.
+            changed_only = False
         if changed_only:
             head_paths = _selected(
                 head_root, (c.new for c in changes if c.new), wanted, judge.config
@@ -2159,9 +2169,7 @@ def run_pull_request(
             olds |= {renamed[h] for h in head_paths if h in renamed}
             needed = _needed_files(reader, since, sorted(o for o in olds if o.endswith(_YAML)))
             needed += reader.tree_files(since, list(code))
-            # The merge base's register and its documents: its findings are judged once per
-            # repository on both sides, so the base side must read its own to tell new ones.
-            needed += _register_files(reader, since, judge.config.register)
+            needed += register
         base_root = reader.export(since, Path(tmp) / "base", needed)
         if changed_only:
             base_paths = _selected(base_root, olds, wanted, judge.config)

@@ -101,3 +101,39 @@ def test_a_register_finding_the_pull_request_brings_is_new(
     for doc in (every, changed):
         assert _register_findings(doc) == ["PR-POLICY-004", "TM-REG-002"]
         assert doc["pull_request"]["existing"] == 2
+
+
+def test_a_register_only_pull_request_has_its_register_judged_with_changed_only(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """No model changed: `--changed-only` still judges the register on both sides (over
+    every model's frameworks, as it does for them all), so the finding the pull request
+    brings is new and the base's two are existing, as in a full run."""
+    _edit(
+        repo / REGISTER,
+        "justification: We build and run AI systems, so a documented AI policy sets the rules "
+        "every owner team follows.",
+        "justification: TBD",
+    )
+    _commit(repo, "The AI policy decision to be justified")
+    every = _check(capsys)
+    changed = _check(capsys, "--changed-only")
+    for doc in (every, changed):
+        assert _register_findings(doc) == ["PR-POLICY-004", "TM-REG-002"]
+        assert doc["pull_request"]["existing"] == 2
+        assert doc["organisation"] is not None
+    assert changed["summary"] == every["summary"]
+
+
+def test_a_pull_request_that_deletes_a_cited_document_has_the_register_judged(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """The register is unchanged, but a document it cites is gone: the register's findings
+    change (its control is no longer evidenced), and `--changed-only` sees it too."""
+    (repo / "docs" / "governance" / "ai-policy.md").unlink()
+    _commit(repo, "Retire the AI policy document")
+    every = _check(capsys)
+    changed = _check(capsys, "--changed-only")
+    assert _register_findings(every) != []
+    assert _register_findings(changed) == _register_findings(every)
+    assert changed["summary"] == every["summary"]
