@@ -249,9 +249,9 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "high, so that the default fail_on: high stops a pull request that waives a "
             "control until a reviewer accepts it. The waiver excuses nothing in the "
             "reports of the pull request that adds it, its own finding least of all.",
-            rationale="A waiver hides a control's findings from its status; adding one or "
-            "moving its expiry is a risk decision, not an edit, and a pull request is "
-            "untrusted until reviewed.",
+            rationale="A waiver hides a control's findings from its status; adding one, "
+            "moving its expiry or naming another approver is a risk decision, not an "
+            "edit, and a pull request is untrusted until reviewed.",
             hint="Fix the control's findings instead, or have the person named in "
             "approved_by approve the pull request.",
             rule_out=_BY_REVIEWER,
@@ -781,6 +781,30 @@ def _latest(entries: Sequence[tuple[int, Mapping[str, Any]]]) -> object:
     return odd[0] if odd else max(str(x) for x in expiries)
 
 
+def _approver(entry: Mapping[str, Any]) -> str:
+    """Who approved a waiver, as a reader compares names (case and spacing aside);
+    `no one` when it names nobody."""
+    return " ".join(str(entry.get("approved_by") or "").casefold().split()) or "no one"
+
+
+def _written_approver(entry: Mapping[str, Any]) -> str:
+    """Who approved a waiver, as written (`no one` when it names nobody)."""
+    return " ".join(str(entry.get("approved_by") or "").split()) or "no one"
+
+
+def _approved(entry: Mapping[str, Any], base: Sequence[tuple[int, Mapping[str, Any]]]) -> bool:
+    """Whether a base waiver of the same control covers `entry`: the same approver, for
+    as long or longer. A changed approver is a changed waiver (the one it names has not
+    agreed to it), whatever the expiry."""
+    expires = entry.get("expires")
+    return any(
+        _approver(e) == _approver(entry)
+        and isinstance(e.get("expires"), str)
+        and str(expires) <= str(e.get("expires"))
+        for _, e in base
+    )
+
+
 def _silenced(head: ModelReport, name: str) -> Severity:
     """The worst severity among the head's findings against control `name`; at least
     high. The base judges a pull request, and a waiver or `not_applicable` entry in it is
@@ -824,13 +848,18 @@ def _scope_findings(
         expires, was = entry.get("expires"), _latest(before[name]) if name in before else None
         if name in before and not (isinstance(expires, str) and isinstance(was, str)):
             continue
-        if name in before and str(expires) <= str(was):
+        if name not in before:
+            what = f"waives {name} (until {expires})"
+        elif str(expires) > str(was):
+            what = f"extends the waiver of {name} from {was} to {expires}"
+        elif _approved(entry, before[name]):
             continue
-        what = (
-            f"waives {name} (until {expires})"
-            if name not in before
-            else f"extends the waiver of {name} from {was} to {expires}"
-        )
+        else:  # the same term, but someone else answers for it: a waiver of its own
+            approvers = sorted({_written_approver(e) for _, e in before[name]})
+            what = (
+                f"waives {name} (until {expires}) approved by {_written_approver(entry)}, "
+                f"where the base's waiver was approved by {' and '.join(approvers)}"
+            )
         line, column = locate(["compliance", "waivers", i])
         findings.append(
             Finding(

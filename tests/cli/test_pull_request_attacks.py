@@ -393,3 +393,68 @@ def test_a_review_dated_after_the_change_covers_it(
     (support,) = [m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT]
     assert support["findings"] == []
     assert code == 0
+
+
+# --- a waiver's approver changed, its expiry not ---------------------------------------
+
+
+def _waiver_findings(doc: dict[str, Any], path: str) -> list[tuple[str, str]]:
+    (model,) = [m for m in doc["pull_request"]["models"] if m["path"] == path]
+    return [(f["pointer"], f["message"]) for f in model["findings"] if f["check"] == "PR-SCOPE-003"]
+
+
+def test_a_waiver_whose_approver_changed_is_a_scope_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """Same control, same expiry, someone else's approval: the approver named has not
+    agreed to the waiver the base had, so it is the pull request's new claim."""
+    _on_main(pr)
+    _edit(
+        pr / SUPPORT,
+        "      approved_by: AI governance board\n      expires: 2027-03-31\n",
+        "      approved_by: the support team lead\n      expires: 2027-03-31\n",
+    )
+    _commit(pr, "MEASURE 2.11: the team lead answers for the waiver")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert code == 1
+    assert _waiver_findings(doc, SUPPORT) == [
+        (
+            "/compliance/waivers/0",
+            "the pull request waives nist-ai-rmf/MEASURE 2.11 (until 2027-03-31) approved by "
+            "the support team lead, where the base's waiver was approved by AI governance "
+            "board: a waiver hides the control's findings from its status and needs the "
+            "approval of whoever it names",
+        )
+    ]
+
+
+def test_a_second_waiver_with_the_same_expiry_and_another_approver_is_reported(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _on_main(pr)
+    second = (
+        "      expires: 2027-03-31\n"
+        "    - control: nist-ai-rmf/MEASURE 2.11\n"
+        "      reason: The fairness evaluation waits for the Q1 release.\n"
+        "      approved_by: the support team lead\n"
+        "      expires: 2027-03-31\n"
+    )
+    _edit(pr / SUPPORT, "      expires: 2027-03-31\n", second)
+    _commit(pr, "A second waiver of MEASURE 2.11")
+    code, doc = _check(capsys, "--base", "HEAD~1", "--fail-on", "critical")
+    assert code == 1
+    assert [p for p, _ in _waiver_findings(doc, SUPPORT)] == ["/compliance/waivers/1"]
+
+
+def test_a_waiver_reworded_or_respelled_is_no_new_waiver(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    _on_main(pr)
+    _edit(
+        pr / SUPPORT,
+        "      approved_by: AI governance board\n      expires: 2027-03-31\n",
+        "      approved_by: AI Governance  Board\n      expires: 2027-02-28\n",
+    )
+    _commit(pr, "MEASURE 2.11: the waiver ends sooner")
+    _, doc = _check(capsys, "--base", "HEAD~1")
+    assert _waiver_findings(doc, SUPPORT) == []
