@@ -275,3 +275,56 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+# --- git histories of the examples, for the pull-request checks ------------------------------
+
+
+def git_run(root: Path, *args: str) -> str:
+    """`git ARGS` in `root` as a fixed author at a fixed date (the same commits every run),
+    with no user or system config; its stdout, stripped. A failure fails the test."""
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "GIT_AUTHOR_DATE": "2026-11-26T10:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2026-11-26T10:00:00+00:00",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+        "HOME": str(root),
+    }
+    proc = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
+    return proc.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example history (`scripts/make_example_history.py`: the examples and their
+    reviews over several commits), built once per test module; a module that needs more
+    commits on it overrides this fixture, asking for it by the same name."""
+    import sys
+
+    scripts = str(REPO / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    from make_example_history import build_history
+
+    dest = tmp_path_factory.mktemp("history") / "repo"
+    build_history(dest)
+    return dest
+
+
+@pytest.fixture
+def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the module's `history`, as the working tree a pull request is
+    checked in (the current folder while the test runs)."""
+    import shutil
+
+    dest = tmp_path / "repo"
+    shutil.copytree(history, dest, symlinks=True)
+    monkeypatch.chdir(dest)
+    return dest

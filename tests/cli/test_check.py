@@ -23,9 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 AS_OF = ["--as-of", "2026-11-27"]
 
-sys.path.insert(0, str(REPO / "scripts"))
-from make_example_history import build_history  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def examples_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -202,12 +199,8 @@ def test_opa_engine_without_url_is_a_usage_error(
     assert "--engine opa needs --opa-url" in err
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The examples with a git history whose last commit adds an agent tool unreviewed."""
-    dest = tmp_path_factory.mktemp("hist") / "repo"
-    build_history(dest)
-    return dest
+# `history` (conftest): the examples with a git history whose last commit adds an agent
+# tool unreviewed.
 
 
 def test_pull_request_adding_a_tool_without_review_fails(

@@ -15,33 +15,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import git_run
 
 from policyengine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = ["--as-of", "2026-11-27"]
 SUPPORT = "models/support-assistant.yaml"
-
-
-def _git(root: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-        "GIT_AUTHOR_DATE": "2026-11-26T10:00:00+00:00",
-        "GIT_COMMITTER_DATE": "2026-11-26T10:00:00+00:00",
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-        "HOME": str(root),
-    }
-    proc = subprocess.run(
-        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    return proc.stdout.strip()
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -57,13 +40,13 @@ def monorepo(tmp_path: Path) -> Path:
     top = tmp_path / "mono"
     shutil.copytree(REPO / "examples", top / "threat")
     (top / "README.md").write_text("# A service with its threat models in threat/\n", "utf-8")
-    _git(top, "init", "-q", "-b", "main")
-    _git(top, "add", "--all")
-    _git(top, "commit", "-q", "-m", "examples")
-    _git(top, "checkout", "-q", "-b", "pr")
+    git_run(top, "init", "-q", "-b", "main")
+    git_run(top, "add", "--all")
+    git_run(top, "commit", "-q", "-m", "examples")
+    git_run(top, "checkout", "-q", "-b", "pr")
     _replace(top / "threat" / SUPPORT, "  risk_tolerance: low\n", "  risk_tolerance: high\n")
     _replace(top / "threat" / ".policyengine.yaml", "fail_on: high", "fail_on: critical")
-    _git(top, "commit", "-q", "-am", "Support assistant: we accept more risk")
+    git_run(top, "commit", "-q", "-am", "Support assistant: we accept more risk")
     return top
 
 
@@ -75,7 +58,7 @@ def _annotated(out: str) -> list[str]:
 def test_annotations_name_the_repositorys_path_of_each_file(
     capsys: pytest.CaptureFixture[str], monorepo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _git(monorepo, "checkout", "-q", "main")
+    git_run(monorepo, "checkout", "-q", "main")
     monkeypatch.chdir(monorepo)
     code = main(["check", "threat", *AS_OF, "--format", "github"])
     out = capsys.readouterr().out
@@ -121,8 +104,8 @@ def test_a_config_only_pull_request_names_the_config_by_its_repository_path(
 ) -> None:
     """No model changed: `--changed-only` evaluates none, and the report has only the
     pull request's own findings; they too are named from the top of the repository."""
-    _git(monorepo, "checkout", "-q", "main")
-    _git(monorepo, "checkout", "-q", "-b", "config-only")
+    git_run(monorepo, "checkout", "-q", "main")
+    git_run(monorepo, "checkout", "-q", "-b", "config-only")
     _replace(monorepo / "threat" / ".policyengine.yaml", "fail_on: high", "fail_on: critical")
     monkeypatch.chdir(monorepo / "threat")
     for fmt in ("github", "sarif"):

@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import git_run
 
 from policyengine.cli import main
 
@@ -26,23 +26,6 @@ REPO = Path(__file__).resolve().parents[2]
 AS_OF = ["--as-of", "2026-11-27"]
 SUPPORT = "models/support-assistant.yaml"
 PARTNER = "models/partner-classifier.yaml"
-
-
-def _git(root: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-        "GIT_AUTHOR_DATE": "2026-11-26T10:00:00+00:00",
-        "GIT_COMMITTER_DATE": "2026-11-26T10:00:00+00:00",
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-        "HOME": str(root),
-    }
-    proc = subprocess.run(
-        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    return proc.stdout.strip()
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -55,10 +38,10 @@ def _replace(path: Path, old: str, new: str) -> None:
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(REPO / "examples", root)
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "--all")
-    _git(root, "commit", "-q", "-m", "examples")
-    _git(root, "checkout", "-q", "-b", "pr")
+    git_run(root, "init", "-q", "-b", "main")
+    git_run(root, "add", "--all")
+    git_run(root, "commit", "-q", "-m", "examples")
+    git_run(root, "checkout", "-q", "-b", "pr")
     monkeypatch.chdir(root)
     return root
 
@@ -97,7 +80,7 @@ def test_a_pull_request_that_adds_nothing_passes_in_every_format(
 ) -> None:
     """The head has the base's high findings (a plain check fails): the gate passes."""
     _replace(repo / PARTNER, "  name: Partner", "  name: The Partner")
-    _git(repo, "commit", "-q", "-am", "Partner classifier: wording")
+    git_run(repo, "commit", "-q", "-am", "Partner classifier: wording")
     assert main(["check", *AS_OF, "--format", "json"]) == 1  # the head alone fails
     capsys.readouterr()
     code, out = _reports(capsys)
@@ -124,7 +107,7 @@ def test_a_pull_request_that_adds_a_high_finding_fails_in_every_format(
     """The pull request's own finding (PR-RISK-001, high) fails the gate: every format
     shows it as what fails, and only it."""
     _replace(repo / SUPPORT, "  risk_tolerance: low\n", "  risk_tolerance: high\n")
-    _git(repo, "commit", "-q", "-am", "Support assistant: we accept more risk")
+    git_run(repo, "commit", "-q", "-am", "Support assistant: we accept more risk")
     code, out = _reports(capsys)
     assert code == 1
     assert re.search(r"PR-RISK-001", out["text"])
@@ -150,12 +133,12 @@ def test_a_new_finding_below_fail_on_is_listed_but_fails_nothing(
 ) -> None:
     """At `--fail-on critical` the same pull request passes: its high finding is shown
     (an annotation, a SARIF result, a JUnit case's output), not failed."""
-    _git(repo, "checkout", "-q", "main")
+    git_run(repo, "checkout", "-q", "main")
     _replace(repo / ".policyengine.yaml", "fail_on: high", "fail_on: critical")
-    _git(repo, "commit", "-q", "-am", "Gate: fail on critical findings only")
-    _git(repo, "checkout", "-q", "-B", "pr")
+    git_run(repo, "commit", "-q", "-am", "Gate: fail on critical findings only")
+    git_run(repo, "checkout", "-q", "-B", "pr")
     _replace(repo / SUPPORT, "  risk_tolerance: low\n", "  risk_tolerance: high\n")
-    _git(repo, "commit", "-q", "-am", "Support assistant: we accept more risk")
+    git_run(repo, "commit", "-q", "-am", "Support assistant: we accept more risk")
     code, out = _reports(capsys)
     assert code == 0
     assert out["github"].splitlines()[-1].endswith("the check passes at --fail-on critical")

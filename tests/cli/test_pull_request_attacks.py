@@ -9,8 +9,6 @@ it. The attacker's edit is committed on top, as a pull request's branch would ho
 from __future__ import annotations
 
 import json
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +22,6 @@ AS_OF = ["--as-of", "2026-11-27"]
 SUPPORT = "models/support-assistant.yaml"
 PARTNER = "models/partner-classifier.yaml"
 CODING = "models/coding-agent.yaml"
-
-sys.path.insert(0, str(REPO / "scripts"))
-from make_example_history import build_history  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("attacks") / "repo"
-    build_history(dest)
-    return dest
-
-
-@pytest.fixture
-def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh copy of the history, as the clone a pull request is checked in."""
-    dest = tmp_path / "repo"
-    shutil.copytree(history, dest, symlinks=True)
-    monkeypatch.chdir(dest)
-    return dest
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +21,6 @@ from policyengine.cli import main
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = ["--as-of", "2026-11-27"]
 PARTNER = "models/partner-classifier.yaml"
-
-sys.path.insert(0, str(REPO / "scripts"))
-from make_example_history import build_history  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("gate") / "repo"
-    build_history(dest)
-    return dest
-
-
-@pytest.fixture
-def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh copy of the history, as the working tree of a pull request."""
-    dest = tmp_path / "repo"
-    shutil.copytree(history, dest, symlinks=True)
-    monkeypatch.chdir(dest)
-    return dest
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import git_run
 
 from policyengine.cli import main
 
@@ -25,26 +24,6 @@ CODING = "models/coding-agent.yaml"
 PARTNER = "models/partner-classifier.yaml"
 CONFIG = ".policyengine.yaml"
 
-sys.path.insert(0, str(REPO / "scripts"))
-from make_example_history import build_history  # noqa: E402
-
-
-def _git(root: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "test@example.com",
-        "GIT_AUTHOR_DATE": "2026-11-26T10:00:00+00:00",
-        "GIT_COMMITTER_DATE": "2026-11-26T10:00:00+00:00",
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-        "HOME": str(root),
-    }
-    proc = subprocess.run(
-        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=True
-    )
-    return proc.stdout.strip()
-
 
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
@@ -53,32 +32,24 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`feature`: one commit on top of the history, a prose edit of the partner
-    classifier. `main`: one commit after the branch point that fixes a high finding of
-    the coding agent (TM-SCORE-001: threat T-104 states no assumption)."""
-    dest = tmp_path_factory.mktemp("since") / "repo"
-    build_history(dest)
-    _git(dest, "checkout", "-q", "-b", "feature")
+def history(history: Path) -> Path:
+    """The example history (conftest's), then `feature`: one commit on top of it, a
+    prose edit of the partner classifier; `main`: one commit after the branch point that
+    fixes a high finding of the coding agent (TM-SCORE-001: threat T-104 states no
+    assumption)."""
+    dest = history
+    git_run(dest, "checkout", "-q", "-b", "feature")
     _edit(dest / PARTNER, "  name: Partner", "  name: The Partner")
-    _git(dest, "commit", "-q", "-am", "Partner classifier: wording")
-    _git(dest, "checkout", "-q", "main")
+    git_run(dest, "commit", "-q", "-am", "Partner classifier: wording")
+    git_run(dest, "checkout", "-q", "main")
     _edit(
         dest / CODING,
         "    # The team has not written down what the score rests on yet (egress rules, "
         "token scope).\n",
         "    assumptions: [egress is open to the internet from the sandbox]\n",
     )
-    _git(dest, "commit", "-q", "-am", "Coding agent: state what T-104's score rests on")
-    _git(dest, "checkout", "-q", "feature")
-    return dest
-
-
-@pytest.fixture
-def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    dest = tmp_path / "repo"
-    shutil.copytree(history, dest, symlinks=True)
-    monkeypatch.chdir(dest)
+    git_run(dest, "commit", "-q", "-am", "Coding agent: state what T-104's score rests on")
+    git_run(dest, "checkout", "-q", "feature")
     return dest
 
 
@@ -106,8 +77,8 @@ def _changes(doc: dict[str, Any]) -> dict[str, str]:
 def test_what_the_base_fixed_after_the_branch_is_not_new_in_the_pull_request(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
-    fork = _git(pr, "merge-base", "main", "HEAD")
-    tip = _git(pr, "rev-parse", "main")
+    fork = git_run(pr, "merge-base", "main", "HEAD")
+    tip = git_run(pr, "rev-parse", "main")
     assert fork != tip
     code, doc, _ = _check(capsys, "--base", "main")
     assert code == 0, _gate(doc)
@@ -136,13 +107,13 @@ def test_what_the_base_fixed_after_the_branch_is_not_new_in_the_pull_request(
 def test_a_model_the_base_added_or_deleted_since_is_not_the_pull_requests(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
-    _git(pr, "checkout", "-q", "main")
-    _git(pr, "mv", CODING, "retired-coding-agent.txt")
+    git_run(pr, "checkout", "-q", "main")
+    git_run(pr, "mv", CODING, "retired-coding-agent.txt")
     shutil.copy(pr / PARTNER, pr / "models/partner-copy.yaml")
     _edit(pr / "models/partner-copy.yaml", "id: partner-classifier", "id: partner-copy")
-    _git(pr, "add", "-A")
-    _git(pr, "commit", "-q", "-m", "Retire the coding agent; a second classifier")
-    _git(pr, "checkout", "-q", "feature")
+    git_run(pr, "add", "-A")
+    git_run(pr, "commit", "-q", "-m", "Retire the coding agent; a second classifier")
+    git_run(pr, "checkout", "-q", "feature")
     code, doc, _ = _check(capsys, "--base", "main")
     assert _gate(doc) == [] and code == 0
     # the coding agent is the pull request's as it found it; main's new model is not in it
@@ -157,9 +128,9 @@ def test_a_pull_request_merge_commit_is_compared_with_the_base_tip(
     """What `actions/checkout` checks out for a pull request: the merge of the branch
     into the base, whose merge base with the base is the base's tip."""
     _, behind, _ = _check(capsys, "--base", "main")
-    _git(pr, "checkout", "-q", "--detach", "main")
-    _git(pr, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
-    tip = _git(pr, "rev-parse", "main")
+    git_run(pr, "checkout", "-q", "--detach", "main")
+    git_run(pr, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
+    tip = git_run(pr, "rev-parse", "main")
     code, doc, _ = _check(capsys, "--base", "main")
     assert code == 0
     assert doc["pull_request"]["merge_base"] == doc["pull_request"]["base_commit"] == tip
@@ -173,10 +144,10 @@ def test_a_pull_request_merge_commit_is_compared_with_the_base_tip(
 def test_a_config_change_on_the_base_is_not_the_pull_requests_but_its_rules_judge(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
-    _git(pr, "checkout", "-q", "main")
+    git_run(pr, "checkout", "-q", "main")
     _edit(pr / CONFIG, "fail_on: high", "fail_on: critical")
-    _git(pr, "commit", "-q", "-am", "Gate on critical findings only")
-    _git(pr, "checkout", "-q", "feature")
+    git_run(pr, "commit", "-q", "-am", "Gate on critical findings only")
+    git_run(pr, "checkout", "-q", "feature")
     # the pull request changes the config too, and adds a high finding (a threat's
     # assumptions dropped: TM-SCORE-001)
     _edit(pr / CONFIG, "evidence_dir: evidence", "evidence_dir: audit-evidence")
@@ -200,8 +171,8 @@ def test_a_config_change_on_the_base_is_not_the_pull_requests_but_its_rules_judg
 def test_histories_without_a_merge_base_are_a_tool_error(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
-    _git(pr, "checkout", "-q", "--orphan", "unrelated")
-    _git(pr, "commit", "-q", "-m", "Start again")
+    git_run(pr, "checkout", "-q", "--orphan", "unrelated")
+    git_run(pr, "commit", "-q", "-m", "Start again")
     code, doc, err = _check(capsys, "--base", "main")
     assert code == 2 and doc == {}
     assert "no merge base of 'main' and HEAD in" in err and "they share no history" in err
@@ -216,15 +187,15 @@ def test_a_shallow_clone_without_the_merge_base_is_a_tool_error_not_a_wrong_delt
 ) -> None:
     clone = tmp_path / "shallow"
     url = history.as_uri()
-    _git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", url, str(clone))
-    _git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    git_run(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", url, str(clone))
+    git_run(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
     monkeypatch.chdir(clone)
     code, doc, err = _check(capsys, "--base", "origin/main", "--allow-unknown-history")
     assert code == 2 and doc == {}
     assert "the clone is shallow" in err and "fetch-depth: 0" in err
     # deep enough to hold the merge base: the same delta as the full clone
-    _git(clone, "fetch", "-q", "--deepen", "2", "origin", "feature", "main")
+    git_run(clone, "fetch", "-q", "--deepen", "2", "origin", "feature", "main")
     code, doc, err = _check(capsys, "--base", "origin/main", "--allow-unknown-history")
     assert code in (0, 1), err
-    assert doc["pull_request"]["merge_base"] == _git(history, "merge-base", "main", "feature")
+    assert doc["pull_request"]["merge_base"] == git_run(history, "merge-base", "main", "feature")
     assert _changes(doc)[CODING] == "unchanged"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,28 +25,15 @@ CATALOG = REPO / "policyengine" / "data" / "atlas-catalog.json"
 SUPPORT = "models/support-assistant.yaml"
 REGISTER = "governance/register.yaml"
 
-sys.path.insert(0, str(REPO / "scripts"))
-from make_example_history import build_history  # noqa: E402
-
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("trust") / "repo"
-    build_history(dest)
-    _edit(dest / SUPPORT, "last_reviewed: 2026-10-02", "last_reviewed: 2026-11-20")
-    repo = git.Repo(dest)
+def history(history: Path) -> Path:
+    """The example history (conftest's), with the support assistant reviewed again."""
+    _edit(history / SUPPORT, "last_reviewed: 2026-10-02", "last_reviewed: 2026-11-20")
+    repo = git.Repo(history)
     repo.git.commit("-q", "-am", "Review the support assistant")
     repo.close()
-    return dest
-
-
-@pytest.fixture
-def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh copy of the history, as the working tree of a pull request."""
-    dest = tmp_path / "repo"
-    shutil.copytree(history, dest, symlinks=True)
-    monkeypatch.chdir(dest)
-    return dest
+    return history
 
 
 def _edit(path: Path, old: str, new: str) -> None:
