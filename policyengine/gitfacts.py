@@ -659,7 +659,9 @@ def _earlier_life(reader: _BlobReader, w: _Walk, known: _Lives) -> bool:
     ident = _model_id(w)
     if ident is None:
         return False
-    g = _Git(reader.top)
+    g = _open(reader.top)  # known from the walk's start: no git process
+    if g is None:
+        return False
     start = oldest.commit.sha
     if start not in known.deleted:
         known.deleted[start] = list(_deleted_from(g, start))
