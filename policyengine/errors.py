@@ -41,6 +41,10 @@ class EngineError(PolicyEngineError):
     """The Rego engine failed to evaluate (an `<error>` output, an undefined result, ...)."""
 
 
+class BudgetExceeded(EngineError):
+    """One model's evaluation went over its time or memory budget (`budget.Budget`)."""
+
+
 class EngineUnavailable(EngineError):
     """The engine cannot be reached (OPA connection refused, timeout, HTTP 4xx/5xx)."""
 

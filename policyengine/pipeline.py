@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -24,13 +25,14 @@ from typing import Any
 from . import __version__, bundled
 from .applicability import ApplicabilityMapping, load_mapping
 from .atlas import AtlasCatalog, catalog_for_repo
+from .budget import DEFAULT_BUDGET, Budget, guard_process, over_budget
 from .catalog import ControlCatalog, load_controls
 from .codefacts import code_facts
 from .config import FRAMEWORKS, Config
 from .controls import derive_controls, scoping_of, with_atlas_asked
 from .discovery import analyse
 from .engine import Engine, EngineOutput, make_engine
-from .errors import InvalidDocument, PolicyError
+from .errors import BudgetExceeded, InvalidDocument, PolicyError, WorkerError
 from .evaluate import build_facts, collect_outcomes, json_pointer, policy_input
 from .gitfacts import (
     ChangeFacts,
@@ -86,6 +88,8 @@ class EngineChoice:
     """Query the policies the OPA server already holds instead of loading ours."""
     timeout: float = 10.0
     """Seconds a request to the OPA server may take in all (`--opa-timeout`)."""
+    budget: Budget = DEFAULT_BUDGET
+    """What one model's evaluation may take on the wasm and embedded engines."""
 
 
 def in_process_engine(choice: EngineChoice) -> Engine:
@@ -99,6 +103,7 @@ def in_process_engine(choice: EngineChoice) -> Engine:
         use_loaded=choice.use_loaded,
         workers=1,
         timeout=choice.timeout,
+        budget=choice.budget,
     )
 
 
@@ -716,12 +721,16 @@ _CheckState = tuple[_Run, Engine, _Evidence, _Walkers]
 """A check worker's state: the run, its engine, the evidence checks, its history walkers."""
 
 
-def _init_check(options: RunOptions, digest: str, scan: CodeScan | None = None) -> _CheckState:
+def _init_check(
+    options: RunOptions, digest: str, scan: CodeScan | None = None, report: Path | None = None
+) -> _CheckState:
     """A check worker's state: the catalogs and policies read again (as the main process
     read them: sending them would hold the main process until the worker has started)
     and one in-process engine (the one the main process chose: `wasm` or `embedded`), its
-    programs compiled (or loaded from the cache) once. Raises `PolicyError` for a policy
-    error, or policies changed since the main process read them."""
+    programs compiled (or loaded from the cache) once. On the embedded engine the worker
+    watches itself against the budget (`budget.guard_process`, reasons left in `report`).
+    Raises `PolicyError` for a policy error, or policies changed since the main process
+    read them."""
     from .engine.embedded import EmbeddedEngine
     from .engine.wasm import WasmEngine
 
@@ -729,8 +738,13 @@ def _init_check(options: RunOptions, digest: str, scan: CodeScan | None = None) 
     if policy_set.digest != digest:
         raise PolicyError("the policy files changed while the check ran: run it again")
     run = _Run(options, *_catalogs(options.config), policy_set, scan)
+    budget = options.engine.budget
+    if options.engine.name != "wasm" and report is not None:
+        guard_process(budget, report)
     engine: EmbeddedEngine | WasmEngine = (
-        WasmEngine() if options.engine.name == "wasm" else EmbeddedEngine(workers=1)
+        WasmEngine(budget=budget)
+        if options.engine.name == "wasm"
+        else EmbeddedEngine(workers=1, budget=budget, guarded=report is not None)
     )
     # Freed before the interpreter tears modules down: regopy's own finalizer needs them.
     atexit.register(engine.close)
@@ -833,16 +847,30 @@ def _check_in_workers(
         if progress is not None:
             progress(finished[0], total)
 
-    with SpawnPool(workers, _init_check, (options, policy_set.digest, scan), what="check") as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="policyengine-budget-") as report,
+        SpawnPool(
+            workers, _init_check, (options, policy_set.digest, scan, Path(report)), what="check"
+        ) as pool,
+    ):
         pool.start()
-        with ChangeHistory(options.config.root, total) as history:
-            results = pool.map(
-                _check_chunk,
-                _history_chunks(history.histories, listing.candidates),
-                lambda answer: done(answer[0]),
-            )
-            for _, learnt in results:
-                history.keep(learnt)
+        try:
+            with ChangeHistory(options.config.root, total) as history:
+                results = pool.map(
+                    _check_chunk,
+                    _history_chunks(history.histories, listing.candidates),
+                    lambda answer: done(answer[0]),
+                )
+                for _, learnt in results:
+                    history.keep(learnt)
+        except WorkerError:
+            why = over_budget(Path(report))
+            if why is None:
+                raise
+            raise BudgetExceeded(
+                f"the embedded engine: {why} (budget per model: "
+                f"{options.engine.budget.text()}; see engine.budget in the README)"
+            ) from None
     chunks = [reports for reports, _ in results]
     return replace(_collected(listing, chunks, options.as_of), frameworks=tuple(options.frameworks))
 

@@ -18,11 +18,20 @@ from typing import Any
 
 import orjson
 
+from ..budget import DEFAULT_BUDGET, Budget
 from ..errors import EngineError, UsageError
 from ..message import PLAIN_TEXT, is_plain
 from ..policyset import PolicySet
 
-__all__ = ["ENGINES", "Engine", "EngineOutput", "json_problem", "make_engine", "orjson_differs"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineOutput",
+    "json_problem",
+    "make_engine",
+    "model_named",
+    "orjson_differs",
+]
 
 ENGINES = ("auto", "wasm", "embedded", "opa")
 """The engine names `make_engine` knows; `auto` is the default."""
@@ -232,6 +241,17 @@ def _answer_tests(
     return plain, (_orjson_key_text if exact else _KEY_TEXT)
 
 
+def model_named(value: Mapping[str, Any]) -> str:
+    """`model "payments-rag"`: the model of a policy input as a message names it (its id
+    when that is plain text of at most 100 characters, else `a model`)."""
+    model = value.get("model")
+    metadata = model.get("metadata") if isinstance(model, dict) else None
+    name = metadata.get("id") if isinstance(metadata, dict) else None
+    if isinstance(name, str) and 0 < len(name) <= 100 and is_plain(name):
+        return f'model "{name}"'
+    return "a model"
+
+
 def _short(value: object) -> str:
     text = json.dumps(value, sort_keys=True, default=repr)
     return text if len(text) <= 200 else text[:197] + "..."
@@ -305,6 +325,7 @@ def make_engine(
     use_loaded: bool = False,
     workers: int = 1,
     timeout: float = 10.0,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> Engine:
     """The engine called `name` (`auto`, `wasm`, `embedded` or `opa`); raises `UsageError`
     otherwise.
@@ -312,16 +333,21 @@ def make_engine(
     `opa` needs `opa_url`; `token` is sent as a bearer token; with `use_loaded` the OPA
     engine queries the policies the server already holds instead of loading the set.
     `workers` is the embedded engine's worker processes (1: in process; 0: one per CPU);
-    `timeout` the seconds a request to OPA may take in all.
+    `timeout` the seconds a request to OPA may take in all; `budget` what one model's
+    evaluation may take on the wasm and embedded engines.
     """
     if name in ("auto", "wasm"):
         from .wasm import AutoEngine, WasmEngine
 
-        return AutoEngine(workers=workers) if name == "auto" else WasmEngine()
+        return (
+            AutoEngine(workers=workers, budget=budget)
+            if name == "auto"
+            else WasmEngine(budget=budget)
+        )
     if name == "embedded":
         from .embedded import EmbeddedEngine
 
-        return EmbeddedEngine(workers=workers)
+        return EmbeddedEngine(workers=workers, budget=budget)
     if name == "opa":
         if not opa_url:
             raise UsageError("--engine opa needs --opa-url URL (e.g. http://127.0.0.1:8181)")

@@ -14,6 +14,12 @@ An engine asked for more than one worker evaluates many inputs (more than
 (or load) the programs once and then evaluate chunks of inputs; outputs come back in input
 order. A worker that fails or dies fails the whole call with `EngineError` (a policy that
 does not compile, `PolicyError`): never a partial result.
+
+A policy set other than the bundled one (a team's checks: untrusted code) is always
+evaluated in such workers, one at least, never in this process: each worker watches its
+own memory and each model's CPU time against the engine's `budget.Budget`
+(`budget.guard_process`), and one that goes over ends itself; the call then raises
+`BudgetExceeded` naming the budget, the package and the model.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ import hashlib
 import math
 import os
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,11 +41,13 @@ import regopy
 from regopy import Interpreter, NodeKind, RegoError
 from regopy import rego_shared as _rs
 
+from .. import budget as _budget
+from ..budget import DEFAULT_BUDGET, Budget
 from ..cache import cache_dir, programs_folder
-from ..errors import EngineError, PolicyError
+from ..errors import BudgetExceeded, EngineError, PolicyError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet, Program
 from ..workers import INPUTS_PER_WORKER, SpawnPool, processes, worker_count
-from . import Engine, EngineOutput, json_problem
+from . import Engine, EngineOutput, json_problem, model_named
 
 __all__ = ["EmbeddedEngine", "cache_dir", "compile_modules", "query_json"]
 
@@ -360,6 +370,8 @@ class _Compiled:
         self.runner = Interpreter()
         self.runner.strict_built_in_errors = True
         self.programs = [(p.package, self._bundle(p, cache)) for p in programs]
+        self.parts = {p.package: _part(p, files) for p in programs}
+        """Each program's package as a message names it, with its files."""
 
     def _bundle(self, program: Program, cache: Path | None) -> _Bundle:
         key = _program_key(program)
@@ -416,6 +428,7 @@ class _Compiled:
         # the C API stays flat.
         handle = _input_handle(value)
         answers: dict[str, list[Any]] = {"deny": [], "not_applicable": []}
+        _budget.evaluating(model_named(value))
         with quiet_stdout():
             try:
                 _rs.rego_set_input(self.runner._impl, handle)
@@ -424,6 +437,7 @@ class _Compiled:
             finally:
                 _rs.rego.regoFreeInput(handle)
             for package, bundle in self.programs:
+                _budget.within(self.parts[package])
                 try:
                     impl = _rs.rego_bundle_query_entrypoint(
                         self.runner._impl, bundle.handle, _RESULT_ENTRYPOINT
@@ -433,7 +447,24 @@ class _Compiled:
                 answer = _package_answer(_read_output(impl), package)
                 for key, sets in answers.items():
                     sets.extend(answer[key])
+        _budget.idle()
         return EngineOutput.from_json(answers)
+
+
+_PACKAGE_RE = re.compile(r"^package\s+([\w.]+)", re.MULTILINE)
+
+
+def _part(program: Program, files: Mapping[str, str]) -> str:
+    """`package team.x (team/x.rego)`: the package(s) a program answers, with the files
+    that declare them."""
+    packages = program.package.split(", ")
+    declaring = sorted(
+        files.get(name, name)
+        for name, source in program.modules.items()
+        if (m := _PACKAGE_RE.search(source)) is not None and m.group(1) in packages
+    )
+    where = f" ({', '.join(declaring)})" if declaring else ""
+    return f"package{'s' if len(packages) > 1 else ''} {program.package}{where}"
 
 
 def _package_answer(results: list[dict[str, Any]], package: str) -> dict[str, list[Any]]:
@@ -461,6 +492,28 @@ def _sources(
 # --- worker processes -------------------------------------------------------------------
 
 
+def _guarded(
+    budget: Budget,
+    report: Path,
+    programs: Sequence[Program],
+    files: Mapping[str, str],
+    cache: Path | None,
+) -> _Compiled:
+    """A worker's setup: this process watched against `budget` (`budget.guard_process`,
+    reasons left in `report`), then the programs compiled or loaded."""
+    _budget.guard_process(budget, report)
+    return _Compiled(programs, files, cache)
+
+
+def _is_bundled(policy_set: PolicySet) -> bool:
+    """Whether `policy_set` is the bundled policies alone (the tool's own code, evaluated
+    in process), by the digest recorded beside the shipped WebAssembly module."""
+    from .wasm import shipped_info
+
+    info = shipped_info()
+    return info is not None and info.policy_digest == policy_set.digest
+
+
 def _evaluate_chunk(compiled: _Compiled, values: Sequence[Mapping[str, Any]]) -> list[EngineOutput]:
     """In a worker process (set up with `_Compiled`): evaluate a chunk of inputs in order."""
     return [compiled.evaluate(value) for value in values]
@@ -475,24 +528,33 @@ class EmbeddedEngine(Engine):
     """regopy in process: compiles each policy set once, then one query per input.
 
     `workers` is the worker processes asked for large batches (`workers.worker_count`):
-    1 (the default) means always in process, 0 one per CPU. Batches of at most
-    `INPUTS_PER_WORKER` inputs are always evaluated in process, so a single model costs
-    what it did without workers. Raises `UsageError` when `workers` is negative.
+    1 (the default) means in process, 0 one per CPU. Batches of at most
+    `INPUTS_PER_WORKER` inputs of the bundled policies are evaluated in process, so a
+    single model costs what it did without workers; any other policy set is evaluated
+    in workers (one at least) that keep each model within `budget`, unless `guarded`
+    says this process is such a worker already. Raises `UsageError` when `workers` is
+    negative.
     """
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(
+        self, workers: int = 1, *, budget: Budget = DEFAULT_BUDGET, guarded: bool = False
+    ) -> None:
         self.workers = processes(workers)
         """Worker processes for batches of more than `INPUTS_PER_WORKER` inputs (1: none)."""
+        self.budget = budget
+        """What one model's evaluation may take in a worker."""
+        self._guarded = guarded
         self._compiled: dict[str, _Compiled] = {}
         self._pool: SpawnPool[_Compiled] | None = None
         self._pool_key: tuple[str, int] = ("", 0)
+        self._report: Path | None = None
 
     def evaluate(
         self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
     ) -> list[EngineOutput]:
         """One output per input, in order (see `Engine.evaluate`)."""
         workers = worker_count(self.workers, len(inputs), INPUTS_PER_WORKER)
-        if workers > 1:
+        if workers > 1 or not (self._guarded or _is_bundled(policy_set)):
             return self._evaluate_parallel(policy_set, inputs, workers)
         compiled = self.prepare(policy_set)
         return [compiled.evaluate(value) for value in inputs]
@@ -515,8 +577,13 @@ class EmbeddedEngine(Engine):
         if self._pool is not None and self._pool_key == key and not self._pool.broken:
             return self._pool
         self._shutdown_pool()
+        self._report = Path(tempfile.mkdtemp(prefix="policyengine-budget-"))
         self._pool = SpawnPool(
-            workers, _Compiled, _sources(policy_set), what="the embedded engine", error=EngineError
+            workers,
+            _guarded,
+            (self.budget, self._report, *_sources(policy_set)),
+            what="the embedded engine",
+            error=EngineError,
         )
         self._pool_key = key
         return self._pool
@@ -531,6 +598,14 @@ class EmbeddedEngine(Engine):
                 for chunk in pool.map(_evaluate_chunk, _chunks(inputs, workers))
                 for out in chunk
             ]
+        except EngineError:
+            why = _budget.over_budget(self._report) if self._report is not None else None
+            if why is None:
+                raise
+            raise BudgetExceeded(
+                f"the embedded engine: {why} (budget per model: {self.budget.text()}; "
+                "see engine.budget in the README)"
+            ) from None
         finally:
             if pool.broken:
                 self._shutdown_pool()
@@ -544,8 +619,11 @@ class EmbeddedEngine(Engine):
     def _shutdown_pool(self) -> None:
         if self._pool is not None:
             self._pool.close()
+        if self._report is not None:
+            shutil.rmtree(self._report, ignore_errors=True)
         self._pool = None
         self._pool_key = ("", 0)
+        self._report = None
 
     def close(self) -> None:
         """Drop the compiled interpreters and stop the worker processes."""

@@ -19,6 +19,14 @@ conflict inside the module, such as a complete rule with two values) is an `Engi
 wasmtime is imported only when a module is instantiated; the compiled machine code is
 kept in `cache.programs_folder()` (`Module.serialize`, keyed by the module's sha256 and
 the wasmtime version, a sha256 beside it) so a later run does not compile it (~0.15 s).
+
+Every evaluation keeps to a `budget.Budget`: the module's memory may not grow beyond
+`memory_mb` (an `opa_malloc` that fails is `BudgetExceeded`). A module other than the
+shipped one (a team's checks: untrusted code) is also compiled with wasmtime's epoch
+interruption and stopped once an evaluation has run for `seconds` (wall time): a thread
+ticks the epoch every `_TICK` seconds while `WasmEngine.evaluate` runs, and only then (a
+live thread would keep `workers.fork_map` from forking). The shipped module, the tool's
+own code, runs without the epoch checks, which cost ~15% of its time.
 """
 
 from __future__ import annotations
@@ -28,21 +36,24 @@ import ctypes
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..budget import DEFAULT_BUDGET, Budget
 from ..cache import installed_version, programs_folder
-from ..errors import EngineError, PolicyError
+from ..errors import BudgetExceeded, EngineError, PolicyError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
-from . import Engine, EngineOutput, json_problem, orjson_differs
+from . import Engine, EngineOutput, json_problem, model_named, orjson_differs
 
 __all__ = [
     "ENTRYPOINT",
@@ -66,6 +77,10 @@ _BUILD_TIMEOUT = 120.0
 """Seconds `opa build` may take for a team's policy set."""
 _FORMAT = "1"
 """Part of every cache key: bump it when what a cached file holds changes."""
+_TICK = 0.1
+"""Seconds between two epochs of a module run with a time budget."""
+_PAGE = 65536
+"""Bytes in a WebAssembly memory page."""
 
 
 class WasmUnavailable(PolicyError):
@@ -239,8 +254,11 @@ class WasmHost:
 
     `builtins` are host built-ins by name, each a function of JSON values to a JSON value
     (the engine gives none; the differential test of the Rego tests, which use a few in
-    their fixtures, does). Raises `WasmUnavailable` when the module calls a host built-in
-    not given, `EngineError` when it does not load or lacks `entrypoint`.
+    their fixtures, does). The module's memory stays within `budget.memory_mb`; with
+    `timed`, its code checks wasmtime's epoch, and an evaluation is stopped
+    `budget.seconds` after it starts, counted in ticks of `tick()`. Raises
+    `WasmUnavailable` when the module calls a host built-in not given, `EngineError`
+    when it does not load or lacks `entrypoint`.
     """
 
     def __init__(
@@ -248,11 +266,20 @@ class WasmHost:
         module_bytes: bytes,
         entrypoint: str = ENTRYPOINT,
         builtins: Mapping[str, Callable[..., Any]] | None = None,
+        *,
+        budget: Budget = DEFAULT_BUDGET,
+        timed: bool = False,
     ) -> None:
         import wasmtime
 
         self._wasmtime = wasmtime
-        self.engine = wasmtime.Engine()
+        self.budget = budget
+        """The memory (and, `timed`, the time) one evaluation may take."""
+        self.timed = timed
+        """Whether evaluations are stopped after `budget.seconds`."""
+        config = wasmtime.Config()
+        config.epoch_interruption = timed
+        self.engine = wasmtime.Engine(config)
         self._size = len(module_bytes)
         self.module = self._compiled(module_bytes)
         self._abort: str | None = None
@@ -280,7 +307,7 @@ class WasmHost:
         wasmtime = self._wasmtime
         folder = programs_folder()
         key = hashlib.sha256(
-            f"{_FORMAT}\0cwasm\0{_wasmtime_version()}\0".encode() + module_bytes
+            f"{_FORMAT}\0cwasm\0{_wasmtime_version()}\0{self.timed}\0".encode() + module_bytes
         ).hexdigest()
         if folder is not None:
             saved = _read_checked(folder, key, ".cwasm")
@@ -298,13 +325,17 @@ class WasmHost:
     def _instantiate(self) -> None:
         wasmtime = self._wasmtime
         self.store = wasmtime.Store(self.engine)
+        self._deadline()
         declared = next(i.type for i in self.module.imports if i.name == "memory")
         # NOTE: OPA's modules declare 2 pages but place their data segments beyond them
         # (OPA's own SDKs start with 5): room for every data segment, which the module's
         # size bounds.
-        pages = declared.limits.min + (self._size + 65535) // 65536 + 1
+        pages = declared.limits.min + (self._size + _PAGE - 1) // _PAGE + 1
+        most = self.budget.memory_mb * (2**20 // _PAGE)
+        if declared.limits.max is not None:
+            most = min(most, declared.limits.max)
         self.memory = wasmtime.Memory(
-            self.store, wasmtime.MemoryType(wasmtime.Limits(pages, declared.limits.max))
+            self.store, wasmtime.MemoryType(wasmtime.Limits(min(pages, most), most))
         )
         i32 = wasmtime.ValType.i32()
 
@@ -366,6 +397,15 @@ class WasmHost:
     def _dump(self, value_addr: int) -> Any:
         return json.loads(self._string(self._exports["opa_json_dump"](self.store, value_addr)))
 
+    def _deadline(self) -> None:
+        """Give the next evaluation `budget.seconds` from now (`timed` only)."""
+        if self.timed:
+            self.store.set_epoch_deadline(max(1, math.ceil(self.budget.seconds / _TICK)))
+
+    def tick(self) -> None:
+        """One epoch has passed (`_TICK` seconds): called by `WasmEngine`'s ticker."""
+        self.engine.increment_epoch()
+
     def memory_bytes(self) -> int:
         """The size of the module's memory now, in bytes."""
         size: int = self.memory.data_len(self.store)
@@ -379,11 +419,18 @@ class WasmHost:
         end = self.base_heap + len(text)
         # The input goes at the heap's base, the evaluation's heap right after it: the same
         # memory on every call, so nothing accumulates between evaluations.
-        missing = end + 65536 - self.memory.data_len(self.store)
+        missing = end + _PAGE - self.memory.data_len(self.store)
         if missing > 0:
-            self.memory.grow(self.store, (missing + 65535) // 65536)
+            try:
+                self.memory.grow(self.store, (missing + _PAGE - 1) // _PAGE)
+            except wasmtime.WasmtimeError:
+                raise BudgetExceeded(
+                    f"need more than their memory budget of {self.budget.memory_mb:,} MB "
+                    f"for the input alone ({len(text):,} bytes)"
+                ) from None
         self.memory.write(self.store, text, self.base_heap)
         self._abort = None
+        self._deadline()
         try:
             addr = self._exports["opa_eval"](
                 self.store,
@@ -397,7 +444,18 @@ class WasmHost:
             )
         except (wasmtime.WasmtimeError, wasmtime.Trap, _Aborted) as exc:
             why = self._abort or str(exc).splitlines()[0]
+            interrupted = (
+                isinstance(exc, wasmtime.Trap) and exc.trap_code == wasmtime.TrapCode.INTERRUPT
+            )
             self._instantiate()  # a trapped instance is not used again
+            if interrupted:
+                raise BudgetExceeded(
+                    f"took more than their time budget of {self.budget.seconds:g} s"
+                ) from None
+            if why.startswith("opa_malloc"):
+                raise BudgetExceeded(
+                    f"used more than their memory budget of {self.budget.memory_mb:,} MB"
+                ) from None
             raise EngineError(f"the wasm engine failed: {why}") from None
         return json.loads(self._string(addr))
 
@@ -422,6 +480,34 @@ def _input_text(value: Mapping[str, Any]) -> bytes:
         raise EngineError(f"the wasm engine cannot read the policy input: {problem}") from None
 
 
+def _is_shipped(module: bytes) -> bool:
+    """Whether `module` is the shipped module (the bundled policies: the tool's own code)."""
+    info = shipped_info()
+    return info is not None and hashlib.sha256(module).hexdigest() == info.sha256
+
+
+@contextlib.contextmanager
+def _ticking(host: WasmHost) -> Iterator[None]:
+    """While the block runs, a thread ticks `host`'s epoch every `_TICK` seconds (a
+    `timed` host only)."""
+    if not host.timed:
+        yield
+        return
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.wait(_TICK):
+            host.tick()
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def _named(message: str, policy_set: PolicySet) -> str:
     """`message` with the module names the build gave the sources (`src/<name>`) replaced
     by the files they were read from, as the user knows them."""
@@ -434,10 +520,12 @@ class WasmEngine(Engine):
     """The policy set as OPA WebAssembly in process (see the module docstring).
 
     Raises `WasmUnavailable` (a `PolicyError`) from `evaluate` or `prepare` when the set
-    has no module here.
+    has no module here, `BudgetExceeded` when a model's evaluation goes over `budget`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, budget: Budget = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        """What one model's evaluation may take."""
         self._hosts: dict[str, WasmHost] = {}
 
     def runs_in_process(self, policy_set: PolicySet) -> str | None:
@@ -448,7 +536,8 @@ class WasmEngine(Engine):
         """Load (or compile) `policy_set`'s module and instantiate it, once."""
         host = self._hosts.get(policy_set.digest)
         if host is None:
-            host = WasmHost(module_for(policy_set))
+            module = module_for(policy_set)
+            host = WasmHost(module, budget=self.budget, timed=not _is_shipped(module))
             self._hosts = {policy_set.digest: host}
         return host
 
@@ -457,21 +546,30 @@ class WasmEngine(Engine):
     ) -> list[EngineOutput]:
         """One output per input, in order (see `Engine.evaluate`)."""
         host = self.prepare(policy_set)
-        outputs = []
-        for value in inputs:
-            try:
-                answer = host.evaluate(_input_text(value))
-            except EngineError as exc:
-                raise EngineError(_named(str(exc), policy_set)) from None
-            if not isinstance(answer, list) or not answer:
-                raise EngineError(
-                    "a package defines deny or not_applicable as something other than a set"
-                )
-            first = answer[0]
-            if not isinstance(first, dict) or "result" not in first:
-                raise EngineError(f"the wasm engine gave no result: {str(first)[:200]}")
-            outputs.append(EngineOutput.from_json(first["result"]))
-        return outputs
+        with _ticking(host):
+            return [self._evaluate_one(host, policy_set, value) for value in inputs]
+
+    def _evaluate_one(
+        self, host: WasmHost, policy_set: PolicySet, value: Mapping[str, Any]
+    ) -> EngineOutput:
+        try:
+            answer = host.evaluate(_input_text(value))
+        except BudgetExceeded as exc:
+            raise BudgetExceeded(
+                f"the wasm engine: the policies on {model_named(value)} {exc}; it was "
+                f"stopped (budget per model: {self.budget.text()}; see engine.budget in "
+                "the README)"
+            ) from None
+        except EngineError as exc:
+            raise EngineError(_named(str(exc), policy_set)) from None
+        if not isinstance(answer, list) or not answer:
+            raise EngineError(
+                "a package defines deny or not_applicable as something other than a set"
+            )
+        first = answer[0]
+        if not isinstance(first, dict) or "result" not in first:
+            raise EngineError(f"the wasm engine gave no result: {str(first)[:200]}")
+        return EngineOutput.from_json(first["result"])
 
     def close(self) -> None:
         """Drop the module instances."""
@@ -483,9 +581,10 @@ class AutoEngine(Engine):
     (saying so once on stderr): the bundled set always runs on wasm; a team's set does
     when `opa` is found to compile it (or it was compiled before)."""
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, *, budget: Budget = DEFAULT_BUDGET) -> None:
         self._workers = workers
-        self._wasm = WasmEngine()
+        self._budget = budget
+        self._wasm = WasmEngine(budget=budget)
         self._embedded: Engine | None = None
         self._told = False
 
@@ -501,7 +600,7 @@ class AutoEngine(Engine):
         if self._embedded is None:
             from .embedded import EmbeddedEngine
 
-            self._embedded = EmbeddedEngine(workers=self._workers)
+            self._embedded = EmbeddedEngine(workers=self._workers, budget=self._budget)
         return self._embedded
 
     def runs_in_process(self, policy_set: PolicySet) -> str | None:
