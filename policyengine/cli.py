@@ -246,6 +246,22 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="query the policies the OPA server already holds instead of loading ours",
     )
+    p.add_argument(
+        "--budget-seconds",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="how long one model's evaluation may take on the wasm and embedded engines "
+        "(default: the config's engine.budget.seconds, else 60)",
+    )
+    p.add_argument(
+        "--budget-memory",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="how much memory one model's evaluation may take on the wasm and embedded "
+        "engines (default: the config's engine.budget.memory_mb, else 2048)",
+    )
     _add_policy_option(p)
     p.add_argument(
         "--framework",
@@ -482,6 +498,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _engine_choice(args: argparse.Namespace, config: Any) -> Any:
+    from .budget import checked_budget
     from .pipeline import EngineChoice
 
     name = args.engine or config.engine
@@ -494,6 +511,7 @@ def _engine_choice(args: argparse.Namespace, config: Any) -> Any:
         token=args.opa_token or os.environ.get("POLICYENGINE_OPA_TOKEN") or None,
         use_loaded=args.opa_use_loaded or config.opa_use_loaded,
         timeout=args.opa_timeout,
+        budget=checked_budget(args.budget_seconds, args.budget_memory, base=config.budget),
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from .budget import DEFAULT_BUDGET, MEMORY_MB_RANGE, SECONDS_RANGE, Budget
 from .errors import ConfigError, InvalidDocument
 from .loader import MAX_BYTES, Document, parse_yaml
 from .results import Severity
@@ -102,6 +103,24 @@ _SCHEMA: dict[str, Any] = {
             },
             "opa_url": {"type": "string", "nullable": True, "regex": r"https?://\S+"},
             "opa_use_loaded": {"type": "boolean", "default": False},
+            "budget": {
+                "type": "dict",
+                "default": {},
+                "schema": {
+                    "seconds": {
+                        "type": "integer",
+                        "min": int(SECONDS_RANGE[0]),
+                        "max": int(SECONDS_RANGE[1]),
+                        "default": int(DEFAULT_BUDGET.seconds),
+                    },
+                    "memory_mb": {
+                        "type": "integer",
+                        "min": MEMORY_MB_RANGE[0],
+                        "max": MEMORY_MB_RANGE[1],
+                        "default": DEFAULT_BUDGET.memory_mb,
+                    },
+                },
+            },
         },
     },
     "policies": {"type": "list", "default": [], "schema": {"type": "string", "empty": False}},
@@ -253,6 +272,9 @@ class Config:
     owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """How to reach each `metadata.owner`: e-mail addresses (`EMAIL`) and GitHub handles
     (`HANDLE`), in the config's order; `remind` uses them."""
+    budget: Budget = DEFAULT_BUDGET
+    """What one model's evaluation may take (`engine.budget`; the command line's
+    `--budget-seconds`/`--budget-memory` override it)."""
 
 
 def setting_keys() -> tuple[str, ...]:
@@ -298,6 +320,8 @@ def settings(config: Config) -> dict[str, object]:
         "engine.name": config.engine,
         "engine.opa_url": config.opa_url,
         "engine.opa_use_loaded": config.opa_use_loaded,
+        "engine.budget.seconds": config.budget.seconds,
+        "engine.budget.memory_mb": config.budget.memory_mb,
         "policies": [rel(p) for p in config.policies],
         "code": list(config.code),
         "owners": {k: list(v) for k, v in sorted(config.owners.items())},
@@ -679,4 +703,8 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
             for i, p in enumerate(doc["code"])
         ),
         owners=_owners(doc["owners"], located),
+        budget=Budget(
+            seconds=float(engine["budget"]["seconds"]),
+            memory_mb=engine["budget"]["memory_mb"],
+        ),
     )

@@ -24,6 +24,8 @@ CHANGED = {
     "engine.name": "engine: {name: opa}",
     "engine.opa_url": "engine: {opa_url: 'http://localhost:8181'}",
     "engine.opa_use_loaded": "engine: {opa_use_loaded: true}",
+    "engine.budget.seconds": "engine: {budget: {seconds: 120}}",
+    "engine.budget.memory_mb": "engine: {budget: {memory_mb: 4096}}",
     "policies": "policies: [team]",
     "code": "code: [src]",
     "owners": "owners: {team: [a@example.com]}",

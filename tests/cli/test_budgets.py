@@ -81,3 +81,95 @@ def test_every_list_over_its_ceiling_is_refused_where_it_starts(
     )
     assert "TM-" not in out  # refused before evaluation
     assert "internal error" not in err
+
+
+HOG = """package team.hog
+
+import data.lib.result
+
+# METADATA
+# title: A check that builds an array of 300 million numbers
+# custom:
+#   id: TM-TEAM-991
+#   severity: low
+#   controls: {iso42001: ["6.1.2"]}
+#   judges: [threats]
+deny contains result.finding("TM-TEAM-991", [], {}) if {
+	xs := numbers.range(1, 300000000)
+	count([x | some x in xs; x > 0]) > 0
+}
+"""
+
+
+def _hog_repository(folder: Path, models: int = 1, config: str = "fail_on: low\n") -> list[str]:
+    """A repository of `models` copies of the minimal model and a team policy that takes
+    gigabytes; the arguments of a check of it."""
+    _model_with_threats(folder, 1)
+    text = (folder / "model.yaml").read_text(encoding="utf-8")
+    for i in range(1, models):
+        (folder / f"model-{i:02d}.yaml").write_text(
+            text.replace('"id": "minimal"', f'"id": "minimal-{i}"'), encoding="utf-8"
+        )
+    (folder / "team").mkdir()
+    (folder / "team" / "hog.rego").write_text(HOG, encoding="utf-8")
+    (folder / ".policyengine.yaml").write_text(config + "policies: [team]\n", encoding="utf-8")
+    return [str(folder), "--config", str(folder / ".policyengine.yaml"), *AS_OF]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_policy_over_its_memory_budget_is_exit_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    """One model (a worker of the engine) and 20 (check workers, each watching itself)."""
+    argv = _hog_repository(tmp_path / "repo", models=1 if workers == "1" else 20)
+    report = tmp_path / "report.json"
+    code = main(
+        ["check", *argv, "--engine", "embedded", "--budget-memory", "300"]
+        + ["--workers", workers, "-f", "json", "--output", str(report)]
+    )
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == "" and not report.exists()
+    assert err.startswith("policyengine: error: the embedded engine: package team.hog (")
+    assert 'hog.rego) on model "minimal' in err
+    assert "used more than its memory budget of 300 MB; it was stopped" in err
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_the_config_gives_the_budget_and_the_command_line_overrides_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = _hog_repository(
+        tmp_path, config="fail_on: low\nengine:\n  budget:\n    memory_mb: 280\n    seconds: 30\n"
+    )
+    assert main(["check", *argv, "--engine", "embedded"]) == 2
+    assert "budget per model: 30 s and 280 MB" in capsys.readouterr().err
+    assert main(["check", *argv, "--engine", "embedded", "--budget-memory", "260"]) == 2
+    assert "budget per model: 30 s and 260 MB" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--budget-memory", "100", "memory budget must be 256 to 16384 MB (got 100)"),
+        ("--budget-seconds", "601", "time budget must be 1 to 600 seconds (got 601)"),
+    ],
+)
+def test_a_budget_beyond_its_limits_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str, message: str
+) -> None:
+    model = _model_with_threats(tmp_path, 1)
+    code = main(
+        ["check", str(model), "--config", str(tmp_path / ".policyengine.yaml"), flag, value]
+    )
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_budget_beyond_its_limits_in_the_config_is_located(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = _hog_repository(tmp_path, config="engine:\n  budget:\n    memory_mb: 100000\n")
+    assert main(["check", *argv]) == 2
+    err = capsys.readouterr().err
+    assert ".policyengine.yaml:3:" in err and "memory_mb" in err
