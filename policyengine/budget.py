@@ -35,6 +35,7 @@ from .errors import UsageError
 
 __all__ = [
     "DEFAULT_BUDGET",
+    "EXIT_OVER_BUDGET",
     "MEMORY_MB_RANGE",
     "SECONDS_RANGE",
     "Budget",
@@ -51,6 +52,8 @@ SECONDS_RANGE = (1.0, 600.0)
 MEMORY_MB_RANGE = (256, 16384)
 """The least and most megabytes (MiB) a budget may give one evaluation."""
 _INTERVAL = 0.05
+EXIT_OVER_BUDGET = 3
+"""The exit status of a process that `guard_process` ended."""
 """Seconds between two looks of a worker's watch at its memory and time."""
 
 
@@ -124,11 +127,12 @@ def idle() -> None:
     _now[0] = None
 
 
-def guard_process(budget: Budget, report: Path) -> None:
+def guard_process(budget: Budget, report: Path | None) -> None:
     """Watch this process (once; a worker's setup calls it): a daemon thread ends it with
-    exit status 3 when its peak resident memory goes over `budget.memory_mb`, or the
-    evaluation under way (`evaluating`) over `budget.seconds` of CPU, after writing why
-    into a file in the folder `report` (`over_budget` reads it)."""
+    exit status `EXIT_OVER_BUDGET` when its peak resident memory goes over
+    `budget.memory_mb`, or the evaluation under way (`evaluating`) over `budget.seconds`
+    of CPU, after writing why into a file in the folder `report` (`over_budget` reads
+    it), or with no folder on stderr."""
     if _guarded[0]:
         return
     _guarded[0] = True
@@ -143,7 +147,7 @@ def _peak_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
-def _watch(budget: Budget, report: Path) -> None:
+def _watch(budget: Budget, report: Path | None) -> None:
     while True:
         time.sleep(_INTERVAL)
         started, model, part = _now
@@ -158,13 +162,16 @@ def _watch(budget: Budget, report: Path) -> None:
             _leave(report, f"{doing} {why}; it was stopped")
 
 
-def _leave(report: Path, message: str) -> None:
+def _leave(report: Path | None, message: str) -> None:
     """Write `message` for the parent (whole, or not at all) and end the process now."""
     with contextlib.suppress(OSError):
-        part = report / f".{os.getpid()}.part"
-        part.write_text(message, encoding="utf-8")
-        os.replace(part, report / f"{os.getpid()}.txt")
-    os._exit(3)
+        if report is None:
+            os.write(2, f"{message}\n".encode())
+        else:
+            part = report / f".{os.getpid()}.part"
+            part.write_text(message, encoding="utf-8")
+            os.replace(part, report / f"{os.getpid()}.txt")
+    os._exit(EXIT_OVER_BUDGET)
 
 
 def over_budget(report: Path) -> str | None:

@@ -6,7 +6,10 @@ a failed test instead of killing the run; the files of a batch that crashed run 
 per child, so the error names the file. A child compiles the policy set with the batch's
 test files once and evaluates every test package with a single query, because regopy
 re-plans every module on each query: per-test queries made the bundled suite take a minute.
-Results are per test: `pass`, `fail` (false or undefined) or `error`.
+Results are per test: `pass`, `fail` (false or undefined) or `error`. Test files are
+untrusted code like the policies: a child ends itself when its resident memory passes the
+default budget (`budget.guard_process`) and is stopped after `_CHILD_TIMEOUT` seconds;
+either is an `error` of every test of the file.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from .budget import DEFAULT_BUDGET, EXIT_OVER_BUDGET, Budget, guard_process
 from .capabilities import check_policies
 from .errors import PolicyEngineError, PolicyError
 from .policyset import PolicySet, load_policy_set
@@ -140,6 +144,9 @@ def run_files(policy_set: PolicySet, modules: Sequence[str]) -> list[TestResult]
 
 
 def _crash_reason(returncode: int, stderr: str) -> str:
+    tail = (stderr.strip().splitlines() or ["no output"])[-1]
+    if returncode == EXIT_OVER_BUDGET:
+        return f"the embedded engine went over budget running this file: {tail}"
     if returncode < 0:
         try:
             sig = signal.Signals(-returncode).name
@@ -149,7 +156,6 @@ def _crash_reason(returncode: int, stderr: str) -> str:
         if sig == "SIGSEGV":
             why += " (regopy 1.5.2 crashes on `with input as {...}`: override input.model)"
         return why
-    tail = (stderr.strip().splitlines() or ["no output"])[-1]
     return f"the test runner failed (exit {returncode}): {tail}"
 
 
@@ -162,7 +168,7 @@ def _file_error(policy_set: PolicySet, module: str, why: str) -> list[TestResult
 
 
 def _run_child(
-    dirs: Sequence[Path], policy_set: PolicySet, modules: Sequence[str]
+    dirs: Sequence[Path], policy_set: PolicySet, modules: Sequence[str], memory_mb: int
 ) -> list[TestResult]:
     """Run `modules` in one child; a batch that crashes runs again one file per child."""
     # The child sees no secret of this process: only what Python needs to start.
@@ -172,6 +178,7 @@ def _run_child(
     cmd = [sys.executable, "-m", "policyengine.policytest"]
     for module in modules:
         cmd += ["--child", module]
+    cmd += ["--memory-mb", str(memory_mb)]
     cmd += [str(d) for d in dirs]
     try:
         proc = subprocess.run(
@@ -179,7 +186,7 @@ def _run_child(
         )
     except subprocess.TimeoutExpired:
         if len(modules) > 1:
-            return [r for m in modules for r in _run_child(dirs, policy_set, [m])]
+            return [r for m in modules for r in _run_child(dirs, policy_set, [m], memory_mb)]
         why = f"the embedded engine did not finish this file within {_CHILD_TIMEOUT:.0f} s"
         return [
             TestResult(
@@ -196,7 +203,7 @@ def _run_child(
             rows = json.loads(line[len(_MARK) :])
             return [TestResult(**{**r, "outcome": Outcome(r["outcome"])}) for r in rows]
     if len(modules) > 1:
-        return [r for m in modules for r in _run_child(dirs, policy_set, [m])]
+        return [r for m in modules for r in _run_child(dirs, policy_set, [m], memory_mb)]
     return _file_error(policy_set, modules[0], _crash_reason(proc.returncode, proc.stderr))
 
 
@@ -209,11 +216,15 @@ def _batches(modules: Sequence[str]) -> list[list[str]]:
 
 
 def run_policy_tests(
-    dirs: Sequence[Path], *, support: Sequence[Path] = (), workers: int = 0
+    dirs: Sequence[Path],
+    *,
+    support: Sequence[Path] = (),
+    workers: int = 0,
+    memory_mb: int = DEFAULT_BUDGET.memory_mb,
 ) -> list[TestResult]:
     """Run every `*_test.rego` under `dirs`, in child processes (one per folder), as many
     at a time as `workers` allows (`workers.worker_count`: 0 one per CPU; 1 one after
-    the other).
+    the other), each ending itself when its resident memory passes `memory_mb`.
 
     The modules of `support` folders (e.g. the bundled `lib`, which custom checks import)
     are loaded too, but their tests are not run. Returns the results sorted by file, then
@@ -233,19 +244,21 @@ def run_policy_tests(
     count = worker_count(workers, len(batches), 1)
     # largest batches first, so the last child to start is a short one
     batches.sort(key=len, reverse=True)
-    done = thread_map(lambda b: _run_child(every, policy_set, b), batches, count)
+    done = thread_map(lambda b: _run_child(every, policy_set, b, memory_mb), batches, count)
     results = [r for batch in done for r in batch]
     return sorted(results, key=lambda r: (r.file, r.line, r.name))
 
 
-def _child_args(argv: Sequence[str]) -> tuple[list[str], list[Path]]:
-    """`--child MODULE` (repeated) and the policy folders; ValueError when malformed.
+def _child_args(argv: Sequence[str]) -> tuple[list[str], list[Path], int]:
+    """`--child MODULE` (repeated), `--memory-mb N` and the policy folders; ValueError
+    when malformed.
 
     A private protocol between `run_policy_tests` and its children, so no argparse (the
     CLI lives in cli.py only).
     """
     modules: list[str] = []
     dirs: list[Path] = []
+    memory_mb = DEFAULT_BUDGET.memory_mb
     rest = list(argv)
     while rest:
         arg = rest.pop(0)
@@ -253,19 +266,24 @@ def _child_args(argv: Sequence[str]) -> tuple[list[str], list[Path]]:
             if not rest:
                 raise ValueError("--child needs a MODULE")
             modules.append(rest.pop(0))
+        elif arg == "--memory-mb":
+            if not rest:
+                raise ValueError("--memory-mb needs a number")
+            memory_mb = int(rest.pop(0))
         else:
             dirs.append(Path(arg))
     if not modules or not dirs:
         raise ValueError("usage: python -m policyengine.policytest --child MODULE... DIR...")
-    return modules, dirs
+    return modules, dirs, memory_mb
 
 
 def _child(argv: Sequence[str]) -> int:
     try:
-        modules, dirs = _child_args(argv)
+        modules, dirs, memory_mb = _child_args(argv)
     except ValueError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
+    guard_process(Budget(seconds=_CHILD_TIMEOUT, memory_mb=memory_mb), None)
     try:
         policy_set = load_policy_set(dirs)
         missing = [m for m in modules if m not in policy_set.tests]

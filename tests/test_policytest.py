@@ -123,3 +123,33 @@ def test_cli_bundle_build_is_deterministic(tmp_path: Path) -> None:
     assert main(["bundle", "build", str(BASIC), "--out", str(tmp_path / "a.tar.gz")]) == 0
     assert main(["bundle", "build", str(BASIC), "--out", str(tmp_path / "b.tar.gz")]) == 0
     assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
+
+
+HOG_TEST = """package checks.hog_test
+
+test_a_huge_array if {
+\tcount([x | some x in numbers.range(1, 300000000); x > 0]) > 0
+}
+"""
+
+
+def test_a_test_over_its_memory_budget_is_an_error_of_its_file(policies: Path) -> None:
+    """Test files are untrusted code too: the child ends itself over budget, measured by
+    the peak resident memory of the children (generous bounds: the machine is shared)."""
+    import resource
+    import time
+
+    (policies / "checks" / "hog_test.rego").write_text(HOG_TEST)
+    start = time.monotonic()
+    results = run_policy_tests([policies], memory_mb=300)
+    assert time.monotonic() - start < 120
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 < 300 + 300
+    by_name = {r.name: r for r in results}
+    hog = by_name["test_a_huge_array"]
+    assert hog.outcome is Outcome.ERROR and hog.file.endswith("hog_test.rego")
+    assert hog.message == (
+        "the embedded engine went over budget running this file: the evaluation used more "
+        "than its memory budget of 300 MB; it was stopped"
+    )
+    # the file's batch ran again one file per child: the other tests still pass
+    assert by_name["test_threat_with_assumption_passes"].outcome is Outcome.PASS
