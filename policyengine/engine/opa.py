@@ -21,6 +21,7 @@ yields a partial result.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import logging
 import secrets
@@ -141,6 +142,12 @@ class OpaEngine(Engine):
                     f"OPA at {self.url}: no answer in {self._timeout:g} s to {what} "
                     "(--opa-timeout). Tip: check that the server is not stuck or overloaded, "
                     "or give it longer with --opa-timeout SECONDS."
+                ) from exc
+            if _dropped(exc):
+                raise EngineUnavailable(
+                    f"OPA at {self.url} closed the connection without answering {what}: the "
+                    "server stopped or restarted (a policy that takes more memory than the "
+                    "server may use ends it: see Budgets in the README's Engines section)"
                 ) from exc
             raise EngineUnavailable(
                 f"cannot connect to OPA at {self.url} ({what}). {_TIP}"
@@ -353,6 +360,21 @@ class OpaEngine(Engine):
         finally:
             self._loaded = None
             self._client.close_connection()
+
+
+def _dropped(exc: BaseException) -> bool:
+    """Whether `exc` (or what it wraps) is a connection the server closed or reset after
+    taking the request, rather than one it never accepted."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionResetError | http.client.RemoteDisconnected):
+            return True
+        if any(isinstance(a, BaseException) and _dropped(a) for a in seen.args):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class _DeadlineAdapter(HTTPAdapter):

@@ -20,6 +20,7 @@ from policyengine.engine.wasm import WasmEngine
 from policyengine.errors import BudgetExceeded, UsageError
 from policyengine.policyset import load_policy_set
 
+MINIMAL = Path(__file__).resolve().parents[1] / "data" / "good" / "minimal.yaml"
 MODEL = {
     "model": {"metadata": {"id": "payments"}, "threats": [{"id": "T-1"}]},
     "facts": {"threats": {}},
@@ -160,3 +161,41 @@ def test_a_budget_outside_its_range_is_a_usage_error() -> None:
         checked_budget(None, 100_000)
     with pytest.raises(UsageError, match="time budget must be 1 to 600 seconds"):
         checked_budget(0.5, None)
+
+
+@pytest.mark.opa
+def test_an_opa_server_started_with_a_memory_limit_dies_and_the_run_is_exit_2(
+    tmp_path: Path, opa_bin: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """OPA's memory is its operator's to bound (README, Engines): a real server started
+    under `ulimit -v` and GOMEMLIMIT runs out on the hog and exits; the run stops with an
+    error that says so, exit 2, not a hang and not the machine's memory."""
+    from conftest import start_opa
+
+    from policyengine.cli import main
+
+    wrapper = tmp_path / "bounded-opa"
+    wrapper.write_text(
+        f'#!/bin/sh\nulimit -v 1500000\nGOMEMLIMIT=600MiB exec "{opa_bin}" "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    _team(tmp_path / "repo", "hog", HOG)
+    proc, url = start_opa(str(wrapper))
+    try:
+        start = time.monotonic()
+        code = main(
+            ["check", str(MINIMAL), "--engine", "opa", "--opa-url", url, "--opa-timeout", "60"]
+            + ["--policy", str(tmp_path / "repo" / "team"), "--as-of", "2026-11-27"]
+        )
+        elapsed = time.monotonic() - start
+        status = proc.wait(timeout=30)  # type: ignore[attr-defined]
+    finally:
+        proc.kill()  # type: ignore[attr-defined]
+        proc.wait(timeout=10)  # type: ignore[attr-defined]
+    err = capsys.readouterr().err
+    assert code == 2
+    assert status != 0  # the server ran out of memory: Go's "fatal error: out of memory"
+    assert f"OPA at {url} closed the connection" in err and "memory" in err
+    assert "Traceback" not in err
+    assert elapsed < 120, elapsed
