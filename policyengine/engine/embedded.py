@@ -505,13 +505,13 @@ def _guarded(
     return _Compiled(programs, files, cache)
 
 
-def _is_bundled(policy_set: PolicySet) -> bool:
-    """Whether `policy_set` is the bundled policies alone (the tool's own code, evaluated
-    in process), by the digest recorded beside the shipped WebAssembly module."""
+def _bundled_digest() -> str | None:
+    """The digest of the bundled policies (the tool's own code, evaluated in process), as
+    recorded beside the shipped WebAssembly module; None when it is missing."""
     from .wasm import shipped_info
 
     info = shipped_info()
-    return info is not None and info.policy_digest == policy_set.digest
+    return info.policy_digest if info is not None else None
 
 
 def _evaluate_chunk(compiled: _Compiled, values: Sequence[Mapping[str, Any]]) -> list[EngineOutput]:
@@ -544,6 +544,7 @@ class EmbeddedEngine(Engine):
         self.budget = budget
         """What one model's evaluation may take in a worker."""
         self._guarded = guarded
+        self._trusted: str | None = _bundled_digest()
         self._compiled: dict[str, _Compiled] = {}
         self._pool: SpawnPool[_Compiled] | None = None
         self._pool_key: tuple[str, int] = ("", 0)
@@ -554,7 +555,7 @@ class EmbeddedEngine(Engine):
     ) -> list[EngineOutput]:
         """One output per input, in order (see `Engine.evaluate`)."""
         workers = worker_count(self.workers, len(inputs), INPUTS_PER_WORKER)
-        if workers > 1 or not (self._guarded or _is_bundled(policy_set)):
+        if workers > 1 or not (self._guarded or policy_set.digest == self._trusted):
             return self._evaluate_parallel(policy_set, inputs, workers)
         compiled = self.prepare(policy_set)
         return [compiled.evaluate(value) for value in inputs]
