@@ -141,8 +141,16 @@ def guard_process(budget: Budget, report: Path | None) -> None:
 
 
 def _peak_mb() -> float:
-    """This process's peak resident memory in MiB (`ru_maxrss`: KiB on Linux, bytes on
-    macOS)."""
+    """This process's peak resident memory in MiB: `VmHWM` on Linux (`ru_maxrss` there
+    starts at the RSS of the process that forked it: a worker spawned by a 1 GB parent
+    would be over budget at once), else `ru_maxrss` (bytes on macOS)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
@@ -154,7 +162,7 @@ def _watch(budget: Budget, report: Path | None) -> None:
         peak = _peak_mb()
         why = None
         if peak > budget.memory_mb:
-            why = f"used more than its memory budget of {budget.memory_mb:,} MB"
+            why = f"used more than its memory budget of {budget.memory_mb:,} MB ({peak:,.0f} MB)"
         elif isinstance(started, float) and time.process_time() - started > budget.seconds:
             why = f"took more than its time budget of {budget.seconds:g} s of CPU"
         if why is not None:
