@@ -26,7 +26,6 @@ import contextlib
 import os
 import resource
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,8 +135,9 @@ def guard_process(budget: Budget, report: Path | None) -> None:
     if _guarded[0]:
         return
     _guarded[0] = True
-    thread = threading.Thread(target=_watch, args=(budget, report), daemon=True)
-    thread.start()
+    from .workers import Ticker  # not at import: the config reads this module
+
+    Ticker(_INTERVAL, lambda: _look(budget, report))
 
 
 def _peak_mb() -> float:
@@ -155,19 +155,18 @@ def _peak_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
-def _watch(budget: Budget, report: Path | None) -> None:
-    while True:
-        time.sleep(_INTERVAL)
-        started, model, part = _now
-        peak = _peak_mb()
-        why = None
-        if peak > budget.memory_mb:
-            why = f"used more than its memory budget of {budget.memory_mb:,} MB ({peak:,.0f} MB)"
-        elif isinstance(started, float) and time.process_time() - started > budget.seconds:
-            why = f"took more than its time budget of {budget.seconds:g} s of CPU"
-        if why is not None:
-            doing = " on ".join(str(w) for w in (part, model) if w) or "the evaluation"
-            _leave(report, f"{doing} {why}; it was stopped")
+def _look(budget: Budget, report: Path | None) -> None:
+    """One look of the watch: end the process when it is over budget."""
+    started, model, part = _now
+    peak = _peak_mb()
+    why = None
+    if peak > budget.memory_mb:
+        why = f"used more than its memory budget of {budget.memory_mb:,} MB ({peak:,.0f} MB)"
+    elif isinstance(started, float) and time.process_time() - started > budget.seconds:
+        why = f"took more than its time budget of {budget.seconds:g} s of CPU"
+    if why is not None:
+        doing = " on ".join(str(w) for w in (part, model) if w) or "the evaluation"
+        _leave(report, f"{doing} {why}; it was stopped")
 
 
 def _leave(report: Path | None, message: str) -> None:

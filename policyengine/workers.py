@@ -340,3 +340,22 @@ class Watchdog:
         """Stop watching; returns whether the deadline had passed."""
         self._done.set()
         return self._expired.is_set()
+
+
+class Ticker:
+    """A daemon thread that calls `task` every `interval` seconds until `stop()`: a wasm
+    module's epoch while it evaluates, a worker's watch on its own budget."""
+
+    def __init__(self, interval: float, task: Callable[[], None]) -> None:
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._tick, args=(interval, task), daemon=True)
+        self._thread.start()
+
+    def _tick(self, interval: float, task: Callable[[], None]) -> None:
+        while not self._done.wait(interval):
+            task()
+
+    def stop(self) -> None:
+        """Stop ticking, and wait until the thread is gone."""
+        self._done.set()
+        self._thread.join()

@@ -41,7 +41,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +52,7 @@ from ..budget import DEFAULT_BUDGET, Budget
 from ..cache import installed_version, programs_folder
 from ..errors import BudgetExceeded, EngineError, PolicyError
 from ..policyset import AGGREGATOR_MODULE, AGGREGATOR_PACKAGE, PolicySet
+from ..workers import Ticker
 from . import Engine, EngineOutput, json_problem, model_named, orjson_differs
 
 __all__ = [
@@ -493,19 +493,11 @@ def _ticking(host: WasmHost) -> Iterator[None]:
     if not host.timed:
         yield
         return
-    done = threading.Event()
-
-    def tick() -> None:
-        while not done.wait(_TICK):
-            host.tick()
-
-    thread = threading.Thread(target=tick, daemon=True)
-    thread.start()
+    ticker = Ticker(_TICK, host.tick)
     try:
         yield
     finally:
-        done.set()
-        thread.join()
+        ticker.stop()
 
 
 def _named(message: str, policy_set: PolicySet) -> str:
