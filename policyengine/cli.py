@@ -807,6 +807,12 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     report = remind_report(run, within, config.owners)
     code = _report(args, report, _review_fail_on(args))
     print(f"policyengine: {report.count} of {len(run.models)} models to review", file=sys.stderr)
+    for group in report.unreachable:
+        print(
+            f"policyengine: warning: owner {group.owner!r} has no entry in the config's "
+            f"owners: nobody is reminded of {len(group.models)} of its models",
+            file=sys.stderr,
+        )
     return code
 
 

@@ -64,4 +64,4 @@ def remind_report(
     """The `remind` report of `run`: the models to review within `within` days, by owner,
     with each owner's `contacts` (owner name to e-mail addresses and `@handles`)."""
     groups = group_by_owner(due_models(run, within), contacts)
-    return RemindReport(run=run, within=within, groups=groups)
+    return RemindReport(run=run, within=within, groups=groups, contacts_configured=bool(contacts))

@@ -691,11 +691,21 @@ class RemindReport:
     """The window in days: a review due within it is listed even when still current."""
     groups: tuple[OwnerGroup, ...]
     """The models to remind of, by owner (owners sorted, `(no owner)` last)."""
+    contacts_configured: bool = False
+    """Whether the config names `owners`: then an owner without an entry is reached by
+    nobody, which the report says (`unreachable`)."""
 
     @property
     def count(self) -> int:
         """How many models are listed."""
         return sum(len(g.models) for g in self.groups)
+
+    @property
+    def unreachable(self) -> tuple[OwnerGroup, ...]:
+        """The groups whose owner has no contact although the config names `owners`."""
+        if not self.contacts_configured:
+            return ()
+        return tuple(g for g in self.groups if not g.contacts)
 
 
 @dataclass(frozen=True)

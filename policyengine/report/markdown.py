@@ -93,7 +93,14 @@ def _status_markdown(run: RunResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+_NO_CONTACT = (
+    "**No contact:** the config's `owners` has no entry for this owner, so nobody is "
+    "mentioned or invited. Add one, or correct `metadata.owner`."
+)
+
+
 def _remind_markdown(report: RemindReport) -> str:
+    unreachable = report.unreachable
     lines = [
         f"## Threat-model reviews due ({report.run.as_of.isoformat()})",
         "",
@@ -103,6 +110,8 @@ def _remind_markdown(report: RemindReport) -> str:
         lines.extend(["", f"### {_md(group.owner)}", ""])
         if group.contacts:
             lines.extend(["cc " + ", ".join(_mention(c) for c in group.contacts), ""])
+        elif group in unreachable:
+            lines.extend([_NO_CONTACT, ""])
         for m in group.models:
             name = _md(m.model_id or m.path)
             path = _code(m.path)

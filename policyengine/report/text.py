@@ -484,6 +484,8 @@ def _remind_text(report: RemindReport) -> str:
     lines = [remind_heading(report)]
     for group in report.groups:
         contacts = f" ({', '.join(group.contacts)})" if group.contacts else ""
+        if group in report.unreachable:
+            contacts = " (no contact: the config's owners has no entry for this owner)"
         lines.extend(["", f"{group.owner}{contacts}:"])
         for m in group.models:
             lines.append(f"  {m.model_id or m.path}  {status_of(m)}  {when_due(m)}  {m.path}")

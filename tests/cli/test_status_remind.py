@@ -234,6 +234,36 @@ def test_remind_ics_names_the_owners_attendees(
     assert "attendee" not in events["ai-platform-team"]
 
 
+def test_remind_names_an_owner_nobody_is_reached_for(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With `owners` configured, an owner missing from it (a typo in `metadata.owner`, or a
+    pull request that moved the model to another team) is said in every format that
+    reaches people, instead of a reminder that mentions and invites nobody."""
+    (repo / ".policyengine.yaml").write_text(
+        "owners:\n  search-team: [sam@example.com, '@acme/search']\n", encoding="utf-8"
+    )
+    argv = ["remind", str(repo / "models"), "--as-of", "2026-12-25"]
+    code, out, err = run([*argv, "-f", "markdown"], capsys)
+    assert code == 1
+    platform = out.split("### ai-platform-team\n", 1)[1].split("### ", 1)[0]
+    assert platform.startswith(
+        "\n**No contact:** the config's `owners` has no entry for this owner, so nobody is "
+        "mentioned or invited."
+    )
+    assert "No contact" not in out.split("### search-team\n", 1)[1]
+    assert (
+        "policyengine: warning: owner 'ai-platform-team' has no entry in the config's owners: "
+        "nobody is reminded of 1 of its models"
+    ) in err
+    code, out, _ = run(argv, capsys)
+    assert "ai-platform-team (no contact: the config's owners has no entry for this owner):" in out
+    # without `owners` in the config nobody has contacts, and nothing is said
+    (repo / ".policyengine.yaml").write_text("fail_on: high\n", encoding="utf-8")
+    _, out, err = run([*argv, "-f", "markdown"], capsys)
+    assert "No contact" not in out and "warning" not in err
+
+
 def test_remind_ics_file_groups_owners(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
