@@ -328,3 +328,21 @@ def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(history, dest, symlinks=True)
     monkeypatch.chdir(dest)
     return dest
+
+
+def edit_once(path: Path, old: str, new: str) -> None:
+    """Replace `old`, which must occur exactly once in the file, with `new`."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def commit_all(root: Path, message: str) -> None:
+    """Commit every change in `root` at a fixed date (2026-11-26), as a pull request's
+    branch would hold it."""
+    import git
+
+    repo = git.Repo(root)
+    repo.git.add("-A")
+    repo.git.commit("-q", "-m", message, "--date", "2026-11-26T10:00:00+00:00")
+    repo.close()

@@ -14,6 +14,8 @@ from typing import Any
 
 import git
 import pytest
+from conftest import commit_all as _commit
+from conftest import edit_once as _edit
 
 from policyengine.cli import main
 
@@ -22,19 +24,6 @@ AS_OF = ["--as-of", "2026-11-27"]
 SUPPORT = "models/support-assistant.yaml"
 PARTNER = "models/partner-classifier.yaml"
 CODING = "models/coding-agent.yaml"
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def _commit(root: Path, message: str) -> None:
-    repo = git.Repo(root)
-    repo.git.add("-A")
-    repo.git.commit("-q", "-m", message, "--date", "2026-11-26T10:00:00+00:00")
-    repo.close()
 
 
 def _on_main(root: Path) -> None:

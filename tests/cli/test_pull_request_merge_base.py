@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import edit_once as _edit
 from conftest import git_run
 
 from policyengine.cli import main
@@ -23,12 +24,6 @@ AS_OF = ["--as-of", "2026-11-27"]
 CODING = "models/coding-agent.yaml"
 PARTNER = "models/partner-classifier.yaml"
 CONFIG = ".policyengine.yaml"
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from typing import Any
 
 import git
 import pytest
+from conftest import edit_once as _edit
 
 from policyengine.cli import main
 
@@ -38,12 +39,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     r.close()
     monkeypatch.chdir(root)
     return root
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def _commit(root: Path, message: str) -> None:

@@ -10,13 +10,14 @@ request's branch would hold it, and judges it with `--base HEAD~1`.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import git
 import pytest
+from conftest import commit_all as _commit
+from conftest import edit_once as _edit
 
 from policyengine.cli import main
 
@@ -36,28 +37,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo.git.reset("-q", "--hard", "HEAD~1")  # the base branch: before the voucher tool
     repo.close()
     return dest
-
-
-@pytest.fixture
-def pr(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh copy of the history, as the clone a pull request is checked in."""
-    dest = tmp_path / "repo"
-    shutil.copytree(history, dest, symlinks=True)
-    monkeypatch.chdir(dest)
-    return dest
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def _commit(root: Path, message: str) -> None:
-    repo = git.Repo(root)
-    repo.git.add("-A")
-    repo.git.commit("-q", "-m", message, "--date", "2026-11-26T10:00:00+00:00")
-    repo.close()
 
 
 def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:

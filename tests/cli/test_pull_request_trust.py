@@ -16,6 +16,7 @@ from typing import Any
 
 import git
 import pytest
+from conftest import edit_once as _edit
 
 from policyengine.cli import main
 
@@ -34,12 +35,6 @@ def history(history: Path) -> Path:
     repo.git.commit("-q", "-am", "Review the support assistant")
     repo.close()
     return history
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
