@@ -90,16 +90,39 @@ NOT_ASKED_NOTE = (
 """The note of an ATLAS control that the applicability mapping does not ask of a model."""
 
 
+def _asked_elsewhere(family: str, asked_as: Mapping[str, str]) -> str:
+    """The note of an ATLAS control whose own techniques apply to the model but are asked
+    under other families (`asked_under` in the mapping); NOT_ASKED_NOTE when none apply."""
+    moved = sorted(
+        (t, under)
+        for t, under in asked_as.items()
+        if (t == family or t.startswith(family + ".")) and under != family
+    )
+    if not moved:
+        return NOT_ASKED_NOTE
+    techniques = ", ".join(t for t, _ in moved)
+    under = ", ".join(sorted({u for _, u in moved}))
+    return (
+        f"its techniques that apply to this system ({techniques}) are considered under "
+        f"{under} (asked_under in policies/catalog/atlas-applicability.csv): judged there"
+    )
+
+
 def with_atlas_asked(
-    scoping: Scoping, atlas_keys: Sequence[str], asked: Collection[str]
+    scoping: Scoping,
+    atlas_keys: Sequence[str],
+    asked: Collection[str],
+    asked_as: Mapping[str, str] | None = None,
 ) -> Scoping:
     """`scoping` with every ATLAS control in `atlas_keys` (`atlas/<id>`) whose id is not
     among the families `asked` of the model (`facts.atlas.asks`) made not applicable, with
     `NOT_ASKED_NOTE` and the model's `system.ai_tasks` as the pointer: a technique that does
-    not apply to the system is neither satisfied nor failed by it. The model's own entries
-    come first."""
+    not apply to the system is neither satisfied nor failed by it. When some of its
+    techniques do apply but are asked under another family (`asked_as`: applicable technique
+    -> the family it is asked under, `facts.atlas.applicable`), the note says where they are
+    judged instead. The model's own entries come first."""
     extra = {
-        key: (NOT_ASKED_NOTE, "/system/ai_tasks")
+        key: (_asked_elsewhere(key.split("/", 1)[1], asked_as or {}), "/system/ai_tasks")
         for key in atlas_keys
         if key.split("/", 1)[1] not in asked and key not in scoping.not_applicable
     }

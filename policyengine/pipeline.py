@@ -522,6 +522,7 @@ def _model_report(
         ),
         [key for fw, key in catalog if fw == "atlas"],
         {ask["family"] for ask in facts["atlas"]["asks"]},
+        {t: a["asked_as"] for t, a in facts["atlas"]["applicable"].items()},
     )
     return ModelReport(
         path=f.path,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from policyengine.controls import derive_controls, scoping_of, status_from_checks
+from policyengine.controls import (
+    NOT_ASKED_NOTE,
+    Scoping,
+    derive_controls,
+    scoping_of,
+    status_from_checks,
+    with_atlas_asked,
+)
 from policyengine.results import (
     Basis,
     CheckOutcome,
@@ -243,3 +250,25 @@ def test_a_waived_control_rests_on_its_waiver_not_on_checks() -> None:
         [_outcome("A")], {"A": (KEY,)}, [("nist-ai-rmf", KEY)], scoping_of(MODEL, [False, False])
     )
     assert results[0].status is ControlStatus.WAIVED and results[0].basis == ()
+
+
+def test_an_atlas_row_whose_techniques_are_asked_elsewhere_says_where() -> None:
+    """An outside auditor read "AML.T0080 AI Agent Context Poisoning: not applicable" for an
+    agent: its techniques do apply, asked under AML.T0051. The note says so; a row none of
+    whose techniques apply keeps the plain note."""
+    empty = Scoping(not_applicable={}, waivers={}, attestations={})
+    scoped = with_atlas_asked(
+        empty,
+        ["atlas/AML.T0080", "atlas/AML.T0029", "atlas/AML.T0051"],
+        {"AML.T0051"},
+        {"AML.T0080": "AML.T0051", "AML.T0080.001": "AML.T0051", "AML.T0051.000": "AML.T0051"},
+    )
+    assert scoped.not_applicable == {
+        "atlas/AML.T0080": (
+            "its techniques that apply to this system (AML.T0080, AML.T0080.001) are "
+            "considered under AML.T0051 (asked_under in "
+            "policies/catalog/atlas-applicability.csv): judged there",
+            "/system/ai_tasks",
+        ),
+        "atlas/AML.T0029": (NOT_ASKED_NOTE, "/system/ai_tasks"),
+    }
