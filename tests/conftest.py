@@ -346,3 +346,15 @@ def commit_all(root: Path, message: str) -> None:
     repo.git.add("-A")
     repo.git.commit("-q", "-m", message, "--date", "2026-11-26T10:00:00+00:00")
     repo.close()
+
+
+def pr_findings(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(file, check id, severity) of every finding a pull request is judged on in a check
+    JSON report: the models' and the repository's, sorted."""
+    out = [
+        (m["path"], f["check"], f["severity"])
+        for m in doc["pull_request"]["models"]
+        for f in m["findings"]
+    ]
+    out += [(f["file"], f["check"], f["severity"]) for f in doc["pull_request"]["findings"]]
+    return sorted(out)

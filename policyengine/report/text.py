@@ -482,9 +482,10 @@ def remind_heading(report: RemindReport) -> str:
 
 def _remind_text(report: RemindReport) -> str:
     lines = [remind_heading(report)]
+    unreachable = report.unreachable
     for group in report.groups:
         contacts = f" ({', '.join(group.contacts)})" if group.contacts else ""
-        if group in report.unreachable:
+        if group in unreachable:
             contacts = " (no contact: the config's owners has no entry for this owner)"
         lines.extend(["", f"{group.owner}{contacts}:"])
         for m in group.models:

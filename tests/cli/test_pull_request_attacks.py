@@ -16,6 +16,7 @@ import git
 import pytest
 from conftest import commit_all as _commit
 from conftest import edit_once as _edit
+from conftest import pr_findings as _gate
 
 from policyengine.cli import main
 
@@ -38,17 +39,6 @@ def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[st
     code = main(["check", *argv, *AS_OF, "-f", "json"])
     out = capsys.readouterr().out
     return code, json.loads(out)
-
-
-def _gate(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(file, check id, severity) of every finding the pull request is judged on."""
-    out = [
-        (m["path"], f["check"], f["severity"])
-        for m in doc["pull_request"]["models"]
-        for f in m["findings"]
-    ]
-    out += [(f["file"], f["check"], f["severity"]) for f in doc["pull_request"]["findings"]]
-    return sorted(out)
 
 
 def _messages(doc: dict[str, Any], check: str) -> list[str]:

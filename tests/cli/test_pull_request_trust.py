@@ -17,6 +17,7 @@ from typing import Any
 import git
 import pytest
 from conftest import edit_once as _edit
+from conftest import pr_findings as _pr_findings
 
 from policyengine.cli import main
 
@@ -47,17 +48,6 @@ def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[st
 def _text(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     code = main(["check", *argv, *AS_OF])
     return code, capsys.readouterr().out
-
-
-def _pr_findings(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(file, check id, severity) of every pull-request finding, models' and repository's."""
-    out = [
-        (m["path"], f["check"], f["severity"])
-        for m in doc["pull_request"]["models"]
-        for f in m["findings"]
-    ]
-    out += [(f["file"], f["check"], f["severity"]) for f in doc["pull_request"]["findings"]]
-    return sorted(out)
 
 
 def _model_findings(doc: dict[str, Any], check: str) -> list[str]:
