@@ -78,7 +78,7 @@ from .results import (
     RunResult,
     Severity,
 )
-from .substance import in_substance
+from .substance import in_substance, placeholder
 
 REVIEW_CHECK_ID = "PR-REVIEW-001"
 """The id of the finding for a trigger change without a new review."""
@@ -139,6 +139,9 @@ TRANSFER_CHECK_ID = "PR-RISK-003"
 
 APPLICABILITY_CHECK_ID = "PR-SCOPE-007"
 """Controls the pull request made not applicable through what the model says it is."""
+
+OWNER_CHECK_ID = "PR-OWNER-001"
+"""The pull request changes, removes or blanks a model's `metadata.owner`."""
 
 CONFIG_CHECK_ID = "PR-POLICY-001"
 """The pull request changes the repository config."""
@@ -462,6 +465,24 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "not_applicable entry, without its stated reason.",
             hint="Restore what the system says it is, or have a reviewer confirm that the "
             "system really changed (and record the review).",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            OWNER_CHECK_ID,
+            "A model's owner is changed with the owners' knowledge",
+            "varies",
+            ("iso42001/A.3.2",),
+            "pull request",
+            description="metadata.owner changed (in substance: recasing or punctuation is no "
+            "change), removed or set to a placeholder; the message names old -> new. Medium "
+            "for a new owner; high when the owner is removed or a placeholder, or when the "
+            "judging config names owners and the new owner has no contact there (remind "
+            "would reach no one).",
+            rationale="The owner is who is accountable for the system's risks and who "
+            "remind asks for its reviews: handing a model to someone else, or to no one, "
+            "is an accountability decision that both owners should see, not an edit.",
+            hint="Have the old and the new owner approve the pull request, and name the new "
+            "owner's contacts under owners in the config (in a pull request of its own).",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -1473,6 +1494,57 @@ def _relabelled(
     ]
 
 
+def _owner_of(model: Mapping[str, Any]) -> str:
+    value = (model.get("metadata") or {}).get("owner")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _owner_change(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    owners: Mapping[str, Sequence[str]],
+    locate: Locate,
+) -> list[Finding]:
+    """PR-OWNER-001: `metadata.owner` changed in substance, removed or set to a
+    placeholder. High for an owner removed or a placeholder, and for a new owner that the
+    judging config's `owners` (when it names any) has no contact for; medium otherwise."""
+    was, now = _owner_of(old), _owner_of(new)
+    if in_substance(was) == in_substance(now):
+        return []
+    shown_was = was or "(none)"
+    if not now:
+        what, why = "removes the owner", "the model has no accountable owner"
+        severity = Severity.HIGH
+    elif placeholder(now):
+        what, why = "sets the owner to a placeholder", "the model has no accountable owner"
+        severity = Severity.HIGH
+    elif owners and not owners.get(now):
+        what = "hands the model to another owner"
+        why = (
+            f"the config's owners has no contact for {now}, so review reminders would reach no one"
+        )
+        severity = Severity.HIGH
+    else:
+        what, why = "hands the model to another owner", "accountability changes hands"
+        severity = Severity.MEDIUM
+    path: list[str | int] = (
+        ["metadata", "owner"] if "owner" in (new.get("metadata") or {}) else ["metadata"]
+    )
+    line, column = locate(path)
+    return [
+        Finding(
+            check_id=OWNER_CHECK_ID,
+            severity=severity,
+            message=f"the pull request {what}: metadata.owner {shown_was} -> {now or '(none)'}; "
+            f"{why}, a change both owners should approve",
+            pointer="/" + "/".join(str(p) for p in path),
+            line=line,
+            column=column,
+            controls=("iso42001/A.3.2",),
+        )
+    ]
+
+
 def _earlier_life_review(head: ModelReport, where: tuple[int, int]) -> list[Finding]:
     """PR-REVIEW-001 for a model the pull request adds that was here before: the change
     rule followed its `metadata.id` back to a file deleted earlier (or in the same
@@ -1530,6 +1602,7 @@ def model_delta(
     removal: str = "",
     locate: Locate = _nowhere,
     risk: RiskCriteria | None = None,
+    owners: Mapping[str, Sequence[str]] | None = None,
 ) -> ModelDelta:
     """The delta of one model; `base`/`head` are (report, loaded model) or None if absent.
 
@@ -1538,7 +1611,8 @@ def model_delta(
     a model the pull request moved. `removal` says how the pull request removed a model
     absent from the head ("was deleted"); "" for a model the pull request did not touch
     (the base moved on), which is reported without a finding. `risk` is the judging
-    config's risk criteria (the defaults when None), for a raised risk tolerance.
+    config's risk criteria (the defaults when None), for a raised risk tolerance;
+    `owners` its `owners` (who `remind` reaches), for a model handed to another owner.
     """
     risk = risk if risk is not None else RiskCriteria()
     if base is None and head is not None:
@@ -1624,6 +1698,7 @@ def model_delta(
     findings.extend(_added_acceptances(old, new, locate))
     findings.extend(_transfers(old, new, locate))
     findings.extend(_relabelled(old, new, controls, locate))
+    findings.extend(_owner_change(old, new, owners or {}, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()
         or rescored
@@ -2252,6 +2327,7 @@ def run_pull_request(
                 renamed_from=old_path if b is not None and old_path != path else "",
                 locate=doc.locate if doc is not None else _nowhere,
                 risk=options.config.risk,
+                owners=options.config.owners,
             )
         )
     for path in sorted(base_reports.keys() - paired):
