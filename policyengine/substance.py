@@ -47,6 +47,11 @@ _LOREM = frozenset(
 """The distinctive words of the filler text that follows `lorem ipsum`."""
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+"""Zero-width characters, dropped before text is weighed: invisible text is no text (the
+policies' `lib.model.stated` drops the same ones, with Unicode White_Space)."""
+
+
 def in_substance(text: str) -> str:
     """`text` as a reader weighs it: case, punctuation and runs of spaces dropped, so
     `pinned  by hash.` and `Pinned by hash` say the same."""
@@ -58,7 +63,7 @@ def placeholder(text: str) -> bool:
     a placeholder word (`x`, `TBD`, `n/a`, `lorem ...`), markers only (`TBD TBD`), a note
     that the text is still to be written (`TODO: write this`), or filler text (most words,
     at least three, from `lorem ipsum ...`)."""
-    plain = " ".join(text.split()).lower().rstrip(".!:;, ")
+    plain = " ".join(text.translate(_INVISIBLE).split()).lower().rstrip(".!:;, ")
     if (
         not plain
         or _PLACEHOLDER_RE.match(plain)

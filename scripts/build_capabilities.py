@@ -48,6 +48,7 @@ USED = (
     # what the bundled policies, their tests and the examples call (sprintf: tests only)
     "array.concat",
     "array.slice",
+    "base64.decode",
     "concat",
     "count",
     "indexof_n",
@@ -64,6 +65,7 @@ USED = (
     "object.union",
     "regex.match",
     "sprintf",
+    "strings.replace_n",
     "substring",
     "trim_space",
 )
@@ -110,7 +112,6 @@ PURE = (
     "strings.any_prefix_match",
     "strings.any_suffix_match",
     "strings.count",
-    "strings.replace_n",
     "strings.reverse",
     "sum",
     "to_number",

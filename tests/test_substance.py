@@ -13,13 +13,16 @@ from policyengine.substance import hollow, placeholder_document, placeholders
 
 @pytest.mark.parametrize(
     "text", ["x", "X", " x ", "-", "--", "?", "TBD", "tbd.", "TODO", "n/a", "N/A", "na", "tba",
-             "Lorem ipsum dolor sit amet", "", "   ", "xxx"],
+             "Lorem ipsum dolor sit amet", "", "   ", "xxx", "\u00a0", "\u200b", "\ufeff\u2060 ",
+             "tbd\u200d"],
 )  # fmt: skip
 def test_placeholders(text: str) -> None:
     assert hollow(text, sentence=False) == "placeholder"
 
 
-@pytest.mark.parametrize("text", ["support agents", "Alex", "ai-platform-team", "C-01 owner"])
+@pytest.mark.parametrize(
+    "text", ["support agents", "Alex", "ai-platform-team", "C-01 owner", "Ольга", "é", "日本"]
+)
 def test_names_are_not_placeholders(text: str) -> None:
     assert hollow(text, sentence=False) is None
 

@@ -154,3 +154,28 @@ def test_nasty_text_in_every_string_field_gives_the_same_findings_on_both_engine
         m for out, model in zip(outputs, models, strict=True) for m in _messages(ps, out, model)
     ]
     assert any('"' in t for t in texts) and any("\n" in t for t in texts)
+
+
+# Text beyond ASCII, whole: regopy matched `lib.model.stated`'s character class byte by
+# byte, so Cyrillic, Greek or `é` read as blank there and as stated on wasm and OPA.
+_STATED = ["Отмена или перенаправление любого заказа клиента", "Ωμέγα", "é", "日本", "\u2080"]
+_BLANK = ["\u00a0", "\u3000\u2003 ", "\u200b", "\ufeff\u2060\u200d", "\u0085\u2028\t"]
+
+
+def test_text_beyond_ascii_is_stated_alike_on_every_engine(opa_bin: str, repo_root: Path) -> None:
+    """A blast radius in any script is stated; one of white space or zero-width characters
+    alone is not: the same findings on regopy, wasm and OPA (`_both` compares them)."""
+    ps = load_policy_set([repo_root / "policies"])
+    plain = _example(repo_root)
+    [i] = [n for n, a in enumerate(plain["assets"]) if a["id"] == "order-tool"]
+    models = []
+    for text in [*_STATED, *_BLANK]:
+        model = copy.deepcopy(plain)
+        model["assets"][i]["blast_radius"] = text
+        models.append(model)
+    outputs = _both(ps, opa_bin, models)
+    unstated = [
+        any(d["rule_id"] == "TM-ISO-011" and d["path"][:2] == ["assets", i] for d in out.deny)
+        for out in outputs
+    ]
+    assert unstated == [False] * len(_STATED) + [True] * len(_BLANK)
