@@ -16,8 +16,9 @@ Every engine bounds each model's evaluation by a `Budget`:
 - OPA: the request's deadline (`--opa-timeout`); the server's memory is its operator's
   to bound (README).
 
-Exceeding a budget is `BudgetExceeded`, an `EngineError` (exit 2) that names the budget,
-the model and, where the engine knows it, the package.
+Exceeding a budget is `BudgetExceeded`, an `EngineError` that names the budget, the model
+and, where the engine knows it, the package. `check` reports it as that model's error and
+judges the others (`Engine.evaluate_each`, `pipeline.over_budget_report`); the run exits 2.
 """
 
 from __future__ import annotations

@@ -574,7 +574,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
         _require_models(args, run, config, paths)
     fail_on = _fail_on(args, config)
     run = _with_repository(args, run, config.root)
-    return _report(args, replace(run, view=_view(args, fail_on)), fail_on)
+    status = _report(args, replace(run, view=_view(args, fail_on)), fail_on)
+    _say_over_budget(run)
+    return status
+
+
+def _say_over_budget(run: RunResult) -> None:
+    """On stderr, each model whose evaluation went over its budget (the report has it as
+    the model's error; the run exits 2): the tool did not finish its job."""
+    from .results import budget_errors
+
+    for error in budget_errors(run):
+        print(f"policyengine: error: {error.message}", file=sys.stderr)
 
 
 def _with_repository(args: argparse.Namespace, run: Any, root: Path) -> Any:
@@ -854,13 +865,13 @@ def _colour(args: argparse.Namespace) -> bool:
 def _view_run(args: argparse.Namespace) -> tuple[Config, RunResult]:
     """The check run behind a view of it (`matrix`, `soa`): the repository's config and
     every model judged; diagnostics go to stderr."""
-    from .pipeline import run_check
+    from .pipeline import judged_whole, run_check
 
     if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
         raise UsageError("--format xlsx writes a binary workbook: give --output FILE")
     config, paths = _repository(args)
     options = _run_options(args, config, _today(args))
-    run = run_check(paths, options, progress=_progress_bar(args))
+    run = judged_whole(run_check(paths, options, progress=_progress_bar(args)))
     _require_models(args, run, config, paths)
     for diagnostic in run.diagnostics:
         logger.warning("%s", diagnostic.render())

@@ -56,21 +56,24 @@ from .loader import (
 from .policyset import CheckMeta, PolicySet, load_policy_set
 from .register import LoadedRegister, judge_register, load_register, register_checks
 from .results import (
+    OVER_BUDGET,
     CheckInfo,
     CodeScan,
     Diagnostic,
+    Level,
     ModelReport,
     OrganisationReport,
     Provenance,
     ReviewVerdict,
     RunResult,
     ThreatRisk,
+    budget_errors,
 )
 from .review import cadence_days, review_documents, review_model
 from .sources import read_sources
 from .substance import placeholder_document
 from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
-from .workers import FILES_PER_WORKER, SpawnPool, worker_count
+from .workers import FILES_PER_WORKER, SpawnPool, thread_map, worker_count
 
 
 @dataclass(frozen=True)
@@ -561,6 +564,8 @@ def run_check(
     The review verdict of each model feeds ISO 8.2 and MEASURE 3.1. Raises `PolicyError`
     for broken policies, `EngineError` when the engine fails and `WorkerError` when a
     worker process dies (never a partial result), and `GitError` when git itself fails.
+    A model whose evaluation goes over its budget is no exception: its report carries the
+    error (`over_budget_report`) and the other models are judged.
     Many models on the embedded engine (more than `FILES_PER_WORKER` a worker,
     `options.workers` asked for) are checked end to end in
     worker processes (`_check_in_workers`): the same result, in less time and memory.
@@ -613,12 +618,7 @@ def run_check(
     inputs = [_model_input(doc, verdicts[f.path], run, exists) for f, doc in valid]
     outputs = _evaluate(policy_set, inputs, options.engine, engine)
     answers = {f.path: (out, inp) for (f, _), out, inp in zip(valid, outputs, inputs, strict=True)}
-    reports = [
-        _model_report(f, *answers[f.path], verdicts[f.path], run)
-        if f.path in answers
-        else f.to_report()
-        for f in validated.files
-    ]
+    reports = [_judged(f, answers.get(f.path), verdicts.get(f.path), run) for f in validated.files]
     run_result = RunResult(
         models=tuple(reports),
         as_of=options.as_of,
@@ -632,6 +632,49 @@ def run_check(
     )
     run_result = _unique_ids(run_result, config.root)
     return replace(run_result, organisation=_organisation(run_result, loaded, controls, options))
+
+
+def _judged(
+    f: FileResult,
+    answer: tuple[EngineOutput | BudgetExceeded, Mapping[str, Any]] | None,
+    verdict: ReviewVerdict | None,
+    run: _Run,
+) -> ModelReport:
+    """The report of one file: judged from the policies' answer, over budget, or (not
+    evaluated: invalid) its diagnostics alone."""
+    if answer is None or verdict is None:
+        return f.to_report()
+    out, inp = answer
+    if isinstance(out, BudgetExceeded):
+        return over_budget_report(f, str(out))
+    return _model_report(f, out, inp, verdict, run)
+
+
+def over_budget_report(f: FileResult, message: str) -> ModelReport:
+    """The report of a valid model whose evaluation went over its budget: no check
+    judged it, and its error (code `OVER_BUDGET`, at `metadata`) says why, naming the
+    budget and what went over it (on the embedded engine, the package and its file)."""
+    line, column = f.document.locate(["metadata"]) if f.document is not None else (1, 1)
+    error = Diagnostic(
+        file=f.path,
+        line=line,
+        column=column,
+        message=message,
+        pointer="/metadata",
+        level=Level.ERROR,
+        code=OVER_BUDGET,
+    )
+    return replace(f.to_report(), diagnostics=(*f.diagnostics, error))
+
+
+def judged_whole(run: RunResult) -> RunResult:
+    """`run`, when every model's evaluation kept to its budget; else `BudgetExceeded`
+    with the first model's reason: a view of the run (matrix, SoA, evidence pack) is
+    wrong with a model missing, so it stops (exit 2) rather than show the others."""
+    over = budget_errors(run)
+    if over:
+        raise BudgetExceeded(over[0].message)
+    return run
 
 
 def _organisation(
@@ -802,8 +845,8 @@ def _check_chunk(state: _CheckState, chunk: _Chunk) -> tuple[list[ModelReport | 
             doc, config, run.options.as_of, (run.atlas, run.mapping), changes.get(shown)
         )
         inp = _model_input(doc, verdict, run, exists)
-        [answer] = engine.evaluate(run.policy_set, [inp])
-        out[i] = _model_report(f, answer, inp, verdict, run)
+        [answer] = engine.evaluate_each(run.policy_set, [inp])
+        out[i] = _judged(f, (answer, inp), verdict, run)
     return out, learnt
 
 
@@ -855,25 +898,92 @@ def _check_in_workers(
         ) as pool,
     ):
         pool.start()
-        try:
-            with ChangeHistory(options.config.root, total) as history:
-                results = pool.map(
-                    _check_chunk,
-                    _history_chunks(history.histories, listing.candidates),
-                    lambda answer: done(answer[0]),
-                )
-                for _, learnt in results:
-                    history.keep(learnt)
-        except WorkerError:
-            why = over_budget(Path(report))
-            if why is None:
-                raise
-            raise BudgetExceeded(
-                f"the embedded engine: {why} (budget per model: "
-                f"{options.engine.budget.text()}; see engine.budget in the README)"
-            ) from None
+        with ChangeHistory(options.config.root, total) as history:
+            sent, answers = pool.map_settled(
+                _check_chunk,
+                _history_chunks(history.histories, listing.candidates),
+                lambda answer: done(answer[0]),
+            )
+            results = [a for a in answers if a is not None]
+            left = [c for c, a in zip(sent, answers, strict=True) if a is None]
+            if left:
+                # A worker died: over its budget (its watch left the reason), or not.
+                if over_budget(Path(report)) is None:
+                    raise WorkerError(
+                        "check: a worker process died; no results were kept. Run again "
+                        "with --workers 1 to find the model that crashes it"
+                    )
+                pool.terminate()
+                again = _one_by_one(left, options, policy_set.digest, scan, workers, report)
+                for answer in again:
+                    done(answer[0])
+                results += again
+            for _, learnt in results:
+                history.keep(learnt)
     chunks = [reports for reports, _ in results]
     return replace(_collected(listing, chunks, options.as_of), frameworks=tuple(options.frameworks))
+
+
+def _alone(
+    lane: Sequence[_Chunk], options: RunOptions, digest: str, scan: CodeScan | None, folder: str
+) -> list[tuple[list[ModelReport | None], list[bytes]]]:
+    """The chunks of `lane` (one model each) checked one after the other in a one-worker
+    pool of their own, made again after its worker dies, so that a worker that goes over
+    budget names its model and harms no other: that model's report says so
+    (`over_budget_report`). Raises `WorkerError` when a worker died otherwise."""
+    out: list[tuple[list[ModelReport | None], list[bytes]]] = []
+    pool: SpawnPool[_CheckState] | None = None
+    report = Path(folder)
+    try:
+        for chunk in lane:
+            if pool is None:
+                report = Path(tempfile.mkdtemp(dir=folder))
+                pool = SpawnPool(1, _init_check, (options, digest, scan, report), what="check")
+            _, [answer] = pool.map_settled(_check_chunk, [chunk])
+            if answer is not None:
+                out.append(answer)
+                continue
+            pool.terminate()
+            pool = None
+            why = over_budget(report)
+            candidate = chunk[0][0]
+            if why is None:
+                raise WorkerError(
+                    f"check: a worker process died checking {candidate.shown}; no results were kept"
+                )
+            loaded = load_candidate(candidate)
+            f = (
+                FileResult(loaded.path, loaded, ())
+                if isinstance(loaded, Document)
+                else FileResult(candidate.shown, None, ())
+            )
+            message = (
+                f"the embedded engine: {why} (budget per model: "
+                f"{options.engine.budget.text()}; see engine.budget in the README)"
+            )
+            out.append(([over_budget_report(f, message)], []))
+    finally:
+        if pool is not None:
+            pool.close()
+    return out
+
+
+def _one_by_one(
+    chunks: Sequence[_Chunk],
+    options: RunOptions,
+    digest: str,
+    scan: CodeScan | None,
+    workers: int,
+    folder: str,
+) -> list[tuple[list[ModelReport | None], list[bytes]]]:
+    """The models of `chunks`, which a check worker that went over its budget left
+    unfinished, each checked again alone (`_alone`), in `workers` lanes at a time: one
+    retry per model at most, and the model that goes over budget again is reported as
+    such."""
+    alone = [[item] for chunk in chunks for item in chunk]
+    lanes = [alone[i::workers] for i in range(min(workers, len(alone)))]
+    done = thread_map(lambda lane: _alone(lane, options, digest, scan, folder), lanes, workers)
+    return [answer for lane in done for answer in lane]
 
 
 def _collected(
@@ -939,16 +1049,18 @@ def _evaluate(
     inputs: list[dict[str, Any]],
     choice: EngineChoice,
     engine: Engine | None,
-) -> list[Any]:
+) -> list[EngineOutput | BudgetExceeded]:
+    """One output per input, or the `BudgetExceeded` of an input whose evaluation went
+    over its budget (`Engine.evaluate_each`: the others are still evaluated)."""
     if not inputs:
         return []
     if engine is not None:
-        return engine.evaluate(policy_set, inputs)
+        return engine.evaluate_each(policy_set, inputs)
     # A run that gets here is small (`FILES_PER_WORKER`), has one CPU or was asked to stay
     # in one process: so it does.
     own = in_process_engine(choice)
     try:
-        return own.evaluate(policy_set, inputs)
+        return own.evaluate_each(policy_set, inputs)
     finally:
         own.close()
 

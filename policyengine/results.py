@@ -1276,6 +1276,17 @@ def review_severity(status: ReviewStatus) -> Severity | None:
     return _REVIEW_SEVERITY.get(status)
 
 
+OVER_BUDGET = "budget"
+"""The code of a model's error diagnostic for an evaluation that went over its budget
+(`budget.Budget`): the model was not judged, and the run exits 2."""
+
+
+def budget_errors(run: RunResult) -> tuple[Diagnostic, ...]:
+    """The errors of the models whose evaluation went over its budget (`OVER_BUDGET`), in
+    the order of the models."""
+    return tuple(d for m in run.models for d in m.diagnostics if d.code == OVER_BUDGET)
+
+
 def _broken(run: RunResult) -> bool:
     return any(d.level is Level.ERROR for d in run.diagnostics)
 
@@ -1298,12 +1309,13 @@ def exit_status(report: Report, fail_on: Severity = Severity.LOW) -> int:
       diagnostic; the gaps a complete matrix shows never fail it (that is `check`'s job).
     - `soa`: the same, an error in the organisation register counting as a run-level one.
 
-    Exit status 2 (the tool could not do its job) never
-    comes from here: it is the CLI's answer to an exception.
+    Exit status 2 (the tool could not do its job) is the CLI's answer to an exception,
+    and comes from here for one case only: a run in which a model's evaluation went over
+    its budget (`budget_errors`; `check` reports the other models).
     """
     match report:
         case RunResult():
-            return _run_status(report, fail_on)
+            return 2 if budget_errors(report) else _run_status(report, fail_on)
         case StatusReport(run=run):
             return _review_status(run, fail_on, listed=())
         case RemindReport(run=run, groups=groups):

@@ -15,7 +15,8 @@ Three kinds of pool, for three kinds of work:
 - `thread_map`: threads, for tasks that each run a child process of their own (the Rego
   unit tests).
 
-A worker that fails or dies fails the whole call: never a partial result. A run that is
+A worker that fails or dies fails the whole call: never a partial result (except for
+`SpawnPool.map_settled`, which says which chunks a dead worker left unfinished). A run that is
 interrupted (Ctrl-C, or SIGTERM, which `cli.main` turns into an interrupt) kills its workers
 instead of waiting for them: `terminate_all`, and every pool left by an interrupt.
 """
@@ -207,6 +208,50 @@ class SpawnPool(Generic[_S]):
         finally:
             for future in futures:
                 future.cancel()
+
+    def map_settled(
+        self,
+        task: Callable[[_S, _T], _R],
+        chunks: Iterable[_T],
+        done: Callable[[_R], None] | None = None,
+    ) -> tuple[list[_T], list[_R | None]]:
+        """`map`, except that a worker that dies fails only the chunks not finished when
+        it died: the chunks sent and each one's answer, None for each chunk a dead worker
+        left unfinished (the pool is then `broken` and takes no more work; the caller
+        decides what to do with those chunks). Raises as `map` does otherwise."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        sent: list[_T] = []
+        futures: list[Future[_R] | None] = []
+        answers: list[_R | None] = []
+        try:
+            for chunk in chunks:
+                sent.append(chunk)
+                try:
+                    futures.append(None if self.broken else self._pool.submit(_run, task, chunk))
+                except BrokenProcessPool:
+                    self.broken = True
+                    futures.append(None)
+            for future in futures:
+                try:
+                    answer = future.result() if future is not None else None
+                except BrokenProcessPool:
+                    self.broken = True
+                    answer = None
+                answers.append(answer)
+                if answer is not None and done is not None:
+                    done(answer)
+            return sent, answers
+        except PolicyEngineError:
+            raise
+        except _FAILURES as exc:
+            raise self.error(
+                f"{self._what}: a worker failed ({type(exc).__name__}: {exc}); no results were kept"
+            ) from None
+        finally:
+            for future in futures:
+                if future is not None:
+                    future.cancel()
 
     def close(self) -> None:
         """Stop the workers (after the work they have started)."""

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from ..budget import DEFAULT_BUDGET, Budget
-from ..errors import EngineError, UsageError
+from ..errors import BudgetExceeded, EngineError, UsageError
 from ..message import PLAIN_TEXT, is_plain
 from ..policyset import PolicySet
 
@@ -300,6 +300,27 @@ class Engine(ABC):
         evaluation fails (never a partial result), `EngineUnavailable` when the engine
         cannot be reached.
         """
+
+    def evaluate_each(
+        self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
+    ) -> list[EngineOutput | BudgetExceeded]:
+        """`evaluate`, except that an input whose evaluation goes over the budget gets its
+        `BudgetExceeded` in place of an output and the others are still evaluated. Here:
+        the batch at once, and after a batch that went over budget each of its inputs
+        again alone (one retry per input at most; an embedded engine's broken pool is
+        replaced by a fresh one). Raises as `evaluate` does otherwise."""
+        try:
+            return list(self.evaluate(policy_set, inputs))
+        except BudgetExceeded as exc:
+            if len(inputs) == 1:
+                return [exc]
+        out: list[EngineOutput | BudgetExceeded] = []
+        for value in inputs:
+            try:
+                out.extend(self.evaluate(policy_set, [value]))
+            except BudgetExceeded as exc:
+                out.append(exc)
+        return out
 
     def runs_in_process(self, policy_set: PolicySet) -> str | None:
         """The name of the in-process engine that evaluates `policy_set` here (`wasm` or

@@ -19,7 +19,9 @@ A policy set other than the bundled one (a team's checks: untrusted code) is alw
 evaluated in such workers, one at least, never in this process: each worker watches its
 own memory and each model's CPU time against the engine's `budget.Budget`
 (`budget.guard_process`), and one that goes over ends itself; the call then raises
-`BudgetExceeded` naming the budget, the package and the model.
+`BudgetExceeded` naming the budget, the package and the model. `Engine.evaluate_each`
+then evaluates each input of the call alone, in a fresh pool after each death, to tell
+which model went over.
 """
 
 from __future__ import annotations

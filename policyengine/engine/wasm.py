@@ -541,6 +541,22 @@ class WasmEngine(Engine):
         with _ticking(host):
             return [self._evaluate_one(host, policy_set, value) for value in inputs]
 
+    def evaluate_each(
+        self, policy_set: PolicySet, inputs: Sequence[Mapping[str, Any]]
+    ) -> list[EngineOutput | BudgetExceeded]:
+        """`Engine.evaluate_each` without a retry: each input is evaluated on its own
+        already, with its own deadline and its heap started afresh, so an input over
+        budget (the epoch deadline, the memory maximum) fails alone."""
+        host = self.prepare(policy_set)
+        out: list[EngineOutput | BudgetExceeded] = []
+        with _ticking(host):
+            for value in inputs:
+                try:
+                    out.append(self._evaluate_one(host, policy_set, value))
+                except BudgetExceeded as exc:
+                    out.append(exc)
+        return out
+
     def _evaluate_one(
         self, host: WasmHost, policy_set: PolicySet, value: Mapping[str, Any]
     ) -> EngineOutput:

@@ -31,7 +31,14 @@ from ..gitfacts import (
 )
 from ..loader import load_document, parse_document
 from ..matrix import build_matrix
-from ..pipeline import RunOptions, policy_dirs, resolved_engine, run_check, with_register
+from ..pipeline import (
+    RunOptions,
+    judged_whole,
+    policy_dirs,
+    resolved_engine,
+    run_check,
+    with_register,
+)
 from ..policyset import load_policy_set
 from ..register import load_register
 from ..results import (
@@ -104,7 +111,7 @@ def gather(
         )
     policy_set = load_policy_set(policy_dirs(config, options.extra_policy_dirs))
     engine = resolved_engine(options, policy_set)
-    run = run_check(paths, options, policy_set=policy_set)
+    run = judged_whole(run_check(paths, options, policy_set=policy_set))
     model_paths = [m.path for m in run.models]
     committed = files_at(config.root, commit, model_paths)
     histories = review_histories(config.root, model_paths)

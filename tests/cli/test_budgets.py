@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,11 +119,14 @@ def _hog_repository(folder: Path, models: int = 1, config: str = "fail_on: low\n
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_policy_over_its_memory_budget_is_exit_2_and_writes_nothing(
+def test_a_policy_over_its_memory_budget_is_exit_2_and_a_located_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
 ) -> None:
-    """One model (a worker of the engine) and 20 (check workers, each watching itself)."""
-    argv = _hog_repository(tmp_path / "repo", models=1 if workers == "1" else 20)
+    """One model (a worker of the engine) and 20 (check workers, each watching itself),
+    every one over budget: each is reported with its located error, and the run exits 2
+    naming the budget, the package and its file on stderr."""
+    models = 1 if workers == "1" else 20
+    argv = _hog_repository(tmp_path / "repo", models=models)
     report = tmp_path / "report.json"
     code = main(
         ["check", *argv, "--engine", "embedded", "--budget-memory", "300"]
@@ -129,11 +134,82 @@ def test_a_policy_over_its_memory_budget_is_exit_2_and_writes_nothing(
     )
     out, err = capsys.readouterr()
     assert code == 2
-    assert out == "" and not report.exists()
+    assert out == ""
     assert err.startswith("policyengine: error: the embedded engine: package team.hog (")
     assert 'hog.rego) on model "minimal' in err
     assert "used more than its memory budget of 300 MB (" in err and "; it was stopped" in err
     assert "Traceback" not in err and "internal error" not in err
+    over = _over_budget(json.loads(report.read_text(encoding="utf-8")))
+    assert len(over) == models
+    assert all(line == 4 and "budget per model: 60 s and 300 MB" in m for line, m in over.values())
+
+
+def _over_budget(doc: dict[str, Any]) -> dict[str, tuple[int, str]]:
+    """Path -> (line, message) of each model of a check JSON report whose error says its
+    evaluation went over budget."""
+    return {
+        m["path"]: (d["line"], d["message"])
+        for m in doc["models"]
+        for d in m["errors"]
+        if d["code"] == "budget"
+    }
+
+
+def _picky_hog(folder: Path, ids: Sequence[str]) -> None:
+    """The team policy takes gigabytes only for the models named by `ids`."""
+    named = ", ".join(f'"{i}"' for i in ids)
+    text = HOG.replace(
+        "\txs := numbers.range", f"\t{{{named}}}[input.model.metadata.id]\n\txs := numbers.range"
+    )
+    (folder / "team" / "hog.rego").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("engine", "workers", "models", "hogs"),
+    [
+        ("embedded", "1", 3, ["minimal-1"]),
+        ("embedded", "2", 20, ["minimal-3", "minimal-15"]),
+        ("wasm", "1", 3, ["minimal-1"]),
+        ("wasm", "2", 20, ["minimal-3", "minimal-15"]),
+    ],
+    ids=["embedded-in-process", "embedded-workers", "wasm-in-process", "wasm-workers"],
+)
+def test_a_model_over_budget_is_reported_and_the_others_are_judged(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    engine: str,
+    workers: str,
+    models: int,
+    hogs: list[str],
+) -> None:
+    """Going over budget on some models stops no other: every other model is judged (its
+    findings reported), each model over budget has its located error naming the budget
+    (on embedded, the package and its file; a dead check worker's unfinished chunks are
+    checked again one model at a time in fresh workers), and the run exits 2."""
+    argv = _hog_repository(tmp_path / "repo", models=models)
+    _picky_hog(tmp_path / "repo", hogs)
+    report = tmp_path / "report.json"
+    code = main(
+        ["check", *argv, "--engine", engine, "--budget-memory", "300"]
+        + ["--workers", workers, "-f", "json", "--output", str(report)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    assert len(doc["models"]) == models
+    over = _over_budget(doc)
+    files = {f"model-{int(h.split('-')[1]):02d}.yaml" for h in hogs}
+    assert set(over) == files
+    for _, message in over.values():
+        assert "budget per model: 60 s and 300 MB" in message
+        if engine == "embedded":
+            assert "package team.hog (" in message and "hog.rego) on model " in message
+        else:
+            assert "the wasm engine: the policies on model " in message
+            assert "used more than their memory budget of 300 MB" in message
+    judged = [m for m in doc["models"] if m["path"] not in files]
+    assert judged and all(m["valid"] and m["checks"] for m in judged)
+    assert err.count("policyengine: error: ") == len(hogs)
 
 
 def test_the_config_gives_the_budget_and_the_command_line_overrides_it(
