@@ -218,6 +218,27 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _add_budget_options(p: argparse.ArgumentParser, what: str, where: str) -> None:
+    """`--budget-seconds` and `--budget-memory`: what `what` may take (`budget.Budget`;
+    the ranges are `checked_budget`'s, the default the config's `engine.budget`)."""
+    p.add_argument(
+        "--budget-seconds",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help=f"how long {what} may take {where} "
+        "(default: the config's engine.budget.seconds, else 60)",
+    )
+    p.add_argument(
+        "--budget-memory",
+        type=int,
+        default=None,
+        metavar="MB",
+        help=f"how much memory {what} may take {where} "
+        "(default: the config's engine.budget.memory_mb, else 2048)",
+    )
+
+
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--engine",
@@ -246,22 +267,7 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="query the policies the OPA server already holds instead of loading ours",
     )
-    p.add_argument(
-        "--budget-seconds",
-        type=_seconds,
-        default=None,
-        metavar="SECONDS",
-        help="how long one model's evaluation may take on the wasm and embedded engines "
-        "(default: the config's engine.budget.seconds, else 60)",
-    )
-    p.add_argument(
-        "--budget-memory",
-        type=int,
-        default=None,
-        metavar="MB",
-        help="how much memory one model's evaluation may take on the wasm and embedded "
-        "engines (default: the config's engine.budget.memory_mb, else 2048)",
-    )
+    _add_budget_options(p, "one model's evaluation", "on the wasm and embedded engines")
     _add_policy_option(p)
     p.add_argument(
         "--framework",
@@ -717,11 +723,17 @@ def _policy_dirs(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
+    from .budget import checked_budget
+    from .config import find_root, load_config
     from .policytest import run_policy_tests
     from .results import PolicyTestReport
 
     dirs, support = _policy_dirs(args)
-    results = run_policy_tests(dirs, support=support, workers=args.workers)
+    root = args.config.resolve().parent if args.config is not None else find_root(Path.cwd())
+    budget = checked_budget(
+        args.budget_seconds, args.budget_memory, base=load_config(root, args.config).budget
+    )
+    results = run_policy_tests(dirs, support=support, workers=args.workers, budget=budget)
     return _report(args, PolicyTestReport(tuple(results), show_passing=args.verbose))
 
 
@@ -1249,6 +1261,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     _add_worker_options(p)
+    _add_budget_options(p, "one test file's run", "(CPU time, resident memory)")
     p.set_defaults(func=_cmd_test)
 
     p = sub.add_parser("bundle", help="OPA bundle of the policy set")

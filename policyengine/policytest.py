@@ -8,8 +8,11 @@ test files once and evaluates every test package with a single query, because re
 re-plans every module on each query: per-test queries made the bundled suite take a minute.
 Results are per test: `pass`, `fail` (false or undefined) or `error`. Test files are
 untrusted code like the policies: a child ends itself when its resident memory passes the
-default budget (`budget.guard_process`) and is stopped after `_CHILD_TIMEOUT` seconds;
-either is an `error` of every test of the file.
+budget or its CPU time the budget's seconds (`budget.guard_process`; `test
+--budget-memory`/`--budget-seconds`, else the config's `engine.budget`), and is stopped
+after `_CHILD_TIMEOUT` seconds of wall time (twice the budget's seconds when that is
+more); either is an `error` of every test of the file (a batch over budget runs again one
+file per child, so the file is the one that went over).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from .budget import DEFAULT_BUDGET, EXIT_OVER_BUDGET, Budget, guard_process
+from .budget import DEFAULT_BUDGET, EXIT_OVER_BUDGET, Budget, evaluating, guard_process
 from .capabilities import check_policies
 from .errors import PolicyEngineError, PolicyError
 from .policyset import PolicySet, load_policy_set
@@ -168,7 +171,7 @@ def _file_error(policy_set: PolicySet, module: str, why: str) -> list[TestResult
 
 
 def _run_child(
-    dirs: Sequence[Path], policy_set: PolicySet, modules: Sequence[str], memory_mb: int
+    dirs: Sequence[Path], policy_set: PolicySet, modules: Sequence[str], budget: Budget
 ) -> list[TestResult]:
     """Run `modules` in one child; a batch that crashes runs again one file per child."""
     # The child sees no secret of this process: only what Python needs to start.
@@ -178,16 +181,17 @@ def _run_child(
     cmd = [sys.executable, "-m", "policyengine.policytest"]
     for module in modules:
         cmd += ["--child", module]
-    cmd += ["--memory-mb", str(memory_mb)]
+    cmd += ["--memory-mb", str(budget.memory_mb), "--seconds", repr(budget.seconds)]
+    timeout = max(_CHILD_TIMEOUT, 2 * budget.seconds)
     cmd += [str(d) for d in dirs]
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, env=env, timeout=_CHILD_TIMEOUT, check=False
+            cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
         if len(modules) > 1:
-            return [r for m in modules for r in _run_child(dirs, policy_set, [m], memory_mb)]
-        why = f"the embedded engine did not finish this file within {_CHILD_TIMEOUT:.0f} s"
+            return [r for m in modules for r in _run_child(dirs, policy_set, [m], budget)]
+        why = f"the embedded engine did not finish this file within {timeout:.0f} s"
         return [
             TestResult(
                 policy_set.file_of(modules[0]),
@@ -203,7 +207,7 @@ def _run_child(
             rows = json.loads(line[len(_MARK) :])
             return [TestResult(**{**r, "outcome": Outcome(r["outcome"])}) for r in rows]
     if len(modules) > 1:
-        return [r for m in modules for r in _run_child(dirs, policy_set, [m], memory_mb)]
+        return [r for m in modules for r in _run_child(dirs, policy_set, [m], budget)]
     return _file_error(policy_set, modules[0], _crash_reason(proc.returncode, proc.stderr))
 
 
@@ -220,11 +224,12 @@ def run_policy_tests(
     *,
     support: Sequence[Path] = (),
     workers: int = 0,
-    memory_mb: int = DEFAULT_BUDGET.memory_mb,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> list[TestResult]:
     """Run every `*_test.rego` under `dirs`, in child processes (one per folder), as many
     at a time as `workers` allows (`workers.worker_count`: 0 one per CPU; 1 one after
-    the other), each ending itself when its resident memory passes `memory_mb`.
+    the other), each ending itself when its resident memory passes `budget.memory_mb` or
+    its CPU time `budget.seconds`.
 
     The modules of `support` folders (e.g. the bundled `lib`, which custom checks import)
     are loaded too, but their tests are not run. Returns the results sorted by file, then
@@ -244,21 +249,21 @@ def run_policy_tests(
     count = worker_count(workers, len(batches), 1)
     # largest batches first, so the last child to start is a short one
     batches.sort(key=len, reverse=True)
-    done = thread_map(lambda b: _run_child(every, policy_set, b, memory_mb), batches, count)
+    done = thread_map(lambda b: _run_child(every, policy_set, b, budget), batches, count)
     results = [r for batch in done for r in batch]
     return sorted(results, key=lambda r: (r.file, r.line, r.name))
 
 
-def _child_args(argv: Sequence[str]) -> tuple[list[str], list[Path], int]:
-    """`--child MODULE` (repeated), `--memory-mb N` and the policy folders; ValueError
-    when malformed.
+def _child_args(argv: Sequence[str]) -> tuple[list[str], list[Path], Budget]:
+    """`--child MODULE` (repeated), `--memory-mb N`, `--seconds S` and the policy
+    folders; ValueError when malformed.
 
     A private protocol between `run_policy_tests` and its children, so no argparse (the
     CLI lives in cli.py only).
     """
     modules: list[str] = []
     dirs: list[Path] = []
-    memory_mb = DEFAULT_BUDGET.memory_mb
+    memory_mb, seconds = DEFAULT_BUDGET.memory_mb, DEFAULT_BUDGET.seconds
     rest = list(argv)
     while rest:
         arg = rest.pop(0)
@@ -270,20 +275,25 @@ def _child_args(argv: Sequence[str]) -> tuple[list[str], list[Path], int]:
             if not rest:
                 raise ValueError("--memory-mb needs a number")
             memory_mb = int(rest.pop(0))
+        elif arg == "--seconds":
+            if not rest:
+                raise ValueError("--seconds needs a number")
+            seconds = float(rest.pop(0))
         else:
             dirs.append(Path(arg))
     if not modules or not dirs:
         raise ValueError("usage: python -m policyengine.policytest --child MODULE... DIR...")
-    return modules, dirs, memory_mb
+    return modules, dirs, Budget(seconds=seconds, memory_mb=memory_mb)
 
 
 def _child(argv: Sequence[str]) -> int:
     try:
-        modules, dirs, memory_mb = _child_args(argv)
+        modules, dirs, budget = _child_args(argv)
     except ValueError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    guard_process(Budget(seconds=_CHILD_TIMEOUT, memory_mb=memory_mb), None)
+    guard_process(budget, None)
+    evaluating("")  # the CPU time of the evaluation (the child, from here) counts
     try:
         policy_set = load_policy_set(dirs)
         missing = [m for m in modules if m not in policy_set.tests]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from policyengine.budget import Budget
 from policyengine.cli import main
 from policyengine.policytest import Outcome, TestResult, run_policy_tests
 from policyengine.report import OutputFormat
@@ -141,7 +142,7 @@ def test_a_test_over_its_memory_budget_is_an_error_of_its_file(policies: Path) -
 
     (policies / "checks" / "hog_test.rego").write_text(HOG_TEST)
     start = time.monotonic()
-    results = run_policy_tests([policies], memory_mb=300)
+    results = run_policy_tests([policies], budget=Budget(memory_mb=300))
     assert time.monotonic() - start < 120
     by_name = {r.name: r for r in results}
     hog = by_name["test_a_huge_array"]
@@ -155,3 +156,64 @@ def test_a_test_over_its_memory_budget_is_an_error_of_its_file(policies: Path) -
     assert 300 < int(said.group(1).replace(",", "")) < 300 + 300  # the child's peak
     # the file's batch ran again one file per child: the other tests still pass
     assert by_name["test_threat_with_assumption_passes"].outcome is Outcome.PASS
+
+
+SPIN_TEST = """package checks.spin_test
+
+test_a_long_loop if {
+\txs := numbers.range(1, 30000)
+\tcount([i | some i in xs; some j in xs; i == j + 40000]) == 0
+}
+"""
+
+
+def _test_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, str]]:
+    """`policyengine test ARGV -f json`: its exit status and each test's message by name."""
+    code = main(["test", *argv, "-f", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    return code, {r["name"]: r["message"] for r in doc["tests"]}
+
+
+def test_the_time_budget_stops_a_runaway_test_on_the_command_line(
+    policies: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A test that loops 900 million times with no memory to speak of: `--budget-seconds`
+    stops it by its CPU time, an error of its file; the other tests still pass."""
+    (policies / "checks" / "spin_test.rego").write_text(SPIN_TEST)
+    code, messages = _test_json(capsys, str(policies), "--budget-seconds", "2")
+    assert code == 1
+    assert messages["test_a_long_loop"] == (
+        "the embedded engine went over budget running this file: the evaluation took more "
+        "than its time budget of 2 s of CPU; it was stopped"
+    )
+    assert messages["test_threat_with_assumption_passes"] == ""
+
+
+def test_the_memory_budget_comes_from_the_config_and_the_command_line_wins(
+    policies: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`engine.budget.memory_mb` of the config, as `check` reads it; `--budget-memory`
+    overrides it."""
+    (policies / "checks" / "hog_test.rego").write_text(HOG_TEST)
+    config = tmp_path / ".policyengine.yaml"
+    config.write_text("engine:\n  budget:\n    memory_mb: 280\n", encoding="utf-8")
+    _, messages = _test_json(capsys, str(policies), "--config", str(config))
+    assert "used more than its memory budget of 280 MB (" in messages["test_a_huge_array"]
+    _, messages = _test_json(
+        capsys, str(policies), "--config", str(config), "--budget-memory", "300"
+    )
+    assert "used more than its memory budget of 300 MB (" in messages["test_a_huge_array"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--budget-memory", "100", "memory budget must be 256 to 16384 MB (got 100)"),
+        ("--budget-seconds", "601", "time budget must be 1 to 600 seconds (got 601)"),
+    ],
+)
+def test_a_test_budget_beyond_its_limits_is_refused(
+    policies: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str, message: str
+) -> None:
+    assert main(["test", str(policies), flag, value]) == 2
+    assert message in capsys.readouterr().err
