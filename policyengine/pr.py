@@ -57,6 +57,7 @@ from .pipeline import (
     check_rules,
     in_process_engine,
     policy_dirs,
+    provenance,
     read_catalogs,
     run_check,
 )
@@ -2286,8 +2287,22 @@ def run_pull_request(
                     base_commit=base_sha,
                     merge_base=since,
                 )
+                # No model to evaluate, but the report still says what judged it.
+                policies = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
+                atlas, _, controls = read_catalogs(options.config)
+                made = provenance(
+                    options.config,
+                    options.as_of,
+                    policy_set=policies,
+                    atlas=atlas,
+                    controls=controls,
+                )
                 return RunResult(
-                    models=(), as_of=options.as_of, delta=delta, rules=_with_pr_checks(())
+                    models=(),
+                    as_of=options.as_of,
+                    delta=delta,
+                    provenance=made,
+                    rules=_with_pr_checks(check_rules(policies)),
                 )
         # One engine for both sides: the policy set is compiled (or loaded into OPA) once.
         # It evaluates in this process: a side with many models is checked in worker

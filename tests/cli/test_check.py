@@ -238,6 +238,27 @@ def test_pull_request_changed_only_evaluates_changed_models(
     assert code == 1
 
 
+def test_changed_only_with_no_model_changed_still_says_what_judged_it(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """A pull request that changes no model evaluates none with --changed-only, and its
+    JSON report still has the run's provenance (commit, policies, catalogs, as-of): the
+    one a full run of the same pull request has, and every check as a rule."""
+    (pr / "README.md").write_text("# docs only\n", encoding="utf-8")
+    argv = ("check", "--base", "HEAD", *AS_OF, "-f", "json")
+    code, out, _ = _run(capsys, *argv, "--changed-only")
+    doc = json.loads(out)
+    assert doc["models"] == [] and code == 0
+    assert doc["provenance"] is not None
+    _, full, _ = _run(capsys, *argv)
+    assert doc["provenance"] == json.loads(full)["provenance"]
+    assert doc["provenance"]["policy_digest"]
+    _, sarif, _ = _run(capsys, *argv[:-2], "-f", "sarif", "--changed-only")
+    _, full_sarif, _ = _run(capsys, *argv[:-2], "-f", "sarif")
+    rules = [r["id"] for r in json.loads(sarif)["runs"][0]["tool"]["driver"]["rules"]]
+    assert rules == [r["id"] for r in json.loads(full_sarif)["runs"][0]["tool"]["driver"]["rules"]]
+
+
 def test_unknown_base_ref_is_a_tool_error(
     capsys: pytest.CaptureFixture[str], history: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
