@@ -1454,6 +1454,13 @@ def _applicability_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> li
     return found
 
 
+def _only_surfaces_removed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether removed surfaces are all that changed in what the applicability reads (then
+    PR-SCOPE-007 has the cause of PR-SCOPE-006, and goes with it)."""
+    changes = _applicability_changes(old, new)
+    return bool(changes) and all(c.startswith("surfaces removed: ") for c in changes)
+
+
 def _relabelled(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
@@ -1691,14 +1698,20 @@ def model_delta(
     findings.extend(_scope_findings(old, new, head_report, locate))
     findings.extend(_lowered_scores(old, new, locate))
     findings.extend(_removed_threats(old, new, locate))
-    findings.extend(_removed_surfaces(old, new, locate))
+    surfaces = _removed_surfaces(old, new, locate)
+    relabelled = _relabelled(old, new, controls, locate)
+    if surfaces and relabelled and _only_surfaces_removed(old, new):
+        # One cause: the surface removed made the controls not applicable.
+        surfaces[0] = replace(surfaces[0], same_cause=(_hinted(relabelled[0]),))
+        relabelled = []
+    findings.extend(surfaces)
     findings.extend(_weakened_controls(old, new, locate))
     findings.extend(_removed_red_team(old, new, locate))
     findings.extend(_rewritten_red_team(old, new, locate))
     findings.extend(_raised_tolerance(old, new, risk, locate))
     findings.extend(_added_acceptances(old, new, locate))
     findings.extend(_transfers(old, new, locate))
-    findings.extend(_relabelled(old, new, controls, locate))
+    findings.extend(relabelled)
     findings.extend(_owner_change(old, new, owners or {}, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()

@@ -13,6 +13,7 @@ from policyengine.evaluate import element_path, finding_key
 from policyengine.loader import find_models
 from policyengine.pr import (
     ACCEPTANCE_CHECK_ID,
+    APPLICABILITY_CHECK_ID,
     CONTROL_CHECK_ID,
     FRAMEWORKS_CHECK_ID,
     NOT_APPLICABLE_CHECK_ID,
@@ -27,6 +28,7 @@ from policyengine.pr import (
     found_by,
     model_delta,
 )
+from policyengine.report.text import finding_lines
 from policyengine.results import (
     CheckOutcome,
     ControlResult,
@@ -34,6 +36,7 @@ from policyengine.results import (
     Finding,
     ModelReport,
     Severity,
+    View,
 )
 
 TREE = [
@@ -338,6 +341,36 @@ def test_a_surface_removed_names_a_layer_left_without_one() -> None:
     ]  # fmt: skip
     gone = _changed(surfaces=[BASE["surfaces"][0]])
     assert _weakened(BASE, gone)[0][2].endswith("; the model has no retrieval surface left")
+
+
+def _with_control(status: ControlStatus) -> ModelReport:
+    control = ControlResult("atlas/AML.T0070", "atlas", status, ("TM-ATLAS-001",), ())
+    return replace(_report("m.yaml"), controls=(control,))
+
+
+def test_a_surface_removed_carries_the_controls_it_made_not_applicable() -> None:
+    """One cause, one finding: removing the only retrieval surface is PR-SCOPE-006, and the
+    techniques it made not applicable (PR-SCOPE-007) are shown under it as the same cause,
+    both kept (the JSON has the second in `same_cause`)."""
+    gone = _changed(surfaces=[BASE["surfaces"][0]])
+    base = (_with_control(ControlStatus.SATISFIED), BASE)
+    head = (_with_control(ControlStatus.NOT_APPLICABLE), gone)
+    (finding,) = model_delta("m.yaml", base, head).findings
+    assert finding.check_id == SURFACE_REMOVED_CHECK_ID
+    (same,) = finding.same_cause
+    assert same.check_id == APPLICABILITY_CHECK_ID
+    assert "(surfaces removed: kb): atlas/AML.T0070" in same.message
+    assert same.hint  # explained like any PR check
+    lines = finding_lines("m.yaml", finding, View())
+    assert lines[0].startswith("m.yaml: high: PR-SCOPE-006 surface kb (retrieval) was removed")
+    assert lines[1].startswith("  same cause: PR-SCOPE-007 the pull request makes 1 control ")
+    # A relabelling besides the removal is a cause of its own: two findings.
+    relabelled = {**gone, "system": {**BASE["system"], "ai_tasks": ["anomaly_detection"]}}
+    delta = model_delta("m.yaml", base, (head[0], relabelled))
+    assert [(f.check_id, f.same_cause) for f in delta.findings] == [
+        (SURFACE_REMOVED_CHECK_ID, ()),
+        (APPLICABILITY_CHECK_ID, ()),
+    ]
 
 
 def test_a_threat_removal_needs_every_family_covered_by_a_new_or_reassumed_threat() -> None:
