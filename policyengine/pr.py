@@ -78,6 +78,7 @@ from .results import (
     ReviewStatus,
     RunResult,
     Severity,
+    budget_errors,
 )
 from .substance import in_substance, placeholder
 
@@ -2374,7 +2375,20 @@ def run_pull_request(
         merge_base=since,
     )
     rules = head_run.rules or check_rules(policy_set)  # the head's run has them, unless empty
-    return replace(head_run, delta=delta, rules=_with_pr_checks(rules))
+    # A base model not judged (over budget) leaves the head's findings nothing to be
+    # compared with: the run did not do its job, and says so (exit 2) as for the head.
+    over = {d.file for d in budget_errors(head_run)}
+    unjudged = tuple(
+        replace(d, message=f"at the base: {d.message}")
+        for d in budget_errors(base_run)
+        if d.file not in over
+    )
+    return replace(
+        head_run,
+        delta=delta,
+        rules=_with_pr_checks(rules),
+        diagnostics=(*head_run.diagnostics, *unjudged),
+    )
 
 
 def _unanalysed_code(

@@ -1283,8 +1283,12 @@ OVER_BUDGET = "budget"
 
 def budget_errors(run: RunResult) -> tuple[Diagnostic, ...]:
     """The errors of the models whose evaluation went over its budget (`OVER_BUDGET`), in
-    the order of the models."""
-    return tuple(d for m in run.models for d in m.diagnostics if d.code == OVER_BUDGET)
+    the order of the models, then those of the run (a pull request's base models)."""
+    return tuple(
+        d
+        for d in (*(d for m in run.models for d in m.diagnostics), *run.diagnostics)
+        if d.code == OVER_BUDGET
+    )
 
 
 def _broken(run: RunResult) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import git_run
 
 from policyengine.cli import main
 from policyengine.loader import load_document
@@ -158,9 +159,12 @@ def _over_budget(doc: dict[str, Any]) -> dict[str, tuple[int, str]]:
 def _picky_hog(folder: Path, ids: Sequence[str]) -> None:
     """The team policy takes gigabytes only for the models named by `ids`."""
     named = ", ".join(f'"{i}"' for i in ids)
-    text = HOG.replace(
-        "\txs := numbers.range", f"\t{{{named}}}[input.model.metadata.id]\n\txs := numbers.range"
-    )
+    _hog_when(folder, f"{{{named}}}[input.model.metadata.id]")
+
+
+def _hog_when(folder: Path, condition: str) -> None:
+    """The team policy takes gigabytes only for the models `condition` (Rego) holds for."""
+    text = HOG.replace("\txs := numbers.range", f"\t{condition}\n\txs := numbers.range")
     (folder / "team" / "hog.rego").write_text(text, encoding="utf-8")
 
 
@@ -249,3 +253,61 @@ def test_a_budget_beyond_its_limits_in_the_config_is_located(
     assert main(["check", *argv]) == 2
     err = capsys.readouterr().err
     assert ".policyengine.yaml:3:" in err and "memory_mb" in err
+
+
+HOG_OWNER = 'input.model.metadata.owner == "hog-team"'
+
+
+def _pull_request(folder: Path, base_owner: str, head_owner: str) -> list[str]:
+    """A repository of 3 models whose team policy goes over budget for a model owned by
+    hog-team; model-01 is owned by `base_owner` in the commit and `head_owner` in the
+    working tree. The arguments of `check --base HEAD` of it."""
+    argv = _hog_repository(folder, models=3)
+    _hog_when(folder, HOG_OWNER)
+    model = folder / "model-01.yaml"
+    text = model.read_text(encoding="utf-8")
+    assert text.count('"owner": "team-a"') == 1
+    model.write_text(text.replace('"owner": "team-a"', f'"owner": "{base_owner}"'))
+    git_run(folder, "init", "-q", "-b", "main")
+    git_run(folder, "add", "-A")
+    git_run(folder, "commit", "-q", "-m", "base")
+    model.write_text(text.replace('"owner": "team-a"', f'"owner": "{head_owner}"'))
+    return ["--base", "HEAD", *argv]
+
+
+def test_a_pull_request_whose_head_goes_over_budget_reports_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In `check --base` the head's model over budget is its error (new in the pull
+    request), the other models are compared, and the run exits 2."""
+    argv = _pull_request(tmp_path / "repo", "team-a", "hog-team")
+    code = main(["check", *argv, "--engine", "embedded", "--budget-memory", "300", "-f", "json"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    doc = json.loads(out)
+    assert set(_over_budget(doc)) == {"model-01.yaml"}
+    assert {m["path"]: m["valid"] for m in doc["models"]} == {
+        "model-01.yaml": False,
+        "model-02.yaml": True,
+        "model.yaml": True,
+    }
+    (delta,) = [m for m in doc["pull_request"]["models"] if m["path"] == "model-01.yaml"]
+    assert [e["code"] for e in delta["errors"]] == ["budget"]
+    assert err.count("policyengine: error: the embedded engine: package team.hog (") == 1
+
+
+def test_a_pull_request_whose_base_went_over_budget_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A base model not judged leaves the head's findings nothing to compare with: the
+    run-level error says so, `at the base`, and the run exits 2 though the head is fine."""
+    argv = _pull_request(tmp_path / "repo", "hog-team", "team-a")
+    code = main(["check", *argv, "--engine", "wasm", "--budget-memory", "300", "-f", "json"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    doc = json.loads(out)
+    assert _over_budget(doc) == {}
+    (error,) = [e for e in doc["errors"] if e["code"] == "budget"]
+    assert error["file"] == "model-01.yaml"
+    assert error["message"].startswith("at the base: the wasm engine: the policies on model ")
+    assert "policyengine: error: at the base: the wasm engine:" in err
