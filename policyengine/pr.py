@@ -118,6 +118,9 @@ SURFACE_REMOVED_CHECK_ID = "PR-SCOPE-006"
 CONTROL_CHECK_ID = "PR-CONTROL-001"
 """A control the pull request removed or moved back (verified -> implemented -> planned)."""
 
+UNLINKED_CHECK_ID = "PR-CONTROL-002"
+"""A threat that no longer names a control it named at the base, while the control remains."""
+
 RED_TEAM_CHECK_ID = "PR-REDTEAM-001"
 """A red-team exercise, or a finding of one, that the pull request removed."""
 
@@ -129,6 +132,9 @@ SEVERITY_CHECK_ID = "PR-REDTEAM-003"
 
 REMEDIATION_CHECK_ID = "PR-REDTEAM-004"
 """The pull request closes the remediation of a red-team finding."""
+
+UNNAMED_CHECK_ID = "PR-REDTEAM-005"
+"""A red-team finding that no longer names a threat it named at the base."""
 
 TOLERANCE_CHECK_ID = "PR-RISK-001"
 """`system.risk_tolerance` raised: a higher treatment threshold."""
@@ -280,8 +286,9 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "high",
             ("iso42001/6.1.2", "nist-ai-rmf/MAP 5.1"),
             "pull request",
-            description="A threat kept by the pull request (or renamed: a new id on the "
-            "surface and ATLAS techniques of a threat it removed) whose likelihood or impact "
+            description="A threat kept by the pull request (or renamed: a new id for a "
+            "threat it removed, on the same surface with techniques covering the same ATLAS "
+            "families, or with the same title) whose likelihood or impact "
             "is lower than at the base, while its assumptions are the same in substance "
             "(case, punctuation and spacing aside) and it gained no "
             "red-team reference (validation.findings, a red-team finding naming it) and "
@@ -300,10 +307,12 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "high",
             (),
             "pull request",
-            description="A threat of the base that the head lacks (by id), unless each of "
-            "its ATLAS techniques (by technique family) is named by a threat the pull request "
-            "added or whose assumptions it changed: the threat was merged into or replaced by "
-            "one whose assumptions say why, the reason PR-SCORE-001 accepts for a lower score.",
+            description="A threat of the base that the head lacks (by id, and not renamed "
+            "as PR-SCORE-001 reads a rename), unless each of its ATLAS techniques (by "
+            "technique family) is named by a threat the pull request added with assumptions "
+            "of its own (not the removed threat's, in substance) or a kept threat whose "
+            "assumptions it changed: the threat was merged into or replaced by one whose "
+            "assumptions say why, the reason PR-SCORE-001 accepts for a lower score.",
             rationale="Deleting a threat takes it out of treatment, the risk register and "
             "ATLAS completeness at once; a deletion is caught by the completeness checks "
             "only when it happens to leave a technique family uncovered.",
@@ -343,6 +352,25 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
+            UNLINKED_CHECK_ID,
+            "A threat keeps the controls that treat it, or a reviewer agrees",
+            "high",
+            (),
+            "pull request",
+            description="A threat at the base and the head (by id, or renamed as "
+            "PR-SCORE-001 reads a rename) that no longer names, in mitigations, a control "
+            "it named at the base, while the model still has that control: unlinked, or "
+            "swapped for another. The message names the threat, the controls and "
+            "mitigations old -> new. A control deleted is PR-CONTROL-001.",
+            rationale="A threat counts as treated by the controls it names: unlinking the "
+            "one that works (or swapping in one that does not address the threat) rewrites "
+            "the treatment of a risk without touching its score or the control, and no "
+            "check on either side notices an orphan control.",
+            hint="Keep the control in the threat's mitigations, or have a reviewer confirm "
+            "that the controls it names now treat it.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
             RED_TEAM_CHECK_ID,
             "Red-team exercises and their findings stay on record",
             "high",
@@ -363,9 +391,10 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "high",
             (),
             "pull request",
-            description="A threat (by id) whose validation.status is confirmed at the base "
-            "and anything else (not_reproduced, untested, none) at the head; the message "
-            "names old -> new and the red-team findings that confirmed it.",
+            description="A threat (by id, or renamed as PR-SCORE-001 reads a rename) whose "
+            "validation.status is confirmed at the base and anything else (not_reproduced, "
+            "untested, none) at the head; the message names old -> new and the red-team "
+            "findings that confirmed it.",
             rationale="A confirmed threat is a known weakness with a remediation running; "
             "calling it not reproduced lowers the pressure on its score and remediation "
             "(TM-REDTEAM-005, TM-REDTEAM-006) without a new test behind it.",
@@ -401,6 +430,23 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "the fix (the ticket, a retest) makes, not an edit.",
             hint="Have a reviewer check the fix (the ticket, a retest) before merging, or "
             "keep the remediation open.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            UNNAMED_CHECK_ID,
+            "A red-team finding keeps naming the threats it found affected",
+            "high",
+            (),
+            "pull request",
+            description="A red-team finding (by exercise and finding id) at the base and the "
+            "head whose threats no longer include a threat it named at the base: under the "
+            "threat's new id after a rename (as PR-SCORE-001 reads one), or at all when the "
+            "threat was removed. The message names the finding and the threat.",
+            rationale="Which threats a red team found exploitable is its result: dropping a "
+            "threat from the list unlinks the confirmation (TM-REDTEAM-006 and -008 no "
+            "longer see it) without a new test.",
+            hint="Keep the threat in the finding's threats (under its new id after a "
+            "rename); record a retest as a new exercise, and a fix in the remediation.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -953,24 +999,85 @@ def _signature(threat: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     return str(threat.get("surface") or ""), tuple(techniques)
 
 
+def _title(threat: Mapping[str, Any]) -> str:
+    """The threat's title in substance (`_substance`); "" when it has none."""
+    title = threat.get("title")
+    return _substance(title) if isinstance(title, str) else ""
+
+
+def _same_threat(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether `new` is `old` under another id, by one of the `_MATCHES` (tried in
+    turn): the same surface and techniques; the same surface and techniques covering
+    every ATLAS family `old` named (a technique widened to its parent, a sub-technique
+    swapped, one added); the same title in substance."""
+    if kind == "techniques":
+        return _signature(old) == _signature(new) and _signature(old) != ("", ())
+    if kind == "families":
+        families = _families(old)
+        return (
+            bool(families)
+            and bool(old.get("surface"))
+            and old.get("surface") == new.get("surface")
+            and families <= _families(new)
+        )
+    return bool(_title(old)) and _title(old) == _title(new)
+
+
+_MATCHES = ("techniques", "families", "title")
+"""How a removed threat is paired with an added one (`_same_threat`), strictest first."""
+
+
 def _renamed_threats(
     before: Mapping[str, tuple[int, Mapping[str, Any]]],
     after: Mapping[str, tuple[int, Mapping[str, Any]]],
 ) -> dict[str, str]:
     """New id -> old id of each threat the pull request renamed: a threat it removed and
-    one it added about the same surface and ATLAS techniques (`_signature`), paired in
-    file order, so a new id does not reset the comparison of scores."""
-    removed: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    for tid, (_, threat) in sorted(before.items(), key=lambda kv: kv[1][0]):
-        if tid not in after:
-            removed.setdefault(_signature(threat), []).append(tid)
-    removed.pop(("", ()), None)  # a threat that names neither says too little to pair
-    out = {}
-    for tid, (_, threat) in sorted(after.items(), key=lambda kv: kv[1][0]):
-        olds = removed.get(_signature(threat))
-        if tid not in before and olds:
-            out[tid] = olds.pop(0)
+    one it added that is the same threat (`_same_threat`: the same surface and
+    techniques, then the same surface and ATLAS families, then the same title), paired
+    in file order, the strictest match first. A new id resets no comparison: the
+    pull request's checks on a threat (its score, validation, controls, acceptance,
+    transfer, the red-team findings naming it) follow it through the rename."""
+    removed = [
+        (tid, threat)
+        for tid, (_, threat) in sorted(before.items(), key=lambda kv: kv[1][0])
+        if tid not in after
+    ]
+    added = [
+        (tid, threat)
+        for tid, (_, threat) in sorted(after.items(), key=lambda kv: kv[1][0])
+        if tid not in before
+    ]
+    out: dict[str, str] = {}
+    for kind in _MATCHES:
+        for tid, threat in added:
+            if tid in out:
+                continue
+            taken = set(out.values())
+            for old_id, old_threat in removed:
+                if old_id not in taken and _same_threat(kind, old_threat, threat):
+                    out[tid] = old_id
+                    break
     return out
+
+
+def _threat_pairs(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[tuple[str, str, int, Mapping[str, Any], Mapping[str, Any]]]:
+    """(base id, head id, head index, base threat, head threat) of each threat at the
+    base and the head alike: by id, or renamed (`_renamed_threats`); in head order."""
+    before, after = _threats_by_id(old), _threats_by_id(new)
+    renamed = _renamed_threats(before, after)
+    out = []
+    for tid, (i, threat) in sorted(after.items(), key=lambda kv: kv[1][0]):
+        was_id = renamed.get(tid, tid)
+        if was_id in before:
+            out.append((was_id, tid, i, before[was_id][1], threat))
+    return out
+
+
+def _shown(was_id: str, tid: str) -> str:
+    """A threat as a message names it: `T-012 (renamed from T-001)` after a rename."""
+    return tid if was_id == tid else f"{tid} (renamed from {was_id})"
 
 
 def _validation_of(threat: Mapping[str, Any]) -> tuple[str, set[str]]:
@@ -1099,22 +1206,32 @@ def _removed_threats(
     old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
 ) -> list[Finding]:
     """PR-SCOPE-005: each threat of the base the head lacks, unless every ATLAS technique
-    family it names is named by a threat the pull request added or whose assumptions it
-    changed (the reason PR-SCORE-001 accepts: the threat was merged or replaced, and the
-    assumptions of its successor say why). A threat given a new id on the same surface and
-    ATLAS techniques is that threat renamed, as PR-SCORE-001 reads it (`_renamed_threats`),
-    not removed."""
+    family it names is named by a successor whose assumptions say why: a threat the pull
+    request added whose assumptions differ in substance from the removed one's (a copy of
+    its assumptions says nothing), or a kept threat whose assumptions it changed (the
+    reason PR-SCORE-001 accepts: the threat was merged or replaced). A threat given a new
+    id that is the same threat (`_renamed_threats`) is that threat renamed, as PR-SCORE-001
+    reads it, not removed."""
     before, after = _threats_by_id(old), _threats_by_id(new)
     renamed = _renamed_threats(before, after)
-    explaining: set[str] = set()
+    reworded: set[str] = set()  # families of kept threats whose assumptions changed
+    added: list[tuple[set[str], list[str]]] = []  # (families, assumptions) of new threats
     for tid, (_, threat) in after.items():
         prior = before.get(renamed.get(tid, tid))
-        if prior is None or _assumptions_of(threat) != _assumptions_of(prior[1]):
-            explaining |= _families(threat)
+        if prior is None:
+            added.append((_families(threat), _assumptions_of(threat)))
+        elif _assumptions_of(threat) != _assumptions_of(prior[1]):
+            reworded |= _families(threat)
     findings = []
     for tid, (_, threat) in before.items():
-        families = _families(threat)
-        if tid in after or tid in renamed.values() or (families and families <= explaining):
+        if tid in after or tid in renamed.values():
+            continue
+        families, assumptions = _families(threat), _assumptions_of(threat)
+        explaining = set(reworded)
+        for named, said in added:
+            if said and said != assumptions:
+                explaining |= named
+        if families and families <= explaining:
             continue
         uncovered = sorted(families - explaining)
         why = (
@@ -1200,6 +1317,83 @@ def _weakened_controls(
     return findings
 
 
+# --- links: which controls treat a threat, which red-team findings name it ------------------
+
+
+def _mitigations(threat: Mapping[str, Any]) -> list[str]:
+    found = threat.get("mitigations")
+    return [str(c) for c in found] if isinstance(found, list) else []
+
+
+def _unlinked_controls(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-CONTROL-002: each threat at the base and the head alike (by id, or renamed:
+    `_threat_pairs`) that no longer names a control it named at the base, while the head
+    still has that control (a control removed is PR-CONTROL-001): the control was unlinked
+    or swapped for another. Names the threat, the controls and `mitigations` old -> new."""
+    controls = _listed(new, "controls")
+    findings = []
+    for was_id, tid, i, threat, now_threat in _threat_pairs(old, new):
+        was, now = _mitigations(threat), _mitigations(now_threat)
+        lost = [c for c in dict.fromkeys(was) if c not in now and c in controls]
+        if not lost:
+            continue
+        shown = ", ".join(f"{c} ({controls[c][1].get('status')})" for c in lost)
+        findings.append(
+            _weakening(
+                UNLINKED_CHECK_ID,
+                f"threat {_shown(was_id, tid)} (risk {threat_risk(now_threat)}) no longer "
+                f"names control{'' if len(lost) == 1 else 's'} {shown}, which the model "
+                f"keeps: mitigations {_show_list(was)} -> {_show_list(now)}; its treatment "
+                "rests on other controls now",
+                ["threats", i, "mitigations"],
+                locate,
+            )
+        )
+    return findings
+
+
+def _unnamed_by_red_team(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-REDTEAM-005: each red-team finding (by exercise and finding id) at the base and
+    the head alike that no longer names a threat it named at the base: under the threat's
+    head id after a rename (`_renamed_threats`), or at all once the threat is removed. The
+    threats a red team found affected are its result, like the severity (PR-REDTEAM-003)."""
+    renamed = _renamed_threats(_threats_by_id(old), _threats_by_id(new))
+    now_id = {was: tid for tid, was in renamed.items()}
+    head_threats = _threats_by_id(new)
+    after = _red_team_findings(new)
+    findings = []
+    for key, (_, finding) in _red_team_findings(old).items():
+        if key not in after:
+            continue  # PR-REDTEAM-001
+        (e, f), now_finding = after[key]
+        named = {str(t) for t in now_finding.get("threats") or []}
+        for was in dict.fromkeys(str(t) for t in finding.get("threats") or []):
+            tid = now_id.get(was, was)
+            if tid in named:
+                continue
+            if tid != was:
+                which = f"{was} (now {tid})"
+            elif tid in head_threats:
+                which = was
+            else:
+                which = f"{was} (removed by the pull request)"
+            findings.append(
+                _weakening(
+                    UNNAMED_CHECK_ID,
+                    f"red-team finding {'/'.join(key)} no longer names threat {which}: "
+                    "the threats a red team found affected are its result, rewritten "
+                    "here, not retested",
+                    ["red_team", e, "findings", f, "threats"],
+                    locate,
+                )
+            )
+    return findings
+
+
 def _removed_red_team(
     old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
 ) -> list[Finding]:
@@ -1270,14 +1464,13 @@ def _rewritten_red_team(
     old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
 ) -> list[Finding]:
     """PR-REDTEAM-002/003/004: what the red team recorded, rewritten by the pull request:
-    a threat's validation moved away from `confirmed`, a finding's severity lowered, a
-    finding's remediation closed. Each names old -> new."""
+    a threat's validation moved away from `confirmed` (by id, or through a rename:
+    `_threat_pairs`), a finding's severity lowered, a finding's remediation closed. Each
+    names old -> new."""
     findings = []
-    after_threats = _listed(new, "threats")
-    for tid, (_, threat) in _listed(old, "threats").items():
-        if tid not in after_threats or _validation_status(threat) != "confirmed":
+    for was_id, tid, i, threat, now_threat in _threat_pairs(old, new):
+        if _validation_status(threat) != "confirmed":
             continue
-        i, now_threat = after_threats[tid]
         now = _validation_status(now_threat)
         if now == "confirmed":
             continue
@@ -1286,7 +1479,8 @@ def _rewritten_red_team(
         findings.append(
             _weakening(
                 VALIDATION_CHECK_ID,
-                f"threat {tid}: validation.status moved from confirmed{names} to {now}: "
+                f"threat {_shown(was_id, tid)}: validation.status moved from confirmed"
+                f"{names} to {now}: "
                 "a red-team result is rewritten, not retested",
                 ["threats", i, "validation"],
                 locate,
@@ -1367,12 +1561,14 @@ def _added_acceptances(
     """PR-RISK-002: each threat acceptance the base did not have, or whose `expires` the
     pull request moved later (dates compared as `YYYY-MM-DD` text)."""
     before = _listed(old, "threats")
+    renamed = _renamed_threats(before, _listed(new, "threats"))
     findings = []
     for tid, (i, threat) in _listed(new, "threats").items():
         acceptance = threat.get("acceptance")
         if not isinstance(acceptance, Mapping):
             continue
-        prior = before[tid][1].get("acceptance") if tid in before else None
+        was_id = renamed.get(tid, tid)
+        prior = before[was_id][1].get("acceptance") if was_id in before else None
         expires, who = acceptance.get("expires"), acceptance.get("approved_by")
         if isinstance(prior, Mapping):
             was = prior.get("expires")
@@ -1397,11 +1593,13 @@ def _transfers(old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate) -
     threat included), and each transferred threat whose `transferred_to` changed in
     substance (`in_substance`)."""
     before = _listed(old, "threats")
+    renamed = _renamed_threats(before, _listed(new, "threats"))
     findings = []
     for tid, (i, threat) in _listed(new, "threats").items():
         if threat.get("status") != "transferred":
             continue
-        prior = before[tid][1] if tid in before else None
+        was_id = renamed.get(tid, tid)
+        prior = before[was_id][1] if was_id in before else None
         to = threat.get("transferred_to")
         carrier = str(to) if to is not None else "no one named (no transferred_to)"
         if prior is not None and prior.get("status") == "transferred":
@@ -1707,6 +1905,8 @@ def model_delta(
         relabelled = []
     findings.extend(surfaces)
     findings.extend(_weakened_controls(old, new, locate))
+    findings.extend(_unlinked_controls(old, new, locate))
+    findings.extend(_unnamed_by_red_team(old, new, locate))
     findings.extend(_removed_red_team(old, new, locate))
     findings.extend(_rewritten_red_team(old, new, locate))
     findings.extend(_raised_tolerance(old, new, risk, locate))
