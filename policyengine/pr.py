@@ -49,7 +49,14 @@ from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
 from .evaluate import evidence_paths, threat_risk
 from .gitfacts import RefReader, TreeChange, diff_models, reading_ahead
-from .loader import Candidate, Document, load_candidate, load_document, parsed_once
+from .loader import (
+    Candidate,
+    Document,
+    find_models,
+    load_candidate,
+    load_document,
+    parsed_once,
+)
 from .modeldiff import last_reviewed_of, review_day
 from .pipeline import (
     Catalogs,
@@ -162,6 +169,12 @@ CATALOG_CHECK_ID = "PR-POLICY-003"
 
 REGISTER_CHECK_ID = "PR-POLICY-004"
 """The pull request changes the organisation register (its decisions, documents or acceptors)."""
+
+DOCUMENT_CHECK_ID = "PR-POLICY-005"
+"""A register document the pull request changes while the register keeps its old approval."""
+
+EVIDENCE_CHECK_ID = "PR-EVID-001"
+"""A file a model cited as evidence at the base that the pull request changes or deletes."""
 
 CODE_CHECK_ID = "PR-CODE-001"
 """The pull request adds code that uses an AI asset the threat model does not declare."""
@@ -557,6 +570,43 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "pull request, so a change to them takes effect only once merged.",
             hint="Change the policies in a pull request of their own, approved by the "
             "policy owners.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            DOCUMENT_CHECK_ID,
+            "A register document is changed with a new approval",
+            "high",
+            (),
+            "pull request",
+            description="A document of the organisation register (its path, at the merge "
+            "base) that the pull request changes, deletes or moves while the register keeps "
+            "the document's version and approved date: the message names the file, the "
+            "document and the controls whose decisions cite it.",
+            rationale="The register records who approved which version of a policy; the "
+            "controls that cite it read as attested by that approval. Rewriting the file "
+            "under the same version replaces an approved policy with an unapproved one, "
+            "and every model's statement of applicability keeps citing the approval.",
+            hint="Give the document a new version and approved date (and approver) in the "
+            "register in the same pull request, approved by the policy owners, or restore "
+            "the file.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            EVIDENCE_CHECK_ID,
+            "Evidence a model relied on is not rewritten by the pull request",
+            "high",
+            (),
+            "pull request",
+            description="A file that a model cited at the base and still cites (a control's "
+            "evidence, an asset's SBOM, a red-team exercise's report, an attestation's "
+            "evidence) that the pull request changes, deletes or moves; the message names "
+            "the file and what cites it (controls, exercises, attested controls).",
+            rationale="Evidence is what a verified control, an exercise or an attestation "
+            "rests on; rewriting it in the pull request it judges changes the basis of "
+            "those claims without a change a reviewer would see in the model.",
+            hint="Keep the evidence as it was and add new evidence beside it (a new file "
+            "cited by the model), or have a reviewer compare the new content with what it "
+            "attests.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -1394,6 +1444,64 @@ def _unnamed_by_red_team(
     return findings
 
 
+def _citations(model: Mapping[str, Any]) -> dict[str, list[tuple[str, list[str | int]]]]:
+    """Evidence path -> (what cites it, where) for every file the model names as evidence
+    (`evaluate.evidence_paths`): a control, an asset's SBOM, an exercise's report, an
+    attestation (named by the framework control it attests)."""
+    out: dict[str, list[tuple[str, list[str | int]]]] = {}
+
+    def add(path: object, what: str, where: list[str | int]) -> None:
+        if isinstance(path, str) and path:
+            out.setdefault(path, []).append((what, where))
+
+    for cid, (i, control) in _listed(model, "controls").items():
+        for path in control.get("evidence") or []:
+            add(path, f"control {cid} ({control.get('status')})", ["controls", i, "evidence"])
+    for aid, (i, asset) in _listed(model, "assets").items():
+        add(asset.get("sbom"), f"the SBOM of asset {aid}", ["assets", i, "sbom"])
+    for eid, (i, exercise) in _listed(model, "red_team").items():
+        add(exercise.get("report"), f"red-team exercise {eid}", ["red_team", i, "report"])
+    compliance = model.get("compliance")
+    attestations = compliance.get("attestations") if isinstance(compliance, Mapping) else None
+    for i, entry in enumerate(attestations if isinstance(attestations, list) else []):
+        if isinstance(entry, Mapping):
+            where: list[str | int] = ["compliance", "attestations", i]
+            add(entry.get("evidence"), f"the attestation of {entry.get('control')}", where)
+    return out
+
+
+def _changed_evidence(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    touched: Mapping[str, TreeChange],
+    locate: Locate,
+) -> list[Finding]:
+    """PR-EVID-001: each file the model cited at the base and still cites that the pull
+    request changed, deleted or moved (`touched`: by the path at the merge base), naming
+    what cites it at the head. A file the model newly cites is new evidence, not changed."""
+    if not touched:
+        return []
+    before, after = _citations(old), _citations(new)
+    findings = []
+    for path in sorted(before.keys() & after.keys()):
+        change = touched.get(path)
+        if change is None or change.status == "A":
+            continue
+        how = {"D": "deletes", "R": f"moves (to {change.new})"}.get(change.status, "changes")
+        citing = after[path]
+        findings.append(
+            _weakening(
+                EVIDENCE_CHECK_ID,
+                f"the pull request {how} {path}, the evidence of "
+                f"{', '.join(what for what, _ in citing)}: what they rest on is rewritten "
+                "in the pull request they are judged by",
+                citing[0][1],
+                locate,
+            )
+        )
+    return findings
+
+
 def _removed_red_team(
     old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
 ) -> list[Finding]:
@@ -1810,6 +1918,7 @@ def model_delta(
     locate: Locate = _nowhere,
     risk: RiskCriteria | None = None,
     owners: Mapping[str, Sequence[str]] | None = None,
+    touched: Mapping[str, TreeChange] | None = None,
 ) -> ModelDelta:
     """The delta of one model; `base`/`head` are (report, loaded model) or None if absent.
 
@@ -1820,6 +1929,8 @@ def model_delta(
     (the base moved on), which is reported without a finding. `risk` is the judging
     config's risk criteria (the defaults when None), for a raised risk tolerance;
     `owners` its `owners` (who `remind` reaches), for a model handed to another owner.
+    `touched` is each file the pull request changed, by its path at the merge base, for
+    the evidence it rewrote.
     """
     risk = risk if risk is not None else RiskCriteria()
     if base is None and head is not None:
@@ -1907,6 +2018,7 @@ def model_delta(
     findings.extend(_weakened_controls(old, new, locate))
     findings.extend(_unlinked_controls(old, new, locate))
     findings.extend(_unnamed_by_red_team(old, new, locate))
+    findings.extend(_changed_evidence(old, new, touched or {}, locate))
     findings.extend(_removed_red_team(old, new, locate))
     findings.extend(_rewritten_red_team(old, new, locate))
     findings.extend(_raised_tolerance(old, new, risk, locate))
@@ -2022,6 +2134,59 @@ def _register_finding(
         f"the pull request changes the organisation register ({shown}); every model "
         "inherits its decisions: a change to them needs the approval of the policy owners",
     )
+
+
+def _changed_documents(
+    reader: RefReader,
+    ref: str,
+    head_root: Path,
+    registers: Iterable[str],
+    changes: Sequence[TreeChange],
+) -> list[RepoFinding]:
+    """PR-POLICY-005: each document of a register (as at `ref`, the merge base) whose file
+    the pull request changed, deleted or moved (`changes`) while the head's register keeps
+    the document's `version` and `approved` date. Git holds each version of the file, so
+    the gate compares them and the register needs no digest of its own: a new version is
+    recorded by a new `version` and `approved` (itself PR-POLICY-004). A register that is
+    gone or does not load at either side is PR-POLICY-004's alone."""
+    moved = {c.old: c for c in changes if c.old is not None and c.status != "A"}
+    out = []
+    for path in sorted(set(registers)):
+        old_text = reader.file_at(ref, path)
+        file = head_root / path
+        if old_text is None or not file.is_file() or not moved:
+            continue
+        old = parse_register(old_text, path)
+        new = parse_register(file.read_text(encoding="utf-8", errors="replace"), path)
+        if old is None or new is None:
+            continue
+        for document in old.documents:
+            change = moved.get(document.path) if document.path else None
+            now = new.document(document.id)
+            if change is None or (
+                now is not None
+                and (now.version, now.approved) != (document.version, document.approved)
+            ):
+                continue
+            how = {"D": "deletes", "R": "moves"}.get(change.status, "changes")
+            to = f" to {change.new}" if change.status == "R" else ""
+            cited = sorted(
+                {d.control for d in new.decisions if document.id in d.documents},
+                key=control_order,
+            )
+            rests = f"; {', '.join(cited)} rest on it" if cited else ""
+            out.append(
+                _repo_finding(
+                    DOCUMENT_CHECK_ID,
+                    document.path,
+                    Severity.HIGH,
+                    f"the pull request {how} {document.path}{to}, the register's document "
+                    f"{document.id} (version {document.version}, approved {document.approved}"
+                    f" by {document.approver}), and the register still records that "
+                    f"approval{rests}: a new text needs a new version and approval",
+                )
+            )
+    return out
 
 
 def _register_differences(
@@ -2188,6 +2353,7 @@ def _judge(
             finding = _register_finding(reader, since or base, head_root, register)
             if finding is not None:
                 findings.append(finding)
+    findings.extend(_changed_documents(reader, since or base, head_root, registers, changes))
     inside = [
         rel
         for p in (*config.policies, *options.extra_policy_dirs)
@@ -2368,6 +2534,38 @@ def _selected(root: Path, names: Iterable[str], wanted: list[str], config: Confi
     )
 
 
+def _citing(
+    root: Path, wanted: list[str], config: Config, changes: Sequence[TreeChange]
+) -> list[str]:
+    """The models under `root` a normal run would check (`wanted`, else the config's
+    `models` globs) that cite as evidence (`evaluate.evidence_paths`: a control's
+    evidence, an SBOM, a red-team report, an attestation) a file the pull request
+    changed, deleted or moved away (`changes`). Only a model whose text names such a file
+    is parsed."""
+    gone = {c.old for c in changes if c.old is not None and c.status != "A"}
+    if not gone:
+        return []
+    listing = find_models(
+        [root / w for w in wanted],
+        root,
+        () if wanted else config.models,
+        not_models=(root / config.register,),
+    )
+    out = []
+    for candidate in listing.candidates:
+        try:
+            text = candidate.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if not any(g in text for g in gone):
+            continue
+        doc = load_candidate(candidate)
+        if isinstance(doc, Document) and isinstance(doc.data, dict):
+            if gone & set(evidence_paths(doc.data)):
+                out.append(candidate.shown)
+    return sorted(out)
+
+
 def _needed_files(reader: RefReader, ref: str, models: Sequence[str]) -> list[str]:
     """The model files and the evidence files they name at `ref`: all a base side reads."""
     needed = set(models)
@@ -2482,10 +2680,14 @@ def run_pull_request(
             head_paths = _selected(
                 head_root, (c.new for c in changes if c.new), wanted, judge.config
             )
+            # A model whose evidence the pull request changed or deleted is changed too.
+            citing = _citing(head_root, wanted, judge.config, changes)
+            head_paths = sorted({*head_paths, *citing})
             if head is None:  # the change rule reads their history: git starts on it now
                 later.enter_context(reading_ahead(root, head_paths))
             olds = {c.old for c in changes if c.old and c.status != "A"}
             olds |= {renamed[h] for h in head_paths if h in renamed}
+            olds |= {c for c in citing if c not in renamed}
             needed = _needed_files(reader, since, sorted(o for o in olds if o.endswith(_YAML)))
             needed += reader.tree_files(since, list(code))
             needed += register
@@ -2557,6 +2759,7 @@ def run_pull_request(
                 locate=doc.locate if doc is not None else _nowhere,
                 risk=options.config.risk,
                 owners=options.config.owners,
+                touched=by_old,
             )
         )
     for path in sorted(base_reports.keys() - paired):

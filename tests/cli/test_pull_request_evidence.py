@@ -1,0 +1,203 @@
+"""`check --base` on a pull request that rewrites what claims rest on, not the claims: a
+register document changed under its approved version (PR-POLICY-005), a model's evidence,
+red-team report or attestation file changed or deleted (PR-EVID-001), and `--changed-only`
+selecting every model that cites such a file.
+
+A real history: the examples committed on `main`, then a pull request branch `pr`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+from conftest import edit_once as _edit
+
+from policyengine.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = ["--as-of", "2026-11-27"]
+SUPPORT = "models/support-assistant.yaml"
+REGISTER = "governance/register.yaml"
+POLICY = "docs/governance/ai-policy.md"
+WHO = git.Actor("Reviewer", "reviewer@example.com")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The examples committed on `main`, checked out on a new branch `pr`."""
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "examples", root)
+    r = git.Repo.init(root, initial_branch="main")
+    r.git.add("--all")
+    r.index.commit("examples", author=WHO, committer=WHO)
+    r.git.checkout("-q", "-b", "pr")
+    r.close()
+    monkeypatch.chdir(root)
+    return root
+
+
+def _commit(root: Path, message: str) -> None:
+    r = git.Repo(root)
+    r.git.add("--all")
+    r.index.commit(message, author=WHO, committer=WHO)
+    r.close()
+
+
+def _check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    code = main(["check", "--base", "main", "--head", "pr", *argv, *AS_OF, "-f", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _repo_findings(doc: dict[str, Any], check: str) -> list[tuple[str, str, str]]:
+    """(file, severity, message) of the pull request's repository findings of `check`."""
+    return sorted(
+        (f["file"], f["severity"], f["message"])
+        for f in doc["pull_request"]["findings"]
+        if f["check"] == check
+    )
+
+
+def _model_findings(doc: dict[str, Any], check: str) -> list[tuple[str, str, str]]:
+    """(model path, severity, message) of the models' pull-request findings of `check`."""
+    return sorted(
+        (m["path"], f["severity"], f["message"])
+        for m in doc["pull_request"]["models"]
+        for f in m["findings"]
+        if f["check"] == check
+    )
+
+
+_WITHDRAWN = (
+    "# AI policy\n\nThis policy was withdrawn by the board. Teams may use any AI system as "
+    "they see fit.\nNo approval is needed for new AI systems or for new suppliers of models.\n"
+)
+
+
+# --- a register document rewritten under its approved version ------------------------------
+
+
+def test_a_register_document_rewritten_under_its_approval_fails(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """The tester's X3 repro: only docs/governance/ai-policy.md changes; the register still
+    says version 2, approved 2026-01-19, and every control citing it reads attested."""
+    (repo / POLICY).write_text(_WITHDRAWN, encoding="utf-8")
+    _commit(repo, "Update the AI policy")
+    for argv in ((), ("--changed-only",)):
+        code, doc = _check(capsys, *argv)
+        assert code == 1, argv
+        assert _repo_findings(doc, "PR-POLICY-005") == [
+            (
+                POLICY,
+                "high",
+                f"the pull request changes {POLICY}, the register's document DOC-AI-POLICY "
+                "(version 2, approved 2026-01-19 by AI governance board), and the register "
+                "still records that approval; iso42001/A.2.2, iso42001/A.2.3, iso42001/A.2.4, "
+                "iso42001/A.9.2, iso42001/A.9.4, iso42001/A.10.3 rest on it: a new text needs "
+                "a new version and approval",
+            )
+        ]
+
+
+def test_a_register_document_deleted_or_given_a_new_version(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """Deleting the file is the same finding; a new version and approval date in the
+    register is the register's change instead (PR-POLICY-004, for the policy owners)."""
+    (repo / POLICY).unlink()
+    _commit(repo, "Drop the AI policy")
+    code, doc = _check(capsys)
+    assert [m[:2] for m in _repo_findings(doc, "PR-POLICY-005")] == [(POLICY, "high")]
+    assert "the pull request deletes docs/governance/ai-policy.md" in str(doc)
+    (repo / POLICY).write_text(_WITHDRAWN, encoding="utf-8")
+    _edit(
+        repo / REGISTER,
+        'version: "2", owner: head of risk, approver: AI governance board, approved: 2026-01-19',
+        'version: "3", owner: head of risk, approver: AI governance board, approved: 2026-11-26',
+    )
+    _commit(repo, "AI policy version 3")
+    code, doc = _check(capsys)
+    assert _repo_findings(doc, "PR-POLICY-005") == []
+    assert [f[:2] for f in _repo_findings(doc, "PR-POLICY-004")] == [(REGISTER, "high")]
+
+
+# --- a model's evidence rewritten ----------------------------------------------------------------
+
+
+def test_evidence_deleted_is_found_with_changed_only_too(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """The tester's X6 repro: `git rm` of C-03's evidence and RT-2026-09's report. With
+    --changed-only no model was evaluated (exit 0); the model citing them is changed too."""
+    r = git.Repo(repo)
+    r.git.rm("-q", "docs/controls/order-tool-scoping.md", "evidence/red-team/RT-2026-09.md")
+    r.index.commit("Tidy evidence", author=WHO, committer=WHO)
+    r.close()
+    for argv in (("--changed-only",), ()):
+        code, doc = _check(capsys, *argv)
+        assert code == 1, argv
+        assert SUPPORT in [m["path"] for m in doc["models"]]
+        assert _model_findings(doc, "PR-EVID-001") == [
+            (
+                SUPPORT,
+                "high",
+                "the pull request deletes docs/controls/order-tool-scoping.md, the evidence of "
+                "control C-03 (verified): what they rest on is rewritten in the pull request "
+                "they are judged by",
+            ),
+            (
+                SUPPORT,
+                "high",
+                "the pull request deletes evidence/red-team/RT-2026-09.md, the evidence of "
+                "control C-03 (verified), control C-06 (verified), red-team exercise "
+                "RT-2026-09: what they rest on is rewritten in the pull request they are "
+                "judged by",
+            ),
+        ]
+        assert "TM-ISO-061" in {
+            f["check"] for m in doc["pull_request"]["models"] for f in m["findings"]
+        }
+
+
+def test_an_attestation_file_rewritten_is_found_and_selected(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """An impact assessment rewritten in place: the attestations citing it are named, and
+    --changed-only evaluates the model (its own file unchanged)."""
+    path = repo / "docs/governance/impact-assessment-support-assistant.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nNo impact found.\n", encoding="utf-8")
+    _commit(repo, "Amend the impact assessment")
+    code, doc = _check(capsys, "--changed-only")
+    assert code == 1
+    assert [m["path"] for m in doc["models"]] == [SUPPORT]
+    ((where, severity, message),) = _model_findings(doc, "PR-EVID-001")
+    assert (where, severity) == (SUPPORT, "high")
+    assert message.startswith(
+        "the pull request changes docs/governance/impact-assessment-support-assistant.md, "
+        "the evidence of the attestation of iso42001/6.1.4, the attestation of iso42001/8.4,"
+    )
+
+
+def test_new_evidence_beside_the_old_is_no_finding(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """Adding a file and citing it is new evidence, not a rewrite."""
+    (repo / "docs/controls/order-tool-scoping-2.md").write_text(
+        "# Order tool scoping, retest\n\nThe tool still refuses foreign order ids.\n",
+        encoding="utf-8",
+    )
+    _edit(
+        repo / SUPPORT,
+        "evidence: [docs/controls/order-tool-scoping.md, evidence/red-team/RT-2026-09.md]",
+        "evidence: [docs/controls/order-tool-scoping.md, evidence/red-team/RT-2026-09.md, "
+        "docs/controls/order-tool-scoping-2.md]",
+    )
+    _commit(repo, "Retest of the order tool")
+    code, doc = _check(capsys, "--changed-only")
+    assert _model_findings(doc, "PR-EVID-001") == []
+    assert _repo_findings(doc, "PR-POLICY-005") == []
