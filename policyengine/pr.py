@@ -1413,7 +1413,7 @@ def _unnamed_by_red_team(
     threats a red team found affected are its result, like the severity (PR-REDTEAM-003)."""
     renamed = _renamed_threats(_threats_by_id(old), _threats_by_id(new))
     now_id = {was: tid for tid, was in renamed.items()}
-    head_threats = _threats_by_id(new)
+    head_threats, base_threats = _threats_by_id(new), _threats_by_id(old)
     after = _red_team_findings(new)
     findings = []
     for key, (_, finding) in _red_team_findings(old).items():
@@ -1427,7 +1427,7 @@ def _unnamed_by_red_team(
                 continue
             if tid != was:
                 which = f"{was} (now {tid})"
-            elif tid in head_threats:
+            elif tid in head_threats or was not in base_threats:
                 which = was
             else:
                 which = f"{was} (removed by the pull request)"

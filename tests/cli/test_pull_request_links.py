@@ -296,3 +296,23 @@ def test_a_control_deleted_is_control_001_and_a_control_added_is_no_finding(
             "control C-02 (implemented) was removed; it mitigated T-001, T-002 at the base",
         )
     ]
+
+
+def test_a_red_team_finding_that_stops_naming_a_kept_threat(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """F-3 drops T-002, which the model keeps (still confirmed by F-3): the red team's
+    result is rewritten; naming one more threat is no finding."""
+    model = pr / SUPPORT
+    _edit(model, "threats: [T-001, T-002]", "threats: [T-001, T-008]")
+    _commit(pr, "F-3 is about T-001")
+    code, doc = _check(capsys)
+    assert code == 1
+    assert _found(doc, "PR-REDTEAM") == [
+        (
+            "PR-REDTEAM-005",
+            "high",
+            "red-team finding RT-2026-09/F-3 no longer names threat T-002: the threats a red "
+            "team found affected are its result, rewritten here, not retested",
+        )
+    ]
