@@ -1044,6 +1044,18 @@ def load_candidate(candidate: Candidate) -> Document | Diagnostic | None:
     miss = near_miss(doc)
     if not explicit or (miss is not None and miss.level is Level.ERROR):
         return miss
+    if isinstance(doc.data, dict) and doc.data.get("kind") == "OrganisationRegister":
+        return Diagnostic(
+            shown,
+            1,
+            1,
+            "not a threat model: this is an organisation register (kind: "
+            "OrganisationRegister); `validate` checks the register the config's `register:` "
+            "names, with or without it as PATH",
+            "",
+            Level.ERROR,
+            "yaml",
+        )
     return Diagnostic(
         shown,
         miss.line if miss else 1,

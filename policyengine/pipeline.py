@@ -282,6 +282,15 @@ def run_validate(
     `FILES_PER_WORKER` files a worker are read and checked in worker processes.
     """
     atlas, _, controls = _catalogs(config)  # here too for worker runs: errors named at once
+    if paths and all(is_register(config, p) for p in paths):
+        # The register named on its own: checked as the register, as with no PATH.
+        return RunResult(
+            models=(),
+            as_of=as_of,
+            diagnostics=_register_problems(config, controls),
+            provenance=provenance(config, as_of, atlas=atlas, controls=controls),
+        )
+    paths = [p for p in paths if not is_register(config, p)]
     listing = find_models(
         paths, config.root, () if paths else config.models, not_models=_not_models(config)
     )
@@ -306,6 +315,12 @@ def run_validate(
         provenance=provenance(config, as_of, atlas=atlas, controls=controls),
     )
     return _unique_ids(run, config.root)
+
+
+def is_register(config: Config, path: Path) -> bool:
+    """Whether `path` (as given on the command line) is the organisation register the
+    config names: `validate` checks it as the register, not as a threat model."""
+    return path.resolve() == (config.root / config.register).resolve()
 
 
 def _register_problems(config: Config, controls: ControlCatalog) -> tuple[Diagnostic, ...]:

@@ -240,6 +240,20 @@ def _message(error: ValidationError, parts: Sequence[Part], data: Any) -> str:
         return f"{where} is empty: a threat model with no {noun} assesses nothing"
     if validator == "oneOf" and parts and parts[-1] == "cadence":
         return f"{where}: must be monthly, quarterly, semiannual, annual or {{days: N}}"
+    if validator == "oneOf" and not isinstance(instance, (dict, list)):
+        named = [str(v) for s in value if isinstance(s, dict) for v in s.get("enum") or ()]
+        shapes = [
+            f"{{{key}: N}}"
+            for s in value
+            if isinstance(s, dict) and s.get("type") == "object"
+            for key in s.get("properties") or {}
+        ]
+        if named:
+            choices = [*named, *shapes]
+            shown = (
+                ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
+            )
+            return f"{where}: {instance!r} is not valid: must be {shown}"
     if validator == "oneOf" and isinstance(instance, dict):
         keys = [next(iter(s["required"])) for s in value if "required" in s]
         if keys:

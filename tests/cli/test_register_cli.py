@@ -298,3 +298,31 @@ def test_many_findings_of_one_check_print_as_one_line(
     lines = out.splitlines()
     at = next(i for i, line in enumerate(lines) if "TM-ATTEST-001" in line)
     assert lines[at + 1].startswith("    fix: Add an entry in compliance.attestations")
+
+
+def test_validate_named_register_is_checked_as_the_register(
+    capsys: pytest.CaptureFixture[str], examples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`validate governance/register.yaml` (the file `init-register` writes) said "not a
+    threat model"; it is validated as the register, and a wrong period lists the valid
+    ones. Another register file named as PATH says what it is."""
+    monkeypatch.chdir(examples)
+    code, out, err = _run(capsys, "validate", REGISTER, *AS_OF)
+    assert (code, err) == (0, "")
+    assert "not a threat model" not in out
+    path = examples / REGISTER
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("review_period: annual", "review_period: yearly", 1), "utf-8")
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "review_period: annual" in s)
+    code, out, _ = _run(capsys, "validate", REGISTER, *AS_OF)
+    assert code == 1
+    assert (
+        f"governance/register.yaml:{line}:" in out
+        and "documents/0/review_period: 'yearly' is not valid: must be monthly, quarterly, "
+        "semiannual, annual or {days: N}"
+        in out
+    )
+    shutil.copy(path, examples / "copy.yaml")
+    code, out, _ = _run(capsys, "validate", "copy.yaml", *AS_OF)
+    assert code == 1
+    assert "copy.yaml:1:1: error: not a threat model: this is an organisation register" in out
