@@ -55,6 +55,7 @@ from .loader import (
     load_document,
 )
 from .policyset import CheckMeta, PolicySet, load_policy_set
+from .references import PathChecks
 from .register import LoadedRegister, judge_register, load_register, register_checks
 from .results import (
     OVER_BUDGET,
@@ -490,6 +491,11 @@ class _Run:
     code: CodeScan | None = None
 
     @cached_property
+    def paths(self) -> PathChecks:
+        """The problems of the evidence paths models cite, each resolved once a run."""
+        return PathChecks(self.options.config.root)
+
+    @cached_property
     def check_controls(self) -> dict[str, tuple[str, ...]]:
         """Each check's controls (`CheckMeta.control_keys`), made once a run."""
         return {cid: meta.control_keys() for cid, meta in self.policy_set.checks.items()}
@@ -876,6 +882,7 @@ def _check_chunk(state: _CheckState, chunk: _Chunk) -> tuple[list[ModelReport | 
             control_ids=run.controls.judging(),
             atlas=run.atlas,
             as_of=run.options.as_of,
+            paths=run.paths,
         )
         if f.document is None or not f.valid:
             out.append(f.to_report())

@@ -82,17 +82,36 @@ def _ids(items: Sequence[tuple[int, dict[str, Any]]]) -> set[str]:
     return {item["id"] for _, item in items if isinstance(item.get("id"), str)}
 
 
+class PathChecks:
+    """`path_problem` of each path value under `root`, each value resolved once: a model
+    cites the same evidence file many times, and models cite the same files again and
+    again (resolving one touches the disk). One for a document, or one for a whole run
+    (the files do not change while it runs): `check_references(paths=...)`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        """The repository root the values are relative to."""
+        self._problems: dict[str, str | None] = {}
+        self._real_root: str | None = None
+
+    def problem(self, value: str) -> str | None:
+        """`path_problem(root, value)`."""
+        problems = self._problems
+        if value not in problems:
+            if self._real_root is None:
+                self._real_root = os.path.realpath(self.root)
+            problems[value] = path_problem(self.root, value, self._real_root)
+        return problems[value]
+
+
 class _Checker:
     """Collects the diagnostics of one document."""
 
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, paths: PathChecks) -> None:
         self.doc = doc
         self.out: list[Diagnostic] = []
-        self.path_problems: dict[str, str | None] = {}
-        """`path_problem` of each path value already checked in this document: a model
-        cites the same evidence file many times, and resolving it touches the disk."""
-        self.real_root: str | None = None
-        """The repository root resolved, once the first path is checked."""
+        self.paths = paths
+        """The path problems known (`PathChecks` of the repository root)."""
 
     def add(
         self, parts: Sequence[Part], message: str, code: str, level: Level = Level.ERROR
@@ -131,17 +150,17 @@ class _Checker:
 
 
 def _check_atlas(chk: _Checker, atlas: AtlasLookup, parts: Sequence[Part], tid: str) -> None:
-    owner = chk.where(parts)
     tech = atlas.lookup(tid)
     current = atlas.current_id(tid)
+    if current == tid and (tech is None or not tech.retired):
+        return  # the usual case: named only when there is something to say
+    owner = chk.where(parts)
     if tech is None and current is None:
         chk.add(
             parts,
             f"{owner} names ATLAS technique '{tid}', which is not in the ATLAS catalog",
             "atlas",
         )
-        return
-    if current == tid and (tech is None or not tech.retired):
         return
     if current is not None:
         chk.add(
@@ -241,11 +260,7 @@ def path_problem(root: Path, value: str, real_root: str | None = None) -> str | 
 
 
 def _check_path(chk: _Checker, root: Path, parts: Sequence[Part], value: str) -> None:
-    if value not in chk.path_problems:
-        if chk.real_root is None:
-            chk.real_root = os.path.realpath(root)
-        chk.path_problems[value] = path_problem(root, value, chk.real_root)
-    problem = chk.path_problems[value]
+    problem = chk.paths.problem(value)
     if problem is not None:
         owner = chk.where(parts)
         chk.add(parts, f"path '{value}' in {owner} {problem}", "path")
@@ -508,7 +523,12 @@ def _check_atlas_version(chk: _Checker, review: Any, atlas: AtlasLookup) -> None
 
 
 def check_references(
-    doc: Document, *, root: Path, control_ids: Collection[str], atlas: AtlasLookup
+    doc: Document,
+    *,
+    root: Path,
+    control_ids: Collection[str],
+    atlas: AtlasLookup,
+    paths: PathChecks | None = None,
 ) -> list[Diagnostic]:
     """Reference, uniqueness, ATLAS and path problems of `doc`, sorted by line and column.
 
@@ -517,12 +537,14 @@ def check_references(
     catalog `judged_by` (`ControlCatalog.judging`), `compliance` entries are also held to
     it: an organisation control in a model is an error (the register decides it), and so
     is an attestation of a control that checks judge. `atlas/...` control ids and every
-    ATLAS technique id are checked against `atlas`. Never raises for any data.
+    ATLAS technique id are checked against `atlas`. `paths` are the path problems a run
+    knows already (`PathChecks` of `root`; a new one for this document when None or of
+    another root). Never raises for any data.
     """
     data = doc.data
     if not isinstance(data, dict):
         return []
-    chk = _Checker(doc)
+    chk = _Checker(doc, paths if paths is not None and paths.root == root else PathChecks(root))
     sections = {name: list(_items(data, name)) for name in _SECTIONS}
     for name in _SECTIONS:
         chk.unique(sections[name], name, _NOUNS[name])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .loader import Document, discover, to_pointer
-from .references import AtlasLookup, check_references
+from .references import AtlasLookup, PathChecks, check_references
 from .results import Diagnostic, Level, ModelReport
 from .schema import validate_schema
 from .workers import DOCUMENTS_PER_WORKER, fork_map, worker_count
@@ -180,9 +180,11 @@ def validate_document(
     control_ids: Collection[str],
     atlas: AtlasLookup,
     as_of: date | None = None,
+    paths: PathChecks | None = None,
 ) -> tuple[Diagnostic, ...]:
     """Schema and reference diagnostics of one loaded document, sorted by line and column;
-    with `as_of`, also a `review.last_reviewed` after it (`_future_review`).
+    with `as_of`, also a `review.last_reviewed` after it (`_future_review`). `paths`: the
+    path problems the run knows already (`references.PathChecks`).
 
     Reference checks skip the parts of the model that have a schema error (a node, or
     anything under it), so one mistake is reported once. A model over one of the
@@ -193,7 +195,7 @@ def validate_document(
         return (too_many,)
     schema_errors = [*validate_schema(doc), *_unreadable_numbers(doc), *_future_review(doc, as_of)]
     broken = {d.pointer for d in schema_errors if d.pointer}
-    refs = check_references(doc, root=root, control_ids=control_ids, atlas=atlas)
+    refs = check_references(doc, root=root, control_ids=control_ids, atlas=atlas, paths=paths)
     kept = [d for d in refs if not _under(d.pointer, broken)]
     return tuple(sorted([*schema_errors, *kept], key=_order))
 
@@ -244,13 +246,14 @@ def validate_file(
     control_ids: Collection[str],
     atlas: AtlasLookup,
     as_of: date | None = None,
+    paths: PathChecks | None = None,
 ) -> FileResult:
-    """One loaded file (`loader.load_candidate`) validated (`validate_document`), or the
-    reason it did not load, as a `FileResult`."""
+    """One loaded file (`loader.load_candidate`) validated (`validate_document`, with the
+    run's `paths` when given), or the reason it did not load, as a `FileResult`."""
     if isinstance(loaded, Diagnostic):
         return FileResult(loaded.file, None, (loaded,))
     diagnostics = validate_document(
-        loaded, root=root, control_ids=control_ids, atlas=atlas, as_of=as_of
+        loaded, root=root, control_ids=control_ids, atlas=atlas, as_of=as_of, paths=paths
     )
     return FileResult(loaded.path, loaded, diagnostics)
 

@@ -8,7 +8,7 @@ import pytest
 
 from policyengine.atlas import AtlasCatalog, load_catalog
 from policyengine.loader import load_document, parse_document
-from policyengine.references import check_references, path_problem
+from policyengine.references import PathChecks, check_references, path_problem
 from policyengine.results import Level
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -135,6 +135,35 @@ def test_symlink_leaving_the_repository_is_an_error(tmp_path: Path, atlas: Atlas
         "m.yaml:10:33: error: path 'docs/out.md' in the attestation at compliance/attestations/0 "
         "points outside the repository through a symlink",
     ]
+
+
+def test_a_run_resolves_each_path_once_with_the_same_answers(
+    tmp_path: Path, atlas: AtlasCatalog
+) -> None:
+    """A run's `PathChecks` answers for every model as a model's own would: the symlink
+    out is an error in both models, the one in is not; a `PathChecks` of another root is
+    not used (its answers would be of the wrong files)."""
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    (tmp_path / "secret.md").write_text("x")
+    (repo / "docs" / "inside.md").write_text("x")
+    (repo / "docs" / "out.md").symlink_to(tmp_path / "secret.md")
+    (repo / "docs" / "in.md").symlink_to(repo / "docs" / "inside.md")
+    text = "controls:\n  - {id: C-1, title: t, evidence: [docs/out.md, docs/in.md]}\n"
+    doc = parse_document((MODEL + text).encode(), "m.yaml")
+    alone = check_references(doc, root=repo, control_ids=CONTROLS, atlas=atlas)
+    assert [d.message for d in alone] == [
+        "path 'docs/out.md' in control C-1 points outside the repository through a symlink"
+    ]
+    run = PathChecks(repo)
+    for _ in range(2):
+        assert (
+            check_references(doc, root=repo, control_ids=CONTROLS, atlas=atlas, paths=run) == alone
+        )
+    assert run.problem("docs/in.md") is None
+    other = PathChecks(tmp_path)
+    assert other.problem("repo/docs/out.md") is None  # inside tmp_path, it stays inside
+    assert check_references(doc, root=repo, control_ids=CONTROLS, atlas=atlas, paths=other) == alone
 
 
 @pytest.mark.parametrize(
