@@ -328,11 +328,18 @@ class _Builder:
             ev.DocumentStartEvent: self.on_document_start,
         }
         # Scalars are most events: they skip the table, and the common ones (no tag, no
-        # anchor, a plain scalar that is text, a key not given before) are placed right
-        # here, as `on_scalar` would place them; any other goes through `on_scalar`.
+        # anchor, a key not given before, a value) are placed right here, as `on_scalar`
+        # would place them; any other goes through `on_scalar`. So are the containers that
+        # open as values (no tag, no anchor, within the depth limit), as `push` would.
         scalar_t, on_scalar, stream_end_t = ev.ScalarEvent, self.on_scalar, ev.StreamEndEvent
+        mapping_t, sequence_t = ev.MappingStartEvent, ev.SequenceStartEvent
         handler_for = handlers.get
-        stack, positions, special = self.stack, self.positions, _MAYBE_SPECIAL
+        stack, positions, special, resolve = (
+            self.stack,
+            self.positions,
+            _MAYBE_SPECIAL,
+            resolve_plain,
+        )
         while True:
             event = get_event()
             etype = type(event)
@@ -349,17 +356,52 @@ class _Builder:
                                 positions[(*frame[1], text)] = (mark.line + 1, mark.column + 1)
                                 frame[2] = text
                                 continue
-                        elif not event.implicit[0] or (text and text[0] not in special):
+                        else:
+                            if event.implicit[0] and (not text or text[0] in special):
+                                try:
+                                    text = resolve(text)
+                                except ValueError:  # raises the located error
+                                    text = self.scalar_value(event, (*frame[1], key))
                             container[key] = text
                             frame[2] = None
                             continue
-                    elif not event.implicit[0] or (text and text[0] not in special):
+                    else:
                         mark = event.start_mark
-                        positions[(*frame[1], len(container))] = (mark.line + 1, mark.column + 1)
+                        parts = (*frame[1], len(container))
+                        positions[parts] = (mark.line + 1, mark.column + 1)
+                        if event.implicit[0] and (not text or text[0] in special):
+                            try:
+                                text = resolve(text)
+                            except ValueError:  # raises the located error
+                                text = self.scalar_value(event, parts)
                         container.append(text)
                         continue
                 on_scalar(event)
                 continue
+            if (
+                (etype is mapping_t or etype is sequence_t)
+                and stack
+                and event.tag is None
+                and event.anchor is None
+                and len(stack) < MAX_DEPTH
+            ):
+                frame = stack[-1]
+                container = frame[0]
+                opened: Any = {} if etype is mapping_t else []
+                if type(container) is dict:
+                    key = frame[2]
+                    if key is not None:  # else it opens as a key: `push` says what is wrong
+                        container[key] = opened
+                        frame[2] = None
+                        stack.append([opened, (*frame[1], key), None, None])
+                        continue
+                else:
+                    mark = event.start_mark
+                    parts = (*frame[1], len(container))
+                    positions[parts] = (mark.line + 1, mark.column + 1)
+                    container.append(opened)
+                    stack.append([opened, parts, None, None])
+                    continue
             if etype is stream_end_t:
                 return
             handler = handler_for(etype)
