@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -117,7 +118,14 @@ class AtlasCatalog:
         Raises CatalogError when `version` is not a version.
         """
         floor = parse_version(version)
-        return [t for t in self.active() if parse_version(t.first_release) > floor]
+        return [t for released, t in self._released if released > floor]
+
+    @cached_property
+    def _released(self) -> tuple[tuple[tuple[int, int, int], Technique], ...]:
+        """Each active technique with its first release parsed, sorted by id: made once
+        (the review rule asks `added_since` of every model). Raises CatalogError as
+        `parse_version`."""
+        return tuple((parse_version(t.first_release), t) for t in self.active())
 
     def children(self, tid: str) -> list[Technique]:
         """The active sub-techniques of `tid`, sorted by id."""

@@ -396,16 +396,24 @@ def evidence_naming(root: Path) -> Callable[[str, str], bool]:
     unreadable names nothing."""
     resolved_root = root.resolve()
     texts: dict[str, str] = {}
+    # The pattern of the model asked last: a model asks of each file it cites.
+    last: list[tuple[str, re.Pattern[str]]] = []
 
     def names(rel: str, model_id: str) -> bool:
         if not model_id:
             return False
         if rel not in texts:
             texts[rel] = _evidence_text(resolved_root, rel)
-        pattern = rf"(?<![A-Za-z0-9_.:-]){re.escape(model_id)}(?![A-Za-z0-9_-]|[.:][A-Za-z0-9])"
-        return re.search(pattern, texts[rel]) is not None
+        if not last or last[0][0] != model_id:
+            last[:] = [(model_id, re.compile(_naming_pattern(model_id)))]
+        return last[0][1].search(texts[rel]) is not None
 
     return names
+
+
+def _naming_pattern(model_id: str) -> str:
+    """`model_id` as a whole word: not inside a longer id."""
+    return rf"(?<![A-Za-z0-9_.:-]){re.escape(model_id)}(?![A-Za-z0-9_-]|[.:][A-Za-z0-9])"
 
 
 def _evidence_text(root: Path, rel: str) -> str:

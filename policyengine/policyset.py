@@ -82,6 +82,11 @@ class CheckMeta:
     def control_keys(self) -> tuple[str, ...]:
         """Every control as `framework/ID`, sorted by framework, then in the catalogs' order
         (`catalog.control_order`: `A.2.2` before `A.10.4`)."""
+        return self._control_keys
+
+    @functools.cached_property
+    def _control_keys(self) -> tuple[str, ...]:
+        # Made once: every finding of every model asks its check (`evaluate.collect_outcomes`).
         keys = {f"{fw}/{cid}" for fw, ids in self.controls.items() for cid in ids}
         return tuple(sorted(keys, key=control_order))
 
