@@ -244,6 +244,63 @@ def _naming(model: Mapping[str, Any]) -> dict[str, list[list[int]]]:
     return out
 
 
+TESTED = ("confirmed", "not_reproduced")
+"""The `validation.status` values that say the threat was tested (all but `untested`)."""
+
+
+def tested_basis(
+    threat: Mapping[str, Any],
+    model: Mapping[str, Any],
+    as_of: date,
+    *,
+    claimed: frozenset[str] = frozenset(),
+) -> list[str]:
+    """What a tested `validation.status` rests on: the `EXERCISE/FINDING` of each red-team
+    finding of the model that the threat cites in `validation.findings` or whose `threats`
+    name it, then (unless the status is `confirmed`: a confirmation is a finding) the id of
+    each exercise dated in the last `RECENT_DAYS` days (not in the future) whose scope has
+    the threat's surface, or one of its ATLAS techniques (a sub-technique or the parent).
+    Empty: nothing behind the status. `claimed` are the
+    exercise ids and `EXERCISE/FINDING` references that do not count (in a pull request:
+    the records it wrote itself)."""
+    validation = threat.get("validation")
+    cited = validation.get("findings") if isinstance(validation, Mapping) else None
+    refs = {str(r) for r in cited} if isinstance(cited, list) else set()
+    tid = str(threat.get("id"))
+    surface = threat.get("surface")
+    techniques = (
+        [str(t) for t in threat.get("atlas") or []] if isinstance(threat.get("atlas"), list) else []
+    )
+    found, exercises = [], []
+    for exercise in model.get("red_team") or []:
+        if not isinstance(exercise, Mapping) or str(exercise.get("id")) in claimed:
+            continue
+        eid = str(exercise.get("id"))
+        for finding in exercise.get("findings") or []:
+            if not isinstance(finding, Mapping):
+                continue
+            ref = f"{eid}/{finding.get('id')}"
+            names = finding.get("threats")
+            naming = isinstance(names, list) and tid in {str(t) for t in names}
+            if ref not in claimed and (ref in refs or naming):
+                found.append(ref)
+        dated = _date(exercise.get("date"))
+        scope = exercise.get("scope")
+        scope = scope if isinstance(scope, Mapping) else {}
+        surfaces = scope.get("surfaces")
+        atlas = scope.get("atlas")
+        if dated is None or not 0 <= (as_of - dated).days <= RECENT_DAYS:
+            continue
+        if (
+            surface is not None
+            and isinstance(surfaces, list)
+            and str(surface) in {str(s) for s in surfaces}
+        ) or (isinstance(atlas, list) and _in_scope(techniques, [str(a) for a in atlas])):
+            exercises.append(eid)
+    status = validation.get("status") if isinstance(validation, Mapping) else None
+    return list(dict.fromkeys(found)) + ([] if status == "confirmed" else exercises)
+
+
 def _validation_facts(
     threat: Mapping[str, Any],
     found: Mapping[str, tuple[int, int, Any]],
@@ -347,7 +404,8 @@ def build_facts(
         score = threat_risk(t)
         threats[str(t.get("id"))] = {"risk": score, **_acceptance_facts(t, as_of, criteria)}
         risks.append(score)
-        validation.append(_validation_facts(t, found, scope, naming.get(str(t.get("id")), [])))
+        linked = _validation_facts(t, found, scope, naming.get(str(t.get("id")), []))
+        validation.append({**linked, "basis": tested_basis(t, model, as_of)})
     compliance = model.get("compliance") or {}
     waivers = []
     for w in compliance.get("waivers") or []:

@@ -32,6 +32,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -47,7 +48,7 @@ from .config import (
 )
 from .engine import Engine
 from .errors import ConfigError, GitError, InvalidDocument, PolicyError
-from .evaluate import evidence_paths, threat_risk
+from .evaluate import RECENT_DAYS, TESTED, evidence_paths, tested_basis, threat_risk
 from .gitfacts import RefReader, TreeChange, diff_models, reading_ahead
 from .loader import (
     Candidate,
@@ -87,6 +88,7 @@ from .results import (
     Severity,
     budget_errors,
 )
+from .review import parse_day
 from .substance import in_substance, placeholder
 
 REVIEW_CHECK_ID = "PR-REVIEW-001"
@@ -142,6 +144,23 @@ REMEDIATION_CHECK_ID = "PR-REDTEAM-004"
 
 UNNAMED_CHECK_ID = "PR-REDTEAM-005"
 """A red-team finding that no longer names a threat it named at the base."""
+RED_TEAM_CLAIM_CHECK_ID = "PR-REDTEAM-006"
+"""A red-team exercise, or a finding of one, that the pull request added: its own claim."""
+
+RED_TEAM_DATE_CHECK_ID = "PR-REDTEAM-007"
+"""The pull request changes the date of a red-team exercise."""
+
+DUE_CHECK_ID = "PR-REDTEAM-008"
+"""The pull request pushes a red-team finding's remediation `due` later (or drops it)."""
+
+UNTESTED_CLAIM_CHECK_ID = "PR-REDTEAM-009"
+"""A threat moved to a tested `validation.status` with nothing behind it."""
+
+CLAIMED_REVIEW_CHECK_ID = "PR-REVIEW-003"
+"""A review the pull request claims (`last_reviewed` moved forward) for its own trigger change."""
+
+ATTESTATION_CHECK_ID = "PR-ATTEST-001"
+"""An attestation the pull request added, gave another `by`, or dated later."""
 
 TOLERANCE_CHECK_ID = "PR-RISK-001"
 """`system.risk_tolerance` raised: a higher treatment threshold."""
@@ -460,6 +479,114 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "longer see it) without a new test.",
             hint="Keep the threat in the finding's threats (under its new id after a "
             "rename); record a retest as a new exercise, and a fix in the remediation.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            RED_TEAM_CLAIM_CHECK_ID,
+            "Red-team records the pull request adds are checked by a reviewer",
+            "high",
+            (),
+            "pull request",
+            description="A red-team exercise (by id) the head has and the base lacks, or a "
+            "finding (by id) added to an exercise both have. A record the pull request adds "
+            "(or re-dates, PR-REDTEAM-007) excuses nothing in the same pull request: it is "
+            "no reason for a lower score (PR-SCORE-001) and no basis for a tested "
+            "validation.status (PR-REDTEAM-009).",
+            rationale="A red-team record is evidence only when the red team wrote it; "
+            "written in a pull request with the change it would justify, it is the pull "
+            "request's claim, like a waiver, until someone checks it against the report.",
+            hint="Have a reviewer check the exercise against its report (who ran it, its "
+            "scope and results), or land the red-team record in a pull request of its own "
+            "before the change that relies on it.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            RED_TEAM_DATE_CHECK_ID,
+            "A red-team exercise keeps its date",
+            "high",
+            (),
+            "pull request",
+            description="A red-team exercise (by id) whose date differs between base and "
+            "head; the message names old -> new and whether it moved forward or back.",
+            rationale="An exercise's date decides whether it is recent (TM-REDTEAM-002, "
+            "-003, -007) and what it can have tested; moving it forward makes an old "
+            "exercise count for another year without a new test.",
+            hint="Restore the exercise's date; record a new exercise (with its own id and "
+            "report) for a new test.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            DUE_CHECK_ID,
+            "A red-team finding's remediation deadline is not pushed out by the pull request",
+            "varies",
+            (),
+            "pull request",
+            description="A red-team finding whose remediation.due is later at the head than "
+            "at the base (or removed) while the remediation is still open. High when the "
+            "finding is high or critical, or the remediation was overdue at the base on "
+            "the as-of date; medium otherwise. The message names old -> new.",
+            rationale="The due date keeps a known weakness on a deadline (TM-ISO-050); "
+            "moving it later silences an overdue remediation without fixing anything, "
+            "as extending a waiver or an acceptance would (PR-SCOPE-003, PR-RISK-002).",
+            hint="Keep the due date and fix the finding, or have whoever owns the "
+            "remediation (the ticket) approve the new date in the pull request.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            UNTESTED_CLAIM_CHECK_ID,
+            "A threat moved to a tested validation status has a test behind it",
+            "high",
+            ("nist-ai-rmf/MEASURE 2.7", "iso42001/9.1"),
+            "pull request",
+            description="A threat whose validation.status was untested (or unset) at the "
+            "base and is confirmed or not_reproduced at the head, with no basis that the "
+            "base already had: no red-team finding cited in validation.findings or naming "
+            "it, and no exercise of the last 365 days with its surface or one of its "
+            "ATLAS techniques in scope (records the pull request added or re-dated do not "
+            "count). Such a status is no reason for a lower score (PR-SCORE-001).",
+            rationale="A tested status takes a threat out of the untested-risk checks "
+            "(TM-EVAL-001, TM-REDTEAM-007); with no exercise behind it, it is a claim "
+            "that a test was run.",
+            hint="Cite the red-team finding, or the exercise whose scope covered the "
+            "threat, that gave the result; otherwise keep validation.status untested.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            CLAIMED_REVIEW_CHECK_ID,
+            "A review claimed for the pull request's own trigger change is confirmed",
+            "high",
+            ("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+            "pull request",
+            description="A pull request that changes a review-trigger field and moves "
+            "review.last_reviewed forward in the same change: it clears PR-REVIEW-001 with "
+            "a review it dates itself. The message names the triggers, the new date and "
+            "reviewed_by, for the reviewer to confirm.",
+            rationale="Setting last_reviewed is how a reviewer says the model was looked "
+            "at; written by the author of the change it covers, it is the pull request's "
+            "claim, like a waiver, until a reviewer agrees.",
+            hint="Have someone named in review.reviewed_by (not the author) review the "
+            "model for the triggers listed and approve the pull request; a maintainer "
+            "then merges it past this finding.",
+            rule_out="Not by a waiver: the pull request's reviewers decide. The review "
+            "cannot land before the change it covers, so a maintainer merges the pull "
+            "request past this finding once the reviewer named agrees.",
+        ),
+        CheckInfo(
+            ATTESTATION_CHECK_ID,
+            "Attestations added or re-dated are approved",
+            "high",
+            (),
+            "pull request",
+            description="A compliance.attestations entry of a control the base did not "
+            "attest, one naming someone else in by (case and spacing aside), or one whose "
+            "date the pull request moved later; the message names old -> new and the "
+            "evidence file.",
+            rationale="An attestation names who vouches for a control and when; written "
+            "in a pull request it turns the control attested (and a stale attestation "
+            "current) on the pull request's word, like a waiver, until the person named "
+            "agrees.",
+            hint="Have the person or body named in by approve the pull request, with the "
+            "evidence they attested; otherwise keep the base's attestation.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -1015,7 +1142,6 @@ def _scope_findings(
 # --- scores lowered without a reason -----------------------------------------------------
 
 _SCORES = ("likelihood", "impact")
-_TESTED = ("confirmed", "not_reproduced")
 
 
 def _threats_by_id(model: Mapping[str, Any]) -> dict[str, tuple[int, Mapping[str, Any]]]:
@@ -1161,6 +1287,7 @@ def _has_reason(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
     naming: tuple[dict[str, set[str]], dict[str, set[str]]],
+    basis: Callable[[Mapping[str, Any]], bool] = lambda _: True,
 ) -> bool:
     """Whether the pull request gives a reason for a threat's lower score (`ids`: its id at
     the base and at the head): an assumption added, removed or reworded in substance
@@ -1173,11 +1300,16 @@ def _has_reason(
     about = naming[1].get(ids[1], set())  # only a finding that names the threat is about it
     if (new_refs - old_refs) & about or about - naming[0].get(ids[0], set()):
         return True
-    return now != was and now in _TESTED
+    return now != was and now in TESTED and basis(new)
 
 
 def _lowered_scores(
-    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    locate: Locate,
+    *,
+    as_of: date | None = None,
+    claimed: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """A PR-SCORE-001 finding for each threat, at the base and the head alike (by id, or
     renamed: `_renamed_threats`), whose likelihood or impact the pull request lowered
@@ -1185,7 +1317,15 @@ def _lowered_scores(
     a number at the base is none."""
     before, after = _threats_by_id(old), _threats_by_id(new)
     renamed = _renamed_threats(before, after)
-    naming = (_red_team_naming(old), _red_team_naming(new))
+    naming = (
+        _red_team_naming(old),
+        {tid: refs - claimed for tid, refs in _red_team_naming(new).items()},
+    )
+
+    def basis(threat: Mapping[str, Any]) -> bool:
+        """A tested status counts with a basis the pull request did not write itself."""
+        return as_of is not None and bool(tested_basis(threat, new, as_of, claimed=claimed))
+
     findings = []
     for tid, (i, threat) in after.items():
         was_id = renamed.get(tid, tid)
@@ -1199,7 +1339,7 @@ def _lowered_scores(
             and isinstance(threat.get(name), int)
             and threat[name] < base_threat[name]
         ]
-        if not lowered or _has_reason((was_id, tid), base_threat, threat, naming):
+        if not lowered or _has_reason((was_id, tid), base_threat, threat, naming, basis):
             continue
         line, column = locate(["threats", i, lowered[0][0]])
         scores = " and ".join(f"{name} lowered {was} -> {now}" for name, was, now in lowered)
@@ -1733,6 +1873,256 @@ def _transfers(old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate) -
     return findings
 
 
+# --- claims: records the pull request writes in its own hands -----------------------------
+
+
+def _claimed_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> frozenset[str]:
+    """The red-team records the pull request wrote itself: the id of each exercise it
+    added or re-dated with the `EXERCISE/FINDING` of each of its findings, and each finding
+    it added to an exercise both sides have. None of them is a reason or a basis for
+    anything else in the same pull request (PR-SCORE-001, PR-REDTEAM-009)."""
+    before = _listed(old, "red_team")
+    out: set[str] = set()
+    for eid, (_, exercise) in _listed(new, "red_team").items():
+        fids = _listed(exercise, "findings")
+        prior = before.get(eid)
+        if prior is None or str(prior[1].get("date")) != str(exercise.get("date")):
+            out.add(eid)
+            out.update(f"{eid}/{fid}" for fid in fids)
+            continue
+        was = _listed(prior[1], "findings")
+        out.update(f"{eid}/{fid}" for fid in fids if fid not in was)
+    return frozenset(out)
+
+
+def _findings_count(exercise: Mapping[str, Any]) -> str:
+    found = len(_listed(exercise, "findings"))
+    return f"{found} finding{'' if found == 1 else 's'}"
+
+
+def _red_team_claims(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-REDTEAM-006: each red-team exercise the pull request added, and each finding it
+    added to an exercise both sides have; PR-REDTEAM-007: each exercise whose date it
+    changed (old -> new, forward or back)."""
+    before = _listed(old, "red_team")
+    findings = []
+    for eid, (e, exercise) in _listed(new, "red_team").items():
+        prior = before.get(eid)
+        if prior is None:
+            by = exercise.get("performed_by") or "no one named"
+            report = exercise.get("report")
+            against = f" against its report {report}" if report else ""
+            findings.append(
+                _weakening(
+                    RED_TEAM_CLAIM_CHECK_ID,
+                    f"the pull request adds red-team exercise {eid} ({exercise.get('date')}, "
+                    f"by {by}, {_findings_count(exercise)}): a red-team record written with "
+                    f"the change is its claim until a reviewer checks it{against}",
+                    ["red_team", e],
+                    locate,
+                )
+            )
+            continue
+        was, now = prior[1].get("date"), exercise.get("date")
+        if str(was) != str(now):
+            day_was, day_now = parse_day(was), parse_day(now)
+            moved = (
+                "forward"
+                if day_was is not None and day_now is not None and day_now > day_was
+                else "back"
+                if day_was is not None and day_now is not None
+                else "changed"
+            )
+            findings.append(
+                _weakening(
+                    RED_TEAM_DATE_CHECK_ID,
+                    f"red-team exercise {eid}: date "
+                    + (f"moved {moved}" if moved != "changed" else "changed")
+                    + f" from {was} to {now}: the date decides whether the exercise is "
+                    "recent, and a re-dated exercise is no new test",
+                    ["red_team", e, "date"],
+                    locate,
+                )
+            )
+        had = _listed(prior[1], "findings")
+        for fid, (f, finding) in _listed(exercise, "findings").items():
+            if fid in had:
+                continue
+            threats = ", ".join(str(t) for t in finding.get("threats") or [])
+            names = f", naming {threats}" if threats else ""
+            findings.append(
+                _weakening(
+                    RED_TEAM_CLAIM_CHECK_ID,
+                    f"the pull request adds red-team finding {eid}/{fid} (severity "
+                    f"{finding.get('severity') or '(none)'}{names}) to the exercise of {now}: "
+                    "a red-team record written with the change is its claim until a "
+                    "reviewer checks it against the report",
+                    ["red_team", e, "findings", f],
+                    locate,
+                )
+            )
+    return findings
+
+
+def _postponed_remediations(
+    old: Mapping[str, Any], new: Mapping[str, Any], as_of: date | None, locate: Locate
+) -> list[Finding]:
+    """PR-REDTEAM-008: each red-team finding, open on both sides, whose `remediation.due`
+    the pull request moved later or dropped. High when the finding is high or critical (on
+    either side) or the remediation was overdue at the base on `as_of`; medium otherwise."""
+    after = _red_team_findings(new)
+    findings = []
+    for key, (_, finding) in _red_team_findings(old).items():
+        if key not in after:
+            continue  # PR-REDTEAM-001
+        (e, f), now_finding = after[key]
+        if _remediation_status(finding) in _CLOSED or _remediation_status(now_finding) in _CLOSED:
+            continue  # closed at the base, or closed now: PR-REDTEAM-004
+        was_rem, now_rem = finding.get("remediation"), now_finding.get("remediation")
+        was_due = parse_day(was_rem.get("due")) if isinstance(was_rem, Mapping) else None
+        now_due = parse_day(now_rem.get("due")) if isinstance(now_rem, Mapping) else None
+        if was_due is None or (now_due is not None and now_due <= was_due):
+            continue
+        overdue = as_of is not None and was_due < as_of
+        rank = max(
+            _SEVERITY_RANK.get(str(finding.get("severity")), -1),
+            _SEVERITY_RANK.get(str(now_finding.get("severity")), -1),
+        )
+        severity = Severity.HIGH if overdue or rank >= _SEVERITY_RANK["high"] else Severity.MEDIUM
+        ticket = now_rem.get("ticket") if isinstance(now_rem, Mapping) else None
+        of = f" (ticket {ticket})" if ticket else ""
+        late = f", overdue on {as_of.isoformat()} at the base" if overdue and as_of else ""
+        moved = f"moved from {was_due.isoformat()} to " + (
+            now_due.isoformat() if now_due is not None else "(none)"
+        )
+        line, column = locate(["red_team", e, "findings", f, "remediation"])
+        findings.append(
+            Finding(
+                check_id=DUE_CHECK_ID,
+                severity=severity,
+                message=f"red-team finding {'/'.join(key)} ({finding.get('severity')}): "
+                f"remediation due {moved}{late}{of}: a deadline pushed out silences the "
+                "finding without fixing it and needs the approval of whoever owns the fix",
+                pointer=f"/red_team/{e}/findings/{f}/remediation",
+                line=line,
+                column=column,
+                controls=(),
+            )
+        )
+    return findings
+
+
+def _untested_claims(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    as_of: date | None,
+    claimed: frozenset[str],
+    locate: Locate,
+) -> list[Finding]:
+    """PR-REDTEAM-009: each threat (by id, or renamed) whose `validation.status` the pull
+    request moved from untested (or none) to a tested one with no basis the base had
+    (`evaluate.tested_basis` without the `claimed` records)."""
+    before, after = _threats_by_id(old), _threats_by_id(new)
+    renamed = _renamed_threats(before, after)
+    findings = []
+    for tid, (i, threat) in after.items():
+        was_id = renamed.get(tid, tid)
+        if was_id not in before:
+            continue
+        was, now = _validation_status(before[was_id][1]), _validation_status(threat)
+        if now not in TESTED or was in TESTED:
+            continue
+        if as_of is not None and tested_basis(threat, new, as_of, claimed=claimed):
+            continue
+        own = tested_basis(threat, new, as_of) if as_of is not None and claimed else []
+        only = f" (only records this pull request wrote: {', '.join(own)})" if own else ""
+        surface = threat.get("surface") or "(none)"
+        scoped = (
+            ""
+            if now == "confirmed"
+            else f", and no exercise of the last {RECENT_DAYS} days had its surface "
+            f"({surface}) or ATLAS techniques in scope"
+        )
+        findings.append(
+            _weakening(
+                UNTESTED_CLAIM_CHECK_ID,
+                f"threat {tid}: validation.status moved from {was} to {now} with nothing "
+                f"behind it: no red-team finding cites or names it{scoped}{only}",
+                ["threats", i, "validation"],
+                locate,
+            )
+        )
+    return findings
+
+
+def _attestations(model: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    found = (model.get("compliance") or {}).get("attestations")
+    entries = found if isinstance(found, list) else []
+    return [(i, a) for i, a in enumerate(entries) if isinstance(a, Mapping)]
+
+
+def _attester(entry: Mapping[str, Any]) -> str:
+    """Who vouches for an attestation, as a reader compares names (case and spacing aside)."""
+    return " ".join(str(entry.get("by") or "").casefold().split()) or "no one"
+
+
+def _written_attester(entry: Mapping[str, Any]) -> str:
+    return " ".join(str(entry.get("by") or "").split()) or "no one"
+
+
+def _claimed_attestations(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-ATTEST-001: each `compliance.attestations` entry of the head for a control the
+    base did not attest, naming someone the base's attestations of that control do not
+    (`by`, in substance), or dated later than the latest of theirs by the same attester."""
+    before: dict[str, list[Mapping[str, Any]]] = {}
+    for _, entry in _attestations(old):
+        before.setdefault(str(entry.get("control")), []).append(entry)
+    findings = []
+    for i, entry in _attestations(new):
+        control = str(entry.get("control"))
+        prior = before.get(control, [])
+        same = [p for p in prior if _attester(p) == _attester(entry)]
+        evidence = entry.get("evidence") or "(none)"
+        if not prior:
+            what = (
+                f"attests {control} (by {_written_attester(entry)}, dated "
+                f"{entry.get('date')}, evidence {evidence})"
+            )
+        elif not same:
+            was = " and ".join(sorted({_written_attester(p) for p in prior}))
+            what = f"attests {control} by {_written_attester(entry)}, where the base's "
+            what += f"attestation was by {was}"
+        else:
+            days = [d for p in same if (d := parse_day(p.get("date"))) is not None]
+            now = parse_day(entry.get("date"))
+            if not days or now is None or now <= max(days):
+                continue
+            kept = any(p.get("evidence") == entry.get("evidence") for p in same)
+            what = (
+                f"moves the attestation of {control} forward from {max(days).isoformat()} "
+                f"to {now.isoformat()}"
+                + (f" with the same evidence {evidence}" if kept else f" (evidence {evidence})")
+            )
+        line, column = locate(["compliance", "attestations", i])
+        findings.append(
+            Finding(
+                check_id=ATTESTATION_CHECK_ID,
+                severity=Severity.HIGH,
+                message=f"the pull request {what}: an attestation vouches for the control "
+                "and needs the approval of whoever it names",
+                pointer=f"/compliance/attestations/{i}",
+                line=line,
+                column=column,
+                controls=(control,) if "/" in control else (),
+            )
+        )
+    return findings
+
+
 def _show_list(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
@@ -1891,6 +2281,32 @@ def _earlier_life_review(head: ModelReport, where: tuple[int, int]) -> list[Find
     ]
 
 
+def _claimed_review(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    triggers: Sequence[str],
+    where: tuple[int, int],
+) -> Finding:
+    """PR-REVIEW-003: the pull request changes review-trigger fields and moves
+    `review.last_reviewed` forward itself: the review that clears PR-REVIEW-001 is its own
+    claim, named with its triggers and `reviewed_by` for a reviewer to confirm."""
+    who = (new.get("review") or {}).get("reviewed_by")
+    names = ", ".join(str(w) for w in who) if isinstance(who, list) else str(who) if who else ""
+    by = f" by {names}" if names else " (no reviewed_by)"
+    return Finding(
+        check_id=CLAIMED_REVIEW_CHECK_ID,
+        severity=Severity.HIGH,
+        message=f"the pull request claims a review{by} of its own change: "
+        f"review.last_reviewed {_last_reviewed(old)} -> {_last_reviewed(new)} for "
+        + "; ".join(triggers)
+        + ": a reviewer confirms that the model was reviewed for it",
+        pointer="/review/last_reviewed",
+        line=where[0],
+        column=where[1],
+        controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+    )
+
+
 def _removed_finding(report: ModelReport, reason: str) -> Finding:
     return Finding(
         check_id=REMOVED_CHECK_ID,
@@ -1919,6 +2335,7 @@ def model_delta(
     risk: RiskCriteria | None = None,
     owners: Mapping[str, Sequence[str]] | None = None,
     touched: Mapping[str, TreeChange] | None = None,
+    as_of: date | None = None,
 ) -> ModelDelta:
     """The delta of one model; `base`/`head` are (report, loaded model) or None if absent.
 
@@ -1931,6 +2348,8 @@ def model_delta(
     `owners` its `owners` (who `remind` reaches), for a model handed to another owner.
     `touched` is each file the pull request changed, by its path at the merge base, for
     the evidence it rewrote.
+    `as_of` is the run's day, for an overdue remediation and the red-team window behind
+    a tested validation status (None: no exercise counts as recent).
     """
     risk = risk if risk is not None else RiskCriteria()
     if base is None and head is not None:
@@ -2005,8 +2424,11 @@ def model_delta(
                 controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
             )
         )
+    if triggers and forward:
+        findings.append(_claimed_review(old, new, descriptions, where))
+    claimed = _claimed_records(old, new)
     findings.extend(_scope_findings(old, new, head_report, locate))
-    findings.extend(_lowered_scores(old, new, locate))
+    findings.extend(_lowered_scores(old, new, locate, as_of=as_of, claimed=claimed))
     findings.extend(_removed_threats(old, new, locate))
     surfaces = _removed_surfaces(old, new, locate)
     relabelled = _relabelled(old, new, controls, locate)
@@ -2026,6 +2448,10 @@ def model_delta(
     findings.extend(_transfers(old, new, locate))
     findings.extend(relabelled)
     findings.extend(_owner_change(old, new, owners or {}, locate))
+    findings.extend(_red_team_claims(old, new, locate))
+    findings.extend(_postponed_remediations(old, new, as_of, locate))
+    findings.extend(_untested_claims(old, new, as_of, claimed, locate))
+    findings.extend(_claimed_attestations(old, new, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()
         or rescored
@@ -2760,6 +3186,7 @@ def run_pull_request(
                 risk=options.config.risk,
                 owners=options.config.owners,
                 touched=by_old,
+                as_of=options.as_of,
             )
         )
     for path in sorted(base_reports.keys() - paired):

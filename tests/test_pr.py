@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -226,7 +227,10 @@ def _scored(**threat: Any) -> dict[str, Any]:
         ({"impact": 2, "validation": {"status": "untested"}}, ["threat T-1 impact lowered 4 -> 2"]),
         ({"impact": 2, "assumptions": ["a", "b", "c"]}, []),
         ({"impact": 2, "assumptions": ["a"]}, []),
-        ({"impact": 2, "validation": {"status": "not_reproduced"}}, []),
+        (
+            {"impact": 2, "validation": {"status": "not_reproduced"}},
+            ["threat T-1 impact lowered 4 -> 2"],
+        ),
         ({"impact": 2, "validation": {"findings": ["RT-1/F-1"]}}, []),
         (
             {"impact": 2, "validation": {"findings": ["RT-1/F-2"]}},
@@ -242,7 +246,7 @@ def _scored(**threat: Any) -> dict[str, Any]:
         "untested-is-no-validation",
         "assumption-added",
         "assumption-removed",
-        "validated",
+        "validated-with-nothing-behind-it",
         "red-team-reference",
         "reference-to-a-finding-about-another-threat",
         "raised",
@@ -288,15 +292,51 @@ def test_an_assumption_changed_in_form_only_is_no_reason(respaced: list[str]) ->
 
 
 def test_a_red_team_finding_naming_the_threat_is_a_reason() -> None:
-    exercise = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-1"]}]}
-    old = _scored()
-    new = {**_scored(likelihood=2), "red_team": [*_RED_TEAM, exercise]}
+    """A finding of the base that newly names the threat explains a lower score; one the
+    pull request adds (a whole exercise here) is its claim and explains nothing."""
+    exercise = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-9"]}]}
+    naming = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-1"]}]}
+    old = {**_scored(), "red_team": [*_RED_TEAM, exercise]}
+    new = {**_scored(likelihood=2), "red_team": [*_RED_TEAM, naming]}
     delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
     assert delta.findings == ()
-    # the same finding already at the base is no new reference
-    old = {**old, "red_team": [*_RED_TEAM, exercise]}
-    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    # the same finding already naming it at the base is no new reference
+    delta = model_delta("m.yaml", (_report("m.yaml"), new), (_report("m.yaml"), new))
+    assert delta.findings == ()
+    lowered = {**new, "threats": [{**new["threats"][0], "likelihood": 1}]}
+    delta = model_delta("m.yaml", (_report("m.yaml"), new), (_report("m.yaml"), lowered))
     assert [f.pointer for f in delta.findings] == ["/threats/0/likelihood"]
+    # an exercise the pull request adds
+    delta = model_delta("m.yaml", (_report("m.yaml"), _scored()), (_report("m.yaml"), new))
+    assert sorted(f.check_id for f in delta.findings) == ["PR-REDTEAM-006", "PR-SCORE-001"]
+
+
+def test_a_tested_status_counts_with_an_exercise_in_scope() -> None:
+    """not_reproduced explains a lower score when an exercise of the last 365 days had the
+    threat's surface or techniques in scope (and not when the pull request wrote it)."""
+    exercise = {"id": "RT-3", "date": "2026-09-01", "scope": {"surfaces": ["chat"]}}
+    about = {"id": "T-5", "surface": "chat"}  # no red-team finding names T-5
+    old = {**_scored(**about), "red_team": [*_RED_TEAM, exercise]}
+    head = _scored(**about, impact=2, validation={"status": "not_reproduced"})
+    new = {**head, "red_team": [*_RED_TEAM, exercise]}
+    as_of = date(2026, 11, 27)
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new), as_of=as_of)
+    assert delta.findings == ()
+    late = date(2027, 12, 1)  # the exercise is older than 365 days
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new), as_of=late)
+    assert sorted(f.check_id for f in delta.findings) == ["PR-REDTEAM-009", "PR-SCORE-001"]
+    # written by the pull request: a claim, and no basis
+    delta = model_delta(
+        "m.yaml",
+        (_report("m.yaml"), _scored(surface="chat")),
+        (_report("m.yaml"), new),
+        as_of=as_of,
+    )
+    assert sorted(f.check_id for f in delta.findings) == [
+        "PR-REDTEAM-006",
+        "PR-REDTEAM-009",
+        "PR-SCORE-001",
+    ]
 
 
 # --- weakening ----------------------------------------------------------------------------

@@ -169,10 +169,10 @@ facts := {
 	"threat_risks": [12, 6, 12, 10],
 	"high_risk_indices": [0, 2, 3],
 	"validation": [
-		{"links": [[0, 0]], "open": [{"exercise": 0, "finding": 0, "status": "in_progress"}], "unrecorded": [], "in_recent_scope": true, "named_by": [[0, 0]]},
+		{"links": [[0, 0]], "open": [{"exercise": 0, "finding": 0, "status": "in_progress"}], "unrecorded": [], "in_recent_scope": true, "named_by": [[0, 0]], "basis": ["RT-2026-09/F-1"]},
 		unvalidated,
-		{"links": [], "open": [], "unrecorded": [], "in_recent_scope": true, "named_by": []},
-		unvalidated,
+		{"links": [], "open": [], "unrecorded": [], "in_recent_scope": true, "named_by": [], "basis": ["RT-2026-09"]},
+		{"links": [], "open": [], "unrecorded": [], "in_recent_scope": false, "named_by": [], "basis": ["RT-2026-09"]},
 	],
 	"waivers": [],
 	"attestations": [f |
@@ -237,7 +237,7 @@ not_accepted := {"acceptance_expired": false, "acceptance_days": -1, "acceptance
 
 # METADATA
 # description: The validation facts of a threat no red-team finding validates and no recent scope names.
-unvalidated := {"links": [], "open": [], "unrecorded": [], "in_recent_scope": false, "named_by": []}
+unvalidated := {"links": [], "open": [], "unrecorded": [], "in_recent_scope": false, "named_by": [], "basis": []}
 
 # METADATA
 # description: >-

@@ -371,3 +371,62 @@ deny contains result.each("TM-REDTEAM-008", found) if {
 _validation_path(threat, i) := ["threats", i, "validation", "status"] if threat.validation.status
 
 _validation_path(threat, i) := ["threats", i] if not threat.validation.status
+
+# A tested validation status (confirmed, not_reproduced) rests on a red-team result
+# (facts.validation[i].basis, see policyengine.evaluate.tested_basis).
+_not_reproduced := [i |
+	threats := input.model.threats
+	some i
+	t := threats[i]
+	object.get(t, ["validation", "status"], "untested") == "not_reproduced"
+]
+
+not_applicable contains "TM-REDTEAM-009" if {
+	count(_confirmed) == 0
+	count(_not_reproduced) == 0
+}
+
+# METADATA
+# title: A tested validation status has a red-team result behind it
+# description: >-
+#   A threat whose validation.status is confirmed or not_reproduced cites a red-team finding
+#   of the model in validation.findings or is named by one; for not_reproduced, an exercise
+#   of the last 365 days with the threat's surface or one of its ATLAS techniques in scope
+#   also counts. Otherwise the status says a test was run that the model does not record.
+# custom:
+#   id: TM-REDTEAM-009
+#   severity: high
+#   judges: ["threats.validation[status=confirmed|not_reproduced]"]
+#   absent: no threat with a tested validation status in this model
+#   message:
+#     confirmed: "threat {threat} is confirmed with nothing behind it: no red-team finding cites or names it"
+#     not_reproduced: "threat {threat} is not_reproduced with nothing behind it: no red-team finding cites or names it, and no red-team exercise of the last 365 days had its surface or ATLAS techniques in scope"
+#   controls: {nist-ai-rmf: ["MEASURE 1.2", "MEASURE 2.7"], iso42001: ["9.1", "A.6.2.4"]}
+#   rationale: >-
+#     A tested status takes a threat out of the untested-risk checks (TM-EVAL-001,
+#     TM-REDTEAM-007) and can justify its score; with no exercise or finding behind it, it
+#     is a claim that a test was run.
+#   hint: >-
+#     Cite the red-team finding that gave the result in validation.findings, or record the
+#     exercise whose scope covered the threat; otherwise set validation.status untested.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
+deny contains result.each("TM-REDTEAM-009", found) if {
+	validation := input.facts.validation
+	found := [result.item(["threats", i, "validation", "status"], {"message": "confirmed", "threat": ["threats", i, "id"]}) |
+		some i in _confirmed
+		count(object.get(validation[i], "basis", [])) == 0
+	]
+	count(found) > 0
+}
+
+deny contains result.each("TM-REDTEAM-009", found) if {
+	validation := input.facts.validation
+	found := [result.item(["threats", i, "validation", "status"], {"message": "not_reproduced", "threat": ["threats", i, "id"]}) |
+		some i in _not_reproduced
+		count(object.get(validation[i], "basis", [])) == 0
+	]
+	count(found) > 0
+}

@@ -237,3 +237,44 @@ test_no_threat_named_by_a_finding_not_applicable if {
 	f := testdata.patched(testdata.facts, ["validation", 0, "named_by"], [])
 	"TM-REDTEAM-008" in measure2_redteam.not_applicable with input.model as m with input.facts as f
 }
+
+test_tested_status_without_a_basis_denied if {
+	m := testdata.model
+	f := json.patch(testdata.facts, [
+		{"op": "replace", "path": ["validation", 0, "basis"], "value": []},
+		{"op": "replace", "path": ["validation", 3, "basis"], "value": []},
+	])
+	_ids("TM-REDTEAM-009") == {
+		{"rule_id": "TM-REDTEAM-009", "path": ["threats", 0, "validation", "status"], "params": {"message": "confirmed", "threat": ["threats", 0, "id"]}},
+		{"rule_id": "TM-REDTEAM-009", "path": ["threats", 3, "validation", "status"], "params": {"message": "not_reproduced", "threat": ["threats", 3, "id"]}},
+	} with input.model as m
+		with input.facts as f
+}
+
+test_tested_status_with_a_basis_passes if {
+	m := testdata.model
+	f := testdata.facts
+	count(_ids("TM-REDTEAM-009")) == 0 with input.model as m with input.facts as f
+}
+
+test_untested_threat_needs_no_basis if {
+	m := testdata.model
+	f := json.patch(testdata.facts, [{"op": "replace", "path": ["validation", 1, "basis"], "value": []}])
+	count(_ids("TM-REDTEAM-009")) == 0 with input.model as m with input.facts as f
+}
+
+test_a_validation_fact_without_basis_reads_as_none if {
+	m := testdata.model
+	f := json.patch(testdata.facts, [{"op": "remove", "path": ["validation", 2, "basis"]}])
+	{d.path | some d in _ids("TM-REDTEAM-009")} == {["threats", 2, "validation", "status"]} with input.model as m
+		with input.facts as f
+}
+
+test_basis_check_not_applicable_without_a_tested_threat if {
+	m := json.patch(testdata.model, [
+		{"op": "replace", "path": ["threats", 0, "validation", "status"], "value": "untested"},
+		{"op": "replace", "path": ["threats", 2, "validation", "status"], "value": "untested"},
+		{"op": "replace", "path": ["threats", 3, "validation", "status"], "value": "untested"},
+	])
+	"TM-REDTEAM-009" in measure2_redteam.not_applicable with input.model as m
+}

@@ -338,19 +338,21 @@ def test_a_review_dated_before_the_change_does_not_cover_it(
     code, doc = _check(capsys, "--base", "HEAD~2")
     assert code == 1
     (support,) = [m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT]
-    assert [f["check"] for f in support["findings"]] == ["TM-REVIEW-001"]
+    assert sorted(f["check"] for f in support["findings"]) == ["PR-REVIEW-003", "TM-REVIEW-001"]
 
 
 def test_a_review_dated_after_the_change_covers_it(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
+    """The review covers the tool; written in the pull request that adds the tool it is
+    the pull request's claim (PR-REVIEW-003), for a reviewer to confirm."""
     _edit(pr / SUPPORT, "last_reviewed: 2026-10-02", "last_reviewed: 2026-11-26")
     _commit(pr, "Record the review")
     assert _change_reasons(_status(capsys)) == []
     code, doc = _check(capsys, "--base", "HEAD~2")
     (support,) = [m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT]
-    assert support["findings"] == []
-    assert code == 0
+    assert [(f["check"], f["severity"]) for f in support["findings"]] == [("PR-REVIEW-003", "high")]
+    assert code == 1
 
 
 # --- a waiver's approver changed, its expiry not ---------------------------------------

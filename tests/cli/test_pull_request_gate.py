@@ -15,6 +15,7 @@ from typing import Any
 
 import git
 import pytest
+from conftest import commit_all
 
 from policyengine.cli import main
 
@@ -354,9 +355,12 @@ def test_a_trade_of_likelihood_for_impact_names_the_lowered_one(
     ]
 
 
-def test_a_new_red_team_finding_explains_a_lower_score(
+def test_a_red_team_finding_on_the_base_explains_a_lower_score_one_added_does_not(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
+    """A finding naming the threat is the reason PR-SCORE-001 accepts, once the base has
+    it; written in the same pull request it is the pull request's claim (PR-REDTEAM-006),
+    and the lower score stays a finding (the outside tester's X4)."""
     _edit_t003(pr, T003.replace("impact: 4", "impact: 3"))
     model = pr / SUPPORT_AT_HEAD
     text = model.read_text(encoding="utf-8")
@@ -372,7 +376,25 @@ def test_a_new_red_team_finding_explains_a_lower_score(
     assert text.count(anchor) == 1
     model.write_text(text.replace(anchor, anchor + finding), encoding="utf-8")
     code, doc = _json(capsys, "--base", "HEAD")
+    assert code == 1
+    assert [f["message"] for f in _score_findings(doc)] == [
+        "threat T-003 impact lowered 4 -> 3 without a changed assumption or new validation"
+    ]
+    assert [c for _, c, _ in _gate(doc) if c.startswith("PR-REDTEAM")] == ["PR-REDTEAM-006"]
+    # the finding lands first (its own pull request, reviewed); the score follows it
+    git.Repo(pr).git.checkout("HEAD", "--", SUPPORT_AT_HEAD)
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace(anchor, anchor + finding), encoding="utf-8")
+    commit_all(pr, "Record RT-2026-09/F-5")
+    _edit_t003(pr, T003.replace("impact: 4", "impact: 3"))
+    text = model.read_text(encoding="utf-8")
+    status = "      status: not_reproduced\n      note: RT-2026-09 planted"
+    assert text.count(status) == 1
+    cited = status.replace("note:", "findings: [RT-2026-09/F-5]\n      note:")
+    model.write_text(text.replace(status, cited), encoding="utf-8")
+    code, doc = _json(capsys, "--base", "HEAD")
     assert _score_findings(doc) == []
+    assert code == 0 and _gate(doc) == []
 
 
 def test_a_new_threat_with_a_low_score_is_no_lowered_score(

@@ -206,15 +206,19 @@ def test_atlas_version_changed_without_a_review_is_a_review_trigger(
     )
 
 
-def test_atlas_version_changed_with_a_review_passes(
+def test_atlas_version_changed_with_a_review_is_the_pull_requests_claim(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:
+    """The review clears PR-REVIEW-001; dated in the same pull request, it is PR-REVIEW-003
+    naming the change, for a reviewer to confirm."""
     _edit(pr / SUPPORT, "  atlas_version: 5.6.1\n", "  atlas_version: 5.5.0\n")
     _edit(pr / SUPPORT, "last_reviewed: 2026-10-02", "last_reviewed: 2026-11-26")
     _commit(pr, "Review against ATLAS 5.5.0")
     code, doc = _check(capsys)
     assert [f for f in _support(doc)["findings"] if f["check"] == "PR-REVIEW-001"] == []
-    assert code == 0
+    (claimed,) = [f for f in _support(doc)["findings"] if f["check"] == "PR-REVIEW-003"]
+    assert "review.atlas_version changed from 5.6.1 to 5.5.0" in claimed["message"]
+    assert code == 1
 
 
 def test_an_atlas_version_later_than_the_catalog_is_a_located_error(
