@@ -225,7 +225,9 @@ def test_pull_request_prose_only_change_passes_review_rule(
     delta = json.loads(out)["pull_request"]
     support = next(m for m in delta["models"] if m["id"] == "support-assistant")
     assert support["trigger_changes"] == []
-    assert support["findings"] == []
+    # no review finding; the commit attests MEASURE 2.10 on the model, a claim (PR-ATTEST-001)
+    assert [f["check"] for f in support["findings"]] == ["PR-ATTEST-001"]
+    assert "nist-ai-rmf/MEASURE 2.10" in support["findings"][0]["message"]
 
 
 def test_pull_request_changed_only_evaluates_changed_models(
