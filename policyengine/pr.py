@@ -487,8 +487,9 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "high",
             (),
             "pull request",
-            description="A red-team exercise (by id) the head has and the base lacks, or a "
-            "finding (by id) added to an exercise both have. A record the pull request adds "
+            description="A red-team exercise (by id) the head has and the base lacks, a "
+            "finding (by id) added to an exercise both have, or a threat added to the threats "
+            "of a finding both have. A record the pull request adds "
             "(or re-dates, PR-REDTEAM-007) excuses nothing in the same pull request: it is "
             "no reason for a lower score (PR-SCORE-001) and no basis for a tested "
             "validation.status (PR-REDTEAM-009).",
@@ -1291,14 +1292,15 @@ def _has_reason(
 ) -> bool:
     """Whether the pull request gives a reason for a threat's lower score (`ids`: its id at
     the base and at the head): an assumption added, removed or reworded in substance
-    (`_assumptions_of`); a red-team reference the base did not have, to a finding that
-    names the threat (cited in `validation.findings`, or newly naming it); or a validation status
-    that changed to a tested one (`confirmed`, `not_reproduced`)."""
+    (`_assumptions_of`); a red-team reference the base did not have in
+    `validation.findings`, to a finding that names the threat at the base and the head (a
+    finding the pull request makes name it is its claim, `_newly_naming`); or a validation
+    status that changed to a tested one (`confirmed`, `not_reproduced`) with a basis."""
     if _assumptions_of(old) != _assumptions_of(new):
         return True
     (was, old_refs), (now, new_refs) = _validation_of(old), _validation_of(new)
     about = naming[1].get(ids[1], set())  # only a finding that names the threat is about it
-    if (new_refs - old_refs) & about or about - naming[0].get(ids[0], set()):
+    if (new_refs - old_refs) & about & naming[0].get(ids[0], set()):
         return True
     return now != was and now in TESTED and basis(new)
 
@@ -1322,9 +1324,12 @@ def _lowered_scores(
         {tid: refs - claimed for tid, refs in _red_team_naming(new).items()},
     )
 
+    newly = _newly_naming(old, new, renamed)
+
     def basis(threat: Mapping[str, Any]) -> bool:
         """A tested status counts with a basis the pull request did not write itself."""
-        return as_of is not None and bool(tested_basis(threat, new, as_of, claimed=claimed))
+        own = claimed | newly.get(str(threat.get("id")), frozenset())
+        return as_of is not None and bool(tested_basis(threat, new, as_of, claimed=own))
 
     findings = []
     for tid, (i, threat) in after.items():
@@ -1895,6 +1900,21 @@ def _claimed_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> frozense
     return frozenset(out)
 
 
+def _newly_naming(
+    old: Mapping[str, Any], new: Mapping[str, Any], renamed: Mapping[str, str]
+) -> dict[str, frozenset[str]]:
+    """Threat id (at the head) -> the `EXERCISE/FINDING` of each red-team finding whose
+    `threats` name it at the head but did not name it (under its base id, `renamed`) at
+    the base: the pull request's edit of a red-team record, a claim like a finding it adds."""
+    before, after = _red_team_naming(old), _red_team_naming(new)
+    out = {}
+    for tid, refs in after.items():
+        gained = refs - before.get(renamed.get(tid, tid), set())
+        if gained:
+            out[tid] = frozenset(gained)
+    return out
+
+
 def _findings_count(exercise: Mapping[str, Any]) -> str:
     found = len(_listed(exercise, "findings"))
     return f"{found} finding{'' if found == 1 else 's'}"
@@ -1949,6 +1969,21 @@ def _red_team_claims(
         had = _listed(prior[1], "findings")
         for fid, (f, finding) in _listed(exercise, "findings").items():
             if fid in had:
+                was_named = {str(t) for t in had[fid][1].get("threats") or []}
+                gained = [str(t) for t in finding.get("threats") or [] if str(t) not in was_named]
+                if gained:
+                    named = ", ".join(sorted(was_named)) or "no threat"
+                    findings.append(
+                        _weakening(
+                            RED_TEAM_CLAIM_CHECK_ID,
+                            f"the pull request makes red-team finding {eid}/{fid} name "
+                            f"{', '.join(dict.fromkeys(gained))} (it named {named} at the "
+                            "base): a red-team record rewritten with the change is its claim "
+                            "until a reviewer checks it against the report",
+                            ["red_team", e, "findings", f, "threats"],
+                            locate,
+                        )
+                    )
                 continue
             threats = ", ".join(str(t) for t in finding.get("threats") or [])
             names = f", naming {threats}" if threats else ""
@@ -2026,6 +2061,7 @@ def _untested_claims(
     (`evaluate.tested_basis` without the `claimed` records)."""
     before, after = _threats_by_id(old), _threats_by_id(new)
     renamed = _renamed_threats(before, after)
+    newly = _newly_naming(old, new, renamed)
     findings = []
     for tid, (i, threat) in after.items():
         was_id = renamed.get(tid, tid)
@@ -2034,9 +2070,10 @@ def _untested_claims(
         was, now = _validation_status(before[was_id][1]), _validation_status(threat)
         if now not in TESTED or was in TESTED:
             continue
-        if as_of is not None and tested_basis(threat, new, as_of, claimed=claimed):
+        skip = claimed | newly.get(tid, frozenset())
+        if as_of is not None and tested_basis(threat, new, as_of, claimed=skip):
             continue
-        own = tested_basis(threat, new, as_of) if as_of is not None and claimed else []
+        own = tested_basis(threat, new, as_of) if as_of is not None and skip else []
         only = f" (only records this pull request wrote: {', '.join(own)})" if own else ""
         surface = threat.get("surface") or "(none)"
         scoped = (

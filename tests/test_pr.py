@@ -292,22 +292,32 @@ def test_an_assumption_changed_in_form_only_is_no_reason(respaced: list[str]) ->
 
 
 def test_a_red_team_finding_naming_the_threat_is_a_reason() -> None:
-    """A finding of the base that newly names the threat explains a lower score; one the
-    pull request adds (a whole exercise here) is its claim and explains nothing."""
+    """A finding that names the threat at the base, newly cited in validation.findings,
+    explains a lower score. A finding the pull request makes name the threat, or adds (a
+    whole exercise here), is its claim (PR-REDTEAM-006) and explains nothing."""
     exercise = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-9"]}]}
-    naming = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-1"]}]}
-    old = {**_scored(), "red_team": [*_RED_TEAM, exercise]}
-    new = {**_scored(likelihood=2), "red_team": [*_RED_TEAM, naming]}
-    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    naming = {"id": "RT-2", "findings": [{"id": "F-1", "threats": ["T-9", "T-1"]}]}
+    old = {**_scored(), "red_team": [*_RED_TEAM, naming]}
+    cited = {
+        **_scored(likelihood=2, validation={"findings": ["RT-2/F-1"]}),
+        "red_team": old["red_team"],
+    }
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), cited))
     assert delta.findings == ()
-    # the same finding already naming it at the base is no new reference
-    delta = model_delta("m.yaml", (_report("m.yaml"), new), (_report("m.yaml"), new))
-    assert delta.findings == ()
-    lowered = {**new, "threats": [{**new["threats"][0], "likelihood": 1}]}
-    delta = model_delta("m.yaml", (_report("m.yaml"), new), (_report("m.yaml"), lowered))
+    # the same finding, named but not cited: no new reference
+    lowered = {**_scored(likelihood=2), "red_team": old["red_team"]}
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), lowered))
     assert [f.pointer for f in delta.findings] == ["/threats/0/likelihood"]
+    # the pull request makes RT-2/F-1 name T-1 and cites it
+    base = {**_scored(), "red_team": [*_RED_TEAM, exercise]}
+    delta = model_delta("m.yaml", (_report("m.yaml"), base), (_report("m.yaml"), cited))
+    assert sorted(f.check_id for f in delta.findings) == ["PR-REDTEAM-006", "PR-SCORE-001"]
+    (edit,) = [f.message for f in delta.findings if f.check_id == "PR-REDTEAM-006"]
+    assert edit.startswith(
+        "the pull request makes red-team finding RT-2/F-1 name T-1 (it named T-9"
+    )
     # an exercise the pull request adds
-    delta = model_delta("m.yaml", (_report("m.yaml"), _scored()), (_report("m.yaml"), new))
+    delta = model_delta("m.yaml", (_report("m.yaml"), _scored()), (_report("m.yaml"), cited))
     assert sorted(f.check_id for f in delta.findings) == ["PR-REDTEAM-006", "PR-SCORE-001"]
 
 

@@ -150,6 +150,37 @@ def test_a_finding_added_to_an_existing_exercise_is_a_claim(
     assert [s for s, _ in _messages(doc, "PR-SCORE-001")] == ["high"]
 
 
+def test_a_threat_added_to_an_existing_finding_is_a_claim(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """X4 without a new record: F-4 (which named T-006) made to name T-005 too, T-005
+    confirmed by it and scored down. The edit is PR-REDTEAM-006, and no reason."""
+    model = pr / SUPPORT
+    _edit(model, "        threats: [T-006]\n", "        threats: [T-006, T-005]\n")
+    _edit(
+        model,
+        "    likelihood: 3\n    impact: 5\n    owner: orders-team\n",
+        "    likelihood: 1\n    impact: 5\n    owner: orders-team\n",
+    )
+    _edit(
+        model,
+        "    validation: {status: not_reproduced}\n  - id: T-006\n",
+        "    validation: {status: confirmed, findings: [RT-2026-09/F-4]}\n  - id: T-006\n",
+    )
+    _commit(pr, "F-4 covered T-005 too")
+    code, doc = _check(capsys)
+    assert code == 1
+    assert _messages(doc, "PR-REDTEAM-006") == [
+        (
+            "high",
+            "the pull request makes red-team finding RT-2026-09/F-4 name T-005 (it named "
+            "T-006 at the base): a red-team record rewritten with the change is its claim "
+            "until a reviewer checks it against the report",
+        )
+    ]
+    assert [s for s, _ in _messages(doc, "PR-SCORE-001")] == ["high"]
+
+
 # --- X11: a red-team exercise re-dated ---------------------------------------------------
 
 
