@@ -1925,8 +1925,10 @@ def _red_team_claims(
 ) -> list[Finding]:
     """PR-REDTEAM-006: each red-team exercise the pull request added, and each finding it
     added to an exercise both sides have; PR-REDTEAM-007: each exercise whose date it
-    changed (old -> new, forward or back)."""
+    changed (old -> new, forward or back). A renamed threat (`_renamed_threats`) named
+    under its new id is no new name."""
     before = _listed(old, "red_team")
+    renamed = _renamed_threats(_threats_by_id(old), _threats_by_id(new))
     findings = []
     for eid, (e, exercise) in _listed(new, "red_team").items():
         prior = before.get(eid)
@@ -1970,7 +1972,11 @@ def _red_team_claims(
         for fid, (f, finding) in _listed(exercise, "findings").items():
             if fid in had:
                 was_named = {str(t) for t in had[fid][1].get("threats") or []}
-                gained = [str(t) for t in finding.get("threats") or [] if str(t) not in was_named]
+                gained = [
+                    str(t)
+                    for t in finding.get("threats") or []
+                    if renamed.get(str(t), str(t)) not in was_named
+                ]
                 if gained:
                     named = ", ".join(sorted(was_named)) or "no threat"
                     findings.append(

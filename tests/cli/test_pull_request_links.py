@@ -314,5 +314,12 @@ def test_a_red_team_finding_that_stops_naming_a_kept_threat(
             "high",
             "red-team finding RT-2026-09/F-3 no longer names threat T-002: the threats a red "
             "team found affected are its result, rewritten here, not retested",
-        )
+        ),
+        (
+            "PR-REDTEAM-006",
+            "high",
+            "the pull request makes red-team finding RT-2026-09/F-3 name T-008 (it named "
+            "T-001, T-002 at the base): a red-team record rewritten with the change is its "
+            "claim until a reviewer checks it against the report",
+        ),
     ]
