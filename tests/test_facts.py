@@ -162,6 +162,7 @@ def test_validation_facts_link_findings_and_recent_scopes(atlas: AtlasCatalog) -
             "unrecorded": [[1, 1]],
             "in_recent_scope": True,  # AML.T0051 covers its sub-technique
             "named_by": [[1, 1]],  # the findings whose threats name it
+            "basis": ["RT-1/F-1", "RT-1/F-2"],  # cited or naming it; confirmed: no scope
         },
         # RT-0 is 366 days old: its scope is not recent.
         {
@@ -170,6 +171,7 @@ def test_validation_facts_link_findings_and_recent_scopes(atlas: AtlasCatalog) -
             "unrecorded": [],
             "in_recent_scope": False,
             "named_by": [],
+            "basis": ["RT-0/F-1"],  # a cited finding counts whatever its exercise's age
         },
         # named twice by one finding: once
         {
@@ -178,6 +180,7 @@ def test_validation_facts_link_findings_and_recent_scopes(atlas: AtlasCatalog) -
             "unrecorded": [],
             "in_recent_scope": False,
             "named_by": [[1, 1]],
+            "basis": ["RT-1/F-2"],
         },
     ]
 
