@@ -13,6 +13,7 @@ both engines report the same fields for any text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,10 +53,34 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 policies' `lib.model.stated` drops the same ones, with Unicode White_Space)."""
 
 
+_LOOKALIKE = str.maketrans(
+    # Cyrillic, Greek and Armenian letters (case folded) that a reader takes for Latin ones
+    "авеікмнорстухѕјԁԛԝһӏүαβεηικμνοριτυχζօսհոɑı",
+    "abeikmhopctyxsjdqwhlyabehikmvopitux" + "zouhnai",
+)
+"""Letters of other scripts a reader takes for Latin ones (after case folding), the
+common homoglyphs of UTS #39's confusables: `аre` with a Cyrillic `а` reads `are`."""
+
+
+def _as_read(word: str) -> str:
+    """`word` as a reader sees it: a word whose every letter is Latin or a look-alike of a
+    Latin one (`_LOOKALIKE`) is read in Latin; any other word (Russian, Greek text) is
+    kept as it is."""
+    if word.isascii():
+        return word
+    latin = word.translate(_LOOKALIKE)
+    return latin if latin.isascii() else word
+
+
 def in_substance(text: str) -> str:
-    """`text` as a reader weighs it: case, punctuation and runs of spaces dropped, so
-    `pinned  by hash.` and `Pinned by hash` say the same."""
-    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
+    """`text` as a reader weighs it: compatibility forms folded (NFKC: full-width and
+    mathematical letters), invisible characters dropped, case, punctuation and runs of
+    spaces dropped, and letters that look Latin read as Latin (`_as_read`), so
+    `pinned  by hash.`, `Pinned by hash` and `Pinned bу hash` (a Cyrillic `у`) say the
+    same."""
+    plain = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    words = "".join(c if c.isalnum() else " " for c in plain).split()
+    return " ".join(_as_read(w) for w in words)
 
 
 def placeholder(text: str) -> bool:

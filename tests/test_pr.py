@@ -278,10 +278,26 @@ def test_a_renamed_threat_is_compared_with_its_old_self() -> None:
     assert [f for f in delta.findings if f.check_id == SCORE_CHECK_ID] == []
 
 
-@pytest.mark.parametrize(
+@pytest.mark.parametrize(  # fmt: skip
     "respaced",
-    [["b", "A."], ["  b ", "a"], ["b", "a", "a!"]],
-    ids=["case-and-punctuation", "spaces", "repeated"],
+    [
+        ["b", "A."],
+        ["  b ", "a"],
+        ["b", "a", "a!"],
+        ["b", "\u0430"],
+        ["\uff42", "a"],
+        ["b\u200b", "a"],
+        ["\u0432", "\u0391"],
+    ],
+    ids=[
+        "case-and-punctuation",
+        "spaces",
+        "repeated",
+        "cyrillic-a",
+        "full-width-b",
+        "zero-width-space",
+        "cyrillic-and-greek-capitals",
+    ],
 )
 def test_an_assumption_changed_in_form_only_is_no_reason(respaced: list[str]) -> None:
     old, new = _scored(), _scored(impact=2, assumptions=respaced)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from policyengine.policyset import load_policy_set
-from policyengine.substance import hollow, placeholder_document, placeholders
+from policyengine.substance import hollow, in_substance, placeholder_document, placeholders
 
 
 @pytest.mark.parametrize(
@@ -143,3 +143,25 @@ def test_each_field_fails_only_controls_its_check_declares(repo_root: Path) -> N
         ("system", "ai_tasks"): ["nist-ai-rmf/MAP 2.1"],
         ("system", "out_of_scope_uses"): ["nist-ai-rmf/MAP 2.2", "nist-ai-rmf/MAP 3.3"],
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "same_as"),
+    [
+        ("Dependencies \u0430re pinned by hash.", "dependencies are pinned by hash"),  # Cyrillic а
+        ("\uff30inned", "pinned"),  # full-width P
+        ("pin\u200bned", "pinned"),  # zero-width space
+        ("\U0001d429inned", "pinned"),  # mathematical bold p
+        ("\u03a1\u039f\u0391", "poa"),  # Greek capitals that read as Latin
+    ],
+)
+def test_look_alike_text_is_read_as_a_reader_reads_it(text: str, same_as: str) -> None:
+    assert in_substance(text) == same_as
+
+
+def test_text_in_another_script_is_kept() -> None:
+    assert (
+        in_substance("Отмена заказа") == "otmeha заказа"
+    )  # a word that reads Latin, one that does not
+    assert in_substance("Ωμέγα") == "ωμέγα"
+    assert in_substance("are") != in_substance("arc")
