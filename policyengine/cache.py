@@ -31,7 +31,7 @@ from .modeldiff import VersionView
 
 logger = logging.getLogger(__name__)
 
-_FORMAT = "2"
+_FORMAT = "3"
 """Part of the folder name of the views: bump it when what an entry holds changes."""
 
 
@@ -181,7 +181,7 @@ def _decode(raw: bytes, blob: str) -> VersionView | None:
     last, model = entry["last_reviewed"], entry["model"]
     if entry["blob"] != blob or not (last is None or isinstance(last, str)):
         return None
-    if not isinstance(model, dict) or set(model) != {"assets", "surfaces", "review"}:
+    if not isinstance(model, dict) or set(model) != {"assets", "surfaces", "system", "review"}:
         return None
     if not isinstance(model["review"], dict) or not set(model["review"]) <= {"atlas_version"}:
         return None

@@ -98,7 +98,11 @@ class Change:
 
     def describe(self) -> str:
         """A short phrase: `agent tool order-tool: actions changed from [a] to [a, b]`."""
-        what = f"{self.asset_type.replace('_', ' ')} {self.asset}"
+        what = (
+            "system"
+            if self.asset_type == "system"
+            else f"{self.asset_type.replace('_', ' ')} {self.asset}"
+        )
         match self.kind:
             case ChangeKind.ADDED:
                 return f"{what} was added"
@@ -362,16 +366,47 @@ def _atlas_version(model: Any) -> str | None:
     return _scalar(review.get("atlas_version")) if isinstance(review, Mapping) else None
 
 
+SYSTEM_FIELDS = (
+    "intended_purpose",
+    "deployment_context",
+    "users",
+    "out_of_scope_uses",
+    "ai_tasks",
+    "human_oversight",
+)
+"""The fields of `system` whose change needs a review: what the system is for, where and
+for whom it runs, what it does and how humans oversee it (MAP 1.1, 2.1, 3.5; ISO 42001
+6.1.4 and A.9). A rewritten `human_oversight` triggers, as a rewritten `human_approval`
+does; `description` is prose and never does. `risk_tolerance` is not here: raising it is
+PR-RISK-001 in a pull request (one cause, one finding)."""
+
+
+def _system_changes(old: Any, new: Any) -> list[Change]:
+    """The changed `SYSTEM_FIELDS` (in substance), when both sides are models."""
+    if old is None or new is None:
+        return []
+    before, after = old.get("system"), new.get("system")
+    before = before if isinstance(before, Mapping) else {}
+    after = after if isinstance(after, Mapping) else {}
+    found = [
+        _field_change("system", "system", name, before.get(name), after.get(name))
+        for name in SYSTEM_FIELDS
+    ]
+    return [c for c in found if c is not None]
+
+
 def diff_models(old: Any, new: Any) -> list[Change]:
     """The trigger-field changes from model `old` to model `new` (parsed YAML, JSON types).
 
     Assets are matched by id, so reordering never counts; lists of actions and inputs
-    compare as sets; prose fields are never read. An asset whose type changed counts as
-    removed and added. An inference API triggers only when its `exposure` widens
-    (`_widened`). Interfaces of surfaces (`_interface_changes`) and a changed
-    `review.atlas_version` (which decides the ATLAS rule: moving it is a claim that the
-    threats were checked against that release, which only a review makes) count too.
-    Returns the asset changes sorted by asset id, then kind, then the interface changes by
+    compare as sets; prose fields are never read. An asset of any type added or removed
+    counts; an asset whose type changed counts as removed and added. Kept assets are
+    compared field by field for the `TRIGGER_TYPES`; an inference API only when its
+    `exposure` widens (`_widened`). The system's `SYSTEM_FIELDS` count. Interfaces of
+    surfaces (`_interface_changes`) and a changed `review.atlas_version` (which decides
+    the ATLAS rule: moving it is a claim that the threats were checked against that
+    release, which only a review makes) count too. Returns the asset changes sorted by
+    asset id, then kind, then the system's, then the interface changes by
     `SURFACE/INTERFACE`, then the ATLAS release; `introduced` is None on every change.
     Either side may be None (no model), meaning no assets.
     """
@@ -387,10 +422,11 @@ def diff_models(old: Any, new: Any) -> list[Change]:
             elif atype_a in _API_TYPES:
                 changes.extend(_widened(aid, atype_a, "exposure", a, b))
             continue
-        if a is not None and atype_a in TRIGGER_TYPES:
+        if a is not None:
             changes.append(Change(aid, atype_a, ChangeKind.REMOVED, _norm(a.get("version")), None))
-        if b is not None and atype_b in TRIGGER_TYPES:
+        if b is not None:
             changes.append(Change(aid, atype_b, ChangeKind.ADDED, None, _norm(b.get("version"))))
+    changes.extend(_system_changes(old, new))
     changes.extend(_interface_changes(old, new))
     was, now = _atlas_version(old), _atlas_version(new)
     if old is not None and new is not None and was != now:
@@ -498,7 +534,8 @@ class VersionView:
     """Its `review.last_reviewed` (`last_reviewed_of`); None when absent or not loadable."""
     model: Any
     """The model reduced to what `diff_models` reads (`{"assets": ..., "surfaces": ...,
-    "review": {"atlas_version": ...}}`, `view_of`); None when the version does not load."""
+    "system": ..., "review": {"atlas_version": ...}}`, `view_of`); None when the version
+    does not load."""
     error: str = ""
     """Why the version does not load (first line of the loader's message); "" when it does."""
     text: str | None = field(default=None, repr=False, compare=False)
@@ -533,7 +570,7 @@ class KeyIndex:
 
 def view_of(model: Any) -> VersionView:
     """The view of a model already parsed by the loader (JSON types): its assets, its
-    surfaces and its `review.atlas_version`, what `diff_models` reads."""
+    surfaces, its system and its `review.atlas_version`, what `diff_models` reads."""
     data = model if isinstance(model, Mapping) else {}
     review = data.get("review")
     atlas = (
@@ -541,7 +578,12 @@ def view_of(model: Any) -> VersionView:
         if isinstance(review, Mapping) and "atlas_version" in review
         else {}
     )
-    reduced = {"assets": data.get("assets"), "surfaces": data.get("surfaces"), "review": atlas}
+    reduced = {
+        "assets": data.get("assets"),
+        "surfaces": data.get("surfaces"),
+        "system": data.get("system"),
+        "review": atlas,
+    }
     return VersionView(last_reviewed_of(model), reduced)
 
 
@@ -587,7 +629,7 @@ _SAFE_LINE = re.compile(
 )
 _LAST_REVIEWED: Pointer = ("review", "last_reviewed")
 _ATLAS_VERSION: Pointer = ("review", "atlas_version")
-_VIEWED = frozenset({"assets", "surfaces"})
+_VIEWED = frozenset({"assets", "surfaces", "system"})
 """The sections a view keeps whole (`view_of`)."""
 
 

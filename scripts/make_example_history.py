@@ -440,7 +440,8 @@ _HISTORY: tuple[_Commit, ...] = (
     _Commit(
         "2026-11-18T14:50:00",
         _DANA,
-        "Support assistant: clearer wording of oversight and of T-007 (no change to the system)",
+        "Support assistant: clearer wording of the description and of T-007 (no change to "
+        "the system)",
         edits=(
             (
                 SUPPORT,
@@ -450,8 +451,10 @@ _HISTORY: tuple[_Commit, ...] = (
                         "    title: Fake help-center article outranks the real refund policy\n",
                     ),
                     _sub(
-                        "every address change to another country.\n",
-                        "every change of delivery country.\n",
+                        "    knowledge base and the customer's own order history, and can act on "
+                        "orders.\n",
+                        "    knowledge base and the order history of the customer, and acts on "
+                        "orders.\n",
                     ),
                 ),
             ),

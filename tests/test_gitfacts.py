@@ -10,6 +10,7 @@ import copy
 import subprocess
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
@@ -568,16 +569,67 @@ def test_diff_models_treats_a_type_change_as_remove_and_add() -> None:
     ]
 
 
-def test_diff_models_ignores_non_trigger_assets_and_number_quoting() -> None:
-    old = {
-        "assets": [
-            {"id": "a", "type": "inference_api"},
-            {"id": "m", "type": "base_model", "version": 3},
-        ]
-    }
-    new = {"assets": [{"id": "m", "type": "base_model", "version": "3"}]}
+def test_diff_models_ignores_number_quoting_and_prose_of_other_assets() -> None:
+    api = {"id": "a", "type": "inference_api", "description": "old words", "endpoint": "/v1"}
+    old = {"assets": [api, {"id": "m", "type": "base_model", "version": 3}]}
+    reworded = {**api, "description": "new words", "endpoint": "/v2"}
+    new = {"assets": [reworded, {"id": "m", "type": "base_model", "version": "3"}]}
     assert diff_models(old, new) == []
-    assert diff_models(None, new) == [Change("m", "base_model", ChangeKind.ADDED, None, "3")]
+    assert diff_models(None, new) == [
+        Change("a", "inference_api", ChangeKind.ADDED, None, None),
+        Change("m", "base_model", ChangeKind.ADDED, None, "3"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "atype", ["third_party_service", "vector_store", "inference_api", "ml_library"]
+)
+def test_an_asset_of_any_type_added_or_removed_is_a_trigger(atype: str) -> None:
+    """Outside tester X14: a translation SaaS that receives every chat message, or a vector
+    store shared with another system, added to a surface, was no trigger."""
+    base = {"assets": [{"id": "m", "type": "base_model", "version": "1"}]}
+    added = {"assets": [*base["assets"], {"id": "svc", "type": atype, "supplier": "third_party"}]}
+    assert diff_models(base, added) == [Change("svc", atype, ChangeKind.ADDED, None, None)]
+    assert diff_models(added, base) == [Change("svc", atype, ChangeKind.REMOVED, None, None)]
+    assert diff_models(added, base)[0].describe() == f"{atype.replace('_', ' ')} svc was removed"
+
+
+_SYSTEM = {
+    "description": "Answers customers.",
+    "intended_purpose": "Answer order questions.",
+    "users": ["customers"],
+    "human_oversight": "Agents review every cancellation above 500 EUR.",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("human_oversight", "Agents can read transcripts when a customer complains."),
+        ("intended_purpose", "Answer order questions and issue refunds."),
+        ("users", ["customers", "partners"]),
+        ("deployment_context", "Public web chat in the EU."),
+        ("out_of_scope_uses", ["legal advice"]),
+        ("ai_tasks", ["generation"]),
+    ],
+)
+def test_the_systems_purpose_users_and_oversight_are_triggers(name: str, value: Any) -> None:
+    """Outside tester X21: `human_oversight` weakened was no trigger, while the same
+    safeguard on an agent tool (`human_approval`) was."""
+    old = {"system": _SYSTEM}
+    [change] = diff_models(old, {"system": {**_SYSTEM, name: value}})
+    assert (change.asset, change.kind, change.field) == ("system", ChangeKind.FIELD_CHANGED, name)
+    assert change.describe().startswith(f"system: {name} changed from ")
+
+
+def test_the_systems_description_and_rewording_in_form_only_are_no_trigger() -> None:
+    same = {
+        **_SYSTEM,
+        "description": "Something else entirely.",
+        "human_oversight": "agents REVIEW every cancellation above 500 eur",
+        "risk_tolerance": "high",  # PR-RISK-001 in a pull request
+    }
+    assert diff_models({"system": _SYSTEM}, {"system": same}) == []
 
 
 def test_change_describe() -> None:
