@@ -21,6 +21,7 @@ from policyengine.pr import (
     RED_TEAM_CHECK_ID,
     REGRESSION_CHECK_ID,
     REMOVED_CHECK_ID,
+    REVIEW_CHECK_ID,
     SCORE_CHECK_ID,
     SURFACE_REMOVED_CHECK_ID,
     THREAT_REMOVED_CHECK_ID,
@@ -428,10 +429,12 @@ def test_a_surface_removed_carries_the_controls_it_made_not_applicable() -> None
     lines = finding_lines("m.yaml", finding, View())
     assert lines[0].startswith("m.yaml: high: PR-SCOPE-006 surface kb (retrieval) was removed")
     assert lines[1].startswith("  same cause: PR-SCOPE-007 the pull request makes 1 control ")
-    # A relabelling besides the removal is a cause of its own: two findings.
+    # A relabelling besides the removal is a cause of its own: two findings, and the
+    # changed ai_tasks are a review trigger besides (PR-REVIEW-001).
     relabelled = {**gone, "system": {**BASE["system"], "ai_tasks": ["anomaly_detection"]}}
     delta = model_delta("m.yaml", base, (head[0], relabelled))
     assert [(f.check_id, f.same_cause) for f in delta.findings] == [
+        (REVIEW_CHECK_ID, ()),
         (SURFACE_REMOVED_CHECK_ID, ()),
         (APPLICABILITY_CHECK_ID, ()),
     ]
