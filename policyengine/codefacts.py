@@ -13,11 +13,13 @@ all the code the run read.
 Matching. A finding in the code matches an asset of a type that can declare it (an agent
 tool an `agent_tool`, a model a `base_model` or `fine_tuned_model`, a vector store a
 `vector_store` or a `retrieval_corpus` whose `store` names it, ...) when its name is the
-asset's `name` (case, spaces and `_` aside), its `version`, or `name-version`; or, for
-any asset type, when it is listed in the asset's `x-code-refs`. A model client (an
-`OpenAI()`) matches an asset whose name, `hosting.provider` or `x-provider` names the
-provider, and counts as declared when a model it serves is. An ML library matches an
-`ml_library` asset that lists it in `components` (or is named after it).
+asset's `name` (case, spaces and `_` aside), its `version`, or `name-version`, or when
+it is listed in the asset's `x-code-refs`. An asset of another type declares nothing,
+whatever its `x-code-refs` say: an agent tool listed on an `ml_library` is still
+undeclared (its threats, approval and blast radius were never judged as a tool's). A
+model client (an `OpenAI()`) matches an asset whose name, `hosting.provider` or
+`x-provider` names the provider, and counts as declared when a model it serves is. An ML
+library matches an `ml_library` asset that lists it in `components` (or is named after it).
 
 Version drift. A model name that is not declared as such, but is of the same family as a
 declared model (the same name once a trailing date, dotted version or `:tag` is cut:
@@ -97,6 +99,12 @@ NO_CODE: Mapping[str, Any] = {"scanned": False, "scope": "", "manifests": 0, "it
 """`facts.code` of a run that reads no code: the drift checks do not apply."""
 
 
+def finding_category(kind: CodeKind) -> str | None:
+    """The category the drift checks read for a kind of finding in the code; None for a
+    kind that is no asset (an agent framework)."""
+    return _CATEGORY.get(kind)
+
+
 def _norm(text: object) -> str:
     """A name as compared: lower case, white space and `_` as `-`."""
     return re.sub(r"[\s_]+", "-", str(text).strip()).lower() if isinstance(text, str) else ""
@@ -143,9 +151,19 @@ def _in_scope(file: str, scope: Sequence[str] | None) -> bool:
     return any(s in (".", "") or file == s or file.startswith(s + "/") for s in scope)
 
 
-def _refs(asset: Mapping[str, Any]) -> set[str]:
-    refs = asset.get("x-code-refs")
+def covers(model: Mapping[str, Any], file: str) -> bool:
+    """Whether the code file `file` (relative to the repository root) is in the model's
+    scope: under its `metadata.x-code-paths`, or anywhere when it has none."""
+    return _in_scope(file, code_scope(model))
+
+
+def code_refs(refs: object) -> set[str]:
+    """The names an `x-code-refs` value lists, as compared with the code."""
     return {_norm(r) for r in refs if isinstance(r, str)} if isinstance(refs, list) else set()
+
+
+def _refs(asset: Mapping[str, Any]) -> set[str]:
+    return code_refs(asset.get("x-code-refs"))
 
 
 def _matches_name(category: str, name: str, asset: Mapping[str, Any]) -> bool:
@@ -224,10 +242,10 @@ def _item(
     matches: list[int] = []
     drift: list[dict[str, Any]] = []
     for i, asset in enumerate(assets):
+        if asset.get("type") not in _DECLARED_BY[category]:
+            continue  # x-code-refs included: a library cannot declare an agent tool
         if key in _refs(asset):
             matches.append(i)
-        elif asset.get("type") not in _DECLARED_BY[category]:
-            continue
         elif _matches_name(category, key, asset):
             path = _library_drift(key, version, i, asset) if version else None
             if path is None:

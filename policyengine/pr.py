@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .catalog import control_order
+from .codefacts import WHAT, code_refs, code_scope, covers, finding_category
 from .config import (
     CONFIG_NAME,
     FRAMEWORKS,
@@ -68,6 +69,7 @@ from .pipeline import (
     provenance,
     read_catalogs,
     run_check,
+    scan_code,
 )
 from .policyset import PolicySet, load_policy_set
 from .register import Decision, Register, RegisterDocument, parse_register
@@ -200,6 +202,9 @@ CODE_CHECK_ID = "PR-CODE-001"
 
 UNANALYSED_CHECK_ID = "PR-CODE-002"
 """The pull request adds or changes code that the drift check could not analyse."""
+
+CODE_SCOPE_CHECK_ID = "PR-CODE-003"
+"""The pull request changes what code a model is compared with (x-code-paths, x-code-refs)."""
 
 UNDECLARED_CHECK_ID = "TM-CODE-001"
 """The check that reports an AI asset in the code that the threat model does not declare."""
@@ -769,6 +774,24 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "let a new tool, model or data source in unseen, so it fails closed.",
             hint="Make the file readable (split it, UTF-8 or a PEP 263 coding line, syntax "
             "of the Python that runs policyengine), or keep it out of the code folders.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            CODE_SCOPE_CHECK_ID,
+            "The code a model is compared with is not re-scoped by the pull request",
+            "high",
+            ("iso42001/A.4.2", "nist-ai-rmf/MAP 4.1"),
+            "pull request",
+            description="A model's metadata.x-code-paths added or changed (narrowed, moved), "
+            "or an asset's x-code-refs added or changed (an `x-code-refs: []` opt-out "
+            "included). Removing either only widens what the drift checks compare, and is no "
+            "finding. The message names old -> new.",
+            rationale="x-code-paths says which code belongs to the model and x-code-refs "
+            "which names in the code an asset declares: rewriting them in the pull request "
+            "that adds the code decides what TM-CODE-001 and PR-CODE-001 see, a scope "
+            "decision like a not_applicable entry (PR-SCOPE-004).",
+            hint="Change the code links in a pull request of their own, or have a reviewer "
+            "confirm that the code really moved or that the names really are the asset's.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -2100,6 +2123,46 @@ def _untested_claims(
     return findings
 
 
+def _code_links(old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate) -> list[Finding]:
+    """PR-CODE-003: `metadata.x-code-paths` set or changed, and each asset's `x-code-refs`
+    set or changed (a new asset's included), compared as the drift check reads them.
+    Removing either is no finding: the model is then compared with more code, not less."""
+    findings = []
+    was, now = code_scope(old), code_scope(new)
+    if now is not None and was != now:
+        before = "all the code compared (no x-code-paths)" if was is None else _show_list(list(was))
+        findings.append(
+            _weakening(
+                CODE_SCOPE_CHECK_ID,
+                f"the pull request changes metadata.x-code-paths from {before} to "
+                f"{_show_list(list(now))}: the code this model is compared with changes with it, "
+                "and code outside it is judged by no model's drift check",
+                ["metadata", "x-code-paths"],
+                locate,
+            )
+        )
+    assets = _listed(old, "assets")
+    for aid, (i, asset) in _listed(new, "assets").items():
+        refs = asset.get("x-code-refs")
+        if not isinstance(refs, list):
+            continue
+        prior = assets[aid][1].get("x-code-refs") if aid in assets else None
+        if isinstance(prior, list) and code_refs(prior) == code_refs(refs):
+            continue
+        shown = _show_list(prior) if isinstance(prior, list) else "none"
+        findings.append(
+            _weakening(
+                CODE_SCOPE_CHECK_ID,
+                f"the pull request changes x-code-refs of asset {aid} ({asset.get('type')}) "
+                f"from {shown} to {_show_list(refs)}: the names in the code it declares "
+                "change what the drift check reports",
+                ["assets", i, "x-code-refs"],
+                locate,
+            )
+        )
+    return findings
+
+
 def _attestations(model: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
     found = (model.get("compliance") or {}).get("attestations")
     entries = found if isinstance(found, list) else []
@@ -2495,6 +2558,7 @@ def model_delta(
     findings.extend(_postponed_remediations(old, new, as_of, locate))
     findings.extend(_untested_claims(old, new, as_of, claimed, locate))
     findings.extend(_claimed_attestations(old, new, locate))
+    findings.extend(_code_links(old, new, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()
         or rescored
@@ -3203,6 +3267,13 @@ def run_pull_request(
             head_run, head_docs = _side(head_paths, head_root, options, judged_by, wanted)
         finally:
             engine.close()
+        # With --changed-only and no code changed, only some models ran: PR-CODE-003
+        # reports their re-scoping; the files themselves are unchanged.
+        outside = (
+            _uncovered_code(head_root, head_docs, base_docs, changes, code)
+            if head_paths is None
+            else []
+        )
     base_reports = {m.path: m for m in base_run.models}
     head_reports = {m.path: m for m in head_run.models}
     renamed.update(_moved_by_id(base_reports, head_reports, renamed))
@@ -3242,7 +3313,7 @@ def run_pull_request(
         base,
         head or "working tree",
         tuple(deltas),
-        (*judge.findings, *unread, *new),
+        (*judge.findings, *unread, *outside, *new),
         existing,
         base_commit=base_sha,
         merge_base=since,
@@ -3284,6 +3355,56 @@ def _unanalysed_code(
                 Severity.HIGH,
                 f"the pull request changes {d.file}, which the code analysis did not read "
                 f"({d.message}): the drift check cannot vouch for it",
+            )
+        )
+    return sorted(out, key=lambda r: (r.path, r.finding.message))
+
+
+def _uncovered_code(
+    head_root: Path,
+    head: Mapping[str, Document],
+    base: Mapping[str, Document],
+    changes: Sequence[TreeChange],
+    code: Sequence[str],
+) -> list[RepoFinding]:
+    """A PR-CODE-001 finding (critical) for each AI asset (not an ML library: TM-CODE-004)
+    in code under `code` that no model of the head covers (every model has
+    `metadata.x-code-paths`, and none lists the file), in a file the pull request added or
+    changed, or that some model of the base covered: no model's drift check judges it, so
+    TM-CODE-001 cannot report it. Only the files in question are read again."""
+    if not code:
+        return []
+    heads = [_data(d) for d in head.values()]
+    if any(code_scope(m) is None for m in heads):
+        return []  # a model without x-code-paths is compared with all the code
+    bases = [_data(d) for d in base.values()]
+    changed = {
+        c.new
+        for c in changes
+        if c.new is not None and c.status != "D" and any(_under(c.new, p) for p in code)
+    }
+    scopes_moved = sorted({code_scope(m) or () for m in heads}) != sorted(
+        {code_scope(m) or () for m in bases}
+    )
+    scan = scan_code(head_root, list(code), missing_ok=True) if scopes_moved or changed else None
+    if scan is None:
+        return []
+    out = []
+    for f in scan.findings:
+        category = finding_category(f.kind)
+        if category in (None, "library") or any(covers(m, f.file) for m in heads):
+            continue
+        if f.file not in changed and not any(covers(m, f.file) for m in bases):
+            continue  # outside every model at the base already: not this pull request's
+        out.append(
+            _repo_finding(
+                CODE_CHECK_ID,
+                f.file,
+                Severity.CRITICAL,
+                f"{WHAT[category]} `{f.name}` at {f.file}:{f.line} is in no threat model's "
+                "metadata.x-code-paths, so no model's drift check judges it (possible shadow "
+                f"AI; the code reads: {f.evidence}); declare it in the model whose "
+                "x-code-paths should cover this file, add its threats and review the model",
             )
         )
     return sorted(out, key=lambda r: (r.path, r.finding.message))

@@ -64,7 +64,7 @@ def test_a_tool_is_declared_by_an_agent_tool_of_its_name_only() -> None:
     assert items["refund_order"]["evidence"] == "def refund_order():"
 
 
-def test_x_code_refs_declare_any_finding() -> None:
+def test_x_code_refs_declare_a_finding_of_the_assets_type() -> None:
     facts = code_facts(
         _model(
             {
@@ -77,6 +77,28 @@ def test_x_code_refs_declare_any_finding() -> None:
         _scan(CodeFinding(CodeKind.MODEL, "./ckpt/v3", "src/app.py", 2, "", "", "huggingface")),
     )
     assert facts["items"][0]["matches"] == [0]
+
+
+def test_x_code_refs_of_an_asset_that_cannot_declare_the_finding_declare_nothing() -> None:
+    """X13: an agent tool listed in an ml_library's x-code-refs is still undeclared (it
+    would escape TM-CODE-001 and PR-CODE-001 and never be judged as a tool)."""
+    facts = code_facts(
+        _model(
+            {
+                "id": "serving-stack",
+                "type": "ml_library",
+                "name": "serving dependencies",
+                "x-code-refs": ["issue_refund", "./ckpt/v3"],
+            }
+        ),
+        _scan(
+            _tool("issue_refund"),
+            CodeFinding(CodeKind.MODEL, "./ckpt/v3", "src/app.py", 2, "", "", "huggingface"),
+        ),
+    )
+    items = _by_name(facts)
+    assert items["issue_refund"]["matches"] == []
+    assert items["./ckpt/v3"]["matches"] == []
 
 
 @pytest.mark.parametrize(

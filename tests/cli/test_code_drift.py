@@ -409,3 +409,117 @@ def test_a_pep_263_coding_declaration_is_honoured(
     [gate] = [f for m in doc["pull_request"]["models"] for f in m["findings"]]
     assert gate["check"] == "PR-CODE-001" and "`wire_money` at agent/client.py:6" in gate["message"]
     assert code == 1
+
+
+REFUND = '''from langchain_core.tools import tool
+
+
+@tool
+def grant_refund(order_id: str) -> str:
+    """Refund any amount on any order."""
+    return order_id
+'''
+
+
+def _scoped(root: Path, paths: str) -> None:
+    """Give the model `metadata.x-code-paths: paths`."""
+    model = root / MODEL
+    text = model.read_text(encoding="utf-8")
+    assert text.count("  version: 0.1.0\n") == 1
+    model.write_text(
+        text.replace("  version: 0.1.0\n", f"  version: 0.1.0\n  x-code-paths: {paths}\n"),
+        encoding="utf-8",
+    )
+
+
+def _gate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[tuple[str, str]]]:
+    code, out, _ = _run(capsys, "check", "--base", "main", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    found = [
+        (f["check"], f["message"]) for m in doc["pull_request"]["models"] for f in m["findings"]
+    ]
+    found += [(f["check"], f["message"]) for f in doc["pull_request"]["findings"]]
+    return code, sorted(found)
+
+
+def test_a_tool_listed_in_a_librarys_x_code_refs_is_still_undeclared(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """X13 (a): a new agent tool "declared" through x-code-refs on the ml_library asset
+    escaped PR-CODE-001 (and never was judged as a tool); the re-scoping is PR-CODE-003."""
+    (project / "agent" / "refund.py").write_text(REFUND, encoding="utf-8")
+    model = project / MODEL
+    text = model.read_text(encoding="utf-8")
+    assert text.count("    type: ml_library\n") == 1
+    model.write_text(
+        text.replace(
+            "    type: ml_library\n", "    type: ml_library\n    x-code-refs: [grant_refund]\n"
+        ),
+        encoding="utf-8",
+    )
+    code, found = _gate(project, capsys)
+    checks = [c for c, _ in found]
+    assert checks == ["PR-CODE-001", "PR-CODE-003"]
+    assert "agent tool `grant_refund` at agent/refund.py:5 is not declared" in found[0][1]
+    assert found[1][1] == (
+        "the pull request changes x-code-refs of asset ml-libraries (ml_library) from none "
+        "to [grant_refund]: the names in the code it declares change what the drift check "
+        "reports"
+    )
+    assert code == 1
+
+
+def test_narrowing_x_code_paths_around_a_new_tool_fails_the_gate(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """X13 (b): the new file belongs to no model once x-code-paths is narrowed: it is
+    judged by none, which is a PR-CODE-001 finding, and the narrowing is PR-CODE-003."""
+    _scoped(project, "[agent, requirements.txt]")
+    _commit(project, "the agent's code")
+    (project / "agent" / "refund.py").write_text(REFUND, encoding="utf-8")
+    _scoped_text = (project / MODEL).read_text(encoding="utf-8")
+    (project / MODEL).write_text(
+        _scoped_text.replace(
+            "x-code-paths: [agent, requirements.txt]",
+            "x-code-paths: [agent/tools.py, agent/graph.py, requirements.txt]",
+        ),
+        encoding="utf-8",
+    )
+    code, found = _gate(project, capsys)
+    assert found == [
+        (
+            "PR-CODE-001",
+            "agent tool `grant_refund` at agent/refund.py:5 is in no threat model's "
+            "metadata.x-code-paths, so no model's drift check judges it (possible shadow AI; "
+            "the code reads: def grant_refund(order_id: str) -> str:); declare it in the model "
+            "whose x-code-paths should cover this file, add its threats and review the model",
+        ),
+        (
+            "PR-CODE-003",
+            "the pull request changes metadata.x-code-paths from [agent, requirements.txt] to "
+            "[agent/tools.py, agent/graph.py, requirements.txt]: the code this model is "
+            "compared with changes with it, and code outside it is judged by no model's drift "
+            "check",
+        ),
+    ]
+    assert code == 1
+
+
+def test_new_code_outside_every_models_x_code_paths_is_a_finding(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Code under --code that no model covers is a finding, not silence; what the base
+    already left outside is not the pull request's."""
+    _scoped(project, "[agent/tools.py, agent/graph.py, requirements.txt]")
+    (project / "agent" / "old.py").write_text(
+        REFUND.replace("grant_refund", "old_refund"), encoding="utf-8"
+    )
+    _commit(project, "the agent's code, one file outside the model")
+    code, found = _gate(project, capsys)
+    assert (code, found) == (0, [])
+    (project / "agent" / "refund.py").write_text(REFUND, encoding="utf-8")
+    code, found = _gate(project, capsys)
+    assert [(c, m.split(" is in ")[0]) for c, m in found] == [
+        ("PR-CODE-001", "agent tool `grant_refund` at agent/refund.py:5")
+    ]
+    assert code == 1
