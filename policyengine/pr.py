@@ -170,6 +170,9 @@ TOLERANCE_CHECK_ID = "PR-RISK-001"
 ACCEPTANCE_CHECK_ID = "PR-RISK-002"
 """A risk acceptance the pull request added to a threat, or whose expiry it extended."""
 
+ACCEPTANCE_REWRITE_CHECK_ID = "PR-RISK-004"
+"""The pull request rewrites who accepted a risk, when, or why."""
+
 TRANSFER_CHECK_ID = "PR-RISK-003"
 """A threat the pull request transferred, or whose transfer it moved to someone else."""
 
@@ -623,6 +626,24 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "approval) until the person named approves it.",
             hint="Have the person named in acceptance.approved_by approve the pull request, "
             "or treat the threat instead.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            ACCEPTANCE_REWRITE_CHECK_ID,
+            "Risk acceptances are not rewritten by the pull request",
+            "high",
+            ("iso42001/6.1.3",),
+            "pull request",
+            description="A threat's acceptance that the base had, whose approved_by, date or "
+            "rationale the pull request changes in substance (recasing, spacing or "
+            "punctuation is no change); the message names old -> new. An acceptance whose "
+            "expires moves later is PR-RISK-002, which asks for the same approval.",
+            rationale="An acceptance is a named person's decision, on a date, for a stated "
+            "reason: naming another approver, re-dating it or rewriting its reason in a pull "
+            "request makes a different decision in that person's name (the same as a "
+            "waiver's approver, PR-SCOPE-003).",
+            hint="Have the person named in acceptance.approved_by approve the pull request "
+            "(the acceptance is theirs again), or restore the acceptance the base recorded.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -1864,6 +1885,49 @@ def _added_acceptances(
     return findings
 
 
+_ACCEPTANCE_FIELDS = ("approved_by", "date", "rationale")
+"""What an acceptance records of the decision, besides how long it lasts (`expires`)."""
+
+
+def _rewritten_acceptances(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-RISK-004: each acceptance the base had whose `approved_by`, `date` or `rationale`
+    the pull request changed in substance (`in_substance`), unless its `expires` moved
+    later (PR-RISK-002 reports that one, asking for the same approval)."""
+    before = _listed(old, "threats")
+    findings = []
+    for tid, (i, threat) in _listed(new, "threats").items():
+        acceptance = threat.get("acceptance")
+        prior = before[tid][1].get("acceptance") if tid in before else None
+        if not isinstance(acceptance, Mapping) or not isinstance(prior, Mapping):
+            continue
+        expires, was = acceptance.get("expires"), prior.get("expires")
+        if isinstance(expires, str) and isinstance(was, str) and expires > was:
+            continue
+        changed = [
+            key
+            for key in _ACCEPTANCE_FIELDS
+            if in_substance(_show(prior.get(key))) != in_substance(_show(acceptance.get(key)))
+        ]
+        if not changed:
+            continue
+        what = "; ".join(
+            f"{key} from {_show(prior.get(key))} to {_show(acceptance.get(key))}" for key in changed
+        )
+        at = ["threats", i, "acceptance", changed[0]]
+        findings.append(
+            _weakening(
+                ACCEPTANCE_REWRITE_CHECK_ID,
+                f"the pull request rewrites the acceptance of threat {tid}: {what}; an "
+                "acceptance is its approver's decision and needs their approval again",
+                at if changed[0] in acceptance else at[:-1],
+                locate,
+            )
+        )
+    return findings
+
+
 def _transfers(old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate) -> list[Finding]:
     """PR-RISK-003: each threat the pull request moved to `status: transferred` (a new
     threat included), and each transferred threat whose `transferred_to` changed in
@@ -2559,6 +2623,7 @@ def model_delta(
     findings.extend(_untested_claims(old, new, as_of, claimed, locate))
     findings.extend(_claimed_attestations(old, new, locate))
     findings.extend(_code_links(old, new, locate))
+    findings.extend(_rewritten_acceptances(old, new, locate))
     changed = bool(
         old_threats.keys() ^ new_threats.keys()
         or rescored

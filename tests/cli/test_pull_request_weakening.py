@@ -307,3 +307,57 @@ def test_a_surface_moved_off_the_retrieval_layer_is_reported(
     assert "surface kb-retrieval layer retrieval -> runtime" in message
     assert "atlas/AML.T0070" in message
     assert code == 1
+
+
+_ACCEPTANCE_T005 = """\
+      approved_by: head of support engineering
+      date: 2026-10-02
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        (
+            _ACCEPTANCE_T005,
+            "      approved_by: AI governance board\n      date: 2026-11-20\n",
+            "approved_by from head of support engineering to AI governance board; date from "
+            "2026-10-02 to 2026-11-20",
+        ),
+        (
+            "      rationale: Tool-side authorization limits exposure to the caller's own "
+            "orders.\n",
+            "      rationale: Customers rarely try this, so the exposure is acceptable for now.\n",
+            "rationale from Tool-side authorization limits exposure to the caller's own orders. "
+            "to Customers rarely try this, so the exposure is acceptable for now.",
+        ),
+    ],
+    ids=["approver-and-date", "rationale"],
+)
+def test_rewriting_an_acceptance_is_a_finding_for_a_reviewer(
+    capsys: pytest.CaptureFixture[str], pr: Path, old: str, new: str, said: str
+) -> None:
+    """X15: the waiver-approver rule (PR-SCOPE-003) carried to acceptances: another
+    approver, another date or another reason is a different decision in someone's name."""
+    _edit(pr / SUPPORT, old, new)
+    _commit(pr, "T-005 accepted by someone else")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert [(f["check"], f["severity"]) for f in _gate(doc)] == [("PR-RISK-004", "high")]
+    (message,) = _messages(doc, "PR-RISK-004")
+    assert message == (
+        f"the pull request rewrites the acceptance of threat T-005: {said}; an acceptance is "
+        "its approver's decision and needs their approval again"
+    )
+    assert code == 1
+
+
+def test_an_acceptance_recased_is_no_rewrite(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    _edit(
+        pr / SUPPORT,
+        "approved_by: head of support engineering",
+        "approved_by: Head of Support Engineering",
+    )
+    _commit(pr, "T-005's approver, capitalised")
+    code, doc = _check(capsys, "--base", "HEAD~1")
+    assert _gate(doc) == []
+    assert code == 0
