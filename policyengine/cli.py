@@ -859,7 +859,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
         "your system; write the evidence files its controls cite (none is written: `check` "
         "reports each missing one, TM-EVID-001); run `policyengine init-register` and decide "
         "the organisation controls (TM-REG-001 until then); commit, and run "
-        "`policyengine check`; `pre-commit install` turns on the hook",
+        "`policyengine check`; `pre-commit install` turns on the hook; give .github/ and "
+        ".policyengine.yaml code owners and require their review and the check on the base "
+        "branch (the workflow runs from the pull request's own copy: SECURITY.md)",
         file=sys.stderr,
     )
     return 0
