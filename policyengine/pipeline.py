@@ -55,7 +55,7 @@ from .loader import (
     load_document,
 )
 from .policyset import CheckMeta, PolicySet, load_policy_set
-from .references import PathChecks
+from .references import PathChecks, not_evidence
 from .register import LoadedRegister, judge_register, load_register, register_checks
 from .results import (
     OVER_BUDGET,
@@ -365,9 +365,11 @@ EVIDENCE_READ_BYTES = 1 << 16
 
 def evidence_filed(root: Path) -> Callable[[str], bool]:
     """Whether a repository-relative path names a file inside `root` that is filed
-    evidence: not empty (`EVIDENCE_MIN_BYTES` bytes that are not white space) and, for a
-    text file, not placeholder text (`substance.placeholder_document`: `TODO: write this`,
-    `lorem ipsum`), judged from its first `EVIDENCE_READ_BYTES`; asked once per path in a
+    evidence: not empty (`EVIDENCE_MIN_BYTES` bytes that are not white space), for a
+    text file not placeholder text (`substance.placeholder_document`: `TODO: write this`,
+    `lorem ipsum`), judged from its first `EVIDENCE_READ_BYTES`, and none of the files
+    that are never evidence (`references.not_evidence`: under `.git/`, the config, a
+    threat model, the register; validation warns where one is cited); asked once per path in a
     run (models cite the same evidence files again and again)."""
     resolved_root = root.resolve()
     known: dict[str, bool] = {}
@@ -378,7 +380,11 @@ def evidence_filed(root: Path) -> Callable[[str], bool]:
                 known[rel] = False
             else:
                 target = Path(os.path.realpath(resolved_root / rel))  # never raises on a loop
-                known[rel] = target.is_relative_to(resolved_root) and _has_content(target)
+                known[rel] = (
+                    target.is_relative_to(resolved_root)
+                    and _has_content(target)
+                    and not_evidence(str(resolved_root), str(target)) is None
+                )
         return known[rel]
 
     return filed

@@ -1915,7 +1915,7 @@ def _rewritten_acceptances(
         what = "; ".join(
             f"{key} from {_show(prior.get(key))} to {_show(acceptance.get(key))}" for key in changed
         )
-        at = ["threats", i, "acceptance", changed[0]]
+        at: list[str | int] = ["threats", i, "acceptance", changed[0]]
         findings.append(
             _weakening(
                 ACCEPTANCE_REWRITE_CHECK_ID,

@@ -15,12 +15,14 @@ import errno
 import functools
 import os
 import posixpath
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Protocol
 
 from .atlas import parse_version
+from .config import CONFIG_NAME
 from .errors import CatalogError
 from .loader import Document, Part, to_pointer
 from .results import Diagnostic, Level
@@ -92,6 +94,7 @@ class PathChecks:
         self.root = root
         """The repository root the values are relative to."""
         self._problems: dict[str, str | None] = {}
+        self._not_evidence: dict[str, str | None] = {}
         self._real_root: str | None = None
 
     def problem(self, value: str) -> str | None:
@@ -102,6 +105,15 @@ class PathChecks:
                 self._real_root = os.path.realpath(self.root)
             problems[value] = path_problem(self.root, value, self._real_root)
         return problems[value]
+
+    def not_evidence(self, value: str) -> str | None:
+        """`not_evidence` of the file the value (one with no `problem`) names."""
+        if value not in self._not_evidence:
+            real = self._real_root if self._real_root is not None else os.path.realpath(self.root)
+            self._real_root = real
+            target = os.path.realpath(os.path.join(real, posixpath.normpath(value)))
+            self._not_evidence[value] = not_evidence(real, target)
+        return self._not_evidence[value]
 
 
 class _Checker:
@@ -259,11 +271,53 @@ def path_problem(root: Path, value: str, real_root: str | None = None) -> str | 
     return None
 
 
+_KIND = re.compile(
+    r"^kind:[ \t]*[\"']?(ThreatModel|OrganisationRegister)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE
+)
+"""The top-level `kind` line of a threat model or of the organisation register."""
+
+NOT_EVIDENCE_READ_BYTES = 1 << 14
+"""How much of a cited file is read to tell a threat model or the register (the first 16 KiB)."""
+
+
+def not_evidence(real_root: str, target: str) -> str | None:
+    """Why the file at `target` (resolved, inside `real_root`, the repository root resolved)
+    is no evidence, whatever it says, or None: a file under `.git/` (git's own, present in
+    every checkout and never committed), the policyengine config, a threat model or the
+    organisation register (the claims and decisions themselves, not evidence of them)."""
+    rel = PurePosixPath(Path(os.path.relpath(target, real_root)).as_posix())
+    if ".git" in rel.parts:
+        return "is inside .git/ (git's own files, in every checkout and never committed)"
+    if rel.name == CONFIG_NAME:
+        return "is the policyengine config"
+    try:
+        with open(target, "rb") as f:
+            head = f.read(NOT_EVIDENCE_READ_BYTES).decode("utf-8", errors="replace")
+    except OSError:  # missing, a folder, unreadable: the evidence checks say so
+        return None
+    kind = _KIND.search(head)
+    if kind is None:
+        return None
+    if kind.group(1) == "ThreatModel":
+        return "is a threat model (the claims themselves, not evidence of them)"
+    return "is the organisation register (decisions, not evidence of them)"
+
+
 def _check_path(chk: _Checker, root: Path, parts: Sequence[Part], value: str) -> None:
     problem = chk.paths.problem(value)
     if problem is not None:
         owner = chk.where(parts)
         chk.add(parts, f"path '{value}' in {owner} {problem}", "path")
+        return
+    reason = chk.paths.not_evidence(value)
+    if reason is not None:
+        chk.add(
+            parts,
+            f"path '{value}' in {chk.where(parts)} {reason}; the checks treat it as missing "
+            "evidence",
+            "evidence",
+            Level.WARNING,
+        )
 
 
 _NOUNS = {

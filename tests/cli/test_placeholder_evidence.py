@@ -15,6 +15,7 @@ from policyengine.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "placeholder-evidence"
 AS_OF = ["--as-of", "2026-11-27"]
+MODEL = "hr-bot.yaml"
 
 # The statuses these controls get from the placeholder files, and from real documents.
 PLACEHOLDER = {
@@ -110,3 +111,59 @@ def test_the_same_model_with_real_documents_meets_them(
     doc = _check(capsys, _repo(tmp_path / "repo", DOCUMENTS))
     assert _statuses(doc, REAL) == REAL
     assert _findings(doc) == []
+
+
+def test_git_metadata_a_threat_model_and_the_register_are_no_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """X17: `.git/config` exists and says something in every checkout, and a model or the
+    register is the claim itself: cited as evidence, each counts as missing, and
+    validation says why, at the citation."""
+    root = _repo(tmp_path / "repo", DOCUMENTS)
+    (root / "notes").mkdir()
+    (root / "notes" / "decisions.yaml").write_text(
+        "apiVersion: policyengine/v1\nkind: OrganisationRegister\norganisation: Example\n"
+        "# every control of hr-bot is decided here, at length, by the AI governance board\n"
+    )
+    model = root / "models" / MODEL
+    text = model.read_text()
+    for old, new in (
+        ("evidence: [docs/monitoring.md]", "evidence: [.git/config]"),
+        ("report: docs/rt-report.md", f"report: models/{MODEL}"),
+        (
+            "evidence: docs/ia.md, by: privacy office, date: 2026-11-01}\n    - {control: nist",
+            "evidence: notes/decisions.yaml, by: privacy office, date: 2026-11-01}\n    - "
+            "{control: nist",
+        ),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    model.write_text(text)
+    doc = _check(capsys, root)
+    assert _statuses(doc, PLACEHOLDER) == PLACEHOLDER
+    assert [f[:3] for f in _findings(doc)] == [
+        ("TM-ATTEST-002", 120, "/compliance/attestations/0"),
+        ("TM-EVID-001", 100, "/controls/2/evidence/0"),
+        ("TM-EVID-002", 106, "/red_team/0/report"),
+    ]
+    warnings = sorted(
+        (d["line"], d["message"]) for d in doc["models"][0]["errors"] if d["code"] == "evidence"
+    )
+    assert warnings == [
+        (
+            100,
+            "path '.git/config' in control C-3 is inside .git/ (git's own files, in every "
+            "checkout and never committed); the checks treat it as missing evidence",
+        ),
+        (
+            106,
+            f"path 'models/{MODEL}' in red-team exercise RT-1 is a threat model (the claims "
+            "themselves, not evidence of them); the checks treat it as missing evidence",
+        ),
+        (
+            120,
+            "path 'notes/decisions.yaml' in the attestation at compliance/attestations/0 is "
+            "the organisation register (decisions, not evidence of them); the checks treat it "
+            "as missing evidence",
+        ),
+    ]
