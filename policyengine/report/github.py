@@ -4,7 +4,9 @@ Each finding is `::error file=PATH,line=N,col=N,title=CHECK (severity)::message`
 and high are `error`, medium `warning`, low `notice`), shown by GitHub on the line of the
 model in the pull request's diff; an invalid file is an `error` at its problem. In
 pull-request mode the annotations are what the pull request made new or worse, and the
-findings the base already had are counted in one `notice`. A check finding whose every
+findings the base already had are counted in one `notice`; after the findings, each changed
+model has a `notice` saying what changed (threats added, removed and rescored, control status
+changes, review triggers: the text report's summary). A check finding whose every
 control the model waives (`excusing_waivers`: in pull-request mode, only a waiver the base
 had) keeps its level, since a waiver does not change the exit status, and names the waiver;
 the pull request's own findings (PR-*) are never waived. The last line counts the
@@ -35,6 +37,7 @@ from ..results import (
 )
 from . import Formatter, OutputFormat, counted, no_view
 from .escape import github_data, github_property
+from .text import model_changes
 
 _COMMAND = {
     Severity.CRITICAL: "error",
@@ -117,6 +120,18 @@ def github_lines(run: RunResult) -> list[str]:
             _finding(at(d.path), f, None if f.check_id in own else waiver_reason(f, waivers))
             for f in d.findings
         )
+    for d in run.delta.models:  # then what changed, for the reviewer
+        changed = model_changes(d)
+        if d.change != "unchanged" and (changed or d.renamed_from):
+            moved = [f"renamed from {d.renamed_from}"] if d.renamed_from else []
+            lines.append(
+                _command(
+                    "notice",
+                    f"{d.path} {d.change}: " + "; ".join([*moved, *changed]),
+                    file=at(d.path),
+                    title="pull request changes",
+                )
+            )
         existing += len(d.existing) + len(d.existing_errors)
     lines.extend(_finding(at(r.path), r.finding) for r in run.delta.findings)
     existing += len(run.delta.existing)

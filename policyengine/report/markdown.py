@@ -2,11 +2,13 @@
 summary), a `status` table for a comment or a wiki page, the `remind` list as the body of
 a tracking issue (one checklist line per model) and the `matrix`.
 
-The check comment opens with its verdict (the exit status at `--fail-on`), then the
-findings as a table (in pull-request mode: what the pull request made new or worse), the
-coverage (in pull-request mode: the controls whose status changed) and the review
-verdicts; the rest (findings beyond the first rows, the findings the base already had,
-the provenance) is folded in `<details>`.
+The check comment opens with its verdict (the exit status at `--fail-on`), then in
+pull-request mode what the pull request changed in each model (threats added, removed and
+rescored, review triggers: the text report's summary), then the findings as a table (in
+pull-request mode: what the pull request made new or worse), the coverage (in
+pull-request mode: the controls whose status changed) and the review verdicts; the rest
+(findings beyond the first rows, the findings the base already had, the provenance) is
+folded in `<details>`.
 
 Every field from a model goes through `escape.markdown` (or `escape.markdown_code` for a
 path), so that no field makes a link, a tag, a table cell or a line of its own.
@@ -53,6 +55,7 @@ from .json import existing_errors, judged_errors, judged_findings, severity_coun
 from .text import (
     commit_label,
     explained,
+    model_changes,
     reasons_of,
     remind_heading,
     status_of,
@@ -410,6 +413,21 @@ def _coverage(run: RunResult) -> list[str]:
     return out
 
 
+def _changes(run: RunResult) -> list[str]:
+    """What the pull request changed in each model (`text.model_changes`; control status
+    changes are the coverage table's), model text escaped: a reviewer sees a threat
+    rescored or removed, or a review trigger, even when no finding is new."""
+    assert run.delta is not None
+    out = []
+    for m in run.delta.models:
+        if m.change == "unchanged":
+            continue
+        moved = f" (renamed from {_cell_code(m.renamed_from)})" if m.renamed_from else ""
+        out.append(f"- {_cell_code(m.path)}: {m.change}{moved}")
+        out += [f"  - {_esc.markdown(line)}" for line in model_changes(m, controls=False)]
+    return out or ["No model changed."]
+
+
 def _reviews(models: tuple[ModelReport, ...]) -> list[str]:
     judged = [m for m in models if m.review is not None]
     if not judged:
@@ -434,6 +452,8 @@ def check_markdown(run: RunResult) -> str:
     errors = _errors(run)
     if errors:
         lines += ["### Invalid files", "", *errors, ""]
+    if run.delta is not None:
+        lines += ["### Changes", "", *_changes(run), ""]
     rows = sorted(_rows(run), key=lambda row: -row[1].severity.rank)
     heading = "New findings" if run.delta is not None else "Findings"
     lines += [f"### {heading} ({len(rows)})", ""]

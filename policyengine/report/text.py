@@ -31,6 +31,7 @@ from ..results import (
     MatrixCell,
     MatrixFramework,
     MatrixReport,
+    ModelDelta,
     ModelReport,
     OrganisationReport,
     Outcome,
@@ -293,6 +294,23 @@ def _delta_lines(d: PullRequestDelta, view: View) -> list[str]:
             for f in m.existing:
                 if _shown(f, view):
                     lines.extend(finding_lines(m.path, f, view, indent))
+    return lines
+
+
+def model_changes(m: ModelDelta, *, controls: bool = True) -> list[str]:
+    """What the pull request changed in one model, a line each, as the text report says it
+    (threats added, removed and rescored, control status changes unless `controls` is
+    False, review triggers): the view the `markdown` and `github` reports give reviewers
+    too. Model text is in the lines: each format escapes it."""
+    lines = []
+    if m.threats_added:
+        lines.append(f"threats added: {', '.join(m.threats_added)}")
+    if m.threats_removed:
+        lines.append(f"threats removed: {', '.join(m.threats_removed)}")
+    lines += [f"threat {tid} rescored: risk {old} -> {new}" for tid, old, new in m.threats_rescored]
+    if controls:
+        lines += [f"{key}: {old} -> {new}" for key, old, new in m.control_changes]
+    lines += [f"review trigger: {t}" for t in m.trigger_changes]
     return lines
 
 

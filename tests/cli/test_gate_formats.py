@@ -146,3 +146,33 @@ def test_a_new_finding_below_fail_on_is_listed_but_fails_nothing(
     assert (bad, verdict) == (0, "the check passes at --fail-on critical")
     risk = next(c for name, c in cases.items() if " PR-RISK-001 " in name)
     assert "(below --fail-on critical)" in str(risk.findtext("system-out"))
+
+
+def test_reviewers_formats_say_what_the_pull_request_changed(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """X19: `markdown` (the comment and job summary) and `github` (the annotations) give
+    the change summary `text` and `json` give: a threat rescored with a new assumption
+    (so no PR-SCORE-001) is what a reviewer must see, even when nothing is new."""
+    _replace(
+        repo / SUPPORT,
+        "    likelihood: 3\n    impact: 5\n    owner: orders-team\n    prerequisites: "
+        "[query_access]\n    assumptions:\n      - The order tool is scoped to the signed-in "
+        "customer's token.\n",
+        "    likelihood: 1\n    impact: 3\n    owner: orders-team\n    prerequisites: "
+        "[query_access]\n    assumptions:\n      - The order tool answers only for the "
+        "signed-in customer's token, checked on every call.\n",
+    )
+    git_run(repo, "commit", "-q", "-am", "T-005 rescored")
+    code, out = _reports(capsys)
+    assert "    threat T-005 rescored: risk 15 -> 3\n" in out["text"]
+    assert (
+        "### Changes\n\n- `models/support-assistant.yaml`: changed\n"
+        "  - threat T-005 rescored: risk 15 -\\> 3\n\n### New findings (0)\n"
+    ) in out["markdown"]
+    notices = [line for line in out["github"].splitlines() if "title=pull request changes" in line]
+    assert notices == [
+        "::notice file=models/support-assistant.yaml,title=pull request changes::"
+        "models/support-assistant.yaml changed: threat T-005 rescored: risk 15 -> 3"
+    ]
+    assert code == 0
