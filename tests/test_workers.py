@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -81,3 +82,19 @@ def test_a_dead_worker_is_a_worker_error_the_cli_reports() -> None:
         assert pool.broken
     assert issubclass(WorkerError, PolicyEngineError)
     assert not issubclass(WorkerError, EngineError)
+
+
+def test_map_pauses_the_cyclic_collector_while_the_answers_arrive() -> None:
+    """The answers arrive with the collector off (`done` sees each in this process); it is
+    on again afterwards, and stays off for a caller that had turned it off."""
+    seen: list[tuple[int, bool]] = []
+    with SpawnPool(2, int, (), what="check") as pool:
+        answers = pool.map(max, [3, -1, 2], lambda answer: seen.append((answer, gc.isenabled())))
+        assert answers == [3, 0, 2] and seen == [(3, False), (0, False), (2, False)]
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            assert pool.map(max, [-5, 7]) == [0, 7]
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
