@@ -7,7 +7,9 @@ Which pools a run starts is read from what `policyengine.workers` logs at debug 
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -288,3 +290,17 @@ def test_every_parallel_command_takes_workers_and_refuses_a_negative_count(
     assert (
         "argument --workers: workers must be 0 (automatic) or more: -1" in capsys.readouterr().err
     )
+
+
+def test_reports_cross_to_the_main_process_whole_as_their_field_values(many: Path) -> None:
+    """What a check worker sends back (every kind of report the run has) is read back
+    equal and renders the same, pickled as each object's class and field values (slots:
+    no instance dictionary, no field names)."""
+    run = run_check([], RunOptions(config=load_config(many), as_of=AS_OF, workers=1))
+    back = pickle.loads(pickle.dumps(run.models))
+    assert back == run.models
+    assert JsonFormatter().render(replace(run, models=back)) == JsonFormatter().render(run)
+    model = next(m for m in run.models if m.review and any(c.basis for c in m.controls))
+    assert not hasattr(model, "__dict__")
+    sent = pickle.dumps(model)
+    assert b"model_id" not in sent and b"check_id" not in sent and b"ModelReport" in sent
