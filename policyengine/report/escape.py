@@ -122,4 +122,6 @@ def json_document(dumped: str) -> str:
     """The JSON text `dumped` (from `json.dumps`) with DEL, the C1 controls, the line and
     paragraph separators and the bidi controls, which JSON allows raw inside strings,
     written as `\\uXXXX` escapes: the same document, whose lines no string can break."""
+    if dumped.isascii() and "\x7f" not in dumped:
+        return dumped  # nothing to escape (`isascii` reads a flag of the string)
     return dumped.translate(_JSON_TABLE)

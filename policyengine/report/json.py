@@ -14,7 +14,7 @@ status `"not_evaluated"`.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, assert_never
@@ -125,7 +125,7 @@ def _located(f: Finding) -> dict[str, Any]:
     """A finding as the matrix report shows it (its version 1 has no hint)."""
     return {
         "check": f.check_id,
-        "severity": f.severity.value,
+        "severity": f.severity,  # a StrEnum: written as its value (`.value` costs ~1 µs)
         "message": f.message,
         "pointer": f.pointer,
         "line": f.line,
@@ -153,7 +153,7 @@ def _check(c: CheckOutcome) -> dict[str, Any]:
     return {
         "id": c.check_id,
         "title": c.title,
-        "severity": c.severity.value,
+        "severity": c.severity,
         "status": status,
         "findings": [_finding(f) for f in c.findings],
     }
@@ -163,7 +163,7 @@ def _control(c: ControlResult) -> dict[str, Any]:
     return {
         "framework": c.framework,
         "control": c.control_id,
-        "status": c.status.value,
+        "status": c.status,
         "checks": list(c.checks),
         "not_run": list(c.not_run),
         "findings": [_finding(f) for f in c.findings],
@@ -330,13 +330,13 @@ def summarize(run: RunResult) -> dict[str, Any]:
     the exit status judges; in pull-request mode also those the base already had), control
     and review statuses. The organisation's controls count once for the repository, not
     per model."""
-    controls: dict[str, Counter[str]] = {}
+    controls: defaultdict[str, Counter[str]] = defaultdict(Counter)
     review: Counter[str] = Counter()
     for ctl in run.organisation.controls if run.organisation is not None else ():
-        controls.setdefault(ctl.framework, Counter())[ctl.status.value] += 1
+        controls[ctl.framework][ctl.status.value] += 1
     for m in run.models:
         for ctl in m.controls:
-            controls.setdefault(ctl.framework, Counter())[ctl.status.value] += 1
+            controls[ctl.framework][ctl.status.value] += 1
         if m.review:
             review[m.review.status.value] += 1
     existing = run.delta.existing_findings() if run.delta is not None else ()
