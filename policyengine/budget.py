@@ -24,6 +24,7 @@ judges the others (`Engine.evaluate_each`, `pipeline.over_budget_report`); the r
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import resource
 import sys
@@ -162,7 +163,9 @@ def _look(budget: Budget, report: Path | None) -> None:
     peak = _peak_mb()
     why = None
     if peak > budget.memory_mb:
-        why = f"used more than its memory budget of {budget.memory_mb:,} MB ({peak:,.0f} MB)"
+        # Rounded up: a peak of 400.3 MB over a 400 MB budget is said as 401, not 400.
+        said = math.ceil(peak)
+        why = f"used more than its memory budget of {budget.memory_mb:,} MB ({said:,} MB)"
     elif isinstance(started, float) and time.process_time() - started > budget.seconds:
         why = f"took more than its time budget of {budget.seconds:g} s of CPU"
     if why is not None:
