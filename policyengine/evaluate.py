@@ -33,6 +33,7 @@ from .message import TemplateError
 from .policyset import CheckMeta
 from .results import CheckOutcome, Finding, JudgedPart, ReviewStatus
 from .review import DEFAULT_CADENCE, Cadence, cadence_label, longer_cadence, parse_day
+from .sbom import component_key, looks_like_sbom
 from .substance import placeholders
 
 _EPOCH = date(1970, 1, 1)
@@ -373,6 +374,7 @@ def build_facts(
     max_cadence: Cadence = DEFAULT_CADENCE,
     evidence_names: Callable[[str, str], bool] | None = None,
     code: Mapping[str, Any] | None = None,
+    sbom_read: Callable[[str], Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The `input.facts` object for one model (see policies/README.md for every field).
 
@@ -388,6 +390,8 @@ def build_facts(
     `facts.attestations[i].names_model`; None: not read, every filed evidence file counts
     as naming the model. `code` is `facts.code`
     (`codefacts.code_facts`); None: no code was compared (`codefacts.NO_CODE`).
+    `sbom_read(path)` gives what the SBOM file at a path says (`pipeline.sbom_reading`,
+    `sbom.read_sbom`), for `facts.sbom` (`sbom_facts`); None: no SBOM is read (`{}`).
     """
     criteria = risk if risk is not None else RiskCriteria()
     tolerance = (model.get("system") or {}).get("risk_tolerance")
@@ -464,7 +468,46 @@ def build_facts(
         "placeholders": placeholders(model),
         "atlas": _atlas_facts(model, atlas, mapping),
         "code": dict(code) if code is not None else dict(NO_CODE),
+        "sbom": sbom_facts(model, sbom_read) if sbom_read is not None else {},
     }
+
+
+def sbom_facts(
+    model: Mapping[str, Any], read: Callable[[str], Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`facts.sbom`: for each SBOM the model cites, what `read` (`sbom.read_sbom`) says of
+    it. An SBOM is cited by an asset's `sbom`, or is a control's evidence that is one: its
+    file name says so (`sbom.looks_like_sbom`) or, for a JSON file, its content does (a
+    CycloneDX or SPDX document). Each component an ML library that cites the SBOM declares
+    is also listed under its own spelling when the SBOM lists it under the same
+    `sbom.component_key` (`PyYAML` for `pyyaml`), so a policy looks a declared name up as
+    written."""
+    declared: dict[str, list[str]] = {}
+    for asset in model.get("assets") or []:
+        if isinstance(asset, Mapping) and isinstance(asset.get("sbom"), str) and asset["sbom"]:
+            names = declared.setdefault(asset["sbom"], [])
+            for c in asset.get("components") or []:
+                if isinstance(c, Mapping) and isinstance(c.get("name"), str):
+                    names.append(c["name"])
+    out: dict[str, Mapping[str, Any]] = {p: read(p) for p in declared}
+    for control in model.get("controls") or []:
+        for cited in (control.get("evidence") or []) if isinstance(control, Mapping) else []:
+            path = str(cited)
+            if path in out or not (looks_like_sbom(path) or path.lower().endswith(".json")):
+                continue
+            said = read(path)
+            if looks_like_sbom(path) or said["format"]:
+                out[path] = said
+    facts: dict[str, Any] = {}
+    for path, said in sorted(out.items()):
+        listed = said["components"]
+        aliases = {
+            name: listed[component_key(name)]
+            for name in declared.get(path, ())
+            if name not in listed and component_key(name) in listed
+        }
+        facts[path] = {**said, "components": {**listed, **aliases}} if aliases else dict(said)
+    return facts
 
 
 def policy_input(model: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any]:

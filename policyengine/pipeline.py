@@ -72,6 +72,7 @@ from .results import (
     budget_errors,
 )
 from .review import cadence_days, review_documents, review_model
+from .sbom import SBOM_MAX_BYTES, read_sbom
 from .sources import read_sources
 from .substance import placeholder_document
 from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
@@ -435,6 +436,35 @@ def _evidence_text(root: Path, rel: str) -> str:
         return ""
 
 
+def sbom_reading(root: Path) -> Callable[[str], Mapping[str, Any]]:
+    """The facts of the SBOM file at a repository-relative path (`sbom.read_sbom`: its
+    format or why it has none, and the components it lists), read once per path in a run
+    and at most `sbom.SBOM_MAX_BYTES` of it; a path outside `root`, a folder or an
+    unreadable file is not a readable file. The caller must not change what it returns."""
+    resolved_root = root.resolve()
+    known: dict[str, Mapping[str, Any]] = {}
+
+    def read(rel: str) -> Mapping[str, Any]:
+        if rel not in known:
+            known[rel] = read_sbom(_sbom_bytes(resolved_root, rel))
+        return known[rel]
+
+    return read
+
+
+def _sbom_bytes(root: Path, rel: str) -> bytes | None:
+    if not rel or Path(rel).is_absolute():
+        return None
+    target = Path(os.path.realpath(root / rel))
+    if not target.is_relative_to(root):
+        return None
+    try:
+        with target.open("rb") as f:
+            return f.read(SBOM_MAX_BYTES + 1)  # one byte more tells a file that is too large
+    except OSError:
+        return None
+
+
 def _has_content(path: Path) -> bool:
     try:
         with path.open("rb") as f:
@@ -484,12 +514,15 @@ def _verdict(
     )
 
 
-_Evidence = tuple[Callable[[str], bool], Callable[[str, str], bool]]
-"""Whether an evidence path is a filed document, and whether it names a model."""
+_Evidence = tuple[
+    Callable[[str], bool], Callable[[str, str], bool], Callable[[str], Mapping[str, Any]]
+]
+"""Whether an evidence path is a filed document, whether it names a model, and what the
+SBOM at a path says."""
 
 
 def _evidence(root: Path) -> _Evidence:
-    return evidence_filed(root), evidence_naming(root)
+    return evidence_filed(root), evidence_naming(root), sbom_reading(root)
 
 
 @dataclass(frozen=True)
@@ -533,6 +566,7 @@ def _model_input(
         max_cadence=config.review.max_cadence,
         evidence_names=exists[1],
         code=code_facts(doc.data, run.code),
+        sbom_read=exists[2],
     )
     return policy_input(doc.data, facts)
 
