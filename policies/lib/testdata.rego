@@ -189,6 +189,7 @@ facts := {
 		_attestation_evidence: true,
 	},
 	"placeholders": [],
+	"sbom": {"sbom/serving.cdx.json": {"format": "cyclonedx", "why": "", "components": {"litellm": ["1.52.0"], "numpy": ["2.1.3"]}}},
 	"atlas": {
 		"version": "5.6.1",
 		"kinds": ["generative"],

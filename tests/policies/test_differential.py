@@ -123,6 +123,7 @@ def _inputs(repo_root: Path, design_example: Path) -> list[dict[str, Any]]:
     from policyengine.atlas import load_catalog
     from policyengine.evaluate import build_facts, policy_input
     from policyengine.loader import load_document
+    from policyengine.pipeline import sbom_reading
     from policyengine.results import ReviewStatus
 
     design = design_example
@@ -143,6 +144,7 @@ def _inputs(repo_root: Path, design_example: Path) -> list[dict[str, Any]]:
                 atlas=atlas,
                 mapping=load_mapping(),
                 evidence_exists=lambda rel, root=root: (root / rel).is_file(),
+                sbom_read=sbom_reading(root),
             )
             inputs.append(_to_json(policy_input(data, facts)))
     return inputs
@@ -219,6 +221,7 @@ def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, design_exam
     from policyengine.evaluate import build_facts, policy_input
     from policyengine.loader import load_document
     from policyengine.results import ReviewStatus
+    from policyengine.sbom import read_sbom
 
     ps = load_policy_set([repo_root / "policies"])
     atlas = load_catalog()
@@ -228,6 +231,17 @@ def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, design_exam
         for p in sorted((repo_root / "examples" / "models").glob("*.yaml"))
     ]
     rng = random.Random(20261127)
+    # What an SBOM may say: the example's, one that lists nothing, one that is not an SBOM,
+    # one that lists other components (names with a slash and non-ASCII text too).
+    sboms = [
+        read_sbom((repo_root / "examples/sbom/serving.cdx.json").read_bytes()),
+        read_sbom(b'{"bomFormat": "CycloneDX", "components": []}'),
+        read_sbom(b'{"note": "generated later"}'),
+        read_sbom(
+            '{"spdxVersion": "SPDX-2.3", "packages": [{"name": "@scope/pkg", "versionInfo": "1"},'
+            ' {"name": "Numpy", "versionInfo": "2.1.3"}, {"name": "törch"}]}'.encode()
+        ),
+    ]
     inputs = []
     for k in range(60):
         model = _mutant(bases[k % len(bases)], rng)
@@ -239,6 +253,7 @@ def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, design_exam
             atlas=atlas,
             mapping=load_mapping(),
             evidence_exists=lambda rel: rng.random() < 0.8,
+            sbom_read=lambda rel: rng.choice(sboms),
         )
         inputs.append(_to_json(policy_input(model, facts)))
     embedded = EmbeddedEngine(workers=1).evaluate(ps, inputs)
@@ -249,6 +264,7 @@ def test_mutated_example_models_agree(opa_bin: str, repo_root: Path, design_exam
         opa = OpaEngine(url).evaluate(ps, inputs)
     fired = {d["rule_id"] for out in embedded for d in out.deny}
     assert len(fired) >= 34, f"the mutants exercise only {sorted(fired)}"
+    assert "TM-EVID-003" in fired, "the mutants read SBOMs"
     for i, (ours, theirs) in enumerate(zip(embedded, opa, strict=True)):
         only_ours = [d for d in ours.deny if d not in theirs.deny]
         only_opa = [d for d in theirs.deny if d not in ours.deny]
