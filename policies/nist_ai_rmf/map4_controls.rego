@@ -64,12 +64,15 @@ deny contains result.each("TM-CTRL-001", found) if {
 #   Some implemented or verified detective control, citing evidence that exists and is not
 #   empty, mitigates a threat on a runtime or input_output surface, so it watches the
 #   system in production (a build-time scan of the code or the supply chain alone is not
-#   production monitoring).
+#   production monitoring). An SBOM is no such evidence: a list of components says what
+#   was built, not that anything watches the running system.
 # custom:
 #   id: TM-CTRL-002
 #   severity: medium
 #   judges: ["controls"]
-#   message: "no implemented or verified detective control with evidence mitigates a threat on a runtime or input_output surface"
+#   message:
+#     none: "no implemented or verified detective control with evidence mitigates a threat on a runtime or input_output surface"
+#     sbom_only: "detective control {control} cites only SBOMs as evidence: a component list shows no monitoring of the running system"
 #   controls: {nist-ai-rmf: ["MEASURE 2.4"], iso42001: ["A.6.2.6"]}
 #   rationale: >-
 #     Preventive controls fail; something must notice misuse or failure in production.
@@ -84,17 +87,45 @@ deny contains result.each("TM-CTRL-001", found) if {
 #     when it cannot apply to this system.
 deny contains finding if {
 	not _detective_in_operation
-	finding := result.finding("TM-CTRL-002", ["controls"], {})
+	count(_sbom_only) == 0
+	finding := result.finding("TM-CTRL-002", ["controls"], {"message": "none"})
+}
+
+# The detective controls that would watch the system but for their evidence, all SBOMs: at
+# each, so the reader sees which claim was not taken.
+deny contains result.each("TM-CTRL-002", found) if {
+	not _detective_in_operation
+	found := [result.item(["controls", i, "evidence"], {"message": "sbom_only", "control": ["controls", i, "id"]}) |
+		some i in _sbom_only
+	]
+	count(found) > 0
 }
 
 _detective_in_operation if {
 	some c in input.model.controls
+	_watching_detective(c)
+	some p in c.evidence
+	_filed(p)
+	not _sbom(p)
+}
+
+_sbom_only := [i |
+	some i
+	c := input.model.controls[i]
+	_watching_detective(c)
+	count([p | some p in c.evidence; _filed(p)]) > 0
+]
+
+_watching_detective(c) if {
 	c.kind == "detective"
 	c.status in _in_place
 	c.id in _watching
-	some p in c.evidence
-	input.facts.evidence[p] == true
 }
+
+_filed(p) if input.facts.evidence[p] == true
+
+# An SBOM the model cites (policyengine.evaluate.sbom_facts lists each in facts.sbom).
+_sbom(p) if input.facts.sbom[p]
 
 # The surfaces where a detective control sees the system run: its runtime and its inputs
 # and outputs (a few ids); the mitigations of the threats on them, one pass over the threats

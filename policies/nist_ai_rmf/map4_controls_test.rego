@@ -36,7 +36,7 @@ test_no_detective_control_in_operation_denied if {
 	f := testdata.facts
 	cs := testdata.model.controls
 	m := object.union(testdata.model, {"controls": [cs[0], cs[1], _planned(cs[2])]})
-	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {}}} with input.model as m with input.facts as f
+	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {"message": "none"}}} with input.model as m with input.facts as f
 }
 
 test_detective_control_off_the_running_system_denied if {
@@ -47,14 +47,14 @@ test_detective_control_off_the_running_system_denied if {
 	ts := testdata.model.threats
 	moved := object.union(ts[3], {"surface": "kb-retrieval"})
 	m := object.union(testdata.model, {"threats": [ts[0], ts[1], ts[2], moved]})
-	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {}}} with input.model as m with input.facts as f
+	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {"message": "none"}}} with input.model as m with input.facts as f
 }
 
 test_detective_control_mitigating_nothing_denied if {
 	f := testdata.facts
 	ts := testdata.model.threats
 	m := object.union(testdata.model, {"threats": [ts[0], ts[1], ts[2], object.union(ts[3], {"mitigations": []})]})
-	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {}}} with input.model as m with input.facts as f
+	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {"message": "none"}}} with input.model as m with input.facts as f
 }
 
 test_detective_control_on_an_input_output_surface_passes if {
@@ -73,7 +73,7 @@ test_detective_control_without_evidence_denied if {
 
 	# object.union, not json.patch: regopy reads the "/" in the key as a pointer step.
 	f := object.union(testdata.facts, {"evidence": {"docs/controls/sbom-diff.md": false}})
-	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {}}} with input.model as m with input.facts as f
+	_ids("TM-CTRL-002") == {{"rule_id": "TM-CTRL-002", "path": ["controls"], "params": {"message": "none"}}} with input.model as m with input.facts as f
 }
 
 test_detective_control_in_operation_passes if {
@@ -91,4 +91,26 @@ test_control_without_status_not_reported if {
 	cs := testdata.model.controls
 	m := object.union(testdata.model, {"controls": [cs[0], object.remove(cs[1], ["status"]), cs[2]]})
 	count(_ids("TM-CTRL-001")) == 0 with input.model as m
+}
+
+test_detective_control_with_only_sbom_evidence_denied if {
+	# A component list is no evidence that anything watches the running system: C-03 (the
+	# only detective control) cites the SBOM the ML library cites, and nothing else.
+	f := testdata.facts
+	cs := testdata.model.controls
+	c3 := object.union(cs[2], {"evidence": ["sbom/serving.cdx.json"]})
+	m := object.union(testdata.model, {"controls": [cs[0], cs[1], c3]})
+	_ids("TM-CTRL-002") == {{
+		"rule_id": "TM-CTRL-002", "path": ["controls", 2, "evidence"],
+		"params": {"message": "sbom_only", "control": ["controls", 2, "id"]},
+	}} with input.model as m
+		with input.facts as f
+}
+
+test_detective_control_with_sbom_and_runbook_passes if {
+	f := testdata.facts
+	cs := testdata.model.controls
+	c3 := object.union(cs[2], {"evidence": ["sbom/serving.cdx.json", "docs/controls/sbom-diff.md"]})
+	m := object.union(testdata.model, {"controls": [cs[0], cs[1], c3]})
+	count(_ids("TM-CTRL-002")) == 0 with input.model as m with input.facts as f
 }

@@ -1,8 +1,9 @@
-"""Cited SBOMs are read (TM-EVID-003).
+"""Cited SBOMs are read (TM-EVID-003), and an SBOM is no evidence of monitoring (TM-CTRL-002).
 
-The outside tester's repros (explore3 X16) on the example history
+The outside tester's repros (explore3 X16, A1) on the example history
 (`scripts/make_example_history.py`): a pull request that empties the SBOMs the ML
-libraries and controls cite, and a plain check of the same files.
+libraries and controls cite, a plain check of the same files, and a detective control
+whose only evidence is an SBOM carrying production monitoring.
 """
 
 from __future__ import annotations
@@ -117,6 +118,28 @@ def test_an_sbom_without_a_declared_component_version_is_a_finding(
             "SBOM sbom/partner-classifier.cdx.json of asset ml-libs does not list torch 2.3.1",
         )
     ]
+
+
+def test_an_sbom_alone_is_no_evidence_of_monitoring(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """A1: with secret scanning (C-102) preventive, the coding agent's only detective
+    control in operation is C-107, whose evidence is its SBOM: ISO A.6.2.6 and NIST
+    MEASURE 2.4 rested on a component list."""
+    scanning = "title: Secret scanning blocks pushes from the agent that contain credentials\n"
+    _edit(pr / CODING, scanning + "    kind: detective", scanning + "    kind: preventive")
+    _, doc = _check(capsys, ".")
+    assert _findings(doc, CODING, "TM-CTRL-002") == [
+        (
+            "/controls/6/evidence",
+            "detective control C-107 cites only SBOMs as evidence: a component list shows "
+            "no monitoring of the running system",
+        )
+    ]
+    (model,) = [m for m in doc["models"] if m["path"] == CODING]
+    status = {c["control"]: c["status"] for c in model["controls"]}
+    assert status["iso42001/A.6.2.6"] == "not_satisfied"
+    assert status["nist-ai-rmf/MEASURE 2.4"] == "not_satisfied"
 
 
 def test_the_examples_and_the_benchmark_repository_cite_sboms_that_pass(
