@@ -1178,6 +1178,9 @@ class RegisterEvidence:
     expires: Mapping[str, str] = field(default_factory=dict)
     """Document id -> the first day it is out of date (`YYYY-MM-DD`: approval plus review
     period), for the documents whose dates say."""
+    lines: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """JSON pointer -> (line, column) in the committed file, for each pointer into the
+    register the organisation controls cite as evidence."""
 
 
 @dataclass(frozen=True, slots=True)

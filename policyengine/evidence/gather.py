@@ -124,7 +124,7 @@ def gather(
     models = tuple(
         _model(m, committed[m.path], histories[m.path], judged, options.as_of) for m in run.models
     )
-    org = _register(config, commit, register) if register is not None else None
+    org = _register(config, commit, register, run) if register is not None else None
     watched = [*model_paths, register] if register is not None else model_paths
     dirty = uncommitted(config.root, watched)
     cited = sorted(p for p in _cited_paths(models, run, org) if _inside(config.root, p))
@@ -319,19 +319,31 @@ def _soa(run: RunResult, config: Config, register: str | None) -> Soa:
     return build_soa(run, controls, loaded.register if loaded else None, locate)
 
 
-def _register(config: Config, commit: str, path: str) -> RegisterEvidence | None:
+def _register(config: Config, commit: str, path: str, run: RunResult) -> RegisterEvidence | None:
     """The register as committed (None when there is none, committed or not), with the
-    expiry of each document: its approval plus its review period."""
+    expiry of each document (its approval plus its review period) and the line and column
+    of each pointer into it the organisation controls of `run` cite as evidence."""
     committed = files_at(config.root, commit, [path])[path]
     if committed is None and not (config.root / path).exists():
         return None
     data: Mapping[str, Any] = {}
+    lines: dict[str, tuple[int, int]] = {}
     if committed is not None:
         try:
-            loaded = parse_document(committed, path).data
+            doc = parse_document(committed, path)
         except InvalidDocument:
-            loaded = None
-        data = loaded if isinstance(loaded, Mapping) else {}
+            doc = None
+        data = doc.data if doc is not None and isinstance(doc.data, Mapping) else {}
+        if doc is not None and data:
+            prefix = f"{path}#"
+            organisation = run.organisation.controls if run.organisation is not None else ()
+            pointers = {
+                e.removeprefix(prefix)
+                for c in organisation
+                for e in c.evidence
+                if e.startswith(prefix + "/")
+            }
+            lines = {p: doc.locate_pointer(p) for p in sorted(pointers)}
     expires = {}
     for d in _items(data, "documents"):
         approved, period = parse_day(d.get("approved")), d.get("review_period")
@@ -343,7 +355,7 @@ def _register(config: Config, commit: str, path: str) -> RegisterEvidence | None
             expires[d["id"]] = due_date(approved, period).isoformat()
         except (ValueError, TypeError):
             continue
-    return RegisterEvidence(path=path, committed=committed, data=data, expires=expires)
+    return RegisterEvidence(path=path, committed=committed, data=data, expires=expires, lines=lines)
 
 
 def _cited_by(

@@ -4,7 +4,11 @@ One result for the run; per model and control with a result, an observation (the
 that judged it, their findings with file, line and JSON pointer, the evidence); per
 control the checks judged `satisfied`, `partial` or `not_satisfied` (or a waiver covers), a
 finding whose target status is `satisfied` or `not-satisfied`. Controls that are not
-applicable or not assessed have their observation and no finding. OSCAL ids are tokens,
+applicable or not assessed have their observation and no finding. The organisation
+controls (catalog `judged_by: organisation`), judged once for the repository from the
+organisation register, have one observation and finding each, not one per model: their
+subject is the register, a resource of the document's back matter, and their evidence
+links into the register's copy in the pack. OSCAL ids are tokens,
 so a control id is written as `<framework>-<id>` in lower case with `-` for spaces
 (`nist-ai-rmf-map-5.1`, `iso42001-a.6.2.8`), its own id kept in a property. UUIDs are
 name-based (version 5) from the commit, the as-of date and what they name, so the same
@@ -13,12 +17,13 @@ sources give the same document. Pure: no I/O.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..results import ControlStatus, PackSources
+from ..results import ControlResult, ControlStatus, PackSources
 
 OSCAL_VERSION = "1.1.2"
 """The OSCAL release the document follows."""
@@ -54,6 +59,94 @@ def _prop(name: str, value: str) -> dict[str, str]:
     return {"name": name, "ns": _NS, "value": value or "-"}
 
 
+def _evidence(
+    c: ControlResult, path: str, copy: str, lines: Mapping[str, tuple[int, int]]
+) -> list[dict[str, str]]:
+    """The OSCAL relevant evidence of a control result read from the file `path` (a model
+    or the register), whose copy in the pack is `copy` ("" when the pack has none): a JSON
+    pointer into that file (`/controls/0`, or `governance/register.yaml#/controls/0`)
+    links into the copy, any other cited file into `documents/`."""
+    out = []
+    for e in c.evidence:
+        file, sep, pointer = e.partition("#")
+        if e.startswith("/") or (sep and file == path and pointer.startswith("/")):
+            pointer = e if e.startswith("/") else pointer
+            line, column = lines.get(pointer, (0, 0))
+            item = {"description": f"{path}:{line}:{column} {pointer}"}
+            if copy:
+                item["href"] = f"{copy}#{pointer}"
+            out.append(item)
+        else:
+            out.append({"href": f"documents/{e}", "description": e})
+    return out
+
+
+def _judged(
+    c: ControlResult,
+    *,
+    key: tuple[str, str],
+    stamp: str,
+    kind: str,
+    path: str,
+    name: str,
+    who: str,
+    evidence: list[dict[str, str]],
+    extra: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The observation of one control result, and its finding (None for a status that has
+    none). `kind` is what was judged (`model` or `register`), `path` its file, `name` how
+    titles call it, `who` how the description does; `extra` the keys the observation
+    carries besides (the register's subject reference)."""
+    obs_id = _uuid(*key, "observation", *(() if kind == "model" else (kind,)), path, c.control_id)
+    lines = [f"{who}, control {c.control_id}: {c.status.value}."]
+    if c.checks:
+        lines.append("Checks: " + ", ".join(c.checks) + ".")
+    lines.extend(
+        f"{f.severity.value} {f.check_id} at {path}:{f.line}:{f.column} "
+        f"{f.pointer or '/'}: {f.message}"
+        for f in c.findings
+    )
+    if c.note:
+        lines.append(f"Note: {c.note}")
+    observation: dict[str, Any] = {
+        "uuid": obs_id,
+        "title": f"{c.control_id} for {name}",
+        "description": "\n".join(lines),
+        "methods": ["TEST"],
+        "collected": stamp,
+        "props": [
+            _prop("control", c.control_id),
+            _prop(kind, path),
+            _prop("status", c.status.value),
+        ],
+        **extra,
+    }
+    if evidence:
+        observation["relevant-evidence"] = evidence
+    judged = _JUDGED.get(c.status)
+    if judged is None:
+        return observation, None
+    state, reason = judged
+    status: dict[str, Any] = {"state": state, "reason": reason}
+    if c.status is ControlStatus.WAIVED:
+        status["remarks"] = f"waived: {c.note or 'by the model'}"
+    if c.status is ControlStatus.ATTESTED:
+        status["remarks"] = "attested: met by cited evidence, not verified by a check"
+    finding = {
+        "uuid": _uuid(*key, "finding", *(() if kind == "model" else (kind,)), path, c.control_id),
+        "title": f"{c.control_id}: {c.status.value} ({name})",
+        "description": f"{c.control_id} is {c.status.value} for {path}.",
+        "props": [_prop("control", c.control_id), _prop(kind, path)],
+        "target": {
+            "type": "objective-id",
+            "target-id": control_token(c.control_id),
+            "status": status,
+        },
+        "related-observations": [{"observation-uuid": obs_id}],
+    }
+    return observation, finding
+
+
 def assessment_results(
     sources: PackSources, *, model_folder: Callable[[str], str]
 ) -> dict[str, Any]:
@@ -66,6 +159,12 @@ def assessment_results(
     observations: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
     controls: list[str] = []
+
+    def add(observation: dict[str, Any], finding: dict[str, Any] | None) -> None:
+        observations.append(observation)
+        if finding is not None:
+            findings.append(finding)
+
     for report, m in zip(run.models, sources.models, strict=True):
         folder = model_folder(report.path)
         copy = f"{folder}/{report.path.rsplit('/', 1)[-1]}"
@@ -73,69 +172,64 @@ def assessment_results(
             token = control_token(c.control_id)
             if token not in controls:
                 controls.append(token)
-            obs_id = _uuid(*key, "observation", report.path, c.control_id)
-            lines = [
-                f"Model {report.model_id or report.path} ({report.path}), control "
-                f"{c.control_id}: {c.status.value}."
-            ]
-            if c.checks:
-                lines.append("Checks: " + ", ".join(c.checks) + ".")
-            lines.extend(
-                f"{f.severity.value} {f.check_id} at {report.path}:{f.line}:{f.column} "
-                f"{f.pointer or '/'}: {f.message}"
-                for f in c.findings
+            add(
+                *_judged(
+                    c,
+                    key=key,
+                    stamp=stamp,
+                    kind="model",
+                    path=report.path,
+                    name=report.model_id or report.path,
+                    who=f"Model {report.model_id or report.path} ({report.path})",
+                    evidence=_evidence(c, report.path, copy, m.lines),
+                    extra={},
+                )
             )
-            if c.note:
-                lines.append(f"Note: {c.note}")
-            evidence = []
-            for e in c.evidence:
-                if e.startswith("/"):
-                    line, column = m.lines.get(e, (0, 0))
-                    evidence.append(
-                        {
-                            "href": f"{copy}#{e}",
-                            "description": f"{report.path}:{line}:{column} {e}",
-                        }
-                    )
-                else:
-                    evidence.append({"href": f"documents/{e}", "description": e})
-            observation: dict[str, Any] = {
-                "uuid": obs_id,
-                "title": f"{c.control_id} for {report.model_id or report.path}",
-                "description": "\n".join(lines),
-                "methods": ["TEST"],
-                "collected": stamp,
-                "props": [
-                    _prop("control", c.control_id),
-                    _prop("model", report.path),
-                    _prop("status", c.status.value),
-                ],
+    organisation = run.organisation
+    resources: list[dict[str, Any]] = []
+    if organisation is not None and organisation.controls:
+        reg = sources.register
+        committed = reg is not None and reg.committed is not None and reg.path == organisation.path
+        copy = f"register/{posixpath.basename(organisation.path)}" if committed else ""
+        lines = reg.lines if reg is not None and committed else {}
+        resource = _uuid(*key, "register", organisation.path)
+        resources.append(
+            {
+                "uuid": resource,
+                "title": f"Organisation register {organisation.path}",
+                "description": (
+                    "The organisation register: it decides the organisation controls, "
+                    "judged once for the repository (not per model)."
+                ),
+                "props": [_prop("register", organisation.path)],
+                **({"rlinks": [{"href": copy}]} if copy else {}),
             }
-            if evidence:
-                observation["relevant-evidence"] = evidence
-            observations.append(observation)
-            judged = _JUDGED.get(c.status)
-            if judged is None:
-                continue
-            state, reason = judged
-            status: dict[str, Any] = {"state": state, "reason": reason}
-            if c.status is ControlStatus.WAIVED:
-                status["remarks"] = f"waived: {c.note or 'by the model'}"
-            if c.status is ControlStatus.ATTESTED:
-                status["remarks"] = "attested: met by cited evidence, not verified by a check"
-            findings.append(
+        )
+        extra = {
+            "subjects": [
                 {
-                    "uuid": _uuid(*key, "finding", report.path, c.control_id),
-                    "title": f"{c.control_id}: {c.status.value} ({report.model_id or report.path})",
-                    "description": f"{c.control_id} is {c.status.value} for {report.path}.",
-                    "props": [_prop("control", c.control_id), _prop("model", report.path)],
-                    "target": {
-                        "type": "objective-id",
-                        "target-id": token,
-                        "status": status,
-                    },
-                    "related-observations": [{"observation-uuid": obs_id}],
+                    "subject-uuid": resource,
+                    "type": "resource",
+                    "title": f"Organisation register {organisation.path}",
                 }
+            ]
+        }
+        for c in organisation.controls:
+            token = control_token(c.control_id)
+            if token not in controls:
+                controls.append(token)
+            add(
+                *_judged(
+                    c,
+                    key=key,
+                    stamp=stamp,
+                    kind="register",
+                    path=organisation.path,
+                    name=f"organisation register {organisation.path}",
+                    who=f"Organisation register ({organisation.path})",
+                    evidence=_evidence(c, organisation.path, copy, lines),
+                    extra=extra,
+                )
             )
     result: dict[str, Any] = {
         "uuid": _uuid(*key, "result"),
@@ -177,5 +271,6 @@ def assessment_results(
                 "remarks": "The assessment plan is the policy set named in manifest.json.",
             },
             "results": [result],
+            **({"back-matter": {"resources": resources}} if resources else {}),
         }
     }

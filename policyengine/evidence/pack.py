@@ -815,7 +815,8 @@ def oscal_section(sources: PackSources) -> Section:
     summary = (
         f"{link('oscal/assessment-results.json', 'oscal/assessment-results.json')}: the "
         "results as an OSCAL assessment-results document (an observation per model and "
-        "control, a finding per judged control).\n"
+        "control, a finding per judged control; the organisation controls once each, "
+        "with the register as their subject).\n"
     )
     return Section("OSCAL", summary, (), {"oscal/assessment-results.json": data.encode("utf-8")})
 

@@ -519,6 +519,99 @@ def test_oscal_validates_with_trestle(pack: Path) -> None:
         Model.model_validate(doc)
 
 
+def _json_report(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
+    capsys.readouterr()
+    main([*args, "--as-of", AS_OF, "--format", "json"])
+    doc: dict[str, object] = json.loads(capsys.readouterr().out)
+    return doc
+
+
+def test_oscal_statuses_agree_with_matrix_and_soa(
+    pack: Path, examples: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every status of the matrix (per model, and the organisation's once) is an OSCAL
+    observation with that status, and a finding when it is judged; the organisation
+    controls once each, their subject the register; the SoA says the same."""
+    monkeypatch.chdir(examples)
+    matrix = _json_report(capsys, "matrix")
+    soa = _json_report(capsys, "soa")
+    expected: dict[tuple[str, str], str] = {}
+    for fw in matrix["frameworks"]:  # type: ignore[attr-defined]
+        for row in fw["controls"]:
+            if row["judged_by"] == "organisation":
+                expected[(row["control"], "governance/register.yaml")] = row["organisation"][
+                    "status"
+                ]
+                continue
+            for cell in row["cells"]:
+                if cell["status"] is not None:
+                    expected[(row["control"], cell["model"])] = cell["status"]
+    for row in soa["controls"]:  # type: ignore[attr-defined]
+        if row["judged_by"] == "organisation":
+            assert expected[(row["control"], "governance/register.yaml")] == row["status"]
+        for v in row["verdicts"]:
+            if v["status"] is not None:
+                assert expected[(row["control"], v["model"])] == v["status"], row["control"]
+    doc = json.loads((pack / "oscal/assessment-results.json").read_bytes())["assessment-results"]
+    result = doc["results"][0]
+
+    def props(item: dict[str, list[dict[str, str]]]) -> dict[str, str]:
+        return {p["name"]: p["value"] for p in item["props"]}
+
+    observed: dict[tuple[str, str], str] = {}
+    by_uuid = {}
+    for o in result["observations"]:
+        p = props(o)
+        subject = p.get("model") or p["register"]
+        assert (p["control"], subject) not in observed, "once each"
+        observed[(p["control"], subject)] = p["status"]
+        by_uuid[o["uuid"]] = o
+    assert observed == expected
+    judged = {"satisfied", "attested", "partial", "not_satisfied", "waived"}
+    found: dict[tuple[str, str], str] = {}
+    for f in result["findings"]:
+        p = props(f)
+        subject = p.get("model") or p["register"]
+        assert (p["control"], subject) not in found, "once each"
+        (o,) = (by_uuid[r["observation-uuid"]] for r in f["related-observations"])
+        found[(p["control"], subject)] = props(o)["status"]
+        state = f["target"]["status"]["state"]
+        assert state == (
+            "satisfied" if props(o)["status"] in ("satisfied", "attested") else "not-satisfied"
+        )
+    assert found == {k: v for k, v in expected.items() if v in judged}
+    # the failing organisation controls of the examples, with the register as subject
+    register = ("governance/register.yaml",)
+    assert found[("nist-ai-rmf/MEASURE 2.12", *register)] == "not_satisfied"
+    assert found[("iso42001/A.6.2.8", *register)] == "partial"
+    (resource,) = doc["back-matter"]["resources"]
+    assert resource["rlinks"] == [{"href": "register/register.yaml"}]
+    o = next(
+        o
+        for o in result["observations"]
+        if o["title"] == "iso42001/A.6.2.8 for organisation register governance/register.yaml"
+    )
+    assert o["subjects"] == [
+        {
+            "subject-uuid": resource["uuid"],
+            "type": "resource",
+            "title": "Organisation register governance/register.yaml",
+        }
+    ]
+    assert {
+        "href": "register/register.yaml#/controls/8",
+        "description": "governance/register.yaml:74:5 /controls/8",
+    } in o["relevant-evidence"]
+    assert {
+        "href": "documents/docs/controls/event-logging.md",
+        "description": "docs/controls/event-logging.md",
+    } in o["relevant-evidence"]
+    assert " TM-REG-004 at governance/register.yaml:74:" in o["description"]
+    assert (pack / "register/register.yaml").is_file() and (
+        pack / "documents/docs/controls/event-logging.md"
+    ).is_file()
+
+
 @pytest.fixture
 def unreadable_manifest(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "pack"
