@@ -275,7 +275,7 @@ def _weighed(value: str | list[str] | None) -> object:
 
 def _field_change(aid: str, atype: str, name: str, before: Any, after: Any) -> Change | None:
     old, new = _norm(before), _norm(after)
-    if _weighed(old) == _weighed(new):
+    if old == new or _weighed(old) == _weighed(new):
         return None
     return Change(aid, atype, ChangeKind.FIELD_CHANGED, old, new, name)
 
@@ -417,6 +417,8 @@ def diff_models(old: Any, new: Any) -> list[Change]:
         atype_a = str(a.get("type", "")) if a is not None else ""
         atype_b = str(b.get("type", "")) if b is not None else ""
         if a is not None and b is not None and atype_a == atype_b:
+            if a == b:
+                continue  # most assets of most commits: nothing can have changed
             if atype_a in TRIGGER_TYPES:
                 changes.extend(_asset_changes(aid, atype_a, a, b))
             elif atype_a in _API_TYPES:

@@ -62,6 +62,11 @@ _LOOKALIKE = str.maketrans(
 common homoglyphs of UTS #39's confusables: `аre` with a Cyrillic `а` reads `are`."""
 
 
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+"""A word of lower-cased ASCII text as `in_substance` reads it: NFKC, the invisible
+characters and the look-alikes leave ASCII as it is, and its alphanumerics are these."""
+
+
 def _as_read(word: str) -> str:
     """`word` as a reader sees it: a word whose every letter is Latin or a look-alike of a
     Latin one (`_LOOKALIKE`) is read in Latin; any other word (Russian, Greek text) is
@@ -78,6 +83,8 @@ def in_substance(text: str) -> str:
     spaces dropped, and letters that look Latin read as Latin (`_as_read`), so
     `pinned  by hash.`, `Pinned by hash` and `Pinned bу hash` (a Cyrillic `у`) say the
     same."""
+    if text.isascii():  # the usual case, the same words found at once
+        return " ".join(_ASCII_WORD_RE.findall(text.lower()))
     plain = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
     words = "".join(c if c.isalnum() else " " for c in plain).split()
     return " ".join(_as_read(w) for w in words)

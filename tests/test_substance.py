@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policyengine.policyset import load_policy_set
 from policyengine.substance import hollow, in_substance, placeholder_document, placeholders
@@ -165,3 +167,10 @@ def test_text_in_another_script_is_kept() -> None:
     )  # a word that reads Latin, one that does not
     assert in_substance("Ωμέγα") == "ωμέγα"
     assert in_substance("are") != in_substance("arc")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_text_is_weighed_as_the_unicode_path_weighs_it(text: str) -> None:
+    """ASCII text takes a short path; a zero-width space (dropped) sends the same text
+    down the general one: both must read it alike."""
+    assert in_substance(text) == in_substance(text + "\u200b") == in_substance("\u200b" + text)
