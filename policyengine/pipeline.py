@@ -350,8 +350,10 @@ def _model_frameworks(model: Mapping[str, Any], wanted: Sequence[str]) -> tuple[
 
 
 def _in_scope(frameworks: Sequence[str]) -> Callable[[CheckMeta], bool]:
+    wanted = frozenset(frameworks)
+
     def check(meta: CheckMeta) -> bool:
-        return not meta.controls or any(fw in frameworks for fw in meta.controls)
+        return not meta.controls or not wanted.isdisjoint(meta.controls)
 
     return check
 
@@ -847,9 +849,6 @@ def _init_check(
     read them.
 
     Python's cyclic garbage collector is then left to `_check_chunk` (`_collect_garbage`)."""
-    from .engine.embedded import EmbeddedEngine
-    from .engine.wasm import WasmEngine
-
     policy_set = load_policy_set(policy_dirs(options.config, options.extra_policy_dirs))
     if policy_set.digest != digest:
         raise PolicyError("the policy files changed while the check ran: run it again")
@@ -857,11 +856,16 @@ def _init_check(
     budget = options.engine.budget
     if options.engine.name != "wasm" and report is not None:
         guard_process(budget, report)
-    engine: EmbeddedEngine | WasmEngine = (
-        WasmEngine(budget=budget)
-        if options.engine.name == "wasm"
-        else EmbeddedEngine(workers=1, budget=budget, guarded=report is not None)
-    )
+    engine: Engine
+    # Only the engine in use is imported: regopy alone is 16 MB of each wasm worker's memory.
+    if options.engine.name == "wasm":
+        from .engine.wasm import WasmEngine
+
+        engine = WasmEngine(budget=budget)
+    else:
+        from .engine.embedded import EmbeddedEngine
+
+        engine = EmbeddedEngine(workers=1, budget=budget, guarded=report is not None)
     # Freed before the interpreter tears modules down: regopy's own finalizer needs them.
     atexit.register(engine.close)
     engine.prepare(run.policy_set)
