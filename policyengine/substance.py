@@ -95,27 +95,46 @@ def placeholder(text: str) -> bool:
     a placeholder word (`x`, `TBD`, `n/a`, `lorem ...`), markers only (`TBD TBD`), a note
     that the text is still to be written (`TODO: write this`), or filler text (most words,
     at least three, from `lorem ipsum ...`)."""
-    plain = " ".join(text.translate(_INVISIBLE).split()).lower().rstrip(".!:;, ")
-    if (
-        not plain
-        or _PLACEHOLDER_RE.match(plain)
-        or _MARKERS_RE.match(plain)
-        or _NOTE_RE.match(plain)
-    ):
-        return True
+    return _placeholder(_plain(text))[0]
+
+
+def _plain(text: str) -> str:
+    """`text` as `placeholder` reads it: invisible characters dropped, spacing folded,
+    lower case, trailing punctuation dropped."""
+    if not text.isascii():  # ASCII has no invisible characters to drop
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split()).lower().rstrip(".!:;, ")
+
+
+_HOLLOW_RE = re.compile(
+    "|".join(f"(?:{r.pattern})" for r in (_PLACEHOLDER_RE, _MARKERS_RE, _NOTE_RE))
+)
+"""A placeholder word, markers only, or a note of what is missing: one match for three."""
+
+
+def _placeholder(plain: str) -> tuple[bool, list[str] | None]:
+    """Whether `plain` (`_plain`) is a placeholder, and its words when they were found."""
+    if not plain or _HOLLOW_RE.match(plain):
+        return True, None
     words = _WORD_RE.findall(plain)
     if len(words) < 3 or _LOREM.isdisjoint(words):  # the usual case: no filler at all
-        return False
+        return False, words
     filler = sum(w in _LOREM for w in words)
-    return filler >= 3 and 2 * filler > len(words)
+    return filler >= 3 and 2 * filler > len(words), words
 
 
 def hollow(text: str, *, sentence: bool) -> str | None:
     """`placeholder` or `short` when `text` says nothing; None when it is a statement."""
-    if placeholder(text):
+    said, words = _placeholder(_plain(text))
+    if said:
         return "placeholder"
-    if sentence and len(_WORD_RE.findall(text)) < MIN_WORDS:
-        return "short"
+    if sentence:
+        # ASCII text has the words of its plain form: case, spacing and trailing
+        # punctuation make no word characters (Unicode case folding can).
+        if words is None or not text.isascii():
+            words = _WORD_RE.findall(text)
+        if len(words) < MIN_WORDS:
+            return "short"
     return None
 
 

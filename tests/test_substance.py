@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from policyengine.policyset import load_policy_set
@@ -174,3 +175,43 @@ def test_ascii_text_is_weighed_as_the_unicode_path_weighs_it(text: str) -> None:
     """ASCII text takes a short path; a zero-width space (dropped) sends the same text
     down the general one: both must read it alike."""
     assert in_substance(text) == in_substance(text + "\u200b") == in_substance("\u200b" + text)
+
+
+def _hollow_as_specified(text: str, *, sentence: bool) -> str | None:
+    """The judgement of `hollow` written out plainly, as the module docstrings state it."""
+    invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+    plain = " ".join(text.translate(invisible).split()).lower().rstrip(".!:;, ")
+    marker = r"(?:tbd|tba|tbc|todo|fixme|xxx+|placeholder)"
+    word = r"^(x+|-+|\?+|\.+|tbd|tba|tbc|todo|fixme|n/?a|none yet|lorem\b.*|placeholder|xxx+|test)$"
+    lorem = set(
+        "lorem ipsum dolor amet consectetur adipiscing elit sed eiusmod tempor incididunt "
+        "labore dolore magna aliqua enim minim veniam quis nostrud exercitation ullamco "
+        "laboris nisi aliquip commodo consequat duis aute irure reprehenderit voluptate velit "
+        "esse cillum fugiat nulla pariatur excepteur sint occaecat cupidatat proident culpa "
+        "officia deserunt mollit anim laborum".split()
+    )
+    words = re.findall(r"\w+", plain)
+    filler = sum(w in lorem for w in words)
+    if (
+        not plain
+        or re.match(word, plain)
+        or re.match(rf"^{marker}(?:[\s,.;:!|-]+{marker})*$", plain)
+        or re.match(rf"^{marker}\b\s*(?:[:(\[]|-\s)", plain)
+        or (len(words) >= 3 and filler >= 3 and 2 * filler > len(words))
+    ):
+        return "placeholder"
+    if sentence and len(re.findall(r"\w+", text)) < 3:
+        return "short"
+    return None
+
+
+_PIECES = st.sampled_from(
+    ["TBD", "todo", "x", "n/a", "lorem", "ipsum", "dolor", "amet", "-", ":", " ", "\u200b",
+     "İ", "ß", "word", "The", "model", "...", "(", "\t", "XXX", "fixme -", "none yet"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES | st.text(max_size=8), max_size=8).map("".join), st.booleans())
+@example("\u0130x y", True)  # lower case makes İ two characters, x a word of its own
+def test_hollow_judges_text_as_its_rules_state(text: str, sentence: bool) -> None:
+    assert hollow(text, sentence=sentence) == _hollow_as_specified(text, sentence=sentence)
