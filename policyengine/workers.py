@@ -236,6 +236,8 @@ class SpawnPool(Generic[_S]):
         sent: list[_T] = []
         futures: list[Future[_R] | None] = []
         answers: list[_R | None] = []
+        collecting = gc.isenabled()
+        gc.disable()  # as in `map`: the answers kept would be scanned again and again
         try:
             for chunk in chunks:
                 sent.append(chunk)
@@ -264,6 +266,8 @@ class SpawnPool(Generic[_S]):
             for future in futures:
                 if future is not None:
                     future.cancel()
+            if collecting:
+                gc.enable()
 
     def close(self) -> None:
         """Stop the workers (after the work they have started)."""

@@ -6,6 +6,7 @@ import gc
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,17 +85,26 @@ def test_a_dead_worker_is_a_worker_error_the_cli_reports() -> None:
     assert not issubclass(WorkerError, EngineError)
 
 
-def test_map_pauses_the_cyclic_collector_while_the_answers_arrive() -> None:
+@pytest.mark.parametrize("settled", [False, True])
+def test_map_pauses_the_cyclic_collector_while_the_answers_arrive(settled: bool) -> None:
     """The answers arrive with the collector off (`done` sees each in this process); it is
-    on again afterwards, and stays off for a caller that had turned it off."""
+    on again afterwards, and stays off for a caller that had turned it off. The same for
+    `map_settled`, which a check uses."""
     seen: list[tuple[int, bool]] = []
     with SpawnPool(2, int, (), what="check") as pool:
-        answers = pool.map(max, [3, -1, 2], lambda answer: seen.append((answer, gc.isenabled())))
+
+        def mapped(chunks: list[int], done: Callable[[int], None] | None = None) -> list[int]:
+            if not settled:
+                return pool.map(max, chunks, done)
+            _, answers = pool.map_settled(max, chunks, done)
+            return [a for a in answers if a is not None]
+
+        answers = mapped([3, -1, 2], lambda answer: seen.append((answer, gc.isenabled())))
         assert answers == [3, 0, 2] and seen == [(3, False), (0, False), (2, False)]
         assert gc.isenabled()
         gc.disable()
         try:
-            assert pool.map(max, [-5, 7]) == [0, 7]
+            assert mapped([-5, 7]) == [0, 7]
             assert not gc.isenabled()
         finally:
             gc.enable()
