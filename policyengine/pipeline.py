@@ -76,7 +76,7 @@ from .sbom import SBOM_MAX_BYTES, read_sbom
 from .sources import read_sources
 from .substance import placeholder_document
 from .validate import FileResult, Validation, duplicate_ids, validate_file, validate_paths
-from .workers import FILES_PER_WORKER, SpawnPool, thread_map, worker_count
+from .workers import FILES_PER_WORKER, SpawnPool, Unpacker, pack, thread_map, worker_count
 
 
 @dataclass(frozen=True)
@@ -914,7 +914,16 @@ def _walked(
     return changes, walker.learnt()
 
 
-def _check_chunk(state: _CheckState, chunk: _Chunk) -> tuple[list[ModelReport | None], list[bytes]]:
+_Answer = tuple[bytes, list[bytes]]
+"""A check worker's answer for a chunk: its reports (None for a file skipped), `pack`ed
+(`workers.Unpacker` reads them in the main process), and the cache entries its history
+walk learnt."""
+
+_Read = tuple[list[ModelReport | None], list[bytes]]
+"""An `_Answer` read in the main process."""
+
+
+def _check_chunk(state: _CheckState, chunk: _Chunk) -> _Answer:
     """In a worker: each file read and validated, the histories of the valid ones walked
     from the loaded models (each file parsed once, here), then each judged and evaluated:
     the reports (None for a file skipped) and the cache entries the walk learnt."""
@@ -949,7 +958,7 @@ def _check_chunk(state: _CheckState, chunk: _Chunk) -> tuple[list[ModelReport | 
         inp = _model_input(doc, verdict, run, exists)
         [answer] = engine.evaluate_each(run.policy_set, [inp])
         out[i] = _judged(f, (answer, inp), verdict, run)
-    return out, learnt
+    return pack(out), learnt
 
 
 def _init_validate(config: Config, as_of: date) -> tuple[Path, AtlasCatalog, ControlCatalog, date]:
@@ -986,12 +995,16 @@ def _check_in_workers(
     """`run_check` with each model read, validated, judged and evaluated in one of
     `workers` processes (each given the code `scan`); only the reports come back."""
     total = len(listing.candidates)
+    unpacker = Unpacker()
     finished = [0]
 
-    def done(chunk: Sequence[ModelReport | None]) -> None:
-        finished[0] += len(chunk)
+    def read(answer: _Answer) -> _Read:
+        # Each answer is read as it arrives, the workers still busy; its bytes are let go.
+        reports: list[ModelReport | None] = unpacker.load(answer[0])
+        finished[0] += len(reports)
         if progress is not None:
             progress(finished[0], total)
+        return reports, answer[1]
 
     with (
         tempfile.TemporaryDirectory(prefix="policyengine-budget-") as report,
@@ -1004,7 +1017,7 @@ def _check_in_workers(
             sent, answers = pool.map_settled(
                 _check_chunk,
                 _history_chunks(history.histories, listing.candidates),
-                lambda answer: done(answer[0]),
+                read,
             )
             results = [a for a in answers if a is not None]
             left = [c for c, a in zip(sent, answers, strict=True) if a is None]
@@ -1017,9 +1030,7 @@ def _check_in_workers(
                     )
                 pool.terminate()
                 again = _one_by_one(left, options, policy_set.digest, scan, workers, report)
-                for answer in again:
-                    done(answer[0])
-                results += again
+                results += [read(answer) for answer in again]
             for _, learnt in results:
                 history.keep(learnt)
     chunks = [reports for reports, _ in results]
@@ -1028,12 +1039,12 @@ def _check_in_workers(
 
 def _alone(
     lane: Sequence[_Chunk], options: RunOptions, digest: str, scan: CodeScan | None, folder: str
-) -> list[tuple[list[ModelReport | None], list[bytes]]]:
+) -> list[_Answer]:
     """The chunks of `lane` (one model each) checked one after the other in a one-worker
     pool of their own, made again after its worker dies, so that a worker that goes over
     budget names its model and harms no other: that model's report says so
     (`over_budget_report`). Raises `WorkerError` when a worker died otherwise."""
-    out: list[tuple[list[ModelReport | None], list[bytes]]] = []
+    out: list[_Answer] = []
     pool: SpawnPool[_CheckState] | None = None
     report = Path(folder)
     try:
@@ -1041,7 +1052,7 @@ def _alone(
             if pool is None:
                 report = Path(tempfile.mkdtemp(dir=folder))
                 pool = SpawnPool(1, _init_check, (options, digest, scan, report), what="check")
-            _, [answer] = pool.map_settled(_check_chunk, [chunk])
+            _, [answer] = pool.map_settled(_check_chunk, [chunk], lambda answer: answer)
             if answer is not None:
                 out.append(answer)
                 continue
@@ -1063,7 +1074,7 @@ def _alone(
                 f"the embedded engine: {why} (budget per model: "
                 f"{options.engine.budget.text()}; see engine.budget in the README)"
             )
-            out.append(([over_budget_report(f, message)], []))
+            out.append((pack([over_budget_report(f, message)]), []))
     finally:
         if pool is not None:
             pool.close()
@@ -1077,7 +1088,7 @@ def _one_by_one(
     scan: CodeScan | None,
     workers: int,
     folder: str,
-) -> list[tuple[list[ModelReport | None], list[bytes]]]:
+) -> list[_Answer]:
     """The models of `chunks`, which a check worker that went over its budget left
     unfinished, each checked again alone (`_alone`), in `workers` lanes at a time: one
     retry per model at most, and the model that goes over budget again is reported as

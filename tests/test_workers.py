@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 
 from policyengine.errors import EngineError, PolicyEngineError, UsageError, WorkerError
+from policyengine.results import Level
 from policyengine.workers import (
     MAX_WORKERS,
     SpawnPool,
+    Unpacker,
     cpus,
     fork_map,
+    pack,
     processes,
     thread_map,
     worker_count,
@@ -96,7 +99,13 @@ def test_map_pauses_the_cyclic_collector_while_the_answers_arrive(settled: bool)
         def mapped(chunks: list[int], done: Callable[[int], None] | None = None) -> list[int]:
             if not settled:
                 return pool.map(max, chunks, done)
-            _, answers = pool.map_settled(max, chunks, done)
+
+            def read(answer: int) -> int:
+                if done is not None:
+                    done(answer)
+                return answer
+
+            _, answers = pool.map_settled(max, chunks, read)
             return [a for a in answers if a is not None]
 
         answers = mapped([3, -1, 2], lambda answer: seen.append((answer, gc.isenabled())))
@@ -108,3 +117,18 @@ def test_map_pauses_the_cyclic_collector_while_the_answers_arrive(settled: bool)
             assert not gc.isenabled()
         finally:
             gc.enable()
+
+
+def test_packed_answers_share_their_strings_and_keep_their_values() -> None:
+    """What `pack` makes is read back equal by an `Unpacker`, and each string value that
+    answers repeat is one object in the main process, whichever answer it came in; string
+    subclasses (enums) and other values are pickled as ever."""
+    first = ["mitigated" + "", {"status": "mitigated", "n": 3}, Level.ERROR, ("a/b", b"x")]
+    second = [("a/" + "b", "mitigated"), None, 2.5]
+    reader = Unpacker()
+    one, two = reader.load(pack(first)), reader.load(pack(second))
+    assert one == first and two == second
+    assert one[0] is one[1]["status"] is two[0][1]  # three objects sent, one kept
+    assert one[3][0] is two[0][0]
+    assert one[2] is Level.ERROR
+    assert Unpacker().load(pack(first))[0] is not one[0]  # each reader its own strings
