@@ -489,6 +489,12 @@ def load_any(path: Path) -> AtlasCatalog:
     Detected by content: a JSON object with the catalog `format` marker, else a YAML
     mapping with `matrices`. Raises CatalogError for anything else.
     """
+    if not path.exists() and re.fullmatch(r"v?\d+(\.\d+){1,2}", path.name):
+        raise CatalogError(
+            f"ATLAS file not found: {path}: OLD and NEW are files (a policyengine ATLAS "
+            "catalog or a MITRE ATLAS.yaml release), not release numbers; what the catalog "
+            f"gained after a release: `policyengine atlas list --since {path.name.lstrip('v')}`"
+        )
     text = _read_text(path, "ATLAS file")
     try:
         data = json.loads(text)

@@ -1233,8 +1233,14 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_config_options(q)
     q.set_defaults(func=_cmd_atlas_list)
     q = atlas_sub.add_parser("diff", help="compare two catalogs or MITRE ATLAS.yaml releases")
-    q.add_argument("old", type=Path, metavar="OLD")
-    q.add_argument("new", type=Path, metavar="NEW")
+    for name in ("old", "new"):
+        q.add_argument(
+            name,
+            type=Path,
+            metavar=name.upper(),
+            help=f"the {name}er file: a policyengine ATLAS catalog (JSON, as `atlas import` "
+            "writes) or a MITRE ATLAS.yaml release",
+        )
     _add_output_options(q, "atlas diff")
     q.set_defaults(func=_cmd_atlas_diff)
     q = atlas_sub.add_parser("import", help="merge a MITRE ATLAS.yaml release into the catalog")

@@ -141,6 +141,20 @@ def test_diff_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().err == f"policyengine: error: ATLAS file not found: {missing}\n"
 
 
+def test_diff_of_release_numbers_says_what_old_and_new_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`atlas diff 5.6.0 5.6.1` (numbers `atlas list` shows) names the files it takes
+    and the command that answers what a release added."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["atlas", "diff", "5.6.0", "5.6.1"]) == 2
+    assert capsys.readouterr().err == (
+        "policyengine: error: ATLAS file not found: 5.6.0: OLD and NEW are files (a "
+        "policyengine ATLAS catalog or a MITRE ATLAS.yaml release), not release numbers; "
+        "what the catalog gained after a release: `policyengine atlas list --since 5.6.0`\n"
+    )
+
+
 def test_import_writes_the_repo_catalog_and_reports_to_stderr(
     repo: Path, ref: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
