@@ -755,13 +755,19 @@ def _organisation(
     """The register judged once for the repository, over the frameworks its valid models
     are judged on (a model inherits the register; with no valid model there is nothing
     to inherit it: None), its documents in the repository judged as cited evidence files
-    are (`evidence_filed`: empty or placeholder text implements nothing)."""
+    are (`evidence_filed`: empty or placeholder text implements nothing), its decisions
+    that a control does not apply against the models' results (TM-REG-007)."""
     used = {c.framework for m in run.models if m.valid for c in m.controls}
     if not used:
         return None
     frameworks = [fw for fw in options.frameworks if fw in used]
     return judge_register(
-        loaded, controls, frameworks, options.as_of, evidence_filed(options.config.root)
+        loaded,
+        controls,
+        frameworks,
+        options.as_of,
+        evidence_filed(options.config.root),
+        models=run.models,
     )
 
 

@@ -39,6 +39,7 @@ from .results import (
     Diagnostic,
     Finding,
     Level,
+    ModelReport,
     OrganisationReport,
     Severity,
 )
@@ -398,15 +399,82 @@ REGISTER_CHECKS: tuple[CheckInfo, ...] = (
         rule_out="None: write the document or stop citing it.",
         messages=(("", "document {0} ({1}) is empty or placeholder text"),),
     ),
+    CheckInfo(
+        id="TM-REG-007",
+        title="A control decided not applicable is not shown to apply by the models",
+        severity=Severity.MEDIUM.value,
+        controls=(),
+        source="organisation register",
+        description=(
+            "A register decision that an ISO/IEC 42001 Annex A control judged per model "
+            "(by checks or system evidence) does not apply, while some model's result for "
+            "it is satisfied, partial, not_satisfied, attested or waived: the checks judged "
+            "it applicable there. Not applicable and not assessed results show nothing. "
+            "Judged once for the repository, naming the models."
+        ),
+        rationale=(
+            "The Statement of Applicability would state not applicable for a control the "
+            "threat models show applies, hiding its gaps from the auditor who reads it."
+        ),
+        hint=(
+            "Decide the control applicable, with its implementation status and documents; "
+            "or, where a model is truly out of its scope, say so in that model's "
+            "compliance.not_applicable with a reason."
+        ),
+        rule_out="Rule the control out in each model it does not apply to, with a reason.",
+        messages=(
+            ("", "control {0} is decided not applicable, but the models show it applies: {1}"),
+        ),
+    ),
 )
 """The checks the register is judged by, without their controls (`register_checks`)."""
+
+CONTRADICTED = "TM-REG-007"
+"""The register check of a not-applicable decision the models contradict: it judges the
+Annex A controls the models judge, not the organisation controls."""
+
+SHOWS_APPLICABLE = frozenset(
+    {
+        ControlStatus.SATISFIED,
+        ControlStatus.PARTIAL,
+        ControlStatus.NOT_SATISFIED,
+        ControlStatus.ATTESTED,
+        ControlStatus.WAIVED,
+    }
+)
+"""A model's results for a control that show the control applies to it (not
+`not_applicable`, and not `not_assessed`: nothing was judged)."""
+
+
+def shown_applicable(models: Sequence[ModelReport]) -> dict[str, tuple[ModelReport, ...]]:
+    """Control key -> the models (in the given order) whose result for it shows it
+    applies (`SHOWS_APPLICABLE`)."""
+    out: dict[str, list[ModelReport]] = {}
+    for m in models:
+        for c in m.controls:
+            if c.status in SHOWS_APPLICABLE:
+                out.setdefault(c.control_id, []).append(m)
+    return {key: tuple(found) for key, found in out.items()}
 
 
 def register_checks(catalog: ControlCatalog) -> tuple[CheckInfo, ...]:
     """`REGISTER_CHECKS`, each listing the controls it judges: the organisation controls of
-    `catalog` (`judged_by: organisation`), sorted; `policyengine checks` lists these."""
+    `catalog` (`judged_by: organisation`), sorted; for `CONTRADICTED` the other ISO/IEC
+    42001 Annex A controls (judged per model). `policyengine checks` lists these."""
     controls = tuple(sorted((c.key for c in catalog.judged("organisation")), key=control_order))
-    return tuple(replace(c, controls=controls) for c in REGISTER_CHECKS)
+    annex = tuple(
+        sorted(
+            (
+                c.key
+                for c in catalog.for_framework("iso42001")
+                if c.id.startswith("A.") and not c.organisational
+            ),
+            key=control_order,
+        )
+    )
+    return tuple(
+        replace(c, controls=annex if c.id == CONTRADICTED else controls) for c in REGISTER_CHECKS
+    )
 
 
 _BY_ID = {c.id: c for c in REGISTER_CHECKS}
@@ -447,6 +515,7 @@ def judge_register(
     frameworks: Sequence[str],
     as_of: date,
     filed: Callable[[str], bool] = lambda _path: True,
+    models: Sequence[ModelReport] = (),
 ) -> OrganisationReport:
     """The repository's organisation controls (catalog `judged_by: organisation`) of
     `frameworks`, each judged from its decision in `loaded.register` on `as_of`.
@@ -460,6 +529,11 @@ def judge_register(
     files). Each problem is one finding for the repository (TM-REG-001 .. -006), located in
     the register. A register with errors judges as a missing one. Pure but for what
     `filed` reads.
+
+    `models` are the reports of the run (the valid ones judged): a decision that an Annex A
+    control they judge does not apply, while one of them shows it applies
+    (`shown_applicable`), is a TM-REG-007 finding at the decision, naming those models; it
+    changes no result (the models' own results stand).
     """
     register = loaded.register
     wanted = [c for c in catalog.judged("organisation") if c.framework in frameworks]
@@ -495,6 +569,18 @@ def judge_register(
             findings["TM-REG-006"].append(
                 _finding("TM-REG-006", (doc.id, doc.path), implements, doc)
             )
+    applies = shown_applicable(models)
+    for decision in register.decisions if register is not None else ():
+        judged_per_model = catalog.get(decision.control)
+        shown = applies.get(decision.control, ())
+        if decision.applicable is not False or not shown or judged_per_model is None:
+            continue
+        if judged_per_model.organisational:
+            continue
+        names = ", ".join(f"{m.model_id or m.path} ({_status(m, decision.control)})" for m in shown)
+        findings[CONTRADICTED].append(
+            _finding(CONTRADICTED, (decision.control, names), (decision.control,), decision)
+        )
     judged = len(register.decisions) if register is not None else 0
     outcomes = tuple(
         CheckOutcome(
@@ -514,6 +600,10 @@ def judge_register(
         checks=outcomes,
         controls=tuple(results),
     )
+
+
+def _status(model: ModelReport, key: str) -> str:
+    return next(c.status.value for c in model.controls if c.control_id == key)
 
 
 def _expired(register: Register, as_of: date) -> dict[RegisterDocument, date]:
@@ -590,7 +680,7 @@ def _result(
         control_id=control.key,
         framework=control.framework,
         status=status,
-        checks=tuple(c.id for c in REGISTER_CHECKS),
+        checks=tuple(c.id for c in REGISTER_CHECKS if c.id != CONTRADICTED),
         findings=tuple(findings),
         evidence=(*evidence, *(d.where for d in docs)),
         note=note,

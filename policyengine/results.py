@@ -946,6 +946,9 @@ class SoaRow:
     """An organisation control's findings and evidence, located."""
     verdicts: tuple[SoaVerdict, ...] = ()
     """Per model (path order), the checks' verdict; empty for an organisation control."""
+    contradicted_by: tuple[str, ...] = ()
+    """When the decision says the control does not apply: the models (paths, in path
+    order) whose verdict shows it applies (TM-REG-007); empty otherwise."""
 
 
 @dataclass(frozen=True, slots=True)

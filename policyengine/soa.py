@@ -8,7 +8,9 @@ organisation control the register's one result for the repository, for any other
 each model's result with the checks mapped to it and the evidence located (file, line,
 JSON pointer), among them the parts of the model the passing checks judged; checks that
 did not apply to the model are listed apart, never as a basis. A control the engine rules
-not applicable to a model carries the reason.
+not applicable to a model carries the reason. A control the register decides does not
+apply while some model's verdict shows it applies (`register.shown_applicable`, the
+TM-REG-007 finding) names those models (`SoaRow.contradicted_by`).
 
 `build_soa` is the public entry point; other stages (evidence packs) call it with the run
 of `pipeline.run_check`, `catalog.load_controls()` and `register.load_register(...)`.
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from .catalog import Control, ControlCatalog
-from .register import Register
+from .register import Register, shown_applicable
 from .results import (
     ControlResult,
     EvidencePointer,
@@ -67,8 +69,11 @@ def build_soa(
     )
     organisation = {c.control_id: c for c in run.organisation.controls} if run.organisation else {}
     org_path = run.organisation.path if run.organisation is not None else ""
+    applies = {
+        key: tuple(m.path for m in found) for key, found in shown_applicable(run.models).items()
+    }
     rows = tuple(
-        _row(control, register, organisation, org_path, run.models, where)
+        _row(control, register, organisation, org_path, run.models, where, applies)
         for control in annex_a(catalog)
     )
     return Soa(
@@ -156,6 +161,7 @@ def _row(
     org_path: str,
     models: Sequence[ModelReport],
     where: Locate,
+    applies: Mapping[str, tuple[str, ...]],
 ) -> SoaRow:
     decision = _decision(control, register, where)
     if control.organisational:
@@ -176,4 +182,9 @@ def _row(
         judged_by=control.judged_by,
         decision=decision,
         verdicts=tuple(_verdict(m, control.key, where) for m in models),
+        contradicted_by=(
+            applies.get(control.key, ())
+            if decision is not None and decision.applicable is False
+            else ()
+        ),
     )

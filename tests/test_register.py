@@ -19,7 +19,7 @@ from policyengine.register import (
     starter_controls,
     starter_register,
 )
-from policyengine.results import ControlStatus
+from policyengine.results import ControlResult, ControlStatus, ModelReport
 
 AS_OF = date(2026, 11, 27)
 FRAMEWORKS = ("nist-ai-rmf", "iso42001")
@@ -309,5 +309,69 @@ def test_the_register_checks_list_the_organisation_controls() -> None:
     organisation = sorted((c.key for c in catalog.judged("organisation")), key=control_order)
     checks = register_checks(catalog)
     assert [c.id for c in checks] == [c.id for c in REGISTER_CHECKS]
-    assert organisation and all(c.controls == tuple(organisation) for c in checks)
+    judging = [c for c in checks if c.id != "TM-REG-007"]
+    assert organisation and all(c.controls == tuple(organisation) for c in judging)
     assert "iso42001/A.2.2" in organisation and "nist-ai-rmf/MAP 1.2" in organisation
+    # TM-REG-007 judges the decisions on the Annex A controls the models judge
+    (contradicted,) = (c for c in checks if c.id == "TM-REG-007")
+    annex = [c.key for c in catalog.for_framework("iso42001") if c.id.startswith("A.")]
+    assert list(contradicted.controls) == [k for k in annex if k not in organisation]
+    assert "iso42001/A.10.3" in contradicted.controls
+
+
+def _model(path: str, model_id: str, **statuses: ControlStatus) -> ModelReport:
+    """A judged model's report with the given statuses (`A_10_3=...`: iso42001/A.10.3)."""
+    controls = tuple(
+        ControlResult(
+            control_id="iso42001/" + key.replace("_", "."),
+            framework="iso42001",
+            status=status,
+            checks=("TM-SUPPLY-001",),
+            findings=(),
+        )
+        for key, status in statuses.items()
+    )
+    return ModelReport(path=path, model_id=model_id, owner="ml", diagnostics=(), controls=controls)
+
+
+def test_a_not_applicable_decision_the_models_contradict_is_a_finding(tmp_path: Path) -> None:
+    """A decision that an Annex A control judged per model does not apply, while a model's
+    result shows it applies (any status but not_applicable and not_assessed), is one
+    TM-REG-007 finding at the decision, naming those models; the results stand."""
+    no = {"applicable": "false", "status": "null", "documents": "[]"}
+    body = _all_decided(**{"iso42001/A.6.2.8": no}) + "".join(
+        _decision(key, **no)
+        for key in ("iso42001/A.10.3", "iso42001/A.7.2", "iso42001/A.7.3", "iso42001/A.7.4")
+    )
+    body += _decision("iso42001/A.10.2")  # applicable: true, shown applicable: no finding
+    root = _repo(tmp_path, body)
+    na, unassessed = ControlStatus.NOT_APPLICABLE, ControlStatus.NOT_ASSESSED
+    models = (
+        _model("m/a.yaml", "alpha", A_10_3=ControlStatus.SATISFIED, A_7_2=na, A_10_2=na),
+        _model("m/b.yaml", "", A_10_3=ControlStatus.NOT_SATISFIED, A_7_2=unassessed),
+        _model("m/c.yaml", "gamma", A_10_3=na, A_7_3=ControlStatus.WAIVED),
+        _model("m/d.yaml", "delta", A_7_4=ControlStatus.PARTIAL, A_10_2=ControlStatus.SATISFIED),
+    )
+    loaded = load_register(root, catalog=CATALOG)
+    before = judge_register(loaded, CATALOG, FRAMEWORKS, AS_OF)
+    report = judge_register(loaded, CATALOG, FRAMEWORKS, AS_OF, models=models)
+    (outcome,) = (c for c in report.checks if c.check_id == "TM-REG-007")
+    assert outcome.severity.value == "medium"
+    found = {f.arguments[0]: f for f in outcome.findings}
+    assert sorted(found) == ["iso42001/A.10.3", "iso42001/A.7.3", "iso42001/A.7.4"]
+    f = found["iso42001/A.10.3"]
+    assert f.message == (
+        "control iso42001/A.10.3 is decided not applicable, but the models show it applies: "
+        "alpha (satisfied), m/b.yaml (not_satisfied)"
+    )
+    text = (root / DEFAULT_PATH).read_text().splitlines()
+    assert text[f.line - 1].strip() == "- control: iso42001/A.10.3" and f.column == 5
+    assert f.pointer.startswith("/controls/") and f.controls == ("iso42001/A.10.3",)
+    assert found["iso42001/A.7.3"].arguments[1] == "gamma (waived)"
+    assert found["iso42001/A.7.4"].arguments[1] == "delta (partial)"
+    # an organisation control decided not applicable is the register's to decide: no finding
+    assert "iso42001/A.6.2.8" not in found
+    # the finding changes no result, and no model means no finding
+    assert report.controls == before.controls
+    assert not next(c for c in before.checks if c.check_id == "TM-REG-007").findings
+    assert all("TM-REG-007" not in c.checks for c in report.controls)

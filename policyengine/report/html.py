@@ -40,6 +40,7 @@ from .markdown import (
     framework_details_markdown,
     matrix_models_markdown,
     provenance_markdown,
+    soa_contradiction,
     soa_details_markdown,
     soa_table_markdown,
 )
@@ -316,6 +317,8 @@ def _soa_table(soa: Soa) -> str:
             applicable = "undecided"
         else:
             applicable = "yes" if d.applicable else "no"
+        if row.contradicted_by:
+            applicable = f"no, contradicted: {soa_contradiction(row, soa)} show it applies"
         if row.judged_by == "organisation":
             results = _soa_status(row.status) + "".join(
                 '<td class="inherited">inherited</td>' for _ in soa.models

@@ -686,8 +686,10 @@ def _matrix_doc(matrix: Matrix) -> dict[str, Any]:
 
 # --- the Statement of Applicability ------------------------------------------------------
 
-SOA_SCHEMA_VERSION = 2
-"""Version of the `soa` JSON report. 2: a verdict's `checks` are those that ran and
+SOA_SCHEMA_VERSION = 3
+"""Version of the `soa` JSON report. 3: a control's `contradicted_by`, the models whose
+verdict shows it applies when the register decides it does not (TM-REG-007). 2: a
+verdict's `checks` are those that ran and
 `not_run` those that did not apply to the model; its `evidence` ends with the parts of the
 model the passing checks judged (the basis of a `satisfied`, `attested` or `partial`
 verdict), and every piece of evidence has `judged_by` (those checks, else empty) and
@@ -739,6 +741,7 @@ def _soa_doc(soa: Soa) -> dict[str, Any]:
                 "decision": decision(row.decision),
                 "status": row.status.value if row.status is not None else None,
                 "evidence": [_pointer(p) for p in row.evidence],
+                "contradicted_by": list(row.contradicted_by),
                 "verdicts": [
                     {
                         "model": v.model_path,

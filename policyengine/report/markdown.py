@@ -491,6 +491,13 @@ def _applicable(decision: SoaDecision | None) -> str:
     return "yes" if decision.applicable else "no"
 
 
+def soa_contradiction(row: SoaRow, soa: Soa) -> str:
+    """The models that show a control applies which the register decides does not apply
+    (`coding-agent, partner-classifier`), by id; "" when there is no contradiction."""
+    ids = {m.path: m.model_id or m.path for m in soa.models}
+    return ", ".join(ids.get(p, p) for p in row.contradicted_by)
+
+
 def soa_pointer(p: EvidencePointer) -> str:
     """`path:line` `/pointer` what: one located piece of evidence, as Markdown."""
     where = _code(f"{p.file}:{p.line}" if p.line else p.file, in_table=True)
@@ -514,8 +521,10 @@ def _soa_counts(soa: Soa) -> str:
     decisions = [r.decision for r in soa.rows]
     yes = sum(1 for d in decisions if d is not None and d.applicable is True)
     no = sum(1 for d in decisions if d is not None and d.applicable is False)
+    against = sum(1 for r in soa.rows if r.contradicted_by)
+    contradicted = f" ({against} contradicted by the models)" if against else ""
     return (
-        f"{len(soa.rows)} controls: {yes} applicable, {no} not applicable, "
+        f"{len(soa.rows)} controls: {yes} applicable, {no} not applicable{contradicted}, "
         f"{len(soa.rows) - yes - no} undecided"
     )
 
@@ -532,7 +541,12 @@ def soa_table_markdown(soa: Soa) -> str:
         cells = [
             _md(row.id),
             _md(row.title),
-            _applicable(d),
+            _applicable(d)
+            + (
+                f" **(contradicted: {_md(soa_contradiction(row, soa))} show it applies)**"
+                if row.contradicted_by
+                else ""
+            ),
             _md(d.justification) if d is not None else "",
             _md(d.implementation or "undecided") if d is not None else "undecided",
             _md(d.owner) if d is not None else "",
@@ -560,6 +574,11 @@ def soa_details_markdown(soa: Soa) -> str:
             lines.append(f"- decision: {soa_pointer(row.decision.where)}")
         else:
             lines.append("- decision: none in the register")
+        if row.contradicted_by:
+            lines.append(
+                "- **contradiction** (TM-REG-007): decided not applicable, but the verdicts "
+                f"of {_md(soa_contradiction(row, soa))} show it applies"
+            )
         if row.judged_by == "organisation":
             status = row.status.value if row.status is not None else "no result"
             lines.append(f"- result: **{status}**")

@@ -53,7 +53,7 @@ def test_soa_json(in_examples: Path, capsys: pytest.CaptureFixture[str], update:
     code, out, _ = _run(capsys, "soa", "--as-of", AS_OF, "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema_version"] == 2 and doc["register"] == "governance/register.yaml"
+    assert doc["schema_version"] == 3 and doc["register"] == "governance/register.yaml"
     controls = doc["controls"]
     # all 38 Annex A controls, in catalog order, each with a decision and a justification
     assert [c["id"] for c in controls] == [c.id for c in ANNEX] and len(controls) == 38
@@ -165,3 +165,66 @@ def test_soa_without_a_register_lists_every_control_undecided(
     policy = next(c for c in doc["controls"] if c["id"] == "A.2.2")
     assert policy["status"] == "not_satisfied"
     assert policy["evidence"][0]["what"].startswith("TM-REG-001: control iso42001/A.2.2")
+
+
+A_10_3 = (
+    "  - control: iso42001/A.10.3\n    applicable: true\n    justification: Suppliers of models "
+    "and AI services go through procurement review against the AI policy.\n"
+    "    status: implemented\n    owner: procurement\n    documents: [DOC-AI-POLICY]\n"
+)
+
+
+def test_a_not_applicable_decision_the_models_contradict(
+    capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The register decides A.10.3 (suppliers) does not apply, while every example model
+    lists suppliers and the checks judge it: a located TM-REG-007 finding naming the models,
+    and the SoA marks the contradiction on that row (markdown, html, json)."""
+    root = committed_examples(tmp_path_factory)
+    register = root / "governance" / "register.yaml"
+    text = register.read_text(encoding="utf-8")
+    assert A_10_3 in text
+    register.write_text(
+        text.replace(
+            A_10_3,
+            "  - control: iso42001/A.10.3\n    applicable: false\n    justification: We build "
+            "all AI in house and use no AI suppliers at all.\n    status: null\n"
+            "    owner: procurement\n    documents: []\n",
+        ),
+        encoding="utf-8",
+    )
+    line = text[: text.index(A_10_3)].count("\n") + 1
+    models = (
+        "coding-agent (satisfied), partner-classifier (not_satisfied), "
+        "support-assistant (satisfied)"
+    )
+    code, out, _ = _run(capsys, "check", str(root), "--as-of", AS_OF)
+    assert (
+        f"governance/register.yaml:{line}:5: medium: TM-REG-007 control iso42001/A.10.3 is "
+        f"decided not applicable, but the models show it applies: {models}" in out
+    )
+    code, out, _ = _run(capsys, "check", str(root), "--as-of", AS_OF, "--format", "json")
+    checks = json.loads(out)["organisation"]["checks"]
+    (finding,) = next(c for c in checks if c["id"] == "TM-REG-007")["findings"]
+    assert (finding["line"], finding["column"], finding["severity"]) == (line, 5, "medium")
+    code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF, "--format", "json")
+    doc = json.loads(out)
+    marked = {c["control"]: c["contradicted_by"] for c in doc["controls"] if c["contradicted_by"]}
+    assert marked == {
+        "iso42001/A.10.3": [
+            "models/coding-agent.yaml",
+            "models/partner-classifier.yaml",
+            "models/support-assistant.yaml",
+        ]
+    }
+    code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF)
+    assert "37 applicable, 1 not applicable (1 contradicted by the models), 0 undecided" in out
+    (row,) = (r for r in out.splitlines() if r.startswith("| A.10.3 |"))
+    names = "coding-agent, partner-classifier, support-assistant"
+    assert f"| no **(contradicted: {names} show it applies)** |" in row
+    assert (
+        f"- **contradiction** (TM-REG-007): decided not applicable, but the verdicts of {names} "
+        "show it applies" in out
+    )
+    code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF, "--format", "html")
+    assert f"<td>no, contradicted: {names} show it applies</td>" in out
