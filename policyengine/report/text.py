@@ -343,14 +343,15 @@ def _check_text(run: RunResult) -> str:
     s = summarize(run)
     judged = judged_findings(run)
     hidden = [f for f in judged if not _shown(f, view)]
+    # the error diagnostics the exit status judges (JSON `summary.errors`), then findings
+    errors = len(judged_errors(run))
+    counts = ", ".join(
+        p for p in (counted(errors, "error") if errors else "", _by_severity(judged)) if p
+    )
     if run.delta is None:
-        found = _by_severity(judged) or "no findings"
+        found = counts or "no findings"
     else:
-        errors = len(judged_errors(run))
-        new = ", ".join(
-            p for p in (counted(errors, "error") if errors else "", _by_severity(judged)) if p
-        )
-        found = "new in this pull request: " + (new or "nothing")
+        found = "new in this pull request: " + (counts or "nothing")
         existing = run.delta.existing_findings()
         on_base = len(existing) + len(existing_errors(run))
         if on_base:

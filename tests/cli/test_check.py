@@ -169,6 +169,39 @@ def test_invalid_model_reported_and_others_evaluated(
     assert "Traceback" not in err
 
 
+def test_the_text_summary_counts_errors_as_json_does(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path, tmp_path: Path
+) -> None:
+    """The text summary line of a plain `check` and of `validate` counts the error
+    diagnostics the exit status judges, as JSON `summary.errors` does (and as the
+    pull-request line does): "1 error, 25 high", never "no findings" after errors."""
+    repo = tmp_path / "repo"
+    shutil.copytree(examples_copy, repo)
+    model = repo / "models" / "support-assistant.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace("kind: ThreatModel", "kind: ThreatModel\nbogus: 1", 1))
+    for command in ("check", "validate"):
+        code, out, _ = _run(capsys, command, str(repo), *AS_OF, "--format", "json")
+        summary = json.loads(out)["summary"]
+        assert code == 1 and summary["errors"] == 1 and summary["invalid"] == 1
+        code, out, _ = _run(capsys, command, str(repo), *AS_OF)
+        last = out.splitlines()[-1]
+        high, medium = summary["findings"]["high"], summary["findings"]["medium"]
+        counts = f"1 error, {high} high, {medium} medium" if command == "check" else "1 error"
+        assert last == f"3 models (2 valid, 1 invalid); {counts}", last
+    # five located errors in one model: five errors, not "no findings"
+    model.write_text(
+        text.replace(
+            "kind: ThreatModel", "kind: ThreatModel\n" + "".join(f"x{i}: 1\n" for i in range(5)), 1
+        )
+    )
+    code, out, _ = _run(capsys, "validate", str(repo), *AS_OF, "--format", "json")
+    errors = json.loads(out)["summary"]["errors"]
+    code, out, _ = _run(capsys, "validate", str(repo), *AS_OF)
+    assert errors == 5 and out.count(": error: ") == 5
+    assert out.endswith("3 models (2 valid, 1 invalid); 5 errors\n")
+
+
 @pytest.mark.parametrize("fail_on", ["critical", "low"])
 def test_validate_takes_fail_on_and_an_invalid_model_always_fails(
     capsys: pytest.CaptureFixture[str], examples_copy: Path, tmp_path: Path, fail_on: str
