@@ -3,13 +3,16 @@ and the starter register (policyengine.register)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policyengine.catalog import control_order, load_controls
-from policyengine.pipeline import evidence_filed, evidence_naming
+from policyengine.pipeline import evidence_filed, evidence_naming, names_whole
 from policyengine.register import (
     DEFAULT_PATH,
     REGISTER_CHECKS,
@@ -300,6 +303,20 @@ def test_system_evidence_names_the_model_as_a_whole_word(
     assert names("e.md", "support-assistant") is named
     assert names("../e.md", "support-assistant") is False
     assert names("missing.md", "support-assistant") is False
+
+
+_ID = st.sampled_from(["support-assistant", "m", "a.b", "x:1", "id_9"])
+_AROUND = st.text(alphabet="ab9_-.: \n\u00e9", max_size=4)
+
+
+@given(st.lists(st.tuples(_AROUND, st.booleans()), max_size=5), _ID)
+def test_a_whole_word_is_found_as_its_pattern_finds_it(
+    pieces: list[tuple[str, bool]], model_id: str
+) -> None:
+    """The search `names_whole` makes is the one its pattern states (lookarounds)."""
+    text = "".join(around + (model_id if put else "") for around, put in pieces)
+    pattern = rf"(?<![A-Za-z0-9_.:-]){re.escape(model_id)}(?![A-Za-z0-9_-]|[.:][A-Za-z0-9])"
+    assert names_whole(text, model_id) is (re.search(pattern, text) is not None)
 
 
 def test_the_register_checks_list_the_organisation_controls() -> None:
