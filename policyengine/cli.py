@@ -445,6 +445,11 @@ def _repository(args: argparse.Namespace, base: str | None = None) -> tuple[Any,
     else:
         start = paths[0] if paths else Path.cwd()
         root = find_root(start if start.is_dir() else start.parent)
+        here = Path.cwd().resolve()
+        if not _marked(root) and root.is_relative_to(here) and here.parent != here:
+            # Outside any repository, a PATH below the working folder (not `/`) is read
+            # from there: paths printed and evidence resolved as the user sees them.
+            root = here
     if base is not None:
         from .pr import base_config
 
@@ -454,6 +459,13 @@ def _repository(args: argparse.Namespace, base: str | None = None) -> tuple[Any,
     if getattr(args, "allow_unknown_history", False):
         config = replace(config, review=replace(config.review, allow_unknown_history=True))
     return config, paths
+
+
+def _marked(folder: Path) -> bool:
+    """Whether `folder` holds what makes a repository root (`config.find_root`)."""
+    from .config import CONFIG_NAME
+
+    return (folder / CONFIG_NAME).exists() or (folder / ".git").exists()
 
 
 def _add_history_options(p: argparse.ArgumentParser) -> None:

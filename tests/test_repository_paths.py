@@ -162,3 +162,27 @@ def test_evidence_through_a_symlink_loop_is_a_diagnostic_not_a_crash(
     assert code == 1, err
     messages = [e["message"] for m in json.loads(out)["models"] for e in m["errors"]]
     assert any("cannot be resolved (a symlink loop?)" in m for m in messages)
+
+
+def test_outside_any_repository_paths_are_those_of_the_working_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No config and no git: a PATH below the working folder is printed as written
+    (`models/x.yaml:LINE:COL`, a link the terminal resolves), not relative to its folder;
+    run from the model's own folder it is `x.yaml`."""
+    marked = [
+        d
+        for d in [tmp_path.resolve(), *tmp_path.resolve().parents]
+        if (d / ".git").exists() or (d / ".policyengine.yaml").exists()
+    ]
+    assert marked == [], f"test precondition: no root markers above {tmp_path}"
+    (tmp_path / "models").mkdir()
+    text = EXAMPLE.read_text(encoding="utf-8").replace("\nreview:", "\nbogus: 1\nreview:", 1)
+    (tmp_path / "models" / "x.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "models/x.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert "\n  models/x.yaml:" in out and "unknown field 'bogus'" in out
+    monkeypatch.chdir(tmp_path / "models")
+    assert main(["validate", "x.yaml"]) == 1
+    assert "\n  x.yaml:" in capsys.readouterr().out
