@@ -30,7 +30,7 @@ import functools
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -3133,14 +3133,20 @@ def _selected(root: Path, names: Iterable[str], wanted: list[str], config: Confi
 
 
 def _citing(
-    root: Path, wanted: list[str], config: Config, changes: Sequence[TreeChange]
+    root: Path,
+    wanted: list[str],
+    config: Config,
+    changes: Sequence[TreeChange],
+    models: Collection[str] = (),
 ) -> list[str]:
     """The models under `root` a normal run would check (`wanted`, else the config's
     `models` globs) that cite as evidence (`evaluate.evidence_paths`: a control's
     evidence, an SBOM, a red-team report, an attestation) a file the pull request
     changed, deleted or moved away (`changes`). Only a model whose text names such a file
-    is parsed."""
-    gone = {c.old for c in changes if c.old is not None and c.status != "A"}
+    is parsed. A changed threat model (`models`: the changed models the run checks, by
+    their new and old paths) is no evidence of another (`references.not_evidence`): a
+    pull request that changes models alone reads no other model."""
+    gone = {c.old for c in changes if c.old is not None and c.status != "A"} - set(models)
     if not gone:
         return []
     listing = find_models(
@@ -3279,7 +3285,8 @@ def run_pull_request(
                 head_root, (c.new for c in changes if c.new), wanted, judge.config
             )
             # A model whose evidence the pull request changed or deleted is changed too.
-            citing = _citing(head_root, wanted, judge.config, changes)
+            moved = {c.old for c in changes if c.new in head_paths and c.old is not None}
+            citing = _citing(head_root, wanted, judge.config, changes, {*head_paths, *moved})
             head_paths = sorted({*head_paths, *citing})
             if head is None:  # the change rule reads their history: git starts on it now
                 later.enter_context(reading_ahead(root, head_paths))
@@ -3344,6 +3351,11 @@ def run_pull_request(
     renamed.update(_moved_by_id(base_reports, head_reports, renamed))
     deltas = []
     paired: set[str] = set()
+    # A threat model on both sides is no evidence of another (`references.not_evidence`):
+    # changing it rewrites nothing a citing model rests on (`_citing` agrees).
+    evidence_touched = {
+        p: c for p, c in by_old.items() if not (p in base_reports and c.new in head_reports)
+    }
     for path in sorted(head_reports):
         old_path = renamed.get(path, path)
         if old_path not in base_reports or (old_path != path and old_path in head_reports):
@@ -3364,7 +3376,7 @@ def run_pull_request(
                 locate=doc.locate if doc is not None else _nowhere,
                 risk=options.config.risk,
                 owners=options.config.owners,
-                touched=by_old,
+                touched=evidence_touched,
                 as_of=options.as_of,
             )
         )

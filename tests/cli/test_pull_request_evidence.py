@@ -201,3 +201,32 @@ def test_new_evidence_beside_the_old_is_no_finding(
     code, doc = _check(capsys, "--changed-only")
     assert _model_findings(doc, "PR-EVID-001") == []
     assert _repo_findings(doc, "PR-POLICY-005") == []
+
+
+def test_a_changed_model_cited_as_evidence_selects_no_other_model(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """A threat model is no evidence of another (it is reported as such on both sides):
+    a pull request that changes a model another one cites selects that model alone with
+    --changed-only, and reads no other model to find out."""
+    agent = "models/coding-agent.yaml"
+    _edit(
+        repo / agent,
+        "evidence: [docs/controls/agent-pr-review.md]",
+        f"evidence: [docs/controls/agent-pr-review.md, {SUPPORT}]",
+    )
+    _commit(repo, "Cite the support assistant's model")
+    r = git.Repo(repo)
+    r.git.branch("-f", "main", "pr")  # the citation is on the base too
+    r.close()
+    _edit(
+        repo / SUPPORT,
+        "intended_purpose: Answer customer questions about their own orders;",
+        "intended_purpose: Answer customer questions about their own orders and returns;",
+    )
+    _commit(repo, "Returns too")
+    code, doc = _check(capsys, "--changed-only")
+    assert [m["path"] for m in doc["models"]] == [SUPPORT]
+    assert _model_findings(doc, "PR-EVID-001") == []
+    code, doc = _check(capsys)  # the whole run: the citation is no new finding
+    assert agent not in {f[0] for f in _model_findings(doc, "PR-EVID-001")}
