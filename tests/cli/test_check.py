@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,36 @@ def test_check_is_byte_identical(capsys: pytest.CaptureFixture[str], examples_co
     first = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")[1]
     second = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")[1]
     assert first == second
+
+
+def test_a_check_runs_with_the_collector_paused_and_restores_it(
+    capsys: pytest.CaptureFixture[str], examples_copy: Path
+) -> None:
+    """The run holds every model's report until its report is written: the cyclic
+    collector makes no pass while the check reads, judges and renders (a pass whose
+    stack is in the package beyond `cli.py`), and is on again afterwards (off still for
+    a caller that had turned it off)."""
+    package = Path(main.__code__.co_filename).parent
+    passes: list[list[str]] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            stack = [f.filename for f in traceback.extract_stack()]
+            if not any("importlib" in f for f in stack):  # a module imported meanwhile
+                passes.append([f for f in stack if f.startswith(str(package))])
+
+    gc.callbacks.append(count)
+    try:
+        for _ in range(2):  # the young generation fills more than once
+            _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")
+        inside = [p for p in passes if any(not f.endswith("cli.py") for f in p)]
+        assert passes and inside == [] and gc.isenabled()
+        gc.disable()
+        _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.callbacks.remove(count)
 
 
 @pytest.mark.opa
