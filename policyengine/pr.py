@@ -2624,18 +2624,13 @@ def model_delta(
     findings.extend(_claimed_attestations(old, new, locate))
     findings.extend(_code_links(old, new, locate))
     findings.extend(_rewritten_acceptances(old, new, locate))
-    changed = bool(
-        old_threats.keys() ^ new_threats.keys()
-        or rescored
-        or controls
-        or triggers
-        or old != new
-        or renamed_from
-    )
+    # `old != new` covers every threat, score and trigger difference; a model the same on
+    # both sides whose controls moved is only affected (an evidence file it cites changed).
+    changed = old != new or bool(renamed_from)
     return ModelDelta(
         path=path,
         model_id=head_report.model_id,
-        change="changed" if changed else "unchanged",
+        change="changed" if changed else "affected" if controls else "unchanged",
         renamed_from=renamed_from,
         threats_added=tuple(sorted(new_threats.keys() - old_threats.keys())),
         threats_removed=tuple(sorted(old_threats.keys() - new_threats.keys())),

@@ -458,7 +458,8 @@ class ModelDelta:
     model_id: str
     """`metadata.id` (head, else base)."""
     change: str
-    """`added`, `removed`, `changed` or `unchanged`."""
+    """`added`, `removed`, `changed`, `affected` (the same model on both sides, whose
+    control status changed with a file it cites) or `unchanged`."""
     renamed_from: str = ""
     """The model's path at the base when the pull request moved it; "" otherwise."""
     threats_added: tuple[str, ...] = ()

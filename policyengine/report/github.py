@@ -37,7 +37,7 @@ from ..results import (
 )
 from . import Formatter, OutputFormat, counted, no_view
 from .escape import github_data, github_property
-from .text import model_changes
+from .text import change_label, model_changes
 
 _COMMAND = {
     Severity.CRITICAL: "error",
@@ -127,7 +127,7 @@ def github_lines(run: RunResult) -> list[str]:
             lines.append(
                 _command(
                     "notice",
-                    f"{d.path} {d.change}: " + "; ".join([*moved, *changed]),
+                    f"{d.path} {change_label(d)}: " + "; ".join([*moved, *changed]),
                     file=at(d.path),
                     title="pull request changes",
                 )

@@ -57,8 +57,10 @@ from ..results import (
 )
 from . import Formatter, OutputFormat, escape, no_view
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Version of the `check` and `validate` JSON report; bumped on any change to its shape.
+9: a pull-request model's `change` may be `"affected"`: its file is the same on both sides
+and a control's status changed with a file it cites (it was `"changed"`).
 8: `pull_request` has `base_commit` (the commit the base ref names, whose rules judge)
 and `merge_base` (the commit the pull request's changes are counted from).
 7: a control's `checks` are those that ran; `not_run` lists the checks mapped to it that

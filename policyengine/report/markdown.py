@@ -53,6 +53,7 @@ from .escape import markdown as _md
 from .escape import markdown_code as _code
 from .json import existing_errors, judged_errors, judged_findings, severity_counts
 from .text import (
+    change_label,
     commit_label,
     explained,
     model_changes,
@@ -423,7 +424,7 @@ def _changes(run: RunResult) -> list[str]:
         if m.change == "unchanged":
             continue
         moved = f" (renamed from {_cell_code(m.renamed_from)})" if m.renamed_from else ""
-        out.append(f"- {_cell_code(m.path)}: {m.change}{moved}")
+        out.append(f"- {_cell_code(m.path)}: {change_label(m)}{moved}")
         out += [f"  - {_esc.markdown(line)}" for line in model_changes(m, controls=False)]
     return out or ["No model changed."]
 

@@ -261,7 +261,7 @@ def _delta_lines(d: PullRequestDelta, view: View) -> list[str]:
         if m.change == "unchanged" or view.quiet:
             continue
         moved = f" (renamed from {m.renamed_from})" if m.renamed_from else ""
-        lines.append(f"  {m.path}: {m.change}{moved}")
+        lines.append(f"  {m.path}: {change_label(m)}{moved}")
         if m.threats_added:
             lines.append(f"    threats added: {', '.join(m.threats_added)}")
         if m.threats_removed:
@@ -295,6 +295,14 @@ def _delta_lines(d: PullRequestDelta, view: View) -> list[str]:
                 if _shown(f, view):
                     lines.extend(finding_lines(m.path, f, view, indent))
     return lines
+
+
+def change_label(m: ModelDelta) -> str:
+    """How the pull request changed a model, as the reports say it: an `affected` model's
+    own file is the same on both sides."""
+    if m.change == "affected":
+        return "affected (the file is unchanged; a file it cites changed)"
+    return m.change
 
 
 def model_changes(m: ModelDelta, *, controls: bool = True) -> list[str]:

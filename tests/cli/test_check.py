@@ -65,7 +65,7 @@ def test_check_examples_json_contract(
     code, out, _ = _run(capsys, "check", str(examples_copy), *AS_OF, "--format", "json")
     doc = json.loads(out)
     assert code == 1
-    assert doc["schema_version"] == 8
+    assert doc["schema_version"] == 9
     placeholders = provenance_placeholders(examples_copy)
     assert placeholders[doc["provenance"]["policy_digest"]] == "<policy-set-sha256>"
     assert doc["provenance"]["as_of"] == "2026-11-27"

@@ -230,3 +230,42 @@ def test_a_changed_model_cited_as_evidence_selects_no_other_model(
     assert _model_findings(doc, "PR-EVID-001") == []
     code, doc = _check(capsys)  # the whole run: the citation is no new finding
     assert agent not in {f[0] for f in _model_findings(doc, "PR-EVID-001")}
+
+
+def test_a_model_whose_evidence_alone_changed_is_affected_not_changed(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """The model's own file is the same on both sides: the reports say it is `affected`
+    (a file it cites changed), not `changed`, in JSON, text and Markdown; a model whose
+    own text changed is still `changed`."""
+    r = git.Repo(repo)
+    r.git.rm("-q", "docs/controls/order-tool-scoping.md")
+    r.index.commit("Tidy evidence", author=WHO, committer=WHO)
+    r.close()
+    code, doc = _check(capsys, "--changed-only")
+    assert code == 1
+    ((model,),) = [[m for m in doc["pull_request"]["models"] if m["path"] == SUPPORT]]
+    assert model["change"] == "affected"
+    assert {"control": "iso42001/8.3", "base": "satisfied", "head": "partial"} in (
+        model["control_changes"]
+    )
+    base = ["check", "--base", "main", "--head", "pr", "--changed-only", *AS_OF]
+    main(base)
+    text = capsys.readouterr().out
+    assert f"  {SUPPORT}: affected (the file is unchanged; a file it cites changed)\n" in text
+    assert f"{SUPPORT}: changed" not in text
+    main([*base, "-f", "markdown"])
+    assert (
+        f"- `{SUPPORT}`: affected (the file is unchanged; a file it cites changed)"
+        in capsys.readouterr().out
+    )
+    _edit(
+        repo / SUPPORT,
+        "intended_purpose: Answer customer questions about their own orders;",
+        "intended_purpose: Answer customer questions about their own orders and returns;",
+    )
+    _commit(repo, "Returns too")
+    _, doc = _check(capsys, "--changed-only")
+    assert [m["change"] for m in doc["pull_request"]["models"] if m["path"] == SUPPORT] == [
+        "changed"
+    ]

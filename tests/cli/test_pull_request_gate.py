@@ -106,7 +106,7 @@ def test_an_agent_tool_without_a_review_is_one_finding_with_its_fix(
     )
     code, doc = _json(capsys, "--base", "HEAD~1")
     assert code == 1
-    assert doc["schema_version"] == 8
+    assert doc["schema_version"] == 9
     assert doc["summary"]["findings"] == {"critical": 1, "high": 0, "medium": 0, "low": 0}
     assert sum(doc["summary"]["existing"].values()) == on_base
     (finding,) = [f for m in doc["pull_request"]["models"] for f in m["findings"]]
@@ -211,7 +211,7 @@ def test_an_invalid_model_the_pull_request_breaks_fails_it(
     partner = next(m for m in doc["pull_request"]["models"] if m["path"] == PARTNER)
     assert [e["code"] for e in partner["errors"]] == ["schema"] * len(partner["errors"])
     assert any("likelyhood" in e["message"] for e in partner["errors"])
-    assert doc["schema_version"] == 8
+    assert doc["schema_version"] == 9
     assert doc["summary"]["errors"] == len(partner["errors"]) >= 1
     assert doc["summary"]["existing_errors"] == 0
 
