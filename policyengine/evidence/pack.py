@@ -19,7 +19,11 @@ from typing import Any
 
 from ..loader import PACK_MARKER
 from ..report import STATUS_STYLE, OutputFormat, counted
-from ..report.markdown import framework_details_markdown, framework_table_markdown
+from ..report.markdown import (
+    framework_details_markdown,
+    framework_table_markdown,
+    soa_contradiction,
+)
 from ..results import (
     ControlStatus,
     MatrixReport,
@@ -716,10 +720,14 @@ def _organisation_rows(sources: PackSources) -> list[list[str]]:
     return rows
 
 
-def _applicable(value: Any) -> str:
+def _applicable(value: Any, contradicted: str = "") -> str:
+    """A register decision's `applicable`; a `no` the models contradict (TM-REG-007) says
+    which models show the control applies."""
     if value is True:
         return "yes"
-    return "no" if value is False else "**undecided**"
+    if value is False:
+        return f"no, **contradicted**: {md(contradicted)} show it applies" if contradicted else "no"
+    return "**undecided**"
 
 
 def register_section(sources: PackSources) -> Section | None:
@@ -773,10 +781,16 @@ def register_section(sources: PackSources) -> Section | None:
         + "\n",
         "## Decisions\n",
     ]
+    soa = sources.soa
+    contradicted = (
+        {r.control: soa_contradiction(r, soa) for r in soa.rows if r.contradicted_by}
+        if soa is not None
+        else {}
+    )
     decisions = [
         [
             code(str(c.get("control", ""))),
-            _applicable(c.get("applicable")),
+            _applicable(c.get("applicable"), contradicted.get(str(c.get("control", "")), "")),
             md(str(c.get("justification", ""))),
             md(str(c.get("status", "") or "")),
             md(str(c.get("owner", ""))),

@@ -135,12 +135,13 @@ def _matrix_csv(matrix: Matrix) -> str:
 
 _SOA_COLUMNS = (
     "control", "title", "judged_by", "applicable", "justification", "implementation", "owner",
-    "documents", "model_path", "model_id", "status", "checks", "not_run", "failed", "evidence",
-    "note",
+    "documents", "contradicted_by", "model_path", "model_id", "status", "checks", "not_run",
+    "failed", "evidence", "note",
     "as_of", "tool_version", "commit", "policy_digest", "catalogs",
 )  # fmt: skip
 """One row per Annex A control and model (one row for the repository for an organisation
-control, its model columns empty); the provenance on every row."""
+control, its model columns empty); the provenance on every row. `contradicted_by` names
+the models whose verdicts show a control decided not applicable applies (TM-REG-007)."""
 
 
 def _pointers(evidence: tuple[EvidencePointer, ...]) -> str:
@@ -170,6 +171,7 @@ def _soa_csv(soa: Soa) -> str:
             if d is not None
             else ["", "", "", "", ""]
         )
+        decided.append("; ".join(row.contradicted_by))
         head = [row.id, row.title, row.judged_by, *decided]
         if row.judged_by == "organisation":
             status = row.status.value if row.status is not None else ""

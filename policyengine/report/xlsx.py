@@ -24,6 +24,7 @@ from ..results import (
     AtlasListing,
     CheckExplanation,
     CheckListing,
+    ControlStatus,
     DiscoveryReport,
     EvidencePointer,
     Matrix,
@@ -232,8 +233,11 @@ class XlsxFormatter(Formatter):
 
 _SOA_HEADS = (
     "control", "title", "judged_by", "applicable", "justification", "implementation", "owner",
-    "documents", "organisation",
+    "documents", "contradicted_by", "organisation",
 )  # fmt: skip
+"""The `soa` sheet's first columns, then one per model. `contradicted_by` names the models
+whose verdicts show a control decided not applicable applies (TM-REG-007), filled as a
+failure."""
 
 
 def _soa_sheet(book: _Book, soa: Soa) -> None:
@@ -256,6 +260,9 @@ def _soa_sheet(book: _Book, soa: Soa) -> None:
         )
         for col, value in enumerate(values):
             book.put(ws, r, col, value)
+        if row.contradicted_by:
+            failing = book.fills[STATUS_STYLE[ControlStatus.NOT_SATISFIED].label]
+            book.put(ws, r, len(values), "; ".join(row.contradicted_by), failing)
         if row.judged_by == "organisation":
             style = STATUS_STYLE[row.status] if row.status is not None else NO_RESULT
             label = row.status.value if row.status is not None else ""
@@ -270,8 +277,8 @@ def _soa_sheet(book: _Book, soa: Soa) -> None:
     ws.set_column(1, 1, 50)
     ws.set_column(2, 3, 12)
     ws.set_column(4, 4, 60)
-    ws.set_column(5, 7, 20)
-    ws.set_column(8, max(8, len(heads) - 1), 16)
+    ws.set_column(5, 8, 20)
+    ws.set_column(9, max(9, len(heads) - 1), 16)
 
 
 _EVIDENCE_COLUMNS = (

@@ -11,6 +11,7 @@ import io
 import json
 from pathlib import Path
 
+import git
 import openpyxl
 import pytest
 from conftest import assert_golden, commit_placeholder, committed_examples
@@ -228,3 +229,24 @@ def test_a_not_applicable_decision_the_models_contradict(
     )
     code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF, "--format", "html")
     assert f"<td>no, contradicted: {names} show it applies</td>" in out
+    # the csv and the workbook an auditor filters name the models on that row alone
+    paths = (
+        "models/coding-agent.yaml; models/partner-classifier.yaml; models/support-assistant.yaml"
+    )
+    code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF, "--format", "csv")
+    marked = {(r["control"], r["contradicted_by"]) for r in csv.DictReader(io.StringIO(out))}
+    assert {m for m in marked if m[1]} == {("A.10.3", paths)}
+    book_path = root.parent / "soa.xlsx"
+    _run(capsys, "soa", str(root), "--as-of", AS_OF, "-f", "xlsx", "-o", str(book_path))
+    sheet = openpyxl.load_workbook(book_path)["soa"]
+    head = [c.value for c in sheet[1]]
+    column = head.index("contradicted_by")
+    by_control = {row[0].value: row[column].value for row in sheet.iter_rows(min_row=2)}
+    assert {k: v for k, v in by_control.items() if v} == {"A.10.3": paths}
+    # the evidence pack's register page says the decision is contradicted, where it shows it
+    git.Repo(root).git.commit("-qam", "A.10.3 not applicable")
+    pack = root.parent / "pack"
+    _run(capsys, "evidence", str(root), "--as-of", AS_OF, "--out", str(pack))
+    page = (pack / "register" / "index.md").read_text(encoding="utf-8")
+    (decision,) = (r for r in page.splitlines() if r.startswith("| `iso42001/A.10.3` |"))
+    assert f"| no, **contradicted**: {names} show it applies |" in decision
