@@ -8,7 +8,8 @@ code is read once a run by `pipeline.scan_code`.
 
 Scope. A model whose `metadata.x-code-paths` lists paths (relative to the repository
 root, folders or files) is compared with the code under them; a model without it with
-all the code the run read.
+all the code the run read. When every model sets it, code under none of them is judged by
+no model's drift check: `uncovered_code` makes each AI asset there a run-level error.
 
 Matching. A finding in the code matches an asset of a type that can declare it (an agent
 tool an `agent_tool`, a model a `base_model` or `fine_tuned_model`, a vector store a
@@ -37,7 +38,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .discovery import normalise_distribution
-from .results import CodeFinding, CodeKind, CodeScan
+from .results import CodeFinding, CodeKind, CodeScan, Diagnostic, Level, ModelReport
 from .sources import is_manifest
 
 _CATEGORY = {
@@ -155,6 +156,42 @@ def covers(model: Mapping[str, Any], file: str) -> bool:
     """Whether the code file `file` (relative to the repository root) is in the model's
     scope: under its `metadata.x-code-paths`, or anywhere when it has none."""
     return _in_scope(file, code_scope(model))
+
+
+UNCOVERED = "code-scope"
+"""The code of `uncovered_code`'s errors."""
+
+
+def uncovered_code(scan: CodeScan, models: Sequence[ModelReport]) -> tuple[Diagnostic, ...]:
+    """An error (`UNCOVERED`) at each AI asset in the code (not an ML library: TM-CODE-004
+    is low) that no model's drift check reads: every model sets `metadata.x-code-paths`
+    (`ModelReport.code_scope`) and none lists the file, so TM-CODE-001 cannot report it.
+    None when a model is invalid (the run fails on it, and its scope was not judged) or
+    reads all the code."""
+    if not models or any(not m.valid or m.code_scope is None for m in models):
+        return ()
+    scopes = [m.code_scope for m in models]
+    out = []
+    for f in scan.findings:
+        category = finding_category(f.kind)
+        if category in (None, "library") or any(_in_scope(f.file, s) for s in scopes):
+            continue
+        out.append(
+            Diagnostic(
+                file=f.file,
+                line=f.line,
+                column=0,
+                message=(
+                    f"{WHAT[category]} `{f.name}` is in no threat model's "
+                    "metadata.x-code-paths, so no model's drift check judges it (possible "
+                    f"shadow AI; the code reads: {f.evidence}); declare it in the model whose "
+                    "x-code-paths should cover this file"
+                ),
+                level=Level.ERROR,
+                code=UNCOVERED,
+            )
+        )
+    return tuple(out)
 
 
 def code_refs(refs: object) -> set[str]:

@@ -27,7 +27,7 @@ from .applicability import ApplicabilityMapping, load_mapping
 from .atlas import AtlasCatalog, catalog_for_repo
 from .budget import DEFAULT_BUDGET, Budget, guard_process, over_budget
 from .catalog import ControlCatalog, load_controls
-from .codefacts import code_facts
+from .codefacts import code_facts, code_scope, uncovered_code
 from .config import FRAMEWORKS, Config
 from .controls import derive_controls, scoping_of, with_atlas_asked
 from .discovery import analyse
@@ -627,6 +627,7 @@ def _model_report(
         ),
         review=verdict,
         risks=_risks(doc.data),
+        code_scope=code_scope(doc.data) if run.code is not None else None,
     )
 
 
@@ -663,7 +664,8 @@ def run_check(
     With code to compare (`RunOptions.code_paths`), the code is read once
     (`scan_code`; a missing path is a UsageError unless `code_missing_ok`) and each model
     gets its `facts.code` (`codefacts.code_facts`); files not analysed are run-level
-    warnings.
+    warnings. A run of all the config's models (no `paths`) makes each AI asset in code
+    that no model's `x-code-paths` covers a run-level error (`codefacts.uncovered_code`).
     """
     config = options.config
     # Here too for worker runs: errors named at once.
@@ -685,9 +687,10 @@ def run_check(
         if workers > 1:
             run_result = _check_in_workers(listing, options, policy_set, workers, progress, scan)
             run_result = _unique_ids(run_result, config.root)
+            uncovered = uncovered_code(scan, run_result.models) if scan and not paths else ()
             return replace(
                 run_result,
-                diagnostics=(*run_result.diagnostics, *code_warnings),
+                diagnostics=(*run_result.diagnostics, *code_warnings, *uncovered),
                 provenance=provenance(
                     config, options.as_of, policy_set=policy_set, atlas=atlas, controls=controls
                 ),
@@ -716,6 +719,9 @@ def run_check(
         rules=check_rules(policy_set),
     )
     run_result = _unique_ids(run_result, config.root)
+    if scan is not None and not paths:  # all the models: which code none of them reads
+        uncovered = uncovered_code(scan, run_result.models)
+        run_result = replace(run_result, diagnostics=(*run_result.diagnostics, *uncovered))
     return replace(run_result, organisation=_organisation(run_result, loaded, controls, options))
 
 

@@ -37,7 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .catalog import control_order
-from .codefacts import WHAT, code_refs, code_scope, covers, finding_category
+from .codefacts import UNCOVERED, WHAT, code_refs, code_scope, covers, finding_category
 from .config import (
     CONFIG_NAME,
     FRAMEWORKS,
@@ -3380,7 +3380,9 @@ def run_pull_request(
         deltas.append(model_delta(path, b, None, removal=_removal(by_old.get(path))))
     deltas.sort(key=lambda d: d.path)
     new, existing = _organisation_delta(base_run.organisation, head_run.organisation)
-    unread = _unanalysed_code(head_run.diagnostics, changes, code)
+    # Code no model covers is judged here (PR-CODE-001), for what the pull request changed.
+    judged = [d for d in head_run.diagnostics if d.code != UNCOVERED]
+    unread = _unanalysed_code(judged, changes, code)
     delta = PullRequestDelta(
         base,
         head or "working tree",
@@ -3403,7 +3405,7 @@ def run_pull_request(
         head_run,
         delta=delta,
         rules=_with_pr_checks(rules),
-        diagnostics=(*head_run.diagnostics, *unjudged),
+        diagnostics=(*judged, *unjudged),
     )
 
 

@@ -442,6 +442,10 @@ class ModelReport:
     risks: tuple[ThreatRisk, ...] = ()
     """The scores of the model's threats, in file order; empty for invalid models or
     `validate`."""
+    code_scope: tuple[str, ...] | None = None
+    """When the run compared code (`check --code`) and judged the model: its
+    `metadata.x-code-paths` (`codefacts.code_scope`), the code its drift check reads; None
+    when it sets none (it reads all the code) or no code was compared."""
 
     @property
     def valid(self) -> bool:

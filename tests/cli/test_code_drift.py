@@ -523,3 +523,42 @@ def test_new_code_outside_every_models_x_code_paths_is_a_finding(
         ("PR-CODE-001", "agent tool `grant_refund` at agent/refund.py:5")
     ]
     assert code == 1
+
+
+def test_a_full_check_reports_code_no_models_x_code_paths_covers(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside a pull request too, an agent tool under --code that no model's
+    x-code-paths covers is a located run-level error (exit 1), not silence; a libraries'
+    manifest outside is not (TM-CODE-004 is low). A run of one model cannot tell (the
+    others may cover the file) and says nothing; a model without x-code-paths reads
+    all the code, so nothing is outside."""
+    _scoped(project, "[agent/tools.py, agent/graph.py]")
+    (project / "agent" / "refund.py").write_text(REFUND, encoding="utf-8")
+    _commit(project, "a tool outside the model's code")
+    code, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    outside = [
+        (e["file"], e["line"], e["level"], e["message"])
+        for e in doc["errors"]
+        if "x-code-paths" in e["message"]
+    ]
+    assert outside == [
+        (
+            "agent/refund.py",
+            5,
+            "error",
+            "agent tool `grant_refund` is in no threat model's metadata.x-code-paths, so no "
+            "model's drift check judges it (possible shadow AI; the code reads: def "
+            "grant_refund(order_id: str) -> str:); declare it in the model whose x-code-paths "
+            "should cover this file",
+        )
+    ]
+    assert code == 1 and doc["summary"]["errors"] >= 1
+    code, out, _ = _run(capsys, "check", *AS_OF)
+    assert "agent/refund.py:5:0: error: agent tool `grant_refund` is in no threat model" in out
+    code, out, _ = _run(capsys, "check", MODEL, *AS_OF, "-f", "json")
+    assert not [e for e in json.loads(out)["errors"] if "x-code-paths" in e["message"]]
+    _scoped(project, "[agent]")  # the model covers it now
+    code, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    assert not [e for e in json.loads(out)["errors"] if "x-code-paths" in e["message"]]
