@@ -112,6 +112,10 @@ class Change:
                 return f"{what}: ingestion path {self.new} was added"
             case ChangeKind.INGESTION_PATH_REMOVED:
                 return f"{what}: ingestion path {self.old} was removed"
+            case ChangeKind.ACCESS_WIDENED if self.field == "authentication":
+                return (
+                    f"{what}: authentication dropped, from {_show(self.old)} to {_show(self.new)}"
+                )
             case ChangeKind.ACCESS_WIDENED:
                 return f"{what}: {self.field} widened from {_show(self.old)} to {_show(self.new)}"
             case ChangeKind.ATLAS_VERSION_CHANGED:
@@ -144,7 +148,8 @@ _RETRIEVAL_TYPES = frozenset({"retrieval_corpus"})
 TRIGGER_TYPES = _MODEL_TYPES | _TRAINING_TYPES | _TOOL_TYPES | _RETRIEVAL_TYPES
 """Asset types whose changes can require a review."""
 _API_TYPES = frozenset({"inference_api"})
-"""Asset types that trigger only when their reach (`exposure`) widens."""
+"""Asset types that trigger only when their reach widens: `exposure`, or `authentication`
+dropped (`_unauthenticated`)."""
 
 _INPUT_FIELDS = ("trained_on", "inputs")
 """Training inputs: of a pipeline or dataset, and of a fine-tuned model (its fine-tuning)."""
@@ -330,6 +335,22 @@ def _widened(
     return [Change(name, kind, ChangeKind.ACCESS_WIDENED, before, after, key)]
 
 
+_NO_AUTHENTICATION = (None, "", "none")
+"""`authentication` values that let any caller in (unset reads as none, as the ATLAS
+applicability of inference-API techniques reads it)."""
+
+
+def _unauthenticated(
+    name: str, kind: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[Change]:
+    """An inference API whose callers authenticated and now need not: as wide a way in
+    as `exposure: public` (the same techniques come into scope)."""
+    before, after = _norm(old.get("authentication")), _norm(new.get("authentication"))
+    if before in _NO_AUTHENTICATION or after not in _NO_AUTHENTICATION:
+        return []
+    return [Change(name, kind, ChangeKind.ACCESS_WIDENED, before, after, "authentication")]
+
+
 def _interfaces(model: Any) -> dict[str, Mapping[str, Any]]:
     """The interfaces of a model's surfaces by `SURFACE/INTERFACE` id."""
     surfaces = model.get("surfaces") if isinstance(model, Mapping) else None
@@ -402,9 +423,10 @@ def diff_models(old: Any, new: Any) -> list[Change]:
     compare as sets; prose fields are never read. An asset of any type added or removed
     counts; an asset whose type changed counts as removed and added. Kept assets are
     compared field by field for the `TRIGGER_TYPES`; an inference API only when its
-    `exposure` widens (`_widened`). The system's `SYSTEM_FIELDS` count. Interfaces of
-    surfaces (`_interface_changes`) and a changed `review.atlas_version` (which decides
-    the ATLAS rule: moving it is a claim that the threats were checked against that
+    `exposure` widens (`_widened`) or its `authentication` is dropped
+    (`_unauthenticated`). The system's `SYSTEM_FIELDS` count. Interfaces of surfaces
+    (`_interface_changes`) and a changed `review.atlas_version` (which decides the ATLAS
+    rule: moving it is a claim that the threats were checked against that
     release, which only a review makes) count too. Returns the asset changes sorted by
     asset id, then kind, then the system's, then the interface changes by
     `SURFACE/INTERFACE`, then the ATLAS release; `introduced` is None on every change.
@@ -423,6 +445,7 @@ def diff_models(old: Any, new: Any) -> list[Change]:
                 changes.extend(_asset_changes(aid, atype_a, a, b))
             elif atype_a in _API_TYPES:
                 changes.extend(_widened(aid, atype_a, "exposure", a, b))
+                changes.extend(_unauthenticated(aid, atype_a, a, b))
             continue
         if a is not None:
             changes.append(Change(aid, atype_a, ChangeKind.REMOVED, _norm(a.get("version")), None))

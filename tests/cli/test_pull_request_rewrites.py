@@ -185,6 +185,27 @@ def test_an_interface_widened_is_a_review_trigger_and_narrowed_is_not(
     assert [f for f in _support(doc)["findings"] if f["check"] == "PR-REVIEW-001"] == []
 
 
+def test_an_inference_api_whose_authentication_is_dropped_is_a_review_trigger(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The auditor's A9: `authentication: none` puts the same techniques in scope as
+    `exposure: public`, and triggered no review; another mechanism is no trigger."""
+    _edit(pr / SUPPORT, "    authentication: oauth2\n", "    authentication: none\n")
+    _commit(pr, "Drop the login")
+    code, doc = _check(capsys)
+    assert code == 1
+    (review,) = [f for f in _support(doc)["findings"] if f["check"] == "PR-REVIEW-001"]
+    dropped = "inference api chat-api: authentication dropped, from oauth2 to none"
+    assert dropped in review["message"]
+    status = _status(capsys)
+    assert status["status"] == "review_required"
+    assert any(dropped in r["message"] for r in status["reasons"])
+    _edit(pr / SUPPORT, "    authentication: none\n", "    authentication: mtls\n")
+    _commit(pr, "Client certificates")
+    code, doc = _check(capsys)
+    assert [f for f in _support(doc)["findings"] if f["check"] == "PR-REVIEW-001"] == []
+
+
 # --- review.atlas_version moved without a review -----------------------------------------------
 
 
