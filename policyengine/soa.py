@@ -68,7 +68,9 @@ def build_soa(
         for m in run.models
     )
     organisation = {c.control_id: c for c in run.organisation.controls} if run.organisation else {}
-    org_path = run.organisation.path if run.organisation is not None else ""
+    org = run.organisation
+    org_path = org.path if org is not None else ""
+    read = org_path if org is not None and org.found else ""  # a missing file: none read
     applies = {
         key: tuple(m.path for m in found) for key, found in shown_applicable(run.models).items()
     }
@@ -80,7 +82,7 @@ def build_soa(
         rows=rows,
         models=models,
         as_of=run.as_of,
-        register=register.path if register is not None else org_path,
+        register=register.path if register is not None else read,
         organisation=register.organisation if register is not None else "",
         provenance=run.provenance,
         diagnostics=(

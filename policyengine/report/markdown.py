@@ -599,12 +599,15 @@ def soa_markdown(soa: Soa) -> str:
     """The Statement of Applicability: the table, then the verdicts and their evidence,
     then the provenance."""
     who = f"{_md(soa.organisation)}: " if soa.organisation else ""
-    register = f"register {_code(soa.register)}" if soa.register else "no register"
+    register = (
+        f"decisions from the register {_code(soa.register)}"
+        if soa.register
+        else "no register was read (`policyengine init-register` writes a starter)"
+    )
     lines = [
         f"## Statement of Applicability, ISO/IEC 42001 Annex A ({soa.as_of.isoformat()})",
         "",
-        f"{who}{_soa_counts(soa)}; decisions from the {register}. Titles are our own "
-        "paraphrases of the controls.",
+        f"{who}{_soa_counts(soa)}; {register}. Titles are our own paraphrases of the controls.",
         "",
     ]
     problems = [

@@ -250,3 +250,17 @@ def test_a_not_applicable_decision_the_models_contradict(
     page = (pack / "register" / "index.md").read_text(encoding="utf-8")
     (decision,) = (r for r in page.splitlines() if r.startswith("| `iso42001/A.10.3` |"))
     assert f"| no, **contradicted**: {names} show it applies |" in decision
+
+
+def test_a_missing_register_is_not_cited_as_the_source_of_decisions(
+    capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The auditor's A11: with no register file the statement said "decisions from the
+    register `governance/register.yaml`", a file that does not exist."""
+    root = committed_examples(tmp_path_factory)
+    (root / "governance" / "register.yaml").unlink()
+    code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF)
+    assert "governance/register.yaml" not in out.split("\n\n")[1]
+    assert "; no register was read (`policyengine init-register` writes a starter)." in out
+    code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF, "--format", "json")
+    assert json.loads(out)["register"] == ""
