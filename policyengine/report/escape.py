@@ -10,8 +10,9 @@ later:
   Characters that are not printable (controls, line and paragraph separators,
   bidirectional overrides) become visible escapes (`\\n`, `\\x1b`, `\\u2028`), so a
   field never starts a new line nor rewrites the terminal.
-- `github_data` / `github_property`: GitHub Actions workflow commands (`::error
-  file=...::message`); `text`, then `%`, and in a property also `:` and `,`, as `%XX`.
+- `github_data` / `github_property` / `github_file`: GitHub Actions workflow commands
+  (`::error file=...::message`); `text`, then `%`, and in a property also `:` and `,`, as
+  `%XX`; a `file=` path keeps its carriage returns and line feeds, as `%0D` and `%0A`.
 - `csv_cell`: `text`, then a cell that would start a spreadsheet formula (`=`, `+`, `-`,
   `@`, after any leading spaces) is prefixed with `'`, which makes it text.
 - `markdown` / `markdown_code`: inline Markdown text with its specials backslash-escaped,
@@ -54,6 +55,16 @@ def github_property(value: str) -> str:
     """A property value of a workflow command (`file=`, `title=`): `github_data`, plus `:`
     as `%3A` and `,` as `%2C`, so that it can neither end the properties nor add one."""
     return github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_file(path: str) -> str:
+    """A file path as a workflow command's `file=`: `github_property`, except that a
+    carriage return and a line feed are encoded as GitHub decodes them (`%0D`, `%0A`),
+    not shown as `\\r` and `\\n`, so that the annotation lands on the file whose name has
+    them. Other characters that are not printable cannot be encoded: they show as `text`
+    does."""
+    encoded = path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text(encoded).replace(":", "%3A").replace(",", "%2C")
 
 
 _FORMULA_START = frozenset("=+-@")

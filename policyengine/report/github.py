@@ -36,7 +36,7 @@ from ..results import (
     waiver_reason,
 )
 from . import Formatter, OutputFormat, counted, no_view
-from .escape import github_data, github_property
+from .escape import github_data, github_file, github_property
 from .text import change_label, model_changes
 
 _COMMAND = {
@@ -53,7 +53,7 @@ def _command(
     """One workflow command, its properties and message escaped."""
     props = []
     if file:
-        props.append(f"file={github_property(file)}")
+        props.append(f"file={github_file(file)}")
     if line > 0:
         props.append(f"line={line}")
         if col > 0:

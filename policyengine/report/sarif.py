@@ -33,6 +33,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from ..results import (
     PULL_REQUEST_SOURCE,
@@ -168,7 +169,12 @@ def _fingerprint(*parts: str) -> dict[str, str]:
 
 
 def _location(path: str, line: int, column: int) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": SRCROOT}}
+    """A location in the repository: `path` (POSIX, relative to the root) as the RFC 3986
+    relative reference SARIF requires, every byte but unreserved ones and `/`
+    percent-encoded (a space, `#`, `%`, a newline or `<` in a file name; `:` too, so no
+    first segment reads as a scheme)."""
+    uri = quote(path, safe="/")
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": SRCROOT}}
     if line > 0:
         region: dict[str, int] = {"startLine": line}
         if column > 0:

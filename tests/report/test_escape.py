@@ -42,6 +42,25 @@ def test_github_data_and_property_cannot_end_the_command() -> None:
     assert prop == "a.yaml%2Cline=1%3A%3Ax"
 
 
+def _runner_decodes(value: str) -> str:
+    """What the GitHub Actions runner makes of an escaped property value."""
+    for encoded, raw in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        value = value.replace(encoded, raw)
+    return value
+
+
+def test_github_file_names_the_file_and_cannot_end_the_command() -> None:
+    """The attacker's B8: a model file named with a newline and `::notice::` came out as
+    `file=models/a\\n%3A%3Anotice...`, a file that does not exist, so the annotation
+    was placed on none; encoded as the runner decodes it, it names the real file."""
+    for path in ("models/a\n::notice::x\r.yaml", "models/100%,line=1.yaml", "m/%0A.yaml"):
+        encoded = escape.github_file(path)
+        assert not set(encoded) & set("\r\n:,")
+        assert _runner_decodes(encoded) == path
+    assert escape.github_file("models/a\n::x.yaml") == "models/a%0A%3A%3Ax.yaml"
+    assert escape.github_file("m/\x1b[2J.yaml") == "m/\\x1b[2J.yaml"  # shown, as text does
+
+
 @pytest.mark.parametrize(
     ("raw", "cell"),
     [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -95,6 +96,45 @@ def test_examples_validate_without_errors_or_warnings(
     bad = [r for r in problems if r.get("level", "warning") in ("error", "warning")]
     assert bad == [], json.dumps(bad, indent=1)[:4000]
     assert ": error " not in done.stdout and ": warning " not in done.stdout, done.stdout
+
+
+def test_a_file_name_that_is_no_uri_is_percent_encoded(
+    multitool: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The attacker's B8: model files named with a newline, `<`, `|`, a backtick, `[`, `#`
+    and `%` gave raw `uri`s, no valid URI reference; each is now percent-encoded (and
+    decodes to the file), and the log is valid SARIF."""
+    from urllib.parse import unquote
+
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "examples", root)
+    names = ["models/a\n::notice::x\r.yaml", "models/x<!--`|[a](http:evil) #1 100%.yaml"]
+    for i, name in enumerate(names):
+        text = (root / "models" / "coding-agent.yaml").read_text(encoding="utf-8")
+        (root / name).write_text(
+            text.replace("  id: coding-agent\n", f"  id: coding-agent-{i}\n"), encoding="utf-8"
+        )
+    doc = _sarif(capsys, *(root / n for n in names))
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]  # type: ignore[index]
+        for loc in r["locations"]
+    }
+    assert {unquote(u) for u in uris} == {*names, "governance/register.yaml"}
+    assert all(re.fullmatch(r"[A-Za-z0-9\-._~/%]+", u) for u in uris), uris
+    log = tmp_path / "check.sarif"
+    log.write_text(json.dumps(doc), encoding="utf-8")
+    report = tmp_path / "validation.sarif"
+    done = subprocess.run(
+        [multitool, "validate", str(log), "--output", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    problems = json.loads(report.read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert [r for r in problems if r.get("level", "warning") == "error"] == []
 
 
 def test_every_check_is_a_rule_and_each_finding_is_on_its_line(
