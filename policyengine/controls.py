@@ -7,9 +7,11 @@ applicable: `not_applicable`, with the checks' reasons (`custom.absent`) as its 
 check mapped at all, or none failed and none judged anything: `not_assessed` (a check with
 nothing to judge is no evidence, issue 11). Then the model's own
 scoping applies: a `compliance.not_applicable` entry with a reason makes the control
-`not_applicable`, and a waiver that has not expired makes the control `waived` (checks
-may pass only because they excuse a waived control, such as a missing attestation, so a
-waived control is never shown as satisfied). An expired waiver, or one approved by none of
+`not_applicable` (unless the control's own checks have findings against it: they show it
+applies, so it keeps their status and a note says the ruling does not stand), and a
+waiver that has not expired makes the control `waived` (checks may pass only because
+they excuse a waived control, such as a missing attestation, so a waived control is never
+shown as satisfied). An expired waiver, or one approved by none of
 the organisation's acceptors when it names them, waives nothing (a check reports it).
 
 Each result lists the checks that ran (`checks`) apart from those that did not apply
@@ -217,13 +219,16 @@ def derive_controls(
             status = ControlStatus.ATTESTED
         findings = tuple(f for o in mapped for f in o.findings if _counts_against(f, key))
         evidence = scoping.attestations.get(key, ())
-        if key in scoping.not_applicable:
+        if key in scoping.not_applicable and not findings:
             note, pointer = scoping.not_applicable[key]
             status = ControlStatus.NOT_APPLICABLE
             evidence = (pointer, *evidence)
         elif key in scoping.waivers:
             note, pointer = scoping.waivers[key]
             status = ControlStatus.WAIVED
+            evidence = (pointer, *evidence)
+        elif key in scoping.not_applicable:
+            note, pointer = _contradicted(scoping.not_applicable[key], findings)
             evidence = (pointer, *evidence)
         results.append(
             ControlResult(
@@ -239,6 +244,20 @@ def derive_controls(
             )
         )
     return tuple(results)
+
+
+def _contradicted(ruling: tuple[str, str], findings: Sequence[Finding]) -> tuple[str, str]:
+    """The note of a control the model rules not applicable while its own checks find
+    gaps in it: the findings show it applies, so the ruling does not stand (the control
+    keeps the checks' status) and the note says so."""
+    reason, pointer = ruling
+    checks = list(dict.fromkeys(f.check_id for f in findings))
+    verb = "finds" if len(checks) == 1 else "find"
+    return (
+        f"ruled not applicable ({reason}), but {', '.join(checks)} {verb} it applies: the "
+        "ruling does not stand",
+        pointer,
+    )
 
 
 _RESTS_ON_CHECKS = frozenset(

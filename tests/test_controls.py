@@ -272,3 +272,33 @@ def test_an_atlas_row_whose_techniques_are_asked_elsewhere_says_where() -> None:
         ),
         "atlas/AML.T0029": (NOT_ASKED_NOTE, "/system/ai_tasks"),
     }
+
+
+def test_a_ruling_of_not_applicable_the_controls_checks_contradict_does_not_stand() -> None:
+    """The auditor's A4: a model ruling a control out while a check finds a gap in it read
+    `not_applicable`, the gap hidden in the cell. The findings show the control applies:
+    it keeps the checks' status, and the note names the ruling and the checks. A ruling
+    no finding contradicts stands, and a waiver still waives."""
+    ruled = Scoping(
+        not_applicable={KEY: ("Nothing is red-teamed here.", "/compliance/not_applicable/0")},
+        waivers={},
+        attestations={},
+    )
+    failing = [_outcome("A", fails=True), _outcome("B")]
+    (result,) = derive_controls(failing, {"A": (KEY,), "B": (KEY,)}, [("nist", KEY)], ruled)
+    assert result.status is ControlStatus.PARTIAL
+    assert result.note == (
+        "ruled not applicable (Nothing is red-teamed here.), but A finds it applies: the "
+        "ruling does not stand"
+    )
+    assert result.evidence == ("/compliance/not_applicable/0",)
+    assert [f.check_id for f in result.findings] == ["A"]
+    (result,) = derive_controls([_outcome("B")], {"B": (KEY,)}, [("nist", KEY)], ruled)
+    assert result.status is ControlStatus.NOT_APPLICABLE
+    waived = Scoping(
+        not_applicable=ruled.not_applicable,
+        waivers={KEY: ("Until the Q1 exercise.", "/compliance/waivers/0")},
+        attestations={},
+    )
+    (result,) = derive_controls(failing, {"A": (KEY,), "B": (KEY,)}, [("nist", KEY)], waived)
+    assert result.status is ControlStatus.WAIVED

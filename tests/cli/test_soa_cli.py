@@ -264,3 +264,36 @@ def test_a_missing_register_is_not_cited_as_the_source_of_decisions(
     assert "; no register was read (`policyengine init-register` writes a starter)." in out
     code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF, "--format", "json")
     assert json.loads(out)["register"] == ""
+
+
+def test_a_models_own_ruling_that_its_checks_contradict_does_not_stand(
+    capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The auditor's A4: partner-classifier rules out A.7.5 ("no datasets") and MAP 4.1
+    ("all in house") while TM-ISO-020 and TM-SUPPLY-001 fail for them: both read `-` in
+    the matrix. They keep the checks' verdict now, the note saying why."""
+    root = committed_examples(tmp_path_factory)
+    model = root / "models" / "partner-classifier.yaml"
+    text = model.read_text(encoding="utf-8")
+    assert text.count("  not_applicable:\n") == 1
+    model.write_text(
+        text.replace(
+            "  not_applicable:\n",
+            "  not_applicable:\n"
+            "    - {control: iso42001/A.7.5, reason: This system does not use any datasets.}\n"
+            "    - {control: nist-ai-rmf/MAP 4.1, reason: All components are built in house.}\n",
+        ),
+        encoding="utf-8",
+    )
+    code, out, _ = _run(capsys, "check", str(model), "--as-of", AS_OF, "--format", "json")
+    (report,) = json.loads(out)["models"]
+    by_key = {c["control"]: c for c in report["controls"]}
+    for key, check in (("iso42001/A.7.5", "TM-ISO-020"), ("nist-ai-rmf/MAP 4.1", "TM-SUPPLY-001")):
+        assert by_key[key]["status"] in ("not_satisfied", "partial"), key
+        note = by_key[key]["note"]
+        assert note.startswith("ruled not applicable (") and check in note, note
+        assert note.endswith(" it applies: the ruling does not stand"), note
+    code, out, _ = _run(capsys, "soa", str(root), "--as-of", AS_OF, "--format", "json")
+    (row,) = [c for c in json.loads(out)["controls"] if c["id"] == "A.7.5"]
+    (verdict,) = [v for v in row["verdicts"] if v["id"] == "partner-classifier"]
+    assert verdict["status"] != "not_applicable"
