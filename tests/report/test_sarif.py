@@ -77,12 +77,12 @@ def _sarif(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict[str, object
     return doc
 
 
-def test_examples_validate_without_errors_or_warnings(
-    multitool: str, examples: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    log = tmp_path / "check.sarif"
-    log.write_text(json.dumps(_sarif(capsys, examples)), encoding="utf-8")
-    report = tmp_path / "validation.sarif"
+def _validated(multitool: str, log_text: str, folder: Path) -> None:
+    """Validate a SARIF log with the multitool (schema and its rules): no error and no
+    warning."""
+    log = folder / "check.sarif"
+    log.write_text(log_text, encoding="utf-8")
+    report = folder / "validation.sarif"
     done = subprocess.run(
         [multitool, "validate", str(log), "--output", str(report)],
         capture_output=True,
@@ -96,6 +96,12 @@ def test_examples_validate_without_errors_or_warnings(
     bad = [r for r in problems if r.get("level", "warning") in ("error", "warning")]
     assert bad == [], json.dumps(bad, indent=1)[:4000]
     assert ": error " not in done.stdout and ": warning " not in done.stdout, done.stdout
+
+
+def test_examples_validate_without_errors_or_warnings(
+    multitool: str, examples: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _validated(multitool, json.dumps(_sarif(capsys, examples)), tmp_path)
 
 
 def test_a_file_name_that_is_no_uri_is_percent_encoded(
@@ -122,19 +128,7 @@ def test_a_file_name_that_is_no_uri_is_percent_encoded(
     }
     assert {unquote(u) for u in uris} == {*names, "governance/register.yaml"}
     assert all(re.fullmatch(r"[A-Za-z0-9\-._~/%]+", u) for u in uris), uris
-    log = tmp_path / "check.sarif"
-    log.write_text(json.dumps(doc), encoding="utf-8")
-    report = tmp_path / "validation.sarif"
-    done = subprocess.run(
-        [multitool, "validate", str(log), "--output", str(report)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    problems = json.loads(report.read_text(encoding="utf-8"))["runs"][0]["results"]
-    assert [r for r in problems if r.get("level", "warning") == "error"] == []
+    _validated(multitool, json.dumps(doc), tmp_path)
 
 
 def test_every_check_is_a_rule_and_each_finding_is_on_its_line(
@@ -343,20 +337,7 @@ def test_version_control_provenance_names_the_repository_without_credentials(
     detached = json.loads(capsys.readouterr().out)["runs"][0]["versionControlProvenance"][0]
     assert "branch" not in detached
     # a log with the provenance is valid SARIF 2.1.0 (schema and the multitool's rules)
-    log = tmp_path / "vc.sarif"
-    log.write_text(out, encoding="utf-8")
-    report = tmp_path / "vc-validation.sarif"
-    done = subprocess.run(
-        [multitool, "validate", str(log), "--output", str(report)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    problems = json.loads(report.read_text(encoding="utf-8"))["runs"][0]["results"]
-    bad = [r for r in problems if r.get("level", "warning") in ("error", "warning")]
-    assert bad == [], json.dumps(bad, indent=1)[:4000]
+    _validated(multitool, out, tmp_path)
 
 
 def test_a_local_remote_is_not_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
