@@ -2,7 +2,7 @@
 
 `check --base REF` evaluates the models at REF and in the working tree (or `--head REF`)
 and reports: models added, removed or renamed; threats added, removed or rescored (a
-likelihood or impact lowered with neither a changed assumption nor a new validation or
+likelihood or impact lowered with neither a new or reworded assumption nor a new validation or
 red-team reference is a finding); controls that changed status (a regression from
 `satisfied` is a finding at the failing check's severity); the change rule between base
 and head, so that a pull request that changes a review-trigger field without a new
@@ -118,7 +118,7 @@ NOT_APPLICABLE_CHECK_ID = "PR-SCOPE-004"
 """A `compliance.not_applicable` entry the pull request added."""
 
 SCORE_CHECK_ID = "PR-SCORE-001"
-"""A threat's likelihood or impact lowered with no changed assumption and no new validation."""
+"""A threat's likelihood or impact lowered with no new or reworded assumption, no new validation."""
 
 THREAT_REMOVED_CHECK_ID = "PR-SCOPE-005"
 """A threat the pull request removed without a threat it added or re-assumed that covers it."""
@@ -329,8 +329,9 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             description="A threat kept by the pull request (or renamed: a new id for a "
             "threat it removed, on the same surface with techniques covering the same ATLAS "
             "families, or with the same title) whose likelihood or impact "
-            "is lower than at the base, while its assumptions are the same in substance "
-            "(case, punctuation and spacing aside) and it gained no "
+            "is lower than at the base, while it states no assumption its base self did not "
+            "(one added or reworded in substance, case, punctuation and spacing aside; one "
+            "removed is no reason) and it gained no "
             "red-team reference (validation.findings, a red-team finding naming it) and "
             "no validation status that changed to confirmed or not_reproduced.",
             rationale="A score is only as good as the assumptions behind it (MAP 5.1): "
@@ -350,9 +351,10 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             description="A threat of the base that the head lacks (by id, and not renamed "
             "as PR-SCORE-001 reads a rename), unless each of its ATLAS techniques (by "
             "technique family) is named by a threat the pull request added with assumptions "
-            "of its own (not the removed threat's, in substance) or a kept threat whose "
-            "assumptions it changed: the threat was merged into or replaced by one whose "
-            "assumptions say why, the reason PR-SCORE-001 accepts for a lower score.",
+            "of its own (not the removed threat's, in substance) or a kept threat it gave a "
+            "new or reworded assumption (one removed says nothing): the threat was merged "
+            "into or replaced by one whose assumptions say why, the reason PR-SCORE-001 "
+            "accepts for a lower score.",
             rationale="Deleting a threat takes it out of treatment, the risk register and "
             "ATLAS completeness at once; a deletion is caught by the completeness checks "
             "only when it happens to leave a technique family uncovered.",
@@ -1327,6 +1329,30 @@ def _red_team_naming(model: Mapping[str, Any]) -> dict[str, set[str]]:
     return out
 
 
+def _reassumed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether the threat `new` (at the head) states an assumption that `old` (its base
+    self) did not, in substance (`_assumptions_of`): one added or reworded. An assumption
+    removed is none: a premise taken away says nothing about why the threat is less
+    likely or less severe now (it may be the very premise that made it likely)."""
+    return bool(set(_assumptions_of(new)) - set(_assumptions_of(old)))
+
+
+def _dropped_premises(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """For a PR-SCORE-001 message: the assumptions of `old` that `new` lacks (in
+    substance), as written at the base, saying that removing them is no reason; ""
+    when none was removed."""
+    kept = set(_assumptions_of(new))
+    found = old.get("assumptions")
+    gone: dict[str, str] = {}
+    for a in found if isinstance(found, list) else []:
+        if (said := _substance(str(a))) and said not in kept:
+            gone.setdefault(said, str(a))
+    if not gone:
+        return ""
+    shown = "; ".join(f'"{a}"' for a in gone.values())
+    return f" (removing an assumption is no reason: {shown})"
+
+
 def _has_reason(
     ids: tuple[str, str],
     old: Mapping[str, Any],
@@ -1335,12 +1361,12 @@ def _has_reason(
     basis: Callable[[Mapping[str, Any]], bool] = lambda _: True,
 ) -> bool:
     """Whether the pull request gives a reason for a threat's lower score (`ids`: its id at
-    the base and at the head): an assumption added, removed or reworded in substance
-    (`_assumptions_of`); a red-team reference the base did not have in
+    the base and at the head): an assumption added or reworded in substance
+    (`_reassumed`; one removed is none); a red-team reference the base did not have in
     `validation.findings`, to a finding that names the threat at the base and the head (a
     finding the pull request makes name it is its claim, `_newly_naming`); or a validation
     status that changed to a tested one (`confirmed`, `not_reproduced`) with a basis."""
-    if _assumptions_of(old) != _assumptions_of(new):
+    if _reassumed(old, new):
         return True
     (was, old_refs), (now, new_refs) = _validation_of(old), _validation_of(new)
     about = naming[1].get(ids[1], set())  # only a finding that names the threat is about it
@@ -1397,7 +1423,8 @@ def _lowered_scores(
             Finding(
                 check_id=SCORE_CHECK_ID,
                 severity=Severity.HIGH,
-                message=f"threat {shown} {scores} without a changed assumption or new validation",
+                message=f"threat {shown} {scores} without a changed assumption or new validation"
+                + _dropped_premises(base_threat, threat),
                 pointer=f"/threats/{i}/{lowered[0][0]}",
                 line=line,
                 column=column,
@@ -1447,19 +1474,20 @@ def _removed_threats(
     """PR-SCOPE-005: each threat of the base the head lacks, unless every ATLAS technique
     family it names is named by a successor whose assumptions say why: a threat the pull
     request added whose assumptions differ in substance from the removed one's (a copy of
-    its assumptions says nothing), or a kept threat whose assumptions it changed (the
-    reason PR-SCORE-001 accepts: the threat was merged or replaced). A threat given a new
+    its assumptions says nothing), or a kept threat given a new or reworded assumption
+    (`_reassumed`, the reason PR-SCORE-001 accepts: the threat was merged or replaced; an
+    assumption removed says nothing). A threat given a new
     id that is the same threat (`_renamed_threats`) is that threat renamed, as PR-SCORE-001
     reads it, not removed."""
     before, after = _threats_by_id(old), _threats_by_id(new)
     renamed = _renamed_threats(before, after)
-    reworded: set[str] = set()  # families of kept threats whose assumptions changed
+    reworded: set[str] = set()  # families of kept threats given a new assumption
     added: list[tuple[set[str], list[str]]] = []  # (families, assumptions) of new threats
     for tid, (_, threat) in after.items():
         prior = before.get(renamed.get(tid, tid))
         if prior is None:
             added.append((_families(threat), _assumptions_of(threat)))
-        elif _assumptions_of(threat) != _assumptions_of(prior[1]):
+        elif _reassumed(prior[1], threat):
             reworded |= _families(threat)
     findings = []
     for tid, (_, threat) in before.items():

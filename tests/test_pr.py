@@ -227,7 +227,7 @@ def _scored(**threat: Any) -> dict[str, Any]:
         ({"likelihood": 3, "assumptions": ["a", "b"]}, ["threat T-1 likelihood lowered 4 -> 3"]),
         ({"impact": 2, "validation": {"status": "untested"}}, ["threat T-1 impact lowered 4 -> 2"]),
         ({"impact": 2, "assumptions": ["a", "b", "c"]}, []),
-        ({"impact": 2, "assumptions": ["a"]}, []),
+        ({"impact": 2, "assumptions": ["a", "c"]}, []),
         (
             {"impact": 2, "validation": {"status": "not_reproduced"}},
             ["threat T-1 impact lowered 4 -> 2"],
@@ -246,7 +246,7 @@ def _scored(**threat: Any) -> dict[str, Any]:
         "reordered-assumptions-are-no-reason",
         "untested-is-no-validation",
         "assumption-added",
-        "assumption-removed",
+        "assumption-replaced",
         "validated-with-nothing-behind-it",
         "red-team-reference",
         "reference-to-a-finding-about-another-threat",
@@ -262,6 +262,18 @@ def test_a_lowered_score_needs_a_reason(head: dict[str, Any], found: list[str]) 
     suffix = " without a changed assumption or new validation"
     assert messages == [m + suffix for m in found]
     assert all(f.severity is Severity.HIGH for f in delta.findings)
+
+
+def test_a_removed_assumption_is_no_reason_and_is_named() -> None:
+    """Only a new or reworded assumption explains a lower score: one taken away is no
+    reason (it may be the premise that made the threat likely)."""
+    old = _scored(assumptions=["b", "Customers write the training data.", "a"])
+    new = _scored(impact=2, assumptions=["a", "B."])
+    delta = model_delta("m.yaml", (_report("m.yaml"), old), (_report("m.yaml"), new))
+    assert [f.message for f in delta.findings if f.check_id == SCORE_CHECK_ID] == [
+        "threat T-1 impact lowered 4 -> 2 without a changed assumption or new validation "
+        '(removing an assumption is no reason: "Customers write the training data.")'
+    ]
 
 
 def test_a_renamed_threat_is_compared_with_its_old_self() -> None:

@@ -225,6 +225,65 @@ def test_a_reworded_assumption_is_a_reason(capsys: pytest.CaptureFixture[str], p
     assert messages == []
 
 
+_T003 = """\
+    likelihood: 2
+    impact: 4
+    prerequisites: [training_access]
+    assumptions:
+      - Only ml-engineering can write to the fine-tuning dataset.
+      - Ticket text written by customers is part of the training set.
+"""
+
+
+def test_a_removed_assumption_is_no_reason_to_lower_a_score(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """The tester's B6: T-003 rescored 8 -> 2 while the premise that made poisoning likely
+    (customers' text is in the training set) is deleted; no entry at the head is new."""
+    _on_main(pr)
+    head = (
+        "    likelihood: 1\n"
+        "    impact: 2\n"
+        "    prerequisites: [training_access]\n"
+        "    assumptions:\n"
+        "      - Only ml-engineering can write to the fine-tuning dataset.\n"
+    )
+    _edit(pr / SUPPORT, _T003, head)
+    _commit(pr, "Rescore T-003 and drop an assumption")
+    code, messages = _score_messages(capsys)
+    assert code == 1
+    assert messages == [
+        "threat T-003 likelihood lowered 2 -> 1 and impact lowered 4 -> 2 without a changed "
+        'assumption or new validation (removing an assumption is no reason: "Ticket text '
+        'written by customers is part of the training set.")'
+    ]
+
+
+@pytest.mark.parametrize(
+    "assumptions",
+    [
+        "      - Only ml-engineering can write to the fine-tuning dataset.\n"
+        "      - Ticket text written by customers is part of the training set.\n"
+        "      - Tickets enter the training set only after two-person review.\n",
+        "      - Only ml-engineering can write to the fine-tuning dataset.\n"
+        "      - Tickets enter the training set only after two-person review.\n",
+    ],
+    ids=["added", "replaced"],
+)
+def test_a_new_assumption_is_a_reason_even_beside_a_removed_one(
+    capsys: pytest.CaptureFixture[str], pr: Path, assumptions: str
+) -> None:
+    """A new premise explains the lower score, whether added to the others or put in the
+    place of one the pull request removed."""
+    _on_main(pr)
+    head = _T003.split("    assumptions:\n")[0].replace("2\n", "1\n", 1)
+    _edit(pr / SUPPORT, _T003, head + "    assumptions:\n" + assumptions)
+    _commit(pr, "Rescore T-003: tickets are reviewed before training")
+    code, messages = _score_messages(capsys)
+    assert messages == []
+    assert code == 0
+
+
 def test_a_renamed_threat_keeps_its_old_score_to_compare(
     capsys: pytest.CaptureFixture[str], pr: Path
 ) -> None:

@@ -228,6 +228,42 @@ def test_an_added_threat_explains_a_removal_only_with_assumptions_of_its_own(
     assert code == (1 if removed else 0)
 
 
+@pytest.mark.parametrize(
+    ("assumptions", "removed"),
+    [
+        ("      - Dependencies are pinned by hash and mirrored internally.\n", True),
+        (
+            "      - Dependencies are pinned by hash and mirrored internally.\n"
+            "      - Hosted model versions are pinned and checked by the upgrade gate.\n",
+            False,
+        ),
+    ],
+    ids=["assumption-removed", "assumption-reworded"],
+)
+def test_a_kept_threat_explains_a_removal_only_with_a_new_assumption(
+    capsys: pytest.CaptureFixture[str], pr: Path, assumptions: str, removed: bool
+) -> None:
+    """T-009 (AML.T0010.003) removed while T-004, which names the same technique family,
+    is kept: an assumption T-004 loses says nothing about why T-009 went (the reason
+    PR-SCORE-001 accepts is a new or reworded one, not a removed one)."""
+    model = pr / SUPPORT
+    pinned = "      - Dependencies are pinned by hash and mirrored internally.\n"
+    second = "      - The provider's model versions are pinned in the contract.\n"
+    _edit(model, pinned, pinned + second)
+    _commit(pr, "T-004 states a second assumption")  # the base of the pull request
+    text = model.read_text(encoding="utf-8")
+    start, end = text.index("  - id: T-009\n"), text.index("  - id: T-010\n")
+    model.write_text(text[:start] + text[end:], encoding="utf-8")
+    _edit(model, pinned + second, assumptions)
+    _commit(pr, "Fold T-009 into T-004")
+    code, doc = _check(capsys)
+    scope = _found(doc, "PR-SCOPE-005")
+    assert [(c, s) for c, s, _ in scope] == ([("PR-SCOPE-005", "high")] if removed else [])
+    if removed:
+        assert scope[0][2].startswith("threat T-009 (risk 4) was removed without a reason: ")
+        assert code == 1
+
+
 # --- controls unlinked from their threats -------------------------------------------------------
 
 
