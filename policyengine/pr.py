@@ -15,7 +15,8 @@ model whose frameworks shrink, or a waiver or `not_applicable` entry added is a 
 so is what weakens a model without failing a check: a threat removed without a successor
 that says why, a surface, control or red-team record removed, a control moved back, a
 risk tolerance raised, a risk acceptance added or extended.
-Renames (git's `-M`) are followed, so a moved model is compared with its old self.
+A model is its `metadata.id`: a head model is compared with the base model of its id,
+wherever git's renames (`-M`) put either file; a file whose id changed is a finding.
 
 The rules are the base ref's tip; the delta is the pull request's own, counted from the
 merge base of base and head (`RefReader.merge_base`), as GitHub's diff is: what the base
@@ -107,6 +108,9 @@ REGRESSION_CHECK_ID = "PR-REGRESSION-001"
 
 REMOVED_CHECK_ID = "PR-SCOPE-001"
 """A model the pull request deleted, moved out of the config's `models` or made no model."""
+
+ID_CHECK_ID = "PR-SCOPE-008"
+"""A model file whose `metadata.id` the pull request changed (in place or as it moved)."""
 
 FRAMEWORKS_CHECK_ID = "PR-SCOPE-002"
 """A model whose `system.frameworks` no longer includes a framework it had at the base."""
@@ -276,6 +280,31 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "changing its kind stops every check on a system without anyone deciding so.",
             hint="Keep the file where the models globs select it, with kind: ThreatModel; "
             "if the system is retired, have the model's owner approve the deletion.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            ID_CHECK_ID,
+            "A model keeps its metadata.id",
+            "high",
+            (),
+            "pull request",
+            description="A model file whose metadata.id differs from the one its base "
+            "version had (at the same path, or where git's rename detection found it); "
+            "the message names old -> new and what is compared with the base's model of "
+            "the old id. A pull request pairs models by metadata.id first: a head model "
+            "with the id of a base model is compared with it wherever either file is and "
+            "whatever git paired by content; then a file whose id changed is compared with "
+            "its own base version if no model took that by id, and otherwise is new. A "
+            "split reads the same way: the part keeping the id is compared with the base's "
+            "model, a part with a new id is new (and this finding when its file was the "
+            "original's).",
+            rationale="A model is its metadata.id, not its path: its review history, the "
+            "evidence that must name it and the pull request's comparisons follow the id. "
+            "Changing it turns a known model into a new one, or lets a weakened copy take "
+            "the identity while the original's file leaves under another id.",
+            hint="Keep the model's metadata.id. To split a model, keep the original's file "
+            "and id for the part that stays and put the new part in a new file with an id "
+            "of its own.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -3371,7 +3400,8 @@ def run_pull_request(
         )
     base_reports = {m.path: m for m in base_run.models}
     head_reports = {m.path: m for m in head_run.models}
-    renamed.update(_moved_by_id(base_reports, head_reports, renamed))
+    pairs = _model_pairs(base_reports, head_reports, renamed)
+    ids = _changed_ids(base_reports, head_reports, renamed)
     deltas = []
     paired: set[str] = set()
     # A threat model on both sides is no evidence of another (`references.not_evidence`):
@@ -3380,11 +3410,9 @@ def run_pull_request(
         p: c for p, c in by_old.items() if not (p in base_reports and c.new in head_reports)
     }
     for path in sorted(head_reports):
-        old_path = renamed.get(path, path)
-        if old_path not in base_reports or (old_path != path and old_path in head_reports):
-            old_path = path
+        old_path = pairs.get(path, path)
         b = None
-        if old_path in base_reports:
+        if path in pairs:
             paired.add(old_path)
             b = (base_reports[old_path], _data(base_docs.get(old_path)))
         doc = head_docs.get(path)
@@ -3403,9 +3431,16 @@ def run_pull_request(
                 as_of=options.as_of,
             )
         )
+    deltas = [
+        _with_id_change(d, ids[d.path], pairs, base_reports, head_docs) if d.path in ids else d
+        for d in deltas
+    ]
     for path in sorted(base_reports.keys() - paired):
         b = (base_reports[path], _data(base_docs.get(path)))
-        deltas.append(model_delta(path, b, None, removal=_removal(by_old.get(path))))
+        removal = _removal(by_old.get(path))
+        if path in head_reports:  # its file is compared with another base model, by id
+            removal = f"was given the metadata.id {head_reports[path].model_id}"
+        deltas.append(model_delta(path, b, None, removal=removal))
     deltas.sort(key=lambda d: d.path)
     new, existing = _organisation_delta(base_run.organisation, head_run.organisation)
     # Code no model covers is judged here (PR-CODE-001), for what the pull request changed.
@@ -3512,26 +3547,98 @@ def _uncovered_code(
     return sorted(out, key=lambda r: (r.path, r.finding.message))
 
 
-def _moved_by_id(
+def _model_pairs(
     base: Mapping[str, ModelReport], head: Mapping[str, ModelReport], renamed: Mapping[str, str]
 ) -> dict[str, str]:
-    """New path -> old path of each model the pull request removed at one path and added
-    at another with the same `metadata.id`: a move that git's -M did not see (the file was
-    rewritten as it moved), compared as the move it is so that the review triggers and
-    the scope and score comparisons apply. A model's identity is its id, not its path."""
-    gone: dict[str, list[str]] = {}
-    taken = set(renamed.values())
+    """Head path -> base path of each model of the head that the pull request kept, moved
+    or changed, to compare it with. A model is its `metadata.id`, not its path, and the
+    id wins over git's rename pairing (`renamed`: new path -> old path, by content): a
+    head model is paired with the base model of its id, at the same path, under git's
+    rename or anywhere else (a move git did not see, or a weakened copy given the id
+    while git pairs the original's file with a decoy). A file whose id changed
+    (`_changed_ids`) is then paired with its own base version (same path, then git's
+    rename) if no head model took it by id; else it is new. Each base model is paired
+    once; ids are compared only when not empty."""
+    pairs: dict[str, str] = {}
+    taken: set[str] = set()
+
+    def pair(new: str, old: str | None) -> None:
+        if old is not None and old in base and old not in taken and new not in pairs:
+            pairs[new] = old
+            taken.add(old)
+
+    def same_id(new: str, old: str | None) -> bool:
+        ident = head[new].model_id
+        return old is not None and old in base and bool(ident) and base[old].model_id == ident
+
+    by_id: dict[str, list[str]] = {}
     for path in sorted(base):
-        ident = base[path].model_id
-        if ident and path not in head and path not in taken:
-            gone.setdefault(ident, []).append(path)
-    out: dict[str, str] = {}
-    for path in sorted(head):
-        ident = head[path].model_id
-        olds = gone.get(ident) if ident else None
-        if olds and path not in base and path not in renamed:
-            out[path] = olds.pop(0)
+        if base[path].model_id:
+            by_id.setdefault(base[path].model_id, []).append(path)
+    heads = sorted(head)
+    for path in heads:
+        if same_id(path, path):
+            pair(path, path)
+    for path in heads:
+        if same_id(path, renamed.get(path)):
+            pair(path, renamed.get(path))
+    for path in heads:
+        for old in by_id.get(head[path].model_id, []):
+            pair(path, old)
+    for path in heads:
+        pair(path, path)
+    for path in heads:
+        pair(path, renamed.get(path))
+    return pairs
+
+
+def _changed_ids(
+    base: Mapping[str, ModelReport], head: Mapping[str, ModelReport], renamed: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """Head path -> (base path, base id) of each model file whose `metadata.id` the pull
+    request changed: the file's own base version (git's rename source, else the same
+    path) had another id. A file with no id on either side (it did not load) is none."""
+    out = {}
+    for path, report in head.items():
+        old = renamed.get(path, path)
+        was = base[old].model_id if old in base else ""
+        if was and report.model_id and was != report.model_id:
+            out[path] = (old, was)
     return out
+
+
+def _with_id_change(
+    delta: ModelDelta,
+    change: tuple[str, str],
+    pairs: Mapping[str, str],
+    base: Mapping[str, ModelReport],
+    head_docs: Mapping[str, Document],
+) -> ModelDelta:
+    """`delta`, of a head model whose file had the id `change[1]` at the base (at
+    `change[0]`, `_changed_ids`), with its PR-SCOPE-008 finding: old -> new id, located at
+    `metadata.id`, and what `pairs` (`_model_pairs`) compares with the base's model of
+    the old id (`base`) and with this file."""
+    path, (old_path, was) = delta.path, change
+    moved = f" (the file was {old_path})" if old_path != path else ""
+    heir = next((new for new, old in pairs.items() if old == old_path and new != path), None)
+    fate = [f"{heir} has the id {was} now and is compared with the base's {was}"] if heir else []
+    if path not in pairs:
+        fate.append("this file is judged as a new model")
+    elif pairs[path] == old_path:
+        fate.append(
+            f"no model has the id {was} now, and this file is compared with its base version"
+        )
+    else:
+        fate.append(f"this file is compared with the base's {base[pairs[path]].model_id}")
+    doc = head_docs.get(path)
+    found = _weakening(
+        ID_CHECK_ID,
+        f"metadata.id {was} -> {delta.model_id}{moved}: a model is its id, which its review "
+        f"history and evidence follow; {', and '.join(fate)}",
+        ["metadata", "id"],
+        doc.locate if doc is not None else _nowhere,
+    )
+    return replace(delta, findings=(*delta.findings, _hinted(found)))
 
 
 def _organisation_delta(

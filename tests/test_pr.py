@@ -27,6 +27,8 @@ from policyengine.pr import (
     THREAT_REMOVED_CHECK_ID,
     TOLERANCE_CHECK_ID,
     WAIVER_CHECK_ID,
+    _changed_ids,
+    _model_pairs,
     found_by,
     model_delta,
 )
@@ -539,3 +541,54 @@ def test_an_acceptance_added_or_extended_but_not_shortened() -> None:
         in (_weakened(added, later)[0][2])
     )
     assert _weakened(later, added) == []
+
+
+def _reports(**ids: str) -> dict[str, ModelReport]:
+    """Model reports by path (`a` for `models/a.yaml`), each with the id given."""
+    return {f"models/{p}.yaml": ModelReport(f"models/{p}.yaml", i, "o", ()) for p, i in ids.items()}
+
+
+@pytest.mark.parametrize(
+    ("base", "head", "renamed", "pairs", "changed"),
+    [
+        ({"x": "x"}, {"x": "x"}, {}, {"x": "x"}, {}),
+        ({"x": "x"}, {"y": "x"}, {"y": "x"}, {"y": "x"}, {}),
+        ({"x": "x"}, {"y": "x"}, {}, {"y": "x"}, {}),
+        ({"x": "x"}, {"a": "x", "b": "b"}, {"b": "x"}, {"a": "x"}, {"b": ("x", "x")}),
+        ({"x": "x"}, {"x": "y"}, {}, {"x": "x"}, {"x": ("x", "x")}),
+        ({"x": "x"}, {"x": "y", "z": "x"}, {}, {"z": "x"}, {"x": ("x", "x")}),
+        ({"x": "x", "y": "y"}, {"x": "y", "y": "x"}, {}, {"x": "y", "y": "x"},
+         {"x": ("x", "x"), "y": ("y", "y")}),
+        ({"x": "x"}, {"x": "x", "c": "x"}, {}, {"x": "x"}, {}),
+        ({"x": ""}, {"x": "x"}, {}, {"x": "x"}, {}),
+    ],
+    ids=[
+        "kept",
+        "renamed-by-git",
+        "moved-and-rewritten",
+        "decoy-rename",
+        "id-changed-in-place",
+        "id-changed-and-taken-by-a-copy",
+        "ids-swapped",
+        "duplicate-id-stays-with-its-path",
+        "no-id-at-the-base",
+    ],
+)  # fmt: skip
+def test_models_are_paired_by_id_before_path_and_rename(
+    base: dict[str, str],
+    head: dict[str, str],
+    renamed: dict[str, str],
+    pairs: dict[str, str],
+    changed: dict[str, tuple[str, str]],
+) -> None:
+    """A model is its metadata.id: a head model is compared with the base model of its
+    id wherever git put it; a file whose id changed with its own base version only when
+    no model took that by id."""
+
+    def m(p: str) -> str:
+        return f"models/{p}.yaml"
+
+    before, after = _reports(**base), _reports(**head)
+    moved = {m(n): m(o) for n, o in renamed.items()}
+    assert _model_pairs(before, after, moved) == {m(n): m(o) for n, o in pairs.items()}
+    assert _changed_ids(before, after, moved) == {m(p): (m(o), i) for p, (o, i) in changed.items()}
