@@ -2,10 +2,13 @@
 
 Pure functions. For one model and one control: no mapped check failed and at least one
 passed after judging at least one element of the model: `satisfied`; some failed and some
-passed that way: `partial`; some failed and none passed that way: `not_satisfied`; none
+passed that way: `partial`; some failed and none passed that way, or one failed that
+decides the control alone (`custom.decides`): `not_satisfied`; none
 applicable: `not_applicable`, with the checks' reasons (`custom.absent`) as its note; no
 check mapped at all, or none failed and none judged anything: `not_assessed` (a check with
-nothing to judge is no evidence, issue 11). Then the model's own
+nothing to judge is no evidence, issue 11); a check that guards the control (`custom.guard`:
+what it judges is incidental to it, like the system owner's name to risk treatment) counts
+when it fails and never when it passes. Then the model's own
 scoping applies: a `compliance.not_applicable` entry with a reason makes the control
 `not_applicable` (unless the control's own checks have findings against it: they show it
 applies, so it keeps their status and a note says the ruling does not stand), and a
@@ -144,42 +147,75 @@ def _counts_against(finding: Finding, key: str) -> bool:
     return key in finding.controls
 
 
-def status_from_checks(outcomes: Sequence[CheckOutcome], key: str) -> ControlStatus:
+def status_from_checks(
+    outcomes: Sequence[CheckOutcome],
+    key: str,
+    guarding: Collection[str] = (),
+    deciding: Collection[str] = (),
+) -> ControlStatus:
     """The status one control gets from the outcomes of the checks mapped to it.
 
     A check fails for the control when it has a finding that counts against this control;
     findings scoped to another control of the same check do not. A check that judged
-    nothing and found nothing neither passes nor fails the control.
+    nothing and found nothing neither passes nor fails the control, and neither does a
+    check in `guarding` that passed (it guards what the others judge). A check in
+    `deciding` that fails makes the control `not_satisfied` on its own.
     """
-    return judge_control(outcomes, key)[0]
+    return judge_control(outcomes, key, guarding, deciding)[0]
 
 
-def judge_control(outcomes: Sequence[CheckOutcome], key: str) -> tuple[ControlStatus, str]:
+def _evidence_for(o: CheckOutcome, key: str, guarding: Collection[str]) -> bool:
+    """Whether `o` passed for control `key` after judging something it can show (a check
+    whose findings all count against other controls of its own still passes this one)."""
+    return (
+        o.applicable
+        and o.judged > 0
+        and o.check_id not in guarding
+        and not any(_counts_against(f, key) for f in o.findings)
+    )
+
+
+def judge_control(
+    outcomes: Sequence[CheckOutcome],
+    key: str,
+    guarding: Collection[str] = (),
+    deciding: Collection[str] = (),
+) -> tuple[ControlStatus, str]:
     """The status of one control from its checks' outcomes, and a note saying why when it
     is `not_applicable` (the checks' reasons) or `not_assessed` for want of anything to
-    judge ("" otherwise)."""
+    judge ("" otherwise).
+
+    `guarding` are the checks whose passes are no evidence for this control (a guard,
+    `custom.guard`: what they judge is incidental to it), and `deciding` those whose
+    finding alone makes it `not_satisfied` (`custom.decides`)."""
     if not outcomes:
         return ControlStatus.NOT_ASSESSED, ""
     applicable = [o for o in outcomes if o.applicable]
     if not applicable:
         reasons = dict.fromkeys(o.note for o in outcomes if o.note)
         return ControlStatus.NOT_APPLICABLE, "; ".join(reasons)
-    failed = sum(1 for o in applicable if any(_counts_against(f, key) for f in o.findings))
-    # A check whose findings all count against other controls of its own still passes
-    # this one, when it judged something.
-    passed = sum(
-        1
-        for o in applicable
-        if o.judged > 0 and not any(_counts_against(f, key) for f in o.findings)
-    )
-    if failed == 0 and passed == 0:
-        idle = ", ".join(o.check_id for o in applicable)
-        return ControlStatus.NOT_ASSESSED, f"nothing in the model to judge ({idle})"
-    if failed == 0:
+    failing = [o for o in applicable if any(_counts_against(f, key) for f in o.findings)]
+    passed = sum(1 for o in applicable if _evidence_for(o, key, guarding))
+    if not failing and passed == 0:
+        return ControlStatus.NOT_ASSESSED, _nothing_judged(applicable, guarding)
+    if not failing:
         return ControlStatus.SATISFIED, ""
-    if passed == 0:
+    if passed == 0 or any(o.check_id in deciding for o in failing):
         return ControlStatus.NOT_SATISFIED, ""
     return ControlStatus.PARTIAL, ""
+
+
+def _nothing_judged(applicable: Sequence[CheckOutcome], guarding: Collection[str]) -> str:
+    """The note of a control none of whose checks failed or showed it: those that judged
+    nothing, and the guards that judged something they do not show it by."""
+    guards = [o.check_id for o in applicable if o.judged > 0 and o.check_id in guarding]
+    idle = [o.check_id for o in applicable if o.check_id not in guards]
+    said = f"nothing in the model to judge ({', '.join(idle)})" if idle else ""
+    if guards:
+        only = f"{', '.join(guards)} only guard{'s' if len(guards) == 1 else ''} it"
+        said = f"{said}; {only}" if said else f"nothing in the model to judge: {only}"
+        said += ", no evidence on its own" if len(guards) == 1 else ", no evidence on their own"
+    return said
 
 
 def derive_controls(
@@ -188,6 +224,8 @@ def derive_controls(
     catalog: Sequence[tuple[str, str]],
     scoping: Scoping,
     attested: Collection[str] = (),
+    guards: Mapping[str, Collection[str]] | None = None,
+    decides: Mapping[str, Collection[str]] | None = None,
 ) -> tuple[ControlResult, ...]:
     """One `ControlResult` per catalog control, in catalog order.
 
@@ -197,7 +235,19 @@ def derive_controls(
     organisation's controls are not: the register judges them once per repository).
     `attested` are the keys of controls met by the evidence the model cites (catalog
     `judged_by: system`): met, they read `attested`, not `satisfied`.
+    `guards` maps a check id to the controls its passes are no evidence for (its METADATA
+    `custom.guard`: `CheckMeta.guards`, all its controls for `guard: true`), and
+    `decides` a check id to the controls a finding of it makes `not_satisfied` alone
+    (`custom.decides`).
     """
+    guarding: dict[str, set[str]] = {}
+    for check_id, keys in (guards or {}).items():
+        for key in keys:
+            guarding.setdefault(key, set()).add(check_id)
+    deciding: dict[str, set[str]] = {}
+    for check_id, keys in (decides or {}).items():
+        for key in keys:
+            deciding.setdefault(key, set()).add(check_id)
     by_control: dict[str, dict[str, CheckOutcome]] = {}
     by_id = {o.check_id: o for o in outcomes}
     for check_id, keys in check_controls.items():
@@ -214,7 +264,8 @@ def derive_controls(
     results = []
     for framework, key in catalog:
         mapped = [by_control[key][cid] for cid in sorted(by_control.get(key, {}))]
-        status, note = judge_control(mapped, key)
+        guarded = guarding.get(key, set())
+        status, note = judge_control(mapped, key, guarded, deciding.get(key, set()))
         if status is ControlStatus.SATISFIED and key in attested:
             status = ControlStatus.ATTESTED
         findings = tuple(f for o in mapped for f in o.findings if _counts_against(f, key))
@@ -240,7 +291,7 @@ def derive_controls(
                 evidence=evidence,
                 note=note,
                 not_run=tuple(o.check_id for o in mapped if not o.applicable),
-                basis=_basis(mapped, key) if status in _RESTS_ON_CHECKS else (),
+                basis=_basis(mapped, key, guarded) if status in _RESTS_ON_CHECKS else (),
             )
         )
     return tuple(results)
@@ -266,11 +317,11 @@ _RESTS_ON_CHECKS = frozenset(
 """The statuses a passing check is a basis of (the model's own scoping decides the others)."""
 
 
-def _basis(mapped: Sequence[CheckOutcome], key: str) -> tuple[Basis, ...]:
-    """The checks that passed for control `key` after judging something (as
-    `judge_control` counts them), each with what it judged."""
+def _basis(
+    mapped: Sequence[CheckOutcome], key: str, guarding: Collection[str]
+) -> tuple[Basis, ...]:
+    """The checks that passed for control `key` after judging something they can show it
+    by (as `judge_control` counts them), each with what it judged."""
     return tuple(
-        Basis(o.check_id, o.judged_parts)
-        for o in mapped
-        if o.applicable and o.judged > 0 and not any(_counts_against(f, key) for f in o.findings)
+        Basis(o.check_id, o.judged_parts) for o in mapped if _evidence_for(o, key, guarding)
     )

@@ -562,6 +562,20 @@ class _Run:
         """Each check's controls (`CheckMeta.control_keys`), made once a run."""
         return {cid: meta.control_keys() for cid, meta in self.policy_set.checks.items()}
 
+    @cached_property
+    def check_guards(self) -> dict[str, tuple[str, ...]]:
+        """Each check's controls its passes are no evidence for (`CheckMeta.evidences`)."""
+        return {
+            cid: tuple(k for k in meta.control_keys() if not meta.evidences(k))
+            for cid, meta in self.policy_set.checks.items()
+            if meta.guard or meta.guards
+        }
+
+    @cached_property
+    def check_decides(self) -> dict[str, tuple[str, ...]]:
+        """Each check's controls a finding of it decides alone (`CheckMeta.decides`)."""
+        return {cid: m.decides for cid, m in self.policy_set.checks.items() if m.decides}
+
 
 def _model_input(
     doc: Document, verdict: ReviewVerdict, run: _Run, exists: _Evidence
@@ -624,6 +638,8 @@ def _model_report(
             catalog,
             scoping,
             attested={c.key for c in run.controls.judged("system")},
+            guards=run.check_guards,
+            decides=run.check_decides,
         ),
         review=verdict,
         risks=_risks(doc.data),

@@ -68,6 +68,16 @@ class CheckMeta:
     """`custom.guard: true`: the check guards the statements other checks judge (is the
     text a placeholder?): its findings count against its controls, its passes are no
     evidence for them, so it never turns a failing control into a partial one."""
+    guards: tuple[str, ...] = ()
+    """The controls (`framework/ID`) the check guards and no more, when `custom.guard` is a
+    mapping like `custom.controls` (`{iso42001: ["8.3"]}`): for them it is what `guard:
+    true` makes it for all its controls (what it judges is incidental to them: an owner's
+    name shows no risk treatment), while its passes stay evidence for its other controls."""
+    decides: tuple[str, ...] = ()
+    """`custom.decides`, the controls (`framework/ID`) a finding of the check decides alone:
+    failing, the check makes them `not_satisfied` whatever the other checks found (a rule
+    of controls.md that must hold exactly: no red-team exercise within 365 days, MEASURE
+    2.7 not satisfied). A subset of its controls."""
     absent: str = ""
     """Why the check does not apply when its package says so (`custom.absent`), e.g.
     `no agent tools in this model`: the note of a control that is not applicable."""
@@ -78,6 +88,11 @@ class CheckMeta:
     rule_out: str = ""
     """How to rule the check out for a model on purpose: a waiver or a `not_applicable`
     entry, and who approves it (`custom.rule_out`); "" when the block gives none."""
+
+    def evidences(self, key: str) -> bool:
+        """Whether a pass of the check is evidence for control `key` (`framework/ID`): not
+        when the check guards it (`guard`, `guards`)."""
+        return not self.guard and key not in self.guards
 
     def control_keys(self) -> tuple[str, ...]:
         """Every control as `framework/ID`, sorted by framework, then in the catalogs' order
@@ -583,19 +598,23 @@ def _check(
         raise PolicyError(
             f"{where}: check {check_id}: custom.severity must be {allowed}, got {severity!r}"
         ) from None
+    controls = _controls(custom.get("controls"), where, check_id)
+    guard = custom.get("guard")
     return CheckMeta(
         message=_message(custom.get("message"), where, check_id),
         id=check_id,
         title=title.strip(),
         description=description.strip(),
         severity=sev,
-        controls=_controls(custom.get("controls"), where, check_id),
+        controls=controls,
         package=package,
         file=str(path),
         line=line,
         judges=_judges(custom.get("judges"), where, check_id),
         absent=_absent(custom.get("absent"), where, check_id),
-        guard=_guard(custom.get("guard"), where, check_id),
+        guard=_guard(guard, where, check_id),
+        guards=_among(guard, "guard", controls, where, check_id) if isinstance(guard, dict) else (),
+        decides=_among(custom.get("decides"), "decides", controls, where, check_id),
         hint=_text(custom, "hint", where, check_id),
         rationale=_text(custom, "rationale", where, check_id),
         rule_out=_text(custom, "rule_out", where, check_id),
@@ -603,11 +622,44 @@ def _check(
 
 
 def _guard(value: object, where: str, check_id: str) -> bool:
-    if value is None:
-        return False
+    if value is None or isinstance(value, dict):
+        return False  # a mapping names the controls it guards (`_among`)
     if not isinstance(value, bool):
-        raise PolicyError(f"{where}: check {check_id}: custom.guard must be true or false")
+        raise PolicyError(
+            f"{where}: check {check_id}: custom.guard must be true, false or a mapping of "
+            "framework to some of its control ids"
+        )
     return value
+
+
+def _among(
+    value: object,
+    key: str,
+    controls: Mapping[str, tuple[str, ...]],
+    where: str,
+    check_id: str,
+) -> tuple[str, ...]:
+    """`custom.<key>` (`guard` as a mapping, `decides`): framework to control ids, as
+    `framework/ID` keys in catalog order; each one of the check's own `custom.controls`."""
+    if value is None:
+        return ()
+    named = _controls(value, where, check_id, key)
+    keys = {f"{fw}/{cid}" for fw, ids in named.items() for cid in ids}
+    stray = sorted(
+        (
+            f"{fw}/{cid}"
+            for fw, ids in named.items()
+            for cid in ids
+            if cid not in controls.get(fw, ())
+        ),
+        key=control_order,
+    )
+    if stray:
+        raise PolicyError(
+            f"{where}: check {check_id}: custom.{key} names {', '.join(stray)}, not among its "
+            "custom.controls"
+        )
+    return tuple(sorted(keys, key=control_order))
 
 
 def _judges(value: object, where: str, check_id: str) -> tuple[Selector, ...]:
@@ -692,21 +744,23 @@ def _placeholders_provided(metas: Sequence[CheckMeta], source: str) -> None:
             )
 
 
-def _controls(value: object, where: str, check_id: str) -> dict[str, tuple[str, ...]]:
+def _controls(
+    value: object, where: str, check_id: str, key: str = "controls"
+) -> dict[str, tuple[str, ...]]:
     shape = 'a mapping of framework to a list of control ids, e.g. {iso42001: ["6.1.2"]}'
     if not isinstance(value, dict) or not value:
-        raise PolicyError(f"{where}: check {check_id}: custom.controls must be {shape}")
+        raise PolicyError(f"{where}: check {check_id}: custom.{key} must be {shape}")
     controls: dict[str, tuple[str, ...]] = {}
     for framework, ids in sorted(value.items(), key=lambda kv: str(kv[0])):
         if not isinstance(framework, str) or not framework:
-            raise PolicyError(f"{where}: check {check_id}: custom.controls must be {shape}")
+            raise PolicyError(f"{where}: check {check_id}: custom.{key} must be {shape}")
         if (
             not isinstance(ids, list)
             or not ids
             or not all(isinstance(c, str) and c.strip() for c in ids)
         ):
             raise PolicyError(
-                f"{where}: check {check_id}: custom.controls.{framework} must be a non-empty "
+                f"{where}: check {check_id}: custom.{key}.{framework} must be a non-empty "
                 f"list of control ids (text), got {ids!r}"
             )
         controls[framework] = tuple(ids)

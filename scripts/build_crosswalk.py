@@ -33,8 +33,19 @@ def render() -> str:
     """The crosswalk file's text for the policies in this checkout."""
     checks = load_policy_set([REPO / "policies"]).checks
     # A guard (custom.guard) evidences nothing: hollow text fails its controls, substantive
-    # text shows none of them, so it pairs no controls.
-    evidence = {cid: meta.controls for cid, meta in checks.items() if not meta.guard}
+    # text shows none of them, so it pairs no controls; a guard of some of its controls
+    # pairs only the others.
+    evidence = {
+        cid: shown
+        for cid, meta in checks.items()
+        if (
+            shown := {
+                fw: tuple(c for c in ids if meta.evidences(f"{fw}/{c}"))
+                for fw, ids in meta.controls.items()
+                if any(meta.evidences(f"{fw}/{c}") for c in ids)
+            }
+        )
+    }
     doc = crosswalk(evidence, published_rows())
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 

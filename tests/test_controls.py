@@ -86,6 +86,94 @@ def test_status_table(outcomes: list[CheckOutcome], expected: ControlStatus) -> 
     assert status_from_checks(outcomes, KEY) is expected
 
 
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        ([_outcome("A", fails=True), _outcome("B")], ControlStatus.NOT_SATISFIED),
+        ([_outcome("A"), _outcome("B", fails=True)], ControlStatus.PARTIAL),
+        ([_outcome("A"), _outcome("B")], ControlStatus.SATISFIED),
+        ([_outcome("A", fails=True, controls=(OTHER,)), _outcome("B")], ControlStatus.SATISFIED),
+    ],
+    ids=["decider-fails", "other-fails", "all-pass", "decider-fails-other-control"],
+)
+def test_a_deciding_check_that_fails_decides_alone(
+    outcomes: list[CheckOutcome], expected: ControlStatus
+) -> None:
+    # MEASURE 2.7 with TM-REDTEAM-002 ("A") deciding it: the other checks' passes (a report
+    # filed for an old exercise) do not make "no exercise within 365 days" partial.
+    assert status_from_checks(outcomes, KEY, deciding={"A"}) is expected
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        ([_outcome("G")], ControlStatus.NOT_ASSESSED),
+        ([_outcome("G"), _outcome("B", applicable=False)], ControlStatus.NOT_ASSESSED),
+        ([_outcome("G", fails=True)], ControlStatus.NOT_SATISFIED),
+        ([_outcome("G"), _outcome("B", fails=True)], ControlStatus.NOT_SATISFIED),
+        ([_outcome("G"), _outcome("B")], ControlStatus.SATISFIED),
+        ([_outcome("G", fails=True), _outcome("B")], ControlStatus.PARTIAL),
+    ],
+    ids=[
+        "guard-alone",
+        "guard-and-not-run",
+        "guard-fails",
+        "guard-no-partial",
+        "with-a-basis",
+        "guard-fails-partial",
+    ],
+)
+def test_a_guard_of_a_control_counts_when_it_fails_never_when_it_passes(
+    outcomes: list[CheckOutcome], expected: ControlStatus
+) -> None:
+    # ISO 8.3 with TM-ISO-062 ("G", metadata.owner) guarding it: an owner's name is no
+    # evidence of risk treatment, a missing owner is a gap in it.
+    assert status_from_checks(outcomes, KEY, guarding={"G"}) is expected
+
+
+def test_a_control_guarded_only_is_not_assessed_and_says_why() -> None:
+    outcomes = [_outcome("G"), _outcome("I", judged=0), _outcome("B", applicable=False)]
+    (result,) = derive_controls(
+        outcomes,
+        {"G": (KEY, OTHER), "I": (KEY,), "B": (KEY,)},
+        [("nist-ai-rmf", KEY)],
+        Scoping({}, {}, {}),
+        guards={"G": (KEY,)},
+    )
+    assert result.status is ControlStatus.NOT_ASSESSED
+    assert result.note == (
+        "nothing in the model to judge (I); G only guards it, no evidence on its own"
+    )
+    assert result.basis == ()
+    assert result.not_run == ("B",)
+    # The same pass is evidence for the check's other control, which it does not guard.
+    (other,) = derive_controls(
+        outcomes[:1],
+        {"G": (KEY, OTHER)},
+        [("iso42001", OTHER)],
+        Scoping({}, {}, {}),
+        guards={"G": (KEY,)},
+    )
+    assert other.status is ControlStatus.SATISFIED
+    assert [b.check_id for b in other.basis] == ["G"]
+
+
+def test_a_deciding_check_is_applied_per_control() -> None:
+    outcomes = [_outcome("A", fails=True, controls=(KEY, OTHER)), _outcome("B", controls=())]
+    results = derive_controls(
+        outcomes,
+        {"A": (KEY, OTHER), "B": (KEY, OTHER)},
+        [("nist-ai-rmf", KEY), ("iso42001", OTHER)],
+        Scoping({}, {}, {}),
+        decides={"A": (KEY,)},
+    )
+    assert [(r.control_id, r.status) for r in results] == [
+        (KEY, ControlStatus.NOT_SATISFIED),
+        (OTHER, ControlStatus.PARTIAL),
+    ]
+    assert results[0].basis == ()
+
+
 MODEL = {
     "compliance": {
         "not_applicable": [

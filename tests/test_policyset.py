@@ -208,6 +208,42 @@ def test_bad_metadata_names_file_and_line(tmp_path: Path, text: str, line: int, 
     assert words in str(info.value)
 
 
+def test_guard_of_some_controls_and_decides_are_read(tmp_path: Path) -> None:
+    controls = '{iso42001: ["A.3.2", "8.3"], nist-ai-rmf: ["MEASURE 2.7"]}'
+    extra = '\n#   guard: {iso42001: ["8.3"]}\n#   decides: {nist-ai-rmf: ["MEASURE 2.7"]}'
+    _write(tmp_path, "c.rego", _check(controls=controls + extra))
+    meta = load_policy_set([tmp_path]).checks["TM-X-001"]
+    assert (meta.guard, meta.guards, meta.decides) == (
+        False,
+        ("iso42001/8.3",),
+        ("nist-ai-rmf/MEASURE 2.7",),
+    )
+    assert [k for k in meta.control_keys() if meta.evidences(k)] == [
+        "iso42001/A.3.2",
+        "nist-ai-rmf/MEASURE 2.7",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ('guard: {iso42001: ["A.3.2"]}', "custom.guard names iso42001/A.3.2, not among its"),
+        ('decides: {nist-ai-rmf: ["MAP 1.1"]}', "custom.decides names nist-ai-rmf/MAP 1.1, not"),
+        ("decides: [MAP 1.1]", "custom.decides must be a mapping"),
+        ("guard: yes please", "custom.guard must be true, false or a mapping"),
+    ],
+    ids=["guard-stray", "decides-stray", "decides-list", "guard-text"],
+)
+def test_guard_and_decides_name_only_the_checks_controls(
+    tmp_path: Path, extra: str, words: str
+) -> None:
+    path = _write(tmp_path, "c.rego", _check(controls='{iso42001: ["6.1.2"]}\n#   ' + extra))
+    with pytest.raises(PolicyError) as info:
+        load_policy_set([tmp_path])
+    assert f"{path}:3:" in str(info.value)
+    assert words in str(info.value)
+
+
 def test_duplicate_id_across_folders_names_both(tmp_path: Path) -> None:
     first = _write(tmp_path / "a", "x.rego", _check())
     second = _write(tmp_path / "b", "y.rego", _check().replace("package p.q", "package r"))
@@ -306,7 +342,7 @@ def _fields(ps: PolicySet) -> dict[str, object]:
     """What a set holds, its checks by what they say (`Messages` compare by identity)."""
     out = {f: getattr(ps, f) for f in PolicySet.__dataclass_fields__ if f != "checks"}
     out["checks"] = {
-        k: (m.info(), m.package, m.file, m.line, m.judges, m.guard, m.absent)
+        k: (m.info(), m.package, m.file, m.line, m.judges, m.guard, m.guards, m.decides, m.absent)
         for k, m in ps.checks.items()
     }
     return out
