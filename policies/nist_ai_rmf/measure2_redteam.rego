@@ -68,6 +68,7 @@ deny contains finding if {
 #   judges: ["red_team"]
 #   message: "no red-team exercise within the last 365 days"
 #   controls: {nist-ai-rmf: ["MEASURE 2.7"], iso42001: ["9.1", "A.6.2.4"]}
+#   decides: {nist-ai-rmf: ["MEASURE 2.7"]}
 #   rationale: >-
 #     Attacks and the system both change; a test older than a year says little about either
 #     now.
