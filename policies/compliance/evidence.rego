@@ -120,6 +120,7 @@ _filed(file) if input.facts.evidence[file] == true
 #   judges: ["assets.sbom"]
 #   absent: no SBOM is cited in this model
 #   controls: {iso42001: ["A.4.4", "8.3"]}
+#   guard: {iso42001: ["8.3"]}
 #   message:
 #     unreadable: "SBOM {evidence} of {what} {owner} is not CycloneDX or SPDX JSON: {why}"
 #     empty: "SBOM {evidence} of {what} {owner} lists no components"

@@ -83,6 +83,7 @@ deny contains result.each("TM-ISO-061", found) if {
 #   severity: medium
 #   judges: ["metadata", "controls"]
 #   controls: {iso42001: ["A.3.2", "8.3"]}
+#   guard: {iso42001: ["8.3"]}
 #   message:
 #     system: "metadata.owner names no accountable owner"
 #     control: "control {control} has no owner"

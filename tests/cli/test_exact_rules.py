@@ -1,5 +1,6 @@
 """Verdicts that must not claim more than the model shows (auditor findings A2, A6, A12):
-a check that decides a control alone (`custom.decides`)."""
+a check that decides a control alone (`custom.decides`), a check that only guards a control
+(`custom.guard` as a mapping), and an exercise its own system's team marked independent."""
 
 from __future__ import annotations
 
@@ -93,3 +94,67 @@ def test_a_recent_exercise_covering_some_layers_is_partial(
     assert measure["status"] == "partial"
     assert "TM-REDTEAM-003" in _failing(measure)
     assert "TM-REDTEAM-002" not in _failing(measure)
+
+
+# --- A6: ISO 8.3 on the system owner's name alone ---------------------------------------
+
+NO_TREATMENT = """\
+apiVersion: policyengine/v1
+kind: ThreatModel
+metadata: {id: fraud-scorer, name: Fraud scorer, owner: risk-ml, version: 1.0.0}
+system:
+  description: Gradient-boosted model that scores card payments for fraud in the payment service.
+  intended_purpose: Score each card payment for fraud risk before authorisation.
+  deployment_context: Internal payment service, called server to server in the EU region.
+  users: [payment service]
+  ai_tasks: [classification]
+  out_of_scope_uses: [credit decisions]
+  human_oversight: Analysts review every payment scored above 0.9 before it is declined.
+  frameworks: [nist-ai-rmf, iso42001]
+assets:
+  - {id: scorer, type: base_model, name: fraud gbm, version: "7", supplier: first_party}
+surfaces:
+  - {id: serving, layer: runtime, assets: [scorer]}
+threats:
+  - id: T-1
+    title: Attacker probes the scorer to learn which payments pass
+    surface: serving
+    atlas: [AML.T0010.001]
+    likelihood: 2
+    impact: 2
+    assumptions: [Only the payment service can call the scorer over mTLS.]
+    mitigations: []
+    status: open
+    validation: {status: untested, note: Below the threshold (risk 4); not measured this year.}
+controls: []
+red_team: []
+review: {cadence: quarterly, last_reviewed: 2026-11-20, atlas_version: 5.6.1}
+"""
+
+
+def test_an_owner_name_alone_shows_no_risk_treatment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "models" / "fraud-scorer.yaml"
+    path.parent.mkdir()
+    path.write_text(NO_TREATMENT, encoding="utf-8")
+    report = _report(tmp_path, path, capsys)
+    treatment = _control(report, "iso42001/8.3")
+    assert treatment["status"] == "not_assessed"
+    assert treatment["checks"] == ["TM-ISO-062"]
+    assert treatment["note"] == (
+        "nothing in the model to judge: TM-ISO-062 only guards it, no evidence on its own"
+    )
+    # The same pass still shows who is accountable for the system (A.3.2).
+    assert _control(report, "iso42001/A.3.2")["status"] == "satisfied"
+
+
+def test_a_missing_owner_still_fails_risk_treatment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(model: Model) -> None:
+        del model["controls"][0]["owner"]
+
+    treatment = _control(_check(tmp_path, capsys, change), "iso42001/8.3")
+    assert treatment["status"] == "partial"
+    assert _failing(treatment) == ["TM-ISO-062"]
