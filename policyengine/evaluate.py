@@ -56,6 +56,18 @@ def _date(value: object) -> date | None:
     return None
 
 
+def team_name(name: object) -> str:
+    """How a team is named, for telling whether two names are one team: case, runs of white
+    space, `-` and `_` ignored, and a last word `team` dropped (`AI Platform Team`,
+    `ai-platform-team` and `ai_platform` are one); "" for no text."""
+    if not isinstance(name, str):
+        return ""
+    words = name.replace("-", " ").replace("_", " ").casefold().split()
+    if len(words) > 1 and words[-1] == "team":
+        words.pop()
+    return " ".join(words)
+
+
 def evidence_paths(model: Mapping[str, Any]) -> list[str]:
     """Every repository path the model names as evidence: controls, SBOMs, red-team
     reports, attestations."""
@@ -442,11 +454,13 @@ def build_facts(
             }
         )
     red_team = {}
+    owner = team_name((model.get("metadata") or {}).get("owner"))
     for exercise in model.get("red_team") or []:
         dated = _date(exercise.get("date"))
         red_team[str(exercise.get("id"))] = {
             "age_days": (as_of - dated).days if dated else 100_000,
             "overdue": _overdue_remediations(exercise, as_of),
+            "by_owner": bool(owner) and team_name(exercise.get("performed_by")) == owner,
         }
     return {
         "as_of_day": today,

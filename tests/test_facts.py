@@ -259,3 +259,38 @@ def test_asks_are_one_question_per_family_and_surface(atlas: AtlasCatalog) -> No
     assert facts["applicable"]["AML.T0105"]["asked_as"] == "AML.T0053"
     assert facts["applicable"]["AML.T0086"]["information_disclosure"] is True
     assert facts["techniques"]["AML.T0086"]["information_disclosure"] is True
+
+
+@pytest.mark.parametrize(
+    ("owner", "performer", "by_owner"),
+    [
+        ("ai-platform-team", "ai-platform-team", True),
+        ("ai-platform-team", "AI Platform Team", True),
+        ("ai-platform-team", "ai_platform", True),
+        ("developer-productivity", "developer-productivity team", True),
+        ("ai-platform-team", "ai platform security", False),
+        ("ai-platform-team", "external security firm", False),
+        ("team", "Team", True),
+        (None, "ai-platform-team", False),
+        ("ai-platform-team", None, False),
+    ],
+    ids=[
+        "same",
+        "case-spaces",
+        "underscore",
+        "team-word",
+        "other-team",
+        "external",
+        "team-alone",
+        "no-owner",
+        "no-performer",
+    ],
+)
+def test_red_team_facts_say_whether_the_owner_team_performed_it(
+    atlas: AtlasCatalog, owner: str | None, performer: str | None, by_owner: bool
+) -> None:
+    exercise: dict[str, Any] = {"id": "RT-1", "date": "2026-09-01"}
+    if performer is not None:
+        exercise["performed_by"] = performer
+    model = {"metadata": {"owner": owner}, "threats": [], "red_team": [exercise]}
+    assert _facts(model, atlas)["red_team"]["RT-1"]["by_owner"] is by_owner

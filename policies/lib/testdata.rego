@@ -179,7 +179,7 @@ facts := {
 		some _a in _attestations
 		f := {"age_days": 17, "within_cadence": true, "evidence_exists": true, "names_model": true}
 	],
-	"red_team": {"RT-2026-09": {"age_days": 61, "overdue": []}},
+	"red_team": {"RT-2026-09": {"age_days": 61, "overdue": [], "by_owner": false}},
 	"evidence": {
 		"docs/controls/output-filter.md": true,
 		"docs/controls/article-review.md": true,

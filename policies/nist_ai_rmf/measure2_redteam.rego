@@ -1,7 +1,8 @@
 package nist_ai_rmf.measure2_redteam
 
-# MEASURE 1.3, 2.1 and 2.7: red-team exercises are independent, scoped, recent and cover every
-# layer, and their results change the model (method step 5).
+# MEASURE 1.3, 2.1 and 2.7: red-team exercises are independent (not run by the model's own
+# team), scoped, recent and cover every layer, and their results change the model (method
+# step 5).
 
 import data.lib.model
 import data.lib.result
@@ -37,26 +38,84 @@ not_applicable contains "TM-REDTEAM-003" if not _has_surfaces
 # count() of a missing list is undefined: the rule is then false.
 _has_surfaces if count(input.model.surfaces) > 0
 
+# An exercise marked independent: true, and the one among them performed by the team that
+# owns the model (facts.red_team[ID].by_owner: names compared in Python), which is not.
+_marked_independent(rt) if object.get(rt, "independent", false) == true
+
+_by_owner(rt) if input.facts.red_team[rt.id].by_owner == true
+
+_independent := [rt | some rt in _exercises; _marked_independent(rt); not _by_owner(rt)]
+
+_marked := [rt | some rt in _exercises; _marked_independent(rt)]
+
 # METADATA
 # title: At least one red-team exercise is independent
-# description: People other than the system's own developers have attacked it.
+# description: >-
+#   People other than the system's own developers have attacked it: an exercise marked
+#   independent that the team owning the model (metadata.owner) did not perform.
 # custom:
 #   id: TM-REDTEAM-001
 #   severity: high
 #   judges: ["red_team"]
-#   message: "no red-team exercise is marked independent"
+#   message:
+#     unmarked: "no red-team exercise is marked independent"
+#     by_owner: "no red-team exercise is independent: every one marked independent was performed by the team that owns the model"
 #   controls: {nist-ai-rmf: ["MEASURE 1.3"], iso42001: ["A.6.2.4"]}
+#   decides: {nist-ai-rmf: ["MEASURE 1.3"]}
 #   rationale: >-
 #     The developers of a system miss the attacks they did not think of.
 #   hint: >-
-#     Have people outside the team run an exercise and mark it independent: true.
+#     Have people outside the team that owns the system run an exercise and mark it
+#     independent: true.
 #   rule_out: >-
 #     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains finding if {
-	count([rt | some rt in _exercises; object.get(rt, "independent", false) == true]) == 0
-	finding := result.finding("TM-REDTEAM-001", ["red_team"], {})
+	count(_marked) == 0
+	finding := result.finding("TM-REDTEAM-001", ["red_team"], {"message": "unmarked"})
+}
+
+deny contains finding if {
+	count(_marked) > 0
+	count(_independent) == 0
+	finding := result.finding("TM-REDTEAM-001", ["red_team"], {"message": "by_owner"})
+}
+
+not_applicable contains "TM-REDTEAM-010" if count(_marked) == 0
+
+# METADATA
+# title: An exercise marked independent was not performed by the team that owns the model
+# description: >-
+#   An exercise is independent only when people other than the system's own team ran it:
+#   one whose performed_by names the model's owner (metadata.owner; case, spaces, - and _
+#   ignored) is not, whatever independent says.
+# custom:
+#   id: TM-REDTEAM-010
+#   severity: high
+#   judges: ["red_team[independent=true]"]
+#   absent: no red-team exercise marked independent in this model
+#   message: "red-team exercise {exercise} is marked independent but was performed by {performer}, the team that owns the model"
+#   controls: {nist-ai-rmf: ["MEASURE 1.3"], iso42001: ["A.6.2.4"]}
+#   rationale: >-
+#     A team that attacks its own system tests the attacks it already thought of; marking
+#     the exercise independent does not change who ran it.
+#   hint: >-
+#     Set independent: false on the exercise, and have people outside the team run the
+#     next one; if another team ran it, name that team in performed_by.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the fix is scheduled, or list the control in compliance.not_applicable with a reason
+#     when it cannot apply to this system.
+deny contains result.each("TM-REDTEAM-010", found) if {
+	exercises := _exercises
+	found := [result.item(["red_team", i, "performed_by"], {"exercise": ["red_team", i, "id"], "performer": ["red_team", i, "performed_by"]}) |
+		some i
+		rt := exercises[i]
+		_marked_independent(rt)
+		_by_owner(rt)
+	]
+	count(found) > 0
 }
 
 # METADATA

@@ -9,7 +9,42 @@ _rt := testdata.model.red_team[0]
 
 test_no_independent_exercise_denied if {
 	m := testdata.patched(testdata.model, ["red_team", 0, "independent"], false)
-	_ids("TM-REDTEAM-001") == {{"rule_id": "TM-REDTEAM-001", "path": ["red_team"], "params": {}}} with input.model as m
+	_ids("TM-REDTEAM-001") == {{"rule_id": "TM-REDTEAM-001", "path": ["red_team"], "params": {"message": "unmarked"}}} with input.model as m
+}
+
+test_exercise_by_the_owner_team_is_not_independent if {
+	m := testdata.model
+	f := testdata.patched(testdata.facts, ["red_team", "RT-2026-09", "by_owner"], true)
+	_ids("TM-REDTEAM-001") == {{"rule_id": "TM-REDTEAM-001", "path": ["red_team"], "params": {"message": "by_owner"}}} with input.model as m with input.facts as f
+	_ids("TM-REDTEAM-010") == {{
+		"rule_id": "TM-REDTEAM-010", "path": ["red_team", 0, "performed_by"],
+		"params": {"exercise": ["red_team", 0, "id"], "performer": ["red_team", 0, "performed_by"]},
+	}} with input.model as m with input.facts as f
+}
+
+test_another_independent_exercise_still_counts if {
+	own := object.union(_rt, {"id": "RT-OWN", "performed_by": "ai platform team"})
+	m := object.union(testdata.model, {"red_team": [own, _rt]})
+	f := testdata.patched(testdata.facts, ["red_team", "RT-OWN"], {"age_days": 10, "overdue": [], "by_owner": true})
+	count(_ids("TM-REDTEAM-001")) == 0 with input.model as m with input.facts as f
+	_ids("TM-REDTEAM-010") == {{
+		"rule_id": "TM-REDTEAM-010", "path": ["red_team", 0, "performed_by"],
+		"params": {"exercise": ["red_team", 0, "id"], "performer": ["red_team", 0, "performed_by"]},
+	}} with input.model as m with input.facts as f
+}
+
+test_independent_exercise_by_another_team_passes_the_owner_check if {
+	m := testdata.model
+	f := testdata.facts
+	count(_ids("TM-REDTEAM-010")) == 0 with input.model as m with input.facts as f
+	not "TM-REDTEAM-010" in measure2_redteam.not_applicable with input.model as m with input.facts as f
+}
+
+test_owner_check_not_applicable_without_an_exercise_marked_independent if {
+	m := testdata.patched(testdata.model, ["red_team", 0, "independent"], false)
+	f := testdata.patched(testdata.facts, ["red_team", "RT-2026-09", "by_owner"], true)
+	"TM-REDTEAM-010" in measure2_redteam.not_applicable with input.model as m with input.facts as f
+	count(_ids("TM-REDTEAM-010")) == 0 with input.model as m with input.facts as f
 }
 
 test_independent_exercise_passes if {

@@ -1,6 +1,7 @@
 """Verdicts that must not claim more than the model shows (auditor findings A2, A6, A12):
 a check that decides a control alone (`custom.decides`), a check that only guards a control
-(`custom.guard` as a mapping), and an exercise its own system's team marked independent."""
+(`custom.guard` as a mapping), and an exercise its own system's team marked independent
+(TM-REDTEAM-010)."""
 
 from __future__ import annotations
 
@@ -158,3 +159,48 @@ def test_a_missing_owner_still_fails_risk_treatment(
     treatment = _control(_check(tmp_path, capsys, change), "iso42001/8.3")
     assert treatment["status"] == "partial"
     assert _failing(treatment) == ["TM-ISO-062"]
+
+
+# --- A12: an exercise its own system's team performed, marked independent ------------------
+
+
+@pytest.mark.parametrize(
+    "performer",
+    ["ai-platform-team", "AI Platform Team", "ai_platform", "  AI-platform   team "],
+    ids=["as-owner", "case-spaces", "underscore-no-team", "runs-of-spaces"],
+)
+def test_an_exercise_by_the_owner_team_is_not_independent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], performer: str
+) -> None:
+    # support-assistant is owned by ai-platform-team; RT-2026-09 says independent: true.
+    def change(model: Model) -> None:
+        model["red_team"][0]["performed_by"] = performer
+
+    report = _check(tmp_path, capsys, change)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert [(f["pointer"], f["message"]) for f in checks["TM-REDTEAM-010"]["findings"]] == [
+        (
+            "/red_team/0/performed_by",
+            f"red-team exercise RT-2026-09 is marked independent but was performed by "
+            f"{performer}, the team that owns the model",
+        )
+    ]
+    assert [f["message"] for f in checks["TM-REDTEAM-001"]["findings"]] == [
+        "no red-team exercise is independent: every one marked independent was performed "
+        "by the team that owns the model"
+    ]
+    # Its filed report (TM-EVID-002) is no basis of a partial: no independent exercise.
+    assert _control(report, "nist-ai-rmf/MEASURE 1.3")["status"] == "not_satisfied"
+    assert _control(report, "iso42001/A.6.2.4")["status"] == "partial"
+
+
+def test_another_team_s_exercise_stays_independent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(model: Model) -> None:
+        model["red_team"][0]["performed_by"] = "ai platform security"
+
+    report = _check(tmp_path, capsys, change)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["TM-REDTEAM-010"]["status"] == "pass"
+    assert _control(report, "nist-ai-rmf/MEASURE 1.3")["status"] == "satisfied"
