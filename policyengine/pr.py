@@ -162,6 +162,9 @@ DUE_CHECK_ID = "PR-REDTEAM-008"
 UNTESTED_CLAIM_CHECK_ID = "PR-REDTEAM-009"
 """A threat moved to a tested `validation.status` with nothing behind it."""
 
+RED_TEAM_REWRITE_CHECK_ID = "PR-REDTEAM-010"
+"""The pull request rewrites what an exercise (or a finding of it) recorded of itself."""
+
 CLAIMED_REVIEW_CHECK_ID = "PR-REVIEW-003"
 """A review the pull request claims (`last_reviewed` moved forward) for its own trigger change."""
 
@@ -589,6 +592,26 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "that a test was run.",
             hint="Cite the red-team finding, or the exercise whose scope covered the "
             "threat, that gave the result; otherwise keep validation.status untested.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            RED_TEAM_REWRITE_CHECK_ID,
+            "A red-team exercise's record is not rewritten by the pull request",
+            "high",
+            (),
+            "pull request",
+            description="A red-team exercise both sides have whose performed_by, independent, "
+            "scope (surfaces, atlas, assumptions), tools, test_sets, metrics or report differ "
+            "in substance, or a finding both have whose title, atlas or remediation.ticket "
+            "does; the message names old -> new. The rewritten record is no basis for a "
+            "tested validation.status (PR-REDTEAM-009) or a lower score (PR-SCORE-001).",
+            rationale="An exercise's scope, performer, independence and report say what was "
+            "tested and by whom; widened or re-attributed afterwards, an old exercise vouches "
+            "for surfaces it never probed (a not_reproduced basis, MEASURE 1.3) without a "
+            "new test.",
+            hint="Restore the exercise as the red team recorded it; record a new test as a "
+            "new exercise (its own id, date and report), or have the red team confirm the "
+            "correction against its report.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -1873,6 +1896,156 @@ def _rewritten_red_team(
     return findings
 
 
+_EXERCISE_FACTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("performed_by",), "text"),
+    (("independent",), "flag"),
+    (("scope", "surfaces"), "ids"),
+    (("scope", "atlas"), "ids"),
+    (("scope", "assumptions"), "texts"),
+    (("tools",), "texts"),
+    (("test_sets",), "texts"),
+    (("metrics",), "texts"),
+    (("report",), "path"),
+)
+"""What a red-team exercise records of itself, by path and how it is compared
+(`_fact_key`): all but its id, its date (PR-REDTEAM-007) and its findings."""
+
+_FINDING_FACTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("title",), "text"),
+    (("atlas",), "ids"),
+    (("remediation", "ticket"), "ticket"),
+)
+"""What a red-team finding records that no other PR-REDTEAM check compares: its severity
+(-003), remediation status (-004), threats (-005, -006) and due date (-008) are theirs. A
+ticket the base did not have is the fix being tracked, not a rewrite (kind `ticket`)."""
+
+
+def _fact_at(record: Mapping[str, Any], path: Sequence[str]) -> object:
+    """The value at `path` in `record`; None when a part of it is missing."""
+    value: object = record
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _fact_key(value: object, kind: str) -> object:
+    """`value` as a reader compares it: text in substance (`in_substance`), a list as the
+    set of its items (order aside), an id as written, a path as the file it names
+    (`./a/../b.md` is `b.md`), a flag as itself."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        item = "text" if kind == "texts" else "id"
+        return frozenset(_fact_key(v, item) for v in value)
+    if isinstance(value, bool) or kind == "flag":
+        return value
+    if kind == "path":
+        return os.path.normpath(str(value).strip()).replace(os.sep, "/")
+    if kind in ("text", "texts", "ticket"):
+        return in_substance(str(value))
+    return str(value).strip()
+
+
+def _fact_shown(value: object, kind: str) -> str:
+    """`value` as a message names it: text quoted, a list in brackets, a flag in YAML."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return _show_list(value)
+    return f'"{value}"' if kind == "text" else str(value)
+
+
+def _changed_facts(
+    was: Mapping[str, Any],
+    now: Mapping[str, Any],
+    facts: Sequence[tuple[tuple[str, ...], str]],
+) -> list[tuple[tuple[str, ...], str]]:
+    """(path, `old -> new`) of each of `facts` that differs between a record of the base
+    and the same record at the head."""
+    out = []
+    for path, kind in facts:
+        old, new = _fact_at(was, path), _fact_at(now, path)
+        if kind == "ticket" and old is None:
+            continue
+        if _fact_key(old, kind) != _fact_key(new, kind):
+            out.append(
+                (path, f"{'.'.join(path)} {_fact_shown(old, kind)} -> {_fact_shown(new, kind)}")
+            )
+    return out
+
+
+def _present(record: Mapping[str, Any], path: Sequence[str]) -> list[str | int]:
+    """The longest start of `path` that `record` has, to locate a fact it lacks."""
+    out: list[str | int] = []
+    value: object = record
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            break
+        out.append(key)
+        value = value[key]
+    return out
+
+
+def _red_team_rewrites(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> list[tuple[str, list[str | int], list[str], list[str]]]:
+    """Each red-team record both sides have whose own facts (`_EXERCISE_FACTS`,
+    `_FINDING_FACTS`) the pull request changed: (name, where at the head, `old -> new` of
+    each change, the references it makes no basis: an exercise with all its findings, or
+    one `EXERCISE/FINDING`)."""
+    before = _listed(old, "red_team")
+    out = []
+    for eid, (e, exercise) in _listed(new, "red_team").items():
+        prior = before.get(eid)
+        if prior is None:
+            continue  # PR-REDTEAM-006
+        changed = _changed_facts(prior[1], exercise, _EXERCISE_FACTS)
+        if changed:
+            where: list[str | int] = ["red_team", e, *_present(exercise, changed[0][0])]
+            refs = [eid, *(f"{eid}/{fid}" for fid in _listed(exercise, "findings"))]
+            out.append((f"red-team exercise {eid}", where, [c for _, c in changed], refs))
+        had = _listed(prior[1], "findings")
+        for fid, (f, finding) in _listed(exercise, "findings").items():
+            if fid not in had:
+                continue  # PR-REDTEAM-006
+            changed = _changed_facts(had[fid][1], finding, _FINDING_FACTS)
+            if changed:
+                at: list[str | int] = ["red_team", e, "findings", f]
+                at += _present(finding, changed[0][0])
+                ref = f"{eid}/{fid}"
+                out.append((f"red-team finding {ref}", at, [c for _, c in changed], [ref]))
+    return out
+
+
+def _rewritten_records(old: Mapping[str, Any], new: Mapping[str, Any]) -> frozenset[str]:
+    """The red-team records whose own facts the pull request rewrote (`_red_team_rewrites`):
+    like a record it added or re-dated (`_claimed_records`), no basis for anything else in
+    the same pull request."""
+    return frozenset(ref for *_, refs in _red_team_rewrites(old, new) for ref in refs)
+
+
+def _rewritten_exercises(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-REDTEAM-010: each red-team exercise, and each finding of one, that both sides
+    have and whose own record the pull request rewrote (`_red_team_rewrites`), old -> new."""
+    return [
+        _weakening(
+            RED_TEAM_REWRITE_CHECK_ID,
+            f"{name} rewritten by the pull request: {'; '.join(changes)}: what a red team "
+            "tested, found and by whom is its record, rewritten here, not retested, and no "
+            "basis for a tested status in this pull request",
+            where,
+            locate,
+        )
+        for name, where, changes, _ in _red_team_rewrites(old, new)
+    ]
+
+
 def _tolerance(model: Mapping[str, Any]) -> str | None:
     value = (model.get("system") or {}).get("risk_tolerance")
     return value if isinstance(value, str) else None
@@ -2653,7 +2826,7 @@ def model_delta(
         )
     if triggers and forward:
         findings.append(_claimed_review(old, new, descriptions, where))
-    claimed = _claimed_records(old, new)
+    claimed = _claimed_records(old, new) | _rewritten_records(old, new)
     findings.extend(_scope_findings(old, new, head_report, locate))
     findings.extend(_lowered_scores(old, new, locate, as_of=as_of, claimed=claimed))
     findings.extend(_removed_threats(old, new, locate))
@@ -2670,6 +2843,7 @@ def model_delta(
     findings.extend(_changed_evidence(old, new, touched or {}, locate))
     findings.extend(_removed_red_team(old, new, locate))
     findings.extend(_rewritten_red_team(old, new, locate))
+    findings.extend(_rewritten_exercises(old, new, locate))
     findings.extend(_raised_tolerance(old, new, risk, locate))
     findings.extend(_added_acceptances(old, new, locate))
     findings.extend(_transfers(old, new, locate))
