@@ -116,10 +116,10 @@ FRAMEWORKS_CHECK_ID = "PR-SCOPE-002"
 """A model whose `system.frameworks` no longer includes a framework it had at the base."""
 
 WAIVER_CHECK_ID = "PR-SCOPE-003"
-"""A waiver the pull request added (or whose expiry it extended)."""
+"""A waiver the pull request added, extended, gave another approver or another reason."""
 
 NOT_APPLICABLE_CHECK_ID = "PR-SCOPE-004"
-"""A `compliance.not_applicable` entry the pull request added."""
+"""A `compliance.not_applicable` entry the pull request added, or whose reason it rewrote."""
 
 SCORE_CHECK_ID = "PR-SCORE-001"
 """A threat's likelihood or impact lowered with no new or reworded assumption, no new validation."""
@@ -324,28 +324,31 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
         ),
         CheckInfo(
             WAIVER_CHECK_ID,
-            "Waivers added or extended are approved",
+            "Waivers added, extended or rewritten are approved",
             "varies",
             (),
             "pull request",
             description="Its severity is the worst finding of the waived control, at least "
             "high, so that the default fail_on: high stops a pull request that waives a "
             "control until a reviewer accepts it. The waiver excuses nothing in the "
-            "reports of the pull request that adds it, its own finding least of all.",
+            "reports of the pull request that adds it, its own finding least of all. A "
+            "waiver whose reason changed in substance is rewritten (old -> new).",
             rationale="A waiver hides a control's findings from its status; adding one, "
-            "moving its expiry or naming another approver is a risk decision, not an "
-            "edit, and a pull request is untrusted until reviewed.",
+            "moving its expiry, naming another approver or giving it another reason is a "
+            "risk decision, not an edit, and a pull request is untrusted until reviewed.",
             hint="Fix the control's findings instead, or have the person named in "
             "approved_by approve the pull request.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
             NOT_APPLICABLE_CHECK_ID,
-            "Scope exclusions added are approved",
+            "Scope exclusions added or rewritten are approved",
             "varies",
             (),
             "pull request",
-            description="Its severity is the worst finding of the excluded control, at least high.",
+            description="A compliance.not_applicable entry the base lacks, or one whose "
+            "reason changed in substance (old -> new). Its severity is the worst finding of "
+            "the excluded control, at least high.",
             rationale="A compliance.not_applicable entry stops a control or technique "
             "from counting for the model; that is a scope decision.",
             hint="Remove the entry and fix what fails, or have a reviewer confirm the "
@@ -1230,6 +1233,92 @@ def _scope_findings(
                 message=f"the pull request declares {name} not applicable: its checks stop "
                 "counting for this model; a scope decision needs a reviewer",
                 pointer=f"/compliance/not_applicable/{i}",
+                line=line,
+                column=column,
+                controls=(name,) if "/" in name else (),
+            )
+        )
+    return findings
+
+
+def _reason_of(entry: Mapping[str, Any]) -> str:
+    """A waiver's or `not_applicable` entry's `reason`, as written (`(none)` when absent)."""
+    reason = entry.get("reason")
+    return "(none)" if reason is None else str(reason)
+
+
+def _reworded(
+    entry: Mapping[str, Any],
+    base: Sequence[tuple[int, Mapping[str, Any]]],
+    head: Sequence[tuple[int, Mapping[str, Any]]],
+) -> str | None:
+    """The reasons of `base` (entries of one control at the base; quoted, `or` between
+    them) that no entry of `head` (that control's at the head) still gives, when `entry`
+    gives none of `base`'s: a reason rewritten. None when `entry` gives one of them, or
+    when all of them still stand (an entry added beside the base's rewrites nothing).
+    Compared in substance (`in_substance`: recasing, spacing or punctuation is no change)."""
+    reasons = [_reason_of(e) for _, e in base]
+    if in_substance(_reason_of(entry)) in {in_substance(r) for r in reasons}:
+        return None
+    given = {in_substance(_reason_of(e)) for _, e in head}
+    lost = [r for r in dict.fromkeys(reasons) if in_substance(r) not in given]
+    return " or ".join(f'"{r}"' for r in lost) if lost else None
+
+
+def _rewritten_reasons(
+    old: Mapping[str, Any], new: Mapping[str, Any], head: ModelReport, locate: Locate
+) -> list[Finding]:
+    """PR-SCOPE-003: each waiver of a control the base waived whose `reason` replaces the
+    base's waivers' reasons for it (those of the same approver, else all: `_reworded`),
+    unless `_scope_findings` reports the waiver already (a later expiry, another approver);
+    PR-SCOPE-004: likewise each `compliance.not_applicable` entry of a control or technique
+    the base ruled out. The decision is the approver's (the reviewer's) for the reason it
+    gives: another reason is another decision in their name, as for an acceptance
+    (PR-RISK-004)."""
+    findings = []
+    before, after = _scoped(old, "waivers"), _scoped(new, "waivers")
+    for name, i, entry in sorted((n, i, e) for n, entries in after.items() for i, e in entries):
+        if name not in before:
+            continue  # PR-SCOPE-003 reports a new waiver
+        expires, was = entry.get("expires"), _latest(before[name])
+        if isinstance(expires, str) and isinstance(was, str):
+            if str(expires) > str(was) or not _approved(entry, before[name]):
+                continue  # PR-SCOPE-003 reports it: extended, or approved by someone else
+        same = [(j, e) for j, e in before[name] if _approver(e) == _approver(entry)]
+        old_reason = _reworded(entry, same or before[name], after[name])
+        if old_reason is None:
+            continue
+        line, column = locate(["compliance", "waivers", i, "reason"])
+        findings.append(
+            Finding(
+                check_id=WAIVER_CHECK_ID,
+                severity=_silenced(head, name),
+                message=f"the pull request rewrites the reason of the waiver of {name} "
+                f"(approved by {_written_approver(entry)}, until {expires}): {old_reason} -> "
+                f'"{_reason_of(entry)}": a waiver is its approver\'s decision for the reason '
+                "it gives, and another reason needs their approval again",
+                pointer=f"/compliance/waivers/{i}/reason",
+                line=line,
+                column=column,
+                controls=(name,) if "/" in name else (),
+            )
+        )
+    before, after = _scoped(old, "not_applicable"), _scoped(new, "not_applicable")
+    for name, i, entry in sorted((n, i, e) for n, entries in after.items() for i, e in entries):
+        if name not in before:
+            continue  # PR-SCOPE-004 reports a new entry
+        old_reason = _reworded(entry, before[name], after[name])
+        if old_reason is None:
+            continue
+        line, column = locate(["compliance", "not_applicable", i, "reason"])
+        findings.append(
+            Finding(
+                check_id=NOT_APPLICABLE_CHECK_ID,
+                severity=_silenced(head, name),
+                message=f"the pull request rewrites why {name} is not applicable: "
+                f'{old_reason} -> "{_reason_of(entry)}": a scope decision rests on its '
+                "reason, and a new reason needs a reviewer",
+                pointer=f"/compliance/not_applicable/{i}/reason",
                 line=line,
                 column=column,
                 controls=(name,) if "/" in name else (),
@@ -2828,6 +2917,7 @@ def model_delta(
         findings.append(_claimed_review(old, new, descriptions, where))
     claimed = _claimed_records(old, new) | _rewritten_records(old, new)
     findings.extend(_scope_findings(old, new, head_report, locate))
+    findings.extend(_rewritten_reasons(old, new, head_report, locate))
     findings.extend(_lowered_scores(old, new, locate, as_of=as_of, claimed=claimed))
     findings.extend(_removed_threats(old, new, locate))
     surfaces = _removed_surfaces(old, new, locate)

@@ -1,10 +1,10 @@
 """`check --base`: a pull request that rewrites a record already made, rather than adding one.
 
 A red-team exercise's scope, independence, performer or report, a finding's title,
-techniques or ticket (PR-REDTEAM-010, and no basis for a tested status): the outside
-tester's B1. Each test starts from the example history reset to the commit before the
-voucher tool (the base branch) and commits the tester's edit on top, as a pull request's
-branch would hold it.
+techniques or ticket (PR-REDTEAM-010, and no basis for a tested status); a waiver's or a
+`not_applicable` entry's reason (PR-SCOPE-003, -004): the outside tester's B1 and B5. Each
+test starts from the example history reset to the commit before the voucher tool (the base
+branch) and commits the tester's edit on top, as a pull request's branch would hold it.
 """
 
 from __future__ import annotations
@@ -237,3 +237,95 @@ def test_a_new_exercise_and_a_respelled_one_are_no_rewrite(
     code, doc = _check(capsys)
     assert [c for c in _checks(doc) if c.startswith("PR-")] == ["PR-REDTEAM-006"]
     assert code == 1  # the new exercise is a claim for a reviewer
+
+
+# --- B5: a waiver's and a scope exclusion's reason rewritten ------------------------------
+
+
+def test_a_waiver_and_a_scope_exclusion_given_another_reason_are_reported(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """B5: the waiver of MEASURE 2.11 (a fix scheduled) turned into a permanent
+    exclusion in the approver's name, and MEASURE 2.2's not_applicable reason reversed."""
+    model = pr / SUPPORT
+    _edit(
+        model,
+        "      reason: Fairness evaluation across customer languages is scheduled with the "
+        "Q1 release.",
+        "      reason: Fairness evaluation is out of scope for this system and will not be done.",
+    )
+    _edit(
+        model,
+        "reason: No human-subject studies are run; evaluation uses consented support "
+        "transcripts only.",
+        "reason: Human-subject studies are run and are not reviewed by anyone.",
+    )
+    _commit(pr, "tidy")
+    code, doc = _check(capsys)
+    assert code == 1
+    assert _messages(doc, "PR-SCOPE-003") == [
+        (
+            "high",
+            "the pull request rewrites the reason of the waiver of nist-ai-rmf/MEASURE 2.11 "
+            '(approved by AI governance board, until 2027-03-31): "Fairness evaluation '
+            'across customer languages is scheduled with the Q1 release." -> "Fairness '
+            'evaluation is out of scope for this system and will not be done.": a waiver is '
+            "its approver's decision for the reason it gives, and another reason needs their "
+            "approval again",
+        )
+    ]
+    assert _messages(doc, "PR-SCOPE-004") == [
+        (
+            "high",
+            "the pull request rewrites why nist-ai-rmf/MEASURE 2.2 is not applicable: "
+            '"No human-subject studies are run; evaluation uses consented support '
+            'transcripts only." -> "Human-subject studies are run and are not reviewed by '
+            'anyone.": a scope decision rests on its reason, and a new reason needs a reviewer',
+        )
+    ]
+
+
+def test_a_reason_respaced_or_recased_is_no_rewrite(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    model = pr / SUPPORT
+    _edit(
+        model,
+        "      reason: Fairness evaluation across customer languages is scheduled with the "
+        "Q1 release.",
+        "      reason: fairness evaluation across customer  languages is scheduled with the "
+        "Q1 release",
+    )
+    _edit(
+        model,
+        "reason: No human-subject studies are run; evaluation uses consented support "
+        "transcripts only.",
+        "reason: no human subject studies are run;  evaluation uses consented support "
+        "transcripts only",
+    )
+    _commit(pr, "typography")
+    code, doc = _check(capsys)
+    assert (code, _checks(doc)) == (0, [])
+
+
+def test_a_waiver_extended_and_reworded_is_one_finding(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """A later expiry is PR-SCOPE-003 already, asking the approver for the same approval:
+    a reason changed with it adds no second finding."""
+    model = pr / SUPPORT
+    _edit(model, "      expires: 2027-03-31\n", "      expires: 2027-09-30\n")
+    _edit(
+        model,
+        "      reason: Fairness evaluation across customer languages is scheduled with the "
+        "Q1 release.",
+        "      reason: Fairness evaluation is scheduled with the Q3 release.",
+    )
+    _commit(pr, "Push the fairness evaluation out")
+    code, doc = _check(capsys)
+    assert code == 1
+    ((_, message),) = _messages(doc, "PR-SCOPE-003")
+    assert message.startswith(
+        "the pull request extends the waiver of nist-ai-rmf/MEASURE 2.11 from 2027-03-31 "
+        "to 2027-09-30"
+    )
