@@ -98,7 +98,7 @@ REVIEW_CHECK_ID = "PR-REVIEW-001"
 """The id of the finding for a trigger change without a new review."""
 
 BACKDATED_CHECK_ID = "PR-REVIEW-002"
-"""The id of the finding for a `review.last_reviewed` moved to an earlier day."""
+"""A `review.last_reviewed` moved to an earlier day, or a past review's record rewritten."""
 
 REVIEW_STATUS_CHECK_ID = "TM-REVIEW-001"
 """The check that fails on a review verdict; a trigger change makes it fail too."""
@@ -244,18 +244,20 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
         ),
         CheckInfo(
             BACKDATED_CHECK_ID,
-            "review.last_reviewed only moves forward",
+            "The review record only moves forward",
             "high",
             ("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
             "pull request",
             description="A pull request that sets review.last_reviewed to a day before the "
-            "one at the base. Such a date is no review: a trigger change still needs one "
-            "(PR-REVIEW-001), and the change rule keeps counting from the later review.",
-            rationale="The review date is the record that the threat model was looked at; "
-            "moving it back rewrites that record, and a date earlier than the change it "
-            "is meant to cover cannot have covered it.",
-            hint="Restore the base's review.last_reviewed, or, after a new review, set it "
-            "to that review's date.",
+            "one at the base (no review: a trigger change still needs one, PR-REVIEW-001), "
+            "changes reviewed_by while last_reviewed stays, or removes or rewrites a "
+            "review.history entry of the base (in substance). Appending an entry is none.",
+            rationale="The review date, its reviewers and the history are the record that "
+            "the threat model was looked at, when, by whom and why; moving the date back or "
+            "editing a past review rewrites that record, and a date earlier than the change "
+            "it is meant to cover cannot have covered it.",
+            hint="Restore the base's review record; after a new review, set "
+            "review.last_reviewed and reviewed_by to it and append it to review.history.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -2796,6 +2798,108 @@ def _claimed_review(
     )
 
 
+def _names(value: object) -> frozenset[str]:
+    """`reviewed_by` (or a history entry's `by`): a name or a list of names, compared in
+    substance, order aside."""
+    names = value if isinstance(value, list) else [] if value is None else [value]
+    return frozenset(in_substance(str(n)) for n in names)
+
+
+def _past_review(entry: object) -> tuple[object, ...]:
+    """A `review.history` entry as a reader compares it: its date and reason as written,
+    its note in substance and who took part (`_names`)."""
+    if not isinstance(entry, Mapping):
+        return (_show(entry),)
+    return (
+        _show(entry.get("date")),
+        _show(entry.get("reason")),
+        in_substance(str(entry.get("note") or "")),
+        _names(entry.get("by")),
+    )
+
+
+def _history(model: Mapping[str, Any]) -> list[object]:
+    """The model's `review.history` entries as written (none when it has no list)."""
+    review = model.get("review")
+    entries = review.get("history") if isinstance(review, Mapping) else None
+    return list(entries) if isinstance(entries, list) else []
+
+
+def _unmatched(entries: Sequence[object], others: Sequence[object]) -> list[int]:
+    """The index of each of `entries` (`review.history`) that `others` lack, compared as
+    `_past_review` reads them, a repeated entry as often as it is repeated."""
+    left = Counter(_past_review(e) for e in others)
+    out = []
+    for i, entry in enumerate(entries):
+        key = _past_review(entry)
+        if left[key] > 0:
+            left[key] -= 1
+        else:
+            out.append(i)
+    return out
+
+
+def _day_of(entry: object) -> str | None:
+    """The `date` of a `review.history` entry as written; None when it has none."""
+    day = entry.get("date") if isinstance(entry, Mapping) else None
+    return None if day is None else _show(day)
+
+
+def _rewritten_reviews(
+    old: Mapping[str, Any], new: Mapping[str, Any], locate: Locate
+) -> list[Finding]:
+    """PR-REVIEW-002 for past reviews rewritten: `review.reviewed_by` changed in substance
+    while `review.last_reviewed` stays (the same review, other reviewers), and each
+    `review.history` entry of the base the head lacks (`_past_review`): rewritten when the
+    head has an entry of its date that the base lacks (shown old -> new), else removed.
+    New entries appended, and a reordered history, are none."""
+    findings = []
+
+    def add(message: str, path: list[str | int]) -> None:
+        line, column = locate(path)
+        findings.append(
+            Finding(
+                check_id=BACKDATED_CHECK_ID,
+                severity=Severity.HIGH,
+                message=message + ": the record of a review already made is not edited; a "
+                "new review is a new review.last_reviewed and a new history entry",
+                pointer="/" + "/".join(str(p) for p in path),
+                line=line,
+                column=column,
+                controls=("iso42001/8.2", "nist-ai-rmf/MEASURE 3.1"),
+            )
+        )
+
+    was_review, now_review = old.get("review"), new.get("review")
+    was_by = was_review.get("reviewed_by") if isinstance(was_review, Mapping) else None
+    now_by = now_review.get("reviewed_by") if isinstance(now_review, Mapping) else None
+    day = last_reviewed_of(old)
+    if day is not None and day == last_reviewed_of(new) and _names(was_by) != _names(now_by):
+        add(
+            f"the pull request rewrites who reviewed the model on {day}: "
+            f"review.reviewed_by {_show(was_by)} -> {_show(now_by)}",
+            ["review", "reviewed_by"] if now_by is not None else ["review"],
+        )
+    base, head = _history(old), _history(new)
+    lost, free = _unmatched(base, head), _unmatched(head, base)
+    for j in lost:
+        day_of = _day_of(base[j])
+        same_day = [i for i in free if day_of is not None and _day_of(head[i]) == day_of]
+        if same_day:
+            free.remove(same_day[0])
+            add(
+                f"the pull request rewrites the review of {day_of} in review.history: "
+                f"{_show(base[j])} -> {_show(head[same_day[0]])}",
+                ["review", "history", same_day[0]],
+            )
+        else:
+            add(
+                f"the pull request removes a past review from review.history: {_show(base[j])}",
+                ["review", "history"] if head else ["review"],
+            )
+    return findings
+
+
 def _removed_finding(report: ModelReport, reason: str) -> Finding:
     return Finding(
         check_id=REMOVED_CHECK_ID,
@@ -2915,6 +3019,7 @@ def model_delta(
         )
     if triggers and forward:
         findings.append(_claimed_review(old, new, descriptions, where))
+    findings.extend(_rewritten_reviews(old, new, locate))
     claimed = _claimed_records(old, new) | _rewritten_records(old, new)
     findings.extend(_scope_findings(old, new, head_report, locate))
     findings.extend(_rewritten_reasons(old, new, head_report, locate))

@@ -2,9 +2,10 @@
 
 A red-team exercise's scope, independence, performer or report, a finding's title,
 techniques or ticket (PR-REDTEAM-010, and no basis for a tested status); a waiver's or a
-`not_applicable` entry's reason (PR-SCOPE-003, -004): the outside tester's B1 and B5. Each
-test starts from the example history reset to the commit before the voucher tool (the base
-branch) and commits the tester's edit on top, as a pull request's branch would hold it.
+`not_applicable` entry's reason (PR-SCOPE-003, -004); who took part in a review and the
+review history (PR-REVIEW-002). The outside tester's B1 and B5. Each test starts from the
+example history reset to the commit before the voucher tool (the base branch) and commits
+the tester's edit on top, as a pull request's branch would hold it.
 """
 
 from __future__ import annotations
@@ -329,3 +330,79 @@ def test_a_waiver_extended_and_reworded_is_one_finding(
         "the pull request extends the waiver of nist-ai-rmf/MEASURE 2.11 from 2027-03-31 "
         "to 2027-09-30"
     )
+
+
+# --- B5: the review record rewritten -------------------------------------------------------
+
+_SUPPORT_REVIEW = """\
+  reviewed_by: [security architecture, ai-platform-team]
+  atlas_version: 5.6.1
+  history:
+    - {date: 2026-04-01, reason: initial}
+    - {date: 2026-07-01, reason: quarterly}
+    - {date: 2026-10-02, reason: change, note: order tool gained change_address}
+"""
+
+_TAIL = (
+    ": the record of a review already made is not edited; a new review is a new "
+    "review.last_reviewed and a new history entry"
+)
+
+
+def test_past_reviews_removed_or_rewritten_are_reported(
+    capsys: pytest.CaptureFixture[str], pr: Path
+) -> None:
+    """B5: "security architecture" dropped from the 2026-10-02 review, the two earlier
+    reviews deleted, and the 2026-10-02 change review rewritten as a quarterly one."""
+    _edit(
+        pr / SUPPORT,
+        _SUPPORT_REVIEW,
+        "  reviewed_by: [ai-platform-team]\n  atlas_version: 5.6.1\n  history:\n"
+        "    - {date: 2026-10-02, reason: quarterly, note: nothing changed}\n",
+    )
+    _commit(pr, "tidy")
+    code, doc = _check(capsys)
+    assert code == 1
+    assert _messages(doc, "PR-REVIEW-002") == [
+        (
+            "high",
+            "the pull request rewrites who reviewed the model on 2026-10-02: "
+            "review.reviewed_by [security architecture, ai-platform-team] -> "
+            "[ai-platform-team]" + _TAIL,
+        ),
+        (
+            "high",
+            "the pull request removes a past review from review.history: "
+            "{date: 2026-04-01, reason: initial}" + _TAIL,
+        ),
+        (
+            "high",
+            "the pull request removes a past review from review.history: "
+            "{date: 2026-07-01, reason: quarterly}" + _TAIL,
+        ),
+        (
+            "high",
+            "the pull request rewrites the review of 2026-10-02 in review.history: "
+            "{date: 2026-10-02, reason: change, note: order tool gained change_address} -> "
+            "{date: 2026-10-02, reason: quarterly, note: nothing changed}" + _TAIL,
+        ),
+    ]
+
+
+def test_a_new_review_appended_is_no_rewrite(capsys: pytest.CaptureFixture[str], pr: Path) -> None:
+    """The normal case: a new review (last_reviewed forward, its own reviewers) appended
+    to the history, the earlier entries kept (one respaced)."""
+    _edit(pr / SUPPORT, "  last_reviewed: 2026-10-02\n", "  last_reviewed: 2026-11-20\n")
+    _edit(
+        pr / SUPPORT,
+        _SUPPORT_REVIEW,
+        "  reviewed_by: [ai-platform-team, privacy office]\n  atlas_version: 5.6.1\n"
+        "  history:\n"
+        "    - {date: 2026-04-01, reason: initial}\n"
+        "    - {date: 2026-07-01, reason: quarterly}\n"
+        "    - {date: 2026-10-02, reason: change, note: 'order tool gained  change_address.'}\n"
+        "    - {date: 2026-11-20, reason: quarterly, by: [privacy office]}\n",
+    )
+    _commit(pr, "Quarterly review")
+    code, doc = _check(capsys)
+    assert (code, _checks(doc)) == (0, [])
