@@ -4,7 +4,9 @@ A model in which every text is `x` validates and, before this, passed. Each fiel
 is a statement an auditor relies on; a value that is a placeholder (`x`, `-`, `TBD`,
 `TODO`, `n/a`, `lorem ...`, `tba`, `?`), or, where a sentence is expected, shorter than
 `MIN_WORDS` words, is reported by the check that owns the field (`policies/compliance/
-substance.rego`). The judgement is made here, in Python, and handed to the policies as
+substance.rego`); where another check asks that a field be stated (a dataset's provenance
+source, a write tool's approval step), a placeholder there counts as absent and that check
+reports it. The judgement is made here, in Python, and handed to the policies as
 `input.facts.placeholders`: text analysis of arbitrary model text is what the embedded
 engine cannot do faithfully (it reads a backslash in a string as an escape), and this way
 both engines report the same fields for any text.
@@ -172,11 +174,15 @@ class _Field:
     """A text field of the model and the check that reports a placeholder in it."""
 
     check: str
-    """The check id (policies/compliance/substance.rego)."""
+    """The check that reports a hollow text: a `TM-TEXT-*` guard
+    (policies/compliance/substance.rego), or for a field another check asks to be stated,
+    that check, for which the placeholder counts as absent."""
     path: tuple[str, ...]
-    """Keys from the model down; `*` steps into every item of a list."""
+    """Keys from the model down; `*` steps into every item of a list, `{*}` into every
+    value of a mapping."""
     name: str
-    """How a message names the field, ending with the noun of what it belongs to."""
+    """How a message names the field: for a guard, ending with the noun of what it belongs
+    to; for the check that reads it, the field as that check's message names it."""
     sentence: bool
     """A sentence is expected (too few words is a finding too), not a name."""
     controls: tuple[str, ...] = ()
@@ -186,17 +192,33 @@ class _Field:
     """For a field of an asset: the asset types it is read on (None: every type)."""
     except_types: frozenset[str] = frozenset()
     """For a field of an asset: the asset types it is not read on (another entry is)."""
+    writes: bool = False
+    """For a field of an asset: read only on an asset that can write (`permissions` write or
+    admin), as TM-ISO-011 reads an agent tool's blast radius and approval step."""
 
     def reads(self, model: Mapping[str, Any], path: tuple[str | int, ...]) -> bool:
-        """Whether this entry reads the text at `path` (the asset type filters)."""
-        if self.types is None and not self.except_types:
+        """Whether this entry reads the text at `path` (the asset filters)."""
+        if self.types is None and not self.except_types and not self.writes:
             return True
         assets = model.get("assets") or []
         i = path[1] if len(path) > 1 and path[0] == "assets" else None
         if not isinstance(i, int) or i >= len(assets) or not isinstance(assets[i], Mapping):
             return False
         kind = assets[i].get("type")
+        if self.writes and not _writes(assets[i].get("permissions")):
+            return False
         return (self.types is None or kind in self.types) and kind not in self.except_types
+
+
+_WRITE_PERMISSIONS = frozenset({"write", "read_write", "admin"})
+"""The permissions that let a tool change data (`policies/iso42001/impact.rego`)."""
+
+
+def _writes(permissions: object) -> bool:
+    """Whether `permissions` (one, or a list) let a tool change data."""
+    if isinstance(permissions, list):
+        return any(isinstance(p, str) and p in _WRITE_PERMISSIONS for p in permissions)
+    return isinstance(permissions, str) and permissions in _WRITE_PERMISSIONS
 
 
 _CONTEXT_AND_DOCS = ("nist-ai-rmf/MAP 1.1", "iso42001/A.6.2.2")
@@ -208,6 +230,9 @@ _TOOLING = frozenset({"ml_library"})
 _RUNNING = frozenset({"ml_library", "serving_infrastructure"})
 _DESIGN = ("iso42001/A.6.2.3",)
 _TOOLS = ("iso42001/A.4.4",)
+
+_DATASET = frozenset({"dataset"})
+_TOOL = frozenset({"agent_tool"})
 
 # A red-team record is what a threat's validation rests on (TM-EVAL-001: MEASURE 1.2, 9.1,
 # A.6.2.4): who performed it also decides its independence (MEASURE 1.3) and is part of
@@ -389,6 +414,45 @@ _FIELDS = (
         False,
         _TOOLS,
     ),
+    # The fields other checks read: a hollow one is reported by the check that reads it,
+    # as its absence is, and fails that check's controls (its message says it is
+    # placeholder text). An asset's other free text (description, provenance.url,
+    # rate_limit, ...) and an exercise's scope assumptions no check reads.
+    _Field(
+        "TM-ISO-020",
+        ("assets", "*", "provenance", "source"),
+        "provenance source",
+        False,
+        types=_DATASET,
+    ),
+    _Field(
+        "TM-ISO-021",
+        ("assets", "*", "ingestion", "writers", "*"),
+        "writers",
+        False,
+        types=_DATASET,
+    ),
+    _Field("TM-ISO-023", ("assets", "*", "quality"), "quality", False, types=_DATASET),
+    _Field("TM-ISO-023", ("assets", "*", "quality", "{*}"), "quality", False, types=_DATASET),
+    _Field(
+        "TM-ISO-011",
+        ("assets", "*", "blast_radius"),
+        "blast_radius",
+        False,
+        types=_TOOL,
+        writes=True,
+    ),
+    _Field(
+        "TM-ISO-011",
+        ("assets", "*", "human_approval"),
+        "human_approval",
+        False,
+        types=_TOOL,
+        writes=True,
+    ),
+    _Field("TM-REDTEAM-004", ("red_team", "*", "tools", "*"), "tools", False),
+    _Field("TM-REDTEAM-004", ("red_team", "*", "test_sets", "*"), "test_sets", False),
+    _Field("TM-REDTEAM-004", ("red_team", "*", "metrics", "*"), "metrics", False),
 )
 
 KINDS = {"placeholder": "placeholder text", "short": "too short to state anything"}
@@ -432,6 +496,10 @@ def _texts(
             for value, where in level:
                 if isinstance(value, list):
                     below.extend((item, (*where, i)) for i, item in enumerate(value))
+        elif step == "{*}":
+            for value, where in level:
+                if isinstance(value, Mapping):
+                    below.extend((item, (*where, str(k))) for k, item in value.items())
         else:
             for value, where in level:
                 if isinstance(value, Mapping) and step in value:

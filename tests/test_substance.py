@@ -215,3 +215,42 @@ _PIECES = st.sampled_from(
 @example("\u0130x y", True)  # lower case makes İ two characters, x a word of its own
 def test_hollow_judges_text_as_its_rules_state(text: str, sentence: bool) -> None:
     assert hollow(text, sentence=sentence) == _hollow_as_specified(text, sentence=sentence)
+
+
+def test_fields_other_checks_read_are_listed_for_those_checks() -> None:
+    # A placeholder where a check asks for a field counts as absent for that check: the
+    # fact names it. A read-only tool's approval step and a model's provenance source are
+    # read by no check; `none` is a stated approval decision.
+    model = {
+        "metadata": {"id": "m", "owner": "team"},
+        "assets": [
+            {
+                "id": "d",
+                "type": "dataset",
+                "provenance": {"source": "x"},
+                "ingestion": {"writers": ["ml-eng", "TBD"]},
+                "quality": {"labels": "n/a", "dupes": "none"},
+            },
+            {
+                "id": "w",
+                "type": "agent_tool",
+                "permissions": "write",
+                "blast_radius": "-",
+                "human_approval": "none",
+            },
+            {"id": "r", "type": "agent_tool", "permissions": "read", "human_approval": "x"},
+            {"id": "b", "type": "base_model", "provenance": {"source": "x"}},
+        ],
+        "red_team": [
+            {"id": "rt", "tools": ["garak 0.9", "x"], "test_sets": ["TBD"], "metrics": ["S3"]}
+        ],
+    }
+    found = [(p["check"], p["path"], p["field"], p["owner"][:2]) for p in placeholders(model)]
+    assert found == [
+        ("TM-ISO-020", ["assets", 0, "provenance", "source"], "provenance source", ["assets", 0]),
+        ("TM-ISO-021", ["assets", 0, "ingestion", "writers", 1], "writers", ["assets", 0]),
+        ("TM-ISO-023", ["assets", 0, "quality", "labels"], "quality", ["assets", 0]),
+        ("TM-ISO-011", ["assets", 1, "blast_radius"], "blast_radius", ["assets", 1]),
+        ("TM-REDTEAM-004", ["red_team", 0, "tools", 1], "tools", ["red_team", 0]),
+        ("TM-REDTEAM-004", ["red_team", 0, "test_sets", 0], "test_sets", ["red_team", 0]),
+    ]  # fmt: skip

@@ -20,7 +20,9 @@ _datasets := [i | some i; asset := input.model.assets[i]; asset.type == "dataset
 #   judges: ["assets[type=dataset]"]
 #   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.5"]}
-#   message: "dataset {dataset} does not record its provenance source"
+#   message:
+#     absent: "dataset {dataset} does not record its provenance source"
+#     placeholder: "dataset {dataset} records placeholder text as its provenance source: '{text}'"
 #   rationale: >-
 #     Where data came from is what a poisoning investigation starts from.
 #   hint: >-
@@ -30,13 +32,23 @@ _datasets := [i | some i; asset := input.model.assets[i]; asset.type == "dataset
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-ISO-020", found) if {
-	found := [result.item(["assets", i, "provenance", "source"], {"dataset": ["assets", i, "id"]}) |
+	absent := [result.item(["assets", i, "provenance", "source"], {"message": "absent", "dataset": ["assets", i, "id"]}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		not model.stated(asset, ["provenance", "source"])
 	]
+	hollow := [result.item(p.path, {"message": "placeholder", "dataset": p.owner, "text": p.path}) | some p in _hollow("TM-ISO-020")]
+	found := array.concat(absent, hollow)
 	count(found) > 0
 }
+
+# A placeholder counts as absent: policyengine judges the text (policyengine/substance.py)
+# and lists each hollow text a check reads in input.facts.placeholders, with that check.
+_hollow(check) := [p | some p in _placeholders; p.check == check]
+
+_placeholders := input.facts.placeholders
+
+default _placeholders := []
 
 # METADATA
 # title: Dataset ingestion is access-controlled
@@ -49,7 +61,9 @@ deny contains result.each("TM-ISO-020", found) if {
 #   judges: ["assets[type=dataset]"]
 #   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.2"]}
-#   message: "dataset {dataset} {problem}"
+#   message:
+#     absent: "dataset {dataset} {problem}"
+#     placeholder: "dataset {dataset} names placeholder text among its {field}: '{text}'"
 #   rationale: >-
 #     Data that anyone can change cannot be trusted for training or evaluation.
 #   hint: >-
@@ -59,17 +73,18 @@ deny contains result.each("TM-ISO-020", found) if {
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-ISO-021", found) if {
-	uncontrolled := [result.item(["assets", i, "ingestion", "access_controlled"], {"dataset": ["assets", i, "id"], "problem": "does not control who can write to it"}) |
+	uncontrolled := [result.item(["assets", i, "ingestion", "access_controlled"], {"message": "absent", "dataset": ["assets", i, "id"], "problem": "does not control who can write to it"}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		not asset.ingestion.access_controlled == true
 	]
-	no_writers := [result.item(["assets", i, "ingestion", "writers"], {"dataset": ["assets", i, "id"], "problem": "names no writers"}) |
+	no_writers := [result.item(["assets", i, "ingestion", "writers"], {"message": "absent", "dataset": ["assets", i, "id"], "problem": "names no writers"}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		count(object.get(asset, ["ingestion", "writers"], [])) == 0
 	]
-	found := array.concat(uncontrolled, no_writers)
+	hollow := [result.item(p.path, {"message": "placeholder", "dataset": p.owner, "field": p.field, "text": p.path}) | some p in _hollow("TM-ISO-021")]
+	found := array.concat(array.concat(uncontrolled, no_writers), hollow)
 	count(found) > 0
 }
 
@@ -118,7 +133,9 @@ deny contains result.each("TM-ISO-022", found) if {
 #   judges: ["assets[type=dataset]"]
 #   absent: no dataset in this model
 #   controls: {iso42001: ["A.7.4"]}
-#   message: "dataset {dataset} states no data quality requirements"
+#   message:
+#     absent: "dataset {dataset} states no data quality requirements"
+#     placeholder: "dataset {dataset} states placeholder text as its data quality requirements: '{text}'"
 #   rationale: >-
 #     Without stated quality requirements, bad data cannot be told from good.
 #   hint: >-
@@ -129,11 +146,13 @@ deny contains result.each("TM-ISO-022", found) if {
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-ISO-023", found) if {
-	found := [result.item(["assets", i, "quality"], {"dataset": ["assets", i, "id"]}) |
+	absent := [result.item(["assets", i, "quality"], {"message": "absent", "dataset": ["assets", i, "id"]}) |
 		some i in _datasets
 		asset := input.model.assets[i]
 		not _has_quality(asset)
 	]
+	hollow := [result.item(p.path, {"message": "placeholder", "dataset": p.owner, "text": p.path}) | some p in _hollow("TM-ISO-023")]
+	found := array.concat(absent, hollow)
 	count(found) > 0
 }
 

@@ -19,7 +19,7 @@ test_dataset_without_provenance_source_denied if {
 	testdata.found(datasets.deny) == {{
 		"rule_id": "TM-ISO-020",
 		"path": ["assets", 4, "provenance", "source"],
-		"params": {"dataset": ["assets", 4, "id"]},
+		"params": {"message": "absent", "dataset": ["assets", 4, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -42,8 +42,8 @@ test_open_dataset_denied if {
 	m := _with(testdata.patched(_dataset, ["ingestion"], {"access_controlled": false}))
 	f := testdata.facts
 	testdata.found(datasets.deny) == {
-		{"rule_id": "TM-ISO-021", "path": ["assets", 4, "ingestion", "access_controlled"], "params": {"dataset": ["assets", 4, "id"], "problem": "does not control who can write to it"}},
-		{"rule_id": "TM-ISO-021", "path": ["assets", 4, "ingestion", "writers"], "params": {"dataset": ["assets", 4, "id"], "problem": "names no writers"}},
+		{"rule_id": "TM-ISO-021", "path": ["assets", 4, "ingestion", "access_controlled"], "params": {"message": "absent", "dataset": ["assets", 4, "id"], "problem": "does not control who can write to it"}},
+		{"rule_id": "TM-ISO-021", "path": ["assets", 4, "ingestion", "writers"], "params": {"message": "absent", "dataset": ["assets", 4, "id"], "problem": "names no writers"}},
 	} with input.model as m
 		with input.facts as f
 }
@@ -70,7 +70,7 @@ test_dataset_without_quality_denied if {
 	testdata.found(datasets.deny) == {{
 		"rule_id": "TM-ISO-023",
 		"path": ["assets", 4, "quality"],
-		"params": {"dataset": ["assets", 4, "id"]},
+		"params": {"message": "absent", "dataset": ["assets", 4, "id"]},
 	}} with input.model as m
 		with input.facts as f
 }
@@ -79,4 +79,26 @@ test_quality_object_allowed if {
 	m := _with(testdata.patched(_dataset, ["quality"], {"requirements": ["no duplicates"]}))
 	f := testdata.facts
 	count(testdata.found(datasets.deny)) == 0 with input.model as m with input.facts as f
+}
+
+# The hollow texts policyengine/substance.py lists for a dataset whose provenance source is
+# "x", whose quality is "n/a" and one of whose writers is "TBD", each with the check that
+# reads it.
+_hollow_dataset := [
+	{"check": "TM-ISO-020", "path": ["assets", 4, "provenance", "source"], "field": "provenance source", "owner": ["assets", 4, "id"], "kind": "placeholder text", "controls": []},
+	{"check": "TM-ISO-021", "path": ["assets", 4, "ingestion", "writers", 1], "field": "writers", "owner": ["assets", 4, "id"], "kind": "placeholder text", "controls": []},
+	{"check": "TM-ISO-023", "path": ["assets", 4, "quality"], "field": "quality", "owner": ["assets", 4, "id"], "kind": "placeholder text", "controls": []},
+	{"check": "TM-TEXT-008", "path": ["assets", 4, "name"], "field": "the name of asset", "owner": ["assets", 4, "id"], "kind": "placeholder text", "controls": []},
+]
+
+test_placeholder_provenance_writer_and_quality_denied if {
+	d := testdata.patched(testdata.patched(_dataset, ["provenance"], {"source": "x", "sha256": "3f1d0c5e"}), ["quality"], "n/a")
+	m := _with(testdata.patched(d, ["ingestion"], {"access_controlled": true, "writers": ["ml-engineering", "TBD"]}))
+	f := object.union(testdata.facts, {"placeholders": _hollow_dataset})
+	testdata.found(datasets.deny) == {
+		{"rule_id": "TM-ISO-020", "path": ["assets", 4, "provenance", "source"], "params": {"message": "placeholder", "dataset": ["assets", 4, "id"], "text": ["assets", 4, "provenance", "source"]}},
+		{"rule_id": "TM-ISO-021", "path": ["assets", 4, "ingestion", "writers", 1], "params": {"message": "placeholder", "dataset": ["assets", 4, "id"], "field": "writers", "text": ["assets", 4, "ingestion", "writers", 1]}},
+		{"rule_id": "TM-ISO-023", "path": ["assets", 4, "quality"], "params": {"message": "placeholder", "dataset": ["assets", 4, "id"], "text": ["assets", 4, "quality"]}},
+	} with input.model as m
+		with input.facts as f
 }

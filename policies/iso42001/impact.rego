@@ -55,7 +55,9 @@ _write_permissions := {"write", "read_write", "admin"}
 #   judges: ["assets[type=agent_tool]"]
 #   absent: no agent tool with write permissions in this model
 #   controls: {iso42001: ["6.1.4", "8.4", "A.5.4", "A.9.2"]}
-#   message: "agent tool {tool} with write permissions does not state its {field}"
+#   message:
+#     absent: "agent tool {tool} with write permissions does not state its {field}"
+#     placeholder: "agent tool {tool} with write permissions states placeholder text as its {field}: '{text}'"
 #   rationale: >-
 #     The harm an agent can do through a tool that writes is bounded by its blast radius and
 #     by who must approve it.
@@ -67,12 +69,20 @@ _write_permissions := {"write", "read_write", "admin"}
 #     the fix is scheduled, or list the control in compliance.not_applicable with a reason
 #     when it cannot apply to this system.
 deny contains result.each("TM-ISO-011", found) if {
-	found := [result.item(["assets", i, field], {"tool": ["assets", i, "id"], "field": field}) |
+	absent := [result.item(["assets", i, field], {"message": "absent", "tool": ["assets", i, "id"], "field": field}) |
 		some i in _writing_tools
 		tool := input.model.assets[i]
 		some field in ["blast_radius", "human_approval"]
 		not model.stated(tool, field)
 	]
+
+	# A placeholder counts as absent: policyengine judges the text (policyengine/substance.py)
+	# and lists each hollow text a check reads in input.facts.placeholders, with that check.
+	hollow := [result.item(p.path, {"message": "placeholder", "tool": p.owner, "field": p.field, "text": p.path}) |
+		some p in _placeholders
+		p.check == "TM-ISO-011"
+	]
+	found := array.concat(absent, hollow)
 	count(found) > 0
 }
 
@@ -96,3 +106,9 @@ _writes(permissions) if {
 	some permission in permissions
 	permission in _write_permissions
 }
+
+# The hollow texts policyengine listed (policyengine/substance.py), read by reference: a
+# built-in call on input.facts would copy them all (lib.model says why).
+_placeholders := input.facts.placeholders
+
+default _placeholders := []

@@ -39,12 +39,12 @@ test_writing_tool_without_impact_statement_denied if {
 		{
 			"rule_id": "TM-ISO-011",
 			"path": ["assets", 4, "blast_radius"],
-			"params": {"tool": ["assets", 4, "id"], "field": "blast_radius"},
+			"params": {"message": "absent", "tool": ["assets", 4, "id"], "field": "blast_radius"},
 		},
 		{
 			"rule_id": "TM-ISO-011",
 			"path": ["assets", 4, "human_approval"],
-			"params": {"tool": ["assets", 4, "id"], "field": "human_approval"},
+			"params": {"message": "absent", "tool": ["assets", 4, "id"], "field": "human_approval"},
 		},
 	} with input.model as m
 		with input.facts as f
@@ -61,4 +61,19 @@ test_read_only_tool_not_applicable if {
 	m := _with_tool({"permissions": "read"})
 	f := testdata.facts
 	"TM-ISO-011" in impact.not_applicable with input.model as m with input.facts as f
+}
+
+test_writing_tool_with_placeholder_approval_denied if {
+	# policyengine/substance.py lists the hollow human_approval "-" for TM-ISO-011; a
+	# hollow text another check reads is not this check's.
+	m := _with_tool({"blast_radius": "Cancel any order of the caller.", "human_approval": "-"})
+	hollow := {"check": "TM-ISO-011", "path": ["assets", 4, "human_approval"], "field": "human_approval", "owner": ["assets", 4, "id"], "kind": "placeholder text", "controls": []}
+	other := object.union(hollow, {"check": "TM-TEXT-008", "path": ["assets", 4, "name"]})
+	f := object.union(testdata.facts, {"placeholders": [hollow, other]})
+	testdata.found(impact.deny) == {{
+		"rule_id": "TM-ISO-011",
+		"path": ["assets", 4, "human_approval"],
+		"params": {"message": "placeholder", "tool": ["assets", 4, "id"], "field": "human_approval", "text": ["assets", 4, "human_approval"]},
+	}} with input.model as m
+		with input.facts as f
 }

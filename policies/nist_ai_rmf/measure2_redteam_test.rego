@@ -123,6 +123,17 @@ test_exercise_with_empty_test_sets_denied if {
 	_ids("TM-REDTEAM-004") == {{"rule_id": "TM-REDTEAM-004", "path": ["red_team", 0, "test_sets"], "params": {"message": "no_method", "exercise": ["red_team", 0, "id"], "field": "test_sets"}}} with input.model as m
 }
 
+test_exercise_with_placeholder_tools_denied if {
+	# policyengine/substance.py lists a tool "x" for TM-REDTEAM-004: it records no method,
+	# as no tool would; a hollow text another check reads is not this check's.
+	m := object.union(testdata.model, {"red_team": [object.union(_rt, {"tools": ["x"]})]})
+	hollow := {"check": "TM-REDTEAM-004", "path": ["red_team", 0, "tools", 0], "field": "tools", "owner": ["red_team", 0, "id"], "kind": "placeholder text", "controls": []}
+	other := object.union(hollow, {"check": "TM-TEXT-005", "path": ["red_team", 0, "performed_by"]})
+	f := object.union(testdata.facts, {"placeholders": [hollow, other]})
+	_ids("TM-REDTEAM-004") == {{"rule_id": "TM-REDTEAM-004", "path": ["red_team", 0, "tools", 0], "params": {"message": "placeholder", "exercise": ["red_team", 0, "id"], "field": "tools", "text": ["red_team", 0, "tools", 0]}}} with input.model as m
+		with input.facts as f
+}
+
 test_scoped_exercise_passes if {
 	m := testdata.model
 	count(_ids("TM-REDTEAM-004")) == 0 with input.model as m
