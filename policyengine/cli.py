@@ -892,7 +892,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
         print(f"policyengine: wrote {path}", file=sys.stderr)
     print(
         "policyengine: next: replace models/example.yaml (a made-up example) with a model of "
-        "your system; write the evidence files its controls cite (none is written: `check` "
+        "your system; name your team in metadata.owner and the controls' owner and who ran "
+        "the red-team exercise in performed_by (placeholders until then: TM-TEXT-001, "
+        "TM-TEXT-004, TM-TEXT-005); write the evidence files its controls cite (none is "
+        "written: `check` "
         "reports each missing one, TM-EVID-001); run `policyengine init-register` and decide "
         "the organisation controls (TM-REG-001 until then); commit, and run "
         "`policyengine check`; `pre-commit install` turns on the hook; give .github/ and "

@@ -2,8 +2,9 @@
 
 The files are templates shipped in `policyengine/data/init/`: the config, a starter
 threat model that validates (a made-up example of the format, dated on the day of
-`init`; `check` exits 0 on it but reports the evidence files it cites, which `init` does
-not write, and the organisation register), a pull-request workflow, a weekly review workflow and a
+`init`, whose owner and red-team performer are placeholders for the user to replace, which
+`check` reports; it also reports the evidence files it cites, which `init` does not write,
+and the organisation register), a pull-request workflow, a weekly review workflow and a
 pre-commit config. `starter_files` fills them in (pure); `write_starter` writes them,
 never over an existing file unless asked to.
 """

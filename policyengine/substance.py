@@ -27,6 +27,25 @@ _PLACEHOLDER_RE = re.compile(
     r"^(x+|-+|\?+|\.+|tbd|tba|tbc|todo|fixme|n/?a|none yet|lorem\b.*|placeholder|xxx+|test)$"
 )
 
+_FILL_IN = (
+    r"replace (?:with|this|me)\b.*"
+    r"|your[ _-](?:own[ _-])?(?:team|org|organi[sz]ation|company|name|owner|role|group)"
+    r"(?:[ _-](?:name|here))?"
+    r"|<[^<>]*>"
+    r"|unassigned|unknown|not (?:yet )?(?:assigned|known|decided|named)"
+    r"|to be (?:assigned|decided|determined|defined|confirmed|named|written|added)\b.*"
+    r"|(?:drafted|written) by policyengine\b.*"
+)
+"""Text that asks for the text to be written, as a template or a draft leaves it: an
+instruction to replace it (`replace with who ran your first exercise`), the reader's own
+team or organisation (`your-team`, `Your organisation`), a slot in angle brackets
+(`<team>`), a statement that nobody or nothing is named yet (`unassigned`, `unknown`, `to
+be decided`), and text the tool wrote into a draft (`Drafted by policyengine discover ...:
+describe the system`). `policyengine init`, `init-register` and `discover` write only
+these, where their text stands for the user's (a test walks every text they write).
+Each is the whole text: `your` or `unknown` inside a statement is no placeholder, nor is
+any short name (`S3`, `GPU`, `ml-eng`), nor `none` (a stated decision: no approval)."""
+
 _MARKER = r"(?:tbd|tba|tbc|todo|fixme|xxx+|placeholder)"
 """The words that announce text still to be written."""
 
@@ -95,8 +114,9 @@ def in_substance(text: str) -> str:
 def placeholder(text: str) -> bool:
     """Whether `text` (trimmed, case and trailing punctuation ignored) is a placeholder:
     a placeholder word (`x`, `TBD`, `n/a`, `lorem ...`), markers only (`TBD TBD`), a note
-    that the text is still to be written (`TODO: write this`), or filler text (most words,
-    at least three, from `lorem ipsum ...`)."""
+    that the text is still to be written (`TODO: write this`), text still to fill in
+    (`_FILL_IN`: `replace with ...`, `your-team`, `unassigned`), or filler text (most
+    words, at least three, from `lorem ipsum ...`)."""
     return _placeholder(_plain(text))[0]
 
 
@@ -109,9 +129,18 @@ def _plain(text: str) -> str:
 
 
 _HOLLOW_RE = re.compile(
-    "|".join(f"(?:{r.pattern})" for r in (_PLACEHOLDER_RE, _MARKERS_RE, _NOTE_RE))
+    "|".join(
+        f"(?:{r})"
+        for r in (
+            _PLACEHOLDER_RE.pattern,
+            _MARKERS_RE.pattern,
+            _NOTE_RE.pattern,
+            f"^(?:{_FILL_IN})$",
+        )
+    )
 )
-"""A placeholder word, markers only, or a note of what is missing: one match for three."""
+"""A placeholder word, markers only, a note of what is missing or a text still to fill
+in: one match for four."""
 
 
 def _placeholder(plain: str) -> tuple[bool, list[str] | None]:

@@ -30,6 +30,24 @@ def test_names_are_not_placeholders(text: str) -> None:
     assert hollow(text, sentence=False) is None
 
 
+@pytest.mark.parametrize(
+    "text", ["replace with who ran your first exercise", "Replace this.", "your-team",
+             "Your organisation", "your_org", "your team name", "<owner>", "unassigned",
+             "Unknown", "not yet assigned", "to be decided", "TO BE CONFIRMED by legal",
+             "Drafted by policyengine discover from the code: describe the system."],
+)  # fmt: skip
+def test_text_still_to_fill_in_is_a_placeholder(text: str) -> None:
+    assert hollow(text, sentence=True) == "placeholder"
+
+
+@pytest.mark.parametrize(
+    "text", ["S3", "GPU", "ml-eng", "none", "your customers", "Unknown callers are blocked",
+             "Replacement parts team", "team", "Not applicable to minors", "to be fair"],
+)  # fmt: skip
+def test_short_names_and_statements_are_not_text_to_fill_in(text: str) -> None:
+    assert hollow(text, sentence=False) is None
+
+
 def test_a_sentence_needs_a_few_words() -> None:
     assert hollow("Public chat", sentence=True) == "short"
     assert hollow("Public web chat", sentence=True) is None
@@ -190,10 +208,23 @@ def _hollow_as_specified(text: str, *, sentence: bool) -> str | None:
         "esse cillum fugiat nulla pariatur excepteur sint occaecat cupidatat proident culpa "
         "officia deserunt mollit anim laborum".split()
     )
+    # text still to fill in, the whole text: an instruction to replace it, the reader's own
+    # team or organisation, a slot in angle brackets, nobody or nothing named yet, a draft
+    # the tool wrote
+    fill_in = (
+        r"replace (with|this|me)\b.*",
+        r"your[ _-](own[ _-])?(team|org|organisation|organization|company|name|owner|role|group)"
+        r"([ _-](name|here))?",
+        r"<[^<>]*>",
+        r"unassigned|unknown|not (yet )?(assigned|known|decided|named)",
+        r"to be (assigned|decided|determined|defined|confirmed|named|written|added)\b.*",
+        r"(drafted|written) by policyengine\b.*",
+    )
     words = re.findall(r"\w+", plain)
     filler = sum(w in lorem for w in words)
     if (
         not plain
+        or any(re.fullmatch(f, plain) for f in fill_in)
         or re.match(word, plain)
         or re.match(rf"^{marker}(?:[\s,.;:!|-]+{marker})*$", plain)
         or re.match(rf"^{marker}\b\s*(?:[:(\[]|-\s)", plain)
@@ -207,7 +238,9 @@ def _hollow_as_specified(text: str, *, sentence: bool) -> str | None:
 
 _PIECES = st.sampled_from(
     ["TBD", "todo", "x", "n/a", "lorem", "ipsum", "dolor", "amet", "-", ":", " ", "\u200b",
-     "İ", "ß", "word", "The", "model", "...", "(", "\t", "XXX", "fixme -", "none yet"]
+     "İ", "ß", "word", "The", "model", "...", "(", "\t", "XXX", "fixme -", "none yet",
+     "replace with", "Your", "team", "-org", "_", "<", ">", "unknown", "not yet", "assigned",
+     "to be decided", "Drafted by policyengine", "own", "here"]
 )  # fmt: skip
 
 

@@ -166,6 +166,11 @@ def test_init_then_check_passes_in_an_empty_folder(
     # outside git the change rule cannot run: the one thing that fails, with its fix
     code, out, _ = run(["check", "--as-of", AS_OF], capsys)
     assert code == 1 and "TM-REVIEW-001" in out and "not a git repository" in out
+    # the starter's owner `your-team` is the user's to name: the one high finding
+    code, out, _ = run(["check", "--as-of", AS_OF, "--allow-unknown-history"], capsys)
+    assert code == 1 and "TM-REVIEW-001" not in out
+    assert "metadata.owner of model example-assistant is placeholder text: 'your-team'" in out
+    _name_the_owner(started)
     code, out, _ = run(["check", "--as-of", AS_OF, "--allow-unknown-history"], capsys)
     assert code == 0, out
     repo = git.Repo.init(started)
@@ -179,10 +184,45 @@ def test_init_then_check_passes_in_an_empty_folder(
     assert [m["id"] for m in doc["models"]] == ["example-assistant"]
     assert doc["summary"]["findings"]["critical"] == doc["summary"]["findings"]["high"] == 0
     # Not complete, as the README and init's last line say: the evidence files it cites
-    # (init writes none) and the organisation register are left to fill in.
+    # (init writes none), who ran the exercise and the organisation register are left to
+    # fill in.
     checks = [*(c for m in doc["models"] for c in m["checks"]), *doc["organisation"]["checks"]]
     failed = {c["id"] for c in checks if c["status"] == "fail"}
-    assert {"TM-EVID-001", "TM-REG-001"} <= failed
+    assert {"TM-EVID-001", "TM-TEXT-005", "TM-REG-001"} <= failed
+
+
+def _name_the_owner(folder: Path) -> None:
+    """Name a team where the starter model says `your-team` (the user's to name)."""
+    model = folder / "models/example.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text.replace("owner: your-team", "owner: it-helpdesk"), encoding="utf-8")
+
+
+def test_the_starter_exercise_shows_no_independent_expert_until_one_is_named(
+    started: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tester-a A7: with a report filed, the starter's exercise performed by `replace with
+    who ran your first exercise` showed MEASURE 1.3 and A.6.2.4 met."""
+    monkeypatch.chdir(started)
+    model = started / "models/example.yaml"
+    text = model.read_text(encoding="utf-8")
+    performer = "    performed_by: replace with who ran your first exercise\n"
+    assert performer in text
+    model.write_text(text.replace(performer, performer + "    report: docs/rt.md\n"), "utf-8")
+    (started / "docs").mkdir()
+    (started / "docs/rt.md").write_text(
+        "# Red-team report\n\nThe exercise probed the chat for system prompt leaks and "
+        "knowledge-base injection; one finding, F-1, was fixed.\n",
+        encoding="utf-8",
+    )
+    argv = ["check", "--as-of", AS_OF, "--format", "json", "--allow-unknown-history"]
+    code, out, _ = run(argv, capsys)
+    (report,) = json.loads(out)["models"]
+    status = {c["control"]: c["status"] for c in report["controls"]}
+    assert status["nist-ai-rmf/MEASURE 1.3"] not in ("satisfied", "attested")
+    assert status["iso42001/A.6.2.4"] not in ("satisfied", "attested")
+    found = {(f["check"], f["pointer"]) for c in report["checks"] for f in c["findings"]}
+    assert ("TM-TEXT-005", "/red_team/0/performed_by") in found
 
 
 def test_init_says_what_is_left_to_fill_in(
@@ -192,6 +232,7 @@ def test_init_says_what_is_left_to_fill_in(
     assert code == 0
     last = err.strip().splitlines()[-1]
     assert "evidence files" in last and "TM-EVID-001" in last
+    assert "metadata.owner" in last and "performed_by" in last and "TM-TEXT-001" in last
     assert "policyengine init-register" in last and "TM-REG-001" in last
 
 
@@ -369,6 +410,7 @@ def test_the_check_workflows_command_runs_in_the_started_folder(
 ) -> None:
     """The formats the generated workflow asks for exist, and write what it uploads."""
     monkeypatch.chdir(started)
+    _name_the_owner(started)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     argv = ["check", "--as-of", AS_OF, "--allow-unknown-history"]
     code, out, err = run([*argv, "--format", "github,sarif", "--output", "-,results.sarif"], capsys)
