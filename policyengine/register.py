@@ -426,8 +426,32 @@ REGISTER_CHECKS: tuple[CheckInfo, ...] = (
             ("", "control {0} is decided not applicable, but the models show it applies: {1}"),
         ),
     ),
+    CheckInfo(
+        id="TM-REG-008",
+        title="Organisation controls and their documents name who answers for them",
+        severity=Severity.MEDIUM.value,
+        controls=(),
+        source="organisation register",
+        description=(
+            "An applicable decision's owner, and a cited document's owner and approver, are "
+            "named, not placeholder text (x, n/a, TBD, your-team); a control owned by "
+            "placeholder text, or implemented by a document no one maintains or approved, "
+            "is not met."
+        ),
+        rationale=(
+            "A control owned by x has no one to answer for it, and a policy approved by TBD "
+            "has not been approved."
+        ),
+        hint="Name the team, role or person accountable for the control, or who maintains "
+        "and who approved the document.",
+        rule_out="None: name them, or decide the control not applicable with a justification.",
+        messages=(("", "{0} names placeholder text as its {1}: '{2}'"),),
+    ),
 )
 """The checks the register is judged by, without their controls (`register_checks`)."""
+
+UNOWNED = "TM-REG-008"
+"""The register check of a placeholder owner or approver."""
 
 CONTRADICTED = "TM-REG-007"
 """The register check of a not-applicable decision the models contradict: it judges the
@@ -541,9 +565,11 @@ def judge_register(
     results = []
     expired = _expired(register, as_of) if register is not None else {}
     unfiled = {d for d in register.documents if d.path and not filed(d.path)} if register else set()
+    unowned = _unowned(register) if register is not None else {}
     for control in wanted:
         decision = register.decision(control.key) if register is not None else None
-        result, found = _judge(control, decision, register, (*expired, *unfiled), loaded.path)
+        failing = (*expired, *unfiled, *unowned)
+        result, found = _judge(control, decision, register, failing, loaded.path)
         results.append(result)
         for f in found:
             findings[f.check_id].append(f)
@@ -569,6 +595,11 @@ def judge_register(
             findings["TM-REG-006"].append(
                 _finding("TM-REG-006", (doc.id, doc.path), implements, doc)
             )
+    for doc, hollow_fields in unowned.items():
+        implements = _implemented_by(doc, wanted, register)
+        for field, text in hollow_fields if implements else ():
+            said = (f"document {doc.id}", field, text)
+            findings[UNOWNED].append(_finding(UNOWNED, said, implements, doc))
     applies = shown_applicable(models)
     for decision in register.decisions if register is not None else ():
         judged_per_model = catalog.get(decision.control)
@@ -616,6 +647,21 @@ def _expired(register: Register, as_of: date) -> dict[RegisterDocument, date]:
     return out
 
 
+def _unowned(register: Register) -> dict[RegisterDocument, tuple[tuple[str, str], ...]]:
+    """Each document whose owner or approver is empty or placeholder text, with those
+    fields and their text: no one maintains it, or no one approved it."""
+    out = {}
+    for doc in register.documents:
+        hollow_fields = tuple(
+            (field, text)
+            for field, text in (("owner", doc.owner), ("approver", doc.approver))
+            if not text.strip() or hollow(text, sentence=False) is not None
+        )
+        if hollow_fields:
+            out[doc] = hollow_fields
+    return out
+
+
 def _implemented_by(
     doc: RegisterDocument, wanted: Sequence[Control], register: Register | None
 ) -> tuple[str, ...]:
@@ -651,6 +697,9 @@ def _judge(
     if decision.applicable is False:
         status = ControlStatus.NOT_APPLICABLE if not found else ControlStatus.NOT_SATISFIED
         return _result(control, status, found, decision, path, docs), found
+    if decision.owner and hollow(decision.owner, sentence=False) is not None:
+        args = (f"the decision on {key}", "owner", decision.owner)
+        found.append(_finding(UNOWNED, args, (key,), decision))
     status = ControlStatus.ATTESTED
     if decision.status in _UNMET:
         assert decision.status is not None
@@ -659,7 +708,7 @@ def _judge(
     elif not docs:
         found.append(_finding("TM-REG-005", (key,), (key,), decision))
         status = ControlStatus.NOT_SATISFIED
-    if any(d in failing for d in docs):  # expired, or empty or placeholder text
+    if any(d in failing for d in docs):  # expired, placeholder text or no one's
         status = ControlStatus.NOT_SATISFIED
     if found and status is ControlStatus.ATTESTED:
         status = ControlStatus.NOT_SATISFIED

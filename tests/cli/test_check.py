@@ -492,7 +492,7 @@ def test_check_examples_junit_golden(
     assert {c.get("classname") for c in register} == {"governance/register.yaml"}
     assert [c.get("name", "").split()[0] for c in register] == [
         "TM-REG-001", "TM-REG-002", "TM-REG-003", "TM-REG-004", "TM-REG-005",
-        "TM-REG-006", "TM-REG-007"
+        "TM-REG-006", "TM-REG-007", "TM-REG-008"
     ]  # fmt: skip
     cases = root.findall("testsuite/testcase")
     assert root.get("tests") == str(len(cases))

@@ -13,7 +13,7 @@ import yaml
 from conftest import committed_examples
 from conftest import run_cli as _run
 
-from policyengine.catalog import load_controls
+from policyengine.catalog import control_order, load_controls
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -326,3 +326,50 @@ def test_validate_named_register_is_checked_as_the_register(
     code, out, _ = _run(capsys, "validate", "copy.yaml", *AS_OF)
     assert code == 1
     assert "copy.yaml:1:1: error: not a threat model: this is an organisation register" in out
+
+
+@pytest.mark.parametrize(("owner", "approver"), [("n/a", "TBD"), ("x", "x"), ("TBD", "n/a")])
+def test_placeholder_owners_and_approvers_attest_nothing(
+    capsys: pytest.CaptureFixture[str], examples: Path, owner: str, approver: str
+) -> None:
+    """tester-a A5: a policy owned by n/a and approved by TBD, and A.2.2 owned by x, kept
+    A.2.2 attested in the Statement of Applicability."""
+    path = examples / REGISTER
+    text = path.read_text(encoding="utf-8")
+    policy = "owner: head of risk, approver: AI governance board, approved: 2026-01-19"
+    line = next(x for x in text.splitlines() if "id: DOC-AI-POLICY," in x)
+    assert policy in line
+    hollow = f"owner: {owner}, approver: {approver}, approved: 2026-01-19"
+    text = text.replace(line, line.replace(policy, hollow))
+    cited = [
+        d["control"]
+        for d in yaml.safe_load(text)["controls"]
+        if "DOC-AI-POLICY" in d.get("documents", [])
+    ]
+    assert cited[0] == "iso42001/A.2.2" and len(cited) > 1
+    decision = "    status: implemented\n    owner: head of risk\n    documents: [DOC-AI-POLICY]"
+    text = text.replace(decision, decision.replace("head of risk", owner), 1)
+    path.write_text(text, encoding="utf-8")
+    _, doc = _json(capsys, examples, "--allow-unknown-history")
+    organisation = doc["organisation"]
+    status = {c["control"]: c["status"] for c in organisation["controls"]}
+    # none of the organisation controls the policy implements is attested on its basis
+    cited = [key for key in cited if key in status]
+    for key in cited:
+        assert status[key] == "not_satisfied", key
+    found = [
+        (f["pointer"], f["message"], f["controls"])
+        for c in organisation["checks"]
+        for f in c["findings"]
+        if f["check"] == "TM-REG-008"
+    ]
+    policy_controls = sorted(cited, key=control_order)
+    assert found == [
+        ("/documents/0", f"document DOC-AI-POLICY names placeholder text as its owner: '{owner}'",
+         policy_controls),
+        ("/documents/0",
+         f"document DOC-AI-POLICY names placeholder text as its approver: '{approver}'",
+         policy_controls),
+        ("/controls/0", f"the decision on iso42001/A.2.2 names placeholder text as its owner: "
+         f"'{owner}'", ["iso42001/A.2.2"]),
+    ]  # fmt: skip
