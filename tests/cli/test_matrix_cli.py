@@ -206,6 +206,11 @@ def test_matrix_xlsx_is_refused_on_a_terminal(in_examples: Path) -> None:
     assert code == 0 and "\x1b[32m+\x1b[0m" in out
     code, out = _on_terminal(["matrix", "--as-of", AS_OF], {**env, "NO_COLOR": "1"}, in_examples)
     assert code == 0 and "\x1b[" not in out and "MAP 5.1" in out
+    # an empty NO_COLOR is unset (no-color.org, and the README says so)
+    code, out = _on_terminal(["matrix", "--as-of", AS_OF], {**env, "NO_COLOR": ""}, in_examples)
+    assert code == 0 and "\x1b[32m+\x1b[0m" in out
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "never with `NO_COLOR` set to any non-empty value" in readme
 
 
 def _on_terminal(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
