@@ -73,6 +73,7 @@ from .pipeline import (
     scan_code,
 )
 from .policyset import PolicySet, load_policy_set
+from .references import repository_path
 from .register import Decision, Register, RegisterDocument, parse_register
 from .results import (
     CheckInfo,
@@ -1806,15 +1807,24 @@ def _unnamed_by_red_team(
     return findings
 
 
+def _cited(path: str) -> str:
+    """The repository path a citation names (`references.repository_path`: `./docs/x.md`
+    is `docs/x.md`, as git names the file), or the citation as written when it names none
+    inside the repository (a validation error, and no file a pull request can touch)."""
+    normal = repository_path(path)
+    return path if normal is None else normal
+
+
 def _citations(model: Mapping[str, Any]) -> dict[str, list[tuple[str, list[str | int]]]]:
-    """Evidence path -> (what cites it, where) for every file the model names as evidence
-    (`evaluate.evidence_paths`): a control, an asset's SBOM, an exercise's report, an
-    attestation (named by the framework control it attests)."""
+    """Evidence path (`_cited`: however the model spells it) -> (what cites it, where) for
+    every file the model names as evidence (`evaluate.evidence_paths`): a control, an
+    asset's SBOM, an exercise's report, an attestation (named by the framework control it
+    attests)."""
     out: dict[str, list[tuple[str, list[str | int]]]] = {}
 
     def add(path: object, what: str, where: list[str | int]) -> None:
         if isinstance(path, str) and path:
-            out.setdefault(path, []).append((what, where))
+            out.setdefault(_cited(path), []).append((what, where))
 
     for cid, (i, control) in _listed(model, "controls").items():
         for path in control.get("evidence") or []:
@@ -3186,7 +3196,8 @@ def _changed_documents(
         if old is None or new is None:
             continue
         for document in old.documents:
-            change = moved.get(document.path) if document.path else None
+            named = _cited(document.path)  # as git names it, however the register spells it
+            change = moved.get(named) if document.path else None
             now = new.document(document.id)
             if change is None or (
                 now is not None
@@ -3203,9 +3214,9 @@ def _changed_documents(
             out.append(
                 _repo_finding(
                     DOCUMENT_CHECK_ID,
-                    document.path,
+                    named,
                     Severity.HIGH,
-                    f"the pull request {how} {document.path}{to}, the register's document "
+                    f"the pull request {how} {named}{to}, the register's document "
                     f"{document.id} (version {document.version}, approved {document.approved}"
                     f" by {document.approver}), and the register still records that "
                     f"approval{rests}: a new text needs a new version and approval",
@@ -3572,10 +3583,14 @@ def _citing(
     changed, deleted or moved away (`changes`). Only a model whose text names such a file
     is parsed. A changed threat model (`models`: the changed models the run checks, by
     their new and old paths) is no evidence of another (`references.not_evidence`): a
-    pull request that changes models alone reads no other model."""
+    pull request that changes models alone reads no other model. A citation is matched
+    by the path it names (`_cited`), however it is spelled (`./docs/x.md`); the text is
+    searched for the file's name, which every spelling holds, or for a backslash (a
+    double-quoted YAML escape can spell any name)."""
     gone = {c.old for c in changes if c.old is not None and c.status != "A"} - set(models)
     if not gone:
         return []
+    names = {PurePosixPath(g).name for g in gone} | {"\\"}
     listing = find_models(
         [root / w for w in wanted],
         root,
@@ -3588,11 +3603,11 @@ def _citing(
             text = candidate.path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if not any(g in text for g in gone):
+        if not any(n in text for n in names):
             continue
         doc = load_candidate(candidate)
         if isinstance(doc, Document) and isinstance(doc.data, dict):
-            if gone & set(evidence_paths(doc.data)):
+            if gone & {_cited(p) for p in evidence_paths(doc.data)}:
                 out.append(candidate.shown)
     return sorted(out)
 
@@ -3606,7 +3621,9 @@ def _needed_files(reader: RefReader, ref: str, models: Sequence[str]) -> list[st
         except GitError:
             continue  # not valid YAML at the base: it is reported, not evaluated
         if isinstance(model, dict):
-            needed.update(evidence_paths(model))
+            cited = evidence_paths(model)
+            needed.update(cited)
+            needed.update(_cited(p) for p in cited)  # the file itself, for `./docs/x.md`
     return sorted(needed)
 
 
@@ -3619,7 +3636,7 @@ def _register_files(reader: RefReader, ref: str, path: str) -> list[str]:
         return []
     register = parse_register(text, path)
     documents = register.documents if register is not None else ()
-    return [path, *(d.path for d in documents if d.path)]
+    return [path, *(_cited(d.path) for d in documents if d.path)]
 
 
 def _under(path: str, prefix: str) -> bool:

@@ -245,6 +245,16 @@ def _lexical(value: str) -> tuple[str | None, str]:
     return None, normal
 
 
+def repository_path(value: str) -> str | None:
+    """The repository path a cited `value` names, normalised as the path checks read it
+    (`_lexical`): `./docs/x.md`, `docs//x.md` and `docs/design/../x.md` are all `docs/x.md`,
+    the one spelling git gives the file. None when `value` names no path inside the
+    repository (empty, absolute, leaving through `..`: a validation error). Compare this,
+    not the spelling, wherever a citation is matched with the files a change touched."""
+    problem, normal = _lexical(value)
+    return None if problem is not None else normal
+
+
 def path_problem(root: Path, value: str, real_root: str | None = None) -> str | None:
     """Why the repo-relative `value` is not a safe path inside `root`, or None when it is.
 

@@ -8,7 +8,7 @@ import pytest
 
 from policyengine.atlas import AtlasCatalog, load_catalog
 from policyengine.loader import load_document, parse_document
-from policyengine.references import PathChecks, check_references, path_problem
+from policyengine.references import PathChecks, check_references, path_problem, repository_path
 from policyengine.results import Level
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -181,6 +181,39 @@ def test_a_run_resolves_each_path_once_with_the_same_answers(
 )
 def test_path_problem_table(value: str, problem: str | None) -> None:
     assert path_problem(DATA, value) == problem
+
+
+@pytest.mark.parametrize(
+    ("value", "normal"),
+    [
+        ("docs/a.md", "docs/a.md"),
+        ("./docs/a.md", "docs/a.md"),
+        ("docs//a.md", "docs/a.md"),
+        ("docs/design/../a.md", "docs/a.md"),
+        ("docs/a.md/.", "docs/a.md"),
+        ("docs\\a.md", "docs/a.md"),
+        ("", None),
+        ("../a.md", None),
+        ("docs/../../x.md", None),
+        ("/etc/passwd", None),
+    ],
+    ids=[
+        "plain",
+        "dot",
+        "double-slash",
+        "dotdot-inside",
+        "trailing-dot",
+        "backslash",
+        "empty",
+        "dotdot",
+        "dotdot-leaving",
+        "absolute",
+    ],
+)
+def test_repository_path_is_the_path_the_checks_read(value: str, normal: str | None) -> None:
+    """One spelling per file, as git names it; a path that is a validation error names none."""
+    assert repository_path(value) == normal
+    assert (normal is None) == (path_problem(DATA, value) is not None)
 
 
 def test_atlas_control_ids_are_checked_against_the_catalog(atlas: AtlasCatalog) -> None:

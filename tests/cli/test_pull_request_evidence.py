@@ -183,6 +183,99 @@ def test_an_attestation_file_rewritten_is_found_and_selected(
     )
 
 
+_GATE = "docs/controls/model-upgrade-gate.md"
+_IMPACT = "docs/governance/impact-assessment-support-assistant.md"
+_SKIPPED = "# Upgrade gate\nsupport-assistant: The gate is optional and usually skipped.\n"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["./docs/controls/", "docs/design/../controls/", "docs//controls/"],
+    ids=["dot", "dotdot", "double-slash"],
+)
+def test_evidence_respelled_and_rewritten_is_found(
+    capsys: pytest.CaptureFixture[str], repo: Path, spelling: str
+) -> None:
+    """The tester's B4 repro: the files C-09 and five attestations rest on are rewritten,
+    and the model cites them with another spelling of the same path. The model still
+    cites the very same file: PR-EVID-001 compares the path it names, in a full run and
+    with --changed-only."""
+    (repo / _GATE).write_text(_SKIPPED, encoding="utf-8")
+    (repo / _IMPACT).write_text("# Impact assessment\nNo impact assessment was done.\n")
+    _edit(repo / SUPPORT, f"evidence: [{_GATE}]", f"evidence: [{spelling}model-upgrade-gate.md]")
+    text = (repo / SUPPORT).read_text(encoding="utf-8")
+    (repo / SUPPORT).write_text(text.replace(f"evidence: {_IMPACT}", f"evidence: ./{_IMPACT}"))
+    _commit(repo, "evidence")
+    for argv in ((), ("--changed-only",)):
+        code, doc = _check(capsys, *argv)
+        assert code == 1, argv
+        found = _model_findings(doc, "PR-EVID-001")
+        assert len(found) == 2, argv
+        assert found[0][2].startswith(
+            f"the pull request changes {_GATE}, the evidence of control C-09 (implemented)"
+        )
+        assert found[1][2].startswith(
+            f"the pull request changes {_IMPACT}, the evidence of the attestation of "
+            "iso42001/6.1.4, the attestation of iso42001/8.4,"
+        )
+
+
+def test_a_respelled_citation_of_an_unchanged_file_is_no_finding(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """Spelling a citation another way rewrites nothing: the file is the base's."""
+    _edit(repo / SUPPORT, f"evidence: [{_GATE}]", f"evidence: [./{_GATE}]")
+    _commit(repo, "spelling")
+    code, doc = _check(capsys)
+    assert _model_findings(doc, "PR-EVID-001") == []
+
+
+def test_a_file_the_base_cites_as_dot_slash_is_still_its_evidence(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """The tester's B4 variant: the base itself cites `./docs/...` (a natural spelling)
+    and the pull request only rewrites the file. It was no finding, and --changed-only
+    evaluated no model; the model is selected and the rewrite found."""
+    _edit(repo / SUPPORT, f"evidence: [{_GATE}]", f"evidence: [./{_GATE}]")
+    _commit(repo, "base cites ./")
+    r = git.Repo(repo)
+    r.git.branch("-f", "main", "pr")
+    r.close()
+    (repo / _GATE).write_text(_SKIPPED, encoding="utf-8")
+    _commit(repo, "doc")
+    for argv in ((), ("--changed-only",)):
+        code, doc = _check(capsys, *argv)
+        assert code == 1, argv
+        assert SUPPORT in [m["path"] for m in doc["models"]]
+        assert _model_findings(doc, "PR-EVID-001") == [
+            (
+                SUPPORT,
+                "high",
+                f"the pull request changes {_GATE}, the evidence of control C-09 (implemented): "
+                "what they rest on is rewritten in the pull request they are judged by",
+            )
+        ], argv
+
+
+def test_a_register_document_cited_as_dot_slash_is_still_its_document(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """A register that names its document `./docs/...`: rewriting the file under the same
+    approval is PR-POLICY-005, at the file's path as git names it, with --changed-only too."""
+    _edit(repo / REGISTER, f"path: {POLICY}", f"path: ./{POLICY}")
+    _commit(repo, "register cites ./")
+    r = git.Repo(repo)
+    r.git.branch("-f", "main", "pr")
+    r.close()
+    (repo / POLICY).write_text(_WITHDRAWN, encoding="utf-8")
+    _commit(repo, "Update the AI policy")
+    for argv in ((), ("--changed-only",)):
+        code, doc = _check(capsys, *argv)
+        assert code == 1, argv
+        assert [f[:2] for f in _repo_findings(doc, "PR-POLICY-005")] == [(POLICY, "high")]
+        assert f"the pull request changes {POLICY}, the register's document" in str(doc)
+
+
 def test_new_evidence_beside_the_old_is_no_finding(
     capsys: pytest.CaptureFixture[str], repo: Path
 ) -> None:
