@@ -813,11 +813,18 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "pull request",
             description="A file that a model cited at the base and still cites (a control's "
             "evidence, an asset's SBOM, a red-team exercise's report, an attestation's "
-            "evidence) that the pull request changes, deletes or moves; the message names "
-            "the file and what cites it (controls, exercises, attested controls).",
+            "evidence; however the path is spelled) that the pull request changes, deletes "
+            "or moves; the message names the file and what cites it (controls, exercises, "
+            "attested controls). Also evidence swapped for the pull request's own: an "
+            "implemented or verified control, or an attestation (same control and "
+            "attester), that no longer cites a file it cited at the base and cites instead "
+            "one the pull request added or changed; the message names old -> new.",
             rationale="Evidence is what a verified control, an exercise or an attestation "
             "rests on; rewriting it in the pull request it judges changes the basis of "
-            "those claims without a change a reviewer would see in the model.",
+            "those claims without a change a reviewer would see in the model. Repointing "
+            "the claim to a file the pull request wrote (the old one deleted or left "
+            "behind) is the same rewrite: an attestation then vouches, in its attester's "
+            "name, for a text they never saw.",
             hint="Keep the evidence as it was and add new evidence beside it (a new file "
             "cited by the model), or have a reviewer compare the new content with what it "
             "attests.",
@@ -1868,6 +1875,98 @@ def _changed_evidence(
                 f"{', '.join(what for what, _ in citing)}: what they rest on is rewritten "
                 "in the pull request they are judged by",
                 citing[0][1],
+                locate,
+            )
+        )
+    return findings
+
+
+_CLAIMED_STATUS = frozenset({"implemented", "verified"})
+"""Control statuses that claim the control is in place, on its evidence."""
+
+
+def _evidence_of(entry: Mapping[str, Any], key: str) -> list[str]:
+    """The files (`_cited`) an entry cites under `key`: a list (a control's `evidence`) or
+    one path (an attestation's)."""
+    found = entry.get(key)
+    values = found if isinstance(found, list) else [found]
+    return list(dict.fromkeys(_cited(v) for v in values if isinstance(v, str) and v))
+
+
+def _swap(
+    was: Sequence[str], now: Sequence[str], touched: Mapping[str, TreeChange]
+) -> tuple[str, str]:
+    """`old` and `new` as a message shows them: the files the entry dropped (`(deleted by
+    the pull request)` after one it deletes) and the files it now cites that the pull
+    request wrote."""
+    gone = [
+        f + (" (deleted by the pull request)" if (c := touched.get(f)) and c.status == "D" else "")
+        for f in was
+    ]
+    return ", ".join(gone), ", ".join(now)
+
+
+def _replaced_evidence(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    touched: Mapping[str, TreeChange],
+    written: Collection[str],
+    locate: Locate,
+) -> list[Finding]:
+    """PR-EVID-001: evidence replaced rather than rewritten in place. Each control of the
+    base that is `implemented` or `verified` at the head and each attestation of the base
+    (the same control and attester) whose evidence the pull request swapped: a file the
+    base cited there is no longer cited, and a file it cites instead is one the pull
+    request wrote (`written`: added, or changed in content). The claim rests on the pull
+    request's own text now, like a rewritten file, though the old one is no longer cited.
+    New evidence beside the old (every file of the base still cited) is none."""
+    if not written:
+        return []
+    findings = []
+    before = _listed(old, "controls")
+    for cid, (i, control) in _listed(new, "controls").items():
+        if cid not in before or control.get("status") not in _CLAIMED_STATUS:
+            continue
+        was = _evidence_of(before[cid][1], "evidence")
+        now = _evidence_of(control, "evidence")
+        dropped = [f for f in was if f not in now]
+        fresh = [f for f in now if f not in was and f in written]
+        if not dropped or not fresh:
+            continue
+        gone, instead = _swap(dropped, fresh, touched)
+        findings.append(
+            _weakening(
+                EVIDENCE_CHECK_ID,
+                f"control {cid} ({control.get('status')}) now rests on {instead}, written by "
+                f"the pull request, instead of {gone}: evidence {_show_list(was)} -> "
+                f"{_show_list(now)}; what it rests on is rewritten in the pull request it is "
+                "judged by",
+                ["controls", i, "evidence"],
+                locate,
+            )
+        )
+    base: dict[tuple[str, str], list[str]] = {}
+    for _, entry in _attestations(old):
+        key = (str(entry.get("control")), _attester(entry))
+        base.setdefault(key, []).extend(_evidence_of(entry, "evidence"))
+    swapped: dict[tuple[str, str, str], list[tuple[int, Mapping[str, Any]]]] = {}
+    for i, entry in _attestations(new):
+        was = base.get((str(entry.get("control")), _attester(entry)), [])
+        now = _evidence_of(entry, "evidence")
+        if was and now and now[0] not in was and now[0] in written:  # new or re-attributed:
+            gone, _ = _swap(was, now, touched)  # PR-ATTEST-001's
+            swapped.setdefault((gone, now[0], _written_attester(entry)), []).append((i, entry))
+    for (gone, instead, by), entries in swapped.items():
+        controls = [str(e.get("control")) for _, e in entries]
+        attestations = "the attestation" + ("s" if len(controls) > 1 else "")
+        findings.append(
+            _weakening(
+                EVIDENCE_CHECK_ID,
+                f"{attestations} of {', '.join(controls)} by {by} now rest"
+                f"{'' if len(controls) > 1 else 's'} on {instead}, written by the pull "
+                f"request, instead of {gone}: what {by} vouched for is replaced in the "
+                "pull request it is judged by",
+                ["compliance", "attestations", entries[0][0], "evidence"],
                 locate,
             )
         )
@@ -2945,6 +3044,7 @@ def model_delta(
     owners: Mapping[str, Sequence[str]] | None = None,
     touched: Mapping[str, TreeChange] | None = None,
     as_of: date | None = None,
+    written: Collection[str] = (),
 ) -> ModelDelta:
     """The delta of one model; `base`/`head` are (report, loaded model) or None if absent.
 
@@ -2956,7 +3056,8 @@ def model_delta(
     config's risk criteria (the defaults when None), for a raised risk tolerance;
     `owners` its `owners` (who `remind` reaches), for a model handed to another owner.
     `touched` is each file the pull request changed, by its path at the merge base, for
-    the evidence it rewrote.
+    the evidence it rewrote; `written` each file at the head whose text it wrote (added, or
+    changed in content), for the evidence it swapped for its own.
     `as_of` is the run's day, for an overdue remediation and the red-team window behind
     a tested validation status (None: no exercise counts as recent).
     """
@@ -3052,6 +3153,7 @@ def model_delta(
     findings.extend(_unlinked_controls(old, new, locate))
     findings.extend(_unnamed_by_red_team(old, new, locate))
     findings.extend(_changed_evidence(old, new, touched or {}, locate))
+    findings.extend(_replaced_evidence(old, new, touched or {}, written, locate))
     findings.extend(_removed_red_team(old, new, locate))
     findings.extend(_rewritten_red_team(old, new, locate))
     findings.extend(_rewritten_exercises(old, new, locate))
@@ -3658,6 +3760,32 @@ def _removal(change: TreeChange | None) -> str:
     return "is no longer a threat model the run selects (its content changed)"
 
 
+def _written(
+    reader: RefReader,
+    ref: str,
+    head_root: Path,
+    changes: Sequence[TreeChange],
+    docs: Mapping[str, Document],
+) -> frozenset[str]:
+    """The files at the head whose text the pull request wrote: added or changed, or moved
+    with a change (read for the files the head's models `docs` cite: a move alone is the
+    same document, by a new name)."""
+    out = {c.new for c in changes if c.new is not None and c.status != "R"}
+    moves = [c for c in changes if c.status == "R" and c.new is not None and c.old is not None]
+    if moves:
+        cited = {p for d in docs.values() for p in _citations(_data(d))}
+        for c in moves:
+            if c.new not in cited or c.old is None or c.new is None:
+                continue
+            try:
+                now = (head_root / c.new).read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                now = None
+            if now is None or now != reader.file_at(ref, c.old):
+                out.add(c.new)
+    return frozenset(out)
+
+
 def run_pull_request(
     paths: Sequence[Path],
     options: RunOptions,
@@ -3783,6 +3911,7 @@ def run_pull_request(
             head_run, head_docs = _side(head_paths, head_root, options, judged_by, wanted)
         finally:
             engine.close()
+        written = _written(reader, since, head_root, changes, head_docs)
         # With --changed-only and no code changed, only some models ran: PR-CODE-003
         # reports their re-scoping; the files themselves are unchanged.
         outside = (
@@ -3821,6 +3950,7 @@ def run_pull_request(
                 owners=options.config.owners,
                 touched=evidence_touched,
                 as_of=options.as_of,
+                written=written,
             )
         )
     deltas = [

@@ -362,3 +362,132 @@ def test_a_model_whose_evidence_alone_changed_is_affected_not_changed(
     assert [m["change"] for m in doc["pull_request"]["models"] if m["path"] == SUPPORT] == [
         "changed"
     ]
+
+
+# --- evidence swapped for the pull request's own ------------------------------------------------
+
+
+_IA_NEW = "docs/new/ia.md"
+_GATE_NEW = "docs/new/gate.md"
+
+
+def _swap_evidence(root: Path, *, delete: bool = True) -> None:
+    """The tester's B3 repro: C-09 and the board's five attestations repointed to files the
+    pull request writes, the originals deleted (or kept)."""
+    (root / "docs/new").mkdir()
+    (root / _IA_NEW).write_text(
+        "# support-assistant\nThreat model: `support-assistant`. Impact assessment done. "
+        "Approved.\nAll good for support-assistant; see the board minutes.\n",
+        encoding="utf-8",
+    )
+    (root / _GATE_NEW).write_text(
+        "# Upgrade gate\nThe gate runs on every upgrade of support-assistant; evaluation "
+        "results are stored.\n",
+        encoding="utf-8",
+    )
+    text = (root / SUPPORT).read_text(encoding="utf-8")
+    text = text.replace(f"evidence: {_IMPACT}", f"evidence: {_IA_NEW}")
+    (root / SUPPORT).write_text(text, encoding="utf-8")
+    _edit(root / SUPPORT, f"evidence: [{_GATE}]", f"evidence: [{_GATE_NEW}]")
+    if delete:
+        (root / _GATE).unlink()
+        (root / _IMPACT).unlink()
+    _commit(root, "refresh evidence")
+
+
+def test_evidence_swapped_for_the_pull_requests_own_is_found(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """The tester's B3 repro: no PR-ATTEST-001 (same attester and date) and no PR-EVID-001
+    (the old files are no longer cited) passed it. The swap is a rewrite of the evidence,
+    named old -> new, in a full run and with --changed-only."""
+    _swap_evidence(repo)
+    for argv in ((), ("--changed-only",)):
+        code, doc = _check(capsys, *argv)
+        assert code == 1, argv
+        assert _model_findings(doc, "PR-EVID-001") == [
+            (
+                SUPPORT,
+                "high",
+                f"control C-09 (implemented) now rests on {_GATE_NEW}, written by the pull "
+                f"request, instead of {_GATE} (deleted by the pull request): evidence "
+                f"[{_GATE}] -> [{_GATE_NEW}]; what it rests on is rewritten in the pull "
+                "request it is judged by",
+            ),
+            (
+                SUPPORT,
+                "high",
+                "the attestations of iso42001/6.1.4, iso42001/8.4, iso42001/A.5.3, "
+                "iso42001/A.5.4, iso42001/A.5.5 by AI governance board now rest on "
+                f"{_IA_NEW}, written by the pull request, instead of {_IMPACT} (deleted by "
+                "the pull request): what AI governance board vouched for is replaced in the "
+                "pull request it is judged by",
+            ),
+        ], argv
+
+
+def test_evidence_swapped_with_the_old_file_kept_is_found(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """The old files left in place change nothing: the claims rest on the new ones."""
+    _swap_evidence(repo, delete=False)
+    code, doc = _check(capsys)
+    assert code == 1
+    messages = [m[2] for m in _model_findings(doc, "PR-EVID-001")]
+    assert [m.split(":")[0] for m in messages] == [
+        f"control C-09 (implemented) now rests on {_GATE_NEW}, written by the pull request, "
+        f"instead of {_GATE}",
+        "the attestations of iso42001/6.1.4, iso42001/8.4, iso42001/A.5.3, iso42001/A.5.4, "
+        f"iso42001/A.5.5 by AI governance board now rest on {_IA_NEW}, written by the pull "
+        f"request, instead of {_IMPACT}",
+    ]
+
+
+def test_evidence_moved_and_edited_is_a_swap_moved_alone_is_none(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """A file moved (git mv) and cited at its new path is the same document: no finding.
+    Moved and edited in the same pull request, it is the pull request's text."""
+    r = git.Repo(repo)
+    r.git.mv(_GATE, _GATE_NEW.replace("new/", "controls/renamed-"))
+    r.close()
+    moved = _GATE_NEW.replace("new/", "controls/renamed-")
+    _edit(repo / SUPPORT, f"evidence: [{_GATE}]", f"evidence: [{moved}]")
+    _commit(repo, "rename the gate's page")
+    code, doc = _check(capsys)
+    assert _model_findings(doc, "PR-EVID-001") == []
+    (repo / moved).write_text(_SKIPPED, encoding="utf-8")
+    _commit(repo, "and rewrite it")
+    code, doc = _check(capsys)
+    assert code == 1
+    assert [m[2].split(":")[0] for m in _model_findings(doc, "PR-EVID-001")] == [
+        f"control C-09 (implemented) now rests on {moved}, written by the pull request, "
+        f"instead of {_GATE} (deleted by the pull request)"
+    ]
+
+
+def test_evidence_swapped_for_a_file_of_the_base_or_on_a_planned_control_is_none(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """Citing a file the base already had, unchanged, is no text of the pull request's;
+    a planned control claims nothing on its evidence."""
+    _edit(repo / SUPPORT, f"evidence: [{_GATE}]", "evidence: [docs/controls/event-logging.md]")
+    _commit(repo, "cite the logging page")
+    code, doc = _check(capsys)
+    assert _model_findings(doc, "PR-EVID-001") == []
+    _edit(repo / SUPPORT, "evidence: [docs/controls/event-logging.md]", f"evidence: [{_GATE}]")
+    text = (repo / SUPPORT).read_text(encoding="utf-8")
+    i = text.index("  - id: C-09\n")
+    j = text.index("    status: implemented\n", i)
+    text = text[:j] + "    status: planned\n" + text[j + len("    status: implemented\n") :]
+    (repo / SUPPORT).write_text(text, encoding="utf-8")
+    _commit(repo, "C-09 is planned")
+    r = git.Repo(repo)
+    r.git.branch("-f", "main", "pr")
+    r.close()
+    (repo / "docs/new").mkdir()
+    (repo / _GATE_NEW).write_text(_SKIPPED, encoding="utf-8")
+    _edit(repo / SUPPORT, f"evidence: [{_GATE}]", f"evidence: [{_GATE_NEW}]")
+    _commit(repo, "the planned gate's page")
+    code, doc = _check(capsys)
+    assert _model_findings(doc, "PR-EVID-001") == []
