@@ -137,6 +137,10 @@ CONTROL_CHECK_ID = "PR-CONTROL-001"
 UNLINKED_CHECK_ID = "PR-CONTROL-002"
 """A threat that no longer names a control it named at the base, while the control remains."""
 
+FORWARD_CHECK_ID = "PR-CONTROL-003"
+"""A control the pull request moved forward (planned -> implemented -> verified) with no new
+evidence of the base's behind it."""
+
 RED_TEAM_CHECK_ID = "PR-REDTEAM-001"
 """A red-team exercise, or a finding of one, that the pull request removed."""
 
@@ -448,6 +452,27 @@ PR_CHECKS: Mapping[str, CheckInfo] = {
             "check on either side notices an orphan control.",
             hint="Keep the control in the threat's mitigations, or have a reviewer confirm "
             "that the controls it names now treat it.",
+            rule_out=_BY_REVIEWER,
+        ),
+        CheckInfo(
+            FORWARD_CHECK_ID,
+            "A control moved forward rests on evidence the base already had",
+            "high",
+            (),
+            "pull request",
+            description="A control of the base (by id) whose status the pull request moves "
+            "forward (planned -> implemented or verified, implemented -> verified) while "
+            "it cites no evidence it did not cite at the base that the base already had: "
+            "none at all, only the base's evidence of the control, or only files the pull "
+            "request added or changed. The message names old -> new and the evidence.",
+            rationale="A control in place treats the threats that name it (a planned one "
+            "only in part), so moving it forward clears treatment findings; the new status "
+            "is the pull request's claim, like a tested validation status, until evidence "
+            "that was not written for it shows the control in place.",
+            hint="Cite the evidence of the new status (a runbook, a test or verification "
+            "result) landed on the base first in a pull request of its own, or have the "
+            "control's owner and a reviewer read the evidence written here and approve the "
+            "pull request.",
             rule_out=_BY_REVIEWER,
         ),
         CheckInfo(
@@ -1734,6 +1759,52 @@ def _weakened_controls(
                     locate,
                 )
             )
+    return findings
+
+
+def _advanced_controls(
+    old: Mapping[str, Any], new: Mapping[str, Any], written: Collection[str], locate: Locate
+) -> list[Finding]:
+    """PR-CONTROL-003: each control of the base whose status goes forward (planned ->
+    implemented -> verified) with no new basis: no file among its evidence that it did not
+    cite at the base and that the pull request did not write (`written`: added or
+    changed). Evidence landed on the base first is a basis; the control's old evidence or
+    the pull request's own text is not."""
+    before = _listed(old, "controls")
+    findings = []
+    for cid, (i, control) in _listed(new, "controls").items():
+        if cid not in before:
+            continue
+        was, now = str(before[cid][1].get("status")), str(control.get("status"))
+        if was not in _CONTROL_RANK or now not in _CONTROL_RANK:
+            continue
+        if _CONTROL_RANK[now] <= _CONTROL_RANK[was]:
+            continue  # the same, or back: PR-CONTROL-001
+        cited = _evidence_of(before[cid][1], "evidence")
+        evidence = _evidence_of(control, "evidence")
+        fresh = [f for f in evidence if f not in cited]
+        if any(f not in written for f in fresh):
+            continue
+        if not evidence:
+            why = "with no evidence: nothing shows it"
+        elif fresh:
+            why = (
+                f"on evidence the pull request wrote ({', '.join(fresh)}): the status is its "
+                "claim until a reviewer reads it"
+            )
+        else:
+            why = (
+                f"on the evidence it cited at the base ({', '.join(evidence)}): a new status "
+                "needs new evidence"
+            )
+        findings.append(
+            _weakening(
+                FORWARD_CHECK_ID,
+                f"control {cid} moved forward from {was} to {now} {why}",
+                ["controls", i, "status"],
+                locate,
+            )
+        )
     return findings
 
 
@@ -3150,6 +3221,7 @@ def model_delta(
         relabelled = []
     findings.extend(surfaces)
     findings.extend(_weakened_controls(old, new, locate))
+    findings.extend(_advanced_controls(old, new, written, locate))
     findings.extend(_unlinked_controls(old, new, locate))
     findings.extend(_unnamed_by_red_team(old, new, locate))
     findings.extend(_changed_evidence(old, new, touched or {}, locate))

@@ -16,6 +16,7 @@ from policyengine.pr import (
     ACCEPTANCE_CHECK_ID,
     APPLICABILITY_CHECK_ID,
     CONTROL_CHECK_ID,
+    FORWARD_CHECK_ID,
     FRAMEWORKS_CHECK_ID,
     NOT_APPLICABLE_CHECK_ID,
     RED_TEAM_CHECK_ID,
@@ -474,7 +475,7 @@ def test_a_threat_removal_needs_every_family_covered_by_a_new_or_reassumed_threa
     assert "names AML.T0070;" in finding[2]
 
 
-def test_controls_removed_or_moved_back_but_not_moved_forward() -> None:
+def test_controls_removed_or_moved_back_or_forward_on_no_new_evidence() -> None:
     c1, c2 = BASE["controls"]
     back = _changed(controls=[{**c1, "status": "implemented"}])
     assert [(c, p, m) for c, p, m in _weakened(BASE, back)] == [
@@ -484,7 +485,19 @@ def test_controls_removed_or_moved_back_but_not_moved_forward() -> None:
          "control C-2 (implemented) was removed; it mitigated T-1, T-2 at the base"),
     ]  # fmt: skip
     forward = _changed(controls=[c1, {**c2, "status": "verified"}])
-    assert _weakened(BASE, forward) == []
+    assert _weakened(BASE, forward) == [
+        (FORWARD_CHECK_ID, "/controls/1/status",
+         "control C-2 moved forward from implemented to verified with no evidence: nothing "
+         "shows it"),
+    ]  # fmt: skip
+    # A verification result cited that the pull request did not write: the base had it.
+    cited = _changed(controls=[c1, {**c2, "status": "verified", "evidence": ["./v.md"]}])
+    assert _weakened(BASE, cited) == []
+    assert _weakened(BASE, cited, written=["v.md"]) == [
+        (FORWARD_CHECK_ID, "/controls/1/status",
+         "control C-2 moved forward from implemented to verified on evidence the pull "
+         "request wrote (v.md): the status is its claim until a reviewer reads it"),
+    ]  # fmt: skip
 
 
 def test_red_team_exercises_and_findings_removed() -> None:
