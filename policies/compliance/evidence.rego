@@ -2,9 +2,10 @@ package compliance.evidence
 
 # Evidence files the model cites beyond those other checks judge: the evidence of controls
 # that are not (yet) verified (TM-EVID-001), and red-team reports, which every exercise
-# cites (TM-EVID-002), and what a filed SBOM says (TM-EVID-003). Verified controls'
-# evidence (TM-ISO-061), whether an asset's SBOM is filed (TM-ISO-031) and attestations
-# (TM-ATTEST-*) are judged by their own checks.
+# cites (TM-EVID-002), and what a filed SBOM says (TM-EVID-003); and an implemented control
+# that cites none (TM-EVID-004). Verified controls' evidence (TM-ISO-061), whether an
+# asset's SBOM is filed (TM-ISO-031) and attestations (TM-ATTEST-*) are judged by their
+# own checks.
 # input.facts.evidence says, for each path, whether it is a file inside the repository that
 # is filed: not empty and not placeholder text (policyengine.pipeline.evidence_filed,
 # policyengine.substance.placeholder_document); a path that leaves the repository is a
@@ -222,3 +223,44 @@ _lists(components, c) if {
 	versions := components[c.name]
 	trim_space(c.version) in versions
 }
+
+# METADATA
+# title: Implemented controls cite evidence
+# description: >-
+#   A control marked implemented claims it is in place, and treats the threats that name it
+#   (TM-TREAT-001); the claim is shown by evidence in the repository: a runbook, its
+#   configuration, a test. Every implemented control cites at least one evidence file
+#   (whether each is filed is TM-EVID-001's; a verified control is TM-ISO-061's).
+# custom:
+#   id: TM-EVID-004
+#   severity: medium
+#   guard: true
+#   judges: ["controls[status=implemented]"]
+#   absent: no implemented control in this model
+#   controls: {iso42001: ["8.3"]}
+#   message: "implemented control {control} cites no evidence"
+#   rationale: >-
+#     A control in place treats the threats that name it; with nothing cited, that
+#     treatment rests on the model's word alone, and moving a planned control to
+#     implemented would clear a treatment finding with one line.
+#   hint: >-
+#     Cite the evidence that the control runs (a runbook, its configuration, a test result)
+#     in the control's evidence and commit it, or set the control back to planned with a
+#     due date.
+#   rule_out: >-
+#     Waive the control in compliance.waivers (control, reason, approved_by, expires) while
+#     the evidence is written, or list the control in compliance.not_applicable with a
+#     reason when it cannot apply to this system.
+deny contains result.each("TM-EVID-004", found) if {
+	found := [result.item(["controls", i, "evidence"], {"control": ["controls", i, "id"]}) |
+		some i in _implemented
+		not _cites_evidence(input.model.controls[i])
+	]
+	count(found) > 0
+}
+
+not_applicable contains "TM-EVID-004" if count(_implemented) == 0
+
+_implemented := [i | some i; control := input.model.controls[i]; control.status == "implemented"]
+
+_cites_evidence(control) if count(object.get(control, "evidence", [])) > 0

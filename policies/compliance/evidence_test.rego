@@ -170,3 +170,32 @@ test_no_sbom_cited_not_applicable if {
 	f := object.union(testdata.facts, {"sbom": {}})
 	"TM-EVID-003" in evidence.not_applicable with input.model as m with input.facts as f
 }
+
+test_implemented_control_without_evidence_denied if {
+	m := object.union(testdata.model, {"controls": [
+		{"id": "C-1", "status": "implemented", "evidence": []},
+		{"id": "C-2", "status": "implemented"},
+		{"id": "C-3", "status": "planned"},
+		{"id": "C-4", "status": "verified"},
+		{"id": "C-5", "status": "implemented", "evidence": ["docs/controls/output-filter.md"]},
+	]})
+	f := testdata.facts
+	{d | some d in testdata.found(evidence.deny); d.rule_id == "TM-EVID-004"} == {
+		{"rule_id": "TM-EVID-004", "path": ["controls", 0, "evidence"], "params": {"control": ["controls", 0, "id"]}},
+		{"rule_id": "TM-EVID-004", "path": ["controls", 1, "evidence"], "params": {"control": ["controls", 1, "id"]}},
+	} with input.model as m
+		with input.facts as f
+	not "TM-EVID-004" in evidence.not_applicable with input.model as m
+}
+
+test_implemented_controls_citing_evidence_allowed if {
+	m := testdata.model
+	f := testdata.facts
+	not "TM-EVID-004" in {d.rule_id | some d in testdata.found(evidence.deny)} with input.model as m with input.facts as f
+	not "TM-EVID-004" in evidence.not_applicable with input.model as m
+}
+
+test_no_implemented_control_not_applicable if {
+	m := object.union(testdata.model, {"controls": [{"id": "C-1", "status": "planned"}, {"id": "C-2", "status": "verified"}]})
+	"TM-EVID-004" in evidence.not_applicable with input.model as m
+}

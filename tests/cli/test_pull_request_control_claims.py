@@ -1,6 +1,7 @@
 """`check --base` on a pull request that moves a control forward (planned -> implemented
 -> verified): the new status is the pull request's claim (PR-CONTROL-003) unless it cites
-evidence the base already had that the control did not cite there.
+evidence the base already had that the control did not cite there. In every run, an
+implemented control that cites no evidence is TM-EVID-004.
 
 A real history: the examples committed on `main`, then a pull request branch `pr`.
 """
@@ -165,3 +166,34 @@ def test_a_control_moved_forward_on_evidence_landed_first_passes(
     code, doc = _check(capsys)
     assert _findings(doc, "PR-CONTROL-003") == []
     assert [f[0] for f in _findings(doc, "PR-CONTROL-001")] == [AGENT]
+
+
+def test_an_implemented_control_citing_no_evidence_is_found_in_every_run(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """B7's second half: no check asked an implemented control for evidence (TM-EVID-001
+    judges only evidence that is cited, TM-ISO-061 only verified controls). The examples
+    have none; C-104 implemented with nothing cited is TM-EVID-004, at medium like
+    TM-EVID-001, and new in the pull request that does it."""
+
+    def found(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [
+            (m["path"], f["severity"], f["message"])
+            for m in doc["models"]
+            for c in m["checks"]
+            for f in c["findings"]
+            if f["check"] == "TM-EVID-004"
+        ]
+
+    main(["check", *AS_OF, "-f", "json"])
+    assert found(json.loads(capsys.readouterr().out)) == []
+    _implement_c104(repo)
+    _commit(repo, "C-104 done")
+    main(["check", *AS_OF, "-f", "json"])
+    assert found(json.loads(capsys.readouterr().out)) == [
+        (AGENT, "medium", "implemented control C-104 cites no evidence")
+    ]
+    _, doc = _check(capsys)
+    assert [f[:3] for f in _findings(doc, "TM-EVID-004")] == [
+        (AGENT, "medium", "implemented control C-104 cites no evidence")
+    ]
