@@ -19,8 +19,11 @@ it is listed in the asset's `x-code-refs`. An asset of another type declares not
 whatever its `x-code-refs` say: an agent tool listed on an `ml_library` is still
 undeclared (its threats, approval and blast radius were never judged as a tool's). A
 model client (an `OpenAI()`) matches an asset whose name, `hosting.provider` or
-`x-provider` names the provider, and counts as declared when a model it serves is. An ML
-library matches an `ml_library` asset that lists it in `components` (or is named after it).
+`x-provider` names the provider, and counts as declared when a model it serves is; it is
+no use of a specific model, though: a model or embedding model asset that names only its
+provider is not used by the client (`uses`), so a model the code no longer names is stale
+(TM-CODE-002) while the client stays. An ML library matches an `ml_library` asset that
+lists it in `components` (or is named after it).
 
 Version drift. A model name that is not declared as such, but is of the same family as a
 declared model (the same name once a trailing date, dotted version or `:tag` is cut:
@@ -89,6 +92,9 @@ _DECLARED_BY = {
     "library": frozenset({"ml_library"}),
 }
 """The asset types that can declare each category of finding."""
+
+_MODEL_TYPES = frozenset({"base_model", "fine_tuned_model", "embedding_model"})
+"""The asset types a model client declares by naming its provider, without using them."""
 
 _VERSION_SUFFIX = re.compile(
     r"(?:[-@]\d{4}-?\d{2}-?\d{2}|[-@]v?\d+(?:\.\d+)+|-latest|-preview|:[^:/]*)$"
@@ -277,16 +283,20 @@ def _item(
     key = normalise_distribution(name) if category == "library" else _norm(name)
     version = first.version if category == "library" else ""
     matches: list[int] = []
+    uses: list[int] = []
     drift: list[dict[str, Any]] = []
     for i, asset in enumerate(assets):
         if asset.get("type") not in _DECLARED_BY[category]:
             continue  # x-code-refs included: a library cannot declare an agent tool
         if key in _refs(asset):
             matches.append(i)
+            uses.append(i)
         elif _matches_name(category, key, asset):
             path = _library_drift(key, version, i, asset) if version else None
             if path is None:
                 matches.append(i)
+                if category != "model_client" or asset.get("type") not in _MODEL_TYPES:
+                    uses.append(i)  # a client of OpenAI uses no particular OpenAI model
             else:
                 drift.append({"asset": i, "path": path})
         elif category in ("model", "embedding_model"):
@@ -310,6 +320,7 @@ def _item(
         "evidence": first.evidence,
         "places": len({(f.file, f.line) for f in found}),
         "matches": matches,
+        "uses": uses,
         "drift": drift,
     }
 
@@ -320,8 +331,9 @@ def code_facts(model: Mapping[str, Any], scan: CodeScan | None) -> dict[str, Any
     AI asset in the code in the model's scope (category, name and library version), at
     its first place: `id`, `kind`, `what`, `name`, `version`, `shown`, `provider`, `at`
     (`file:line`), `evidence` (the source line), `places`, `matches` (indices of the
-    assets that declare it) and `drift` (`{asset, path}` of each declared version it
-    differs from). `NO_CODE` without a scan."""
+    assets that declare it), `uses` (those of them it counts as using: all but the
+    models a model client declares by naming their provider) and `drift` (`{asset,
+    path}` of each declared version it differs from). `NO_CODE` without a scan."""
     if scan is None:
         return dict(NO_CODE)
     scope = code_scope(model)

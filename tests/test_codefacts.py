@@ -193,6 +193,33 @@ def test_a_model_client_is_declared_by_its_provider_or_a_model_it_serves() -> No
     assert alone["items"][0]["matches"] == []
 
 
+def test_a_model_client_uses_no_model_it_declares_by_its_provider() -> None:
+    """An `OpenAI()` is declared by the models `discover` marks `x-provider: openai`, but
+    it uses none of them: only a model's own name (or `x-code-refs`) does (tester-c C1)."""
+    client = CodeFinding(CodeKind.MODEL_CLIENT, "openai", "src/app.py", 2, "", "", "openai")
+    model = _model(
+        {"id": "chat", "type": "base_model", "name": "gpt-4o-mini", "x-provider": "openai"},
+        {
+            "id": "emb",
+            "type": "embedding_model",
+            "name": "text-embedding-3-small",
+            "x-provider": "openai",
+        },
+        {"id": "api", "type": "third_party_service", "name": "OpenAI API"},
+        {
+            "id": "env",
+            "type": "base_model",
+            "name": "from the environment",
+            "x-code-refs": ["openai"],
+        },
+    )
+    [item] = code_facts(model, _scan(client))["items"]
+    assert item["matches"] == [0, 1, 2, 3]
+    assert item["uses"] == [2, 3]
+    used = code_facts(model, _scan(client, _llm("gpt-4o-mini")))["items"]
+    assert {i["kind"]: i["uses"] for i in used} == {"model_client": [2, 3], "model": [0]}
+
+
 def test_x_code_paths_scope_a_model_to_its_code() -> None:
     scan = _scan(
         _tool("billing", "services/billing/tools.py"),

@@ -5,7 +5,7 @@ package compliance.code_drift
 # the assets the model declares. policyengine reads the code (static analysis, the same
 # as `policyengine discover`) and matches each thing it finds to the assets that declare
 # it (policyengine/codefacts.py: type plus name, version, or the asset's x-code-refs);
-# input.facts.code.items lists them with `matches` and `drift`. These checks decide what
+# input.facts.code.items lists them with `matches`, `uses` and `drift`. These checks decide what
 # is a finding. Messages point into input.facts.code for the names, places and source
 # lines of the code, which are text from the code and never pass through an engine.
 
@@ -107,10 +107,12 @@ deny contains result.each("TM-CODE-004", found) if {
 	count(found) > 0
 }
 
-# The assets the code uses, by index: declared by a finding, or drifted from.
+# The assets the code uses, by index: used by a finding, or drifted from. A finding
+# declares what it `matches`, and uses all of it but the models a model client names only
+# by their provider: an `OpenAI()` uses no particular OpenAI model.
 _referenced contains j if {
 	some it in _code.items
-	some j in it.matches
+	some j in it.uses
 }
 
 _referenced contains j if {

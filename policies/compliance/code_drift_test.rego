@@ -14,7 +14,7 @@ _ids(id) := {f | some f in testdata.found(code_drift.deny); f.rule_id == id}
 _code_item(kind, name, matches, drift) := {
 	"id": concat(":", [kind, name]), "kind": kind, "what": kind, "name": name, "version": "",
 	"shown": name, "provider": "", "at": "app/agent.py:7", "evidence": "def x():", "places": 1,
-	"matches": matches, "drift": drift,
+	"matches": matches, "uses": matches, "drift": drift,
 }
 
 _code(items) := {"scanned": true, "scope": "app", "manifests": 1, "items": items}
@@ -101,6 +101,18 @@ test_opted_out_upstream_and_used_assets_pass if {
 	m := object.union(testdata.model, {"assets": array.concat(testdata.model.assets, [opted, base, tuned])})
 	f := _facts(array.concat(_declared_items, [_code_item("model", "support-ft", [6], [])]))
 	count(_ids("TM-CODE-002")) == 0 with input.model as m with input.facts as f
+}
+
+test_model_named_by_its_client_only_is_stale if {
+	# codefacts: an OpenAI() declares the models of its provider (matches) but uses none
+	client := object.union(_code_item("model_client", "openai", [0, 1], []), {"uses": [1]})
+	f := _facts([client, _code_item("vector_store", "pgvector", [2], []), _code_item("library", "litellm", [3], [])])
+	m := testdata.model
+	_ids("TM-CODE-002") == {{
+		"rule_id": "TM-CODE-002", "path": ["assets", 0],
+		"params": {"asset": ["assets", 0, "id"], "what": ["assets", 0, "type"], "scope": ["facts", "code", "scope"]},
+	}} with input.model as m with input.facts as f
+	count(_ids("TM-CODE-001")) == 0 with input.model as m with input.facts as f
 }
 
 test_stale_check_not_applicable_without_code if {

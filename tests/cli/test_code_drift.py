@@ -562,3 +562,88 @@ def test_a_full_check_reports_code_no_models_x_code_paths_covers(
     _scoped(project, "[agent]")  # the model covers it now
     code, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
     assert not [e for e in json.loads(out)["errors"] if "x-code-paths" in e["message"]]
+
+
+def _drafted_project(
+    root: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], surface: str
+) -> Path:
+    """A git repository at `root` with `files` under `src/` and the model `discover` drafts
+    of them (a threat on `surface` and a review written), committed; the working
+    directory."""
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test")
+        config.set_value("user", "email", "test@example.com")
+    for name, text in files.items():
+        (root / "src" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "src" / name).write_text(text, encoding="utf-8")
+    (root / ".policyengine.yaml").write_text(
+        'models: ["models/**/*.yaml"]\ncode: [src]\n', encoding="utf-8"
+    )
+    (root / "models").mkdir()
+    monkeypatch.chdir(root)
+    assert main(["discover", "src", "--name", "demo", "-o", "models/demo.yaml"]) == 0
+    draft = (root / "models" / "demo.yaml").read_text(encoding="utf-8")
+    (root / "models" / "demo.yaml").write_text(
+        draft.replace("threats: []\n", THREATS.replace("surface: agentic", f"surface: {surface}")),
+        encoding="utf-8",
+    )
+    _commit(root, "the system and its threat model")
+    return root
+
+
+OPENAI_APP = """from openai import OpenAI
+client = OpenAI()
+def a(t):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=[])
+def b(t):
+    return client.embeddings.create(model="text-embedding-3-small", input=t)
+"""
+
+
+def _stale(doc: dict[str, Any]) -> list[str]:
+    return sorted(f[1] for f in _code_findings(doc) if f[0] == "TM-CODE-002")
+
+
+def test_a_model_client_alone_uses_none_of_its_providers_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tester-c C1: the code stops using both models and keeps its `OpenAI()`; the draft
+    marks both models `x-provider: openai`, which declares the client but uses neither."""
+    root = _drafted_project(tmp_path / "app", monkeypatch, {"app.py": OPENAI_APP}, "input-output")
+    capsys.readouterr()
+    _, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    assert _code_findings(json.loads(out)) == []
+    (root / "src" / "app.py").write_text(
+        "from openai import OpenAI\nclient = OpenAI()\n"
+        "def a(t):\n    return client.models.list()\n",
+        encoding="utf-8",
+    )
+    _, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    doc = json.loads(out)
+    assert [f[0] for f in _code_findings(doc)] == ["TM-CODE-002", "TM-CODE-002"]
+    assert _stale(doc) == [
+        "asset embed-text-embedding-3-small (embedding_model) is declared, but no code under "
+        "src uses it",
+        "asset model-gpt-4o-mini (base_model) is declared, but no code under src uses it",
+    ]
+
+
+def test_switching_models_reports_the_old_one_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tester-c C1: gpt-4o-mini -> gpt-4.1-mini is a new undeclared model and a stale one,
+    though the client that served both stays."""
+    root = _drafted_project(tmp_path / "app", monkeypatch, {"app.py": OPENAI_APP}, "input-output")
+    app = root / "src" / "app.py"
+    app.write_text(OPENAI_APP.replace("gpt-4o-mini", "gpt-4.1-mini"), encoding="utf-8")
+    capsys.readouterr()
+    _, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    findings = _code_findings(json.loads(out))
+    assert [(f[0], f[1].split(" at ")[0]) for f in findings] == [
+        ("TM-CODE-001", "model `gpt-4.1-mini`"),
+        (
+            "TM-CODE-002",
+            "asset model-gpt-4o-mini (base_model) is declared, but no code under src uses it",
+        ),
+    ]
