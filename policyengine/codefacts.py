@@ -23,7 +23,9 @@ model client (an `OpenAI()`) matches an asset whose name, `hosting.provider` or
 no use of a specific model, though: a model or embedding model asset that names only its
 provider is not used by the client (`uses`), so a model the code no longer names is stale
 (TM-CODE-002) while the client stays. An ML library matches an `ml_library` asset that
-lists it in `components` (or is named after it).
+lists it in `components` (or is named after it). An MCP server connection is named by its
+command line less its flags (`npx @scope/server-x /srv/data`); an asset named by the server
+it runs alone (`@scope/server-x`) declares it too.
 
 Version drift. A model name that is not declared as such, but is of the same family as a
 declared model (the same name once a trailing date, dotted version or `:tag` is cut:
@@ -209,6 +211,14 @@ def _refs(asset: Mapping[str, Any]) -> set[str]:
     return code_refs(asset.get("x-code-refs"))
 
 
+def _launched(name: str) -> list[str]:
+    """The words of an MCP stdio command line (`npx @scope/server-x /srv/data`) that name
+    the server it runs on their own (normalised): neither the command nor a path."""
+    return [
+        _norm(w) for w in name.split()[1:] if not w.startswith(("/", ".", "~")) and "://" not in w
+    ]
+
+
 def _matches_name(category: str, name: str, asset: Mapping[str, Any]) -> bool:
     """Whether the finding `name` (normalised) is declared by `asset` by name."""
     declared, version = _norm(asset.get("name")), _norm(asset.get("version"))
@@ -282,16 +292,19 @@ def _item(
     name = first.name
     key = normalise_distribution(name) if category == "library" else _norm(name)
     version = first.version if category == "library" else ""
+    # An MCP server connection is declared by its command line, or by the server it runs
+    # alone (`@scope/server-x`, not `npx` or `/srv/data`): another package is undeclared.
+    keys = [key, *_launched(name)] if category == "mcp_client" else [key]
     matches: list[int] = []
     uses: list[int] = []
     drift: list[dict[str, Any]] = []
     for i, asset in enumerate(assets):
         if asset.get("type") not in _DECLARED_BY[category]:
             continue  # x-code-refs included: a library cannot declare an agent tool
-        if key in _refs(asset):
+        if any(k in _refs(asset) for k in keys):
             matches.append(i)
             uses.append(i)
-        elif _matches_name(category, key, asset):
+        elif any(_matches_name(category, k, asset) for k in keys):
             path = _library_drift(key, version, i, asset) if version else None
             if path is None:
                 matches.append(i)

@@ -618,10 +618,11 @@ class _Analyser:
             if target is None:
                 target = _string(_keyword(call, "url", "command"), self.scope)
             args = _keyword(call, "args")
-            if isinstance(args, ast.List) and args.elts:
-                extra = [s for s in (_string(e, self.scope) for e in args.elts) if s]
-                if extra and target:
-                    target = f"{target} {extra[-1]}"
+            if isinstance(args, ast.List | ast.Tuple) and target:
+                # The server run is the command line less its flags (`npx -y PACKAGE PATH`
+                # runs PACKAGE): a swapped package is another connection.
+                words = (_string(e, self.scope) for e in args.elts)
+                target = " ".join([target, *(w for w in words if w and not w.startswith("-"))])
             if target is None and plain.endswith("stdio_client"):
                 return  # the parameters were found where they were made
             self.add(

@@ -220,6 +220,38 @@ def test_a_model_client_uses_no_model_it_declares_by_its_provider() -> None:
     assert {i["kind"]: i["uses"] for i in used} == {"model_client": [2, 3], "model": [0]}
 
 
+def test_an_mcp_connection_is_declared_by_its_command_line_or_the_server_it_runs() -> None:
+    """tester-c C3: swapping the server package is another, undeclared, connection."""
+
+    def mcp(name: str) -> CodeFinding:
+        return CodeFinding(CodeKind.MCP_CLIENT, name, "src/agent.py", 2, "", "", "mcp")
+
+    model = _model(
+        {
+            "id": "fs",
+            "type": "agent_tool",
+            "name": "npx @modelcontextprotocol/server-filesystem /srv/data",
+        },
+        {"id": "git", "type": "agent_tool", "name": "mcp-server-git"},
+        {"id": "old", "type": "agent_tool", "name": "npx /srv/data"},
+        {"id": "path", "type": "agent_tool", "name": "/srv/data"},
+        {"id": "npx", "type": "agent_tool", "name": "npx"},
+    )
+    found = _by_name(
+        code_facts(
+            model,
+            _scan(
+                mcp("npx @modelcontextprotocol/server-filesystem /srv/data"),
+                mcp("npx @someone/mcp-server-shell-exec /srv/data"),
+                mcp("uvx mcp-server-git /srv/repo"),
+            ),
+        )
+    )
+    assert found["npx @modelcontextprotocol/server-filesystem /srv/data"]["matches"] == [0]
+    assert found["npx @someone/mcp-server-shell-exec /srv/data"]["matches"] == []
+    assert found["uvx mcp-server-git /srv/repo"]["matches"] == [1]
+
+
 def test_x_code_paths_scope_a_model_to_its_code() -> None:
     scan = _scan(
         _tool("billing", "services/billing/tools.py"),

@@ -71,6 +71,20 @@ def test_corpus_labels_are_read_from_the_comments() -> None:
             {("model_client", "anthropic", 4), ("model", "claude-3-5-haiku-latest", 6)},
         ),
         ('from transformers import AutoTokenizer\nAutoTokenizer.from_pretrained("gpt2")\n', set()),
+        (
+            "from mcp import StdioServerParameters\nfs = StdioServerParameters(command='npx',\n"
+            "    args=['-y', '@modelcontextprotocol/server-filesystem', '/srv/data'])\n",
+            {
+                ("agent_framework", "mcp", 1),
+                ("mcp_client", "npx @modelcontextprotocol/server-filesystem /srv/data", 2),
+            },
+        ),
+        (
+            "from mcp import StdioServerParameters\nREPO = '/srv/repo'\n"
+            "g = StdioServerParameters(command='uvx', args=('mcp-server-git', '--repository', "
+            "REPO))\n",
+            {("agent_framework", "mcp", 1), ("mcp_client", "uvx mcp-server-git /srv/repo", 3)},
+        ),
     ],
     ids=[
         "module-client",
@@ -81,6 +95,8 @@ def test_corpus_labels_are_read_from_the_comments() -> None:
         "aliased-langchain-tool",
         "client-on-self",
         "tokenizer-is-no-model",
+        "mcp-stdio-names-the-package-run",
+        "mcp-stdio-without-flags",
     ],
 )
 def test_python_findings(text: str, expected: set[tuple[str, str, int]]) -> None:

@@ -647,3 +647,37 @@ def test_switching_models_reports_the_old_one_stale(
             "asset model-gpt-4o-mini (base_model) is declared, but no code under src uses it",
         ),
     ]
+
+
+def test_swapping_the_mcp_server_package_is_an_undeclared_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tester-c C3: the draft names the connection by the package it runs, so another
+    package with the same path is TM-CODE-001 (and the old connection TM-CODE-002)."""
+    agent = (
+        "from mcp import StdioServerParameters\n"
+        'fs = StdioServerParameters(command="npx", args=["-y", '
+        '"@modelcontextprotocol/server-filesystem", "/srv/data"])\n'
+    )
+    root = _drafted_project(tmp_path / "mcp", monkeypatch, {"agent.py": agent}, "agentic")
+    draft = (root / "models" / "demo.yaml").read_text(encoding="utf-8")
+    assert "name: npx @modelcontextprotocol/server-filesystem /srv/data\n" in draft
+    capsys.readouterr()
+    _, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    assert _code_findings(json.loads(out)) == []
+    (root / "src" / "agent.py").write_text(
+        agent.replace("@modelcontextprotocol/server-filesystem", "@someone/mcp-server-shell-exec"),
+        encoding="utf-8",
+    )
+    _, out, _ = _run(capsys, "check", *AS_OF, "-f", "json")
+    assert [(f[0], f[1].split(" at ")[0]) for f in _code_findings(json.loads(out))] == [
+        (
+            "TM-CODE-001",
+            "MCP server connection `npx @someone/mcp-server-shell-exec /srv/data`",
+        ),
+        (
+            "TM-CODE-002",
+            "asset tool-npx-modelcontextprotocol-server-filesystem-srv-data (agent_tool) is "
+            "declared, but no code under src uses it",
+        ),
+    ]
