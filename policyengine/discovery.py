@@ -90,7 +90,6 @@ _CLIENTS = {
     "langchain_aws.ChatBedrockConverse": "bedrock",
     "langchain_google_vertexai.ChatVertexAI": "vertex",
     "langchain_ollama.ChatOllama": "ollama",
-    "langchain_community.chat_models.ChatOllama": "ollama",
     "llama_index.llms.openai.OpenAI": "openai",
     "llama_index.llms.anthropic.Anthropic": "anthropic",
     "llama_index.llms.ollama.Ollama": "ollama",
@@ -99,6 +98,37 @@ _CLIENTS = {
     "crewai.LLM": "litellm",
 }
 """Constructor (or module-level call) -> the provider of the model client it makes."""
+
+_COMMUNITY = {
+    "chat_models.ChatOpenAI": "langchain_openai.ChatOpenAI",
+    "chat_models.AzureChatOpenAI": "langchain_openai.AzureChatOpenAI",
+    "chat_models.ChatAnthropic": "langchain_anthropic.ChatAnthropic",
+    "chat_models.BedrockChat": "langchain_aws.ChatBedrock",
+    "chat_models.ChatVertexAI": "langchain_google_vertexai.ChatVertexAI",
+    "chat_models.ChatOllama": "langchain_ollama.ChatOllama",
+    "chat_models.ChatHuggingFace": "langchain_huggingface.ChatHuggingFace",
+    "llms.OpenAI": "langchain_openai.OpenAI",
+    "llms.AzureOpenAI": "langchain_openai.AzureOpenAI",
+    "llms.Bedrock": "langchain_aws.BedrockLLM",
+    "llms.VertexAI": "langchain_google_vertexai.VertexAI",
+    "llms.Ollama": "langchain_ollama.OllamaLLM",
+    "llms.HuggingFacePipeline": "langchain_huggingface.HuggingFacePipeline",
+    "llms.HuggingFaceEndpoint": "langchain_huggingface.HuggingFaceEndpoint",
+    "embeddings.OpenAIEmbeddings": "langchain_openai.OpenAIEmbeddings",
+    "embeddings.AzureOpenAIEmbeddings": "langchain_openai.AzureOpenAIEmbeddings",
+    "embeddings.HuggingFaceEmbeddings": "langchain_huggingface.HuggingFaceEmbeddings",
+    "embeddings.SentenceTransformerEmbeddings": "langchain_huggingface.HuggingFaceEmbeddings",
+    "embeddings.OllamaEmbeddings": "langchain_ollama.OllamaEmbeddings",
+    "embeddings.BedrockEmbeddings": "langchain_aws.BedrockEmbeddings",
+    "embeddings.VertexAIEmbeddings": "langchain_google_vertexai.VertexAIEmbeddings",
+}
+"""`langchain_community` classes (package.class) -> the class of the package split off from
+it: the same model client or embedding model, read as the split-off one."""
+
+_COMMUNITY_CLASS = re.compile(
+    r"langchain_community\.(chat_models|llms|embeddings)(?:\.[a-z0-9_]+)?\.([A-Z]\w*)(?=$|[.(])"
+)
+"""A `langchain_community` class, from its package or one of its modules (`.huggingface`)."""
 
 _BEDROCK_SERVICES = ("bedrock-runtime", "bedrock", "bedrock-agent-runtime")
 
@@ -113,7 +143,7 @@ _POSITIONAL_MODEL = (
     "vertexai.preview.generative_models.GenerativeModel",
     "google.generativeai.GenerativeModel",
     "sentence_transformers.SentenceTransformer",
-    "langchain_community.llms.Ollama",
+    "langchain_ollama.OllamaLLM",  # and langchain_community.llms.Ollama (_COMMUNITY)
 )
 """Calls whose first positional argument is a model name."""
 
@@ -386,7 +416,18 @@ def _resolve_text(name: str, scope: _Scope) -> str | None:
     base = scope.aliases.get(parts[0])
     if base is None:
         return None
-    return ".".join([base, *parts[1:]])
+    return _split_off(".".join([base, *parts[1:]]))
+
+
+def _split_off(name: str) -> str:
+    """`name` with a `langchain_community` model, chat model or embedding class (imported
+    from its package or one of its modules) as the class of the package split off from
+    it that the tables know (`langchain_huggingface.HuggingFaceEmbeddings`)."""
+    found = _COMMUNITY_CLASS.match(name)
+    if found is None:
+        return name
+    mirror = _COMMUNITY.get(f"{found[1]}.{found[2]}")
+    return name if mirror is None else mirror + name[found.end() :]
 
 
 def _under(name: str, prefix: str) -> bool:

@@ -103,6 +103,35 @@ def test_python_findings(text: str, expected: set[tuple[str, str, int]]) -> None
     assert _found(text) == expected
 
 
+def test_langchain_community_classes_are_read_as_their_split_off_packages() -> None:
+    """tester-c C4: `langchain_community.embeddings.HuggingFaceEmbeddings` is the class
+    `langchain_huggingface` split off; so for the chat models, LLMs and embeddings the
+    tables know, imported from the package or one of its modules."""
+    bench = _bench()
+    project = CORPUS / "langchain_community"
+    assert bench.found(project) == bench.expected(project)
+    assert _found(
+        "from langchain_huggingface import HuggingFaceEmbeddings\n"
+        "from langchain_community.embeddings import HuggingFaceEmbeddings as HFE2\n"
+        'b = HuggingFaceEmbeddings(model_name="BAAI/bge-small-en-v1.5")\n'
+        'c = HFE2(model_name="sentence-transformers/all-mpnet-base-v2")\n'
+    ) == {
+        ("agent_framework", "langchain", 2),
+        ("embedding_model", "BAAI/bge-small-en-v1.5", 3),
+        ("embedding_model", "sentence-transformers/all-mpnet-base-v2", 4),
+    }
+    assert _found(
+        "import langchain_community.chat_models as cm\n"
+        'llm = cm.BedrockChat(model_id="anthropic.claude-3-haiku-20240307-v1:0")\n'
+        "from langchain_community.llms import FakeListLLM\n"
+        'FakeListLLM(model="not-a-model-client")\n'
+    ) == {
+        ("agent_framework", "langchain", 1),
+        ("model_client", "bedrock", 2),
+        ("model", "anthropic.claude-3-haiku-20240307-v1:0", 2),
+    }
+
+
 def test_a_syntax_error_is_a_located_warning_and_the_rest_is_analysed() -> None:
     good = SourceFile("app/a.py", "from openai import OpenAI\nOpenAI()\n")
     bad = SourceFile("app/b.py", "def f(:\n    pass\n")
