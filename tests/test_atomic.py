@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.atomic import write_whole
+from policyengine.atomic import Batch, write_whole
 
 
 def _listing(folder: Path) -> list[str]:
@@ -62,3 +62,33 @@ def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
     write_whole(target, b"new\n")
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert target.read_bytes() == b"new\n"
+
+
+def test_a_batch_that_fails_replaces_nothing_and_leaves_no_folder(tmp_path: Path) -> None:
+    """tester-c C5: the reports of one run are written all or none."""
+    old = tmp_path / "report.json"
+    old.write_text("old\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("readme\n", encoding="utf-8")
+    with (
+        pytest.raises(NotADirectoryError, match=r"README\.md is not a folder"),
+        Batch() as batch,
+    ):
+        batch.add(old, "new\n")
+        batch.add(tmp_path / "new" / "deep" / "x.csv", "new\n")
+        batch.add(tmp_path / "README.md" / "x.sarif", "new\n")
+        batch.commit()
+    assert old.read_text(encoding="utf-8") == "old\n"
+    assert _listing(tmp_path) == ["README.md", "report.json"]
+
+
+def test_a_batch_replaces_every_file_on_commit(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "out" / "b.sarif"
+    first.write_text("old\n", encoding="utf-8")
+    with Batch() as batch:
+        batch.add(first, "new a\n")
+        batch.add(second, b"new b\n")
+        assert first.read_text(encoding="utf-8") == "old\n" and not second.exists()
+        batch.commit()
+    assert first.read_text(encoding="utf-8") == "new a\n"
+    assert second.read_bytes() == b"new b\n"
+    assert _listing(tmp_path) == ["a.json", "out"] and _listing(second.parent) == ["b.sarif"]
