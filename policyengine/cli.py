@@ -127,27 +127,34 @@ def _file_path(text: str) -> Path:
 
 
 def _writable(output: Path | None, flag: str) -> None:
-    """Refuse, before any work, an output path that names a folder or that a symlink
-    leads out of the working folder."""
+    """Refuse, before any work, an output path that names a folder, that lies below a
+    file (`README.md/x.sarif`) or that a symlink leads out of the working folder."""
+    from .atomic import file_in_the_way
     from .output import refuse_symlink_escape
 
-    if output is not None and output.is_dir():
+    if output is None:
+        return
+    if output.is_dir():
         raise UsageError(f"{flag} {output}: is a folder; give a file name inside it")
-    if output is not None:
-        refuse_symlink_escape(output, Path.cwd(), flag)
+    blocked = file_in_the_way(output)
+    if blocked is not None:
+        raise UsageError(f"{flag} {output}: {blocked} is not a folder")
+    refuse_symlink_escape(output, Path.cwd(), flag)
 
 
-def _write(output: Path, content: str | bytes | Iterable[str], flag: str) -> None:
-    """`output.write_output` (a regular file replaced whole, a device, FIFO or stream
-    written in place, no symlink out of the working folder), with a failure to write as
-    a UsageError naming the path."""
-    from .output import write_output
+def _write(
+    outputs: list[tuple[Path, str | bytes | Iterable[str]]],
+    flag: str,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
+    """`output.write_outputs`: every report of the run written, or none (a regular file
+    replaced whole, a device, FIFO or stream written in place, no symlink out of the
+    working folder), with a failure to write as a UsageError naming the path."""
+    from .output import write_outputs
 
-    _writable(output, flag)
-    try:
-        write_output(output, content, workdir=Path.cwd(), flag=flag)
-    except OSError as exc:
-        raise UsageError(f"{flag} {output}: cannot write it: {exc.strerror or exc}") from None
+    for output, _ in outputs:
+        _writable(output, flag)
+    write_outputs(outputs, workdir=Path.cwd(), flag=flag, before_replace=before_replace)
 
 
 def _add_config_options(p: argparse.ArgumentParser) -> None:
@@ -325,14 +332,15 @@ def _emit(text: str | Iterable[str], output: Path | None) -> None:
             shutil.copyfileobj(spool, sys.stdout)
         sys.stdout.flush()
         return
-    _write(output, pieces, "--output")
+    _write([(output, pieces)], "--output")
 
 
 def _report(args: argparse.Namespace, report: Report, fail_on: Severity | None = None) -> int:
     """Render `report` in each `--format` to its `--output` (else stdout); its exit status.
 
     With several formats every report is rendered before any is written, so that a
-    format that fails leaves nothing behind; each is then written whole."""
+    format that fails leaves nothing behind; then they are written all or none: every
+    file to a temporary file beside it, stdout, and only then the renames."""
     from .report import OutputFormat
     from .results import Severity, exit_status
 
@@ -346,11 +354,12 @@ def _report(args: argparse.Namespace, report: Report, fail_on: Severity | None =
             _emit(formatter.pieces(report), outputs[0])
     else:
         rendered = [b"".join(OutputFormat(fmt).formatter().encoded(report)) for fmt in formats]
-        for data, output in zip(rendered, outputs, strict=True):
-            if output is None:
-                _emit_binary(data, None)
-            else:
-                _write(output, data, "--output")
+        pairs = list(zip(outputs, rendered, strict=True))
+        files: list[tuple[Path, str | bytes | Iterable[str]]] = [
+            (output, data) for output, data in pairs if output is not None
+        ]
+        shown = [data for output, data in pairs if output is None]
+        _write(files, "--output", (lambda: _emit_binary(shown[0], None)) if shown else None)
     _side_outputs(args, report)
     return exit_status(report, fail_on if fail_on is not None else Severity.LOW)
 
@@ -378,9 +387,7 @@ def _side_outputs(args: argparse.Namespace, report: Report) -> None:
 def _emit_binary(data: bytes, output: Path | None) -> None:
     """Write a binary report (xlsx) whole: to FILE, else to stdout when it is no terminal."""
     if output is not None:
-        from .atomic import write_whole
-
-        write_whole(output, data)
+        _write([(output, data)], "--output")
         return
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
@@ -785,7 +792,7 @@ def _cmd_bundle_build(args: argparse.Namespace) -> int:
     catalogs = {p.stem: p for p in sorted(catalog_dir().glob("*.json"))}
     data = build_bundle(policy_set, catalogs)
     target = args.out.resolve()
-    _write(target, data, "--out")
+    _write([(target, data)], "--out")
     logger.info(
         "wrote %s (%d modules, %d checks)", target, len(policy_set.modules), len(policy_set.checks)
     )

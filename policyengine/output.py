@@ -9,6 +9,8 @@ of replacing it. A relative path that lies in the working folder as written but 
 outside it, or into a `.git` folder, through a symlink (a `reports` or `results.sarif`
 link committed in a pull request, aimed at `.git/config` or `.git/hooks`) is refused; an
 absolute path, or one that leaves the folder with `..`, is the user's own choice.
+The reports of one run (`write_outputs`) are written all or none: every file's temporary
+first, and only when all are written the renames.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .atomic import write_whole
+from .atomic import Batch, write_whole
 from .errors import UsageError
 
 _OWN_STREAM = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
@@ -77,6 +79,22 @@ def _write_in_place(open_fd: Callable[[], int], content: str | bytes | Iterable[
             os.close(fd)
 
 
+def _in_place(path: Path, workdir: Path) -> Callable[[], int] | None:
+    """How to open `path` when it is written in place (one of the process's own streams,
+    a device, a FIFO); None for a regular file, a new one or a folder."""
+    own = _own_stream(path)
+    if own is not None:
+        return lambda: os.dup(own)
+    try:
+        mode = os.stat(workdir / path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    target = workdir / path
+    return lambda: os.open(target, os.O_WRONLY | os.O_NOCTTY)
+
+
 def write_output(
     path: Path, content: str | bytes | Iterable[str], *, workdir: Path, flag: str = "--output"
 ) -> None:
@@ -90,16 +108,57 @@ def write_output(
     OSError when the target cannot be written.
     """
     refuse_symlink_escape(path, workdir, flag)
-    own = _own_stream(path)
-    if own is not None:
-        _write_in_place(lambda: os.dup(own), content)
-        return
-    try:
-        mode = os.stat(workdir / path).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        target = workdir / path
-        _write_in_place(lambda: os.open(target, os.O_WRONLY | os.O_NOCTTY), content)
+    opener = _in_place(path, workdir)
+    if opener is not None:
+        _write_in_place(opener, content)
         return
     write_whole(workdir / path, content)
+
+
+def write_outputs(
+    outputs: Sequence[tuple[Path, str | bytes | Iterable[str]]],
+    *,
+    workdir: Path,
+    flag: str = "--output",
+    before_replace: Callable[[], None] | None = None,
+) -> None:
+    """Write the reports of one run, each `(path, content)` as `write_output` does, all
+    or none.
+
+    Every regular file's report is written to a temporary file beside it first; only
+    when all of them are written are `before_replace` (the report on stdout, if any)
+    and the in-place targets (devices, FIFOs, own streams) written, and then every
+    temporary file renamed into place. When any of that fails, the temporary files (and
+    folders made for them) are removed and no regular file is touched. Raises
+    UsageError naming the path that could not be written (or a symlink escape, as
+    `write_output`); an error of `before_replace` propagates as it is.
+    """
+    for path, _ in outputs:
+        refuse_symlink_escape(path, workdir, flag)
+    in_place: list[tuple[Path, Callable[[], int], str | bytes | Iterable[str]]] = []
+    with Batch() as batch:
+        for path, content in outputs:
+            opener = _in_place(path, workdir)
+            if opener is not None:
+                in_place.append((path, opener, content))
+                continue
+            try:
+                batch.add(workdir / path, content)
+            except OSError as exc:
+                raise _cannot_write(flag, path, exc) from None
+        if before_replace is not None:
+            before_replace()
+        for path, opener, content in in_place:
+            try:
+                _write_in_place(opener, content)
+            except OSError as exc:
+                raise _cannot_write(flag, path, exc) from None
+        try:
+            batch.commit()
+        except OSError as exc:
+            raise _cannot_write(flag, Path(exc.filename2 or exc.filename or "?"), exc) from None
+
+
+def _cannot_write(flag: str, path: Path, exc: OSError) -> UsageError:
+    """The usage error for a report that could not be written to `path`."""
+    return UsageError(f"{flag} {path}: cannot write it: {exc.strerror or exc}")

@@ -461,6 +461,66 @@ def test_a_format_mistake_fails_before_anything_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
+_UNWRITABLE = Path("/sys/policyengine-test")  # sysfs: no new file there, even for root
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "said"),
+    [
+        ("report.json", "README.md/x.sarif", "README.md is not a folder"),
+        ("report.json", f"{_UNWRITABLE}.sarif", "cannot write it"),
+        (f"{_UNWRITABLE}.json", "report.json", "cannot write it"),
+    ],
+    ids=["parent-is-a-file", "unwritable-second", "unwritable-first"],
+)
+def test_several_outputs_are_written_all_or_none(
+    capsys: pytest.CaptureFixture[str],
+    examples_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    first: str,
+    second: str,
+    said: str,
+) -> None:
+    """tester-c C5: the first report was replaced before the second failed to be written."""
+    if "/sys/" in first + second and not _UNWRITABLE.parent.is_dir():
+        pytest.skip("no /sys here")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("readme\n", encoding="utf-8")
+    (tmp_path / "report.json").write_text('{"old": true}\n', encoding="utf-8")
+    code, out, err = _run(
+        capsys, "check", str(examples_copy), *AS_OF, "-f", "json,sarif", "-o", f"{first},{second}"
+    )
+    assert code == 2 and out == "" and said in err, err
+    assert "File exists" not in err and "Traceback" not in err
+    assert (tmp_path / "report.json").read_text(encoding="utf-8") == '{"old": true}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "report.json"]
+
+
+def test_several_new_outputs_none_written_when_one_fails(
+    capsys: pytest.CaptureFixture[str],
+    examples_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not _UNWRITABLE.parent.is_dir():
+        pytest.skip("no /sys here")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(
+        capsys,
+        "check",
+        str(examples_copy),
+        *AS_OF,
+        "-f",
+        "text,json,sarif",
+        "-o",
+        f"-,out/report.json,{_UNWRITABLE}.sarif",
+    )
+    assert code == 2 and "cannot write it" in err, err
+    assert out == ""  # stdout's report is not written either when a file cannot be
+    assert not (tmp_path / "out" / "report.json").exists()
+
+
 def test_github_appends_the_markdown_summary(
     capsys: pytest.CaptureFixture[str],
     examples_copy: Path,

@@ -196,6 +196,25 @@ def test_matrix_xlsx(
     _golden("matrix-examples.xlsx.txt", _dump(first), update)
 
 
+@pytest.mark.parametrize(
+    "unwritable", ["README.md/m.xlsx", "/sys/policyengine-test.xlsx"], ids=["file", "sysfs"]
+)
+def test_matrix_csv_and_xlsx_written_both_or_neither(
+    in_examples: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, unwritable: str
+) -> None:
+    """tester-c C5: the csv was written, then the xlsx could not be (exit 2)."""
+    if unwritable.startswith("/sys/") and not Path("/sys").is_dir():
+        pytest.skip("no /sys here")
+    csv_file = tmp_path / "m.csv"
+    csv_file.write_text("old\n", encoding="utf-8")
+    code, out, err = _run(
+        capsys, "matrix", "--as-of", AS_OF, "-f", "csv,xlsx", "-o", f"{csv_file},{unwritable}"
+    )
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert csv_file.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv"]
+
+
 def test_matrix_xlsx_is_refused_on_a_terminal(in_examples: Path) -> None:
     """A workbook is not written to a terminal; colour comes only on a terminal, and
     never with NO_COLOR."""

@@ -87,8 +87,8 @@ def test_an_output_that_cannot_be_written_names_the_path(
     blocker.write_text("a file where a folder is needed\n", encoding="utf-8")
     target = blocker / "out.txt"
     code, _, err = _run(capsys, "check", str(repo), *AS_OF, "--output", str(target))
-    assert code == 2
-    assert err.startswith(f"policyengine: error: --output {target}: cannot write it: ")
+    assert code == 2  # found before the run, and named as what it is (not "File exists")
+    assert err == f"policyengine: error: --output {target}: {blocker} is not a folder\n"
 
 
 def test_a_closed_pipe_on_stdout_is_a_message_not_a_bug(repo: Path) -> None:
