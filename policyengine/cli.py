@@ -467,7 +467,25 @@ def _repository(args: argparse.Namespace, base: str | None = None) -> tuple[Any,
         config = load_config(root, args.config)
     if getattr(args, "allow_unknown_history", False):
         config = replace(config, review=replace(config.review, allow_unknown_history=True))
+    _say_packed(paths)
     return config, paths
+
+
+def _say_packed(paths: list[Path]) -> None:
+    """One line (info, never per file: pre-commit names a pack's files one by one) for the
+    named paths that are, or lie inside, evidence packs: they are not read as models."""
+    from .loader import PACK_MARKER, in_evidence_pack
+
+    packed = [p for p in paths if in_evidence_pack(p)]
+    if packed:
+        more = f" and {len(packed) - 1} more" if len(packed) > 1 else ""
+        logger.info(
+            "%s%s: part of an evidence pack (marked %s), a record of a commit: not read as "
+            "a threat model",
+            packed[0],
+            more,
+            PACK_MARKER,
+        )
 
 
 def _marked(folder: Path) -> bool:
@@ -486,10 +504,18 @@ def _add_history_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _require_models(args: argparse.Namespace, run: Any, config: Any, paths: list[Path]) -> None:
+def _require_models(
+    args: argparse.Namespace, run: Any, config: Any, paths: list[Path], *, packs_pass: bool = True
+) -> None:
     """A run that found no threat model is a mistake (a wrong path or glob), not a pass:
-    UsageError (exit 2) naming where it looked, unless `--allow-empty`."""
+    UsageError (exit 2) naming where it looked, unless `--allow-empty`. With `packs_pass`,
+    paths that all lie in evidence packs (a commit of packs, through pre-commit) are no
+    mistake: nothing to check, and `_say_packed` said why."""
+    from .loader import in_evidence_pack
+
     if run.models or args.allow_empty:
+        return
+    if packs_pass and paths and all(in_evidence_pack(p) for p in paths):
         return
     if paths:
         where = "under " + ", ".join(str(p) for p in paths)
@@ -1092,7 +1118,7 @@ def _cmd_evidence(args: argparse.Namespace) -> int:
     sources, run = gather(
         paths, options, target=target, allow_dirty=args.allow_dirty, register=config.register
     )
-    _require_models(args, run, config, paths)
+    _require_models(args, run, config, paths, packs_pass=False)  # no pack of nothing
     files = pack_files(sources, sign_key=key, key_name=str(args.sign_key or ""))
     try:
         write_pack(target, files, force=args.force)

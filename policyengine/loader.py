@@ -776,6 +776,15 @@ def _in_pack(path: Path, root: Path) -> bool:
     return False
 
 
+def in_evidence_pack(path: Path) -> bool:
+    """Whether `path` (a file or folder, as written: relative to the working folder) is an
+    evidence pack or lies inside one: it or a folder above it holds `PACK_MARKER`. Such a
+    path is never read as a threat model, even when named (pre-commit names the pack's
+    copies one by one)."""
+    written = Path(os.path.abspath(path))
+    return any((folder / PACK_MARKER).is_file() for folder in (written, *written.parents))
+
+
 def _mentions(content: bytes) -> bool:
     """True when the bytes name `ThreatModel` (UTF-8 or UTF-16-LE)."""
     return _MENTION.encode() in content or _MENTION.encode("utf-16-le") in content
@@ -967,9 +976,11 @@ def find_models(
     paths: Sequence[Path], root: Path, globs: Sequence[str] = (), *, not_models: Sequence[Path] = ()
 ) -> Listing:
     """The files that may be threat models under `paths` and `globs` (relative to `root`),
-    without reading them. Hidden folders are never walked. With neither paths nor globs,
-    `root` is walked. A file of `not_models` (the organisation register, read as such) found
-    under a folder or a glob is no candidate, so it is not counted as skipped either.
+    without reading them. Hidden folders and evidence packs are never walked, and a path
+    that is a pack or lies inside one (`in_evidence_pack`) is not read even when named.
+    With neither paths nor globs, `root` is walked. A file of `not_models` (the
+    organisation register, read as such) found under a folder or a glob is no candidate,
+    so it is not counted as skipped either.
 
     Files resolve inside the repository, symlinks included: a file found by walking a
     folder or by a glob whose real path is outside `root` (or outside a folder the user
@@ -984,6 +995,8 @@ def find_models(
     diagnostics: list[Diagnostic] = []
     for given in paths:
         base = _given_base(given, root)
+        if in_evidence_pack(given):
+            continue  # a record of a commit, not a model (the caller says so once)
         if base is None:
             diagnostics.append(_outside(_as_written(given, root), _real(given), Level.ERROR))
         elif given.is_dir():

@@ -11,8 +11,10 @@ from policyengine.errors import InvalidDocument
 from policyengine.loader import (
     MAX_BYTES,
     MAX_DEPTH,
+    PACK_MARKER,
     Document,
     discover,
+    in_evidence_pack,
     is_threat_model,
     load_document,
     parse_document,
@@ -304,6 +306,25 @@ def test_named_file_that_is_not_a_model_is_an_error(tmp_path: Path) -> None:
             Level.ERROR,
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    "named",
+    ["pack", "pack/models", "pack/models/a", "pack/models/a/a.yaml"],
+    ids=["pack", "folder", "deeper", "file"],
+)
+def test_a_path_in_an_evidence_pack_is_not_read_even_when_named(tmp_path: Path, named: str) -> None:
+    """tester-c C2: pre-commit names a pack's copies one by one."""
+    _repo(tmp_path)
+    copy = tmp_path / "evidence" / "pack" / "models" / "a" / "a.yaml"
+    copy.parent.mkdir(parents=True)
+    copy.write_text(MODEL)
+    (tmp_path / "evidence" / "pack" / PACK_MARKER).write_text("")
+    found = discover([tmp_path / "evidence" / named, tmp_path / "models" / "a.yaml"], tmp_path)
+    assert [d.path for d in found.documents] == ["models/a.yaml"]
+    assert found.diagnostics == () and found.skipped == 0
+    assert in_evidence_pack(tmp_path / "evidence" / named)
+    assert not in_evidence_pack(tmp_path / "evidence") and not in_evidence_pack(tmp_path)
 
 
 def test_globs_are_relative_to_root_and_files_are_loaded_once(tmp_path: Path) -> None:
