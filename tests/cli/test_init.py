@@ -403,6 +403,23 @@ def test_the_pre_commit_files_parse_and_select_the_models(
     (started / "services" / "chat" / "models").mkdir(parents=True)
     (started / "services" / "chat" / "models" / "bot.yml").write_text("a: 1\n", encoding="utf-8")
     assert _selects(published, "services/chat/models/bot.yml")  # models/ at any depth
+    # tester-c C2: not the models' copies in evidence packs (default `evidence_dir`, or a
+    # dated pack anywhere); `validate` would skip them, but the commit need not run at all
+    for copy in (
+        "evidence/2026-11-27-0123456789ab/models/bot/bot.yml",
+        "evidence/q4-audit/models/bot/bot.yaml",
+        "audit/packs/2026-11-27-uncommitted/models/bot/bot.yaml",
+        "evidence/models/bot.yml",
+    ):
+        (started / copy).parent.mkdir(parents=True, exist_ok=True)
+        (started / copy).write_text("a: 1\n", encoding="utf-8")
+    for copy in (
+        "evidence/2026-11-27-0123456789ab/models/bot/bot.yml",
+        "evidence/q4-audit/models/bot/bot.yaml",
+        "audit/packs/2026-11-27-uncommitted/models/bot/bot.yaml",
+    ):
+        assert not _selects(published, copy) and not _selects(generated, copy)
+    assert _selects(published, "evidence/models/bot.yml")  # not a pack's copy
 
 
 def test_the_check_workflows_command_runs_in_the_started_folder(
