@@ -190,11 +190,17 @@ def _acceptance_facts(threat: Mapping[str, Any], as_of: date, risk: RiskCriteria
     acceptance = threat.get("acceptance")
     acceptance = acceptance if isinstance(acceptance, Mapping) else {}
     expires = _date(acceptance.get("expires"))
-    start = _date(acceptance.get("date")) or as_of
+    dated = _date(acceptance.get("date"))
+    start = dated or as_of
     days = (expires - start).days if expires is not None else -1
     return {
+        # It holds through its expires day (as a waiver or a review's due day does).
         "acceptance_expired": threat.get("status") in _DECIDED
         and (expires is None or expires < as_of),
+        # Dated after the as-of date: nobody has accepted the risk yet on that date.
+        "acceptance_not_yet": threat.get("status") in _DECIDED
+        and dated is not None
+        and dated > as_of,
         "acceptance_days": days,
         "acceptance_too_long": days > risk.max_acceptance_days,
         "acceptance_authorized": risk.authorizes(acceptance.get("approved_by")),

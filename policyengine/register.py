@@ -89,7 +89,9 @@ class RegisterDocument:
         return self.path or self.url
 
     def expires(self) -> date | None:
-        """The first day it is out of date (approval + review period); None past 9999."""
+        """The last day it is in force: its approval plus its review period (month-end
+        clamped, `review.due_date`), the day its review is due; it has expired from the day
+        after, as a review, an attestation or a waiver does. None past 9999."""
         try:
             return due_date(self.approved, self.review_period)
         except ValueError:
@@ -351,13 +353,24 @@ REGISTER_CHECKS: tuple[CheckInfo, ...] = (
         controls=(),
         source="organisation register",
         description=(
-            "A register document approved longer ago than its own review period has expired; "
-            "every control it implements is then not met."
+            "A register document approved longer ago than its own review period has expired "
+            "(it is in force on the day its review is due, and lapses the day after); one "
+            "whose approval is dated after the as-of date is not approved yet on that date. "
+            "Either way every control it implements is then not met."
         ),
         rationale="A policy nobody reviewed within its cycle may no longer be what happens.",
         hint="Review the document, then record its new version and approval date.",
         rule_out="None: review the document or stop citing it.",
-        messages=(("", "document {0} expired on {1} (approved {2}, reviewed {3})"),),
+        messages=(
+            (
+                "expired",
+                "document {0} has expired: in force until {1} (approved {2}, reviewed {3})",
+            ),
+            (
+                "not_yet",
+                "document {0} is not approved yet on {1}: its approval is dated {2}",
+            ),
+        ),
     ),
     CheckInfo(
         id="TM-REG-004",
@@ -509,9 +522,12 @@ def _finding(
     arguments: Sequence[str],
     controls: Sequence[str],
     at: Decision | RegisterDocument | None,
+    message: str = "",
 ) -> Finding:
+    """The finding of `check_id` rendered from its template named `message` (its first
+    when "")."""
     info = _BY_ID[check_id]
-    template = info.messages[0][1]
+    name, template = next((m for m in info.messages if m[0] == message), info.messages[0])
     return Finding(
         check_id=check_id,
         severity=Severity(info.severity),
@@ -522,6 +538,7 @@ def _finding(
         controls=tuple(controls),
         key="|".join((check_id, *controls, *arguments[:1])),
         hint=info.hint,
+        template=name,
         arguments=tuple(arguments),
     )
 
@@ -548,11 +565,13 @@ def judge_register(
     `attested` (applicable, implemented, justified, every cited document within its
     review period); `partial` (implemented in part); `not_satisfied` otherwise (no
     decision, an empty or placeholder justification, planned or not implemented, no
-    document, an expired document, a document in the repository that `filed(path)` says
-    is empty or placeholder text: `pipeline.evidence_filed`, the judgement of cited evidence
-    files). Each problem is one finding for the repository (TM-REG-001 .. -006), located in
-    the register. A register with errors judges as a missing one. Pure but for what
-    `filed` reads.
+    document, an expired document or one approved after `as_of`, a document in the
+    repository that `filed(path)` says is empty or placeholder text:
+    `pipeline.evidence_filed`, the judgement of cited evidence files). A document is in
+    force from its approval through the day its review is due (`RegisterDocument.expires`).
+    Each problem is one finding for the repository (TM-REG-001 .. -006), located in the
+    register. A register with errors judges as a missing one. Pure but for what `filed`
+    reads.
 
     `models` are the reports of the run (the valid ones judged): a decision that an Annex A
     control they judge does not apply, while one of them shows it applies
@@ -564,11 +583,12 @@ def judge_register(
     findings: dict[str, list[Finding]] = {c.id: [] for c in REGISTER_CHECKS}
     results = []
     expired = _expired(register, as_of) if register is not None else {}
+    pending = _not_approved_yet(register, as_of) if register is not None else ()
     unfiled = {d for d in register.documents if d.path and not filed(d.path)} if register else set()
     unowned = _unowned(register) if register is not None else {}
+    failing = (*expired, *pending, *unfiled, *unowned)
     for control in wanted:
         decision = register.decision(control.key) if register is not None else None
-        failing = (*expired, *unfiled, *unowned)
         result, found = _judge(control, decision, register, failing, loaded.path)
         results.append(result)
         for f in found:
@@ -588,7 +608,12 @@ def judge_register(
                 doc.approved.isoformat(),
                 cadence_label(doc.review_period),
             )
-            findings["TM-REG-003"].append(_finding("TM-REG-003", args, implements, doc))
+            findings["TM-REG-003"].append(_finding("TM-REG-003", args, implements, doc, "expired"))
+    for doc in pending:
+        implements = _implemented_by(doc, wanted, register)
+        if implements:
+            dates = (doc.id, as_of.isoformat(), doc.approved.isoformat())
+            findings["TM-REG-003"].append(_finding("TM-REG-003", dates, implements, doc, "not_yet"))
     for doc in sorted(unfiled, key=lambda d: (d.line, d.id)):
         implements = _implemented_by(doc, wanted, register)
         if implements:
@@ -638,11 +663,12 @@ def _status(model: ModelReport, key: str) -> str:
 
 
 def _expired(register: Register, as_of: date) -> dict[RegisterDocument, date]:
-    """Each document out of date on `as_of`, with the day it expired."""
+    """Each document out of date on `as_of` (approved longer ago than its review period),
+    with the last day it was in force."""
     out = {}
     for doc in register.documents:
         ends = doc.expires()
-        if ends is not None and ends <= as_of:
+        if ends is not None and ends < as_of:
             out[doc] = ends
     return out
 
@@ -660,6 +686,13 @@ def _unowned(register: Register) -> dict[RegisterDocument, tuple[tuple[str, str]
         if hollow_fields:
             out[doc] = hollow_fields
     return out
+
+
+def _not_approved_yet(register: Register, as_of: date) -> tuple[RegisterDocument, ...]:
+    """The documents whose approval is dated after `as_of`: on that date nobody has approved
+    them yet, so they are within no review period (as a review or an attestation dated after
+    the as-of date counts for nothing)."""
+    return tuple(doc for doc in register.documents if doc.approved > as_of)
 
 
 def _implemented_by(

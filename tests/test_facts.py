@@ -96,12 +96,28 @@ def test_acceptance_facts_judge_span_and_approver(atlas: AtlasCatalog) -> None:
             "acceptance": {"approved_by": "ciso", "expires": "2026-11-26"},
         },
         {"id": "D", "status": "accepted", "acceptance": {"expires": "2028-01-01"}},
+        {
+            "id": "E",
+            "status": "accepted",
+            "acceptance": {"approved_by": "CISO", "date": "2027-01-15", "expires": "2027-01-31"},
+        },
+        {  # granted on the as-of date itself, expiring that day: in force all of it
+            "id": "F",
+            "status": "accepted",
+            "acceptance": {"approved_by": "CISO", "date": "2026-11-27", "expires": "2026-11-27"},
+        },
+        {  # the day after its expiry
+            "id": "G",
+            "status": "accepted",
+            "acceptance": {"approved_by": "CISO", "date": "2026-10-01", "expires": "2026-11-26"},
+        },
     ]
     risk = RiskCriteria(acceptors=("CISO",))
     facts = _facts({"threats": threats}, atlas, risk=risk)["threats"]
     got = {
         k: (
             v["acceptance_expired"],
+            v["acceptance_not_yet"],
             v["acceptance_days"],
             v["acceptance_too_long"],
             v["acceptance_authorized"],
@@ -109,10 +125,13 @@ def test_acceptance_facts_judge_span_and_approver(atlas: AtlasCatalog) -> None:
         for k, v in facts.items()
     }
     assert got == {
-        "A": (False, 364, False, True),
-        "B": (False, 366, True, False),
-        "C": (True, -1, False, True),  # expired; no date: counted from the as-of date
-        "D": (False, 400, True, False),
+        "A": (False, False, 364, False, True),
+        "B": (False, False, 366, True, False),
+        "C": (True, False, -1, False, True),  # expired; no date: counted from the as-of date
+        "D": (False, False, 400, True, False),
+        "E": (False, True, 16, False, True),  # dated after the as-of date: not granted yet
+        "F": (False, False, 0, False, True),
+        "G": (True, False, 56, False, True),
     }
 
 

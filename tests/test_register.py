@@ -148,16 +148,57 @@ def test_an_expired_document_fails_the_controls_it_implements(tmp_path: Path) ->
     report = judge_register(load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, AS_OF)
     (expired,) = [c for c in report.checks if c.check_id == "TM-REG-003"]
     (finding,) = expired.findings
-    assert (
-        finding.message
-        == "document DOC-POLICY expired on 2026-11-01 (approved 2025-11-01, reviewed annual)"
+    assert finding.message == (
+        "document DOC-POLICY has expired: in force until 2026-11-01 "
+        "(approved 2025-11-01, reviewed annual)"
     )
     assert finding.controls == tuple(ORGANISATION)
     assert (finding.line, finding.column, finding.pointer) == (4, 5, "/documents/0")
     assert {c.status for c in report.controls} == {ControlStatus.NOT_SATISFIED}
-    # the day before it expires, it is still within its review period
+
+
+@pytest.mark.parametrize(
+    ("as_of", "attested"),
+    [
+        (date(2026, 10, 31), True),  # the day before its review is due
+        (date(2026, 11, 1), True),  # the due day: approved exactly a year ago, not longer
+        (date(2026, 11, 2), False),  # the day after: approved longer ago than a year
+    ],
+    ids=["day-before", "due-day", "day-after"],
+)
+def test_a_document_is_in_force_through_the_day_its_review_is_due(
+    tmp_path: Path, as_of: date, attested: bool
+) -> None:
+    """As a review, an attestation or a waiver is: valid on its due day, lapsed the day
+    after (controls.md: "After `due`: `overdue`")."""
+    root = _repo(
+        tmp_path, _all_decided(), HEAD.replace("approved: 2026-06-01", "approved: 2025-11-01")
+    )
+    report = judge_register(load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, as_of)
+    (expired,) = [c for c in report.checks if c.check_id == "TM-REG-003"]
+    assert (len(expired.findings) == 0) is attested
+    want = ControlStatus.ATTESTED if attested else ControlStatus.NOT_SATISFIED
+    assert {c.status for c in report.controls} == {want}
+
+
+def test_a_document_approved_after_the_as_of_date_is_not_approved_yet(tmp_path: Path) -> None:
+    """On the as-of date nobody has approved it yet: it is within no review period, and the
+    controls it implements are not attested on its strength (tester-a A3)."""
+    root = _repo(
+        tmp_path, _all_decided(), HEAD.replace("approved: 2026-06-01", "approved: 2027-06-15")
+    )
+    report = judge_register(load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, AS_OF)
+    (pending,) = [c for c in report.checks if c.check_id == "TM-REG-003"]
+    (finding,) = pending.findings
+    assert finding.message == (
+        "document DOC-POLICY is not approved yet on 2026-11-27: its approval is dated 2027-06-15"
+    )
+    assert finding.controls == tuple(ORGANISATION)
+    assert (finding.line, finding.column, finding.pointer) == (4, 5, "/documents/0")
+    assert {c.status for c in report.controls} == {ControlStatus.NOT_SATISFIED}
+    # approved on the as-of date itself, it is in force that day
     report = judge_register(
-        load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, date(2026, 10, 31)
+        load_register(root, catalog=CATALOG), CATALOG, FRAMEWORKS, date(2027, 6, 15)
     )
     assert {c.status for c in report.controls} == {ControlStatus.ATTESTED}
 

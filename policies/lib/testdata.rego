@@ -234,7 +234,7 @@ asks := [
 
 # METADATA
 # description: The acceptance facts of a threat that is not accepted.
-not_accepted := {"acceptance_expired": false, "acceptance_days": -1, "acceptance_too_long": false, "acceptance_authorized": false}
+not_accepted := {"acceptance_expired": false, "acceptance_not_yet": false, "acceptance_days": -1, "acceptance_too_long": false, "acceptance_authorized": false}
 
 # METADATA
 # description: The validation facts of a threat no red-team finding validates and no recent scope names.

@@ -218,8 +218,10 @@ _accepted := [[i, a] |
 # description: >-
 #   An acceptance of a threat at or above the threshold names an approver the risk
 #   criteria authorise (the organisation register's risk_acceptors, else risk.acceptors
-#   in the config), has not expired, and runs no longer than the
-#   longest acceptance (risk.max_acceptance_days, from acceptance.date to expires).
+#   in the config), is granted (acceptance.date on or before the as-of date: one dated
+#   later is no acceptance yet), has not expired (it holds through its expires day), and
+#   runs no longer than the longest acceptance (risk.max_acceptance_days, from
+#   acceptance.date to expires).
 #   A transfer (status transferred) names who carries the risk (transferred_to) and
 #   carries the same acceptance: who approved the transfer, when, and until when.
 # custom:
@@ -232,6 +234,7 @@ _accepted := [[i, a] |
 #     no_approver: "the acceptance of threat {threat} (risk {risk}) names no approver"
 #     unauthorized: "the acceptance of threat {threat} (risk {risk}) is approved by {approver}, who is not among the acceptors of the risk criteria ({acceptors_from})"
 #     expired: "the acceptance of threat {threat} (risk {risk}) has expired or states no expiry"
+#     not_yet: "the acceptance of threat {threat} (risk {risk}) is dated {date}, after the as-of date: it is not granted yet"
 #     too_long: "the acceptance of threat {threat} (risk {risk}) runs {days} days, longer than the {max} days the risk criteria allow"
 #   controls: {nist-ai-rmf: ["MAP 1.5"], iso42001: ["6.1.3"]}
 #   rationale: >-
@@ -293,6 +296,20 @@ deny contains result.each("TM-TREAT-003", found) if {
 
 		# Expired unless the facts say false (a missing fact counts as expired).
 		not pair[1].acceptance_expired == false
+	]
+	count(found) > 0
+}
+
+deny contains result.each("TM-TREAT-003", found) if {
+	risks := input.facts.threat_risks
+	found := [result.item(path, params) |
+		some pair in _accepted
+		i := pair[0]
+
+		# Dated after the as-of date: on that date nobody has accepted the risk yet.
+		pair[1].acceptance_not_yet == true
+		path := ["threats", i, "acceptance", "date"]
+		params := {"message": "not_yet", "threat": ["threats", i, "id"], "risk": risks[i], "date": path}
 	]
 	count(found) > 0
 }

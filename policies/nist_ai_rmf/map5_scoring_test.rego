@@ -108,7 +108,7 @@ test_controls_in_place_pass_the_planned_check if {
 
 _accept(t, acceptance) := object.union(t, {"mitigations": [], "status": "accepted", "acceptance": acceptance})
 
-_ok := {"acceptance_expired": false, "acceptance_days": 120, "acceptance_too_long": false, "acceptance_authorized": true}
+_ok := {"acceptance_expired": false, "acceptance_not_yet": false, "acceptance_days": 120, "acceptance_too_long": false, "acceptance_authorized": true}
 
 test_acceptances_outside_the_risk_criteria_denied if {
 	m := _threats([
@@ -136,6 +136,16 @@ test_acceptances_outside_the_risk_criteria_denied if {
 		{"rule_id": "TM-TREAT-003", "path": ["threats", 3, "acceptance"], "params": {"message": "expired", "threat": ["threats", 3, "id"], "risk": 10}},
 	} with input.model as m with input.facts as f
 	count(_ids("TM-TREAT-001")) == 0 with input.model as m with input.facts as f
+}
+
+test_an_acceptance_dated_after_the_as_of_date_denied if {
+	m := _threats([_accept(_t[0], {"approved_by": "CISO", "date": "2027-01-15", "expires": "2027-01-31"}), _t[1], _t[2], _t[3]])
+	f0 := json.patch(testdata.facts, [{"op": "add", "path": ["threats", "T-001"], "value": object.union(_ok, {"risk": 12, "acceptance_not_yet": true})}])
+	f := testdata.facts_for(m, f0)
+	_ids("TM-TREAT-003") == {{
+		"rule_id": "TM-TREAT-003", "path": ["threats", 0, "acceptance", "date"],
+		"params": {"message": "not_yet", "threat": ["threats", 0, "id"], "risk": 12, "date": ["threats", 0, "acceptance", "date"]},
+	}} with input.model as m with input.facts as f
 }
 
 test_an_acceptance_without_facts_counts_as_expired_and_unauthorized if {

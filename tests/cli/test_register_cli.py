@@ -132,8 +132,9 @@ def test_organisation_controls_are_judged_once_for_the_repository(
     assert out.count("TM-REG-003") == 1
     assert out.startswith(
         "governance/register.yaml: organisation register\n"
-        "  governance/register.yaml:22:5: medium: TM-REG-003 document DOC-ENVIRONMENT expired "
-        "on 2026-10-15 (approved 2025-10-15, reviewed annual) [nist-ai-rmf/MEASURE 2.12]\n"
+        "  governance/register.yaml:22:5: medium: TM-REG-003 document DOC-ENVIRONMENT has "
+        "expired: in force until 2026-10-15 (approved 2025-10-15, reviewed annual) "
+        "[nist-ai-rmf/MEASURE 2.12]\n"
     )
 
 
