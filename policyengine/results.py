@@ -1132,12 +1132,17 @@ class Commitment:
     granted: str
     """The date it was given (`YYYY-MM-DD`), "" when not given."""
     expires: str
-    """The date it ends (`YYYY-MM-DD`): a waiver's or acceptance's `expires`, an
-    attestation's date plus the model's review cadence; "" when not known."""
+    """The last day it is in force (`YYYY-MM-DD`, inclusive: it lapses the day after): a
+    waiver's or acceptance's `expires`, an attestation's date plus the model's review
+    cadence; "" when not known."""
     in_force: bool
-    """True when it holds on the as-of date (no expiry before it)."""
+    """True when it holds on the as-of date: granted on or before it, and it expires on or
+    after it."""
     detail: str = ""
     """The reason, rationale or evidence file it rests on."""
+    not_yet: bool = False
+    """True when it is granted (dated) after the as-of date: on that date nobody has given
+    it yet, so it is not in force (`in_force` is False)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1184,8 +1189,12 @@ class RegisterEvidence:
     data: Mapping[str, object]
     """The committed file as loaded; empty when it is not committed or does not load."""
     expires: Mapping[str, str] = field(default_factory=dict)
-    """Document id -> the first day it is out of date (`YYYY-MM-DD`: approval plus review
-    period), for the documents whose dates say."""
+    """Document id -> the last day it is in force (`YYYY-MM-DD`, inclusive: approval plus
+    review period, the day its review is due; it has expired from the day after), for the
+    documents whose dates say and that are approved on or before the as-of date."""
+    not_in_force: Mapping[str, str] = field(default_factory=dict)
+    """Document id -> why it is not in force on the as-of date (`expired`, or `not yet
+    approved` when its approval is dated after it), for the documents that are not."""
     lines: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """JSON pointer -> (line, column) in the committed file, for each pointer into the
     register the organisation controls cite as evidence."""

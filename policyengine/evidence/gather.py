@@ -124,7 +124,7 @@ def gather(
     models = tuple(
         _model(m, committed[m.path], histories[m.path], judged, options.as_of) for m in run.models
     )
-    org = _register(config, commit, register, run) if register is not None else None
+    org = _register(config, commit, register, run, options.as_of) if register else None
     watched = [*model_paths, register] if register is not None else model_paths
     dirty = uncommitted(config.root, watched)
     cited = sorted(p for p in _cited_paths(models, run, org) if _inside(config.root, p))
@@ -208,7 +208,14 @@ def _day(value: Any) -> str:
 
 
 def _in_force(expires: str, as_of: date) -> bool:
+    """Whether a commitment whose last day in force is `expires` ("" unknown) still holds
+    on `as_of`: through that day, lapsed the day after."""
     return not expires or date.fromisoformat(expires) >= as_of
+
+
+def _not_yet(granted: str, as_of: date) -> bool:
+    """Whether a commitment dated `granted` ("" unknown) was given after `as_of`."""
+    return bool(granted) and date.fromisoformat(granted) > as_of
 
 
 def _attestation_expiry(data: Mapping[str, Any], granted: str, config: Config) -> str:
@@ -226,8 +233,10 @@ def _attestation_expiry(data: Mapping[str, Any], granted: str, config: Config) -
 
 def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[Commitment]:
     """The model's waivers, risk acceptances and attestations, each with its approver and
-    expiry, in that order and file order. A waiver is in force until it expires, and only
-    when one of the risk criteria's acceptors approved it if they name any (TM-WAIVER-002)."""
+    expiry, in that order and file order. Each is in force from the day it was granted
+    through its expiry (`_in_force`); one granted after `as_of` is not yet (`not_yet`). A
+    waiver counts only when one of the risk criteria's acceptors approved it if they name
+    any (TM-WAIVER-002)."""
     out = []
     risk = config.risk
     for w in _items(data, "compliance", "waivers"):
@@ -248,16 +257,20 @@ def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[C
         acceptance = t.get("acceptance")
         if not isinstance(acceptance, Mapping):
             continue
-        expires = _day(acceptance.get("expires"))
+        expires, granted = _day(acceptance.get("expires")), _day(acceptance.get("date"))
+        not_yet = _not_yet(granted, as_of)
         out.append(
             Commitment(
                 kind="acceptance",
                 subject=str(t.get("id", "")),
                 approver=str(acceptance.get("approved_by", "") or ""),
-                granted=_day(acceptance.get("date")),
+                granted=granted,
                 expires=expires,
-                in_force=_in_force(expires, as_of) and t.get("status") == "accepted",
+                in_force=not not_yet
+                and _in_force(expires, as_of)
+                and t.get("status") == "accepted",
                 detail=str(acceptance.get("rationale", "") or ""),
+                not_yet=not_yet,
             )
         )
     for a in _items(data, "compliance", "attestations"):
@@ -270,8 +283,11 @@ def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[C
                 approver=str(a.get("by", "") or ""),
                 granted=granted,
                 expires=expires,
-                in_force=bool(granted) and _in_force(expires, as_of),
+                in_force=bool(granted)
+                and not _not_yet(granted, as_of)
+                and _in_force(expires, as_of),
                 detail=str(a.get("evidence", "") or ""),
+                not_yet=_not_yet(granted, as_of),
             )
         )
     return out
@@ -319,10 +335,15 @@ def _soa(run: RunResult, config: Config, register: str | None) -> Soa:
     return build_soa(run, controls, loaded.register if loaded else None, locate)
 
 
-def _register(config: Config, commit: str, path: str, run: RunResult) -> RegisterEvidence | None:
+def _register(
+    config: Config, commit: str, path: str, run: RunResult, as_of: date
+) -> RegisterEvidence | None:
     """The register as committed (None when there is none, committed or not), with the
-    expiry of each document (its approval plus its review period) and the line and column
-    of each pointer into it the organisation controls of `run` cite as evidence."""
+    last day each document is in force (its approval plus its review period; none for one
+    approved after `as_of`), which are not in force on `as_of` and why (as
+    `register.judge_register` judges them: expired the day after that last day, not yet
+    approved before the approval date), and the line and column of each pointer into it
+    the organisation controls of `run` cite as evidence."""
     committed = files_at(config.root, commit, [path])[path]
     if committed is None and not (config.root / path).exists():
         return None
@@ -344,18 +365,32 @@ def _register(config: Config, commit: str, path: str, run: RunResult) -> Registe
                 if e.startswith(prefix + "/")
             }
             lines = {p: doc.locate_pointer(p) for p in sorted(pointers)}
-    expires = {}
+    expires: dict[str, str] = {}
+    not_in_force: dict[str, str] = {}
     for d in _items(data, "documents"):
         approved, period = parse_day(d.get("approved")), d.get("review_period")
         if approved is None or not isinstance(d.get("id"), str):
             continue
+        if approved > as_of:
+            not_in_force[d["id"]] = "not yet approved"
+            continue
         if not isinstance(period, str | int | Mapping):
             continue
         try:
-            expires[d["id"]] = due_date(approved, period).isoformat()
+            until = due_date(approved, period)
         except (ValueError, TypeError):
             continue
-    return RegisterEvidence(path=path, committed=committed, data=data, expires=expires, lines=lines)
+        expires[d["id"]] = until.isoformat()
+        if until < as_of:
+            not_in_force[d["id"]] = "expired"
+    return RegisterEvidence(
+        path=path,
+        committed=committed,
+        data=data,
+        expires=expires,
+        not_in_force=not_in_force,
+        lines=lines,
+    )
 
 
 def _cited_by(

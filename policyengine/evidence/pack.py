@@ -198,9 +198,11 @@ def _treatment(t: Mapping[str, Any]) -> str:
         parts.append("mitigations " + _words(t.get("mitigations")))
     acceptance = t.get("acceptance")
     if isinstance(acceptance, Mapping):
+        dated = acceptance.get("date")
         parts.append(
             f"accepted by {md(str(acceptance.get('approved_by', '')))} "
-            f"until {md(str(acceptance.get('expires', '')))}"
+            + (f"on {md(str(dated))} " if dated else "")
+            + f"until {md(str(acceptance.get('expires', '')))}"
         )
     return "; ".join(p for p in parts if p)
 
@@ -604,11 +606,19 @@ def reviews_section(sources: PackSources) -> Section:
     return Section("Reviews", summary, (Page("reviews", "Review history", ("\n".join(parts),)),))
 
 
+UNTIL = "In force until (inclusive)"
+"""The head of the column that gives the last day something is in force, on every page of a
+pack: a document, a waiver, an acceptance or an attestation holds on that day and has
+lapsed from the day after (as a review is `overdue` only after its due date)."""
+
+
 def commitments_section(sources: PackSources) -> Section:
-    """Waivers, risk acceptances and attestations: those in force, then those that are
-    not, with approvers and expiry."""
-    head = ["Model", "Kind", "About", "Approved by", "Granted", "Expires", "Reason or evidence"]
+    """Waivers, risk acceptances and attestations: those in force, those granted after the
+    as-of date (not in force yet), then those no longer in force, with approvers and the
+    last day each is in force."""
+    head = ["Model", "Kind", "About", "Approved by", "Granted", UNTIL, "Reason or evidence"]
     in_force: list[list[str]] = []
+    not_yet: list[list[str]] = []
     lapsed: list[list[str]] = []
     page = "commitments"
     for report, m in zip(sources.run.models, sources.models, strict=True):
@@ -627,23 +637,27 @@ def commitments_section(sources: PackSources) -> Section:
                 c.expires or "-",
                 detail,
             ]
-            (in_force if c.in_force else lapsed).append(row)
+            (in_force if c.in_force else not_yet if c.not_yet else lapsed).append(row)
+    as_of = sources.run.as_of.isoformat()
     text = "\n".join(
         [
             "# Waivers, acceptances and attestations\n",
-            f"In force on {sources.run.as_of.isoformat()}: {len(in_force)}; no longer in "
-            f"force: {len(lapsed)}. An attestation holds for its model's review cadence; a "
-            "waiver counts only when one of the organisation's acceptors approved it, if it "
-            "names acceptors.\n",
+            f"In force on {as_of}: {len(in_force)}; not yet in force (granted after "
+            f"{as_of}): {len(not_yet)}; no longer in force: {len(lapsed)}. Each holds "
+            "through its in-force-until day and lapses the day after. An attestation "
+            "holds for its model's review cadence; a waiver counts only when one of the "
+            "organisation's acceptors approved it, if it names acceptors.\n",
             "## In force\n",
             table(head, in_force) if in_force else "None.\n",
+            f"## Not yet in force (granted after {as_of})\n",
+            table(head, not_yet) if not_yet else "None.\n",
             "## Not in force (expired or not approved)\n",
             table(head, lapsed) if lapsed else "None.\n",
         ]
     )
     summary = (
         f"{link('Waivers, acceptances and attestations', 'commitments.md')}: "
-        f"{len(in_force)} in force, {len(lapsed)} not.\n"
+        f"{len(in_force)} in force, {len(not_yet)} not yet, {len(lapsed)} not.\n"
     )
     return Section(
         "Waivers, acceptances and attestations",
@@ -730,6 +744,14 @@ def _applicable(value: Any, contradicted: str = "") -> str:
     return "**undecided**"
 
 
+def _until(until: str, why_not: str) -> str:
+    """A register document's last day in force, marked when it is not in force on the
+    as-of date (`2026-10-15 (**expired**)`, `**not yet approved**`)."""
+    if not why_not:
+        return until or "-"
+    return f"{until} (**{why_not}**)" if until else f"**{why_not}**"
+
+
 def register_section(sources: PackSources) -> Section | None:
     """The organisation register as committed: its documents (copied as they stood at the
     commit, with approver and expiry), who may accept risk, its decision on every control
@@ -764,14 +786,17 @@ def register_section(sources: PackSources) -> Section | None:
                 md(str(d.get("approver", ""))),
                 md(str(d.get("approved", ""))),
                 _words(d.get("review_period")) or md(str(d.get("review_period", ""))),
-                reg.expires.get(str(d.get("id", "")), "-"),
+                _until(
+                    reg.expires.get(str(d.get("id", "")), ""),
+                    reg.not_in_force.get(str(d.get("id", "")), ""),
+                ),
             ]
         )
     body = [
         "## Documents of the AI management system\n",
         table(
             ["Id", "Title", "Document", "Version", "Owner", "Approver"]
-            + ["Approved", "Review", "Expires"],
+            + ["Approved", "Review", UNTIL],
             docs,
         )
         if docs
