@@ -85,6 +85,7 @@ _SCHEMA: dict[str, Any] = {
                 },
             },
             "max_acceptance_days": {"type": "integer", "min": 1, "default": 365},
+            "max_waiver_days": {"type": "integer", "min": 1, "default": 365},
             "acceptors": {
                 "type": "list",
                 "default": [],
@@ -205,13 +206,16 @@ class RiskThresholds:
 @dataclass(frozen=True)
 class RiskCriteria:
     """The organisation's risk criteria (`risk:` in the config): the treatment threshold of
-    each risk tolerance, the longest risk acceptance and who may accept a risk at or above
-    the threshold."""
+    each risk tolerance, the longest risk acceptance and waiver, and who may accept a risk at
+    or above the threshold."""
 
     thresholds: RiskThresholds = RiskThresholds()
     """The treatment threshold of each risk tolerance."""
     max_acceptance_days: int = 365
     """The longest a risk acceptance may run, from `acceptance.date` to `expires`."""
+    max_waiver_days: int = 365
+    """The furthest a waiver's `expires` may lie after the as-of date, in days (a waiver has
+    no grant date to measure its length from); one further ahead waives nothing."""
     acceptors: tuple[str, ...] = ()
     """The roles or names that may accept a risk at or above the threshold (compared without
     regard to case or runs of spaces). Empty: nobody is authorised, so every such
@@ -316,6 +320,7 @@ def settings(config: Config) -> dict[str, object]:
         "risk.thresholds.medium": thresholds.medium,
         "risk.thresholds.high": thresholds.high,
         "risk.max_acceptance_days": risk.max_acceptance_days,
+        "risk.max_waiver_days": risk.max_waiver_days,
         "risk.acceptors": list(risk.acceptors),
         "engine.name": config.engine,
         "engine.opa_url": config.opa_url,
@@ -683,6 +688,7 @@ def load_config(root: Path, path: Path | None = None, *, text: str | None = None
         risk=RiskCriteria(
             thresholds=thresholds,
             max_acceptance_days=risk["max_acceptance_days"],
+            max_waiver_days=risk["max_waiver_days"],
             acceptors=tuple(risk["acceptors"]),
             acceptors_from=f"risk.acceptors in {(file_used or Path(CONFIG_NAME)).name}",
         ),

@@ -14,8 +14,9 @@ scoping applies: a `compliance.not_applicable` entry with a reason makes the con
 applies, so it keeps their status and a note says the ruling does not stand), and a
 waiver that has not expired makes the control `waived` (checks may pass only because
 they excuse a waived control, such as a missing attestation, so a waived control is never
-shown as satisfied). An expired waiver, or one approved by none of
-the organisation's acceptors when it names them, waives nothing (a check reports it).
+shown as satisfied). An expired waiver, one whose expiry lies further ahead than the risk
+criteria allow, or one approved by none of the organisation's acceptors when it names
+them, waives nothing (a check reports it).
 
 Each result lists the checks that ran (`checks`) apart from those that did not apply
 (`not_run`: no code compared, no such layer), which judged nothing and are no basis of the
@@ -52,7 +53,8 @@ def scoping_of(
     """Read `compliance.not_applicable`, `.waivers` and `.attestations` of a loaded model.
 
     `waiver_void[i]` says whether `compliance.waivers[i]` waives nothing: it expired before
-    the as-of date, or no acceptor approved it (`facts.waivers[i].authorized`).
+    the as-of date, its expiry lies further ahead than the risk criteria allow
+    (`facts.waivers[i].too_long`), or no acceptor approved it (`facts.waivers[i].authorized`).
     ATLAS techniques ruled out become control keys `atlas/<id>`. An entry whose reason is
     empty, or whose reason's JSON pointer is in `hollow_reasons` (placeholder text: "x",
     "n/a", two words; `facts.placeholders`), scopes nothing: check TM-TEXT-003 reports it.

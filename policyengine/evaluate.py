@@ -435,8 +435,11 @@ def build_facts(
         days_left = (expires - as_of).days if expires else -1
         waivers.append(
             {
+                # It holds through its expires day.
                 "expired": expires is None or expires < as_of,
                 "days_left": days_left,
+                # No grant date to measure from: the bound counts from the as-of date.
+                "too_long": days_left > criteria.max_waiver_days,
                 # With acceptors named, a waiver is the organisation's only when one approved it.
                 "authorized": not criteria.acceptors or criteria.authorizes(w.get("approved_by")),
             }
@@ -475,6 +478,7 @@ def build_facts(
             "tolerance": tolerance or "undeclared",
             "threshold": threshold,
             "max_acceptance_days": criteria.max_acceptance_days,
+            "max_waiver_days": criteria.max_waiver_days,
             "acceptors_from": criteria.acceptors_from,
         },
         "threats": threats,

@@ -620,7 +620,9 @@ def _model_report(
     hollow = {json_pointer(p["path"]) for p in facts["placeholders"]}
     scoping = with_atlas_asked(
         scoping_of(
-            doc.data, [w["expired"] or not w["authorized"] for w in facts["waivers"]], hollow
+            doc.data,
+            [w["expired"] or w["too_long"] or not w["authorized"] for w in facts["waivers"]],
+            hollow,
         ),
         [key for fw, key in catalog if fw == "atlas"],
         {ask["family"] for ask in facts["atlas"]["asks"]},

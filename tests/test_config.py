@@ -43,6 +43,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
         risk=RiskCriteria(
             thresholds=RiskThresholds(low=8, medium=10, high=15),
             max_acceptance_days=365,
+            max_waiver_days=365,
             acceptors=(),
         ),
         engine="auto",
@@ -405,6 +406,7 @@ def test_risk_criteria_are_read_and_thresholds_follow_the_tolerance(tmp_path: Pa
     _write(
         tmp_path,
         "risk:\n  thresholds: {low: 6, high: 20}\n  max_acceptance_days: 90\n"
+        "  max_waiver_days: 120\n"
         "  acceptors: [CISO, Head  of Risk]\nreview:\n  max_cadence: {days: 60}\n"
         "  cadence: monthly\n",
     )
@@ -417,6 +419,7 @@ def test_risk_criteria_are_read_and_thresholds_follow_the_tolerance(tmp_path: Pa
         6,  # undeclared: the strictest
     ]
     assert config.risk.max_acceptance_days == 90
+    assert config.risk.max_waiver_days == 120
     assert config.risk.authorizes("head of  risk") and config.risk.authorizes(" ciso ")
     assert not config.risk.authorizes("CISO deputy") and not config.risk.authorizes(None)
     assert (config.review.cadence, config.review.max_cadence) == ("monthly", 60)
@@ -431,6 +434,7 @@ def test_risk_criteria_are_read_and_thresholds_follow_the_tolerance(tmp_path: Pa
         ),
         ("risk:\n  thresholds: {high: 26}\n", "2:16: `risk.thresholds.high` must be at most 25"),
         ("risk:\n  max_acceptance_days: 0\n", "2:3: `risk.max_acceptance_days` must be at least 1"),
+        ("risk:\n  max_waiver_days: 0\n", "2:3: `risk.max_waiver_days` must be at least 1"),
         ("risk:\n  acceptors: ['  ']\n", "2:15: `risk.acceptors[0]` must not be blank"),
         ("risk:\n  approvers: [CISO]\n", "2:3: `risk.approvers` is not a known key"),
         (

@@ -60,6 +60,7 @@ def test_high_risk_indices_are_the_threats_at_or_above_the_threshold(atlas: Atla
         "tolerance": "undeclared",
         "threshold": 8,
         "max_acceptance_days": 365,
+        "max_waiver_days": 365,
         "acceptors_from": "risk.acceptors in .policyengine.yaml",
     }
     assert facts["high_risk_indices"] == [0, 3]
@@ -133,6 +134,30 @@ def test_acceptance_facts_judge_span_and_approver(atlas: AtlasCatalog) -> None:
         "F": (False, False, 0, False, True),
         "G": (True, False, 56, False, True),
     }
+
+
+@pytest.mark.parametrize(
+    ("expires", "expired", "too_long"),
+    [
+        ("2026-11-26", True, False),  # the day before the as-of date: lapsed
+        ("2026-11-27", False, False),  # its last day is the as-of date: still in force
+        ("2027-11-27", False, False),  # exactly 365 days ahead: the longest allowed
+        ("2027-11-28", False, True),  # 366 days ahead
+        ("2126-03-31", False, True),  # a century (tester-a A10)
+    ],
+)
+def test_waiver_facts_bound_the_expiry_from_the_as_of_date(
+    atlas: AtlasCatalog, expires: str, expired: bool, too_long: bool
+) -> None:
+    waiver = {"control": "nist-ai-rmf/MEASURE 2.11", "reason": "r", "expires": expires}
+    facts = _facts({"compliance": {"waivers": [waiver]}}, atlas)
+    (fact,) = facts["waivers"]
+    assert (fact["expired"], fact["too_long"]) == (expired, too_long)
+    assert facts["risk"]["max_waiver_days"] == 365
+    shorter = _facts(
+        {"compliance": {"waivers": [waiver]}}, atlas, risk=RiskCriteria(max_waiver_days=30)
+    )
+    assert shorter["waivers"][0]["too_long"] is (expires > "2026-12-27")
 
 
 def test_validation_facts_link_findings_and_recent_scopes(atlas: AtlasCatalog) -> None:

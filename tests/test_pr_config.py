@@ -20,6 +20,7 @@ CHANGED = {
     "risk.thresholds.medium": "risk: {thresholds: {medium: 11}}",
     "risk.thresholds.high": "risk: {thresholds: {high: 25}}",
     "risk.max_acceptance_days": "risk: {max_acceptance_days: 3650}",
+    "risk.max_waiver_days": "risk: {max_waiver_days: 3650}",
     "risk.acceptors": "risk: {acceptors: [anyone]}",
     "engine.name": "engine: {name: opa}",
     "engine.opa_url": "engine: {opa_url: 'http://localhost:8181'}",

@@ -95,6 +95,47 @@ _approver_params(waiver, i, acceptors_from) := {
 	"acceptors_from": acceptors_from,
 } if not model.stated(waiver, "approved_by")
 
+# METADATA
+# title: Waivers run no longer than the organisation's risk criteria allow
+# description: >-
+#   A waiver is a risk decision, bounded like a risk acceptance: its expiry lies at most
+#   risk.max_waiver_days (default 365) after the as-of date. A waiver has no grant date to
+#   measure from, so the bound is counted from the as-of date: a waiver whose expiry is
+#   further ahead waives nothing, and the decision is a finding against the control it
+#   named, until its expiry is brought within the bound.
+# custom:
+#   id: TM-WAIVER-003
+#   severity: medium
+#   judges: ["compliance.waivers"]
+#   absent: no waiver in this model
+#   controls: {iso42001: ["6.1.3"]}
+#   message: "the waiver of {control} runs until {expires}, {days} days after the as-of date, longer than the {max} days the risk criteria allow"
+#   rationale: >-
+#     A waiver that runs for years is no time-boxed decision: it waives the control for good
+#     without anyone deciding again.
+#   hint: >-
+#     Set the waiver's expires within risk.max_waiver_days of today and renew it when it
+#     lapses, or fix the control and remove the waiver.
+#   rule_out: >-
+#     Not by another waiver: a shorter expiry, or removing the waiver, is the fix.
+deny contains result.each("TM-WAIVER-003", found) if {
+	waivers := input.model.compliance.waivers
+	count(waivers) > 0 # numbers.range(0, -1) is [0, -1]
+	max := object.get(input.facts, ["risk", "max_waiver_days"], 365)
+	found := [result.item_control(path, params, _counted_against(waiver.control)) |
+		some i in numbers.range(0, count(waivers) - 1)
+		count(input.facts.waivers) > i # past the end is an error on regopy, not undefined
+		input.facts.waivers[i].too_long == true
+		waiver := waivers[i]
+		path := ["compliance", "waivers", i, "expires"]
+		params := {
+			"control": ["compliance", "waivers", i, "control"], "expires": path,
+			"days": input.facts.waivers[i].days_left, "max": max,
+		}
+	]
+	count(found) > 0
+}
+
 # The waived control, when it is written as the schema requires (a model that is not is
 # never evaluated, but then no model text reaches the engine output); else the check's own.
 _counted_against(control) := control if regex.match(`^(nist-ai-rmf|iso42001|atlas)/[A-Za-z0-9][A-Za-z0-9 ._-]*$`, control)
@@ -104,3 +145,5 @@ _counted_against(control) := "iso42001/6.1.3" if not regex.match(`^(nist-ai-rmf|
 not_applicable contains "TM-WAIVER-001" if count(object.get(input.model, ["compliance", "waivers"], [])) == 0
 
 not_applicable contains "TM-WAIVER-002" if count(object.get(input.model, ["compliance", "waivers"], [])) == 0
+
+not_applicable contains "TM-WAIVER-003" if count(object.get(input.model, ["compliance", "waivers"], [])) == 0

@@ -99,3 +99,39 @@ test_unapproved_waiver_rule_not_applicable_without_waivers if {
 	"TM-WAIVER-002" in waivers.not_applicable with input.model as {"compliance": {}}
 		with input.facts as {"waivers": []}
 }
+
+test_waivers_longer_than_the_risk_criteria_allow_denied if {
+	m := {"compliance": {"waivers": [
+		{"control": "nist-ai-rmf/MEASURE 2.11", "reason": "r", "approved_by": "board", "expires": "2126-03-31"},
+		{"control": "iso42001/A.7.6", "reason": "r", "approved_by": "board", "expires": "2027-11-27"},
+	]}}
+	testdata.found(waivers.deny) == {{
+		"rule_id": "TM-WAIVER-003",
+		"path": ["compliance", "waivers", 0, "expires"],
+		"params": {
+			"control": ["compliance", "waivers", 0, "control"], "expires": ["compliance", "waivers", 0, "expires"],
+			"days": 36283, "max": 365,
+		},
+		"control": "nist-ai-rmf/MEASURE 2.11",
+	}} with input.model as m
+		with input.facts as {
+			"risk": {"max_waiver_days": 365},
+			"waivers": [
+				{"expired": false, "days_left": 36283, "too_long": true, "authorized": true},
+				{"expired": false, "days_left": 365, "too_long": false, "authorized": true},
+			],
+		}
+}
+
+test_waivers_within_the_risk_criteria_allowed if {
+	m := _model
+	count([f | some f in testdata.found(waivers.deny); f.rule_id == "TM-WAIVER-003"]) == 0 with input.model as m
+		with input.facts as {"waivers": [{"expired": true, "days_left": -300, "too_long": false}, {"expired": false, "days_left": 120, "too_long": false}]}
+	not "TM-WAIVER-003" in waivers.not_applicable with input.model as m
+		with input.facts as {"waivers": [{"expired": true, "days_left": -300, "too_long": false}, {"expired": false, "days_left": 120, "too_long": false}]}
+}
+
+test_no_waivers_nothing_too_long if {
+	"TM-WAIVER-003" in waivers.not_applicable with input.model as {"compliance": {}}
+		with input.facts as {"waivers": []}
+}

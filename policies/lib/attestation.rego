@@ -54,7 +54,8 @@ valid := [e[1] | some e in entries; count(e[2]) == 0]
 # METADATA
 # description: >-
 #   The control keys that need no attestation: scoped out in compliance.not_applicable with
-#   a reason, or waived by a waiver that has not expired and states a reason. A reason that
+#   a reason, or waived by a waiver that has not expired, runs no longer than the risk
+#   criteria allow (facts.waivers[i].too_long) and states a reason. A reason that
 #   is placeholder text (input.facts.placeholders: "x", "n/a", "TBD") excuses nothing.
 excused := _scoped_out | _waived
 
@@ -81,6 +82,9 @@ _waived := {waivers[i].control |
 	some i in numbers.range(0, count(waivers) - 1)
 	count(waiver_facts) > i
 	waiver_facts[i].expired == false
+
+	# One that runs longer than the risk criteria allow waives nothing (TM-WAIVER-003).
+	not waiver_facts[i].too_long == true
 	not _hollow_reason("waivers", i)
 }
 

@@ -62,6 +62,12 @@ test_excused_by_reasoned_scope_or_running_waiver if {
 	attestation.excused == {"fw/S", "fw/W"} with input.model as m with input.facts as f
 }
 
+test_a_waiver_longer_than_the_risk_criteria_allow_excuses_nothing if {
+	m := _model
+	f := object.union(_facts, {"waivers": [{"expired": false, "too_long": true}, {"expired": true}]})
+	attestation.excused == {"fw/S"} with input.model as m with input.facts as f
+}
+
 test_nothing_excused_without_compliance if {
 	f := _facts
 	attestation.excused == set() with input.model as {} with input.facts as f

@@ -159,7 +159,7 @@ _techniques := {
 facts := {
 	"as_of_day": 20758,
 	"review": {"status": "current", "cadence_days": 92, "cadence_exceeds": false, "cadence": "", "max_cadence": "quarterly"},
-	"risk": {"tolerance": "low", "threshold": 8, "max_acceptance_days": 365, "acceptors_from": "risk.acceptors in .policyengine.yaml"},
+	"risk": {"tolerance": "low", "threshold": 8, "max_acceptance_days": 365, "max_waiver_days": 365, "acceptors_from": "risk.acceptors in .policyengine.yaml"},
 	"threats": {
 		"T-001": object.union({"risk": 12}, not_accepted),
 		"T-002": object.union({"risk": 6}, not_accepted),

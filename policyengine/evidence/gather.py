@@ -236,12 +236,15 @@ def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[C
     expiry, in that order and file order. Each is in force from the day it was granted
     through its expiry (`_in_force`); one granted after `as_of` is not yet (`not_yet`). A
     waiver counts only when one of the risk criteria's acceptors approved it if they name
-    any (TM-WAIVER-002)."""
+    any (TM-WAIVER-002), and when its expiry lies at most `risk.max_waiver_days` after
+    `as_of` (TM-WAIVER-003)."""
     out = []
     risk = config.risk
     for w in _items(data, "compliance", "waivers"):
         expires = _day(w.get("expires"))
         approved = not risk.acceptors or risk.authorizes(w.get("approved_by"))
+        # Further ahead than the risk criteria allow, it waives nothing (TM-WAIVER-003).
+        bounded = not expires or (date.fromisoformat(expires) - as_of).days <= risk.max_waiver_days
         out.append(
             Commitment(
                 kind="waiver",
@@ -249,7 +252,7 @@ def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[C
                 approver=str(w.get("approved_by", "") or ""),
                 granted=_day(w.get("date")),
                 expires=expires,
-                in_force=approved and _in_force(expires, as_of),
+                in_force=approved and bounded and _in_force(expires, as_of),
                 detail=str(w.get("reason", "") or ""),
             )
         )

@@ -651,7 +651,7 @@ def commitments_section(sources: PackSources) -> Section:
             table(head, in_force) if in_force else "None.\n",
             f"## Not yet in force (granted after {as_of})\n",
             table(head, not_yet) if not_yet else "None.\n",
-            "## Not in force (expired or not approved)\n",
+            "## Not in force (expired, longer than the risk criteria allow, or not approved)\n",
             table(head, lapsed) if lapsed else "None.\n",
         ]
     )

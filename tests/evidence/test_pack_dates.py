@@ -108,3 +108,22 @@ def test_both_pages_give_the_last_day_in_force(
     (held,) = [r for r in commitments.splitlines() if r.startswith(attestation)]
     assert "| 2026-10-02 | 2027-01-02 |" in held
     assert held in _section(commitments, "In force")
+
+
+def test_a_waiver_longer_than_the_risk_criteria_allow_is_not_in_force(
+    examples: Path, tmp_path: Path
+) -> None:
+    """It waives nothing (TM-WAIVER-003), so the pack does not list it in force until 2126
+    (tester-a A10)."""
+    root = _edited(
+        examples,
+        tmp_path,
+        "models/support-assistant.yaml",
+        "      expires: 2027-03-31",
+        "      expires: 2126-03-31",
+    )
+    page = _pages(root, date(2026, 11, 27), tmp_path)["commitments.md"]
+    row = "| support-assistant | waiver | `nist-ai-rmf/MEASURE 2.11` | AI governance board | - |"
+    assert row not in _section(page, "In force")
+    (lapsed,) = [r for r in _section(page, "Not in force").splitlines() if r.startswith(row)]
+    assert "| 2126-03-31 |" in lapsed
