@@ -276,10 +276,11 @@ def tested_basis(
 ) -> list[str]:
     """What a tested `validation.status` rests on: the `EXERCISE/FINDING` of each red-team
     finding of the model that the threat cites in `validation.findings` or whose `threats`
-    name it, then (unless the status is `confirmed`: a confirmation is a finding) the id of
-    each exercise dated in the last `RECENT_DAYS` days (not in the future) whose scope has
-    the threat's surface, or one of its ATLAS techniques (a sub-technique or the parent).
-    Empty: nothing behind the status. `claimed` are the
+    name it (of an exercise not dated after `as_of`: one dated later has not taken place
+    yet on that date), then (unless the status is `confirmed`: a confirmation is a
+    finding) the id of each exercise dated in the last `RECENT_DAYS` days (not in the
+    future) whose scope has the threat's surface, or one of its ATLAS techniques (a
+    sub-technique or the parent). Empty: nothing behind the status. `claimed` are the
     exercise ids and `EXERCISE/FINDING` references that do not count (in a pull request:
     the records it wrote itself)."""
     validation = threat.get("validation")
@@ -295,6 +296,9 @@ def tested_basis(
         if not isinstance(exercise, Mapping) or str(exercise.get("id")) in claimed:
             continue
         eid = str(exercise.get("id"))
+        dated = _date(exercise.get("date"))
+        if dated is not None and dated > as_of:
+            continue  # not run yet on the as-of date: its findings and scope show nothing
         for finding in exercise.get("findings") or []:
             if not isinstance(finding, Mapping):
                 continue
@@ -303,7 +307,6 @@ def tested_basis(
             naming = isinstance(names, list) and tid in {str(t) for t in names}
             if ref not in claimed and (ref in refs or naming):
                 found.append(ref)
-        dated = _date(exercise.get("date"))
         scope = exercise.get("scope")
         scope = scope if isinstance(scope, Mapping) else {}
         surfaces = scope.get("surfaces")

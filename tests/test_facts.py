@@ -229,6 +229,30 @@ def test_validation_facts_link_findings_and_recent_scopes(atlas: AtlasCatalog) -
     ]
 
 
+def test_a_red_team_finding_dated_after_the_as_of_date_is_no_basis(atlas: AtlasCatalog) -> None:
+    """An exercise dated after the as-of date has not taken place on it: a threat `confirmed`
+    by one of its findings has nothing behind it yet (TM-REDTEAM-009)."""
+
+    def basis(day: str) -> list[str]:
+        model = {
+            "threats": [
+                {"id": "T-1", "atlas": ["AML.T0051"], "validation": {"status": "confirmed"}},
+            ],
+            "red_team": [
+                {
+                    "id": "RT-1",
+                    "date": day,
+                    "scope": {"atlas": ["AML.T0051"]},
+                    "findings": [{"id": "F-1", "threats": ["T-1"]}],
+                }
+            ],
+        }
+        return list(_facts(model, atlas)["validation"][0]["basis"])
+
+    assert basis("2026-11-27") == ["RT-1/F-1"]  # on the as-of date itself
+    assert basis("2026-11-28") == []  # the day after
+
+
 @pytest.mark.parametrize(
     ("cadence", "ceiling", "exceeds"),
     [
