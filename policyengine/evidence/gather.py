@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ from ..results import (
     RunResult,
     Soa,
 )
-from ..review import capped, due_date, parse_day
+from ..review import cadence_days, due_date, parse_day
 from ..soa import build_soa
 
 
@@ -218,16 +218,17 @@ def _not_yet(granted: str, as_of: date) -> bool:
     return bool(granted) and date.fromisoformat(granted) > as_of
 
 
-def _attestation_expiry(data: Mapping[str, Any], granted: str, config: Config) -> str:
-    """An attestation holds for the model's review cadence (capped at the config's most)."""
+def _attestation_expiry(data: Mapping[str, Any], granted: str, config: Config, as_of: date) -> str:
+    """The last day an attestation dated `granted` holds, as the attestation checks judge it
+    (`facts.attestations[i].within_cadence`): while it is at most the model's review window
+    old (`review.cadence_days`: its review cadence, capped at the config's most, counted in
+    days from its last review)."""
     if not granted:
         return ""
-    review = data.get("review")
-    cadence = review.get("cadence") if isinstance(review, Mapping) else None
+    days = cadence_days(data, config.review.cadence, as_of, config.review.max_cadence)
     try:
-        step = capped(cadence or config.review.cadence, config.review.max_cadence)
-        return due_date(date.fromisoformat(granted), step).isoformat()
-    except ValueError:
+        return (date.fromisoformat(granted) + timedelta(days=days)).isoformat()
+    except (ValueError, OverflowError):
         return ""
 
 
@@ -278,7 +279,7 @@ def _commitments(data: Mapping[str, Any], config: Config, as_of: date) -> list[C
         )
     for a in _items(data, "compliance", "attestations"):
         granted = _day(a.get("date"))
-        expires = _attestation_expiry(data, granted, config)
+        expires = _attestation_expiry(data, granted, config, as_of)
         out.append(
             Commitment(
                 kind="attestation",

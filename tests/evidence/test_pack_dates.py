@@ -4,6 +4,7 @@ shown in force (tester-a A3, A8)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import git
 import pytest
 from conftest import committed_examples
 
+from policyengine.cli import main
 from policyengine.config import load_config
 from policyengine.evidence import pack_files
 from policyengine.evidence.gather import gather
@@ -127,3 +129,39 @@ def test_a_waiver_longer_than_the_risk_criteria_allow_is_not_in_force(
     assert row not in _section(page, "In force")
     (lapsed,) = [r for r in _section(page, "Not in force").splitlines() if r.startswith(row)]
     assert "| 2126-03-31 |" in lapsed
+
+
+@pytest.mark.parametrize(
+    ("as_of", "held"), [(date(2027, 3, 2), True), (date(2027, 3, 3), False)], ids=["last", "after"]
+)
+def test_an_attestation_holds_in_the_pack_as_long_as_the_check_accepts_it(
+    examples: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    as_of: date,
+    held: bool,
+) -> None:
+    """The support assistant's review window is 92 days (reviewed 2026-10-02, quarterly);
+    an attestation dated 2026-11-30 is within it through 2027-03-02 for TM-ATTEST-002, and
+    the pack gives that day, not the calendar quarter from its own date (2027-02-28)."""
+    line = "iso42001/A.5.4, evidence: docs/governance/impact-assessment-support-assistant.md, "
+    line += "by: AI governance board, date: "
+    root = _edited(
+        examples,
+        tmp_path,
+        "models/support-assistant.yaml",
+        line + "2026-10-02",
+        line + "2026-11-30",
+    )
+    page = _pages(root, as_of, tmp_path)["commitments.md"]
+    start = "| support-assistant | attestation | `iso42001/A.5.4` | AI governance board |"
+    (row,) = [r for r in page.splitlines() if r.startswith(start)]
+    assert "| 2026-11-30 | 2027-03-02 |" in row
+    assert (row in _section(page, "In force")) is held
+    model = str(root / "models" / "support-assistant.yaml")
+    args = ["check", model, "--as-of", as_of.isoformat(), "-f", "json", "--allow-unknown-history"]
+    assert main(args) in (0, 1)
+    report = json.loads(capsys.readouterr().out)["models"][0]
+    (attest,) = [c for c in report["checks"] if c["id"] == "TM-ATTEST-002"]
+    pointers = {f["pointer"] for f in attest["findings"]}
+    assert ("/compliance/attestations/13" not in pointers) is held
