@@ -1325,19 +1325,16 @@ def _rewritten_reasons(
         old_reason = _reworded(entry, same or before[name], after[name])
         if old_reason is None:
             continue
-        line, column = locate(["compliance", "waivers", i, "reason"])
         findings.append(
-            Finding(
-                check_id=WAIVER_CHECK_ID,
-                severity=_silenced(head, name),
-                message=f"the pull request rewrites the reason of the waiver of {name} "
+            _reason_finding(
+                WAIVER_CHECK_ID,
+                ("waivers", i, name),
+                head,
+                f"the pull request rewrites the reason of the waiver of {name} "
                 f"(approved by {_written_approver(entry)}, until {expires}): {old_reason} -> "
                 f'"{_reason_of(entry)}": a waiver is its approver\'s decision for the reason '
                 "it gives, and another reason needs their approval again",
-                pointer=f"/compliance/waivers/{i}/reason",
-                line=line,
-                column=column,
-                controls=(name,) if "/" in name else (),
+                locate,
             )
         )
     before, after = _scoped(old, "not_applicable"), _scoped(new, "not_applicable")
@@ -1347,21 +1344,37 @@ def _rewritten_reasons(
         old_reason = _reworded(entry, before[name], after[name])
         if old_reason is None:
             continue
-        line, column = locate(["compliance", "not_applicable", i, "reason"])
         findings.append(
-            Finding(
-                check_id=NOT_APPLICABLE_CHECK_ID,
-                severity=_silenced(head, name),
-                message=f"the pull request rewrites why {name} is not applicable: "
+            _reason_finding(
+                NOT_APPLICABLE_CHECK_ID,
+                ("not_applicable", i, name),
+                head,
+                f"the pull request rewrites why {name} is not applicable: "
                 f'{old_reason} -> "{_reason_of(entry)}": a scope decision rests on its '
                 "reason, and a new reason needs a reviewer",
-                pointer=f"/compliance/not_applicable/{i}/reason",
-                line=line,
-                column=column,
-                controls=(name,) if "/" in name else (),
+                locate,
             )
         )
     return findings
+
+
+def _reason_finding(
+    check_id: str, entry: tuple[str, int, str], head: ModelReport, message: str, locate: Locate
+) -> Finding:
+    """The finding of a rewritten reason: `entry` is (the `compliance` section, the
+    entry's index, the control or technique it scopes), located at its `reason`, at the
+    severity of what it silences (`_silenced`)."""
+    section, i, name = entry
+    line, column = locate(["compliance", section, i, "reason"])
+    return Finding(
+        check_id=check_id,
+        severity=_silenced(head, name),
+        message=message,
+        pointer=f"/compliance/{section}/{i}/reason",
+        line=line,
+        column=column,
+        controls=(name,) if "/" in name else (),
+    )
 
 
 # --- scores lowered without a reason -----------------------------------------------------
