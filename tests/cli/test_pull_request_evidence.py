@@ -41,6 +41,13 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def _on_the_base(root: Path) -> None:
+    """Make what the branch `pr` holds the base: `main` moved to it."""
+    r = git.Repo(root)
+    r.git.branch("-f", "main", "pr")
+    r.close()
+
+
 def _commit(root: Path, message: str) -> None:
     r = git.Repo(root)
     r.git.add("--all")
@@ -238,9 +245,7 @@ def test_a_file_the_base_cites_as_dot_slash_is_still_its_evidence(
     evaluated no model; the model is selected and the rewrite found."""
     _edit(repo / SUPPORT, f"evidence: [{_GATE}]", f"evidence: [./{_GATE}]")
     _commit(repo, "base cites ./")
-    r = git.Repo(repo)
-    r.git.branch("-f", "main", "pr")
-    r.close()
+    _on_the_base(repo)
     (repo / _GATE).write_text(_SKIPPED, encoding="utf-8")
     _commit(repo, "doc")
     for argv in ((), ("--changed-only",)):
@@ -264,9 +269,7 @@ def test_a_register_document_cited_as_dot_slash_is_still_its_document(
     approval is PR-POLICY-005, at the file's path as git names it, with --changed-only too."""
     _edit(repo / REGISTER, f"path: {POLICY}", f"path: ./{POLICY}")
     _commit(repo, "register cites ./")
-    r = git.Repo(repo)
-    r.git.branch("-f", "main", "pr")
-    r.close()
+    _on_the_base(repo)
     (repo / POLICY).write_text(_WITHDRAWN, encoding="utf-8")
     _commit(repo, "Update the AI policy")
     for argv in ((), ("--changed-only",)):
@@ -309,9 +312,7 @@ def test_a_changed_model_cited_as_evidence_selects_no_other_model(
         f"evidence: [docs/controls/agent-pr-review.md, {SUPPORT}]",
     )
     _commit(repo, "Cite the support assistant's model")
-    r = git.Repo(repo)
-    r.git.branch("-f", "main", "pr")  # the citation is on the base too
-    r.close()
+    _on_the_base(repo)  # the citation is on the base too
     _edit(
         repo / SUPPORT,
         "intended_purpose: Answer customer questions about their own orders;",
@@ -482,9 +483,7 @@ def test_evidence_swapped_for_a_file_of_the_base_or_on_a_planned_control_is_none
     text = text[:j] + "    status: planned\n" + text[j + len("    status: implemented\n") :]
     (repo / SUPPORT).write_text(text, encoding="utf-8")
     _commit(repo, "C-09 is planned")
-    r = git.Repo(repo)
-    r.git.branch("-f", "main", "pr")
-    r.close()
+    _on_the_base(repo)
     (repo / "docs/new").mkdir()
     (repo / _GATE_NEW).write_text(_SKIPPED, encoding="utf-8")
     _edit(repo / SUPPORT, f"evidence: [{_GATE}]", f"evidence: [{_GATE_NEW}]")
